@@ -1,0 +1,78 @@
+"""The `custody` command: the root group, and the one place that turns errors into exit codes.
+
+Exit codes: 0 ok, 1 verification or integrity failure, 2 usage error, 3 operational error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from evidence import __version__
+from evidence.errors import EvidenceError
+
+from .cases import case_group
+from .common import AppContext
+from .ingest import ingest_command
+from .items import item_group
+from .keys import init_command, key_group
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_OPERATIONAL = 0, 1, 2, 3
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="custody")
+@click.option(
+    "--workspace",
+    "-w",
+    metavar="DIR",
+    help="Workspace folder (default: $CUSTODY_HOME, else ./custody-workspace).",
+)
+@click.pass_context
+def cli(ctx: click.Context, workspace: str | None) -> None:
+    """Chain of custody for electronic evidence.
+
+    Hash and sign seized files into a write-once vault, log every custody event in a signed,
+    hash-chained ledger, and send evidence abroad as a signed bundle anyone can verify.
+
+    \b
+    Exit codes: 0 ok, 1 verification failed, 2 usage error, 3 operational error.
+    """
+    ctx.obj = AppContext(workspace)
+
+
+for command in (init_command, key_group, case_group, ingest_command, item_group):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Entry point: run the CLI and map every error to its documented exit code."""
+    try:
+        code = cli.main(standalone_mode=False)
+    except EvidenceError as exc:
+        click.echo(f"custody: error: {exc.diagnostics()}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("custody: aborted", err=True)
+        sys.exit(EXIT_OPERATIONAL)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        click.echo("custody: interrupted; nothing half-written is kept", err=True)
+        sys.exit(EXIT_OPERATIONAL)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"custody: error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(EXIT_OPERATIONAL)
+    except Exception as exc:
+        if os.environ.get("CUSTODY_DEBUG"):
+            raise
+        click.echo(
+            f"custody: internal error: {type(exc).__name__}: {exc} (CUSTODY_DEBUG=1 for details)",
+            err=True,
+        )
+        sys.exit(EXIT_OPERATIONAL)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

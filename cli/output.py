@@ -1,0 +1,64 @@
+"""Rendering for people (aligned tables) and scripts (--json), and stderr progress bars."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+
+def emit_json(value: Any) -> None:
+    """Pretty JSON on stdout."""
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False))
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain aligned text table."""
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, v in enumerate(row):
+            widths[i] = max(widths[i], len(v))
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(out)
+
+
+def fields(pairs: Sequence[tuple[str, Any]]) -> str:
+    """'label: value' lines with aligned labels."""
+    width = max(len(k) for k, _ in pairs)
+    return "\n".join(f"{k + ':':<{width + 1}} {'' if v is None else v}" for k, v in pairs)
+
+
+def note(message: str) -> None:
+    """A diagnostic line on stderr."""
+    click.echo(message, err=True)
+
+
+class ProgressBar:
+    """A click progress bar on stderr, drawn only on a terminal and when not silenced."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self._bar: Any = None
+
+    def start(self, total: int, label: str) -> None:
+        """Open the bar."""
+        if self.enabled and total > 0:
+            self._bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            self._bar.__enter__()
+
+    def advance(self, done: int) -> None:
+        """Move the bar."""
+        if self._bar is not None:
+            self._bar.update(done)
+
+    def finish(self) -> None:
+        """Close the bar."""
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None

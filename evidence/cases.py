@@ -1,0 +1,69 @@
+"""Cases: the number everything is filed under, with title, jurisdiction and legal basis."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import NotFoundError, UsageError
+from .ledger import Ledger
+from .timefmt import utc_now
+
+CASE_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9./_-]{0,63}")
+
+
+@dataclass(frozen=True)
+class Case:
+    """A case record."""
+
+    number: str
+    title: str
+    jurisdiction: str
+    legal_basis: str
+    created_at: str
+    created_by: str
+
+    def to_json(self) -> dict[str, str]:
+        """Plain dict for --json output and manifests."""
+        return {
+            "number": self.number,
+            "title": self.title,
+            "jurisdiction": self.jurisdiction,
+            "legal_basis": self.legal_basis,
+            "created_at": self.created_at,
+            "created_by": self.created_by,
+        }
+
+
+def create_case(
+    ledger: Ledger, number: str, title: str, jurisdiction: str, legal_basis: str, created_by: str
+) -> Case:
+    """Register a new case; the number must be new and safe to use in file names."""
+    if not CASE_NUMBER.fullmatch(number):
+        raise UsageError(
+            f"case number {number!r} is not valid",
+            "use letters, digits and . / _ - (e.g. BY-2026-0042), at most 64 characters",
+        )
+    if not re.fullmatch(r"[A-Z]{2}", jurisdiction):
+        raise UsageError(f"jurisdiction {jurisdiction!r} must be a two-letter country code")
+    if not title.strip():
+        raise UsageError("--title must not be empty")
+    case = Case(number, title, jurisdiction, legal_basis, utc_now(), created_by)
+    with ledger.atomic():
+        if ledger.rows("SELECT 1 FROM cases WHERE number = ?", (number,)):
+            raise UsageError(f"case {number} exists already", "see `custody case show`")
+        ledger.insert("cases", case.to_json())
+    return case
+
+
+def get_case(ledger: Ledger, number: str) -> Case:
+    """The case with this number."""
+    rows = ledger.rows("SELECT * FROM cases WHERE number = ?", (number,))
+    if not rows:
+        raise NotFoundError(f"unknown case {number!r}", "see `custody case list`")
+    return Case(**rows[0])
+
+
+def list_cases(ledger: Ledger) -> list[Case]:
+    """Every case, oldest first."""
+    return [Case(**r) for r in ledger.rows("SELECT * FROM cases ORDER BY created_at, rowid")]

@@ -1,0 +1,81 @@
+"""The error hierarchy: one root, and a class per kind of failure the CLI maps to an exit code.
+
+Exit codes are a contract (DESIGN.md section 5): 0 ok, 1 verification or integrity failure,
+2 usage error, 3 operational error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class EvidenceError(Exception):
+    """Root of every error the library raises on purpose."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def diagnostics(self) -> str:
+        """One line saying what happened, then an optional line saying what to do."""
+        if self.hint:
+            return f"{self.message}\n  hint: {self.hint}"
+        return self.message
+
+
+class UsageError(EvidenceError):
+    """The request itself is wrong: an unknown action, a bad value, a missing option."""
+
+    exit_code = 2
+
+
+class OperationalError(EvidenceError):
+    """The environment failed us: missing file, wrong passphrase, locked or foreign ledger."""
+
+    exit_code = 3
+
+
+class NotFoundError(OperationalError):
+    """A case, item, key or file that was named does not exist."""
+
+
+class PassphraseError(OperationalError):
+    """A private key could not be decrypted with the passphrase given."""
+
+
+class InputRejected(OperationalError):
+    """Hostile or malformed input from outside (a file, zip, manifest) that we refuse to use."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One failed check: where (item, event, file) and what is wrong."""
+
+    check: str
+    subject: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        """Plain dict for --json output."""
+        return {"check": self.check, "subject": self.subject, "message": self.message}
+
+    def __str__(self) -> str:
+        return f"{self.check}: {self.subject}: {self.message}"
+
+
+class VerificationError(EvidenceError):
+    """Integrity failed: carries every finding, not only the first."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, findings: list[Finding]) -> None:
+        super().__init__(message)
+        self.findings = findings
+
+    def diagnostics(self) -> str:
+        """The headline followed by one line per finding."""
+        lines = [self.message, *(f"  - {f}" for f in self.findings)]
+        return "\n".join(lines)

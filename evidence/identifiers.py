@@ -1,0 +1,286 @@
+"""Identifiers found in evidence (phones, e-mails, profile URLs, wallets), normalised and pooled.
+
+A mutual legal assistance request asks the foreign authority about concrete accounts: "subscriber
+of +375 29 123-45-67", "owner of https://vk.com/id123", "holder of purse Z123456789012". This
+module gives each such identifier one normalised spelling, so the same account written three ways
+in three exhibits becomes one row of the request's annex, with the exhibits it appears in.
+
+Profiles (evidence.profiles) put what they find under their "identifiers" key as
+{"kind", "value", "valid", "detail"} objects; this module only reads that key, so it has no
+dependency on the parsers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+IDENTIFIER_KINDS = (
+    "phone",
+    "email",
+    "url",
+    "account",
+    "bitcoin-address",
+    "litecoin-address",
+    "tron-address",
+    "base58check-address",
+    "ethereum-address",
+    "txid",
+    "e-wallet",
+)
+
+
+@dataclass(frozen=True)
+class Identifier:
+    """One identifier as found in one profile: kind, normalised value, checksum/format verdict."""
+
+    kind: str
+    value: str
+    valid: bool | None = None  # None: nothing to check (no checksum, unknown numbering plan)
+    detail: str | None = None  # network, script type, platform, why invalid
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object profiles store under "identifiers"."""
+        return {"kind": self.kind, "value": self.value, "valid": self.valid, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class IdentifierRow:
+    """One de-duplicated identifier with every item it appears in: a row of the MLA annex."""
+
+    kind: str
+    value: str
+    valid: bool | None
+    item_ids: tuple[str, ...]
+    detail: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON object with item_ids as a sorted list."""
+        return {
+            "kind": self.kind,
+            "value": self.value,
+            "valid": self.valid,
+            "detail": self.detail,
+            "item_ids": list(self.item_ids),
+        }
+
+
+# --- phones -------------------------------------------------------------------------------------
+
+# Country code -> allowed lengths of the full international number (country code included), for
+# the states our requests go to most. Other codes are kept as written with valid=None.
+_PHONE_PLANS: dict[str, tuple[int, ...]] = {
+    "7": (11,),  # Russia, Kazakhstan
+    "375": (12,),  # Belarus
+    "380": (12,),  # Ukraine
+    "373": (11,),  # Moldova
+    "374": (11,),  # Armenia
+    "994": (12,),  # Azerbaijan
+    "995": (12,),  # Georgia
+    "996": (12,),  # Kyrgyzstan
+    "992": (12,),  # Tajikistan
+    "993": (11,),  # Turkmenistan
+    "998": (12,),  # Uzbekistan
+    "370": (11,),  # Lithuania
+    "371": (11,),  # Latvia
+    "372": (10, 11),  # Estonia
+    "48": (11,),  # Poland
+    "1": (11,),  # NANP
+    "44": (12,),  # United Kingdom
+    "49": (10, 11, 12, 13, 14, 15),  # Germany
+    "90": (12,),  # Turkey
+    "86": (13,),  # China
+    "420": (12,),  # Czechia
+}
+
+
+def normalise_phone(raw: str) -> Identifier | None:
+    """E.164 form of a phone number written in international or CIS domestic notation.
+
+    Returns None when the digits cannot be a phone number we can place (too short or too long,
+    or a domestic number of unknown country).
+    """
+    text = raw.strip()
+    digits = "".join(c for c in text if c.isdigit())
+    if not digits or len(digits) > 15 + 3:
+        return None
+    international = text.startswith("+")
+    if not international:
+        if digits.startswith("810") and len(digits) >= 13:
+            # 8-10 is the CIS international prefix: 8 10 375 29 ... dials +375 29 ...
+            digits = digits[3:]
+        elif len(digits) == 11 and digits.startswith("80"):
+            # Belarus domestic trunk prefix: 8 0XX ... is +375 XX ...
+            digits = "375" + digits[2:]
+        elif len(digits) == 11 and digits[0] in "78":
+            # Russia/Kazakhstan: 8 or 7 followed by ten digits is +7
+            digits = "7" + digits[1:]
+        elif len(digits) == 12 and digits.startswith(("375", "380", "994", "995", "996", "998")):
+            pass
+        else:
+            return None
+    if not 8 <= len(digits) <= 15:
+        return None
+    for width in (3, 2, 1):
+        lengths = _PHONE_PLANS.get(digits[:width])
+        if lengths is not None:
+            ok = len(digits) in lengths
+            return Identifier("phone", "+" + digits, ok, None if ok else "wrong length for plan")
+    return Identifier("phone", "+" + digits, None, "numbering plan not checked")
+
+
+# --- e-mail -------------------------------------------------------------------------------------
+
+_EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,253}\.[^\W\d_]{2,24}$")
+
+
+def normalise_email(raw: str) -> Identifier | None:
+    """Lower-cased e-mail address, or None if raw is not shaped like one."""
+    value = raw.strip().strip(".,;:").lower()
+    value = value.removeprefix("mailto:")
+    if not _EMAIL_RE.match(value):
+        return None
+    return Identifier("email", value, True)
+
+
+# --- URLs ---------------------------------------------------------------------------------------
+
+# host aliases -> (canonical host, platform name)
+_SOCIAL_HOSTS: dict[str, tuple[str, str]] = {
+    "vk.com": ("vk.com", "VK"),
+    "vkontakte.ru": ("vk.com", "VK"),
+    "vk.ru": ("vk.com", "VK"),
+    "ok.ru": ("ok.ru", "Odnoklassniki"),
+    "odnoklassniki.ru": ("ok.ru", "Odnoklassniki"),
+    "instagram.com": ("instagram.com", "Instagram"),
+    "instagr.am": ("instagram.com", "Instagram"),
+    "facebook.com": ("facebook.com", "Facebook"),
+    "fb.com": ("facebook.com", "Facebook"),
+    "t.me": ("t.me", "Telegram"),
+    "telegram.me": ("t.me", "Telegram"),
+    "wa.me": ("wa.me", "WhatsApp"),
+}
+_TRAILING_PUNCT = ".,;:!?)]}>'\"»…"
+
+
+def canonical_url(raw: str) -> Identifier | None:
+    """Canonical form of a URL; social profile links reduced to https://host/profile.
+
+    Social hosts (vk.com, ok.ru, instagram.com, facebook.com, t.me): https, no www./m. prefix,
+    lower-case host, no query, fragment or trailing slash, and a single-segment path (a profile
+    name, which these sites treat case-insensitively) lower-cased. Longer paths keep their case
+    because post ids and invite hashes are case-sensitive. Facebook's profile.php?id=N keeps id.
+    """
+    text = raw.strip().rstrip(_TRAILING_PUNCT)
+    if not text:
+        return None
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    if scheme not in ("http", "https") or "." not in host or len(text) > 2048:
+        return None
+    bare = host
+    for prefix in ("www.", "m.", "mobile."):
+        bare = bare.removeprefix(prefix)
+    social = _SOCIAL_HOSTS.get(bare)
+    if social is None:
+        netloc = host if port is None else f"{host}:{port}"
+        path = parts.path or "/"
+        query = f"?{parts.query}" if parts.query else ""
+        return Identifier("url", f"{scheme}://{netloc}{path}{query}", None)
+    canon_host, platform = social
+    path = parts.path.rstrip("/")
+    if canon_host == "facebook.com" and path == "/profile.php":
+        ids = parse_qs(parts.query).get("id", [])
+        if ids and ids[0].isdigit():
+            return Identifier(
+                "url", f"https://facebook.com/profile.php?id={ids[0]}", None, platform
+            )
+    segments = [s for s in path.split("/") if s]
+    if len(segments) == 1 and not segments[0].startswith("+"):
+        path = "/" + segments[0].lower()
+    return Identifier("url", f"https://{canon_host}{path}", None, platform)
+
+
+# --- pooling ------------------------------------------------------------------------------------
+
+
+def identifiers_in_profile(profile: Mapping[str, Any]) -> list[Identifier]:
+    """The identifiers a profile lists, de-duplicated, skipping malformed entries."""
+    found: dict[tuple[str, str], Identifier] = {}
+    entries = profile.get("identifiers") if isinstance(profile, Mapping) else None
+    if not isinstance(entries, list):
+        return []
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            continue
+        kind, value = entry.get("kind"), entry.get("value")
+        valid, detail = entry.get("valid"), entry.get("detail")
+        if not isinstance(kind, str) or not isinstance(value, str) or not kind or not value:
+            continue
+        ident = Identifier(
+            kind,
+            value,
+            valid if isinstance(valid, bool) else None,
+            detail if isinstance(detail, str) else None,
+        )
+        found.setdefault((kind, value), ident)
+    return list(found.values())
+
+
+def collect_identifiers(items: Iterable[tuple[str, Mapping[str, Any]]]) -> list[IdentifierRow]:
+    """Pool (item_id, profile) pairs into de-duplicated rows sorted by kind, then value."""
+    pooled: dict[tuple[str, str], tuple[Identifier, set[str]]] = {}
+    for item_id, profile in items:
+        for ident in identifiers_in_profile(profile):
+            key = (ident.kind, ident.value)
+            if key in pooled:
+                first, ids = pooled[key]
+                if first.valid is None and ident.valid is not None:
+                    # a later exhibit could check what an earlier one could not
+                    pooled[key] = (ident, ids)
+                ids.add(item_id)
+            else:
+                pooled[key] = (ident, {item_id})
+    rows = [
+        IdentifierRow(ident.kind, ident.value, ident.valid, tuple(sorted(ids)), ident.detail)
+        for ident, ids in pooled.values()
+    ]
+    rows.sort(key=lambda row: (row.kind, row.value))
+    return rows
+
+
+def _csv_safe(text: str) -> str:
+    # Spreadsheets run cells starting with = or @ as formulas; values here are normalised, but
+    # details and URLs come from hostile files. A leading "+" is left alone: phones need it.
+    return "'" + text if text[:1] in ("=", "@", "\t", "\r") else text
+
+
+def identifiers_csv(rows: Iterable[IdentifierRow]) -> str:
+    """RFC 4180 CSV text (kind, value, valid, detail, items) for the annex of an MLA request."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["kind", "value", "valid", "detail", "items"])
+    verdict = {True: "yes", False: "no", None: "unknown"}
+    for row in rows:
+        writer.writerow(
+            [
+                row.kind,
+                _csv_safe(row.value),
+                verdict[row.valid],
+                _csv_safe(row.detail or ""),
+                " ".join(row.item_ids),
+            ]
+        )
+    return out.getvalue()

@@ -1,0 +1,361 @@
+"""Forensic ingest: files into the vault, each with its item row and signed first event.
+
+Order of work, so that a crash at any moment leaves nothing half-done:
+1. scan every input first; a named path that is missing, unreadable or not a regular file or
+   folder stops everything before anything is written;
+2. per batch: copy each file into the vault while hashing it (one read), refuse a file that
+   changed meanwhile, read exiftool metadata for the batch in one call, build profiles;
+3. one durability barrier for the batch's new vault files, then one ledger transaction with
+   every item row and its signed `ingested` event.
+A vault file without a row (crash between 2 and 3) is harmless: re-running finds the same
+digest, reuses the file and writes the rows.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cases import get_case
+from .errors import InputRejected, NotFoundError, OperationalError, UsageError
+from .events import new_body, sign_event, write_event
+from .hashing import Progress
+from .items import Item, find_item, item_id_for
+from .keys import Signer
+from .metadata import MetadataReader, exiftool_session
+from .profiles import EVIDENCE_TYPES, build_profile, detect_evidence_type
+from .progress import Reporter, Silent
+from .timefmt import format_utc, parse_rfc3339, utc_now
+from .vault import Stored
+from .workspace import Workspace
+
+BATCH_FILES = 256
+BATCH_BYTES = 1 << 30
+
+
+def display_name(path: Path | str) -> str:
+    """A file name safe to store and print: undecodable bytes shown as \\xNN escapes."""
+    text = os.fspath(path)
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """What the investigator says about the files being ingested."""
+
+    case: str
+    source: str
+    evidence_type: str = "auto"
+    acquired_at: str | None = None
+    method: str | None = None
+    legacy_digests: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one input file."""
+
+    path: str
+    status: str  # "ingested" | "existing" | "refused" | "skipped"
+    item_id: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    evidence_type: str | None = None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for --json output."""
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class IngestReport:
+    """Every input's outcome, in order."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        """How many outcomes have this status."""
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    def to_json(self) -> dict[str, Any]:
+        """Summary and per-file outcomes."""
+        return {
+            "ingested": self.count("ingested"),
+            "existing": self.count("existing"),
+            "refused": self.count("refused"),
+            "skipped": self.count("skipped"),
+            "files": [o.to_json() for o in self.outcomes],
+        }
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    path: Path
+    size: int
+
+
+def _check_named(path: Path) -> None:
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        raise NotFoundError(f"{display_name(path)}: no such file or folder") from None
+    except OSError as exc:
+        raise OperationalError(f"{display_name(path)}: cannot read ({exc.strerror})") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise InputRejected(
+            f"{display_name(path)}: is a symbolic link; links are not followed",
+            "ingest the file it points to by its real path",
+        )
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        raise InputRejected(f"{display_name(path)}: not a regular file or folder (fifo, device?)")
+    if not os.access(path, os.R_OK | (os.X_OK if stat.S_ISDIR(st.st_mode) else 0)):
+        raise OperationalError(f"{display_name(path)}: permission denied")
+
+
+def scan(paths: list[Path]) -> tuple[list[_Candidate], list[Outcome]]:
+    """Every regular file under paths (links not followed), and what was skipped and why."""
+    for path in paths:
+        _check_named(path)
+    found: list[_Candidate] = []
+    skipped: list[Outcome] = []
+
+    def visit(path: Path) -> Iterator[tuple[Path, os.stat_result]]:
+        st = path.lstat()
+        if stat.S_ISDIR(st.st_mode):
+            try:
+                children = sorted(os.scandir(path), key=lambda e: e.name)
+            except OSError as exc:
+                skipped.append(Outcome(display_name(path), "skipped", reason=str(exc.strerror)))
+                return
+            for child in children:
+                yield from visit(Path(child.path))
+        else:
+            yield path, st
+
+    for top in paths:
+        for path, st in visit(top):
+            if stat.S_ISLNK(st.st_mode):
+                reason = "symbolic link, not followed"
+            elif not stat.S_ISREG(st.st_mode):
+                reason = "not a regular file (fifo, socket or device)"
+            elif not os.access(path, os.R_OK):
+                reason = "permission denied"
+            else:
+                found.append(_Candidate(path, st.st_size))
+                continue
+            skipped.append(Outcome(display_name(path), "skipped", reason=reason))
+    return found, skipped
+
+
+def _open_regular(path: Path) -> int:
+    # O_NOFOLLOW and O_NONBLOCK: a path swapped for a link or a fifo after the scan cannot
+    # make us follow it or hang on it.
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InputRejected(f"{display_name(path)}: no longer a regular file")
+    return fd
+
+
+def _media_type(metadata: dict[str, Any], name: str) -> str:
+    mime = metadata.get("File:MIMEType")
+    if isinstance(mime, str) and "/" in mime:
+        return mime
+    guessed, _ = mimetypes.guess_type(name)
+    return guessed or "application/octet-stream"
+
+
+@dataclass
+class _Pending:
+    candidate: _Candidate
+    stored: Stored
+    item_id: str
+
+
+class Ingester:
+    """Runs one ingest: holds the workspace, the signer and the exiftool process."""
+
+    def __init__(
+        self,
+        ws: Workspace,
+        signer: Signer,
+        options: IngestOptions,
+        reader: MetadataReader,
+        progress: Progress | None,
+    ) -> None:
+        self.ws = ws
+        self.signer = signer
+        self.options = options
+        self.reader = reader
+        self.progress = progress
+        self.acquired_at = (
+            None
+            if options.acquired_at is None
+            else format_utc(parse_rfc3339(options.acquired_at, "--acquired-at"))
+        )
+
+    def run(self, candidates: list[_Candidate], report: IngestReport) -> None:
+        """Ingest candidates batch by batch."""
+        batch: list[_Candidate] = []
+        size = 0
+        for cand in candidates:
+            batch.append(cand)
+            size += cand.size
+            if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+                self._batch(batch, report)
+                batch, size = [], 0
+        if batch:
+            self._batch(batch, report)
+
+    def _batch(self, batch: list[_Candidate], report: IngestReport) -> None:
+        pending: list[_Pending] = []
+        seen: dict[str, _Pending] = {}
+        case = self.options.case
+        for cand in batch:
+            name = display_name(cand.path)
+            try:
+                fd = _open_regular(cand.path)
+                with os.fdopen(fd, "rb", buffering=0) as fh:
+                    stored = self.ws.vault.store(
+                        fh, name, legacy=self.options.legacy_digests, progress=self.progress
+                    )
+            except InputRejected as exc:
+                report.outcomes.append(Outcome(name, "refused", reason=exc.message))
+                continue
+            except OSError as exc:
+                report.outcomes.append(Outcome(name, "refused", reason=str(exc.strerror)))
+                continue
+            sha = stored.digests.sha256
+            existing = find_item(self.ws.ledger, case, sha)
+            if existing is not None or sha in seen:
+                item_id = existing.item_id if existing else seen[sha].item_id
+                report.outcomes.append(
+                    Outcome(name, "existing", item_id, sha, stored.size, reason="same bytes")
+                )
+                continue
+            entry = _Pending(cand, stored, item_id_for(case, sha))
+            seen[sha] = entry
+            pending.append(entry)
+        if not pending:
+            return
+        metadata = self.reader.read([p.stored.path for p in pending])
+        items = [self._item(p, md) for p, md in zip(pending, metadata, strict=True)]
+        self.ws.vault.barrier([p.stored.path for p in pending if p.stored.new])
+        with self.ws.ledger.atomic():
+            for item in items:
+                # Another process may have ingested the same bytes since we looked.
+                if find_item(self.ws.ledger, case, item.sha256) is not None:
+                    report.outcomes.append(
+                        Outcome(item.original_name, "existing", item.item_id, item.sha256)
+                    )
+                    continue
+                self.ws.ledger.insert("items", item.to_row())
+                write_event(self.ws.ledger, self._first_event(item))
+                report.outcomes.append(
+                    Outcome(
+                        display_name(item.original_path or item.original_name),
+                        "ingested",
+                        item.item_id,
+                        item.sha256,
+                        item.size,
+                        item.evidence_type,
+                    )
+                )
+
+    def _item(self, p: _Pending, metadata: dict[str, Any]) -> Item:
+        name = display_name(p.candidate.path.name)
+        media_type = _media_type(metadata, name)
+        evidence_type = self.options.evidence_type
+        if evidence_type == "auto":
+            evidence_type = detect_evidence_type(p.stored.path, name, media_type)
+        profile = build_profile(
+            p.stored.path,
+            evidence_type,
+            original_name=name,
+            media_type=media_type,
+            metadata=metadata,
+        )
+        return Item(
+            item_id=p.item_id,
+            case_number=self.options.case,
+            digests=p.stored.digests,
+            size=p.stored.size,
+            media_type=media_type,
+            evidence_type=evidence_type,
+            original_name=name,
+            original_path=display_name(p.candidate.path.absolute()),
+            source=self.options.source,
+            acquired_at=self.acquired_at,
+            acquisition_method=self.options.method,
+            metadata=metadata,
+            profile=profile,
+            ingested_at=utc_now(),
+            ingested_by=self.signer.record.fingerprint,
+        )
+
+    def _first_event(self, item: Item) -> Any:
+        from .canonical import canonical_sha256
+
+        details = {
+            "original_name": item.original_name,
+            "original_path": item.original_path,
+            "size": item.size,
+            "digests": item.digests.to_json(),
+            "media_type": item.media_type,
+            "evidence_type": item.evidence_type,
+            "source": item.source,
+            "acquired_at": item.acquired_at,
+            "acquisition_method": item.acquisition_method,
+            "metadata_sha256": canonical_sha256(item.metadata),
+            "profile_sha256": None if item.profile is None else canonical_sha256(item.profile),
+        }
+        body = new_body(
+            self.signer,
+            item_id=item.item_id,
+            case=item.case_number,
+            seq=1,
+            prev=item.sha256,
+            item_sha256=item.sha256,
+            action="ingested",
+            purpose="ingest into the evidence vault",
+            details=details,
+        )
+        return sign_event(self.signer, body)
+
+
+def ingest(
+    ws: Workspace,
+    signer: Signer,
+    paths: list[Path],
+    options: IngestOptions,
+    reporter: Reporter | None = None,
+) -> IngestReport:
+    """Ingest files and folders into a case; see the module docstring for the guarantees."""
+    if not paths:
+        raise UsageError("no files to ingest", "name at least one file or folder")
+    get_case(ws.ledger, options.case)
+    if options.evidence_type != "auto" and options.evidence_type not in EVIDENCE_TYPES:
+        raise UsageError(
+            f"evidence type {options.evidence_type!r} is not one of auto, "
+            + ", ".join(EVIDENCE_TYPES)
+        )
+    if not options.source.strip():
+        raise UsageError("--source must describe where the evidence came from")
+    candidates, skipped = scan(paths)
+    report = IngestReport(list(skipped))
+    ws.vault.create()
+    ws.vault.sweep()
+    reporter = reporter or Silent()
+    reporter.start(sum(c.size for c in candidates), "ingest")
+    try:
+        with exiftool_session() as reader:
+            Ingester(ws, signer, options, reader, reporter.advance).run(candidates, report)
+    finally:
+        reporter.finish()
+    return report

@@ -1,0 +1,141 @@
+"""Evidence items: the ledger rows describing each file held in the vault."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import NotFoundError, UsageError
+from .hashing import Digests
+from .ledger import Ledger
+
+
+def item_id_for(case_number: str, sha256: str) -> str:
+    """Deterministic item id: the same bytes in the same case are always the same item."""
+    return hashlib.sha256(f"{case_number}\n{sha256}".encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One evidence file: identity, provenance, metadata and content profile."""
+
+    item_id: str
+    case_number: str
+    digests: Digests
+    size: int
+    media_type: str
+    evidence_type: str
+    original_name: str
+    original_path: str | None
+    source: str
+    acquired_at: str | None
+    acquisition_method: str | None
+    metadata: dict[str, Any]
+    profile: dict[str, Any] | None
+    ingested_at: str
+    ingested_by: str
+
+    @property
+    def sha256(self) -> str:
+        """The item's identity digest."""
+        return self.digests.sha256
+
+    def to_row(self) -> dict[str, Any]:
+        """Ledger row form (JSON columns as text)."""
+        return {
+            "item_id": self.item_id,
+            "case_number": self.case_number,
+            "sha256": self.digests.sha256,
+            "sha512": self.digests.sha512,
+            "md5": self.digests.md5,
+            "sha1": self.digests.sha1,
+            "size": self.size,
+            "media_type": self.media_type,
+            "evidence_type": self.evidence_type,
+            "original_name": self.original_name,
+            "original_path": self.original_path,
+            "source": self.source,
+            "acquired_at": self.acquired_at,
+            "acquisition_method": self.acquisition_method,
+            "metadata": json.dumps(self.metadata, ensure_ascii=False, sort_keys=True),
+            "profile": None
+            if self.profile is None
+            else json.dumps(self.profile, ensure_ascii=False, sort_keys=True),
+            "ingested_at": self.ingested_at,
+            "ingested_by": self.ingested_by,
+        }
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Item:
+        """Inverse of to_row."""
+        return cls(
+            item_id=row["item_id"],
+            case_number=row["case_number"],
+            digests=Digests(row["sha256"], row["sha512"], row["md5"], row["sha1"]),
+            size=row["size"],
+            media_type=row["media_type"],
+            evidence_type=row["evidence_type"],
+            original_name=row["original_name"],
+            original_path=row["original_path"],
+            source=row["source"],
+            acquired_at=row["acquired_at"],
+            acquisition_method=row["acquisition_method"],
+            metadata=json.loads(row["metadata"]),
+            profile=None if row["profile"] is None else json.loads(row["profile"]),
+            ingested_at=row["ingested_at"],
+            ingested_by=row["ingested_by"],
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for --json output."""
+        return {
+            "item_id": self.item_id,
+            "case": self.case_number,
+            "digests": self.digests.to_json(),
+            "size": self.size,
+            "media_type": self.media_type,
+            "evidence_type": self.evidence_type,
+            "original_name": self.original_name,
+            "original_path": self.original_path,
+            "source": self.source,
+            "acquired_at": self.acquired_at,
+            "acquisition_method": self.acquisition_method,
+            "ingested_at": self.ingested_at,
+            "ingested_by": self.ingested_by,
+            "metadata": self.metadata,
+            "profile": self.profile,
+        }
+
+
+def get_item(ledger: Ledger, ref: str) -> Item:
+    """An item by id or unique id prefix (4+ characters)."""
+    ref = ref.strip().lower()
+    if len(ref) < 4:
+        raise UsageError(f"item id {ref!r} is too short", "give at least 4 characters")
+    rows = ledger.rows("SELECT * FROM items WHERE item_id LIKE ? || '%'", (ref,))
+    if not rows:
+        raise NotFoundError(f"unknown item {ref!r}", "see `custody item list --case CASE`")
+    if len(rows) > 1:
+        raise UsageError(f"item id {ref!r} is ambiguous", "give more characters")
+    return Item.from_row(rows[0])
+
+
+def find_item(ledger: Ledger, case_number: str, sha256: str) -> Item | None:
+    """The item with these bytes in this case, if any."""
+    rows = ledger.rows(
+        "SELECT * FROM items WHERE case_number = ? AND sha256 = ?", (case_number, sha256)
+    )
+    return Item.from_row(rows[0]) if rows else None
+
+
+def list_items(ledger: Ledger, case_number: str | None = None) -> list[Item]:
+    """Items of one case (or all), in ingest order."""
+    if case_number is None:
+        rows = ledger.rows("SELECT * FROM items ORDER BY rowid")
+    else:
+        rows = ledger.rows(
+            "SELECT * FROM items WHERE case_number = ? ORDER BY rowid", (case_number,)
+        )
+    return [Item.from_row(r) for r in rows]

@@ -1,0 +1,342 @@
+"""Actors' keys: ECDSA P-256, private keys encrypted at rest, X.509 certificates, CSRs.
+
+An actor is identified by the SHA-256 fingerprint of its certificate; the key id (a prefix of
+the SHA-256 of the public key) stays the same when an agency CA issues a new certificate.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from .errors import InputRejected, NotFoundError, OperationalError, PassphraseError, UsageError
+from .ledger import Ledger
+from .timefmt import format_utc, utc_now
+
+ROLES = ("investigator", "expert", "custodian", "prosecutor", "authority", "auditor")
+MIN_PASSPHRASE = 8
+CERT_YEARS = 5
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """Public facts about an actor's key and its current certificate."""
+
+    key_id: str
+    name: str
+    organisation: str
+    country: str
+    role: str
+    created_at: str
+    fingerprint: str
+    certificate_pem: str
+
+    def to_json(self) -> dict[str, str]:
+        """Plain dict for --json output."""
+        return {
+            "key_id": self.key_id,
+            "name": self.name,
+            "organisation": self.organisation,
+            "country": self.country,
+            "role": self.role,
+            "created_at": self.created_at,
+            "fingerprint": self.fingerprint,
+        }
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        """The parsed current certificate."""
+        return x509.load_pem_x509_certificate(self.certificate_pem.encode())
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A key unlocked for signing, with the certificate that identifies it."""
+
+    record: KeyRecord
+    private_key: ec.EllipticCurvePrivateKey
+
+    def sign(self, data: bytes) -> str:
+        """Base64 DER ECDSA-P256-SHA256 signature over data."""
+        der = self.private_key.sign(data, ec.ECDSA(hashes.SHA256()))
+        return base64.b64encode(der).decode()
+
+    @property
+    def actor(self) -> dict[str, str]:
+        """The actor object events carry: name and certificate fingerprint."""
+        return {"name": self.record.name, "fingerprint": self.record.fingerprint}
+
+
+def fingerprint(cert: x509.Certificate) -> str:
+    """Hex SHA-256 of the certificate's DER encoding."""
+    return cert.fingerprint(hashes.SHA256()).hex()
+
+
+def key_id_of(public_key: ec.EllipticCurvePublicKey) -> str:
+    """Stable key id: first 16 hex digits of the SHA-256 of the SubjectPublicKeyInfo."""
+    spki = public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashlib.sha256(spki).hexdigest()[:16]
+
+
+def verify_signature(cert: x509.Certificate, data: bytes, signature_b64: str) -> bool:
+    """True if signature_b64 is a valid ECDSA-P256-SHA256 signature of data by cert's key."""
+    public_key = cert.public_key()
+    if not isinstance(public_key, ec.EllipticCurvePublicKey):
+        return False
+    try:
+        der = base64.b64decode(signature_b64, validate=True)
+        public_key.verify(der, data, ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def _subject(name: str, organisation: str, country: str, role: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, country),
+            x509.NameAttribute(NameOID.TITLE, role),
+        ]
+    )
+
+
+def check_passphrase(passphrase: str) -> None:
+    """Refuse passphrases too short to protect a signing key."""
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise UsageError(f"passphrase too short: at least {MIN_PASSPHRASE} characters are needed")
+
+
+def _validate_identity(name: str, organisation: str, country: str, role: str) -> None:
+    if not name.strip() or "\n" in name:
+        raise UsageError(f"key name {name!r} must be one non-empty line")
+    if not organisation.strip():
+        raise UsageError("--org must not be empty")
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        raise UsageError(f"country {country!r} must be a two-letter ISO 3166 code such as BY")
+    if role not in ROLES:
+        raise UsageError(f"role {role!r} is not one of {', '.join(ROLES)}")
+
+
+class KeyStore:
+    """Keys of one workspace: encrypted private keys in keys/, public records in the ledger."""
+
+    def __init__(self, ledger: Ledger, directory: Path) -> None:
+        self.ledger = ledger
+        self.directory = directory
+
+    def _key_path(self, key_id: str) -> Path:
+        return self.directory / f"{key_id}.key.pem"
+
+    def create(
+        self, name: str, organisation: str, country: str, role: str, passphrase: str
+    ) -> KeyRecord:
+        """Generate a P-256 key and a self-signed certificate; store both."""
+        _validate_identity(name, organisation, country, role)
+        check_passphrase(passphrase)
+        if self._find_by_name(name):
+            raise UsageError(f"a key named {name!r} exists already", "choose another --name")
+        private_key = ec.generate_private_key(ec.SECP256R1())
+        now = datetime.now(UTC).replace(microsecond=0)
+        subject = _subject(name, organisation, country, role)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(private_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=365 * CERT_YEARS))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(private_key.public_key()), critical=False
+            )
+            .sign(private_key, hashes.SHA256())
+        )
+        key_id = key_id_of(private_key.public_key())
+        pem = private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(passphrase.encode()),
+        )
+        self.directory.mkdir(mode=0o700, exist_ok=True)
+        path = self._key_path(key_id)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pem)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            with self.ledger.atomic():
+                self.ledger.insert(
+                    "keys",
+                    {
+                        "key_id": key_id,
+                        "name": name,
+                        "organisation": organisation,
+                        "country": country,
+                        "role": role,
+                        "created_at": utc_now(),
+                    },
+                )
+                self._insert_certificate(key_id, cert)
+        except BaseException:
+            tmp.unlink()
+            raise
+        os.replace(tmp, path)
+        return self.get(key_id)
+
+    def _insert_certificate(self, key_id: str, cert: x509.Certificate) -> None:
+        self.ledger.insert(
+            "certificates",
+            {
+                "fingerprint": fingerprint(cert),
+                "key_id": key_id,
+                "pem": cert.public_bytes(serialization.Encoding.PEM).decode(),
+                "not_before": format_utc(cert.not_valid_before_utc),
+                "not_after": format_utc(cert.not_valid_after_utc),
+                "added_at": utc_now(),
+            },
+        )
+
+    def _record(self, row: dict[str, str]) -> KeyRecord:
+        cert_row = self.ledger.rows(
+            "SELECT fingerprint, pem FROM certificates WHERE key_id = ? "
+            "ORDER BY added_at DESC, rowid DESC LIMIT 1",
+            (row["key_id"],),
+        )[0]
+        return KeyRecord(
+            key_id=row["key_id"],
+            name=row["name"],
+            organisation=row["organisation"],
+            country=row["country"],
+            role=row["role"],
+            created_at=row["created_at"],
+            fingerprint=cert_row["fingerprint"],
+            certificate_pem=cert_row["pem"],
+        )
+
+    def _find_by_name(self, name: str) -> list[dict[str, str]]:
+        return self.ledger.rows("SELECT * FROM keys WHERE lower(name) = lower(?)", (name,))
+
+    def list(self) -> list[KeyRecord]:
+        """Every key, oldest first."""
+        rows = self.ledger.rows("SELECT * FROM keys ORDER BY created_at, rowid")
+        return [self._record(r) for r in rows]
+
+    def get(self, key_id: str) -> KeyRecord:
+        """The key with exactly this id."""
+        rows = self.ledger.rows("SELECT * FROM keys WHERE key_id = ?", (key_id,))
+        if not rows:
+            raise NotFoundError(f"unknown key {key_id!r}", "see `custody key list`")
+        return self._record(rows[0])
+
+    def resolve(self, ref: str) -> KeyRecord:
+        """A key by name, key id, or a unique prefix (6+ hex digits) of a fingerprint or id."""
+        ref = ref.strip()
+        if not ref:
+            raise UsageError("no key given", "pass --as NAME|ID|FINGERPRINT or set CUSTODY_KEY")
+        rows = self._find_by_name(ref)
+        if not rows and re.fullmatch(r"[0-9a-fA-F:]{6,}", ref):
+            prefix = ref.replace(":", "").lower()
+            rows = self.ledger.rows(
+                "SELECT DISTINCT k.* FROM keys k JOIN certificates c ON c.key_id = k.key_id "
+                "WHERE k.key_id LIKE ? || '%' OR c.fingerprint LIKE ? || '%'",
+                (prefix, prefix),
+            )
+        if not rows:
+            raise NotFoundError(f"unknown key {ref!r}", "see `custody key list`")
+        if len(rows) > 1:
+            names = ", ".join(r["name"] for r in rows)
+            raise UsageError(f"key {ref!r} is ambiguous ({names})", "give more digits")
+        return self._record(rows[0])
+
+    def unlock(self, record: KeyRecord, passphrase: str) -> Signer:
+        """Decrypt a private key; a wrong passphrase is an operational error, not a crash."""
+        path = self._key_path(record.key_id)
+        try:
+            pem = path.read_bytes()
+        except OSError as exc:
+            raise OperationalError(
+                f"{path}: private key of {record.name!r} unreadable ({exc.strerror})"
+            ) from None
+        try:
+            key = serialization.load_pem_private_key(pem, passphrase.encode())
+        except (ValueError, TypeError):
+            raise PassphraseError(
+                f"{path}: wrong passphrase for key {record.name!r}",
+                "check CUSTODY_PASSPHRASE or type it again",
+            ) from None
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise OperationalError(f"{path}: not an ECDSA key")
+        return Signer(record, key)
+
+    def csr(self, signer: Signer) -> bytes:
+        """A PEM certificate signing request for an agency CA, with the key's identity."""
+        r = signer.record
+        request = (
+            x509.CertificateSigningRequestBuilder()
+            .subject_name(_subject(r.name, r.organisation, r.country, r.role))
+            .sign(signer.private_key, hashes.SHA256())
+        )
+        return request.public_bytes(serialization.Encoding.PEM)
+
+    def import_certificate_for(self, data: bytes, source: str, key_ref: str | None) -> KeyRecord:
+        """Attach a certificate issued for one of our keys (PEM or DER); it becomes current.
+
+        The key is found by the certificate's public key, or named by key_ref, in which case
+        the certificate must carry that key's public key.
+        """
+        try:
+            cert = (
+                x509.load_pem_x509_certificate(data)
+                if b"-----BEGIN" in data
+                else x509.load_der_x509_certificate(data)
+            )
+        except ValueError:
+            raise InputRejected(f"{source}: not an X.509 certificate (PEM or DER)") from None
+        public_key = cert.public_key()
+        cert_key_id = (
+            key_id_of(public_key) if isinstance(public_key, ec.EllipticCurvePublicKey) else None
+        )
+        if key_ref is not None:
+            record = self.resolve(key_ref)
+            if cert_key_id != record.key_id:
+                raise InputRejected(
+                    f"{source}: certificate does not match key {record.name!r} ({record.key_id})",
+                    "import the certificate issued for this key's CSR",
+                )
+        else:
+            rows = self.ledger.rows("SELECT key_id FROM keys WHERE key_id = ?", (cert_key_id,))
+            if not rows:
+                raise InputRejected(
+                    f"{source}: certificate matches none of this workspace's keys",
+                    "import the certificate issued for one of our CSRs",
+                )
+            record = self.get(rows[0]["key_id"])
+        fp = fingerprint(cert)
+        if self.ledger.rows("SELECT 1 FROM certificates WHERE fingerprint = ?", (fp,)):
+            raise UsageError(f"{source}: certificate {fp[:16]} is already imported")
+        with self.ledger.atomic():
+            self._insert_certificate(record.key_id, cert)
+        return self.get(record.key_id)
+
+    def certificates(self) -> dict[str, x509.Certificate]:
+        """Every certificate ever attached to a key, by fingerprint (old ones verify old events)."""
+        rows = self.ledger.rows("SELECT fingerprint, pem FROM certificates")
+        return {r["fingerprint"]: x509.load_pem_x509_certificate(r["pem"].encode()) for r in rows}

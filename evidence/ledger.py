@@ -1,0 +1,208 @@
+"""The SQLite ledger: schema, the one `atomic()` write path, and append-only enforcement.
+
+sqlite-utils creates the schema and serves the reads. Writes go through `Ledger.insert` inside
+`Ledger.atomic()`, which holds SQLite's write lock from the first statement (BEGIN IMMEDIATE):
+sqlite-utils' own insert helpers commit on their own, which would split our transactions.
+Triggers refuse every UPDATE and DELETE, so a correction can only ever be a new row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .errors import OperationalError
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 10_000
+APPEND_ONLY = ("keys", "certificates", "cases", "items", "events", "checkpoints")
+
+_TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...], list[tuple[str, ...]]]] = {
+    # name: (columns, primary key, unique indexes)
+    "keys": (
+        {
+            "key_id": str,
+            "name": str,
+            "organisation": str,
+            "country": str,
+            "role": str,
+            "created_at": str,
+        },
+        "key_id",
+        [],
+    ),
+    "certificates": (
+        {
+            "fingerprint": str,
+            "key_id": str,
+            "pem": str,
+            "not_before": str,
+            "not_after": str,
+            "added_at": str,
+        },
+        "fingerprint",
+        [],
+    ),
+    "cases": (
+        {
+            "number": str,
+            "title": str,
+            "jurisdiction": str,
+            "legal_basis": str,
+            "created_at": str,
+            "created_by": str,
+        },
+        "number",
+        [],
+    ),
+    "items": (
+        {
+            "item_id": str,
+            "case_number": str,
+            "sha256": str,
+            "sha512": str,
+            "md5": str,
+            "sha1": str,
+            "size": int,
+            "media_type": str,
+            "evidence_type": str,
+            "original_name": str,
+            "original_path": str,
+            "source": str,
+            "acquired_at": str,
+            "acquisition_method": str,
+            "metadata": str,
+            "profile": str,
+            "ingested_at": str,
+            "ingested_by": str,
+        },
+        "item_id",
+        [("case_number", "sha256")],
+    ),
+    "events": (
+        {
+            "event_id": str,
+            "item_id": str,
+            "seq": int,
+            "hash": str,
+            "body": str,
+            "signature": str,
+            "signer": str,
+        },
+        "event_id",
+        [("item_id", "seq"), ("hash",)],
+    ),
+    "checkpoints": (
+        {
+            "seq": int,
+            "hash": str,
+            "body": str,
+            "signature": str,
+            "signer": str,
+        },
+        "seq",
+        [],
+    ),
+}
+
+
+class Ledger:
+    """An open ledger.db: read through `db`, write only inside `atomic()`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+
+    @classmethod
+    def create(cls, path: Path) -> Ledger:
+        """Create a new ledger file with the current schema."""
+        conn = _connect(path)
+        ledger = cls(path, conn)
+        with ledger.atomic():
+            for name, (columns, pk, uniques) in _TABLES.items():
+                table = ledger.db.table(name)
+                table.create(columns, pk=pk, not_null=set(columns) - _NULLABLE)
+                for cols in uniques:
+                    table.create_index(list(cols), unique=True)
+            for name in APPEND_ONLY:
+                for op in ("UPDATE", "DELETE"):
+                    conn.execute(
+                        f"CREATE TRIGGER {name}_no_{op.lower()} BEFORE {op} ON {name} "
+                        f"BEGIN SELECT RAISE(ABORT, 'ledger is append-only: {op} on {name}'); END"
+                    )
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return ledger
+
+    @classmethod
+    def open(cls, path: Path) -> Ledger:
+        """Open an existing ledger, refusing files that are not ours or are from a newer schema."""
+        if not path.is_file():
+            raise OperationalError(
+                f"{path}: no ledger here", "run `custody init` or pass --workspace"
+            )
+        try:
+            conn = _connect(path)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.DatabaseError as exc:
+            raise OperationalError(
+                f"{path}: not a custody ledger ({exc})", "check the --workspace path"
+            ) from None
+        if version > SCHEMA_VERSION:
+            raise OperationalError(
+                f"{path}: ledger schema {version} is newer than this tool ({SCHEMA_VERSION})",
+                "upgrade custody before using this workspace",
+            )
+        if version != SCHEMA_VERSION or not set(_TABLES) <= tables:
+            raise OperationalError(f"{path}: not a custody ledger (schema {version})")
+        return cls(path, conn)
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One write transaction holding the write lock from its start; rolls back on error."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(
+                f"{self.path}: ledger is locked ({exc})", "another custody process is writing"
+            ) from None
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def insert(self, table: str, row: Mapping[str, Any]) -> None:
+        """Insert one row; must be called inside `atomic()`."""
+        if not self.conn.in_transaction:
+            raise RuntimeError("Ledger.insert outside atomic()")
+        cols = ", ".join(f"[{c}]" for c in row)
+        marks = ", ".join("?" for _ in row)
+        self.conn.execute(f"INSERT INTO [{table}] ({cols}) VALUES ({marks})", list(row.values()))
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of a read query as dicts."""
+        return list(self.db.query(sql, params))
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+
+_NULLABLE = {"md5", "sha1", "original_path", "acquired_at", "acquisition_method", "profile"}
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn

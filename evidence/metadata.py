@@ -1,0 +1,92 @@
+"""File metadata through exiftool: one exiftool process for a whole run, never one per file.
+
+Files are always handed to exiftool by their vault path (a hex digest), so a hostile original
+name (leading '-', newline) can never be taken for an option.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import exiftool
+from exiftool.exceptions import ExifToolException
+
+from .errors import OperationalError
+
+# Tags that describe the vault copy, not the evidence: they would differ per workspace.
+_VAULT_TAGS = {
+    "SourceFile",
+    "File:FileName",
+    "File:Directory",
+    "File:FileModifyDate",
+    "File:FileAccessDate",
+    "File:FileInodeChangeDate",
+    "File:FilePermissions",
+}
+_MAX_INT = 2**53 - 1
+_MAX_TEXT = 4096
+
+
+def _clean(value: Any) -> Any:
+    # Canonical JSON has no room for integers beyond 2**53 or NaN; long binary blobs are noise.
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if abs(value) <= _MAX_INT else str(value)
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else str(value)
+    if isinstance(value, str):
+        return value if len(value) <= _MAX_TEXT else value[:_MAX_TEXT] + "…"
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    return str(value)
+
+
+class MetadataReader:
+    """A running exiftool process; `read` takes many files per call."""
+
+    def __init__(self, helper: exiftool.ExifToolHelper) -> None:
+        self._helper = helper
+
+    def read(self, paths: list[Path]) -> list[dict[str, Any]]:
+        """Metadata per path, in order; a file exiftool cannot read gets {"error": ...}."""
+        if not paths:
+            return []
+        try:
+            results = self._helper.get_metadata([str(p) for p in paths])
+        except (ExifToolException, ValueError) as exc:
+            if len(paths) == 1:
+                return [{"error": f"exiftool: {exc}"}]
+            # One bad file must not cost the others their metadata.
+            return [self.read([p])[0] for p in paths]
+        by_source = {str(r.get("SourceFile")): r for r in results}
+        out = []
+        for p in paths:
+            raw = by_source.get(str(p))
+            if raw is None:
+                out.append({"error": "exiftool returned nothing for this file"})
+            else:
+                out.append({k: _clean(v) for k, v in raw.items() if k not in _VAULT_TAGS})
+        return out
+
+
+@contextmanager
+def exiftool_session() -> Iterator[MetadataReader]:
+    """Start one exiftool process for the duration of the block."""
+    try:
+        helper = exiftool.ExifToolHelper(common_args=["-G", "-n"], check_execute=False)
+        helper.run()
+    except (FileNotFoundError, ExifToolException) as exc:
+        raise OperationalError(
+            f"exiftool could not be started ({exc})",
+            "install it: apt-get install -y libimage-exiftool-perl",
+        ) from None
+    try:
+        yield MetadataReader(helper)
+    finally:
+        helper.terminate()

@@ -1,0 +1,110 @@
+"""The write-once vault: content-addressed, read-only copies of evidence, vault/sha256/ab/cdef...
+
+A file enters by temp file and rename, so a reader (or a crash) never sees half a file. Files are
+made read-only and never rewritten: a second copy of the same bytes is simply dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import InputRejected, OperationalError
+from .hashing import Digests, Progress, copy_and_hash
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The result of storing one file: its digests, size, vault path and whether it was new."""
+
+    digests: Digests
+    size: int
+    path: Path
+    new: bool
+
+
+class Vault:
+    """A vault folder inside a workspace."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.tmp = root / "tmp"
+
+    def path_for(self, sha256: str) -> Path:
+        """Where the content with this SHA-256 lives."""
+        return self.root / "sha256" / sha256[:2] / sha256[2:]
+
+    def create(self) -> None:
+        """Make the folder layout."""
+        (self.root / "sha256").mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(exist_ok=True)
+
+    def sweep(self, older_than: float = 3600.0) -> int:
+        """Remove temp files an interrupted ingest left behind; returns how many.
+
+        Only files older than `older_than` seconds: a younger one may belong to an ingest that
+        another process is running right now.
+        """
+        removed = 0
+        if self.tmp.is_dir():
+            limit = time.time() - older_than
+            for leftover in self.tmp.iterdir():
+                if leftover.lstat().st_mtime < limit:
+                    leftover.unlink()
+                    removed += 1
+        return removed
+
+    def store(
+        self, source: BinaryIO, name: str, *, legacy: bool = False, progress: Progress | None = None
+    ) -> Stored:
+        """Copy an open file into the vault while hashing it; refuse it if it changed meanwhile.
+
+        The copy is not fsynced here: the caller calls `barrier()` once per batch before
+        committing the ledger rows that point at the new files.
+        """
+        before = os.fstat(source.fileno())
+        tmp = self.tmp / f"{uuid.uuid4().hex}.part"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            try:
+                digests, size = copy_and_hash(source, fd, legacy=legacy, progress=progress)
+            finally:
+                os.close(fd)
+            after = os.fstat(source.fileno())
+            if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or (
+                size != after.st_size
+            ):
+                raise InputRejected(
+                    f"{name}: file changed while it was being read",
+                    "stop whatever is writing to it, then ingest again",
+                )
+            final = self.path_for(digests.sha256)
+            if final.exists():
+                tmp.unlink()
+                return Stored(digests, size, final, new=False)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, final)
+            return Stored(digests, size, final, new=True)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def barrier(self, paths: list[Path]) -> None:
+        """Make new vault files durable before the ledger points at them (one sync per batch)."""
+        if not paths:
+            return
+        try:
+            os.sync()
+        except OSError as exc:  # pragma: no cover - sync does not fail on Linux
+            raise OperationalError(f"{self.root}: could not flush the vault ({exc})") from None
+
+    def is_read_only(self, sha256: str) -> bool:
+        """True if the stored file carries no write permission bits."""
+        mode = self.path_for(sha256).stat().st_mode
+        return not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
