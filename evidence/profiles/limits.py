@@ -1,0 +1,81 @@
+"""Bounds that keep every profile parser finite on hostile input, and the capped list they fill.
+
+Evidence comes from suspects and their devices, so a "chat export" may be a zip bomb, a 2 GB
+single line, or JSON nested a million levels deep. Every parser takes a `Limits` and stops at the
+first bound it meets, recording that it stopped, instead of trusting the file.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+PROFILE_VERSION = 1
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds for one profile run; the defaults suit real exports on an investigator's PC."""
+
+    max_text_bytes: int = 512 * MiB  # chat text streamed line by line up to this many bytes
+    max_line_bytes: int = 1 * MiB  # a longer "line" is cut into pieces rather than buffered
+    max_json_bytes: int = 64 * MiB  # JSON is loaded whole, so refuse bigger files
+    max_csv_bytes: int = 256 * MiB
+    max_list: int = 1000  # entries kept in any list of a profile
+    max_zip_members: int = 10_000
+    max_zip_total: int = 4096 * MiB  # declared uncompressed size of all members together
+    max_zip_ratio: int = 200  # uncompressed / compressed, for members over 1 MiB
+    max_seconds: float = 120.0  # wall-clock budget; a parser past it stops and says so
+    sniff_bytes: int = 64 * 1024  # what detection reads from the head of a file
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class ProfileFailure(Exception):
+    """A parser gave up on its input; the message becomes the profile's one-line "error"."""
+
+
+@dataclass
+class Capped(Generic[T]):
+    """A list that keeps the first `cap` items and counts the rest, so profiles stay bounded."""
+
+    cap: int
+    items: list[T] = field(default_factory=list)
+    total: int = 0
+
+    def add(self, item: T) -> None:
+        """Append item unless the cap is reached; count it either way."""
+        self.total += 1
+        if len(self.items) < self.cap:
+            self.items.append(item)
+
+    @property
+    def truncated(self) -> bool:
+        """True when items were dropped because of the cap."""
+        return self.total > len(self.items)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+
+class Deadline:
+    """Wall-clock budget checked by loops over untrusted input."""
+
+    def __init__(self, seconds: float) -> None:
+        self._end = time.monotonic() + seconds
+
+    def expired(self) -> bool:
+        """True once the budget is spent."""
+        return time.monotonic() > self._end
+
+
+def error_profile(kind: str, reason: str) -> dict[str, Any]:
+    """The profile every parser returns when it cannot say anything reliable about the file."""
+    one_line = " ".join(str(reason).split())[:500] or "unknown error"
+    return {"kind": kind, "profile_version": PROFILE_VERSION, "error": one_line}

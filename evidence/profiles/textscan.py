@@ -1,0 +1,188 @@
+"""Find identifiers in free text: phones, e-mails, URLs, wallet addresses, txids, e-wallets.
+
+Card numbers are deliberately NOT extracted (PCI DSS: a manifest travels abroad and a full card
+number must not ride along); the scanner only counts digit runs that pass the Luhn check so the
+investigator knows to look at the original.
+
+Every regular expression here has bounded repetition so that a hostile 1 MiB line cannot make
+one backtrack for long.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from evidence.identifiers import Identifier, canonical_url, normalise_email, normalise_phone
+from evidence.profiles.addresses import check_address, raw_transaction_id
+from evidence.profiles.limits import Capped
+
+_URL_RE = re.compile(
+    r"(?i)(?:\bhttps?://|\bwww\.)[^\s<>\"'«»]{1,2000}"
+    r"|(?<![\w.@/])(?:(?:m|www)\.)?(?:vk\.com|vkontakte\.ru|ok\.ru|odnoklassniki\.ru|"
+    r"instagram\.com|instagr\.am|facebook\.com|fb\.com|t\.me|telegram\.me|wa\.me)/[^\s<>\"'«»]{1,500}"
+)
+_EMAIL_RE = re.compile(r"(?<![\w.+\-])[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,6}")
+# one possessive character class: no backtracking however long the digit run
+_PHONE_RE = re.compile(r"(?<![\w+])\+?\(?\d[\d()\- \u00a0]{6,40}+")
+_PHONE_SPLIT_RE = re.compile(r"[ \u00a0]+")
+_BASE58_RE = re.compile(r"(?<![\w])[13mn2LMT][1-9A-HJ-NP-Za-km-z]{24,34}(?![\w])")
+_BECH32_RE = re.compile(r"(?i)(?<![\w])(?:bc|tb|bcrt|ltc|tltc)1[0-9a-z]{11,87}(?![\w])")
+_ETH_RE = re.compile(r"(?<![\w])0[xX][0-9a-fA-F]{40}(?![\w])")
+_HEX64_RE = re.compile(r"(?<![0-9a-fA-FxX])(?:0x)?[0-9a-fA-F]{64}(?![0-9a-zA-Z])")
+_RAWTX_RE = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{120,200000}(?![0-9a-fA-F])")
+_WEBMONEY_RE = re.compile(r"(?<![\w])([ZREUBKXGCDH])(\d{12})(?![\w])")
+_SKYPE_LIVE_RE = re.compile(r"(?<![\w:])live:[A-Za-z0-9._\-]{3,64}")
+_TG_MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z][A-Za-z0-9_]{4,31})(?![\w@.])")
+
+WEBMONEY_PURSES = {
+    "Z": "WMZ (USD)",
+    "R": "WMR (RUB)",
+    "E": "WME (EUR)",
+    "U": "WMU (UAH)",
+    "B": "WMB (BYN)",
+    "K": "WMK (KZT)",
+    "X": "WMX (BTC)",
+    "G": "WMG (gold)",
+    "C": "WMC (credit)",
+    "D": "WMD (credit)",
+    "H": "WMH (BCH)",
+}
+
+
+def luhn_ok(digits: str) -> bool:
+    """True if the digit string passes the Luhn check used by payment card numbers."""
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        d = ord(char) - 48
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def looks_like_card(digits: str) -> bool:
+    """13 to 19 digits that pass Luhn: a payment card number, never to be copied out."""
+    return 13 <= len(digits) <= 19 and luhn_ok(digits)
+
+
+class IdentifierScanner:
+    """Accumulates identifiers from many pieces of text into one capped, de-duplicated list."""
+
+    def __init__(self, cap: int, *, raw_transactions: bool = False) -> None:
+        self._seen: dict[tuple[str, str], int] = {}
+        self.found: Capped[Identifier] = Capped(cap)
+        self.card_like = 0
+        self._raw_transactions = raw_transactions
+
+    def add(self, ident: Identifier | None) -> None:
+        """Record one identifier (None is ignored), counting repeats."""
+        if ident is None:
+            return
+        key = (ident.kind, ident.value)
+        if key in self._seen:
+            self._seen[key] += 1
+            return
+        self._seen[key] = 1
+        self.found.add(ident)
+
+    def occurrences(self, kind: str, value: str) -> int:
+        """How many times an identifier was seen."""
+        return self._seen.get((kind, value), 0)
+
+    def add_phone(self, raw: str, detail: str | None = None) -> None:
+        """Record raw as a phone number if it normalises to one."""
+        ident = normalise_phone(raw)
+        if ident is not None and detail is not None:
+            ident = Identifier(ident.kind, ident.value, ident.valid, detail)
+        self.add(ident)
+
+    def add_url(self, raw: str) -> None:
+        """Record raw as a URL if it parses as one."""
+        self.add(canonical_url(raw))
+
+    def add_address(self, raw: str) -> None:
+        """Record raw as a cryptocurrency address if it looks like one."""
+        check = check_address(raw)
+        if check is not None:
+            self.add(Identifier(check.kind, check.value, check.valid, check.detail))
+
+    def scan(self, text: str) -> None:
+        """Find every identifier in text."""
+        if not text:
+            return
+        has_digit = any(c.isdigit() for c in text)
+        lowered_hint = "." in text
+        if lowered_hint:
+            for m in _URL_RE.finditer(text):
+                self.add(canonical_url(m.group(0)))
+        if "@" in text:
+            for m in _EMAIL_RE.finditer(text):
+                self.add(normalise_email(m.group(0)))
+            for m in _TG_MENTION_RE.finditer(text):
+                self.add(canonical_url("https://t.me/" + m.group(1)))
+        if "live:" in text:
+            for m in _SKYPE_LIVE_RE.finditer(text):
+                self.add(Identifier("account", "skype:" + m.group(0).rstrip("."), None, "Skype"))
+        if not has_digit:
+            return
+        for m in _PHONE_RE.finditer(text):
+            self._phone_run(m.group(0), text[m.end() : m.end() + 1])
+        self._scan_wallets(text)
+
+    def _phone_run(self, run: str, following: str) -> None:
+        if run[-1:].isdigit() and following.isalnum():
+            return  # the run goes on past our window or into a word: not a phone number
+        run = run.rstrip(" -(\u00a0")
+        digits = "".join(c for c in run if c.isdigit())
+        if looks_like_card(digits):
+            self.card_like += 1
+            return
+        # "8 916 123 45 67 10 раз": unrelated numbers may follow; drop trailing groups until
+        # the digits make a number we can place
+        groups = _PHONE_SPLIT_RE.split(run)
+        for end in range(len(groups), 0, -1):
+            ident = normalise_phone(" ".join(groups[:end]))
+            if ident is not None:
+                self.add(ident)
+                return
+
+    def _scan_wallets(self, text: str) -> None:
+        for m in _BECH32_RE.finditer(text):
+            self.add_address(m.group(0))
+        for m in _BASE58_RE.finditer(text):
+            candidate = m.group(0)
+            # a checksum-failed token is reported only if it really looks like an address
+            check = check_address(candidate)
+            if check is not None and (
+                check.valid
+                or (
+                    candidate[0] in "13"
+                    and len(candidate) >= 26
+                    and any(c.isdigit() for c in candidate[1:])
+                )
+            ):
+                self.add(Identifier(check.kind, check.value, check.valid, check.detail))
+        for m in _ETH_RE.finditer(text):
+            self.add_address(m.group(0))
+        for m in _HEX64_RE.finditer(text):
+            value = m.group(0).lower()
+            detail = "0x-prefixed (Ethereum-style)" if value.startswith("0x") else "64 hex digits"
+            self.add(Identifier("txid", value, None, detail))
+        for m in _WEBMONEY_RE.finditer(text):
+            letter, number = m.group(1), m.group(2)
+            detail = f"WebMoney {WEBMONEY_PURSES[letter]} purse"
+            self.add(Identifier("e-wallet", letter + number, None, detail))
+        if self._raw_transactions:
+            for m in _RAWTX_RE.finditer(text):
+                txid = raw_transaction_id(m.group(0))
+                if txid is not None:
+                    self.add(Identifier("txid", txid, True, "computed from raw transaction"))
+
+    def to_json(self) -> dict[str, Any]:
+        """The "identifiers" part of a profile."""
+        return {
+            "identifiers": [ident.to_json() for ident in self.found],
+            "identifiers_total": self.found.total,
+            "card_like_numbers_omitted": self.card_like,
+        }
