@@ -15,6 +15,14 @@ from evidence.errors import EvidenceError
 
 from .cases import case_group
 from .common import AppContext
+from .custody import (
+    audit_command,
+    checkpoint_command,
+    event_command,
+    log_command,
+    receive_command,
+    transfer_command,
+)
 from .ingest import ingest_command
 from .items import item_group
 from .keys import init_command, key_group
@@ -43,7 +51,19 @@ def cli(ctx: click.Context, workspace: str | None) -> None:
     ctx.obj = AppContext(workspace)
 
 
-for command in (init_command, key_group, case_group, ingest_command, item_group):
+for command in (
+    init_command,
+    key_group,
+    case_group,
+    ingest_command,
+    item_group,
+    event_command,
+    transfer_command,
+    receive_command,
+    log_command,
+    checkpoint_command,
+    audit_command,
+):
     cli.add_command(command)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from .errors import UsageError
 from .events import SignedEvent, chain_head, item_events, new_body, sign_event, write_event
 from .items import Item
-from .keys import Signer
+from .keys import KeyRecord, Signer
 from .ledger import Ledger
 
 
@@ -55,6 +55,27 @@ def is_custodian(events: Sequence[SignedEvent], fingerprint: str) -> bool:
     return holder is not None and holder["fingerprint"] == fingerprint
 
 
+def _append(ledger: Ledger, signer: Signer, item: Item, action: str, **fields: Any) -> SignedEvent:
+    # Caller holds ledger.atomic(): the head read here cannot change before the insert.
+    head = chain_head(ledger, item.item_id)
+    if head is None:
+        raise UsageError(f"item {item.item_id} has no chain to append to")
+    seq, prev = head
+    body = new_body(
+        signer,
+        item_id=item.item_id,
+        case=item.case_number,
+        seq=seq + 1,
+        prev=prev,
+        item_sha256=item.sha256,
+        action=action,
+        **fields,
+    )
+    event = sign_event(signer, body)
+    write_event(ledger, event)
+    return event
+
+
 def append_events(
     ledger: Ledger,
     signer: Signer,
@@ -64,8 +85,6 @@ def append_events(
     location: str = "",
     purpose: str = "",
     note: str = "",
-    from_party: dict[str, str] | None = None,
-    to_party: dict[str, str] | None = None,
     details: dict[str, Any] | None = None,
 ) -> list[SignedEvent]:
     """Append one signed event to each item's chain, all in one transaction.
@@ -73,32 +92,95 @@ def append_events(
     The write lock is taken before the chain heads are read, so concurrent writers serialise
     and a chain can never fork.
     """
-    out: list[SignedEvent] = []
+    fields = {"location": location, "purpose": purpose, "note": note, "details": details}
+    with ledger.atomic():
+        return [_append(ledger, signer, item, action, **fields) for item in items]
+
+
+def transfer(
+    ledger: Ledger,
+    signer: Signer,
+    items: Sequence[Item],
+    receiver: KeyRecord,
+    *,
+    location: str = "",
+    purpose: str = "",
+    note: str = "",
+) -> list[SignedEvent]:
+    """The holder hands items to receiver; custody moves only when the receiver signs receive."""
+    if receiver.key_id == signer.record.key_id:
+        raise UsageError(f"cannot transfer to oneself ({receiver.name})")
+    mine = _fingerprints(ledger, signer.record.key_id)
+    to_party = {"name": receiver.name, "fingerprint": receiver.fingerprint}
     with ledger.atomic():
         for item in items:
-            head = chain_head(ledger, item.item_id)
-            if head is None:
-                raise UsageError(f"item {item.item_id} has no chain to append to")
-            seq, prev = head
-            body = new_body(
+            state = custody_state(item_events(ledger, item.item_id))
+            if state.holder is None or state.holder["fingerprint"] not in mine:
+                holder = state.holder["name"] if state.holder else "nobody"
+                raise UsageError(
+                    f"item {item.item_id}: {signer.record.name} is not its custodian ({holder} is)"
+                )
+            if state.pending_to is not None:
+                raise UsageError(
+                    f"item {item.item_id}: a transfer to {state.pending_to['name']} is pending",
+                    "the receiver must run `custody receive` first",
+                )
+        return [
+            _append(
+                ledger,
                 signer,
-                item_id=item.item_id,
-                case=item.case_number,
-                seq=seq + 1,
-                prev=prev,
-                item_sha256=item.sha256,
-                action=action,
+                item,
+                "transferred",
                 location=location,
                 purpose=purpose,
                 note=note,
-                from_party=from_party,
+                from_party=signer.actor,
                 to_party=to_party,
-                details=details,
             )
-            event = sign_event(signer, body)
-            write_event(ledger, event)
-            out.append(event)
-    return out
+            for item in items
+        ]
+
+
+def receive(
+    ledger: Ledger,
+    signer: Signer,
+    items: Sequence[Item],
+    *,
+    location: str = "",
+    note: str = "",
+) -> list[SignedEvent]:
+    """The receiver acknowledges pending transfers; custody passes to them."""
+    mine = _fingerprints(ledger, signer.record.key_id)
+    with ledger.atomic():
+        pending: list[tuple[Item, dict[str, str] | None]] = []
+        for item in items:
+            events = item_events(ledger, item.item_id)
+            state = custody_state(events)
+            if state.pending_to is None or state.pending_to["fingerprint"] not in mine:
+                raise UsageError(
+                    f"item {item.item_id}: no pending transfer to {signer.record.name}"
+                )
+            last_transfer = next(e for e in reversed(events) if e.body["action"] == "transferred")
+            pending.append((item, last_transfer.body["from"]))
+        return [
+            _append(
+                ledger,
+                signer,
+                item,
+                "received",
+                location=location,
+                note=note,
+                purpose="acknowledge receipt of custody",
+                from_party=from_party,
+                to_party=signer.actor,
+            )
+            for item, from_party in pending
+        ]
+
+
+def _fingerprints(ledger: Ledger, key_id: str) -> set[str]:
+    rows = ledger.rows("SELECT fingerprint FROM certificates WHERE key_id = ?", (key_id,))
+    return {r["fingerprint"] for r in rows}
 
 
 def chain_of(ledger: Ledger, item: Item) -> list[SignedEvent]:

@@ -17,8 +17,8 @@ from .canonical import canonical_bytes
 from .errors import UsageError
 from .keys import Signer
 from .ledger import Ledger
-from .validation import EVENT_SCHEMA, schema_errors
 from .timefmt import utc_now
+from .validation import EVENT_SCHEMA, schema_errors
 
 EVENT_SCHEMA_ID = "custody-event/1"
 ACTIONS = (

@@ -1,0 +1,232 @@
+"""Audit: verify every event, chain, checkpoint and (on request) vault file of a workspace.
+
+Every problem is collected as a Finding naming the item, event and what is wrong; nothing stops
+at the first. Per-event work (canonical form, hash, schema, signature) is spread over processes,
+one per core, each reading its own slice of the ledger; the cheap chain checks run here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .audit_checkpoints import check_checkpoints
+from .audit_events import EventFacts, load_certificates, verify_slice
+from .errors import Finding
+from .hashing import hash_file
+from .items import Item, list_items
+from .progress import Reporter, Silent
+from .workspace import Workspace
+
+SLICE = 4000
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the verdict: a kind of check, whether it held, and a short detail."""
+
+    name: str
+    ok: bool
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for --json output."""
+        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """Everything the audit checked and everything it found wrong."""
+
+    checks: list[Check]
+    findings: list[Finding]
+    events_checked: int
+    items_checked: int
+    checkpoint_root: str | None
+    checkpoint_seq: int | None
+
+    @property
+    def ok(self) -> bool:
+        """True when no check failed."""
+        return not self.findings and all(c.ok for c in self.checks)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for --json output."""
+        return {
+            "ok": self.ok,
+            "items_checked": self.items_checked,
+            "events_checked": self.events_checked,
+            "checkpoint": {"seq": self.checkpoint_seq, "root": self.checkpoint_root},
+            "checks": [c.to_json() for c in self.checks],
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+@dataclass
+class _Collector:
+    findings: dict[str, list[Finding]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, check: str, subject: str, message: str) -> None:
+        self.findings[check].append(Finding(check, subject, message))
+
+    def extend(self, found: Iterable[Finding]) -> None:
+        for f in found:
+            self.findings[f.check].append(f)
+
+    def check(self, name: str, passed_detail: str) -> Check:
+        found = self.findings.get(name, [])
+        if found:
+            return Check(name, False, f"{len(found)} problem(s)")
+        return Check(name, True, passed_detail)
+
+
+def _slices(ws: Workspace, item_ids: set[str] | None) -> list[tuple[int, int]]:
+    rows = ws.ledger.rows("SELECT MIN(rowid) AS lo, MAX(rowid) AS hi FROM events")
+    lo, hi = rows[0]["lo"], rows[0]["hi"]
+    if lo is None:
+        return []
+    return [(start, min(start + SLICE - 1, hi)) for start in range(lo, hi + 1, SLICE)]
+
+
+def _verify_events(
+    ws: Workspace, item_ids: set[str] | None, workers: int, reporter: Reporter, out: _Collector
+) -> list[EventFacts]:
+    slices = _slices(ws, item_ids)
+    total = ws.ledger.rows("SELECT COUNT(*) AS n FROM events")[0]["n"]
+    reporter.start(total, "verifying events")
+    facts: list[EventFacts] = []
+    db = str(ws.ledger.path)
+    wanted = None if item_ids is None else sorted(item_ids)
+    try:
+        if workers <= 1 or len(slices) <= 1:
+            results = (verify_slice(db, lo, hi, wanted) for lo, hi in slices)
+            for found, got in results:
+                out.extend(found)
+                facts.extend(got)
+                reporter.advance(len(got))
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = [pool.submit(verify_slice, db, lo, hi, wanted) for lo, hi in slices]
+                for fut in futures:
+                    found, got = fut.result()
+                    out.extend(found)
+                    facts.extend(got)
+                    reporter.advance(len(got))
+    finally:
+        reporter.finish()
+    return facts
+
+
+def _check_chains(
+    items: list[Item], facts: list[EventFacts], all_items: bool, out: _Collector
+) -> None:
+    by_item: dict[str, list[EventFacts]] = defaultdict(list)
+    for f in facts:
+        by_item[f.item_id].append(f)
+    known = {i.item_id for i in items}
+    if all_items:
+        for item_id in sorted(set(by_item) - known):
+            out.add(
+                "chains", f"item {item_id}", "events exist for an item the ledger does not list"
+            )
+    for item in items:
+        chain = sorted(by_item.get(item.item_id, []), key=lambda f: f.seq)
+        subject = f"item {item.item_id}"
+        if not chain:
+            out.add("chains", subject, "no custody events at all (chain deleted?)")
+            continue
+        expected_prev = item.sha256
+        for pos, ev in enumerate(chain, start=1):
+            where = f"{subject} event #{ev.seq}"
+            if ev.seq != pos:
+                out.add("chains", where, f"sequence broken: expected #{pos} (events missing?)")
+            if ev.prev != expected_prev:
+                what = "the item's SHA-256" if pos == 1 else f"hash of event #{pos - 1}"
+                out.add("chains", where, f"prev link broken: does not match {what}")
+            if ev.item_sha256 != item.sha256:
+                out.add("chains", where, "item_sha256 differs from the item's recorded SHA-256")
+            if ev.case != item.case_number:
+                out.add(
+                    "chains", where, f"case {ev.case!r} differs from item's {item.case_number!r}"
+                )
+            expected_prev = ev.hash
+        first = chain[0]
+        if first.action not in ("ingested", "acquired"):
+            out.add("chains", subject, f"first event is {first.action!r}, not the ingest")
+        elif first.digests is not None and (
+            first.digests.get("sha256") != item.sha256
+            or first.digests.get("sha512") != item.digests.sha512
+            or first.size != item.size
+        ):
+            out.add(
+                "chains", subject, "item row digests or size differ from its signed ingest event"
+            )
+
+
+def _check_fixity(ws: Workspace, items: list[Item], reporter: Reporter, out: _Collector) -> None:
+    reporter.start(sum(i.size for i in items), "re-hashing vault")
+    try:
+        for item in items:
+            path = ws.vault.path_for(item.sha256)
+            subject = f"item {item.item_id} ({item.original_name})"
+            if not path.is_file():
+                out.add("fixity", subject, f"vault file missing: {path}")
+                continue
+            try:
+                digests = hash_file(path)
+            except OSError as exc:
+                out.add("fixity", subject, f"vault file unreadable: {exc.strerror}")
+                continue
+            reporter.advance(item.size)
+            if digests.sha256 != item.sha256:
+                out.add(
+                    "fixity",
+                    subject,
+                    f"vault file SHA-256 is {digests.sha256}, expected {item.sha256}",
+                )
+            elif digests.sha512 != item.digests.sha512:
+                out.add("fixity", subject, "vault file SHA-512 differs from the recorded one")
+            if not ws.vault.is_read_only(item.sha256):
+                out.add("fixity", subject, f"vault file is writable: {path}")
+    finally:
+        reporter.finish()
+
+
+def audit(
+    ws: Workspace,
+    case: str | None = None,
+    *,
+    fixity: bool = False,
+    checkpoint_file: Path | None = None,
+    reporter: Reporter | None = None,
+    workers: int | None = None,
+) -> AuditResult:
+    """Verify the workspace (or one case) and return every finding; never raises on tampering."""
+    reporter = reporter or Silent()
+    workers = workers or os.cpu_count() or 1
+    out = _Collector()
+    items = list_items(ws.ledger, case)
+    item_ids = None if case is None else {i.item_id for i in items}
+    for problem in load_certificates(ws.ledger.conn)[1]:
+        out.add("certificates", "ledger", problem)
+    facts = _verify_events(ws, item_ids, workers, reporter, out)
+    _check_chains(items, facts, case is None, out)
+    checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add)
+    checks = [
+        out.check("schema", "every event valid against custody-event/1"),
+        out.check("hashes", "every event hash matches its canonical bytes"),
+        out.check("certificates", "every signer's certificate is in the workspace"),
+        out.check("signatures", f"{len(facts)} signatures valid"),
+        out.check("chains", f"{len(items)} chains unbroken"),
+        out.check("checkpoint", checkpoint.detail),
+    ]
+    if fixity:
+        _check_fixity(ws, items, reporter, out)
+        checks.append(out.check("fixity", f"{len(items)} vault files match their digests"))
+    findings = [f for c in checks for f in out.findings.get(c.name, [])]
+    return AuditResult(checks, findings, len(facts), len(items), checkpoint.root, checkpoint.seq)

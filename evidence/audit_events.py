@@ -1,0 +1,141 @@
+"""Per-event audit work, run in worker processes: canonical form, hash, schema, signature.
+
+Each worker opens the ledger read-only and checks one rowid slice, returning its findings and
+the few facts the chain checks need, so only small results cross process boundaries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+
+from .canonical import canonical_bytes
+from .errors import Finding
+from .keys import fingerprint, verify_signature
+from .validation import EVENT_SCHEMA, validator
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """What the chain checks need to know about one event."""
+
+    item_id: str
+    seq: int
+    hash: str
+    prev: str | None
+    item_sha256: str | None
+    case: str | None
+    action: str | None
+    digests: dict[str, Any] | None
+    size: int | None
+
+
+def _is_canonical(text: str, body: Any) -> bool:
+    # Fast path: for ASCII keys and no floats, sorted compact json.dumps is RFC 8785. Fall back
+    # to the real canonicaliser whenever they disagree, so the fast path can never pass a fake.
+    fast = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if fast == text:
+        return True
+    try:
+        return canonical_bytes(body) == text.encode()
+    except Exception:
+        return False
+
+
+def load_certificates(conn: sqlite3.Connection) -> tuple[dict[str, x509.Certificate], list[str]]:
+    """The ledger's certificates by fingerprint, and what is wrong with any bad one."""
+    certs: dict[str, x509.Certificate] = {}
+    problems: list[str] = []
+    for fp, pem in conn.execute("SELECT fingerprint, pem FROM certificates"):
+        try:
+            cert = x509.load_pem_x509_certificate(pem.encode())
+        except ValueError:
+            problems.append(f"certificate {fp[:16]} in the ledger is not a valid certificate")
+            continue
+        if fingerprint(cert) != fp:
+            problems.append(f"certificate {fp[:16]} in the ledger does not match its fingerprint")
+            continue
+        certs[fp] = cert
+    return certs, problems
+
+
+def verify_slice(
+    db_path: str, lo: int, hi: int, wanted: list[str] | None
+) -> tuple[list[Finding], list[EventFacts]]:
+    """Check events with rowid in [lo, hi] (only of items in `wanted`, if given)."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        certs, _ = load_certificates(conn)
+        rows = conn.execute(
+            "SELECT rowid, event_id, item_id, seq, hash, body, signature, signer FROM events "
+            "WHERE rowid BETWEEN ? AND ?",
+            (lo, hi),
+        ).fetchall()
+    finally:
+        conn.close()
+    keep = None if wanted is None else set(wanted)
+    findings: list[Finding] = []
+    facts: list[EventFacts] = []
+    check_schema = validator(EVENT_SCHEMA)
+    for _rowid, event_id, item_id, seq, row_hash, text, signature, signer in rows:
+        if keep is not None and item_id not in keep:
+            continue
+        subject = f"item {item_id} event #{seq}"
+
+        def add(check: str, message: str, subject: str = subject) -> None:
+            findings.append(Finding(check, subject, message))
+
+        data = text.encode()
+        try:
+            body = json.loads(text)
+        except ValueError:
+            add("schema", "event body is not JSON")
+            facts.append(EventFacts(item_id, seq, row_hash, None, None, None, None, None, None))
+            continue
+        if not isinstance(body, dict):
+            add("schema", "event body is not a JSON object")
+            facts.append(EventFacts(item_id, seq, row_hash, None, None, None, None, None, None))
+            continue
+        if not check_schema.is_valid(body):
+            first = next(iter(check_schema.iter_errors(body)))
+            add("schema", f"not valid custody-event/1: {first.message}")
+        if not _is_canonical(text, body):
+            add("hashes", "event body is not canonical JSON (RFC 8785)")
+        actual_hash = hashlib.sha256(data).hexdigest()
+        if actual_hash != row_hash:
+            add("hashes", "stored hash does not match the event's bytes (event edited?)")
+        if body.get("item_id") != item_id or body.get("seq") != seq:
+            add("chains", "ledger row's item/sequence differ from the signed event (moved?)")
+        if body.get("event_id") != event_id:
+            add("chains", "ledger row's event id differs from the signed event")
+        actor = body.get("actor") if isinstance(body.get("actor"), dict) else {}
+        actor_fp = actor.get("fingerprint") if isinstance(actor, dict) else None
+        if actor_fp != signer:
+            add("signatures", "ledger row's signer differs from the event's actor")
+        cert = certs.get(actor_fp) if isinstance(actor_fp, str) else None
+        if cert is None:
+            add("certificates", f"signer {str(actor_fp)[:16]} is not a key of this workspace")
+        elif not verify_signature(cert, data, signature):
+            add("signatures", f"signature by {actor.get('name')!r} is not valid for this event")
+        details = body.get("details") if isinstance(body.get("details"), dict) else {}
+        digests = details.get("digests") if isinstance(details, dict) else None
+        size = details.get("size") if isinstance(details, dict) else None
+        facts.append(
+            EventFacts(
+                item_id=item_id,
+                seq=seq,
+                hash=actual_hash,
+                prev=body.get("prev"),
+                item_sha256=body.get("item_sha256"),
+                case=body.get("case"),
+                action=body.get("action"),
+                digests=digests if isinstance(digests, dict) else None,
+                size=size if isinstance(size, int) else None,
+            )
+        )
+    return findings, facts

@@ -1,0 +1,102 @@
+"""Timelines: an item's events as people read them, with signature and custodian status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .custody import custody_state
+from .events import item_events
+from .items import Item
+from .keys import verify_signature
+from .workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event line of a timeline."""
+
+    item_id: str
+    seq: int
+    at: str
+    action: str
+    actor: str
+    actor_fingerprint: str
+    from_name: str | None
+    to_name: str | None
+    location: str
+    purpose: str
+    note: str
+    signature_ok: bool
+    by_custodian: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for --json output."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class ItemTimeline:
+    """An item's entries and where its custody stands now."""
+
+    item: Item
+    entries: list[Entry]
+    holder: str | None
+    pending_to: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for --json output."""
+        return {
+            "item_id": self.item.item_id,
+            "original_name": self.item.original_name,
+            "holder": self.holder,
+            "pending_to": self.pending_to,
+            "events": [e.to_json() for e in self.entries],
+        }
+
+
+def timelines(ws: Workspace, items: Sequence[Item]) -> list[ItemTimeline]:
+    """Timelines of items; a signature that does not verify is shown, never hidden."""
+    certs = ws.keys.certificates()
+    out = []
+    for item in items:
+        events = item_events(ws.ledger, item.item_id)
+        entries = []
+        for pos, ev in enumerate(events):
+            body = ev.body
+            cert = certs.get(ev.signer)
+            before = custody_state(events[:pos]).holder
+            by_custodian = (
+                pos == 0
+                or (before is not None and before["fingerprint"] == ev.signer)
+                or body["action"] == "received"
+            )
+            entries.append(
+                Entry(
+                    item_id=item.item_id,
+                    seq=body["seq"],
+                    at=body["at"],
+                    action=body["action"],
+                    actor=body["actor"]["name"],
+                    actor_fingerprint=ev.signer,
+                    from_name=(body.get("from") or {}).get("name"),
+                    to_name=(body.get("to") or {}).get("name"),
+                    location=body.get("location", ""),
+                    purpose=body.get("purpose", ""),
+                    note=body.get("note", ""),
+                    signature_ok=cert is not None
+                    and verify_signature(cert, ev.canonical, ev.signature),
+                    by_custodian=by_custodian,
+                )
+            )
+        state = custody_state(events)
+        out.append(
+            ItemTimeline(
+                item,
+                entries,
+                state.holder["name"] if state.holder else None,
+                state.pending_to["name"] if state.pending_to else None,
+            )
+        )
+    return out
