@@ -1,0 +1,180 @@
+"""Reading a workspace into CustodyReportData: items, chains, signature checks, signers."""
+
+from __future__ import annotations
+
+import getpass
+import socket
+from collections import Counter
+from typing import Any
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from .. import __version__
+from ..cases import get_case
+from ..custody import custody_state
+from ..errors import UsageError
+from ..events import SignedEvent, item_events
+from ..items import Item, get_item, list_items
+from ..keys import verify_signature
+from ..timefmt import format_utc, utc_now
+from ..workspace import Workspace
+from .model import (
+    CustodyReportData,
+    EventLine,
+    ItemTimeline,
+    SignerInfo,
+    Verdict,
+    verdict_from_audit,
+)
+
+
+def _party_name(party: Any) -> str | None:
+    if not party:
+        return None
+    return str(party.get("name") or party.get("fingerprint") or "")
+
+
+def _custodian_ok(events: list[SignedEvent], index: int) -> bool:
+    """Was the actor entitled to this step? Only transfers and receipts move custody."""
+    body = events[index].body
+    actor = body["actor"]["fingerprint"]
+    if body["action"] == "transferred":
+        holder = custody_state(events[:index]).holder
+        return holder is not None and holder["fingerprint"] == actor
+    if body["action"] == "received":
+        pending = custody_state(events[:index]).pending_to
+        return pending is not None and pending["fingerprint"] == actor
+    return True
+
+
+def event_lines(events: list[SignedEvent], certs: dict[str, x509.Certificate]) -> list[EventLine]:
+    """Printable lines of one chain, each event's signature checked against its certificate."""
+    out: list[EventLine] = []
+    for i, ev in enumerate(events):
+        body = ev.body
+        cert = certs.get(ev.signer)
+        out.append(
+            EventLine(
+                seq=int(body["seq"]),
+                at=str(body["at"]),
+                action=str(body["action"]),
+                actor_name=str(body["actor"]["name"]),
+                actor_fingerprint=ev.signer,
+                from_name=_party_name(body.get("from")),
+                to_name=_party_name(body.get("to")),
+                location=str(body.get("location") or ""),
+                purpose=str(body.get("purpose") or ""),
+                note=str(body.get("note") or ""),
+                signature_ok=cert is not None
+                and verify_signature(cert, ev.canonical, ev.signature),
+                custodian_ok=_custodian_ok(events, i),
+                hash=ev.hash,
+            )
+        )
+    return out
+
+
+def _subject(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
+    values = cert.subject.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else ""
+
+
+def signer_info(fingerprint: str, cert: x509.Certificate | None, count: int) -> SignerInfo:
+    """Identity of a signer from its certificate (or a stub when the certificate is missing)."""
+    if cert is None:
+        return SignerInfo("(certificate not in ledger)", "", "", "", fingerprint, "", "", count)
+    return SignerInfo(
+        name=_subject(cert, NameOID.COMMON_NAME),
+        organisation=_subject(cert, NameOID.ORGANIZATION_NAME),
+        country=_subject(cert, NameOID.COUNTRY_NAME),
+        role=_subject(cert, NameOID.TITLE),
+        fingerprint=fingerprint,
+        not_before=format_utc(cert.not_valid_before_utc),
+        not_after=format_utc(cert.not_valid_after_utc),
+        events_signed=count,
+    )
+
+
+def _select(ws: Workspace, case_number: str, item_ids: list[str] | None) -> list[Item]:
+    if not item_ids:
+        return list_items(ws.ledger, case_number)
+    chosen: dict[str, Item] = {}
+    for ref in item_ids:
+        item = get_item(ws.ledger, ref)
+        if item.case_number != case_number:
+            raise UsageError(
+                f"item {item.item_id} belongs to case {item.case_number}, not {case_number}",
+                f"see `custody item list --case {case_number}`",
+            )
+        chosen[item.item_id] = item
+    return list(chosen.values())
+
+
+def _default_generated_by() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry in some containers
+        user = "unknown user"
+    return f"{user}@{socket.gethostname()}"
+
+
+def collect_custody_report(
+    ws: Workspace,
+    case_number: str,
+    item_ids: list[str] | None = None,
+    audit: Any | None = None,
+    *,
+    generated_by: str | None = None,
+    generated_at: str | None = None,
+) -> CustodyReportData:
+    """Read a case from the workspace into report data.
+
+    audit is an evidence.audit.AuditResult (or None: the report then says NOT AUDITED).
+    item_ids narrows the report to some items (ids or unique prefixes of this case).
+    """
+    case = get_case(ws.ledger, case_number)
+    items = _select(ws, case_number, item_ids)
+    certs = ws.keys.certificates()
+    timelines: list[ItemTimeline] = []
+    signed: Counter[str] = Counter()
+    for item in items:
+        events = item_events(ws.ledger, item.item_id)
+        lines = event_lines(events, certs)
+        signed.update(line.actor_fingerprint for line in lines)
+        state = custody_state(events)
+        timelines.append(
+            ItemTimeline(
+                item=item,
+                events=tuple(lines),
+                holder=_party_name(state.holder),
+                pending_to=_party_name(state.pending_to),
+            )
+        )
+    signers = tuple(signer_info(fp, certs.get(fp), n) for fp, n in sorted(signed.items()))
+    verdict = verdict_from_audit(audit) if audit is not None else not_audited()
+    return CustodyReportData(
+        case=case,
+        generated_at=generated_at or utc_now(),
+        generated_by=generated_by or _default_generated_by(),
+        tool_version=__version__,
+        verdict=verdict,
+        items=tuple(timelines),
+        signers=signers,
+        checkpoint_root=verdict.checkpoint_root,
+        selected_items=bool(item_ids),
+    )
+
+
+def not_audited() -> Verdict:
+    """The verdict when no audit ran: counts only, and never VERIFIED."""
+    return Verdict(
+        audited=False,
+        checks=(),
+        findings=(),
+        events_checked=0,
+        items_checked=0,
+        checkpoint_root=None,
+        checkpoint_seq=None,
+        fixity_checked=False,
+    )

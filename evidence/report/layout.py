@@ -1,0 +1,325 @@
+"""The page template every report shares: A4, DejaVu fonts, header, "page X of Y" footer.
+
+Page furniture (header and footer) is drawn when the document is saved, not while it is laid
+out, because "of Y" is only known then; each page's drawing operations are kept until that
+moment (reportlab's usual "numbered canvas"), which costs the size of the page content only.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import TimeStamp
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    LongTable,
+    PageTemplate,
+    Paragraph,
+    Table,
+    TableStyle,
+)
+
+from .fonts import MONO, SANS, SANS_BOLD, register_fonts
+
+PAGE = A4
+MARGIN = 15 * mm
+TOP = 20 * mm
+BOTTOM = 20 * mm
+WIDTH = PAGE[0] - 2 * MARGIN  # usable width, 510 pt on A4
+HEX_PER_LINE = 32  # a SHA-256 prints as two lines of 32, the same split everywhere
+
+OK_COLOUR = colors.HexColor("#1b5e20")
+FAIL_COLOUR = colors.HexColor("#b71c1c")
+NEUTRAL_COLOUR = colors.HexColor("#37474f")
+GRID = colors.HexColor("#9e9e9e")
+HEAD_FILL = colors.HexColor("#e8e8e8")
+
+
+@dataclass(frozen=True)
+class Styles:
+    """Paragraph styles of every report."""
+
+    title: ParagraphStyle
+    h1: ParagraphStyle
+    h2: ParagraphStyle
+    body: ParagraphStyle
+    small: ParagraphStyle
+    cell: ParagraphStyle
+    cell_bold: ParagraphStyle
+    mono: ParagraphStyle
+    verdict: ParagraphStyle
+
+
+@cache
+def styles() -> Styles:
+    """The shared styles (fonts registered on first use)."""
+    register_fonts()
+    # splitLongWords breaks a word wider than its cell (a file name without spaces) at
+    # the cell edge instead of letting it run over the next column or off the page.
+    base = ParagraphStyle("base", fontName=SANS, fontSize=9, leading=11.5, splitLongWords=1)
+    cell = ParagraphStyle("cell", base, fontSize=7, leading=8.6)
+    return Styles(
+        title=ParagraphStyle("title", base, fontName=SANS_BOLD, fontSize=17, leading=21),
+        h1=ParagraphStyle(
+            "h1", base, fontName=SANS_BOLD, fontSize=12, leading=15, spaceBefore=10, spaceAfter=4
+        ),
+        h2=ParagraphStyle(
+            "h2", base, fontName=SANS_BOLD, fontSize=9.5, leading=12, spaceBefore=8, spaceAfter=3
+        ),
+        body=base,
+        small=ParagraphStyle("small", base, fontSize=7.5, leading=9.5),
+        cell=cell,
+        cell_bold=ParagraphStyle("cell_bold", cell, fontName=SANS_BOLD),
+        mono=ParagraphStyle("mono", cell, fontName=MONO, fontSize=6.5, leading=8.4),
+        verdict=ParagraphStyle(
+            "verdict", base, fontName=SANS_BOLD, fontSize=22, leading=26, alignment=TA_CENTER
+        ),
+    )
+
+
+@cache
+def _glyphs(font: str) -> frozenset[int]:
+    from reportlab.pdfbase import pdfmetrics
+
+    register_fonts()
+    return frozenset(pdfmetrics.getFont(font).face.charWidths)
+
+
+def safe_text(value: object, font: str = SANS) -> str:
+    """Plain text with any character the font lacks replaced by [U+XXXX] (not XML-escaped).
+
+    DejaVu covers Latin, Cyrillic and Greek; a Chinese name would otherwise print as empty
+    boxes, silently. Writing the code point keeps the text exact and visibly so.
+    """
+    text = "" if value is None else str(value)
+    have = _glyphs(font) & _glyphs(SANS_BOLD) if font == SANS else _glyphs(font)
+    if all(ord(c) in have or not c.isprintable() for c in text):
+        return text
+    return "".join(
+        c if ord(c) in have else (f"[U+{ord(c):04X}]" if c.isprintable() else " ") for c in text
+    )
+
+
+def printable(value: object, font: str = SANS) -> str:
+    """Text safe inside a Paragraph: glyphs checked as in safe_text, then XML-escaped."""
+    return escape(safe_text(value, font))
+
+
+def para(value: object, style: ParagraphStyle | None = None, *, bold: bool = False) -> Paragraph:
+    """A wrapping paragraph of plain text."""
+    st = style or styles().cell
+    text = printable(value)
+    return Paragraph(f"<b>{text}</b>" if bold else text, st)
+
+
+def markup(text: str, style: ParagraphStyle | None = None) -> Paragraph:
+    """A paragraph of trusted mini-markup (<b>, <br/>, <font>) written by this package."""
+    return Paragraph(text, style or styles().body)
+
+
+def hex_lines(value: str | None, per_line: int = HEX_PER_LINE) -> str:
+    """Markup for a long hex digest broken into fixed lines (no characters inserted)."""
+    if not value:
+        return "–"
+    parts = [escape(value[i : i + per_line]) for i in range(0, len(value), per_line)]
+    return "<br/>".join(parts)
+
+
+def hex_para(value: str | None, per_line: int = HEX_PER_LINE) -> Paragraph:
+    """A digest or fingerprint in monospace, split into lines of per_line characters."""
+    return Paragraph(hex_lines(value, per_line), styles().mono)
+
+
+def grid_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    widths: Sequence[float],
+    *,
+    extra: Sequence[tuple[Any, ...]] = (),
+) -> LongTable:
+    """A ruled table whose header row repeats on every page it spans.
+
+    Cells are Paragraphs (anything that may need wrapping) or short plain strings, which
+    reportlab draws without parsing: a 10,000-row timeline has many such cells and
+    Paragraphs cost most of the layout time. Plain strings must come through safe_text.
+    LongTable lays rows out in one pass, which keeps a long table linear in time.
+    """
+    st = styles()
+    data: list[list[Any]] = [[para(h, st.cell_bold) for h in headers]]
+    data.extend(list(row) for row in rows)
+    table = LongTable(data, colWidths=list(widths), repeatRows=1, splitByRow=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), SANS, 7, 8.6),
+                ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+                ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                *extra,
+            ]
+        )
+    )
+    return table
+
+
+def field_table(pairs: Sequence[tuple[str, Any]], label_width: float = 40 * mm) -> Table:
+    """Label/value pairs as a two-column block (title blocks, signer details)."""
+    st = styles()
+    data = [
+        [para(label, st.small), v if isinstance(v, Flowable) else para(v, st.body)]
+        for label, v in pairs
+    ]
+    table = Table(data, colWidths=[label_width, WIDTH - label_width], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), SANS, 9),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.3, GRID),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+def verdict_box(word: str, state: bool | None, lines: Sequence[str]) -> Table:
+    """The final verdict in words, in a thick frame: state True ok, False failed, None neither.
+
+    The word carries the meaning (a photocopy loses the colour); the colour only helps.
+    """
+    st = styles()
+    colour = NEUTRAL_COLOUR if state is None else (OK_COLOUR if state else FAIL_COLOUR)
+    verdict = ParagraphStyle("v", st.verdict, textColor=colour)
+    body = ParagraphStyle("vb", st.body, alignment=TA_CENTER)
+    cells = [[Paragraph(escape(word), verdict)], *[[para(line, body)] for line in lines]]
+    table = Table(cells, colWidths=[WIDTH])
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), SANS, 9),
+                ("BOX", (0, 0), (-1, -1), 2.5, colour),
+                ("TOPPADDING", (0, 0), (-1, 0), 8),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), 8),
+            ]
+        )
+    )
+    return table
+
+
+@dataclass(frozen=True)
+class Furniture:
+    """What every page shows besides the content."""
+
+    kind: str  # e.g. "Chain of custody report"
+    case_number: str
+    generated_at: str  # RFC 3339 UTC; also the PDF's creation date
+    footer_note: str  # e.g. "ledger checkpoint #12 root 3f2a..." ties paper to data
+
+
+def _timestamp(rfc3339: str) -> TimeStamp:
+    """reportlab's creation-date object set to our generation time, so output is reproducible."""
+    stamp = TimeStamp(invariant=True)
+    try:
+        moment = datetime.fromisoformat(rfc3339.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    seconds = moment.timestamp()
+    stamp.t = seconds
+    stamp.lt = time.gmtime(seconds)
+    stamp.YMDhms = tuple(stamp.lt)[:6]
+    return stamp
+
+
+def _canvas_class(furniture: Furniture) -> type[Canvas]:
+    """A canvas that holds pages back until save, then draws furniture with the page total."""
+
+    class NumberedCanvas(Canvas):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._doc._timeStamp = _timestamp(furniture.generated_at)
+            self._held: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._held.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._held)
+            for number, state in enumerate(self._held, start=1):
+                self.__dict__.update(state)
+                _draw_furniture(self, furniture, number, total)
+                Canvas.showPage(self)
+            self._held = []
+            Canvas.save(self)
+
+    return NumberedCanvas
+
+
+def _draw_furniture(canv: Canvas, f: Furniture, number: int, total: int) -> None:
+    width, height = PAGE
+    canv.saveState()
+    canv.setStrokeColor(GRID)
+    canv.setLineWidth(0.5)
+    canv.setFillColor(colors.black)
+    # Header: what the document is and which case, on every page, so a loose sheet is
+    # still attributable.
+    canv.setFont(SANS_BOLD, 8.5)
+    canv.drawString(MARGIN, height - 12 * mm, f"{f.kind} — case {f.case_number}")
+    canv.setFont(SANS, 8)
+    canv.drawRightString(width - MARGIN, height - 12 * mm, f"page {number} of {total}")
+    canv.line(MARGIN, height - 13.5 * mm, width - MARGIN, height - 13.5 * mm)
+    canv.line(MARGIN, 14 * mm, width - MARGIN, 14 * mm)
+    canv.setFont(SANS, 7)
+    canv.drawString(MARGIN, 10.5 * mm, f"Case {f.case_number} · generated {f.generated_at}")
+    canv.drawRightString(width - MARGIN, 10.5 * mm, f"page {number} of {total}")
+    canv.setFont(MONO, 6.3)
+    canv.drawString(MARGIN, 7 * mm, safe_text(f.footer_note, MONO)[:130])
+    canv.restoreState()
+
+
+def build_pdf(story: list[Flowable], furniture: Furniture, *, title: str, author: str) -> bytes:
+    """Lay out story on A4 pages with the shared furniture; returns the PDF bytes."""
+    register_fonts()
+    out = io.BytesIO()
+    doc = BaseDocTemplate(
+        out,
+        pagesize=PAGE,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=TOP,
+        bottomMargin=BOTTOM,
+        title=title,
+        author=author,
+        subject=f"{furniture.kind}, case {furniture.case_number}",
+        creator="custody (evidence chain-of-custody toolkit)",
+        # invariant: no random document id, so the same data gives the same bytes.
+        invariant=1,
+        # Without this reportlab writes a Helvetica font into every page's preamble.
+        initialFontName=SANS,
+    )
+    frame = Frame(MARGIN, BOTTOM, WIDTH, PAGE[1] - TOP - BOTTOM, id="body")
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+    doc.build(story, canvasmaker=_canvas_class(furniture))
+    return out.getvalue()

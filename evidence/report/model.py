@@ -1,0 +1,173 @@
+"""What a custody report says, as typed records: the renderers read these, never the database.
+
+`collect_custody_report` (collect.py) fills them from a workspace; tests and the benchmark
+build them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..cases import Case
+from ..errors import Finding
+from ..items import Item
+
+VERIFIED, FAILED, NOT_AUDITED = "VERIFIED", "FAILED", "NOT AUDITED"
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    """One check of an audit or a verification, with its outcome in words."""
+
+    name: str
+    ok: bool
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for the JSON twin."""
+        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The audit outcome printed up front: every check and every finding."""
+
+    audited: bool  # False: no ledger audit ran; the report must not claim VERIFIED
+    checks: tuple[CheckLine, ...]
+    findings: tuple[Finding, ...]
+    events_checked: int
+    items_checked: int
+    checkpoint_root: str | None
+    checkpoint_seq: int | None
+    fixity_checked: bool
+
+    @property
+    def ok(self) -> bool:
+        """True when an audit ran and every check passed."""
+        return self.audited and not self.findings and all(c.ok for c in self.checks)
+
+    @property
+    def word(self) -> str:
+        """VERIFIED, FAILED or NOT AUDITED: the verdict in words, never only in colour."""
+        if not self.audited:
+            return NOT_AUDITED
+        return VERIFIED if self.ok else FAILED
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for the JSON twin."""
+        return {
+            "verdict": self.word,
+            "ok": self.ok,
+            "audited": self.audited,
+            "fixity_checked": self.fixity_checked,
+            "events_checked": self.events_checked,
+            "items_checked": self.items_checked,
+            "checkpoint_root": self.checkpoint_root,
+            "checkpoint_seq": self.checkpoint_seq,
+            "checks": [c.to_json() for c in self.checks],
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+def verdict_from_audit(result: Any) -> Verdict:
+    """Adapt an evidence.audit.AuditResult (checks, findings, counts, checkpoint) to a Verdict."""
+    checks = tuple(CheckLine(str(c.name), bool(c.ok), str(c.detail)) for c in result.checks)
+    return Verdict(
+        audited=True,
+        checks=checks,
+        findings=tuple(result.findings),
+        events_checked=int(result.events_checked),
+        items_checked=int(result.items_checked),
+        checkpoint_root=result.checkpoint_root,
+        checkpoint_seq=result.checkpoint_seq,
+        fixity_checked=any(c.name == "fixity" for c in checks),
+    )
+
+
+@dataclass(frozen=True)
+class EventLine:
+    """One custody event as printed: who did what, when, where, why, and whether it verifies.
+
+    custodian_ok is False when a transfer was signed by someone who did not hold the item,
+    or a receipt by someone the item was not being transferred to.
+    """
+
+    seq: int
+    at: str
+    action: str
+    actor_name: str
+    actor_fingerprint: str
+    from_name: str | None
+    to_name: str | None
+    location: str
+    purpose: str
+    note: str
+    signature_ok: bool
+    custodian_ok: bool
+    hash: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for the JSON twin."""
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "action": self.action,
+            "actor": {"name": self.actor_name, "fingerprint": self.actor_fingerprint},
+            "from": self.from_name,
+            "to": self.to_name,
+            "location": self.location,
+            "purpose": self.purpose,
+            "note": self.note,
+            "signature_ok": self.signature_ok,
+            "custodian_ok": self.custodian_ok,
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True)
+class ItemTimeline:
+    """An item and its full custody chain, first event first."""
+
+    item: Item
+    events: tuple[EventLine, ...]
+    holder: str | None  # who holds it after the last event
+    pending_to: str | None  # a transfer not yet received
+
+
+@dataclass(frozen=True)
+class SignerInfo:
+    """An actor whose certificate signed events in the report."""
+
+    name: str
+    organisation: str
+    country: str
+    role: str
+    fingerprint: str
+    not_before: str
+    not_after: str
+    events_signed: int
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for the JSON twin."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class CustodyReportData:
+    """Everything the custody report prints, in print order."""
+
+    case: Case
+    generated_at: str
+    generated_by: str
+    tool_version: str
+    verdict: Verdict
+    items: tuple[ItemTimeline, ...]
+    signers: tuple[SignerInfo, ...]
+    checkpoint_root: str | None
+    selected_items: bool = False  # True when --items narrowed the report to some items
+
+    @property
+    def event_count(self) -> int:
+        """Events printed across all items."""
+        return sum(len(t.events) for t in self.items)

@@ -1,0 +1,120 @@
+"""The custody report's machine-readable twins: JSON (the full structure) and CSV (events).
+
+Both carry the same facts as the PDF, so a court's expert can check the paper against data.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from .model import CustodyReportData
+
+REPORT_SCHEMA = "custody-report/1"
+
+CSV_COLUMNS = (
+    "case",
+    "item_id",
+    "original_name",
+    "evidence_type",
+    "size",
+    "sha256",
+    "acquired_at",
+    "source",
+    "seq",
+    "at",
+    "action",
+    "actor_name",
+    "actor_fingerprint",
+    "from",
+    "to",
+    "location",
+    "purpose",
+    "note",
+    "signature_ok",
+    "custodian_ok",
+    "event_hash",
+)
+
+# A cell starting with one of these is run as a formula by spreadsheet programs; file names
+# and notes come from seized devices and may be hostile (CSV injection, OWASP).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def custody_report_json(data: CustodyReportData) -> dict[str, Any]:
+    """The whole report as one JSON-ready dict."""
+    return {
+        "schema": REPORT_SCHEMA,
+        "kind": "custody-report",
+        "case": data.case.to_json(),
+        "generated_at": data.generated_at,
+        "generated_by": data.generated_by,
+        "tool_version": data.tool_version,
+        "selected_items": data.selected_items,
+        "checkpoint_root": data.checkpoint_root,
+        "verdict": data.verdict.to_json(),
+        "items": [
+            {
+                **t.item.to_json(),
+                "holder": t.holder,
+                "pending_to": t.pending_to,
+                "events": [e.to_json() for e in t.events],
+            }
+            for t in data.items
+        ],
+        "signers": [s.to_json() for s in data.signers],
+        "counts": {"items": len(data.items), "events": data.event_count},
+    }
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def custody_report_csv(data: CustodyReportData) -> str:
+    """One row per event with its item's columns (an item without events: one row, no event).
+
+    Text that a spreadsheet would run as a formula is prefixed with an apostrophe.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for t in data.items:
+        it = t.item
+        item_cols = [
+            it.case_number,
+            it.item_id,
+            it.original_name,
+            it.evidence_type,
+            it.size,
+            it.sha256,
+            it.acquired_at,
+            it.source,
+        ]
+        if not t.events:
+            writer.writerow([_cell(v) for v in item_cols] + [""] * (len(CSV_COLUMNS) - 8))
+        for e in t.events:
+            row = [
+                *item_cols,
+                e.seq,
+                e.at,
+                e.action,
+                e.actor_name,
+                e.actor_fingerprint,
+                e.from_name,
+                e.to_name,
+                e.location,
+                e.purpose,
+                e.note,
+                e.signature_ok,
+                e.custodian_ok,
+                e.hash,
+            ]
+            writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
