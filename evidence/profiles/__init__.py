@@ -1,0 +1,203 @@
+"""Content profiles: what an evidence item is, told without opening it.
+
+A foreign prosecutor reading a manifest sees for each item a short, JSON-compatible summary:
+the chat's platform, participants, message count and time span; the wallet addresses and
+transaction ids a record holds; an image's device, capture time, GPS and signs of editing. The
+investigator drafting a mutual legal assistance request gets the identifiers (phones, e-mails,
+profile links, wallets) through evidence.identifiers.
+
+Both entry points take hostile files: they never raise, read bounded amounts, stop at a time
+budget, and answer {"kind", "profile_version", "error"} when they cannot parse. Profiles hold
+only str, int, bool, None, lists and dicts (no floats): they are hashed as RFC 8785 JSON.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import pathlib
+from typing import Any
+
+from evidence.profiles.detect import evidence_type_of, sniff_format
+from evidence.profiles.image import image_profile
+from evidence.profiles.limits import (
+    DEFAULT_LIMITS,
+    PROFILE_VERSION,
+    Deadline,
+    Limits,
+    ProfileFailure,
+    error_profile,
+)
+from evidence.profiles.skype import profile_skype
+from evidence.profiles.statements import profile_csv
+from evidence.profiles.telegram import profile_telegram
+from evidence.profiles.vk import profile_vk
+from evidence.profiles.wallet import profile_wallet_json, profile_wallet_text
+from evidence.profiles.whatsapp import profile_text, profile_zip
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "EVIDENCE_TYPES",
+    "PROFILE_VERSION",
+    "Limits",
+    "build_profile",
+    "build_profile_with_limits",
+    "detect_evidence_type",
+]
+
+EVIDENCE_TYPES = ("screenshot", "chat-export", "wallet-record", "document", "other")
+
+_CHAT_KINDS = {
+    "whatsapp-text": "whatsapp-chat",
+    "whatsapp-zip": "whatsapp-chat",
+    "telegram-json": "telegram-chat",
+    "skype-json": "skype-chat",
+    "vk-html": "vk-chat",
+}
+
+
+def detect_evidence_type(path: pathlib.Path, original_name: str, media_type: str) -> str:
+    """The evidence type 'auto' stands for, judged from name, media type and a bounded head."""
+    try:
+        return evidence_type_of(sniff_format(path, original_name, media_type, DEFAULT_LIMITS))
+    except Exception:  # detection must never stop an ingest; "other" is the safe answer
+        return "other"
+
+
+def build_profile(
+    path: pathlib.Path,
+    evidence_type: str,
+    *,
+    original_name: str,
+    media_type: str,
+    metadata: collections.abc.Mapping[str, Any],
+) -> dict[str, Any]:
+    """The content profile of one vault file; never raises, bounded by the default Limits."""
+    return build_profile_with_limits(
+        path,
+        evidence_type,
+        original_name=original_name,
+        media_type=media_type,
+        metadata=metadata,
+        limits=DEFAULT_LIMITS,
+    )
+
+
+def build_profile_with_limits(
+    path: pathlib.Path,
+    evidence_type: str,
+    *,
+    original_name: str,
+    media_type: str,
+    metadata: collections.abc.Mapping[str, Any],
+    limits: Limits,
+) -> dict[str, Any]:
+    """build_profile with explicit bounds (tests and benchmarks use small ones)."""
+    kind = {"screenshot": "image", "wallet-record": "wallet-record", "document": "document"}.get(
+        evidence_type, "none"
+    )
+    try:
+        fmt = "image" if evidence_type == "screenshot" else "unknown"
+        if evidence_type != "screenshot":
+            fmt = sniff_format(path, original_name, media_type, limits)
+            kind = _CHAT_KINDS.get(fmt, kind)
+        profile = _dispatch(path, evidence_type, fmt, original_name, metadata, limits)
+        safe: dict[str, Any] = json_safe(profile)
+        return safe
+    except ProfileFailure as exc:
+        return error_profile(kind, str(exc))
+    except RecursionError:
+        return error_profile(kind, "input nested too deeply")
+    except MemoryError:
+        return error_profile(kind, "input too large for memory")
+    except Exception as exc:  # the contract is "never raise": a parser bug becomes an error
+        return error_profile(kind, f"internal parser failure ({type(exc).__name__}: {exc})")
+
+
+def _dispatch(
+    path: pathlib.Path,
+    evidence_type: str,
+    fmt: str,
+    original_name: str,
+    metadata: collections.abc.Mapping[str, Any],
+    limits: Limits,
+) -> dict[str, Any]:
+    deadline = Deadline(limits.max_seconds)
+    if evidence_type == "screenshot":
+        return image_profile(metadata, original_name)
+    if evidence_type == "chat-export":
+        if fmt == "whatsapp-zip":
+            return profile_zip(path, limits, deadline)
+        if fmt == "telegram-json":
+            return profile_telegram(path, limits, deadline)
+        if fmt == "skype-json":
+            return profile_skype(path, limits, deadline)
+        if fmt == "vk-html":
+            return profile_vk(path, limits)
+        if fmt in ("whatsapp-text", "text"):
+            # an unrecognised .txt may still be a WhatsApp export with an odd first screen
+            return profile_text(path, limits, deadline)
+        raise ProfileFailure(
+            f"not a recognised chat export (WhatsApp, Telegram, Skype, VK); looks like {fmt}"
+        )
+    if evidence_type == "wallet-record":
+        if fmt in ("statement-csv", "wallet-csv", "csv"):
+            return profile_csv(path, limits, deadline)
+        if fmt in ("wallet-json", "json", "telegram-json", "skype-json"):
+            return profile_wallet_json(path, limits, deadline)
+        if fmt in ("wallet-text", "text", "whatsapp-text"):
+            return profile_wallet_text(path, limits, deadline)
+        raise ProfileFailure(f"not a CSV, JSON or text wallet record; looks like {fmt}")
+    if evidence_type == "document":
+        return _document(path, fmt, metadata, limits, deadline)
+    if evidence_type == "other":
+        return {"kind": "none", "profile_version": PROFILE_VERSION}
+    raise ProfileFailure(f"unknown evidence type {evidence_type!r}")
+
+
+def _document(
+    path: pathlib.Path,
+    fmt: str,
+    metadata: collections.abc.Mapping[str, Any],
+    limits: Limits,
+    deadline: Deadline,
+) -> dict[str, Any]:
+    def meta(*keys: str) -> str | int | None:
+        for key in keys:
+            value = metadata.get(key) if isinstance(metadata, collections.abc.Mapping) else None
+            if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+                continue
+            if isinstance(value, int):
+                return value
+            return str(value)[:300]
+        return None
+
+    out: dict[str, Any] = {
+        "kind": "document",
+        "profile_version": PROFILE_VERSION,
+        "file_type": meta("File:FileType"),
+        "pages": meta("PDF:PageCount", "XML:Pages", "FlashPix:Pages"),
+        "title": meta("PDF:Title", "XMP:Title", "FlashPix:Title", "XML:Title"),
+        "author": meta("PDF:Author", "XMP:Creator", "FlashPix:Author", "XML:Creator"),
+        "creator_tool": meta("PDF:Creator", "XMP:CreatorTool", "XML:Application"),
+        "producer": meta("PDF:Producer", "XMP:Producer"),
+        "created": meta("PDF:CreateDate", "XMP:CreateDate", "XML:CreateDate"),
+        "modified": meta("PDF:ModifyDate", "XMP:ModifyDate", "XML:ModifyDate"),
+    }
+    if fmt in ("text", "wallet-text", "whatsapp-text", "csv", "statement-csv", "wallet-csv"):
+        found = profile_wallet_text(path, limits, deadline)
+        for key in ("identifiers", "identifiers_total", "card_like_numbers_omitted", "truncated"):
+            out[key] = found[key]
+    return out
+
+
+def json_safe(value: Any) -> Any:
+    """A copy holding only JSON types canonical JSON accepts: floats become decimal strings."""
+    if isinstance(value, bool) or value is None or isinstance(value, (str, int)):
+        return value
+    if isinstance(value, float):
+        return f"{value:.6f}".rstrip("0").rstrip(".") if value == value else None
+    if isinstance(value, collections.abc.Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return str(value)

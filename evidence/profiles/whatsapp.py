@@ -244,7 +244,8 @@ def profile_text(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict
     return _finish(state, {"container": "text"})
 
 
-def _chat_member(infos: list[zipfile.ZipInfo]) -> zipfile.ZipInfo | None:
+def chat_member(infos: list[zipfile.ZipInfo]) -> zipfile.ZipInfo | None:
+    """The member holding the chat text: _chat.txt or "WhatsApp Chat ....txt", else any .txt."""
     texts = [i for i in infos if i.filename.lower().endswith(".txt") and not i.is_dir()]
     for info in texts:
         base = info.filename.replace("\\", "/").rsplit("/", 1)[-1].lower()
@@ -257,7 +258,7 @@ def profile_zip(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
     """Profile of a WhatsApp export zip: the chat text plus every member hashed and listed."""
     with open_zip(path, limits) as archive:
         infos = archive.infolist()
-        chat_info = _chat_member(infos)
+        chat_info = chat_member(infos)
         if chat_info is None:
             raise ProfileFailure("zip holds no .txt chat file")
         if unsafe_name(chat_info.filename) is not None:
