@@ -37,6 +37,8 @@ _ROLES: dict[str, tuple[str, ...]] = {
                   "тип операции", "статус операции"),
     "income": ("приход", "поступление", "зачисление", "in", "credit", "incoming"),
     "expense": ("расход", "списание", "out", "debit", "outgoing"),
+    "txid": ("txid", "tx hash", "tx_hash", "transaction_hash", "transaction hash", "hash",
+             "transaction id", "хеш транзакции"),
 }  # fmt: skip
 _OUT_WORDS = ("расход", "списан", "исход", "вывод", "платеж", "перевод на", "out", "debit",
               "withdraw", "payment", "sent", "send")  # fmt: skip
@@ -200,6 +202,10 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
                 if statement:
                     if not _statement_row(cells, roles, comma_decimal, scanner, times, totals):
                         unparsed += 1
+                    skip = {roles.get("counterparty"), roles.get("amount"), roles.get("date")}
+                    for index, cell in enumerate(cells):
+                        if index not in skip:
+                            scanner.scan(cell)
                     continue
                 for cell in cells:
                     scanner.scan(cell)
@@ -208,7 +214,8 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
         except csv.Error as exc:
             raise ProfileFailure(f"malformed CSV at row {rows + 1}: {exc}") from exc
     out: dict[str, Any] = {
-        "kind": "e-wallet-statement" if statement else "wallet-record",
+        # a ledger with transaction hashes is a crypto wallet's history, not an e-wallet's
+        "kind": "e-wallet-statement" if statement and "txid" not in roles else "wallet-record",
         "profile_version": PROFILE_VERSION,
         "format": "csv",
         "columns": [" ".join(h.split())[:100] for h in header[:100]],
