@@ -1,4 +1,4 @@
-"""Reading a workspace into CustodyReportData: items, chains, signature checks, signers."""
+"""Reading a workspace into CustodyReportData: items, their timelines, signers, the verdict."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ from cryptography.x509.oid import NameOID
 
 from .. import __version__
 from ..cases import get_case
-from ..custody import custody_state
 from ..errors import UsageError
-from ..events import SignedEvent, item_events
 from ..items import Item, get_item, list_items
-from ..keys import verify_signature
 from ..timefmt import format_utc, utc_now
+from ..timeline import ItemTimeline as Timeline
+from ..timeline import timelines
 from ..workspace import Workspace
 from .model import (
     CustodyReportData,
@@ -29,50 +28,30 @@ from .model import (
 )
 
 
-def _party_name(party: Any) -> str | None:
-    if not party:
-        return None
-    return str(party.get("name") or party.get("fingerprint") or "")
-
-
-def _custodian_ok(events: list[SignedEvent], index: int) -> bool:
-    """Was the actor entitled to this step? Only transfers and receipts move custody."""
-    body = events[index].body
-    actor = body["actor"]["fingerprint"]
-    if body["action"] == "transferred":
-        holder = custody_state(events[:index]).holder
-        return holder is not None and holder["fingerprint"] == actor
-    if body["action"] == "received":
-        pending = custody_state(events[:index]).pending_to
-        return pending is not None and pending["fingerprint"] == actor
-    return True
-
-
-def event_lines(events: list[SignedEvent], certs: dict[str, x509.Certificate]) -> list[EventLine]:
-    """Printable lines of one chain, each event's signature checked against its certificate."""
-    out: list[EventLine] = []
-    for i, ev in enumerate(events):
-        body = ev.body
-        cert = certs.get(ev.signer)
-        out.append(
-            EventLine(
-                seq=int(body["seq"]),
-                at=str(body["at"]),
-                action=str(body["action"]),
-                actor_name=str(body["actor"]["name"]),
-                actor_fingerprint=ev.signer,
-                from_name=_party_name(body.get("from")),
-                to_name=_party_name(body.get("to")),
-                location=str(body.get("location") or ""),
-                purpose=str(body.get("purpose") or ""),
-                note=str(body.get("note") or ""),
-                signature_ok=cert is not None
-                and verify_signature(cert, ev.canonical, ev.signature),
-                custodian_ok=_custodian_ok(events, i),
-                hash=ev.hash,
-            )
+def _lines(ws: Workspace, t: Timeline) -> tuple[EventLine, ...]:
+    # The event hashes tie each printed line to the ledger; timelines() does not carry them.
+    rows = ws.ledger.rows(
+        "SELECT seq, hash FROM events WHERE item_id = ? ORDER BY seq", (t.item.item_id,)
+    )
+    hashes = {r["seq"]: r["hash"] for r in rows}
+    return tuple(
+        EventLine(
+            seq=e.seq,
+            at=e.at,
+            action=e.action,
+            actor_name=e.actor,
+            actor_fingerprint=e.actor_fingerprint,
+            from_name=e.from_name,
+            to_name=e.to_name,
+            location=e.location,
+            purpose=e.purpose,
+            note=e.note,
+            signature_ok=e.signature_ok,
+            custodian_ok=e.by_custodian,
+            hash=hashes.get(e.seq, ""),
         )
-    return out
+        for e in t.entries
+    )
 
 
 def _subject(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
@@ -136,21 +115,14 @@ def collect_custody_report(
     case = get_case(ws.ledger, case_number)
     items = _select(ws, case_number, item_ids)
     certs = ws.keys.certificates()
-    timelines: list[ItemTimeline] = []
+    out: list[ItemTimeline] = []
     signed: Counter[str] = Counter()
-    for item in items:
-        events = item_events(ws.ledger, item.item_id)
-        lines = event_lines(events, certs)
+    # evidence.timeline decides signature and custodian status, so paper and
+    # `custody log` can never disagree about an event.
+    for t in timelines(ws, items):
+        lines = _lines(ws, t)
         signed.update(line.actor_fingerprint for line in lines)
-        state = custody_state(events)
-        timelines.append(
-            ItemTimeline(
-                item=item,
-                events=tuple(lines),
-                holder=_party_name(state.holder),
-                pending_to=_party_name(state.pending_to),
-            )
-        )
+        out.append(ItemTimeline(t.item, lines, t.holder, t.pending_to))
     signers = tuple(signer_info(fp, certs.get(fp), n) for fp, n in sorted(signed.items()))
     verdict = verdict_from_audit(audit) if audit is not None else not_audited()
     return CustodyReportData(
@@ -159,7 +131,7 @@ def collect_custody_report(
         generated_by=generated_by or _default_generated_by(),
         tool_version=__version__,
         verdict=verdict,
-        items=tuple(timelines),
+        items=tuple(out),
         signers=signers,
         checkpoint_root=verdict.checkpoint_root,
         selected_items=bool(item_ids),

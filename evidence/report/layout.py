@@ -62,6 +62,7 @@ class Styles:
     cell: ParagraphStyle
     cell_bold: ParagraphStyle
     mono: ParagraphStyle
+    digest: ParagraphStyle
     verdict: ParagraphStyle
 
 
@@ -86,6 +87,7 @@ def styles() -> Styles:
         cell=cell,
         cell_bold=ParagraphStyle("cell_bold", cell, fontName=SANS_BOLD),
         mono=ParagraphStyle("mono", cell, fontName=MONO, fontSize=6.5, leading=8.4),
+        digest=ParagraphStyle("digest", base, fontName=MONO, fontSize=10, leading=12.5),
         verdict=ParagraphStyle(
             "verdict", base, fontName=SANS_BOLD, fontSize=22, leading=26, alignment=TA_CENTER
         ),
@@ -140,9 +142,11 @@ def hex_lines(value: str | None, per_line: int = HEX_PER_LINE) -> str:
     return "<br/>".join(parts)
 
 
-def hex_para(value: str | None, per_line: int = HEX_PER_LINE) -> Paragraph:
+def hex_para(
+    value: str | None, per_line: int = HEX_PER_LINE, style: ParagraphStyle | None = None
+) -> Paragraph:
     """A digest or fingerprint in monospace, split into lines of per_line characters."""
-    return Paragraph(hex_lines(value, per_line), styles().mono)
+    return Paragraph(hex_lines(value, per_line), style or styles().mono)
 
 
 def grid_table(

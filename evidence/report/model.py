@@ -89,8 +89,8 @@ def verdict_from_audit(result: Any) -> Verdict:
 class EventLine:
     """One custody event as printed: who did what, when, where, why, and whether it verifies.
 
-    custodian_ok is False when a transfer was signed by someone who did not hold the item,
-    or a receipt by someone the item was not being transferred to.
+    custodian_ok is False when the actor neither held the item at that moment nor was
+    receiving it (the rule of evidence.timeline, so paper and `custody log` agree).
     """
 
     seq: int
