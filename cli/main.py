@@ -26,6 +26,7 @@ from .custody import (
 from .ingest import ingest_command
 from .items import item_group
 from .keys import init_command, key_group
+from .report import report_command
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_OPERATIONAL = 0, 1, 2, 3
 
@@ -63,6 +64,7 @@ for command in (
     log_command,
     checkpoint_command,
     audit_command,
+    report_command,
 ):
     cli.add_command(command)
 

@@ -1,0 +1,81 @@
+"""One call from workspace to finished report file: audit, collect, render, write atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from ..errors import OperationalError, UsageError
+from ..progress import Reporter
+from ..workspace import Workspace
+from .collect import collect_custody_report
+from .custody import render_custody_report
+from .model import CustodyReportData
+from .tables import custody_report_csv, custody_report_json
+
+FORMATS = ("pdf", "json", "csv")
+
+
+def format_for(path: Path | None, explicit: str | None) -> str:
+    """The output format: --format if given, else the file's suffix, else pdf."""
+    if explicit:
+        if explicit not in FORMATS:
+            raise UsageError(f"format {explicit!r} is not one of {', '.join(FORMATS)}")
+        return explicit
+    suffix = path.suffix.lower().lstrip(".") if path is not None else ""
+    return suffix if suffix in FORMATS else "pdf"
+
+
+def custody_report(
+    ws: Workspace,
+    case_number: str,
+    *,
+    item_ids: list[str] | None = None,
+    fixity: bool = False,
+    checkpoint_file: Path | None = None,
+    generated_by: str | None = None,
+    reporter: Reporter | None = None,
+) -> CustodyReportData:
+    """Audit the case (all checks, fixity on request) and collect the report data."""
+    from ..audit import audit  # the audit pulls in multiprocessing; only the CLI path needs it
+
+    result = audit(
+        ws, case_number, fixity=fixity, checkpoint_file=checkpoint_file, reporter=reporter
+    )
+    return collect_custody_report(ws, case_number, item_ids, result, generated_by=generated_by)
+
+
+def render(data: CustodyReportData, fmt: str) -> bytes:
+    """The report in one format, as bytes (JSON and CSV in UTF-8)."""
+    if fmt == "pdf":
+        return render_custody_report(data)
+    if fmt == "json":
+        text = json.dumps(custody_report_json(data), ensure_ascii=False, indent=2)
+        return (text + "\n").encode()
+    if fmt == "csv":
+        return custody_report_csv(data).encode()
+    raise UsageError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+
+
+def write_file(path: Path, content: bytes) -> None:
+    """Write by temporary file, fsync and rename: a report is complete or absent, never cut."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as exc:
+        raise OperationalError(
+            f"{path}: cannot write report ({exc.strerror})",
+            "check the folder exists and is writable",
+        ) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OperationalError(f"{path}: cannot write report ({exc.strerror})") from None
