@@ -87,6 +87,9 @@ def check_base58_address(text: str) -> AddressCheck:
     kind, detail = known if known else ("base58check-address", f"version byte {payload[0]}")
     if sha256d(payload)[:4] != checksum:
         return AddressCheck(kind, text, False, f"{detail}; checksum failed")
+    if known is None:
+        # a sound checksum on a version byte of no network we know is not an address we vouch for
+        return AddressCheck(kind, text, None, f"checksum ok; unknown {detail}")
     return AddressCheck(kind, text, True, detail)
 
 
