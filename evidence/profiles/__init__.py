@@ -27,9 +27,10 @@ from evidence.profiles.limits import (
     ProfileFailure,
     error_profile,
 )
-from evidence.profiles.skype import profile_skype
+from evidence.profiles.reading import load_json
+from evidence.profiles.skype import is_skype_export, profile_skype
 from evidence.profiles.statements import profile_csv
-from evidence.profiles.telegram import profile_telegram
+from evidence.profiles.telegram import is_telegram_export, profile_telegram
 from evidence.profiles.vk import profile_vk
 from evidence.profiles.wallet import profile_wallet_json, profile_wallet_text
 from evidence.profiles.whatsapp import profile_text, profile_zip
@@ -125,12 +126,20 @@ def _dispatch(
     if evidence_type == "screenshot":
         return image_profile(metadata, original_name)
     if evidence_type == "chat-export":
-        if fmt == "whatsapp-zip":
+        if fmt in ("whatsapp-zip", "zip"):
+            # a zip detection could not look into (over a limit) still gets the reason why
             return profile_zip(path, limits, deadline)
         if fmt == "telegram-json":
             return profile_telegram(path, limits, deadline)
         if fmt == "skype-json":
             return profile_skype(path, limits, deadline)
+        if fmt in ("json", "wallet-json"):
+            # the head did not show the markers; the whole tree may still be an export
+            data = load_json(path, limits)
+            if is_telegram_export(data):
+                return profile_telegram(path, limits, deadline)
+            if is_skype_export(data):
+                return profile_skype(path, limits, deadline)
         if fmt == "vk-html":
             return profile_vk(path, limits)
         if fmt in ("whatsapp-text", "text"):
