@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -85,9 +86,8 @@ def report_command(
     )
     content = render(data, kind)
     if output is not None and str(output) == "-":
-        stream = click.get_binary_stream("stdout")
-        stream.write(content)
-        stream.flush()
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
         return
     target = output or Path(f"custody-report-{case.replace('/', '_')}.{kind}")
     write_file(target, content)
