@@ -13,6 +13,7 @@ import click
 from evidence import __version__
 from evidence.errors import EvidenceError
 
+from .bundle import BUNDLE_COMMANDS
 from .cases import case_group
 from .common import AppContext
 from .custody import (
@@ -65,6 +66,7 @@ for command in (
     checkpoint_command,
     audit_command,
     report_command,
+    *BUNDLE_COMMANDS,
 ):
     cli.add_command(command)
 

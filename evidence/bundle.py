@@ -1,0 +1,339 @@
+"""Building the signed bundle that travels with an MLA request: a BagIt 1.0 bag, zipped.
+
+Order of work:
+1. choose the items and check every vault copy against its recorded digests (one read each);
+   a damaged vault stops everything before anything is written;
+2. record a signed `exported` event on each item, so the chains in the manifest end with it;
+3. build the manifest from the ledger, sign it (detached CMS), render the cover sheet;
+4. stream the payload into a temporary zip beside the output (stored or deflated by a probe of
+   each file), re-hashing as it goes, add the tag files, and rename the zip into place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+import zipfile
+import zlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from . import __version__
+from .bagit import bag_filename, hash_files, tag_files
+from .cases import get_case
+from .cms import sign_detached
+from .custody import append_events, chain_of
+from .errors import Finding, NotFoundError, OperationalError, UsageError, VerificationError
+from .hashing import CHUNK, Digests
+from .items import Item, get_item, list_items
+from .keys import Signer
+from .ledger import Ledger
+from .manifest import MlaRequest, build_manifest, item_entry, manifest_bytes
+from .progress import Reporter, Silent
+from .verifytext import verify_text
+from .workspace import Workspace
+
+CoverRenderer = Callable[[dict[str, Any], str, str], bytes]
+NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+PROBE = 1 << 20
+# Deflate only what it shrinks by a tenth: JPEG, MP4, ZIP and random data would cost time for
+# nothing, and storing them also makes verification of the zip a plain read.
+DEFLATE_BELOW = 0.9
+
+
+def available_cover() -> CoverRenderer | None:
+    """The report engineer's cover-sheet renderer, when evidence.report is installed."""
+    try:
+        from .report.cover import render_cover
+    except ImportError:
+        return None
+    renderer: CoverRenderer = render_cover
+    return renderer
+
+
+@dataclass(frozen=True)
+class BundledItem:
+    """One item as it went into the bundle."""
+
+    item_id: str
+    path: str
+    original_name: str
+    size: int
+    compressed: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for --json output."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class BundleResult:
+    """What `build_bundle` wrote."""
+
+    path: Path
+    name: str
+    manifest_id: str
+    manifest_sha256: str
+    signer_fingerprint: str
+    items: tuple[BundledItem, ...]
+    size: int
+    cover: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for --json output."""
+        return {
+            "path": str(self.path),
+            "name": self.name,
+            "manifest_id": self.manifest_id,
+            "manifest_sha256": self.manifest_sha256,
+            "signer_fingerprint": self.signer_fingerprint,
+            "size": self.size,
+            "cover": self.cover,
+            "items": [i.to_json() for i in self.items],
+        }
+
+
+def bundle_name(output: Path) -> str:
+    """The bag's folder name: the output file name without .zip, restricted to safe characters."""
+    if output.suffix.lower() != ".zip":
+        raise UsageError(f"{output}: the bundle file name must end in .zip")
+    name = output.name[:-4]
+    if not name or not set(name) <= NAME_CHARS or name[0] in ".-":
+        raise UsageError(
+            f"{output.name}: bundle name may hold only letters, digits and . _ -",
+            "e.g. -o request-0042.zip",
+        )
+    return name
+
+
+def _select(
+    ws_items: list[Item], refs: Sequence[str] | None, ledger: Ledger, case: str
+) -> list[Item]:
+    if refs is None:
+        if not ws_items:
+            raise UsageError(f"case {case} holds no items to bundle", "ingest evidence first")
+        return ws_items
+    chosen: dict[str, Item] = {}
+    for ref in refs:
+        item = get_item(ledger, ref)
+        if item.case_number != case:
+            raise UsageError(f"item {item.item_id} belongs to case {item.case_number}, not {case}")
+        chosen.setdefault(item.item_id, item)
+    if not chosen:
+        raise UsageError("--items named no items")
+    return list(chosen.values())
+
+
+def _check_vault(ws: Workspace, items: Sequence[Item], reporter: Reporter) -> None:
+    paths = [ws.vault.path_for(item.sha256) for item in items]
+    for item, path in zip(items, paths, strict=True):
+        if not path.is_file():
+            raise OperationalError(
+                f"item {item.item_id}: vault copy {path} is missing", "run `custody audit`"
+            )
+    results = hash_files(paths, reporter, "check vault")
+    findings = [
+        Finding("vault", item.item_id, f"vault copy of {item.original_name!r} no longer matches")
+        for item, (digests, size) in zip(items, results, strict=True)
+        if (digests.sha256, digests.sha512, size) != (item.sha256, item.digests.sha512, item.size)
+    ]
+    if findings:
+        raise VerificationError("vault copies changed; nothing was exported", findings)
+
+
+def build_bundle(
+    ws: Workspace,
+    signer: Signer,
+    case_number: str,
+    output: Path,
+    request: MlaRequest,
+    *,
+    item_refs: Sequence[str] | None = None,
+    cover: CoverRenderer | None = None,
+    reporter: Reporter | None = None,
+) -> BundleResult:
+    """Export items of a case as a signed bundle at output; see the module docstring."""
+    reporter = reporter or Silent()
+    name = bundle_name(output)
+    request.check()
+    if output.exists():
+        raise UsageError(f"{output}: exists already; bundles are never overwritten")
+    if not output.parent.is_dir():
+        raise NotFoundError(f"{output.parent}: no such folder")
+    case = get_case(ws.ledger, case_number)
+    items = _select(list_items(ws.ledger, case_number), item_refs, ws.ledger, case_number)
+    _check_vault(ws, items, reporter)
+    append_events(
+        ws.ledger,
+        signer,
+        items,
+        "exported",
+        purpose=f"sent with MLA request {request.reference} to {request.requested_state}",
+        details={"request_ref": request.reference, "bundle": name},
+    )
+    paths = {
+        item.item_id: f"data/{item.item_id}/{bag_filename(item.original_name)}" for item in items
+    }
+    chains = {item.item_id: chain_of(ws.ledger, item) for item in items}
+    wanted = {ev.signer for chain in chains.values() for ev in chain} | {signer.record.fingerprint}
+    known = ws.keys.certificates()
+    missing = wanted - set(known)
+    if missing:
+        raise OperationalError(f"certificates of signers {sorted(missing)} are not in the ledger")
+    certificates = {fp: known[fp].public_bytes(Encoding.PEM).decode() for fp in wanted}
+    entries = [item_entry(item, paths[item.item_id], chains[item.item_id]) for item in items]
+    manifest = build_manifest(signer, case, request, entries, certificates)
+    data = manifest_bytes(manifest)
+    digest = hashlib.sha256(data).hexdigest()
+    fp = signer.record.fingerprint
+    tags: dict[str, bytes] = {
+        "manifest.json": data,
+        "manifest.json.p7s": sign_detached(signer, data),
+        "signer.pem": signer.record.certificate_pem.encode(),
+    }
+    if cover is not None:
+        tags["cover.pdf"] = cover(manifest, digest, fp)
+    tags["VERIFY.txt"] = verify_text(name, manifest, digest, fp, cover=cover is not None).encode()
+    info = [
+        ("Source-Organization", signer.record.organisation),
+        ("Contact-Name", signer.record.name),
+        ("External-Identifier", request.reference),
+        (
+            "External-Description",
+            f"Evidence of case {case.number} for MLA request {request.reference}",
+        ),
+        ("Internal-Sender-Identifier", case.number),
+        ("Bagging-Date", manifest["created_at"][:10]),
+        ("Bag-Software-Agent", f"custody {__version__}"),
+    ]
+    payload = {paths[i.item_id]: (i.size, i.digests) for i in items}
+    all_tags = tag_files(payload, tags, info)
+    when = datetime.fromisoformat(manifest["created_at"].replace("Z", "+00:00")).astimezone(UTC)
+    sources = [(paths[i.item_id], ws.vault.path_for(i.sha256), i) for i in items]
+    compressed = _write_zip(output, name, sources, all_tags, when, reporter)
+    bundled = tuple(
+        BundledItem(i.item_id, paths[i.item_id], i.original_name, i.size, compressed[i.item_id])
+        for i in items
+    )
+    return BundleResult(
+        output,
+        name,
+        manifest["manifest_id"],
+        digest,
+        fp,
+        bundled,
+        output.stat().st_size,
+        cover is not None,
+    )
+
+
+def _zinfo(name: str, when: datetime, method: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, when.timetuple()[:6])
+    info.compress_type = method
+    info.external_attr = 0o100644 << 16
+    info.create_system = 3  # Unix, so unzip applies the mode above
+    return info
+
+
+def _method(path: Path) -> int:
+    with open(path, "rb") as fh:
+        sample = fh.read(PROBE)
+    if len(sample) < 64:
+        return zipfile.ZIP_STORED
+    return (
+        zipfile.ZIP_DEFLATED
+        if len(zlib.compress(sample, 1)) < DEFLATE_BELOW * len(sample)
+        else zipfile.ZIP_STORED
+    )
+
+
+def _copy_checked(source: Path, sink: Any, expected: Digests, reporter: Reporter) -> None:
+    """Copy source into an open zip entry while a second thread re-hashes what was copied."""
+    sha = hashlib.sha256()
+    buffers = [bytearray(CHUNK), bytearray(CHUNK)]
+    with open(source, "rb", buffering=0) as src, ThreadPoolExecutor(1) as pool:
+        pending: list[Any] = [None, None]
+        slot = 0
+        while True:
+            if pending[slot] is not None:
+                pending[slot].result()
+            n = src.readinto(buffers[slot])
+            if not n:
+                break
+            view = memoryview(buffers[slot])[:n]
+            pending[slot] = pool.submit(sha.update, view)
+            sink.write(view)
+            reporter.advance(n)
+            slot ^= 1
+        for fut in pending:
+            if fut is not None:
+                fut.result()
+    if sha.hexdigest() != expected.sha256:
+        raise VerificationError(
+            "a vault copy changed while the bundle was written; no bundle was made",
+            [Finding("vault", str(source), "SHA-256 differs from the ledger")],
+        )
+
+
+def _write_zip(
+    output: Path,
+    name: str,
+    sources: Sequence[tuple[str, Path, Item]],
+    tags: dict[str, bytes],
+    when: datetime,
+    reporter: Reporter,
+) -> dict[str, bool]:
+    """Write the zip to a temporary file beside output, then move it into place."""
+    tmp = output.parent / f".{output.name}.{uuid.uuid4().hex}.part"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    compressed: dict[str, bool] = {}
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            with zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
+                first = ("bagit.txt", "bag-info.txt")
+                for tag in first:
+                    zf.writestr(_zinfo(f"{name}/{tag}", when, zipfile.ZIP_STORED), tags[tag])
+                reporter.start(sum(item.size for _, _, item in sources), "bundle")
+                try:
+                    for bag_path, vault_path, item in sources:
+                        method = _method(vault_path)
+                        compressed[item.item_id] = method == zipfile.ZIP_DEFLATED
+                        info = _zinfo(f"{name}/{bag_path}", when, method)
+                        big = item.size >= zipfile.ZIP64_LIMIT
+                        with zf.open(info, "w", force_zip64=big) as sink:
+                            _copy_checked(vault_path, sink, item.digests, reporter)
+                finally:
+                    reporter.finish()
+                for tag, content in tags.items():
+                    if tag not in first:
+                        method = zipfile.ZIP_DEFLATED if len(content) > 1024 else zipfile.ZIP_STORED
+                        zf.writestr(_zinfo(f"{name}/{tag}", when, method), content)
+            raw.flush()
+            os.fsync(raw.fileno())
+        _place(tmp, output)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return compressed
+
+
+def _place(tmp: Path, output: Path) -> None:
+    """Move the finished zip into place without ever replacing a file that appeared meanwhile."""
+    try:
+        os.link(tmp, output)
+    except FileExistsError:
+        raise UsageError(f"{output}: appeared while the bundle was written; not replaced") from None
+    except OSError:
+        # File systems without hard links (FAT, exFAT on a USB stick): rename instead.
+        if output.exists():
+            raise UsageError(f"{output}: exists already; not replaced") from None
+        os.replace(tmp, output)
+        return
+    tmp.unlink()

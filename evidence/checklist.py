@@ -1,0 +1,94 @@
+"""A list of named checks, each passed, failed, warned or skipped, kept in one fixed order.
+
+Verification records failures as it meets them and a pass message per check at the end; a pass
+is only shown for a check that recorded no failure, so a late failure always wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .errors import Finding
+
+ORDER = (
+    "zip",
+    "bag.structure",
+    "bag.complete",
+    "bag.fixity",
+    "bag.info",
+    "cms.signature",
+    "signer.certificate",
+    "signer.validity",
+    "signer.identity",
+    "manifest.json",
+    "manifest.schema",
+    "manifest.issuer",
+    "manifest.certificates",
+    "item.files",
+    "item.coverage",
+    "item.chain",
+    "item.facts",
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of a verification report."""
+
+    name: str
+    subject: str
+    status: str  # "ok" | "failed" | "warning" | "skipped"
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        """Plain dict for --json output."""
+        return {
+            "check": self.name,
+            "subject": self.subject,
+            "status": self.status,
+            "message": self.message,
+        }
+
+
+class Checklist:
+    """Collects checks; `result()` returns them in ORDER, failures replacing passes."""
+
+    def __init__(self) -> None:
+        self._failed: list[Check] = []
+        self._notes: dict[str, Check] = {}
+
+    def fail(self, name: str, subject: str, message: str) -> None:
+        """Record a failed check."""
+        self._failed.append(Check(name, subject, "failed", message))
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        """Record failures found elsewhere."""
+        for f in findings:
+            self.fail(f.check, f.subject, f.message)
+
+    def ok(self, name: str, subject: str, message: str) -> None:
+        """Record that a check passed (shown only if it recorded no failure)."""
+        self._notes.setdefault(name, Check(name, subject, "ok", message))
+
+    def warn(self, name: str, subject: str, message: str) -> None:
+        """Record a check that holds with a reservation the reader must act on."""
+        self._notes[name] = Check(name, subject, "warning", message)
+
+    def skip(self, name: str, message: str) -> None:
+        """Record a check that could not run because an earlier one failed."""
+        self._notes.setdefault(name, Check(name, "-", "skipped", message))
+
+    def result(self) -> tuple[Check, ...]:
+        """Every check, in ORDER, then any others in the order they were met."""
+        names = list(ORDER) + [
+            c.name for c in [*self._failed, *self._notes.values()] if c.name not in ORDER
+        ]
+        out: list[Check] = []
+        for name in dict.fromkeys(names):
+            failed = [c for c in self._failed if c.name == name]
+            if failed:
+                out += failed
+            elif name in self._notes:
+                out.append(self._notes[name])
+        return tuple(out)

@@ -1,0 +1,288 @@
+"""The manifest (evidence-manifest/1): built from the ledger, read back and checked from a bundle.
+
+The manifest is the signed statement of a bundle: issuer, case, request, and for every item its
+file, digests, metadata, profile and complete custody chain, with the certificate of every actor
+who signed an event of it. Everything a recipient needs to check the chains is inside.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import rfc8785
+from cryptography import x509
+
+from .canonical import canonical_bytes, canonical_sha256
+from .cases import Case
+from .errors import EvidenceError, Finding, UsageError
+from .events import SignedEvent
+from .items import Item
+from .keys import Signer, fingerprint, verify_signature
+from .timefmt import utc_now
+from .validation import EVENT_SCHEMA, MANIFEST_SCHEMA, schema_errors
+
+SCHEMA_ID = "evidence-manifest/1"
+MAX_MANIFEST = 256 << 20
+MAX_FINDINGS_PER_ITEM = 20
+
+
+@dataclass(frozen=True)
+class MlaRequest:
+    """The mutual legal assistance request the evidence is sent with."""
+
+    reference: str
+    legal_basis: str
+    requesting_authority: str
+    requested_state: str
+    addressee: str
+    date: str
+
+    def to_json(self) -> dict[str, str]:
+        """The manifest's `request` object."""
+        return {
+            "kind": "MLA",
+            "reference": self.reference,
+            "date": self.date,
+            "legal_basis": self.legal_basis,
+            "requesting_authority": self.requesting_authority,
+            "requested_state": self.requested_state,
+            "addressee": self.addressee,
+        }
+
+    def check(self) -> None:
+        """Refuse a request the schema would refuse, with the option to fix named."""
+        for option, value in (
+            ("--request-ref", self.reference),
+            ("--legal-basis", self.legal_basis),
+            ("--requesting-authority", self.requesting_authority),
+            ("--addressee", self.addressee),
+        ):
+            if not value.strip():
+                raise UsageError(f"{option} must not be empty")
+        if not re.fullmatch(r"[A-Z]{2}", self.requested_state):
+            raise UsageError(
+                f"--requested-state {self.requested_state!r} must be a two-letter country code",
+                "e.g. RU, KZ, DE (ISO 3166-1 alpha-2)",
+            )
+        try:
+            date.fromisoformat(self.date)
+        except ValueError:
+            raise UsageError(
+                f"--request-date {self.date!r} is not a date like 2026-11-25"
+            ) from None
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.date):
+            raise UsageError(f"--request-date {self.date!r} is not a date like 2026-11-25")
+
+
+def item_entry(item: Item, path: str, chain: Sequence[SignedEvent]) -> dict[str, Any]:
+    """One `items[]` entry: the item's facts, its file in the bag and its complete chain."""
+    return {
+        "item_id": item.item_id,
+        "path": path,
+        "size": item.size,
+        "media_type": item.media_type,
+        "evidence_type": item.evidence_type,
+        "original_name": item.original_name,
+        "digests": item.digests.to_json(),
+        "acquired": {"at": item.acquired_at, "method": item.acquisition_method},
+        "source": item.source,
+        "metadata": item.metadata,
+        "profile": item.profile,
+        "custody": [{**ev.to_json(), "signer": ev.signer} for ev in chain],
+    }
+
+
+def build_manifest(
+    signer: Signer,
+    case: Case,
+    request: MlaRequest,
+    entries: Sequence[dict[str, Any]],
+    certificates: Mapping[str, str],
+) -> dict[str, Any]:
+    """The manifest dict; certificates maps fingerprint -> PEM and must cover every signer."""
+    record = signer.record
+    return {
+        "schema": SCHEMA_ID,
+        "manifest_id": uuid.uuid4().hex,
+        "created_at": utc_now(),
+        "issuer": {
+            "name": record.name,
+            "organisation": record.organisation,
+            "country": record.country,
+            "fingerprint": record.fingerprint,
+        },
+        "case": {
+            "number": case.number,
+            "title": case.title,
+            "jurisdiction": case.jurisdiction,
+            "legal_basis": case.legal_basis,
+        },
+        "request": request.to_json(),
+        "items": list(entries),
+        "certificates": dict(sorted(certificates.items())),
+    }
+
+
+def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
+    """Canonical bytes of a manifest we built; a manifest our own schema refuses is a bug."""
+    problems = schema_errors(MANIFEST_SCHEMA, manifest)
+    if problems:
+        raise EvidenceError(f"internal error: the manifest built is not valid: {problems[0]}")
+    return canonical_bytes(dict(manifest))
+
+
+def read_manifest(data: bytes) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """Parse manifest.json from a bundle: JSON, canonical, known schema version, schema-valid.
+
+    Returns the manifest only when it passed all four, so later checks can trust its shape.
+    """
+    where = "manifest.json"
+    if len(data) > MAX_MANIFEST:
+        return None, [Finding("manifest.json", where, f"{len(data)} bytes: too large")]
+    try:
+        value = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        return None, [Finding("manifest.json", where, f"not JSON ({exc})")]
+    if not isinstance(value, dict):
+        return None, [Finding("manifest.json", where, "not a JSON object")]
+    findings = []
+    try:
+        canonical = canonical_bytes(value) == data
+    except (rfc8785.CanonicalizationError, ValueError, RecursionError):
+        canonical = False
+    if not canonical:
+        findings.append(
+            Finding("manifest.json", where, "not canonical JSON (RFC 8785): it was re-serialised")
+        )
+    version = value.get("schema")
+    if version != SCHEMA_ID:
+        findings.append(
+            Finding(
+                "manifest.schema",
+                where,
+                f"unknown schema version {version!r}; this tool reads {SCHEMA_ID}",
+            )
+        )
+        return None, findings
+    problems = schema_errors(MANIFEST_SCHEMA, value)
+    findings += [Finding("manifest.schema", where, p) for p in problems[:MAX_FINDINGS_PER_ITEM]]
+    return (None if problems else value), findings
+
+
+def load_certificates(
+    manifest: Mapping[str, Any],
+) -> tuple[dict[str, x509.Certificate], list[Finding]]:
+    """Parse the manifest's certificates; each must hash to the fingerprint it is filed under."""
+    certs: dict[str, x509.Certificate] = {}
+    findings = []
+    for fp, pem in manifest["certificates"].items():
+        try:
+            cert = x509.load_pem_x509_certificate(pem.encode())
+        except ValueError:
+            findings.append(Finding("manifest.certificates", fp[:16], "not a PEM certificate"))
+            continue
+        if fingerprint(cert) != fp:
+            findings.append(
+                Finding("manifest.certificates", fp[:16], "certificate has another fingerprint")
+            )
+            continue
+        certs[fp] = cert
+    if manifest["issuer"]["fingerprint"] not in certs:
+        findings.append(
+            Finding("manifest.certificates", "issuer", "issuer certificate is not included")
+        )
+    return certs, findings
+
+
+def signed_events(entry: Mapping[str, Any]) -> list[SignedEvent]:
+    """An entry's custody records as SignedEvent objects, in the order given."""
+    return [SignedEvent(r["event"], r["hash"], r["signature"]) for r in entry["custody"]]
+
+
+def check_chain(
+    entry: Mapping[str, Any],
+    case_number: str,
+    request_ref: str,
+    certificates: Mapping[str, x509.Certificate],
+) -> list[Finding]:
+    """Every check on one item's custody chain; returns all failures (empty when it holds)."""
+    subject = f"item {entry['item_id']}"
+    findings: list[Finding] = []
+
+    def fail(where: str, message: str) -> None:
+        findings.append(Finding("item.chain", f"{subject} {where}", message))
+
+    expected_prev = entry["digests"]["sha256"]
+    for seq, record in enumerate(entry["custody"], 1):
+        event = record["event"]
+        where = f"event {seq}"
+        # The event must be well formed before any field of it is trusted.
+        problems = schema_errors(EVENT_SCHEMA, event)
+        if problems:
+            fail(where, f"not a valid custody event: {problems[0]}")
+        try:
+            data = canonical_bytes(event)
+        except (rfc8785.CanonicalizationError, ValueError):
+            fail(where, "cannot be canonicalised")
+            continue
+        actual_hash = canonical_sha256(event)
+        if actual_hash != record["hash"]:
+            fail(where, "event was altered: its SHA-256 differs from the recorded hash")
+        if event.get("seq") != seq:
+            fail(where, f"seq is {event.get('seq')!r}, expected {seq}: events out of order")
+        if event.get("prev") != expected_prev:
+            fail(where, "prev does not link to the previous event (chain broken)")
+        if event.get("item_id") != entry["item_id"]:
+            fail(where, "belongs to another item")
+        if event.get("case") != case_number:
+            fail(where, "belongs to another case")
+        if event.get("item_sha256") != entry["digests"]["sha256"]:
+            fail(where, "records another SHA-256 for the item")
+        actor = event.get("actor") or {}
+        if actor.get("fingerprint") != record["signer"]:
+            fail(where, "signer fingerprint differs from the event's actor")
+        cert = certificates.get(record["signer"])
+        if cert is None:
+            fail(where, "the signer's certificate is not in the manifest")
+        elif not verify_signature(cert, data, record["signature"]):
+            fail(where, "signature does not verify with the actor's certificate")
+        expected_prev = record["hash"]
+    if entry["custody"]:
+        first = entry["custody"][0]["event"]
+        last = entry["custody"][-1]["event"]
+        findings += _check_first(entry, first, subject)
+        details = last.get("details") or {}
+        if last.get("action") != "exported" or details.get("request_ref") != request_ref:
+            fail("last event", "is not the export for this request: the chain is incomplete")
+    return findings[:MAX_FINDINGS_PER_ITEM]
+
+
+def _check_first(entry: Mapping[str, Any], first: Mapping[str, Any], subject: str) -> list[Finding]:
+    """The facts recorded when the item was ingested must match what the manifest says now."""
+    details = first.get("details") or {}
+    expected: dict[str, Any] = {
+        "size": entry["size"],
+        "original_name": entry["original_name"],
+        "digests": entry["digests"],
+        "media_type": entry["media_type"],
+        "evidence_type": entry["evidence_type"],
+        "source": entry["source"],
+    }
+    try:
+        expected["metadata_sha256"] = canonical_sha256(entry["metadata"])
+        expected["profile_sha256"] = (
+            None if entry["profile"] is None else canonical_sha256(entry["profile"])
+        )
+    except (rfc8785.CanonicalizationError, ValueError):
+        return [Finding("item.facts", subject, "metadata or profile cannot be canonicalised")]
+    return [
+        Finding("item.facts", subject, f"{key} differs from what was signed at ingest")
+        for key, value in expected.items()
+        if key in details and details[key] != value
+    ]

@@ -1,0 +1,431 @@
+"""Verifying a bundle, zipped or unzipped, with nothing but the bundle itself (no workspace).
+
+Every check runs and is listed, passed or failed; a failure never hides the checks after it.
+A zip is first extracted into a temporary folder under the limits of `safezip`, hashing every
+file in the same pass, and the folder is removed afterwards whatever happens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+
+from .bagit import PAYLOAD_DIR, PAYLOAD_MANIFESTS, TAG_MANIFESTS, BagFile, check_bag, hash_files
+from .checklist import Check, Checklist
+from .cms import CmsSigner, verify_detached
+from .custody import custody_state
+from .errors import Finding, InputRejected, NotFoundError, VerificationError
+from .keys import fingerprint
+from .manifest import check_chain, load_certificates, read_manifest, signed_events
+from .progress import Reporter, Silent
+from .safezip import Limits, extract
+
+TAG_READ = (
+    "bagit.txt",
+    "bag-info.txt",
+    *PAYLOAD_MANIFESTS,
+    *TAG_MANIFESTS,
+    "manifest.json",
+    "manifest.json.p7s",
+    "signer.pem",
+)
+MAX_TAG = 256 << 20
+
+
+@dataclass(frozen=True)
+class ItemVerdict:
+    """One row of the verdict table."""
+
+    item_id: str
+    file: str
+    path: str
+    digests_ok: bool
+    chain_ok: bool
+    events: int
+    last_custodian: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for --json output."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class SignerVerdict:
+    """Who signed manifest.json, and whether that identity was established."""
+
+    fingerprint: str
+    subject: str
+    established: bool
+    basis: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for --json output."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Every check made on a bundle, the verdict per item, and the signer."""
+
+    source: str
+    checks: tuple[Check, ...]
+    items: tuple[ItemVerdict, ...]
+    signer: SignerVerdict | None
+    manifest_sha256: str | None
+    request_ref: str | None
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every failed check."""
+        return [Finding(c.name, c.subject, c.message) for c in self.checks if c.status == "failed"]
+
+    @property
+    def status(self) -> str:
+        """'verified', 'signer-unverified' (all holds but who signed) or 'failed'."""
+        if self.findings:
+            return "failed"
+        if self.signer is None or not self.signer.established:
+            return "signer-unverified"
+        return "verified"
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for --json output."""
+        return {
+            "source": self.source,
+            "status": self.status,
+            "request_ref": self.request_ref,
+            "manifest_sha256": self.manifest_sha256,
+            "signer": None if self.signer is None else self.signer.to_json(),
+            "items": [i.to_json() for i in self.items],
+            "checks": [c.to_json() for c in self.checks],
+        }
+
+
+def _shown(name: str) -> str:
+    # os.scandir hands undecodable bytes over as surrogates, which no terminal can print.
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _walk(root: Path, checks: Checklist) -> list[tuple[str, Path]]:
+    """Every regular file under root, relative, '/'-separated; links and devices are findings."""
+    found: list[tuple[str, Path]] = []
+    stack = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + _shown(entry.name)
+                mode = entry.stat(follow_symlinks=False).st_mode
+                if stat.S_ISLNK(mode):
+                    checks.fail("bag.structure", rel, "is a symbolic link; links are refused")
+                elif stat.S_ISDIR(mode):
+                    stack.append((Path(entry.path), rel + "/"))
+                elif stat.S_ISREG(mode):
+                    found.append((rel, Path(entry.path)))
+                else:
+                    checks.fail("bag.structure", rel, "is not a regular file")
+    return sorted(found)
+
+
+def _bag_root(folder: Path) -> Path:
+    """The folder holding bagit.txt: the one given, or its only subfolder (an unzip target)."""
+    if (folder / "bagit.txt").exists():
+        return folder
+    subfolders = [p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()]
+    if len(subfolders) == 1 and (subfolders[0] / "bagit.txt").is_file():
+        return subfolders[0]
+    return folder
+
+
+def _from_folder(folder: Path, checks: Checklist, reporter: Reporter) -> dict[str, BagFile]:
+    files = _walk(folder, checks)
+    results = hash_files([p for _, p in files], reporter, "verify")
+    return {
+        rel: BagFile(rel, size, digests)
+        for (rel, _), (digests, size) in zip(files, results, strict=True)
+    }
+
+
+def _from_zip(
+    archive: Path, dest: Path, checks: Checklist, limits: Limits | None, reporter: Reporter
+) -> tuple[Path, dict[str, BagFile]] | None:
+    try:
+        extracted = extract(archive, dest, limits=limits, reporter=reporter)
+    except InputRejected as exc:
+        checks.fail("zip", archive.name, exc.message)
+        return None
+    tops = {e.name.split("/", 1)[0] for e in extracted}
+    loose = [e.name for e in extracted if "/" not in e.name]
+    if len(tops) != 1 or loose:
+        checks.fail("zip", archive.name, "must hold exactly one top-level folder (the bag)")
+        return None
+    top = tops.pop()
+    checks.ok("zip", archive.name, f"{len(extracted)} files in {top}/, within every limit")
+    files = {
+        e.name[len(top) + 1 :]: BagFile(e.name[len(top) + 1 :], e.size, e.digests)
+        for e in extracted
+    }
+    return dest / top, files
+
+
+def _read_tags(root: Path, files: dict[str, BagFile], checks: Checklist) -> dict[str, bytes]:
+    tags: dict[str, bytes] = {}
+    for name in TAG_READ:
+        if name not in files:
+            continue
+        if files[name].size > MAX_TAG:
+            checks.fail("bag.structure", name, f"{files[name].size} bytes: too large")
+            continue
+        fd = os.open(root / name, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as fh:
+            tags[name] = fh.read(MAX_TAG + 1)
+    return tags
+
+
+def verify_bundle(
+    path: Path,
+    *,
+    trust: Sequence[x509.Certificate] = (),
+    fingerprints: Sequence[str] = (),
+    limits: Limits | None = None,
+    reporter: Reporter | None = None,
+    now: datetime | None = None,
+) -> VerifyResult:
+    """Check a bundle zip or folder; returns every check, failures included, never raising
+    for a problem of the bundle itself (only for one of ours: missing path, full disk).
+    """
+    reporter = reporter or Silent()
+    checks = Checklist()
+    if not path.exists():
+        raise NotFoundError(f"{path}: no such file or folder")
+    if path.is_dir():
+        root = _bag_root(path)
+        files = _from_folder(root, checks, reporter)
+        return _verify_bag(str(path), root, files, checks, trust, fingerprints, now)
+    with tempfile.TemporaryDirectory(prefix="custody-verify-") as tmp:
+        opened = _from_zip(path, Path(tmp), checks, limits, reporter)
+        if opened is None:
+            return VerifyResult(str(path), checks.result(), (), None, None, None)
+        root, files = opened
+        return _verify_bag(str(path), root, files, checks, trust, fingerprints, now)
+
+
+def _verify_bag(
+    source: str,
+    root: Path,
+    files: dict[str, BagFile],
+    checks: Checklist,
+    trust: Sequence[x509.Certificate],
+    fingerprints: Sequence[str],
+    now: datetime | None,
+) -> VerifyResult:
+    tags = _read_tags(root, files, checks)
+    # RFC 8493: structure, completeness, fixity of every payload and tag file, Payload-Oxum.
+    report = check_bag(files, tags)
+    checks.extend(report.findings)
+    for name, message in report.passed:
+        checks.ok(name, "bag", message)
+    data = tags.get("manifest.json")
+    signer = _check_signature(tags, data, checks)
+    verdict = None if signer is None else _check_signer(signer, trust, fingerprints, checks, now)
+    if data is None:
+        checks.fail("manifest.json", "manifest.json", "missing")
+        return VerifyResult(source, checks.result(), (), verdict, None, None)
+    manifest, findings = read_manifest(data)
+    checks.extend(findings)
+    digest = hashlib.sha256(data).hexdigest()
+    if manifest is None:
+        checks.skip("item.files", "the manifest could not be read")
+        return VerifyResult(source, checks.result(), (), verdict, digest, None)
+    checks.ok("manifest.json", "manifest.json", "canonical JSON (RFC 8785)")
+    checks.ok("manifest.schema", "manifest.json", "valid evidence-manifest/1")
+    _check_issuer(manifest, signer, report.info, checks)
+    items = _check_items(manifest, files, checks)
+    return VerifyResult(
+        source, checks.result(), items, verdict, digest, manifest["request"]["reference"]
+    )
+
+
+def _check_signature(
+    tags: dict[str, bytes], data: bytes | None, checks: Checklist
+) -> CmsSigner | None:
+    """RFC 5652 verification of manifest.json.p7s, and signer.pem against the CMS certificate."""
+    p7s = tags.get("manifest.json.p7s")
+    if p7s is None or data is None:
+        checks.fail("cms.signature", "manifest.json.p7s", "signature or manifest.json missing")
+        return None
+    try:
+        signer = verify_detached(p7s, data)
+    except VerificationError as exc:
+        checks.extend(exc.findings)
+        return None
+    checks.ok("cms.signature", "manifest.json", "valid CMS signature (RFC 5652), SHA-256, ECDSA")
+    pem = tags.get("signer.pem")
+    try:
+        loaded = None if pem is None else x509.load_pem_x509_certificate(pem)
+    except ValueError:
+        loaded = None
+    if loaded is None:
+        checks.fail("signer.certificate", "signer.pem", "missing or not a PEM certificate")
+    elif fingerprint(loaded) != signer.fingerprint:
+        checks.fail(
+            "signer.certificate", "signer.pem", "is not the certificate that signed manifest.json"
+        )
+    else:
+        checks.ok("signer.certificate", "signer.pem", "is the certificate in the signature")
+    return signer
+
+
+def _check_signer(
+    signer: CmsSigner,
+    trust: Sequence[x509.Certificate],
+    fingerprints: Sequence[str],
+    checks: Checklist,
+    now: datetime | None,
+) -> SignerVerdict:
+    """Validity dates of the signer certificate, and its identity against what the user trusts."""
+    cert, fp = signer.certificate, signer.fingerprint
+    now = now or datetime.now(UTC)
+    when = signer.signing_time or now
+    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+    if not start <= when <= end:
+        checks.fail(
+            "signer.validity",
+            fp[:16],
+            f"signed {when:%Y-%m-%d}, outside {start:%Y-%m-%d} to {end:%Y-%m-%d}",
+        )
+    elif now > end:
+        checks.warn("signer.validity", fp[:16], f"valid when signed; expired {end:%Y-%m-%d}")
+    else:
+        checks.ok("signer.validity", fp[:16], f"valid {start:%Y-%m-%d} to {end:%Y-%m-%d}")
+    basis = ""
+    for anchor in trust:
+        if fingerprint(anchor) == fp:
+            basis = f"trusted certificate {anchor.subject.rfc4514_string()}"
+        elif _issued_by(cert, anchor):
+            basis = f"issued by trusted CA {anchor.subject.rfc4514_string()}"
+    wanted = {f.replace(":", "").strip().lower() for f in fingerprints}
+    if fp in wanted:
+        basis = basis or "fingerprint given out of band"
+    subject = cert.subject.rfc4514_string()
+    if basis:
+        checks.ok("signer.identity", fp[:16], f"{subject}: {basis}")
+    elif trust or fingerprints:
+        checks.fail(
+            "signer.identity",
+            fp[:16],
+            "matches none of the trusted certificates or fingerprints given",
+        )
+    else:
+        checks.warn(
+            "signer.identity",
+            fp[:16],
+            "NOT ESTABLISHED: compare this fingerprint with the one the sender gives you by letter"
+            " or phone, then pass --fingerprint or --trust",
+        )
+    return SignerVerdict(fp, subject, bool(basis), basis or "not established")
+
+
+def _issued_by(cert: x509.Certificate, anchor: x509.Certificate) -> bool:
+    """True if anchor is a CA certificate and signed cert directly (one level of agency CA)."""
+    try:
+        constraints = anchor.extensions.get_extension_for_class(x509.BasicConstraints).value
+        if not constraints.ca:
+            return False
+        cert.verify_directly_issued_by(anchor)
+    except (x509.ExtensionNotFound, ValueError, TypeError, Exception):
+        return False
+    return True
+
+
+def _check_issuer(
+    manifest: dict[str, Any],
+    signer: CmsSigner | None,
+    info: dict[str, list[str]],
+    checks: Checklist,
+) -> None:
+    issuer_fp = manifest["issuer"]["fingerprint"]
+    if signer is not None and issuer_fp != signer.fingerprint:
+        checks.fail(
+            "manifest.issuer", "issuer", "names another certificate than the one that signed"
+        )
+    elif signer is not None:
+        checks.ok("manifest.issuer", "issuer", f"{manifest['issuer']['name']} signed it")
+    reference = manifest["request"]["reference"]
+    if info and info.get("External-Identifier") != [reference]:
+        checks.fail("bag.info", "External-Identifier", f"differs from the request {reference!r}")
+
+
+def _check_items(
+    manifest: dict[str, Any], files: dict[str, BagFile], checks: Checklist
+) -> tuple[ItemVerdict, ...]:
+    certs, findings = load_certificates(manifest)
+    checks.extend(findings)
+    checks.ok(
+        "manifest.certificates", "certificates", f"{len(certs)} certificates, fingerprints match"
+    )
+    case_number = manifest["case"]["number"]
+    reference = manifest["request"]["reference"]
+    verdicts = []
+    described: set[str] = set()
+    for entry in manifest["items"]:
+        subject = f"item {entry['item_id']}"
+        path = entry["path"]
+        if path in described:
+            checks.fail("item.files", subject, f"{path} is described twice")
+        described.add(path)
+        found = files.get(path)
+        digests_ok = False
+        if found is None:
+            checks.fail("item.files", subject, f"{path} is missing from the bundle")
+        elif found.size != entry["size"]:
+            checks.fail(
+                "item.files",
+                subject,
+                f"{path} holds {found.size} bytes, manifest says {entry['size']}",
+            )
+        else:
+            digests_ok = True
+            for algorithm in ("sha256", "sha512"):
+                if getattr(found.digests, algorithm) != entry["digests"][algorithm]:
+                    checks.fail(
+                        "item.files",
+                        subject,
+                        f"{path}: {algorithm} differs from the signed manifest",
+                    )
+                    digests_ok = False
+        chain_findings = check_chain(entry, case_number, reference, certs)
+        checks.extend(chain_findings)
+        try:
+            holder = custody_state(signed_events(entry)).holder
+        except (KeyError, TypeError, AttributeError):
+            holder = None
+        verdicts.append(
+            ItemVerdict(
+                entry["item_id"],
+                entry["original_name"],
+                path,
+                digests_ok,
+                not chain_findings,
+                len(entry["custody"]),
+                None if holder is None else holder.get("name"),
+            )
+        )
+    n = len(verdicts)
+    checks.ok("item.files", "items", f"{n} files match the signed SHA-256 and SHA-512")
+    for path in sorted(p for p in files if p.startswith(PAYLOAD_DIR + "/") and p not in described):
+        checks.fail("item.coverage", path, "payload file not described in the signed manifest")
+    checks.ok("item.coverage", "data/", "every payload file is described in the signed manifest")
+    events = sum(v.events for v in verdicts)
+    checks.ok("item.chain", "chains", f"{events} events: hashes, links, order and signatures hold")
+    checks.ok("item.facts", "items", "item facts match what was signed at ingest")
+    return tuple(verdicts)
