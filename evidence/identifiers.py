@@ -74,6 +74,7 @@ class IdentifierRow:
 
 # Country code -> allowed lengths of the full international number (country code included), for
 # the states our requests go to most. Other codes are kept as written with valid=None.
+_NON_DIGIT_RE = re.compile(r"[^0-9]")
 _PHONE_PLANS: dict[str, tuple[int, ...]] = {
     "7": (11,),  # Russia, Kazakhstan
     "375": (12,),  # Belarus
@@ -106,7 +107,7 @@ def normalise_phone(raw: str) -> Identifier | None:
     or a domestic number of unknown country).
     """
     text = raw.strip()
-    digits = "".join(c for c in text if c.isdigit())
+    digits = _NON_DIGIT_RE.sub("", text)
     if not digits or len(digits) > 15 + 3:
         return None
     international = text.startswith("+")

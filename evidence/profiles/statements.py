@@ -46,6 +46,8 @@ _IN_WORDS = ("приход", "зачисл", "пополн", "вход", "пос
              "received", "receive")  # fmt: skip
 _WEBMONEY_RE = re.compile(r"^([ZREUBKXGCDH])(\d{12})$")
 _CYRILLIC_RE = re.compile(r"[а-яё]")
+_NON_DIGIT_RE = re.compile(r"[^0-9]")
+_DIGIT_RE = re.compile(r"[0-9]")
 OTHERS = "(other counterparties)"
 
 
@@ -87,7 +89,7 @@ def sniff_csv(head: bytes) -> tuple[str, str]:
 def counterparty_key(raw: str, scanner: IdentifierScanner) -> str:
     """Normalised counterparty; records phones and purses as identifiers, masks card numbers."""
     text = " ".join(raw.split())[:200]
-    digits = "".join(c for c in text if c.isdigit())
+    digits = _NON_DIGIT_RE.sub("", text)
     if looks_like_card(digits) and len(digits) == len(text.replace(" ", "").replace("-", "")):
         return f"card {digits[:6]}{'*' * (len(digits) - 10)}{digits[-4:]}"
     purse = _WEBMONEY_RE.match(text.upper())
@@ -209,7 +211,7 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
                     continue
                 for cell in cells:
                     scanner.scan(cell)
-                    if "date" in roles or any(c.isdigit() for c in cell[:4]):
+                    if "date" in roles or _DIGIT_RE.search(cell[:4]):
                         times.add(parse_time(cell) if len(cell) <= 40 else None)
         except csv.Error as exc:
             raise ProfileFailure(f"malformed CSV at row {rows + 1}: {exc}") from exc

@@ -11,12 +11,24 @@ one backtrack for long.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
-from evidence.identifiers import Identifier, canonical_url, normalise_email, normalise_phone
-from evidence.profiles.addresses import check_address, raw_transaction_id
+from evidence import identifiers
+from evidence.identifiers import Identifier
+from evidence.profiles import addresses
+from evidence.profiles.addresses import raw_transaction_id
 from evidence.profiles.limits import Capped
 
+# Chats repeat the same few links, phones and wallets thousands of times: memoising the pure
+# normalisers and checksum checks keeps a 100,000-message export well inside its time budget.
+canonical_url = lru_cache(maxsize=8192)(identifiers.canonical_url)
+normalise_email = lru_cache(maxsize=8192)(identifiers.normalise_email)
+normalise_phone = lru_cache(maxsize=8192)(identifiers.normalise_phone)
+check_address = lru_cache(maxsize=8192)(addresses.check_address)
+
+_DIGIT_RE = re.compile(r"[0-9]")
+_NON_DIGIT_RE = re.compile(r"[^0-9]")
 _URL_RE = re.compile(
     r"(?i)(?:\bhttps?://|\bwww\.)[^\s<>\"'«»]{1,2000}"
     r"|(?<![\w.@/])(?:(?:m|www)\.)?(?:vk\.com|vkontakte\.ru|ok\.ru|odnoklassniki\.ru|"
@@ -111,7 +123,7 @@ class IdentifierScanner:
         """Find every identifier in text."""
         if not text:
             return
-        has_digit = any(c.isdigit() for c in text)
+        has_digit = _DIGIT_RE.search(text) is not None
         lowered_hint = "." in text
         if lowered_hint:
             for m in _URL_RE.finditer(text):
@@ -134,7 +146,7 @@ class IdentifierScanner:
         if run[-1:].isdigit() and following.isalnum():
             return  # the run goes on past our window or into a word: not a phone number
         run = run.rstrip(" -(\u00a0")
-        digits = "".join(c for c in run if c.isdigit())
+        digits = _NON_DIGIT_RE.sub("", run)
         if looks_like_card(digits):
             self.card_like += 1
             return
@@ -159,7 +171,7 @@ class IdentifierScanner:
                 or (
                     candidate[0] in "13"
                     and len(candidate) >= 26
-                    and any(c.isdigit() for c in candidate[1:])
+                    and _DIGIT_RE.search(candidate, 1) is not None
                 )
             ):
                 self.add(Identifier(check.kind, check.value, check.valid, check.detail))

@@ -23,6 +23,7 @@ _CURRENCY_HINTS = (
     ("uah", "UAH"), ("грн", "UAH"), ("₸", "KZT"), ("kzt", "KZT"), ("тг", "KZT"), ("btc", "BTC"),
     ("usdt", "USDT"), ("eth", "ETH"),
 )  # fmt: skip
+_AMOUNT_JUNK_RE = re.compile(r"[^0-9+\-−.,' \u00a0\u2009\u202f]")
 _AMOUNT_RE = re.compile(r"^([+\-−]?)(\d[\d\s\u00a0\u2009\u202f'.,]{0,40})$")
 
 
@@ -78,7 +79,7 @@ def parse_amount(text: str, *, comma_decimal: bool) -> Decimal | None:
     comma_decimal says how to read a lone comma ("1,500"): Russian-language statements use it
     as the decimal mark, English ones as a thousands separator.
     """
-    cleaned = "".join(c for c in text.strip() if c.isdigit() or c in "+-−.,' \u00a0\u2009\u202f")
+    cleaned = _AMOUNT_JUNK_RE.sub("", text.strip())
     match = _AMOUNT_RE.match(cleaned.strip())
     if match is None:
         return None

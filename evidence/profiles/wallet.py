@@ -9,6 +9,7 @@ keys that name a time are read as times.
 from __future__ import annotations
 
 import pathlib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +21,7 @@ from evidence.profiles.textscan import IdentifierScanner
 from evidence.profiles.values import parse_time, parse_unix_time
 
 _TIME_KEYS = ("time", "date", "timestamp", "datetime", "created", "block_time", "blocktime")
+_DIGIT_RE = re.compile(r"[0-9]")
 _MAX_NODES = 5_000_000  # a JSON tree past this many values is walked no further
 _TIMEZONE = "as written in the file; values ending in Z are UTC"
 
@@ -92,7 +94,7 @@ def profile_wallet_text(path: pathlib.Path, limits: Limits, deadline: Deadline) 
                     break
                 line = raw.decode("utf-8", errors="replace")
                 scanner.scan(line)
-                if any(c.isdigit() for c in line[:64]):
+                if _DIGIT_RE.search(line, 0, 64):
                     times.add(parse_time(line[:64]))
     except OSError as exc:
         raise ProfileFailure(f"cannot read file: {exc.strerror or exc}") from exc
