@@ -107,8 +107,8 @@ Step 4. Who signed.
     openssl x509 -in signer.pem -noout -subject -dates -fingerprint -sha256
   Compare the fingerprint with the one the sending authority gives you through another channel:
   an official letter, a call to a number you already know, the central authority under the
-  treaty. Do NOT compare it with the fingerprint printed in this file, in cover.pdf or in the
-  message that brought the bundle: whoever could change the bundle could change those too.
+  treaty. Do NOT compare it with the fingerprint printed in this file, on the cover sheet or in
+  the message that brought the bundle: whoever could change the bundle could change those too.
   Proves: when they match, manifest.json was signed with that authority's key.
 
 
