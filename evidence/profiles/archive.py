@@ -14,7 +14,6 @@ import stat
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO
 
 from evidence.profiles.limits import Deadline, Limits, MiB, ProfileFailure
 
@@ -123,8 +122,3 @@ def hash_member(
         # zipfile reports CRC mismatches and unsupported methods this way
         return MemberReport(info.filename, info.file_size, None, f"unreadable: {exc}")
     return MemberReport(info.filename, info.file_size, digest.hexdigest(), problem)
-
-
-def open_member_text(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
-    """A binary stream of a member; readers must bound what they read from it themselves."""
-    return archive.open(info)

@@ -264,7 +264,7 @@ def profile_zip(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
         if unsafe_name(chat_info.filename) is not None:
             raise ProfileFailure(f"chat member has an unsafe name: {chat_info.filename!r}")
         members: Capped[dict[str, object]] = Capped(limits.max_list)
-        basenames: set[str] = set()
+        basenames: dict[str, str] = {}  # member base name -> sha256, for attachment presence
         unsafe: list[str] = []
         for info in infos:
             if info.is_dir():
@@ -274,7 +274,7 @@ def profile_zip(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
             if unsafe_name(info.filename) is not None:
                 unsafe.append(info.filename)
             elif report.sha256 is not None:
-                basenames.add(info.filename.replace("\\", "/").rsplit("/", 1)[-1])
+                basenames[info.filename.replace("\\", "/").rsplit("/", 1)[-1]] = report.sha256
         try:
             with archive.open(chat_info) as stream:
                 check_text_head(stream.read(4096))
@@ -285,16 +285,8 @@ def profile_zip(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise ProfileFailure(f"chat member unreadable: {exc}") from exc
     for attachment in state.chat.attachments:
-        attachment.present = attachment.name in basenames
-        if attachment.present:
-            attachment.sha256 = next(
-                (
-                    str(m["sha256"])
-                    for m in members
-                    if str(m["name"]).replace("\\", "/").rsplit("/", 1)[-1] == attachment.name
-                ),
-                None,
-            )
+        attachment.sha256 = basenames.get(attachment.name)
+        attachment.present = attachment.sha256 is not None
     extra: dict[str, Any] = {
         "container": "zip",
         "chat_file": chat_info.filename,

@@ -67,3 +67,19 @@ def test_odt_zip_is_document_not_chat(tmp_path: Path) -> None:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
         archive.writestr("notes.txt", "02.11.2026, 10:15 - A: b\n")
     assert detect_evidence_type(path, "report.zip", "application/zip") == "document"
+
+
+def test_document_profile_from_metadata(tmp_path: Path) -> None:
+    from evidence.profiles import build_profile
+
+    path = tmp_path / "d"
+    path.write_bytes(b"%PDF-1.7\n")
+    meta = {"File:FileType": "PDF", "PDF:PageCount": 3, "PDF:Producer": "LibreOffice 7.6"}
+    p = build_profile(path, "document", original_name="protocol.pdf", media_type="", metadata=meta)
+    assert (p["kind"], p["pages"], p["producer"]) == ("document", 3, "LibreOffice 7.6")
+    note = tmp_path / "n"
+    note.write_text("Свидетель: Иванов, тел. +375 29 123-45-67\n", "utf-8")
+    p = build_profile(note, "document", original_name="n.txt", media_type="", metadata={})
+    assert [i["value"] for i in p["identifiers"]] == ["+375291234567"]
+    other = build_profile(note, "other", original_name="n.txt", media_type="", metadata={})
+    assert other == {"kind": "none", "profile_version": 1}
