@@ -14,6 +14,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph,
 from .fonts import MONO
 from .layout import (
     FAIL_COLOUR,
+    PAD,
     WIDTH,
     Furniture,
     build_pdf,
@@ -22,18 +23,20 @@ from .layout import (
     hex_lines,
     hex_para,
     markup,
+    mono_column,
     para,
     printable,
     safe_text,
     styles,
     verdict_box,
+    wrap_plain,
 )
 from .model import CustodyReportData, EventLine, ItemTimeline, Verdict
 
 KIND = "Chain of custody report"
 
 # Column widths (points) sum to WIDTH (510 pt on A4 with 15 mm margins).
-ITEM_COLS = (56, 100, 50, 50, 132, 62, 60)
+ITEM_COLS = (56, 100, 48, 48, 132, 58, 68)
 EVENT_COLS = (16, 70, 50, 80, 80, 70, 90, 54)
 
 
@@ -139,42 +142,50 @@ def verdict_section(v: Verdict) -> list[Flowable]:
     return out
 
 
+def _inner(width: float) -> float:
+    return width - 2 * PAD
+
+
 def _item_rows(data: CustodyReportData) -> Iterator[tuple[object, ...]]:
+    w = ITEM_COLS
     for t in data.items:
         it = t.item
         yield (
-            hex_para(it.item_id, 12),
-            para(it.original_name),
-            para(it.evidence_type),
-            safe_text(_size(it.size)),
-            hex_para(it.sha256),
+            it.item_id,
+            wrap_plain(it.original_name, _inner(w[1])),
+            wrap_plain(it.evidence_type, _inner(w[2])),
+            _size(it.size),
+            hex_lines(it.sha256, sep="\n"),
             _time(it.acquired_at),
-            para(it.source),
+            wrap_plain(it.source, _inner(w[6])),
         )
 
 
 def _event_rows(events: tuple[EventLine, ...]) -> Iterator[tuple[object, ...]]:
-    st = styles()
+    # Plain strings, wrapped here, not Paragraphs: this table is where a big case has
+    # tens of thousands of cells, and a Paragraph costs several times more to lay out.
+    w = EVENT_COLS
     for e in events:
         status = "valid" if e.signature_ok else "INVALID"
         if not e.custodian_ok:
             status += "\nnot holder"
-        fp = f"<font name='{MONO}' size='6'>{e.actor_fingerprint[:16]}…</font>"
-        actor = f"{printable(e.actor_name)}<br/>{fp}"
+        actor = wrap_plain(e.actor_name, _inner(w[3])) + f"\n{e.actor_fingerprint[:16]}…"
         moved = ""
         if e.from_name or e.to_name:
-            moved = f"{printable(e.from_name or '–')} → {printable(e.to_name or '–')}"
-        why = printable(e.purpose)
-        if e.note:
-            why += f"{'<br/>' if why else ''}<i>note:</i> {printable(e.note)}"
+            moved = f"{e.from_name or '–'} → {e.to_name or '–'}"
+        why = "\n".join(
+            wrap_plain(part, _inner(w[6]))
+            for part in (e.purpose, f"note: {e.note}" if e.note else "")
+            if part
+        )
         yield (
             str(e.seq),
             _time(e.at),
             safe_text(e.action),
-            Paragraph(actor, st.cell),
-            Paragraph(moved, st.cell) if moved else "",
-            para(e.location) if e.location else "",
-            Paragraph(why, st.cell) if why else "",
+            actor,
+            wrap_plain(moved, _inner(w[4])),
+            wrap_plain(e.location, _inner(w[5])),
+            why,
             status,
         )
 
@@ -198,7 +209,7 @@ def _timeline(t: ItemTimeline) -> list[Flowable]:
         return [CondPageBreak(30 * mm), *head, para("No custody events recorded.", st.body)]
     bad = [
         ("TEXTCOLOR", (7, i), (7, i), FAIL_COLOUR)
-        for i, e in enumerate(t.events, start=1)
+        for i, e in enumerate(t.events, start=2)
         if not (e.signature_ok and e.custodian_ok)
     ]
     table = grid_table(
@@ -215,6 +226,7 @@ def _timeline(t: ItemTimeline) -> list[Flowable]:
         _event_rows(t.events),
         EVENT_COLS,
         extra=bad,
+        caption=f"Custody timeline of item {it.item_id} — {it.original_name}",
     )
     # A heading alone at the foot of a page reads as a missing timeline.
     return [CondPageBreak(35 * mm), *head, table]
@@ -262,6 +274,7 @@ def render_custody_report(data: CustodyReportData) -> bytes:
             ["Item", "Original name", "Type", "Size", "SHA-256", "Acquired (UTC)", "Source"],
             _item_rows(data),
             ITEM_COLS,
+            extra=[mono_column(0), mono_column(4)],
         ),
         CondPageBreak(60 * mm),
         para("Custody timelines", st.h1),

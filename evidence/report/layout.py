@@ -21,7 +21,8 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import TimeStamp
+from reportlab.lib.utils import TimeStamp, simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -42,12 +43,16 @@ TOP = 20 * mm
 BOTTOM = 20 * mm
 WIDTH = PAGE[0] - 2 * MARGIN  # usable width, 510 pt on A4
 HEX_PER_LINE = 32  # a SHA-256 prints as two lines of 32, the same split everywhere
+CELL_SIZE, CELL_LEADING = 7.0, 8.6  # table text
+MONO_SIZE = 6.5  # 32 hex digits in 125 pt
+PAD = 2.5  # cell padding left and right
 
 OK_COLOUR = colors.HexColor("#1b5e20")
 FAIL_COLOUR = colors.HexColor("#b71c1c")
 NEUTRAL_COLOUR = colors.HexColor("#37474f")
 GRID = colors.HexColor("#9e9e9e")
 HEAD_FILL = colors.HexColor("#e8e8e8")
+CAPTION_FILL = colors.HexColor("#d0d0d0")
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ def styles() -> Styles:
     # splitLongWords breaks a word wider than its cell (a file name without spaces) at
     # the cell edge instead of letting it run over the next column or off the page.
     base = ParagraphStyle("base", fontName=SANS, fontSize=9, leading=11.5, splitLongWords=1)
-    cell = ParagraphStyle("cell", base, fontSize=7, leading=8.6)
+    cell = ParagraphStyle("cell", base, fontSize=CELL_SIZE, leading=CELL_LEADING)
     return Styles(
         title=ParagraphStyle("title", base, fontName=SANS_BOLD, fontSize=17, leading=21),
         h1=ParagraphStyle(
@@ -86,7 +91,7 @@ def styles() -> Styles:
         small=ParagraphStyle("small", base, fontSize=7.5, leading=9.5),
         cell=cell,
         cell_bold=ParagraphStyle("cell_bold", cell, fontName=SANS_BOLD),
-        mono=ParagraphStyle("mono", cell, fontName=MONO, fontSize=6.5, leading=8.4),
+        mono=ParagraphStyle("mono", cell, fontName=MONO, fontSize=MONO_SIZE, leading=CELL_LEADING),
         digest=ParagraphStyle("digest", base, fontName=MONO, fontSize=10, leading=12.5),
         verdict=ParagraphStyle(
             "verdict", base, fontName=SANS_BOLD, fontSize=22, leading=26, alignment=TA_CENTER
@@ -96,10 +101,12 @@ def styles() -> Styles:
 
 @cache
 def _glyphs(font: str) -> frozenset[int]:
+    """Code points the font can draw; for SANS also those of its bold face (used for <b>)."""
     from reportlab.pdfbase import pdfmetrics
 
     register_fonts()
-    return frozenset(pdfmetrics.getFont(font).face.charWidths)
+    have = frozenset(pdfmetrics.getFont(font).face.charWidths)
+    return have & _glyphs(SANS_BOLD) if font == SANS else have
 
 
 def safe_text(value: object, font: str = SANS) -> str:
@@ -109,12 +116,41 @@ def safe_text(value: object, font: str = SANS) -> str:
     boxes, silently. Writing the code point keeps the text exact and visibly so.
     """
     text = "" if value is None else str(value)
-    have = _glyphs(font) & _glyphs(SANS_BOLD) if font == SANS else _glyphs(font)
-    if all(ord(c) in have or not c.isprintable() for c in text):
+    have = _glyphs(font)
+    if have.issuperset(map(ord, text)):  # the common case, decided in C
         return text
     return "".join(
         c if ord(c) in have else (f"[U+{ord(c):04X}]" if c.isprintable() else " ") for c in text
     )
+
+
+def _fit(text: str, width: float, font: str, size: float) -> int:
+    """Length of the longest prefix of text (at least 1) no wider than width."""
+    lo, hi = 1, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if stringWidth(text[:mid], font, size) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def wrap_plain(value: object, width: float, font: str = SANS, size: float = CELL_SIZE) -> str:
+    """Text broken into lines no wider than width, for a plain (non-Paragraph) table cell.
+
+    Breaks at spaces where it can and inside a word only when the word alone is too wide
+    (file names without spaces). Much cheaper than a Paragraph, which matters in a
+    10,000-row timeline; the result keeps every character.
+    """
+    lines: list[str] = []
+    for line in simpleSplit(safe_text(value, font), font, size, width):
+        while len(line) > 1 and stringWidth(line, font, size) > width:
+            cut = _fit(line, width, font, size)
+            lines.append(line[:cut])
+            line = line[cut:]
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def printable(value: object, font: str = SANS) -> str:
@@ -134,12 +170,17 @@ def markup(text: str, style: ParagraphStyle | None = None) -> Paragraph:
     return Paragraph(text, style or styles().body)
 
 
-def hex_lines(value: str | None, per_line: int = HEX_PER_LINE) -> str:
-    """Markup for a long hex digest broken into fixed lines (no characters inserted)."""
+def hex_lines(value: str | None, per_line: int = HEX_PER_LINE, sep: str = "<br/>") -> str:
+    """A long hex digest broken into fixed lines (no characters inserted), joined by sep."""
     if not value:
         return "–"
     parts = [escape(value[i : i + per_line]) for i in range(0, len(value), per_line)]
-    return "<br/>".join(parts)
+    return sep.join(parts)
+
+
+def mono_column(column: int, first_row: int = 1) -> tuple[Any, ...]:
+    """Table style command: plain cells of this column, from first_row on, in monospace."""
+    return ("FONT", (column, first_row), (column, -1), MONO, MONO_SIZE, CELL_LEADING)
 
 
 def hex_para(
@@ -155,6 +196,7 @@ def grid_table(
     widths: Sequence[float],
     *,
     extra: Sequence[tuple[Any, ...]] = (),
+    caption: str | None = None,
 ) -> LongTable:
     """A ruled table whose header row repeats on every page it spans.
 
@@ -165,17 +207,26 @@ def grid_table(
     """
     st = styles()
     data: list[list[Any]] = [[para(h, st.cell_bold) for h in headers]]
+    head = 1
+    spans: list[tuple[Any, ...]] = []
+    if caption is not None:
+        # A caption row repeats with the headings, so a page that continues a table
+        # still says whose rows these are.
+        data.insert(0, [para(caption, st.cell_bold)] + [""] * (len(headers) - 1))
+        head = 2
+        spans = [("SPAN", (0, 0), (-1, 0)), ("BACKGROUND", (0, 0), (-1, 0), CAPTION_FILL)]
     data.extend(list(row) for row in rows)
-    table = LongTable(data, colWidths=list(widths), repeatRows=1, splitByRow=1)
+    table = LongTable(data, colWidths=list(widths), repeatRows=head, splitByRow=1)
     table.setStyle(
         TableStyle(
             [
-                ("FONT", (0, 0), (-1, -1), SANS, 7, 8.6),
+                ("FONT", (0, 0), (-1, -1), SANS, CELL_SIZE, CELL_LEADING),
                 ("GRID", (0, 0), (-1, -1), 0.4, GRID),
-                ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
+                ("BACKGROUND", (0, 0), (-1, head - 1), HEAD_FILL),
+                *spans,
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+                ("LEFTPADDING", (0, 0), (-1, -1), PAD),
+                ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
                 ("TOPPADDING", (0, 0), (-1, -1), 1.5),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
                 *extra,
