@@ -60,9 +60,11 @@ def copy_and_hash(
     *,
     legacy: bool = False,
     progress: Progress | None = None,
+    limit: int | None = None,
 ) -> tuple[Digests, int]:
     """Read source once; hash it with every algorithm and write it to sink_fd if given.
 
+    Stops after `limit` bytes if given (a file that keeps growing must not keep us reading).
     Returns the digests and the number of bytes read.
     """
     lane_a, lane_b = _lanes(legacy)
@@ -91,10 +93,13 @@ def copy_and_hash(
         while True:
             for fut in pending[slot]:
                 fut.result()
-            n = source.readinto(buffers[slot])  # type: ignore[attr-defined]
+            target = memoryview(buffers[slot])
+            if limit is not None:
+                target = target[: max(0, limit - total)]
+            n = source.readinto(target)  # type: ignore[attr-defined]
             if not n:
                 break
-            view = memoryview(buffers[slot])[:n]
+            view = target[:n]
             pending[slot] = [pool_a.submit(run_a, view), pool_b.submit(run_b, view)]
             total += n
             if progress is not None:

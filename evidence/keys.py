@@ -91,17 +91,27 @@ def key_id_of(public_key: ec.EllipticCurvePublicKey) -> str:
     return hashlib.sha256(spki).hexdigest()[:16]
 
 
-def verify_signature(cert: x509.Certificate, data: bytes, signature_b64: str) -> bool:
-    """True if signature_b64 is a valid ECDSA-P256-SHA256 signature of data by cert's key."""
-    public_key = cert.public_key()
-    if not isinstance(public_key, ec.EllipticCurvePublicKey):
+def verify_der(public_key: object, data: bytes, der: bytes) -> bool:
+    """True if der is a valid DER ECDSA-P256-SHA256 signature of data by public_key."""
+    if (
+        not isinstance(public_key, ec.EllipticCurvePublicKey)
+        or public_key.curve.name != "secp256r1"
+    ):
         return False
     try:
-        der = base64.b64decode(signature_b64, validate=True)
         public_key.verify(der, data, ec.ECDSA(hashes.SHA256()))
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+def verify_signature(cert: x509.Certificate, data: bytes, signature_b64: str) -> bool:
+    """True if signature_b64 is a valid ECDSA-P256-SHA256 signature of data by cert's key."""
+    try:
+        der = base64.b64decode(signature_b64, validate=True)
+    except ValueError:
+        return False
+    return verify_der(cert.public_key(), data, der)
 
 
 def _subject(name: str, organisation: str, country: str, role: str) -> x509.Name:
@@ -232,7 +242,9 @@ class KeyStore:
         )
 
     def _find_by_name(self, name: str) -> list[dict[str, str]]:
-        return self.ledger.rows("SELECT * FROM keys WHERE lower(name) = lower(?)", (name,))
+        # casefold in Python: SQLite's lower() only folds ASCII, and names here are often Cyrillic.
+        wanted = name.casefold()
+        return [r for r in self.ledger.rows("SELECT * FROM keys") if r["name"].casefold() == wanted]
 
     def list(self) -> list[KeyRecord]:
         """Every key, oldest first."""

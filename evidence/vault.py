@@ -72,7 +72,10 @@ class Vault:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             try:
-                digests, size = copy_and_hash(source, fd, legacy=legacy, progress=progress)
+                # One byte past the size seen at the start is enough to prove it grew.
+                digests, size = copy_and_hash(
+                    source, fd, legacy=legacy, progress=progress, limit=before.st_size + 1
+                )
             finally:
                 os.close(fd)
             after = os.fstat(source.fileno())

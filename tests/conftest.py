@@ -1,0 +1,51 @@
+"""Shared fixtures: real workspaces with real keys, real SQLite files and real exiftool."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from evidence.cases import create_case
+from evidence.workspace import Workspace
+from tests.helpers import CASE, DATA, PASSPHRASE, World
+
+
+@pytest.fixture(autouse=True)
+def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests never see a developer's real workspace or key settings.
+    for name in ("CUSTODY_HOME", "CUSTODY_KEY", "CUSTODY_PASSPHRASE", "CUSTODY_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    """A fresh workspace: investigator, custodian and expert keys, and case BY-2026-0042."""
+    ws = Workspace.init(tmp_path / "ws")
+    signers = []
+    for name, role in (
+        ("А. Иванов", "investigator"),
+        ("Evidence Room", "custodian"),
+        ("P. Sidorov", "expert"),
+    ):
+        record = ws.keys.create(name, "Investigative Committee", "BY", role, PASSPHRASE)
+        signers.append(ws.keys.unlock(record, PASSPHRASE))
+    create_case(ws.ledger, CASE, "VK account takeover, card theft", "BY", "Art. 212 CC", "test")
+    yield World(ws, *signers)
+    ws.close()
+
+
+@pytest.fixture
+def evidence_dir(tmp_path: Path) -> Path:
+    """A folder of seized material: real images, a Cyrillic-named chat, a nested folder."""
+    root = tmp_path / "seized"
+    (root / "phone" / "DCIM").mkdir(parents=True)
+    shutil.copy(DATA / "images" / "Apple.jpg", root / "phone" / "DCIM" / "IMG_0001.jpg")
+    shutil.copy(DATA / "images" / "GPS.jpg", root / "phone" / "DCIM" / "IMG_0002.jpg")
+    (root / "phone" / "переписка ВК.txt").write_text(
+        "02.11.2026, 14:03 - Андрей: Привет, скинь номер карты\n", encoding="utf-8"
+    )
+    (root / "empty.bin").write_bytes(b"")
+    return root

@@ -1,0 +1,59 @@
+"""Canonical JSON (RFC 8785) and the Merkle tree head (RFC 9162)."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from evidence.canonical import canonical_bytes, canonical_sha256, is_canonical
+from evidence.merkle import tree_head
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=20,
+)
+
+
+@given(json_values)
+def test_canonical_round_trip(value: object) -> None:
+    data = canonical_bytes(value)
+    assert json.loads(data) == value
+    assert canonical_bytes(json.loads(data)) == data
+    assert is_canonical(data)
+
+
+def test_rfc8785_key_order_and_escapes() -> None:
+    assert canonical_bytes({"b": 1, "a": "é\n"}) == '{"a":"é\\n","b":1}'.encode()
+    assert not is_canonical(b'{"b":1,"a":2}')
+    assert not is_canonical(b'{"a": 1}')
+    assert not is_canonical(b"not json")
+    assert len(canonical_sha256({"a": 1})) == 64
+
+
+def test_merkle_tree_head_matches_rfc6962_vectors() -> None:
+    # Test vectors of the Certificate Transparency reference implementation (RFC 6962/9162).
+    leaves = [
+        bytes.fromhex(x)
+        for x in [
+            "",
+            "00",
+            "10",
+            "2021",
+            "3031",
+            "40414243",
+            "5051525354555657",
+            "606162636465666768696a6b6c6d6e6f",
+        ]
+    ]
+    expected = {
+        0: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        1: "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        2: "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+        3: "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+        8: "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+    }
+    for n, root in expected.items():
+        assert tree_head(leaves[:n]).hex() == root
