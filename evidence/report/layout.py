@@ -291,6 +291,7 @@ class Furniture:
     case_number: str
     generated_at: str  # RFC 3339 UTC; also the PDF's creation date
     footer_note: str  # e.g. "ledger checkpoint #12 root 3f2a..." ties paper to data
+    label: str = "case"  # what case_number names: a case, or a request reference
 
 
 def _timestamp(rfc3339: str) -> TimeStamp:
@@ -341,13 +342,14 @@ def _draw_furniture(canv: Canvas, f: Furniture, number: int, total: int) -> None
     # Header: what the document is and which case, on every page, so a loose sheet is
     # still attributable.
     canv.setFont(SANS_BOLD, 8.5)
-    canv.drawString(MARGIN, height - 12 * mm, f"{f.kind} — case {f.case_number}")
+    canv.drawString(MARGIN, height - 12 * mm, safe_text(f"{f.kind} — {f.label} {f.case_number}"))
     canv.setFont(SANS, 8)
     canv.drawRightString(width - MARGIN, height - 12 * mm, f"page {number} of {total}")
     canv.line(MARGIN, height - 13.5 * mm, width - MARGIN, height - 13.5 * mm)
     canv.line(MARGIN, 14 * mm, width - MARGIN, 14 * mm)
     canv.setFont(SANS, 7)
-    canv.drawString(MARGIN, 10.5 * mm, f"Case {f.case_number} · generated {f.generated_at}")
+    who = safe_text(f"{f.label.capitalize()} {f.case_number} · generated {f.generated_at}")
+    canv.drawString(MARGIN, 10.5 * mm, who)
     canv.drawRightString(width - MARGIN, 10.5 * mm, f"page {number} of {total}")
     canv.setFont(MONO, 6.3)
     canv.drawString(MARGIN, 7 * mm, safe_text(f.footer_note, MONO)[:130])

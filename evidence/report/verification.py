@@ -1,21 +1,22 @@
 """The recipient's verification report: what `custody verify` found, on paper.
 
-It is made from the bundle alone (the recipient has none of our data): the verdict table
-per check and per item, who signed the manifest, and the SHA-256 of the bundle file itself,
-so the paper names exactly the file it speaks about.
+It is made from the bundle alone (the recipient has none of our data): the same verdict
+table `custody verify` prints, per check and per item, who signed the manifest, and the
+SHA-256 of the bundle file itself, so the paper names exactly the file it speaks about.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from .. import __version__
-from ..errors import Finding
+from ..timefmt import utc_now
+from ..verify import VerifyResult
 from .layout import (
     FAIL_COLOUR,
     WIDTH,
@@ -24,152 +25,180 @@ from .layout import (
     field_table,
     grid_table,
     hex_para,
-    markup,
     para,
-    printable,
-    safe_text,
     styles,
     verdict_box,
 )
-from .model import FAILED, VERIFIED, CheckLine
 
 KIND = "Bundle verification report"
+WARN_COLOUR = colors.HexColor("#8a5a00")
+
+# custody verify's three outcomes, in words (a photocopy loses colour).
+WORDS = {
+    "verified": "VERIFIED",
+    "signer-unverified": "INTACT — SIGNER NOT ESTABLISHED",
+    "failed": "FAILED",
+}
 
 
 @dataclass(frozen=True)
-class ItemCheck:
-    """One item of the bundle and whether its file matched the signed manifest."""
+class CheckRow:
+    """One line of the verdict table: RESULT, CHECK, SUBJECT, DETAIL, as custody verify prints."""
+
+    status: str  # ok | failed | warning | skipped
+    name: str
+    subject: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One item: its file, whether digests and chain hold, its events and last custodian."""
 
     item_id: str
-    path: str
-    size: int | None
-    sha256: str | None
-    ok: bool
-    detail: str
+    file: str
+    digests_ok: bool
+    chain_ok: bool
+    events: int
+    last_custodian: str | None
 
 
 @dataclass(frozen=True)
-class SignerIdentity:
-    """Who signed the manifest, from the certificate inside the CMS signature."""
+class SignerRow:
+    """Who signed manifest.json and on what basis that identity was (or was not) established."""
 
-    name: str
-    organisation: str
-    country: str
+    subject: str
     fingerprint: str
+    established: bool
+    basis: str
 
 
 @dataclass(frozen=True)
 class VerificationData:
     """Everything the verification report prints."""
 
-    bundle_name: str
+    source: str
     bundle_sha256: str
     verified_at: str
     tool_version: str
-    ok: bool
-    checks: tuple[CheckLine, ...]
-    findings: tuple[Finding, ...]
-    items: tuple[ItemCheck, ...]
-    signer: SignerIdentity | None
-    case_number: str
-    request_reference: str
+    status: str  # verified | signer-unverified | failed
+    checks: tuple[CheckRow, ...]
+    items: tuple[ItemRow, ...]
+    signer: SignerRow | None
     manifest_sha256: str | None
+    request_ref: str | None
     verified_by: str = ""
 
     @property
     def word(self) -> str:
-        """VERIFIED or FAILED, in words."""
-        return VERIFIED if self.ok else FAILED
+        """The verdict in words."""
+        return WORDS.get(self.status, "FAILED")
 
 
-def _attr(obj: Any, *names: str, default: Any = None) -> Any:
-    """The first attribute or key of obj that exists among names."""
-    for name in names:
-        if isinstance(obj, dict) and name in obj:
-            return obj[name]
-        if hasattr(obj, name):
-            return getattr(obj, name)
-    return default
-
-
-def _checks(values: Iterable[Any]) -> tuple[CheckLine, ...]:
-    return tuple(
-        CheckLine(str(_attr(c, "name", "check")), bool(_attr(c, "ok")), str(_attr(c, "detail")))
-        for c in values
-    )
-
-
-def verification_data(result: Any, bundle_sha256: str, bundle_name: str = "") -> VerificationData:
-    """Adapt a verification result (evidence.verify's, or a VerificationData) for printing."""
-    if isinstance(result, VerificationData):
-        return result
-    from ..timefmt import utc_now
-
-    signer = _attr(result, "signer")
-    identity = None
-    if signer is not None:
-        identity = SignerIdentity(
-            name=str(_attr(signer, "name", default="")),
-            organisation=str(_attr(signer, "organisation", default="")),
-            country=str(_attr(signer, "country", default="")),
-            fingerprint=str(_attr(signer, "fingerprint", default="")),
-        )
-    items = tuple(
-        ItemCheck(
-            item_id=str(_attr(i, "item_id", default="")),
-            path=str(_attr(i, "path", default="")),
-            size=_attr(i, "size"),
-            sha256=_attr(i, "sha256"),
-            ok=bool(_attr(i, "ok", default=False)),
-            detail=str(_attr(i, "detail", default="")),
-        )
-        for i in _attr(result, "items", default=()) or ()
-    )
+def verification_data(
+    result: VerifyResult,
+    bundle_sha256: str,
+    *,
+    verified_at: str | None = None,
+    verified_by: str = "",
+) -> VerificationData:
+    """Report data from evidence.verify's result (checks, items and signer copied as they are)."""
+    signer = result.signer
     return VerificationData(
-        bundle_name=bundle_name or str(_attr(result, "source", "path", default="")),
+        source=result.source,
         bundle_sha256=bundle_sha256,
-        verified_at=str(_attr(result, "verified_at", default=None) or utc_now()),
+        verified_at=verified_at or utc_now(),
         tool_version=__version__,
-        ok=bool(_attr(result, "ok")),
-        checks=_checks(_attr(result, "checks", default=()) or ()),
-        findings=tuple(_attr(result, "findings", default=()) or ()),
-        items=items,
-        signer=identity,
-        case_number=str(_attr(result, "case_number", "case", default="") or "–"),
-        request_reference=str(_attr(result, "request_reference", "reference", default="") or "–"),
-        manifest_sha256=_attr(result, "manifest_sha256"),
+        status=result.status,
+        checks=tuple(CheckRow(c.status, c.name, c.subject, c.message) for c in result.checks),
+        items=tuple(
+            ItemRow(i.item_id, i.file, i.digests_ok, i.chain_ok, i.events, i.last_custodian)
+            for i in result.items
+        ),
+        signer=None
+        if signer is None
+        else SignerRow(signer.subject, signer.fingerprint, signer.established, signer.basis),
+        manifest_sha256=result.manifest_sha256,
+        request_ref=result.request_ref,
+        verified_by=verified_by,
     )
 
 
 def _verdict(data: VerificationData) -> list[Flowable]:
     st = styles()
-    failed_items = sum(1 for i in data.items if not i.ok)
+    failed = [c for c in data.checks if c.status == "failed"]
+    good = sum(1 for i in data.items if i.digests_ok and i.chain_ok)
     lines = [
-        f"{len(data.checks)} check(s), {len(data.findings)} finding(s); "
-        f"{len(data.items) - failed_items} of {len(data.items)} item(s) match the signed manifest.",
+        f"{len(data.checks)} check line(s), {len(failed)} failed; "
+        f"{good} of {len(data.items)} item(s) intact with an unbroken custody chain."
     ]
-    out: list[Flowable] = [KeepTogether([verdict_box(data.word, data.ok, lines)])]
-    if data.checks:
-        rows = [
-            (para(c.name), para("PASSED" if c.ok else "FAILED", st.cell_bold), para(c.detail))
-            for c in data.checks
-        ]
-        red = [
-            ("TEXTCOLOR", (1, i), (1, i), FAIL_COLOUR)
-            for i, c in enumerate(data.checks, start=1)
-            if not c.ok
-        ]
-        out += [
-            Spacer(1, 3 * mm),
-            grid_table(["Check", "Result", "Detail"], rows, (110, 60, WIDTH - 170), extra=red),
-        ]
-    out.append(para(f"Findings ({len(data.findings)})", st.h2))
-    if data.findings:
-        rows = [(para(f.check), para(f.subject), para(f.message)) for f in data.findings]
-        out.append(grid_table(["Check", "Subject", "Finding"], rows, (70, 150, WIDTH - 220)))
-    else:
-        out.append(para("None: every check passed.", st.body))
+    state: bool | None = data.status == "verified"
+    if data.status == "signer-unverified":
+        state = None
+        fp = data.signer.fingerprint if data.signer else "?"
+        lines.append(
+            "The files are intact and the manifest validly signed, but the signer's identity "
+            f"was not established: compare fingerprint {fp} with the sender's by letter or phone."
+        )
+    out: list[Flowable] = [KeepTogether([verdict_box(data.word, state, lines)]), Spacer(1, 3 * mm)]
+    rows = [
+        (
+            para(c.status.upper(), st.cell_bold),
+            para(c.name),
+            para(c.subject),
+            para(c.message),
+        )
+        for c in data.checks
+    ]
+    colour = {"failed": FAIL_COLOUR, "warning": WARN_COLOUR}
+    marks = [
+        ("TEXTCOLOR", (0, n), (0, n), colour[c.status])
+        for n, c in enumerate(data.checks, start=1)
+        if c.status in colour
+    ]
+    out.append(
+        grid_table(
+            ["Result", "Check", "Subject", "Detail"],
+            rows,
+            (50, 90, 130, WIDTH - 270),
+            extra=marks,
+            caption="Checks (as printed by custody verify)",
+        )
+    )
     return out
+
+
+def _items(data: VerificationData) -> list[Flowable]:
+    st = styles()
+    if not data.items:
+        return [para("Items", st.h1), para("No item could be read from the manifest.", st.body)]
+    rows = [
+        (
+            para(i.item_id),
+            para(i.file),
+            "ok" if i.digests_ok else "FAILED",
+            "ok" if i.chain_ok else "FAILED",
+            str(i.events),
+            para(i.last_custodian or "–"),
+        )
+        for i in data.items
+    ]
+    marks = [
+        ("TEXTCOLOR", (col, n), (col, n), FAIL_COLOUR)
+        for n, i in enumerate(data.items, start=2)
+        for col, ok in ((2, i.digests_ok), (3, i.chain_ok))
+        if not ok
+    ]
+    return [
+        Spacer(1, 4 * mm),
+        grid_table(
+            ["Item", "File", "Digests", "Chain", "Events", "Last custodian"],
+            rows,
+            (62, 200, 48, 48, 40, WIDTH - 398),
+            extra=marks,
+            caption=f"Items ({len(data.items)})",
+        ),
+    ]
 
 
 def _signer(data: VerificationData) -> list[Flowable]:
@@ -178,60 +207,44 @@ def _signer(data: VerificationData) -> list[Flowable]:
     s = data.signer
     if s is None:
         return [*out, para("No signer could be read from manifest.json.p7s.", st.body)]
+    basis = s.basis if s.established else f"NOT ESTABLISHED ({s.basis})"
     return [
         *out,
         field_table(
             [
-                ("Name", s.name or "–"),
-                ("Organisation", s.organisation or "–"),
-                ("Country", s.country or "–"),
+                ("Signer", s.subject),
                 ("Certificate SHA-256", hex_para(s.fingerprint, style=st.digest)),
+                ("Identity", basis),
             ]
         ),
     ]
 
 
-def _items(data: VerificationData) -> list[Flowable]:
-    st = styles()
-    rows = [
-        (
-            markup(f"{printable(i.item_id)}<br/>{printable(i.path)}", st.cell),
-            safe_text("–" if i.size is None else f"{i.size:,}".replace(",", " ")),
-            hex_para(i.sha256),
-            para("OK" if i.ok else "FAILED", st.cell_bold),
-            para(i.detail),
-        )
-        for i in data.items
-    ]
-    red = [
-        ("TEXTCOLOR", (3, n), (3, n), FAIL_COLOUR)
-        for n, i in enumerate(data.items, start=1)
-        if not i.ok
-    ]
-    return [
-        para(f"Items ({len(data.items)})", st.h1),
-        grid_table(
-            ["Item / file", "Size (bytes)", "SHA-256 (signed)", "Result", "Detail"],
-            rows,
-            (170, 56, 132, 42, WIDTH - 400),
-            extra=red,
-        ),
-    ]
-
-
-def render_verification_report(result: Any, bundle_sha256: str, bundle_name: str = "") -> bytes:
+def render_verification_report(
+    result: VerifyResult | VerificationData,
+    bundle_sha256: str,
+    *,
+    verified_at: str | None = None,
+    verified_by: str = "",
+) -> bytes:
     """The verification report as PDF bytes.
 
-    result: evidence.verify's result or a VerificationData; bundle_sha256: SHA-256 of the
-    bundle file (or of its zip) as received; bundle_name: the file name to print.
+    result: evidence.verify.verify_bundle's result; bundle_sha256: SHA-256 of the bundle file
+    as received (of the zip; for a folder, whatever digest the caller chose to name it by).
     """
-    data = verification_data(result, bundle_sha256, bundle_name)
+    data = (
+        result
+        if isinstance(result, VerificationData)
+        else verification_data(
+            result, bundle_sha256, verified_at=verified_at, verified_by=verified_by
+        )
+    )
     st = styles()
+    reference = data.request_ref or "–"
     pairs: list[tuple[str, Any]] = [
-        ("Bundle", data.bundle_name or "–"),
+        ("Bundle", data.source or "–"),
         ("Bundle SHA-256", hex_para(data.bundle_sha256, style=st.digest)),
-        ("Case", data.case_number),
-        ("Request reference", data.request_reference),
+        ("Request reference", reference),
         ("Manifest SHA-256", hex_para(data.manifest_sha256, style=st.digest)),
         ("Verified at", f"{data.verified_at} (UTC)"),
     ]
@@ -240,24 +253,21 @@ def render_verification_report(result: Any, bundle_sha256: str, bundle_name: str
     pairs.append(("Tool", f"custody (evidence toolkit) version {data.tool_version}"))
     story: list[Flowable] = [
         Paragraph("BUNDLE VERIFICATION REPORT", st.title),
-        para(f"Request {data.request_reference} — case {data.case_number}", st.h1),
+        para(f"Request {reference}", st.h1),
         field_table(pairs),
         Spacer(1, 4 * mm),
         *_verdict(data),
-        *_signer(data),
         *_items(data),
+        *_signer(data),
         Spacer(1, 6 * mm),
-        para(
-            f"End of report: {len(data.items)} item(s), verdict {data.word}.",
-            st.h2,
-        ),
+        para(f"End of report: {len(data.items)} item(s), verdict {data.word}.", st.h2),
     ]
     furniture = Furniture(
         kind=KIND,
-        case_number=data.case_number,
+        case_number=reference,
         generated_at=data.verified_at,
         footer_note=f"bundle sha256 {data.bundle_sha256}",
+        label="request",
     )
-    return build_pdf(
-        story, furniture, title=f"{KIND} {data.request_reference}", author=data.verified_by
-    )
+    author = data.verified_by or "custody verify"
+    return build_pdf(story, furniture, title=f"{KIND} {reference}", author=author)

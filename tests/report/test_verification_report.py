@@ -1,93 +1,110 @@
-"""The recipient's verification report: verdict per check and item, signer, bundle SHA-256."""
+"""The recipient's verification report and the cover sheet, from a real bundle."""
 
 from __future__ import annotations
 
 import hashlib
-from types import SimpleNamespace
+import zipfile
+from dataclasses import replace
+from pathlib import Path
 
-from evidence.errors import Finding
-from evidence.report.model import CheckLine
-from evidence.report.verification import (
-    ItemCheck,
-    SignerIdentity,
-    VerificationData,
-    render_verification_report,
+import pytest
+
+from evidence.bundle import build_bundle
+from evidence.manifest import MlaRequest
+from evidence.report.cover import render_cover
+from evidence.report.verification import render_verification_report, verification_data
+from evidence.verify import VerifyResult, verify_bundle
+
+from .conftest import CASE, CHAT_NAME, INVESTIGATOR, CaseWorld, pdftotext, unwrapped
+
+REQUEST = MlaRequest(
+    reference="MLA-BY-2026-0042/3",
+    legal_basis="Minsk Convention 1993, art. 6",
+    requesting_authority="Следственный комитет Республики Беларусь",
+    requested_state="PL",
+    addressee="Prokuratura Krajowa, Łódź",
+    date="2026-11-25",
 )
 
-from .conftest import CHAT_NAME, page_count, pdftotext, unwrapped
 
-BUNDLE_SHA = hashlib.sha256(b"bundle").hexdigest()
-SIGNER_FP = hashlib.sha256(b"signer").hexdigest()
-ITEM_SHA = hashlib.sha256(b"item").hexdigest()
-
-
-def data(ok: bool) -> VerificationData:
-    return VerificationData(
-        bundle_name="request-0042.zip",
-        bundle_sha256=BUNDLE_SHA,
-        verified_at="2026-12-01T08:00:00.000000Z",
-        tool_version="0.1.0",
-        ok=ok,
-        checks=(
-            CheckLine("bagit", True, "bag valid"),
-            CheckLine("payload", ok, "every file matches" if ok else "1 file differs"),
-        ),
-        findings=() if ok else (Finding("payload", f"data/a/{CHAT_NAME}", "SHA-256 differs"),),
-        items=(
-            ItemCheck("0123456789ab", f"data/0123456789ab/{CHAT_NAME}", 2048, ITEM_SHA, ok, ""),
-        ),
-        signer=SignerIdentity("А. Иванов", "Следственный комитет", "BY", SIGNER_FP),
-        case_number="BY-2026-0042",
-        request_reference="MLA-BY-2026-0042/3",
-        manifest_sha256=hashlib.sha256(b"m").hexdigest(),
-        verified_by="Jan Kowalski",
-    )
+@pytest.fixture
+def bundle(fresh_ws: CaseWorld) -> Path:
+    out = fresh_ws.root / "request-0042.zip"
+    build_bundle(fresh_ws.ws, fresh_ws.investigator, CASE, out, REQUEST, cover=render_cover)
+    return out
 
 
-def test_verified_report() -> None:
-    pdf = render_verification_report(data(True), BUNDLE_SHA)
-    text = pdftotext(pdf, "-raw")
-    flat = " ".join(text.split())
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _flat(pdf: bytes) -> str:
+    return " ".join(pdftotext(pdf, "-raw").split())
+
+
+def test_verified_bundle_report(bundle: Path) -> None:
+    result = verify_bundle(bundle)
+    pdf = render_verification_report(result, _sha(bundle), verified_by="Jan Kowalski")
+    text = _flat(pdf)
+    assert result.status == "signer-unverified"  # self-signed: identity needs a fingerprint
     for expected in (
         "BUNDLE VERIFICATION REPORT",
-        "VERIFIED",
-        "request-0042.zip",
+        "INTACT — SIGNER NOT ESTABLISHED",
         "MLA-BY-2026-0042/3",
-        "А. Иванов",
-        "Следственный комитет",
+        "Jan Kowalski",
         CHAT_NAME,
-        "bagit PASSED bag valid",
-        "1 of 1 item(s) match the signed manifest",
-        "page 1 of 1",
+        INVESTIGATOR,
+        "page 1 of",
+        "request MLA-BY-2026-0042/3",
     ):
-        assert expected in flat, expected
-    assert "FAILED" not in flat
+        assert expected in text, expected
     raw = unwrapped(text)
-    assert BUNDLE_SHA in raw and SIGNER_FP in raw and ITEM_SHA in raw
-    assert page_count(pdf) == 1
+    assert _sha(bundle) in raw
+    assert result.signer is not None and result.signer.fingerprint in raw
+    assert result.manifest_sha256 is not None and result.manifest_sha256 in raw
+    for check in result.checks:
+        assert check.name in text
 
 
-def test_failed_report_lists_findings() -> None:
-    text = " ".join(pdftotext(render_verification_report(data(False), BUNDLE_SHA), "-raw").split())
+def test_verified_when_the_fingerprint_is_known(bundle: Path) -> None:
+    first = verify_bundle(bundle)
+    assert first.signer is not None
+    result = verify_bundle(bundle, fingerprints=[first.signer.fingerprint])
+    assert result.status == "verified"
+    text = _flat(render_verification_report(result, _sha(bundle)))
+    assert "VERIFIED" in text and "FAILED" not in text and "NOT ESTABLISHED" not in text
+
+
+def test_tampered_bundle_report_says_failed(bundle: Path, tmp_path: Path) -> None:
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(bundle) as src, zipfile.ZipFile(tampered, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith(CHAT_NAME):
+                data = data.replace("карты".encode(), "счёта".encode())
+            dst.writestr(info, data)
+    result = verify_bundle(tampered)
+    assert result.status == "failed"
+    text = _flat(render_verification_report(result, _sha(tampered)))
     assert "FAILED" in text and "VERIFIED" not in text
-    assert "Findings (1)" in text
-    assert "SHA-256 differs" in text
-    assert "0 of 1 item(s) match the signed manifest" in text
+    assert any(f.message in text for f in result.findings)
 
 
-def test_adapts_a_result_object_by_its_fields() -> None:
-    result = SimpleNamespace(
-        ok=False,
-        checks=[SimpleNamespace(name="cms-signature", ok=False, detail="signature invalid")],
-        findings=[Finding("cms-signature", "manifest.json.p7s", "signature invalid")],
-        items=[],
-        signer=None,
-        case_number="BY-2026-0042",
-        request_reference="MLA-1",
-        manifest_sha256=None,
-        source="x.zip",
-    )
-    text = " ".join(pdftotext(render_verification_report(result, BUNDLE_SHA)).split())
-    assert "cms-signature FAILED signature invalid" in text
-    assert "No signer could be read" in text
-    assert "x.zip" in text
+def test_report_data_copies_every_check(bundle: Path) -> None:
+    result: VerifyResult = verify_bundle(bundle)
+    data = verification_data(result, "0" * 64, verified_at="2026-12-01T08:00:00Z")
+    assert len(data.checks) == len(result.checks) and len(data.items) == len(result.items)
+    again = render_verification_report(data, "0" * 64)
+    assert again == render_verification_report(replace(data), "0" * 64)
+
+
+def test_bundle_carries_the_cover_sheet(bundle: Path) -> None:
+    with zipfile.ZipFile(bundle) as zf:
+        (name,) = [n for n in zf.namelist() if n.endswith("/cover.pdf") or n == "cover.pdf"]
+        cover = zf.read(name)
+        manifest = next(n for n in zf.namelist() if n.endswith("manifest.json"))
+        manifest_sha = hashlib.sha256(zf.read(manifest)).hexdigest()
+    text = _flat(cover)
+    assert "EVIDENCE BUNDLE — COVER SHEET" in text
+    assert "MLA-BY-2026-0042/3" in text and "Łódź" in text
+    assert manifest_sha in unwrapped(text)
