@@ -140,14 +140,14 @@ class Ledger:
         return ledger
 
     @classmethod
-    def open(cls, path: Path) -> Ledger:
+    def open(cls, path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Ledger:
         """Open an existing ledger, refusing files that are not ours or are from a newer schema."""
         if not path.is_file():
             raise OperationalError(
                 f"{path}: no ledger here", "run `custody init` or pass --workspace"
             )
         try:
-            conn = _connect(path)
+            conn = _connect(path, busy_timeout_ms)
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
         except sqlite3.DatabaseError as exc:
@@ -199,9 +199,9 @@ class Ledger:
 _NULLABLE = {"md5", "sha1", "original_path", "acquired_at", "acquisition_method", "profile"}
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+def _connect(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")

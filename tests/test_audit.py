@@ -1,0 +1,285 @@
+"""Audit catches every kind of tampering, each with a specific finding.
+
+Each test plays an attacker with write access to the workspace: it drops the append-only
+triggers with the real sqlite3 module, edits ledger.db or the vault, then audits.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from evidence.audit import AuditResult, audit
+from evidence.canonical import canonical_bytes
+from evidence.checkpoint import create_checkpoint, file_name
+from evidence.custody import append_events, receive, transfer
+from evidence.items import Item, list_items
+from tests.helpers import CASE, World
+
+
+@pytest.fixture
+def busy(world: World, evidence_dir: Path) -> Iterator[World]:
+    """Four items; one transferred and received, one analysed; a checkpoint at the end."""
+    world.ingest(evidence_dir)
+    items = list_items(world.ws.ledger, CASE)
+    transfer(
+        world.ws.ledger, world.investigator, items[:2], world.custodian.record, location="Minsk"
+    )
+    receive(world.ws.ledger, world.custodian, items[:2], location="Evidence room 214")
+    append_events(world.ws.ledger, world.expert, items[:1], "analysed", purpose="EXIF exam")
+    create_checkpoint(world.ws.ledger, world.custodian, world.ws.checkpoint_dir)
+    yield world
+
+
+def _attacker(world: World) -> sqlite3.Connection:
+    conn = sqlite3.connect(world.ws.ledger.path, isolation_level=None)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    return conn
+
+
+def _first_item(world: World) -> Item:
+    return list_items(world.ws.ledger, CASE)[0]
+
+
+def _findings(result: AuditResult) -> list[str]:
+    return [str(f) for f in result.findings]
+
+
+def _expect(result: AuditResult, check: str, fragment: str) -> None:
+    assert not result.ok
+    hits = [f for f in result.findings if f.check == check and fragment in f.message]
+    assert hits, _findings(result)
+
+
+def test_clean_workspace_passes_every_check(busy: World) -> None:
+    result = audit(busy.ws, fixity=True)
+    assert result.ok, _findings(result)
+    assert result.events_checked == 4 + 2 + 2 + 1
+    assert {c.name for c in result.checks} == {
+        "schema",
+        "hashes",
+        "certificates",
+        "signatures",
+        "chains",
+        "checkpoint",
+        "fixity",
+    }
+    assert result.checkpoint_seq == 1
+
+
+def test_single_process_audit_finds_the_same(busy: World) -> None:
+    assert audit(busy.ws, workers=1).ok
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("location", "Somewhere else"), ("at", "2020-01-01T00:00:00.000000Z")],
+)
+def test_event_field_edited(busy: World, field: str, value: str) -> None:
+    item = _first_item(busy)
+    conn = _attacker(busy)
+    (body,) = conn.execute(
+        "SELECT body FROM events WHERE item_id = ? AND seq = 2", (item.item_id,)
+    ).fetchone()
+    data = json.loads(body)
+    data[field] = value
+    conn.execute(
+        "UPDATE events SET body = ? WHERE item_id = ? AND seq = 2",
+        (canonical_bytes(data).decode(), item.item_id),
+    )
+    result = audit(busy.ws)
+    _expect(result, "hashes", "event edited?")
+    _expect(result, "signatures", "not valid")
+
+
+def test_actor_edited_with_hash_recomputed(busy: World) -> None:
+    """A careful attacker also fixes the stored hash: the signature and the chain still fail."""
+    item = _first_item(busy)
+    conn = _attacker(busy)
+    (body,) = conn.execute(
+        "SELECT body FROM events WHERE item_id = ? AND seq = 2", (item.item_id,)
+    ).fetchone()
+    data = json.loads(body)
+    data["actor"]["name"] = "Somebody Else"
+    new = canonical_bytes(data)
+    import hashlib
+
+    conn.execute(
+        "UPDATE events SET body = ?, hash = ? WHERE item_id = ? AND seq = 2",
+        (new.decode(), hashlib.sha256(new).hexdigest(), item.item_id),
+    )
+    result = audit(busy.ws)
+    _expect(result, "signatures", "not valid")
+    _expect(result, "chains", "prev link broken")
+
+
+def test_event_deleted(busy: World) -> None:
+    item = _first_item(busy)
+    _attacker(busy).execute("DELETE FROM events WHERE item_id = ? AND seq = 2", (item.item_id,))
+    result = audit(busy.ws)
+    _expect(result, "chains", "sequence broken")
+    _expect(result, "chains", "prev link broken")
+
+
+def test_last_event_deleted_is_caught_by_checkpoint(busy: World) -> None:
+    item = _first_item(busy)
+    _attacker(busy).execute("DELETE FROM events WHERE item_id = ? AND seq = 4", (item.item_id,))
+    _expect(audit(busy.ws), "checkpoint", "is gone")
+
+
+def test_two_events_swapped(busy: World) -> None:
+    item = _first_item(busy)
+    conn = _attacker(busy)
+    conn.execute("UPDATE events SET seq = -2 WHERE item_id = ? AND seq = 2", (item.item_id,))
+    conn.execute("UPDATE events SET seq = 2 WHERE item_id = ? AND seq = 3", (item.item_id,))
+    conn.execute("UPDATE events SET seq = 3 WHERE item_id = ? AND seq = -2", (item.item_id,))
+    result = audit(busy.ws)
+    _expect(result, "chains", "item/sequence differ")
+    _expect(result, "chains", "prev link broken")
+
+
+def test_signature_replaced_by_valid_signature_of_another_event(busy: World) -> None:
+    item = _first_item(busy)
+    conn = _attacker(busy)
+    (other,) = conn.execute(
+        "SELECT signature FROM events WHERE item_id = ? AND seq = 1", (item.item_id,)
+    ).fetchone()
+    conn.execute(
+        "UPDATE events SET signature = ? WHERE item_id = ? AND seq = 2", (other, item.item_id)
+    )
+    _expect(audit(busy.ws), "signatures", "not valid for this event")
+
+
+def test_event_resigned_by_key_not_in_workspace(busy: World) -> None:
+    item = _first_item(busy)
+    conn = _attacker(busy)
+    (body,) = conn.execute(
+        "SELECT body FROM events WHERE item_id = ? AND seq = 3", (item.item_id,)
+    ).fetchone()
+    data = json.loads(body)
+    data["actor"]["fingerprint"] = "ab" * 32
+    new = canonical_bytes(data)
+    rogue = ec.generate_private_key(ec.SECP256R1())
+    sig = base64.b64encode(rogue.sign(new, ec.ECDSA(hashes.SHA256()))).decode()
+    import hashlib
+
+    conn.execute(
+        "UPDATE events SET body = ?, hash = ?, signature = ?, signer = ? WHERE item_id = ? AND seq = 3",
+        (new.decode(), hashlib.sha256(new).hexdigest(), sig, "ab" * 32, item.item_id),
+    )
+    _expect(audit(busy.ws), "certificates", "is not a key of this workspace")
+
+
+def test_item_row_digest_edited(busy: World) -> None:
+    item = _first_item(busy)
+    _attacker(busy).execute(
+        "UPDATE items SET sha512 = ? WHERE item_id = ?", ("0" * 128, item.item_id)
+    )
+    _expect(audit(busy.ws), "chains", "differ from its signed ingest event")
+
+
+def test_item_row_sha256_edited(busy: World) -> None:
+    item = _first_item(busy)
+    _attacker(busy).execute(
+        "UPDATE items SET sha256 = ? WHERE item_id = ?", ("1" * 64, item.item_id)
+    )
+    result = audit(busy.ws, fixity=True)
+    _expect(result, "chains", "does not match the item's SHA-256")
+    _expect(result, "fixity", "vault file missing")
+
+
+def _vault_file(world: World) -> Path:
+    biggest = max(list_items(world.ws.ledger, CASE), key=lambda i: i.size)
+    path = world.ws.vault.path_for(biggest.sha256)
+    os.chmod(path, 0o644)
+    return path
+
+
+def test_vault_file_altered_by_one_byte(busy: World) -> None:
+    path = _vault_file(busy)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    os.chmod(path, 0o444)
+    assert audit(busy.ws).ok  # without --fixity the vault is not read
+    _expect(audit(busy.ws, fixity=True), "fixity", "SHA-256 is")
+
+
+def test_vault_file_made_writable(busy: World) -> None:
+    _vault_file(busy)
+    _expect(audit(busy.ws, fixity=True), "fixity", "writable")
+
+
+def test_vault_file_deleted(busy: World) -> None:
+    _vault_file(busy).unlink()
+    _expect(audit(busy.ws, fixity=True), "fixity", "vault file missing")
+
+
+def test_whole_item_deleted_after_checkpoint(busy: World) -> None:
+    item = list_items(busy.ws.ledger, CASE)[-1]
+    conn = _attacker(busy)
+    conn.execute("DELETE FROM events WHERE item_id = ?", (item.item_id,))
+    conn.execute("DELETE FROM items WHERE item_id = ?", (item.item_id,))
+    result = audit(busy.ws)
+    _expect(result, "checkpoint", "item deleted since checkpoint #1")
+    assert [f.subject for f in result.findings] == [f"item {item.item_id}"]
+
+
+def test_checkpoint_file_edited(busy: World) -> None:
+    path = busy.ws.checkpoint_dir / file_name(1)
+    data = json.loads(path.read_text())
+    data["checkpoint"]["events"] += 1
+    path.write_text(json.dumps(data))
+    _expect(audit(busy.ws), "checkpoint", "differs from the ledger")
+
+
+def test_checkpoint_row_deleted_with_its_items(busy: World) -> None:
+    item = list_items(busy.ws.ledger, CASE)[-1]
+    conn = _attacker(busy)
+    conn.execute("DELETE FROM checkpoints")
+    conn.execute("DELETE FROM events WHERE item_id = ?", (item.item_id,))
+    conn.execute("DELETE FROM items WHERE item_id = ?", (item.item_id,))
+    result = audit(busy.ws)
+    _expect(result, "checkpoint", "no checkpoint in the ledger")
+    _expect(result, "checkpoint", "item deleted since checkpoint #1")
+
+
+def test_external_checkpoint_copy_catches_everything_deleted(busy: World, tmp_path: Path) -> None:
+    """The attacker deletes checkpoint rows and files; the copy kept elsewhere still tells."""
+    copy = tmp_path / "offsite.json"
+    copy.write_bytes((busy.ws.checkpoint_dir / file_name(1)).read_bytes())
+    item = list_items(busy.ws.ledger, CASE)[-1]
+    conn = _attacker(busy)
+    conn.execute("DELETE FROM checkpoints")
+    conn.execute("DELETE FROM events WHERE item_id = ?", (item.item_id,))
+    conn.execute("DELETE FROM items WHERE item_id = ?", (item.item_id,))
+    (busy.ws.checkpoint_dir / file_name(1)).unlink()
+    assert audit(busy.ws).ok  # nothing left in the workspace to compare with
+    result = audit(busy.ws, checkpoint_file=copy)
+    _expect(result, "checkpoint", "item deleted since checkpoint #1")
+    _expect(result, "checkpoint", "missing from the ledger")
+
+
+def test_every_problem_is_listed_not_only_the_first(busy: World) -> None:
+    items = list_items(busy.ws.ledger, CASE)
+    conn = _attacker(busy)
+    for item in items[:3]:
+        conn.execute("UPDATE events SET body = body || ' ' WHERE item_id = ?", (item.item_id,))
+    result = audit(busy.ws)
+    broken = {f.subject.split(" event")[0] for f in result.findings if f.check == "hashes"}
+    assert broken == {f"item {i.item_id}" for i in items[:3]}
+
+
+def test_case_filter_audits_only_that_case(busy: World) -> None:
+    result = audit(busy.ws, CASE)
+    assert result.ok
+    assert result.items_checked == 4
