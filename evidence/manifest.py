@@ -30,6 +30,7 @@ from .validation import EVENT_SCHEMA, MANIFEST_SCHEMA, schema_errors
 SCHEMA_ID = "evidence-manifest/1"
 MAX_MANIFEST = 256 << 20
 MAX_FINDINGS_PER_ITEM = 20
+SAFE_INT = 2**53 - 1
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,20 @@ def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
     return canonical_bytes(dict(manifest))
 
 
+def _number(text: str) -> int | float:
+    value = int(text)
+    return value if abs(value) <= SAFE_INT else float(value)
+
+
+def parse_json(data: bytes) -> Any:
+    """JSON as RFC 8785 reads it: every number is a double, so integers beyond 2**53 are floats.
+
+    Needed for round trips: the float 1e20 is canonicalised as `100000000000000000000`, which
+    a plain json.loads returns as an int that rfc8785 then refuses to serialise.
+    """
+    return json.loads(data, parse_int=_number)
+
+
 def read_manifest(data: bytes) -> tuple[dict[str, Any] | None, list[Finding]]:
     """Parse manifest.json from a bundle: JSON, canonical, known schema version, schema-valid.
 
@@ -146,7 +161,7 @@ def read_manifest(data: bytes) -> tuple[dict[str, Any] | None, list[Finding]]:
     if len(data) > MAX_MANIFEST:
         return None, [Finding("manifest.json", where, f"{len(data)} bytes: too large")]
     try:
-        value = json.loads(data)
+        value = parse_json(data)
     except (ValueError, RecursionError) as exc:
         return None, [Finding("manifest.json", where, f"not JSON ({exc})")]
     if not isinstance(value, dict):

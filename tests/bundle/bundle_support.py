@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from click.testing import CliRunner, Result
+from evidence.cli.main import cli
 
 from evidence.bundle import BundleResult
-from evidence.cli.main import cli
 from evidence.errors import EvidenceError
 from evidence.keys import Signer
 from evidence.manifest import MlaRequest
@@ -78,7 +78,8 @@ def refresh_bag(bag: Path) -> None:
     payload = sorted(p for p in (bag / "data").rglob("*") if p.is_file())
     for algorithm in ("sha256", "sha512"):
         lines = [
-            f"{hashlib.new(algorithm, p.read_bytes()).hexdigest()}  {p.relative_to(bag).as_posix()}\n"
+            f"{hashlib.new(algorithm, p.read_bytes()).hexdigest()}  {p.relative_to(bag).as_posix()}"
+            "\n"
             for p in payload
         ]
         (bag / f"manifest-{algorithm}.txt").write_text("".join(lines))

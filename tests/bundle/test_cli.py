@@ -1,0 +1,250 @@
+"""`custody bundle` and `custody verify` through click, and the installed script's exit codes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from evidence.cli.main import cli
+
+from evidence.errors import VerificationError
+from evidence.keys import Signer
+from evidence.verifytext import colon_fingerprint
+from tests.bundle.bundle_support import REQUEST_ARGS, Built, invoke, run_custody, tampered
+from tests.helpers import CASE, PASSPHRASE, World
+
+
+def bundle_args(world: World, out: Path, *extra: str) -> list[str]:
+    return [
+        "-w",
+        str(world.ws.root),
+        "bundle",
+        CASE,
+        "--as",
+        "prosecutor",
+        "-o",
+        str(out),
+        *REQUEST_ARGS,
+        *extra,
+    ]
+
+
+ENV = {"CUSTODY_PASSPHRASE": PASSPHRASE}
+
+
+@pytest.fixture
+def prosecutor_named(seized: World) -> Signer:
+    record = seized.ws.keys.create(
+        "prosecutor", "Prosecutor General's Office", "BY", "prosecutor", PASSPHRASE
+    )
+    return seized.ws.keys.unlock(record, PASSPHRASE)
+
+
+def test_bundle_command_writes_the_zip_and_prints_the_fingerprint(
+    seized: World, prosecutor_named: Signer, tmp_path: Path
+) -> None:
+    out = tmp_path / "request-0042.zip"
+    code, result = invoke(bundle_args(seized, out), env=ENV)
+    assert code == 0, result.output
+    assert out.is_file()
+    assert prosecutor_named.record.fingerprint in result.stdout
+    assert "ITEM" in result.stdout and "data/" in result.stdout
+    assert "by letter or phone" in result.stderr
+
+
+def test_bundle_json(seized: World, prosecutor_named: Signer, tmp_path: Path) -> None:
+    out = tmp_path / "request-0042.zip"
+    code, result = invoke([*bundle_args(seized, out), "--json"], env=ENV)
+    assert code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["name"] == "request-0042"
+    assert data["signer_fingerprint"] == prosecutor_named.record.fingerprint
+    assert len(data["items"]) == 4
+    assert result.stderr == ""
+
+
+def test_bundle_failures_have_their_exit_codes(
+    seized: World, prosecutor_named: Signer, tmp_path: Path
+) -> None:
+    out = tmp_path / "r.zip"
+    code, result = invoke(bundle_args(seized, out)[:-2], env=ENV)  # no --request-date is fine
+    assert code == 0
+    code, _ = invoke(bundle_args(seized, tmp_path / "r.zip"), env=ENV)
+    assert code == 2  # exists already
+    code, result = invoke(
+        ["-w", str(seized.ws.root), "bundle", CASE, "--as", "prosecutor", "-o", "x.zip"], env=ENV
+    )
+    assert code == 2 and "--request-ref" in result.output
+    code, _ = invoke(
+        [*bundle_args(seized, tmp_path / "s.zip"), "--requested-state", "Russia"], env=ENV
+    )
+    assert code == 2
+    code, _ = invoke(
+        bundle_args(seized, tmp_path / "t.zip"), env={"CUSTODY_PASSPHRASE": "wrong passphrase"}
+    )
+    assert code == 3
+    args = bundle_args(seized, tmp_path / "u.zip")
+    args[args.index(CASE)] = "BY-2026-9999"
+    code, _ = invoke(args, env=ENV)
+    assert code == 3
+    assert not (tmp_path / "s.zip").exists() and not (tmp_path / "t.zip").exists()
+
+
+def test_verify_without_identity_exits_4_and_says_so(built: Built) -> None:
+    code, result = invoke(["verify", str(built.zip_path)])
+    assert code == 4
+    fp = built.prosecutor.record.fingerprint
+    assert "NOT ESTABLISHED" in result.stderr and fp in result.stderr
+    assert colon_fingerprint(fp) in result.stdout
+    for item in built.result.items:
+        assert item.item_id in result.stdout
+    assert "FAILED" not in result.stdout
+    assert "Evidence Room" in result.stdout  # the last custodian, from the chain
+
+
+def test_verify_with_fingerprint_exits_0(built: Built) -> None:
+    fp = built.prosecutor.record.fingerprint
+    for given in (fp, colon_fingerprint(fp), fp.upper()):
+        code, result = invoke(["verify", str(built.zip_path), "--fingerprint", given])
+        assert code == 0, result.output
+        assert "verified" in result.stderr
+
+
+def test_verify_with_wrong_fingerprint_exits_1(built: Built) -> None:
+    code, result = invoke(["verify", str(built.zip_path), "--fingerprint", "ab" * 32])
+    assert code == 1
+    assert isinstance(result.exception, VerificationError)
+    assert any(f.check == "signer.identity" for f in result.exception.findings)
+
+
+def test_verify_with_trusted_certificate(built: Built, tmp_path: Path, world: World) -> None:
+    pem = tmp_path / "trusted.pem"
+    pem.write_text(built.prosecutor.record.certificate_pem)
+    code, result = invoke(["verify", str(built.zip_path), "--trust", str(pem)])
+    assert code == 0, result.output
+    other = tmp_path / "other.pem"
+    other.write_text(world.expert.record.certificate_pem)
+    code, _ = invoke(["verify", str(built.zip_path), "--trust", str(other)])
+    assert code == 1
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("-----BEGIN CERTIFICATE-----\nxx\n-----END CERTIFICATE-----\n")
+    code, _ = invoke(["verify", str(built.zip_path), "--trust", str(garbage)])
+    assert code == 3
+
+
+def test_verify_trusts_a_signer_issued_by_an_agency_ca(seized: World, tmp_path: Path) -> None:
+    """The prosecutor's key certified by an agency CA: --trust CA.pem establishes the signer."""
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "PGO Belarus CA")])
+    now = datetime.now(UTC)
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    record = seized.ws.keys.create("prosecutor", "PGO", "BY", "prosecutor", PASSPHRASE)
+    signer = seized.ws.keys.unlock(record, PASSPHRASE)
+    csr = x509.load_pem_x509_csr(seized.ws.keys.csr(signer))
+    issued = (
+        x509.CertificateBuilder()
+        .subject_name(csr.subject)
+        .issuer_name(ca_name)
+        .public_key(csr.public_key())
+        .serial_number(2)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(ca_key, hashes.SHA256())
+    )
+    seized.ws.keys.import_certificate_for(
+        issued.public_bytes(serialization.Encoding.PEM), "t", None
+    )
+    out = tmp_path / "ca.zip"
+    code, result = invoke(bundle_args(seized, out), env=ENV)
+    assert code == 0, result.output
+    ca_pem = tmp_path / "ca.pem"
+    ca_pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    code, result = invoke(["verify", str(out), "--trust", str(ca_pem)])
+    assert code == 0, result.output
+    assert "issued by trusted CA" in result.stdout
+
+
+def test_verify_tampered_exits_1_and_names_the_problem(built: Built, tmp_path: Path) -> None:
+    def flip(bag: Path) -> None:
+        victim = next(
+            p for p in sorted((bag / "data").rglob("*")) if p.is_file() and p.stat().st_size
+        )
+        victim.write_bytes(b"X" + victim.read_bytes()[1:])
+
+    archive = tampered(built, tmp_path, flip, refresh=False)
+    code, result = invoke(
+        ["verify", str(archive), "--fingerprint", built.prosecutor.record.fingerprint]
+    )
+    assert code == 1
+    assert "FAILED" in result.stdout
+    assert "differs from the signed manifest" in result.stdout
+
+
+def test_verify_folder_and_json(built: Built, bag: Path) -> None:
+    code, result = invoke(["verify", str(bag), "--json"])
+    assert code == 4
+    data = json.loads(result.stdout)
+    assert data["status"] == "signer-unverified"
+    assert data["signer"]["fingerprint"] == built.prosecutor.record.fingerprint
+    assert {c["status"] for c in data["checks"]} == {"ok", "warning"}
+    assert len(data["items"]) == 4 and all(i["chain_ok"] for i in data["items"])
+    # stdout is pure JSON; the one-line verdict stays on stderr.
+    assert len(result.stderr.splitlines()) == 1 and "NOT ESTABLISHED" in result.stderr
+    # The folder that holds the bag (where `unzip` was run) works too.
+    code, _ = invoke(
+        ["verify", str(bag.parent), "--quiet", "--fingerprint", built.prosecutor.record.fingerprint]
+    )
+    assert code == 0
+
+
+def test_verify_missing_path_exits_3(tmp_path: Path) -> None:
+    code, _ = invoke(["verify", str(tmp_path / "nope.zip")])
+    assert code == 3
+
+
+def test_verify_help_documents_exit_4() -> None:
+    code, result = invoke(["verify", "--help"])
+    assert code == 0
+    assert "4  signature valid, signer identity not established" in result.stdout
+    assert "--fingerprint" in result.stdout and "--trust" in result.stdout
+
+
+def test_installed_script_maps_exit_codes(built: Built, tmp_path: Path) -> None:
+    """cli.main.main maps errors; CliRunner on `cli` bypasses it, so run the real script."""
+    fp = built.prosecutor.record.fingerprint
+    unverified = run_custody(["verify", str(built.zip_path)])
+    assert unverified.returncode == 4, unverified.stderr
+    assert "NOT ESTABLISHED" in unverified.stderr
+    ok = run_custody(["verify", str(built.zip_path), "--fingerprint", fp, "--quiet"])
+    assert ok.returncode == 0, ok.stderr
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(built.zip_path.read_bytes()[:-100])
+    failed = run_custody(["verify", str(bad), "--fingerprint", fp])
+    assert failed.returncode == 1
+    assert "verification FAILED" in failed.stderr and "zip" in failed.stderr
+    missing = run_custody(["verify", str(tmp_path / "missing.zip")])
+    assert missing.returncode == 3
+    usage = run_custody(["verify"])
+    assert usage.returncode == 2
+
+
+def test_every_command_is_registered_and_documented() -> None:
+    for name in ("bundle", "verify"):
+        assert name in cli.commands  # type: ignore[attr-defined]
+        assert cli.commands[name].help  # type: ignore[attr-defined]
