@@ -52,7 +52,7 @@ def case_new(
 @json_option
 @pass_app
 def case_list(app: AppContext, as_json: bool) -> None:
-    """List cases."""
+    """List the cases in this workspace, oldest first."""
     cases = list_cases(app.open().ledger)
     if as_json:
         emit_json([c.to_json() for c in cases])

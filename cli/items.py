@@ -23,7 +23,7 @@ def item_group() -> None:
 @json_option
 @pass_app
 def item_list(app: AppContext, case: str | None, as_json: bool) -> None:
-    """List items, oldest first."""
+    """List evidence items (of one case with --case), oldest first."""
     ledger = app.open().ledger
     if case is not None:
         get_case(ledger, case)

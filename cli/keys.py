@@ -68,7 +68,7 @@ def key_new(
 @json_option
 @pass_app
 def key_list(app: AppContext, as_json: bool) -> None:
-    """List keys."""
+    """List the workspace's signing keys with their certificate fingerprints."""
     records = app.open().keys.list()
     if as_json:
         emit_json([r.to_json() for r in records])

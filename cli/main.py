@@ -6,7 +6,6 @@ Exit codes: 0 ok, 1 verification or integrity failure, 2 usage error, 3 operatio
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
@@ -32,7 +31,37 @@ from .report import report_command
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_OPERATIONAL = 0, 1, 2, 3
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class CustodyGroup(click.Group):
+    """The root group: the one place where errors become messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; map library errors to one stderr line and the documented code."""
+        try:
+            return super().invoke(ctx)
+        except EvidenceError as exc:
+            click.echo(f"custody: error: {exc.diagnostics()}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("custody: interrupted; nothing half-written is kept", err=True)
+            ctx.exit(EXIT_OPERATIONAL)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"custody: error: {where}{exc.strerror or exc}", err=True)
+            ctx.exit(EXIT_OPERATIONAL)
+        except Exception as exc:
+            if os.environ.get("CUSTODY_DEBUG"):
+                raise
+            click.echo(
+                f"custody: internal error: {type(exc).__name__}: {exc} "
+                "(set CUSTODY_DEBUG=1 for a traceback)",
+                err=True,
+            )
+            ctx.exit(EXIT_OPERATIONAL)
+
+
+@click.group(cls=CustodyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="custody")
 @click.option(
     "--workspace",
@@ -72,31 +101,5 @@ for command in (
 
 
 def main() -> None:
-    """Entry point: run the CLI and map every error to its documented exit code."""
-    try:
-        code = cli.main(standalone_mode=False)
-    except EvidenceError as exc:
-        click.echo(f"custody: error: {exc.diagnostics()}", err=True)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("custody: aborted", err=True)
-        sys.exit(EXIT_OPERATIONAL)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(EXIT_USAGE)
-    except KeyboardInterrupt:
-        click.echo("custody: interrupted; nothing half-written is kept", err=True)
-        sys.exit(EXIT_OPERATIONAL)
-    except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        click.echo(f"custody: error: {where}{exc.strerror or exc}", err=True)
-        sys.exit(EXIT_OPERATIONAL)
-    except Exception as exc:
-        if os.environ.get("CUSTODY_DEBUG"):
-            raise
-        click.echo(
-            f"custody: internal error: {type(exc).__name__}: {exc} (CUSTODY_DEBUG=1 for details)",
-            err=True,
-        )
-        sys.exit(EXIT_OPERATIONAL)
-    sys.exit(code if isinstance(code, int) else EXIT_OK)
+    """Console-script entry point."""
+    cli(prog_name="custody")

@@ -113,8 +113,10 @@ def verify_slice(
             add("chains", "ledger row's item/sequence differ from the signed event (moved?)")
         if body.get("event_id") != event_id:
             add("chains", "ledger row's event id differs from the signed event")
-        actor = body.get("actor") if isinstance(body.get("actor"), dict) else {}
-        actor_fp = actor.get("fingerprint") if isinstance(actor, dict) else None
+        actor = body.get("actor")
+        if not isinstance(actor, dict):
+            actor = {}
+        actor_fp = actor.get("fingerprint")
         if actor_fp != signer:
             add("signatures", "ledger row's signer differs from the event's actor")
         cert = certs.get(actor_fp) if isinstance(actor_fp, str) else None

@@ -20,9 +20,9 @@ class EvidenceError(Exception):
         self.hint = hint
 
     def diagnostics(self) -> str:
-        """One line saying what happened, then an optional line saying what to do."""
+        """One line: what happened, to what, and (after a semicolon) what to do."""
         if self.hint:
-            return f"{self.message}\n  hint: {self.hint}"
+            return f"{self.message}; {self.hint}"
         return self.message
 
 

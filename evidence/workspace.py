@@ -8,11 +8,12 @@ from pathlib import Path
 
 from .errors import OperationalError, UsageError
 from .keys import KeyStore
-from .ledger import Ledger
+from .ledger import BUSY_TIMEOUT_MS, Ledger
 from .vault import Vault
 
 DEFAULT_DIR = "custody-workspace"
 ENV_HOME = "CUSTODY_HOME"
+ENV_BUSY = "CUSTODY_BUSY_TIMEOUT_MS"
 
 
 def locate(explicit: str | os.PathLike[str] | None) -> Path:
@@ -58,7 +59,7 @@ class Workspace:
             raise OperationalError(
                 f"{root}: no workspace here", "run `custody init` or pass --workspace DIR"
             )
-        ledger = Ledger.open(root / "ledger.db")
+        ledger = Ledger.open(root / "ledger.db", _busy_timeout())
         vault = Vault(root / "vault")
         return cls(root, ledger, vault, KeyStore(ledger, root / "keys"))
 
@@ -70,3 +71,12 @@ class Workspace:
     def close(self) -> None:
         """Close the ledger."""
         self.ledger.close()
+
+
+def _busy_timeout() -> int:
+    raw = os.environ.get(ENV_BUSY, "")
+    if not raw:
+        return BUSY_TIMEOUT_MS
+    if not raw.isdigit():
+        raise UsageError(f"{ENV_BUSY}={raw!r} is not a number of milliseconds")
+    return int(raw)

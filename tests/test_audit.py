@@ -173,7 +173,8 @@ def test_event_resigned_by_key_not_in_workspace(busy: World) -> None:
     import hashlib
 
     conn.execute(
-        "UPDATE events SET body = ?, hash = ?, signature = ?, signer = ? WHERE item_id = ? AND seq = 3",
+        "UPDATE events SET body = ?, hash = ?, signature = ?, signer = ? "
+        "WHERE item_id = ? AND seq = 3",
         (new.decode(), hashlib.sha256(new).hexdigest(), sig, "ab" * 32, item.item_id),
     )
     _expect(audit(busy.ws), "certificates", "is not a key of this workspace")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import subprocess
 import sys
@@ -125,7 +126,7 @@ def test_four_processes_append_250_events_each_to_one_chain(
     events = item_events(world.ws.ledger, item.item_id)
     assert len(events) == 1001
     assert [e.body["seq"] for e in events] == list(range(1, 1002))
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.body["prev"] == before.hash
     result = audit(world.ws)
     assert result.ok, [str(f) for f in result.findings]

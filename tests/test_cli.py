@@ -1,0 +1,342 @@
+"""The CLI end to end through click's CliRunner: output, --json, and every exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+from evidence.cli.main import cli
+
+from tests.helpers import DATA, PASSPHRASE
+
+CASE = "BY-2026-0042"
+
+
+class Shell:
+    """Runs `custody` against one workspace with a passphrase in the environment."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.runner = CliRunner()
+
+    def __call__(
+        self, *args: str, code: int = 0, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
+        full_env = {"CUSTODY_PASSPHRASE": PASSPHRASE, **(env or {})}
+        result = self.runner.invoke(
+            cli,
+            ["--workspace", str(self.root), *args],
+            input=stdin,
+            env=full_env,
+            catch_exceptions=False,
+        )
+        assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+        if code in (2, 3):
+            assert result.stderr.count("\n") <= 4, result.stderr  # short error, no traceback
+            assert "Traceback" not in result.stderr
+        return result
+
+
+@pytest.fixture
+def sh(tmp_path: Path) -> Shell:
+    shell = Shell(tmp_path / "ws")
+    shell("init")
+    for name, role in (
+        ("A. Ivanov", "investigator"),
+        ("Evidence Room", "custodian"),
+        ("P. Sidorov", "expert"),
+    ):
+        shell(
+            "key",
+            "new",
+            "--name",
+            name,
+            "--org",
+            "Investigative Committee",
+            "--country",
+            "BY",
+            "--role",
+            role,
+        )
+    shell("case", "new", CASE, "--title", "VK account takeover, card theft", "--jurisdiction", "BY")
+    return shell
+
+
+@pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    path = tmp_path / "seized" / "IMG_0001.jpg"
+    path.parent.mkdir()
+    path.write_bytes((DATA / "images" / "Apple.jpg").read_bytes())
+    return path
+
+
+def _ingest(sh: Shell, *paths: Path, code: int = 0) -> Result:
+    return sh(
+        "ingest",
+        *map(str, paths),
+        "--case",
+        CASE,
+        "--as",
+        "A. Ivanov",
+        "--source",
+        "Samsung A51",
+        code=code,
+    )
+
+
+def _item_id(sh: Shell) -> str:
+    return str(json.loads(sh("item", "list", "--json").stdout)[0]["item_id"])
+
+
+def test_every_command_has_help_with_text() -> None:
+    def walk(group: click.Group, prefix: list[str]) -> list[list[str]]:
+        out = []
+        for name, command in group.commands.items():
+            out.append([*prefix, name])
+            if isinstance(command, click.Group):
+                out += walk(command, [*prefix, name])
+        return out
+
+    runner = CliRunner()
+    for path in walk(cli, []):
+        result = runner.invoke(cli, [*path, "--help"])
+        assert result.exit_code == 0, path
+        command = cli
+        for name in path:
+            command = command.commands[name]  # type: ignore[attr-defined]
+        assert command.help and len(command.help) > 20, f"{path} has no real help text"
+
+
+def test_init_key_case_and_listing(sh: Shell) -> None:
+    keys = json.loads(sh("key", "list", "--json").stdout)
+    assert [k["name"] for k in keys] == ["A. Ivanov", "Evidence Room", "P. Sidorov"]
+    shown = sh("key", "show", keys[0]["fingerprint"][:12]).stdout
+    assert "Investigative Committee" in shown and keys[0]["fingerprint"] in shown
+    pem = sh("key", "export", "A. Ivanov").stdout
+    assert pem.startswith("-----BEGIN CERTIFICATE-----")
+    csr = sh("key", "csr", "A. Ivanov").stdout
+    assert csr.startswith("-----BEGIN CERTIFICATE REQUEST-----")
+    assert CASE in sh("case", "list").stdout
+    assert json.loads(sh("case", "show", CASE, "--json").stdout)["items"] == 0
+
+
+def test_key_new_prompts_for_passphrase_twice(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ws = str(tmp_path / "ws")
+    runner.invoke(cli, ["--workspace", ws, "init"])
+    args = [
+        "--workspace",
+        ws,
+        "key",
+        "new",
+        "--name",
+        "X",
+        "--org",
+        "O",
+        "--country",
+        "BY",
+        "--role",
+        "expert",
+    ]
+    result = runner.invoke(cli, args, input=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    assert result.exit_code == 0, result.stderr
+    assert "key created: X" in result.stdout
+
+
+def test_ingest_table_json_and_item_show(sh: Shell, photo: Path) -> None:
+    out = _ingest(sh, photo)
+    assert "ingested" in out.stdout and "IMG_0001.jpg" in out.stdout
+    again = sh("ingest", str(photo), "--case", CASE, "--as", "A. Ivanov", "--source", "x", "--json")
+    summary = json.loads(again.stdout)
+    assert summary["existing"] == 1 and summary["ingested"] == 0
+    item = _item_id(sh)
+    shown = sh("item", "show", item[:6]).stdout
+    assert "Samsung A51" in shown and "sha512:" in shown
+    assert json.loads(sh("item", "show", item, "--json").stdout)["metadata"]["EXIF:Make"] == "Apple"
+
+
+def test_custody_story_transfer_receive_log_checkpoint_audit(sh: Shell, photo: Path) -> None:
+    _ingest(sh, photo)
+    item = _item_id(sh)
+    sh(
+        "transfer",
+        item,
+        "--as",
+        "A. Ivanov",
+        "--to",
+        "Evidence Room",
+        "--location",
+        "Минск, ул. Сурганова 2",
+        "--purpose",
+        "storage",
+    )
+    log = sh("log", item).stdout
+    assert "PENDING" in log and "A. Ivanov -> Evidence Room" in log
+    sh("event", item, "--action", "analysed", "--as", "P. Sidorov", "--purpose", "EXIF exam")
+    sh("receive", item, "--as", "Evidence Room")
+    log = sh("log", "--case", CASE).stdout
+    assert "PENDING" not in log
+    assert "P. Sidorov (not custodian)" in log
+    assert "Минск, ул. Сурганова 2" in log
+    timeline = json.loads(sh("log", item, "--json").stdout)[0]
+    assert timeline["holder"] == "Evidence Room"
+    assert [e["action"] for e in timeline["events"]] == [
+        "ingested",
+        "transferred",
+        "analysed",
+        "received",
+    ]
+    assert all(e["signature_ok"] for e in timeline["events"])
+    cp = sh("checkpoint", "--as", "Evidence Room").stdout
+    assert "checkpoint #1" in cp
+    audit = sh("audit", "--fixity")
+    assert "fixity" in audit.stdout and "FAILED" not in audit.stdout
+    assert json.loads(sh("audit", "--json").stdout)["ok"] is True
+
+
+def test_audit_exit_1_lists_problems(sh: Shell, photo: Path) -> None:
+    _ingest(sh, photo)
+    conn = sqlite3.connect(sh.root / "ledger.db")
+    conn.execute("DROP TRIGGER events_no_update")
+    conn.execute("UPDATE events SET body = replace(body, 'Samsung A51', 'Nokia 3310')")
+    conn.commit()
+    result = sh("audit", code=1)
+    assert "FAILED" in result.stdout and "event edited?" in result.stdout
+    assert "audit failed" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["case", "show", "NOPE"], 3, "unknown case 'NOPE'"),
+        (["item", "show", "ffffffff"], 3, "unknown item"),
+        (["item", "show", "ab"], 2, "too short"),
+        (["case", "new", "BAD NUMBER!", "--title", "t", "--jurisdiction", "BY"], 2, "not valid"),
+        (["case", "new", CASE, "--title", "t", "--jurisdiction", "BY"], 2, "exists already"),
+        (["key", "show", "nobody"], 3, "unknown key"),
+        (["event", "abcdef", "--action", "stolen", "--as", "A. Ivanov"], 2, "Invalid value"),
+        (["log"], 2, "either ITEM or --case"),
+        (
+            ["key", "new", "--name", "Y", "--org", "O", "--country", "BY", "--role", "expert"],
+            2,
+            "too short",
+        ),
+    ],
+)
+def test_usage_and_operational_errors(sh: Shell, args: list[str], code: int, message: str) -> None:
+    env = {"CUSTODY_PASSPHRASE": "short"} if "new" in args and "key" in args else None
+    result = sh(*args, code=code, env=env)
+    assert message in result.stderr
+
+
+def test_wrong_passphrase_exit_3_nothing_written(sh: Shell, photo: Path) -> None:
+    result = sh(
+        "ingest",
+        str(photo),
+        "--case",
+        CASE,
+        "--as",
+        "A. Ivanov",
+        "--source",
+        "s",
+        code=3,
+        env={"CUSTODY_PASSPHRASE": "wrong passphrase!"},
+    )
+    assert "wrong passphrase" in result.stderr
+    assert json.loads(sh("item", "list", "--json").stdout) == []
+
+
+def test_no_passphrase_and_no_terminal(sh: Shell, photo: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(
+        cli,
+        [
+            "--workspace",
+            str(sh.root),
+            "ingest",
+            str(photo),
+            "--case",
+            CASE,
+            "--as",
+            "A. Ivanov",
+            "--source",
+            "s",
+        ],
+        input="",
+    )
+    assert result.exit_code == 3
+    assert "no passphrase given" in result.stderr
+
+
+def test_no_signing_key(sh: Shell, photo: Path) -> None:
+    result = sh("ingest", str(photo), "--case", CASE, "--source", "s", code=2)
+    assert "no signing key" in result.stderr
+    sh("ingest", str(photo), "--case", CASE, "--source", "s", env={"CUSTODY_KEY": "A. Ivanov"})
+
+
+def test_missing_file_and_fifo(sh: Shell, tmp_path: Path) -> None:
+    result = _ingest(sh, tmp_path / "nope.jpg", code=3)
+    assert "nope.jpg: no such file" in result.stderr
+    os.mkfifo(tmp_path / "pipe")
+    assert "pipe: not a regular file" in _ingest(sh, tmp_path / "pipe", code=3).stderr
+    assert json.loads(sh("item", "list", "--json").stdout) == []
+
+
+def test_receive_without_pending_and_transfer_to_self(sh: Shell, photo: Path) -> None:
+    _ingest(sh, photo)
+    item = _item_id(sh)
+    assert "no pending transfer" in sh("receive", item, "--as", "Evidence Room", code=2).stderr
+    assert (
+        "oneself" in sh("transfer", item, "--as", "A. Ivanov", "--to", "A. Ivanov", code=2).stderr
+    )
+    assert (
+        "not its custodian"
+        in sh("transfer", item, "--as", "P. Sidorov", "--to", "Evidence Room", code=2).stderr
+    )
+    assert len(json.loads(sh("log", item, "--json").stdout)[0]["events"]) == 1
+
+
+def test_locked_ledger_exit_3(sh: Shell, photo: Path) -> None:
+    _ingest(sh, photo)
+    item = _item_id(sh)
+    blocker = sqlite3.connect(sh.root / "ledger.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        result = sh(
+            "event",
+            item,
+            "--action",
+            "accessed",
+            "--as",
+            "A. Ivanov",
+            code=3,
+            env={"CUSTODY_BUSY_TIMEOUT_MS": "100"},
+        )
+        assert "ledger is locked" in result.stderr
+    finally:
+        blocker.execute("ROLLBACK")
+
+
+def test_foreign_ledger_exit_3(tmp_path: Path) -> None:
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "ledger.db").write_text("hello")
+    result = CliRunner().invoke(cli, ["--workspace", str(tmp_path / "ws"), "case", "list"])
+    assert result.exit_code == 3
+    assert "not a custody ledger" in result.stderr
+
+
+def test_console_script_maps_exit_codes(tmp_path: Path) -> None:
+    custody = Path(sys.executable).parent / "custody"
+    env = {**os.environ, "CUSTODY_HOME": str(tmp_path / "none")}
+    proc = subprocess.run([str(custody), "case", "list"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 3
+    assert proc.stderr.startswith("custody: error:") and "no workspace here" in proc.stderr
+    proc = subprocess.run([str(custody), "frobnicate"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 2
