@@ -13,7 +13,7 @@ import stat
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from .keys import fingerprint
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
 from .progress import Reporter, Silent
 from .safezip import Limits, extract
+from .signer import SignerVerdict, check_signer
 
 TAG_READ = (
     "bagit.txt",
@@ -52,20 +53,6 @@ class ItemVerdict:
     chain_ok: bool
     events: int
     last_custodian: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain dict for --json output."""
-        return dict(self.__dict__)
-
-
-@dataclass(frozen=True)
-class SignerVerdict:
-    """Who signed manifest.json, and whether that identity was established."""
-
-    fingerprint: str
-    subject: str
-    established: bool
-    basis: str
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for --json output."""
@@ -236,7 +223,7 @@ def _verify_bag(
         checks.ok(name, "bag", message)
     data = tags.get("manifest.json")
     signer = _check_signature(tags, data, checks)
-    verdict = None if signer is None else _check_signer(signer, trust, fingerprints, checks, now)
+    verdict = None if signer is None else check_signer(signer, trust, fingerprints, checks, now)
     if data is None:
         checks.fail("manifest.json", "manifest.json", "missing")
         return VerifyResult(source, checks.result(), (), verdict, None, None)
@@ -283,68 +270,6 @@ def _check_signature(
     else:
         checks.ok("signer.certificate", "signer.pem", "is the certificate in the signature")
     return signer
-
-
-def _check_signer(
-    signer: CmsSigner,
-    trust: Sequence[x509.Certificate],
-    fingerprints: Sequence[str],
-    checks: Checklist,
-    now: datetime | None,
-) -> SignerVerdict:
-    """Validity dates of the signer certificate, and its identity against what the user trusts."""
-    cert, fp = signer.certificate, signer.fingerprint
-    now = now or datetime.now(UTC)
-    when = signer.signing_time or now
-    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
-    if not start <= when <= end:
-        checks.fail(
-            "signer.validity",
-            fp[:16],
-            f"signed {when:%Y-%m-%d}, outside {start:%Y-%m-%d} to {end:%Y-%m-%d}",
-        )
-    elif now > end:
-        checks.warn("signer.validity", fp[:16], f"valid when signed; expired {end:%Y-%m-%d}")
-    else:
-        checks.ok("signer.validity", fp[:16], f"valid {start:%Y-%m-%d} to {end:%Y-%m-%d}")
-    basis = ""
-    for anchor in trust:
-        if fingerprint(anchor) == fp:
-            basis = f"trusted certificate {anchor.subject.rfc4514_string()}"
-        elif _issued_by(cert, anchor):
-            basis = f"issued by trusted CA {anchor.subject.rfc4514_string()}"
-    wanted = {f.replace(":", "").strip().lower() for f in fingerprints}
-    if fp in wanted:
-        basis = basis or "fingerprint given out of band"
-    subject = cert.subject.rfc4514_string()
-    if basis:
-        checks.ok("signer.identity", fp[:16], f"{subject}: {basis}")
-    elif trust or fingerprints:
-        checks.fail(
-            "signer.identity",
-            fp[:16],
-            "matches none of the trusted certificates or fingerprints given",
-        )
-    else:
-        checks.warn(
-            "signer.identity",
-            fp[:16],
-            "NOT ESTABLISHED: compare this fingerprint with the one the sender gives you by letter"
-            " or phone, then pass --fingerprint or --trust",
-        )
-    return SignerVerdict(fp, subject, bool(basis), basis or "not established")
-
-
-def _issued_by(cert: x509.Certificate, anchor: x509.Certificate) -> bool:
-    """True if anchor is a CA certificate and signed cert directly (one level of agency CA)."""
-    try:
-        constraints = anchor.extensions.get_extension_for_class(x509.BasicConstraints).value
-        if not constraints.ca:
-            return False
-        cert.verify_directly_issued_by(anchor)
-    except (x509.ExtensionNotFound, ValueError, TypeError, Exception):
-        return False
-    return True
 
 
 def _check_issuer(

@@ -15,7 +15,6 @@ from click.testing import CliRunner, Result
 from evidence.cli.main import cli
 
 from evidence.bundle import BundleResult
-from evidence.errors import EvidenceError
 from evidence.keys import Signer
 from evidence.manifest import MlaRequest
 from tests.helpers import World
@@ -109,12 +108,11 @@ def tampered(
 
 
 def invoke(args: Sequence[str], env: dict[str, str] | None = None) -> tuple[int, Result]:
-    """Run the CLI in-process; returns the exit code cli.main.main would give, and the result."""
+    """Run the CLI in-process (the root group maps errors to exit codes); never a traceback."""
     result = CliRunner().invoke(cli, list(args), env=env)
-    code = result.exit_code
-    if isinstance(result.exception, EvidenceError):
-        code = result.exception.exit_code
-    return code, result
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"uncaught {result.exception!r}") from result.exception
+    return result.exit_code, result
 
 
 def run_custody(

@@ -1,0 +1,96 @@
+"""Who signed: the signer certificate's validity dates, and its identity against what the user
+trusts (a certificate, an agency CA that issued it, or a fingerprint received out of band).
+
+A valid CMS signature only proves possession of the key in the certificate it carries; anyone
+can make a certificate in any name. Identity is established here or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+
+from .checklist import Checklist
+from .cms import CmsSigner
+from .keys import fingerprint
+
+
+@dataclass(frozen=True)
+class SignerVerdict:
+    """Who signed manifest.json, and whether that identity was established."""
+
+    fingerprint: str
+    subject: str
+    established: bool
+    basis: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for --json output."""
+        return dict(self.__dict__)
+
+
+def check_signer(
+    signer: CmsSigner,
+    trust: Sequence[x509.Certificate],
+    fingerprints: Sequence[str],
+    checks: Checklist,
+    now: datetime | None,
+) -> SignerVerdict:
+    """Validity dates of the signer certificate, and its identity against what the user trusts."""
+    cert, fp = signer.certificate, signer.fingerprint
+    now = now or datetime.now(UTC)
+    when = signer.signing_time or now
+    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
+    if not start <= when <= end:
+        checks.fail(
+            "signer.validity",
+            fp[:16],
+            f"signed {when:%Y-%m-%d}, outside {start:%Y-%m-%d} to {end:%Y-%m-%d}",
+        )
+    elif now > end:
+        checks.warn("signer.validity", fp[:16], f"valid when signed; expired {end:%Y-%m-%d}")
+    else:
+        checks.ok("signer.validity", fp[:16], f"valid {start:%Y-%m-%d} to {end:%Y-%m-%d}")
+    basis = ""
+    for anchor in trust:
+        if fingerprint(anchor) == fp:
+            basis = f"trusted certificate {anchor.subject.rfc4514_string()}"
+        elif _issued_by(cert, anchor):
+            basis = f"issued by trusted CA {anchor.subject.rfc4514_string()}"
+    wanted = {f.replace(":", "").strip().lower() for f in fingerprints}
+    if fp in wanted:
+        basis = basis or "fingerprint given out of band"
+    subject = cert.subject.rfc4514_string()
+    if basis:
+        checks.ok("signer.identity", fp[:16], f"{subject}: {basis}")
+    elif trust or fingerprints:
+        checks.fail(
+            "signer.identity",
+            fp[:16],
+            "matches none of the trusted certificates or fingerprints given",
+        )
+    else:
+        checks.warn(
+            "signer.identity",
+            fp[:16],
+            "NOT ESTABLISHED: compare this fingerprint with the one the sender gives you by letter"
+            " or phone, then pass --fingerprint or --trust",
+        )
+    return SignerVerdict(fp, subject, bool(basis), basis or "not established")
+
+
+def _issued_by(cert: x509.Certificate, anchor: x509.Certificate) -> bool:
+    """True if anchor is a CA certificate and signed cert directly (one level of agency CA)."""
+    try:
+        constraints = anchor.extensions.get_extension_for_class(x509.BasicConstraints).value
+        if not constraints.ca:
+            return False
+        cert.verify_directly_issued_by(anchor)
+    except (x509.ExtensionNotFound, ValueError, TypeError, InvalidSignature):
+        return False
+    return True
