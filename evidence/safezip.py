@@ -16,6 +16,7 @@ import struct
 import threading
 import zipfile
 import zlib
+from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,10 +59,10 @@ class Limits:
 
 @dataclass(frozen=True)
 class Extracted:
-    """One file written out of the archive."""
+    """One file of the archive, hashed; path is None when it was only hashed, not written."""
 
     name: str
-    path: Path
+    path: Path | None
     size: int
     digests: Digests
 
@@ -116,6 +117,8 @@ def _vet(infos: list[zipfile.ZipInfo], limits: Limits, archive_size: int) -> lis
             raise _reject(name, "is encrypted")
         if info.compress_type not in _ALLOWED_METHODS:
             raise _reject(name, f"compression method {info.compress_type} is not accepted")
+        if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+            raise _reject(name, "stored, yet its two declared sizes differ")
         if name in seen:
             raise _reject(name, "appears twice in the archive")
         seen.add(name)
@@ -193,6 +196,55 @@ class _Bounded:
         return n
 
 
+class _StoredReader:
+    """The bytes of a stored entry read straight from the archive, CRC-32 checked at the end.
+
+    zipfile's reader copies every chunk three times; for stored entries (most of a bundle's
+    payload) reading the archive directly is a plain sequential read.
+    """
+
+    def __init__(self, archive: Path, info: zipfile.ZipInfo) -> None:
+        self.info = info
+        self.left = info.file_size
+        self.crc = 0
+        self.fh = open(archive, "rb", buffering=0)  # noqa: SIM115 - closed by close()
+        try:
+            self._seek_to_data()
+        except BaseException:
+            self.fh.close()
+            raise
+
+    def _seek_to_data(self) -> None:
+        # The local header repeats the name; its own lengths say where the data begins.
+        self.fh.seek(self.info.header_offset)
+        header = self.fh.read(30)
+        if len(header) < 30 or header[:4] != b"PK\x03\x04":
+            raise _reject(self.info.orig_filename, "damaged (no local header where it should be)")
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        encoding = "utf-8" if self.info.flag_bits & 0x800 else "cp437"
+        if self.fh.read(name_len) != self.info.orig_filename.encode(encoding):
+            raise _reject(self.info.orig_filename, "damaged (local header names another file)")
+        self.fh.seek(extra_len, os.SEEK_CUR)
+
+    def readinto(self, buffer: Any) -> int:
+        """Read the next chunk of the entry; at its end, check the CRC-32."""
+        view = memoryview(buffer)[: min(len(buffer), self.left)]
+        if not view:
+            return 0
+        n = self.fh.readinto(view) or 0
+        if n == 0:
+            raise _reject(self.info.orig_filename, "damaged (archive ends inside it)")
+        self.crc = zlib.crc32(view[:n], self.crc)
+        self.left -= n
+        if self.left == 0 and self.crc != self.info.CRC:
+            raise _reject(self.info.orig_filename, "damaged (Bad CRC-32)")
+        return n
+
+    def close(self) -> None:
+        """Close the archive handle."""
+        self.fh.close()
+
+
 def _open_archive(archive: Path) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(archive)
@@ -209,12 +261,16 @@ def extract(
     limits: Limits | None = None,
     reporter: Reporter | None = None,
     workers: int | None = None,
+    keep: Callable[[str], bool] | None = None,
 ) -> list[Extracted]:
-    """Extract archive into the empty folder dest; returns every file written, hashed.
+    """Extract archive into the empty folder dest; returns every file, hashed.
 
+    Files for which keep(name) is false are hashed but not written (verification needs only
+    the digests of a payload, and then a bomb cannot fill the disk either).
     Raises InputRejected, naming the entry and the problem, for anything unsafe or damaged;
     dest may then hold partial output, so it should be a temporary folder the caller removes.
     """
+    keep = keep or (lambda name: True)
     limits = limits or Limits()
     reporter = reporter or Silent()
     with _open_archive(archive) as zf:
@@ -225,15 +281,17 @@ def extract(
         names = _vet(infos, limits, archive.stat().st_size)
     entries = [(info, name) for info, name in zip(infos, names, strict=True)]
     declared = sum(i.file_size for i, _ in entries if not i.is_dir())
+    to_write = sum(i.file_size for i, n in entries if not i.is_dir() and keep(n))
     free = shutil.disk_usage(dest).free
-    if declared > free:
+    if to_write > free:
         raise OperationalError(
-            f"{dest}: {declared} bytes needed to check the bundle, {free} free",
+            f"{dest}: {to_write} bytes needed to check the bundle, {free} free",
             "set TMPDIR to a folder on a larger disk",
         )
     for info, name in entries:
-        target = dest / (name if info.is_dir() else os.path.dirname(name))
-        target.mkdir(parents=True, exist_ok=True)
+        if keep(name):
+            target = dest / (name if info.is_dir() else os.path.dirname(name))
+            target.mkdir(parents=True, exist_ok=True)
     budget = _Budget(limits.max_total_size)
     lock = threading.Lock()
     local = threading.local()
@@ -251,17 +309,24 @@ def extract(
             zf = local.zf = _open_archive(archive)
             with lock:
                 opened.append(zf)
-        target = dest / name
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        target = dest / name if keep(name) else None
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        fd = None if target is None else os.open(target, flags, 0o600)
+        stream: Any = None
         try:
-            try:
-                with zf.open(info) as stream:
-                    bounded = _Bounded(stream, info, limits, budget)
-                    digests, size = copy_and_hash(bounded, fd, progress=advance)  # type: ignore[arg-type]
-            except _ZIP_ERRORS as exc:
-                raise _reject(name, f"damaged ({exc})") from None
+            if info.compress_type == zipfile.ZIP_STORED:
+                stream = _StoredReader(archive, info)
+            else:
+                stream = zf.open(info)
+            bounded = _Bounded(stream, info, limits, budget)
+            digests, size = copy_and_hash(bounded, fd, progress=advance)  # type: ignore[arg-type]
+        except _ZIP_ERRORS as exc:
+            raise _reject(name, f"damaged ({exc})") from None
         finally:
-            os.close(fd)
+            if stream is not None:
+                stream.close()
+            if fd is not None:
+                os.close(fd)
         if size != info.file_size:
             raise _reject(name, f"holds {size} bytes, its header declares {info.file_size}")
         return Extracted(name, target, size, digests)

@@ -142,11 +142,16 @@ def _from_folder(folder: Path, checks: Checklist, reporter: Reporter) -> dict[st
     }
 
 
+def _is_tag_file(name: str) -> bool:
+    return name.split("/")[1:2] != [PAYLOAD_DIR]
+
+
 def _from_zip(
     archive: Path, dest: Path, checks: Checklist, limits: Limits | None, reporter: Reporter
 ) -> tuple[Path, dict[str, BagFile]] | None:
     try:
-        extracted = extract(archive, dest, limits=limits, reporter=reporter)
+        # Only tag files are written out; payload is hashed as it streams and never stored.
+        extracted = extract(archive, dest, limits=limits, reporter=reporter, keep=_is_tag_file)
     except InputRejected as exc:
         checks.fail("zip", archive.name, exc.message)
         return None

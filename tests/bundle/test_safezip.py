@@ -226,3 +226,29 @@ def test_one_bad_entry_among_many_stops_the_others(tmp_path: Path, dest: Path) -
     entries.insert(3, ("b/bomb", bytes(20 << 20)))
     archive = make_zip(tmp_path / "mixed.zip", entries, method=zipfile.ZIP_DEFLATED)
     refused(archive, dest, "compression ratio", Limits(max_ratio=50))
+
+
+def test_payload_can_be_hashed_without_being_written(tmp_path: Path, dest: Path) -> None:
+    blob = os.urandom(300_000)
+    archive = make_zip(tmp_path / "k.zip", [("b/data/x.bin", blob), ("b/tag.txt", b"tag")])
+    result = {e.name: e for e in extract(archive, dest, keep=lambda n: n.endswith(".txt"))}
+    assert result["b/data/x.bin"].path is None
+    assert result["b/data/x.bin"].digests.sha512 == hashlib.sha512(blob).hexdigest()
+    assert not (dest / "b" / "data").exists()
+    assert (dest / "b" / "tag.txt").read_bytes() == b"tag"
+
+
+def test_stored_entry_with_disagreeing_sizes(tmp_path: Path, dest: Path) -> None:
+    archive = make_zip(tmp_path / "s.zip", [("b/x", b"x" * 1000)])
+    data = bytearray(archive.read_bytes())
+    struct.pack_into("<I", data, data.index(b"PK\x01\x02") + 20, 10)  # compressed size
+    archive.write_bytes(bytes(data))
+    refused(archive, dest, "two declared sizes differ")
+
+
+def test_local_header_naming_another_file(tmp_path: Path, dest: Path) -> None:
+    archive = make_zip(tmp_path / "l.zip", [("b/good.txt", b"x" * 1000)])
+    data = archive.read_bytes()
+    at = data.index(b"b/good.txt")  # the local header comes first
+    archive.write_bytes(data[:at] + b"b/evil.txt" + data[at + 10 :])
+    refused(archive, dest, "local header names another file")
