@@ -200,7 +200,10 @@ def build_bundle(
     }
     if cover is not None:
         tags["cover.pdf"] = cover(manifest, digest, fp)
-    tags["VERIFY.txt"] = verify_text(name, manifest, digest, fp, cover=cover is not None).encode()
+    cert = signer.record.certificate
+    tags["VERIFY.txt"] = verify_text(
+        name, manifest, digest, fp, cover=cover is not None, self_signed=cert.issuer == cert.subject
+    ).encode()
     info = [
         ("Source-Organization", signer.record.organisation),
         ("Contact-Name", signer.record.name),

@@ -180,6 +180,12 @@ class _Bounded:
         self.budget = budget
         self.produced = 0
 
+    def read(self, size: int) -> bytes:
+        """Up to size bytes, under the same limits as readinto."""
+        buffer = bytearray(size)
+        n = self.readinto(buffer)
+        return bytes(buffer[:n])
+
     def readinto(self, buffer: Any) -> int:
         """Read like a file; raise InputRejected as soon as a limit is crossed."""
         n: int = self.stream.readinto(buffer)  # type: ignore[attr-defined]

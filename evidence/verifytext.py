@@ -30,6 +30,12 @@ LIST_COMMAND = (
     ' || echo "$h NOT IN THE SIGNED MANIFEST"; done'
 )
 
+# A certificate issued by an agency CA is no trust anchor on its own for openssl.
+CA_NOTE = """\
+  The signer's certificate was issued by a certification authority: add -partial_chain to the
+  command, or replace signer.pem after -CAfile with that authority's certificate.
+"""
+
 _TEMPLATE = """\
 HOW TO VERIFY THIS EVIDENCE BUNDLE
 ==================================
@@ -85,7 +91,7 @@ Unzip the bundle, go into the folder {name}/ and run:
 Step 1. The signature over manifest.json.
     {cms_command}
   Expected: "CMS Verification successful" (on Windows write NUL instead of /dev/null).
-  Proves: manifest.json has not changed by one byte since it was signed with the key of the
+{ca_note}  Proves: manifest.json has not changed by one byte since it was signed with the key of the
   certificate in signer.pem.
   Does not prove: who holds that key. signer.pem travels inside the bundle, so anyone could
   make a key and certificate in any name. Step 4 settles who signed.
@@ -126,7 +132,13 @@ WHAT THESE STEPS DO NOT SHOW
 
 
 def verify_text(
-    name: str, manifest: Mapping[str, Any], manifest_sha256: str, fingerprint: str, *, cover: bool
+    name: str,
+    manifest: Mapping[str, Any],
+    manifest_sha256: str,
+    fingerprint: str,
+    *,
+    cover: bool,
+    self_signed: bool = True,
 ) -> str:
     """The VERIFY.txt of one bundle, filled in from its manifest."""
     request = manifest["request"]
@@ -153,5 +165,6 @@ def verify_text(
         manifest_sha256=manifest_sha256,
         cover_line=cover_line if cover else "",
         cms_command=CMS_COMMAND,
+        ca_note="" if self_signed else CA_NOTE,
         list_command=LIST_COMMAND,
     )

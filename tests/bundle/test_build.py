@@ -156,6 +156,7 @@ def test_verify_txt_names_the_steps_and_the_fingerprint(bag: Path, built: Built)
     assert "Does not prove: who holds that key" in text
     assert "another channel" in text
     assert built.result.manifest_sha256 in text
+    assert "-partial_chain" not in text  # self-signed: signer.pem is its own anchor
 
 
 def test_hostile_original_names_are_sanitised_and_kept(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,8 +15,8 @@ from cryptography.x509.oid import NameOID
 from evidence.cli.main import cli
 
 from evidence.keys import Signer
-from evidence.verifytext import colon_fingerprint
-from tests.bundle.bundle_support import REQUEST_ARGS, Built, invoke, run_custody, tampered
+from evidence.verifytext import CMS_COMMAND, colon_fingerprint
+from tests.bundle.bundle_support import REQUEST_ARGS, Built, invoke, run_custody, tampered, unzip
 from tests.helpers import CASE, PASSPHRASE, World
 
 
@@ -176,6 +177,16 @@ def test_verify_trusts_a_signer_issued_by_an_agency_ca(seized: World, tmp_path: 
     code, result = invoke(["verify", str(out), "--trust", str(ca_pem)])
     assert code == 0, result.output
     assert "issued by trusted CA" in result.stdout
+    # openssl, as VERIFY.txt tells it for a CA-issued signer.
+    bag = unzip(out, tmp_path / "ca")
+    text = (bag / "VERIFY.txt").read_text()
+    assert "-partial_chain" in text
+    plain = subprocess.run(CMS_COMMAND, shell=True, cwd=bag, capture_output=True)
+    assert plain.returncode != 0  # signer.pem alone is no trust anchor for a CA-issued cert
+    partial = subprocess.run(
+        CMS_COMMAND + " -partial_chain", shell=True, cwd=bag, capture_output=True
+    )
+    assert partial.returncode == 0
 
 
 def test_verify_tampered_exits_1_and_names_the_problem(built: Built, tmp_path: Path) -> None:
