@@ -23,6 +23,7 @@ from .custody import (
     receive_command,
     transfer_command,
 )
+from .identifiers import identifiers_command
 from .ingest import ingest_command
 from .items import item_group
 from .keys import init_command, key_group
@@ -88,6 +89,7 @@ for command in (
     case_group,
     ingest_command,
     item_group,
+    identifiers_command,
     event_command,
     transfer_command,
     receive_command,

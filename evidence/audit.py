@@ -178,7 +178,7 @@ def _check_fixity(ws: Workspace, items: list[Item], reporter: Reporter, out: _Co
                 out.add("fixity", subject, f"vault file missing: {path}")
                 continue
             try:
-                digests = hash_file(path)
+                digests = hash_file(path, hasher=ws.vault.hasher)
             except OSError as exc:
                 out.add("fixity", subject, f"vault file unreadable: {exc.strerror}")
                 continue

@@ -17,7 +17,7 @@ from cryptography import x509
 from .canonical import canonical_bytes
 from .errors import Finding
 from .keys import fingerprint, verify_signature
-from .validation import EVENT_SCHEMA, validator
+from .validation import EVENT_SCHEMA, schema_errors
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,6 @@ def verify_slice(
     keep = None if wanted is None else set(wanted)
     findings: list[Finding] = []
     facts: list[EventFacts] = []
-    check_schema = validator(EVENT_SCHEMA)
     for _rowid, event_id, item_id, seq, row_hash, text, signature, signer in rows:
         if keep is not None and item_id not in keep:
             continue
@@ -101,9 +100,9 @@ def verify_slice(
             add("schema", "event body is not a JSON object")
             facts.append(EventFacts(item_id, seq, row_hash, None, None, None, None, None, None))
             continue
-        if not check_schema.is_valid(body):
-            first = next(iter(check_schema.iter_errors(body)))
-            add("schema", f"not valid custody-event/1: {first.message}")
+        problems = schema_errors(EVENT_SCHEMA, body)
+        if problems:
+            add("schema", f"not valid custody-event/1: {problems[0]}")
         if not _is_canonical(text, body):
             add("hashes", "event body is not canonical JSON (RFC 8785)")
         actual_hash = hashlib.sha256(data).hexdigest()

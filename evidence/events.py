@@ -10,7 +10,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .canonical import canonical_bytes
@@ -60,6 +60,8 @@ class SignedEvent:
     body: Mapping[str, Any]
     hash: str
     signature: str
+    # The exact bytes that were signed, when known (kept so they are not re-serialised).
+    raw: bytes | None = field(default=None, compare=False, repr=False)
 
     @property
     def signer(self) -> str:
@@ -69,7 +71,7 @@ class SignedEvent:
     @property
     def canonical(self) -> bytes:
         """The exact bytes that were hashed and signed."""
-        return canonical_bytes(dict(self.body))
+        return self.raw if self.raw is not None else canonical_bytes(dict(self.body))
 
     def to_json(self) -> dict[str, Any]:
         """Form used in manifests and --json output."""
@@ -78,7 +80,8 @@ class SignedEvent:
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> SignedEvent:
         """From a ledger row (body stored as canonical JSON text)."""
-        return cls(json.loads(row["body"]), row["hash"], row["signature"])
+        text: str = row["body"]
+        return cls(json.loads(text), row["hash"], row["signature"], text.encode())
 
 
 def sign_event(signer: Signer, body: dict[str, Any]) -> SignedEvent:
@@ -87,7 +90,7 @@ def sign_event(signer: Signer, body: dict[str, Any]) -> SignedEvent:
     if problems:
         raise UsageError(f"event for item {body.get('item_id')} is not valid: {problems[0]}")
     data = canonical_bytes(body)
-    return SignedEvent(body, hashlib.sha256(data).hexdigest(), signer.sign(data))
+    return SignedEvent(body, hashlib.sha256(data).hexdigest(), signer.sign(data), data)
 
 
 def new_body(

@@ -54,6 +54,125 @@ def _lanes(legacy: bool) -> tuple[list[hashlib._Hash], list[hashlib._Hash]]:
     return lane_a, lane_b
 
 
+class Hasher:
+    """Reusable one-pass hashing: its two lane threads and buffers live as long as it does.
+
+    Creating threads and 4 MiB buffers per file would cost more than hashing a screenshot, so
+    an ingest keeps one Hasher for the whole run. Reads smaller than SMALL are hashed inline.
+    """
+
+    SMALL = 256 << 10
+
+    def __init__(self) -> None:
+        self._pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None
+        self._buffers: list[bytearray] | None = None
+
+    def __enter__(self) -> Hasher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the lane threads."""
+        if self._pools is not None:
+            for pool in self._pools:
+                pool.shutdown()
+            self._pools = None
+
+    def _lanes(self) -> tuple[ThreadPoolExecutor, ThreadPoolExecutor, list[bytearray]]:
+        if self._pools is None or self._buffers is None:
+            # One single-thread executor per lane keeps each hash's updates in order.
+            self._pools = (
+                ThreadPoolExecutor(1, thread_name_prefix="hash-a"),
+                ThreadPoolExecutor(1, thread_name_prefix="hash-b"),
+            )
+            self._buffers = [bytearray(CHUNK) for _ in range(2)]
+        return self._pools[0], self._pools[1], self._buffers
+
+    def copy_and_hash(
+        self,
+        source: BinaryIO,
+        sink_fd: int | None = None,
+        *,
+        legacy: bool = False,
+        progress: Progress | None = None,
+        limit: int | None = None,
+    ) -> tuple[Digests, int]:
+        """Read source once; hash it with every algorithm and write it to sink_fd if given.
+
+        Stops after `limit` bytes if given (a file that keeps growing must not keep us reading).
+        Returns the digests and the number of bytes read.
+        """
+        lane_a, lane_b = _lanes(legacy)
+
+        def run_a(view: memoryview) -> None:
+            for h in lane_a:
+                h.update(view)
+
+        def run_b(view: memoryview) -> None:
+            for h in lane_b:
+                h.update(view)
+            if sink_fd is not None:
+                while view:
+                    written = os.write(sink_fd, view)
+                    view = view[written:]
+
+        total = 0
+        first = source.read(self.SMALL if limit is None else min(self.SMALL, limit))
+        if first:
+            view = memoryview(first)
+            run_a(view)
+            run_b(view)
+            total = len(first)
+            if progress is not None:
+                progress(total)
+        if len(first) == self.SMALL and (limit is None or total < limit):
+            total += self._threaded(source, run_a, run_b, progress, limit, total)
+        sha512 = lane_a[0].hexdigest()
+        sha256 = lane_b[0].hexdigest()
+        sha1 = lane_a[1].hexdigest() if legacy else None
+        md5 = lane_b[1].hexdigest() if legacy else None
+        return Digests(sha256, sha512, md5, sha1), total
+
+    def _threaded(
+        self,
+        source: BinaryIO,
+        run_a: Callable[[memoryview], None],
+        run_b: Callable[[memoryview], None],
+        progress: Progress | None,
+        limit: int | None,
+        done: int,
+    ) -> int:
+        # Double buffering: while the lanes work on one buffer, the next read fills the other.
+        pool_a, pool_b, buffers = self._lanes()
+        total = 0
+        pending: list[list[Future[None]]] = [[], []]
+        slot = 0
+        try:
+            while True:
+                for fut in pending[slot]:
+                    fut.result()
+                pending[slot] = []
+                target = memoryview(buffers[slot])
+                if limit is not None:
+                    target = target[: max(0, limit - done - total)]
+                n = source.readinto(target)  # type: ignore[attr-defined]
+                if not n:
+                    break
+                view = target[:n]
+                pending[slot] = [pool_a.submit(run_a, view), pool_b.submit(run_b, view)]
+                total += n
+                if progress is not None:
+                    progress(n)
+                slot ^= 1
+        finally:
+            for group in pending:
+                for fut in group:
+                    fut.result()
+        return total
+
+
 def copy_and_hash(
     source: BinaryIO,
     sink_fd: int | None = None,
@@ -62,60 +181,16 @@ def copy_and_hash(
     progress: Progress | None = None,
     limit: int | None = None,
 ) -> tuple[Digests, int]:
-    """Read source once; hash it with every algorithm and write it to sink_fd if given.
-
-    Stops after `limit` bytes if given (a file that keeps growing must not keep us reading).
-    Returns the digests and the number of bytes read.
-    """
-    lane_a, lane_b = _lanes(legacy)
-
-    def run_a(view: memoryview) -> None:
-        for h in lane_a:
-            h.update(view)
-
-    def run_b(view: memoryview) -> None:
-        for h in lane_b:
-            h.update(view)
-        if sink_fd is not None:
-            while view:
-                written = os.write(sink_fd, view)
-                view = view[written:]
-
-    total = 0
-    buffers = [bytearray(CHUNK) for _ in range(2)]
-    pending: list[list[Future[None]]] = [[], []]
-    # One single-thread executor per lane keeps each hash's updates in order.
-    with (
-        ThreadPoolExecutor(1, thread_name_prefix="hash-a") as pool_a,
-        ThreadPoolExecutor(1, thread_name_prefix="hash-b") as pool_b,
-    ):
-        slot = 0
-        while True:
-            for fut in pending[slot]:
-                fut.result()
-            target = memoryview(buffers[slot])
-            if limit is not None:
-                target = target[: max(0, limit - total)]
-            n = source.readinto(target)  # type: ignore[attr-defined]
-            if not n:
-                break
-            view = target[:n]
-            pending[slot] = [pool_a.submit(run_a, view), pool_b.submit(run_b, view)]
-            total += n
-            if progress is not None:
-                progress(n)
-            slot ^= 1
-        for group in pending:
-            for fut in group:
-                fut.result()
-    sha512 = lane_a[0].hexdigest()
-    sha256 = lane_b[0].hexdigest()
-    sha1 = lane_a[1].hexdigest() if legacy else None
-    md5 = lane_b[1].hexdigest() if legacy else None
-    return Digests(sha256, sha512, md5, sha1), total
+    """One-off `Hasher.copy_and_hash` (use a Hasher when hashing many files)."""
+    with Hasher() as hasher:
+        return hasher.copy_and_hash(source, sink_fd, legacy=legacy, progress=progress, limit=limit)
 
 
-def hash_file(path: os.PathLike[str] | str, *, legacy: bool = False) -> Digests:
+def hash_file(
+    path: os.PathLike[str] | str, *, legacy: bool = False, hasher: Hasher | None = None
+) -> Digests:
     """Digests of a file's content, one read pass."""
     with open(path, "rb", buffering=0) as fh:
+        if hasher is not None:
+            return hasher.copy_and_hash(fh, legacy=legacy)[0]
         return copy_and_hash(fh, legacy=legacy)[0]

@@ -17,13 +17,15 @@ import mimetypes
 import os
 import stat
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .canonical import canonical_sha256
 from .cases import get_case
 from .errors import InputRejected, NotFoundError, OperationalError, UsageError
-from .events import new_body, sign_event, write_event
+from .events import SignedEvent, new_body, sign_event, write_event
 from .hashing import Progress
 from .items import Item, find_item, item_id_for
 from .keys import Signer
@@ -34,7 +36,7 @@ from .timefmt import format_utc, parse_rfc3339, utc_now
 from .vault import Stored
 from .workspace import Workspace
 
-BATCH_FILES = 256
+BATCH_FILES = 1000
 BATCH_BYTES = 1 << 30
 
 
@@ -171,6 +173,19 @@ def _media_type(metadata: dict[str, Any], name: str) -> str:
     return guessed or "application/octet-stream"
 
 
+def _batches(candidates: list[_Candidate]) -> Iterator[list[_Candidate]]:
+    batch: list[_Candidate] = []
+    size = 0
+    for cand in candidates:
+        batch.append(cand)
+        size += cand.size
+        if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
 @dataclass
 class _Pending:
     candidate: _Candidate
@@ -201,21 +216,25 @@ class Ingester:
         )
 
     def run(self, candidates: list[_Candidate], report: IngestReport) -> None:
-        """Ingest candidates batch by batch."""
-        batch: list[_Candidate] = []
-        size = 0
-        for cand in candidates:
-            batch.append(cand)
-            size += cand.size
-            if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
-                self._batch(batch, report)
-                batch, size = [], 0
-        if batch:
-            self._batch(batch, report)
-
-    def _batch(self, batch: list[_Candidate], report: IngestReport) -> None:
-        pending: list[_Pending] = []
+        """Ingest candidates batch by batch, exiftool reading one batch while we copy the next."""
         seen: dict[str, _Pending] = {}
+        with ThreadPoolExecutor(1, thread_name_prefix="exiftool") as metadata_pool:
+            previous: tuple[list[_Pending], Future[list[dict[str, Any]]]] | None = None
+            for batch in _batches(candidates):
+                pending = self._store(batch, report, seen)
+                paths = [p.stored.path for p in pending]
+                current = (pending, metadata_pool.submit(self.reader.read, paths))
+                if previous is not None:
+                    self._commit(*previous, report)
+                previous = current
+            if previous is not None:
+                self._commit(*previous, report)
+
+    def _store(
+        self, batch: list[_Candidate], report: IngestReport, seen: dict[str, _Pending]
+    ) -> list[_Pending]:
+        # Copy and hash each file into the vault; note files this case already holds.
+        pending: list[_Pending] = []
         case = self.options.case
         for cand in batch:
             name = display_name(cand.path)
@@ -242,11 +261,20 @@ class Ingester:
             entry = _Pending(cand, stored, item_id_for(case, sha))
             seen[sha] = entry
             pending.append(entry)
+        return pending
+
+    def _commit(
+        self,
+        pending: list[_Pending],
+        metadata: Future[list[dict[str, Any]]],
+        report: IngestReport,
+    ) -> None:
+        # Profiles, one durability barrier, then one transaction for the batch's rows and events.
         if not pending:
             return
-        metadata = self.reader.read([p.stored.path for p in pending])
-        items = [self._item(p, md) for p, md in zip(pending, metadata, strict=True)]
+        items = [self._item(p, md) for p, md in zip(pending, metadata.result(), strict=True)]
         self.ws.vault.barrier([p.stored.path for p in pending if p.stored.new])
+        case = self.options.case
         with self.ws.ledger.atomic():
             for item in items:
                 # Another process may have ingested the same bytes since we looked.
@@ -299,9 +327,7 @@ class Ingester:
             ingested_by=self.signer.record.fingerprint,
         )
 
-    def _first_event(self, item: Item) -> Any:
-        from .canonical import canonical_sha256
-
+    def _first_event(self, item: Item) -> SignedEvent:
         details = {
             "original_name": item.original_name,
             "original_path": item.original_path,

@@ -1,28 +1,61 @@
-"""The JSON Schemas shipped in the package, and validation against them."""
+"""The JSON Schemas shipped in the package, and validation against them.
+
+jsonschema is the reference validator and gives the error messages. Custody events are checked
+on every write and by every audit (100,000 events and more), where jsonschema's 0.3 ms per event
+would dominate; for those the fastjsonschema compilation of the same schema answers "valid?" in
+about 0.015 ms, and jsonschema is asked only to explain a failure. A test checks both agree.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 
 EVENT_SCHEMA = "custody-event.schema.json"
 MANIFEST_SCHEMA = "manifest.schema.json"
+_COMPILED = {EVENT_SCHEMA}
+
+
+@cache
+def _schema(name: str) -> dict[str, Any]:
+    text = resources.files("evidence.schemas").joinpath(name).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 @cache
 def validator(name: str) -> Draft202012Validator:
-    """A compiled validator for one shipped schema."""
-    text = resources.files("evidence.schemas").joinpath(name).read_text(encoding="utf-8")
-    schema = json.loads(text)
+    """A jsonschema validator for one shipped schema (checked against the metaschema)."""
+    schema = _schema(name)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
 
+@cache
+def _compiled(name: str) -> Callable[[Any], Any]:
+    return fastjsonschema.compile(_schema(name))
+
+
+def is_valid(name: str, instance: Any) -> bool:
+    """True if instance is valid against the schema (fast path for custody events)."""
+    if name in _COMPILED:
+        try:
+            _compiled(name)(instance)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+    return bool(validator(name).is_valid(instance))
+
+
 def schema_errors(name: str, instance: Any) -> list[str]:
     """Every schema violation of instance, as 'path: message' lines (empty when valid)."""
+    if is_valid(name, instance):
+        return []
     errors = sorted(validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path))
     return [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}" for e in errors]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .errors import InputRejected, OperationalError
-from .hashing import Digests, Progress, copy_and_hash
+from .hashing import Digests, Hasher, Progress
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Vault:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.tmp = root / "tmp"
+        self.hasher = Hasher()
 
     def path_for(self, sha256: str) -> Path:
         """Where the content with this SHA-256 lives."""
@@ -73,7 +74,7 @@ class Vault:
         try:
             try:
                 # One byte past the size seen at the start is enough to prove it grew.
-                digests, size = copy_and_hash(
+                digests, size = self.hasher.copy_and_hash(
                     source, fd, legacy=legacy, progress=progress, limit=before.st_size + 1
                 )
             finally:
@@ -90,7 +91,8 @@ class Vault:
             if final.exists():
                 tmp.unlink()
                 return Stored(digests, size, final, new=False)
-            final.parent.mkdir(parents=True, exist_ok=True)
+            if not final.parent.is_dir():
+                final.parent.mkdir(parents=True, exist_ok=True)
             os.chmod(tmp, 0o444)
             os.replace(tmp, final)
             return Stored(digests, size, final, new=True)

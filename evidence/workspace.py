@@ -69,8 +69,9 @@ class Workspace:
         return self.root / "checkpoints"
 
     def close(self) -> None:
-        """Close the ledger."""
+        """Close the ledger and stop the hashing threads."""
         self.ledger.close()
+        self.vault.hasher.close()
 
 
 def _busy_timeout() -> int:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence.hashing import CHUNK, copy_and_hash, hash_file
+from evidence.hashing import CHUNK, Hasher, copy_and_hash, hash_file
 
 NIST = Path(__file__).parent / "data" / "nist"
 
@@ -82,3 +82,18 @@ def test_agrees_with_hashlib(data: bytes) -> None:
     assert digests.sha512 == hashlib.sha512(data).hexdigest()
     assert digests.md5 == hashlib.md5(data).hexdigest()
     assert digests.sha1 == hashlib.sha1(data).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "size", [0, 1, Hasher.SMALL - 1, Hasher.SMALL, Hasher.SMALL + 1, CHUNK + 7]
+)
+@pytest.mark.parametrize("limit", [None, 10, Hasher.SMALL, Hasher.SMALL + CHUNK])
+def test_reused_hasher_around_the_small_read_boundary(size: int, limit: int | None) -> None:
+    data = os.urandom(size)
+    expected = data if limit is None else data[:limit]
+    with Hasher() as hasher:
+        for _ in range(2):  # the same threads and buffers serve a second file correctly
+            digests, n = hasher.copy_and_hash(io.BytesIO(data), limit=limit)
+            assert n == len(expected)
+            assert digests.sha256 == hashlib.sha256(expected).hexdigest()
+            assert digests.sha512 == hashlib.sha512(expected).hexdigest()

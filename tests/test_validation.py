@@ -1,0 +1,72 @@
+"""The fast event validator agrees with jsonschema, the reference, on valid and broken events."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evidence.validation import EVENT_SCHEMA, _compiled, is_valid, schema_errors, validator
+
+GOOD: dict[str, Any] = {
+    "schema": "custody-event/1",
+    "event_id": "0" * 32,
+    "item_id": "a" * 12,
+    "case": "BY-2026-0042",
+    "seq": 2,
+    "action": "transferred",
+    "at": "2026-11-02T11:30:00.000000Z",
+    "actor": {"name": "А. Иванов", "fingerprint": "b" * 64},
+    "location": "Минск",
+    "purpose": "storage",
+    "from": {"name": "А. Иванов", "fingerprint": "b" * 64},
+    "to": {"name": "Evidence Room", "fingerprint": "c" * 64},
+    "note": "",
+    "item_sha256": "d" * 64,
+    "prev": "e" * 64,
+    "details": {},
+}
+
+FIELDS = sorted(GOOD)
+ODD_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.text(max_size=70),
+    st.just("f" * 64),
+    st.just({"name": "x"}),
+    st.just([]),
+    st.just("accessed"),
+)
+
+
+def _reference(instance: Any) -> bool:
+    return bool(validator(EVENT_SCHEMA).is_valid(instance))
+
+
+def test_good_event_is_valid_both_ways() -> None:
+    assert is_valid(EVENT_SCHEMA, GOOD) and _reference(GOOD)
+    assert schema_errors(EVENT_SCHEMA, GOOD) == []
+
+
+def test_missing_field_and_extra_field() -> None:
+    missing = {k: v for k, v in GOOD.items() if k != "prev"}
+    extra = {**GOOD, "admin": True}
+    for bad in (missing, extra):
+        assert not is_valid(EVENT_SCHEMA, bad)
+        assert schema_errors(EVENT_SCHEMA, bad)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(FIELDS), ODD_VALUES)
+def test_fast_and_reference_validators_agree(field: str, value: Any) -> None:
+    event = copy.deepcopy(GOOD)
+    event[field] = value
+    fast = True
+    try:
+        _compiled(EVENT_SCHEMA)(event)
+    except Exception:
+        fast = False
+    assert fast == _reference(event), (field, value)
