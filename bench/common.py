@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -66,4 +65,5 @@ def workspace(root: Path) -> dict[str, str]:
 
 def ratio_line(label: str, ours: float, theirs: float, target: str) -> str:
     """One printed comparison."""
-    return f"{label:<44} ours {ours:7.2f}s  theirs {theirs:7.2f}s  ratio {ours / theirs:5.2f}x  ({target})"
+    times = f"ours {ours:7.2f}s  theirs {theirs:7.2f}s"
+    return f"{label:<44} {times}  ratio {ours / theirs:5.2f}x  ({target})"
