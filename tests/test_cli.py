@@ -340,3 +340,28 @@ def test_console_script_maps_exit_codes(tmp_path: Path) -> None:
     assert proc.stderr.startswith("custody: error:") and "no workspace here" in proc.stderr
     proc = subprocess.run([str(custody), "frobnicate"], capture_output=True, text=True, env=env)
     assert proc.returncode == 2
+
+
+def test_identifiers_table_json_and_csv(sh: Shell, tmp_path: Path) -> None:
+    chat = tmp_path / "WhatsApp Chat with Марына.txt"
+    chat.write_text(
+        "02.11.2026, 10:17 - Марына: Патэлефануй мне +375 29 765-43-21\n"
+        "02.11.2026, 10:18 - Алесь: Мой профіль https://m.vk.com/id987654321?from=feed\n"
+        "02.11.2026, 10:19 - Алесь: Пішы на Ales.N@Mail.RU\n",
+        encoding="utf-8",
+    )
+    _ingest(sh, chat)
+    item = _item_id(sh)
+    rows = json.loads(sh("identifiers", "--case", CASE, "--json").stdout)
+    values = {(r["kind"], r["value"]) for r in rows}
+    assert ("phone", "+375297654321") in values
+    assert ("url", "https://vk.com/id987654321") in values
+    assert ("email", "ales.n@mail.ru") in values
+    assert all(r["item_ids"] == [item] for r in rows)
+    table_out = sh("identifiers", "--case", CASE).stdout
+    assert "+375297654321" in table_out and item in table_out
+    csv_out = sh("identifiers", "--case", CASE, "--csv").stdout
+    assert csv_out.splitlines()[0].startswith("kind,value")
+    assert sh("identifiers", "--case", "NOPE", code=3).stderr.startswith(
+        "custody: error: unknown case"
+    )
