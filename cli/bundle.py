@@ -10,6 +10,7 @@ from cryptography import x509
 
 from evidence.bundle import available_cover, build_bundle
 from evidence.errors import InputRejected, OperationalError, VerificationError
+from evidence.hashing import hash_file
 from evidence.manifest import MlaRequest
 from evidence.verify import VerifyResult, verify_bundle
 from evidence.verifytext import colon_fingerprint
@@ -192,12 +193,20 @@ def _render(result: VerifyResult) -> None:
     metavar="SHA256",
     help="Signer certificate fingerprint you received out of band; repeatable.",
 )
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.pdf",
+    help="Also write the verification report (PDF), whatever the verdict.",
+)
 @json_option
 @quiet_option
 def verify_command(
     bundle: Path,
     trust_paths: tuple[Path, ...],
     fingerprints: tuple[str, ...],
+    report_path: Path | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -223,6 +232,7 @@ def verify_command(
     Example:
       custody verify request-0042.zip --fingerprint 3f2a...c9
       custody verify request-0042/ --trust prosecutor-general.pem
+      custody verify request-0042.zip --fingerprint 3f2a...c9 --report verification.pdf
     """
     trust = _load_trust(trust_paths)
     reporter = ProgressBar(enabled=not (quiet or as_json))
@@ -231,6 +241,16 @@ def verify_command(
         emit_json(result.to_json())
     else:
         _render(result)
+    if report_path is not None:
+        # Imported here: reportlab costs a verify without --report a third of a second.
+        from evidence.report.produce import write_file
+        from evidence.report.verification import render_verification_report
+
+        # The digest of the file as received; a folder has none, so its manifest's stands in.
+        digest = hash_file(bundle).sha256 if bundle.is_file() else result.manifest_sha256 or ""
+        write_file(report_path, render_verification_report(result, digest))
+        if not quiet:
+            note(f"verification report written: {report_path}")
     status = result.status
     if status == "failed":
         raise VerificationError(f"{bundle}: verification FAILED", result.findings)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from evidence.errors import OperationalError
-from evidence.keys import ROLES
+from evidence.keys import ROLES, name_text
 from evidence.workspace import Workspace, locate
 
 from .common import AppContext, json_option, pass_app, read_passphrase, unlock
@@ -89,7 +89,7 @@ def key_show(app: AppContext, key: str, as_json: bool) -> None:
         data = record.to_json()
         data["not_before"] = cert.not_valid_before_utc.isoformat()
         data["not_after"] = cert.not_valid_after_utc.isoformat()
-        data["issuer"] = cert.issuer.rfc4514_string()
+        data["issuer"] = name_text(cert.issuer)
         emit_json(data)
         return
     click.echo(
@@ -101,7 +101,7 @@ def key_show(app: AppContext, key: str, as_json: bool) -> None:
                 ("country", record.country),
                 ("role", record.role),
                 ("fingerprint", record.fingerprint),
-                ("issuer", cert.issuer.rfc4514_string()),
+                ("issuer", name_text(cert.issuer)),
                 (
                     "valid",
                     f"{cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d}",

@@ -1,10 +1,12 @@
 """The `custody` command: the root group, and the one place that turns errors into exit codes.
 
-Exit codes: 0 ok, 1 verification or integrity failure, 2 usage error, 3 operational error.
+Exit codes: 0 ok, 1 verification or integrity failure, 2 usage error, 3 operational error,
+4 (verify only) bundle intact but signer not established.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import click
@@ -12,28 +14,46 @@ import click
 from evidence import __version__
 from evidence.errors import EvidenceError
 
-from .bundle import BUNDLE_COMMANDS
-from .cases import case_group
 from .common import AppContext
-from .custody import (
-    audit_command,
-    checkpoint_command,
-    event_command,
-    log_command,
-    receive_command,
-    transfer_command,
-)
-from .identifiers import identifiers_command
-from .ingest import ingest_command
-from .items import item_group
-from .keys import init_command, key_group
-from .report import report_command
+
+# Commands are imported when used: importing them all (reportlab, exiftool, the parsers) would
+# cost every call half a second. Listed in the order `custody --help` shows them.
+COMMANDS = {
+    "init": ("keys", "init_command"),
+    "key": ("keys", "key_group"),
+    "case": ("cases", "case_group"),
+    "ingest": ("ingest", "ingest_command"),
+    "item": ("items", "item_group"),
+    "identifiers": ("identifiers", "identifiers_command"),
+    "event": ("custody", "event_command"),
+    "transfer": ("custody", "transfer_command"),
+    "receive": ("custody", "receive_command"),
+    "log": ("custody", "log_command"),
+    "checkpoint": ("custody", "checkpoint_command"),
+    "audit": ("custody", "audit_command"),
+    "bundle": ("bundle", "bundle_command"),
+    "verify": ("bundle", "verify_command"),
+    "report": ("report", "report_command"),
+}
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_OPERATIONAL = 0, 1, 2, 3
 
 
 class CustodyGroup(click.Group):
-    """The root group: the one place where errors become messages and exit codes."""
+    """The root group: lazy command loading, and the one place errors become exit codes."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Command names in workflow order."""
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import a command's module only when that command is used."""
+        if cmd_name not in COMMANDS:
+            return None
+        module, attr = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(f"{__package__}.{module}"), attr)
+        assert isinstance(command, click.Command)
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         """Run the command; map library errors to one stderr line and the documented code."""
@@ -78,28 +98,10 @@ def cli(ctx: click.Context, workspace: str | None) -> None:
     hash-chained ledger, and send evidence abroad as a signed bundle anyone can verify.
 
     \b
-    Exit codes: 0 ok, 1 verification failed, 2 usage error, 3 operational error.
+    Exit codes: 0 ok, 1 verification failed, 2 usage error, 3 operational error,
+    4 (verify) bundle intact but signer identity not established.
     """
     ctx.obj = AppContext(workspace)
-
-
-for command in (
-    init_command,
-    key_group,
-    case_group,
-    ingest_command,
-    item_group,
-    identifiers_command,
-    event_command,
-    transfer_command,
-    receive_command,
-    log_command,
-    checkpoint_command,
-    audit_command,
-    report_command,
-    *BUNDLE_COMMANDS,
-):
-    cli.add_command(command)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from cryptography import x509
 
 from .canonical import canonical_bytes
 from .errors import Finding
-from .keys import fingerprint, verify_signature
+from .keys import fingerprint, verify_b64
 from .validation import EVENT_SCHEMA, schema_errors
 
 
@@ -79,6 +79,7 @@ def verify_slice(
     finally:
         conn.close()
     keep = None if wanted is None else set(wanted)
+    keys = {fp: cert.public_key() for fp, cert in certs.items()}  # parsed once, not per event
     findings: list[Finding] = []
     facts: list[EventFacts] = []
     for _rowid, event_id, item_id, seq, row_hash, text, signature, signer in rows:
@@ -118,10 +119,10 @@ def verify_slice(
         actor_fp = actor.get("fingerprint")
         if actor_fp != signer:
             add("signatures", "ledger row's signer differs from the event's actor")
-        cert = certs.get(actor_fp) if isinstance(actor_fp, str) else None
-        if cert is None:
+        public_key = keys.get(actor_fp) if isinstance(actor_fp, str) else None
+        if public_key is None:
             add("certificates", f"signer {str(actor_fp)[:16]} is not a key of this workspace")
-        elif not verify_signature(cert, data, signature):
+        elif not verify_b64(public_key, data, signature):
             add("signatures", f"signature by {actor.get('name')!r} is not valid for this event")
         details = body.get("details") if isinstance(body.get("details"), dict) else {}
         digests = details.get("digests") if isinstance(details, dict) else None

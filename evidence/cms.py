@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs7
 
 from .errors import Finding, VerificationError
-from .keys import Signer, fingerprint
+from .keys import Signer, fingerprint, name_text
 
 MAX_P7S = 1 << 20  # a signature with one certificate is about 1 KiB; more is not ours
 
@@ -60,7 +60,7 @@ class CmsSigner:
         """Plain dict for --json output."""
         return {
             "fingerprint": self.fingerprint,
-            "subject": self.certificate.subject.rfc4514_string(),
+            "subject": name_text(self.certificate.subject),
             "signing_time": None if self.signing_time is None else self.signing_time.isoformat(),
         }
 

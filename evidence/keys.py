@@ -78,6 +78,11 @@ class Signer:
         return {"name": self.record.name, "fingerprint": self.record.fingerprint}
 
 
+def name_text(name: x509.Name) -> str:
+    """RFC 4514 text of a name, with the role (title) attribute named rather than numbered."""
+    return name.rfc4514_string({NameOID.TITLE: "title"})
+
+
 def fingerprint(cert: x509.Certificate) -> str:
     """Hex SHA-256 of the certificate's DER encoding."""
     return cert.fingerprint(hashes.SHA256()).hex()
@@ -105,13 +110,18 @@ def verify_der(public_key: object, data: bytes, der: bytes) -> bool:
     return True
 
 
-def verify_signature(cert: x509.Certificate, data: bytes, signature_b64: str) -> bool:
-    """True if signature_b64 is a valid ECDSA-P256-SHA256 signature of data by cert's key."""
+def verify_b64(public_key: object, data: bytes, signature_b64: str) -> bool:
+    """True if signature_b64 (base64 DER) is a valid ECDSA-P256-SHA256 signature of data."""
     try:
         der = base64.b64decode(signature_b64, validate=True)
     except ValueError:
         return False
-    return verify_der(cert.public_key(), data, der)
+    return verify_der(public_key, data, der)
+
+
+def verify_signature(cert: x509.Certificate, data: bytes, signature_b64: str) -> bool:
+    """True if signature_b64 is a valid ECDSA-P256-SHA256 signature of data by cert's key."""
+    return verify_b64(cert.public_key(), data, signature_b64)
 
 
 def _subject(name: str, organisation: str, country: str, role: str) -> x509.Name:

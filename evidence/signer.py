@@ -17,7 +17,7 @@ from cryptography.exceptions import InvalidSignature
 
 from .checklist import Checklist
 from .cms import CmsSigner
-from .keys import fingerprint
+from .keys import fingerprint, name_text
 
 
 @dataclass(frozen=True)
@@ -59,13 +59,13 @@ def check_signer(
     basis = ""
     for anchor in trust:
         if fingerprint(anchor) == fp:
-            basis = f"trusted certificate {anchor.subject.rfc4514_string()}"
+            basis = f"trusted certificate {name_text(anchor.subject)}"
         elif _issued_by(cert, anchor):
-            basis = f"issued by trusted CA {anchor.subject.rfc4514_string()}"
+            basis = f"issued by trusted CA {name_text(anchor.subject)}"
     wanted = {f.replace(":", "").strip().lower() for f in fingerprints}
     if fp in wanted:
         basis = basis or "fingerprint given out of band"
-    subject = cert.subject.rfc4514_string()
+    subject = name_text(cert.subject)
     if basis:
         checks.ok("signer.identity", fp[:16], f"{subject}: {basis}")
     elif trust or fingerprints:

@@ -96,22 +96,27 @@ def _item_id(sh: Shell) -> str:
 
 
 def test_every_command_has_help_with_text() -> None:
-    def walk(group: click.Group, prefix: list[str]) -> list[list[str]]:
+    ctx = click.Context(cli)
+
+    def walk(group: click.Group, prefix: list[str]) -> list[tuple[list[str], click.Command]]:
         out = []
-        for name, command in group.commands.items():
-            out.append([*prefix, name])
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None, name
+            out.append(([*prefix, name], command))
             if isinstance(command, click.Group):
                 out += walk(command, [*prefix, name])
         return out
 
     runner = CliRunner()
-    for path in walk(cli, []):
+    commands = walk(cli, [])
+    assert len(commands) > 20
+    for path, command in commands:
         result = runner.invoke(cli, [*path, "--help"])
         assert result.exit_code == 0, path
-        command = cli
-        for name in path:
-            command = command.commands[name]  # type: ignore[attr-defined]
         assert command.help and len(command.help) > 20, f"{path} has no real help text"
+    listing = runner.invoke(cli, ["--help"]).stdout
+    assert all(name in listing for name in cli.list_commands(ctx))
 
 
 def test_init_key_case_and_listing(sh: Shell) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from evidence.cli.main import cli
 
 from evidence.keys import Signer
 from evidence.verifytext import CMS_COMMAND, colon_fingerprint
@@ -253,7 +253,28 @@ def test_installed_script_maps_exit_codes(built: Built, tmp_path: Path) -> None:
     assert usage.returncode == 2
 
 
-def test_every_command_is_registered_and_documented() -> None:
-    for name in ("bundle", "verify"):
-        assert name in cli.commands  # type: ignore[attr-defined]
-        assert cli.commands[name].help  # type: ignore[attr-defined]
+def test_verify_report_written_for_good_and_tampered_bundles(built: Built, tmp_path: Path) -> None:
+    fp = built.prosecutor.record.fingerprint
+    good = tmp_path / "verification.pdf"
+    code, result = invoke(
+        ["verify", str(built.zip_path), "--fingerprint", fp, "--report", str(good)]
+    )
+    assert code == 0, result.output
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(good), "-"], capture_output=True, text=True, check=True
+    ).stdout.replace("\n", "")
+    assert hashlib.sha256(built.zip_path.read_bytes()).hexdigest() in text
+    assert "VERIFIED" in text
+
+    def change_one_payload_byte(bag: Path) -> None:
+        victim = sorted((bag / "data").rglob("*.jpg"))[0]
+        data = bytearray(victim.read_bytes())
+        data[-3] ^= 0x01
+        victim.write_bytes(bytes(data))
+
+    broken = tampered(built, tmp_path, change_one_payload_byte, refresh=False)
+    bad = tmp_path / "failed.pdf"
+    code, _ = invoke(["verify", str(broken), "--fingerprint", fp, "--report", str(bad)])
+    assert code == 1
+    failed = subprocess.run(["pdftotext", str(bad), "-"], capture_output=True, text=True).stdout
+    assert "FAILED" in failed
