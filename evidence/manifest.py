@@ -7,7 +7,6 @@ who signed an event of it. Everything a recipient needs to check the chains is i
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -18,7 +17,7 @@ from typing import Any
 import rfc8785
 from cryptography import x509
 
-from .canonical import canonical_bytes, canonical_sha256
+from .canonical import canonical_bytes, canonical_sha256, parse_json
 from .cases import Case
 from .errors import EvidenceError, Finding, UsageError
 from .events import SignedEvent
@@ -30,7 +29,6 @@ from .validation import EVENT_SCHEMA, MANIFEST_SCHEMA, schema_errors
 SCHEMA_ID = "evidence-manifest/1"
 MAX_MANIFEST = 256 << 20
 MAX_FINDINGS_PER_ITEM = 20
-SAFE_INT = 2**53 - 1
 
 
 @dataclass(frozen=True)
@@ -136,20 +134,6 @@ def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
     if problems:
         raise EvidenceError(f"internal error: the manifest built is not valid: {problems[0]}")
     return canonical_bytes(dict(manifest))
-
-
-def _number(text: str) -> int | float:
-    value = int(text)
-    return value if abs(value) <= SAFE_INT else float(value)
-
-
-def parse_json(data: bytes) -> Any:
-    """JSON as RFC 8785 reads it: every number is a double, so integers beyond 2**53 are floats.
-
-    Needed for round trips: the float 1e20 is canonicalised as `100000000000000000000`, which
-    a plain json.loads returns as an int that rfc8785 then refuses to serialise.
-    """
-    return json.loads(data, parse_int=_number)
 
 
 def read_manifest(data: bytes) -> tuple[dict[str, Any] | None, list[Finding]]:

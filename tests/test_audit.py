@@ -7,11 +7,13 @@ triggers with the real sqlite3 module, edits ledger.db or the vault, then audits
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -44,6 +46,40 @@ def _attacker(world: World) -> sqlite3.Connection:
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
         conn.execute(f"DROP TRIGGER {name}")
     return conn
+
+
+def _rewrite_event(
+    world: World,
+    seq: int,
+    edit: Callable[[dict[str, Any]], None],
+    *,
+    fix_hash: bool = False,
+    resign: ec.EllipticCurvePrivateKey | None = None,
+) -> None:
+    """Edit event #seq of the first item in ledger.db, as an attacker would."""
+    item = _first_item(world)
+    conn = _attacker(world)
+    (body,) = conn.execute(
+        "SELECT body FROM events WHERE item_id = ? AND seq = ?", (item.item_id, seq)
+    ).fetchone()
+    data = json.loads(body)
+    edit(data)
+    new = canonical_bytes(data)
+    conn.execute(
+        "UPDATE events SET body = ? WHERE item_id = ? AND seq = ?",
+        (new.decode(), item.item_id, seq),
+    )
+    if fix_hash or resign is not None:
+        conn.execute(
+            "UPDATE events SET hash = ? WHERE item_id = ? AND seq = ?",
+            (hashlib.sha256(new).hexdigest(), item.item_id, seq),
+        )
+    if resign is not None:
+        sig = base64.b64encode(resign.sign(new, ec.ECDSA(hashes.SHA256()))).decode()
+        conn.execute(
+            "UPDATE events SET signature = ?, signer = ? WHERE item_id = ? AND seq = ?",
+            (sig, data["actor"]["fingerprint"], item.item_id, seq),
+        )
 
 
 def _first_item(world: World) -> Item:
@@ -85,17 +121,7 @@ def test_single_process_audit_finds_the_same(busy: World) -> None:
     [("location", "Somewhere else"), ("at", "2020-01-01T00:00:00.000000Z")],
 )
 def test_event_field_edited(busy: World, field: str, value: str) -> None:
-    item = _first_item(busy)
-    conn = _attacker(busy)
-    (body,) = conn.execute(
-        "SELECT body FROM events WHERE item_id = ? AND seq = 2", (item.item_id,)
-    ).fetchone()
-    data = json.loads(body)
-    data[field] = value
-    conn.execute(
-        "UPDATE events SET body = ? WHERE item_id = ? AND seq = 2",
-        (canonical_bytes(data).decode(), item.item_id),
-    )
+    _rewrite_event(busy, 2, lambda event: event.update({field: value}))
     result = audit(busy.ws)
     _expect(result, "hashes", "event edited?")
     _expect(result, "signatures", "not valid")
@@ -103,19 +129,8 @@ def test_event_field_edited(busy: World, field: str, value: str) -> None:
 
 def test_actor_edited_with_hash_recomputed(busy: World) -> None:
     """A careful attacker also fixes the stored hash: the signature and the chain still fail."""
-    item = _first_item(busy)
-    conn = _attacker(busy)
-    (body,) = conn.execute(
-        "SELECT body FROM events WHERE item_id = ? AND seq = 2", (item.item_id,)
-    ).fetchone()
-    data = json.loads(body)
-    data["actor"]["name"] = "Somebody Else"
-    new = canonical_bytes(data)
-    import hashlib
-
-    conn.execute(
-        "UPDATE events SET body = ?, hash = ? WHERE item_id = ? AND seq = 2",
-        (new.decode(), hashlib.sha256(new).hexdigest(), item.item_id),
+    _rewrite_event(
+        busy, 2, lambda event: event["actor"].update(name="Somebody Else"), fix_hash=True
     )
     result = audit(busy.ws)
     _expect(result, "signatures", "not valid")
@@ -160,22 +175,9 @@ def test_signature_replaced_by_valid_signature_of_another_event(busy: World) -> 
 
 
 def test_event_resigned_by_key_not_in_workspace(busy: World) -> None:
-    item = _first_item(busy)
-    conn = _attacker(busy)
-    (body,) = conn.execute(
-        "SELECT body FROM events WHERE item_id = ? AND seq = 3", (item.item_id,)
-    ).fetchone()
-    data = json.loads(body)
-    data["actor"]["fingerprint"] = "ab" * 32
-    new = canonical_bytes(data)
     rogue = ec.generate_private_key(ec.SECP256R1())
-    sig = base64.b64encode(rogue.sign(new, ec.ECDSA(hashes.SHA256()))).decode()
-    import hashlib
-
-    conn.execute(
-        "UPDATE events SET body = ?, hash = ?, signature = ?, signer = ? "
-        "WHERE item_id = ? AND seq = 3",
-        (new.decode(), hashlib.sha256(new).hexdigest(), sig, "ab" * 32, item.item_id),
+    _rewrite_event(
+        busy, 3, lambda event: event["actor"].update(fingerprint="ab" * 32), resign=rogue
     )
     _expect(audit(busy.ws), "certificates", "is not a key of this workspace")
 

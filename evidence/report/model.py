@@ -9,24 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..audit import AuditResult, Check
 from ..cases import Case
 from ..errors import Finding
 from ..items import Item
 
 VERIFIED, FAILED, NOT_AUDITED = "VERIFIED", "FAILED", "NOT AUDITED"
 
-
-@dataclass(frozen=True)
-class CheckLine:
-    """One check of an audit or a verification, with its outcome in words."""
-
-    name: str
-    ok: bool
-    detail: str
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain dict for the JSON twin."""
-        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+# A printed check line is the audit's own record (verification checks are adapted to it).
+CheckLine = Check
 
 
 @dataclass(frozen=True)
@@ -70,9 +61,9 @@ class Verdict:
         }
 
 
-def verdict_from_audit(result: Any) -> Verdict:
+def verdict_from_audit(result: AuditResult) -> Verdict:
     """Adapt an evidence.audit.AuditResult (checks, findings, counts, checkpoint) to a Verdict."""
-    checks = tuple(CheckLine(str(c.name), bool(c.ok), str(c.detail)) for c in result.checks)
+    checks = tuple(result.checks)
     return Verdict(
         audited=True,
         checks=checks,
