@@ -49,6 +49,8 @@ class AuditResult:
     items_checked: int
     checkpoint_root: str | None
     checkpoint_seq: int | None
+    # (item_id, seq) of every event whose signature did not verify, for reports to mark.
+    unverified: frozenset[tuple[str, int]] = frozenset()
 
     @property
     def ok(self) -> bool:
@@ -229,4 +231,7 @@ def audit(
         _check_fixity(ws, items, reporter, out)
         checks.append(out.check("fixity", f"{len(items)} vault files match their digests"))
     findings = [f for c in checks for f in out.findings.get(c.name, [])]
-    return AuditResult(checks, findings, len(facts), len(items), checkpoint.root, checkpoint.seq)
+    unverified = frozenset((f.item_id, f.seq) for f in facts if not f.signature_ok)
+    return AuditResult(
+        checks, findings, len(facts), len(items), checkpoint.root, checkpoint.seq, unverified
+    )

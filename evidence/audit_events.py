@@ -33,6 +33,7 @@ class EventFacts:
     action: str | None
     digests: dict[str, Any] | None
     size: int | None
+    signature_ok: bool = False
 
 
 def _is_canonical(text: str, body: Any) -> bool:
@@ -120,9 +121,10 @@ def verify_slice(
         if actor_fp != signer:
             add("signatures", "ledger row's signer differs from the event's actor")
         public_key = keys.get(actor_fp) if isinstance(actor_fp, str) else None
+        signature_ok = public_key is not None and verify_b64(public_key, data, signature)
         if public_key is None:
             add("certificates", f"signer {str(actor_fp)[:16]} is not a key of this workspace")
-        elif not verify_b64(public_key, data, signature):
+        elif not signature_ok:
             add("signatures", f"signature by {actor.get('name')!r} is not valid for this event")
         details = body.get("details") if isinstance(body.get("details"), dict) else {}
         digests = details.get("digests") if isinstance(details, dict) else None
@@ -138,6 +140,7 @@ def verify_slice(
                 action=body.get("action"),
                 digests=digests if isinstance(digests, dict) else None,
                 size=size if isinstance(size, int) else None,
+                signature_ok=signature_ok,
             )
         )
     return findings, facts

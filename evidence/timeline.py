@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,8 +56,16 @@ class ItemTimeline:
         }
 
 
-def timelines(ws: Workspace, items: Sequence[Item]) -> list[ItemTimeline]:
-    """Timelines of items; a signature that does not verify is shown, never hidden."""
+def timelines(
+    ws: Workspace,
+    items: Sequence[Item],
+    unverified: Collection[tuple[str, int]] | None = None,
+) -> list[ItemTimeline]:
+    """Timelines of items; a signature that does not verify is shown, never hidden.
+
+    unverified: (item_id, seq) of events an audit just found badly signed; given it, the
+    signatures are not verified a second time.
+    """
     certs = ws.keys.certificates()
     out = []
     for item in items:
@@ -85,8 +93,9 @@ def timelines(ws: Workspace, items: Sequence[Item]) -> list[ItemTimeline]:
                     location=body.get("location", ""),
                     purpose=body.get("purpose", ""),
                     note=body.get("note", ""),
-                    signature_ok=cert is not None
-                    and verify_signature(cert, ev.canonical, ev.signature),
+                    signature_ok=(item.item_id, body["seq"]) not in unverified
+                    if unverified is not None
+                    else cert is not None and verify_signature(cert, ev.canonical, ev.signature),
                     by_custodian=by_custodian,
                 )
             )

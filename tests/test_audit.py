@@ -171,7 +171,9 @@ def test_signature_replaced_by_valid_signature_of_another_event(busy: World) -> 
     conn.execute(
         "UPDATE events SET signature = ? WHERE item_id = ? AND seq = 2", (other, item.item_id)
     )
-    _expect(audit(busy.ws), "signatures", "not valid for this event")
+    result = audit(busy.ws)
+    _expect(result, "signatures", "not valid for this event")
+    assert result.unverified == {(item.item_id, 2)}  # what reports mark as INVALID
 
 
 def test_event_resigned_by_key_not_in_workspace(busy: World) -> None:
