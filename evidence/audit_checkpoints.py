@@ -1,5 +1,7 @@
-"""Checkpoint audit: signatures, the checkpoint chain, the files beside the ledger, and that
-every chain head a checkpoint recorded is still in the ledger."""
+"""Checkpoint audit: each checkpoint's bytes, hash, signature, Merkle root and link to the one
+before; the files beside the ledger; and that every chain head any checkpoint recorded is still
+in the ledger (checking all of them, not just the latest: a checkpoint signed after a deletion
+must not launder it)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .canonical import canonical_bytes
-from .checkpoint import Checkpoint, all_checkpoints, file_name, load_file, merkle_root
+from cryptography import x509
+
+from .audit_events import load_certificates
+from .canonical import is_canonical
+from .checkpoint import Checkpoint, file_name, from_row, heads_problems, load_file, merkle_root
+from .checkpoint import rows as checkpoint_rows
 from .errors import EvidenceError
 from .keys import verify_signature
 from .workspace import Workspace
@@ -26,99 +32,124 @@ class CheckpointVerdict:
     root: str | None
 
 
-def _check_one(ws: Workspace, cp: Checkpoint, subject: str, add: Add) -> None:
-    certs = ws.keys.certificates()
-    data = canonical_bytes(cp.body)
-    if hashlib.sha256(data).hexdigest() != cp.hash:
+class _Ledgerview:
+    """The ledger facts every checkpoint is compared with, read once."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.events = {
+            (r["item_id"], r["seq"]): r["hash"]
+            for r in ws.ledger.rows("SELECT item_id, seq, hash FROM events")
+        }
+        self.items = {r["item_id"] for r in ws.ledger.rows("SELECT item_id FROM items")}
+        self.certs: dict[str, x509.Certificate] = load_certificates(ws.ledger.conn)[0]
+
+
+def _check_signed(view: _Ledgerview, cp: Checkpoint, subject: str, add: Add) -> None:
+    # Over the stored bytes, which must be canonical: parsed-and-reserialised bytes could hide
+    # a duplicate key that another reader (sqlite's json_extract) would see differently.
+    if not is_canonical(cp.data):
+        add("checkpoint", subject, "stored body is not canonical JSON (RFC 8785)")
+    if hashlib.sha256(cp.data).hexdigest() != cp.hash:
         add("checkpoint", subject, "hash does not match its content (edited?)")
-    actor = cp.body.get("actor") or {}
-    cert = certs.get(actor.get("fingerprint", ""))
+    cert = view.certs.get(cp.body["actor"]["fingerprint"])
     if cert is None:
         add("checkpoint", subject, "signed by a key that is not in this workspace")
-    elif not verify_signature(cert, data, cp.signature):
+    elif not verify_signature(cert, cp.data, cp.signature):
         add("checkpoint", subject, "signature is not valid")
-    try:
-        heads = cp.heads
-    except (TypeError, ValueError):
-        add("checkpoint", subject, "chain head list is malformed")
-        return
-    if merkle_root(heads) != cp.root:
+    if merkle_root(cp.heads) != cp.root:
         add("checkpoint", subject, "Merkle root does not match its chain heads")
 
 
-def _check_heads(ws: Workspace, cp: Checkpoint, item_ids: set[str] | None, add: Add) -> None:
-    events = {
-        (r["item_id"], r["seq"]): r["hash"]
-        for r in ws.ledger.rows("SELECT item_id, seq, hash FROM events")
-    }
-    items = {r["item_id"] for r in ws.ledger.rows("SELECT item_id FROM items")}
-    for head in cp.heads:
-        if item_ids is not None and head.item_id not in item_ids and head.item_id in items:
+def _heads(view: _Ledgerview, cp: Checkpoint, only: set[str] | None, add: Add) -> None:
+    for f in heads_problems(cp, view.events, view.items, only):
+        add(f.check, f.subject, f.message)
+
+
+def _ledger_checkpoints(
+    ws: Workspace, view: _Ledgerview, only: set[str] | None, add: Add
+) -> list[Checkpoint]:
+    good: list[Checkpoint] = []
+    previous_hash: str | None = None
+    for row in checkpoint_rows(ws.ledger):
+        subject = f"checkpoint #{row['seq']}"
+        try:
+            cp = from_row(row)
+        except EvidenceError as exc:
+            add("checkpoint", subject, exc.message)
             continue
-        subject = f"item {head.item_id}"
-        if head.item_id not in items:
-            add("checkpoint", subject, f"item deleted since checkpoint #{cp.seq}")
-            continue
-        found = events.get((head.item_id, head.seq))
-        if found is None:
-            add("checkpoint", subject, f"event #{head.seq} (head at checkpoint #{cp.seq}) is gone")
-        elif found != head.hash:
-            add("checkpoint", subject, f"event #{head.seq} differs from checkpoint #{cp.seq}")
+        if cp.seq != row["seq"] or cp.body["actor"]["fingerprint"] != row["signer"]:
+            add("checkpoint", subject, "ledger row's number or signer differ from the signed body")
+        _check_signed(view, cp, subject, add)
+        if cp.body.get("prev") != previous_hash:
+            add("checkpoint", subject, "does not link to the previous checkpoint")
+        _heads(view, cp, only, add)
+        _compare_file(ws, cp, subject, add)
+        previous_hash = cp.hash
+        good.append(cp)
+    return good
+
+
+def _compare_file(ws: Workspace, cp: Checkpoint, subject: str, add: Add) -> None:
+    path = ws.checkpoint_dir / file_name(cp.seq)
+    if not path.is_file():
+        add("checkpoint", subject, f"file {path.name} is missing")
+        return
+    try:
+        on_disk = load_file(path)
+    except EvidenceError as exc:
+        add("checkpoint", subject, exc.message)
+        return
+    if on_disk.to_json() != cp.to_json():
+        add("checkpoint", subject, f"file {path.name} differs from the ledger (edited?)")
+
+
+def _foreign(
+    ws: Workspace, view: _Ledgerview, path: Path, only: set[str] | None, add: Add
+) -> Checkpoint | None:
+    # A checkpoint from a file with no ledger row: an orphan here, or a copy kept elsewhere.
+    try:
+        cp = load_file(path)
+    except EvidenceError as exc:
+        add("checkpoint", str(path), exc.message)
+        return None
+    _check_signed(view, cp, str(path), add)
+    _heads(view, cp, only, add)
+    return cp
 
 
 def check_checkpoints(
     ws: Workspace, item_ids: set[str] | None, external: Path | None, add: Add
 ) -> CheckpointVerdict:
-    """Verify every checkpoint and its file, then the latest one's heads against the ledger."""
-    checkpoints = all_checkpoints(ws.ledger)
-    previous: Checkpoint | None = None
-    for cp in checkpoints:
-        subject = f"checkpoint #{cp.seq}"
-        _check_one(ws, cp, subject, add)
-        if cp.body.get("prev") != (None if previous is None else previous.hash):
-            add("checkpoint", subject, "does not link to the previous checkpoint")
-        path = ws.checkpoint_dir / file_name(cp.seq)
-        if not path.is_file():
-            add("checkpoint", subject, f"file {path.name} is missing")
-        else:
-            try:
-                on_disk = load_file(path)
-            except EvidenceError as exc:
-                add("checkpoint", subject, exc.message)
-            else:
-                if on_disk.to_json() != cp.to_json():
-                    add(
-                        "checkpoint", subject, f"file {path.name} differs from the ledger (edited?)"
-                    )
-        previous = cp
-    known = {file_name(cp.seq) for cp in checkpoints}
+    """Verify every checkpoint, its file and recorded heads; list every problem through add."""
+    view = _Ledgerview(ws)
+    checkpoints = _ledger_checkpoints(ws, view, item_ids, add)
+    known = {file_name(cp.seq): cp.hash for cp in checkpoints}
     if ws.checkpoint_dir.is_dir():
         for path in sorted(ws.checkpoint_dir.glob("checkpoint-*.json")):
             if path.name not in known:
                 add("checkpoint", path.name, "file has no checkpoint in the ledger (deleted?)")
-                try:
-                    _check_heads(ws, load_file(path), item_ids, add)
-                except EvidenceError as exc:
-                    add("checkpoint", path.name, exc.message)
+                _foreign(ws, view, path, item_ids, add)
     if external is not None:
-        outside = load_file(external)
-        _check_one(ws, outside, str(external), add)
-        _check_heads(ws, outside, item_ids, add)
-        theirs = {cp.seq: cp.hash for cp in checkpoints}
-        if theirs.get(outside.seq) not in (None, outside.hash):
-            add(
-                "checkpoint", str(external), f"differs from checkpoint #{outside.seq} in the ledger"
-            )
-        elif outside.seq not in theirs:
-            add(
-                "checkpoint", str(external), f"checkpoint #{outside.seq} is missing from the ledger"
-            )
+        outside = _foreign(ws, view, external, item_ids, add)
+        if outside is not None:
+            theirs = known.get(file_name(outside.seq))
+            if theirs is None:
+                add(
+                    "checkpoint",
+                    str(external),
+                    f"checkpoint #{outside.seq} is missing from the ledger",
+                )
+            elif theirs != outside.hash:
+                add(
+                    "checkpoint",
+                    str(external),
+                    f"differs from checkpoint #{outside.seq} in the ledger",
+                )
     if not checkpoints:
         return CheckpointVerdict(
             "no checkpoint yet: removal of whole items cannot be detected", None, None
         )
     last = checkpoints[-1]
-    _check_heads(ws, last, item_ids, add)
     return CheckpointVerdict(
         f"checkpoint #{last.seq} ({last.body.get('created_at')}) matches the ledger",
         last.seq,

@@ -10,13 +10,14 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 
 from .canonical import canonical_bytes
 from .errors import Finding
-from .keys import fingerprint, verify_b64
+from .keys import common_name, fingerprint, verify_b64
 from .validation import EVENT_SCHEMA, schema_errors
 
 
@@ -31,8 +32,9 @@ class EventFacts:
     item_sha256: str | None
     case: str | None
     action: str | None
-    digests: dict[str, Any] | None
-    size: int | None
+    actor: str | None = None
+    # The signed ingest facts, kept for the first event only (the item row is checked on them).
+    details: dict[str, Any] | None = None
     signature_ok: bool = False
 
 
@@ -69,7 +71,8 @@ def verify_slice(
     db_path: str, lo: int, hi: int, wanted: list[str] | None
 ) -> tuple[list[Finding], list[EventFacts]]:
     """Check events with rowid in [lo, hi] (only of items in `wanted`, if given)."""
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    # as_uri() percent-encodes '#', '?' and '%' in the path, which a bare file: URI would not.
+    conn = sqlite3.connect(Path(db_path).resolve().as_uri() + "?mode=ro", uri=True)
     try:
         certs, _ = load_certificates(conn)
         rows = conn.execute(
@@ -81,6 +84,7 @@ def verify_slice(
         conn.close()
     keep = None if wanted is None else set(wanted)
     keys = {fp: cert.public_key() for fp, cert in certs.items()}  # parsed once, not per event
+    names = {fp: common_name(cert) for fp, cert in certs.items()}
     findings: list[Finding] = []
     facts: list[EventFacts] = []
     for _rowid, event_id, item_id, seq, row_hash, text, signature, signer in rows:
@@ -96,11 +100,11 @@ def verify_slice(
             body = json.loads(text)
         except ValueError:
             add("schema", "event body is not JSON")
-            facts.append(EventFacts(item_id, seq, row_hash, None, None, None, None, None, None))
+            facts.append(EventFacts(item_id, seq, row_hash, None, None, None, None))
             continue
         if not isinstance(body, dict):
             add("schema", "event body is not a JSON object")
-            facts.append(EventFacts(item_id, seq, row_hash, None, None, None, None, None, None))
+            facts.append(EventFacts(item_id, seq, row_hash, None, None, None, None))
             continue
         problems = schema_errors(EVENT_SCHEMA, body)
         if problems:
@@ -120,15 +124,21 @@ def verify_slice(
         actor_fp = actor.get("fingerprint")
         if actor_fp != signer:
             add("signatures", "ledger row's signer differs from the event's actor")
-        public_key = keys.get(actor_fp) if isinstance(actor_fp, str) else None
+        if not isinstance(actor_fp, str):
+            actor_fp = ""
+        public_key = keys.get(actor_fp)
         signature_ok = public_key is not None and verify_b64(public_key, data, signature)
         if public_key is None:
-            add("certificates", f"signer {str(actor_fp)[:16]} is not a key of this workspace")
-        elif not signature_ok:
+            add("certificates", f"signer {actor_fp[:16]!r} is not a key of this workspace")
+        elif actor.get("name") != names[actor_fp]:
+            add(
+                "certificates",
+                f"actor name {actor.get('name')!r} is not the signer certificate's "
+                f"{names[actor_fp]!r}",
+            )
+        if public_key is not None and not signature_ok:
             add("signatures", f"signature by {actor.get('name')!r} is not valid for this event")
-        details = body.get("details") if isinstance(body.get("details"), dict) else {}
-        digests = details.get("digests") if isinstance(details, dict) else None
-        size = details.get("size") if isinstance(details, dict) else None
+        details = body.get("details")
         facts.append(
             EventFacts(
                 item_id=item_id,
@@ -138,8 +148,8 @@ def verify_slice(
                 item_sha256=body.get("item_sha256"),
                 case=body.get("case"),
                 action=body.get("action"),
-                digests=digests if isinstance(digests, dict) else None,
-                size=size if isinstance(size, int) else None,
+                actor=actor_fp or None,
+                details=details if seq == 1 and isinstance(details, dict) else None,
                 signature_ok=signature_ok,
             )
         )

@@ -11,18 +11,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .canonical import canonical_bytes
-from .errors import InputRejected
+from .canonical import canonical_bytes, parse_json
+from .errors import Finding, InputRejected, VerificationError
 from .keys import Signer
 from .ledger import Ledger
 from .merkle import tree_head
 from .timefmt import utc_now
 
 CHECKPOINT_SCHEMA = "custody-checkpoint/1"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -38,13 +40,38 @@ class Head:
         return canonical_bytes([self.item_id, self.seq, self.hash])
 
 
+def shape_problem(body: Any) -> str | None:
+    """What is structurally wrong with a checkpoint body, or None if it is well formed."""
+    if not isinstance(body, dict) or body.get("schema") != CHECKPOINT_SCHEMA:
+        return f"not a {CHECKPOINT_SCHEMA} body"
+    if not isinstance(body.get("seq"), int) or isinstance(body.get("seq"), bool):
+        return "seq is not a number"
+    if not isinstance(body.get("root"), str) or not _HEX64.fullmatch(body["root"]):
+        return "root is not a SHA-256"
+    actor = body.get("actor")
+    if not isinstance(actor, dict) or not isinstance(actor.get("fingerprint"), str):
+        return "actor is malformed"
+    heads = body.get("heads")
+    if not isinstance(heads, list) or not all(
+        isinstance(h, list)
+        and len(h) == 3
+        and isinstance(h[0], str)
+        and isinstance(h[1], int)
+        and isinstance(h[2], str)
+        for h in heads
+    ):
+        return "chain head list is malformed"
+    return None
+
+
 @dataclass(frozen=True)
 class Checkpoint:
-    """A signed checkpoint body with its hash and signature."""
+    """A well-formed, signed checkpoint body with its hash, signature and exact bytes."""
 
     body: dict[str, Any]
     hash: str
     signature: str
+    data: bytes
 
     @property
     def seq(self) -> int:
@@ -66,12 +93,29 @@ class Checkpoint:
         return {"checkpoint": self.body, "hash": self.hash, "signature": self.signature}
 
     @classmethod
-    def from_json(cls, data: Any, source: str) -> Checkpoint:
-        """Parse the file form; malformed input is rejected with the file named."""
+    def parse(cls, data: bytes, hash_: Any, signature: Any, source: str) -> Checkpoint:
+        """From the signed bytes; anything malformed is rejected with the source named."""
         try:
-            return cls(dict(data["checkpoint"]), str(data["hash"]), str(data["signature"]))
-        except (KeyError, TypeError, ValueError):
-            raise InputRejected(f"{source}: not a checkpoint file") from None
+            body = parse_json(data)
+        except (ValueError, RecursionError):
+            raise InputRejected(f"{source}: checkpoint body is not JSON") from None
+        problem = shape_problem(body)
+        if problem is not None:
+            raise InputRejected(f"{source}: {problem}")
+        if not isinstance(hash_, str) or not isinstance(signature, str):
+            raise InputRejected(f"{source}: hash or signature missing")
+        return cls(body, hash_, signature, data)
+
+    @classmethod
+    def from_json(cls, data: Any, source: str) -> Checkpoint:
+        """Parse the file form (the body is re-serialised canonically, as it was signed)."""
+        if not isinstance(data, dict) or "checkpoint" not in data:
+            raise InputRejected(f"{source}: not a checkpoint file")
+        try:
+            raw = canonical_bytes(data["checkpoint"])
+        except Exception:
+            raise InputRejected(f"{source}: checkpoint body cannot be canonicalised") from None
+        return cls.parse(raw, data.get("hash"), data.get("signature"), source)
 
 
 def current_heads(ledger: Ledger) -> list[Head]:
@@ -89,19 +133,50 @@ def merkle_root(heads: list[Head]) -> str:
     return tree_head([h.leaf() for h in heads]).hex()
 
 
-def latest(ledger: Ledger) -> Checkpoint | None:
-    """The newest checkpoint in the ledger."""
-    rows = ledger.rows("SELECT * FROM checkpoints ORDER BY seq DESC LIMIT 1")
-    return _from_row(rows[0]) if rows else None
+def rows(ledger: Ledger) -> list[dict[str, Any]]:
+    """Every checkpoint row, oldest first (parsed by the caller, which decides what to trust)."""
+    return ledger.rows("SELECT * FROM checkpoints ORDER BY seq")
 
 
-def all_checkpoints(ledger: Ledger) -> list[Checkpoint]:
-    """Every checkpoint, oldest first."""
-    return [_from_row(r) for r in ledger.rows("SELECT * FROM checkpoints ORDER BY seq")]
+def from_row(row: dict[str, Any]) -> Checkpoint:
+    """A checkpoint from its ledger row (the stored bytes are the signed bytes)."""
+    return Checkpoint.parse(
+        str(row["body"]).encode(), row["hash"], row["signature"], f"checkpoint #{row['seq']}"
+    )
 
 
-def _from_row(row: dict[str, Any]) -> Checkpoint:
-    return Checkpoint(json.loads(row["body"]), row["hash"], row["signature"])
+def missing_heads(ledger: Ledger, checkpoint: Checkpoint) -> list[Finding]:
+    """Chain heads the checkpoint recorded that the ledger no longer holds as recorded."""
+    events = {
+        (r["item_id"], r["seq"]): r["hash"]
+        for r in ledger.rows("SELECT item_id, seq, hash FROM events")
+    }
+    items = {r["item_id"] for r in ledger.rows("SELECT item_id FROM items")}
+    return heads_problems(checkpoint, events, items, None)
+
+
+def heads_problems(
+    checkpoint: Checkpoint,
+    events: dict[tuple[str, int], str],
+    items: set[str],
+    only: set[str] | None,
+) -> list[Finding]:
+    """Compare a checkpoint's heads with the ledger's events (restricted to `only` items)."""
+    out = []
+    for head in checkpoint.heads:
+        if only is not None and head.item_id not in only and head.item_id in items:
+            continue
+        subject = f"item {head.item_id}"
+        if head.item_id not in items:
+            message = f"item deleted since checkpoint #{checkpoint.seq}"
+        elif (found := events.get((head.item_id, head.seq))) is None:
+            message = f"event #{head.seq} (head at checkpoint #{checkpoint.seq}) is gone"
+        elif found != head.hash:
+            message = f"event #{head.seq} differs from checkpoint #{checkpoint.seq}"
+        else:
+            continue
+        out.append(Finding("checkpoint", subject, message))
+    return out
 
 
 def file_name(seq: int) -> str:
@@ -109,11 +184,32 @@ def file_name(seq: int) -> str:
     return f"checkpoint-{seq:06d}.json"
 
 
+def _write_file(directory: Path, checkpoint: Checkpoint) -> None:
+    directory.mkdir(exist_ok=True)
+    path = directory / file_name(checkpoint.seq)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(json.dumps(checkpoint.to_json(), indent=1).encode() + b"\n")
+    os.replace(tmp, path)
+
+
 def create_checkpoint(ledger: Ledger, signer: Signer, directory: Path) -> Checkpoint:
-    """Sign a tree head over all chain heads; store it in the ledger and as a file."""
+    """Sign a tree head over all chain heads; store it in the ledger and as a file.
+
+    Refuses (exit 1) when a head the previous checkpoint recorded is gone: signing the reduced
+    ledger would launder the deletion.
+    """
     with ledger.atomic():
+        existing = [from_row(r) for r in rows(ledger)]
+        previous = existing[-1] if existing else None
+        if previous is not None:
+            lost = missing_heads(ledger, previous)
+            if lost:
+                raise VerificationError(
+                    f"refusing to checkpoint: the ledger lost what checkpoint #{previous.seq} "
+                    "recorded; run `custody audit`",
+                    lost,
+                )
         heads = current_heads(ledger)
-        previous = latest(ledger)
         events = ledger.rows("SELECT COUNT(*) AS n FROM events")[0]["n"]
         body: dict[str, Any] = {
             "schema": CHECKPOINT_SCHEMA,
@@ -127,7 +223,7 @@ def create_checkpoint(ledger: Ledger, signer: Signer, directory: Path) -> Checkp
             "heads": [[h.item_id, h.seq, h.hash] for h in heads],
         }
         data = canonical_bytes(body)
-        checkpoint = Checkpoint(body, hashlib.sha256(data).hexdigest(), signer.sign(data))
+        checkpoint = Checkpoint(body, hashlib.sha256(data).hexdigest(), signer.sign(data), data)
         ledger.insert(
             "checkpoints",
             {
@@ -138,12 +234,11 @@ def create_checkpoint(ledger: Ledger, signer: Signer, directory: Path) -> Checkp
                 "signer": signer.record.fingerprint,
             },
         )
-        # The file is written inside the transaction: if writing fails, the row is rolled back.
-        directory.mkdir(exist_ok=True)
-        path = directory / file_name(checkpoint.seq)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(json.dumps(checkpoint.to_json(), indent=1).encode() + b"\n")
-        os.replace(tmp, path)
+    # Files are written after the commit (a file without its row would look like a deleted
+    # row); a file lost to a crash just here is written back by the next checkpoint.
+    for cp in [*existing, checkpoint]:
+        if not (directory / file_name(cp.seq)).exists():
+            _write_file(directory, cp)
     return checkpoint
 
 
@@ -153,6 +248,6 @@ def load_file(path: Path) -> Checkpoint:
         data = json.loads(path.read_bytes())
     except OSError as exc:
         raise InputRejected(f"{path}: cannot read ({exc.strerror})") from None
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InputRejected(f"{path}: not JSON") from None
     return Checkpoint.from_json(data, str(path))

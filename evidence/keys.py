@@ -78,6 +78,16 @@ class Signer:
         return {"name": self.record.name, "fingerprint": self.record.fingerprint}
 
 
+def common_name(cert: x509.Certificate) -> str | None:
+    """The certificate subject's CN: the actor name events must carry."""
+    return _attribute(cert, NameOID.COMMON_NAME)
+
+
+def _attribute(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str | None:
+    values = cert.subject.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else None
+
+
 def name_text(name: x509.Name) -> str:
     """RFC 4514 text of a name, with the role (title) attribute named rather than numbered."""
     return name.rfc4514_string({NameOID.TITLE: "title"})
@@ -240,12 +250,15 @@ class KeyStore:
             "ORDER BY added_at DESC, rowid DESC LIMIT 1",
             (row["key_id"],),
         )[0]
+        # Identity comes from the certificate, which its fingerprint binds; the keys row is only
+        # the index --as looks names up in (an edited row must not change who signs).
+        cert = x509.load_pem_x509_certificate(cert_row["pem"].encode())
         return KeyRecord(
             key_id=row["key_id"],
-            name=row["name"],
-            organisation=row["organisation"],
-            country=row["country"],
-            role=row["role"],
+            name=_attribute(cert, NameOID.COMMON_NAME) or row["name"],
+            organisation=_attribute(cert, NameOID.ORGANIZATION_NAME) or row["organisation"],
+            country=_attribute(cert, NameOID.COUNTRY_NAME) or row["country"],
+            role=_attribute(cert, NameOID.TITLE) or row["role"],
             created_at=row["created_at"],
             fingerprint=cert_row["fingerprint"],
             certificate_pem=cert_row["pem"],

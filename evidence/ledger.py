@@ -179,6 +179,15 @@ class Ledger:
             raise
         self.conn.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: every read inside sees the same committed state (WAL)."""
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.execute("COMMIT")
+
     def insert(self, table: str, row: Mapping[str, Any]) -> None:
         """Insert one row; must be called inside `atomic()`."""
         if not self.conn.in_transaction:

@@ -23,6 +23,7 @@ from evidence.audit import AuditResult, audit
 from evidence.canonical import canonical_bytes
 from evidence.checkpoint import create_checkpoint, file_name
 from evidence.custody import append_events, receive, transfer
+from evidence.errors import VerificationError
 from evidence.items import Item, list_items
 from tests.helpers import CASE, World
 
@@ -189,7 +190,54 @@ def test_item_row_digest_edited(busy: World) -> None:
     _attacker(busy).execute(
         "UPDATE items SET sha512 = ? WHERE item_id = ?", ("0" * 128, item.item_id)
     )
-    _expect(audit(busy.ws), "chains", "differ from its signed ingest event")
+    _expect(audit(busy.ws), "chains", "differs from its signed ingest event: digests")
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "field"),
+    [
+        ("source", "planted by someone", "source"),
+        ("acquired_at", "2020-01-01T00:00:00.000000Z", "acquired_at"),
+        ("acquisition_method", "forged", "acquisition_method"),
+        ("original_name", "other.jpg", "original_name"),
+        ("metadata", '{"EXIF:Make": "Nokia"}', "metadata_sha256"),
+        ("profile", '{"kind": "none"}', "profile_sha256"),
+        ("evidence_type", "document", "evidence_type"),
+    ],
+)
+def test_item_provenance_edited(busy: World, column: str, value: str, field: str) -> None:
+    item = _first_item(busy)
+    _attacker(busy).execute(
+        f"UPDATE items SET {column} = ? WHERE item_id = ?", (value, item.item_id)
+    )
+    _expect(audit(busy.ws), "chains", f"differs from its signed ingest event: {field}")
+
+
+def test_item_row_unreadable_is_a_finding_not_a_crash(busy: World) -> None:
+    item = _first_item(busy)
+    _attacker(busy).execute(
+        "UPDATE items SET metadata = 'not json' WHERE item_id = ?", (item.item_id,)
+    )
+    _expect(audit(busy.ws), "chains", "item row unreadable")
+
+
+def test_signer_name_edited_in_keys_row_changes_nothing_signed(busy: World) -> None:
+    """The keys row is an index: identity comes from the certificate its fingerprint binds."""
+    _attacker(busy).execute("UPDATE keys SET name = 'Prosecutor General', country = 'DE'")
+    record = busy.ws.keys.get(busy.expert.record.key_id)
+    assert record.name == "P. Sidorov" and record.country == "BY"
+    assert audit(busy.ws).ok
+
+
+def test_actor_name_differing_from_certificate(busy: World) -> None:
+    """A key holder signs an event under another name: the signature is valid, the name is not."""
+    key = busy.custodian.private_key  # event #3 is the custodian's receipt
+    _rewrite_event(
+        busy, 3, lambda event: event["actor"].update(name="Prosecutor General"), resign=key
+    )
+    result = audit(busy.ws)
+    _expect(result, "certificates", "is not the signer certificate's 'Evidence Room'")
+    assert not [f for f in result.findings if f.check == "signatures"]
 
 
 def test_item_row_sha256_edited(busy: World) -> None:
@@ -288,3 +336,104 @@ def test_case_filter_audits_only_that_case(busy: World) -> None:
     result = audit(busy.ws, CASE)
     assert result.ok
     assert result.items_checked == 4
+
+
+def test_checkpoint_after_a_deletion_is_refused_and_old_one_still_tells(busy: World) -> None:
+    """A routine checkpoint by an honest actor must not launder a deletion."""
+    item = list_items(busy.ws.ledger, CASE)[-1]
+    conn = _attacker(busy)
+    conn.execute("DELETE FROM events WHERE item_id = ?", (item.item_id,))
+    conn.execute("DELETE FROM items WHERE item_id = ?", (item.item_id,))
+    with pytest.raises(VerificationError, match="refusing to checkpoint"):
+        create_checkpoint(busy.ws.ledger, busy.custodian, busy.ws.checkpoint_dir)
+    assert not (busy.ws.checkpoint_dir / file_name(2)).exists()
+    _expect(audit(busy.ws), "checkpoint", "item deleted since checkpoint #1")
+
+
+def test_every_checkpoint_is_checked_not_only_the_latest(busy: World) -> None:
+    """Even if a later checkpoint was made over the reduced ledger, checkpoint #1 still tells."""
+    item = list_items(busy.ws.ledger, CASE)[-1]
+    conn = _attacker(busy)
+    conn.execute("DELETE FROM events WHERE item_id = ?", (item.item_id,))
+    conn.execute("DELETE FROM items WHERE item_id = ?", (item.item_id,))
+    import evidence.checkpoint as checkpoint_module
+
+    # Simulate an older tool that did not refuse: sign checkpoint #2 over what is left.
+    original = checkpoint_module.missing_heads
+    checkpoint_module.missing_heads = lambda ledger, cp: []  # type: ignore[assignment]
+    try:
+        create_checkpoint(busy.ws.ledger, busy.custodian, busy.ws.checkpoint_dir)
+    finally:
+        checkpoint_module.missing_heads = original
+    result = audit(busy.ws)
+    _expect(result, "checkpoint", "item deleted since checkpoint #1")
+    assert result.checkpoint_seq == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["{", '{"schema": "custody-checkpoint/1", "seq": 1}', '"just a string"'],
+)
+def test_malformed_checkpoint_row_is_a_finding_not_a_crash(busy: World, body: str) -> None:
+    _attacker(busy).execute("UPDATE checkpoints SET body = ? WHERE seq = 1", (body,))
+    result = audit(busy.ws)
+    assert not result.ok
+    assert any(f.subject == "checkpoint #1" for f in result.findings), _findings(result)
+
+
+def test_checkpoint_row_with_duplicate_key_is_caught(busy: World) -> None:
+    """sqlite's json_extract reads the first of two keys, Python the last: refuse such bytes."""
+    conn = _attacker(busy)
+    (body,) = conn.execute("SELECT body FROM checkpoints WHERE seq = 1").fetchone()
+    conn.execute("UPDATE checkpoints SET body = ? WHERE seq = 1", ('{"root":"00",' + body[1:],))
+    result = audit(busy.ws)
+    _expect(result, "checkpoint", "not canonical")
+    _expect(result, "checkpoint", "hash does not match")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "not json",
+        '{"checkpoint": {"seq": 9}}',
+        '{"checkpoint": {"schema": "custody-checkpoint/1", "seq": 9, "root": "'
+        + "a" * 64
+        + '", "actor": "me", "heads": []}, "hash": "x", "signature": "y"}',
+        '{"checkpoint": {"schema": "custody-checkpoint/1", "seq": 9, "root": "'
+        + "a" * 64
+        + '", "actor": {"fingerprint": "f"}, "heads": [[1, 2]]}, "hash": "x", "signature": "y"}',
+    ],
+)
+def test_hostile_checkpoint_files_are_findings(busy: World, tmp_path: Path, content: str) -> None:
+    (busy.ws.checkpoint_dir / file_name(9)).write_text(content)
+    outside = tmp_path / "offsite.json"
+    outside.write_text(content)
+    result = audit(busy.ws, checkpoint_file=outside)
+    subjects = {f.subject for f in result.findings}
+    assert file_name(9) in subjects and str(outside) in subjects, _findings(result)
+
+
+def test_checkpoint_file_lost_in_a_crash_is_written_back(busy: World) -> None:
+    (busy.ws.checkpoint_dir / file_name(1)).unlink()
+    _expect(audit(busy.ws), "checkpoint", "is missing")
+    create_checkpoint(busy.ws.ledger, busy.custodian, busy.ws.checkpoint_dir)
+    assert (busy.ws.checkpoint_dir / file_name(1)).is_file()
+    assert audit(busy.ws).ok
+
+
+def test_workspace_path_with_uri_characters(
+    tmp_path: Path, world: World, evidence_dir: Path
+) -> None:
+    world.ingest(evidence_dir)
+    odd = tmp_path / "case#1 ?100%"
+    world.ws.close()
+    world.ws.root.rename(odd)
+    from evidence.workspace import Workspace
+
+    ws = Workspace.open(odd)
+    try:
+        result = audit(ws)
+        assert result.ok, _findings(result)
+        assert result.events_checked == 4
+    finally:
+        ws.close()
