@@ -6,7 +6,7 @@ only when the receiver signs `received`. Until then the transfer is pending.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +29,15 @@ class Custody:
         return {"holder": self.holder, "pending_to": self.pending_to}
 
 
-def custody_state(events: Sequence[SignedEvent]) -> Custody:
-    """Replay a chain: the ingesting actor holds the item until a transfer is received."""
+def custody_state(
+    events: Sequence[SignedEvent], identity: Mapping[str, str] | None = None
+) -> Custody:
+    """Replay a chain: the ingesting actor holds the item until a transfer is received.
+
+    identity maps certificate fingerprints to key ids, so that an actor whose agency CA issued
+    a new certificate meanwhile is still the same actor; without it fingerprints must match.
+    """
+    who = identity or {}
     holder: dict[str, str] | None = None
     pending: dict[str, str] | None = None
     for ev in events:
@@ -43,16 +50,17 @@ def custody_state(events: Sequence[SignedEvent]) -> Custody:
         elif (
             action == "received"
             and pending is not None
-            and body["actor"]["fingerprint"] == pending["fingerprint"]
+            and who.get(body["actor"]["fingerprint"], body["actor"]["fingerprint"])
+            == who.get(pending["fingerprint"], pending["fingerprint"])
         ):
             holder, pending = pending, None
     return Custody(holder, pending)
 
 
-def is_custodian(events: Sequence[SignedEvent], fingerprint: str) -> bool:
-    """True if the actor with this fingerprint holds the item after these events."""
-    holder = custody_state(events).holder
-    return holder is not None and holder["fingerprint"] == fingerprint
+def identities(ledger: Ledger) -> dict[str, str]:
+    """Certificate fingerprint -> key id, for every certificate the workspace knows."""
+    rows = ledger.rows("SELECT fingerprint, key_id FROM certificates")
+    return {r["fingerprint"]: r["key_id"] for r in rows}
 
 
 def _append(ledger: Ledger, signer: Signer, item: Item, action: str, **fields: Any) -> SignedEvent:
@@ -114,7 +122,7 @@ def transfer(
     to_party = {"name": receiver.name, "fingerprint": receiver.fingerprint}
     with ledger.atomic():
         for item in items:
-            state = custody_state(item_events(ledger, item.item_id))
+            state = custody_state(item_events(ledger, item.item_id), identities(ledger))
             if state.holder is None or state.holder["fingerprint"] not in mine:
                 holder = state.holder["name"] if state.holder else "nobody"
                 raise UsageError(
@@ -155,7 +163,7 @@ def receive(
         pending: list[tuple[Item, dict[str, str] | None]] = []
         for item in items:
             events = item_events(ledger, item.item_id)
-            state = custody_state(events)
+            state = custody_state(events, identities(ledger))
             if state.pending_to is None or state.pending_to["fingerprint"] not in mine:
                 raise UsageError(
                     f"item {item.item_id}: no pending transfer to {signer.record.name}"

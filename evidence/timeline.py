@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .custody import custody_state
+from .custody import custody_state, identities
 from .events import item_events
 from .items import Item
 from .keys import verify_signature
@@ -67,6 +67,7 @@ def timelines(
     signatures are not verified a second time.
     """
     certs = ws.keys.certificates()
+    who = identities(ws.ledger)
     out = []
     for item in items:
         events = item_events(ws.ledger, item.item_id)
@@ -74,10 +75,14 @@ def timelines(
         for pos, ev in enumerate(events):
             body = ev.body
             cert = certs.get(ev.signer)
-            before = custody_state(events[:pos]).holder
+            before = custody_state(events[:pos], who).holder
             by_custodian = (
                 pos == 0
-                or (before is not None and before["fingerprint"] == ev.signer)
+                or (
+                    before is not None
+                    and who.get(before["fingerprint"], before["fingerprint"])
+                    == who.get(ev.signer, ev.signer)
+                )
                 or body["action"] == "received"
             )
             entries.append(
@@ -99,7 +104,7 @@ def timelines(
                     by_custodian=by_custodian,
                 )
             )
-        state = custody_state(events)
+        state = custody_state(events, who)
         out.append(
             ItemTimeline(
                 item,

@@ -1,0 +1,48 @@
+"""Custody passing between actors: transfers, receipts, and actors whose certificate changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evidence.custody import receive, transfer
+from evidence.errors import UsageError
+from evidence.items import list_items
+from evidence.timeline import timelines
+from tests.helpers import CASE, PASSPHRASE, World
+from tests.test_keys import _ca, _issue
+
+
+def test_receiver_with_a_new_certificate_still_receives_and_holds(
+    world: World, evidence_dir: Path
+) -> None:
+    world.ingest(evidence_dir / "empty.bin")
+    (item,) = list_items(world.ws.ledger, CASE)
+    ledger, keys = world.ws.ledger, world.ws.keys
+    transfer(ledger, world.investigator, [item], world.custodian.record)
+    # The agency CA issues the custodian a certificate between transfer and receipt.
+    ca_key, ca = _ca()
+    keys.import_certificate_for(_issue(ca_key, ca, keys.csr(world.custodian)), "issued.pem", None)
+    renewed = keys.unlock(keys.get(world.custodian.record.key_id), PASSPHRASE)
+    assert renewed.record.fingerprint != world.custodian.record.fingerprint
+    receive(ledger, renewed, [item])
+    (line,) = timelines(world.ws, [item])
+    assert line.pending_to is None
+    assert line.holder == "Evidence Room"
+    assert all(e.by_custodian for e in line.entries)
+    with pytest.raises(UsageError, match="no pending transfer"):
+        receive(ledger, renewed, [item])
+    transfer(ledger, renewed, [item], world.expert.record)  # the new holder can pass it on
+    with pytest.raises(UsageError, match="not its custodian"):
+        transfer(ledger, world.investigator, [item], world.expert.record)
+
+
+def test_second_transfer_while_one_is_pending_is_refused(world: World, evidence_dir: Path) -> None:
+    world.ingest(evidence_dir / "empty.bin")
+    (item,) = list_items(world.ws.ledger, CASE)
+    transfer(world.ws.ledger, world.investigator, [item], world.custodian.record)
+    with pytest.raises(UsageError, match="pending"):
+        transfer(world.ws.ledger, world.investigator, [item], world.expert.record)
+    with pytest.raises(UsageError, match=r"no pending transfer to P\. Sidorov"):
+        receive(world.ws.ledger, world.expert, [item])
