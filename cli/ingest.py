@@ -11,7 +11,7 @@ from evidence.ingest import IngestOptions, ingest
 from evidence.profiles import EVIDENCE_TYPES
 
 from .common import AppContext, as_option, json_option, pass_app, quiet_option, unlock
-from .output import ProgressBar, emit_json, note, table
+from .output import ProgressBar, emit_json, note, printable, table
 
 
 @click.command("ingest")
@@ -78,14 +78,16 @@ def ingest_command(
         ]
         if rows:
             click.echo(table(["STATUS", "ITEM", "TYPE", "SIZE", "FILE"], rows))
-        if not quiet:
-            for o in report.outcomes:
-                if o.status in ("refused", "skipped"):
-                    note(f"{o.status}: {o.path}: {o.reason}")
-            note(
-                f"{report.count('ingested')} ingested, {report.count('existing')} already held, "
-                f"{report.count('refused')} refused, {report.count('skipped')} skipped"
-            )
+    # Files passed over are always named, even with --quiet: an investigator must never
+    # believe a whole dump was taken when part of it was not.
+    for o in report.outcomes:
+        if o.status in ("refused", "skipped"):
+            note(f"{o.status}: {printable(o.path)}: {o.reason}")
+    if not (quiet or as_json):
+        note(
+            f"{report.count('ingested')} ingested, {report.count('existing')} already held, "
+            f"{report.count('refused')} refused, {report.count('skipped')} skipped"
+        )
     refused = report.count("refused")
     if refused:
         raise OperationalError(f"{refused} file(s) refused; the others were ingested")

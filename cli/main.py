@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sqlite3
 
 import click
 
@@ -66,6 +67,9 @@ class CustodyGroup(click.Group):
             raise
         except KeyboardInterrupt:
             click.echo("custody: interrupted; nothing half-written is kept", err=True)
+            ctx.exit(EXIT_OPERATIONAL)
+        except sqlite3.Error as exc:
+            click.echo(f"custody: error: ledger: {exc}", err=True)
             ctx.exit(EXIT_OPERATIONAL)
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 import click
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal: control characters (newline, ESC...) shown as escapes.
+
+    File names are evidence and are stored exactly; only what people see is escaped, so a name
+    cannot break a table's rows or send escape sequences to the terminal.
+    """
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
 
 
 def emit_json(value: Any) -> None:
@@ -17,7 +29,7 @@ def emit_json(value: Any) -> None:
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A plain aligned text table."""
-    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    cells = [[("" if v is None else printable(str(v))) for v in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         for i, v in enumerate(row):
@@ -31,7 +43,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def fields(pairs: Sequence[tuple[str, Any]]) -> str:
     """'label: value' lines with aligned labels."""
     width = max(len(k) for k, _ in pairs)
-    return "\n".join(f"{k + ':':<{width + 1}} {'' if v is None else v}" for k, v in pairs)
+    return "\n".join(
+        f"{k + ':':<{width + 1}} {'' if v is None else printable(str(v))}" for k, v in pairs
+    )
 
 
 def note(message: str) -> None:

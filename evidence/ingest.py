@@ -121,38 +121,44 @@ def _check_named(path: Path) -> None:
 
 
 def scan(paths: list[Path]) -> tuple[list[_Candidate], list[Outcome]]:
-    """Every regular file under paths (links not followed), and what was skipped and why."""
+    """Every regular file under paths (links not followed), and what was passed over and why.
+
+    Links, fifos, sockets and devices are "skipped" (not evidence files); a file or folder we
+    could not read is "refused" (evidence we failed to take, so the run ends with exit 3).
+    The walk is iterative: a folder nested thousands deep must not exhaust the stack.
+    """
     for path in paths:
         _check_named(path)
     found: list[_Candidate] = []
-    skipped: list[Outcome] = []
-
-    def visit(path: Path) -> Iterator[tuple[Path, os.stat_result]]:
-        st = path.lstat()
+    passed_over: list[Outcome] = []
+    stack = list(reversed(paths))
+    while stack:
+        path = stack.pop()
+        try:
+            st = path.lstat()
+        except OSError as exc:
+            passed_over.append(Outcome(display_name(path), "refused", reason=str(exc.strerror)))
+            continue
         if stat.S_ISDIR(st.st_mode):
             try:
-                children = sorted(os.scandir(path), key=lambda e: e.name)
+                children = sorted(os.scandir(path), key=lambda e: e.name, reverse=True)
             except OSError as exc:
-                skipped.append(Outcome(display_name(path), "skipped", reason=str(exc.strerror)))
-                return
-            for child in children:
-                yield from visit(Path(child.path))
-        else:
-            yield path, st
-
-    for top in paths:
-        for path, st in visit(top):
-            if stat.S_ISLNK(st.st_mode):
-                reason = "symbolic link, not followed"
-            elif not stat.S_ISREG(st.st_mode):
-                reason = "not a regular file (fifo, socket or device)"
-            elif not os.access(path, os.R_OK):
-                reason = "permission denied"
-            else:
-                found.append(_Candidate(path, st.st_size))
+                reason = f"folder not readable: {exc.strerror}"
+                passed_over.append(Outcome(display_name(path), "refused", reason=reason))
                 continue
-            skipped.append(Outcome(display_name(path), "skipped", reason=reason))
-    return found, skipped
+            stack.extend(Path(child.path) for child in children)
+        elif stat.S_ISLNK(st.st_mode):
+            passed_over.append(
+                Outcome(display_name(path), "skipped", reason="symbolic link, not followed")
+            )
+        elif not stat.S_ISREG(st.st_mode):
+            reason = "not a regular file (fifo, socket or device)"
+            passed_over.append(Outcome(display_name(path), "skipped", reason=reason))
+        elif not os.access(path, os.R_OK):
+            passed_over.append(Outcome(display_name(path), "refused", reason="permission denied"))
+        else:
+            found.append(_Candidate(path, st.st_size))
+    return found, passed_over
 
 
 def _open_regular(path: Path) -> int:
@@ -273,7 +279,8 @@ class Ingester:
         if not pending:
             return
         items = [self._item(p, md) for p, md in zip(pending, metadata.result(), strict=True)]
-        self.ws.vault.barrier([p.stored.path for p in pending if p.stored.new])
+        # Reused copies too: one that a crash left unsynced must be durable before rows use it.
+        self.ws.vault.barrier([p.stored.path for p in pending])
         case = self.options.case
         with self.ws.ledger.atomic():
             for item in items:

@@ -146,9 +146,21 @@ def _subject(name: str, organisation: str, country: str, role: str) -> x509.Name
 
 
 def check_passphrase(passphrase: str) -> None:
-    """Refuse passphrases too short to protect a signing key."""
+    """Refuse passphrases too short to protect a signing key, or not text at all."""
     if len(passphrase) < MIN_PASSPHRASE:
         raise UsageError(f"passphrase too short: at least {MIN_PASSPHRASE} characters are needed")
+    try:
+        passphrase.encode()
+    except UnicodeEncodeError:
+        raise UsageError("passphrase is not valid text (check the terminal's encoding)") from None
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _validate_identity(name: str, organisation: str, country: str, role: str) -> None:
@@ -203,14 +215,18 @@ class KeyStore:
             serialization.PrivateFormat.PKCS8,
             serialization.BestAvailableEncryption(passphrase.encode()),
         )
+        # The key file goes into place first: a crash then leaves a harmless unused key file,
+        # never a ledger row whose private key is missing.
         self.directory.mkdir(mode=0o700, exist_ok=True)
         path = self._key_path(key_id)
         tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(pem)
             fh.flush()
             os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(self.directory)
         try:
             with self.ledger.atomic():
                 self.ledger.insert(
@@ -226,9 +242,8 @@ class KeyStore:
                 )
                 self._insert_certificate(key_id, cert)
         except BaseException:
-            tmp.unlink()
+            path.unlink(missing_ok=True)
             raise
-        os.replace(tmp, path)
         return self.get(key_id)
 
     def _insert_certificate(self, key_id: str, cert: x509.Certificate) -> None:
@@ -312,7 +327,7 @@ class KeyStore:
             ) from None
         try:
             key = serialization.load_pem_private_key(pem, passphrase.encode())
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, UnicodeEncodeError):
             raise PassphraseError(
                 f"{path}: wrong passphrase for key {record.name!r}",
                 "check CUSTODY_PASSPHRASE or type it again",

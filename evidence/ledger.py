@@ -177,7 +177,12 @@ class Ledger:
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:  # disk full, read-only file system...
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise OperationalError(f"{self.path}: cannot write the ledger ({exc})") from None
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:

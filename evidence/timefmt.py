@@ -30,4 +30,8 @@ def parse_rfc3339(text: str, what: str = "time") -> datetime:
             f"{what} {text!r} has no UTC offset",
             "add Z or an offset such as +03:00: evidence times must be unambiguous",
         )
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise UsageError(f"{what} {text!r} is out of range") from None
     return moment

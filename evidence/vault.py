@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import InputRejected, OperationalError
+from .errors import Finding, InputRejected, OperationalError, VerificationError
 from .hashing import Digests, Hasher, Progress
 
 
@@ -90,6 +90,12 @@ class Vault:
             final = self.path_for(digests.sha256)
             if final.exists():
                 tmp.unlink()
+                # Reusing a copy whose size is wrong would point new rows at damaged bytes.
+                if final.stat().st_size != size:
+                    raise VerificationError(
+                        f"{final}: vault copy of {name} is damaged (size differs)",
+                        [Finding("fixity", str(final), "size differs from the content's")],
+                    )
                 return Stored(digests, size, final, new=False)
             if not final.parent.is_dir():
                 final.parent.mkdir(parents=True, exist_ok=True)

@@ -370,3 +370,44 @@ def test_identifiers_table_json_and_csv(sh: Shell, tmp_path: Path) -> None:
     assert sh("identifiers", "--case", "NOPE", code=3).stderr.startswith(
         "custody: error: unknown case"
     )
+
+
+def test_passed_over_files_are_named_even_with_quiet(sh: Shell, tmp_path: Path) -> None:
+    root = tmp_path / "dump"
+    root.mkdir()
+    (root / "good.txt").write_text("evidence")
+    (root / "link.txt").symlink_to(root / "good.txt")
+    os.mkfifo(root / "pipe")
+    result = sh("ingest", str(root), "--case", CASE, "--as", "A. Ivanov", "--source", "s", "-q")
+    assert "skipped: " in result.stderr and "link.txt: symbolic link" in result.stderr
+    assert "pipe: not a regular file" in result.stderr
+
+
+def test_control_characters_in_names_are_escaped_for_people(sh: Shell, tmp_path: Path) -> None:
+    root = tmp_path / "odd"
+    root.mkdir()
+    (root / "a\nFAKE ROW.txt").write_text("one")
+    (root / "esc\x1b[31mRED.txt").write_text("two")
+    _ingest(sh, root)
+    listing = sh("item", "list", "--case", CASE).stdout
+    assert "a\\nFAKE ROW.txt" in listing and "esc\\x1b[31mRED.txt" in listing
+    assert "\x1b" not in listing and len(listing.splitlines()) == 4
+    names = {i["original_name"] for i in json.loads(sh("item", "list", "--json").stdout)}
+    assert names == {"a\nFAKE ROW.txt", "esc\x1b[31mRED.txt"}  # stored exactly
+
+
+def test_out_of_range_acquisition_time_is_a_usage_error(sh: Shell, photo: Path) -> None:
+    result = sh(
+        "ingest",
+        str(photo),
+        "--case",
+        CASE,
+        "--as",
+        "A. Ivanov",
+        "--source",
+        "s",
+        "--acquired-at",
+        "0001-01-01T00:00:00+01:00",
+        code=2,
+    )
+    assert "out of range" in result.stderr

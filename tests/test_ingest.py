@@ -14,7 +14,7 @@ from pathlib import Path
 import exiftool
 import pytest
 
-from evidence.errors import InputRejected, NotFoundError, UsageError
+from evidence.errors import InputRejected, NotFoundError, UsageError, VerificationError
 from evidence.events import item_events
 from evidence.ingest import IngestOptions, ingest
 from evidence.items import list_items
@@ -239,3 +239,35 @@ def _assert_consistent(world: World) -> None:
         if path.is_file():
             name = path.parent.name + path.name
             assert hashlib.sha256(path.read_bytes()).hexdigest() == name, "half-written vault file"
+
+
+def test_folder_nested_deeper_than_the_recursion_limit(world: World, tmp_path: Path) -> None:
+    deep = tmp_path / "deep"
+    path = deep
+    path.mkdir()
+    for _ in range(sys.getrecursionlimit() + 100):  # one by one: pathlib's mkdir recurses
+        path = path / "d"
+        path.mkdir()
+    (path / "f.txt").write_text("at the bottom")
+    report = world.ingest(deep)
+    assert report.count("ingested") == 1
+
+
+def test_damaged_vault_copy_is_not_reused(world: World, evidence_dir: Path, tmp_path: Path) -> None:
+    world.ingest(evidence_dir / "phone" / "DCIM" / "IMG_0001.jpg")
+    (item,) = list_items(world.ws.ledger, CASE)
+    copy = world.ws.vault.path_for(item.sha256)
+    os.chmod(copy, 0o644)
+    copy.write_bytes(copy.read_bytes()[:-10])
+    other_case = IngestOptions(case="BY-2026-0043", source="same photo, other case")
+    from evidence.cases import create_case
+
+    create_case(world.ws.ledger, "BY-2026-0043", "second case", "BY", "", "test")
+    with pytest.raises(VerificationError, match="damaged"):
+        ingest(
+            world.ws,
+            world.investigator,
+            [evidence_dir / "phone" / "DCIM" / "IMG_0001.jpg"],
+            other_case,
+        )
+    assert list_items(world.ws.ledger, "BY-2026-0043") == []
