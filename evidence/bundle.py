@@ -131,6 +131,18 @@ def _select(
     return list(chosen.values())
 
 
+def _check_ledger(ws: Workspace, case_number: str) -> None:
+    # The manifest states what the ledger says; a tampered ledger must not get signed abroad.
+    from .audit import audit  # imported late: the audit brings in multiprocessing
+
+    result = audit(ws, case_number)
+    if not result.ok:
+        raise VerificationError(
+            f"case {case_number} fails its audit; nothing was exported (see `custody audit`)",
+            result.findings,
+        )
+
+
 def _check_vault(ws: Workspace, items: Sequence[Item], reporter: Reporter) -> None:
     paths = [ws.vault.path_for(item.sha256) for item in items]
     for item, path in zip(items, paths, strict=True):
@@ -169,8 +181,9 @@ def build_bundle(
         raise NotFoundError(f"{output.parent}: no such folder")
     case = get_case(ws.ledger, case_number)
     items = _select(list_items(ws.ledger, case_number), item_refs, ws.ledger, case_number)
+    _check_ledger(ws, case_number)
     _check_vault(ws, items, reporter)
-    append_events(
+    exported = append_events(
         ws.ledger,
         signer,
         items,
@@ -181,7 +194,14 @@ def build_bundle(
     paths = {
         item.item_id: f"data/{item.item_id}/{bag_filename(item.original_name)}" for item in items
     }
-    chains = {item.item_id: chain_of(ws.ledger, item) for item in items}
+    # Each chain ends with our export, even if another process appended an event since.
+    ends = {ev.body["item_id"]: ev.body["seq"] for ev in exported}
+    chains = {
+        item.item_id: [
+            ev for ev in chain_of(ws.ledger, item) if ev.body["seq"] <= ends[item.item_id]
+        ]
+        for item in items
+    }
     wanted = {ev.signer for chain in chains.values() for ev in chain} | {signer.record.fingerprint}
     known = ws.keys.certificates()
     missing = wanted - set(known)

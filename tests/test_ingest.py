@@ -249,8 +249,15 @@ def test_folder_nested_deeper_than_the_recursion_limit(world: World, tmp_path: P
         path = path / "d"
         path.mkdir()
     (path / "f.txt").write_text("at the bottom")
-    report = world.ingest(deep)
-    assert report.count("ingested") == 1
+    try:
+        report = world.ingest(deep)
+        assert report.count("ingested") == 1
+    finally:
+        # Removed bottom-up here: shutil.rmtree (pytest's cleanup of old runs) recurses too.
+        (path / "f.txt").unlink()
+        while path != tmp_path:
+            path.rmdir()
+            path = path.parent
 
 
 def test_damaged_vault_copy_is_not_reused(world: World, evidence_dir: Path, tmp_path: Path) -> None:

@@ -278,3 +278,21 @@ def test_verify_report_written_for_good_and_tampered_bundles(built: Built, tmp_p
     assert code == 1
     failed = subprocess.run(["pdftotext", str(bad), "-"], capture_output=True, text=True).stdout
     assert "FAILED" in failed
+
+
+def test_bundle_refuses_a_ledger_that_fails_its_audit(
+    seized: World, prosecutor_named: Signer, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(seized.ws.ledger.path)
+    conn.execute("DROP TRIGGER items_no_update")
+    conn.execute("UPDATE items SET source = 'planted' WHERE rowid = 1")
+    conn.commit()
+    before = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    out = tmp_path / "r.zip"
+    code, result = invoke(bundle_args(seized, out), env=ENV)
+    assert code == 1
+    assert "fails its audit" in result.stderr and "source" in result.stderr
+    assert not out.exists()
+    assert conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == before
