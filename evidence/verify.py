@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from .bagit import PAYLOAD_DIR, PAYLOAD_MANIFESTS, TAG_MANIFESTS, BagFile, check_bag, hash_files
 from .checklist import Check, Checklist
@@ -283,13 +284,32 @@ def _check_issuer(
     info: dict[str, list[str]],
     checks: Checklist,
 ) -> None:
-    issuer_fp = manifest["issuer"]["fingerprint"]
-    if signer is not None and issuer_fp != signer.fingerprint:
+    issuer = manifest["issuer"]
+    if signer is not None and issuer["fingerprint"] != signer.fingerprint:
         checks.fail(
             "manifest.issuer", "issuer", "names another certificate than the one that signed"
         )
     elif signer is not None:
-        checks.ok("manifest.issuer", "issuer", f"{manifest['issuer']['name']} signed it")
+        # The name, organisation and country the manifest claims must be the certificate's.
+        claimed = {
+            "name": (issuer.get("name"), NameOID.COMMON_NAME),
+            "organisation": (issuer.get("organisation"), NameOID.ORGANIZATION_NAME),
+            "country": (issuer.get("country"), NameOID.COUNTRY_NAME),
+        }
+        subject = signer.certificate.subject
+        wrong = [
+            field
+            for field, (value, oid) in claimed.items()
+            if [a.value for a in subject.get_attributes_for_oid(oid)] != [value]
+        ]
+        if wrong:
+            checks.fail(
+                "manifest.issuer",
+                "issuer",
+                f"{', '.join(wrong)} differ from the signer certificate's subject",
+            )
+        else:
+            checks.ok("manifest.issuer", "issuer", f"{issuer['name']} signed it")
     reference = manifest["request"]["reference"]
     if info and info.get("External-Identifier") != [reference]:
         checks.fail("bag.info", "External-Identifier", f"differs from the request {reference!r}")

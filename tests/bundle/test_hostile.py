@@ -376,3 +376,21 @@ def test_not_a_zip_at_all(tmp_path: Path) -> None:
     archive.write_bytes(b"%PDF-1.4 not a zip")
     result = verify_bundle(archive)
     assert [c.name for c in result.checks if c.status == "failed"] == ["zip"]
+
+
+def test_issuer_identity_differing_from_the_signing_certificate(
+    built: Built, tmp_path: Path
+) -> None:
+    """Even signed by the right key, a manifest may not claim another name or office."""
+
+    def claim_other_office(bag: Path) -> None:
+        manifest = json.loads((bag / "manifest.json").read_bytes())
+        manifest["issuer"]["organisation"] = "Supreme Court"
+        manifest["issuer"]["country"] = "DE"
+        data = canonical_bytes(manifest)
+        (bag / "manifest.json").write_bytes(data)
+        (bag / "manifest.json.p7s").write_bytes(sign_detached(built.prosecutor, data))
+
+    found = check(built, tmp_path, claim_other_office)
+    assert "cms.signature" not in found
+    assert any("organisation, country differ" in m for m in found["manifest.issuer"])
