@@ -18,6 +18,7 @@ from typing import Any
 from .audit_chains import check_chains, load_items
 from .audit_checkpoints import check_checkpoints
 from .audit_events import EventFacts, load_certificates, verify_slice
+from .cases import list_cases
 from .errors import Finding
 from .hashing import hash_file
 from .items import Item
@@ -182,7 +183,8 @@ def audit(
     for problem in load_certificates(ws.ledger.conn)[1]:
         out.add("certificates", "ledger", problem)
     facts = _verify_events(ws, item_ids, last, workers, reporter, out)
-    check_chains(items, facts, case is None, out.add)
+    cases = {c.number: c for c in list_cases(ws.ledger)}
+    check_chains(items, cases, facts, case is None, out.add)
     checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add)
     checks = [
         out.check("schema", "every event valid against custody-event/1"),

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
 
 from .audit_events import EventFacts
-from .canonical import canonical_sha256
-from .items import Item, item_id_for
+from .cases import Case
+from .items import Item, ingest_facts, item_id_for
 from .ledger import Ledger
 
 Add = Callable[[str, str, str], None]
@@ -27,32 +26,18 @@ def load_items(ledger: Ledger, case: str | None, add: Add) -> list[Item]:
     return items
 
 
-def _signed_facts(item: Item) -> dict[str, Any]:
-    # What the ingest event's details say, recomputed from the row (see Ingester._first_event).
-    return {
-        "original_name": item.original_name,
-        "original_path": item.original_path,
-        "size": item.size,
-        "digests": item.digests.to_json(),
-        "media_type": item.media_type,
-        "evidence_type": item.evidence_type,
-        "source": item.source,
-        "acquired_at": item.acquired_at,
-        "acquisition_method": item.acquisition_method,
-        "metadata_sha256": canonical_sha256(item.metadata),
-        "profile_sha256": None if item.profile is None else canonical_sha256(item.profile),
-    }
-
-
-def _check_item_row(item: Item, first: EventFacts, add: Add) -> None:
+def _check_item_row(item: Item, case: Case | None, first: EventFacts, add: Add) -> None:
     subject = f"item {item.item_id}"
     if item.item_id != item_id_for(item.case_number, item.sha256):
         add("chains", subject, "item id does not derive from its case and SHA-256")
     if first.actor != item.ingested_by:
         add("chains", subject, "ingested_by differs from the actor who signed the ingest")
     details = first.details or {}
+    if case is None:
+        add("chains", subject, f"case {item.case_number!r} is not in the ledger")
+        return
     try:
-        expected = _signed_facts(item)
+        expected = ingest_facts(item, case)
     except Exception as exc:  # metadata a canonicaliser refuses is itself a finding
         add("chains", subject, f"item row metadata or profile unreadable ({exc})")
         return
@@ -65,8 +50,14 @@ def _check_item_row(item: Item, first: EventFacts, add: Add) -> None:
         )
 
 
-def check_chains(items: list[Item], facts: list[EventFacts], all_items: bool, add: Add) -> None:
-    """Every chain complete, in order and linked; every item row as its actor signed it."""
+def check_chains(
+    items: list[Item],
+    cases: dict[str, Case],
+    facts: list[EventFacts],
+    all_items: bool,
+    add: Add,
+) -> None:
+    """Every chain complete, in order and linked; every item and case row as signed at ingest."""
     by_item: dict[str, list[EventFacts]] = defaultdict(list)
     for f in facts:
         by_item[f.item_id].append(f)
@@ -97,4 +88,4 @@ def check_chains(items: list[Item], facts: list[EventFacts], all_items: bool, ad
         if first.seq != 1 or first.action not in ("ingested", "acquired"):
             add("chains", subject, f"first event is {first.action!r}, not the ingest")
         else:
-            _check_item_row(item, first, add)
+            _check_item_row(item, cases.get(item.case_number), first, add)

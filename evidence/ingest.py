@@ -22,12 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .canonical import canonical_sha256
 from .cases import get_case
 from .errors import InputRejected, NotFoundError, OperationalError, UsageError
 from .events import SignedEvent, new_body, sign_event, write_event
 from .hashing import Progress
-from .items import Item, find_item, item_id_for
+from .items import Item, find_item, ingest_facts, item_id_for
 from .keys import Signer
 from .metadata import MetadataReader, exiftool_session
 from .profiles import EVIDENCE_TYPES, build_profile, detect_evidence_type
@@ -215,6 +214,7 @@ class Ingester:
         self.options = options
         self.reader = reader
         self.progress = progress
+        self.case = get_case(ws.ledger, options.case)
         self.acquired_at = (
             None
             if options.acquired_at is None
@@ -335,19 +335,7 @@ class Ingester:
         )
 
     def _first_event(self, item: Item) -> SignedEvent:
-        details = {
-            "original_name": item.original_name,
-            "original_path": item.original_path,
-            "size": item.size,
-            "digests": item.digests.to_json(),
-            "media_type": item.media_type,
-            "evidence_type": item.evidence_type,
-            "source": item.source,
-            "acquired_at": item.acquired_at,
-            "acquisition_method": item.acquisition_method,
-            "metadata_sha256": canonical_sha256(item.metadata),
-            "profile_sha256": None if item.profile is None else canonical_sha256(item.profile),
-        }
+        details = ingest_facts(item, self.case)
         body = new_body(
             self.signer,
             item_id=item.item_id,

@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from .canonical import canonical_sha256
+from .cases import Case
 from .errors import NotFoundError, UsageError
 from .hashing import Digests
 from .ledger import Ledger
@@ -107,6 +109,28 @@ class Item:
             "metadata": self.metadata,
             "profile": self.profile,
         }
+
+
+def ingest_facts(item: Item, case: Case) -> dict[str, Any]:
+    """What an item's signed ingest event states about it (its `details`).
+
+    Written at ingest and recomputed by audit from the rows: any edited column, or an edited
+    case record, then differs from what the actor signed.
+    """
+    return {
+        "original_name": item.original_name,
+        "original_path": item.original_path,
+        "size": item.size,
+        "digests": item.digests.to_json(),
+        "media_type": item.media_type,
+        "evidence_type": item.evidence_type,
+        "source": item.source,
+        "acquired_at": item.acquired_at,
+        "acquisition_method": item.acquisition_method,
+        "metadata_sha256": canonical_sha256(item.metadata),
+        "profile_sha256": None if item.profile is None else canonical_sha256(item.profile),
+        "case_sha256": canonical_sha256(case.to_json()),
+    }
 
 
 def get_item(ledger: Ledger, ref: str) -> Item:

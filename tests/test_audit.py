@@ -213,6 +213,12 @@ def test_item_provenance_edited(busy: World, column: str, value: str, field: str
     _expect(audit(busy.ws), "chains", f"differs from its signed ingest event: {field}")
 
 
+def test_case_record_edited(busy: World) -> None:
+    _attacker(busy).execute("UPDATE cases SET legal_basis = 'forged treaty, art. 99'")
+    result = audit(busy.ws)
+    _expect(result, "chains", "differs from its signed ingest event: case_sha256")
+
+
 def test_item_row_unreadable_is_a_finding_not_a_crash(busy: World) -> None:
     item = _first_item(busy)
     _attacker(busy).execute(
