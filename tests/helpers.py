@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from evidence.ingest import IngestOptions, IngestReport, ingest
 from evidence.keys import Signer
@@ -27,3 +33,42 @@ class World:
         """Ingest paths into the case as the investigator."""
         opts = options or IngestOptions(case=CASE, source="Samsung A51, IMEI 356938035643809")
         return ingest(self.ws, self.investigator, list(paths), opts)
+
+
+def make_ca(name: str = "Agency Test CA") -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A real (test) certification authority: key and self-signed CA certificate."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def issue_certificate(
+    ca_key: ec.EllipticCurvePrivateKey, ca: x509.Certificate, csr_pem: bytes
+) -> bytes:
+    """The CA signs a CSR, as an agency would: PEM of the issued certificate."""
+    csr = x509.load_pem_x509_csr(csr_pem)
+    assert csr.is_signature_valid
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(csr.subject)
+        .issuer_name(ca.subject)
+        .public_key(csr.public_key())
+        .serial_number(2)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(ca_key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM)

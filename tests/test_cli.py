@@ -77,18 +77,16 @@ def photo(tmp_path: Path) -> Path:
     return path
 
 
-def _ingest(sh: Shell, *paths: Path, code: int = 0) -> Result:
-    return sh(
-        "ingest",
-        *map(str, paths),
-        "--case",
-        CASE,
-        "--as",
-        "A. Ivanov",
-        "--source",
-        "Samsung A51",
-        code=code,
-    )
+def _ingest(
+    sh: Shell,
+    *paths: Path,
+    options: tuple[str, ...] = (),
+    code: int = 0,
+    env: dict[str, str] | None = None,
+) -> Result:
+    """custody ingest PATHS as A. Ivanov into the test case, with extra options."""
+    args = ["ingest", *map(str, paths), "--case", CASE, "--as", "A. Ivanov"]
+    return sh(*args, "--source", "Samsung A51", *options, code=code, env=env)
 
 
 def _item_id(sh: Shell) -> str:
@@ -158,7 +156,7 @@ def test_key_new_prompts_for_passphrase_twice(tmp_path: Path) -> None:
 def test_ingest_table_json_and_item_show(sh: Shell, photo: Path) -> None:
     out = _ingest(sh, photo)
     assert "ingested" in out.stdout and "IMG_0001.jpg" in out.stdout
-    again = sh("ingest", str(photo), "--case", CASE, "--as", "A. Ivanov", "--source", "x", "--json")
+    again = _ingest(sh, photo, options=("--json",))
     summary = json.loads(again.stdout)
     assert summary["existing"] == 1 and summary["ingested"] == 0
     item = _item_id(sh)
@@ -242,18 +240,7 @@ def test_usage_and_operational_errors(sh: Shell, args: list[str], code: int, mes
 
 
 def test_wrong_passphrase_exit_3_nothing_written(sh: Shell, photo: Path) -> None:
-    result = sh(
-        "ingest",
-        str(photo),
-        "--case",
-        CASE,
-        "--as",
-        "A. Ivanov",
-        "--source",
-        "s",
-        code=3,
-        env={"CUSTODY_PASSPHRASE": "wrong passphrase!"},
-    )
+    result = _ingest(sh, photo, code=3, env={"CUSTODY_PASSPHRASE": "wrong passphrase!"})
     assert "wrong passphrase" in result.stderr
     assert json.loads(sh("item", "list", "--json").stdout) == []
 
@@ -378,7 +365,7 @@ def test_passed_over_files_are_named_even_with_quiet(sh: Shell, tmp_path: Path) 
     (root / "good.txt").write_text("evidence")
     (root / "link.txt").symlink_to(root / "good.txt")
     os.mkfifo(root / "pipe")
-    result = sh("ingest", str(root), "--case", CASE, "--as", "A. Ivanov", "--source", "s", "-q")
+    result = _ingest(sh, root, options=("-q",))
     assert "skipped: " in result.stderr and "link.txt: symbolic link" in result.stderr
     assert "pipe: not a regular file" in result.stderr
 
@@ -397,17 +384,5 @@ def test_control_characters_in_names_are_escaped_for_people(sh: Shell, tmp_path:
 
 
 def test_out_of_range_acquisition_time_is_a_usage_error(sh: Shell, photo: Path) -> None:
-    result = sh(
-        "ingest",
-        str(photo),
-        "--case",
-        CASE,
-        "--as",
-        "A. Ivanov",
-        "--source",
-        "s",
-        "--acquired-at",
-        "0001-01-01T00:00:00+01:00",
-        code=2,
-    )
+    result = _ingest(sh, photo, options=("--acquired-at", "0001-01-01T00:00:00+01:00"), code=2)
     assert "out of range" in result.stderr

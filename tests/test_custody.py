@@ -10,8 +10,7 @@ from evidence.custody import receive, transfer
 from evidence.errors import UsageError
 from evidence.items import list_items
 from evidence.timeline import timelines
-from tests.helpers import CASE, PASSPHRASE, World
-from tests.test_keys import _ca, _issue
+from tests.helpers import CASE, PASSPHRASE, World, issue_certificate, make_ca
 
 
 def test_receiver_with_a_new_certificate_still_receives_and_holds(
@@ -22,8 +21,10 @@ def test_receiver_with_a_new_certificate_still_receives_and_holds(
     ledger, keys = world.ws.ledger, world.ws.keys
     transfer(ledger, world.investigator, [item], world.custodian.record)
     # The agency CA issues the custodian a certificate between transfer and receipt.
-    ca_key, ca = _ca()
-    keys.import_certificate_for(_issue(ca_key, ca, keys.csr(world.custodian)), "issued.pem", None)
+    ca_key, ca = make_ca()
+    keys.import_certificate_for(
+        issue_certificate(ca_key, ca, keys.csr(world.custodian)), "issued.pem", None
+    )
     renewed = keys.unlock(keys.get(world.custodian.record.key_id), PASSPHRASE)
     assert renewed.record.fingerprint != world.custodian.record.fingerprint
     receive(ledger, renewed, [item])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import stat
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from cryptography.x509.oid import NameOID
 from evidence.errors import InputRejected, NotFoundError, PassphraseError, UsageError
 from evidence.keys import verify_signature
 from evidence.workspace import Workspace
-from tests.helpers import PASSPHRASE, World
+from tests.helpers import PASSPHRASE, World, issue_certificate, make_ca
 
 
 def test_private_key_is_encrypted_pkcs8_mode_0600(world: World) -> None:
@@ -86,46 +85,11 @@ def test_signature_verifies_and_tamper_fails(world: World) -> None:
     assert not verify_signature(cert, b"event bytes", "not base64!")
 
 
-def _ca() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Agency Test CA")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
-
-
-def _issue(ca_key: ec.EllipticCurvePrivateKey, ca: x509.Certificate, csr_pem: bytes) -> bytes:
-    csr = x509.load_pem_x509_csr(csr_pem)
-    assert csr.is_signature_valid
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(csr.subject)
-        .issuer_name(ca.subject)
-        .public_key(csr.public_key())
-        .serial_number(2)
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .sign(ca_key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM)
-
-
 def test_csr_issued_certificate_import(world: World, tmp_path: Path) -> None:
     keys = world.ws.keys
     csr = keys.csr(world.investigator)
-    ca_key, ca = _ca()
-    issued = _issue(ca_key, ca, csr)
+    ca_key, ca = make_ca()
+    issued = issue_certificate(ca_key, ca, csr)
     old = world.investigator.record.fingerprint
     record = keys.import_certificate_for(issued, "issued.pem", None)
     assert record.key_id == world.investigator.record.key_id
@@ -138,7 +102,7 @@ def test_csr_issued_certificate_import(world: World, tmp_path: Path) -> None:
 
 
 def test_import_of_certificate_for_another_key_refused(world: World) -> None:
-    ca_key, ca = _ca()
+    ca_key, ca = make_ca()
     stranger = ec.generate_private_key(ec.SECP256R1())
     csr = (
         x509.CertificateSigningRequestBuilder()
@@ -146,7 +110,7 @@ def test_import_of_certificate_for_another_key_refused(world: World) -> None:
         .sign(stranger, hashes.SHA256())
         .public_bytes(serialization.Encoding.PEM)
     )
-    issued = _issue(ca_key, ca, csr)
+    issued = issue_certificate(ca_key, ca, csr)
     with pytest.raises(InputRejected, match="matches none"):
         world.ws.keys.import_certificate_for(issued, "stranger.pem", None)
     with pytest.raises(InputRejected, match="does not match key"):

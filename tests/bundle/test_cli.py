@@ -5,19 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 from evidence.keys import Signer
 from evidence.verifytext import CMS_COMMAND, colon_fingerprint
 from tests.bundle.bundle_support import REQUEST_ARGS, Built, invoke, run_custody, tampered, unzip
-from tests.helpers import CASE, PASSPHRASE, World
+from tests.helpers import CASE, PASSPHRASE, World, issue_certificate, make_ca
 
 
 def bundle_args(world: World, out: Path, *extra: str) -> list[str]:
@@ -139,36 +135,11 @@ def test_verify_with_trusted_certificate(built: Built, tmp_path: Path, world: Wo
 
 def test_verify_trusts_a_signer_issued_by_an_agency_ca(seized: World, tmp_path: Path) -> None:
     """The prosecutor's key certified by an agency CA: --trust CA.pem establishes the signer."""
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "PGO Belarus CA")])
-    now = datetime.now(UTC)
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(1)
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
+    ca_key, ca = make_ca("PGO Belarus CA")
     record = seized.ws.keys.create("prosecutor", "PGO", "BY", "prosecutor", PASSPHRASE)
     signer = seized.ws.keys.unlock(record, PASSPHRASE)
-    csr = x509.load_pem_x509_csr(seized.ws.keys.csr(signer))
-    issued = (
-        x509.CertificateBuilder()
-        .subject_name(csr.subject)
-        .issuer_name(ca_name)
-        .public_key(csr.public_key())
-        .serial_number(2)
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .sign(ca_key, hashes.SHA256())
-    )
-    seized.ws.keys.import_certificate_for(
-        issued.public_bytes(serialization.Encoding.PEM), "t", None
-    )
+    issued = issue_certificate(ca_key, ca, seized.ws.keys.csr(signer))
+    seized.ws.keys.import_certificate_for(issued, "t", None)
     out = tmp_path / "ca.zip"
     code, result = invoke(bundle_args(seized, out), env=ENV)
     assert code == 0, result.output
