@@ -202,7 +202,13 @@ def build_bundle(
         ]
         for item in items
     }
-    wanted = {ev.signer for chain in chains.values() for ev in chain} | {signer.record.fingerprint}
+    # Every signer, and every custodian named in a transfer (whose receipt may be signed under
+    # a later certificate of the same key): the recipient can then follow custody by key.
+    wanted = {signer.record.fingerprint}
+    for chain in chains.values():
+        for ev in chain:
+            wanted.add(ev.signer)
+            wanted.update(p["fingerprint"] for p in (ev.body["from"], ev.body["to"]) if p)
     known = ws.keys.certificates()
     missing = wanted - set(known)
     if missing:

@@ -18,6 +18,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import NameOID
 
 from .errors import InputRejected, NotFoundError, OperationalError, PassphraseError, UsageError
@@ -100,7 +101,7 @@ def fingerprint(cert: x509.Certificate) -> str:
     return cert.fingerprint(hashes.SHA256()).hex()
 
 
-def key_id_of(public_key: ec.EllipticCurvePublicKey) -> str:
+def key_id_of(public_key: CertificatePublicKeyTypes) -> str:
     """Stable key id: first 16 hex digits of the SHA-256 of the SubjectPublicKeyInfo."""
     spki = public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo

@@ -25,7 +25,7 @@ from .checklist import Check, Checklist
 from .cms import CmsSigner, verify_detached
 from .custody import custody_state
 from .errors import Finding, InputRejected, NotFoundError, VerificationError
-from .keys import fingerprint
+from .keys import fingerprint, key_id_of
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
 from .progress import Reporter, Silent
 from .safezip import Limits, extract
@@ -319,6 +319,8 @@ def _check_items(
     manifest: dict[str, Any], files: dict[str, BagFile], checks: Checklist
 ) -> tuple[ItemVerdict, ...]:
     certs, findings = load_certificates(manifest)
+    # One actor may hold several certificates (an agency CA issued one later): same key, same actor.
+    identity = {fp: key_id_of(cert.public_key()) for fp, cert in certs.items()}
     checks.extend(findings)
     checks.ok(
         "manifest.certificates", "certificates", f"{len(certs)} certificates, fingerprints match"
@@ -356,7 +358,7 @@ def _check_items(
         chain_findings = check_chain(entry, case_number, reference, certs)
         checks.extend(chain_findings)
         try:
-            holder = custody_state(signed_events(entry)).holder
+            holder = custody_state(signed_events(entry), identity).holder
         except (KeyError, TypeError, AttributeError):
             holder = None
         verdicts.append(

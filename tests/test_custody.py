@@ -47,3 +47,26 @@ def test_second_transfer_while_one_is_pending_is_refused(world: World, evidence_
         transfer(world.ws.ledger, world.investigator, [item], world.expert.record)
     with pytest.raises(UsageError, match=r"no pending transfer to P\. Sidorov"):
         receive(world.ws.ledger, world.expert, [item])
+
+
+def test_bundle_names_the_renewed_receiver_as_last_custodian(
+    world: World, evidence_dir: Path, tmp_path: Path
+) -> None:
+    from evidence.bundle import build_bundle
+    from evidence.manifest import MlaRequest
+    from evidence.verify import verify_bundle
+
+    world.ingest(evidence_dir / "empty.bin")
+    (item,) = list_items(world.ws.ledger, CASE)
+    ledger, keys = world.ws.ledger, world.ws.keys
+    transfer(ledger, world.investigator, [item], world.custodian.record)
+    ca_key, ca = make_ca()
+    keys.import_certificate_for(issue_certificate(ca_key, ca, keys.csr(world.custodian)), "c", None)
+    receive(ledger, keys.unlock(keys.get(world.custodian.record.key_id), PASSPHRASE), [item])
+    request = MlaRequest("No. 1", "Minsk Convention 1993", "PGO BY", "RU", "PGO RU", "2026-11-25")
+    out = tmp_path / "b.zip"
+    build_bundle(world.ws, world.investigator, CASE, out, request)
+    result = verify_bundle(out, fingerprints=[world.investigator.record.fingerprint])
+    assert result.status == "verified"
+    (verdict,) = result.items
+    assert verdict.last_custodian == "Evidence Room"
