@@ -11,13 +11,9 @@ Order of work:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
-import uuid
-import zipfile
-import zlib
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,11 +23,12 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from . import __version__
 from .bagit import bag_filename, hash_files, tag_files
-from .cases import get_case
+from .bundlezip import write_zip
+from .cases import Case, get_case
 from .cms import sign_detached
 from .custody import append_events, chain_of
 from .errors import Finding, NotFoundError, OperationalError, UsageError, VerificationError
-from .hashing import CHUNK, Digests
+from .events import SignedEvent
 from .items import Item, get_item, list_items
 from .keys import Signer
 from .ledger import Ledger
@@ -42,10 +39,6 @@ from .workspace import Workspace
 
 CoverRenderer = Callable[[dict[str, Any], str, str], bytes]
 NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-PROBE = 1 << 20
-# Deflate only what it shrinks by a tenth: JPEG, MP4, ZIP and random data would cost time for
-# nothing, and storing them also makes verification of the zip a plain read.
-DEFLATE_BELOW = 0.9
 
 
 def available_cover() -> CoverRenderer | None:
@@ -191,6 +184,27 @@ def build_bundle(
         purpose=f"sent with MLA request {request.reference} to {request.requested_state}",
         details={"request_ref": request.reference, "bundle": name},
     )
+    try:
+        return _assemble(ws, signer, case, items, exported, output, name, request, cover, reporter)
+    except BaseException as exc:
+        # The export events are signed already: say in the chains that no bundle came of them.
+        _record_failure(ws, signer, items, name, request, exc)
+        raise
+
+
+def _assemble(
+    ws: Workspace,
+    signer: Signer,
+    case: Case,
+    items: list[Item],
+    exported: list[SignedEvent],
+    output: Path,
+    name: str,
+    request: MlaRequest,
+    cover: CoverRenderer | None,
+    reporter: Reporter,
+) -> BundleResult:
+    """Manifest, signature, tag files and zip for items whose export events are recorded."""
     paths = {
         item.item_id: f"data/{item.item_id}/{bag_filename(item.original_name)}" for item in items
     }
@@ -246,7 +260,7 @@ def build_bundle(
     all_tags = tag_files(payload, tags, info)
     when = datetime.fromisoformat(manifest["created_at"].replace("Z", "+00:00")).astimezone(UTC)
     sources = [(paths[i.item_id], ws.vault.path_for(i.sha256), i) for i in items]
-    compressed = _write_zip(output, name, sources, all_tags, when, reporter)
+    compressed = write_zip(output, name, sources, all_tags, when, reporter)
     bundled = tuple(
         BundledItem(i.item_id, paths[i.item_id], i.original_name, i.size, compressed[i.item_id])
         for i in items
@@ -263,106 +277,22 @@ def build_bundle(
     )
 
 
-def _zinfo(name: str, when: datetime, method: int) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, when.timetuple()[:6])
-    info.compress_type = method
-    info.external_attr = 0o100644 << 16
-    info.create_system = 3  # Unix, so unzip applies the mode above
-    return info
-
-
-def _method(path: Path) -> int:
-    with open(path, "rb") as fh:
-        sample = fh.read(PROBE)
-    if len(sample) < 64:
-        return zipfile.ZIP_STORED
-    return (
-        zipfile.ZIP_DEFLATED
-        if len(zlib.compress(sample, 1)) < DEFLATE_BELOW * len(sample)
-        else zipfile.ZIP_STORED
-    )
-
-
-def _copy_checked(source: Path, sink: Any, expected: Digests, reporter: Reporter) -> None:
-    """Copy source into an open zip entry while a second thread re-hashes what was copied."""
-    sha = hashlib.sha256()
-    buffers = [bytearray(CHUNK), bytearray(CHUNK)]
-    with open(source, "rb", buffering=0) as src, ThreadPoolExecutor(1) as pool:
-        pending: list[Any] = [None, None]
-        slot = 0
-        while True:
-            if pending[slot] is not None:
-                pending[slot].result()
-            n = src.readinto(buffers[slot])
-            if not n:
-                break
-            view = memoryview(buffers[slot])[:n]
-            pending[slot] = pool.submit(sha.update, view)
-            sink.write(view)
-            reporter.advance(n)
-            slot ^= 1
-        for fut in pending:
-            if fut is not None:
-                fut.result()
-    if sha.hexdigest() != expected.sha256:
-        raise VerificationError(
-            "a vault copy changed while the bundle was written; no bundle was made",
-            [Finding("vault", str(source), "SHA-256 differs from the ledger")],
-        )
-
-
-def _write_zip(
-    output: Path,
+def _record_failure(
+    ws: Workspace,
+    signer: Signer,
+    items: Sequence[Item],
     name: str,
-    sources: Sequence[tuple[str, Path, Item]],
-    tags: dict[str, bytes],
-    when: datetime,
-    reporter: Reporter,
-) -> dict[str, bool]:
-    """Write the zip to a temporary file beside output, then move it into place."""
-    tmp = output.parent / f".{output.name}.{uuid.uuid4().hex}.part"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    compressed: dict[str, bool] = {}
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            with zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
-                first = ("bagit.txt", "bag-info.txt")
-                for tag in first:
-                    zf.writestr(_zinfo(f"{name}/{tag}", when, zipfile.ZIP_STORED), tags[tag])
-                reporter.start(sum(item.size for _, _, item in sources), "bundle")
-                try:
-                    for bag_path, vault_path, item in sources:
-                        method = _method(vault_path)
-                        compressed[item.item_id] = method == zipfile.ZIP_DEFLATED
-                        info = _zinfo(f"{name}/{bag_path}", when, method)
-                        big = item.size >= zipfile.ZIP64_LIMIT
-                        with zf.open(info, "w", force_zip64=big) as sink:
-                            _copy_checked(vault_path, sink, item.digests, reporter)
-                finally:
-                    reporter.finish()
-                for tag, content in tags.items():
-                    if tag not in first:
-                        method = zipfile.ZIP_DEFLATED if len(content) > 1024 else zipfile.ZIP_STORED
-                        zf.writestr(_zinfo(f"{name}/{tag}", when, method), content)
-            raw.flush()
-            os.fsync(raw.fileno())
-        _place(tmp, output)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return compressed
-
-
-def _place(tmp: Path, output: Path) -> None:
-    """Move the finished zip into place without ever replacing a file that appeared meanwhile."""
-    try:
-        os.link(tmp, output)
-    except FileExistsError:
-        raise UsageError(f"{output}: appeared while the bundle was written; not replaced") from None
-    except OSError:
-        # File systems without hard links (FAT, exFAT on a USB stick): rename instead.
-        if output.exists():
-            raise UsageError(f"{output}: exists already; not replaced") from None
-        os.replace(tmp, output)
-        return
-    tmp.unlink()
+    request: MlaRequest,
+    exc: BaseException,
+) -> None:
+    reason = f"{type(exc).__name__}: {exc}"[:500]
+    # The ledger may be what failed: then the original error is what matters.
+    with contextlib.suppress(Exception):
+        append_events(
+            ws.ledger,
+            signer,
+            items,
+            "note",
+            purpose=f"export for MLA request {request.reference} failed",
+            note=f"bundle {name} was not produced ({reason})",
+        )

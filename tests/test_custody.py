@@ -70,3 +70,29 @@ def test_bundle_names_the_renewed_receiver_as_last_custodian(
     assert result.status == "verified"
     (verdict,) = result.items
     assert verdict.last_custodian == "Evidence Room"
+
+
+def test_failed_bundle_is_recorded_in_the_chains(
+    world: World, evidence_dir: Path, tmp_path: Path
+) -> None:
+    from evidence.bundle import build_bundle
+    from evidence.events import item_events
+    from evidence.manifest import MlaRequest
+
+    world.ingest(evidence_dir / "empty.bin")
+    (item,) = list_items(world.ws.ledger, CASE)
+
+    def broken_cover(manifest: object, digest: str, fingerprint: str) -> bytes:
+        raise OSError(28, "No space left on device")
+
+    request = MlaRequest(
+        "No. 2", "Budapest Convention 2001", "PGO BY", "LT", "PGO LT", "2026-11-25"
+    )
+    out = tmp_path / "b.zip"
+    with pytest.raises(OSError, match="No space left"):
+        build_bundle(world.ws, world.investigator, CASE, out, request, cover=broken_cover)
+    assert not out.exists() and not list(tmp_path.glob(".b.zip.*"))
+    actions = [e.body["action"] for e in item_events(world.ws.ledger, item.item_id)]
+    assert actions == ["ingested", "exported", "note"]
+    last = item_events(world.ws.ledger, item.item_id)[-1].body
+    assert "bundle b was not produced" in last["note"] and "No space left" in last["note"]
