@@ -25,7 +25,7 @@ from .items import Item
 from .progress import Reporter, Silent
 from .workspace import Workspace
 
-SLICE = 4000
+SLICE = 1000  # small enough that two workers finish together
 
 
 @dataclass(frozen=True)
