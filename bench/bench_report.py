@@ -40,11 +40,11 @@ def synthetic(items: int, per_item: int) -> Any:
     from evidence.report.model import (
         CheckLine,
         CustodyReportData,
-        EventLine,
         ItemTimeline,
         SignerInfo,
         Verdict,
     )
+    from evidence.timeline import Entry
 
     case = Case("BY-2026-0042", "Мошенничество", "BY", "ст. 209 УК", "2026-11-01T09:00:00Z", "x")
     ivanov, petrova = _h("ivanov"), _h("petrova")
@@ -73,11 +73,12 @@ def synthetic(items: int, per_item: int) -> Any:
             action = ("ingested", "transferred", "received", "analysed", "accessed")[min(j, 4)]
             moved = action in ("transferred", "received")
             events.append(
-                EventLine(
+                Entry(
+                    item_id=item.item_id,
                     seq=j + 1,
                     at=f"2026-11-{2 + j % 20:02d}T12:{j % 60:02d}:00.123456Z",
                     action=action,
-                    actor_name="Б. Петрова" if j >= 2 else "А. Иванов",
+                    actor="Б. Петрова" if j >= 2 else "А. Иванов",
                     actor_fingerprint=petrova if j >= 2 else ivanov,
                     from_name="А. Иванов" if moved else None,
                     to_name="Б. Петрова" if moved else None,
@@ -85,7 +86,7 @@ def synthetic(items: int, per_item: int) -> Any:
                     purpose="экспертиза по постановлению № 12/34",
                     note="упаковка не нарушена" if j == 3 else "",
                     signature_ok=True,
-                    custodian_ok=True,
+                    by_custodian=True,
                     hash=_h(f"e{i}.{j}"),
                 )
             )

@@ -30,6 +30,7 @@ class Entry:
     note: str
     signature_ok: bool
     by_custodian: bool
+    hash: str  # ties the line to the ledger (and a printed report to the chain)
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for --json output."""
@@ -102,6 +103,7 @@ def timelines(
                     if unverified is not None
                     else cert is not None and verify_signature(cert, ev.canonical, ev.signature),
                     by_custodian=by_custodian,
+                    hash=ev.hash,
                 )
             )
         state = custody_state(events, who)

@@ -13,7 +13,6 @@ from .custody import render_custody_report
 from .model import (
     CheckLine,
     CustodyReportData,
-    EventLine,
     ItemTimeline,
     SignerInfo,
     Verdict,
@@ -24,7 +23,6 @@ from .tables import custody_report_csv, custody_report_json
 __all__ = [
     "CheckLine",
     "CustodyReportData",
-    "EventLine",
     "ItemTimeline",
     "SignerInfo",
     "Verdict",

@@ -15,43 +15,15 @@ from ..cases import get_case
 from ..errors import UsageError
 from ..items import Item, get_item, list_items
 from ..timefmt import format_utc, utc_now
-from ..timeline import ItemTimeline as Timeline
 from ..timeline import timelines
 from ..workspace import Workspace
 from .model import (
     CustodyReportData,
-    EventLine,
     ItemTimeline,
     SignerInfo,
     Verdict,
     verdict_from_audit,
 )
-
-
-def _lines(ws: Workspace, t: Timeline) -> tuple[EventLine, ...]:
-    # The event hashes tie each printed line to the ledger; timelines() does not carry them.
-    rows = ws.ledger.rows(
-        "SELECT seq, hash FROM events WHERE item_id = ? ORDER BY seq", (t.item.item_id,)
-    )
-    hashes = {r["seq"]: r["hash"] for r in rows}
-    return tuple(
-        EventLine(
-            seq=e.seq,
-            at=e.at,
-            action=e.action,
-            actor_name=e.actor,
-            actor_fingerprint=e.actor_fingerprint,
-            from_name=e.from_name,
-            to_name=e.to_name,
-            location=e.location,
-            purpose=e.purpose,
-            note=e.note,
-            signature_ok=e.signature_ok,
-            custodian_ok=e.by_custodian,
-            hash=hashes.get(e.seq, ""),
-        )
-        for e in t.entries
-    )
 
 
 def _subject(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
@@ -122,9 +94,8 @@ def collect_custody_report(
     # `custody log` can never disagree about an event.
     unverified = audit.unverified if audit is not None else None
     for t in timelines(ws, items, unverified):
-        lines = _lines(ws, t)
-        signed.update(line.actor_fingerprint for line in lines)
-        out.append(ItemTimeline(t.item, lines, t.holder, t.pending_to))
+        signed.update(line.actor_fingerprint for line in t.entries)
+        out.append(ItemTimeline(t.item, tuple(t.entries), t.holder, t.pending_to))
     signers = tuple(signer_info(fp, certs.get(fp), n) for fp, n in sorted(signed.items()))
     verdict = verdict_from_audit(audit) if audit is not None else not_audited()
     return CustodyReportData(

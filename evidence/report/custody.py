@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer
 
+from ..timeline import Entry
 from .fonts import MONO
 from .layout import (
     FAIL_COLOUR,
@@ -31,7 +32,7 @@ from .layout import (
     verdict_box,
     wrap_plain,
 )
-from .model import CustodyReportData, EventLine, ItemTimeline, Verdict
+from .model import CustodyReportData, ItemTimeline, Verdict
 
 KIND = "Chain of custody report"
 
@@ -161,15 +162,15 @@ def _item_rows(data: CustodyReportData) -> Iterator[tuple[object, ...]]:
         )
 
 
-def _event_rows(events: tuple[EventLine, ...]) -> Iterator[tuple[object, ...]]:
+def _event_rows(events: tuple[Entry, ...]) -> Iterator[tuple[object, ...]]:
     # Plain strings, wrapped here, not Paragraphs: this table is where a big case has
     # tens of thousands of cells, and a Paragraph costs several times more to lay out.
     w = EVENT_COLS
     for e in events:
         status = "valid" if e.signature_ok else "INVALID"
-        if not e.custodian_ok:
+        if not e.by_custodian:
             status += "\nnot holder"
-        actor = wrap_plain(e.actor_name, _inner(w[3])) + f"\n{e.actor_fingerprint[:16]}…"
+        actor = wrap_plain(e.actor, _inner(w[3])) + f"\n{e.actor_fingerprint[:16]}…"
         moved = ""
         if e.from_name or e.to_name:
             moved = f"{e.from_name or '–'} → {e.to_name or '–'}"
@@ -210,7 +211,7 @@ def _timeline(t: ItemTimeline) -> list[Flowable]:
     bad = [
         ("TEXTCOLOR", (7, i), (7, i), FAIL_COLOUR)
         for i, e in enumerate(t.events, start=2)
-        if not (e.signature_ok and e.custodian_ok)
+        if not (e.signature_ok and e.by_custodian)
     ]
     table = grid_table(
         [

@@ -13,6 +13,7 @@ from ..audit import AuditResult, Check
 from ..cases import Case
 from ..errors import Finding
 from ..items import Item
+from ..timeline import Entry
 
 VERIFIED, FAILED, NOT_AUDITED = "VERIFIED", "FAILED", "NOT AUDITED"
 
@@ -77,51 +78,11 @@ def verdict_from_audit(result: AuditResult) -> Verdict:
 
 
 @dataclass(frozen=True)
-class EventLine:
-    """One custody event as printed: who did what, when, where, why, and whether it verifies.
-
-    custodian_ok is False when the actor neither held the item at that moment nor was
-    receiving it (the rule of evidence.timeline, so paper and `custody log` agree).
-    """
-
-    seq: int
-    at: str
-    action: str
-    actor_name: str
-    actor_fingerprint: str
-    from_name: str | None
-    to_name: str | None
-    location: str
-    purpose: str
-    note: str
-    signature_ok: bool
-    custodian_ok: bool
-    hash: str
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain dict for the JSON twin."""
-        return {
-            "seq": self.seq,
-            "at": self.at,
-            "action": self.action,
-            "actor": {"name": self.actor_name, "fingerprint": self.actor_fingerprint},
-            "from": self.from_name,
-            "to": self.to_name,
-            "location": self.location,
-            "purpose": self.purpose,
-            "note": self.note,
-            "signature_ok": self.signature_ok,
-            "custodian_ok": self.custodian_ok,
-            "hash": self.hash,
-        }
-
-
-@dataclass(frozen=True)
 class ItemTimeline:
     """An item and its full custody chain, first event first."""
 
     item: Item
-    events: tuple[EventLine, ...]
+    events: tuple[Entry, ...]  # custody log's own lines, so paper and screen agree
     holder: str | None  # who holds it after the last event
     pending_to: str | None  # a transfer not yet received
 

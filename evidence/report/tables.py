@@ -9,6 +9,7 @@ import csv
 import io
 from typing import Any
 
+from ..timeline import Entry
 from .model import CustodyReportData
 
 REPORT_SCHEMA = "custody-report/1"
@@ -59,7 +60,7 @@ def custody_report_json(data: CustodyReportData) -> dict[str, Any]:
                 **t.item.to_json(),
                 "holder": t.holder,
                 "pending_to": t.pending_to,
-                "events": [e.to_json() for e in t.events],
+                "events": [_event_json(e) for e in t.events],
             }
             for t in data.items
         ],
@@ -105,7 +106,7 @@ def custody_report_csv(data: CustodyReportData) -> str:
                 e.seq,
                 e.at,
                 e.action,
-                e.actor_name,
+                e.actor,
                 e.actor_fingerprint,
                 e.from_name,
                 e.to_name,
@@ -113,8 +114,26 @@ def custody_report_csv(data: CustodyReportData) -> str:
                 e.purpose,
                 e.note,
                 e.signature_ok,
-                e.custodian_ok,
+                e.by_custodian,
                 e.hash,
             ]
             writer.writerow([_cell(v) for v in row])
     return out.getvalue()
+
+
+def _event_json(e: Entry) -> dict[str, Any]:
+    # The report's own JSON shape (custody-report/1): actor as an object, custodian_ok.
+    return {
+        "seq": e.seq,
+        "at": e.at,
+        "action": e.action,
+        "actor": {"name": e.actor, "fingerprint": e.actor_fingerprint},
+        "from": e.from_name,
+        "to": e.to_name,
+        "location": e.location,
+        "purpose": e.purpose,
+        "note": e.note,
+        "signature_ok": e.signature_ok,
+        "custodian_ok": e.by_custodian,
+        "hash": e.hash,
+    }
