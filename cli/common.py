@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -77,8 +76,3 @@ def unlock(ws: Workspace, as_key: str | None) -> Signer:
         raise UsageError("no signing key given", f"pass --as NAME or set {ENV_KEY}")
     record = ws.keys.resolve(as_key)
     return ws.keys.unlock(record, read_passphrase(f"Passphrase for {record.name}"))
-
-
-def existing_path(value: str) -> Path:
-    """A Path from a CLI argument (existence is checked by the library, with its message)."""
-    return Path(value)
