@@ -18,6 +18,7 @@ from .checkpoint import Checkpoint, file_name, from_row, heads_problems, load_fi
 from .checkpoint import rows as checkpoint_rows
 from .errors import EvidenceError
 from .keys import verify_signature
+from .ledger import type_problems
 from .workspace import Workspace
 
 Add = Callable[[str, str, str], None]
@@ -72,6 +73,10 @@ def _ledger_checkpoints(
     previous_hash: str | None = None
     for row in checkpoint_rows(ws.ledger):
         subject = f"checkpoint #{row['seq']}"
+        wrong = type_problems("checkpoints", row)
+        if wrong:
+            add("checkpoint", subject, f"ledger row damaged: {'; '.join(wrong)}")
+            continue
         try:
             cp = from_row(row)
         except EvidenceError as exc:

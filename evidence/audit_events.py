@@ -18,6 +18,7 @@ from cryptography import x509
 from .canonical import canonical_bytes
 from .errors import Finding
 from .keys import common_name, fingerprint, verify_b64
+from .ledger import type_problems
 from .validation import EVENT_SCHEMA, schema_errors
 
 
@@ -55,6 +56,10 @@ def load_certificates(conn: sqlite3.Connection) -> tuple[dict[str, x509.Certific
     certs: dict[str, x509.Certificate] = {}
     problems: list[str] = []
     for fp, pem in conn.execute("SELECT fingerprint, pem FROM certificates"):
+        wrong = type_problems("certificates", {"fingerprint": fp, "pem": pem})
+        if wrong:
+            problems.append(f"certificate row {str(fp)[:16]!r}: {'; '.join(wrong)}")
+            continue
         try:
             cert = x509.load_pem_x509_certificate(pem.encode())
         except ValueError:
@@ -91,6 +96,14 @@ def verify_slice(
         if keep is not None and item_id not in keep:
             continue
         subject = f"item {item_id} event #{seq}"
+        row = {"event_id": event_id, "item_id": item_id, "seq": seq, "hash": row_hash}
+        wrong = type_problems(
+            "events", {**row, "body": text, "signature": signature, "signer": signer}
+        )
+        if wrong:
+            # Not even the row's shape holds: report it; the chain check notes the gap it leaves.
+            findings.append(Finding("chains", subject, f"ledger row damaged: {'; '.join(wrong)}"))
+            continue
 
         def add(check: str, message: str, subject: str = subject) -> None:
             findings.append(Finding(check, subject, message))

@@ -213,6 +213,24 @@ class Ledger:
 _NULLABLE = {"md5", "sha1", "original_path", "acquired_at", "acquisition_method", "profile"}
 
 
+def type_problems(table: str, row: Mapping[str, Any]) -> list[str]:
+    """Columns of a row whose value has the wrong type (SQLite stores any type in any column).
+
+    Audit asks this before trusting a row, so that an edited ledger yields findings, not crashes.
+    """
+    columns = _TABLES[table][0]
+    out = []
+    for name, kind in columns.items():
+        if name not in row:
+            continue
+        value = row[name]
+        if value is None and name in _NULLABLE:
+            continue
+        if type(value) is not kind:
+            out.append(f"{name} holds {type(value).__name__}, not {kind.__name__}")
+    return out
+
+
 def _connect(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
     conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
