@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 from .audit_events import EventFacts
 from .cases import Case
+from .errors import LedgerDamaged
 from .items import Item, ingest_facts, item_id_for
-from .ledger import Ledger, type_problems
+from .ledger import Ledger
 
 Add = Callable[[str, str, str], None]
 
@@ -19,14 +20,14 @@ def load_items(ledger: Ledger, case: str | None, add: Add) -> list[Item]:
     sql = "SELECT * FROM items" + ("" if case is None else " WHERE case_number = ?")
     items = []
     for row in ledger.rows(sql + " ORDER BY rowid", () if case is None else (case,)):
-        wrong = type_problems("items", row)
-        if wrong:
-            add("chains", f"item {row.get('item_id')}", f"item row damaged: {'; '.join(wrong)}")
-            continue
         try:
             items.append(Item.from_row(row))
-        except (ValueError, TypeError, KeyError) as exc:
-            add("chains", f"item {row.get('item_id')}", f"item row unreadable ({exc})")
+        except LedgerDamaged as exc:
+            add(
+                "chains",
+                f"item {row.get('item_id')}",
+                f"item row unreadable ({exc.findings[0].message})",
+            )
     return items
 
 

@@ -79,3 +79,13 @@ class VerificationError(EvidenceError):
         """The headline followed by one line per finding."""
         lines = [self.message, *(f"  - {f}" for f in self.findings)]
         return "\n".join(lines)
+
+
+class LedgerDamaged(VerificationError):
+    """A ledger row cannot even be read (edited outside the tool): exit 1, run an audit."""
+
+    def __init__(self, what: str, problem: str) -> None:
+        super().__init__(
+            f"ledger.db: {what} is damaged ({problem}); run `custody audit` for every problem",
+            [Finding("ledger", what, problem)],
+        )

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .canonical import canonical_bytes
-from .errors import UsageError
+from .errors import LedgerDamaged, UsageError
 from .keys import Signer
-from .ledger import Ledger
+from .ledger import Ledger, type_problems
 from .timefmt import utc_now
 from .validation import EVENT_SCHEMA, schema_errors
 
@@ -79,9 +79,19 @@ class SignedEvent:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> SignedEvent:
-        """From a ledger row (body stored as canonical JSON text)."""
+        """From a ledger row (body stored as canonical JSON text); a damaged row says so."""
+        what = f"event #{row.get('seq')} of item {row.get('item_id')}"
+        wrong = type_problems("events", row)
+        if wrong:
+            raise LedgerDamaged(what, "; ".join(wrong))
         text: str = row["body"]
-        return cls(json.loads(text), row["hash"], row["signature"], text.encode())
+        try:
+            body = json.loads(text)
+        except ValueError:
+            raise LedgerDamaged(what, "body is not JSON") from None
+        if not isinstance(body, dict) or not isinstance(body.get("actor"), dict):
+            raise LedgerDamaged(what, "body is not a custody event")
+        return cls(body, row["hash"], row["signature"], text.encode())
 
 
 def sign_event(signer: Signer, body: dict[str, Any]) -> SignedEvent:

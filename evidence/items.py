@@ -9,9 +9,9 @@ from typing import Any
 
 from .canonical import canonical_sha256
 from .cases import Case
-from .errors import NotFoundError, UsageError
+from .errors import LedgerDamaged, NotFoundError, UsageError
 from .hashing import Digests
-from .ledger import Ledger
+from .ledger import Ledger, type_problems
 
 
 def item_id_for(case_number: str, sha256: str) -> str:
@@ -71,7 +71,15 @@ class Item:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Item:
-        """Inverse of to_row."""
+        """Inverse of to_row; a damaged row says so instead of failing later."""
+        wrong = type_problems("items", row)
+        if wrong:
+            raise LedgerDamaged(f"item {row.get('item_id')}", "; ".join(wrong))
+        try:
+            metadata = json.loads(row["metadata"])
+            profile = None if row["profile"] is None else json.loads(row["profile"])
+        except ValueError:
+            raise LedgerDamaged(f"item {row['item_id']}", "metadata or profile not JSON") from None
         return cls(
             item_id=row["item_id"],
             case_number=row["case_number"],
@@ -84,8 +92,8 @@ class Item:
             source=row["source"],
             acquired_at=row["acquired_at"],
             acquisition_method=row["acquisition_method"],
-            metadata=json.loads(row["metadata"]),
-            profile=None if row["profile"] is None else json.loads(row["profile"]),
+            metadata=metadata,
+            profile=profile,
             ingested_at=row["ingested_at"],
             ingested_by=row["ingested_by"],
         )

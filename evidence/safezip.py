@@ -130,6 +130,10 @@ def _vet(infos: list[zipfile.ZipInfo], limits: Limits, archive_size: int) -> lis
                 raise _reject(name, f"declares {info.file_size} bytes, over the per-file limit")
             if info.compress_size > archive_size:
                 raise _reject(name, "declares more compressed bytes than the archive holds")
+            # zipfile shifts every offset by the bytes it thinks precede the archive; a
+            # forged central-directory offset makes that shift negative.
+            if not 0 <= info.header_offset < archive_size:
+                raise _reject(name, "damaged (its local header lies outside the archive)")
             declared += info.file_size
         names.append(name)
     for name in files:

@@ -386,3 +386,16 @@ def test_control_characters_in_names_are_escaped_for_people(sh: Shell, tmp_path:
 def test_out_of_range_acquisition_time_is_a_usage_error(sh: Shell, photo: Path) -> None:
     result = _ingest(sh, photo, options=("--acquired-at", "0001-01-01T00:00:00+01:00"), code=2)
     assert "out of range" in result.stderr
+
+
+def test_commands_on_a_damaged_ledger_say_so_with_exit_1(sh: Shell, photo: Path) -> None:
+    _ingest(sh, photo)
+    item = _item_id(sh)
+    conn = sqlite3.connect(sh.root / "ledger.db")
+    conn.execute("DROP TRIGGER events_no_update")
+    conn.execute("UPDATE events SET body = 42")
+    conn.commit()
+    for args in (["log", item], ["report", CASE, "-o", str(sh.root.parent / "r.pdf")]):
+        result = sh(*args, code=1)
+        assert "is damaged" in result.stderr and "custody audit" in result.stderr
+    assert "event body is not a JSON object" in sh("audit", code=1).stdout
