@@ -24,10 +24,15 @@ CMS_COMMAND = (
     "openssl cms -verify -binary -inform DER -in manifest.json.p7s -content manifest.json"
     " -CAfile signer.pem -purpose any -out /dev/null"
 )
+# For each listed file: its SHA-256 must be the one the signed manifest gives the item whose id
+# names the file's folder (data/<item id>/...). In canonical JSON an item's "digests" object is
+# followed by "evidence_type" and then "item_id", which ties the digest to that item; a digest
+# found anywhere else in manifest.json (a custody event's details) is not enough.
 LIST_COMMAND = (
-    "cut -c1-64 manifest-sha256.txt | while read h; do"
-    ' grep -q "\\"sha256\\":\\"$h\\"" manifest.json && echo "$h signed"'
-    ' || echo "$h NOT IN THE SIGNED MANIFEST"; done'
+    r'while read h p; do i=$(echo "$p" | cut -d/ -f2);'
+    r' grep -qE "\"sha256\":\"$h\",\"sha512\":\"[0-9a-f]{128}\"},'
+    r'\"evidence_type\":\"[^\"]*\",\"item_id\":\"$i\"" manifest.json'
+    r' && echo "$p signed" || echo "$p NOT IN THE SIGNED MANIFEST"; done < manifest-sha256.txt'
 )
 
 # A certificate issued by an agency CA is no trust anchor on its own for openssl.
@@ -106,8 +111,8 @@ Step 3. The list against the signed manifest.
     {list_command}
   Expected: every line ends in "signed", and manifest-sha256.txt has {count} line(s), one per
   item in the signed manifest.
-  Proves: with steps 1 and 2, every evidence file is a file the signer described in
-  manifest.json, by its SHA-256.
+  Proves: with steps 1 and 2, every evidence file is the file the signer described in
+  manifest.json for the item named by its folder (data/<item id>/), by its SHA-256.
 
 Step 4. Who signed.
     openssl x509 -in signer.pem -noout -subject -dates -fingerprint -sha256

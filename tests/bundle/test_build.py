@@ -147,6 +147,17 @@ def test_verify_txt_list_command_ties_files_to_the_signed_manifest(bag: Path) ->
     assert "NOT IN THE SIGNED MANIFEST" in proc.stdout
 
 
+def test_verify_txt_list_command_catches_files_swapped_between_items(bag: Path) -> None:
+    """Both digests are in the signed manifest, but each under the other item: caught."""
+    manifest = bag / "manifest-sha256.txt"
+    lines = manifest.read_text().splitlines()
+    (h1, p1), (h2, p2) = (line.split("  ", 1) for line in lines[:2])
+    manifest.write_text("\n".join([f"{h2}  {p1}", f"{h1}  {p2}", *lines[2:]]) + "\n")
+    proc = subprocess.run(LIST_COMMAND, shell=True, cwd=bag, capture_output=True, text=True)
+    flagged = [line for line in proc.stdout.splitlines() if "NOT IN THE SIGNED MANIFEST" in line]
+    assert [line.split(" NOT")[0] for line in flagged] == [p1, p2]
+
+
 def test_verify_txt_names_the_steps_and_the_fingerprint(bag: Path, built: Built) -> None:
     text = (bag / "VERIFY.txt").read_text()
     fp = built.prosecutor.record.fingerprint
