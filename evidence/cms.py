@@ -96,7 +96,16 @@ def _signer_certificate(signed_data: Any, sid: Any) -> x509.Certificate:
         else:
             matches = cert.key_identifier == sid.chosen.native
         if matches:
-            return x509.load_der_x509_certificate(cert.dump())
+            loaded = x509.load_der_x509_certificate(cert.dump())
+            try:
+                # cryptography parses these lazily: a damaged one must fail here, not later.
+                name_text(loaded.subject)
+                _ = loaded.not_valid_before_utc, loaded.not_valid_after_utc
+            except ValueError as exc:
+                raise _invalid(
+                    f"the signer certificate in the signature is damaged ({exc})"
+                ) from None
+            return loaded
     raise _invalid("no certificate in the signature matches its signer identifier")
 
 
@@ -166,4 +175,8 @@ def _verify(p7s: bytes, content: bytes) -> CmsSigner:
         raise _invalid("the signature does not verify with the signer certificate's key") from None
     # 8. The signing time, if present, is the signer's claim of when it signed (section 11.3).
     signing_time = _attribute(attrs, "signing_time")
-    return CmsSigner(cert, None if signing_time is None else signing_time.native)
+    when = None if signing_time is None else signing_time.native
+    if when is not None and not isinstance(when, datetime):
+        # asn1crypto gives year 0 as its own extended_datetime, which no comparison accepts.
+        raise _invalid(f"signed signing-time attribute {when} is not a real date")
+    return CmsSigner(cert, when)

@@ -191,6 +191,11 @@ def load_certificates(
                 Finding("manifest.certificates", fp[:16], "certificate has another fingerprint")
             )
             continue
+        try:
+            cert.public_key()  # parsed lazily; every later check of a signature needs it
+        except (ValueError, TypeError) as exc:
+            findings.append(Finding("manifest.certificates", fp[:16], f"unusable key ({exc})"))
+            continue
         certs[fp] = cert
     if manifest["issuer"]["fingerprint"] not in certs:
         findings.append(
@@ -256,15 +261,21 @@ def check_chain(
         first = entry["custody"][0]["event"]
         last = entry["custody"][-1]["event"]
         findings += _check_first(entry, first, subject)
-        details = last.get("details") or {}
+        details = _details(last)
         if last.get("action") != "exported" or details.get("request_ref") != request_ref:
             fail("last event", "is not the export for this request: the chain is incomplete")
     return findings[:MAX_FINDINGS_PER_ITEM]
 
 
+def _details(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An event's details; anything but an object (a schema finding already) counts as none."""
+    details = event.get("details")
+    return details if isinstance(details, dict) else {}
+
+
 def _check_first(entry: Mapping[str, Any], first: Mapping[str, Any], subject: str) -> list[Finding]:
     """The facts recorded when the item was ingested must match what the manifest says now."""
-    details = first.get("details") or {}
+    details = _details(first)
     expected: dict[str, Any] = {
         "size": entry["size"],
         "original_name": entry["original_name"],

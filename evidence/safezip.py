@@ -37,6 +37,8 @@ _ZIP_ERRORS = (
     struct.error,
 )
 _ALLOWED_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
+# Our longest name is under 300 bytes; PATH_MAX (4096) must still hold the temporary folder.
+MAX_NAME_BYTES = 1024
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ def _check_name(info: zipfile.ZipInfo) -> str:
         raise _reject(raw, "path has an empty or '.' component")
     if any(len(part.encode("utf-8", "surrogateescape")) > 255 for part in parts):
         raise _reject(raw, "a path component is longer than 255 bytes")
+    if len(name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+        raise _reject(raw, f"path is longer than {MAX_NAME_BYTES} bytes")
     return name
 
 

@@ -357,10 +357,10 @@ def _check_items(
                     digests_ok = False
         chain_findings = check_chain(entry, case_number, reference, certs)
         checks.extend(chain_findings)
-        try:
+        # Only a chain that holds (every event schema-valid) says who has the item now.
+        holder = None
+        if not chain_findings:
             holder = custody_state(signed_events(entry), identity).holder
-        except (KeyError, TypeError, AttributeError):
-            holder = None
         verdicts.append(
             ItemVerdict(
                 entry["item_id"],
