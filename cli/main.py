@@ -16,6 +16,7 @@ from evidence import __version__
 from evidence.errors import EvidenceError
 
 from .common import AppContext
+from .output import printable
 
 # Commands are imported when used: importing them all (reportlab, exiftool, the parsers) would
 # cost every call half a second. Listed in the order `custody --help` shows them.
@@ -61,7 +62,11 @@ class CustodyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except EvidenceError as exc:
-            click.echo(f"custody: error: {exc.diagnostics()}", err=True)
+            lines = exc.diagnostics().splitlines() or [""]
+            click.echo(
+                "\n".join(printable(line) for line in [f"custody: error: {lines[0]}", *lines[1:]]),
+                err=True,
+            )
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
@@ -69,18 +74,20 @@ class CustodyGroup(click.Group):
             click.echo("custody: interrupted; nothing half-written is kept", err=True)
             ctx.exit(EXIT_OPERATIONAL)
         except sqlite3.Error as exc:
-            click.echo(f"custody: error: ledger: {exc}", err=True)
+            click.echo(printable(f"custody: error: ledger: {exc}"), err=True)
             ctx.exit(EXIT_OPERATIONAL)
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"custody: error: {where}{exc.strerror or exc}", err=True)
+            click.echo(printable(f"custody: error: {where}{exc.strerror or exc}"), err=True)
             ctx.exit(EXIT_OPERATIONAL)
         except Exception as exc:
             if os.environ.get("CUSTODY_DEBUG"):
                 raise
             click.echo(
-                f"custody: internal error: {type(exc).__name__}: {exc} "
-                "(set CUSTODY_DEBUG=1 for a traceback)",
+                printable(
+                    f"custody: internal error: {type(exc).__name__}: {exc} "
+                    "(set CUSTODY_DEBUG=1 for a traceback)"
+                ),
                 err=True,
             )
             ctx.exit(EXIT_OPERATIONAL)

@@ -19,12 +19,15 @@ def printable(text: str) -> str:
     File names are evidence and are stored exactly; only what people see is escaped, so a name
     cannot break a table's rows or send escape sequences to the terminal.
     """
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+    escaped = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+    # A lone surrogate (a manifest may carry "\ud800") cannot be written as UTF-8: escape it.
+    return escaped.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def emit_json(value: Any) -> None:
-    """Pretty JSON on stdout."""
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False))
+    """Pretty JSON on stdout (a lone surrogate is written as its JSON escape, not a crash)."""
+    text = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False)
+    click.echo(text.encode("utf-8", "backslashreplace").decode("utf-8"))
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -50,7 +53,7 @@ def fields(pairs: Sequence[tuple[str, Any]]) -> str:
 
 def note(message: str) -> None:
     """A diagnostic line on stderr."""
-    click.echo(message, err=True)
+    click.echo(printable(message), err=True)
 
 
 class ProgressBar:

@@ -399,3 +399,20 @@ def test_commands_on_a_damaged_ledger_say_so_with_exit_1(sh: Shell, photo: Path)
         result = sh(*args, code=1)
         assert "is damaged" in result.stderr and "custody audit" in result.stderr
     assert "event body is not a JSON object" in sh("audit", code=1).stdout
+
+
+def test_output_survives_lone_surrogates_and_controls() -> None:
+    from evidence.cli.output import emit_json, note, printable, table
+
+    assert printable("a\ud800b\x1bc") == "a\\ud800b\\x1bc"
+
+    @click.command()
+    def show() -> None:
+        emit_json({"name": "bad\ud800name"})
+        click.echo(table(["NAME"], [["x\ud800"]]))
+        note("skipped: \ud800")
+
+    result = CliRunner().invoke(show)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.split("\n}\n")[0] + "\n}")["name"] == "bad\ud800name"
+    assert "x\\ud800" in result.stdout and "skipped: \\ud800" in result.stderr
