@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from evidence.custody import append_events, receive, transfer
 from evidence.items import list_items
 from evidence.keys import Signer
 from tests.bundle.bundle_support import REQUEST, Built, unzip
+from tests.bundle.fuzz_support import Original, build_original, example_folders
 from tests.helpers import CASE, PASSPHRASE, World
 
 
@@ -53,3 +55,15 @@ def built(seized: World, prosecutor: Signer, tmp_path: Path) -> Built:
 def bag(built: Built, tmp_path: Path) -> Path:
     """The built bundle unzipped; the bag folder."""
     return unzip(built.zip_path, tmp_path / "unzipped")
+
+
+@pytest.fixture(scope="module")
+def original(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Original]:
+    """For the verify fuzz tests: one real bundle per module (see fuzz_support)."""
+    yield from build_original(tmp_path_factory)
+
+
+@pytest.fixture
+def example(original: Original) -> Iterator[Callable[[], Path]]:
+    """For the verify fuzz tests: empty folders for examples, removed after the test."""
+    yield from example_folders(original)
