@@ -6,10 +6,16 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: test demo lint bench clean system-deps
 
+# exiftool (metadata), pdftotext/pdftoppm/pdffonts (tests read the PDFs back), openssl (tests
+# and the demo verify as a recipient would), zip/unzip (benchmarks, demo).
+TOOLS := exiftool pdftotext pdftoppm pdffonts openssl zip unzip
+
 system-deps:
-	@command -v exiftool >/dev/null && command -v pdftotext >/dev/null && command -v openssl >/dev/null && command -v zip >/dev/null \
-	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	         libimage-exiftool-perl poppler-utils openssl zip >/dev/null; }
+	@for tool in $(TOOLS); do command -v $$tool >/dev/null || missing=1; done; \
+	 if [ -n "$$missing" ]; then \
+	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	     libimage-exiftool-perl poppler-utils openssl zip unzip >/dev/null; \
+	 fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
