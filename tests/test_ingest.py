@@ -278,3 +278,15 @@ def test_damaged_vault_copy_is_not_reused(world: World, evidence_dir: Path, tmp_
             other_case,
         )
     assert list_items(world.ws.ledger, "BY-2026-0043") == []
+
+
+def test_undecodable_file_name_is_kept_visibly(world: World, tmp_path: Path) -> None:
+    """A name that is not UTF-8 (a Windows-1251 disk, say) is stored with its bytes escaped."""
+    root = tmp_path / "cp1251"
+    root.mkdir()
+    with open(os.path.join(os.fsencode(root), b"\xcf\xf0\xe8\xe2\xe5\xf2.txt"), "wb") as fh:
+        fh.write(b"privet")
+    report = world.ingest(root)
+    assert report.count("ingested") == 1
+    (item,) = list_items(world.ws.ledger, CASE)
+    assert item.original_name == "\\xcf\\xf0\\xe8\\xe2\\xe5\\xf2.txt"
