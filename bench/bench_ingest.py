@@ -46,6 +46,22 @@ def png(width: int, height: int, seed: int) -> bytes:
     )
 
 
+def ingest_command(path: Path) -> list[str]:
+    """`custody ingest PATH` into the benchmark case, quietly."""
+    return [
+        CUSTODY,
+        "ingest",
+        str(path),
+        "--case",
+        "BENCH-1",
+        "--as",
+        "Bench",
+        "--source",
+        "bench",
+        "-q",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-mib", type=int, default=1024)
@@ -71,21 +87,7 @@ def main() -> None:
         for _ in range(2):
             run(["sync"])
             env = workspace(base / "ws")
-            t, m = timed_with_rss(
-                [
-                    CUSTODY,
-                    "ingest",
-                    str(src),
-                    "--case",
-                    "BENCH-1",
-                    "--as",
-                    "Bench",
-                    "--source",
-                    "bench",
-                    "--quiet",
-                ],
-                env,
-            )
+            t, m = timed_with_rss(ingest_command(src), env)
             t_ingest.append(t)
             rss.append(m)
         ours = min(t_ingest)
@@ -105,23 +107,7 @@ def main() -> None:
         t_ing = []
         for _ in range(2):
             env = workspace(base / "ws")
-            t_ing.append(
-                run(
-                    [
-                        CUSTODY,
-                        "ingest",
-                        str(shots),
-                        "--case",
-                        "BENCH-1",
-                        "--as",
-                        "Bench",
-                        "--source",
-                        "bench",
-                        "--quiet",
-                    ],
-                    env,
-                )
-            )
+            t_ing.append(run(ingest_command(shots), env))
         print(f"== {args.pngs} PNG screenshots")
         print(ratio_line("custody ingest vs exiftool -j", min(t_ing), t_exif, "target <= 1.5x"))
     finally:
