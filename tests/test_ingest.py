@@ -290,3 +290,10 @@ def test_undecodable_file_name_is_kept_visibly(world: World, tmp_path: Path) -> 
     assert report.count("ingested") == 1
     (item,) = list_items(world.ws.ledger, CASE)
     assert item.original_name == "\\xcf\\xf0\\xe8\\xe2\\xe5\\xf2.txt"
+
+
+def test_durability_barrier_flushes_the_vault_file_system(tmp_path: Path) -> None:
+    vault = Vault(tmp_path / "vault")
+    vault.create()
+    assert vault.barrier([]) == ""
+    assert vault.barrier([tmp_path / "vault"]) == "syncfs"  # Linux: only the vault's fs
