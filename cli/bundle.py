@@ -66,7 +66,9 @@ def bundle_command(
 ) -> None:
     """Export a case's evidence as a signed bundle for a mutual legal assistance request.
 
-    Records a signed `exported` event on every included item, then writes one zip: a BagIt
+    Audits the case first and re-hashes every vault copy: a ledger or vault that fails
+    exports nothing (exit 1). Then records a signed `exported` event on every included
+    item, and writes one zip: a BagIt
     bag with the files, manifest.json (case, request, digests, metadata and every item's full
     custody chain), its CMS signature manifest.json.p7s, signer.pem, a cover sheet and
     VERIFY.txt telling the recipient how to check it with `custody verify` or with openssl and
