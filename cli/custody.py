@@ -189,7 +189,8 @@ def checkpoint_command(app: AppContext, as_key: str | None, as_json: bool) -> No
     """Sign a Merkle tree head over every chain head; also written to checkpoints/.
 
     Copy the checkpoint files off the machine: with them, `custody audit --checkpoint FILE`
-    proves that no item or event was removed since.
+    proves that no item or event was removed since. Refuses (exit 1) when the ledger has lost
+    what the previous checkpoint recorded: signing over the loss would hide it.
     """
     ws = app.open()
     signer = unlock(ws, as_key)

@@ -416,3 +416,16 @@ def test_output_survives_lone_surrogates_and_controls() -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout.split("\n}\n")[0] + "\n}")["name"] == "bad\ud800name"
     assert "x\\ud800" in result.stdout and "skipped: \\ud800" in result.stderr
+
+
+def test_checkpoint_refuses_a_ledger_that_lost_items_exit_1(sh: Shell, photo: Path) -> None:
+    _ingest(sh, photo)
+    sh("checkpoint", "--as", "Evidence Room")
+    conn = sqlite3.connect(sh.root / "ledger.db")
+    for trigger in ("events_no_delete", "items_no_delete"):
+        conn.execute(f"DROP TRIGGER {trigger}")
+    conn.execute("DELETE FROM events")
+    conn.execute("DELETE FROM items")
+    conn.commit()
+    result = sh("checkpoint", "--as", "Evidence Room", code=1)
+    assert "refusing to checkpoint" in result.stderr and "item deleted" in result.stderr
