@@ -6,7 +6,7 @@ only when the receiver signs `received`. Until then the transfer is pending.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,18 +29,20 @@ class Custody:
         return {"holder": self.holder, "pending_to": self.pending_to}
 
 
-def custody_state(
+def custody_states(
     events: Sequence[SignedEvent], identity: Mapping[str, str] | None = None
-) -> Custody:
-    """Replay a chain: the ingesting actor holds the item until a transfer is received.
+) -> Iterator[Custody]:
+    """The custody state before each event, then after the last: one replay, not one per event.
 
-    identity maps certificate fingerprints to key ids, so that an actor whose agency CA issued
-    a new certificate meanwhile is still the same actor; without it fingerprints must match.
+    The ingesting actor holds the item until a transfer is received. identity maps certificate
+    fingerprints to key ids, so that an actor whose agency CA issued a new certificate
+    meanwhile is still the same actor; without it fingerprints must match.
     """
     who = identity or {}
     holder: dict[str, str] | None = None
     pending: dict[str, str] | None = None
     for ev in events:
+        yield Custody(holder, pending)
         body = ev.body
         action = body["action"]
         if action in ("ingested", "acquired") and holder is None:
@@ -54,7 +56,15 @@ def custody_state(
             == who.get(pending["fingerprint"], pending["fingerprint"])
         ):
             holder, pending = pending, None
-    return Custody(holder, pending)
+    yield Custody(holder, pending)
+
+
+def custody_state(
+    events: Sequence[SignedEvent], identity: Mapping[str, str] | None = None
+) -> Custody:
+    """Where custody stands after events (see custody_states)."""
+    *_, last = custody_states(events, identity)
+    return last
 
 
 def identities(ledger: Ledger) -> dict[str, str]:

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .custody import custody_state, identities
+from .custody import custody_states, identities
 from .events import item_events
 from .items import Item
 from .keys import verify_signature
@@ -73,10 +73,11 @@ def timelines(
     for item in items:
         events = item_events(ws.ledger, item.item_id)
         entries = []
+        states = list(custody_states(events, who))  # states[pos]: before event pos
         for pos, ev in enumerate(events):
             body = ev.body
             cert = certs.get(ev.signer)
-            before = custody_state(events[:pos], who).holder
+            before = states[pos].holder
             by_custodian = (
                 pos == 0
                 or (
@@ -106,7 +107,7 @@ def timelines(
                     hash=ev.hash,
                 )
             )
-        state = custody_state(events, who)
+        state = states[-1]
         out.append(
             ItemTimeline(
                 item,
