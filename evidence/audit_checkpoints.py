@@ -14,7 +14,15 @@ from cryptography import x509
 
 from .audit_events import load_certificates
 from .canonical import is_canonical
-from .checkpoint import Checkpoint, file_name, from_row, heads_problems, load_file, merkle_root
+from .checkpoint import (
+    Checkpoint,
+    file_name,
+    from_row,
+    heads_problems,
+    ledger_index,
+    load_file,
+    merkle_root,
+)
 from .checkpoint import rows as checkpoint_rows
 from .errors import EvidenceError
 from .keys import verify_signature
@@ -37,11 +45,7 @@ class _Ledgerview:
     """The ledger facts every checkpoint is compared with, read once."""
 
     def __init__(self, ws: Workspace) -> None:
-        self.events = {
-            (r["item_id"], r["seq"]): r["hash"]
-            for r in ws.ledger.rows("SELECT item_id, seq, hash FROM events")
-        }
-        self.items = {r["item_id"] for r in ws.ledger.rows("SELECT item_id FROM items")}
+        self.events, self.items = ledger_index(ws.ledger)
         self.certs: dict[str, x509.Certificate] = load_certificates(ws.ledger.conn)[0]
 
 

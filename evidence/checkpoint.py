@@ -145,13 +145,19 @@ def from_row(row: dict[str, Any]) -> Checkpoint:
     )
 
 
-def missing_heads(ledger: Ledger, checkpoint: Checkpoint) -> list[Finding]:
-    """Chain heads the checkpoint recorded that the ledger no longer holds as recorded."""
+def ledger_index(ledger: Ledger) -> tuple[dict[tuple[str, int], str], set[str]]:
+    """What checkpoints are compared with: (item, seq) -> event hash, and the item ids."""
     events = {
         (r["item_id"], r["seq"]): r["hash"]
         for r in ledger.rows("SELECT item_id, seq, hash FROM events")
     }
     items = {r["item_id"] for r in ledger.rows("SELECT item_id FROM items")}
+    return events, items
+
+
+def missing_heads(ledger: Ledger, checkpoint: Checkpoint) -> list[Finding]:
+    """Chain heads the checkpoint recorded that the ledger no longer holds as recorded."""
+    events, items = ledger_index(ledger)
     return heads_problems(checkpoint, events, items, None)
 
 

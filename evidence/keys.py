@@ -83,10 +83,11 @@ class Signer:
 
 def common_name(cert: x509.Certificate) -> str | None:
     """The certificate subject's CN: the actor name events must carry."""
-    return _attribute(cert, NameOID.COMMON_NAME)
+    return subject_attribute(cert, NameOID.COMMON_NAME)
 
 
-def _attribute(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str | None:
+def subject_attribute(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str | None:
+    """One attribute of the certificate's subject (the first), or None."""
     values = cert.subject.get_attributes_for_oid(oid)
     return str(values[0].value) if values else None
 
@@ -273,10 +274,10 @@ class KeyStore:
         cert = x509.load_pem_x509_certificate(cert_row["pem"].encode())
         return KeyRecord(
             key_id=row["key_id"],
-            name=_attribute(cert, NameOID.COMMON_NAME) or row["name"],
-            organisation=_attribute(cert, NameOID.ORGANIZATION_NAME) or row["organisation"],
-            country=_attribute(cert, NameOID.COUNTRY_NAME) or row["country"],
-            role=_attribute(cert, NameOID.TITLE) or row["role"],
+            name=subject_attribute(cert, NameOID.COMMON_NAME) or row["name"],
+            organisation=subject_attribute(cert, NameOID.ORGANIZATION_NAME) or row["organisation"],
+            country=subject_attribute(cert, NameOID.COUNTRY_NAME) or row["country"],
+            role=subject_attribute(cert, NameOID.TITLE) or row["role"],
             created_at=row["created_at"],
             fingerprint=cert_row["fingerprint"],
             certificate_pem=cert_row["pem"],

@@ -14,6 +14,7 @@ from ..audit import AuditResult
 from ..cases import get_case
 from ..errors import UsageError
 from ..items import Item, get_item, list_items
+from ..keys import subject_attribute
 from ..timefmt import format_utc, utc_now
 from ..timeline import timelines
 from ..workspace import Workspace
@@ -26,20 +27,15 @@ from .model import (
 )
 
 
-def _subject(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
-    values = cert.subject.get_attributes_for_oid(oid)
-    return str(values[0].value) if values else ""
-
-
 def signer_info(fingerprint: str, cert: x509.Certificate | None, count: int) -> SignerInfo:
     """Identity of a signer from its certificate (or a stub when the certificate is missing)."""
     if cert is None:
         return SignerInfo("(certificate not in ledger)", "", "", "", fingerprint, "", "", count)
     return SignerInfo(
-        name=_subject(cert, NameOID.COMMON_NAME),
-        organisation=_subject(cert, NameOID.ORGANIZATION_NAME),
-        country=_subject(cert, NameOID.COUNTRY_NAME),
-        role=_subject(cert, NameOID.TITLE),
+        name=_subject_text(cert, NameOID.COMMON_NAME),
+        organisation=_subject_text(cert, NameOID.ORGANIZATION_NAME),
+        country=_subject_text(cert, NameOID.COUNTRY_NAME),
+        role=_subject_text(cert, NameOID.TITLE),
         fingerprint=fingerprint,
         not_before=format_utc(cert.not_valid_before_utc),
         not_after=format_utc(cert.not_valid_after_utc),
@@ -123,3 +119,7 @@ def not_audited() -> Verdict:
         checkpoint_seq=None,
         fixity_checked=False,
     )
+
+
+def _subject_text(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
+    return subject_attribute(cert, oid) or ""
