@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 from cryptography import x509
 
-from evidence.bundle import available_cover, build_bundle
+from evidence.bundle.build import available_cover, build_bundle
+from evidence.bundle.manifest import MlaRequest
+from evidence.bundle.verify import VerifyResult, verify_bundle
+from evidence.bundle.verifytext import colon_fingerprint
 from evidence.errors import InputRejected, OperationalError, VerificationError
 from evidence.hashing import hash_file
-from evidence.manifest import MlaRequest
-from evidence.verify import VerifyResult, verify_bundle
-from evidence.verifytext import colon_fingerprint
 
 from .common import AppContext, as_option, json_option, pass_app, quiet_option, unlock
 from .output import ProgressBar, emit_json, fields, note, table

@@ -18,9 +18,9 @@ from .errors import LedgerDamaged, UsageError
 from .keys import Signer
 from .ledger import Ledger, type_problems
 from .timefmt import utc_now
-from .validation import EVENT_SCHEMA, schema_errors
+from .validation import event_errors
 
-EVENT_SCHEMA_ID = "custody-event/1"
+EVENT_SCHEMA_ID = "custody-event/2"
 ACTIONS = (
     "acquired",
     "ingested",
@@ -37,6 +37,10 @@ ACTIONS = (
     "destroyed",
     "verified",
     "note",
+    "profiled",
+    "retyped",
+    "amended",
+    "digests-added",
 )
 # What `custody event` may record by hand; the rest come from the commands that do the thing.
 MANUAL_ACTIONS = (
@@ -96,7 +100,7 @@ class SignedEvent:
 
 def sign_event(signer: Signer, body: dict[str, Any]) -> SignedEvent:
     """Validate, canonicalise, hash and sign an event body."""
-    problems = schema_errors(EVENT_SCHEMA, body)
+    problems = event_errors(body)
     if problems:
         raise UsageError(f"event for item {body.get('item_id')} is not valid: {problems[0]}")
     data = canonical_bytes(body)

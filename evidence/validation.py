@@ -17,9 +17,15 @@ from typing import Any
 import fastjsonschema
 from jsonschema import Draft202012Validator
 
-EVENT_SCHEMA = "custody-event.schema.json"
+EVENT_SCHEMA = "custody-event-2.schema.json"
+# Every event version this tool verifies, by its `schema` field; new events are written as the
+# last one. Version 1 events stay verifiable for as long as ledgers and bundles hold them.
+EVENT_SCHEMAS = {
+    "custody-event/1": "custody-event.schema.json",
+    "custody-event/2": EVENT_SCHEMA,
+}
 MANIFEST_SCHEMA = "manifest.schema.json"
-_COMPILED = {EVENT_SCHEMA}
+_COMPILED = set(EVENT_SCHEMAS.values())
 
 
 @cache
@@ -59,3 +65,14 @@ def schema_errors(name: str, instance: Any) -> list[str]:
         return []
     errors = sorted(validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path))
     return [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}" for e in errors]
+
+
+def event_schema(body: Any) -> str:
+    """The schema file an event body claims (by its `schema` field); the current one otherwise."""
+    claimed = body.get("schema") if isinstance(body, dict) else None
+    return EVENT_SCHEMAS.get(claimed, EVENT_SCHEMA) if isinstance(claimed, str) else EVENT_SCHEMA
+
+
+def event_errors(body: Any) -> list[str]:
+    """Every schema violation of a custody event, against the version it claims."""
+    return schema_errors(event_schema(body), body)

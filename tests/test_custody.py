@@ -52,9 +52,9 @@ def test_second_transfer_while_one_is_pending_is_refused(world: World, evidence_
 def test_bundle_names_the_renewed_receiver_as_last_custodian(
     world: World, evidence_dir: Path, tmp_path: Path
 ) -> None:
-    from evidence.bundle import build_bundle
-    from evidence.manifest import MlaRequest
-    from evidence.verify import verify_bundle
+    from evidence.bundle.build import build_bundle
+    from evidence.bundle.manifest import MlaRequest
+    from evidence.bundle.verify import verify_bundle
 
     world.ingest(evidence_dir / "empty.bin")
     (item,) = list_items(world.ws.ledger, CASE)
@@ -75,9 +75,9 @@ def test_bundle_names_the_renewed_receiver_as_last_custodian(
 def test_failed_bundle_is_recorded_in_the_chains(
     world: World, evidence_dir: Path, tmp_path: Path
 ) -> None:
-    from evidence.bundle import build_bundle
+    from evidence.bundle.build import build_bundle
+    from evidence.bundle.manifest import MlaRequest
     from evidence.events import item_events
-    from evidence.manifest import MlaRequest
 
     world.ingest(evidence_dir / "empty.bin")
     (item,) = list_items(world.ws.ledger, CASE)

@@ -8,10 +8,17 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence.validation import EVENT_SCHEMA, _compiled, is_valid, schema_errors, validator
+from evidence.validation import (
+    EVENT_SCHEMA,
+    _compiled,
+    event_errors,
+    is_valid,
+    schema_errors,
+    validator,
+)
 
 GOOD: dict[str, Any] = {
-    "schema": "custody-event/1",
+    "schema": "custody-event/2",
     "event_id": "0" * 32,
     "item_id": "a" * 12,
     "case": "BY-2026-0042",
@@ -70,3 +77,13 @@ def test_fast_and_reference_validators_agree(field: str, value: Any) -> None:
     except Exception:
         fast = False
     assert fast == _reference(event), (field, value)
+
+
+def test_version_1_events_still_validate_against_their_own_schema() -> None:
+    v1 = {**GOOD, "schema": "custody-event/1"}
+    assert event_errors(v1) == []
+    # An action that only version 2 knows is refused in a version-1 event...
+    assert event_errors({**v1, "action": "profiled"})
+    # ...and accepted in a version-2 one.
+    assert event_errors({**v1, "schema": "custody-event/2", "action": "profiled"}) == []
+    assert event_errors({**v1, "schema": "custody-event/9"})

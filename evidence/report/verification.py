@@ -15,8 +15,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from .. import __version__
+from ..bundle.verify import VerifyResult
 from ..timefmt import utc_now
-from ..verify import VerifyResult
 from .layout import (
     FAIL_COLOUR,
     WIDTH,
@@ -102,7 +102,7 @@ def verification_data(
     verified_at: str | None = None,
     verified_by: str = "",
 ) -> VerificationData:
-    """Report data from evidence.verify's result (checks, items and signer copied as they are)."""
+    """Report data from a bundle verification result (checks, items and signer as they are)."""
     signer = result.signer
     return VerificationData(
         source=result.source,
@@ -229,7 +229,7 @@ def render_verification_report(
 ) -> bytes:
     """The verification report as PDF bytes.
 
-    result: evidence.verify.verify_bundle's result; bundle_sha256: SHA-256 of the bundle file
+    result: evidence.bundle.verify.verify_bundle's result; bundle_sha256: SHA-256 of the bundle file
     as received (of the zip; for a folder, whatever digest the caller chose to name it by).
     """
     data = (

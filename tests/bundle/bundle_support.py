@@ -14,9 +14,9 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 from evidence.cli.main import cli
 
-from evidence.bundle import BundleResult
+from evidence.bundle.build import BundleResult
+from evidence.bundle.manifest import MlaRequest
 from evidence.keys import Signer
-from evidence.manifest import MlaRequest
 from tests.helpers import World
 
 REQUEST = MlaRequest(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence.bundle import build_bundle
+from evidence.bundle.build import build_bundle
 from evidence.custody import append_events, receive, transfer
 from evidence.items import list_items
 from evidence.keys import Signer

@@ -18,14 +18,14 @@ import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 from hypothesis import HealthCheck, settings
 
-from evidence.bagit import TAG_MANIFESTS
-from evidence.bundle import build_bundle
+from evidence.bundle.bagit import TAG_MANIFESTS
+from evidence.bundle.build import build_bundle
+from evidence.bundle.verify import VerifyResult, verify_bundle
 from evidence.cases import create_case
 from evidence.custody import append_events, receive, transfer
 from evidence.errors import EvidenceError
 from evidence.items import list_items
 from evidence.keys import Signer
-from evidence.verify import VerifyResult, verify_bundle
 from evidence.workspace import Workspace
 from tests.bundle.bundle_support import REQUEST, refresh_bag, rezip
 from tests.helpers import CASE, DATA, PASSPHRASE, World

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from evidence.bundle import available_cover, build_bundle, bundle_name
+from evidence.bundle.build import available_cover, build_bundle, bundle_name
+from evidence.bundle.verifytext import CMS_COMMAND, LIST_COMMAND
 from evidence.canonical import canonical_bytes, is_canonical
 from evidence.errors import UsageError, VerificationError
 from evidence.events import item_events
 from evidence.items import list_items
 from evidence.keys import Signer
 from evidence.validation import MANIFEST_SCHEMA, schema_errors
-from evidence.verifytext import CMS_COMMAND, LIST_COMMAND
 from tests.bundle.bundle_support import BAGIT_PY, REQUEST, Built, unzip
 from tests.helpers import CASE, World
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from evidence.bundle.verifytext import CMS_COMMAND, colon_fingerprint
 from evidence.keys import Signer
-from evidence.verifytext import CMS_COMMAND, colon_fingerprint
 from tests.bundle.bundle_support import REQUEST_ARGS, Built, invoke, run_custody, tampered, unzip
 from tests.helpers import CASE, PASSPHRASE, World, issue_certificate, make_ca
 

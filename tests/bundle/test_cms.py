@@ -12,7 +12,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 
-from evidence.cms import MAX_P7S, sign_detached, verify_detached
+from evidence.bundle.cms import MAX_P7S, sign_detached, verify_detached
 from evidence.errors import VerificationError
 from evidence.keys import Signer
 from tests.helpers import PASSPHRASE, World

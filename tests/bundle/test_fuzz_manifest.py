@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from evidence.bundle.cms import sign_detached
 from evidence.canonical import canonical_bytes
-from evidence.cms import sign_detached
 from tests.bundle.fuzz_support import FUZZ, Original, check_bag
 
 # -- (2) manifest.json, as JSON and as text ----------------------------------------------------

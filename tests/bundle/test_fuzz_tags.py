@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evidence.bagit import PAYLOAD_MANIFESTS, TAG_MANIFESTS, BagReport, parse_manifest
-from evidence.cms import sign_detached
+from evidence.bundle.bagit import PAYLOAD_MANIFESTS, TAG_MANIFESTS, BagReport, parse_manifest
+from evidence.bundle.cms import sign_detached
 from evidence.keys import Signer
 from tests.bundle.fuzz_support import FUZZ, Original, certificate_der, check_bag
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from evidence.bundle.cms import sign_detached
+from evidence.bundle.verify import VerifyResult, verify_bundle
 from evidence.canonical import canonical_bytes
-from evidence.cms import sign_detached
 from evidence.keys import Signer
-from evidence.verify import VerifyResult, verify_bundle
 from evidence.workspace import Workspace
 from tests.bundle.bundle_support import Built, tampered
 from tests.helpers import PASSPHRASE

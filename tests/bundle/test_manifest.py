@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evidence.bundle.manifest import read_manifest
 from evidence.canonical import canonical_bytes, parse_json
 from evidence.errors import UsageError
-from evidence.manifest import read_manifest
 from tests.bundle.bundle_support import REQUEST, Built
 
 json_values = st.recursive(

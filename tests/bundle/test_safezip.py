@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from evidence.bundle.safezip import Limits, extract
 from evidence.errors import InputRejected
-from evidence.safezip import Limits, extract
 
 
 def make_zip(path: Path, entries: list[tuple[str | zipfile.ZipInfo, bytes]], **kw: int) -> Path:

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from evidence.bundle import build_bundle
-from evidence.checklist import ORDER
+from evidence.bundle.build import build_bundle
+from evidence.bundle.checklist import ORDER
+from evidence.bundle.verify import verify_bundle
 from evidence.errors import NotFoundError
 from evidence.keys import Signer
-from evidence.verify import verify_bundle
 from tests.bundle.bundle_support import REQUEST, Built
 from tests.helpers import CASE, World
 

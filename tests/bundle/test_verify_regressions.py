@@ -20,10 +20,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from evidence.bundle.cms import sign_detached
+from evidence.bundle.verify import VerifyResult
 from evidence.canonical import canonical_bytes
-from evidence.cms import sign_detached
 from evidence.keys import Signer, fingerprint
-from evidence.verify import VerifyResult
 from tests.bundle.fuzz_support import Original, certificate_der, check_bag, verdict
 
 # -- regressions: each crash the fuzzing found, minimised --------------------------------------

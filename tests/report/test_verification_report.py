@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from evidence.bundle import build_bundle
-from evidence.manifest import MlaRequest
+from evidence.bundle.build import build_bundle
+from evidence.bundle.manifest import MlaRequest
+from evidence.bundle.verify import VerifyResult, verify_bundle
 from evidence.report.cover import render_cover
 from evidence.report.verification import render_verification_report, verification_data
-from evidence.verify import VerifyResult, verify_bundle
 
 from .conftest import CASE, CHAT_NAME, INVESTIGATOR, CaseWorld, pdftotext, unwrapped
 

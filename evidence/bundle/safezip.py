@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import InputRejected, OperationalError
-from .hashing import Digests, copy_and_hash
-from .progress import Reporter, Silent
+from ..errors import InputRejected, OperationalError
+from ..hashing import Digests, copy_and_hash
+from ..progress import Reporter, Silent
 
 # What zipfile may raise on a damaged or malicious archive.
 _ZIP_ERRORS = (

@@ -21,21 +21,21 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from . import __version__
+from .. import __version__
+from ..cases import Case, get_case
+from ..custody import append_events, chain_of
+from ..errors import Finding, NotFoundError, OperationalError, UsageError, VerificationError
+from ..events import SignedEvent
+from ..items import Item, get_item, list_items
+from ..keys import Signer
+from ..ledger import Ledger
+from ..progress import Reporter, Silent
+from ..workspace import Workspace
 from .bagit import bag_filename, hash_files, tag_files
-from .bundlezip import write_zip
-from .cases import Case, get_case
 from .cms import sign_detached
-from .custody import append_events, chain_of
-from .errors import Finding, NotFoundError, OperationalError, UsageError, VerificationError
-from .events import SignedEvent
-from .items import Item, get_item, list_items
-from .keys import Signer
-from .ledger import Ledger
 from .manifest import MlaRequest, build_manifest, item_entry, manifest_bytes
-from .progress import Reporter, Silent
 from .verifytext import verify_text
-from .workspace import Workspace
+from .zipwrite import write_zip
 
 CoverRenderer = Callable[[dict[str, Any], str, str], bytes]
 NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
@@ -44,7 +44,7 @@ NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123
 def available_cover() -> CoverRenderer | None:
     """The report engineer's cover-sheet renderer, when evidence.report is installed."""
     try:
-        from .report.cover import render_cover
+        from ..report.cover import render_cover
     except ImportError:
         return None
     renderer: CoverRenderer = render_cover
@@ -126,7 +126,7 @@ def _select(
 
 def _check_ledger(ws: Workspace, case_number: str) -> None:
     # The manifest states what the ledger says; a tampered ledger must not get signed abroad.
-    from .audit import audit  # imported late: the audit brings in multiprocessing
+    from ..audit import audit  # imported late: the audit brings in multiprocessing
 
     result = audit(ws, case_number)
     if not result.ok:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .errors import Finding
+from ..errors import Finding
 
 ORDER = (
     "zip",

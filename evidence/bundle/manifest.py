@@ -17,14 +17,14 @@ from typing import Any
 import rfc8785
 from cryptography import x509
 
-from .canonical import canonical_bytes, canonical_sha256, parse_json
-from .cases import Case
-from .errors import EvidenceError, Finding, UsageError
-from .events import SignedEvent
-from .items import Item
-from .keys import Signer, fingerprint, verify_signature
-from .timefmt import utc_now
-from .validation import EVENT_SCHEMA, MANIFEST_SCHEMA, schema_errors
+from ..canonical import canonical_bytes, canonical_sha256, parse_json
+from ..cases import Case
+from ..errors import EvidenceError, Finding, UsageError
+from ..events import SignedEvent
+from ..items import Item
+from ..keys import Signer, fingerprint, verify_signature
+from ..timefmt import utc_now
+from ..validation import MANIFEST_SCHEMA, event_errors, schema_errors
 
 SCHEMA_ID = "evidence-manifest/1"
 MAX_MANIFEST = 256 << 20
@@ -227,7 +227,7 @@ def check_chain(
         event = record["event"]
         where = f"event {seq}"
         # The event must be well formed before any field of it is trusted.
-        problems = schema_errors(EVENT_SCHEMA, event)
+        problems = event_errors(event)
         if problems:
             fail(where, f"not a valid custody event: {problems[0]}")
         try:

@@ -20,14 +20,14 @@ from typing import Any
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from ..custody import custody_state
+from ..errors import Finding, InputRejected, NotFoundError, VerificationError
+from ..keys import fingerprint, key_id_of
+from ..progress import Reporter, Silent
 from .bagit import PAYLOAD_DIR, PAYLOAD_MANIFESTS, TAG_MANIFESTS, BagFile, check_bag, hash_files
 from .checklist import Check, Checklist
 from .cms import CmsSigner, verify_detached
-from .custody import custody_state
-from .errors import Finding, InputRejected, NotFoundError, VerificationError
-from .keys import fingerprint, key_id_of
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
-from .progress import Reporter, Silent
 from .safezip import Limits, extract
 from .signer import SignerVerdict, check_signer
 

@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs7
 
-from .errors import Finding, VerificationError
-from .keys import Signer, fingerprint, name_text
+from ..errors import Finding, VerificationError
+from ..keys import Signer, fingerprint, name_text
 
 MAX_P7S = 1 << 20  # a signature with one certificate is about 1 KiB; more is not ours
 

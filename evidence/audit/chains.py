@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
-from .audit_events import EventFacts
-from .cases import Case
-from .errors import LedgerDamaged
-from .items import Item, ingest_facts, item_id_for
-from .ledger import Ledger
+from ..cases import Case
+from ..errors import LedgerDamaged
+from ..items import Item, ingest_facts, item_id_for
+from ..ledger import Ledger
+from .events import EventFacts
 
 Add = Callable[[str, str, str], None]
 

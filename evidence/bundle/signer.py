@@ -15,9 +15,9 @@ from typing import Any
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
+from ..keys import fingerprint, name_text
 from .checklist import Checklist
 from .cms import CmsSigner
-from .keys import fingerprint, name_text
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,8 @@ from pathlib import Path
 
 from cryptography import x509
 
-from .audit_events import load_certificates
-from .canonical import is_canonical
-from .checkpoint import (
+from ..canonical import is_canonical
+from ..checkpoint import (
     Checkpoint,
     file_name,
     from_row,
@@ -23,11 +22,12 @@ from .checkpoint import (
     load_file,
     merkle_root,
 )
-from .checkpoint import rows as checkpoint_rows
-from .errors import EvidenceError
-from .keys import verify_signature
-from .ledger import type_problems
-from .workspace import Workspace
+from ..checkpoint import rows as checkpoint_rows
+from ..errors import EvidenceError
+from ..keys import verify_signature
+from ..ledger import type_problems
+from ..workspace import Workspace
+from .events import load_certificates
 
 Add = Callable[[str, str, str], None]
 

@@ -15,10 +15,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import Finding, UsageError, VerificationError
-from .hashing import CHUNK, Digests
-from .items import Item
-from .progress import Reporter
+from ..errors import Finding, UsageError, VerificationError
+from ..hashing import CHUNK, Digests
+from ..items import Item
+from ..progress import Reporter
 
 PROBE = 1 << 20
 # Deflate only what it shrinks by a tenth: JPEG, MP4, ZIP and random data would cost time for

@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import Finding
-from .hashing import Digests, copy_and_hash
-from .progress import Reporter, Silent
+from ..errors import Finding
+from ..hashing import Digests, copy_and_hash
+from ..progress import Reporter, Silent
 
 VERSION = "1.0"
 ALGORITHMS = ("sha256", "sha512")

@@ -15,11 +15,11 @@ from typing import Any
 
 from cryptography import x509
 
-from .canonical import canonical_bytes
-from .errors import Finding
-from .keys import common_name, fingerprint, verify_b64
-from .ledger import type_problems
-from .validation import EVENT_SCHEMA, schema_errors
+from ..canonical import canonical_bytes
+from ..errors import Finding
+from ..keys import common_name, fingerprint, verify_b64
+from ..ledger import type_problems
+from ..validation import event_errors
 
 
 @dataclass(frozen=True)
@@ -119,9 +119,9 @@ def verify_slice(
             add("schema", "event body is not a JSON object")
             facts.append(EventFacts(item_id, seq, row_hash, None, None, None, None))
             continue
-        problems = schema_errors(EVENT_SCHEMA, body)
+        problems = event_errors(body)
         if problems:
-            add("schema", f"not valid custody-event/1: {problems[0]}")
+            add("schema", f"not valid against its schema: {problems[0]}")
         if not _is_canonical(text, body):
             add("hashes", "event body is not canonical JSON (RFC 8785)")
         actual_hash = hashlib.sha256(data).hexdigest()

@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .audit_chains import check_chains, load_items
-from .audit_checkpoints import check_checkpoints
-from .audit_events import EventFacts, load_certificates, verify_slice
-from .cases import list_cases
-from .errors import Finding
-from .hashing import hash_file
-from .items import Item
-from .progress import Reporter, Silent
-from .workspace import Workspace
+from ..cases import list_cases
+from ..errors import Finding
+from ..hashing import hash_file
+from ..items import Item
+from ..progress import Reporter, Silent
+from ..workspace import Workspace
+from .chains import check_chains, load_items
+from .checkpoints import check_checkpoints
+from .events import EventFacts, load_certificates, verify_slice
 
 SLICE = 1000  # small enough that two workers finish together
 
@@ -187,7 +187,7 @@ def audit(
     check_chains(items, cases, facts, case is None, out.add)
     checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add)
     checks = [
-        out.check("schema", "every event valid against custody-event/1"),
+        out.check("schema", "every event valid against its custody-event schema"),
         out.check("hashes", "every event hash matches its canonical bytes"),
         out.check("certificates", "every signer's certificate is in the workspace"),
         out.check("signatures", f"{len(facts)} signatures valid"),
