@@ -23,11 +23,11 @@ from evidence.cases import create_case
 from evidence.custody import append_events
 from evidence.ingest import IngestOptions, ingest
 from evidence.items import list_items
-from evidence.workspace import Workspace
+from evidence.workspace import AuthoritySetup, Workspace
 
 
 def build(root: Path, events: int, items: int) -> None:
-    ws = Workspace.init(root)
+    ws = Workspace.init(root, AuthoritySetup("Bench authority", PASSPHRASE))
     record = ws.keys.create("Bench", "Bench", "BY", "custodian", PASSPHRASE)
     signer = ws.keys.unlock(record, PASSPHRASE)
     create_case(ws.ledger, "BENCH-1", "benchmark", "BY", "", "bench")

@@ -124,10 +124,10 @@ def _workspace(root: Path, items: int, per_item: int) -> Any:
     from evidence.custody import append_events, receive, transfer
     from evidence.ingest import IngestOptions, ingest
     from evidence.items import list_items
-    from evidence.workspace import Workspace
+    from evidence.workspace import AuthoritySetup, Workspace
 
-    ws = Workspace.init(root / "ws")
     pw = "bench passphrase"
+    ws = Workspace.init(root / "ws", AuthoritySetup("Bench authority", pw))
     ivanov = ws.keys.unlock(ws.keys.create("А. Иванов", "СК", "BY", "investigator", pw), pw)
     petrova = ws.keys.unlock(ws.keys.create("Б. Петрова", "ГКСЭ", "BY", "expert", pw), pw)
     create_case(ws.ledger, "BY-2026-0042", "Мошенничество", "BY", "ст. 209 УК", "bench")

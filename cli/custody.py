@@ -212,6 +212,11 @@ def checkpoint_command(app: AppContext, as_key: str | None, as_json: bool) -> No
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also check against a checkpoint file kept elsewhere.",
 )
+@click.option(
+    "--anchor",
+    metavar="FP",
+    help="Trust root fingerprint pinned from outside (seizure protocol); fails if it differs.",
+)
 @json_option
 @quiet_option
 @pass_app
@@ -220,16 +225,22 @@ def audit_command(
     case: str | None,
     fixity: bool,
     checkpoint_file: Path | None,
+    anchor: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
-    """Verify every signature, chain link, checkpoint and (--fixity) vault file.
+    """Verify every signer's trust path, signature, chain link, row, checkpoint and file.
 
-    Lists every problem found, not only the first. Exit code 1 if any.
+    Each signer must be vouched for by the workspace's trust root (enrolled by its authority,
+    or issued by its CA) and not revoked at the event's time. Every stored column must match
+    what was signed; the append-only triggers must be in place; the workspace must be private;
+    with --fixity every vault file is re-hashed. --anchor pins the root: without it the root
+    stored in the workspace is trusted (and named in the verdict). Lists every problem found,
+    not only the first. Exit code 1 if any.
 
     \b
     Example:
-      custody audit --fixity
+      custody audit --fixity --anchor 3f9a...c2
       custody audit --case BY-2026-0042 --json
     """
     ws = app.open()
@@ -241,6 +252,7 @@ def audit_command(
         fixity=fixity,
         checkpoint_file=checkpoint_file,
         reporter=ProgressBar(enabled=not (quiet or as_json)),
+        anchor=anchor,
     )
     if as_json:
         emit_json(result.to_json())

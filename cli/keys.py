@@ -1,33 +1,130 @@
-"""`custody init` and `custody key ...`."""
+"""`custody init` and `custody key ...`: the trust root, keys, enrolment and revocation."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
+from cryptography import x509
 
-from evidence.errors import OperationalError
-from evidence.keys import ROLES, name_text
-from evidence.workspace import Workspace, locate
+from evidence.errors import InputRejected, OperationalError, PassphraseError
+from evidence.keys import ROLES, KeyRecord, name_text
+from evidence.trust.authority import enrol_key, revoke_key
+from evidence.trust.store import load_state
+from evidence.workspace import AuthoritySetup, Workspace, locate
 
-from .common import AppContext, json_option, pass_app, read_passphrase, unlock
+from .common import (
+    ENV_PASSPHRASE,
+    AppContext,
+    as_option,
+    json_option,
+    pass_app,
+    read_passphrase,
+    unlock,
+)
 from .output import emit_json, fields, table
+
+ENV_AUTHORITY_PASSPHRASE = "CUSTODY_AUTHORITY_PASSPHRASE"
+DEFAULT_AUTHORITY = "Workspace authority"
+
+
+def _authority_passphrase(name: str, *, confirm: bool = False) -> str:
+    """$CUSTODY_AUTHORITY_PASSPHRASE, else $CUSTODY_PASSPHRASE, else a prompt."""
+    env = os.environ.get(ENV_AUTHORITY_PASSPHRASE)
+    if env is not None:
+        return env
+    return read_passphrase(f"Passphrase for the authority {name}", confirm=confirm)
+
+
+def _read_ca(path: Path) -> x509.Certificate:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise OperationalError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificate(data)
+        return x509.load_der_x509_certificate(data)
+    except ValueError:
+        raise InputRejected(f"{path}: not an X.509 certificate (PEM or DER)") from None
 
 
 @click.command("init")
+@click.option(
+    "--authority",
+    metavar="NAME",
+    help=f"Create an authority key as the trust root (default: {DEFAULT_AUTHORITY!r}).",
+)
+@click.option(
+    "--trust-ca",
+    "trust_ca",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Make an agency CA certificate (PEM or DER) the trust root instead.",
+)
+@click.option("--org", "organisation", default="", help="Organisation of the authority key.")
+@click.option("--country", default="ZZ", help="Country of the authority key (two letters).")
+@json_option
 @pass_app
-def init_command(app: AppContext) -> None:
-    """Create a workspace: ledger.db, vault/ and keys/.
+def init_command(
+    app: AppContext,
+    authority: str | None,
+    trust_ca: Path | None,
+    organisation: str,
+    country: str,
+    as_json: bool,
+) -> None:
+    """Create a workspace (ledger.db, vault/, keys/), private to you, with its trust root.
+
+    The root is an authority key made here (--authority NAME), or an agency CA certificate
+    (--trust-ca FILE). Only certificates the root vouches for may sign events: enrolled by the
+    authority (`custody key new` does it at once on this workstation), or issued by the CA.
+    Write the printed anchor fingerprint into the seizure protocol; `custody audit --anchor`
+    checks the workspace against it. Run on a workspace made before trust roots, --authority
+    adopts a root and enrols its existing keys.
 
     \b
     Example:
-      custody init
-      custody --workspace /cases/BY-2026-0042 init
+      custody init --authority "Evidence Room"
+      custody --workspace /cases/BY-2026-0042 init --trust-ca agency-ca.pem
     """
     root = locate(app.workspace_arg)
-    ws = Workspace.init(root)
-    ws.close()
-    click.echo(f"workspace created: {root}")
+    ca = None if trust_ca is None else _read_ca(trust_ca)
+    name = authority or DEFAULT_AUTHORITY
+    setup = None
+    if ca is None:
+        passphrase = _authority_passphrase(name, confirm=True)
+        setup = AuthoritySetup(name, passphrase, organisation, country.upper())
+    adopted = None
+    if (root / "ledger.db").exists() and setup is not None:
+        ws = Workspace.open(root)
+        try:
+            adopted = ws.adopt_authority(setup)[1]
+            state = load_state(ws.ledger)
+        finally:
+            ws.close()
+    else:
+        ws = Workspace.init(root, authority=setup, trust_ca=ca)
+        state = load_state(ws.ledger)
+        ws.close()
+    assert state.anchor is not None
+    anchor = state.anchor
+    if as_json:
+        emit_json(
+            {
+                "workspace": str(root),
+                "anchor": {"kind": anchor.kind, "fingerprint": anchor.fingerprint},
+                "adopted_certificates": adopted,
+            }
+        )
+        return
+    if adopted is None:
+        click.echo(f"workspace created: {root}")
+    else:
+        click.echo(f"trust root adopted: {adopted} existing certificate(s) enrolled")
+    what = "authority key" if anchor.kind == "authority" else "agency CA"
+    click.echo(f"trust anchor ({what}): {anchor.fingerprint}")
+    click.echo("write the anchor into the seizure protocol; audit with --anchor to pin it")
 
 
 @click.group("key")
@@ -40,14 +137,26 @@ def key_group() -> None:
 @click.option("--org", "organisation", required=True, help="Organisation.")
 @click.option("--country", required=True, help="Two-letter country code, e.g. BY.")
 @click.option("--role", type=click.Choice(ROLES), required=True, help="Role in the case work.")
+@click.option(
+    "--no-enrol", "no_enrol", is_flag=True, help="Do not enrol it now (`custody key enrol` later)."
+)
 @json_option
 @pass_app
 def key_new(
-    app: AppContext, name: str, organisation: str, country: str, role: str, as_json: bool
+    app: AppContext,
+    name: str,
+    organisation: str,
+    country: str,
+    role: str,
+    no_enrol: bool,
+    as_json: bool,
 ) -> None:
-    """Create a key pair and a self-signed certificate.
+    """Create a key pair and a self-signed certificate; the workspace's authority enrols it.
 
     The private key is encrypted with a passphrase read from $CUSTODY_PASSPHRASE or a prompt.
+    When the authority key is kept in this workspace it enrols the new key at once, unlocked
+    with $CUSTODY_AUTHORITY_PASSPHRASE, else $CUSTODY_PASSPHRASE, else a prompt. Under a CA
+    root, send `custody key csr` to the CA instead.
 
     \b
     Example:
@@ -56,12 +165,26 @@ def key_new(
     """
     ws = app.open()
     passphrase = read_passphrase(f"New passphrase for {name}", confirm=True)
-    record = ws.keys.create(name, organisation, country.upper(), role, passphrase)
+    authority = None if no_enrol else ws.keys.local_authority()
+    authority_passphrase = None if authority is None else _authority_passphrase(authority.name)
+    record = ws.keys.create(
+        name,
+        organisation,
+        country.upper(),
+        role,
+        passphrase,
+        authority_passphrase=authority_passphrase,
+        enrol=authority is not None,
+    )
     if as_json:
-        emit_json(record.to_json())
+        emit_json(
+            {**record.to_json(), "enrolled_by": None if authority is None else authority.name}
+        )
     else:
         click.echo(f"key created: {record.name} ({record.key_id})")
         click.echo(f"fingerprint: {record.fingerprint}")
+        if authority is not None:
+            click.echo(f"enrolled by: {authority.name}")
 
 
 @key_group.command("list")
@@ -152,3 +275,95 @@ def key_import_cert(app: AppContext, file: Path, key: str | None, as_json: bool)
         emit_json(record.to_json())
     else:
         click.echo(f"certificate imported for {record.name}: {record.fingerprint}")
+
+
+def _authority(ws: Workspace, as_key: str | None) -> tuple[KeyRecord, str]:
+    """The signing authority (--as, else the workspace's own) and its passphrase."""
+    record = ws.keys.resolve(as_key) if as_key else ws.keys.local_authority()
+    if record is None:
+        raise PassphraseError(
+            "no authority key in this workspace", "pass --as with the authority's key"
+        )
+    return record, _authority_passphrase(record.name)
+
+
+@key_group.command("enrol")
+@click.argument("key")
+@click.option("--reason", default="", help="Why (signed into the record), e.g. the order number.")
+@as_option
+@json_option
+@pass_app
+def key_enrol(app: AppContext, key: str, reason: str, as_key: str | None, as_json: bool) -> None:
+    """The authority vouches for a key: a signed enrolment record; only then may it sign events.
+
+    `custody key new` enrols at once on the authority's workstation; use this for a key made
+    with --no-enrol, or for a certificate imported later.
+
+    \b
+    Example:
+      custody key enrol "A. Ivanov" --as "Evidence Room"
+    """
+    ws = app.open()
+    record = ws.keys.resolve(key)
+    authority, passphrase = _authority(ws, as_key)
+    signer = ws.keys.unlock(authority, passphrase)
+    done = enrol_key(ws.keys, signer, record, reason)
+    if as_json:
+        emit_json({"key": record.to_json(), "enrolled": done, "by": authority.name})
+        return
+    for fp in done:
+        click.echo(f"enrolled: {record.name} {fp} by {authority.name}")
+
+
+@key_group.command("revoke")
+@click.argument("key")
+@click.option("--reason", required=True, help="Why (signed into the record).")
+@as_option
+@json_option
+@pass_app
+def key_revoke(app: AppContext, key: str, reason: str, as_key: str | None, as_json: bool) -> None:
+    """The authority revokes a key: anything it signs from now on is an audit finding.
+
+    \b
+    Example:
+      custody key revoke "A. Ivanov" --reason "left the unit" --as "Evidence Room"
+    """
+    ws = app.open()
+    record = ws.keys.resolve(key)
+    authority, passphrase = _authority(ws, as_key)
+    signer = ws.keys.unlock(authority, passphrase)
+    done = revoke_key(ws.keys, signer, record, reason)
+    if as_json:
+        emit_json({"key": record.to_json(), "revoked": done, "by": authority.name})
+        return
+    for fp in done:
+        click.echo(f"revoked: {record.name} {fp} by {authority.name}")
+
+
+@key_group.command("passphrase")
+@click.argument("key")
+@pass_app
+def key_passphrase(app: AppContext, key: str) -> None:
+    """Change the passphrase of one key (re-encrypted with the current KDF).
+
+    The old passphrase comes from $CUSTODY_PASSPHRASE or a prompt, the new one from
+    $CUSTODY_NEW_PASSPHRASE or a prompt.
+    """
+    ws = app.open()
+    record = ws.keys.resolve(key)
+    old = read_passphrase(f"Current passphrase for {record.name}")
+    new = os.environ.get("CUSTODY_NEW_PASSPHRASE")
+    if new is None:
+        try:
+            new = click.prompt(
+                f"New passphrase for {record.name}",
+                hide_input=True,
+                confirmation_prompt=True,
+                err=True,
+            )
+        except (click.Abort, EOFError):
+            raise PassphraseError(
+                "no new passphrase given", f"type it, or set {ENV_PASSPHRASE}"
+            ) from None
+    ws.keys.change_passphrase(record, old, str(new))
+    click.echo(f"passphrase changed: {record.name}")

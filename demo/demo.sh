@@ -17,12 +17,17 @@ CASE=BY-2026-0042
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
-step "1. A workspace and the actors' keys"
-run custody init
+step "1. A workspace, its trust root, and the actors' keys (each enrolled by the authority)"
+run custody init --authority "IC Head of Investigations" \
+    --org "Investigative Committee of the Republic of Belarus" --country BY
+ANCHOR="$(custody key show "IC Head of Investigations" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["fingerprint"])')"
 run custody key new --name "A. Ivanov" --org "Investigative Committee of the Republic of Belarus" --country BY --role investigator
 run custody key new --name "Evidence Room" --org "Investigative Committee of the Republic of Belarus" --country BY --role custodian
 run custody key new --name "П. Сидоров" --org "State Forensic Examination Committee" --country BY --role expert
 run custody key new --name "Prosecutor" --org "Prosecutor General's Office of the Republic of Belarus" --country BY --role prosecutor
+run custody key new --name "Trainee" --org "Investigative Committee of the Republic of Belarus" --country BY --role investigator --no-enrol
+run custody key enrol "Trainee" --reason "order No. 311 of 2026-11-01"
+run custody key revoke "Trainee" --reason "left the unit"
 run custody key list
 
 step "2. The case"
@@ -55,7 +60,7 @@ run custody log --case "$CASE"
 
 step "6. Checkpoint and audit"
 run custody checkpoint --as "Evidence Room"
-run custody audit --fixity
+run custody audit --fixity --anchor "$ANCHOR"
 
 step "7. The prosecutor's bundle for the MLA request"
 run custody bundle "$CASE" --as "Prosecutor" -o "$out/request-0042.zip" \

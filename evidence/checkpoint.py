@@ -21,9 +21,14 @@ from .errors import Finding, InputRejected, VerificationError
 from .keys import Signer
 from .ledger import Ledger
 from .merkle import tree_head
+from .privacy import open_private
 from .timefmt import utc_now
 
-CHECKPOINT_SCHEMA = "custody-checkpoint/1"
+# Version 2 adds `trust`: the anchor, every certificate and the head of the trust records, so
+# a certificate or record removed (or slipped in, dated earlier) after a checkpoint is found.
+# Version-1 checkpoints still verify.
+CHECKPOINT_SCHEMA = "custody-checkpoint/2"
+CHECKPOINT_SCHEMAS = ("custody-checkpoint/1", CHECKPOINT_SCHEMA)
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -42,8 +47,8 @@ class Head:
 
 def shape_problem(body: Any) -> str | None:
     """What is structurally wrong with a checkpoint body, or None if it is well formed."""
-    if not isinstance(body, dict) or body.get("schema") != CHECKPOINT_SCHEMA:
-        return f"not a {CHECKPOINT_SCHEMA} body"
+    if not isinstance(body, dict) or body.get("schema") not in CHECKPOINT_SCHEMAS:
+        return f"not a {' or '.join(CHECKPOINT_SCHEMAS)} body"
     if not isinstance(body.get("seq"), int) or isinstance(body.get("seq"), bool):
         return "seq is not a number"
     if not isinstance(body.get("root"), str) or not _HEX64.fullmatch(body["root"]):
@@ -61,7 +66,47 @@ def shape_problem(body: Any) -> str | None:
         for h in heads
     ):
         return "chain head list is malformed"
+    if body["schema"] != CHECKPOINT_SCHEMAS[0]:
+        return _trust_shape_problem(body.get("trust"))
     return None
+
+
+def _trust_shape_problem(trust: Any) -> str | None:
+    if not isinstance(trust, dict) or set(trust) != {"anchor", "certificates", "records"}:
+        return "trust commitment is malformed"
+    anchor, certs, records = trust["anchor"], trust["certificates"], trust["records"]
+    if anchor is not None and not (isinstance(anchor, str) and _HEX64.fullmatch(anchor)):
+        return "trust anchor is not a SHA-256"
+    if not isinstance(certs, list) or not all(
+        isinstance(c, str) and _HEX64.fullmatch(c) for c in certs
+    ):
+        return "trust certificate list is malformed"
+    if records is not None and not (
+        isinstance(records, list)
+        and len(records) == 2
+        and type(records[0]) is int
+        and isinstance(records[1], str)
+    ):
+        return "trust records head is malformed"
+    return None
+
+
+def trust_commitment(ledger: Ledger) -> dict[str, Any]:
+    """What a checkpoint commits to about trust: anchor, every certificate, records head."""
+    from .trust.store import has_trust_tables
+
+    anchor = None
+    head = None
+    if has_trust_tables(ledger):
+        rows = ledger.rows("SELECT fingerprint FROM trust_anchor")
+        anchor = rows[0]["fingerprint"] if len(rows) == 1 else None
+        last = ledger.rows("SELECT seq, hash FROM trust_records ORDER BY seq DESC LIMIT 1")
+        head = [last[0]["seq"], last[0]["hash"]] if last else None
+    # str(): a damaged row (bytes where text belongs) must give a finding, not a crash.
+    certs = sorted(
+        str(r["fingerprint"]) for r in ledger.rows("SELECT fingerprint FROM certificates")
+    )
+    return {"anchor": anchor, "certificates": certs, "records": head}
 
 
 @dataclass(frozen=True)
@@ -191,10 +236,11 @@ def file_name(seq: int) -> str:
 
 
 def _write_file(directory: Path, checkpoint: Checkpoint) -> None:
-    directory.mkdir(exist_ok=True)
+    directory.mkdir(mode=0o700, exist_ok=True)
     path = directory / file_name(checkpoint.seq)
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(json.dumps(checkpoint.to_json(), indent=1).encode() + b"\n")
+    with open_private(tmp) as fh:
+        fh.write(json.dumps(checkpoint.to_json(), indent=1).encode() + b"\n")
     os.replace(tmp, path)
 
 
@@ -227,6 +273,7 @@ def create_checkpoint(ledger: Ledger, signer: Signer, directory: Path) -> Checkp
             "root": merkle_root(heads),
             "prev": None if previous is None else previous.hash,
             "heads": [[h.item_id, h.seq, h.hash] for h in heads],
+            "trust": trust_commitment(ledger),
         }
         data = canonical_bytes(body)
         checkpoint = Checkpoint(body, hashlib.sha256(data).hexdigest(), signer.sign(data), data)

@@ -346,6 +346,7 @@ class Ingester:
             action="ingested",
             purpose="ingest into the evidence vault",
             details=details,
+            at=item.ingested_at,  # one time for row and event, so audit can bind the column
         )
         return sign_event(self.signer, body)
 

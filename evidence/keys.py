@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKey
 from cryptography.x509.oid import NameOID
 
 from .errors import InputRejected, NotFoundError, OperationalError, PassphraseError, UsageError
+from .keyfile import encrypt_private_key, write_private
 from .ledger import Ledger
 from .timefmt import format_utc, utc_now
 
@@ -159,15 +159,8 @@ def check_passphrase(passphrase: str) -> None:
         raise UsageError("passphrase is not valid text (check the terminal's encoding)") from None
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _validate_identity(name: str, organisation: str, country: str, role: str) -> None:
+def validate_identity(name: str, organisation: str, country: str, role: str) -> None:
+    """Refuse an empty or multi-line name, a bad country code or an unknown role."""
     if not name.strip() or "\n" in name:
         raise UsageError(f"key name {name!r} must be one non-empty line")
     if not organisation.strip():
@@ -189,13 +182,39 @@ class KeyStore:
         return self.directory / f"{key_id}.key.pem"
 
     def create(
-        self, name: str, organisation: str, country: str, role: str, passphrase: str
+        self,
+        name: str,
+        organisation: str,
+        country: str,
+        role: str,
+        passphrase: str,
+        *,
+        authority_passphrase: str | None = None,
+        enrol: bool = True,
+        anchor: bool = False,
     ) -> KeyRecord:
-        """Generate a P-256 key and a self-signed certificate; store both."""
-        _validate_identity(name, organisation, country, role)
+        """Generate a P-256 key and a self-signed certificate; store both.
+
+        When the workspace's trust root is an authority key kept here, the authority enrols
+        the new key in the same transaction (the solo path): it is unlocked with
+        authority_passphrase, or else with the new key's own passphrase. enrol=False leaves
+        the key unenrolled (`custody key enrol` later); anchor=True makes the key the
+        workspace's authority root itself.
+        """
+        validate_identity(name, organisation, country, role)
         check_passphrase(passphrase)
         if self._find_by_name(name):
             raise UsageError(f"a key named {name!r} exists already", "choose another --name")
+        authority = None
+        if enrol and not anchor:
+            authority = self.local_authority()
+        authority_signer = (
+            None
+            if authority is None
+            else self.unlock(
+                authority, passphrase if authority_passphrase is None else authority_passphrase
+            )
+        )
         private_key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.now(UTC).replace(microsecond=0)
         subject = _subject(name, organisation, country, role)
@@ -214,23 +233,13 @@ class KeyStore:
             .sign(private_key, hashes.SHA256())
         )
         key_id = key_id_of(private_key.public_key())
-        pem = private_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(passphrase.encode()),
-        )
+        pem = encrypt_private_key(private_key, passphrase)
         # The key file goes into place first: a crash then leaves a harmless unused key file,
         # never a ledger row whose private key is missing.
         self.directory.mkdir(mode=0o700, exist_ok=True)
         path = self._key_path(key_id)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pem)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(self.directory)
+        write_private(path, pem)
+        at = utc_now()
         try:
             with self.ledger.atomic():
                 self.ledger.insert(
@@ -241,16 +250,68 @@ class KeyStore:
                         "organisation": organisation,
                         "country": country,
                         "role": role,
-                        "created_at": utc_now(),
+                        "created_at": at,
                     },
                 )
-                self._insert_certificate(key_id, cert)
+                self._insert_certificate(key_id, cert, at)
+                if anchor:
+                    from .trust.store import set_anchor
+
+                    set_anchor(self.ledger, "authority", cert, at)
+                    # The root enrols itself too: its rows' dates are then signed like others'.
+                    itself = KeyRecord(
+                        key_id, name, organisation, country, role, at, fingerprint(cert), ""
+                    )
+                    self.enrol_certificate(Signer(itself, private_key), cert, at=at, reason="root")
+                if authority_signer is not None:
+                    self.enrol_certificate(authority_signer, cert, at=at)
         except BaseException:
             path.unlink(missing_ok=True)
             raise
         return self.get(key_id)
 
-    def _insert_certificate(self, key_id: str, cert: x509.Certificate) -> None:
+    def local_authority(self) -> KeyRecord | None:
+        """The authority key that is the workspace's root, if its private key is kept here."""
+        if self.ledger.version < 2:
+            return None
+        rows = self.ledger.rows(
+            "SELECT c.key_id FROM trust_anchor a JOIN certificates c "
+            "ON c.fingerprint = a.fingerprint WHERE a.kind = 'authority'"
+        )
+        if len(rows) != 1 or not self._key_path(rows[0]["key_id"]).is_file():
+            return None
+        return self.get(rows[0]["key_id"])
+
+    def enrol_certificate(
+        self, authority: Signer, cert: x509.Certificate, *, at: str | None = None, reason: str = ""
+    ) -> None:
+        """Sign an enrolment of cert by the authority; the caller holds `atomic()`.
+
+        The record also carries the key and certificate rows' own times, which are signed so.
+        """
+        from .trust.store import append_record
+
+        fp = fingerprint(cert)
+        row = self.ledger.rows(
+            "SELECT c.key_id, c.added_at, k.created_at FROM certificates c "
+            "JOIN keys k ON k.key_id = c.key_id WHERE c.fingerprint = ?",
+            (fp,),
+        )[0]
+        append_record(
+            self.ledger,
+            authority,
+            "enrolment",
+            cert,
+            reason=reason,
+            at=at,
+            extra={
+                "key_id": row["key_id"],
+                "key_created_at": row["created_at"],
+                "added_at": row["added_at"],
+            },
+        )
+
+    def _insert_certificate(self, key_id: str, cert: x509.Certificate, at: str) -> None:
         self.ledger.insert(
             "certificates",
             {
@@ -259,9 +320,15 @@ class KeyStore:
                 "pem": cert.public_bytes(serialization.Encoding.PEM).decode(),
                 "not_before": format_utc(cert.not_valid_before_utc),
                 "not_after": format_utc(cert.not_valid_after_utc),
-                "added_at": utc_now(),
+                "added_at": at,
             },
         )
+
+    def change_passphrase(self, record: KeyRecord, old: str, new: str) -> None:
+        """Re-encrypt one private key under a new passphrase (and the current KDF)."""
+        check_passphrase(new)
+        signer = self.unlock(record, old)
+        write_private(self._key_path(record.key_id), encrypt_private_key(signer.private_key, new))
 
     def _record(self, row: dict[str, str]) -> KeyRecord:
         cert_row = self.ledger.rows(
@@ -387,7 +454,7 @@ class KeyStore:
         if self.ledger.rows("SELECT 1 FROM certificates WHERE fingerprint = ?", (fp,)):
             raise UsageError(f"{source}: certificate {fp[:16]} is already imported")
         with self.ledger.atomic():
-            self._insert_certificate(record.key_id, cert)
+            self._insert_certificate(record.key_id, cert, utc_now())
         return self.get(record.key_id)
 
     def certificates(self) -> dict[str, x509.Certificate]:

@@ -18,9 +18,13 @@ import sqlite_utils
 
 from .errors import OperationalError
 
-SCHEMA_VERSION = 1
+# Version 2 adds the trust root (trust_anchor) and the signed enrolment and revocation records
+# (trust_records). Version-1 ledgers still open; `custody init --authority` on one adopts a root.
+SCHEMA_VERSION = 2
+V1_TABLES = ("keys", "certificates", "cases", "items", "events", "checkpoints")
+TRUST_TABLES = ("trust_anchor", "trust_records")
 BUSY_TIMEOUT_MS = 10_000
-APPEND_ONLY = ("keys", "certificates", "cases", "items", "events", "checkpoints")
+APPEND_ONLY = (*V1_TABLES, *TRUST_TABLES)
 
 _TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...], list[tuple[str, ...]]]] = {
     # name: (columns, primary key, unique indexes)
@@ -108,6 +112,31 @@ _TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...], list[tuple[str,
         "seq",
         [],
     ),
+    # The workspace's root: one row, written at init (or adoption), never changed.
+    "trust_anchor": (
+        {
+            "fingerprint": str,
+            "kind": str,
+            "pem": str,
+            "created_at": str,
+        },
+        "fingerprint",
+        [],
+    ),
+    # Enrolment and revocation records, each signed by the authority (evidence/trust/records.py).
+    "trust_records": (
+        {
+            "seq": int,
+            "kind": str,
+            "fingerprint": str,
+            "hash": str,
+            "body": str,
+            "signature": str,
+            "signer": str,
+        },
+        "seq",
+        [("hash",)],
+    ),
 }
 
 
@@ -125,19 +154,34 @@ class Ledger:
         conn = _connect(path)
         ledger = cls(path, conn)
         with ledger.atomic():
-            for name, (columns, pk, uniques) in _TABLES.items():
-                table = ledger.db.table(name)
-                table.create(columns, pk=pk, not_null=set(columns) - _NULLABLE)
-                for cols in uniques:
-                    table.create_index(list(cols), unique=True)
-            for name in APPEND_ONLY:
-                for op in ("UPDATE", "DELETE"):
-                    conn.execute(
-                        f"CREATE TRIGGER {name}_no_{op.lower()} BEFORE {op} ON {name} "
-                        f"BEGIN SELECT RAISE(ABORT, 'ledger is append-only: {op} on {name}'); END"
-                    )
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            ledger._create_tables(list(_TABLES))
         return ledger
+
+    def _create_tables(self, names: list[str]) -> None:
+        for name in names:
+            columns, pk, uniques = _TABLES[name]
+            table = self.db.table(name)
+            table.create(columns, pk=pk, not_null=set(columns) - _NULLABLE)
+            for cols in uniques:
+                table.create_index(list(cols), unique=True)
+            for op in ("UPDATE", "DELETE"):
+                self.conn.execute(trigger_sql(name, op))
+        self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @property
+    def version(self) -> int:
+        """The ledger's schema version (1: made before trust roots)."""
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def upgrade(self) -> None:
+        """Add the trust tables to a version-1 ledger; the caller holds `atomic()`."""
+        if self.version < SCHEMA_VERSION:
+            self._create_tables(list(TRUST_TABLES))
+
+    def triggers(self) -> dict[str, str]:
+        """The triggers in the file, by name, with their SQL (audit compares them)."""
+        rows = self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        return {str(name): str(sql) for name, sql in rows}
 
     @classmethod
     def open(cls, path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Ledger:
@@ -159,7 +203,8 @@ class Ledger:
                 f"{path}: ledger schema {version} is newer than this tool ({SCHEMA_VERSION})",
                 "upgrade custody before using this workspace",
             )
-        if version != SCHEMA_VERSION or not set(_TABLES) <= tables:
+        needed = set(_TABLES) if version == SCHEMA_VERSION else set(V1_TABLES)
+        if version not in (1, SCHEMA_VERSION) or not needed <= tables:
             raise OperationalError(f"{path}: not a custody ledger (schema {version})")
         return cls(path, conn)
 
@@ -229,6 +274,14 @@ def type_problems(table: str, row: Mapping[str, Any]) -> list[str]:
         if type(value) is not kind:
             out.append(f"{name} holds {type(value).__name__}, not {kind.__name__}")
     return out
+
+
+def trigger_sql(table: str, op: str) -> str:
+    """The SQL of the trigger that refuses op (UPDATE or DELETE) on table."""
+    return (
+        f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, 'ledger is append-only: {op} on {table}'); END"
+    )
 
 
 def _connect(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:

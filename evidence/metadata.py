@@ -1,12 +1,15 @@
 """File metadata through exiftool: one exiftool process for a whole run, never one per file.
 
 Files are always handed to exiftool by their vault path (a hex digest), so a hostile original
-name (leading '-', newline) can never be taken for an option.
+name (leading '-', newline) can never be taken for an option. The child gets a scrubbed
+environment (`child_environment`): a passphrase in CUSTODY_PASSPHRASE must not be readable in
+its /proc/PID/environ.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,8 @@ _VAULT_TAGS = {
     "File:FileInodeChangeDate",
     "File:FilePermissions",
 }
+# What exiftool (Perl) needs to run and decode names; nothing else reaches it.
+_CHILD_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "PERL5LIB")
 _MAX_INT = 2**53 - 1
 _MAX_TEXT = 4096
 
@@ -75,12 +80,32 @@ class MetadataReader:
         return out
 
 
+def child_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment a child process may see: an allow-list, never a secret."""
+    return {k: environ[k] for k in _CHILD_ENV if k in environ}
+
+
+@contextmanager
+def _scrubbed_environment() -> Iterator[None]:
+    # pyexiftool passes no env= to Popen, so the child inherits os.environ at spawn time:
+    # narrow it for exactly that moment.
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(child_environment(saved))
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 @contextmanager
 def exiftool_session() -> Iterator[MetadataReader]:
-    """Start one exiftool process for the duration of the block."""
+    """Start one exiftool process (with a scrubbed environment) for the duration of the block."""
     try:
         helper = exiftool.ExifToolHelper(common_args=["-G", "-n"], check_execute=False)
-        helper.run()
+        with _scrubbed_environment():
+            helper.run()
     except (FileNotFoundError, ExifToolException) as exc:
         raise OperationalError(
             f"exiftool could not be started ({exc})",

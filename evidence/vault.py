@@ -44,8 +44,8 @@ class Vault:
 
     def create(self) -> None:
         """Make the folder layout."""
-        (self.root / "sha256").mkdir(parents=True, exist_ok=True)
-        self.tmp.mkdir(exist_ok=True)
+        (self.root / "sha256").mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.tmp.mkdir(mode=0o700, exist_ok=True)
 
     def sweep(self, older_than: float = 3600.0) -> int:
         """Remove temp files an interrupted ingest left behind; returns how many.
@@ -100,8 +100,8 @@ class Vault:
                     )
                 return Stored(digests, size, final, new=False)
             if not final.parent.is_dir():
-                final.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp, 0o444)
+                final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(tmp, 0o400)
             os.replace(tmp, final)
             return Stored(digests, size, final, new=True)
         except BaseException:

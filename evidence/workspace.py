@@ -1,14 +1,24 @@
-"""A workspace: ledger.db, vault/ and keys/ in one folder, found by flag, env or default."""
+"""A workspace: ledger.db, vault/ and keys/ in one folder, found by flag, env or default.
+
+Its trust root is fixed when it is made: an authority key created there, or an agency CA
+certificate (see evidence/trust/). A workspace made before trust roots opens as it is and
+adopts a root with `adopt_authority`.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography import x509
+
 from .errors import OperationalError, UsageError
-from .keys import KeyStore
+from .keys import KeyRecord, KeyStore, check_passphrase, validate_identity
 from .ledger import BUSY_TIMEOUT_MS, Ledger
+from .privacy import FILE_MODE, make_private_dir, private_umask
+from .trust.store import load_state, set_anchor
 from .vault import Vault
 
 DEFAULT_DIR = "custody-workspace"
@@ -24,6 +34,32 @@ def locate(explicit: str | os.PathLike[str] | None) -> Path:
     return Path(env) if env else Path(DEFAULT_DIR)
 
 
+@dataclass(frozen=True)
+class AuthoritySetup:
+    """The authority key `custody init --authority NAME` creates as the workspace's root."""
+
+    name: str
+    passphrase: str
+    organisation: str = ""
+    country: str = "ZZ"
+
+    def check(self) -> None:
+        """Refuse a bad name, country or passphrase before anything is created."""
+        validate_identity(self.name, self.organisation or self.name, self.country, "authority")
+        check_passphrase(self.passphrase)
+
+    def create(self, keys: KeyStore) -> KeyRecord:
+        """Create the authority key and make its certificate the anchor (one transaction)."""
+        return keys.create(
+            self.name,
+            self.organisation or self.name,
+            self.country,
+            "authority",
+            self.passphrase,
+            anchor=True,
+        )
+
+
 @dataclass
 class Workspace:
     """An open workspace."""
@@ -34,23 +70,84 @@ class Workspace:
     keys: KeyStore
 
     @classmethod
-    def init(cls, root: Path) -> Workspace:
-        """Create a new workspace; refuses a folder that already holds a ledger."""
+    def init(
+        cls,
+        root: Path,
+        authority: AuthoritySetup | None = None,
+        trust_ca: x509.Certificate | None = None,
+    ) -> Workspace:
+        """Create a new workspace, private to its owner, with its trust root.
+
+        The root is an authority key made here, or an agency CA certificate. Without either,
+        the workspace has no root and audit establishes no signer (a library-only case, kept
+        for tools that fix the root themselves; the CLI always fixes one).
+        """
+        if authority is not None and trust_ca is not None:
+            raise UsageError("choose one trust root: --authority or --trust-ca, not both")
         ledger_path = root / "ledger.db"
         if ledger_path.exists():
             raise UsageError(f"{root}: already a workspace", "use it, or choose another folder")
         if root.exists() and not root.is_dir():
             raise OperationalError(f"{root}: exists and is not a folder")
+        private_umask()
+        if authority is not None:
+            authority.check()
+        fresh = not root.exists()
         try:
-            root.mkdir(parents=True, exist_ok=True)
-            (root / "keys").mkdir(mode=0o700, exist_ok=True)
-            (root / "checkpoints").mkdir(exist_ok=True)
+            make_private_dir(root)
+            make_private_dir(root / "keys")
+            make_private_dir(root / "checkpoints")
             vault = Vault(root / "vault")
             vault.create()
         except OSError as exc:
             raise OperationalError(f"{root}: cannot create workspace ({exc.strerror})") from None
         ledger = Ledger.create(ledger_path)
-        return cls(root, ledger, vault, KeyStore(ledger, root / "keys"))
+        os.chmod(ledger_path, FILE_MODE)
+        ws = cls(root, ledger, vault, KeyStore(ledger, root / "keys"))
+        try:
+            if authority is not None:
+                authority.create(ws.keys)
+            elif trust_ca is not None:
+                ws.set_ca_root(trust_ca)
+        except BaseException:
+            ws.close()
+            _remove_new_workspace(root, fresh)
+            raise
+        return ws
+
+    def set_ca_root(self, ca: x509.Certificate) -> None:
+        """Make an agency CA certificate the workspace's root."""
+        try:
+            bc = ca.extensions.get_extension_for_class(x509.BasicConstraints).value
+        except x509.ExtensionNotFound:
+            bc = None
+        if bc is None or not bc.ca:
+            raise UsageError(
+                "the --trust-ca certificate is not a CA certificate (basicConstraints)"
+            )
+        with self.ledger.atomic():
+            set_anchor(self.ledger, "ca", ca)
+
+    def adopt_authority(self, authority: AuthoritySetup) -> tuple[KeyRecord, int]:
+        """Give a workspace made before trust roots an authority root; enrol its existing keys.
+
+        Each existing certificate gets an enrolment record with the reason "adopted": the
+        authority vouches, at adoption time, for keys that signed before it existed. Returns
+        the authority's record and how many certificates it enrolled.
+        """
+        if load_state(self.ledger).anchor is not None or (
+            self.ledger.version >= 2 and self.ledger.rows("SELECT 1 FROM trust_anchor")
+        ):
+            raise UsageError(f"{self.root}: this workspace already has a trust root")
+        existing = self.keys.certificates()
+        with self.ledger.atomic():
+            self.ledger.upgrade()
+        record = authority.create(self.keys)
+        signer = self.keys.unlock(record, authority.passphrase)
+        with self.ledger.atomic():
+            for cert in existing.values():
+                self.keys.enrol_certificate(signer, cert, reason="adopted")
+        return record, len(existing)
 
     @classmethod
     def open(cls, root: Path) -> Workspace:
@@ -59,6 +156,7 @@ class Workspace:
             raise OperationalError(
                 f"{root}: no workspace here", "run `custody init` or pass --workspace DIR"
             )
+        private_umask()
         ledger = Ledger.open(root / "ledger.db", _busy_timeout())
         vault = Vault(root / "vault")
         return cls(root, ledger, vault, KeyStore(ledger, root / "keys"))
@@ -72,6 +170,17 @@ class Workspace:
         """Close the ledger and stop the hashing threads."""
         self.ledger.close()
         self.vault.hasher.close()
+
+
+def _remove_new_workspace(root: Path, fresh: bool) -> None:
+    # A workspace without the root it was meant to have must not be left behind.
+    if fresh:
+        shutil.rmtree(root, ignore_errors=True)
+        return
+    for name in ("keys", "checkpoints", "vault"):
+        shutil.rmtree(root / name, ignore_errors=True)
+    for name in ("ledger.db", "ledger.db-wal", "ledger.db-shm"):
+        (root / name).unlink(missing_ok=True)
 
 
 def _busy_timeout() -> int:

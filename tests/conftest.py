@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from evidence import keyfile
 from evidence.cases import create_case
 from evidence.workspace import Workspace
-from tests.helpers import CASE, DATA, PASSPHRASE, World
+from tests.helpers import AUTHORITY, CASE, DATA, PASSPHRASE, World
 
 
 @pytest.fixture(autouse=True)
@@ -20,10 +21,17 @@ def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Hundreds of keys are made in tests: 600,000 PBKDF2 rounds each would cost minutes. The
+    # real count is tested in test_keyfile.py, and used by every CLI run in a subprocess.
+    monkeypatch.setattr(keyfile, "KDF_ITERATIONS", 2048)
+
+
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     """A fresh workspace: investigator, custodian and expert keys, and case BY-2026-0042."""
-    ws = Workspace.init(tmp_path / "ws")
+    ws = Workspace.init(tmp_path / "ws", AUTHORITY)
     signers = []
     for name, role in (
         ("А. Иванов", "investigator"),

@@ -13,11 +13,14 @@ from cryptography.x509.oid import NameOID
 
 from evidence.ingest import IngestOptions, IngestReport, ingest
 from evidence.keys import Signer
-from evidence.workspace import Workspace
+from evidence.workspace import AuthoritySetup, Workspace
 
 DATA = Path(__file__).parent / "data"
 PASSPHRASE = "correct horse battery"
 CASE = "BY-2026-0042"
+# The trust root of test workspaces: an authority key with the same passphrase as every test
+# key, so that creating a key enrols it at once (the solo path).
+AUTHORITY = AuthoritySetup("Test authority", PASSPHRASE, "Investigative Committee", "BY")
 
 
 @dataclass

@@ -102,6 +102,9 @@ def test_clean_workspace_passes_every_check(busy: World) -> None:
     assert result.ok, _findings(result)
     assert result.events_checked == 4 + 2 + 2 + 1
     assert {c.name for c in result.checks} == {
+        "trust",
+        "ledger",
+        "files",
         "schema",
         "hashes",
         "certificates",
@@ -227,12 +230,12 @@ def test_item_row_unreadable_is_a_finding_not_a_crash(busy: World) -> None:
     _expect(audit(busy.ws), "chains", "item row unreadable")
 
 
-def test_signer_name_edited_in_keys_row_changes_nothing_signed(busy: World) -> None:
-    """The keys row is an index: identity comes from the certificate its fingerprint binds."""
+def test_signer_name_edited_in_keys_row(busy: World) -> None:
+    """Identity comes from the certificate; a keys row renamed is itself a finding."""
     _attacker(busy).execute("UPDATE keys SET name = 'Prosecutor General', country = 'DE'")
     record = busy.ws.keys.get(busy.expert.record.key_id)
     assert record.name == "P. Sidorov" and record.country == "BY"
-    assert audit(busy.ws).ok
+    _expect(audit(busy.ws), "certificates", "row differs from its certificate: country, name")
 
 
 def test_actor_name_differing_from_certificate(busy: World) -> None:
@@ -268,7 +271,7 @@ def test_vault_file_altered_by_one_byte(busy: World) -> None:
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
-    os.chmod(path, 0o444)
+    os.chmod(path, 0o400)
     assert audit(busy.ws).ok  # without --fixity the vault is not read
     _expect(audit(busy.ws, fixity=True), "fixity", "SHA-256 is")
 
@@ -290,7 +293,8 @@ def test_whole_item_deleted_after_checkpoint(busy: World) -> None:
     conn.execute("DELETE FROM items WHERE item_id = ?", (item.item_id,))
     result = audit(busy.ws)
     _expect(result, "checkpoint", "item deleted since checkpoint #1")
-    assert [f.subject for f in result.findings] == [f"item {item.item_id}"]
+    _expect(result, "ledger", "append-only trigger items_no_delete is missing")
+    assert [f.subject for f in result.findings if f.check != "ledger"] == [f"item {item.item_id}"]
 
 
 def test_checkpoint_file_edited(busy: World) -> None:
@@ -322,7 +326,8 @@ def test_external_checkpoint_copy_catches_everything_deleted(busy: World, tmp_pa
     conn.execute("DELETE FROM events WHERE item_id = ?", (item.item_id,))
     conn.execute("DELETE FROM items WHERE item_id = ?", (item.item_id,))
     (busy.ws.checkpoint_dir / file_name(1)).unlink()
-    assert audit(busy.ws).ok  # nothing left in the workspace to compare with
+    # Nothing left in the workspace to compare with, but the dropped triggers.
+    assert {f.check for f in audit(busy.ws).findings} == {"ledger"}
     result = audit(busy.ws, checkpoint_file=copy)
     _expect(result, "checkpoint", "item deleted since checkpoint #1")
     _expect(result, "checkpoint", "missing from the ledger")

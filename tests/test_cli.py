@@ -119,9 +119,10 @@ def test_every_command_has_help_with_text() -> None:
 
 def test_init_key_case_and_listing(sh: Shell) -> None:
     keys = json.loads(sh("key", "list", "--json").stdout)
-    assert [k["name"] for k in keys] == ["A. Ivanov", "Evidence Room", "P. Sidorov"]
-    shown = sh("key", "show", keys[0]["fingerprint"][:12]).stdout
-    assert "Investigative Committee" in shown and keys[0]["fingerprint"] in shown
+    names = ["Workspace authority", "A. Ivanov", "Evidence Room", "P. Sidorov"]
+    assert [k["name"] for k in keys] == names
+    shown = sh("key", "show", keys[1]["fingerprint"][:12]).stdout
+    assert "Investigative Committee" in shown and keys[1]["fingerprint"] in shown
     pem = sh("key", "export", "A. Ivanov").stdout
     assert pem.startswith("-----BEGIN CERTIFICATE-----")
     csr = sh("key", "csr", "A. Ivanov").stdout
@@ -133,7 +134,8 @@ def test_init_key_case_and_listing(sh: Shell) -> None:
 def test_key_new_prompts_for_passphrase_twice(tmp_path: Path) -> None:
     runner = CliRunner()
     ws = str(tmp_path / "ws")
-    runner.invoke(cli, ["--workspace", ws, "init"])
+    init = runner.invoke(cli, ["--workspace", ws, "init"], input=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    assert init.exit_code == 0, init.stderr
     args = [
         "--workspace",
         ws,
@@ -148,9 +150,11 @@ def test_key_new_prompts_for_passphrase_twice(tmp_path: Path) -> None:
         "--role",
         "expert",
     ]
-    result = runner.invoke(cli, args, input=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    # The new key's passphrase twice, then the authority's, which enrols it.
+    result = runner.invoke(cli, args, input=f"{PASSPHRASE}\n{PASSPHRASE}\n{PASSPHRASE}\n")
     assert result.exit_code == 0, result.stderr
     assert "key created: X" in result.stdout
+    assert "enrolled by: Workspace authority" in result.stdout
 
 
 def test_ingest_table_json_and_item_show(sh: Shell, photo: Path) -> None:

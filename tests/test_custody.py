@@ -10,6 +10,7 @@ from evidence.custody import receive, transfer
 from evidence.errors import UsageError
 from evidence.items import list_items
 from evidence.timeline import timelines
+from evidence.trust.authority import enrol_key
 from tests.helpers import CASE, PASSPHRASE, World, issue_certificate, make_ca
 
 
@@ -62,6 +63,10 @@ def test_bundle_names_the_renewed_receiver_as_last_custodian(
     transfer(ledger, world.investigator, [item], world.custodian.record)
     ca_key, ca = make_ca()
     keys.import_certificate_for(issue_certificate(ca_key, ca, keys.csr(world.custodian)), "c", None)
+    # The renewed certificate signs only once the authority has enrolled it.
+    authority = keys.local_authority()
+    assert authority is not None
+    enrol_key(keys, keys.unlock(authority, PASSPHRASE), world.custodian.record)
     receive(ledger, keys.unlock(keys.get(world.custodian.record.key_id), PASSPHRASE), [item])
     request = MlaRequest("No. 1", "Minsk Convention 1993", "PGO BY", "RU", "PGO RU", "2026-11-25")
     out = tmp_path / "b.zip"

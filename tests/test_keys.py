@@ -122,5 +122,6 @@ def test_import_of_certificate_for_another_key_refused(world: World) -> None:
 def test_keys_survive_reopen(world: World) -> None:
     root = world.ws.root
     again = Workspace.open(root)
-    assert [k.name for k in again.keys.list()] == ["А. Иванов", "Evidence Room", "P. Sidorov"]
+    names = ["Test authority", "А. Иванов", "Evidence Room", "P. Sidorov"]
+    assert [k.name for k in again.keys.list()] == names
     again.close()

@@ -1,5 +1,9 @@
 """Audit: verify every event, chain, checkpoint and (on request) vault file of a workspace.
 
+Nothing is trusted because it is in the ledger: each signer is established through the
+workspace's trust root (trust.py), every column is bound to what was signed (rows.py, chains.py)
+and the files are checked as the file system holds them (files.py).
+
 Every problem is collected as a Finding naming the item, event and what is wrong; nothing stops
 at the first. Per-event work (canonical form, hash, schema, signature) is spread over processes,
 one per core, each reading its own slice of the ledger; the cheap chain checks run here.
@@ -20,10 +24,15 @@ from ..errors import Finding
 from ..hashing import hash_file
 from ..items import Item
 from ..progress import Reporter, Silent
+from ..trust.establish import establish
+from ..trust.store import load_state
 from ..workspace import Workspace
 from .chains import check_chains, load_items
 from .checkpoints import check_checkpoints
 from .events import EventFacts, load_certificates, verify_slice
+from .files import check_vault_entries, check_workspace
+from .rows import check_anchor_row, check_key_rows, check_triggers
+from .trust import check_root, check_signers, signer_problem
 
 SLICE = 1000  # small enough that two workers finish together
 
@@ -53,6 +62,8 @@ class AuditResult:
     checkpoint_seq: int | None
     # (item_id, seq) of every event whose signature did not verify, for reports to mark.
     unverified: frozenset[tuple[str, int]] = frozenset()
+    # Fingerprint of the workspace's trust root (None: no root).
+    anchor: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -66,6 +77,7 @@ class AuditResult:
             "items_checked": self.items_checked,
             "events_checked": self.events_checked,
             "checkpoint": {"seq": self.checkpoint_seq, "root": self.checkpoint_root},
+            "anchor": self.anchor,
             "checks": [c.to_json() for c in self.checks],
             "findings": [f.to_json() for f in self.findings],
         }
@@ -138,9 +150,8 @@ def _check_fixity(ws: Workspace, items: list[Item], reporter: Reporter, out: _Co
         for item in items:
             path = ws.vault.path_for(item.sha256)
             subject = f"item {item.item_id} ({item.original_name})"
-            if not path.is_file():
-                out.add("fixity", subject, f"vault file missing: {path}")
-                continue
+            if path.is_symlink() or not path.is_file():
+                continue  # reported by the vault entry check, never followed
             try:
                 digests = hash_file(path, hasher=ws.vault.hasher)
             except OSError as exc:
@@ -155,8 +166,6 @@ def _check_fixity(ws: Workspace, items: list[Item], reporter: Reporter, out: _Co
                 )
             elif digests.sha512 != item.digests.sha512:
                 out.add("fixity", subject, "vault file SHA-512 differs from the recorded one")
-            if not ws.vault.is_read_only(item.sha256):
-                out.add("fixity", subject, f"vault file is writable: {path}")
     finally:
         reporter.finish()
 
@@ -169,8 +178,13 @@ def audit(
     checkpoint_file: Path | None = None,
     reporter: Reporter | None = None,
     workers: int | None = None,
+    anchor: str | None = None,
 ) -> AuditResult:
-    """Verify the workspace (or one case) and return every finding; never raises on tampering."""
+    """Verify the workspace (or one case) and return every finding; never raises on tampering.
+
+    anchor: the root's fingerprint as pinned from outside (seizure protocol); without it, the
+    root stored in the workspace is used and named in the verdict.
+    """
     reporter = reporter or Silent()
     workers = workers or os.cpu_count() or 1
     out = _Collector()
@@ -180,25 +194,52 @@ def audit(
         items = load_items(ws.ledger, case, out.add)
         last = ws.ledger.rows("SELECT MAX(rowid) AS hi FROM events")[0]["hi"]
     item_ids = None if case is None else {i.item_id for i in items}
-    for problem in load_certificates(ws.ledger.conn)[1]:
+    certs, cert_problems = load_certificates(ws.ledger.conn)
+    for problem in cert_problems:
         out.add("certificates", "ledger", problem)
+    state = load_state(ws.ledger)
+    # Path validation once per certificate here; per event only a lookup and a time compare.
+    view = None if state.anchor is None else establish(state.anchor, state.records, certs)
+    root_detail = check_root(state, view, anchor, out.add)
+    check_triggers(ws.ledger, out.add)
+    check_anchor_row(ws.ledger, state.records, out.add)
+    check_key_rows(ws.ledger, certs, state.records if state.anchor is not None else None, out.add)
     facts = _verify_events(ws, item_ids, last, workers, reporter, out)
+    check_signers(view, facts, out.add)
     cases = {c.number: c for c in list_cases(ws.ledger)}
     check_chains(items, cases, facts, case is None, out.add)
-    checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add)
+    checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add, signer_problem(view))
+    check_workspace(ws.root, out.add)
+    check_vault_entries(
+        ws.vault.root,
+        [(f"item {i.item_id} ({i.original_name})", ws.vault.path_for(i.sha256)) for i in items],
+        out.add,
+    )
     checks = [
+        out.check("trust", f"every signer established: {root_detail}"),
+        out.check("ledger", "append-only triggers in place"),
         out.check("schema", "every event valid against its custody-event schema"),
         out.check("hashes", "every event hash matches its canonical bytes"),
-        out.check("certificates", "every signer's certificate is in the workspace"),
+        out.check("certificates", "every certificate and key row matches what was signed"),
         out.check("signatures", f"{len(facts)} signatures valid"),
         out.check("chains", f"{len(items)} chains unbroken"),
         out.check("checkpoint", checkpoint.detail),
+        out.check("files", "workspace private to its owner; vault folders closed"),
     ]
     if fixity:
         _check_fixity(ws, items, reporter, out)
         checks.append(out.check("fixity", f"{len(items)} vault files match their digests"))
+    elif out.findings.get("fixity"):
+        checks.append(out.check("fixity", ""))
     findings = [f for c in checks for f in out.findings.get(c.name, [])]
     unverified = frozenset((f.item_id, f.seq) for f in facts if not f.signature_ok)
     return AuditResult(
-        checks, findings, len(facts), len(items), checkpoint.root, checkpoint.seq, unverified
+        checks,
+        findings,
+        len(facts),
+        len(items),
+        checkpoint.root,
+        checkpoint.seq,
+        unverified,
+        None if state.anchor is None else state.anchor.fingerprint,
     )

@@ -3,13 +3,17 @@ its actor signed at ingest (digests, size, names, source, acquisition, metadata,
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
 
 from ..cases import Case
-from ..errors import LedgerDamaged
+from ..errors import EvidenceError, LedgerDamaged
 from ..items import Item, ingest_facts, item_id_for
 from ..ledger import Ledger
+from ..timefmt import parse_rfc3339
 from .events import EventFacts
 
 Add = Callable[[str, str, str], None]
@@ -20,6 +24,10 @@ def load_items(ledger: Ledger, case: str | None, add: Add) -> list[Item]:
     sql = "SELECT * FROM items" + ("" if case is None else " WHERE case_number = ?")
     items = []
     for row in ledger.rows(sql + " ORDER BY rowid", () if case is None else (case,)):
+        for column in ("metadata", "profile"):
+            problem = strict_json_problem(row.get(column))
+            if problem is not None:
+                add("chains", f"item {row.get('item_id')}", f"{column} column {problem}")
         try:
             items.append(Item.from_row(row))
         except LedgerDamaged as exc:
@@ -31,12 +39,53 @@ def load_items(ledger: Ledger, case: str | None, add: Add) -> list[Item]:
     return items
 
 
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("duplicate key")
+    return dict(pairs)
+
+
+def strict_json_problem(text: Any) -> str | None:
+    """Why a stored JSON column is not exactly what the tool writes, or None.
+
+    Read strictly: SQLite's json_extract takes the last of duplicate keys and Python the
+    first, so two readers would see two values; and any text other than the tool's own
+    serialisation (spaces added, keys reordered) is an edit, even if it parses the same.
+    """
+    if text is None or not isinstance(text, str):
+        return None  # NULL where allowed; a wrong type is reported by type_problems
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates)
+    except ValueError as exc:
+        return "holds duplicate keys" if "duplicate" in str(exc) else "is not JSON"
+    if json.dumps(value, ensure_ascii=False, sort_keys=True) != text:
+        return "is not in the tool's exact serialisation (edited by hand?)"
+    return None
+
+
+def _same_ingest_time(row_at: str, event_at: str | None) -> bool:
+    # Since trust roots the row and the event carry one time. Items ingested before took the
+    # row's time some microseconds before the event's: accepted only within one second.
+    if event_at is None:
+        return False
+    if row_at == event_at:
+        return True
+    try:
+        row_t, event_t = parse_rfc3339(row_at), parse_rfc3339(event_at)
+    except EvidenceError:
+        return False
+    return timedelta(0) < event_t - row_t < timedelta(seconds=1)
+
+
 def _check_item_row(item: Item, case: Case | None, first: EventFacts, add: Add) -> None:
     subject = f"item {item.item_id}"
     if item.item_id != item_id_for(item.case_number, item.sha256):
         add("chains", subject, "item id does not derive from its case and SHA-256")
     if first.actor != item.ingested_by:
         add("chains", subject, "ingested_by differs from the actor who signed the ingest")
+    if not _same_ingest_time(item.ingested_at, first.at):
+        add("chains", subject, "ingested_at differs from the time of the signed ingest event")
     details = first.details or {}
     if case is None:
         add("chains", subject, f"case {item.case_number!r} is not in the ledger")

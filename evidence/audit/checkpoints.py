@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 
@@ -21,6 +22,7 @@ from ..checkpoint import (
     ledger_index,
     load_file,
     merkle_root,
+    trust_commitment,
 )
 from ..checkpoint import rows as checkpoint_rows
 from ..errors import EvidenceError
@@ -28,8 +30,10 @@ from ..keys import verify_signature
 from ..ledger import type_problems
 from ..workspace import Workspace
 from .events import load_certificates
+from .trust import check_commitment
 
 Add = Callable[[str, str, str], None]
+SignerProblem = Callable[[str, Any], str | None]
 
 
 @dataclass(frozen=True)
@@ -44,9 +48,12 @@ class CheckpointVerdict:
 class _Ledgerview:
     """The ledger facts every checkpoint is compared with, read once."""
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace, signer_problem: SignerProblem) -> None:
+        self.ledger = ws.ledger
         self.events, self.items = ledger_index(ws.ledger)
         self.certs: dict[str, x509.Certificate] = load_certificates(ws.ledger.conn)[0]
+        self.signer_problem = signer_problem
+        self.committed = trust_commitment(ws.ledger)
 
 
 def _check_signed(view: _Ledgerview, cp: Checkpoint, subject: str, add: Add) -> None:
@@ -61,8 +68,13 @@ def _check_signed(view: _Ledgerview, cp: Checkpoint, subject: str, add: Add) -> 
         add("checkpoint", subject, "signed by a key that is not in this workspace")
     elif not verify_signature(cert, cp.data, cp.signature):
         add("checkpoint", subject, "signature is not valid")
+    else:
+        problem = view.signer_problem(cp.body["actor"]["fingerprint"], cp.body.get("created_at"))
+        if problem is not None:
+            add("trust", subject, problem)
     if merkle_root(cp.heads) != cp.root:
         add("checkpoint", subject, "Merkle root does not match its chain heads")
+    check_commitment(view.ledger, cp.body, subject, add, view.committed)
 
 
 def _heads(view: _Ledgerview, cp: Checkpoint, only: set[str] | None, add: Add) -> None:
@@ -127,10 +139,14 @@ def _foreign(
 
 
 def check_checkpoints(
-    ws: Workspace, item_ids: set[str] | None, external: Path | None, add: Add
+    ws: Workspace,
+    item_ids: set[str] | None,
+    external: Path | None,
+    add: Add,
+    signer_problem: SignerProblem = lambda fp, at: None,
 ) -> CheckpointVerdict:
     """Verify every checkpoint, its file and recorded heads; list every problem through add."""
-    view = _Ledgerview(ws)
+    view = _Ledgerview(ws, signer_problem)
     checkpoints = _ledger_checkpoints(ws, view, item_ids, add)
     known = {file_name(cp.seq): cp.hash for cp in checkpoints}
     if ws.checkpoint_dir.is_dir():

@@ -34,6 +34,7 @@ class EventFacts:
     case: str | None
     action: str | None
     actor: str | None = None
+    at: str | None = None
     # The signed ingest facts, kept for the first event only (the item row is checked on them).
     details: dict[str, Any] | None = None
     signature_ok: bool = False
@@ -162,6 +163,7 @@ def verify_slice(
                 case=body.get("case"),
                 action=body.get("action"),
                 actor=actor_fp or None,
+                at=body.get("at") if isinstance(body.get("at"), str) else None,
                 details=details if seq == 1 and isinstance(details, dict) else None,
                 signature_ok=signature_ok,
             )

@@ -84,7 +84,7 @@ def write_zip(
 ) -> dict[str, bool]:
     """Write the zip to a temporary file beside output, then move it into place."""
     tmp = output.parent / f".{output.name}.{uuid.uuid4().hex}.part"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # owner-only (privacy.py)
     compressed: dict[str, bool] = {}
     try:
         with os.fdopen(fd, "wb") as raw:

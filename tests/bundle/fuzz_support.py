@@ -28,7 +28,7 @@ from evidence.items import list_items
 from evidence.keys import Signer
 from evidence.workspace import Workspace
 from tests.bundle.bundle_support import REQUEST, refresh_bag, rezip
-from tests.helpers import CASE, DATA, PASSPHRASE, World
+from tests.helpers import AUTHORITY, CASE, DATA, PASSPHRASE, World
 
 # FUZZ_EXAMPLES=1000 for a longer hunt; the default keeps the module near 15 s on two cores.
 FUZZ = settings(
@@ -68,7 +68,7 @@ def _unlocked(ws: Workspace, name: str, role: str) -> Signer:
 def build_original(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Original]:
     """One bundle with a real custody history (ingest, transfer, receive, analyse, export)."""
     root = tmp_path_factory.mktemp("fuzz-verify")
-    ws = Workspace.init(root / "ws")
+    ws = Workspace.init(root / "ws", AUTHORITY)
     world = World(
         ws,
         _unlocked(ws, "А. Иванов", "investigator"),

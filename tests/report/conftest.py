@@ -18,7 +18,7 @@ from evidence.custody import append_events, receive, transfer
 from evidence.ingest import IngestOptions, ingest
 from evidence.items import Item, list_items
 from evidence.keys import Signer
-from evidence.workspace import Workspace
+from evidence.workspace import AuthoritySetup, Workspace
 
 PASSPHRASE = "correct horse battery"
 CASE = "BY-2026-0042"
@@ -45,7 +45,7 @@ class CaseWorld:
 
 
 def _build(tmp: Path, *, checkpoint: bool = True) -> CaseWorld:
-    ws = Workspace.init(tmp / "ws")
+    ws = Workspace.init(tmp / "ws", AuthoritySetup("Test authority", PASSPHRASE))
     ivanov = ws.keys.unlock(
         ws.keys.create(INVESTIGATOR, "Следственный комитет", "BY", "investigator", PASSPHRASE),
         PASSPHRASE,

@@ -1,0 +1,106 @@
+"""Trust audit: the workspace's root (and the pinned one), its records, every event's signer
+established through the root at the event's time, and checkpoints' trust commitments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..ledger import Ledger
+from ..trust.establish import TrustView
+from ..trust.store import TrustState
+from .events import EventFacts
+
+Add = Callable[[str, str, str], None]
+
+NO_ROOT = (
+    "this workspace has no trust root (made before trust roots, or its root was removed): "
+    "no signer can be established; adopt one with `custody init --authority NAME`"
+)
+
+
+def normalise_fingerprint(text: str) -> str:
+    """A fingerprint as typed (colons, spaces, upper case) in the stored hex form."""
+    return "".join(ch for ch in text if ch not in ": ").lower()
+
+
+def check_root(state: TrustState, view: TrustView | None, pin: str | None, add: Add) -> str:
+    """The anchor and records; returns the verdict line's detail."""
+    for problem in [*state.problems, *([] if view is None else view.problems)]:
+        add("trust", "trust records", problem)
+    if state.anchor is None:
+        add("trust", "trust root", NO_ROOT)
+        return "no trust root"
+    fp = state.anchor.fingerprint
+    if pin is not None and normalise_fingerprint(pin) != fp:
+        add(
+            "trust",
+            "trust root",
+            f"the workspace's root {fp} is not the pinned {normalise_fingerprint(pin)} "
+            "(root replaced, or the wrong workspace)",
+        )
+    how = "pinned" if pin is not None else "not pinned: pass --anchor"
+    return f"root {state.anchor.kind} {fp[:16]} ({how})"
+
+
+def check_signers(view: TrustView | None, facts: list[EventFacts], add: Add) -> None:
+    """Every event's signer established by the root, and allowed to sign at the event's time."""
+    if view is None:
+        return  # one finding (no root) says it for every event
+    cache: dict[str, Any] = {}
+    for f in facts:
+        if f.actor is None:
+            continue
+        verdict = cache.get(f.actor)
+        if verdict is None:
+            verdict = cache[f.actor] = view.verdict(f.actor)
+        problem = verdict.problem_at(f.at)
+        if problem is not None:
+            add("trust", f"item {f.item_id} event #{f.seq}", problem)
+
+
+def signer_problem(view: TrustView | None) -> Callable[[str, Any], str | None]:
+    """For checkpoints: why fingerprint may not sign at a time, or None."""
+
+    def problem(fp: str, at: Any) -> str | None:
+        return None if view is None else view.verdict(fp).problem_at(at)
+
+    return problem
+
+
+def check_commitment(
+    ledger: Ledger, body: dict[str, Any], subject: str, add: Add, committed: dict[str, Any]
+) -> None:
+    """A v2 checkpoint's trust commitment still holds (committed: the ledger's current one).
+
+    The anchor is unchanged; every certificate it listed is still there, and none that is not
+    listed is dated before it; the trust record it names as head is unchanged.
+    """
+    trust = body.get("trust")
+    if not isinstance(trust, dict):
+        return  # version 1: no commitment
+    if trust["anchor"] != committed["anchor"]:
+        add("checkpoint", subject, "the trust root differs from the one this checkpoint names")
+    now = set(committed["certificates"])
+    listed = set(trust["certificates"])
+    for fp in sorted(listed - now):
+        add("checkpoint", subject, f"certificate {fp[:16]} it lists is gone from the ledger")
+    created = str(body.get("created_at", ""))
+    for row in ledger.rows("SELECT fingerprint, added_at FROM certificates"):
+        if row["fingerprint"] not in listed and str(row["added_at"]) <= created:
+            add(
+                "checkpoint",
+                subject,
+                f"certificate {str(row['fingerprint'])[:16]} is dated before this checkpoint "
+                "but not in it (inserted later?)",
+            )
+    head = trust["records"]
+    if head is not None:
+        seq, digest = head
+        rows = (
+            ledger.rows("SELECT hash FROM trust_records WHERE seq = ?", (seq,))
+            if ledger.version >= 2
+            else []
+        )
+        if not rows or rows[0]["hash"] != digest:
+            add("checkpoint", subject, f"trust record #{seq} it names is gone or changed")

@@ -1,0 +1,86 @@
+"""What an authority does: enrol a key's certificates, revoke them; and who may do it.
+
+Under an authority root only the anchor's key signs records. Under a CA root the CA itself
+vouches by issuing certificates (enrolment has no place), and revocations are signed by a
+CA-issued certificate whose role is authority.
+"""
+
+from __future__ import annotations
+
+from cryptography.x509.oid import NameOID
+
+from ..errors import UsageError
+from ..keys import KeyRecord, KeyStore, Signer, subject_attribute
+from .establish import establish
+from .store import append_record, load_state
+
+
+def _require_authority(keys: KeyStore, authority: Signer, what: str) -> str:
+    """The root's kind, once authority is known to be allowed to sign records."""
+    state = load_state(keys.ledger)
+    if state.anchor is None:
+        raise UsageError(
+            f"cannot {what}: this workspace has no trust root",
+            "adopt one with `custody init --authority NAME`",
+        )
+    fp = authority.record.fingerprint
+    if state.anchor.kind == "authority":
+        if fp != state.anchor.fingerprint:
+            raise UsageError(
+                f"cannot {what}: {authority.record.name!r} is not the workspace's authority",
+                "sign with the key created by `custody init --authority`",
+            )
+    else:
+        view = establish(state.anchor, state.records, keys.certificates())
+        cert = authority.record.certificate
+        if (
+            not view.verdict(fp).established
+            or subject_attribute(cert, NameOID.TITLE) != "authority"
+        ):
+            raise UsageError(
+                f"cannot {what}: {authority.record.name!r} holds no CA-issued authority certificate"
+            )
+    return state.anchor.kind
+
+
+def _fingerprints(keys: KeyStore, record: KeyRecord) -> list[str]:
+    rows = keys.ledger.rows(
+        "SELECT fingerprint FROM certificates WHERE key_id = ? ORDER BY rowid", (record.key_id,)
+    )
+    return [r["fingerprint"] for r in rows]
+
+
+def enrol_key(keys: KeyStore, authority: Signer, record: KeyRecord, reason: str = "") -> list[str]:
+    """Enrol every certificate of the key not enrolled yet; returns their fingerprints."""
+    if _require_authority(keys, authority, "enrol") != "authority":
+        raise UsageError(
+            "under a CA root the CA enrols keys by issuing certificates",
+            "send `custody key csr` to the CA and `custody key import-cert` the result",
+        )
+    certs = keys.certificates()
+    done = {r.fingerprint for r in load_state(keys.ledger).records if r.kind == "enrolment"}
+    todo = [fp for fp in _fingerprints(keys, record) if fp not in done]
+    if not todo:
+        raise UsageError(f"key {record.name!r} is enrolled already")
+    with keys.ledger.atomic():
+        for fp in todo:
+            keys.enrol_certificate(authority, certs[fp], reason=reason)
+    return todo
+
+
+def revoke_key(keys: KeyStore, authority: Signer, record: KeyRecord, reason: str) -> list[str]:
+    """Revoke every certificate of the key: from now on nothing it signs is accepted."""
+    if not reason.strip():
+        raise UsageError("a revocation needs a --reason (it is signed into the record)")
+    _require_authority(keys, authority, "revoke")
+    if record.fingerprint == authority.record.fingerprint:
+        raise UsageError("the authority cannot revoke its own key (it is the trust root)")
+    certs = keys.certificates()
+    done = {r.fingerprint for r in load_state(keys.ledger).records if r.kind == "revocation"}
+    todo = [fp for fp in _fingerprints(keys, record) if fp not in done]
+    if not todo:
+        raise UsageError(f"key {record.name!r} is revoked already")
+    with keys.ledger.atomic():
+        for fp in todo:
+            append_record(keys.ledger, authority, "revocation", certs[fp], reason=reason)
+    return todo
