@@ -20,7 +20,9 @@ from .errors import OperationalError
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
-APPEND_ONLY = ("keys", "certificates", "cases", "items", "events", "checkpoints")
+APPEND_ONLY = ("keys", "certificates", "cases", "items", "events", "checkpoints", "timestamps")
+# Tables added after schema 1 shipped: an older ledger gets them (and their triggers) on open.
+_LATER_TABLES = ("timestamps",)
 
 _TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...], list[tuple[str, ...]]]] = {
     # name: (columns, primary key, unique indexes)
@@ -108,6 +110,18 @@ _TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...], list[tuple[str,
         "seq",
         [],
     ),
+    # RFC 3161 tokens over checkpoint signatures (evidence/timestamp/checkpoints.py).
+    "timestamps": (
+        {
+            "checkpoint_seq": int,
+            "token": str,
+            "gen_time": str,
+            "tsa_url": str,
+            "added_at": str,
+        },
+        "checkpoint_seq",
+        [],
+    ),
 }
 
 
@@ -125,19 +139,22 @@ class Ledger:
         conn = _connect(path)
         ledger = cls(path, conn)
         with ledger.atomic():
-            for name, (columns, pk, uniques) in _TABLES.items():
-                table = ledger.db.table(name)
-                table.create(columns, pk=pk, not_null=set(columns) - _NULLABLE)
-                for cols in uniques:
-                    table.create_index(list(cols), unique=True)
-            for name in APPEND_ONLY:
-                for op in ("UPDATE", "DELETE"):
-                    conn.execute(
-                        f"CREATE TRIGGER {name}_no_{op.lower()} BEFORE {op} ON {name} "
-                        f"BEGIN SELECT RAISE(ABORT, 'ledger is append-only: {op} on {name}'); END"
-                    )
+            ledger._create_tables(list(_TABLES))
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return ledger
+
+    def _create_tables(self, names: list[str]) -> None:
+        for name in names:
+            columns, pk, uniques = _TABLES[name]
+            table = self.db.table(name)
+            table.create(columns, pk=pk, not_null=set(columns) - _NULLABLE)
+            for cols in uniques:
+                table.create_index(list(cols), unique=True)
+            for op in ("UPDATE", "DELETE") if name in APPEND_ONLY else ():
+                self.conn.execute(
+                    f"CREATE TRIGGER {name}_no_{op.lower()} BEFORE {op} ON {name} "
+                    f"BEGIN SELECT RAISE(ABORT, 'ledger is append-only: {op} on {name}'); END"
+                )
 
     @classmethod
     def open(cls, path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Ledger:
@@ -159,9 +176,14 @@ class Ledger:
                 f"{path}: ledger schema {version} is newer than this tool ({SCHEMA_VERSION})",
                 "upgrade custody before using this workspace",
             )
-        if version != SCHEMA_VERSION or not set(_TABLES) <= tables:
+        if version != SCHEMA_VERSION or not set(_TABLES) - set(_LATER_TABLES) <= tables:
             raise OperationalError(f"{path}: not a custody ledger (schema {version})")
-        return cls(path, conn)
+        ledger = cls(path, conn)
+        missing = [name for name in _LATER_TABLES if name not in tables]
+        if missing:
+            with ledger.atomic():
+                ledger._create_tables(missing)
+        return ledger
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
