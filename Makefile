@@ -6,9 +6,10 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: test demo lint bench clean system-deps
 
-# exiftool (metadata), pdftotext/pdftoppm/pdffonts (tests read the PDFs back), openssl (tests
-# and the demo verify as a recipient would), zip/unzip (benchmarks, demo).
-TOOLS := exiftool pdftotext pdftoppm pdffonts openssl zip unzip
+# exiftool (metadata), pdftotext/pdftoppm/pdffonts/pdfsig (tests read the PDFs and their
+# signatures back), openssl (tests and the demo verify as a recipient would, `ts -verify` too),
+# zip/unzip (benchmarks, demo).
+TOOLS := exiftool pdftotext pdftoppm pdffonts pdfsig openssl zip unzip
 
 system-deps:
 	@for tool in $(TOOLS); do command -v $$tool >/dev/null || missing=1; done; \

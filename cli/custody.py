@@ -8,16 +8,19 @@ import click
 
 from evidence.audit import audit
 from evidence.cases import get_case
-from evidence.checkpoint import create_checkpoint, file_name
+from evidence.checkpoint import file_name
 from evidence.custody import append_events, receive, transfer
 from evidence.errors import UsageError, VerificationError
 from evidence.events import MANUAL_ACTIONS, SignedEvent
 from evidence.items import Item, get_item, list_items
 from evidence.timeline import timelines
+from evidence.timestamp import tsa_url
+from evidence.timestamp.checkpoints import create_stamped
 from evidence.workspace import Workspace
 
 from .common import AppContext, as_option, json_option, pass_app, quiet_option, unlock
 from .output import ProgressBar, emit_json, note, table
+from .timestamp import tsa_option, tsa_optional_option
 
 location_option = click.option("--location", default="", help="Where it happens.")
 purpose_option = click.option("--purpose", default="", help="Why it happens.")
@@ -183,24 +186,36 @@ def log_command(app: AppContext, item: str | None, case: str | None, as_json: bo
 
 @click.command("checkpoint")
 @as_option
+@tsa_option
+@tsa_optional_option
 @json_option
 @pass_app
-def checkpoint_command(app: AppContext, as_key: str | None, as_json: bool) -> None:
+def checkpoint_command(
+    app: AppContext, as_key: str | None, tsa: str | None, tsa_optional: bool, as_json: bool
+) -> None:
     """Sign a Merkle tree head over every chain head; also written to checkpoints/.
 
     Copy the checkpoint files off the machine: with them, `custody audit --checkpoint FILE`
     proves that no item or event was removed since. Refuses (exit 1) when the ledger has lost
-    what the previous checkpoint recorded: signing over the loss would hide it.
+    what the previous checkpoint recorded: signing over the loss would hide it. With a TSA
+    (--tsa or $CUSTODY_TSA_URL) the checkpoint carries an RFC 3161 token; if the TSA cannot
+    be reached nothing is written (exit 3), unless --tsa-optional records it as pending.
     """
+    url = tsa_url(tsa)
     ws = app.open()
     signer = unlock(ws, as_key)
-    cp = create_checkpoint(ws.ledger, signer, ws.checkpoint_dir)
+    stamped = create_stamped(ws.ledger, signer, ws.checkpoint_dir, url, tsa_optional)
+    cp = stamped.checkpoint
     if as_json:
-        emit_json(cp.to_json())
+        emit_json({**cp.to_json(), "timestamp": stamped.to_json()})
         return
     click.echo(f"checkpoint #{cp.seq}: {cp.body['tree_size']} chains, {cp.body['events']} events")
     click.echo(f"root: {cp.root}")
     click.echo(f"file: {ws.checkpoint_dir / file_name(cp.seq)}")
+    if stamped.token is not None:
+        click.echo(f"RFC 3161 time: {stamped.token.gen_time_utc} ({url})")
+    elif stamped.problem is not None:
+        note(f"custody: timestamp pending ({stamped.problem}); run `custody timestamp --pending`")
 
 
 @click.command("audit")

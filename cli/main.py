@@ -32,6 +32,7 @@ COMMANDS = {
     "receive": ("custody", "receive_command"),
     "log": ("custody", "log_command"),
     "checkpoint": ("custody", "checkpoint_command"),
+    "timestamp": ("timestamp", "timestamp_command"),
     "audit": ("custody", "audit_command"),
     "bundle": ("bundle", "bundle_command"),
     "verify": ("bundle", "verify_command"),

@@ -7,10 +7,23 @@ from pathlib import Path
 
 import click
 
-from evidence.report.produce import FORMATS, custody_report, format_for, render, write_file
+from evidence.errors import VerificationError
+from evidence.report.locale import LANGUAGES, make_locale
+from evidence.report.model import FAILED
+from evidence.report.produce import (
+    FORMATS,
+    custody_report,
+    format_for,
+    preparer_of,
+    render,
+    signed_pdf,
+    write_file,
+)
+from evidence.timestamp import tsa_url
 
-from .common import AppContext, as_option, pass_app, quiet_option
+from .common import AppContext, as_option, pass_app, quiet_option, unlock
 from .output import ProgressBar, note
+from .timestamp import tsa_option
 
 
 @click.command("report")
@@ -41,7 +54,18 @@ from .output import ProgressBar, note
     type=click.Choice(FORMATS),
     help="pdf, json or csv (default: from the file name, else pdf).",
 )
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", help="Language: en or ru.")
+@click.option(
+    "--tz",
+    metavar="ZONE",
+    help="Print times in this zone (Europe/Minsk, +03:00) with UTC beside "
+    "(default: this computer's offset).",
+)
+@click.option(
+    "--strict", is_flag=True, help="Exit 1 when the verdict is FAILED (file still written)."
+)
 @as_option
+@tsa_option
 @quiet_option
 @pass_app
 def report_command(
@@ -52,29 +76,41 @@ def report_command(
     fixity: bool,
     checkpoint_file: Path | None,
     fmt: str | None,
+    lang: str,
+    tz: str | None,
+    strict: bool,
     as_key: str | None,
+    tsa: str | None,
     quiet: bool,
 ) -> None:
     """Write the custody report of CASE: verdict, items, every custody event, signers.
 
     The ledger is audited first and the verdict printed up front; the report is written
     even when the audit finds problems (it lists them), so the exit code is 0 once the file
-    exists. --as names the person producing the report (no passphrase: nothing is signed).
+    exists (--strict: 1 when the verdict is FAILED). --as names the person producing the
+    report; a PDF is then signed with that key (PAdES; B-T with a timestamp when a TSA is
+    given by --tsa or $CUSTODY_TSA_URL) and the passphrase is asked for.
 
     \b
     Examples:
       custody report BY-2026-0042 -o custody-report.pdf --fixity
+      custody report BY-2026-0042 -o report.pdf --lang ru --tz Europe/Minsk --as "Evidence Room"
       custody report BY-2026-0042 --items 3f2a9c,7b1e04 -o part.pdf
       custody report BY-2026-0042 --format csv -o events.csv
       custody report BY-2026-0042 --format json -o - | jq .verdict
     """
+    locale = make_locale(lang, tz)
+    url = tsa_url(tsa)
     ws = app.open()
-    generated_by = None
+    kind = format_for(output, fmt)
+    generated_by = signer = preparer = None
     if as_key:
         record = ws.keys.resolve(as_key)
         generated_by = f"{record.name} ({record.organisation}, key {record.fingerprint[:16]})"
+        if kind == "pdf":
+            signer = unlock(ws, as_key)
+            preparer = preparer_of(signer)
     chosen = [ref.strip() for value in items for ref in value.split(",") if ref.strip()]
-    kind = format_for(output, fmt)
     data = custody_report(
         ws,
         case,
@@ -83,16 +119,29 @@ def report_command(
         checkpoint_file=checkpoint_file,
         generated_by=generated_by,
         reporter=ProgressBar(enabled=not quiet),
+        locale=locale,
+        preparer=preparer,
+        signed=signer is not None,
     )
     content = render(data, kind)
+    if kind == "pdf":
+        content = signed_pdf(content, signer, url, f"Chain of custody report, case {case}")
     if output is not None and str(output) == "-":
         sys.stdout.buffer.write(content)
         sys.stdout.flush()
+        _strict(strict, data.verdict.word)
         return
     target = output or Path(f"custody-report-{case.replace('/', '_')}.{kind}")
     write_file(target, content)
     if not quiet:
+        signed = f", signed by {signer.record.name}" if signer is not None else ""
         note(
             f"custody: wrote {target} ({kind}, {len(data.items)} item(s), "
-            f"{data.event_count} event(s), verdict {data.verdict.word})"
+            f"{data.event_count} event(s), verdict {data.verdict.word}{signed})"
         )
+    _strict(strict, data.verdict.word)
+
+
+def _strict(strict: bool, word: str) -> None:
+    if strict and word == FAILED:
+        raise VerificationError(f"verdict {word} (--strict); the report lists every finding", [])

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -244,11 +245,17 @@ def _write_file(directory: Path, checkpoint: Checkpoint) -> None:
     os.replace(tmp, path)
 
 
-def create_checkpoint(ledger: Ledger, signer: Signer, directory: Path) -> Checkpoint:
+def create_checkpoint(
+    ledger: Ledger,
+    signer: Signer,
+    directory: Path,
+    before_commit: Callable[[Checkpoint], None] | None = None,
+) -> Checkpoint:
     """Sign a tree head over all chain heads; store it in the ledger and as a file.
 
     Refuses (exit 1) when a head the previous checkpoint recorded is gone: signing the reduced
-    ledger would launder the deletion.
+    ledger would launder the deletion. `before_commit` runs inside the transaction (the RFC 3161
+    token is fetched and stored there), so if it raises nothing is written.
     """
     with ledger.atomic():
         existing = [from_row(r) for r in rows(ledger)]
@@ -287,6 +294,8 @@ def create_checkpoint(ledger: Ledger, signer: Signer, directory: Path) -> Checkp
                 "signer": signer.record.fingerprint,
             },
         )
+        if before_commit is not None:
+            before_commit(checkpoint)
     # Files are written after the commit (a file without its row would look like a deleted
     # row); a file lost to a crash just here is written back by the next checkpoint.
     for cp in [*existing, checkpoint]:

@@ -24,7 +24,9 @@ SCHEMA_VERSION = 2
 V1_TABLES = ("keys", "certificates", "cases", "items", "events", "checkpoints")
 TRUST_TABLES = ("trust_anchor", "trust_records")
 BUSY_TIMEOUT_MS = 10_000
-APPEND_ONLY = (*V1_TABLES, *TRUST_TABLES)
+# Tables added within a schema version: an older ledger gets them (and their triggers) on open.
+LATER_TABLES = ("timestamps",)
+APPEND_ONLY = (*V1_TABLES, *TRUST_TABLES, *LATER_TABLES)
 
 _TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...], list[tuple[str, ...]]]] = {
     # name: (columns, primary key, unique indexes)
@@ -137,6 +139,18 @@ _TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...], list[tuple[str,
         "seq",
         [("hash",)],
     ),
+    # RFC 3161 tokens over checkpoint signatures (evidence/timestamp/checkpoints.py).
+    "timestamps": (
+        {
+            "checkpoint_seq": int,
+            "token": str,
+            "gen_time": str,
+            "tsa_url": str,
+            "added_at": str,
+        },
+        "checkpoint_seq",
+        [],
+    ),
 }
 
 
@@ -155,6 +169,7 @@ class Ledger:
         ledger = cls(path, conn)
         with ledger.atomic():
             ledger._create_tables(list(_TABLES))
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return ledger
 
     def _create_tables(self, names: list[str]) -> None:
@@ -166,7 +181,6 @@ class Ledger:
                 table.create_index(list(cols), unique=True)
             for op in ("UPDATE", "DELETE"):
                 self.conn.execute(trigger_sql(name, op))
-        self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @property
     def version(self) -> int:
@@ -177,6 +191,7 @@ class Ledger:
         """Add the trust tables to a version-1 ledger; the caller holds `atomic()`."""
         if self.version < SCHEMA_VERSION:
             self._create_tables(list(TRUST_TABLES))
+            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def triggers(self) -> dict[str, str]:
         """The triggers in the file, by name, with their SQL (audit compares them)."""
@@ -203,10 +218,15 @@ class Ledger:
                 f"{path}: ledger schema {version} is newer than this tool ({SCHEMA_VERSION})",
                 "upgrade custody before using this workspace",
             )
-        needed = set(_TABLES) if version == SCHEMA_VERSION else set(V1_TABLES)
+        needed = set(_TABLES) - set(LATER_TABLES) if version == SCHEMA_VERSION else set(V1_TABLES)
         if version not in (1, SCHEMA_VERSION) or not needed <= tables:
             raise OperationalError(f"{path}: not a custody ledger (schema {version})")
-        return cls(path, conn)
+        ledger = cls(path, conn)
+        missing = [name for name in LATER_TABLES if name not in tables]
+        if missing:
+            with ledger.atomic():
+                ledger._create_tables(missing)
+        return ledger
 
     @contextmanager
     def atomic(self) -> Iterator[None]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from evidence import keyfile
 from evidence.cases import create_case
+from evidence.timestamp.localtsa import LocalTsa, TsaIdentity
 from evidence.workspace import Workspace
 from tests.helpers import AUTHORITY, CASE, DATA, PASSPHRASE, World
 
@@ -57,3 +59,23 @@ def evidence_dir(tmp_path: Path) -> Path:
     )
     (root / "empty.bin").write_bytes(b"")
     return root
+
+
+@dataclass(frozen=True)
+class TsaFixture:
+    """The session's local TSA: its URL and the CA file a verifier trusts."""
+
+    url: str
+    ca: Path
+    identity: TsaIdentity
+
+
+@pytest.fixture(scope="session")
+def local_tsa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TsaFixture]:
+    """A real RFC 3161 TSA on 127.0.0.1 for the whole test session."""
+    folder = tmp_path_factory.mktemp("tsa")
+    identity = TsaIdentity.create()
+    identity.write(folder)
+    server = LocalTsa(identity).start()
+    yield TsaFixture(server.url, folder / "tsa-ca.pem", identity)
+    server.stop()

@@ -28,6 +28,7 @@ from ..checkpoint import rows as checkpoint_rows
 from ..errors import EvidenceError
 from ..keys import verify_signature
 from ..ledger import type_problems
+from ..timestamp.checkpoints import check_tokens
 from ..workspace import Workspace
 from .events import load_certificates
 from .trust import check_commitment
@@ -148,6 +149,11 @@ def check_checkpoints(
     """Verify every checkpoint, its file and recorded heads; list every problem through add."""
     view = _Ledgerview(ws, signer_problem)
     checkpoints = _ledger_checkpoints(ws, view, item_ids, add)
+    stamped = {}
+    for token in check_tokens(ws.ledger, checkpoints, ws.checkpoint_dir, None):
+        stamped[token.subject] = token.gen_time
+        for f in token.findings:  # reported under "checkpoint": the token is part of it
+            add("checkpoint", f.subject, f.message)
     known = {file_name(cp.seq): cp.hash for cp in checkpoints}
     if ws.checkpoint_dir.is_dir():
         for path in sorted(ws.checkpoint_dir.glob("checkpoint-*.json")):
@@ -175,8 +181,10 @@ def check_checkpoints(
             "no checkpoint yet: removal of whole items cannot be detected", None, None
         )
     last = checkpoints[-1]
+    gen_time = stamped.get(f"checkpoint #{last.seq} token")
+    trusted = f", RFC 3161 time {gen_time}" if gen_time else ""
     return CheckpointVerdict(
-        f"checkpoint #{last.seq} ({last.body.get('created_at')}) matches the ledger",
+        f"checkpoint #{last.seq} ({last.body.get('created_at')}{trusted}) matches the ledger",
         last.seq,
         last.root,
     )

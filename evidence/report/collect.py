@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import socket
 from collections import Counter
 
 from cryptography import x509
@@ -18,9 +16,11 @@ from ..keys import subject_attribute
 from ..timefmt import format_utc, utc_now
 from ..timeline import timelines
 from ..workspace import Workspace
+from .locale import Locale
 from .model import (
     CustodyReportData,
     ItemTimeline,
+    Preparer,
     SignerInfo,
     Verdict,
     verdict_from_audit,
@@ -58,14 +58,6 @@ def _select(ws: Workspace, case_number: str, item_ids: list[str] | None) -> list
     return list(chosen.values())
 
 
-def _default_generated_by() -> str:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry in some containers
-        user = "unknown user"
-    return f"{user}@{socket.gethostname()}"
-
-
 def collect_custody_report(
     ws: Workspace,
     case_number: str,
@@ -74,13 +66,19 @@ def collect_custody_report(
     *,
     generated_by: str | None = None,
     generated_at: str | None = None,
+    locale: Locale | None = None,
+    preparer: Preparer | None = None,
+    pdf_signed: bool = False,
 ) -> CustodyReportData:
     """Read a case from the workspace into report data.
 
     audit is the case's AuditResult (or None: the report then says NOT AUDITED); its list of
     badly signed events spares verifying every signature a second time.
     item_ids narrows the report to some items (ids or unique prefixes of this case).
+    Who generated it is the --as actor, never the computer's login: an OS user name is not a
+    person a court can summon.
     """
+    loc = locale or Locale()
     case = get_case(ws.ledger, case_number)
     items = _select(ws, case_number, item_ids)
     certs = ws.keys.certificates()
@@ -97,13 +95,16 @@ def collect_custody_report(
     return CustodyReportData(
         case=case,
         generated_at=generated_at or utc_now(),
-        generated_by=generated_by or _default_generated_by(),
+        generated_by=generated_by or loc.t("not stated (no --as given)"),
         tool_version=__version__,
         verdict=verdict,
         items=tuple(out),
         signers=signers,
         checkpoint_root=verdict.checkpoint_root,
         selected_items=bool(item_ids),
+        locale=loc,
+        preparer=preparer,
+        signed=pdf_signed,
     )
 
 

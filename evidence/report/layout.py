@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -36,6 +36,7 @@ from reportlab.platypus import (
 )
 
 from .fonts import MONO, SANS, SANS_BOLD, register_fonts
+from .locale import Locale
 
 PAGE = A4
 MARGIN = 15 * mm
@@ -292,6 +293,7 @@ class Furniture:
     generated_at: str  # RFC 3339 UTC; also the PDF's creation date
     footer_note: str  # e.g. "ledger checkpoint #12 root 3f2a..." ties paper to data
     label: str = "case"  # what case_number names: a case, or a request reference
+    locale: Locale = field(default_factory=Locale)
 
 
 def _timestamp(rfc3339: str) -> TimeStamp:
@@ -342,15 +344,18 @@ def _draw_furniture(canv: Canvas, f: Furniture, number: int, total: int) -> None
     # Header: what the document is and which case, on every page, so a loose sheet is
     # still attributable.
     canv.setFont(SANS_BOLD, 8.5)
-    canv.drawString(MARGIN, height - 12 * mm, safe_text(f"{f.kind} — {f.label} {f.case_number}"))
+    label = f.locale.t(f.label)
+    canv.drawString(MARGIN, height - 12 * mm, safe_text(f"{f.kind} — {label} {f.case_number}"))
     canv.setFont(SANS, 8)
-    canv.drawRightString(width - MARGIN, height - 12 * mm, f"page {number} of {total}")
+    page = f.locale.t("page {n} of {total}", n=number, total=total)
+    canv.drawRightString(width - MARGIN, height - 12 * mm, page)
     canv.line(MARGIN, height - 13.5 * mm, width - MARGIN, height - 13.5 * mm)
     canv.line(MARGIN, 14 * mm, width - MARGIN, 14 * mm)
     canv.setFont(SANS, 7)
-    who = safe_text(f"{f.label.capitalize()} {f.case_number} · generated {f.generated_at}")
+    generated = f.locale.t("generated {at}", at=f.locale.when(f.generated_at, " "))
+    who = safe_text(f"{label.capitalize()} {f.case_number} · {generated}")
     canv.drawString(MARGIN, 10.5 * mm, who)
-    canv.drawRightString(width - MARGIN, 10.5 * mm, f"page {number} of {total}")
+    canv.drawRightString(width - MARGIN, 10.5 * mm, page)
     canv.setFont(MONO, 6.3)
     canv.drawString(MARGIN, 7 * mm, safe_text(f.footer_note, MONO)[:130])
     canv.restoreState()

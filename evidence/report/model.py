@@ -6,7 +6,7 @@ build them directly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..audit import AuditResult, Check
@@ -14,6 +14,7 @@ from ..cases import Case
 from ..errors import Finding
 from ..items import Item
 from ..timeline import Entry
+from .locale import Locale
 
 VERIFIED, FAILED, NOT_AUDITED = "VERIFIED", "FAILED", "NOT AUDITED"
 
@@ -106,6 +107,20 @@ class SignerInfo:
 
 
 @dataclass(frozen=True)
+class Preparer:
+    """Who prepared the report (--as): printed in the signature and stamp block."""
+
+    name: str
+    role: str
+    organisation: str
+    fingerprint: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for the JSON twin."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
 class CustodyReportData:
     """Everything the custody report prints, in print order."""
 
@@ -118,6 +133,9 @@ class CustodyReportData:
     signers: tuple[SignerInfo, ...]
     checkpoint_root: str | None
     selected_items: bool = False  # True when --items narrowed the report to some items
+    locale: Locale = field(default_factory=Locale)
+    preparer: Preparer | None = None
+    signed: bool = False  # the PDF will carry the preparer's PAdES signature
 
     @property
     def event_count(self) -> int:

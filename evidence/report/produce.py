@@ -8,11 +8,13 @@ import tempfile
 from pathlib import Path
 
 from ..errors import OperationalError, UsageError
+from ..keys import Signer
 from ..progress import Reporter
 from ..workspace import Workspace
 from .collect import collect_custody_report
 from .custody import render_custody_report
-from .model import CustodyReportData
+from .locale import Locale
+from .model import CustodyReportData, Preparer
 from .tables import custody_report_csv, custody_report_json
 
 FORMATS = ("pdf", "json", "csv")
@@ -37,6 +39,9 @@ def custody_report(
     checkpoint_file: Path | None = None,
     generated_by: str | None = None,
     reporter: Reporter | None = None,
+    locale: Locale | None = None,
+    preparer: Preparer | None = None,
+    signed: bool = False,
 ) -> CustodyReportData:
     """Audit the case (all checks, fixity on request) and collect the report data."""
     from ..audit import audit  # the audit pulls in multiprocessing; only the CLI path needs it
@@ -44,7 +49,31 @@ def custody_report(
     result = audit(
         ws, case_number, fixity=fixity, checkpoint_file=checkpoint_file, reporter=reporter
     )
-    return collect_custody_report(ws, case_number, item_ids, result, generated_by=generated_by)
+    return collect_custody_report(
+        ws,
+        case_number,
+        item_ids,
+        result,
+        generated_by=generated_by,
+        locale=locale,
+        preparer=preparer,
+        pdf_signed=signed,
+    )
+
+
+def preparer_of(signer: Signer) -> Preparer:
+    """The signature block's identity of the --as actor."""
+    r = signer.record
+    return Preparer(r.name, r.role, r.organisation, r.fingerprint)
+
+
+def signed_pdf(pdf: bytes, signer: Signer | None, tsa: str | None, reason: str) -> bytes:
+    """The PDF signed (PAdES B-B, or B-T with a TSA) by signer; unchanged when there is none."""
+    if signer is None:
+        return pdf
+    from .pades import sign_pdf  # pyhanko is imported only when a PDF is signed
+
+    return sign_pdf(pdf, signer, reason=reason, tsa=tsa)
 
 
 def render(data: CustodyReportData, fmt: str) -> bytes:

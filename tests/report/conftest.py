@@ -138,7 +138,7 @@ def run_cli(*args: str, workspace: Path) -> CliResult:
     from evidence.cli.main import main
 
     runner = CliRunner()
-    env = {"CUSTODY_HOME": str(workspace), "CUSTODY_DEBUG": None}
+    env = {"CUSTODY_HOME": str(workspace), "CUSTODY_DEBUG": None, "CUSTODY_PASSPHRASE": PASSPHRASE}
     with runner.isolation(env=env) as (out, err, _):
         old_argv = sys.argv
         sys.argv = ["custody", *args]

@@ -1,0 +1,118 @@
+"""`custody timestamp`: RFC 3161 tokens on checkpoints; and the --tsa options other commands use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from evidence.errors import UsageError, VerificationError
+from evidence.timestamp import TSA_URL_ENV, load_trust, tsa_url
+from evidence.timestamp.checkpoints import check_tokens, complete_pending, status
+
+from .common import AppContext, json_option, pass_app
+from .output import emit_json, note, table
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def tsa_option(func: F) -> F:
+    """--tsa URL: the RFC 3161 TSA (default $CUSTODY_TSA_URL; none: nothing is timestamped)."""
+    return click.option(
+        "--tsa",
+        "tsa",
+        metavar="URL",
+        help=f"RFC 3161 time-stamping authority (default: ${TSA_URL_ENV}).",
+    )(func)
+
+
+def tsa_optional_option(func: F) -> F:
+    """--tsa-optional: keep going (pending) when the TSA cannot be reached."""
+    return click.option(
+        "--tsa-optional",
+        is_flag=True,
+        help="If the TSA is unreachable, record the checkpoint as pending "
+        "(`custody timestamp --pending` completes it later).",
+    )(func)
+
+
+def tsa_trust_option(func: F) -> F:
+    """--tsa-trust FILE: the CA certificate(s) a TSA must chain to."""
+    return click.option(
+        "--tsa-trust",
+        "tsa_trust",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="PEM file of the CA(s) trusted to certify time-stamping authorities.",
+    )(func)
+
+
+@click.command("timestamp")
+@click.option("--pending", is_flag=True, help="Add tokens to checkpoints that have none yet.")
+@tsa_option
+@tsa_trust_option
+@json_option
+@pass_app
+def timestamp_command(
+    app: AppContext, pending: bool, tsa: str | None, tsa_trust: Path | None, as_json: bool
+) -> None:
+    """List each checkpoint's RFC 3161 time, or (--pending) add the tokens still missing.
+
+    Every stored token is checked: its imprint over the checkpoint signature, the TSA's
+    signature, its certificate's timestamping EKU and validity at genTime, and with
+    --tsa-trust the path to that CA. Exit code 1 if any token fails.
+
+    \b
+    Examples:
+      custody timestamp
+      custody timestamp --pending --tsa http://tsa.agency.local/tsr
+      custody timestamp --tsa-trust tsa-ca.pem --json
+    """
+    trust = load_trust(tsa_trust) if tsa_trust is not None else None
+    ws = app.open()
+    if pending:
+        url = tsa_url(tsa)
+        if url is None:
+            raise UsageError("--pending needs a TSA", f"pass --tsa URL or set ${TSA_URL_ENV}")
+        done = complete_pending(ws.ledger, ws.checkpoint_dir, url)
+        note(f"custody: {len(done)} pending checkpoint(s) timestamped")
+    entries = status(ws.ledger)
+    checks = {
+        c.subject: c
+        for c in check_tokens(ws.ledger, [e.checkpoint for e in entries], ws.checkpoint_dir, trust)
+    }
+    findings = [f for c in checks.values() for f in c.findings]
+    if as_json:
+        emit_json(
+            {
+                "checkpoints": [e.to_json() for e in entries],
+                "tokens": [c.to_json() for c in checks.values()],
+                "ok": not findings,
+            }
+        )
+    else:
+        rows = []
+        for e in entries:
+            check = checks.get(f"checkpoint #{e.checkpoint.seq} token")
+            result = "pending" if check is None else ("ok" if check.ok else "FAILED")
+            rows.append(
+                (
+                    f"#{e.checkpoint.seq}",
+                    str(e.checkpoint.body.get("created_at")),
+                    "-" if e.token is None else e.token.gen_time_utc,
+                    result,
+                    e.tsa_url or "-",
+                )
+            )
+        click.echo(table(["CHECKPOINT", "SIGNED (CLAIMED)", "GENTIME (TSA)", "TOKEN", "TSA"], rows))
+        if findings:
+            click.echo("")
+            click.echo(
+                table(
+                    ["CHECK", "WHERE", "PROBLEM"],
+                    [(f.check, f.subject, f.message) for f in findings],
+                )
+            )
+    if findings:
+        raise VerificationError(f"{len(findings)} timestamp problem(s)", [])

@@ -1,0 +1,36 @@
+"""RFC 3161 trusted time: asking a time-stamping authority (TSA) for tokens and checking them.
+
+`client` builds the request (with a nonce), talks HTTP to the TSA and checks the response's
+status, nonce and message imprint before a token is kept. `verify` checks a stored token:
+imprint, the TSA's signature, its certificate's path to a trusted root, the critical
+timestamping EKU and the certificate's validity at genTime. `cades` puts a token into a CMS
+signature as its unsigned `signatureTimeStampToken` attribute (RFC 3161 appendix A, CAdES-T)
+and takes it out again. `localtsa` is a small responder for tests and the demo.
+
+The ASN.1 structures are asn1crypto's (`tsp`, `cms`); signature and path validation is
+pyhanko's (`validate_tst_signed_data` over pyhanko-certvalidator), the same stack that signs
+and validates our PDFs, so nothing here parses or validates X.509 by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .client import TSA_URL_ENV, Token, request_token, tsa_url
+from .verify import TokenCheck, load_trust, verify_token
+
+# pyhanko logs each failed check with a traceback; those failures are our findings, reported
+# once and plainly, so its loggers must not fall through to Python's last-resort stderr handler.
+for _name in ("pyhanko", "pyhanko_certvalidator"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
+    logging.getLogger(_name).propagate = False
+
+__all__ = [
+    "TSA_URL_ENV",
+    "Token",
+    "TokenCheck",
+    "load_trust",
+    "request_token",
+    "tsa_url",
+    "verify_token",
+]

@@ -1,0 +1,82 @@
+"""CAdES-T: a token over a CMS signature, carried as its unsigned signatureTimeStampToken.
+
+RFC 3161 appendix A: the token's message imprint is the hash of the SignerInfo's `signature`
+value, and the token travels as the unsigned attribute id-aa-signatureTimeStampToken
+(1.2.840.113549.1.9.16.2.14). Being unsigned, adding it does not disturb the signature, and a
+recipient without a TSA trust anchor still verifies the CMS as before. The bundle code calls
+`add_signature_timestamp` after signing and `check_signature_timestamp` when verifying.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from asn1crypto import cms
+from asn1crypto import x509 as asn1_x509
+
+from ..errors import Finding, InputRejected
+from .client import Token, request_token
+from .verify import TokenCheck, verify_token
+
+ATTRIBUTE = "signature_time_stamp_token"
+# A manifest signed more than this long before its token is a finding (it could be backdated).
+MAX_GAP = timedelta(hours=1)
+
+
+def _signer_info(p7s: bytes, source: str) -> tuple[cms.ContentInfo, Any]:
+    try:
+        info = cms.ContentInfo.load(p7s)
+        signers = info["content"]["signer_infos"]
+        if info["content_type"].native != "signed_data" or len(signers) != 1:
+            raise ValueError("not SignedData with one signer")
+        return info, signers[0]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InputRejected(f"{source}: not a CMS signature ({exc})") from None
+
+
+def add_signature_timestamp(p7s: bytes, url: str, source: str = "signature") -> bytes:
+    """The same CMS with a token from the TSA at url over its signature value."""
+    info, signer = _signer_info(p7s, source)
+    token = request_token(url, bytes(signer["signature"].native))
+    attribute = cms.CMSAttribute({"type": ATTRIBUTE, "values": [cms.ContentInfo.load(token.der)]})
+    existing = [a for a in signer["unsigned_attrs"]] if signer["unsigned_attrs"].native else []
+    signer["unsigned_attrs"] = cms.CMSAttributes([*existing, attribute])
+    out: bytes = info.dump(force=False)
+    return out
+
+
+def signature_token(p7s: bytes, source: str = "signature") -> tuple[bytes | None, bytes]:
+    """The signatureTimeStampToken (DER) if there is one, and the signature value it covers."""
+    _, signer = _signer_info(p7s, source)
+    value = bytes(signer["signature"].native)
+    if not signer["unsigned_attrs"].native:
+        return None, value
+    for attr in signer["unsigned_attrs"]:
+        if attr["type"].native == ATTRIBUTE:
+            values = attr["values"]
+            if len(values) != 1:
+                raise InputRejected(f"{source}: signatureTimeStampToken has {len(values)} values")
+            return values[0].dump(), value
+    return None, value
+
+
+def check_signature_timestamp(
+    p7s: bytes,
+    trust: list[asn1_x509.Certificate],
+    claimed: datetime | None,
+    source: str = "manifest.json.p7s",
+) -> TokenCheck:
+    """Verify the signature's token (a missing token is a finding when trust is asked for)."""
+    try:
+        der, value = signature_token(p7s, source)
+    except InputRejected as exc:
+        return TokenCheck(source, findings=[Finding("timestamp", source, exc.message)])
+    if der is None:
+        return TokenCheck(
+            source, findings=[Finding("timestamp", source, "signature carries no timestamp")]
+        )
+    return verify_token(der, value, trust, source, claimed, MAX_GAP)
+
+
+__all__ = ["Token", "add_signature_timestamp", "check_signature_timestamp", "signature_token"]
