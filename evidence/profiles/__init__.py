@@ -135,14 +135,17 @@ def _dispatch(
             return profile_skype(path, limits, deadline)
         if fmt in ("json", "wallet-json"):
             # the head did not show the markers; the whole tree may still be an export
-            data = load_json(path, limits)
+            try:
+                data = load_json(path, limits)
+            except ProfileFailure:
+                data = None  # not JSON after all: a text export beginning with "[" is tried
             if is_telegram_export(data):
                 return profile_telegram(path, limits, deadline)
             if is_skype_export(data):
                 return profile_skype(path, limits, deadline)
         if fmt == "vk-html":
             return profile_vk(path, limits)
-        if fmt in ("whatsapp-text", "text"):
+        if fmt in ("whatsapp-text", "text", "json", "wallet-json"):
             # an unrecognised .txt may still be a WhatsApp export with an odd first screen
             return profile_text(path, limits, deadline)
         raise ProfileFailure(

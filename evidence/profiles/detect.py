@@ -89,7 +89,10 @@ def sniff_format(path: pathlib.Path, original_name: str, media_type: str, limits
     if not head or looks_binary(head):
         return "other"
     text = decode_text(head)
-    stripped = text.lstrip()
+    stripped = text.lstrip(" \t\r\n\ufeff\u200e\u200f")
+    # before the JSON test: an iOS export's lines start with "[", like a JSON array
+    if _whatsapp_lines(text):
+        return "whatsapp-text"
     if ext == ".json" or stripped[:1] in ("{", "["):
         if _TELEGRAM_RE.search(text) and '"messages"' in text:
             return "telegram-json"
@@ -98,8 +101,6 @@ def sniff_format(path: pathlib.Path, original_name: str, media_type: str, limits
         return "wallet-json" if _has_wallet_data(text) else "json"
     if ext in (".html", ".htm") or stripped[:200].lower().startswith(("<!doctype", "<html")):
         return "vk-html" if looks_like_vk_messages(text) else "html"
-    if _whatsapp_lines(text):
-        return "whatsapp-text"
     if (
         ext in (".csv", ".tsv")
         or media in ("text/csv", "text/tab-separated-values")

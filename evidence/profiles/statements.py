@@ -196,6 +196,7 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
             header = next(reader, [])
             roles = column_roles(header)
             statement = is_statement(roles)
+            tx_column = roles.get("txid", -1)
             comma_decimal = bool(_CYRILLIC_RE.search(" ".join(header).lower()))
             for cells in reader:
                 rows += 1
@@ -207,10 +208,12 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
                     skip = {roles.get("counterparty"), roles.get("amount"), roles.get("date")}
                     for index, cell in enumerate(cells):
                         if index not in skip:
-                            scanner.scan(cell)
+                            scanner.where = f"row {rows + 1}, column {index + 1}"
+                            scanner.scan(cell, tx_context=index == tx_column)
                     continue
-                for cell in cells:
-                    scanner.scan(cell)
+                for index, cell in enumerate(cells):
+                    scanner.where = f"row {rows + 1}, column {index + 1}"
+                    scanner.scan(cell, tx_context=index == tx_column)
                     if "date" in roles or _DIGIT_RE.search(cell[:4]):
                         times.add(parse_time(cell) if len(cell) <= 40 else None)
         except csv.Error as exc:
@@ -272,7 +275,10 @@ def wallet_findings(scanner: IdentifierScanner) -> dict[str, Any]:
     """Addresses and txids (with occurrence counts) plus all identifiers, for wallet profiles."""
     addresses, txids = [], []
     for ident in scanner.found:
-        entry = {**ident.to_json(), "occurrences": scanner.occurrences(ident.kind, ident.value)}
+        entry = {
+            **ident.to_json(),
+            "occurrences": scanner.occurrences(ident.kind, ident.value, ident.valid),
+        }
         if ident.kind.endswith("-address"):
             addresses.append(entry)
         elif ident.kind == "txid":
