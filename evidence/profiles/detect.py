@@ -6,6 +6,7 @@ member list, so detection is cheap on any input and never raises.
 
 from __future__ import annotations
 
+import csv
 import pathlib
 import re
 import zipfile
@@ -107,9 +108,10 @@ def sniff_format(path: pathlib.Path, original_name: str, media_type: str, limits
         or ";" in (text.splitlines()[0] if text else "")
     ):
         _, delimiter = sniff_csv(head)
-        first = text.splitlines()[0] if text else ""
-        if is_statement(column_roles(first.split(delimiter))):
-            return "statement-csv"
+        # Coinbase writes a few lines about the account before the header row
+        for line in text.splitlines()[:12]:
+            if is_statement(column_roles(next(csv.reader([line], delimiter=delimiter), []))):
+                return "statement-csv"
         if ext in (".csv", ".tsv") or media.startswith("text/csv"):
             return "wallet-csv" if _has_wallet_data(text) else "csv"
     if _has_wallet_data(text):
