@@ -21,6 +21,7 @@ from ..hashing import hash_file
 from ..items import Item
 from ..progress import Reporter, Silent
 from ..workspace import Workspace
+from .analyses import check_analyses
 from .chains import check_chains, load_items
 from .checkpoints import check_checkpoints
 from .events import EventFacts, load_certificates, verify_slice
@@ -185,6 +186,7 @@ def audit(
     facts = _verify_events(ws, item_ids, last, workers, reporter, out)
     cases = {c.number: c for c in list_cases(ws.ledger)}
     check_chains(items, cases, facts, case is None, out.add)
+    check_analyses(items, facts, out.add)
     checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add)
     checks = [
         out.check("schema", "every event valid against its custody-event schema"),
@@ -192,6 +194,7 @@ def audit(
         out.check("certificates", "every signer's certificate is in the workspace"),
         out.check("signatures", f"{len(facts)} signatures valid"),
         out.check("chains", f"{len(items)} chains unbroken"),
+        out.check("profiles", "every profile matches the event that signs it"),
         out.check("checkpoint", checkpoint.detail),
     ]
     if fixity:

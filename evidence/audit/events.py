@@ -17,6 +17,7 @@ from cryptography import x509
 
 from ..canonical import canonical_bytes
 from ..errors import Finding
+from ..items import ANALYSIS_ACTIONS
 from ..keys import common_name, fingerprint, verify_b64
 from ..ledger import type_problems
 from ..validation import event_errors
@@ -34,7 +35,8 @@ class EventFacts:
     case: str | None
     action: str | None
     actor: str | None = None
-    # The signed ingest facts, kept for the first event only (the item row is checked on them).
+    # The signed details of the ingest event (the item row is checked on them) and of analysis
+    # events (`profiled`, `retyped`: the profile is checked against them); None for others.
     details: dict[str, Any] | None = None
     signature_ok: bool = False
 
@@ -162,7 +164,10 @@ def verify_slice(
                 case=body.get("case"),
                 action=body.get("action"),
                 actor=actor_fp or None,
-                details=details if seq == 1 and isinstance(details, dict) else None,
+                details=details
+                if isinstance(details, dict)
+                and (seq == 1 or body.get("action") in ANALYSIS_ACTIONS)
+                else None,
                 signature_ok=signature_ok,
             )
         )
