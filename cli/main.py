@@ -26,6 +26,7 @@ COMMANDS = {
     "case": ("cases", "case_group"),
     "ingest": ("ingest", "ingest_command"),
     "item": ("items", "item_group"),
+    "profile": ("profile", "profile_command"),
     "identifiers": ("identifiers", "identifiers_command"),
     "event": ("custody", "event_command"),
     "transfer": ("custody", "transfer_command"),

@@ -219,7 +219,7 @@ def canonical_url(raw: str) -> Identifier | None:
 
 def identifiers_in_profile(profile: Mapping[str, Any]) -> list[Identifier]:
     """The identifiers a profile lists, de-duplicated, skipping malformed entries."""
-    found: dict[tuple[str, str], Identifier] = {}
+    found: dict[tuple[str, str, bool | None], Identifier] = {}
     entries = profile.get("identifiers") if isinstance(profile, Mapping) else None
     if not isinstance(entries, list):
         return []
@@ -236,29 +236,31 @@ def identifiers_in_profile(profile: Mapping[str, Any]) -> list[Identifier]:
             valid if isinstance(valid, bool) else None,
             detail if isinstance(detail, str) else None,
         )
-        found.setdefault((kind, value), ident)
+        found.setdefault((kind, value, ident.valid), ident)
     return list(found.values())
 
 
 def collect_identifiers(items: Iterable[tuple[str, Mapping[str, Any]]]) -> list[IdentifierRow]:
-    """Pool (item_id, profile) pairs into de-duplicated rows sorted by kind, then value."""
-    pooled: dict[tuple[str, str], tuple[Identifier, set[str]]] = {}
+    """Pool (item_id, profile) pairs into de-duplicated rows sorted by kind, value, verdict.
+
+    Rows pool on (kind, value, verdict): values are as written (an address's spelling carries its
+    verdict), and two entries with different verdicts stay two rows, so no verdict depends on
+    the order in which exhibits were read.
+    """
+    pooled: dict[tuple[str, str, bool | None], tuple[Identifier, set[str]]] = {}
     for item_id, profile in items:
         for ident in identifiers_in_profile(profile):
-            key = (ident.kind, ident.value)
+            key = (ident.kind, ident.value, ident.valid)
             if key in pooled:
-                first, ids = pooled[key]
-                if first.valid is None and ident.valid is not None:
-                    # a later exhibit could check what an earlier one could not
-                    pooled[key] = (ident, ids)
-                ids.add(item_id)
+                pooled[key][1].add(item_id)
             else:
                 pooled[key] = (ident, {item_id})
     rows = [
         IdentifierRow(ident.kind, ident.value, ident.valid, tuple(sorted(ids)), ident.detail)
         for ident, ids in pooled.values()
     ]
-    rows.sort(key=lambda row: (row.kind, row.value))
+    order = {True: 0, None: 1, False: 2}
+    rows.sort(key=lambda row: (row.kind, row.value, order[row.valid]))
     return rows
 
 

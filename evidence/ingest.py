@@ -6,7 +6,10 @@ Order of work, so that a crash at any moment leaves nothing half-done:
 2. per batch: copy each file into the vault while hashing it (one read), refuse a file that
    changed meanwhile, read exiftool metadata for the batch in one call, build profiles;
 3. one durability barrier for the batch's new vault files, then one ledger transaction with
-   every item row and its signed `ingested` event.
+   every item row, its signed `ingested` event (the file: digests, size, names, source,
+   acquisition, the original file's modification and birth times) and its signed `profiled`
+   event (the evidence type and profile, conclusions of this parser version, which later
+   `profiled`/`retyped` events may supersede).
 A vault file without a row (crash between 2 and 3) is harmless: re-running finds the same
 digest, reuses the file and writes the rows.
 """
@@ -19,6 +22,7 @@ import stat
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +30,7 @@ from .cases import get_case
 from .errors import InputRejected, NotFoundError, OperationalError, UsageError
 from .events import SignedEvent, new_body, sign_event, write_event
 from .hashing import Progress
-from .items import Item, find_item, ingest_facts, item_id_for
+from .items import Item, analysis_details, find_item, ingest_facts, item_id_for
 from .keys import Signer
 from .metadata import MetadataReader, exiftool_session
 from .profiles import EVIDENCE_TYPES, build_profile, detect_evidence_type
@@ -196,6 +200,20 @@ class _Pending:
     candidate: _Candidate
     stored: Stored
     item_id: str
+    original_times: dict[str, str | None]
+
+
+def original_times(st: os.stat_result) -> dict[str, str | None]:
+    """The original file's modification time and, where the OS reports one, its birth time.
+
+    For a screenshot without EXIF the modification time may be the only date there is. Linux
+    reports no birth time through stat (it needs statx), so there it is null.
+    """
+    birth = getattr(st, "st_birthtime", None)
+    return {
+        "mtime": format_utc(datetime.fromtimestamp(st.st_mtime_ns / 1e9, UTC)),
+        "birthtime": None if birth is None else format_utc(datetime.fromtimestamp(birth, UTC)),
+    }
 
 
 class Ingester:
@@ -246,6 +264,7 @@ class Ingester:
             name = display_name(cand.path)
             try:
                 fd = _open_regular(cand.path)
+                times = original_times(os.fstat(fd))
                 with os.fdopen(fd, "rb", buffering=0) as fh:
                     stored = self.ws.vault.store(
                         fh, name, legacy=self.options.legacy_digests, progress=self.progress
@@ -264,7 +283,7 @@ class Ingester:
                     Outcome(name, "existing", item_id, sha, stored.size, reason="same bytes")
                 )
                 continue
-            entry = _Pending(cand, stored, item_id_for(case, sha))
+            entry = _Pending(cand, stored, item_id_for(case, sha), times)
             seen[sha] = entry
             pending.append(entry)
         return pending
@@ -278,12 +297,12 @@ class Ingester:
         # Profiles, one durability barrier, then one transaction for the batch's rows and events.
         if not pending:
             return
-        items = [self._item(p, md) for p, md in zip(pending, metadata.result(), strict=True)]
+        items = [(p, self._item(p, md)) for p, md in zip(pending, metadata.result(), strict=True)]
         # Reused copies too: one that a crash left unsynced must be durable before rows use it.
         self.ws.vault.barrier([p.stored.path for p in pending])
         case = self.options.case
         with self.ws.ledger.atomic():
-            for item in items:
+            for p, item in items:
                 # Another process may have ingested the same bytes since we looked.
                 if find_item(self.ws.ledger, case, item.sha256) is not None:
                     report.outcomes.append(
@@ -291,7 +310,9 @@ class Ingester:
                     )
                     continue
                 self.ws.ledger.insert("items", item.to_row())
-                write_event(self.ws.ledger, self._first_event(item))
+                first = self._first_event(item, p.original_times)
+                write_event(self.ws.ledger, first)
+                write_event(self.ws.ledger, self._profiled_event(item, first))
                 report.outcomes.append(
                     Outcome(
                         display_name(item.original_path or item.original_name),
@@ -308,7 +329,7 @@ class Ingester:
         media_type = _media_type(metadata, name)
         evidence_type = self.options.evidence_type
         if evidence_type == "auto":
-            evidence_type = detect_evidence_type(p.stored.path, name, media_type)
+            evidence_type = detect_evidence_type(p.stored.path, name, media_type, metadata)
         profile = build_profile(
             p.stored.path,
             evidence_type,
@@ -334,8 +355,8 @@ class Ingester:
             ingested_by=self.signer.record.fingerprint,
         )
 
-    def _first_event(self, item: Item) -> SignedEvent:
-        details = ingest_facts(item, self.case)
+    def _first_event(self, item: Item, times: dict[str, str | None]) -> SignedEvent:
+        details = {**ingest_facts(item, self.case), "original_times": times}
         body = new_body(
             self.signer,
             item_id=item.item_id,
@@ -347,6 +368,27 @@ class Ingester:
             purpose="ingest into the evidence vault",
             details=details,
             at=item.ingested_at,  # one time for row and event, so audit can bind the column
+        )
+        return sign_event(self.signer, body)
+
+    def _profiled_event(self, item: Item, first: SignedEvent) -> SignedEvent:
+        detected = self.options.evidence_type == "auto"
+        reason = "at ingest" + (" (type detected)" if detected else " (type given)")
+        body = new_body(
+            self.signer,
+            item_id=item.item_id,
+            case=item.case_number,
+            seq=2,
+            prev=first.hash,
+            item_sha256=item.sha256,
+            action="profiled",
+            purpose="content profile by the parsers of this version",
+            details=analysis_details(
+                item.evidence_type,
+                item.profile or {},
+                reason,
+                type_source="detected" if detected else "given",
+            ),
         )
         return sign_event(self.signer, body)
 

@@ -1,10 +1,19 @@
-"""Evidence items: the ledger rows describing each file held in the vault."""
+"""Evidence items: the ledger rows describing each file held in the vault.
+
+An item row states the file (digests, size, names, source, acquisition) and, as written at
+ingest, its first evidence type and content profile. Type and profile are analyses, not seizure
+facts: signed `profiled` and `retyped` events record them, and a later one supersedes an earlier
+one. `get_item` and `list_items` therefore give each item the analysis of its latest such event
+(with `analysis` naming that event and the parser version), and the original file times its
+ingest event recorded; audit reads the rows as stored (`Item.from_row`).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .canonical import canonical_sha256
@@ -38,6 +47,10 @@ class Item:
     profile: dict[str, Any] | None
     ingested_at: str
     ingested_by: str
+    # From the chain, not the row (see the module docstring): the event the type and profile
+    # come from, and the original file's times as the ingest event recorded them.
+    analysis: dict[str, Any] | None = None
+    original_times: dict[str, Any] | None = None
 
     @property
     def sha256(self) -> str:
@@ -114,31 +127,127 @@ class Item:
             "acquisition_method": self.acquisition_method,
             "ingested_at": self.ingested_at,
             "ingested_by": self.ingested_by,
+            "original_times": self.original_times,
             "metadata": self.metadata,
             "profile": self.profile,
+            "analysis": self.analysis,
         }
 
 
-def ingest_facts(item: Item, case: Case) -> dict[str, Any]:
+ANALYSIS_ACTIONS = ("profiled", "retyped")
+
+
+def ingest_facts(item: Item, case: Case, *, with_analysis: bool = False) -> dict[str, Any]:
     """What an item's signed ingest event states about it (its `details`).
 
     Written at ingest and recomputed by audit from the rows: any edited column, or an edited
-    case record, then differs from what the actor signed.
+    case record, then differs from what the actor signed. Since profiles became analyses the
+    ingest event states the file only, and a `profiled` event the type and profile;
+    with_analysis gives the older facts that held them too (ledgers written before).
     """
-    return {
+    facts = {
         "original_name": item.original_name,
         "original_path": item.original_path,
         "size": item.size,
         "digests": item.digests.to_json(),
         "media_type": item.media_type,
-        "evidence_type": item.evidence_type,
         "source": item.source,
         "acquired_at": item.acquired_at,
         "acquisition_method": item.acquisition_method,
         "metadata_sha256": canonical_sha256(item.metadata),
-        "profile_sha256": None if item.profile is None else canonical_sha256(item.profile),
         "case_sha256": canonical_sha256(case.to_json()),
     }
+    if with_analysis:
+        facts["evidence_type"] = item.evidence_type
+        facts["profile_sha256"] = None if item.profile is None else canonical_sha256(item.profile)
+    return facts
+
+
+def analysis_details(
+    evidence_type: str,
+    profile: dict[str, Any],
+    reason: str,
+    previous_type: str | None = None,
+    *,
+    type_source: str,
+) -> dict[str, Any]:
+    """The details of a signed `profiled`/`retyped` event: the type and how it was decided
+    (detected, given, retyped), the profile, its hash and the parser version that wrote it."""
+    details: dict[str, Any] = {
+        "evidence_type": evidence_type,
+        "type_source": type_source,
+        "parser_version": profile.get("profile_version"),
+        "profile": profile,
+        "profile_sha256": canonical_sha256(profile),
+        "reason": reason,
+    }
+    if previous_type is not None:
+        details["previous_type"] = previous_type
+    return details
+
+
+def _with_chain(ledger: Ledger, items: list[Item]) -> list[Item]:
+    # One query for every item: the ingest event (original times) and the analysis events.
+    # In canonical JSON a quote inside a string is escaped, so '"action":"profiled"' can only
+    # be the event's own action.
+    if not items:
+        return items
+    where = "" if len(items) > 1 else " AND item_id = ?"
+    params: tuple[Any, ...] = () if len(items) > 1 else (items[0].item_id,)
+    rows = ledger.rows(
+        "SELECT item_id, seq, body FROM events WHERE (seq = 1 OR instr(body, "
+        '\'"action":"profiled"\') > 0 OR instr(body, \'"action":"retyped"\') > 0)'
+        + where
+        + " ORDER BY item_id, seq",
+        params,
+    )
+    latest: dict[str, dict[str, Any]] = {}
+    times: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        try:
+            body = json.loads(row["body"])
+        except ValueError:
+            continue  # audit reports the damaged event
+        details = body.get("details") if isinstance(body, dict) else None
+        if not isinstance(details, dict):
+            continue
+        if row["seq"] == 1 and isinstance(details.get("original_times"), dict):
+            times[row["item_id"]] = details["original_times"]
+        if body.get("action") in ANALYSIS_ACTIONS and _is_analysis(details):
+            latest[row["item_id"]] = {**details, "_event": body}
+    out = []
+    for item in items:
+        found = latest.get(item.item_id)
+        original = times.get(item.item_id)
+        if found is None:
+            out.append(replace(item, original_times=original))
+            continue
+        event = found["_event"]
+        analysis = {
+            "action": event["action"],
+            "seq": event["seq"],
+            "at": event.get("at"),
+            "by": (event.get("actor") or {}).get("name"),
+            "parser_version": found.get("parser_version"),
+            "type_source": found.get("type_source"),
+            "reason": found.get("reason"),
+        }
+        out.append(
+            replace(
+                item,
+                evidence_type=found["evidence_type"],
+                profile=found["profile"],
+                analysis=analysis,
+                original_times=original,
+            )
+        )
+    return out
+
+
+def _is_analysis(details: Mapping[str, Any]) -> bool:
+    return isinstance(details.get("evidence_type"), str) and isinstance(
+        details.get("profile"), dict
+    )
 
 
 def get_item(ledger: Ledger, ref: str) -> Item:
@@ -151,7 +260,7 @@ def get_item(ledger: Ledger, ref: str) -> Item:
         raise NotFoundError(f"unknown item {ref!r}", "see `custody item list --case CASE`")
     if len(rows) > 1:
         raise UsageError(f"item id {ref!r} is ambiguous", "give more characters")
-    return Item.from_row(rows[0])
+    return _with_chain(ledger, [Item.from_row(rows[0])])[0]
 
 
 def find_item(ledger: Ledger, case_number: str, sha256: str) -> Item | None:
@@ -159,15 +268,15 @@ def find_item(ledger: Ledger, case_number: str, sha256: str) -> Item | None:
     rows = ledger.rows(
         "SELECT * FROM items WHERE case_number = ? AND sha256 = ?", (case_number, sha256)
     )
-    return Item.from_row(rows[0]) if rows else None
+    return _with_chain(ledger, [Item.from_row(rows[0])])[0] if rows else None
 
 
 def list_items(ledger: Ledger, case_number: str | None = None) -> list[Item]:
-    """Items of one case (or all), in ingest order."""
+    """Items of one case (or all), in ingest order, each with its latest analysis."""
     if case_number is None:
         rows = ledger.rows("SELECT * FROM items ORDER BY rowid")
     else:
         rows = ledger.rows(
             "SELECT * FROM items WHERE case_number = ? ORDER BY rowid", (case_number,)
         )
-    return [Item.from_row(r) for r in rows]
+    return _with_chain(ledger, [Item.from_row(r) for r in rows])

@@ -100,7 +100,7 @@ def _expect(result: AuditResult, check: str, fragment: str) -> None:
 def test_clean_workspace_passes_every_check(busy: World) -> None:
     result = audit(busy.ws, fixity=True)
     assert result.ok, _findings(result)
-    assert result.events_checked == 4 + 2 + 2 + 1
+    assert result.events_checked == 4 * 2 + 2 + 2 + 1  # each item: ingested + profiled
     assert {c.name for c in result.checks} == {
         "trust",
         "ledger",
@@ -110,6 +110,7 @@ def test_clean_workspace_passes_every_check(busy: World) -> None:
         "certificates",
         "signatures",
         "chains",
+        "profiles",
         "checkpoint",
         "fixity",
     }
@@ -151,7 +152,7 @@ def test_event_deleted(busy: World) -> None:
 
 def test_last_event_deleted_is_caught_by_checkpoint(busy: World) -> None:
     item = _first_item(busy)
-    _attacker(busy).execute("DELETE FROM events WHERE item_id = ? AND seq = 4", (item.item_id,))
+    _attacker(busy).execute("DELETE FROM events WHERE item_id = ? AND seq = 5", (item.item_id,))
     _expect(audit(busy.ws), "checkpoint", "is gone")
 
 
@@ -204,8 +205,6 @@ def test_item_row_digest_edited(busy: World) -> None:
         ("acquisition_method", "forged", "acquisition_method"),
         ("original_name", "other.jpg", "original_name"),
         ("metadata", '{"EXIF:Make": "Nokia"}', "metadata_sha256"),
-        ("profile", '{"kind": "none"}', "profile_sha256"),
-        ("evidence_type", "document", "evidence_type"),
     ],
 )
 def test_item_provenance_edited(busy: World, column: str, value: str, field: str) -> None:
@@ -214,6 +213,41 @@ def test_item_provenance_edited(busy: World, column: str, value: str, field: str
         f"UPDATE items SET {column} = ? WHERE item_id = ?", (value, item.item_id)
     )
     _expect(audit(busy.ws), "chains", f"differs from its signed ingest event: {field}")
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("profile", '{"kind": "none"}', "item row's profile differs from its signed profiled"),
+        ("evidence_type", "document", "item row's evidence type differs from its signed"),
+    ],
+)
+def test_item_analysis_edited(busy: World, column: str, value: str, message: str) -> None:
+    """Type and profile are signed by the `profiled` event: editing the row is caught there."""
+    item = _first_item(busy)
+    _attacker(busy).execute(
+        f"UPDATE items SET {column} = ? WHERE item_id = ?", (value, item.item_id)
+    )
+    _expect(audit(busy.ws), "profiles", message)
+
+
+def test_profile_in_event_not_matching_its_signed_hash(busy: World) -> None:
+    """A signer who writes a profile that does not hash to the profile_sha256 it signs."""
+    key = busy.investigator.private_key
+    _rewrite_event(
+        busy, 2, lambda event: event["details"]["profile"].update(kind="forged"), resign=key
+    )
+    result = audit(busy.ws)
+    _expect(result, "profiles", "does not hash to the profile_sha256")
+
+
+def test_profiled_event_deleted_and_chain_relinked(busy: World) -> None:
+    """Without the `profiled` event right after the ingest, the row's profile is unsigned."""
+    item = _first_item(busy)
+    conn = _attacker(busy)
+    conn.execute("DELETE FROM events WHERE item_id = ? AND seq = 2", (item.item_id,))
+    result = audit(busy.ws)
+    _expect(result, "profiles", "not followed by its signed `profiled` event")
 
 
 def test_case_record_edited(busy: World) -> None:
@@ -240,9 +274,9 @@ def test_signer_name_edited_in_keys_row(busy: World) -> None:
 
 def test_actor_name_differing_from_certificate(busy: World) -> None:
     """A key holder signs an event under another name: the signature is valid, the name is not."""
-    key = busy.custodian.private_key  # event #3 is the custodian's receipt
+    key = busy.custodian.private_key  # event #4 is the custodian's receipt
     _rewrite_event(
-        busy, 3, lambda event: event["actor"].update(name="Prosecutor General"), resign=key
+        busy, 4, lambda event: event["actor"].update(name="Prosecutor General"), resign=key
     )
     result = audit(busy.ws)
     _expect(result, "certificates", "is not the signer certificate's 'Evidence Room'")
@@ -445,6 +479,6 @@ def test_workspace_path_with_uri_characters(
     try:
         result = audit(ws)
         assert result.ok, _findings(result)
-        assert result.events_checked == 4
+        assert result.events_checked == 8
     finally:
         ws.close()

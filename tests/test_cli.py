@@ -196,6 +196,7 @@ def test_custody_story_transfer_receive_log_checkpoint_audit(sh: Shell, photo: P
     assert timeline["holder"] == "Evidence Room"
     assert [e["action"] for e in timeline["events"]] == [
         "ingested",
+        "profiled",
         "transferred",
         "analysed",
         "received",
@@ -296,7 +297,7 @@ def test_receive_without_pending_and_transfer_to_self(sh: Shell, photo: Path) ->
         "not its custodian"
         in sh("transfer", item, "--as", "P. Sidorov", "--to", "Evidence Room", code=2).stderr
     )
-    assert len(json.loads(sh("log", item, "--json").stdout)[0]["events"]) == 1
+    assert len(json.loads(sh("log", item, "--json").stdout)[0]["events"]) == 2  # ingest, profile
 
 
 def test_locked_ledger_exit_3(sh: Shell, photo: Path) -> None:

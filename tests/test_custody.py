@@ -98,6 +98,6 @@ def test_failed_bundle_is_recorded_in_the_chains(
         build_bundle(world.ws, world.investigator, CASE, out, request, cover=broken_cover)
     assert not out.exists() and not list(tmp_path.glob(".b.zip.*"))
     actions = [e.body["action"] for e in item_events(world.ws.ledger, item.item_id)]
-    assert actions == ["ingested", "exported", "note"]
+    assert actions == ["ingested", "profiled", "exported", "note"]
     last = item_events(world.ws.ledger, item.item_id)[-1].body
     assert "bundle b was not produced" in last["note"] and "No space left" in last["note"]

@@ -49,8 +49,16 @@ def test_first_event_is_signed_and_chained_to_the_digest(world: World, evidence_
     world.ingest(evidence_dir)
     item = next(i for i in list_items(world.ws.ledger, CASE) if i.original_name == "IMG_0002.jpg")
     events = item_events(world.ws.ledger, item.item_id)
-    assert len(events) == 1
-    first = events[0]
+    assert [e.body["action"] for e in events] == ["ingested", "profiled"]
+    first, profiled = events
+    # the ingest states the file; type and profile are the analysis of the next event
+    assert "evidence_type" not in first.body["details"]
+    assert "profile_sha256" not in first.body["details"]
+    assert first.body["details"]["original_times"]["mtime"].endswith("Z")
+    assert profiled.body["prev"] == first.hash
+    assert profiled.body["details"]["evidence_type"] == item.evidence_type
+    assert profiled.body["details"]["profile"] == item.profile
+    assert profiled.body["details"]["parser_version"] == item.profile["profile_version"]
     assert first.body["action"] == "ingested"
     assert first.body["prev"] == item.sha256
     assert first.body["details"]["digests"]["sha512"] == item.digests.sha512
@@ -234,7 +242,8 @@ def _assert_consistent(world: World) -> None:
     for item in list_items(world.ws.ledger):
         path = world.ws.vault.path_for(item.sha256)
         assert path.is_file(), f"row without vault file: {item.item_id}"
-        assert len(item_events(world.ws.ledger, item.item_id)) == 1
+        actions = [e.body["action"] for e in item_events(world.ws.ledger, item.item_id)]
+        assert actions == ["ingested", "profiled"]  # one transaction: both or neither
     for path in (world.ws.root / "vault" / "sha256").rglob("*"):
         if path.is_file():
             name = path.parent.name + path.name

@@ -27,6 +27,7 @@ from ..progress import Reporter, Silent
 from ..trust.establish import establish
 from ..trust.store import load_state
 from ..workspace import Workspace
+from .analyses import check_analyses
 from .chains import check_chains, load_items
 from .checkpoints import check_checkpoints
 from .events import EventFacts, load_certificates, verify_slice
@@ -208,6 +209,7 @@ def audit(
     check_signers(view, facts, out.add)
     cases = {c.number: c for c in list_cases(ws.ledger)}
     check_chains(items, cases, facts, case is None, out.add)
+    check_analyses(items, facts, out.add)
     checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add, signer_problem(view))
     check_workspace(ws.root, out.add)
     check_vault_entries(
@@ -223,6 +225,7 @@ def audit(
         out.check("certificates", "every certificate and key row matches what was signed"),
         out.check("signatures", f"{len(facts)} signatures valid"),
         out.check("chains", f"{len(items)} chains unbroken"),
+        out.check("profiles", "every profile matches the event that signs it"),
         out.check("checkpoint", checkpoint.detail),
         out.check("files", "workspace private to its owner; vault folders closed"),
     ]

@@ -91,7 +91,8 @@ def _check_item_row(item: Item, case: Case | None, first: EventFacts, add: Add) 
         add("chains", subject, f"case {item.case_number!r} is not in the ledger")
         return
     try:
-        expected = ingest_facts(item, case)
+        # older ingest events also state the type and profile (profiles were not yet analyses)
+        expected = ingest_facts(item, case, with_analysis="evidence_type" in details)
     except Exception as exc:  # metadata a canonicaliser refuses is itself a finding
         add("chains", subject, f"item row metadata or profile unreadable ({exc})")
         return

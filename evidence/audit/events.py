@@ -17,6 +17,7 @@ from cryptography import x509
 
 from ..canonical import canonical_bytes
 from ..errors import Finding
+from ..items import ANALYSIS_ACTIONS
 from ..keys import common_name, fingerprint, verify_b64
 from ..ledger import type_problems
 from ..validation import event_errors
@@ -35,7 +36,8 @@ class EventFacts:
     action: str | None
     actor: str | None = None
     at: str | None = None
-    # The signed ingest facts, kept for the first event only (the item row is checked on them).
+    # The signed details of the ingest event (the item row is checked on them) and of analysis
+    # events (`profiled`, `retyped`: the profile is checked against them); None for others.
     details: dict[str, Any] | None = None
     signature_ok: bool = False
 
@@ -164,7 +166,10 @@ def verify_slice(
                 action=body.get("action"),
                 actor=actor_fp or None,
                 at=body.get("at") if isinstance(body.get("at"), str) else None,
-                details=details if seq == 1 and isinstance(details, dict) else None,
+                details=details
+                if isinstance(details, dict)
+                and (seq == 1 or body.get("action") in ANALYSIS_ACTIONS)
+                else None,
                 signature_ok=signature_ok,
             )
         )

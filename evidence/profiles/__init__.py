@@ -18,7 +18,7 @@ import pathlib
 from typing import Any
 
 from evidence.profiles.detect import evidence_type_of, sniff_format
-from evidence.profiles.image import image_profile
+from evidence.profiles.image import image_profile, image_type
 from evidence.profiles.limits import (
     DEFAULT_LIMITS,
     PROFILE_VERSION,
@@ -38,6 +38,7 @@ from evidence.profiles.whatsapp import profile_text, profile_zip
 __all__ = [
     "DEFAULT_LIMITS",
     "EVIDENCE_TYPES",
+    "IMAGE_TYPES",
     "PROFILE_VERSION",
     "Limits",
     "build_profile",
@@ -45,7 +46,8 @@ __all__ = [
     "detect_evidence_type",
 ]
 
-EVIDENCE_TYPES = ("screenshot", "chat-export", "wallet-record", "document", "other")
+EVIDENCE_TYPES = ("screenshot", "photo", "chat-export", "wallet-record", "document", "other")
+IMAGE_TYPES = ("screenshot", "photo")
 
 _CHAT_KINDS = {
     "whatsapp-text": "whatsapp-chat",
@@ -56,10 +58,19 @@ _CHAT_KINDS = {
 }
 
 
-def detect_evidence_type(path: pathlib.Path, original_name: str, media_type: str) -> str:
-    """The evidence type 'auto' stands for, judged from name, media type and a bounded head."""
+def detect_evidence_type(
+    path: pathlib.Path,
+    original_name: str,
+    media_type: str,
+    metadata: collections.abc.Mapping[str, Any] | None = None,
+) -> str:
+    """The evidence type 'auto' stands for, judged from name, media type, a bounded head and,
+    for images, the metadata (a camera original is a `photo`, not a `screenshot`)."""
     try:
-        return evidence_type_of(sniff_format(path, original_name, media_type, DEFAULT_LIMITS))
+        kind = evidence_type_of(sniff_format(path, original_name, media_type, DEFAULT_LIMITS))
+        if kind == "screenshot" and metadata is not None:
+            return image_type(metadata, original_name)
+        return kind
     except Exception:  # detection must never stop an ingest; "other" is the safe answer
         return "other"
 
@@ -93,12 +104,15 @@ def build_profile_with_limits(
     limits: Limits,
 ) -> dict[str, Any]:
     """build_profile with explicit bounds (tests and benchmarks use small ones)."""
-    kind = {"screenshot": "image", "wallet-record": "wallet-record", "document": "document"}.get(
-        evidence_type, "none"
-    )
+    kind = {
+        "screenshot": "image",
+        "photo": "image",
+        "wallet-record": "wallet-record",
+        "document": "document",
+    }.get(evidence_type, "none")
     try:
-        fmt = "image" if evidence_type == "screenshot" else "unknown"
-        if evidence_type != "screenshot":
+        fmt = "image" if evidence_type in IMAGE_TYPES else "unknown"
+        if evidence_type not in IMAGE_TYPES:
             fmt = sniff_format(path, original_name, media_type, limits)
             kind = _CHAT_KINDS.get(fmt, kind)
         profile = _dispatch(path, evidence_type, fmt, original_name, metadata, limits)
@@ -123,7 +137,7 @@ def _dispatch(
     limits: Limits,
 ) -> dict[str, Any]:
     deadline = Deadline(limits.max_seconds)
-    if evidence_type == "screenshot":
+    if evidence_type in IMAGE_TYPES:
         return image_profile(metadata, original_name)
     if evidence_type == "chat-export":
         if fmt in ("whatsapp-zip", "zip"):
@@ -135,14 +149,17 @@ def _dispatch(
             return profile_skype(path, limits, deadline)
         if fmt in ("json", "wallet-json"):
             # the head did not show the markers; the whole tree may still be an export
-            data = load_json(path, limits)
+            try:
+                data = load_json(path, limits)
+            except ProfileFailure:
+                data = None  # not JSON after all: a text export beginning with "[" is tried
             if is_telegram_export(data):
                 return profile_telegram(path, limits, deadline)
             if is_skype_export(data):
                 return profile_skype(path, limits, deadline)
         if fmt == "vk-html":
             return profile_vk(path, limits)
-        if fmt in ("whatsapp-text", "text"):
+        if fmt in ("whatsapp-text", "text", "json", "wallet-json"):
             # an unrecognised .txt may still be a WhatsApp export with an odd first screen
             return profile_text(path, limits, deadline)
         raise ProfileFailure(

@@ -49,7 +49,7 @@ _BECH32_HRPS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class AddressCheck:
-    """What an address string turned out to be: kind, normalised value, checksum verdict."""
+    """What an address string turned out to be: kind, value as written, checksum verdict."""
 
     kind: str
     value: str
@@ -151,35 +151,38 @@ def _convert_bits(data: list[int], from_bits: int, to_bits: int) -> list[int] | 
 
 
 def check_segwit_address(text: str) -> AddressCheck:
-    """Verify a bech32/bech32m segwit address per BIP-173 and BIP-350."""
+    """Verify a bech32/bech32m segwit address per BIP-173 and BIP-350, keeping its spelling.
+
+    BIP-173: all lower-case and all upper-case spellings are both valid (upper case suits QR
+    codes); a mixed-case spelling is invalid whatever its checksum."""
     lowered = text.lower()
     hrp_guess = lowered[: lowered.rfind("1")] if "1" in lowered else lowered
     kind, network = _BECH32_HRPS.get(hrp_guess, ("bitcoin-address", f"unknown hrp {hrp_guess!r}"))
     decoded = bech32_decode(text)
     if decoded is None:
         reason = "mixed case" if text not in (text.lower(), text.upper()) else "checksum failed"
-        return AddressCheck(kind, lowered, False, f"segwit {network}; {reason}")
+        return AddressCheck(kind, text, False, f"segwit {network}; {reason}")
     hrp, data, encoding = decoded
     if hrp not in _BECH32_HRPS:
-        return AddressCheck(kind, lowered, False, f"unknown hrp {hrp!r}")
+        return AddressCheck(kind, text, False, f"unknown hrp {hrp!r}")
     if not data or data[0] > 16:
-        return AddressCheck(kind, lowered, False, f"segwit {network}; bad witness version")
+        return AddressCheck(kind, text, False, f"segwit {network}; bad witness version")
     version = data[0]
     program = _convert_bits(data[1:], 5, 8)
     if program is None or not 2 <= len(program) <= 40:
-        return AddressCheck(kind, lowered, False, f"segwit {network}; bad program padding/length")
+        return AddressCheck(kind, text, False, f"segwit {network}; bad program padding/length")
     if version == 0 and len(program) not in (20, 32):
-        return AddressCheck(kind, lowered, False, f"segwit {network}; bad v0 program length")
+        return AddressCheck(kind, text, False, f"segwit {network}; bad v0 program length")
     expected = "bech32" if version == 0 else "bech32m"
     if encoding != expected:
-        return AddressCheck(kind, lowered, False, f"segwit {network}; uses wrong encoding")
+        return AddressCheck(kind, text, False, f"segwit {network}; uses wrong encoding")
     if version == 0:
         script_type = "p2wpkh" if len(program) == 20 else "p2wsh"
     elif version == 1 and len(program) == 32:
         script_type = "p2tr"
     else:
         script_type = f"witness v{version}"
-    return AddressCheck(kind, lowered, True, f"{script_type} {network}")
+    return AddressCheck(kind, text, True, f"{script_type} {network}")
 
 
 def keccak256(data: bytes) -> bytes:
@@ -207,7 +210,13 @@ def check_ethereum_address(text: str) -> AddressCheck:
         return AddressCheck("ethereum-address", text, False, "not 0x + 40 hex digits")
     canonical = eip55_checksum(text)
     if hex_part in (hex_part.lower(), hex_part.upper()):
-        return AddressCheck("ethereum-address", canonical, None, "no EIP-55 checksum (one case)")
+        # one case carries no checksum: the spelling is kept, the checksummed form is told
+        return AddressCheck(
+            "ethereum-address",
+            text,
+            None,
+            f"no EIP-55 checksum (one case); EIP-55 form {canonical}",
+        )
     if "0x" + hex_part != canonical:
         return AddressCheck("ethereum-address", text, False, "EIP-55 checksum failed")
     return AddressCheck("ethereum-address", canonical, True, "EIP-55 checksum ok")

@@ -6,6 +6,7 @@ member list, so detection is cheap on any input and never raises.
 
 from __future__ import annotations
 
+import csv
 import pathlib
 import re
 import zipfile
@@ -89,7 +90,10 @@ def sniff_format(path: pathlib.Path, original_name: str, media_type: str, limits
     if not head or looks_binary(head):
         return "other"
     text = decode_text(head)
-    stripped = text.lstrip()
+    stripped = text.lstrip(" \t\r\n\ufeff\u200e\u200f")
+    # before the JSON test: an iOS export's lines start with "[", like a JSON array
+    if _whatsapp_lines(text):
+        return "whatsapp-text"
     if ext == ".json" or stripped[:1] in ("{", "["):
         if _TELEGRAM_RE.search(text) and '"messages"' in text:
             return "telegram-json"
@@ -98,17 +102,16 @@ def sniff_format(path: pathlib.Path, original_name: str, media_type: str, limits
         return "wallet-json" if _has_wallet_data(text) else "json"
     if ext in (".html", ".htm") or stripped[:200].lower().startswith(("<!doctype", "<html")):
         return "vk-html" if looks_like_vk_messages(text) else "html"
-    if _whatsapp_lines(text):
-        return "whatsapp-text"
     if (
         ext in (".csv", ".tsv")
         or media in ("text/csv", "text/tab-separated-values")
         or ";" in (text.splitlines()[0] if text else "")
     ):
         _, delimiter = sniff_csv(head)
-        first = text.splitlines()[0] if text else ""
-        if is_statement(column_roles(first.split(delimiter))):
-            return "statement-csv"
+        # Coinbase writes a few lines about the account before the header row
+        for line in text.splitlines()[:12]:
+            if is_statement(column_roles(next(csv.reader([line], delimiter=delimiter), []))):
+                return "statement-csv"
         if ext in (".csv", ".tsv") or media.startswith("text/csv"):
             return "wallet-csv" if _has_wallet_data(text) else "csv"
     if _has_wallet_data(text):

@@ -155,3 +155,13 @@ def image_profile(metadata: Mapping[str, Any], original_name: str) -> dict[str, 
         "metadata_problems": problems,
         "identifiers": [],
     }
+
+
+def image_type(metadata: Mapping[str, Any], original_name: str) -> str:
+    """`photo` for a camera original (make, model or GPS, and no sign of a screenshot), else
+    `screenshot`: the evidence types an image may have."""
+    meta = metadata if isinstance(metadata, Mapping) else {}
+    camera = _first(meta, "EXIF:Make", "EXIF:Model", "QuickTime:Make", "QuickTime:Model")
+    if (camera or _gps(meta)) and not _screenshot_signs(meta, original_name):
+        return "photo"
+    return "screenshot"

@@ -21,54 +21,35 @@ from evidence.identifiers import Identifier, normalise_phone
 from evidence.profiles.chat import TimeRange
 from evidence.profiles.limits import PROFILE_VERSION, Deadline, Limits, ProfileFailure
 from evidence.profiles.reading import decode_text, looks_binary, read_head
-from evidence.profiles.textscan import WEBMONEY_PURSES, IdentifierScanner, looks_like_card
+from evidence.profiles.statement_columns import (
+    LAYOUT_DEFAULT_CURRENCY,
+    SIGNED_LAYOUTS,
+    WEBMONEY_CURRENCY,
+    column_roles,
+    direction_columns,
+    is_failed,
+    is_statement,
+    layout_name,
+    normalise_currency,
+    says_outgoing,
+    unit_in_amount,
+)
+from evidence.profiles.textscan import (
+    WEBMONEY_PURSES,
+    IdentifierScanner,
+    check_address,
+    looks_like_card,
+)
 from evidence.profiles.values import currency_hint, parse_amount, parse_time
 
-_ROLES: dict[str, tuple[str, ...]] = {
-    "date": ("дата", "date", "время", "time", "дата и время", "datetime", "timestamp",
-             "дата операции", "date/time", "дата/время", "created", "created_at"),
-    "amount": ("сумма", "amount", "sum", "сумма платежа", "сумма операции", "value", "total"),
-    "currency": ("валюта", "currency", "cur", "ccy", "валюта платежа"),
-    "counterparty": ("кошелек/контрагент", "контрагент", "кошелек", "counterparty", "wallet",
-                     "корреспондент", "получатель", "отправитель", "recipient", "payee",
-                     "purse", "кошелек корреспондента", "номер", "account", "счет",
-                     "кошелек/счет", "to/from", "partner"),
-    "direction": ("тип", "type", "direction", "приход/расход", "операция", "operation",
-                  "тип операции", "статус операции"),
-    "income": ("приход", "поступление", "зачисление", "in", "credit", "incoming"),
-    "expense": ("расход", "списание", "out", "debit", "outgoing"),
-    "txid": ("txid", "tx hash", "tx_hash", "transaction_hash", "transaction hash", "hash",
-             "transaction id", "хеш транзакции"),
-}  # fmt: skip
-_OUT_WORDS = ("расход", "списан", "исход", "вывод", "платеж", "перевод на", "out", "debit",
-              "withdraw", "payment", "sent", "send")  # fmt: skip
-_IN_WORDS = ("приход", "зачисл", "пополн", "вход", "поступ", "in", "credit", "deposit",
-             "received", "receive")  # fmt: skip
-_WEBMONEY_RE = re.compile(r"^([ZREUBKXGCDH])(\d{12})$")
+__all__ = ["column_roles", "is_statement", "profile_csv", "sniff_csv", "wallet_findings"]
+
+_WEBMONEY_RE = re.compile(r"^([ZREUBKXGCDHP])(\d{12})$")
 _CYRILLIC_RE = re.compile(r"[а-яё]")
 _NON_DIGIT_RE = re.compile(r"[^0-9]")
 _DIGIT_RE = re.compile(r"[0-9]")
 OTHERS = "(other counterparties)"
-
-
-def _norm_header(text: str) -> str:
-    return " ".join(text.replace("\ufeff", "").strip().strip('"').lower().replace("ё", "е").split())
-
-
-def column_roles(header: list[str]) -> dict[str, int]:
-    """Map statement roles (date, amount, ...) to column indexes by header name."""
-    roles: dict[str, int] = {}
-    for index, name in enumerate(_norm_header(h) for h in header):
-        for role, names in _ROLES.items():
-            if role not in roles and name in names:
-                roles[role] = index
-    return roles
-
-
-def is_statement(roles: dict[str, int]) -> bool:
-    """A statement has amounts (one column or income/expense) and a date or counterparty."""
-    has_amount = "amount" in roles or "income" in roles or "expense" in roles
-    return has_amount and ("date" in roles or "counterparty" in roles)
+_HEADER_SEARCH_ROWS = 12  # Coinbase writes a few lines about the account before the header
 
 
 def sniff_csv(head: bytes) -> tuple[str, str]:
@@ -115,6 +96,7 @@ class _Total:
     count: int = 0
     incoming: Decimal = field(default_factory=Decimal)
     outgoing: Decimal = field(default_factory=Decimal)
+    unknown: Decimal = field(default_factory=Decimal)  # nothing in the row tells the direction
 
 
 @dataclass
@@ -125,14 +107,17 @@ class StatementTotals:
     totals: dict[tuple[str, str], _Total] = field(default_factory=dict)
     overflow: bool = False
 
-    def add(self, counterparty: str, currency: str, amount: Decimal, outgoing: bool) -> None:
-        """Add one transaction; past the cap new counterparties share one bucket."""
+    def add(self, counterparty: str, currency: str, amount: Decimal, outgoing: bool | None) -> None:
+        """Add one transaction (outgoing None: direction not told); past the cap new
+        counterparties share one bucket."""
         key = (counterparty, currency)
         if key not in self.totals and len(self.totals) >= self.cap:
             key, self.overflow = (OTHERS, currency), True
         total = self.totals.setdefault(key, _Total())
         total.count += 1
-        if outgoing:
+        if outgoing is None:
+            total.unknown += abs(amount)
+        elif outgoing:
             total.outgoing += abs(amount)
         else:
             total.incoming += abs(amount)
@@ -147,18 +132,22 @@ class StatementTotals:
             agg.count += total.count
             agg.incoming += total.incoming
             agg.outgoing += total.outgoing
+            agg.unknown += total.unknown
         by_currency = [_total_json({"currency": c}, t) for c, t in sorted(per_currency.items())]
         return {"totals": rows, "totals_by_currency": by_currency}
 
 
 def _total_json(head: dict[str, Any], total: _Total) -> dict[str, Any]:
-    return {
+    out = {
         **head,
         "count": total.count,
         "incoming": str(total.incoming),
         "outgoing": str(total.outgoing),
         "net": str(total.incoming - total.outgoing),
     }
+    if total.unknown:
+        out["direction_unknown"] = str(total.unknown)  # in no sum: the file does not say
+    return out
 
 
 def _rows(path: pathlib.Path, limits: Limits) -> tuple[Iterator[list[str]], TextIO]:
@@ -170,47 +159,77 @@ def _rows(path: pathlib.Path, limits: Limits) -> tuple[Iterator[list[str]], Text
     return csv.reader(handle, delimiter=delimiter), handle
 
 
-def _direction(cells: list[str], roles: dict[str, int], amount: Decimal) -> bool:
-    """True if the row is money going out."""
-    if amount < 0:
-        return True
-    index = roles.get("direction")
-    if index is not None and index < len(cells):
-        word = cells[index].strip().lower()
-        if any(w in word for w in _OUT_WORDS) and not any(word.startswith(w) for w in _IN_WORDS):
-            return True
-    return False
+@dataclass
+class _Sheet:
+    """What the header told about a statement: roles, direction columns, layout, number style."""
+
+    roles: dict[str, int]
+    directions: list[int]
+    layout: str | None
+    comma_decimal: bool
+    signed: bool = False  # a ledger writing money out as negative amounts
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    failed_count: int = 0
+
+    def cell(self, cells: list[str], role: str) -> str:
+        """The cell of a role in this row ("" when the column or cell is missing)."""
+        index = self.roles.get(role)
+        return cells[index] if index is not None and index < len(cells) else ""
+
+
+def _find_header(reader: Iterator[list[str]]) -> tuple[list[str], int]:
+    # the first of the leading rows that names statement columns, else the first row
+    seen: list[list[str]] = []
+    for row in reader:
+        seen.append(row)
+        if is_statement(column_roles(row)) or len(seen) >= _HEADER_SEARCH_ROWS:
+            break
+    for number, row in enumerate(seen, start=1):
+        if is_statement(column_roles(row)):
+            return row, number
+    return (seen[0] if seen else []), 1
 
 
 def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[str, Any]:
-    """Profile of a CSV: an e-wallet statement if its columns say so, else a wallet record."""
+    """Profile of a CSV: a statement if its columns say so, else a wallet record."""
     if path.stat().st_size > limits.max_csv_bytes:
         raise ProfileFailure(f"CSV over the {limits.max_csv_bytes}-byte limit; not parsed")
     reader, handle = _rows(path, limits)
     scanner = IdentifierScanner(limits.max_list, raw_transactions=True)
     times = TimeRange()
     totals = StatementTotals(limits.max_list)
-    rows = unparsed = 0
+    rows = unparsed = header_row = 0
     with handle:
         try:
-            header = next(reader, [])
+            header, header_row = _find_header(reader)
+            rows = header_row  # rows counts file rows, so locations name the row in the file
             roles = column_roles(header)
             statement = is_statement(roles)
-            comma_decimal = bool(_CYRILLIC_RE.search(" ".join(header).lower()))
+            sheet = _Sheet(
+                roles,
+                direction_columns(header),
+                layout_name(header),
+                bool(_CYRILLIC_RE.search(" ".join(header).lower())),
+                layout_name(header) in SIGNED_LAYOUTS,
+            )
+            tx_columns = {i for i, h in enumerate(header) if "txid" in h.lower()}
+            tx_columns |= {roles.get("txid", -1)}
             for cells in reader:
                 rows += 1
                 if rows % 4096 == 0 and deadline.expired():
                     raise ProfileFailure("time limit reached while reading rows")
                 if statement:
-                    if not _statement_row(cells, roles, comma_decimal, scanner, times, totals):
+                    if not _statement_row(cells, rows, sheet, scanner, times, totals, limits):
                         unparsed += 1
                     skip = {roles.get("counterparty"), roles.get("amount"), roles.get("date")}
                     for index, cell in enumerate(cells):
                         if index not in skip:
-                            scanner.scan(cell)
+                            scanner.where = f"row {rows}, column {index + 1}"
+                            scanner.scan(cell, tx_context=index in tx_columns)
                     continue
-                for cell in cells:
-                    scanner.scan(cell)
+                for index, cell in enumerate(cells):
+                    scanner.where = f"row {rows}, column {index + 1}"
+                    scanner.scan(cell, tx_context=index in tx_columns)
                     if "date" in roles or _DIGIT_RE.search(cell[:4]):
                         times.add(parse_time(cell) if len(cell) <= 40 else None)
         except csv.Error as exc:
@@ -220,59 +239,119 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
         "kind": "e-wallet-statement" if statement and "txid" not in roles else "wallet-record",
         "profile_version": PROFILE_VERSION,
         "format": "csv",
+        "layout": sheet.layout,
         "columns": [" ".join(h.split())[:100] for h in header[:100]],
-        "rows": rows,
+        "rows": rows - header_row,
         "time_range": {"first": times.first, "last": times.last},
         "timezone": "as written in the file; values ending in Z are UTC",
     }
     if statement:
         out.update(totals.to_json())
         out["rows_unparsed"] = unparsed
+        out["rows_failed"] = sheet.failed_count
+        out["failed_rows"] = sheet.failed
     out.update(wallet_findings(scanner))
     out["truncated"] = totals.overflow or scanner.found.truncated
     return out
 
 
+def _legs(cells: list[str], sheet: _Sheet) -> list[tuple[str, str, bool | None]]:
+    """(amount text, currency cell, outgoing) of each movement a row records.
+
+    An Exodus exchange row records two (out and in), a WebMoney row one of Приход/Расход.
+    """
+    legs: list[tuple[str, str, bool | None]] = []
+    income, expense = sheet.cell(cells, "income").strip(), sheet.cell(cells, "expense").strip()
+    if expense and parse_amount(expense, comma_decimal=sheet.comma_decimal):
+        legs.append((expense, sheet.cell(cells, "expense_currency"), True))
+    if income and parse_amount(income, comma_decimal=sheet.comma_decimal):
+        legs.append((income, sheet.cell(cells, "income_currency"), False))
+    if not legs:
+        text = sheet.cell(cells, "amount")
+        words = " ".join(cells[i] for i in sheet.directions if i < len(cells))
+        legs.append((text, sheet.cell(cells, "currency"), says_outgoing(words)))
+    return legs
+
+
+def _counterparty(cells: list[str], sheet: _Sheet, outgoing: bool) -> str:
+    party = sheet.cell(cells, "counterparty")
+    if not party.strip():
+        party = sheet.cell(cells, "to" if outgoing else "from")
+    if not party.strip():
+        # Coinbase: "Sent 0.01 BTC to bc1q..." is the only place the other side is named
+        for token in sheet.cell(cells, "notes").split()[::-1]:
+            check = check_address(token.strip(".,;"))
+            if check is not None and check.valid is not False:
+                return check.value
+    return party
+
+
 def _statement_row(
     cells: list[str],
-    roles: dict[str, int],
-    comma_decimal: bool,
+    number: int,
+    sheet: _Sheet,
     scanner: IdentifierScanner,
     times: TimeRange,
     totals: StatementTotals,
+    limits: Limits,
 ) -> bool:
-    def cell(role: str) -> str:
-        index = roles.get(role)
-        return cells[index] if index is not None and index < len(cells) else ""
-
-    amount_text = cell("amount")
-    outgoing = False
-    if not amount_text.strip() and (cell("income").strip() or cell("expense").strip()):
-        outgoing = not cell("income").strip()
-        amount_text = cell("expense") if outgoing else cell("income")
-    amount = parse_amount(amount_text, comma_decimal=comma_decimal)
-    if amount is None:
-        return False
-    outgoing = outgoing or _direction(cells, roles, amount)
-    currency_cell = cell("currency").strip().upper()[:10]
-    party = counterparty_key(cell("counterparty"), scanner) or "(none)"
-    purse = _WEBMONEY_RE.match(party)
-    currency = (
-        currency_cell
-        or currency_hint(amount_text)
-        or (f"WM{purse.group(1)}" if purse else None)
-        or "unknown"
-    )
-    times.add(parse_time(cell("date")))
-    totals.add(party, currency, amount, outgoing)
-    return True
+    parsed = False
+    failed = is_failed(sheet.cell(cells, "status"))
+    own = _WEBMONEY_RE.match(sheet.cell(cells, "own").strip().upper())
+    date = parse_time(sheet.cell(cells, "date"))
+    for text, currency_cell, outgoing in _legs(cells, sheet):
+        amount = parse_amount(text, comma_decimal=sheet.comma_decimal)
+        if amount is None:
+            continue
+        parsed = True
+        if amount < 0:
+            outgoing = True
+        elif outgoing is None and sheet.signed:
+            outgoing = False  # a ledger that writes outgoing amounts negative: positive is in
+        raw_party = _counterparty(cells, sheet, bool(outgoing))
+        party = counterparty_key(raw_party, scanner) or "(none)"
+        purse = _WEBMONEY_RE.match(party)
+        currency = (
+            normalise_currency(currency_cell)
+            or unit_in_amount(text)
+            or currency_hint(text)
+            or (WEBMONEY_CURRENCY[own.group(1)] if own else None)
+            or (WEBMONEY_CURRENCY[purse.group(1)] if purse else None)
+            or LAYOUT_DEFAULT_CURRENCY.get(sheet.layout or "")
+            or "unknown"
+        )
+        if failed:
+            # listed so the investigator sees the attempt, never added to what moved
+            sheet.failed_count += 1
+            if len(sheet.failed) < limits.max_list:
+                sheet.failed.append(
+                    {
+                        "row": number,
+                        "date": date,
+                        "amount": str(abs(amount)),
+                        "currency": currency,
+                        "direction": {True: "outgoing", False: "incoming", None: "unknown"}[
+                            outgoing
+                        ],
+                        "counterparty": party,
+                        "status": " ".join(sheet.cell(cells, "status").split())[:60],
+                    }
+                )
+            continue
+        totals.add(party, currency, amount, outgoing)
+    if parsed:
+        times.add(date)
+    return parsed
 
 
 def wallet_findings(scanner: IdentifierScanner) -> dict[str, Any]:
     """Addresses and txids (with occurrence counts) plus all identifiers, for wallet profiles."""
     addresses, txids = [], []
     for ident in scanner.found:
-        entry = {**ident.to_json(), "occurrences": scanner.occurrences(ident.kind, ident.value)}
+        entry = {
+            **ident.to_json(),
+            "occurrences": scanner.occurrences(ident.kind, ident.value, ident.valid),
+        }
         if ident.kind.endswith("-address"):
             addresses.append(entry)
         elif ident.kind == "txid":

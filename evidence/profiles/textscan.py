@@ -1,5 +1,15 @@
 """Find identifiers in free text: phones, e-mails, URLs, wallet addresses, txids, e-wallets.
 
+A 64-hex string is a txid only where its context says so: a txid/hash field or column (the
+caller passes `tx_context`), an explorer's transaction URL, or a transaction label just before
+it ("txid:", "Transaction hash", "хеш транзакции"). Bare 64-hex values are also block hashes,
+Merkle roots, signature halves and private keys, so they are never listed on their own.
+
+Addresses keep the spelling they were written in: the verdict belongs to the spelling (BIP-173
+rejects mixed case; EIP-55 is a property of the case pattern), so two spellings of one address
+are two entries and no verdict depends on which came first. Private keys and seed phrases are
+counted by evidence.profiles.secrets and never copied.
+
 Card numbers are deliberately NOT extracted (PCI DSS: a manifest travels abroad and a full card
 number must not ride along); the scanner only counts digit runs that pass the Luhn check so the
 investigator knows to look at the original.
@@ -19,6 +29,7 @@ from evidence.identifiers import Identifier
 from evidence.profiles import addresses
 from evidence.profiles.addresses import raw_transaction_id
 from evidence.profiles.limits import Capped
+from evidence.profiles.secrets import SecretScanner
 
 # Chats repeat the same few links, phones and wallets thousands of times: memoising the pure
 # normalisers and checksum checks keeps a 100,000-message export well inside its time budget.
@@ -41,7 +52,16 @@ _PHONE_SPLIT_RE = re.compile(r"[ \u00a0]+")
 _BASE58_RE = re.compile(r"(?<![\w])[13mn2LMT][1-9A-HJ-NP-Za-km-z]{24,34}(?![\w])")
 _BECH32_RE = re.compile(r"(?i)(?<![\w])(?:bc|tb|bcrt|ltc|tltc)1[0-9a-z]{11,87}(?![\w])")
 _ETH_RE = re.compile(r"(?<![\w])0[xX][0-9a-fA-F]{40}(?![\w])")
-_HEX64_RE = re.compile(r"(?<![0-9a-fA-FxX])(?:0x)?[0-9a-fA-F]{64}(?![0-9a-zA-Z])")
+_HEX64_RE = re.compile(r"(?<![0-9a-zA-Z])(?:0[xX])?[0-9a-fA-F]{64}(?![0-9a-zA-Z])")
+# explorer links: blockchair .../transaction/H, etherscan /tx/0xH, tronscan #/transaction/H
+_EXPLORER_TX_RE = re.compile(
+    r"(?i)/(?:tx|txs|transaction|transactions|btc/tx|eth/tx)/(?:0x)?[0-9a-f]{64}(?![0-9a-z])"
+)
+_TX_LABEL_RE = re.compile(
+    r"(?i)(?:\btx[\s_\-]?id|\btx[\s_\-]?hash|\btransaction[\s_\-]?(?:id|hash)|\btxn[\s_\-]?hash"
+    r"|хеш транзакции|хэш транзакции|id транзакции|идентификатор транзакции|\bhash of transaction)"
+    r"s?[\"'\s]{0,3}[:=#№]?[\"'\s]{0,3}((?:0x)?[0-9a-f]{64})(?![0-9a-z])"
+)
 _RAWTX_RE = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{120,200000}(?![0-9a-fA-F])")
 _WEBMONEY_RE = re.compile(r"(?<![\w])([ZREUBKXGCDH])(\d{12})(?![\w])")
 _SKYPE_LIVE_RE = re.compile(r"(?<![\w:])live:[A-Za-z0-9._\-]{3,64}")
@@ -82,25 +102,27 @@ class IdentifierScanner:
     """Accumulates identifiers from many pieces of text into one capped, de-duplicated list."""
 
     def __init__(self, cap: int, *, raw_transactions: bool = False) -> None:
-        self._seen: dict[tuple[str, str], int] = {}
+        self._seen: dict[tuple[str, str, bool | None], int] = {}
         self.found: Capped[Identifier] = Capped(cap)
         self.card_like = 0
         self._raw_transactions = raw_transactions
+        self.secrets = SecretScanner(cap)
+        self.where = "the file"  # parsers set this to the line, row or JSON path being read
 
     def add(self, ident: Identifier | None) -> None:
         """Record one identifier (None is ignored), counting repeats."""
         if ident is None:
             return
-        key = (ident.kind, ident.value)
+        key = (ident.kind, ident.value, ident.valid)
         if key in self._seen:
             self._seen[key] += 1
             return
         self._seen[key] = 1
         self.found.add(ident)
 
-    def occurrences(self, kind: str, value: str) -> int:
-        """How many times an identifier was seen."""
-        return self._seen.get((kind, value), 0)
+    def occurrences(self, kind: str, value: str, valid: bool | None = None) -> int:
+        """How many times an identifier (this spelling, this verdict) was seen."""
+        return self._seen.get((kind, value, valid), 0)
 
     def add_phone(self, raw: str, detail: str | None = None) -> None:
         """Record raw as a phone number if it normalises to one."""
@@ -119,10 +141,11 @@ class IdentifierScanner:
         if check is not None:
             self.add(Identifier(check.kind, check.value, check.valid, check.detail))
 
-    def scan(self, text: str) -> None:
-        """Find every identifier in text."""
+    def scan(self, text: str, *, tx_context: bool = False) -> None:
+        """Find every identifier in text; tx_context: text is a txid field or column."""
         if not text:
             return
+        self.secrets.scan(text, self.where)
         has_digit = _DIGIT_RE.search(text) is not None
         lowered_hint = "." in text
         if lowered_hint:
@@ -140,7 +163,7 @@ class IdentifierScanner:
             return
         for m in _PHONE_RE.finditer(text):
             self._phone_run(m.group(0), text[m.end() : m.end() + 1])
-        self._scan_wallets(text)
+        self._scan_wallets(text, tx_context)
 
     def _phone_run(self, run: str, following: str) -> None:
         if run[-1:].isdigit() and following.isalnum():
@@ -159,7 +182,25 @@ class IdentifierScanner:
                 self.add(ident)
                 return
 
-    def _scan_wallets(self, text: str) -> None:
+    def _scan_txids(self, text: str, tx_context: bool) -> None:
+        if tx_context:
+            for m in _HEX64_RE.finditer(text):
+                self._txid(m.group(0), "transaction id field")
+            return
+        if "/" in text:
+            for m in _EXPLORER_TX_RE.finditer(text):
+                self._txid(m.group(0).rsplit("/", 1)[1], "explorer transaction link")
+        for m in _TX_LABEL_RE.finditer(text):
+            self._txid(m.group(1), "labelled as a transaction id")
+
+    def _txid(self, value: str, detail: str) -> None:
+        # ids are case-insensitive hex: one spelling (lower case) so repeats pool
+        value = value.lower()
+        if value.startswith("0x"):
+            detail += "; 0x-prefixed (Ethereum-style)"
+        self.add(Identifier("txid", value, None, detail))
+
+    def _scan_wallets(self, text: str, tx_context: bool) -> None:
         for m in _BECH32_RE.finditer(text):
             self.add_address(m.group(0))
         for m in _BASE58_RE.finditer(text):
@@ -177,10 +218,7 @@ class IdentifierScanner:
                 self.add(Identifier(check.kind, check.value, check.valid, check.detail))
         for m in _ETH_RE.finditer(text):
             self.add_address(m.group(0))
-        for m in _HEX64_RE.finditer(text):
-            value = m.group(0).lower()
-            detail = "0x-prefixed (Ethereum-style)" if value.startswith("0x") else "64 hex digits"
-            self.add(Identifier("txid", value, None, detail))
+        self._scan_txids(text, tx_context)
         for m in _WEBMONEY_RE.finditer(text):
             letter, number = m.group(1), m.group(2)
             detail = f"WebMoney {WEBMONEY_PURSES[letter]} purse"
@@ -197,4 +235,5 @@ class IdentifierScanner:
             "identifiers": [ident.to_json() for ident in self.found],
             "identifiers_total": self.found.total,
             "card_like_numbers_omitted": self.card_like,
+            **self.secrets.to_json(),
         }

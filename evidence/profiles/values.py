@@ -17,6 +17,13 @@ _ISO_RE = re.compile(
 _DOTTED_RE = re.compile(
     r"(?<!\d)(\d{1,2})[./](\d{1,2})[./](\d{4})(?:[ ,T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?(?!\d)"
 )
+# Bitstamp "Jan. 28, 2022, 12:13 AM"; Exodus "Mon Nov 02 2026 10:15:33 GMT+0300 (...)"
+_MONTH_NAME_RE = re.compile(
+    r"(?i)(?<![A-Za-z])(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2}),?"
+    r"\s+(\d{4}),?(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?)?"
+    r"(?:\s*(?:GMT|UTC)?([+\-]\d{2}:?\d{2}))?"
+)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _CURRENCY_HINTS = (
     ("₽", "RUB"), ("руб", "RUB"), ("rub", "RUB"), ("р.", "RUB"), ("$", "USD"), ("usd", "USD"),
     ("€", "EUR"), ("eur", "EUR"), ("byn", "BYN"), ("бел", "BYN"), ("br", "BYN"), ("₴", "UAH"),
@@ -31,8 +38,16 @@ def parse_time(text: str) -> str | None:
     """ "YYYY-MM-DDTHH:MM:SS" (naive, as written) or "...Z" (when an offset was given)."""
     text = text.strip()[:64]
     match = _ISO_RE.search(text)
+    named = None if match else _MONTH_NAME_RE.search(text)
     if match:
         y, mo, d, h, mi, s, zone = match.groups()
+        if zone is None and text[match.end() :].strip().upper().startswith("UTC"):
+            zone = "Z"  # Coinbase: "2026-11-02 10:15:33 UTC"
+    elif named:
+        name, d, y, h, mi, s, half, zone = named.groups()
+        mo = str(_MONTHS.index(name.lower()[:3]) + 1)
+        if h is not None and half is not None:
+            h = str(int(h) % 12 + (12 if half.lower() == "p" else 0))
     else:
         match = _DOTTED_RE.search(text)
         if match is None:

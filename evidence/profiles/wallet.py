@@ -24,6 +24,15 @@ _TIME_KEYS = ("time", "date", "timestamp", "datetime", "created", "block_time", 
 _DIGIT_RE = re.compile(r"[0-9]")
 _MAX_NODES = 5_000_000  # a JSON tree past this many values is walked no further
 _TIMEZONE = "as written in the file; values ending in Z are UTC"
+_TXID_KEYS = {"txid", "tx_hash", "txhash", "transactionhash", "transaction_hash", "tx_id",
+              "transactionid", "transaction_id", "hash_tx", "txn_hash"}  # fmt: skip
+_TX_LIST_KEYS = {"tx", "txs", "transactions", "txids"}
+# keys only a transaction has, and keys that mark a block (whose "hash" is a block hash)
+_TX_KEYS = {"vin", "vout", "inputs", "outputs", "from", "to", "fee", "gasprice", "gas_price",
+            "input", "nonce", "locktime", "value", "amount"}  # fmt: skip
+_BLOCK_KEYS = {"parenthash", "previousblockhash", "merkleroot", "chainwork", "stateroot",
+               "transactionsroot", "receiptsroot", "miner", "difficulty", "nbits", "bits",
+               "prev_block", "mrkl_root"}  # fmt: skip
 
 
 def _is_time_key(key: str) -> bool:
@@ -33,21 +42,41 @@ def _is_time_key(key: str) -> bool:
     )
 
 
+def _tx_like(node: Mapping[Any, Any]) -> bool:
+    """True for an object shaped like a transaction (not a block): its "hash" is a txid."""
+    keys = {str(k).lower() for k in node}
+    if keys & _BLOCK_KEYS:
+        return False
+    return bool(keys & _TX_KEYS)
+
+
 def walk_json(data: Any, scanner: IdentifierScanner, times: TimeRange, deadline: Deadline) -> bool:
-    """Scan a JSON tree iteratively (no recursion limit to hit); True if cut short."""
-    stack: list[tuple[str, Any]] = [("", data)]
+    """Scan a JSON tree iteratively (no recursion limit to hit); True if cut short.
+
+    A 64-hex string counts as a txid only under a txid key, under "hash" of a transaction-shaped
+    object, or in a list under "tx"/"transactions"; the path of each value is the location
+    secrets are reported at.
+    """
+    stack: list[tuple[str, str, Any, bool]] = [("", "$", data, False)]
     nodes = 0
     while stack:
-        key, node = stack.pop()
+        key, where, node, tx_context = stack.pop()
         nodes += 1
         if nodes > _MAX_NODES or (nodes % 8192 == 0 and deadline.expired()):
             return True
         if isinstance(node, Mapping):
-            stack.extend((str(k), v) for k, v in node.items())
+            tx_hash = _tx_like(node)
+            for k, v in node.items():
+                name = str(k)
+                lowered = name.lower()
+                context = lowered in _TXID_KEYS or (lowered == "hash" and tx_hash)
+                stack.append((name, f"{where}.{name[:60]}", v, context))
         elif isinstance(node, list):
-            stack.extend((key, v) for v in node)
+            listed = tx_context or key.lower() in _TX_LIST_KEYS
+            stack.extend((key, f"{where}[{i}]", v, listed) for i, v in enumerate(node))
         elif isinstance(node, str):
-            scanner.scan(node[:1_000_000])
+            scanner.where = f"JSON {where}"
+            scanner.scan(node[:1_000_000], tx_context=tx_context)
             if _is_time_key(key):
                 times.add(parse_time(node))
         elif isinstance(node, int) and not isinstance(node, bool) and _is_time_key(key):
@@ -93,6 +122,7 @@ def profile_wallet_text(path: pathlib.Path, limits: Limits, deadline: Deadline) 
                     cut = True
                     break
                 line = raw.decode("utf-8", errors="replace")
+                scanner.where = f"line {lineno + 1}"
                 scanner.scan(line)
                 if _DIGIT_RE.search(line, 0, 64):
                     times.add(parse_time(line[:64]))

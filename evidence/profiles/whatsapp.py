@@ -7,14 +7,13 @@ Layouts seen in real exports (one message header per line, continuation lines fo
   iOS:     "[02.11.26, 10:15:33] Иван Петров: текст"  "[11/2/26, 10:15:33 AM] John: text"
            media: "<attached: 00000012-PHOTO-2026-11-02-10-15-33.jpg>", often after U+200E
 The export has no time-zone and the date order follows the phone's locale, so the order is
-inferred from the whole file (a first field over 12 means day-first, a second field over 12
-month-first, dots mean day-first) and stated in the profile.
+inferred from every signal in the file (evidence.profiles.whatsapp_lines.DateOrder) and stated
+in the profile with the reason. First and last message times count messages only, not notices.
 """
 
 from __future__ import annotations
 
 import pathlib
-import re
 import zipfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -25,32 +24,24 @@ from evidence.profiles.chat import LOCAL_TIME_UNKNOWN_ZONE, Attachment, ChatSumm
 from evidence.profiles.limits import Capped, Deadline, Limits, ProfileFailure
 from evidence.profiles.reading import looks_binary
 from evidence.profiles.textscan import IdentifierScanner
+from evidence.profiles.whatsapp_lines import (
+    ANDROID_ATTACH,
+    ANDROID_HEADER,
+    ENCRYPTION_NOTICE,
+    GROUP_EVENT,
+    IOS_ATTACH,
+    IOS_HEADER,
+    MEDIA_OMITTED,
+    DateOrder,
+    Header,
+    header_fields,
+    parse_header,
+)
 
-_DATE = r"(?P<date>\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4})"
-_TIME = r"(?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
-_AMPM = r"(?:[\s\u202f\u00a0]?(?P<ampm>[AaPp]\.?\s?[Mm]\.?|ДП|ПП|дп|пп))?"
-ANDROID_HEADER = re.compile(rf"^\u200e?{_DATE},?\s{_TIME}{_AMPM}\s[-–]\s(?P<rest>.*)$", re.S)
-IOS_HEADER = re.compile(rf"^[\u200e\u200f]?\[{_DATE},?\s{_TIME}{_AMPM}\]\s(?P<rest>.*)$", re.S)
-_ANDROID_ATTACH = re.compile(
-    r"^\u200e?(?P<name>[^\s<>:/\\][^<>:/\\]{0,250}?\.[A-Za-z0-9]{1,6})\s\("
-    r"(?:file attached|файл добавлен|файл прикреплен|файл прикреплён|файл приложен)\)"
-)
-_IOS_ATTACH = re.compile(r"<(?:attached|прикреплено|вложение):\s?(?P<name>[^<>]{1,255})>")
-_OMITTED = re.compile(
-    r"(?i)^\u200e?(?:<media omitted>|<без медиафайлов>|<медиафайлы? (?:не включены|отсутству\w+)>"
-    r"|(?:image|video|audio|sticker|gif|document|contact card) omitted"
-    r"|(?:изображение|видео|аудио|стикер|gif|документ) (?:отсутствует|не включено|не включен))"
-)
+__all__ = ["ANDROID_HEADER", "IOS_HEADER", "chat_member", "profile_text", "profile_zip"]
+
 _MAX_SENDER = 120  # longer "names" before ": " are system lines quoting a colon
 _TIMEZONE = LOCAL_TIME_UNKNOWN_ZONE
-
-
-@dataclass
-class _Header:
-    parts: tuple[int, int, int]
-    year_first: bool
-    time: str
-    ampm: str | None
 
 
 @dataclass
@@ -61,16 +52,17 @@ class WhatsAppParse:
     chat: ChatSummary = field(init=False)
     scanner: IdentifierScanner = field(init=False)
     layouts: dict[str, int] = field(default_factory=lambda: {"android": 0, "ios": 0})
-    day_first_votes: int = 0
-    month_first_votes: int = 0
+    order: DateOrder = field(default_factory=DateOrder)
     clock_12h: bool = False
-    first: _Header | None = None
-    last: _Header | None = None
+    first: Header | None = None  # first header line of any kind
+    first_message: Header | None = None  # first and last lines that are messages
+    last_message: Header | None = None
+    current: Header | None = None  # the header the following continuation lines belong to
+    notice_senders: set[str] = field(default_factory=set)
     preamble_lines: int = 0
     bytes_read: int = 0
     lines: int = 0
     stopped: str | None = None
-    attachment_names: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.chat = ChatSummary(self.limits.max_list)
@@ -83,100 +75,82 @@ class WhatsAppParse:
         if match is None:
             match = IOS_HEADER.match(line)
             layout = "ios"
-        if match is None or not self._header(match):
+        header = parse_header(match) if match is not None else None
+        if match is None or header is None:
             if self.first is None:
                 self.preamble_lines += 1
             else:
                 self._body(line)
             return
+        self._header(header, match.group("date"))
         self.layouts[layout] += 1
-        rest = match.group("rest").lstrip("\u200e")
+        rest = match.group("rest").lstrip("\u200e\u200f")
         colon = rest.find(": ")
-        if 0 < colon <= _MAX_SENDER:
-            sender = rest[:colon].strip("\u200e\u202a\u202c ")
-            body = rest[colon + 2 :]
-            # iOS writes system notices under the chat's name, marked by a leading U+200E
-            ios_notice = layout == "ios" and body.startswith("\u200e") and "<" not in body[:3]
-            if ios_notice and not _OMITTED.match(body):
-                self.chat.system_message_count += 1
-                return
-            self.chat.message_count += 1
-            self.chat.count_sender(sender)
-            if sender[:1] in "+0123456789":
-                self.scanner.add_phone(sender, "WhatsApp sender")
-            self._body(body)
-        else:
-            self.chat.system_message_count += 1
-            self.scanner.scan(rest)
-
-    def _header(self, match: re.Match[str]) -> bool:
-        pieces = re.split(r"[./\-]", match.group("date"))
-        try:
-            a, b, c = (int(p) for p in pieces)
-        except ValueError:
-            return False
-        year_first = len(pieces[0]) == 4
-        if not year_first:
-            if a > 12:
-                self.day_first_votes += 1
-            elif b > 12:
-                self.month_first_votes += 1
-            elif "." in match.group("date"):
-                self.day_first_votes += 1
-        ampm = match.group("ampm")
-        if ampm:
-            self.clock_12h = True
-        header = _Header((a, b, c), year_first, match.group("time"), ampm)
-        if self.first is None:
-            self.first = header
-        self.last = header
-        return True
-
-    def _body(self, text: str) -> None:
-        if _OMITTED.match(text):
-            self.chat.media_omitted_count += 1
+        if not 0 < colon <= _MAX_SENDER:
+            self._system(rest)
             return
-        attach = _ANDROID_ATTACH.match(text)
-        names = [attach.group("name")] if attach else []
-        names += [m.group("name").strip() for m in _IOS_ATTACH.finditer(text)]
-        for name in names:
-            self.chat.attachments.add(Attachment(name))
-            if len(self.attachment_names) < self.limits.max_list:
-                self.attachment_names.append(name)
+        sender = rest[:colon].strip("\u200e\u200f\u202a\u202b\u202c ")
+        body = rest[colon + 2 :]
+        if self._is_notice(layout, sender, body):
+            self.notice_senders.add(sender)
+            self._system(body)
+            return
+        self.chat.message_count += 1
+        self.chat.count_sender(sender)
+        if self.first_message is None:
+            self.first_message = header
+        self.last_message = header
+        if sender[:1] in "+0123456789":
+            self.scanner.add_phone(sender, "WhatsApp sender")
+        self._body(body)
+
+    def _is_notice(self, layout: str, sender: str, body: str) -> bool:
+        # iOS writes a group's notices under the group's name with a leading U+200E (media
+        # lines carry it too); the encryption notice is recognised in any layout and language;
+        # once a name has carried a notice, group events under it are notices as well.
+        marked = layout == "ios" and body.startswith("\u200e")
+        if MEDIA_OMITTED.match(body) or IOS_ATTACH.search(body[:300]) or ANDROID_ATTACH.match(body):
+            return False
+        if marked or ENCRYPTION_NOTICE.search(body[:300]):
+            return True
+        return sender in self.notice_senders and GROUP_EVENT.search(body[:300]) is not None
+
+    def _system(self, text: str) -> None:
+        self.chat.system_message_count += 1
         self.scanner.scan(text)
 
-    def date_order(self) -> str:
-        """How dates were read: day-first, month-first, year-first, or an assumption."""
-        if self.first is not None and self.first.year_first:
-            return "year-first"
-        if self.day_first_votes and self.month_first_votes:
-            return "inconsistent (read as day-first)"
-        if self.month_first_votes:
-            return "month-first"
-        if self.day_first_votes:
-            return "day-first"
-        return "ambiguous (read as day-first)"
+    def _header(self, header: Header, raw_date: str) -> None:
+        self.order.add(header, raw_date)
+        if header.ampm:
+            self.clock_12h = True
+        if self.first is None:
+            self.first = header
+        self.current = header
 
-    def local_time(self, header: _Header | None) -> str | None:
-        """Naive ISO time of a header under the inferred date order, None if impossible."""
+    def _body(self, text: str) -> None:
+        if MEDIA_OMITTED.match(text):
+            self.chat.media_omitted_count += 1
+            return
+        attach = ANDROID_ATTACH.match(text)
+        names = [attach.group("name")] if attach else []
+        names += [m.group("name").strip() for m in IOS_ATTACH.finditer(text)]
+        for name in names:
+            self.chat.attachments.add(Attachment(name))
+            if self.current is not None:
+                self.order.attachment(self.current, name)
+        self.scanner.scan(text)
+
+    def date_order(self) -> tuple[str, str]:
+        """How dates were read (day-first, month-first, year-first or an assumption) and why."""
+        return self.order.decide()
+
+    def local_time(self, header: Header | None) -> str | None:
+        """Naive ISO time of a header under the decided date order, None if impossible."""
         if header is None:
             return None
-        a, b, c = header.parts
-        if header.year_first:
-            year, month, day = a, b, c
-        elif self.date_order() == "month-first":
-            month, day, year = a, b, c
-        else:
-            day, month, year = a, b, c
-        if year < 100:
-            year += 2000
-        hms = [int(x) for x in re.split(r"[:.]", header.time)] + [0]
-        hour, minute, second = hms[0], hms[1], hms[2]
-        if header.ampm:
-            pm = header.ampm.lower().startswith(("p", "пп"))
-            hour = hour % 12 + (12 if pm else 0)
+        month_first = self.date_order()[0] == "month-first"
         try:
-            moment = datetime(year, month, day, hour, minute, second)
+            moment = datetime(*header_fields(header, month_first))
         except ValueError:
             return None
         return moment.isoformat(timespec="seconds")
@@ -216,12 +190,14 @@ def check_text_head(head: bytes) -> None:
 def _finish(state: WhatsAppParse, extra: dict[str, Any]) -> dict[str, Any]:
     if state.first is None:
         raise ProfileFailure("no WhatsApp message lines recognised")
-    state.chat.local.add(state.local_time(state.first))
-    state.chat.local.add(state.local_time(state.last))
+    state.chat.local.add(state.local_time(state.first_message))
+    state.chat.local.add(state.local_time(state.last_message))
     layout = max(state.layouts, key=lambda k: state.layouts[k])
+    order, reason = state.date_order()
     info: dict[str, Any] = {
         "layout": layout,
-        "date_order": state.date_order(),
+        "date_order": order,
+        "date_order_reason": reason,
         "clock": "12-hour" if state.clock_12h else "24-hour",
         "unrecognised_leading_lines": state.preamble_lines,
     }

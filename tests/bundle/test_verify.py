@@ -45,7 +45,9 @@ def test_every_check_is_listed_in_order(built: Built) -> None:
     assert result.manifest_sha256 == built.result.manifest_sha256
     holders = {v.last_custodian for v in result.items}
     assert holders == {"Evidence Room"}
-    assert {v.events for v in result.items} >= {4}  # ingested, transferred, received, exported
+    assert {v.events for v in result.items} >= {
+        5
+    }  # ingested, profiled, transferred, received, exported
 
 
 def test_zip_and_folder_give_the_same_verdict(built: Built, bag: Path) -> None:

@@ -62,7 +62,8 @@ def test_eip55_mixed_case_verified_and_tampering_caught(address: str) -> None:
 def test_eip55_single_case_has_no_checksum() -> None:
     check = check_ethereum_address(EIP55_VECTORS[4].lower())
     assert check.valid is None
-    assert check.value == EIP55_VECTORS[4]  # normalised to the checksummed spelling
+    assert check.value == EIP55_VECTORS[4].lower()  # the spelling as written is kept
+    assert EIP55_VECTORS[4] in check.detail  # the checksummed form is told beside it
 
 
 @pytest.mark.parametrize(
@@ -92,10 +93,10 @@ def test_bip350_wrong_encoding_detected() -> None:
     assert "wrong encoding" in check.detail
 
 
-def test_bech32_upper_case_normalised_to_lower() -> None:
+def test_bech32_upper_case_is_valid_and_keeps_its_spelling() -> None:
     check = check_segwit_address("BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4")
     assert check.valid is True
-    assert check.value == "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+    assert check.value == "BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4"
     assert check.detail == "p2wpkh mainnet"
 
 

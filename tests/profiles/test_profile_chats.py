@@ -14,11 +14,11 @@ TZ_UNKNOWN = "unknown (export carries device-local time without offset)"
 
 def test_whatsapp_android_24h_day_first() -> None:
     p = profile_of(DATA / "whatsapp" / "android_24h_dayfirst.txt")
-    assert p["kind"] == "whatsapp-chat" and p["profile_version"] == 1
+    assert p["kind"] == "whatsapp-chat" and p["profile_version"] == 2
     assert (p["layout"], p["date_order"], p["clock"]) == ("android", "day-first", "24-hour")
     assert p["message_count"] == 7 and p["system_message_count"] == 1
     assert p["participants"][0] == {"name": "Алесь Навумчык", "messages": 4}
-    assert p["first_message_at"] == "2026-11-02T10:14:00"
+    assert p["first_message_at"] == "2026-11-02T10:15:00"  # the 10:14 notice is no message
     assert p["last_message_at"] == "2026-11-13T21:05:00"
     assert p["timezone"] == TZ_UNKNOWN
     assert p["attachments"] == [
@@ -35,7 +35,7 @@ def test_whatsapp_android_24h_day_first() -> None:
 def test_whatsapp_android_12h_month_first() -> None:
     p = profile_of(DATA / "whatsapp" / "android_12h_monthfirst.txt")
     assert (p["date_order"], p["clock"]) == ("month-first", "12-hour")
-    assert p["first_message_at"] == "2026-11-02T09:03:00"
+    assert p["first_message_at"] == "2026-11-02T09:05:00"  # 9:03 is the notice
     assert p["last_message_at"] == "2026-11-15T23:46:00"  # 11:46 PM
     assert p["message_count"] == 5
     assert values(p, "bitcoin-address") == {"bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"}
@@ -47,7 +47,7 @@ def test_whatsapp_ios_bracketed() -> None:
     p = profile_of(DATA / "whatsapp" / "ios_bracketed.txt")
     assert (p["layout"], p["date_order"]) == ("ios", "day-first")
     assert p["message_count"] == 5 and p["system_message_count"] == 1
-    assert p["first_message_at"] == "2026-11-02T10:15:33"
+    assert p["first_message_at"] == "2026-11-02T10:15:40"  # 10:15:33 is the notice
     assert [a["name"] for a in p["attachments"]] == [
         "00000012-PHOTO-2026-11-02-10-21-12.jpg",
         "00000013-PHOTO-2026-11-02-10-22-40.jpg",

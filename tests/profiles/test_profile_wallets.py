@@ -67,9 +67,15 @@ def test_explorer_json_with_raw_segwit_transaction() -> None:
     eth = {a["value"]: a["valid"] for a in p["addresses"] if a["kind"] == "ethereum-address"}
     assert eth == {
         "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed": True,
-        "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359": None,  # lower case: no checksum to check
+        "0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359": None,  # lower case: no checksum to check
     }
     assert p["time_range"]["first"] == "2026-11-02T10:15:33Z"  # block_time unix seconds
+    # the txid field and the "hash" of a transaction-shaped object (from/to) are txids
+    assert {t["value"] for t in p["txids"]} == {
+        "60f04167a0c94d6439102f7fde9ad77c08a8716419805e77ef66b286cc5c7f87",
+        "a0ff943d3f644d8832b1fa74be4d0ad2577615dc28a7ef74ff8c271b603a082a",
+        "0x" + "ab" * 32,
+    }
 
 
 def test_text_notes_mark_checksum_failures() -> None:

@@ -30,7 +30,7 @@ def test_csv_to_stdout(case_ws: CaseWorld) -> None:
     res = run_cli("report", CASE, "--format", "csv", "-o", "-", workspace=case_ws.ws.root)
     assert res.code == 0, res.stderr
     rows = list(csv.DictReader(io.StringIO(res.stdout.decode())))
-    assert len(rows) == 4 * len(case_ws.items)
+    assert len(rows) == 5 * len(case_ws.items)  # profiled at ingest + 4
 
 
 def test_format_from_suffix_and_item_selection(case_ws: CaseWorld, tmp_path: Path) -> None:

@@ -37,8 +37,8 @@ def test_json_has_the_full_structure(data: CustodyReportData) -> None:
         t.item.sha256 for t in data.items if t.item.original_name == CHAT_NAME
     )
     actions = [e["action"] for e in chat["events"]]
-    assert actions == ["ingested", "transferred", "received", "analysed"]
-    assert chat["events"][1]["location"] == LOCATION
+    assert actions == ["ingested", "profiled", "transferred", "received", "analysed"]
+    assert chat["events"][2]["location"] == LOCATION
     assert chat["events"][0]["actor"]["name"] == INVESTIGATOR
     assert all(e["signature_ok"] and len(e["hash"]) == 64 for e in chat["events"])
     assert {s["fingerprint"] for s in doc["signers"]} == {s.fingerprint for s in data.signers}
@@ -49,8 +49,8 @@ def test_csv_one_row_per_event(data: CustodyReportData) -> None:
     assert len(rows) == data.event_count
     assert tuple(rows[0]) == CSV_COLUMNS
     chat = [r for r in rows if r["original_name"] == CHAT_NAME]
-    assert [r["seq"] for r in chat] == ["1", "2", "3", "4"]
-    assert chat[1]["to"] == "Б. Петрова" and chat[1]["location"] == LOCATION
+    assert [r["seq"] for r in chat] == ["1", "2", "3", "4", "5"]
+    assert chat[2]["to"] == "Б. Петрова" and chat[2]["location"] == LOCATION
     assert {r["signature_ok"] for r in rows} == {"true"}
 
 

@@ -1,0 +1,172 @@
+"""What each column of an exchange, wallet or e-wallet statement means, by its header name.
+
+Header names as the services write them (the layouts our cases meet):
+  Coinbase      ID,Timestamp,Transaction Type,Asset,Quantity Transacted,Price Currency,...,Notes
+  Coinbase Pro  portfolio,type,time,amount,balance,amount/balance unit,transfer id,trade id,...
+  Bitstamp      Type,Datetime,Account,Amount,Value,Rate,Fee,Sub Type   ("0.5 BTC" in Amount)
+  Binance       User_ID,UTC_Time,Account,Operation,Coin,Change,Remark; deposit/withdrawal
+                history Date(UTC),Coin,Network,Amount,TransactionFee,Address,TXID,...,Status
+  Kraken        txid,refid,time,type,subtype,aclass,asset,amount,fee,balance (XXBT, ZEUR)
+  Exodus        DATE,TYPE,...,OUTAMOUNT,OUTCURRENCY,...,TOADDRESS,OUTTXID,...,INAMOUNT,INCURRENCY
+  Electrum      transaction_hash,label,confirmations,value,fiat_value,fee,fiat_fee,timestamp
+  Trust Wallet  Date,Type,Asset,Amount,From,To,Hash,Status (explorer-style history)
+  QIWI          Дата;Сумма;Валюта;Кошелёк/Контрагент;Тип;Статус;Комментарий
+  WebMoney      Дата;Кошелек;Корреспондент;Приход;Расход;Примечание (Кошелек is the holder's own
+                purse: its letter names the currency, Корреспондент is the other side)
+  YooMoney      Дата и время;Тип операции;Сумма;Валюта;Контрагент;Статус;Описание
+Each role lists its header names in order of preference, so "Корреспондент" wins over
+"Кошелек", and "Asset" over "Price Currency" (the currency of a price, not of the amount).
+"""
+
+from __future__ import annotations
+
+import re
+
+ROLES: dict[str, tuple[str, ...]] = {
+    "date": ("дата и время", "дата операции", "дата", "date", "datetime", "timestamp",
+             "utc_time", "date(utc)", "time", "время", "date/time", "дата/время", "created at",
+             "created", "created_at"),
+    "amount": ("quantity transacted", "сумма", "сумма операции", "сумма платежа", "amount",
+               "change", "size", "value", "sum", "total"),
+    "currency": ("валюта", "currency", "asset", "coin", "amount/balance unit", "size unit",
+                 "валюта платежа", "cur", "ccy"),
+    "counterparty": ("корреспондент", "кошелек корреспондента", "кошелек/контрагент",
+                     "контрагент", "counterparty", "получатель", "отправитель", "recipient",
+                     "payee", "toaddress", "address", "to/from", "partner", "номер", "purse",
+                     "wallet", "кошелек/счет", "счет", "кошелек"),
+    "own": ("кошелек", "account", "portfolio"),
+    "to": ("to",),
+    "from": ("from",),
+    "direction": ("transaction type", "тип операции", "тип", "type", "operation", "операция",
+                  "направление", "direction", "приход/расход", "side", "sub type", "subtype"),
+    "status": ("status", "статус", "статус операции", "состояние"),
+    "income": ("приход", "поступление", "зачисление", "inamount", "in", "credit", "incoming"),
+    "expense": ("расход", "списание", "outamount", "out", "debit", "outgoing"),
+    "income_currency": ("incurrency",),
+    "expense_currency": ("outcurrency",),
+    "notes": ("notes", "примечание", "комментарий", "описание", "remark", "personalnote"),
+    "txid": ("txid", "tx hash", "tx_hash", "transaction_hash", "transaction hash", "hash",
+             "transaction id", "хеш транзакции", "outtxid", "intxid"),
+}  # fmt: skip
+# Columns read for direction: all of them (Bitstamp says "Market" in Type, "Sell" in Sub Type).
+DIRECTION_NAMES = frozenset(ROLES["direction"])
+
+# (layout, header names that must all be present), most specific first
+_LAYOUTS: tuple[tuple[str, frozenset[str]], ...] = tuple(
+    (name, frozenset(cols))
+    for name, cols in (
+        ("Coinbase", ("transaction type", "asset", "quantity transacted")),
+        ("Coinbase Pro", ("portfolio", "amount/balance unit")),
+        ("Coinbase Pro fills", ("portfolio", "size unit", "side")),
+        ("Bitstamp", ("datetime", "account", "amount", "value", "rate", "sub type")),
+        ("Binance", ("utc_time", "operation", "coin", "change")),
+        ("Binance deposit/withdrawal history", ("date(utc)", "coin", "network", "txid")),
+        ("Kraken", ("txid", "refid", "aclass", "asset", "amount")),
+        ("Exodus", ("outamount", "outcurrency", "inamount", "incurrency")),
+        ("Electrum", ("transaction_hash", "label", "confirmations", "value")),
+        ("Trust Wallet", ("asset", "from", "to", "hash")),
+        ("WebMoney", ("кошелек", "корреспондент")),
+        ("QIWI", ("кошелек/контрагент", "сумма")),
+        ("YooMoney", ("тип операции", "контрагент", "статус")),
+    )
+)
+LAYOUT_DEFAULT_CURRENCY = {"Electrum": "BTC"}
+# ledgers that write every movement out as a negative amount: a positive one is money in
+SIGNED_LAYOUTS = frozenset({"Binance", "Kraken", "Coinbase Pro", "Electrum"})
+
+_OUT_STEMS = ("sell", "sold", "send", "sent", "withdraw", "payment", "spend", "debit", "out",
+              "расход", "списан", "исход", "вывод", "плат", "отправ", "покупка")  # fmt: skip
+_IN_STEMS = ("buy", "bought", "receiv", "deposit", "credit", "reward", "income", "interest",
+             "earn", "staking", "приход", "зачисл", "пополн", "поступ", "входящ",
+             "получ", "возврат")  # fmt: skip
+_FAILED_STEMS = ("fail", "cancel", "reject", "error", "declin", "expired", "refused", "ошибк",
+                 "отмен", "отклон", "не выполн", "неуспеш", "не проведен")  # fmt: skip
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_UNIT_RE = re.compile(r"(?<![A-Za-z])([A-Z][A-Z0-9]{1,5})(?![A-Za-z])")
+# Kraken's asset codes: X for crypto, Z for fiat, plus its own name for bitcoin
+_KRAKEN_ASSETS = {"XXBT": "BTC", "XBT": "BTC", "XETH": "ETH", "XLTC": "LTC", "XXRP": "XRP",
+                  "XXLM": "XLM", "XXMR": "XMR", "XZEC": "ZEC", "ZEUR": "EUR", "ZUSD": "USD",
+                  "ZGBP": "GBP", "ZCAD": "CAD", "ZJPY": "JPY", "ZCHF": "CHF"}  # fmt: skip
+WEBMONEY_CURRENCY = {letter: "WM" + letter for letter in "ZREUBKXGCDHP"}
+
+
+def norm_header(text: str) -> str:
+    """A header cell lower-cased, BOM and quotes dropped, ё read as е, spaces collapsed."""
+    return " ".join(text.replace("\ufeff", "").strip().strip('"').lower().replace("ё", "е").split())
+
+
+def column_roles(header: list[str]) -> dict[str, int]:
+    """Map roles (date, amount, ...) to column indexes, each by its most preferred name."""
+    names = [norm_header(h) for h in header]
+    roles: dict[str, int] = {}
+    for role, wanted in ROLES.items():
+        for name in wanted:
+            if name in names:
+                index = names.index(name)
+                if role == "counterparty" and index == _own_index(names):
+                    continue  # "Кошелек" beside "Корреспондент" is the holder's own purse
+                roles[role] = index
+                break
+    return roles
+
+
+def _own_index(names: list[str]) -> int | None:
+    if "корреспондент" in names and "кошелек" in names:
+        return names.index("кошелек")
+    return None
+
+
+def direction_columns(header: list[str]) -> list[int]:
+    """Every column whose name says it tells the direction (type, sub type, side...)."""
+    return [i for i, h in enumerate(header) if norm_header(h) in DIRECTION_NAMES]
+
+
+def is_statement(roles: dict[str, int]) -> bool:
+    """A statement has amounts (one column or income/expense) and a date or counterparty."""
+    has_amount = "amount" in roles or "income" in roles or "expense" in roles
+    return has_amount and ("date" in roles or "counterparty" in roles)
+
+
+def layout_name(header: list[str]) -> str | None:
+    """The service whose export this header is, if it is one we know."""
+    names = {norm_header(h) for h in header}
+    for name, needed in _LAYOUTS:
+        if needed <= names:
+            return name
+    return None
+
+
+def _stems(text: str) -> list[str]:
+    return _WORD_RE.findall(text.lower())
+
+
+def says_outgoing(words: str) -> bool | None:
+    """True/False if a type or direction cell names money going out/in, None if it does not."""
+    tokens = _stems(words)
+    out = any(t.startswith(_OUT_STEMS) for t in tokens)
+    into = any(t == "in" or t.startswith(_IN_STEMS) for t in tokens)
+    if out and not into:
+        return True
+    if into and not out:
+        return False
+    return None
+
+
+def is_failed(status: str) -> bool:
+    """True if a status cell says the operation did not happen (failed, cancelled...)."""
+    lowered = status.lower().replace("ё", "е")
+    return any(stem in lowered for stem in _FAILED_STEMS)
+
+
+def normalise_currency(text: str) -> str | None:
+    """A currency or asset code from a currency cell (Kraken's XXBT is BTC)."""
+    code = text.strip().upper()[:12]
+    if not code:
+        return None
+    return _KRAKEN_ASSETS.get(code, code)
+
+
+def unit_in_amount(text: str) -> str | None:
+    """The unit written inside an amount cell ("0.50000000 BTC", "375.00 USD"), if any."""
+    found = _UNIT_RE.search(text)
+    return normalise_currency(found.group(1)) if found else None
