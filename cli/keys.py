@@ -6,11 +6,19 @@ from pathlib import Path
 
 import click
 
-from evidence.errors import OperationalError
-from evidence.keys import ROLES, name_text
+from evidence.errors import OperationalError, UsageError
+from evidence.keys import ROLES, identity_problems, name_text
 from evidence.workspace import Workspace, locate
 
-from .common import AppContext, json_option, pass_app, read_passphrase, unlock
+from .common import (
+    AppContext,
+    CheckedGroup,
+    CommandLineProblems,
+    json_option,
+    pass_app,
+    read_passphrase,
+    unlock,
+)
 from .output import emit_json, fields, table
 
 
@@ -30,7 +38,7 @@ def init_command(app: AppContext) -> None:
     click.echo(f"workspace created: {root}")
 
 
-@click.group("key")
+@click.group("key", cls=CheckedGroup)
 def key_group() -> None:
     """Actors' signing keys (ECDSA P-256) and their certificates."""
 
@@ -38,7 +46,7 @@ def key_group() -> None:
 @key_group.command("new")
 @click.option("--name", required=True, help="Person or office the key belongs to.")
 @click.option("--org", "organisation", required=True, help="Organisation.")
-@click.option("--country", required=True, help="Two-letter country code, e.g. BY.")
+@click.option("--country", required=True, help="ISO 3166-1 alpha-2 country code, e.g. BY.")
 @click.option("--role", type=click.Choice(ROLES), required=True, help="Role in the case work.")
 @json_option
 @pass_app
@@ -55,6 +63,9 @@ def key_new(
           --country BY --role investigator
     """
     ws = app.open()
+    problems = identity_problems(name, organisation, country, role)
+    if problems:
+        raise CommandLineProblems(problems) if len(problems) > 1 else UsageError(problems[0])
     passphrase = read_passphrase(f"New passphrase for {name}", confirm=True)
     record = ws.keys.create(name, organisation, country.upper(), role, passphrase)
     if as_json:
@@ -82,7 +93,11 @@ def key_list(app: AppContext, as_json: bool) -> None:
 @json_option
 @pass_app
 def key_show(app: AppContext, key: str, as_json: bool) -> None:
-    """Show one key: identity, certificate fingerprint and validity."""
+    """Show one key: identity, certificate fingerprint and validity.
+
+    KEY is a name or the start of one (`Петрова` finds "Петрова Е."), a key id or a
+    fingerprint prefix.
+    """
     record = app.open().keys.resolve(key)
     cert = record.certificate
     if as_json:

@@ -30,7 +30,7 @@ COMMANDS = {
     "event": ("custody", "event_command"),
     "transfer": ("custody", "transfer_command"),
     "receive": ("custody", "receive_command"),
-    "log": ("custody", "log_command"),
+    "log": ("log", "log_command"),
     "checkpoint": ("custody", "checkpoint_command"),
     "audit": ("custody", "audit_command"),
     "bundle": ("bundle", "bundle_command"),

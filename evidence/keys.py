@@ -10,6 +10,7 @@ import base64
 import hashlib
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import NameOID
 
+from .countries import check_country
 from .errors import InputRejected, NotFoundError, OperationalError, PassphraseError, UsageError
 from .ledger import Ledger
 from .timefmt import format_utc, utc_now
@@ -167,15 +169,20 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _validate_identity(name: str, organisation: str, country: str, role: str) -> None:
+def identity_problems(name: str, organisation: str, country: str, role: str) -> list[str]:
+    """Everything wrong with a new key's identity (checked before a passphrase is asked for)."""
+    problems = []
     if not name.strip() or "\n" in name:
-        raise UsageError(f"key name {name!r} must be one non-empty line")
+        problems.append(f"key name {name!r} must be one non-empty line")
     if not organisation.strip():
-        raise UsageError("--org must not be empty")
-    if not re.fullmatch(r"[A-Z]{2}", country):
-        raise UsageError(f"country {country!r} must be a two-letter ISO 3166 code such as BY")
+        problems.append("--org must not be empty")
+    try:
+        check_country(country, "--country")
+    except UsageError as exc:
+        problems.append(exc.diagnostics())
     if role not in ROLES:
-        raise UsageError(f"role {role!r} is not one of {', '.join(ROLES)}")
+        problems.append(f"role {role!r} is not one of {', '.join(ROLES)}")
+    return problems
 
 
 class KeyStore:
@@ -192,7 +199,9 @@ class KeyStore:
         self, name: str, organisation: str, country: str, role: str, passphrase: str
     ) -> KeyRecord:
         """Generate a P-256 key and a self-signed certificate; store both."""
-        _validate_identity(name, organisation, country, role)
+        problems = identity_problems(name, organisation, country, role)
+        if problems:
+            raise UsageError(problems[0])
         check_passphrase(passphrase)
         if self._find_by_name(name):
             raise UsageError(f"a key named {name!r} exists already", "choose another --name")
@@ -284,9 +293,13 @@ class KeyStore:
         )
 
     def _find_by_name(self, name: str) -> list[dict[str, str]]:
-        # casefold in Python: SQLite's lower() only folds ASCII, and names here are often Cyrillic.
-        wanted = name.casefold()
-        return [r for r in self.ledger.rows("SELECT * FROM keys") if r["name"].casefold() == wanted]
+        # casefold in Python: SQLite's lower() only folds ASCII, and names here are often
+        # Cyrillic. An exact name wins; else a unique start of a name ("Петрова" for "Петрова Е.").
+        wanted = unicodedata.normalize("NFC", name).casefold()
+        rows = self.ledger.rows("SELECT * FROM keys")
+        folded = [(unicodedata.normalize("NFC", r["name"]).casefold(), r) for r in rows]
+        exact = [r for n, r in folded if n == wanted]
+        return exact or [r for n, r in folded if n.startswith(wanted)]
 
     def list(self) -> list[KeyRecord]:
         """Every key, oldest first."""
@@ -317,7 +330,9 @@ class KeyStore:
             raise NotFoundError(f"unknown key {ref!r}", "see `custody key list`")
         if len(rows) > 1:
             names = ", ".join(r["name"] for r in rows)
-            raise UsageError(f"key {ref!r} is ambiguous ({names})", "give more digits")
+            raise UsageError(
+                f"key {ref!r} is ambiguous ({names})", "give more of the name or digits"
+            )
         return self._record(rows[0])
 
     def unlock(self, record: KeyRecord, passphrase: str) -> Signer:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +10,7 @@ from .custody import custody_states, identities
 from .events import item_events
 from .items import Item
 from .keys import verify_signature
+from .seals import OPENING_ACTIONS, seal_number, seal_states
 from .workspace import Workspace
 
 
@@ -31,10 +32,18 @@ class Entry:
     signature_ok: bool
     by_custodian: bool
     hash: str  # ties the line to the ledger (and a printed report to the chain)
+    seal: str | None = None  # the seal number a sealed/unsealed event names
+    while_sealed: str | None = None  # the seal an access, analysis or copy happened under
+    change: str = ""  # what a correction changed, in words
+
+    @property
+    def out_of_custody(self) -> bool:
+        """Recorded by someone who did not hold the item then."""
+        return not self.by_custodian
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for --json output."""
-        return dict(self.__dict__)
+        return {**self.__dict__, "out_of_custody": self.out_of_custody}
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,22 @@ class ItemTimeline:
         }
 
 
+def describe_change(body: Mapping[str, Any]) -> str:
+    """What an `amended` or `digests-added` event changed, for people ("" for other events)."""
+    details = body.get("details")
+    if not isinstance(details, Mapping):
+        return ""
+    if body.get("action") == "amended" and isinstance(details.get("changes"), Mapping):
+        return "; ".join(
+            f"{name}: {change.get('from')} -> {change.get('to')}"
+            for name, change in details["changes"].items()
+            if isinstance(change, Mapping)
+        )
+    if body.get("action") == "digests-added" and isinstance(details.get("digests"), Mapping):
+        return "added " + ", ".join(f"{k} {v}" for k, v in details["digests"].items())
+    return ""
+
+
 def timelines(
     ws: Workspace,
     items: Sequence[Item],
@@ -74,6 +99,7 @@ def timelines(
         events = item_events(ws.ledger, item.item_id)
         entries = []
         states = list(custody_states(events, who))  # states[pos]: before event pos
+        seals = list(seal_states(e.body for e in events))
         for pos, ev in enumerate(events):
             body = ev.body
             cert = certs.get(ev.signer)
@@ -105,6 +131,9 @@ def timelines(
                     else cert is not None and verify_signature(cert, ev.canonical, ev.signature),
                     by_custodian=by_custodian,
                     hash=ev.hash,
+                    seal=seal_number(body),
+                    while_sealed=seals[pos] if body["action"] in OPENING_ACTIONS else None,
+                    change=describe_change(body),
                 )
             )
         state = states[-1]

@@ -107,6 +107,7 @@ def test_clean_workspace_passes_every_check(busy: World) -> None:
         "certificates",
         "signatures",
         "chains",
+        "corrections",
         "checkpoint",
         "fixity",
     }

@@ -23,6 +23,7 @@ from ..progress import Reporter, Silent
 from ..workspace import Workspace
 from .chains import check_chains, load_items
 from .checkpoints import check_checkpoints
+from .corrections import check_corrections, seal_notices
 from .events import EventFacts, load_certificates, verify_slice
 
 SLICE = 1000  # small enough that two workers finish together
@@ -53,6 +54,8 @@ class AuditResult:
     checkpoint_seq: int | None
     # (item_id, seq) of every event whose signature did not verify, for reports to mark.
     unverified: frozenset[tuple[str, int]] = frozenset()
+    # Custody facts a reader must see that are not integrity failures (seal history).
+    notices: tuple[Finding, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -68,6 +71,7 @@ class AuditResult:
             "checkpoint": {"seq": self.checkpoint_seq, "root": self.checkpoint_root},
             "checks": [c.to_json() for c in self.checks],
             "findings": [f.to_json() for f in self.findings],
+            "notices": [f.to_json() for f in self.notices],
         }
 
 
@@ -185,6 +189,7 @@ def audit(
     facts = _verify_events(ws, item_ids, last, workers, reporter, out)
     cases = {c.number: c for c in list_cases(ws.ledger)}
     check_chains(items, cases, facts, case is None, out.add)
+    check_corrections(facts, out.add)
     checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add)
     checks = [
         out.check("schema", "every event valid against its custody-event schema"),
@@ -192,6 +197,7 @@ def audit(
         out.check("certificates", "every signer's certificate is in the workspace"),
         out.check("signatures", f"{len(facts)} signatures valid"),
         out.check("chains", f"{len(items)} chains unbroken"),
+        out.check("corrections", "every correction applies to the facts it corrects"),
         out.check("checkpoint", checkpoint.detail),
     ]
     if fixity:
@@ -200,5 +206,12 @@ def audit(
     findings = [f for c in checks for f in out.findings.get(c.name, [])]
     unverified = frozenset((f.item_id, f.seq) for f in facts if not f.signature_ok)
     return AuditResult(
-        checks, findings, len(facts), len(items), checkpoint.root, checkpoint.seq, unverified
+        checks,
+        findings,
+        len(facts),
+        len(items),
+        checkpoint.root,
+        checkpoint.seq,
+        unverified,
+        tuple(seal_notices(facts)),
     )

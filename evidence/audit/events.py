@@ -21,6 +21,8 @@ from ..keys import common_name, fingerprint, verify_b64
 from ..ledger import type_problems
 from ..validation import event_errors
 
+DETAILED = ("amended", "digests-added", "sealed", "unsealed")
+
 
 @dataclass(frozen=True)
 class EventFacts:
@@ -34,7 +36,8 @@ class EventFacts:
     case: str | None
     action: str | None
     actor: str | None = None
-    # The signed ingest facts, kept for the first event only (the item row is checked on them).
+    # Details of the first event (the signed ingest facts the item row is checked on) and of
+    # the events the correction and seal checks read; None for the rest.
     details: dict[str, Any] | None = None
     signature_ok: bool = False
 
@@ -162,7 +165,9 @@ def verify_slice(
                 case=body.get("case"),
                 action=body.get("action"),
                 actor=actor_fp or None,
-                details=details if seq == 1 and isinstance(details, dict) else None,
+                details=details
+                if isinstance(details, dict) and (seq == 1 or body.get("action") in DETAILED)
+                else None,
                 signature_ok=signature_ok,
             )
         )
