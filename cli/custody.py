@@ -207,11 +207,12 @@ def receive_command(
     _echo_events(receive(ws.ledger, signer, targets, location=location, note=note), as_json, quiet)
 
 
-@click.command("checkpoint")
+@click.command("checkpoint", cls=CheckedCommand)
 @as_option
 @json_option
+@quiet_option
 @pass_app
-def checkpoint_command(app: AppContext, as_key: str | None, as_json: bool) -> None:
+def checkpoint_command(app: AppContext, as_key: str | None, as_json: bool, quiet: bool) -> None:
     """Sign a Merkle tree head over every chain head; also written to checkpoints/.
 
     Copy the checkpoint files off the machine: with them, `custody audit --checkpoint FILE`
@@ -224,12 +225,14 @@ def checkpoint_command(app: AppContext, as_key: str | None, as_json: bool) -> No
     if as_json:
         emit_json(cp.to_json())
         return
+    if quiet:
+        return
     click.echo(f"checkpoint #{cp.seq}: {cp.body['tree_size']} chains, {cp.body['events']} events")
     click.echo(f"root: {cp.root}")
     click.echo(f"file: {ws.checkpoint_dir / file_name(cp.seq)}")
 
 
-@click.command("audit")
+@click.command("audit", cls=CheckedCommand)
 @click.option("--case", "case", help="Only this case.")
 @click.option("--fixity", is_flag=True, help="Also re-hash every vault file.")
 @click.option(

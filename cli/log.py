@@ -111,7 +111,14 @@ def log_table(
         text = "\n\n".join(_block(e, marks, display, width) for _, e, marks in events)
     shown = {m.split()[0] for _, _, marks in events for m in marks}
     shown |= {"NOT"} if any(e.out_of_custody for _, e, _ in events) else set()
-    legend = sorted(LEGEND[m] for m in shown if m in LEGEND)
+    legend = [
+        line
+        for m in sorted(shown)
+        if m in LEGEND
+        for line in (
+            textwrap.wrap(LEGEND[m], width, subsequent_indent="  ") if width else [LEGEND[m]]
+        )
+    ]
     return "\n".join([text, *([""] if legend else []), *legend])
 
 

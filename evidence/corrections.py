@@ -175,7 +175,7 @@ def _add_digests(
 def _is_utc(text: str) -> bool:
     try:
         return format_utc(datetime.fromisoformat(text.replace("Z", "+00:00"))) == text
-    except ValueError:
+    except (ValueError, OverflowError):
         return False
 
 

@@ -176,13 +176,20 @@ def _event_rows(events: tuple[Entry, ...]) -> Iterator[tuple[object, ...]]:
             moved = f"{e.from_name or '–'} → {e.to_name or '–'}"
         why = "\n".join(
             wrap_plain(part, _inner(w[6]))
-            for part in (e.purpose, f"note: {e.note}" if e.note else "")
+            for part in (
+                e.purpose,
+                f"changed: {e.change}" if e.change else "",
+                f"note: {e.note}" if e.note else "",
+            )
             if part
         )
+        action = e.action + (f"\nseal {e.seal}" if e.seal else "")
+        if e.while_sealed:
+            action += f"\nUNDER SEAL {e.while_sealed}"
         yield (
             str(e.seq),
             _time(e.at),
-            safe_text(e.action),
+            safe_text(action),
             actor,
             wrap_plain(moved, _inner(w[4])),
             wrap_plain(e.location, _inner(w[5])),
