@@ -314,6 +314,21 @@ class Ingester:
         return sign_event(self.signer, body)
 
 
+def begin(
+    ws: Workspace, paths: list[Path], options: IngestOptions
+) -> tuple[list[Candidate], IngestReport]:
+    """Check the options and scan the paths: the files to read, and a report that already
+    names what was passed over (shared by the ingest and its dry run)."""
+    if not paths:
+        raise UsageError("no files to ingest", "name at least one file or folder")
+    get_case(ws.ledger, options.case)
+    problems, warnings = options.check()
+    if problems:
+        raise UsageError(problems[0])
+    candidates, passed_over = scan(paths)
+    return candidates, IngestReport(list(passed_over), warnings)
+
+
 def ingest(
     ws: Workspace,
     signer: Signer,
@@ -322,14 +337,7 @@ def ingest(
     reporter: Reporter | None = None,
 ) -> IngestReport:
     """Ingest files and folders into a case; see the module docstring for the guarantees."""
-    if not paths:
-        raise UsageError("no files to ingest", "name at least one file or folder")
-    get_case(ws.ledger, options.case)
-    problems, warnings = options.check()
-    if problems:
-        raise UsageError(problems[0])
-    candidates, skipped = scan(paths)
-    report = IngestReport(list(skipped), warnings)
+    candidates, report = begin(ws, paths, options)
     ws.vault.create()
     ws.vault.sweep()
     reporter = reporter or Silent()

@@ -10,16 +10,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .cases import get_case
 from .corrections import current_facts
-from .errors import InputRejected, UsageError
+from .errors import InputRejected
 from .hashing import Hasher
-from .ingest import IngestOptions, IngestReport, media_type_of
+from .ingest import IngestOptions, IngestReport, begin, media_type_of
 from .items import find_item, item_id_for
 from .metadata import exiftool_session
 from .profiles import build_profile, detect_evidence_type
 from .progress import Reporter, Silent
-from .scan import Candidate, Outcome, display_name, open_regular, scan
+from .scan import Candidate, Outcome, display_name, open_regular
 from .workspace import Workspace
 
 
@@ -27,14 +26,7 @@ def preview_ingest(
     ws: Workspace, paths: list[Path], options: IngestOptions, reporter: Reporter | None = None
 ) -> IngestReport:
     """The report an ingest of paths would give, with status "new" for what it would take."""
-    if not paths:
-        raise UsageError("no files to ingest", "name at least one file or folder")
-    get_case(ws.ledger, options.case)
-    problems, warnings = options.check()
-    if problems:
-        raise UsageError(problems[0])
-    candidates, passed_over = scan(paths)
-    report = IngestReport(list(passed_over), warnings)
+    candidates, report = begin(ws, paths, options)
     reporter = reporter or Silent()
     new: list[tuple[Candidate, str]] = []
     seen: set[str] = set()

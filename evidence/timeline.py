@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .corrections import facts_of
 from .custody import custody_states, identities
 from .events import item_events
 from .items import Item
@@ -48,7 +49,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class ItemTimeline:
-    """An item's entries and where its custody stands now."""
+    """An item (its facts as corrected), its entries and where its custody stands now."""
 
     item: Item
     entries: list[Entry]
@@ -139,7 +140,7 @@ def timelines(
         state = states[-1]
         out.append(
             ItemTimeline(
-                item,
+                facts_of(item, events).item,  # source, acquisition, digests as corrected
                 entries,
                 state.holder["name"] if state.holder else None,
                 state.pending_to["name"] if state.pending_to else None,

@@ -12,7 +12,6 @@ from cryptography.x509.oid import NameOID
 from .. import __version__
 from ..audit import AuditResult
 from ..cases import get_case
-from ..corrections import current_facts
 from ..errors import UsageError
 from ..items import Item, get_item, list_items
 from ..keys import subject_attribute
@@ -83,9 +82,7 @@ def collect_custody_report(
     item_ids narrows the report to some items (ids or unique prefixes of this case).
     """
     case = get_case(ws.ledger, case_number)
-    # Source, acquisition and digests as corrected by signed `amended`/`digests-added` events;
-    # the corrections themselves are events of the timelines below.
-    items = [current_facts(ws.ledger, i).item for i in _select(ws, case_number, item_ids)]
+    items = _select(ws, case_number, item_ids)
     certs = ws.keys.certificates()
     out: list[ItemTimeline] = []
     signed: Counter[str] = Counter()
