@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import tzinfo
 
 import click
 
@@ -111,8 +112,8 @@ def item_show(app: AppContext, item: str, tz: str | None, as_json: bool) -> None
                 format_local(c.at, display),
                 actor_label(c.actor, c.fingerprint),
                 c.field,
-                c.old,
-                c.new,
+                _shown(c.field, c.old, display),
+                _shown(c.field, c.new, display),
                 c.reason,
             )
             for c in facts.history
@@ -122,6 +123,13 @@ def item_show(app: AppContext, item: str, tz: str | None, as_json: bool) -> None
         click.echo("profile:")
         click.echo(json.dumps(it.profile, ensure_ascii=False, indent=2))
     click.echo(f"metadata: {len(it.metadata)} tags (--json to see them)")
+
+
+def _shown(fact: str, value: str | None, display: tzinfo | None) -> str | None:
+    """A corrected value for people: an acquisition time in the display zone, to the second."""
+    if fact == "acquired_at" and value:
+        return format_local(value, display)
+    return value
 
 
 def _echo_event(event: SignedEvent, what: str, as_json: bool, quiet: bool) -> None:

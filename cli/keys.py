@@ -12,19 +12,22 @@ from evidence.workspace import Workspace, locate
 
 from .common import (
     AppContext,
+    CheckedCommand,
     CheckedGroup,
     CommandLineProblems,
     json_option,
     pass_app,
+    quiet_option,
     read_passphrase,
     unlock,
 )
 from .output import emit_json, fields, table
 
 
-@click.command("init")
+@click.command("init", cls=CheckedCommand)
+@quiet_option
 @pass_app
-def init_command(app: AppContext) -> None:
+def init_command(app: AppContext, quiet: bool) -> None:
     """Create a workspace: ledger.db, vault/ and keys/.
 
     \b
@@ -35,7 +38,8 @@ def init_command(app: AppContext) -> None:
     root = locate(app.workspace_arg)
     ws = Workspace.init(root)
     ws.close()
-    click.echo(f"workspace created: {root}")
+    if not quiet:
+        click.echo(f"workspace created: {root}")
 
 
 @click.group("key", cls=CheckedGroup)
@@ -49,9 +53,16 @@ def key_group() -> None:
 @click.option("--country", required=True, help="ISO 3166-1 alpha-2 country code, e.g. BY.")
 @click.option("--role", type=click.Choice(ROLES), required=True, help="Role in the case work.")
 @json_option
+@quiet_option
 @pass_app
 def key_new(
-    app: AppContext, name: str, organisation: str, country: str, role: str, as_json: bool
+    app: AppContext,
+    name: str,
+    organisation: str,
+    country: str,
+    role: str,
+    as_json: bool,
+    quiet: bool,
 ) -> None:
     """Create a key pair and a self-signed certificate.
 
@@ -70,7 +81,7 @@ def key_new(
     record = ws.keys.create(name, organisation, country.upper(), role, passphrase)
     if as_json:
         emit_json(record.to_json())
-    else:
+    elif not quiet:
         click.echo(f"key created: {record.name} ({record.key_id})")
         click.echo(f"fingerprint: {record.fingerprint}")
 

@@ -53,7 +53,7 @@ def parse_zone(text: str, what: str = "--tz") -> tzinfo:
         return timezone(-delta if sign == "-" else delta)
     try:
         return ZoneInfo(value)
-    except (ValueError, ZoneInfoNotFoundError):
+    except (ValueError, OSError, ZoneInfoNotFoundError):  # OSError: "Europe" is a folder
         raise UsageError(
             f"{what} {text!r} is not a time zone",
             "give an offset such as +03:00 or a name such as Europe/Minsk",

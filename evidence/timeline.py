@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -74,13 +75,21 @@ def describe_change(body: Mapping[str, Any]) -> str:
         return ""
     if body.get("action") == "amended" and isinstance(details.get("changes"), Mapping):
         return "; ".join(
-            f"{name}: {change.get('from')} -> {change.get('to')}"
+            f"{name}: {_value(change.get('from'))} -> {_value(change.get('to'))}"
             for name, change in details["changes"].items()
             if isinstance(change, Mapping)
         )
     if body.get("action") == "digests-added" and isinstance(details.get("digests"), Mapping):
         return "added " + ", ".join(f"{k} {v}" for k, v in details["digests"].items())
     return ""
+
+
+def _value(value: Any) -> str:
+    # A stored time reads to the second ("2026-11-02T11:30:00Z"); the value stays as signed.
+    text = str(value)
+    if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", text):
+        return text[:19] + "Z"
+    return text
 
 
 def timelines(

@@ -183,13 +183,16 @@ def _event_rows(events: tuple[Entry, ...]) -> Iterator[tuple[object, ...]]:
             )
             if part
         )
-        action = e.action + (f"\nseal {e.seal}" if e.seal else "")
-        if e.while_sealed:
-            action += f"\nUNDER SEAL {e.while_sealed}"
+        marks = (
+            e.action,
+            f"seal {e.seal}" if e.seal else "",
+            f"UNDER SEAL {e.while_sealed}" if e.while_sealed else "",
+        )
+        action = "\n".join(wrap_plain(part, _inner(w[2])) for part in marks if part)
         yield (
             str(e.seq),
             _time(e.at),
-            safe_text(action),
+            action,
             actor,
             wrap_plain(moved, _inner(w[4])),
             wrap_plain(e.location, _inner(w[5])),

@@ -5,6 +5,7 @@ accepts it, and the custody report shows them."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -32,6 +33,8 @@ def test_manifest_and_report_carry_the_corrected_facts(
         "A. Ivanov",
     )
     sh("item", "digests", item, "--legacy", "--as", "A. Ivanov")
+    sh("event", item, "--action", "sealed", "--seal", "0042117", "--as", "A. Ivanov")
+    sh("event", item, "--action", "analysed", "--as", "P. Sidorov", "--purpose", "EXIF")
     sh(
         "key",
         "new",
@@ -53,7 +56,7 @@ def test_manifest_and_report_carry_the_corrected_facts(
     assert entry["acquired"] == {"at": "2026-11-02T11:30:00.000000Z", "method": "UFED 7.6 logical"}
     assert set(entry["digests"]) == {"sha256", "sha512", "md5", "sha1"}
     actions = [r["event"]["action"] for r in entry["custody"]]
-    assert actions == ["ingested", "amended", "digests-added", "exported"]
+    assert actions == ["ingested", "amended", "digests-added", "sealed", "analysed", "exported"]
     # The recipient's side: no workspace, only the zip.
     fpr = json.loads(sh("key", "show", "Prosecutor", "--json").stdout)["fingerprint"]
     verified = sh("verify", str(out), "--fingerprint", fpr)
@@ -65,3 +68,8 @@ def test_manifest_and_report_carry_the_corrected_facts(
     ).stdout
     assert "2026-11-02" in text and "2027-11-02" in text  # the value now, and what it was
     assert "protocol No 17" in text
+    # Only the analysis happened under seal: marked once, on the analysed row.
+    assert text.count("UNDER SEAL") == 1, text
+    assert "UNDER SEAL" in next(line for line in text.splitlines() if "analysed" in line) or (
+        re.search(r"analysed[^\n]*\n[^\n]*UNDER SEAL", text)
+    )
