@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .custody import append_events
+from .custody import append_locked
 from .errors import InputRejected, UsageError
 from .events import SignedEvent, item_events
 from .hashing import Hasher, hash_file
@@ -221,37 +221,42 @@ def amend_item(
     """Append a signed `amended` event correcting source, acquisition time and/or method.
 
     acquired_at is RFC 3339 with an offset; it is stored in UTC and its offset kept for display.
-    A value equal to the current one is not a change; a time after the ingest is refused.
+    A value equal to the current one is not a change; a time after the ingest is refused. The
+    current values are read under the write lock, so two corrections made at once cannot both
+    claim to correct the same old value.
     """
     if not reason.strip():
         raise UsageError("--reason must say why the facts are corrected")
-    now = current_facts(ledger, item).item
-    changes: dict[str, dict[str, Any]] = {}
-    if source is not None:
-        if not source.strip():
-            raise UsageError("--source must not be empty")
-        if source != now.source:
-            changes["source"] = {"from": now.source, "to": source}
+    if source is not None and not source.strip():
+        raise UsageError("--source must not be empty")
+    utc = offset = None
     if acquired_at is not None:
         implausible = check_acquired_at(acquired_at, item.ingested_at)
         if implausible:
             raise UsageError(f"item {item.item_id}: {implausible}", "a seizure precedes its ingest")
         utc = format_utc(parse_rfc3339(acquired_at, "--acquired-at"))
-        if utc != now.acquired_at:
-            changes["acquired_at"] = {"from": now.acquired_at, "to": utc}
-            if offset_of(acquired_at):
-                changes["acquired_at"]["offset"] = offset_of(acquired_at)
-    if method is not None and method != now.acquisition_method:
-        changes["acquisition_method"] = {"from": now.acquisition_method, "to": method}
-    if not changes:
-        raise UsageError(
-            f"item {item.item_id}: nothing to correct",
-            "give --source, --acquired-at or --method with a value that differs from the current",
+        offset = offset_of(acquired_at)
+    with ledger.atomic():
+        now = current_facts(ledger, item)
+        changes: dict[str, dict[str, Any]] = {}
+        for name, new, old in (
+            ("source", source, now.item.source),
+            ("acquired_at", utc, now.item.acquired_at),
+            ("acquisition_method", method, now.item.acquisition_method),
+        ):
+            if new is not None and new != old:
+                changes[name] = {"from": old, "to": new}
+        if "acquired_at" in changes and offset:
+            changes["acquired_at"]["offset"] = offset
+        if not changes:
+            raise UsageError(
+                f"item {item.item_id}: nothing to correct",
+                "give --source, --acquired-at or --method with a value that differs from the "
+                "current one",
+            )
+        return append_locked(
+            ledger, signer, item, "amended", purpose=reason, details={"changes": changes}
         )
-    (event,) = append_events(
-        ledger, signer, [item], "amended", purpose=reason, details={"changes": changes}
-    )
-    return event
 
 
 def check_acquired_at(given: str, ingested_at: str | None) -> str | None:
@@ -268,9 +273,12 @@ def check_acquired_at(given: str, ingested_at: str | None) -> str | None:
 def add_legacy_digests(
     ledger: Ledger, signer: Signer, item: Item, vault_path: Path, hasher: Hasher | None = None
 ) -> SignedEvent:
-    """Re-read the vault copy, check its SHA-256, and sign the MD5 and SHA-1 it has."""
-    held = current_facts(ledger, item).item.digests
-    if held.md5 is not None and held.sha1 is not None:
+    """Re-read the vault copy, check its SHA-256 and SHA-512, and sign its MD5 and SHA-1.
+
+    The file is read before the write lock is taken (a large file must not hold up every other
+    writer); whether the digests are still missing is decided under the lock.
+    """
+    if _missing_legacy(ledger, item) is None:
         raise UsageError(f"item {item.item_id} already has MD5 and SHA-1 digests")
     digests = hash_file(vault_path, legacy=True, hasher=hasher)
     if digests.sha256 != item.sha256 or digests.sha512 != item.digests.sha512:
@@ -278,17 +286,23 @@ def add_legacy_digests(
             f"item {item.item_id}: vault copy {vault_path} does not match its recorded digests",
             "run `custody audit --fixity`; no digests were added",
         )
-    added = {
-        name: value
-        for name, value in (("md5", digests.md5), ("sha1", digests.sha1))
-        if value is not None and getattr(held, name) is None
-    }
-    (event,) = append_events(
-        ledger,
-        signer,
-        [item],
-        "digests-added",
-        purpose="legacy digests for a recipient's tools",
-        details={"digests": added},
-    )
-    return event
+    computed = {"md5": digests.md5, "sha1": digests.sha1}
+    with ledger.atomic():
+        missing = _missing_legacy(ledger, item)
+        if missing is None:
+            raise UsageError(f"item {item.item_id} already has MD5 and SHA-1 digests")
+        added = {name: computed[name] for name in missing}
+        return append_locked(
+            ledger,
+            signer,
+            item,
+            "digests-added",
+            purpose="legacy digests for a recipient's tools",
+            details={"digests": added},
+        )
+
+
+def _missing_legacy(ledger: Ledger, item: Item) -> list[str] | None:
+    held = current_facts(ledger, item).item.digests
+    missing = [name for name in ("md5", "sha1") if getattr(held, name) is None]
+    return missing or None

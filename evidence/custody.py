@@ -73,8 +73,11 @@ def identities(ledger: Ledger) -> dict[str, str]:
     return {r["fingerprint"]: r["key_id"] for r in rows}
 
 
-def _append(ledger: Ledger, signer: Signer, item: Item, action: str, **fields: Any) -> SignedEvent:
-    # Caller holds ledger.atomic(): the head read here cannot change before the insert.
+def append_locked(
+    ledger: Ledger, signer: Signer, item: Item, action: str, **fields: Any
+) -> SignedEvent:
+    """Append one signed event; the caller holds `ledger.atomic()`, so the head read here (and
+    whatever the caller read to decide on the event) cannot change before the insert."""
     head = chain_head(ledger, item.item_id)
     if head is None:
         raise UsageError(f"item {item.item_id} has no chain to append to")
@@ -112,7 +115,7 @@ def append_events(
     """
     fields = {"location": location, "purpose": purpose, "note": note, "details": details}
     with ledger.atomic():
-        return [_append(ledger, signer, item, action, **fields) for item in items]
+        return [append_locked(ledger, signer, item, action, **fields) for item in items]
 
 
 def transfer(
@@ -144,7 +147,7 @@ def transfer(
                     "the receiver must run `custody receive` first",
                 )
         return [
-            _append(
+            append_locked(
                 ledger,
                 signer,
                 item,
@@ -181,7 +184,7 @@ def receive(
             last_transfer = next(e for e in reversed(events) if e.body["action"] == "transferred")
             pending.append((item, last_transfer.body["from"]))
         return [
-            _append(
+            append_locked(
                 ledger,
                 signer,
                 item,
