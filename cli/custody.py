@@ -9,7 +9,13 @@ import click
 from evidence.audit import audit
 from evidence.cases import get_case
 from evidence.checkpoint import create_checkpoint, file_name
-from evidence.custody import append_events, receive, transfer
+from evidence.custody import (
+    append_events,
+    receive,
+    receive_problems,
+    transfer,
+    transfer_problems,
+)
 from evidence.errors import VerificationError
 from evidence.events import MANUAL_ACTIONS, SignedEvent, item_events
 from evidence.items import Item
@@ -167,6 +173,8 @@ def transfer_command(
     with problems.check():
         receiver = ws.keys.resolve(to_key)
     targets, record = _prepare(ws, items, case, all_items, as_key, problems)
+    if receiver is not None and record is not None:
+        problems.errors += transfer_problems(ws.ledger, record, targets, receiver)
     problems.raise_any()
     assert receiver is not None
     signer = unlock(ws, as_key, record)
@@ -202,6 +210,8 @@ def receive_command(
     ws = app.open()
     problems = Problems()
     targets, record = _prepare(ws, items, case, all_items, as_key, problems)
+    if record is not None:
+        problems.errors += receive_problems(ws.ledger, record, targets)
     problems.raise_any()
     signer = unlock(ws, as_key, record)
     _echo_events(receive(ws.ledger, signer, targets, location=location, note=note), as_json, quiet)

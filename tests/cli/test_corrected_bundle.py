@@ -61,6 +61,8 @@ def test_manifest_and_report_carry_the_corrected_facts(
     fpr = json.loads(sh("key", "show", "Prosecutor", "--json").stdout)["fingerprint"]
     verified = sh("verify", str(out), "--fingerprint", fpr)
     assert "item.facts" not in verified.stdout or "FAIL" not in verified.stdout
+    quiet = sh("verify", str(out), "--fingerprint", fpr, "-q")
+    assert quiet.stdout == "" and quiet.stderr == ""
     report = tmp_path / "report.pdf"
     sh("report", CASE, "-o", str(report), "--as", "A. Ivanov")
     text = subprocess.run(

@@ -80,3 +80,24 @@ def test_all_needs_a_case_and_excludes_ids(sh: Shell, three: list[str]) -> None:
         code=2,
     )
     assert "belongs to case BY-2026-0042" in wrong.stderr
+
+
+def test_custody_rules_checked_before_the_passphrase(sh: Shell, three: list[str]) -> None:
+    # Not the holder of any: every item named, no prompt.
+    result = many_problems(
+        sh, "transfer", ",".join(three), "--as", "P. Sidorov", "--to", "Evidence Room"
+    )
+    assert result.stderr.count("P. Sidorov is not its custodian (A. Ivanov is)") == 3
+    nothing = many_problems(sh, "receive", three[0], three[1], "--as", "Evidence Room")
+    assert nothing.stderr.count("no pending transfer to Evidence Room") == 2
+    self_transfer = sh(
+        "transfer",
+        three[0],
+        "--as",
+        "A. Ivanov",
+        "--to",
+        "A. Ivanov",
+        env={"CUSTODY_PASSPHRASE": None},  # type: ignore[dict-item]
+        code=2,
+    )
+    assert "to oneself" in self_transfer.stderr and "assphrase" not in self_transfer.stderr
