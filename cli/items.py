@@ -8,7 +8,7 @@ from datetime import tzinfo
 import click
 
 from evidence.cases import get_case
-from evidence.corrections import add_legacy_digests, amend_item, current_facts
+from evidence.corrections import add_legacy_digests, amend_item, current_facts, current_items
 from evidence.events import SignedEvent
 from evidence.items import get_item, list_items
 from evidence.keys import KeyRecord
@@ -43,11 +43,12 @@ def item_group() -> None:
 @json_option
 @pass_app
 def item_list(app: AppContext, case: str | None, as_json: bool) -> None:
-    """List evidence items (of one case with --case), oldest first."""
+    """List evidence items (of one case with --case), oldest first, with their facts as
+    corrected (sizes in bytes with --json)."""
     ledger = app.open().ledger
     if case is not None:
         get_case(ledger, case)
-    items = list_items(ledger, case)
+    items = current_items(ledger, list_items(ledger, case))
     if as_json:
         emit_json([i.to_json() for i in items])
         return

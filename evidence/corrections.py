@@ -208,6 +208,28 @@ def current_facts(ledger: Ledger, item: Item) -> Facts:
     return facts_of(item, item_events(ledger, item.item_id))
 
 
+def current_items(ledger: Ledger, items: Sequence[Item]) -> list[Item]:
+    """Many items with their facts as corrected, from one query for their corrections."""
+    wanted = {i.item_id for i in items}
+    cases = sorted({i.case_number for i in items})
+    if not cases:
+        return []
+    # Canonical JSON writes `"action":"amended"` exactly so: a cheap filter (replay checks the
+    # action again), which spares reading every event of the case.
+    rows = ledger.rows(
+        "SELECT * FROM events WHERE item_id IN (SELECT item_id FROM items WHERE case_number IN "
+        f"({', '.join('?' * len(cases))})) AND (seq = 1 "
+        """OR body LIKE '%"action":"amended"%' OR body LIKE '%"action":"digests-added"%') """
+        "ORDER BY item_id, seq",
+        tuple(cases),
+    )
+    chains: dict[str, list[SignedEvent]] = {}
+    for row in rows:
+        if row["item_id"] in wanted:
+            chains.setdefault(row["item_id"], []).append(SignedEvent.from_row(row))
+    return [facts_of(i, chains.get(i.item_id, [])).item for i in items]
+
+
 def amend_item(
     ledger: Ledger,
     signer: Signer,

@@ -59,6 +59,8 @@ def test_amend_appends_a_signed_correction_and_show_gives_value_and_history(
         ("source", "Samsung A51", "Samsung A51, IMEI 3569"),
     }
     assert all(c["actor"] == "A. Ivanov" and "protocol No 17" in c["reason"] for c in history)
+    (listed,) = json.loads(sh("item", "list", "--json").stdout)
+    assert (listed["source"], listed["acquired_at"]) == (shown["source"], shown["acquired_at"])
     text = sh("item", "show", item).stdout
     # Shown in the offset it was given, with UTC beside; the history names who and why.
     assert "acquired at:   2026-11-02 14:30:00 +03:00 (11:30:00Z)" in text
