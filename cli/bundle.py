@@ -241,7 +241,7 @@ def verify_command(
     result = verify_bundle(bundle, trust=trust, fingerprints=fingerprints, reporter=reporter)
     if as_json:
         emit_json(result.to_json())
-    else:
+    elif not quiet:  # -q: only problems (a failure lists every finding on stderr below)
         _render(result)
     if report_path is not None:
         # Imported here: reportlab costs a verify without --report a third of a second.

@@ -6,12 +6,13 @@ import click
 
 from evidence.cases import create_case, get_case, list_cases
 from evidence.items import list_items
+from evidence.timefmt import format_local
 
-from .common import AppContext, json_option, pass_app
+from .common import AppContext, CheckedGroup, json_option, pass_app, quiet_option
 from .output import emit_json, fields, table
 
 
-@click.group("case")
+@click.group("case", cls=CheckedGroup)
 def case_group() -> None:
     """Cases: the numbers evidence is filed under."""
 
@@ -19,10 +20,11 @@ def case_group() -> None:
 @case_group.command("new")
 @click.argument("number")
 @click.option("--title", required=True, help="Short description of the case.")
-@click.option("--jurisdiction", required=True, help="Two-letter country code, e.g. BY.")
+@click.option("--jurisdiction", required=True, help="ISO 3166-1 alpha-2 country code, e.g. BY.")
 @click.option("--legal-basis", default="", help="Legal basis notes (articles, treaties).")
 @click.option("--by", "created_by", default="", help="Who opens the case (free text).")
 @json_option
+@quiet_option
 @pass_app
 def case_new(
     app: AppContext,
@@ -32,6 +34,7 @@ def case_new(
     legal_basis: str,
     created_by: str,
     as_json: bool,
+    quiet: bool,
 ) -> None:
     """Open a case.
 
@@ -44,7 +47,7 @@ def case_new(
     )
     if as_json:
         emit_json(case.to_json())
-    else:
+    elif not quiet:
         click.echo(f"case created: {case.number}")
 
 
@@ -80,7 +83,7 @@ def case_show(app: AppContext, number: str, as_json: bool) -> None:
                 ("title", case.title),
                 ("jurisdiction", case.jurisdiction),
                 ("legal basis", case.legal_basis),
-                ("opened", case.created_at),
+                ("opened", format_local(case.created_at, None)),
                 ("items", len(items)),
                 ("bytes", sum(i.size for i in items)),
             ]

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Any, TypeVar
 
 import click
 
-from evidence.errors import PassphraseError, UsageError
-from evidence.keys import Signer
+from evidence.cases import get_case
+from evidence.errors import EvidenceError, NotFoundError, PassphraseError, UsageError
+from evidence.items import Item, get_item, list_items
+from evidence.keys import KeyRecord, Signer
+from evidence.timefmt import parse_zone
 from evidence.workspace import Workspace, locate
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 ENV_KEY = "CUSTODY_KEY"
 ENV_PASSPHRASE = "CUSTODY_PASSPHRASE"
+ENV_TZ = "CUSTODY_TZ"
 
 
 @dataclass
@@ -57,22 +64,199 @@ def as_option(func: F) -> F:
 
 
 def read_passphrase(prompt: str, *, confirm: bool = False) -> str:
-    """The passphrase from $CUSTODY_PASSPHRASE, else a hidden prompt; never from argv."""
+    """The passphrase from $CUSTODY_PASSPHRASE, else a hidden prompt; never from argv.
+
+    Without a terminal (a pipe, a script) the lines are read from stdin as they are: getpass
+    would warn that it "can not control echo", which is true and pointless there.
+    """
     env = os.environ.get(ENV_PASSPHRASE)
     if env is not None:
         return env
     try:
-        value: str = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
+        if not sys.stdin.isatty():
+            value = _piped_line(prompt)
+            if confirm and _piped_line("Repeat for confirmation") != value:
+                raise PassphraseError("the two passphrases given differ", "nothing was created")
+            return value
+        entered: str = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
     except (click.Abort, EOFError):
         raise PassphraseError(
             "no passphrase given", f"type it at the prompt or set {ENV_PASSPHRASE}"
         ) from None
-    return value
+    return entered
 
 
-def unlock(ws: Workspace, as_key: str | None) -> Signer:
-    """Resolve --as and decrypt that key with the passphrase."""
+def _piped_line(prompt: str) -> str:
+    click.echo(f"{prompt}: ", err=True, nl=False)
+    line = sys.stdin.readline()
+    click.echo("", err=True)
+    if not line:
+        raise EOFError
+    return line.rstrip("\r\n")
+
+
+def signer_key(ws: Workspace, as_key: str | None) -> KeyRecord:
+    """The key --as names (checked before any passphrase is asked for)."""
     if not as_key:
         raise UsageError("no signing key given", f"pass --as NAME or set {ENV_KEY}")
-    record = ws.keys.resolve(as_key)
+    return ws.keys.resolve(as_key)
+
+
+def unlock(ws: Workspace, as_key: str | None, record: KeyRecord | None = None) -> Signer:
+    """Resolve --as (unless already resolved) and decrypt that key with the passphrase."""
+    record = record or signer_key(ws, as_key)
     return ws.keys.unlock(record, read_passphrase(f"Passphrase for {record.name}"))
+
+
+class CommandLineProblems(UsageError):
+    """Several things wrong with one command line, reported together (exit 2)."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__(f"{len(problems)} problems with this command line")
+        self.problems = list(problems)
+
+    def diagnostics(self) -> str:
+        """The headline, then one line per problem."""
+        return "\n".join([self.message, *(f"  - {p}" for p in self.problems)])
+
+
+@dataclass
+class Problems:
+    """Collects what is wrong with a command line, so that all of it is reported at once,
+    before any passphrase prompt or write."""
+
+    errors: list[EvidenceError] = field(default_factory=list)
+
+    @contextmanager
+    def check(self) -> Iterator[None]:
+        """Run a check; a usage or not-found error is kept instead of raised."""
+        try:
+            yield
+        except (UsageError, NotFoundError) as exc:
+            self.errors.append(exc)
+
+    def add(self, message: str, hint: str | None = None) -> None:
+        """Record a problem found by the caller."""
+        self.errors.append(UsageError(message, hint))
+
+    def raise_any(self) -> None:
+        """Raise the one problem as it is, or all of them together (exit 2)."""
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise CommandLineProblems([e.diagnostics() for e in self.errors])
+
+
+class CheckedCommand(click.Command):
+    """A command that names every missing or malformed option at once, not one per run."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse as click does; on failure, report every problem of the command line."""
+        original = list(args)  # click's parser consumes the list it is given
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as first:
+            problems = _all_problems(self, ctx, original)
+            if len(problems) <= 1:
+                raise
+            raise click.UsageError(
+                f"{len(problems)} problems with this command line:\n"
+                + "\n".join(f"  - {p}" for p in problems),
+                first.ctx,
+            ) from None
+
+
+class CheckedGroup(click.Group):
+    """A group whose subcommands are CheckedCommands."""
+
+    command_class = CheckedCommand
+
+
+def _all_problems(command: click.Command, ctx: click.Context, args: list[str]) -> list[str]:
+    probe = click.Context(command, parent=ctx.parent, info_name=ctx.info_name)
+    try:
+        opts, _, _ = command.make_parser(probe).parse_args(args=list(args))
+    except click.UsageError as exc:
+        return [exc.format_message()]
+    problems: list[str] = []
+    for param in command.get_params(probe):
+        if param.name is None:
+            continue
+        value = opts.get(param.name)
+        if value is None and isinstance(param, click.Option) and param.envvar:
+            value = param.resolve_envvar_value(probe)
+        if value is None or value == () or value == []:
+            if param.required:
+                problems.append(f"missing {param.get_error_hint(probe)}")
+            continue
+        try:
+            param.type_cast_value(probe, value)
+        except click.BadParameter as exc:
+            problems.append(f"invalid {param.get_error_hint(probe)}: {exc.message}")
+    return problems
+
+
+def tz_option(func: F) -> F:
+    """--tz ZONE: show times in this offset or zone (default $CUSTODY_TZ, else UTC)."""
+    return click.option(
+        "--tz",
+        "tz",
+        envvar=ENV_TZ,
+        metavar="ZONE",
+        help="Show times in this zone: +03:00, Europe/Minsk, UTC (default: $CUSTODY_TZ).",
+    )(func)
+
+
+def zone(tz: str | None) -> tzinfo | None:
+    """The display zone --tz names (None: UTC)."""
+    return parse_zone(tz) if tz else None
+
+
+def selection_options(func: F) -> F:
+    """ITEMS... (ids, unique prefixes, comma lists) or --case CASE --all."""
+    func = click.option("--all", "all_items", is_flag=True, help="Every item of --case.")(func)
+    func = click.option("--case", "case", help="The items' case (with --all: all its items).")(func)
+    return click.argument("items", nargs=-1)(func)
+
+
+def select_items(
+    ws: Workspace,
+    refs: Sequence[str],
+    case: str | None,
+    all_items: bool,
+    problems: Problems | None = None,
+) -> list[Item]:
+    """The items a command line names: ids or unique prefixes, comma lists, or --case --all.
+
+    Every unknown or ambiguous reference is collected in problems (raised here without one).
+    """
+    own = problems is None
+    found = problems or Problems()
+    names = [part.strip() for ref in refs for part in ref.split(",") if part.strip()]
+    chosen: dict[str, Item] = {}
+    if case is not None:
+        with found.check():
+            get_case(ws.ledger, case)
+    if all_items:
+        if case is None:
+            found.add("--all needs --case CASE", "e.g. --case BY-2026-0042 --all")
+        elif names:
+            found.add("give item ids or --all, not both")
+        else:
+            with found.check():
+                chosen = {i.item_id: i for i in list_items(ws.ledger, case)}
+                if not chosen:
+                    found.add(f"case {case} holds no items")
+    elif not names:
+        found.add(
+            "no items given", "name item ids (or prefixes, comma-separated) or --case CASE --all"
+        )
+    for ref in names:
+        with found.check():
+            item = get_item(ws.ledger, ref)
+            if case is not None and item.case_number != case:
+                found.add(f"item {item.item_id} belongs to case {item.case_number}, not {case}")
+            chosen.setdefault(item.item_id, item)
+    if own:
+        found.raise_any()
+    return list(chosen.values())

@@ -1,4 +1,4 @@
-"""`custody event | transfer | receive | log | checkpoint | audit`."""
+"""`custody event | transfer | receive | checkpoint | audit`."""
 
 from __future__ import annotations
 
@@ -9,17 +9,37 @@ import click
 from evidence.audit import audit
 from evidence.cases import get_case
 from evidence.checkpoint import file_name
-from evidence.custody import append_events, receive, transfer
-from evidence.errors import UsageError, VerificationError
-from evidence.events import MANUAL_ACTIONS, SignedEvent
-from evidence.items import Item, get_item, list_items
-from evidence.timeline import timelines
+from evidence.custody import (
+    append_events,
+    receive,
+    receive_problems,
+    transfer,
+    transfer_problems,
+)
+from evidence.errors import VerificationError
+from evidence.events import MANUAL_ACTIONS, SignedEvent, item_events
+from evidence.items import Item
+from evidence.keys import KeyRecord
+from evidence.seals import seal_warnings
 from evidence.timestamp import tsa_url
 from evidence.timestamp.checkpoints import create_stamped
 from evidence.workspace import Workspace
 
-from .common import AppContext, as_option, json_option, pass_app, quiet_option, unlock
+from .common import (
+    AppContext,
+    CheckedCommand,
+    Problems,
+    as_option,
+    json_option,
+    pass_app,
+    quiet_option,
+    select_items,
+    selection_options,
+    signer_key,
+    unlock,
+)
 from .output import ProgressBar, emit_json, note, table
+from .output import note as warn  # event_command has a `note` option
 from .timestamp import tsa_option, tsa_optional_option
 
 location_option = click.option("--location", default="", help="Where it happens.")
@@ -27,171 +47,193 @@ purpose_option = click.option("--purpose", default="", help="Why it happens.")
 note_option = click.option("--note", default="", help="Free-text note.")
 
 
-def _items(ws: Workspace, refs: tuple[str, ...]) -> list[Item]:
-    return [get_item(ws.ledger, ref) for ref in refs]
-
-
-def _echo_events(events: list[SignedEvent], as_json: bool) -> None:
+def _echo_events(events: list[SignedEvent], as_json: bool, quiet: bool) -> None:
     if as_json:
         emit_json([e.to_json() for e in events])
+        return
+    if quiet:
         return
     rows = [(e.body["item_id"], e.body["seq"], e.body["action"], e.hash[:16]) for e in events]
     click.echo(table(["ITEM", "#", "ACTION", "EVENT HASH"], rows))
 
 
-@click.command("event")
-@click.argument("items", nargs=-1, required=True)
+def _prepare(
+    ws: Workspace,
+    refs: tuple[str, ...],
+    case: str | None,
+    all_items: bool,
+    as_key: str | None,
+    problems: Problems,
+) -> tuple[list[Item], KeyRecord | None]:
+    """Items and signing key of a command line, every problem collected before any prompt."""
+    targets = select_items(ws, refs, case, all_items, problems)
+    record: KeyRecord | None = None
+    with problems.check():
+        record = signer_key(ws, as_key)
+    return targets, record
+
+
+@click.command("event", cls=CheckedCommand)
+@selection_options
 @click.option("--action", required=True, type=click.Choice(MANUAL_ACTIONS), help="What happened.")
+@click.option(
+    "--seal", help="Seal number (required with sealed and unsealed: the seal applied or broken)."
+)
 @as_option
 @location_option
 @purpose_option
 @note_option
 @json_option
+@quiet_option
 @pass_app
 def event_command(
     app: AppContext,
     items: tuple[str, ...],
+    case: str | None,
+    all_items: bool,
     action: str,
+    seal: str | None,
     as_key: str | None,
     location: str,
     purpose: str,
     note: str,
     as_json: bool,
+    quiet: bool,
 ) -> None:
     """Record a signed custody event on items (access, analysis, sealing...).
 
-    Anyone may record an event; one by someone who is not the custodian is marked so in the log.
+    ITEMS are ids, unique id prefixes or comma lists; or --case CASE --all. Anyone may record
+    an event; one by someone who is not the custodian is marked so in the log, and so is an
+    access, analysis or copy while the item is under seal.
 
     \b
     Example:
       custody event 802cadf21848 --action analysed --as "P. Sidorov" \\
           --location "Forensic lab, Minsk" --purpose "EXIF examination"
+      custody event --case BY-2026-0042 --all --action sealed --seal 0042117 --as "A. Ivanov"
     """
     ws = app.open()
-    targets = _items(ws, items)
-    signer = unlock(ws, as_key)
+    problems = Problems()
+    if action in ("sealed", "unsealed") and not (seal or "").strip():
+        problems.add(f"--action {action} needs --seal NUMBER", "the number on the seal")
+    elif action not in ("sealed", "unsealed") and seal is not None:
+        problems.add("--seal goes only with --action sealed or unsealed")
+    targets, record = _prepare(ws, items, case, all_items, as_key, problems)
+    problems.raise_any()
+    chains = {t.item_id: [e.body for e in item_events(ws.ledger, t.item_id)] for t in targets}
+    for warning in seal_warnings(chains, action, seal):
+        warn(f"warning: {warning}")
+    signer = unlock(ws, as_key, record)
     events = append_events(
-        ws.ledger, signer, targets, action, location=location, purpose=purpose, note=note
+        ws.ledger,
+        signer,
+        targets,
+        action,
+        location=location,
+        purpose=purpose,
+        note=note,
+        details={"seal": seal.strip()} if seal else None,
     )
-    _echo_events(events, as_json)
+    _echo_events(events, as_json, quiet)
 
 
-@click.command("transfer")
-@click.argument("items", nargs=-1, required=True)
+@click.command("transfer", cls=CheckedCommand)
+@selection_options
 @as_option
 @click.option("--to", "to_key", required=True, metavar="KEY", help="Receiving custodian's key.")
 @location_option
 @purpose_option
 @note_option
 @json_option
+@quiet_option
 @pass_app
 def transfer_command(
     app: AppContext,
     items: tuple[str, ...],
+    case: str | None,
+    all_items: bool,
     as_key: str | None,
     to_key: str,
     location: str,
     purpose: str,
     note: str,
     as_json: bool,
+    quiet: bool,
 ) -> None:
     """Hand items over to another custodian (pending until they run `custody receive`).
+
+    ITEMS are ids, unique id prefixes or comma lists; or --case CASE --all for every item.
 
     \b
     Example:
       custody transfer 802cadf21848 --as "A. Ivanov" --to "Evidence Room" \\
           --location "IC Minsk, room 214" --purpose "storage pending trial"
+      custody transfer --case BY-2026-0042 --all --as "A. Ivanov" --to "Evidence Room"
     """
     ws = app.open()
-    targets = _items(ws, items)
-    receiver = ws.keys.resolve(to_key)
-    signer = unlock(ws, as_key)
+    problems = Problems()
+    receiver: KeyRecord | None = None
+    with problems.check():
+        receiver = ws.keys.resolve(to_key)
+    targets, record = _prepare(ws, items, case, all_items, as_key, problems)
+    if receiver is not None and record is not None:
+        problems.errors += transfer_problems(ws.ledger, record, targets, receiver)
+    problems.raise_any()
+    assert receiver is not None
+    signer = unlock(ws, as_key, record)
     events = transfer(
         ws.ledger, signer, targets, receiver, location=location, purpose=purpose, note=note
     )
-    _echo_events(events, as_json)
+    _echo_events(events, as_json, quiet)
 
 
-@click.command("receive")
-@click.argument("items", nargs=-1, required=True)
+@click.command("receive", cls=CheckedCommand)
+@selection_options
 @as_option
 @location_option
 @note_option
 @json_option
+@quiet_option
 @pass_app
 def receive_command(
     app: AppContext,
     items: tuple[str, ...],
+    case: str | None,
+    all_items: bool,
     as_key: str | None,
     location: str,
     note: str,
     as_json: bool,
+    quiet: bool,
 ) -> None:
-    """Acknowledge a pending transfer: custody passes to you."""
+    """Acknowledge a pending transfer: custody passes to you.
+
+    ITEMS are ids, unique id prefixes or comma lists; or --case CASE --all.
+    """
     ws = app.open()
-    targets = _items(ws, items)
-    signer = unlock(ws, as_key)
-    _echo_events(receive(ws.ledger, signer, targets, location=location, note=note), as_json)
+    problems = Problems()
+    targets, record = _prepare(ws, items, case, all_items, as_key, problems)
+    if record is not None:
+        problems.errors += receive_problems(ws.ledger, record, targets)
+    problems.raise_any()
+    signer = unlock(ws, as_key, record)
+    _echo_events(receive(ws.ledger, signer, targets, location=location, note=note), as_json, quiet)
 
 
-@click.command("log")
-@click.argument("item", required=False)
-@click.option("--case", "case", help="Every item of this case.")
-@json_option
-@pass_app
-def log_command(app: AppContext, item: str | None, case: str | None, as_json: bool) -> None:
-    """Show custody timelines: when, action, who, from -> to, where, why, signature status."""
-    if (item is None) == (case is None):
-        raise UsageError("give either ITEM or --case CASE")
-    ws = app.open()
-    if case is not None:
-        get_case(ws.ledger, case)
-        targets = list_items(ws.ledger, case)
-    else:
-        targets = [get_item(ws.ledger, item or "")]
-    lines = timelines(ws, targets)
-    if as_json:
-        emit_json([t.to_json() for t in lines])
-        return
-    rows = []
-    for t in lines:
-        for e in t.entries:
-            who = e.actor if e.by_custodian else f"{e.actor} (not custodian)"
-            moves = f"{e.from_name} -> {e.to_name}" if e.to_name else ""
-            sig = "ok" if e.signature_ok else "INVALID"
-            rows.append(
-                (
-                    e.at[:19] + "Z",
-                    t.item.item_id,
-                    e.seq,
-                    e.action,
-                    who,
-                    moves,
-                    e.location,
-                    e.purpose,
-                    sig,
-                )
-            )
-    click.echo(
-        table(
-            ["WHEN (UTC)", "ITEM", "#", "ACTION", "WHO", "FROM -> TO", "WHERE", "WHY", "SIG"], rows
-        )
-    )
-    for t in lines:
-        if t.pending_to:
-            click.echo(
-                f"item {t.item.item_id}: transfer to {t.pending_to} PENDING (not yet received)"
-            )
-
-
-@click.command("checkpoint")
+@click.command("checkpoint", cls=CheckedCommand)
 @as_option
 @tsa_option
 @tsa_optional_option
 @json_option
+@quiet_option
 @pass_app
 def checkpoint_command(
-    app: AppContext, as_key: str | None, tsa: str | None, tsa_optional: bool, as_json: bool
+    app: AppContext,
+    as_key: str | None,
+    tsa: str | None,
+    tsa_optional: bool,
+    as_json: bool,
+    quiet: bool,
 ) -> None:
     """Sign a Merkle tree head over every chain head; also written to checkpoints/.
 
@@ -209,6 +251,8 @@ def checkpoint_command(
     if as_json:
         emit_json({**cp.to_json(), "timestamp": stamped.to_json()})
         return
+    if quiet:
+        return
     click.echo(f"checkpoint #{cp.seq}: {cp.body['tree_size']} chains, {cp.body['events']} events")
     click.echo(f"root: {cp.root}")
     click.echo(f"file: {ws.checkpoint_dir / file_name(cp.seq)}")
@@ -218,7 +262,7 @@ def checkpoint_command(
         note(f"custody: timestamp pending ({stamped.problem}); run `custody timestamp --pending`")
 
 
-@click.command("audit")
+@click.command("audit", cls=CheckedCommand)
 @click.option("--case", "case", help="Only this case.")
 @click.option("--fixity", is_flag=True, help="Also re-hash every vault file.")
 @click.option(
@@ -273,7 +317,17 @@ def audit_command(
         emit_json(result.to_json())
     else:
         rows = [(c.name, "ok" if c.ok else "FAILED", c.detail) for c in result.checks]
-        click.echo(table(["CHECK", "RESULT", "DETAIL"], rows))
+        if not quiet:
+            click.echo(table(["CHECK", "RESULT", "DETAIL"], rows))
+        if result.notices:
+            click.echo("")
+            click.echo("Seal history inconsistent (custody facts to explain, not tampering):")
+            click.echo(
+                table(
+                    ["ITEM / EVENT", "SEAL HISTORY"],
+                    [(n.subject, n.message) for n in result.notices],
+                )
+            )
         if result.findings:
             click.echo("")
             click.echo(

@@ -1,22 +1,42 @@
-"""`custody item ...`."""
+"""`custody item list | show | amend | digests`."""
 
 from __future__ import annotations
 
 import json
+from datetime import tzinfo
 
 import click
 
 from evidence.cases import get_case
-from evidence.items import get_item, list_items
+from evidence.corrections import add_legacy_digests, amend_item, current_facts, current_items
+from evidence.events import SignedEvent
+from evidence.items import Item, get_item, list_items
+from evidence.keys import KeyRecord
 from evidence.profiles import EVIDENCE_TYPES
+from evidence.timefmt import format_local, parse_rfc3339, parse_zone
 
-from .common import AppContext, as_option, json_option, pass_app, unlock
+from .common import (
+    AppContext,
+    CheckedGroup,
+    Problems,
+    as_option,
+    json_option,
+    pass_app,
+    quiet_option,
+    select_items,
+    selection_options,
+    signer_key,
+    tz_option,
+    unlock,
+    zone,
+)
 from .output import emit_json, fields, note, printable, table
+from .view import actor_label, human_size
 
 
-@click.group("item")
+@click.group("item", cls=CheckedGroup)
 def item_group() -> None:
-    """Evidence items held in the vault."""
+    """Evidence items held in the vault, and corrections of what was recorded about them."""
 
 
 @item_group.command("list")
@@ -24,16 +44,24 @@ def item_group() -> None:
 @json_option
 @pass_app
 def item_list(app: AppContext, case: str | None, as_json: bool) -> None:
-    """List evidence items (of one case with --case), oldest first."""
+    """List evidence items (of one case with --case), oldest first, with their facts as
+    corrected (sizes in bytes with --json)."""
     ledger = app.open().ledger
     if case is not None:
         get_case(ledger, case)
-    items = list_items(ledger, case)
+    items = current_items(ledger, list_items(ledger, case))
     if as_json:
         emit_json([i.to_json() for i in items])
         return
     rows = [
-        (i.item_id, i.case_number, i.evidence_type, i.size, i.sha256[:16], i.original_name)
+        (
+            i.item_id,
+            i.case_number,
+            i.evidence_type,
+            human_size(i.size),
+            i.sha256[:16],
+            i.original_name,
+        )
         for i in items
     ]
     click.echo(table(["ITEM", "CASE", "TYPE", "SIZE", "SHA-256", "NAME"], rows))
@@ -41,29 +69,42 @@ def item_list(app: AppContext, case: str | None, as_json: bool) -> None:
 
 @item_group.command("show")
 @click.argument("item")
+@tz_option
 @json_option
 @pass_app
-def item_show(app: AppContext, item: str, as_json: bool) -> None:
-    """Show one item: digests, provenance, metadata summary and content profile."""
-    it = get_item(app.open().ledger, item)
+def item_show(app: AppContext, item: str, tz: str | None, as_json: bool) -> None:
+    """Show one item: digests, provenance as now corrected, the corrections, metadata summary
+    and content profile. Sizes in bytes with --json."""
+    display = zone(tz)
+    ws = app.open()
+    facts = current_facts(ws.ledger, get_item(ws.ledger, item))
+    it = facts.item
     if as_json:
-        emit_json(it.to_json())
+        emit_json(
+            {
+                **it.to_json(),
+                "acquired_offset": facts.acquired_offset,
+                "corrections": [c.to_json() for c in facts.history],
+            }
+        )
         return
+    names = {r.fingerprint: r.name for r in ws.keys.list()}
+    acquired_zone = parse_zone(facts.acquired_offset) if facts.acquired_offset else None
     pairs: list[tuple[str, object]] = [
         ("item", it.item_id),
         ("case", it.case_number),
         ("original name", it.original_name),
         ("original path", it.original_path),
-        ("size", it.size),
+        ("size", f"{human_size(it.size)} ({it.size} bytes)"),
         ("media type", it.media_type),
         ("evidence type", it.evidence_type),
         ("source", it.source),
-        ("acquired at", it.acquired_at),
+        ("acquired at", format_local(it.acquired_at, display or acquired_zone, with_utc=True)),
         ("method", it.acquisition_method),
-        ("ingested at", it.ingested_at),
-        ("ingested by", it.ingested_by),
-        ("file modified", (it.original_times or {}).get("mtime") or "not recorded"),
-        ("file created", (it.original_times or {}).get("birthtime") or "not recorded"),
+        ("ingested at", format_local(it.ingested_at, display, with_utc=True)),
+        ("ingested by", actor_label(names.get(it.ingested_by, "unknown key"), it.ingested_by)),
+        ("file modified", _file_time(it, "mtime", display)),
+        ("file created", _file_time(it, "birthtime", display)),
     ]
     if it.analysis is not None:
         a = it.analysis
@@ -76,6 +117,21 @@ def item_show(app: AppContext, item: str, as_json: bool) -> None:
         pairs.append(("profiled by", f"the ingest event, parser version {version}"))
     pairs += [(name, value) for name, value in it.digests.to_json().items()]
     click.echo(fields(pairs))
+    if facts.history:
+        click.echo("corrections:")
+        rows = [
+            (
+                c.seq,
+                format_local(c.at, display),
+                actor_label(c.actor, c.fingerprint),
+                c.field,
+                _shown(c.field, c.old, display),
+                _shown(c.field, c.new, display),
+                c.reason,
+            )
+            for c in facts.history
+        ]
+        click.echo(table(["#", "WHEN", "BY", "FACT", "FROM", "TO", "WHY"], rows))
     if it.profile:
         click.echo("profile:")
         text = json.dumps(it.profile, ensure_ascii=False, indent=2)
@@ -123,3 +179,135 @@ def item_retype(
         f"item {before.item_id}: {before.evidence_type} -> {evidence_type} "
         f"(signed `retyped` event #{event.body['seq']})"
     )
+
+
+def _file_time(it: Item, which: str, display: tzinfo | None) -> str:
+    """The original file's time as recorded at ingest, in the display zone."""
+    value = (it.original_times or {}).get(which)
+    return format_local(value, display, with_utc=True) if value else "not recorded"
+
+
+def _shown(fact: str, value: str | None, display: tzinfo | None) -> str | None:
+    """A corrected value for people: an acquisition time in the display zone, to the second."""
+    if fact == "acquired_at" and value:
+        return format_local(value, display)
+    return value
+
+
+def _echo_event(event: SignedEvent, what: str, as_json: bool, quiet: bool) -> None:
+    if as_json:
+        emit_json(event.to_json())
+    elif not quiet:
+        click.echo(
+            f"item {event.body['item_id']}: {what} (event #{event.body['seq']}, {event.hash[:16]})"
+        )
+
+
+@item_group.command("amend")
+@click.argument("item")
+@click.option("--source", help="Corrected source: device, account, URL.")
+@click.option("--acquired-at", help="Corrected seizure time, RFC 3339 with offset.")
+@click.option("--method", help="Corrected acquisition method.")
+@click.option("--reason", required=True, help="Why the recorded facts are wrong (signed).")
+@as_option
+@json_option
+@quiet_option
+@pass_app
+def item_amend(
+    app: AppContext,
+    item: str,
+    source: str | None,
+    acquired_at: str | None,
+    method: str | None,
+    reason: str,
+    as_key: str | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Correct an item's source, acquisition time or method with a signed `amended` event.
+
+    Nothing recorded is edited: the correction is appended to the item's chain, and
+    `item show`, manifests and reports show the current value beside who corrected it, when
+    and why. An acquisition time after the ingest is refused.
+
+    \b
+    Example:
+      custody item amend 802cadf21848 --acquired-at 2026-11-02T14:30:00+03:00 \\
+          --reason "typo in the year; seizure protocol No 17" --as "A. Ivanov"
+    """
+    ws = app.open()
+    problems = Problems()
+    if source is None and acquired_at is None and method is None:
+        problems.add("nothing to correct", "give --source, --acquired-at and/or --method")
+    if not reason.strip():
+        problems.add("--reason must say why the facts are corrected")
+    if acquired_at is not None:
+        with problems.check():
+            parse_rfc3339(acquired_at, "--acquired-at")
+    with problems.check():
+        target = get_item(ws.ledger, item)
+    record: KeyRecord | None = None
+    with problems.check():
+        record = signer_key(ws, as_key)
+    problems.raise_any()
+    signer = unlock(ws, as_key, record)
+    event = amend_item(
+        ws.ledger,
+        signer,
+        target,
+        reason=reason,
+        source=source,
+        acquired_at=acquired_at,
+        method=method,
+    )
+    changed = ", ".join(event.body["details"]["changes"])
+    _echo_event(event, f"corrected {changed}", as_json, quiet)
+
+
+@item_group.command("digests")
+@selection_options
+@click.option("--legacy", is_flag=True, help="Add MD5 and SHA-1 (required: the only ones to add).")
+@as_option
+@json_option
+@quiet_option
+@pass_app
+def item_digests(
+    app: AppContext,
+    items: tuple[str, ...],
+    case: str | None,
+    all_items: bool,
+    legacy: bool,
+    as_key: str | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Add MD5 and SHA-1 to held items, for a recipient whose tools know nothing else.
+
+    Each vault copy is re-read and checked against its SHA-256 and SHA-512 first; the new
+    digests are signed in a `digests-added` event. Items that have them already are refused.
+
+    \b
+    Example:
+      custody item digests 802cadf21848 --legacy --as "A. Ivanov"
+      custody item digests --case BY-2026-0042 --all --legacy --as "A. Ivanov"
+    """
+    ws = app.open()
+    problems = Problems()
+    if not legacy:
+        problems.add("--legacy is required: MD5 and SHA-1 are the only digests to add")
+    targets = select_items(ws, items, case, all_items, problems)
+    record: KeyRecord | None = None
+    with problems.check():
+        record = signer_key(ws, as_key)
+    problems.raise_any()
+    signer = unlock(ws, as_key, record)
+    events = [
+        add_legacy_digests(ws.ledger, signer, t, ws.vault.path_for(t.sha256), ws.vault.hasher)
+        for t in targets
+    ]
+    if as_json:
+        emit_json([e.to_json() for e in events])
+        return
+    for event in events:
+        added = ", ".join(event.body["details"]["digests"])
+        _echo_event(event, f"{added} added", as_json, quiet)

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 from cryptography import x509
 
-from evidence.errors import InputRejected, OperationalError, PassphraseError
-from evidence.keys import ROLES, KeyRecord, name_text
+from evidence.errors import InputRejected, OperationalError, PassphraseError, UsageError
+from evidence.keys import ROLES, UNSPECIFIED_COUNTRY, KeyRecord, identity_problems, name_text
 from evidence.trust.authority import enrol_key, revoke_key
 from evidence.trust.store import load_state
 from evidence.workspace import AuthoritySetup, Workspace, locate
@@ -17,9 +17,13 @@ from evidence.workspace import AuthoritySetup, Workspace, locate
 from .common import (
     ENV_PASSPHRASE,
     AppContext,
+    CheckedCommand,
+    CheckedGroup,
+    CommandLineProblems,
     as_option,
     json_option,
     pass_app,
+    quiet_option,
     read_passphrase,
     unlock,
 )
@@ -50,7 +54,7 @@ def _read_ca(path: Path) -> x509.Certificate:
         raise InputRejected(f"{path}: not an X.509 certificate (PEM or DER)") from None
 
 
-@click.command("init")
+@click.command("init", cls=CheckedCommand)
 @click.option(
     "--authority",
     metavar="NAME",
@@ -63,8 +67,13 @@ def _read_ca(path: Path) -> x509.Certificate:
     help="Make an agency CA certificate (PEM or DER) the trust root instead.",
 )
 @click.option("--org", "organisation", default="", help="Organisation of the authority key.")
-@click.option("--country", default="ZZ", help="Country of the authority key (two letters).")
+@click.option(
+    "--country",
+    default=UNSPECIFIED_COUNTRY,
+    help="Country of the authority key (ISO 3166-1 alpha-2; default ZZ, unspecified).",
+)
 @json_option
+@quiet_option
 @pass_app
 def init_command(
     app: AppContext,
@@ -73,6 +82,7 @@ def init_command(
     organisation: str,
     country: str,
     as_json: bool,
+    quiet: bool,
 ) -> None:
     """Create a workspace (ledger.db, vault/, keys/), private to you, with its trust root.
 
@@ -93,6 +103,10 @@ def init_command(
     name = authority or DEFAULT_AUTHORITY
     setup = None
     if ca is None:
+        # Options first, so a bad --country is refused before the passphrase is asked for.
+        problems = identity_problems(name, organisation or name, country.upper(), "authority")
+        if problems:
+            raise CommandLineProblems(problems) if len(problems) > 1 else UsageError(problems[0])
         passphrase = _authority_passphrase(name, confirm=True)
         setup = AuthoritySetup(name, passphrase, organisation, country.upper())
     adopted = None
@@ -118,16 +132,19 @@ def init_command(
             }
         )
         return
-    if adopted is None:
-        click.echo(f"workspace created: {root}")
-    else:
-        click.echo(f"trust root adopted: {adopted} existing certificate(s) enrolled")
+    # The anchor is printed even with -q: it is what the seizure protocol must record.
+    if not quiet:
+        if adopted is None:
+            click.echo(f"workspace created: {root}")
+        else:
+            click.echo(f"trust root adopted: {adopted} existing certificate(s) enrolled")
     what = "authority key" if anchor.kind == "authority" else "agency CA"
     click.echo(f"trust anchor ({what}): {anchor.fingerprint}")
-    click.echo("write the anchor into the seizure protocol; audit with --anchor to pin it")
+    if not quiet:
+        click.echo("write the anchor into the seizure protocol; audit with --anchor to pin it")
 
 
-@click.group("key")
+@click.group("key", cls=CheckedGroup)
 def key_group() -> None:
     """Actors' signing keys (ECDSA P-256) and their certificates."""
 
@@ -135,12 +152,13 @@ def key_group() -> None:
 @key_group.command("new")
 @click.option("--name", required=True, help="Person or office the key belongs to.")
 @click.option("--org", "organisation", required=True, help="Organisation.")
-@click.option("--country", required=True, help="Two-letter country code, e.g. BY.")
+@click.option("--country", required=True, help="ISO 3166-1 alpha-2 country code, e.g. BY.")
 @click.option("--role", type=click.Choice(ROLES), required=True, help="Role in the case work.")
 @click.option(
     "--no-enrol", "no_enrol", is_flag=True, help="Do not enrol it now (`custody key enrol` later)."
 )
 @json_option
+@quiet_option
 @pass_app
 def key_new(
     app: AppContext,
@@ -150,6 +168,7 @@ def key_new(
     role: str,
     no_enrol: bool,
     as_json: bool,
+    quiet: bool,
 ) -> None:
     """Create a key pair and a self-signed certificate; the workspace's authority enrols it.
 
@@ -164,6 +183,9 @@ def key_new(
           --country BY --role investigator
     """
     ws = app.open()
+    problems = identity_problems(name, organisation, country, role)
+    if problems:
+        raise CommandLineProblems(problems) if len(problems) > 1 else UsageError(problems[0])
     passphrase = read_passphrase(f"New passphrase for {name}", confirm=True)
     authority = None if no_enrol else ws.keys.local_authority()
     authority_passphrase = None if authority is None else _authority_passphrase(authority.name)
@@ -180,7 +202,7 @@ def key_new(
         emit_json(
             {**record.to_json(), "enrolled_by": None if authority is None else authority.name}
         )
-    else:
+    elif not quiet:
         click.echo(f"key created: {record.name} ({record.key_id})")
         click.echo(f"fingerprint: {record.fingerprint}")
         if authority is not None:
@@ -205,7 +227,11 @@ def key_list(app: AppContext, as_json: bool) -> None:
 @json_option
 @pass_app
 def key_show(app: AppContext, key: str, as_json: bool) -> None:
-    """Show one key: identity, certificate fingerprint and validity."""
+    """Show one key: identity, certificate fingerprint and validity.
+
+    KEY is a name or the start of one (`Петрова` finds "Петрова Е."), a key id or a
+    fingerprint prefix.
+    """
     record = app.open().keys.resolve(key)
     cert = record.certificate
     if as_json:

@@ -31,7 +31,7 @@ COMMANDS = {
     "event": ("custody", "event_command"),
     "transfer": ("custody", "transfer_command"),
     "receive": ("custody", "receive_command"),
-    "log": ("custody", "log_command"),
+    "log": ("log", "log_command"),
     "checkpoint": ("custody", "checkpoint_command"),
     "timestamp": ("timestamp", "timestamp_command"),
     "audit": ("custody", "audit_command"),

@@ -6,8 +6,14 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${DEMO_DIR:-$here/../demo-out}"
+# Only a folder the demo made itself (it leaves .custody-demo in it) is ever deleted.
+if [ -n "$(ls -A "$out" 2>/dev/null)" ] && [ ! -e "$out/.custody-demo" ]; then
+  echo "demo: $out is not empty and was not made by the demo; not deleting it (set DEMO_DIR to a new folder)" >&2
+  exit 2
+fi
 rm -rf "$out"
 mkdir -p "$out"
+touch "$out/.custody-demo"
 out="$(cd "$out" && pwd)"
 
 export CUSTODY_HOME="$out/workspace"
@@ -45,6 +51,8 @@ CHAT="$(item 'WhatsApp Chat')"
 SHOT="$(item 'Screenshot_')"
 QIWI="$(item 'qiwi_')"
 run custody item show "$CHAT"
+run custody item amend "$CHAT" --method "logical extraction, UFED 7.6, protocol No. 17" \
+    --reason "tool version missing; see seizure protocol No. 17" --as "A. Ivanov"
 
 step "4. The identifiers the MLA request is about"
 run custody identifiers --case "$CASE"

@@ -19,7 +19,7 @@ from typing import Any
 
 from .canonical import canonical_sha256
 from .cases import get_case
-from .custody import append_event
+from .custody import append_locked
 from .errors import OperationalError, UsageError
 from .events import SignedEvent
 from .items import Item, analysis_details, get_item, list_items
@@ -134,7 +134,7 @@ def reprofile(
     if changes:
         with ws.ledger.atomic():
             for index, item, details in changes:
-                event = append_event(
+                event = append_locked(
                     ws.ledger,
                     signer,
                     item,
@@ -215,7 +215,7 @@ def retype(
         evidence_type, profile, reason.strip(), item.evidence_type, type_source=RETYPED
     )
     with ws.ledger.atomic():
-        event = append_event(
+        event = append_locked(
             ws.ledger,
             signer,
             item,

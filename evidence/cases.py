@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
+from .countries import check_country
 from .errors import NotFoundError, UsageError
 from .ledger import Ledger
 from .timefmt import utc_now
 
-CASE_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9./_-]{0,63}")
+# Letters and digits of any script (Cyrillic case numbers are common), then . / _ -; nothing
+# that could be a control, format (bidi) or combining character, or a path separator trick.
+CASE_NUMBER = re.compile(r"[^\W_][\w./-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -39,13 +43,14 @@ def create_case(
     ledger: Ledger, number: str, title: str, jurisdiction: str, legal_basis: str, created_by: str
 ) -> Case:
     """Register a new case; the number must be new and safe to use in file names."""
+    number = unicodedata.normalize("NFC", number)
     if not CASE_NUMBER.fullmatch(number):
         raise UsageError(
             f"case number {number!r} is not valid",
-            "use letters, digits and . / _ - (e.g. BY-2026-0042), at most 64 characters",
+            "use letters (of any alphabet), digits and . / _ - (e.g. BY-2026-0042 or"
+            " УД-2026-0042), at most 64 characters",
         )
-    if not re.fullmatch(r"[A-Z]{2}", jurisdiction):
-        raise UsageError(f"jurisdiction {jurisdiction!r} must be a two-letter country code")
+    check_country(jurisdiction, "--jurisdiction")
     if not title.strip():
         raise UsageError("--title must not be empty")
     case = Case(number, title, jurisdiction, legal_basis, utc_now(), created_by)
@@ -58,6 +63,7 @@ def create_case(
 
 def get_case(ledger: Ledger, number: str) -> Case:
     """The case with this number."""
+    number = unicodedata.normalize("NFC", number)
     rows = ledger.rows("SELECT * FROM cases WHERE number = ?", (number,))
     if not rows:
         raise NotFoundError(f"unknown case {number!r}", "see `custody case list`")

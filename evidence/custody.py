@@ -73,11 +73,11 @@ def identities(ledger: Ledger) -> dict[str, str]:
     return {r["fingerprint"]: r["key_id"] for r in rows}
 
 
-def append_event(
+def append_locked(
     ledger: Ledger, signer: Signer, item: Item, action: str, **fields: Any
 ) -> SignedEvent:
-    """Sign one event onto the head of an item's chain; the caller holds `ledger.atomic()`,
-    so the head read here cannot change before the insert."""
+    """Append one signed event; the caller holds `ledger.atomic()`, so the head read here (and
+    whatever the caller read to decide on the event) cannot change before the insert."""
     head = chain_head(ledger, item.item_id)
     if head is None:
         raise UsageError(f"item {item.item_id} has no chain to append to")
@@ -115,7 +115,7 @@ def append_events(
     """
     fields = {"location": location, "purpose": purpose, "note": note, "details": details}
     with ledger.atomic():
-        return [append_event(ledger, signer, item, action, **fields) for item in items]
+        return [append_locked(ledger, signer, item, action, **fields) for item in items]
 
 
 def transfer(
@@ -129,25 +129,13 @@ def transfer(
     note: str = "",
 ) -> list[SignedEvent]:
     """The holder hands items to receiver; custody moves only when the receiver signs receive."""
-    if receiver.key_id == signer.record.key_id:
-        raise UsageError(f"cannot transfer to oneself ({receiver.name})")
-    mine = _fingerprints(ledger, signer.record.key_id)
     to_party = {"name": receiver.name, "fingerprint": receiver.fingerprint}
     with ledger.atomic():
-        for item in items:
-            state = custody_state(item_events(ledger, item.item_id), identities(ledger))
-            if state.holder is None or state.holder["fingerprint"] not in mine:
-                holder = state.holder["name"] if state.holder else "nobody"
-                raise UsageError(
-                    f"item {item.item_id}: {signer.record.name} is not its custodian ({holder} is)"
-                )
-            if state.pending_to is not None:
-                raise UsageError(
-                    f"item {item.item_id}: a transfer to {state.pending_to['name']} is pending",
-                    "the receiver must run `custody receive` first",
-                )
+        problems = transfer_problems(ledger, signer.record, items, receiver)
+        if problems:
+            raise problems[0]
         return [
-            append_event(
+            append_locked(
                 ledger,
                 signer,
                 item,
@@ -171,20 +159,17 @@ def receive(
     note: str = "",
 ) -> list[SignedEvent]:
     """The receiver acknowledges pending transfers; custody passes to them."""
-    mine = _fingerprints(ledger, signer.record.key_id)
     with ledger.atomic():
+        problems = receive_problems(ledger, signer.record, items)
+        if problems:
+            raise problems[0]
         pending: list[tuple[Item, dict[str, str] | None]] = []
         for item in items:
             events = item_events(ledger, item.item_id)
-            state = custody_state(events, identities(ledger))
-            if state.pending_to is None or state.pending_to["fingerprint"] not in mine:
-                raise UsageError(
-                    f"item {item.item_id}: no pending transfer to {signer.record.name}"
-                )
             last_transfer = next(e for e in reversed(events) if e.body["action"] == "transferred")
             pending.append((item, last_transfer.body["from"]))
         return [
-            append_event(
+            append_locked(
                 ledger,
                 signer,
                 item,
@@ -197,6 +182,45 @@ def receive(
             )
             for item, from_party in pending
         ]
+
+
+def transfer_problems(
+    ledger: Ledger, giver: KeyRecord, items: Sequence[Item], receiver: KeyRecord
+) -> list[UsageError]:
+    """Why giver cannot hand items to receiver now (empty: it can); asked before a passphrase
+    prompt, and again under the write lock by `transfer`."""
+    if receiver.key_id == giver.key_id:
+        return [UsageError(f"cannot transfer to oneself ({receiver.name})")]
+    mine = _fingerprints(ledger, giver.key_id)
+    who = identities(ledger)
+    problems = []
+    for item in items:
+        state = custody_state(item_events(ledger, item.item_id), who)
+        if state.holder is None or state.holder["fingerprint"] not in mine:
+            holder = state.holder["name"] if state.holder else "nobody"
+            problems.append(
+                UsageError(f"item {item.item_id}: {giver.name} is not its custodian ({holder} is)")
+            )
+        elif state.pending_to is not None:
+            problems.append(
+                UsageError(
+                    f"item {item.item_id}: a transfer to {state.pending_to['name']} is pending",
+                    "the receiver must run `custody receive` first",
+                )
+            )
+    return problems
+
+
+def receive_problems(ledger: Ledger, taker: KeyRecord, items: Sequence[Item]) -> list[UsageError]:
+    """Why taker cannot receive items now (empty: every one has a transfer pending to them)."""
+    mine = _fingerprints(ledger, taker.key_id)
+    who = identities(ledger)
+    problems = []
+    for item in items:
+        state = custody_state(item_events(ledger, item.item_id), who)
+        if state.pending_to is None or state.pending_to["fingerprint"] not in mine:
+            problems.append(UsageError(f"item {item.item_id}: no pending transfer to {taker.name}"))
+    return problems
 
 
 def _fingerprints(ledger: Ledger, key_id: str) -> set[str]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import mimetypes
 import os
-import stat
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from .cases import get_case
-from .errors import InputRejected, NotFoundError, OperationalError, UsageError
+from .corrections import check_acquired_at, current_facts, offset_of
+from .errors import InputRejected, UsageError
 from .events import SignedEvent, new_body, sign_event, write_event
 from .hashing import Progress
 from .items import Item, analysis_details, find_item, ingest_facts, item_id_for
@@ -35,18 +35,13 @@ from .keys import Signer
 from .metadata import MetadataReader, exiftool_session
 from .profiles import EVIDENCE_TYPES, build_profile, detect_evidence_type
 from .progress import Reporter, Silent
+from .scan import Candidate, Outcome, display_name, open_regular, scan
 from .timefmt import format_utc, parse_rfc3339, utc_now
 from .vault import Stored
 from .workspace import Workspace
 
 BATCH_FILES = 1000
 BATCH_BYTES = 1 << 30
-
-
-def display_name(path: Path | str) -> str:
-    """A file name safe to store and print: undecodable bytes shown as \\xNN escapes."""
-    text = os.fspath(path)
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 @dataclass(frozen=True)
@@ -59,23 +54,47 @@ class IngestOptions:
     acquired_at: str | None = None
     method: str | None = None
     legacy_digests: bool = False
+    strict: bool = False  # refuse an implausible acquisition time instead of warning
 
+    def check(self) -> tuple[list[str], list[str]]:
+        """(problems, warnings) of these options, found before any file is read.
 
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one input file."""
+        A warning (an acquisition time in the future) is a problem under strict.
+        """
+        problems: list[str] = []
+        warnings: list[str] = []
+        if self.evidence_type != "auto" and self.evidence_type not in EVIDENCE_TYPES:
+            problems.append(
+                f"evidence type {self.evidence_type!r} is not one of auto, "
+                + ", ".join(EVIDENCE_TYPES)
+            )
+        if not self.source.strip():
+            problems.append("--source must describe where the evidence came from")
+        if self.acquired_at is not None:
+            try:
+                implausible = check_acquired_at(self.acquired_at, None)
+            except UsageError as exc:
+                problems.append(exc.diagnostics())
+            else:
+                if implausible:
+                    (problems if self.strict else warnings).append(
+                        f"{implausible}; check the seizure protocol"
+                    )
+        return problems, warnings
 
-    path: str
-    status: str  # "ingested" | "existing" | "refused" | "skipped"
-    item_id: str | None = None
-    sha256: str | None = None
-    size: int | None = None
-    evidence_type: str | None = None
-    reason: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain dict for --json output."""
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+    def differences(self, held: Item) -> list[str]:
+        """Which stated facts differ from those of an item already held (current values)."""
+        acquired = (
+            None
+            if self.acquired_at is None
+            else format_utc(parse_rfc3339(self.acquired_at, "--acquired-at"))
+        )
+        stated = (
+            ("source", self.source, held.source),
+            ("acquired-at", acquired, held.acquired_at),
+            ("method", self.method, held.acquisition_method),
+        )
+        return [name for name, given, have in stated if given is not None and given != have]
 
 
 @dataclass
@@ -83,6 +102,7 @@ class IngestReport:
     """Every input's outcome, in order."""
 
     outcomes: list[Outcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         """How many outcomes have this status."""
@@ -96,85 +116,12 @@ class IngestReport:
             "refused": self.count("refused"),
             "skipped": self.count("skipped"),
             "files": [o.to_json() for o in self.outcomes],
+            "warnings": self.warnings,
         }
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    path: Path
-    size: int
-
-
-def _check_named(path: Path) -> None:
-    try:
-        st = path.lstat()
-    except FileNotFoundError:
-        raise NotFoundError(f"{display_name(path)}: no such file or folder") from None
-    except OSError as exc:
-        raise OperationalError(f"{display_name(path)}: cannot read ({exc.strerror})") from None
-    if stat.S_ISLNK(st.st_mode):
-        raise InputRejected(
-            f"{display_name(path)}: is a symbolic link; links are not followed",
-            "ingest the file it points to by its real path",
-        )
-    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
-        raise InputRejected(f"{display_name(path)}: not a regular file or folder (fifo, device?)")
-    if not os.access(path, os.R_OK | (os.X_OK if stat.S_ISDIR(st.st_mode) else 0)):
-        raise OperationalError(f"{display_name(path)}: permission denied")
-
-
-def scan(paths: list[Path]) -> tuple[list[_Candidate], list[Outcome]]:
-    """Every regular file under paths (links not followed), and what was passed over and why.
-
-    Links, fifos, sockets and devices are "skipped" (not evidence files); a file or folder we
-    could not read is "refused" (evidence we failed to take, so the run ends with exit 3).
-    The walk is iterative: a folder nested thousands deep must not exhaust the stack.
-    """
-    for path in paths:
-        _check_named(path)
-    found: list[_Candidate] = []
-    passed_over: list[Outcome] = []
-    stack = list(reversed(paths))
-    while stack:
-        path = stack.pop()
-        try:
-            st = path.lstat()
-        except OSError as exc:
-            passed_over.append(Outcome(display_name(path), "refused", reason=str(exc.strerror)))
-            continue
-        if stat.S_ISDIR(st.st_mode):
-            try:
-                children = sorted(os.scandir(path), key=lambda e: e.name, reverse=True)
-            except OSError as exc:
-                reason = f"folder not readable: {exc.strerror}"
-                passed_over.append(Outcome(display_name(path), "refused", reason=reason))
-                continue
-            stack.extend(Path(child.path) for child in children)
-        elif stat.S_ISLNK(st.st_mode):
-            passed_over.append(
-                Outcome(display_name(path), "skipped", reason="symbolic link, not followed")
-            )
-        elif not stat.S_ISREG(st.st_mode):
-            reason = "not a regular file (fifo, socket or device)"
-            passed_over.append(Outcome(display_name(path), "skipped", reason=reason))
-        elif not os.access(path, os.R_OK):
-            passed_over.append(Outcome(display_name(path), "refused", reason="permission denied"))
-        else:
-            found.append(_Candidate(path, st.st_size))
-    return found, passed_over
-
-
-def _open_regular(path: Path) -> int:
-    # O_NOFOLLOW and O_NONBLOCK: a path swapped for a link or a fifo after the scan cannot
-    # make us follow it or hang on it.
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise InputRejected(f"{display_name(path)}: no longer a regular file")
-    return fd
-
-
-def _media_type(metadata: dict[str, Any], name: str) -> str:
+def media_type_of(metadata: dict[str, Any], name: str) -> str:
+    """The media type exiftool found, else guessed from the name."""
     mime = metadata.get("File:MIMEType")
     if isinstance(mime, str) and "/" in mime:
         return mime
@@ -182,8 +129,8 @@ def _media_type(metadata: dict[str, Any], name: str) -> str:
     return guessed or "application/octet-stream"
 
 
-def _batches(candidates: list[_Candidate]) -> Iterator[list[_Candidate]]:
-    batch: list[_Candidate] = []
+def _batches(candidates: list[Candidate]) -> Iterator[list[Candidate]]:
+    batch: list[Candidate] = []
     size = 0
     for cand in candidates:
         batch.append(cand)
@@ -197,7 +144,7 @@ def _batches(candidates: list[_Candidate]) -> Iterator[list[_Candidate]]:
 
 @dataclass
 class _Pending:
-    candidate: _Candidate
+    candidate: Candidate
     stored: Stored
     item_id: str
     original_times: dict[str, str | None]
@@ -239,7 +186,7 @@ class Ingester:
             else format_utc(parse_rfc3339(options.acquired_at, "--acquired-at"))
         )
 
-    def run(self, candidates: list[_Candidate], report: IngestReport) -> None:
+    def run(self, candidates: list[Candidate], report: IngestReport) -> None:
         """Ingest candidates batch by batch, exiftool reading one batch while we copy the next."""
         seen: dict[str, _Pending] = {}
         with ThreadPoolExecutor(1, thread_name_prefix="exiftool") as metadata_pool:
@@ -255,7 +202,7 @@ class Ingester:
                 self._commit(*previous, report)
 
     def _store(
-        self, batch: list[_Candidate], report: IngestReport, seen: dict[str, _Pending]
+        self, batch: list[Candidate], report: IngestReport, seen: dict[str, _Pending]
     ) -> list[_Pending]:
         # Copy and hash each file into the vault; note files this case already holds.
         pending: list[_Pending] = []
@@ -263,7 +210,7 @@ class Ingester:
         for cand in batch:
             name = display_name(cand.path)
             try:
-                fd = _open_regular(cand.path)
+                fd = open_regular(cand.path)
                 times = original_times(os.fstat(fd))
                 with os.fdopen(fd, "rb", buffering=0) as fh:
                     stored = self.ws.vault.store(
@@ -279,8 +226,17 @@ class Ingester:
             existing = find_item(self.ws.ledger, case, sha)
             if existing is not None or sha in seen:
                 item_id = existing.item_id if existing else seen[sha].item_id
+                differs = () if existing is None else tuple(self.differences(existing))
                 report.outcomes.append(
-                    Outcome(name, "existing", item_id, sha, stored.size, reason="same bytes")
+                    Outcome(
+                        name,
+                        "existing",
+                        item_id,
+                        sha,
+                        stored.size,
+                        reason="same bytes",
+                        differs=differs,
+                    )
                 )
                 continue
             entry = _Pending(cand, stored, item_id_for(case, sha), times)
@@ -326,7 +282,7 @@ class Ingester:
 
     def _item(self, p: _Pending, metadata: dict[str, Any]) -> Item:
         name = display_name(p.candidate.path.name)
-        media_type = _media_type(metadata, name)
+        media_type = media_type_of(metadata, name)
         evidence_type = self.options.evidence_type
         if evidence_type == "auto":
             evidence_type = detect_evidence_type(p.stored.path, name, media_type, metadata)
@@ -355,8 +311,16 @@ class Ingester:
             ingested_by=self.signer.record.fingerprint,
         )
 
+    def differences(self, held: Item) -> list[str]:
+        """The stated facts that differ from the held item's current ones."""
+        return self.options.differences(current_facts(self.ws.ledger, held).item)
+
     def _first_event(self, item: Item, times: dict[str, str | None]) -> SignedEvent:
         details = {**ingest_facts(item, self.case), "original_times": times}
+        # Signed beside the UTC value (which the row holds) so people see the time as given.
+        offset = offset_of(self.options.acquired_at or "")
+        if offset:
+            details["acquired_offset"] = offset
         body = new_body(
             self.signer,
             item_id=item.item_id,
@@ -393,6 +357,21 @@ class Ingester:
         return sign_event(self.signer, body)
 
 
+def begin(
+    ws: Workspace, paths: list[Path], options: IngestOptions
+) -> tuple[list[Candidate], IngestReport]:
+    """Check the options and scan the paths: the files to read, and a report that already
+    names what was passed over (shared by the ingest and its dry run)."""
+    if not paths:
+        raise UsageError("no files to ingest", "name at least one file or folder")
+    get_case(ws.ledger, options.case)
+    problems, warnings = options.check()
+    if problems:
+        raise UsageError(problems[0])
+    candidates, passed_over = scan(paths)
+    return candidates, IngestReport(list(passed_over), warnings)
+
+
 def ingest(
     ws: Workspace,
     signer: Signer,
@@ -401,18 +380,7 @@ def ingest(
     reporter: Reporter | None = None,
 ) -> IngestReport:
     """Ingest files and folders into a case; see the module docstring for the guarantees."""
-    if not paths:
-        raise UsageError("no files to ingest", "name at least one file or folder")
-    get_case(ws.ledger, options.case)
-    if options.evidence_type != "auto" and options.evidence_type not in EVIDENCE_TYPES:
-        raise UsageError(
-            f"evidence type {options.evidence_type!r} is not one of auto, "
-            + ", ".join(EVIDENCE_TYPES)
-        )
-    if not options.source.strip():
-        raise UsageError("--source must describe where the evidence came from")
-    candidates, skipped = scan(paths)
-    report = IngestReport(list(skipped))
+    candidates, report = begin(ws, paths, options)
     ws.vault.create()
     ws.vault.sweep()
     reporter = reporter or Silent()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import NameOID
 
+from .countries import check_country
 from .errors import InputRejected, NotFoundError, OperationalError, PassphraseError, UsageError
 from .keyfile import encrypt_private_key, write_private
 from .ledger import Ledger
@@ -159,16 +161,33 @@ def check_passphrase(passphrase: str) -> None:
         raise UsageError("passphrase is not valid text (check the terminal's encoding)") from None
 
 
+UNSPECIFIED_COUNTRY = "ZZ"
+
+
+def identity_problems(name: str, organisation: str, country: str, role: str) -> list[str]:
+    """Everything wrong with a new key's identity (checked before a passphrase is asked for)."""
+    problems = []
+    if not name.strip() or "\n" in name:
+        problems.append(f"key name {name!r} must be one non-empty line")
+    if not organisation.strip():
+        problems.append("--org must not be empty")
+    # ZZ is ISO 3166's "unknown or unspecified": allowed only for a workspace authority made
+    # without --country, never for a person who signs custody events.
+    try:
+        if not (role == "authority" and country == UNSPECIFIED_COUNTRY):
+            check_country(country, "--country")
+    except UsageError as exc:
+        problems.append(exc.diagnostics())
+    if role not in ROLES:
+        problems.append(f"role {role!r} is not one of {', '.join(ROLES)}")
+    return problems
+
+
 def validate_identity(name: str, organisation: str, country: str, role: str) -> None:
     """Refuse an empty or multi-line name, a bad country code or an unknown role."""
-    if not name.strip() or "\n" in name:
-        raise UsageError(f"key name {name!r} must be one non-empty line")
-    if not organisation.strip():
-        raise UsageError("--org must not be empty")
-    if not re.fullmatch(r"[A-Z]{2}", country):
-        raise UsageError(f"country {country!r} must be a two-letter ISO 3166 code such as BY")
-    if role not in ROLES:
-        raise UsageError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    problems = identity_problems(name, organisation, country, role)
+    if problems:
+        raise UsageError(problems[0])
 
 
 class KeyStore:
@@ -351,9 +370,13 @@ class KeyStore:
         )
 
     def _find_by_name(self, name: str) -> list[dict[str, str]]:
-        # casefold in Python: SQLite's lower() only folds ASCII, and names here are often Cyrillic.
-        wanted = name.casefold()
-        return [r for r in self.ledger.rows("SELECT * FROM keys") if r["name"].casefold() == wanted]
+        # casefold in Python: SQLite's lower() only folds ASCII, and names here are often
+        # Cyrillic. An exact name wins; else a unique start of a name ("Петрова" for "Петрова Е.").
+        wanted = unicodedata.normalize("NFC", name).casefold()
+        rows = self.ledger.rows("SELECT * FROM keys")
+        folded = [(unicodedata.normalize("NFC", r["name"]).casefold(), r) for r in rows]
+        exact = [r for n, r in folded if n == wanted]
+        return exact or [r for n, r in folded if n.startswith(wanted)]
 
     def list(self) -> list[KeyRecord]:
         """Every key, oldest first."""
@@ -384,7 +407,9 @@ class KeyStore:
             raise NotFoundError(f"unknown key {ref!r}", "see `custody key list`")
         if len(rows) > 1:
             names = ", ".join(r["name"] for r in rows)
-            raise UsageError(f"key {ref!r} is ambiguous ({names})", "give more digits")
+            raise UsageError(
+                f"key {ref!r} is ambiguous ({names})", "give more of the name or digits"
+            )
         return self._record(rows[0])
 
     def unlock(self, record: KeyRecord, passphrase: str) -> Signer:

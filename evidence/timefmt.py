@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import UsageError
 
@@ -35,3 +37,48 @@ def parse_rfc3339(text: str, what: str = "time") -> datetime:
     except OverflowError:
         raise UsageError(f"{what} {text!r} is out of range") from None
     return moment
+
+
+def parse_zone(text: str, what: str = "--tz") -> tzinfo:
+    """A display time zone: an offset (+03:00), Z / UTC, or an IANA name (Europe/Minsk)."""
+    value = text.strip()
+    if value.upper() in ("Z", "UTC"):
+        return UTC
+    match = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", value)
+    if match:
+        sign, hours, minutes = match.groups()
+        delta = timedelta(hours=int(hours), minutes=int(minutes))
+        if delta >= timedelta(hours=24):
+            raise UsageError(f"{what} {text!r} is not a UTC offset", "e.g. +03:00")
+        return timezone(-delta if sign == "-" else delta)
+    try:
+        return ZoneInfo(value)
+    except (ValueError, OSError, ZoneInfoNotFoundError):  # OSError: "Europe" is a folder
+        raise UsageError(
+            f"{what} {text!r} is not a time zone",
+            "give an offset such as +03:00 or a name such as Europe/Minsk",
+        ) from None
+
+
+def format_local(at: str | None, zone: tzinfo | None, *, with_utc: bool = False) -> str:
+    """A stored UTC time for people: to the second, in zone (UTC when None), UTC beside if asked.
+
+    E.g. "2026-11-02 14:30:00 +03:00 (11:30:00Z)"; a stored value is never changed by this.
+    """
+    if not at:
+        return ""
+    moment = parse_rfc3339(at)
+    if zone is None or moment.astimezone(zone).utcoffset() == timedelta(0):
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    local = moment.astimezone(zone)
+    text = local.strftime("%Y-%m-%d %H:%M:%S ") + _offset_text(local)
+    if with_utc:
+        text += moment.astimezone(UTC).strftime(" (%H:%M:%SZ)")
+    return text
+
+
+def _offset_text(moment: datetime) -> str:
+    offset = moment.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .corrections import facts_of
 from .custody import custody_states, identities
 from .events import item_events
 from .items import Item
 from .keys import verify_signature
+from .seals import OPENING_ACTIONS, seal_number, seal_states
 from .workspace import Workspace
 
 
@@ -31,15 +34,23 @@ class Entry:
     signature_ok: bool
     by_custodian: bool
     hash: str  # ties the line to the ledger (and a printed report to the chain)
+    seal: str | None = None  # the seal number a sealed/unsealed event names
+    while_sealed: str | None = None  # the seal an access, analysis or copy happened under
+    change: str = ""  # what a correction changed, in words
+
+    @property
+    def out_of_custody(self) -> bool:
+        """Recorded by someone who did not hold the item then."""
+        return not self.by_custodian
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for --json output."""
-        return dict(self.__dict__)
+        return {**self.__dict__, "out_of_custody": self.out_of_custody}
 
 
 @dataclass(frozen=True)
 class ItemTimeline:
-    """An item's entries and where its custody stands now."""
+    """An item (its facts as corrected), its entries and where its custody stands now."""
 
     item: Item
     entries: list[Entry]
@@ -55,6 +66,30 @@ class ItemTimeline:
             "pending_to": self.pending_to,
             "events": [e.to_json() for e in self.entries],
         }
+
+
+def describe_change(body: Mapping[str, Any]) -> str:
+    """What an `amended` or `digests-added` event changed, for people ("" for other events)."""
+    details = body.get("details")
+    if not isinstance(details, Mapping):
+        return ""
+    if body.get("action") == "amended" and isinstance(details.get("changes"), Mapping):
+        return "; ".join(
+            f"{name}: {_value(change.get('from'))} -> {_value(change.get('to'))}"
+            for name, change in details["changes"].items()
+            if isinstance(change, Mapping)
+        )
+    if body.get("action") == "digests-added" and isinstance(details.get("digests"), Mapping):
+        return "added " + ", ".join(f"{k} {v}" for k, v in details["digests"].items())
+    return ""
+
+
+def _value(value: Any) -> str:
+    # A stored time reads to the second ("2026-11-02T11:30:00Z"); the value stays as signed.
+    text = str(value)
+    if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", text):
+        return text[:19] + "Z"
+    return text
 
 
 def timelines(
@@ -74,6 +109,7 @@ def timelines(
         events = item_events(ws.ledger, item.item_id)
         entries = []
         states = list(custody_states(events, who))  # states[pos]: before event pos
+        seals = list(seal_states(e.body for e in events))
         for pos, ev in enumerate(events):
             body = ev.body
             cert = certs.get(ev.signer)
@@ -105,12 +141,15 @@ def timelines(
                     else cert is not None and verify_signature(cert, ev.canonical, ev.signature),
                     by_custodian=by_custodian,
                     hash=ev.hash,
+                    seal=seal_number(body),
+                    while_sealed=seals[pos] if body["action"] in OPENING_ACTIONS else None,
+                    change=describe_change(body),
                 )
             )
         state = states[-1]
         out.append(
             ItemTimeline(
-                item,
+                facts_of(item, events).item,  # source, acquisition, digests as corrected
                 entries,
                 state.holder["name"] if state.holder else None,
                 state.pending_to["name"] if state.pending_to else None,

@@ -111,6 +111,7 @@ def test_clean_workspace_passes_every_check(busy: World) -> None:
         "signatures",
         "chains",
         "profiles",
+        "corrections",
         "checkpoint",
         "fixity",
     }

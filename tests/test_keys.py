@@ -50,7 +50,7 @@ def test_short_passphrase_refused(world: World) -> None:
     ("name", "country", "role", "message"),
     [
         ("", "BY", "expert", "non-empty"),
-        ("X", "Belarus", "expert", "two-letter"),
+        ("X", "Belarus", "expert", "ISO 3166-1 alpha-2"),
         ("X", "BY", "boss", "role"),
     ],
 )

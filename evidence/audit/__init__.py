@@ -30,6 +30,7 @@ from ..workspace import Workspace
 from .analyses import check_analyses
 from .chains import check_chains, load_items
 from .checkpoints import check_checkpoints
+from .corrections import check_corrections, seal_notices
 from .events import EventFacts, load_certificates, verify_slice
 from .files import check_vault_entries, check_workspace
 from .rows import check_anchor_row, check_key_rows, check_triggers
@@ -65,6 +66,8 @@ class AuditResult:
     unverified: frozenset[tuple[str, int]] = frozenset()
     # Fingerprint of the workspace's trust root (None: no root).
     anchor: str | None = None
+    # Custody facts a reader must see that are not integrity failures (seal history).
+    notices: tuple[Finding, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -81,6 +84,7 @@ class AuditResult:
             "anchor": self.anchor,
             "checks": [c.to_json() for c in self.checks],
             "findings": [f.to_json() for f in self.findings],
+            "notices": [f.to_json() for f in self.notices],
         }
 
 
@@ -210,6 +214,7 @@ def audit(
     cases = {c.number: c for c in list_cases(ws.ledger)}
     check_chains(items, cases, facts, case is None, out.add)
     check_analyses(items, facts, out.add)
+    check_corrections(facts, out.add)
     checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add, signer_problem(view))
     check_workspace(ws.root, out.add)
     check_vault_entries(
@@ -226,6 +231,7 @@ def audit(
         out.check("signatures", f"{len(facts)} signatures valid"),
         out.check("chains", f"{len(items)} chains unbroken"),
         out.check("profiles", "every profile matches the event that signs it"),
+        out.check("corrections", "every correction applies to the facts it corrects"),
         out.check("checkpoint", checkpoint.detail),
         out.check("files", "workspace private to its owner; vault folders closed"),
     ]
@@ -245,4 +251,5 @@ def audit(
         checkpoint.seq,
         unverified,
         None if state.anchor is None else state.anchor.fingerprint,
+        tuple(seal_notices(facts)),
     )

@@ -22,6 +22,8 @@ from ..keys import common_name, fingerprint, verify_b64
 from ..ledger import type_problems
 from ..validation import event_errors
 
+DETAILED = ("amended", "digests-added", "sealed", "unsealed")
+
 
 @dataclass(frozen=True)
 class EventFacts:
@@ -36,8 +38,9 @@ class EventFacts:
     action: str | None
     actor: str | None = None
     at: str | None = None
-    # The signed details of the ingest event (the item row is checked on them) and of analysis
-    # events (`profiled`, `retyped`: the profile is checked against them); None for others.
+    # Details of the first event (the signed ingest facts the item row is checked on), of
+    # analysis events (`profiled`, `retyped`: the profile is checked against them) and of the
+    # events the correction and seal checks read; None for the rest.
     details: dict[str, Any] | None = None
     signature_ok: bool = False
 
@@ -168,7 +171,7 @@ def verify_slice(
                 at=body.get("at") if isinstance(body.get("at"), str) else None,
                 details=details
                 if isinstance(details, dict)
-                and (seq == 1 or body.get("action") in ANALYSIS_ACTIONS)
+                and (seq == 1 or body.get("action") in ANALYSIS_ACTIONS + DETAILED)
                 else None,
                 signature_ok=signature_ok,
             )

@@ -19,6 +19,7 @@ from cryptography import x509
 
 from ..canonical import canonical_bytes, canonical_sha256, parse_json
 from ..cases import Case
+from ..corrections import facts_of, replay
 from ..errors import EvidenceError, Finding, UsageError
 from ..events import SignedEvent
 from ..items import Item
@@ -81,6 +82,7 @@ class MlaRequest:
 
 def item_entry(item: Item, path: str, chain: Sequence[SignedEvent]) -> dict[str, Any]:
     """One `items[]` entry: the item's facts, its file in the bag and its complete chain."""
+    item = facts_of(item, chain).item  # as corrected by the chain's signed amendments
     return {
         "item_id": item.item_id,
         "path": path,
@@ -274,8 +276,13 @@ def _details(event: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _check_first(entry: Mapping[str, Any], first: Mapping[str, Any], subject: str) -> list[Finding]:
-    """The facts recorded when the item was ingested must match what the manifest says now."""
-    details = _details(first)
+    """The facts recorded when the item was ingested, with the chain's signed corrections
+    applied, must match what the manifest says now."""
+    details = dict(_details(first))
+    events = [r["event"] for r in entry["custody"] if isinstance(r, dict)]
+    done = replay(details, [e for e in events if isinstance(e, dict)])
+    details.update({k: v for k, v in done.values.items() if k in details})
+    acquired = entry["acquired"] if isinstance(entry.get("acquired"), dict) else {}
     expected: dict[str, Any] = {
         "size": entry["size"],
         "original_name": entry["original_name"],
@@ -283,6 +290,8 @@ def _check_first(entry: Mapping[str, Any], first: Mapping[str, Any], subject: st
         "media_type": entry["media_type"],
         "evidence_type": entry["evidence_type"],
         "source": entry["source"],
+        "acquired_at": acquired.get("at"),
+        "acquisition_method": acquired.get("method"),
     }
     try:
         expected["metadata_sha256"] = canonical_sha256(entry["metadata"])
@@ -295,4 +304,4 @@ def _check_first(entry: Mapping[str, Any], first: Mapping[str, Any], subject: st
         Finding("item.facts", subject, f"{key} differs from what was signed at ingest")
         for key, value in expected.items()
         if key in details and details[key] != value
-    ]
+    ] + [Finding("item.facts", f"{subject} event {seq}", problem) for seq, problem in done.problems]

@@ -221,13 +221,23 @@ def _event_rows(events: tuple[Entry, ...], loc: Locale) -> Iterator[tuple[object
             moved = f"{e.from_name or '–'} → {e.to_name or '–'}"
         why = "\n".join(
             wrap_plain(part, _inner(w[6]))
-            for part in (e.purpose, loc.t("note: {note}", note=e.note) if e.note else "")
+            for part in (
+                e.purpose,
+                loc.t("changed: {change}", change=e.change) if e.change else "",
+                loc.t("note: {note}", note=e.note) if e.note else "",
+            )
             if part
         )
+        marks = (
+            loc.t(e.action),
+            loc.t("seal {seal}", seal=e.seal) if e.seal else "",
+            loc.t("UNDER SEAL {seal}", seal=e.while_sealed) if e.while_sealed else "",
+        )
+        action = "\n".join(wrap_plain(part, _inner(w[2])) for part in marks if part)
         yield (
             str(e.seq),
             _time(loc, e.at),
-            wrap_plain(loc.t(e.action), _inner(w[2])),
+            action,
             actor,
             wrap_plain(moved, _inner(w[4])),
             wrap_plain(e.location, _inner(w[5])),

@@ -98,6 +98,9 @@ _RU = {
     "INVALID": "НЕВЕРНА",
     "not holder": "не хранитель",
     "note: {note}": "примечание: {note}",
+    "changed: {change}": "исправлено: {change}",
+    "seal {seal}": "пломба {seal}",
+    "UNDER SEAL {seal}": "ПОД ПЛОМБОЙ {seal}",
     # actions
     "acquired": "изъято",
     "ingested": "принято в учёт",
@@ -107,6 +110,7 @@ _RU = {
     "analysed": "исследовано",
     "copied": "скопировано",
     "sealed": "опечатано",
+    "unsealed": "распечатано",
     "exported": "выгружено",
     "sent": "отправлено",
     "returned": "возвращено",
@@ -114,7 +118,7 @@ _RU = {
     "verified": "проверено",
     "profiled": "проанализировано",
     "retyped": "тип изменён",
-    "amended": "дополнено",
+    "amended": "исправлено",
     "digests-added": "добавлены хеши",
     # signers
     "Signers": "Подписанты",

@@ -1,0 +1,51 @@
+"""Audit of corrections and seals: every `amended`/`digests-added` event must follow from the
+facts before it, and every item's seal history must be consistent.
+
+Signatures and signers of these events are checked with every other event (audit/events.py);
+here the content: an amendment whose "from" is not the value it replaces, a fact that cannot be
+amended, a malformed digest. Seal inconsistencies are listed as notices: they are custody
+facts a court must see, not tampering, and the chain that records them is intact.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from ..corrections import replay
+from ..errors import Finding
+from ..seals import seal_problems
+from .events import EventFacts
+
+Add = Callable[[str, str, str], None]
+
+
+def _by_item(facts: Iterable[EventFacts]) -> dict[str, list[EventFacts]]:
+    chains: dict[str, list[EventFacts]] = defaultdict(list)
+    for f in facts:
+        chains[f.item_id].append(f)
+    for chain in chains.values():
+        chain.sort(key=lambda f: f.seq)
+    return chains
+
+
+def _bodies(chain: list[EventFacts]) -> list[dict[str, object]]:
+    return [{"action": f.action, "seq": f.seq, "details": f.details} for f in chain]
+
+
+def check_corrections(facts: Iterable[EventFacts], add: Add) -> None:
+    """Every correction applies to the facts as they stood (check name "corrections")."""
+    for item_id, chain in _by_item(facts).items():
+        if not chain or chain[0].seq != 1 or chain[0].details is None:
+            continue  # the chain check reports a missing ingest
+        for seq, problem in replay(chain[0].details, _bodies(chain)).problems:
+            add("corrections", f"item {item_id} event #{seq}", problem)
+
+
+def seal_notices(facts: Iterable[EventFacts]) -> list[Finding]:
+    """Items whose seal history is inconsistent, one notice per step that does not follow."""
+    return [
+        Finding("seals", f"item {item_id} event #{seq}", problem)
+        for item_id, chain in _by_item(facts).items()
+        for seq, problem in seal_problems(_bodies(chain))
+    ]
