@@ -14,6 +14,7 @@ from ..errors import Finding
 ORDER = (
     "zip",
     "bag.structure",
+    "bag.names",
     "bag.complete",
     "bag.fixity",
     "bag.info",

@@ -19,11 +19,12 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 
 from ..errors import Finding, VerificationError
 from ..keys import Signer, fingerprint, name_text
 
+DER = Encoding.DER
 MAX_P7S = 1 << 20  # a signature with one certificate is about 1 KiB; more is not ours
 
 
@@ -50,6 +51,8 @@ class CmsSigner:
 
     certificate: x509.Certificate
     signing_time: datetime | None
+    # Certificates the SignedData carries besides the signer's: none in a bundle we make.
+    others: tuple[x509.Certificate, ...] = ()
 
     @property
     def fingerprint(self) -> str:
@@ -179,4 +182,9 @@ def _verify(p7s: bytes, content: bytes) -> CmsSigner:
     if when is not None and not isinstance(when, datetime):
         # asn1crypto gives year 0 as its own extended_datetime, which no comparison accepts.
         raise _invalid(f"signed signing-time attribute {when} is not a real date")
-    return CmsSigner(cert, when)
+    others = tuple(
+        x509.load_der_x509_certificate(choice.chosen.dump())
+        for choice in signed_data["certificates"] or []
+        if choice.name != "certificate" or choice.chosen.dump() != cert.public_bytes(DER)
+    )
+    return CmsSigner(cert, when, others)

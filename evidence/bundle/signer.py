@@ -7,6 +7,7 @@ can make a certificate in any name. Identity is established here or not at all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -82,6 +83,60 @@ def check_signer(
             " or phone, then pass --fingerprint or --trust",
         )
     return SignerVerdict(fp, subject, bool(basis), basis or "not established")
+
+
+_PEM_BLOCK = re.compile(
+    rb"-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----"
+)
+
+
+def check_material(
+    pem: bytes | None,
+    signer: CmsSigner,
+    trust: Sequence[x509.Certificate],
+    checks: Checklist,
+) -> None:
+    """signer.pem holds exactly the certificate inside the CMS, and neither carries extras.
+
+    openssl's `-CAfile signer.pem` trusts every certificate in the file, and a reader of
+    `openssl x509 -in signer.pem` sees only the first: a genuine certificate followed by an
+    attacker's would make the plain path print the genuine fingerprint for a forged signature.
+    The only extras accepted are the certificates of a --trust CA that issued the signer.
+    """
+    chain = {fingerprint(a) for a in trust if _issued_by(signer.certificate, a)}
+    for extra in signer.others:
+        if fingerprint(extra) not in chain:
+            checks.fail(
+                "signer.certificate",
+                "manifest.json.p7s",
+                f"the signature carries another certificate besides the signer's:"
+                f" {name_text(extra.subject)} ({fingerprint(extra)[:16]})",
+            )
+    if pem is None:
+        checks.fail("signer.certificate", "signer.pem", "missing")
+        return
+    blocks = _PEM_BLOCK.findall(pem)
+    if _PEM_BLOCK.sub(b"", pem).strip() or not blocks:
+        checks.fail("signer.certificate", "signer.pem", "holds something else than certificates")
+        return
+    try:
+        certs = [x509.load_pem_x509_certificate(b) for b in blocks]
+    except ValueError:
+        checks.fail("signer.certificate", "signer.pem", "holds a damaged certificate")
+        return
+    if fingerprint(certs[0]) != signer.fingerprint:
+        checks.fail(
+            "signer.certificate", "signer.pem", "is not the certificate that signed manifest.json"
+        )
+    for extra in certs[1:]:
+        if fingerprint(extra) not in chain:
+            checks.fail(
+                "signer.certificate",
+                "signer.pem",
+                f"holds {len(certs)} certificates; exactly one (the signer's) is expected",
+            )
+            break
+    checks.ok("signer.certificate", "signer.pem", "is the certificate in the signature, alone")
 
 
 def _issued_by(cert: x509.Certificate, anchor: x509.Certificate) -> bool:

@@ -22,14 +22,15 @@ from cryptography.x509.oid import NameOID
 
 from ..custody import custody_state
 from ..errors import Finding, InputRejected, NotFoundError, VerificationError
-from ..keys import fingerprint, key_id_of
+from ..keys import key_id_of
 from ..progress import Reporter, Silent
 from .bagit import PAYLOAD_DIR, PAYLOAD_MANIFESTS, TAG_MANIFESTS, BagFile, check_bag, hash_files
 from .checklist import Check, Checklist
 from .cms import CmsSigner, verify_detached
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
+from .names import layout_problems, name_problems
 from .safezip import Limits, extract
-from .signer import SignerVerdict, check_signer
+from .signer import SignerVerdict, check_material, check_signer
 
 TAG_READ = (
     "bagit.txt",
@@ -136,6 +137,10 @@ def _bag_root(folder: Path) -> Path:
 
 def _from_folder(folder: Path, checks: Checklist, reporter: Reporter) -> dict[str, BagFile]:
     files = _walk(folder, checks)
+    # A zip's names were vetted as it was read; a folder's may collide all the same (a
+    # case-sensitive file system holds data/x and DATA/x side by side).
+    for path, problem in name_problems(rel for rel, _ in files):
+        checks.fail("bag.names", path, problem)
     results = hash_files([p for _, p in files], reporter, "verify")
     return {
         rel: BagFile(rel, size, digests)
@@ -221,6 +226,9 @@ def _verify_bag(
     fingerprints: Sequence[str],
     now: datetime | None,
 ) -> VerifyResult:
+    for path, problem in layout_problems(files):
+        checks.fail("bag.names", path, problem)
+    checks.ok("bag.names", "bag", "fixed tag files and data/<item>/<file>; no names collide")
     tags = _read_tags(root, files, checks)
     # RFC 8493: structure, completeness, fixity of every payload and tag file, Payload-Oxum.
     report = check_bag(files, tags)
@@ -228,7 +236,7 @@ def _verify_bag(
     for name, message in report.passed:
         checks.ok(name, "bag", message)
     data = tags.get("manifest.json")
-    signer = _check_signature(tags, data, checks)
+    signer = _check_signature(tags, data, trust, checks)
     verdict = None if signer is None else check_signer(signer, trust, fingerprints, checks, now)
     if data is None:
         checks.fail("manifest.json", "manifest.json", "missing")
@@ -249,7 +257,10 @@ def _verify_bag(
 
 
 def _check_signature(
-    tags: dict[str, bytes], data: bytes | None, checks: Checklist
+    tags: dict[str, bytes],
+    data: bytes | None,
+    trust: Sequence[x509.Certificate],
+    checks: Checklist,
 ) -> CmsSigner | None:
     """RFC 5652 verification of manifest.json.p7s, and signer.pem against the CMS certificate."""
     p7s = tags.get("manifest.json.p7s")
@@ -262,19 +273,7 @@ def _check_signature(
         checks.extend(exc.findings)
         return None
     checks.ok("cms.signature", "manifest.json", "valid CMS signature (RFC 5652), SHA-256, ECDSA")
-    pem = tags.get("signer.pem")
-    try:
-        loaded = None if pem is None else x509.load_pem_x509_certificate(pem)
-    except ValueError:
-        loaded = None
-    if loaded is None:
-        checks.fail("signer.certificate", "signer.pem", "missing or not a PEM certificate")
-    elif fingerprint(loaded) != signer.fingerprint:
-        checks.fail(
-            "signer.certificate", "signer.pem", "is not the certificate that signed manifest.json"
-        )
-    else:
-        checks.ok("signer.certificate", "signer.pem", "is the certificate in the signature")
+    check_material(tags.get("signer.pem"), signer, trust, checks)
     return signer
 
 
