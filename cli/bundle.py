@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,13 +11,14 @@ from cryptography import x509
 
 from evidence.bundle.build import available_cover, build_bundle
 from evidence.bundle.manifest import MlaRequest
+from evidence.bundle.signer import parse_fingerprint
 from evidence.bundle.verify import VerifyResult, verify_bundle
 from evidence.bundle.verifytext import colon_fingerprint
-from evidence.errors import InputRejected, OperationalError, VerificationError
+from evidence.errors import InputRejected, OperationalError, UsageError, VerificationError
 from evidence.hashing import hash_file
 
 from .common import AppContext, as_option, json_option, pass_app, quiet_option, unlock
-from .output import ProgressBar, emit_json, fields, note, table
+from .output import ProgressBar, emit_json, fields, note, printable, table
 
 EXIT_SIGNER_UNVERIFIED = 4
 
@@ -123,6 +125,13 @@ def bundle_command(
 def _load_trust(paths: tuple[Path, ...]) -> list[x509.Certificate]:
     certs = []
     for path in paths:
+        if path.name == "signer.pem" and (path.parent / "manifest.json.p7s").exists():
+            raise UsageError(
+                f"--trust {path}: this is the bundle's own signer.pem, which travels with the"
+                " bundle: whoever could alter the bundle could replace it, so it establishes"
+                " nothing",
+                "use the certificate or fingerprint the sender gave you by letter or phone",
+            )
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -137,14 +146,9 @@ def _load_trust(paths: tuple[Path, ...]) -> list[x509.Certificate]:
     return certs
 
 
-def _printable(text: str) -> str:
-    # Names inside a bundle are hostile: a newline or escape sequence must not reach the terminal.
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
-
-
 def _render(result: VerifyResult) -> None:
     rows = [
-        (c.status.upper(), c.name, _printable(c.subject), _printable(c.message))
+        (c.status.upper(), c.name, printable(c.subject), printable(c.message))
         for c in result.checks
     ]
     click.echo(table(["RESULT", "CHECK", "SUBJECT", "DETAIL"], rows))
@@ -153,11 +157,11 @@ def _render(result: VerifyResult) -> None:
         item_rows = [
             (
                 v.item_id,
-                _printable(v.file),
+                printable(v.file),
                 "ok" if v.digests_ok else "FAILED",
                 "ok" if v.chain_ok else "FAILED",
                 v.events,
-                _printable(v.last_custodian or "-"),
+                printable(v.last_custodian or "-"),
             )
             for v in result.items
         ]
@@ -202,6 +206,11 @@ def _render(result: VerifyResult) -> None:
     metavar="FILE.pdf",
     help="Also write the verification report (PDF), whatever the verdict.",
 )
+@click.option(
+    "--verifier",
+    metavar="NAME",
+    help="Who runs the verification, for the report (default: the operating-system user).",
+)
 @json_option
 @quiet_option
 def verify_command(
@@ -209,6 +218,7 @@ def verify_command(
     trust_paths: tuple[Path, ...],
     fingerprints: tuple[str, ...],
     report_path: Path | None,
+    verifier: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -235,10 +245,16 @@ def verify_command(
       custody verify request-0042.zip --fingerprint 3f2a...c9
       custody verify request-0042/ --trust prosecutor-general.pem
       custody verify request-0042.zip --fingerprint 3f2a...c9 --report verification.pdf
+      custody verify request-0042.zip --fingerprint "sha256 Fingerprint=3F:2A:...:C9"
+
+    --fingerprint takes the fingerprint as you received it: hex with or without colons or
+    spaces, in two halves as on the cover sheet, or as `openssl x509 -fingerprint` prints it.
     """
+    # Usage problems first, all of them, before any work: a typo is not a failed verification.
+    wanted = [parse_fingerprint(f) for f in fingerprints]
     trust = _load_trust(trust_paths)
     reporter = ProgressBar(enabled=not (quiet or as_json))
-    result = verify_bundle(bundle, trust=trust, fingerprints=fingerprints, reporter=reporter)
+    result = verify_bundle(bundle, trust=trust, fingerprints=wanted, reporter=reporter)
     if as_json:
         emit_json(result.to_json())
     else:
@@ -250,7 +266,16 @@ def verify_command(
 
         # The digest of the file as received; a folder has none, so its manifest's stands in.
         digest = hash_file(bundle).sha256 if bundle.is_file() else result.manifest_sha256 or ""
-        write_file(report_path, render_verification_report(result, digest))
+        used = [f"fingerprint {f}" for f in wanted] + [
+            f"trusted certificate {p}" for p in trust_paths
+        ]
+        report = render_verification_report(
+            result,
+            digest,
+            verified_by=verifier or getpass.getuser(),
+            verified_with="; ".join(used) or "nothing (signer not established)",
+        )
+        write_file(report_path, report)
         if not quiet:
             note(f"verification report written: {report_path}")
     status = result.status

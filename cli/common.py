@@ -9,9 +9,12 @@ from typing import Any, TypeVar
 
 import click
 
+from evidence.bundle.exports import recover_exports
 from evidence.errors import PassphraseError, UsageError
 from evidence.keys import Signer
 from evidence.workspace import Workspace, locate
+
+from .output import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,6 +32,9 @@ class AppContext:
         """Open the workspace (closed by click when the command ends)."""
         ws = Workspace.open(locate(self.workspace_arg))
         click.get_current_context().call_on_close(ws.close)
+        # A bundle export killed midway is finished or undone before anything else.
+        for done in recover_exports(ws):
+            click.echo(f"custody: {printable(done)}", err=True)
         return ws
 
 

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from .bagit import PAYLOAD_DIR, PAYLOAD_MANIFESTS, TAG_MANIFESTS
+from .bagit import PAYLOAD_DIR, PAYLOAD_MANIFESTS, TAG_MANIFESTS, TAG_SIGNATURE
 
 TAG_FILES = frozenset(
     {
@@ -28,7 +28,7 @@ TAG_FILES = frozenset(
         "signer.pem",
         "cover.pdf",
         "VERIFY.txt",
-        "tagmanifest-sha256.txt.p7s",
+        TAG_SIGNATURE,
     }
 )
 _WINDOWS_RESERVED = re.compile(

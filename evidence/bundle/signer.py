@@ -16,6 +16,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
+from ..errors import UsageError
 from ..keys import fingerprint, name_text
 from .checklist import Checklist
 from .cms import CmsSigner
@@ -33,6 +34,30 @@ class SignerVerdict:
     def to_json(self) -> dict[str, Any]:
         """Plain dict for --json output."""
         return dict(self.__dict__)
+
+
+_FINGERPRINT_PREFIX = re.compile(
+    r"^\s*(?:(?:sha-?256|sha2-256)\s*)?(?:fingerprint)?\s*[=:]?\s*", re.IGNORECASE
+)
+
+
+def parse_fingerprint(text: str) -> str:
+    """A SHA-256 fingerprint as a recipient may type or paste it, as 64 lowercase hex digits.
+
+    Accepted: hex with or without colons, spaces, dashes or line breaks (the two halves of the
+    cover sheet), and openssl's `sha256 Fingerprint=AB:CD:...`. Anything else is a UsageError
+    (a mistyped value is not a failed verification).
+    """
+    body = _FINGERPRINT_PREFIX.sub("", text, count=1)
+    digits = re.sub(r"[\s:\-]", "", body).lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", digits):
+        shown = " ".join(text.split())[:100]
+        found = len(re.sub(r"[^0-9a-fA-F]", "", body))
+        raise UsageError(
+            f"--fingerprint {shown!r} is not a SHA-256 fingerprint ({found} hex digits, 64 needed)",
+            "copy it from the letter of request, e.g. 3f2a...c9 or 3F:2A:...:C9",
+        )
+    return digits
 
 
 def check_signer(
@@ -63,7 +88,7 @@ def check_signer(
             basis = f"trusted certificate {name_text(anchor.subject)}"
         elif _issued_by(cert, anchor):
             basis = f"issued by trusted CA {name_text(anchor.subject)}"
-    wanted = {f.replace(":", "").strip().lower() for f in fingerprints}
+    wanted = {parse_fingerprint(f) for f in fingerprints}
     if fp in wanted:
         basis = basis or "fingerprint given out of band"
     subject = name_text(cert.subject)

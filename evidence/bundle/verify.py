@@ -24,7 +24,15 @@ from ..custody import custody_state
 from ..errors import Finding, InputRejected, NotFoundError, VerificationError
 from ..keys import key_id_of
 from ..progress import Reporter, Silent
-from .bagit import PAYLOAD_DIR, PAYLOAD_MANIFESTS, TAG_MANIFESTS, BagFile, check_bag, hash_files
+from .bagit import (
+    PAYLOAD_DIR,
+    PAYLOAD_MANIFESTS,
+    TAG_MANIFESTS,
+    TAG_SIGNATURE,
+    BagFile,
+    check_bag,
+    hash_files,
+)
 from .checklist import Check, Checklist
 from .cms import CmsSigner, verify_detached
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
@@ -40,6 +48,7 @@ TAG_READ = (
     "manifest.json",
     "manifest.json.p7s",
     "signer.pem",
+    TAG_SIGNATURE,
 )
 MAX_TAG = 256 << 20
 
@@ -55,6 +64,7 @@ class ItemVerdict:
     chain_ok: bool
     events: int
     last_custodian: str | None
+    sha256: str | None = None  # as the signed manifest states it
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for --json output."""
@@ -71,6 +81,9 @@ class VerifyResult:
     signer: SignerVerdict | None
     manifest_sha256: str | None
     request_ref: str | None
+    # The manifest's `trust` object (evidence-manifest/2), carried as data; establishing
+    # custodians from it is the trust package's work.
+    trust: dict[str, Any] | None = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -96,6 +109,7 @@ class VerifyResult:
             "signer": None if self.signer is None else self.signer.to_json(),
             "items": [i.to_json() for i in self.items],
             "checks": [c.to_json() for c in self.checks],
+            "trust": self.trust,
         }
 
 
@@ -248,11 +262,18 @@ def _verify_bag(
         checks.skip("item.files", "the manifest could not be read")
         return VerifyResult(source, checks.result(), (), verdict, digest, None)
     checks.ok("manifest.json", "manifest.json", "canonical JSON (RFC 8785)")
-    checks.ok("manifest.schema", "manifest.json", "valid evidence-manifest/1")
+    checks.ok("manifest.schema", "manifest.json", f"valid {manifest['schema']}")
+    _check_tag_signature(tags, signer, manifest["schema"], checks)
     _check_issuer(manifest, signer, report.info, checks)
     items = _check_items(manifest, files, checks)
     return VerifyResult(
-        source, checks.result(), items, verdict, digest, manifest["request"]["reference"]
+        source,
+        checks.result(),
+        items,
+        verdict,
+        digest,
+        manifest["request"]["reference"],
+        manifest.get("trust"),
     )
 
 
@@ -275,6 +296,37 @@ def _check_signature(
     checks.ok("cms.signature", "manifest.json", "valid CMS signature (RFC 5652), SHA-256, ECDSA")
     check_material(tags.get("signer.pem"), signer, trust, checks)
     return signer
+
+
+def _check_tag_signature(
+    tags: dict[str, bytes], signer: CmsSigner | None, version: str, checks: Checklist
+) -> None:
+    """Manifest v2: the tag manifest (listing cover.pdf, VERIFY.txt, bag-info.txt and the
+    payload manifests) is signed by the certificate that signed manifest.json."""
+    p7s, listing = tags.get(TAG_SIGNATURE), tags.get(TAG_MANIFESTS[0])
+    if p7s is None and version == "evidence-manifest/1":
+        checks.warn(
+            "cms.tags",
+            TAG_SIGNATURE,
+            "evidence-manifest/1 bundle: cover.pdf, VERIFY.txt and bag-info.txt are not signed",
+        )
+        return
+    if p7s is None or listing is None:
+        checks.fail("cms.tags", TAG_SIGNATURE, f"missing: {version} signs {TAG_MANIFESTS[0]}")
+        return
+    try:
+        tag_signer = verify_detached(p7s, listing)
+    except VerificationError as exc:
+        for f in exc.findings:
+            message = f.message.replace("manifest.json", TAG_MANIFESTS[0])
+            checks.fail("cms.tags", TAG_SIGNATURE, message)
+        return
+    if signer is None or tag_signer.fingerprint != signer.fingerprint or tag_signer.others:
+        checks.fail(
+            "cms.tags", TAG_SIGNATURE, "is not signed by the certificate that signed manifest.json"
+        )
+        return
+    checks.ok("cms.tags", TAG_SIGNATURE, f"every tag file is signed ({TAG_MANIFESTS[0]})")
 
 
 def _check_issuer(
@@ -369,6 +421,7 @@ def _check_items(
                 not chain_findings,
                 len(entry["custody"]),
                 None if holder is None else holder.get("name"),
+                entry["digests"]["sha256"],
             )
         )
     n = len(verdicts)

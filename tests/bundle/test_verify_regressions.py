@@ -166,7 +166,15 @@ def test_a_sound_signing_time_still_verifies(
     files["manifest.json.p7s"] = _cms_with_signing_time(
         original.prosecutor, files["manifest.json"], asn1_cms.Time({"utc_time": when}).dump()
     )
-    result = check_bag(original, example(), files, fixup="retag", as_folder=False, must_fail=False)
+    result = check_bag(
+        original,
+        example(),
+        files,
+        fixup="retag",
+        as_folder=False,
+        must_fail=False,
+        tag_signer=original.prosecutor,
+    )
     assert result is not None and result.status == "verified", failures(result)
 
 
