@@ -9,7 +9,13 @@ from pathlib import Path
 import click
 from cryptography import x509
 
-from evidence.bundle.build import available_cover, build_bundle
+from evidence.bundle.build import (
+    BundlePlan,
+    available_cover,
+    build_bundle,
+    output_problems,
+    plan_bundle,
+)
 from evidence.bundle.manifest import MlaRequest
 from evidence.bundle.signer import parse_fingerprint
 from evidence.bundle.verify import VerifyResult, verify_bundle
@@ -31,22 +37,26 @@ EXIT_SIGNER_UNVERIFIED = 4
     "item_refs",
     multiple=True,
     metavar="ITEM",
-    help="Only these items (repeatable); default: every item of the case.",
+    help="Only these items (id or prefix; repeat or separate with commas); default: all.",
 )
 @click.option(
     "-o",
     "--output",
-    required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The zip to write, e.g. request-0042.zip.",
+    help="The zip to write, e.g. request-0042.zip (required).",
 )
-@click.option("--request-ref", required=True, help="Reference number of the MLA request.")
-@click.option("--legal-basis", required=True, help='Treaty or basis, e.g. "Minsk Convention 1993".')
-@click.option("--requesting-authority", required=True, help="Authority that sends the request.")
-@click.option("--requested-state", required=True, help="Two-letter code of the requested state.")
-@click.option("--addressee", required=True, help="Authority the request is addressed to.")
+@click.option("--request-ref", help="Reference number of the MLA request (required).")
+@click.option("--legal-basis", help='Treaty or basis, e.g. "Minsk Convention 1993" (required).')
+@click.option("--requesting-authority", help="Authority that sends the request (required).")
+@click.option("--requested-state", help="Two-letter code of the requested state (required).")
+@click.option("--addressee", help="Authority the request is addressed to (required).")
 @click.option(
     "--request-date", metavar="YYYY-MM-DD", help="Date of the request (default: today, UTC)."
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Check everything and show the items, sizes and audit verdict; sign and write nothing.",
 )
 @json_option
 @quiet_option
@@ -56,13 +66,14 @@ def bundle_command(
     case: str,
     as_key: str | None,
     item_refs: tuple[str, ...],
-    output: Path,
-    request_ref: str,
-    legal_basis: str,
-    requesting_authority: str,
-    requested_state: str,
-    addressee: str,
+    output: Path | None,
+    request_ref: str | None,
+    legal_basis: str | None,
+    requesting_authority: str | None,
+    requested_state: str | None,
+    addressee: str | None,
     request_date: str | None,
+    dry_run: bool,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -76,6 +87,10 @@ def bundle_command(
     VERIFY.txt telling the recipient how to check it with `custody verify` or with openssl and
     sha256sum alone. Give the recipient your certificate fingerprint by another channel.
 
+    Every option is checked, and every problem reported at once (exit 2), before the
+    passphrase is asked for. --dry-run stops after the checks and the audit: it shows what
+    the bundle would hold, signs nothing and records nothing.
+
     \b
     Example:
       custody bundle BY-2026-0042 --as prosecutor -o request-0042.zip \\
@@ -83,23 +98,44 @@ def bundle_command(
           --requesting-authority "Prosecutor General's Office of the Republic of Belarus" \\
           --requested-state RU --addressee "Prosecutor General's Office of the Russian Federation"
     """
-    ws = app.open()
-    signer = unlock(ws, as_key)
+    required = {
+        "-o/--output": output,
+        "--request-ref": request_ref,
+        "--legal-basis": legal_basis,
+        "--requesting-authority": requesting_authority,
+        "--requested-state": requested_state,
+        "--addressee": addressee,
+    }
+    problems = [f"missing option {name}" for name, value in required.items() if value is None]
     request = MlaRequest(
-        reference=request_ref,
-        legal_basis=legal_basis,
-        requesting_authority=requesting_authority,
-        requested_state=requested_state.upper(),
-        addressee=addressee,
+        reference=request_ref or "-",
+        legal_basis=legal_basis or "-",
+        requesting_authority=requesting_authority or "-",
+        requested_state=(requested_state or "XX").upper(),
+        addressee=addressee or "-",
         date=request_date or datetime.now(UTC).strftime("%Y-%m-%d"),
     )
+    problems += request.problems()
+    if output is not None:
+        problems += output_problems(output)
+    if not as_key and not dry_run:
+        problems.append("no signing key given: pass --as NAME or set CUSTODY_KEY")
+    if problems:
+        raise UsageError("; ".join(problems), "see `custody bundle --help`")
+    assert output is not None
+    refs = [ref.strip() for value in item_refs for ref in value.split(",") if ref.strip()]
+    ws = app.open()
+    if dry_run:
+        _dry_run(plan_bundle(ws, case, output, request, item_refs=refs or None), as_json)
+        return
+    signer = unlock(ws, as_key)
     result = build_bundle(
         ws,
         signer,
         case,
         output,
         request,
-        item_refs=list(item_refs) or None,
+        item_refs=refs or None,
         cover=available_cover(),
         reporter=ProgressBar(enabled=not (quiet or as_json)),
     )
@@ -120,6 +156,30 @@ def bundle_command(
     )
     if not quiet:
         note("give the recipient the signer fingerprint by letter or phone, not with the bundle")
+
+
+def _dry_run(plan: BundlePlan, as_json: bool) -> None:
+    if as_json:
+        emit_json(plan.to_json())
+    else:
+        rows = [(i.item_id, i.size, i.original_name) for i in plan.items]
+        click.echo(table(["ITEM", "SIZE", "FILE"], rows))
+        click.echo(
+            fields(
+                [
+                    ("bundle", plan.output),
+                    ("items", len(plan.items)),
+                    ("payload bytes", sum(i.size for i in plan.items)),
+                    ("audit", "passed" if plan.audit_ok else "FAILED"),
+                ]
+            )
+        )
+    if not plan.audit_ok:
+        raise VerificationError(
+            f"case {plan.case.number} fails its audit; a bundle would not be made",
+            list(plan.findings),
+        )
+    note("dry run: nothing was signed, recorded or written")
 
 
 def _load_trust(paths: tuple[Path, ...]) -> list[x509.Certificate]:

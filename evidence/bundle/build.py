@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from .. import __version__
 from ..cases import Case, get_case
 from ..custody import append_events, chain_of, commit_prepared, prepare_events
-from ..errors import Finding, NotFoundError, OperationalError, UsageError, VerificationError
+from ..errors import Finding, OperationalError, UsageError, VerificationError
 from ..events import SignedEvent
 from ..items import Item, get_item, list_items
 from ..keys import Signer
@@ -98,15 +98,28 @@ class BundleResult:
 
 def bundle_name(output: Path) -> str:
     """The bag's folder name: the output file name without .zip, restricted to safe characters."""
+    problems = output_problems(output)
+    if problems:
+        raise UsageError("; ".join(problems))
+    return output.name[:-4]
+
+
+def output_problems(output: Path) -> list[str]:
+    """Every reason output cannot be a bundle's file name or place (checked before any work)."""
+    found = []
     if output.suffix.lower() != ".zip":
-        raise UsageError(f"{output}: the bundle file name must end in .zip")
+        found.append(f"-o {output}: the bundle file name must end in .zip")
     name = output.name[:-4]
     if not name or not set(name) <= NAME_CHARS or name[0] in ".-":
-        raise UsageError(
-            f"{output.name}: bundle name may hold only letters, digits and . _ -",
-            "e.g. -o request-0042.zip",
+        found.append(
+            f"-o {output.name}: the bundle name (the folder the recipient sees) may hold only"
+            " Latin letters, digits and . _ -, e.g. -o request-12-4-2026.zip"
         )
-    return name
+    if output.exists():
+        found.append(f"-o {output}: exists already; bundles are never overwritten")
+    elif not output.parent.is_dir():
+        found.append(f"-o {output}: no such folder {output.parent}")
+    return found
 
 
 def _select(
@@ -127,16 +140,56 @@ def _select(
     return list(chosen.values())
 
 
-def _check_ledger(ws: Workspace, case_number: str) -> None:
+@dataclass(frozen=True)
+class BundlePlan:
+    """What a bundle would hold, checked, before anything is signed: `bundle --dry-run`."""
+
+    name: str
+    output: Path
+    case: Case
+    items: tuple[Item, ...]
+    audit_ok: bool
+    findings: tuple[Finding, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for --json output."""
+        return {
+            "name": self.name,
+            "output": str(self.output),
+            "case": self.case.number,
+            "items": [
+                {"item_id": i.item_id, "original_name": i.original_name, "size": i.size}
+                for i in self.items
+            ],
+            "size": sum(i.size for i in self.items),
+            "audit": {"ok": self.audit_ok, "findings": [f.to_json() for f in self.findings]},
+        }
+
+
+def plan_bundle(
+    ws: Workspace,
+    case_number: str,
+    output: Path,
+    request: MlaRequest,
+    *,
+    item_refs: Sequence[str] | None = None,
+) -> BundlePlan:
+    """Check the command line, choose the items and audit the case; nothing is written.
+
+    Every usage problem is reported at once (one UsageError); the audit verdict is returned.
+    """
+    problems = output_problems(output) + request.problems()
+    if problems:
+        raise UsageError("; ".join(problems))
+    case = get_case(ws.ledger, case_number)
+    items = _select(list_items(ws.ledger, case_number), item_refs, ws.ledger, case_number)
     # The manifest states what the ledger says; a tampered ledger must not get signed abroad.
     from ..audit import audit  # imported late: the audit brings in multiprocessing
 
     result = audit(ws, case_number)
-    if not result.ok:
-        raise VerificationError(
-            f"case {case_number} fails its audit; nothing was exported (see `custody audit`)",
-            result.findings,
-        )
+    return BundlePlan(
+        output.name[:-4], output, case, tuple(items), result.ok, tuple(result.findings)
+    )
 
 
 def _check_vault(ws: Workspace, items: Sequence[Item], reporter: Reporter) -> None:
@@ -169,16 +222,14 @@ def build_bundle(
 ) -> BundleResult:
     """Export items of a case as a signed bundle at output; see the module docstring."""
     reporter = reporter or Silent()
-    name = bundle_name(output)
-    request.check()
-    if output.exists():
-        raise UsageError(f"{output}: exists already; bundles are never overwritten")
-    if not output.parent.is_dir():
-        raise NotFoundError(f"{output.parent}: no such folder")
     recover_exports(ws)
-    case = get_case(ws.ledger, case_number)
-    items = _select(list_items(ws.ledger, case_number), item_refs, ws.ledger, case_number)
-    _check_ledger(ws, case_number)
+    plan = plan_bundle(ws, case_number, output, request, item_refs=item_refs)
+    if not plan.audit_ok:
+        raise VerificationError(
+            f"case {case_number} fails its audit; nothing was exported (see `custody audit`)",
+            list(plan.findings),
+        )
+    name, case, items = plan.name, plan.case, list(plan.items)
     _check_vault(ws, items, reporter)
     export = start_export(ws, output)
     try:

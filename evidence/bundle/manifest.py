@@ -60,29 +60,37 @@ class MlaRequest:
             "addressee": self.addressee,
         }
 
-    def check(self) -> None:
-        """Refuse a request the schema would refuse, with the option to fix named."""
-        for option, value in (
-            ("--request-ref", self.reference),
-            ("--legal-basis", self.legal_basis),
-            ("--requesting-authority", self.requesting_authority),
-            ("--addressee", self.addressee),
-        ):
-            if not value.strip():
-                raise UsageError(f"{option} must not be empty")
+    def problems(self) -> list[str]:
+        """Every reason the schema would refuse this request, each naming the option to fix."""
+        found = [
+            f"{option} must not be empty"
+            for option, value in (
+                ("--request-ref", self.reference),
+                ("--legal-basis", self.legal_basis),
+                ("--requesting-authority", self.requesting_authority),
+                ("--addressee", self.addressee),
+            )
+            if not value.strip()
+        ]
         if not re.fullmatch(r"[A-Z]{2}", self.requested_state):
-            raise UsageError(
-                f"--requested-state {self.requested_state!r} must be a two-letter country code",
-                "e.g. RU, KZ, DE (ISO 3166-1 alpha-2)",
+            found.append(
+                f"--requested-state {self.requested_state!r} must be a two-letter country code"
+                " (ISO 3166-1 alpha-2: RU, KZ, DE...)"
             )
         try:
             date.fromisoformat(self.date)
+            valid = re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.date) is not None
         except ValueError:
-            raise UsageError(
-                f"--request-date {self.date!r} is not a date like 2026-11-25"
-            ) from None
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.date):
-            raise UsageError(f"--request-date {self.date!r} is not a date like 2026-11-25")
+            valid = False
+        if not valid:
+            found.append(f"--request-date {self.date!r} is not a date like 2026-11-25")
+        return found
+
+    def check(self) -> None:
+        """Refuse a request the schema would refuse, with every option to fix named."""
+        found = self.problems()
+        if found:
+            raise UsageError("; ".join(found))
 
 
 def item_entry(item: Item, path: str, chain: Sequence[SignedEvent]) -> dict[str, Any]:
