@@ -1,5 +1,7 @@
-"""Who signed: the signer certificate's validity dates, and its identity against what the user
-trusts (a certificate, an agency CA that issued it, or a fingerprint received out of band).
+"""Who signed: the CMS signatures of a bag (manifest.json, and the tag manifest in version 2),
+the signer material (signer.pem and the certificates inside the CMS), the issuer the manifest
+claims, the certificate's validity dates, and its identity against what the user trusts (a
+certificate, an agency CA that issued it, or a fingerprint received out of band).
 
 A valid CMS signature only proves possession of the key in the certificate it carries; anyone
 can make a certificate in any name. Identity is established here or not at all.
@@ -15,11 +17,13 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from cryptography.x509.oid import NameOID
 
-from ..errors import UsageError
+from ..errors import UsageError, VerificationError
 from ..keys import fingerprint, name_text
+from .bagit import TAG_MANIFESTS, TAG_SIGNATURE
 from .checklist import Checklist
-from .cms import CmsSigner
+from .cms import CmsSigner, verify_detached
 
 
 @dataclass(frozen=True)
@@ -174,3 +178,94 @@ def _issued_by(cert: x509.Certificate, anchor: x509.Certificate) -> bool:
     except (x509.ExtensionNotFound, ValueError, TypeError, InvalidSignature):
         return False
     return True
+
+
+def check_signature(
+    tags: dict[str, bytes],
+    data: bytes | None,
+    trust: Sequence[x509.Certificate],
+    checks: Checklist,
+) -> CmsSigner | None:
+    """RFC 5652 verification of manifest.json.p7s, and signer.pem against the CMS certificate."""
+    p7s = tags.get("manifest.json.p7s")
+    if p7s is None or data is None:
+        checks.fail("cms.signature", "manifest.json.p7s", "signature or manifest.json missing")
+        return None
+    try:
+        signer = verify_detached(p7s, data)
+    except VerificationError as exc:
+        checks.extend(exc.findings)
+        return None
+    checks.ok("cms.signature", "manifest.json", "valid CMS signature (RFC 5652), SHA-256, ECDSA")
+    check_material(tags.get("signer.pem"), signer, trust, checks)
+    return signer
+
+
+def check_tag_signature(
+    tags: dict[str, bytes], signer: CmsSigner | None, version: str, checks: Checklist
+) -> None:
+    """Manifest v2: the tag manifest (listing cover.pdf, VERIFY.txt, bag-info.txt and the
+    payload manifests) is signed by the certificate that signed manifest.json."""
+    p7s, listing = tags.get(TAG_SIGNATURE), tags.get(TAG_MANIFESTS[0])
+    if p7s is None and version == "evidence-manifest/1":
+        checks.warn(
+            "cms.tags",
+            TAG_SIGNATURE,
+            "evidence-manifest/1 bundle: cover.pdf, VERIFY.txt and bag-info.txt are not signed",
+        )
+        return
+    if p7s is None or listing is None:
+        checks.fail("cms.tags", TAG_SIGNATURE, f"missing: {version} signs {TAG_MANIFESTS[0]}")
+        return
+    try:
+        tag_signer = verify_detached(p7s, listing)
+    except VerificationError as exc:
+        for f in exc.findings:
+            message = f.message.replace("manifest.json", TAG_MANIFESTS[0])
+            checks.fail("cms.tags", TAG_SIGNATURE, message)
+        return
+    if signer is None or tag_signer.fingerprint != signer.fingerprint or tag_signer.others:
+        checks.fail(
+            "cms.tags", TAG_SIGNATURE, "is not signed by the certificate that signed manifest.json"
+        )
+        return
+    checks.ok("cms.tags", TAG_SIGNATURE, f"every tag file is signed ({TAG_MANIFESTS[0]})")
+
+
+def check_issuer(
+    manifest: dict[str, Any],
+    signer: CmsSigner | None,
+    info: dict[str, list[str]],
+    checks: Checklist,
+) -> None:
+    """The issuer the manifest names is the signer, by fingerprint and subject, and the bag's
+    External-Identifier is the manifest's request reference."""
+    issuer = manifest["issuer"]
+    if signer is not None and issuer["fingerprint"] != signer.fingerprint:
+        checks.fail(
+            "manifest.issuer", "issuer", "names another certificate than the one that signed"
+        )
+    elif signer is not None:
+        # The name, organisation and country the manifest claims must be the certificate's.
+        claimed = {
+            "name": (issuer.get("name"), NameOID.COMMON_NAME),
+            "organisation": (issuer.get("organisation"), NameOID.ORGANIZATION_NAME),
+            "country": (issuer.get("country"), NameOID.COUNTRY_NAME),
+        }
+        subject = signer.certificate.subject
+        wrong = [
+            field
+            for field, (value, oid) in claimed.items()
+            if [a.value for a in subject.get_attributes_for_oid(oid)] != [value]
+        ]
+        if wrong:
+            checks.fail(
+                "manifest.issuer",
+                "issuer",
+                f"{', '.join(wrong)} differ from the signer certificate's subject",
+            )
+        else:
+            checks.ok("manifest.issuer", "issuer", f"{issuer['name']} signed it")
+    reference = manifest["request"]["reference"]
+    if info and info.get("External-Identifier") != [reference]:
+        checks.fail("bag.info", "External-Identifier", f"differs from the request {reference!r}")

@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.x509.oid import NameOID
 
 from ..custody import custody_state
-from ..errors import Finding, InputRejected, NotFoundError, VerificationError
+from ..errors import Finding, InputRejected, NotFoundError
 from ..keys import key_id_of
 from ..progress import Reporter, Silent
 from .bagit import (
@@ -34,11 +33,16 @@ from .bagit import (
     hash_files,
 )
 from .checklist import Check, Checklist
-from .cms import CmsSigner, verify_detached
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
 from .names import layout_problems, name_problems
 from .safezip import Limits, extract
-from .signer import SignerVerdict, check_material, check_signer
+from .signer import (
+    SignerVerdict,
+    check_issuer,
+    check_signature,
+    check_signer,
+    check_tag_signature,
+)
 
 TAG_READ = (
     "bagit.txt",
@@ -250,7 +254,7 @@ def _verify_bag(
     for name, message in report.passed:
         checks.ok(name, "bag", message)
     data = tags.get("manifest.json")
-    signer = _check_signature(tags, data, trust, checks)
+    signer = check_signature(tags, data, trust, checks)
     verdict = None if signer is None else check_signer(signer, trust, fingerprints, checks, now)
     if data is None:
         checks.fail("manifest.json", "manifest.json", "missing")
@@ -263,8 +267,8 @@ def _verify_bag(
         return VerifyResult(source, checks.result(), (), verdict, digest, None)
     checks.ok("manifest.json", "manifest.json", "canonical JSON (RFC 8785)")
     checks.ok("manifest.schema", "manifest.json", f"valid {manifest['schema']}")
-    _check_tag_signature(tags, signer, manifest["schema"], checks)
-    _check_issuer(manifest, signer, report.info, checks)
+    check_tag_signature(tags, signer, manifest["schema"], checks)
+    check_issuer(manifest, signer, report.info, checks)
     items = _check_items(manifest, files, checks)
     return VerifyResult(
         source,
@@ -275,95 +279,6 @@ def _verify_bag(
         manifest["request"]["reference"],
         manifest.get("trust"),
     )
-
-
-def _check_signature(
-    tags: dict[str, bytes],
-    data: bytes | None,
-    trust: Sequence[x509.Certificate],
-    checks: Checklist,
-) -> CmsSigner | None:
-    """RFC 5652 verification of manifest.json.p7s, and signer.pem against the CMS certificate."""
-    p7s = tags.get("manifest.json.p7s")
-    if p7s is None or data is None:
-        checks.fail("cms.signature", "manifest.json.p7s", "signature or manifest.json missing")
-        return None
-    try:
-        signer = verify_detached(p7s, data)
-    except VerificationError as exc:
-        checks.extend(exc.findings)
-        return None
-    checks.ok("cms.signature", "manifest.json", "valid CMS signature (RFC 5652), SHA-256, ECDSA")
-    check_material(tags.get("signer.pem"), signer, trust, checks)
-    return signer
-
-
-def _check_tag_signature(
-    tags: dict[str, bytes], signer: CmsSigner | None, version: str, checks: Checklist
-) -> None:
-    """Manifest v2: the tag manifest (listing cover.pdf, VERIFY.txt, bag-info.txt and the
-    payload manifests) is signed by the certificate that signed manifest.json."""
-    p7s, listing = tags.get(TAG_SIGNATURE), tags.get(TAG_MANIFESTS[0])
-    if p7s is None and version == "evidence-manifest/1":
-        checks.warn(
-            "cms.tags",
-            TAG_SIGNATURE,
-            "evidence-manifest/1 bundle: cover.pdf, VERIFY.txt and bag-info.txt are not signed",
-        )
-        return
-    if p7s is None or listing is None:
-        checks.fail("cms.tags", TAG_SIGNATURE, f"missing: {version} signs {TAG_MANIFESTS[0]}")
-        return
-    try:
-        tag_signer = verify_detached(p7s, listing)
-    except VerificationError as exc:
-        for f in exc.findings:
-            message = f.message.replace("manifest.json", TAG_MANIFESTS[0])
-            checks.fail("cms.tags", TAG_SIGNATURE, message)
-        return
-    if signer is None or tag_signer.fingerprint != signer.fingerprint or tag_signer.others:
-        checks.fail(
-            "cms.tags", TAG_SIGNATURE, "is not signed by the certificate that signed manifest.json"
-        )
-        return
-    checks.ok("cms.tags", TAG_SIGNATURE, f"every tag file is signed ({TAG_MANIFESTS[0]})")
-
-
-def _check_issuer(
-    manifest: dict[str, Any],
-    signer: CmsSigner | None,
-    info: dict[str, list[str]],
-    checks: Checklist,
-) -> None:
-    issuer = manifest["issuer"]
-    if signer is not None and issuer["fingerprint"] != signer.fingerprint:
-        checks.fail(
-            "manifest.issuer", "issuer", "names another certificate than the one that signed"
-        )
-    elif signer is not None:
-        # The name, organisation and country the manifest claims must be the certificate's.
-        claimed = {
-            "name": (issuer.get("name"), NameOID.COMMON_NAME),
-            "organisation": (issuer.get("organisation"), NameOID.ORGANIZATION_NAME),
-            "country": (issuer.get("country"), NameOID.COUNTRY_NAME),
-        }
-        subject = signer.certificate.subject
-        wrong = [
-            field
-            for field, (value, oid) in claimed.items()
-            if [a.value for a in subject.get_attributes_for_oid(oid)] != [value]
-        ]
-        if wrong:
-            checks.fail(
-                "manifest.issuer",
-                "issuer",
-                f"{', '.join(wrong)} differ from the signer certificate's subject",
-            )
-        else:
-            checks.ok("manifest.issuer", "issuer", f"{issuer['name']} signed it")
-    reference = manifest["request"]["reference"]
-    if info and info.get("External-Identifier") != [reference]:
-        checks.fail("bag.info", "External-Identifier", f"differs from the request {reference!r}")
 
 
 def _check_items(
