@@ -17,7 +17,7 @@ from evidence.timeline import timelines
 from evidence.workspace import Workspace
 
 from .common import AppContext, as_option, json_option, pass_app, quiet_option, unlock
-from .output import ProgressBar, emit_json, note, table
+from .output import ProgressBar, emit_json, note, printable, table
 
 location_option = click.option("--location", default="", help="Where it happens.")
 purpose_option = click.option("--purpose", default="", help="Why it happens.")
@@ -177,7 +177,9 @@ def log_command(app: AppContext, item: str | None, case: str | None, as_json: bo
     for t in lines:
         if t.pending_to:
             click.echo(
-                f"item {t.item.item_id}: transfer to {t.pending_to} PENDING (not yet received)"
+                printable(
+                    f"item {t.item.item_id}: transfer to {t.pending_to} PENDING (not yet received)"
+                )
             )
 
 

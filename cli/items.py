@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from evidence.cases import get_case
@@ -66,5 +64,5 @@ def item_show(app: AppContext, item: str, as_json: bool) -> None:
     click.echo(fields(pairs))
     if it.profile:
         click.echo("profile:")
-        click.echo(json.dumps(it.profile, ensure_ascii=False, indent=2))
+        emit_json(it.profile)  # escapes C1 and bidi controls from the evidence
     click.echo(f"metadata: {len(it.metadata)} tags (--json to see them)")

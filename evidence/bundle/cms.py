@@ -85,6 +85,21 @@ def _attribute(attrs: Any, name: str) -> Any:
     return found[0]["values"][0]
 
 
+def _same_name(a: Any, b: Any) -> bool:
+    """Two X.509 names equal: byte for byte, else by RFC 5280 comparison.
+
+    asn1crypto's comparison applies stringprep (Unicode 3.2), which refuses characters assigned
+    since, such as the bidi isolates U+2066-U+2069: a signer named with one would make its own
+    signature unverifiable.
+    """
+    if a.dump() == b.dump():
+        return True
+    try:
+        return bool(a == b)
+    except ValueError:
+        return False
+
+
 def _signer_certificate(signed_data: Any, sid: Any) -> x509.Certificate:
     """The certificate in the SignedData that the SignerIdentifier names (RFC 5652 5.3)."""
     for choice in signed_data["certificates"] or []:
@@ -93,8 +108,8 @@ def _signer_certificate(signed_data: Any, sid: Any) -> x509.Certificate:
         cert = choice.chosen
         if sid.name == "issuer_and_serial_number":
             ias = sid.chosen
-            matches = (
-                cert.issuer == ias["issuer"] and cert.serial_number == ias["serial_number"].native
+            matches = cert.serial_number == ias["serial_number"].native and _same_name(
+                cert.issuer, ias["issuer"]
             )
         else:
             matches = cert.key_identifier == sid.chosen.native
