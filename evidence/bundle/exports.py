@@ -11,11 +11,14 @@ anything else, naming the temporary zip and the output. The order of work is the
 Whatever the moment a process dies, the next command that opens the workspace finishes the
 work (`recover_exports`): events recorded means the bundle exists complete in the `.part`, so
 it is moved into place; no events recorded means no export happened, so the `.part` is removed.
+An export still running holds an advisory lock on exports/<id>.lock (released by the kernel
+when its process dies, however it dies), and is left alone.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import uuid
@@ -35,6 +38,7 @@ class Export:
     journal: Path
     part: Path
     output: Path
+    lock_fd: int
 
     def record_events(self, events: list[tuple[str, str]]) -> None:
         """Note which events (item id, event id) mean this export happened, durably."""
@@ -43,11 +47,18 @@ class Export:
     def finish(self) -> None:
         """The bundle is in place: forget the export."""
         self.journal.unlink(missing_ok=True)
+        self._unlock()
 
     def abandon(self) -> None:
         """Nothing was recorded: remove the temporary zip and forget the export."""
         self.part.unlink(missing_ok=True)
         self.journal.unlink(missing_ok=True)
+        self._unlock()
+
+    def _unlock(self) -> None:
+        self.journal.with_suffix(".lock").unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.close(self.lock_fd)
 
 
 def _write_json(path: Path, value: dict[str, object]) -> None:
@@ -83,7 +94,9 @@ def start_export(ws: Workspace, output: Path) -> Export:
     folder.mkdir(mode=0o700, exist_ok=True)
     export_id = uuid.uuid4().hex
     part = output.parent / f".{output.name}.{export_id}.part"
-    export = Export(folder / f"{export_id}.json", part, output)
+    lock_fd = os.open(folder / f"{export_id}.lock", os.O_WRONLY | os.O_CREAT, 0o600)
+    fcntl.flock(lock_fd, fcntl.LOCK_EX)
+    export = Export(folder / f"{export_id}.json", part, output, lock_fd)
     _write_json(export.journal, {"part": str(part.absolute()), "output": str(output.absolute())})
     return export
 
@@ -112,6 +125,8 @@ def recover_exports(ws: Workspace) -> list[str]:
         return []
     done = []
     for journal in sorted(folder.glob("*.json")):
+        if _running(journal.with_suffix(".lock")):
+            continue
         entry = _read(journal)
         part = Path(str(entry.get("part", "")))
         output = Path(str(entry.get("output", "")))
@@ -127,10 +142,27 @@ def recover_exports(ws: Workspace) -> list[str]:
             part.unlink()
             done.append(f"unfinished bundle {part} removed (no export was recorded)")
         journal.unlink()
+        journal.with_suffix(".lock").unlink(missing_ok=True)
     for stray in folder.glob("*.tmp"):
-        with contextlib.suppress(OSError):
-            stray.unlink()
+        if not _running(stray.with_suffix(".lock")):
+            with contextlib.suppress(OSError):
+                stray.unlink()
     return done
+
+
+def _running(lock: Path) -> bool:
+    """True while the process that journalled this export still holds its lock."""
+    try:
+        fd = os.open(lock, os.O_WRONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
 
 
 def _all_recorded(ws: Workspace, events: list[object]) -> bool:

@@ -127,3 +127,22 @@ def test_bundle_is_private_whatever_the_umask(
         os.umask(old)
     assert proc.returncode == 0, proc.stderr
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_a_running_export_is_left_alone_by_other_commands(big: World, tmp_path: Path) -> None:
+    out = tmp_path / "request-0042.zip"
+    child = subprocess.Popen(
+        [str(Path(sys.executable).parent / "custody"), *_args(out)],
+        env={**os.environ, **_env(big)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".*.part")) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc = run_custody(["item", "list", "--case", CASE], env=_env(big))
+    assert proc.returncode == 0, proc.stderr
+    assert "removed" not in proc.stderr
+    _, err = child.communicate(timeout=300)
+    assert child.returncode == 0, err
+    assert out.exists() and _exports(big) == 1
