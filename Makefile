@@ -8,14 +8,15 @@ STAMP  := $(VENV)/.installed
 
 # exiftool (metadata), pdftotext/pdftoppm/pdffonts/pdfsig (tests read the PDFs and their
 # signatures back), openssl (tests and the demo verify as a recipient would, `ts -verify` too),
-# zip/unzip (benchmarks, demo).
-TOOLS := exiftool pdftotext pdftoppm pdffonts pdfsig openssl zip unzip
+# zip/unzip (benchmarks, demo, differential tests), bsdtar (libarchive-tools: the third
+# extractor of the differential tests).
+TOOLS := exiftool pdftotext pdftoppm pdffonts pdfsig openssl zip unzip bsdtar
 
 system-deps:
 	@for tool in $(TOOLS); do command -v $$tool >/dev/null || missing=1; done; \
 	 if [ -n "$$missing" ]; then \
 	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	     libimage-exiftool-perl poppler-utils openssl zip unzip >/dev/null; \
+	     libimage-exiftool-perl poppler-utils openssl zip unzip libarchive-tools >/dev/null; \
 	 fi
 
 $(STAMP): pyproject.toml

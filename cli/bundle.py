@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import getpass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from cryptography import x509
 
-from evidence.bundle.build import available_cover, build_bundle
+from evidence.bundle.build import (
+    BundlePlan,
+    available_cover,
+    build_bundle,
+    output_problems,
+    plan_bundle,
+)
 from evidence.bundle.manifest import MlaRequest
+from evidence.bundle.signer import parse_fingerprint
 from evidence.bundle.verify import VerifyResult, verify_bundle
 from evidence.bundle.verifytext import colon_fingerprint
-from evidence.errors import InputRejected, OperationalError, VerificationError
+from evidence.errors import InputRejected, OperationalError, UsageError, VerificationError
 from evidence.hashing import hash_file
 
 from .common import AppContext, as_option, json_option, pass_app, quiet_option, unlock
-from .output import ProgressBar, emit_json, fields, note, table
+from .output import ProgressBar, emit_json, fields, note, printable, table
 
 EXIT_SIGNER_UNVERIFIED = 4
 
@@ -29,22 +37,26 @@ EXIT_SIGNER_UNVERIFIED = 4
     "item_refs",
     multiple=True,
     metavar="ITEM",
-    help="Only these items (repeatable); default: every item of the case.",
+    help="Only these items (id or prefix; repeat or separate with commas); default: all.",
 )
 @click.option(
     "-o",
     "--output",
-    required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The zip to write, e.g. request-0042.zip.",
+    help="The zip to write, e.g. request-0042.zip (required).",
 )
-@click.option("--request-ref", required=True, help="Reference number of the MLA request.")
-@click.option("--legal-basis", required=True, help='Treaty or basis, e.g. "Minsk Convention 1993".')
-@click.option("--requesting-authority", required=True, help="Authority that sends the request.")
-@click.option("--requested-state", required=True, help="Two-letter code of the requested state.")
-@click.option("--addressee", required=True, help="Authority the request is addressed to.")
+@click.option("--request-ref", help="Reference number of the MLA request (required).")
+@click.option("--legal-basis", help='Treaty or basis, e.g. "Minsk Convention 1993" (required).')
+@click.option("--requesting-authority", help="Authority that sends the request (required).")
+@click.option("--requested-state", help="Two-letter code of the requested state (required).")
+@click.option("--addressee", help="Authority the request is addressed to (required).")
 @click.option(
     "--request-date", metavar="YYYY-MM-DD", help="Date of the request (default: today, UTC)."
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Check everything and show the items, sizes and audit verdict; sign and write nothing.",
 )
 @json_option
 @quiet_option
@@ -54,13 +66,14 @@ def bundle_command(
     case: str,
     as_key: str | None,
     item_refs: tuple[str, ...],
-    output: Path,
-    request_ref: str,
-    legal_basis: str,
-    requesting_authority: str,
-    requested_state: str,
-    addressee: str,
+    output: Path | None,
+    request_ref: str | None,
+    legal_basis: str | None,
+    requesting_authority: str | None,
+    requested_state: str | None,
+    addressee: str | None,
     request_date: str | None,
+    dry_run: bool,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -74,6 +87,10 @@ def bundle_command(
     VERIFY.txt telling the recipient how to check it with `custody verify` or with openssl and
     sha256sum alone. Give the recipient your certificate fingerprint by another channel.
 
+    Every option is checked, and every problem reported at once (exit 2), before the
+    passphrase is asked for. --dry-run stops after the checks and the audit: it shows what
+    the bundle would hold, signs nothing and records nothing.
+
     \b
     Example:
       custody bundle BY-2026-0042 --as prosecutor -o request-0042.zip \\
@@ -81,23 +98,44 @@ def bundle_command(
           --requesting-authority "Prosecutor General's Office of the Republic of Belarus" \\
           --requested-state RU --addressee "Prosecutor General's Office of the Russian Federation"
     """
-    ws = app.open()
-    signer = unlock(ws, as_key)
+    required = {
+        "-o/--output": output,
+        "--request-ref": request_ref,
+        "--legal-basis": legal_basis,
+        "--requesting-authority": requesting_authority,
+        "--requested-state": requested_state,
+        "--addressee": addressee,
+    }
+    problems = [f"missing option {name}" for name, value in required.items() if value is None]
     request = MlaRequest(
-        reference=request_ref,
-        legal_basis=legal_basis,
-        requesting_authority=requesting_authority,
-        requested_state=requested_state.upper(),
-        addressee=addressee,
+        reference=request_ref or "-",
+        legal_basis=legal_basis or "-",
+        requesting_authority=requesting_authority or "-",
+        requested_state=(requested_state or "XX").upper(),
+        addressee=addressee or "-",
         date=request_date or datetime.now(UTC).strftime("%Y-%m-%d"),
     )
+    problems += request.problems()
+    if output is not None:
+        problems += output_problems(output)
+    if not as_key and not dry_run:
+        problems.append("no signing key given: pass --as NAME or set CUSTODY_KEY")
+    if problems:
+        raise UsageError("; ".join(problems), "see `custody bundle --help`")
+    assert output is not None
+    refs = [ref.strip() for value in item_refs for ref in value.split(",") if ref.strip()]
+    ws = app.open()
+    if dry_run:
+        _dry_run(plan_bundle(ws, case, output, request, item_refs=refs or None), as_json)
+        return
+    signer = unlock(ws, as_key)
     result = build_bundle(
         ws,
         signer,
         case,
         output,
         request,
-        item_refs=list(item_refs) or None,
+        item_refs=refs or None,
         cover=available_cover(),
         reporter=ProgressBar(enabled=not (quiet or as_json)),
     )
@@ -120,9 +158,40 @@ def bundle_command(
         note("give the recipient the signer fingerprint by letter or phone, not with the bundle")
 
 
+def _dry_run(plan: BundlePlan, as_json: bool) -> None:
+    if as_json:
+        emit_json(plan.to_json())
+    else:
+        rows = [(i.item_id, i.size, i.original_name) for i in plan.items]
+        click.echo(table(["ITEM", "SIZE", "FILE"], rows))
+        click.echo(
+            fields(
+                [
+                    ("bundle", plan.output),
+                    ("items", len(plan.items)),
+                    ("payload bytes", sum(i.size for i in plan.items)),
+                    ("audit", "passed" if plan.audit_ok else "FAILED"),
+                ]
+            )
+        )
+    if not plan.audit_ok:
+        raise VerificationError(
+            f"case {plan.case.number} fails its audit; a bundle would not be made",
+            list(plan.findings),
+        )
+    note("dry run: nothing was signed, recorded or written")
+
+
 def _load_trust(paths: tuple[Path, ...]) -> list[x509.Certificate]:
     certs = []
     for path in paths:
+        if path.name == "signer.pem" and (path.parent / "manifest.json.p7s").exists():
+            raise UsageError(
+                f"--trust {path}: this is the bundle's own signer.pem, which travels with the"
+                " bundle: whoever could alter the bundle could replace it, so it establishes"
+                " nothing",
+                "use the certificate or fingerprint the sender gave you by letter or phone",
+            )
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -137,14 +206,9 @@ def _load_trust(paths: tuple[Path, ...]) -> list[x509.Certificate]:
     return certs
 
 
-def _printable(text: str) -> str:
-    # Names inside a bundle are hostile: a newline or escape sequence must not reach the terminal.
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
-
-
 def _render(result: VerifyResult) -> None:
     rows = [
-        (c.status.upper(), c.name, _printable(c.subject), _printable(c.message))
+        (c.status.upper(), c.name, printable(c.subject), printable(c.message))
         for c in result.checks
     ]
     click.echo(table(["RESULT", "CHECK", "SUBJECT", "DETAIL"], rows))
@@ -153,11 +217,11 @@ def _render(result: VerifyResult) -> None:
         item_rows = [
             (
                 v.item_id,
-                _printable(v.file),
+                printable(v.file),
                 "ok" if v.digests_ok else "FAILED",
                 "ok" if v.chain_ok else "FAILED",
                 v.events,
-                _printable(v.last_custodian or "-"),
+                printable(v.last_custodian or "-"),
             )
             for v in result.items
         ]
@@ -202,6 +266,11 @@ def _render(result: VerifyResult) -> None:
     metavar="FILE.pdf",
     help="Also write the verification report (PDF), whatever the verdict.",
 )
+@click.option(
+    "--verifier",
+    metavar="NAME",
+    help="Who runs the verification, for the report (default: the operating-system user).",
+)
 @json_option
 @quiet_option
 def verify_command(
@@ -209,6 +278,7 @@ def verify_command(
     trust_paths: tuple[Path, ...],
     fingerprints: tuple[str, ...],
     report_path: Path | None,
+    verifier: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -235,10 +305,16 @@ def verify_command(
       custody verify request-0042.zip --fingerprint 3f2a...c9
       custody verify request-0042/ --trust prosecutor-general.pem
       custody verify request-0042.zip --fingerprint 3f2a...c9 --report verification.pdf
+      custody verify request-0042.zip --fingerprint "sha256 Fingerprint=3F:2A:...:C9"
+
+    --fingerprint takes the fingerprint as you received it: hex with or without colons or
+    spaces, in two halves as on the cover sheet, or as `openssl x509 -fingerprint` prints it.
     """
+    # Usage problems first, all of them, before any work: a typo is not a failed verification.
+    wanted = [parse_fingerprint(f) for f in fingerprints]
     trust = _load_trust(trust_paths)
     reporter = ProgressBar(enabled=not (quiet or as_json))
-    result = verify_bundle(bundle, trust=trust, fingerprints=fingerprints, reporter=reporter)
+    result = verify_bundle(bundle, trust=trust, fingerprints=wanted, reporter=reporter)
     if as_json:
         emit_json(result.to_json())
     elif not quiet:  # -q: only problems (a failure lists every finding on stderr below)
@@ -250,7 +326,16 @@ def verify_command(
 
         # The digest of the file as received; a folder has none, so its manifest's stands in.
         digest = hash_file(bundle).sha256 if bundle.is_file() else result.manifest_sha256 or ""
-        write_file(report_path, render_verification_report(result, digest))
+        used = [f"fingerprint {f}" for f in wanted] + [
+            f"trusted certificate {p}" for p in trust_paths
+        ]
+        report = render_verification_report(
+            result,
+            digest,
+            verified_by=verifier or getpass.getuser(),
+            verified_with="; ".join(used) or "nothing (signer not established)",
+        )
+        write_file(report_path, report)
         if not quiet:
             note(f"verification report written: {report_path}")
     status = result.status

@@ -12,12 +12,15 @@ from typing import Any, TypeVar
 
 import click
 
+from evidence.bundle.exports import recover_exports
 from evidence.cases import get_case
 from evidence.errors import EvidenceError, NotFoundError, PassphraseError, UsageError
 from evidence.items import Item, get_item, list_items
 from evidence.keys import KeyRecord, Signer
 from evidence.timefmt import parse_zone
 from evidence.workspace import Workspace, locate
+
+from .output import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,6 +39,9 @@ class AppContext:
         """Open the workspace (closed by click when the command ends)."""
         ws = Workspace.open(locate(self.workspace_arg))
         click.get_current_context().call_on_close(ws.close)
+        # A bundle export killed midway is finished or undone before anything else.
+        for done in recover_exports(ws):
+            click.echo(f"custody: {printable(done)}", err=True)
         return ws
 
 

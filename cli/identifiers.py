@@ -9,7 +9,7 @@ from evidence.identifiers import collect_identifiers, identifiers_csv
 from evidence.items import list_items
 
 from .common import AppContext, json_option, pass_app
-from .output import emit_json, table
+from .output import emit_csv, emit_json, table
 
 
 @click.command("identifiers")
@@ -35,7 +35,7 @@ def identifiers_command(app: AppContext, case: str, as_json: bool, as_csv: bool)
     if as_json:
         emit_json([r.to_json() for r in rows])
     elif as_csv:
-        click.echo(identifiers_csv(rows), nl=False)
+        emit_csv(identifiers_csv(rows))
     else:
         valid = {True: "yes", False: "NO (checksum)", None: ""}
         lines = [(r.kind, r.value, valid[r.valid], ", ".join(r.item_ids)) for r in rows]

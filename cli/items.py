@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import tzinfo
 
 import click
@@ -30,7 +29,7 @@ from .common import (
     unlock,
     zone,
 )
-from .output import emit_json, fields, note, printable, table
+from .output import emit_json, fields, note, table
 from .view import actor_label, human_size
 
 
@@ -134,8 +133,7 @@ def item_show(app: AppContext, item: str, tz: str | None, as_json: bool) -> None
         click.echo(table(["#", "WHEN", "BY", "FACT", "FROM", "TO", "WHY"], rows))
     if it.profile:
         click.echo("profile:")
-        text = json.dumps(it.profile, ensure_ascii=False, indent=2)
-        click.echo("\n".join(printable(line) for line in text.splitlines()))
+        emit_json(it.profile)  # escapes C1 and bidi controls from the evidence
     click.echo(f"metadata: {len(it.metadata)} tags (--json to see them)")
 
 

@@ -10,14 +10,19 @@ from typing import Any
 
 import click
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0 and C1 controls (ESC starts CSI and OSC sequences; U+009B is CSI on its own), and the
+# bidirectional controls that reorder what is displayed (U+202E shows "gpj.exe" as "exe.jpg").
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# In JSON, C0 controls are escaped by json.dumps already; the others are escaped here too, which
+# leaves the JSON value unchanged.
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:
-    """Text safe for a terminal: control characters (newline, ESC...) shown as escapes.
+    """Text safe for a terminal: C0, C1 and bidi control characters shown as escapes.
 
     File names are evidence and are stored exactly; only what people see is escaped, so a name
-    cannot break a table's rows or send escape sequences to the terminal.
+    cannot break a table's rows, send escape sequences to the terminal, or reorder its text.
     """
     escaped = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
     # A lone surrogate (a manifest may carry "\ud800") cannot be written as UTF-8: escape it.
@@ -27,7 +32,15 @@ def printable(text: str) -> str:
 def emit_json(value: Any) -> None:
     """Pretty JSON on stdout (a lone surrogate is written as its JSON escape, not a crash)."""
     text = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False)
+    text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     click.echo(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+
+
+def emit_csv(text: str) -> None:
+    """CSV on stdout; on a terminal, each line escaped like any other text for people."""
+    if sys.stdout.isatty():
+        text = "".join(printable(line) + "\n" for line in text.splitlines())
+    click.echo(text, nl=False)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -84,14 +84,24 @@ cp "$out/request-0042.zip" "$out/foreign/"
   cd "$out/foreign"
   unset CUSTODY_HOME CUSTODY_PASSPHRASE
   run custody verify request-0042.zip --fingerprint "$FPR" --report verification-report.pdf
-  step "8b. ...and with nothing but unzip, openssl and sha256sum (VERIFY.txt)"
-  run unzip -q request-0042.zip
-  cd request-0042
+  step "8b. ...unzipped and zipped again (as a mail gateway or a colleague might): still verified"
+  run unzip -q request-0042.zip -d rezipped
+  (cd rezipped && run zip -qr ../request-0042-rezipped.zip request-0042)
+  run custody verify request-0042-rezipped.zip --fingerprint "$FPR" --quiet
+  step "8c. ...and with nothing but unzip, openssl and sha256sum: the commands of VERIFY.txt"
+  run unzip -q request-0042.zip -d request-0042-check
+  cd request-0042-check/request-0042
+  T=$(mktemp -d)
   run openssl cms -verify -binary -inform DER -in manifest.json.p7s -content manifest.json \
-      -CAfile signer.pem -purpose any -out /dev/null
-  run sha256sum --quiet -c manifest-sha256.txt
-  echo "payload digests: OK"
-  run openssl x509 -in signer.pem -noout -fingerprint -sha256
+      -CAfile signer.pem -purpose any -signer "$T/m.pem" -out /dev/null
+  run openssl cms -verify -binary -inform DER -in tagmanifest-sha256.txt.p7s \
+      -content tagmanifest-sha256.txt -CAfile signer.pem -purpose any -signer "$T/t.pem" -out /dev/null
+  cmp "$T/m.pem" "$T/t.pem" && echo "one signer"
+  run openssl x509 -in "$T/m.pem" -noout -subject -nameopt utf8 -dates -fingerprint -sha256
+  run sha256sum --quiet -c --strict tagmanifest-sha256.txt
+  run sha256sum --quiet -c --strict manifest-sha256.txt
+  echo "all files OK"
+  rm -rf "$T"
 )
 
 step "9. The auditor's custody report"

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import UsageError
+from .errors import OperationalError, UsageError
 from .events import SignedEvent, chain_head, item_events, new_body, sign_event, write_event
 from .items import Item
 from .keys import KeyRecord, Signer
@@ -78,6 +78,15 @@ def append_locked(
 ) -> SignedEvent:
     """Append one signed event; the caller holds `ledger.atomic()`, so the head read here (and
     whatever the caller read to decide on the event) cannot change before the insert."""
+    event = _sign_next(ledger, signer, item, action, **fields)
+    write_event(ledger, event)
+    return event
+
+
+def _sign_next(
+    ledger: Ledger, signer: Signer, item: Item, action: str, **fields: Any
+) -> SignedEvent:
+    """The signed event that would follow the item's chain head now (not recorded)."""
     head = chain_head(ledger, item.item_id)
     if head is None:
         raise UsageError(f"item {item.item_id} has no chain to append to")
@@ -92,9 +101,40 @@ def append_locked(
         action=action,
         **fields,
     )
-    event = sign_event(signer, body)
-    write_event(ledger, event)
-    return event
+    return sign_event(signer, body)
+
+
+def prepare_events(
+    ledger: Ledger,
+    signer: Signer,
+    items: Sequence[Item],
+    action: str,
+    *,
+    purpose: str = "",
+    details: dict[str, Any] | None = None,
+) -> list[SignedEvent]:
+    """One signed event per item on top of its chain head, NOT recorded: see commit_prepared.
+
+    For an event that may only exist once what it states is done (an export: the bundle must
+    hold the event, yet the event must not outlive a bundle that was never written).
+    """
+    fields = {"location": "", "purpose": purpose, "note": "", "details": details}
+    return [_sign_next(ledger, signer, item, action, **fields) for item in items]
+
+
+def commit_prepared(ledger: Ledger, events: Sequence[SignedEvent]) -> None:
+    """Record events from prepare_events in one transaction, if no chain has moved since."""
+    with ledger.atomic():
+        for event in events:
+            head = chain_head(ledger, event.body["item_id"])
+            if head != (event.body["seq"] - 1, event.body["prev"]):
+                raise OperationalError(
+                    f"item {event.body['item_id']}: its chain changed while the events were"
+                    " prepared; nothing was recorded",
+                    "run the command again",
+                )
+        for event in events:
+            write_event(ledger, event)
 
 
 def append_events(

@@ -50,6 +50,19 @@ class InputRejected(OperationalError):
     """Hostile or malformed input from outside (a file, zip, manifest) that we refuse to use."""
 
 
+CHECK_STATUSES = ("ok", "failed", "warning", "skipped")
+
+
+def check_json(
+    check: str, status: str, subject: str | None, message: str | None
+) -> dict[str, str | None]:
+    """The one JSON shape of a check, in `audit --json` and `verify --json` alike.
+
+    Described by schemas/check.schema.json (docs/formats.md); an absent value is null.
+    """
+    return {"check": check, "status": status, "subject": subject, "message": message}
+
+
 @dataclass(frozen=True)
 class Finding:
     """One failed check: where (item, event, file) and what is wrong."""
@@ -58,9 +71,9 @@ class Finding:
     subject: str
     message: str
 
-    def to_json(self) -> dict[str, str]:
-        """Plain dict for --json output."""
-        return {"check": self.check, "subject": self.subject, "message": self.message}
+    def to_json(self) -> dict[str, str | None]:
+        """A failed check in the one JSON shape of a check (see check_json)."""
+        return check_json(self.check, "failed", self.subject, self.message)
 
     def __str__(self) -> str:
         return f"{self.check}: {self.subject}: {self.message}"

@@ -265,9 +265,10 @@ def collect_identifiers(items: Iterable[tuple[str, Mapping[str, Any]]]) -> list[
 
 
 def _csv_safe(text: str) -> str:
-    # Spreadsheets run cells starting with = or @ as formulas; values here are normalised, but
-    # details and URLs come from hostile files. A leading "+" is left alone: phones need it.
-    return "'" + text if text[:1] in ("=", "@", "\t", "\r") else text
+    # Spreadsheets run cells starting with = + - @ (or tab, CR before them) as formulas; details
+    # and URLs come from hostile files. The apostrophe marks a text cell: Excel and LibreOffice
+    # do not display it, so "+375 29..." still reads as the phone number.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def identifiers_csv(rows: Iterable[IdentifierRow]) -> str:

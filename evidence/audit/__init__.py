@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cases import list_cases
-from ..errors import Finding
+from ..errors import Finding, check_json
 from ..hashing import hash_file
 from ..items import Item
 from ..progress import Reporter, Silent
@@ -48,8 +48,8 @@ class Check:
     detail: str
 
     def to_json(self) -> dict[str, Any]:
-        """Plain dict for --json output."""
-        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+        """The one JSON shape of a check (see evidence.errors.check_json)."""
+        return check_json(self.name, "ok" if self.ok else "failed", None, self.detail or None)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,9 @@ def manifest_name(algorithm: str, *, tag: bool = False) -> str:
 
 TAG_MANIFESTS = tuple(manifest_name(a, tag=True) for a in ALGORITHMS)
 PAYLOAD_MANIFESTS = tuple(manifest_name(a) for a in ALGORITHMS)
+# evidence-manifest/2: a detached CMS signature over the SHA-256 tag manifest, which lists every
+# other tag file (cover.pdf, VERIFY.txt, bag-info.txt...), so that they are signed too.
+TAG_SIGNATURE = f"{TAG_MANIFESTS[0]}.p7s"
 
 
 def bag_filename(original: str) -> str:
@@ -277,7 +280,10 @@ def check_bag(files: Mapping[str, BagFile], tags: Mapping[str, bytes]) -> BagRep
         )
     # 3. Completeness (section 3): every payload file is in every payload manifest and every
     #    listed file exists; tag manifests cover every tag file but themselves.
-    tag_files_present = {p for p in files if p not in payload_files and p not in TAG_MANIFESTS}
+    #    The tag manifest's own signature (manifest v2) cannot list itself either.
+    tag_files_present = {
+        p for p in files if p not in payload_files and p not in (*TAG_MANIFESTS, TAG_SIGNATURE)
+    }
     for name, entries in manifests.items():
         expected = tag_files_present if name in TAG_MANIFESTS else payload_files
         for path in sorted(set(entries) - set(files)):

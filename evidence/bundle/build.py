@@ -1,12 +1,14 @@
 """Building the signed bundle that travels with an MLA request: a BagIt 1.0 bag, zipped.
 
 Order of work:
-1. choose the items and check every vault copy against its recorded digests (one read each);
-   a damaged vault stops everything before anything is written;
-2. record a signed `exported` event on each item, so the chains in the manifest end with it;
-3. build the manifest from the ledger, sign it (detached CMS), render the cover sheet;
+1. choose the items, audit the case and check every vault copy against its recorded digests
+   (one read each); a damaged ledger or vault stops everything before anything is written;
+2. sign an `exported` event for each item, in memory, so the chains in the manifest end with it;
+3. build the manifest, sign it (detached CMS), render the cover sheet;
 4. stream the payload into a temporary zip beside the output (stored or deflated by a probe of
-   each file), re-hashing as it goes, add the tag files, and rename the zip into place.
+   each file), re-hashing as it goes, add the tag files and the tag-manifest signature;
+5. record the export events, then move the zip into place (exports.py: a process killed at any
+   moment leaves, after the next command, either both or neither).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,16 +25,17 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from .. import __version__
 from ..cases import Case, get_case
-from ..custody import append_events, chain_of
-from ..errors import Finding, NotFoundError, OperationalError, UsageError, VerificationError
+from ..custody import append_events, chain_of, commit_prepared, prepare_events
+from ..errors import Finding, OperationalError, UsageError, VerificationError
 from ..events import SignedEvent
 from ..items import Item, get_item, list_items
 from ..keys import Signer
 from ..ledger import Ledger
 from ..progress import Reporter, Silent
 from ..workspace import Workspace
-from .bagit import bag_filename, hash_files, tag_files
+from .bagit import TAG_MANIFESTS, TAG_SIGNATURE, bag_filename, hash_files, tag_files
 from .cms import sign_detached
+from .exports import place, recover_exports, start_export
 from .manifest import MlaRequest, build_manifest, item_entry, manifest_bytes
 from .verifytext import verify_text
 from .zipwrite import write_zip
@@ -95,15 +98,28 @@ class BundleResult:
 
 def bundle_name(output: Path) -> str:
     """The bag's folder name: the output file name without .zip, restricted to safe characters."""
+    problems = output_problems(output)
+    if problems:
+        raise UsageError("; ".join(problems))
+    return output.name[:-4]
+
+
+def output_problems(output: Path) -> list[str]:
+    """Every reason output cannot be a bundle's file name or place (checked before any work)."""
+    found = []
     if output.suffix.lower() != ".zip":
-        raise UsageError(f"{output}: the bundle file name must end in .zip")
+        found.append(f"-o {output}: the bundle file name must end in .zip")
     name = output.name[:-4]
     if not name or not set(name) <= NAME_CHARS or name[0] in ".-":
-        raise UsageError(
-            f"{output.name}: bundle name may hold only letters, digits and . _ -",
-            "e.g. -o request-0042.zip",
+        found.append(
+            f"-o {output.name}: the bundle name (the folder the recipient sees) may hold only"
+            " Latin letters, digits and . _ -, e.g. -o request-12-4-2026.zip"
         )
-    return name
+    if output.exists():
+        found.append(f"-o {output}: exists already; bundles are never overwritten")
+    elif not output.parent.is_dir():
+        found.append(f"-o {output}: no such folder {output.parent}")
+    return found
 
 
 def _select(
@@ -124,16 +140,56 @@ def _select(
     return list(chosen.values())
 
 
-def _check_ledger(ws: Workspace, case_number: str) -> None:
+@dataclass(frozen=True)
+class BundlePlan:
+    """What a bundle would hold, checked, before anything is signed: `bundle --dry-run`."""
+
+    name: str
+    output: Path
+    case: Case
+    items: tuple[Item, ...]
+    audit_ok: bool
+    findings: tuple[Finding, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for --json output."""
+        return {
+            "name": self.name,
+            "output": str(self.output),
+            "case": self.case.number,
+            "items": [
+                {"item_id": i.item_id, "original_name": i.original_name, "size": i.size}
+                for i in self.items
+            ],
+            "size": sum(i.size for i in self.items),
+            "audit": {"ok": self.audit_ok, "findings": [f.to_json() for f in self.findings]},
+        }
+
+
+def plan_bundle(
+    ws: Workspace,
+    case_number: str,
+    output: Path,
+    request: MlaRequest,
+    *,
+    item_refs: Sequence[str] | None = None,
+) -> BundlePlan:
+    """Check the command line, choose the items and audit the case; nothing is written.
+
+    Every usage problem is reported at once (one UsageError); the audit verdict is returned.
+    """
+    problems = output_problems(output) + request.problems()
+    if problems:
+        raise UsageError("; ".join(problems))
+    case = get_case(ws.ledger, case_number)
+    items = _select(list_items(ws.ledger, case_number), item_refs, ws.ledger, case_number)
     # The manifest states what the ledger says; a tampered ledger must not get signed abroad.
     from ..audit import audit  # imported late: the audit brings in multiprocessing
 
     result = audit(ws, case_number)
-    if not result.ok:
-        raise VerificationError(
-            f"case {case_number} fails its audit; nothing was exported (see `custody audit`)",
-            result.findings,
-        )
+    return BundlePlan(
+        output.name[:-4], output, case, tuple(items), result.ok, tuple(result.findings)
+    )
 
 
 def _check_vault(ws: Workspace, items: Sequence[Item], reporter: Reporter) -> None:
@@ -166,30 +222,43 @@ def build_bundle(
 ) -> BundleResult:
     """Export items of a case as a signed bundle at output; see the module docstring."""
     reporter = reporter or Silent()
-    name = bundle_name(output)
-    request.check()
-    if output.exists():
-        raise UsageError(f"{output}: exists already; bundles are never overwritten")
-    if not output.parent.is_dir():
-        raise NotFoundError(f"{output.parent}: no such folder")
-    case = get_case(ws.ledger, case_number)
-    items = _select(list_items(ws.ledger, case_number), item_refs, ws.ledger, case_number)
-    _check_ledger(ws, case_number)
+    recover_exports(ws)
+    plan = plan_bundle(ws, case_number, output, request, item_refs=item_refs)
+    if not plan.audit_ok:
+        raise VerificationError(
+            f"case {case_number} fails its audit; nothing was exported (see `custody audit`)",
+            list(plan.findings),
+        )
+    name, case, items = plan.name, plan.case, list(plan.items)
     _check_vault(ws, items, reporter)
-    exported = append_events(
-        ws.ledger,
-        signer,
-        items,
-        "exported",
-        purpose=f"sent with MLA request {request.reference} to {request.requested_state}",
-        details={"request_ref": request.reference, "bundle": name},
-    )
+    export = start_export(ws, output)
     try:
-        return _assemble(ws, signer, case, items, exported, output, name, request, cover, reporter)
-    except BaseException as exc:
-        # The export events are signed already: say in the chains that no bundle came of them.
-        _record_failure(ws, signer, items, name, request, exc)
+        exported = prepare_events(
+            ws.ledger,
+            signer,
+            items,
+            "exported",
+            purpose=f"sent with MLA request {request.reference} to {request.requested_state}",
+            details={"request_ref": request.reference, "bundle": name},
+        )
+        result = _assemble(
+            ws, signer, case, items, exported, export.part, name, request, cover, reporter
+        )
+        export.record_events([(ev.body["item_id"], ev.body["event_id"]) for ev in exported])
+        commit_prepared(ws.ledger, exported)
+    except BaseException:
+        # Nothing was recorded: no export happened, and no trace of it stays on disk.
+        export.abandon()
         raise
+    try:
+        place(export.part, output)
+    except BaseException as exc:
+        # The export events are recorded: say in the chains that no bundle came of them.
+        _record_failure(ws, signer, items, name, request, exc)
+        export.abandon()
+        raise
+    export.finish()
+    return replace(result, path=output, size=output.stat().st_size)
 
 
 def _assemble(
@@ -208,11 +277,16 @@ def _assemble(
     paths = {
         item.item_id: f"data/{item.item_id}/{bag_filename(item.original_name)}" for item in items
     }
-    # Each chain ends with our export, even if another process appended an event since.
-    ends = {ev.body["item_id"]: ev.body["seq"] for ev in exported}
+    # Each chain ends with our export (not recorded yet: it follows the head it was signed on).
+    ends = {ev.body["item_id"]: ev for ev in exported}
     chains = {
         item.item_id: [
-            ev for ev in chain_of(ws.ledger, item) if ev.body["seq"] <= ends[item.item_id]
+            *(
+                ev
+                for ev in chain_of(ws.ledger, item)
+                if ev.body["seq"] < ends[item.item_id].body["seq"]
+            ),
+            ends[item.item_id],
         ]
         for item in items
     }
@@ -258,6 +332,8 @@ def _assemble(
     ]
     payload = {paths[i.item_id]: (i.size, i.digests) for i in items}
     all_tags = tag_files(payload, tags, info)
+    # Manifest v2: the tag manifest, which lists every other tag file, is signed as well.
+    all_tags[TAG_SIGNATURE] = sign_detached(signer, all_tags[TAG_MANIFESTS[0]])
     when = datetime.fromisoformat(manifest["created_at"].replace("Z", "+00:00")).astimezone(UTC)
     sources = [(paths[i.item_id], ws.vault.path_for(i.sha256), i) for i in items]
     compressed = write_zip(output, name, sources, all_tags, when, reporter)

@@ -9,15 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..errors import Finding
+from ..errors import Finding, check_json
 
 ORDER = (
     "zip",
     "bag.structure",
+    "bag.names",
     "bag.complete",
     "bag.fixity",
     "bag.info",
     "cms.signature",
+    "cms.tags",
     "signer.certificate",
     "signer.validity",
     "signer.identity",
@@ -41,14 +43,10 @@ class Check:
     status: str  # "ok" | "failed" | "warning" | "skipped"
     message: str
 
-    def to_json(self) -> dict[str, str]:
-        """Plain dict for --json output."""
-        return {
-            "check": self.name,
-            "subject": self.subject,
-            "status": self.status,
-            "message": self.message,
-        }
+    def to_json(self) -> dict[str, str | None]:
+        """The one JSON shape of a check (see evidence.errors.check_json)."""
+        subject = None if self.subject in ("", "-") else self.subject
+        return check_json(self.name, self.status, subject, self.message or None)
 
 
 class Checklist:

@@ -19,11 +19,12 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 
 from ..errors import Finding, VerificationError
 from ..keys import Signer, fingerprint, name_text
 
+DER = Encoding.DER
 MAX_P7S = 1 << 20  # a signature with one certificate is about 1 KiB; more is not ours
 
 
@@ -50,6 +51,8 @@ class CmsSigner:
 
     certificate: x509.Certificate
     signing_time: datetime | None
+    # Certificates the SignedData carries besides the signer's: none in a bundle we make.
+    others: tuple[x509.Certificate, ...] = ()
 
     @property
     def fingerprint(self) -> str:
@@ -82,6 +85,21 @@ def _attribute(attrs: Any, name: str) -> Any:
     return found[0]["values"][0]
 
 
+def _same_name(a: Any, b: Any) -> bool:
+    """Two X.509 names equal: byte for byte, else by RFC 5280 comparison.
+
+    asn1crypto's comparison applies stringprep (Unicode 3.2), which refuses characters assigned
+    since, such as the bidi isolates U+2066-U+2069: a signer named with one would make its own
+    signature unverifiable.
+    """
+    if a.dump() == b.dump():
+        return True
+    try:
+        return bool(a == b)
+    except ValueError:
+        return False
+
+
 def _signer_certificate(signed_data: Any, sid: Any) -> x509.Certificate:
     """The certificate in the SignedData that the SignerIdentifier names (RFC 5652 5.3)."""
     for choice in signed_data["certificates"] or []:
@@ -90,8 +108,8 @@ def _signer_certificate(signed_data: Any, sid: Any) -> x509.Certificate:
         cert = choice.chosen
         if sid.name == "issuer_and_serial_number":
             ias = sid.chosen
-            matches = (
-                cert.issuer == ias["issuer"] and cert.serial_number == ias["serial_number"].native
+            matches = cert.serial_number == ias["serial_number"].native and _same_name(
+                cert.issuer, ias["issuer"]
             )
         else:
             matches = cert.key_identifier == sid.chosen.native
@@ -179,4 +197,9 @@ def _verify(p7s: bytes, content: bytes) -> CmsSigner:
     if when is not None and not isinstance(when, datetime):
         # asn1crypto gives year 0 as its own extended_datetime, which no comparison accepts.
         raise _invalid(f"signed signing-time attribute {when} is not a real date")
-    return CmsSigner(cert, when)
+    others = tuple(
+        x509.load_der_x509_certificate(choice.chosen.dump())
+        for choice in signed_data["certificates"] or []
+        if choice.name != "certificate" or choice.chosen.dump() != cert.public_bytes(DER)
+    )
+    return CmsSigner(cert, when, others)

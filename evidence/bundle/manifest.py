@@ -1,4 +1,8 @@
-"""The manifest (evidence-manifest/1): built from the ledger, read back and checked from a bundle.
+"""The manifest (evidence-manifest/2): built from the ledger, read back and checked from a bundle.
+
+Version 2 adds no field a version-1 reader relied on: it declares that the bag also carries
+tagmanifest-sha256.txt.p7s (every tag file under a signature), and allows `trust`. Bundles of
+version 1 are still read and verified against their own schema.
 
 The manifest is the signed statement of a bundle: issuer, case, request, and for every item its
 file, digests, metadata, profile and complete custody chain, with the certificate of every actor
@@ -27,7 +31,9 @@ from ..keys import Signer, fingerprint, verify_signature
 from ..timefmt import utc_now
 from ..validation import MANIFEST_SCHEMA, event_errors, schema_errors
 
-SCHEMA_ID = "evidence-manifest/1"
+SCHEMA_ID = "evidence-manifest/2"
+# Every version we verify, and its JSON Schema file.
+SCHEMAS = {"evidence-manifest/1": MANIFEST_SCHEMA, SCHEMA_ID: "manifest-2.schema.json"}
 MAX_MANIFEST = 256 << 20
 MAX_FINDINGS_PER_ITEM = 20
 
@@ -55,29 +61,37 @@ class MlaRequest:
             "addressee": self.addressee,
         }
 
-    def check(self) -> None:
-        """Refuse a request the schema would refuse, with the option to fix named."""
-        for option, value in (
-            ("--request-ref", self.reference),
-            ("--legal-basis", self.legal_basis),
-            ("--requesting-authority", self.requesting_authority),
-            ("--addressee", self.addressee),
-        ):
-            if not value.strip():
-                raise UsageError(f"{option} must not be empty")
+    def problems(self) -> list[str]:
+        """Every reason the schema would refuse this request, each naming the option to fix."""
+        found = [
+            f"{option} must not be empty"
+            for option, value in (
+                ("--request-ref", self.reference),
+                ("--legal-basis", self.legal_basis),
+                ("--requesting-authority", self.requesting_authority),
+                ("--addressee", self.addressee),
+            )
+            if not value.strip()
+        ]
         if not re.fullmatch(r"[A-Z]{2}", self.requested_state):
-            raise UsageError(
-                f"--requested-state {self.requested_state!r} must be a two-letter country code",
-                "e.g. RU, KZ, DE (ISO 3166-1 alpha-2)",
+            found.append(
+                f"--requested-state {self.requested_state!r} must be a two-letter country code"
+                " (ISO 3166-1 alpha-2: RU, KZ, DE...)"
             )
         try:
             date.fromisoformat(self.date)
+            valid = re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.date) is not None
         except ValueError:
-            raise UsageError(
-                f"--request-date {self.date!r} is not a date like 2026-11-25"
-            ) from None
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.date):
-            raise UsageError(f"--request-date {self.date!r} is not a date like 2026-11-25")
+            valid = False
+        if not valid:
+            found.append(f"--request-date {self.date!r} is not a date like 2026-11-25")
+        return found
+
+    def check(self) -> None:
+        """Refuse a request the schema would refuse, with every option to fix named."""
+        found = self.problems()
+        if found:
+            raise UsageError("; ".join(found))
 
 
 def item_entry(item: Item, path: str, chain: Sequence[SignedEvent]) -> dict[str, Any]:
@@ -105,10 +119,15 @@ def build_manifest(
     request: MlaRequest,
     entries: Sequence[dict[str, Any]],
     certificates: Mapping[str, str],
+    trust: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The manifest dict; certificates maps fingerprint -> PEM and must cover every signer."""
+    """The manifest dict; certificates maps fingerprint -> PEM and must cover every signer.
+
+    trust, when given, is the `trust` object (anchor and signed records) that lets a recipient
+    establish every custodian from the workspace's root; see schemas/manifest-2.schema.json.
+    """
     record = signer.record
-    return {
+    manifest = {
         "schema": SCHEMA_ID,
         "manifest_id": uuid.uuid4().hex,
         "created_at": utc_now(),
@@ -128,11 +147,14 @@ def build_manifest(
         "items": list(entries),
         "certificates": dict(sorted(certificates.items())),
     }
+    if trust is not None:
+        manifest["trust"] = dict(trust)
+    return manifest
 
 
 def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
     """Canonical bytes of a manifest we built; a manifest our own schema refuses is a bug."""
-    problems = schema_errors(MANIFEST_SCHEMA, manifest)
+    problems = schema_errors(SCHEMAS[SCHEMA_ID], manifest)
     if problems:
         raise EvidenceError(f"internal error: the manifest built is not valid: {problems[0]}")
     return canonical_bytes(dict(manifest))
@@ -162,16 +184,16 @@ def read_manifest(data: bytes) -> tuple[dict[str, Any] | None, list[Finding]]:
             Finding("manifest.json", where, "not canonical JSON (RFC 8785): it was re-serialised")
         )
     version = value.get("schema")
-    if version != SCHEMA_ID:
+    if version not in SCHEMAS:
         findings.append(
             Finding(
                 "manifest.schema",
                 where,
-                f"unknown schema version {version!r}; this tool reads {SCHEMA_ID}",
+                f"unknown schema version {version!r}; this tool reads {', '.join(SCHEMAS)}",
             )
         )
         return None, findings
-    problems = schema_errors(MANIFEST_SCHEMA, value)
+    problems = schema_errors(SCHEMAS[str(version)], value)
     findings += [Finding("manifest.schema", where, p) for p in problems[:MAX_FINDINGS_PER_ITEM]]
     return (None if problems else value), findings
 

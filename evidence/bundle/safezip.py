@@ -1,10 +1,11 @@
 """Extracting an untrusted zip into a folder we own, hashing every file on the way.
 
 zipfile.extractall is not enough for hostile input: it trusts the sizes in the headers, follows
-no policy on entry counts or compression ratios, and silently cuts names at NUL. Here every entry
-is vetted from the central directory first (names, types, duplicates, declared sizes), then
-streamed with the limits enforced on the bytes actually produced, never on what the headers say.
-Every file is hashed (SHA-256 and SHA-512) in the same pass that writes it.
+no policy on entry counts or compression ratios, and silently cuts names at NUL. Here the whole
+layout is first checked by `ziplayout` (one reading that every extractor must share), every
+entry vetted (names, types, duplicates, declared sizes), then streamed with the limits enforced
+on the bytes actually produced, never on what the headers say. Every file is hashed (SHA-256
+and SHA-512) in the same pass that writes it.
 """
 
 from __future__ import annotations
@@ -12,31 +13,21 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import struct
 import threading
-import zipfile
 import zlib
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ..errors import InputRejected, OperationalError
-from ..hashing import Digests, copy_and_hash
+from ..hashing import CHUNK, Digests, copy_and_hash
 from ..progress import Reporter, Silent
+from .names import name_problems
+from .ziplayout import DEFLATED, STORED, ZipEntry, read_layout
 
-# What zipfile may raise on a damaged or malicious archive.
-_ZIP_ERRORS = (
-    zipfile.BadZipFile,
-    zlib.error,
-    EOFError,
-    RuntimeError,
-    NotImplementedError,
-    ValueError,
-    struct.error,
-)
-_ALLOWED_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
+_ALLOWED_METHODS = {STORED: "stored", DEFLATED: "deflated"}
 # Our longest name is under 300 bytes; PATH_MAX (4096) must still hold the temporary folder.
 MAX_NAME_BYTES = 1024
 
@@ -73,9 +64,9 @@ def _reject(name: str, problem: str) -> InputRejected:
     return InputRejected(f"zip entry {name!r}: {problem}", "the bundle is damaged or hostile")
 
 
-def _check_name(info: zipfile.ZipInfo) -> str:
+def _check_name(entry: ZipEntry) -> str:
     """The entry's path without a trailing '/', or InputRejected saying why it is unsafe."""
-    raw = info.orig_filename
+    raw = entry.name
     if "\x00" in raw:
         raise _reject(raw, "name contains a NUL byte")
     if "\\" in raw:
@@ -84,9 +75,9 @@ def _check_name(info: zipfile.ZipInfo) -> str:
         raise _reject(raw, "absolute path")
     if len(raw) >= 2 and raw[1] == ":" and raw[0].isalpha():
         raise _reject(raw, "name starts with a drive letter")
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in raw):
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in raw):
         raise _reject(raw, "name contains a control character")
-    name = raw.removesuffix("/") if info.is_dir() else raw
+    name = raw.removesuffix("/") if entry.is_dir else raw
     parts = name.split("/")
     if ".." in parts:
         raise _reject(raw, "path contains '..'")
@@ -99,47 +90,43 @@ def _check_name(info: zipfile.ZipInfo) -> str:
     return name
 
 
-def _vet(infos: list[zipfile.ZipInfo], limits: Limits, archive_size: int) -> list[str]:
+def _vet(entries: list[ZipEntry], limits: Limits) -> list[str]:
     """Check every central-directory entry before anything is written; returns the names."""
-    if len(infos) > limits.max_entries:
+    if len(entries) > limits.max_entries:
         raise InputRejected(
-            f"zip holds {len(infos)} entries; at most {limits.max_entries} accepted"
+            f"zip holds {len(entries)} entries; at most {limits.max_entries} accepted"
         )
     names: list[str] = []
     seen: set[str] = set()
-    dirs: set[str] = set()
     files: set[str] = set()
     declared = 0
-    for info in infos:
-        name = _check_name(info)
-        mode = info.external_attr >> 16
+    for entry in entries:
+        name = _check_name(entry)
+        mode = entry.mode
         if stat.S_ISLNK(mode):
             raise _reject(name, "is a symbolic link")
         if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
             raise _reject(name, "is not a regular file or folder")
-        if info.flag_bits & 0x1:
-            raise _reject(name, "is encrypted")
-        if info.compress_type not in _ALLOWED_METHODS:
-            raise _reject(name, f"compression method {info.compress_type} is not accepted")
-        if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+        if entry.is_dir and stat.S_IFMT(mode) == stat.S_IFREG:
+            raise _reject(name, "is a folder entry with the mode of a file")
+        if entry.method not in _ALLOWED_METHODS:
+            raise _reject(name, f"compression method {entry.method} is not accepted")
+        if entry.method == STORED and entry.compressed_size != entry.size:
             raise _reject(name, "stored, yet its two declared sizes differ")
+        if entry.is_dir and entry.size:
+            raise _reject(name, "is a folder entry that holds data")
         if name in seen:
             raise _reject(name, "appears twice in the archive")
         seen.add(name)
-        if info.is_dir():
-            dirs.add(name)
-        else:
+        if not entry.is_dir:
             files.add(name)
-            if info.file_size > limits.max_file_size:
-                raise _reject(name, f"declares {info.file_size} bytes, over the per-file limit")
-            if info.compress_size > archive_size:
-                raise _reject(name, "declares more compressed bytes than the archive holds")
-            # zipfile shifts every offset by the bytes it thinks precede the archive; a
-            # forged central-directory offset makes that shift negative.
-            if not 0 <= info.header_offset < archive_size:
-                raise _reject(name, "damaged (its local header lies outside the archive)")
-            declared += info.file_size
+            if entry.size > limits.max_file_size:
+                raise _reject(name, f"declares {entry.size} bytes, over the per-file limit")
+            declared += entry.size
         names.append(name)
+    aliases = {name: entry.aliases for name, entry in zip(names, entries, strict=True)}
+    for path, problem in name_problems(names, aliases):
+        raise _reject(path, problem)
     for name in files:
         parents = name.split("/")[:-1]
         for depth in range(1, len(parents) + 1):
@@ -180,10 +167,10 @@ class _Bounded:
     """A zip entry stream that enforces the limits on the bytes it actually produces."""
 
     def __init__(
-        self, stream: IO[bytes], info: zipfile.ZipInfo, limits: Limits, budget: _Budget
+        self, stream: _EntryReader, entry: ZipEntry, limits: Limits, budget: _Budget
     ) -> None:
         self.stream = stream
-        self.info = info
+        self.entry = entry
         self.limits = limits
         self.budget = budget
         self.produced = 0
@@ -196,76 +183,93 @@ class _Bounded:
 
     def readinto(self, buffer: Any) -> int:
         """Read like a file; raise InputRejected as soon as a limit is crossed."""
-        n: int = self.stream.readinto(buffer)  # type: ignore[attr-defined]
+        n = self.stream.readinto(buffer)
         self.produced += n
-        name = self.info.filename
-        if self.produced > self.info.file_size:
+        name = self.entry.name
+        if self.produced > self.entry.size:
             raise _reject(name, "expands beyond the size its header declares")
         if self.produced > self.limits.max_file_size:
             raise _reject(name, "expands beyond the per-file limit")
-        ratio_cap = self.limits.max_ratio * max(self.info.compress_size, 1)
+        ratio_cap = self.limits.max_ratio * max(self.entry.compressed_size, 1)
         if self.produced > self.limits.ratio_floor and self.produced > ratio_cap:
             raise _reject(name, f"compression ratio exceeds {self.limits.max_ratio}:1 (zip bomb)")
         self.budget.take(n)
         return n
 
 
-class _StoredReader:
-    """The bytes of a stored entry read straight from the archive, CRC-32 checked at the end.
+class _EntryReader:
+    """The bytes of one entry read straight from the archive at the offset the layout checked.
 
-    zipfile's reader copies every chunk three times; for stored entries (most of a bundle's
-    payload) reading the archive directly is a plain sequential read.
+    Stored data is a plain sequential read (zipfile copies every chunk three times); deflated
+    data is inflated here so that the stream must end exactly at the last compressed byte: a
+    deflate stream that ends early would leave bytes some reader might still use.
+    The CRC-32 is checked at the end.
     """
 
-    def __init__(self, archive: Path, info: zipfile.ZipInfo) -> None:
-        self.info = info
-        self.left = info.file_size
+    def __init__(self, archive: Path, entry: ZipEntry) -> None:
+        self.entry = entry
+        self.left = entry.compressed_size
         self.crc = 0
+        self.pending = b""
+        self.checked = False
+        self.inflater = zlib.decompressobj(-15) if entry.method == DEFLATED else None
         self.fh = open(archive, "rb", buffering=0)  # noqa: SIM115 - closed by close()
-        try:
-            self._seek_to_data()
-        except BaseException:
-            self.fh.close()
-            raise
+        self.fh.seek(entry.data_offset)
 
-    def _seek_to_data(self) -> None:
-        # The local header repeats the name; its own lengths say where the data begins.
-        self.fh.seek(self.info.header_offset)
-        header = self.fh.read(30)
-        if len(header) < 30 or header[:4] != b"PK\x03\x04":
-            raise _reject(self.info.orig_filename, "damaged (no local header where it should be)")
-        name_len, extra_len = struct.unpack("<HH", header[26:30])
-        encoding = "utf-8" if self.info.flag_bits & 0x800 else "cp437"
-        if self.fh.read(name_len) != self.info.orig_filename.encode(encoding):
-            raise _reject(self.info.orig_filename, "damaged (local header names another file)")
-        self.fh.seek(extra_len, os.SEEK_CUR)
+    def _raw(self, size: int) -> bytes:
+        want = min(size, self.left)
+        if want == 0:
+            return b""
+        data = self.fh.read(want) or b""
+        if not data:
+            raise _reject(self.entry.name, "damaged (archive ends inside it)")
+        self.left -= len(data)
+        return data
+
+    def _inflated(self, size: int) -> bytes:
+        assert self.inflater is not None
+        while not self.pending and not self.inflater.eof:
+            chunk = self._raw(CHUNK) if self.left else b""
+            if not chunk and not self.inflater.unconsumed_tail:
+                raise _reject(self.entry.name, "damaged (deflate stream cut short)")
+            source = self.inflater.unconsumed_tail + chunk
+            self.pending = self.inflater.decompress(source, max(size, CHUNK))
+        if self.inflater.eof and (self.left or self.inflater.unused_data):
+            raise _reject(self.entry.name, "deflate stream ends before its data does")
+        return self.pending
+
+    def _finished(self) -> bool:
+        if self.inflater is None:
+            return self.left == 0
+        return self.inflater.eof and not self.pending
 
     def readinto(self, buffer: Any) -> int:
         """Read the next chunk of the entry; at its end, check the CRC-32."""
-        view = memoryview(buffer)[: min(len(buffer), self.left)]
-        if not view:
-            return 0
-        n = self.fh.readinto(view) or 0
-        if n == 0:
-            raise _reject(self.info.orig_filename, "damaged (archive ends inside it)")
-        self.crc = zlib.crc32(view[:n], self.crc)
-        self.left -= n
-        if self.left == 0 and self.crc != self.info.CRC:
-            raise _reject(self.info.orig_filename, "damaged (Bad CRC-32)")
+        view = memoryview(buffer)
+        n = 0
+        if self.inflater is None:
+            limit = min(len(view), self.left)
+            if limit:
+                n = self.fh.readinto(view[:limit]) or 0
+                if n == 0:
+                    raise _reject(self.entry.name, "damaged (archive ends inside it)")
+                self.left -= n
+        else:
+            data = self._inflated(len(view))
+            n = min(len(view), len(data))
+            view[:n] = data[:n]
+            self.pending = data[n:]
+        if n:
+            self.crc = zlib.crc32(view[:n], self.crc)
+        if self._finished() and not self.checked:
+            self.checked = True
+            if self.crc != self.entry.crc:
+                raise _reject(self.entry.name, "damaged (Bad CRC-32)")
         return n
 
     def close(self) -> None:
         """Close the archive handle."""
         self.fh.close()
-
-
-def _open_archive(archive: Path) -> zipfile.ZipFile:
-    try:
-        return zipfile.ZipFile(archive)
-    except FileNotFoundError:
-        raise
-    except _ZIP_ERRORS as exc:
-        raise InputRejected(f"{archive}: not a readable zip file ({exc})") from None
 
 
 def extract(
@@ -287,65 +291,47 @@ def extract(
     keep = keep or (lambda name: True)
     limits = limits or Limits()
     reporter = reporter or Silent()
-    with _open_archive(archive) as zf:
-        try:
-            infos = zf.infolist()
-        except _ZIP_ERRORS as exc:  # pragma: no cover - infolist only reads parsed data
-            raise InputRejected(f"{archive}: not a readable zip file ({exc})") from None
-        names = _vet(infos, limits, archive.stat().st_size)
-    entries = [(info, name) for info, name in zip(infos, names, strict=True)]
-    declared = sum(i.file_size for i, _ in entries if not i.is_dir())
-    to_write = sum(i.file_size for i, n in entries if not i.is_dir() and keep(n))
+    layout = read_layout(archive)
+    names = _vet(layout, limits)
+    entries = list(zip(layout, names, strict=True))
+    declared = sum(e.size for e, _ in entries if not e.is_dir)
+    to_write = sum(e.size for e, n in entries if not e.is_dir and keep(n))
     free = shutil.disk_usage(dest).free
     if to_write > free:
         raise OperationalError(
             f"{dest}: {to_write} bytes needed to check the bundle, {free} free",
             "set TMPDIR to a folder on a larger disk",
         )
-    for info, name in entries:
+    for entry, name in entries:
         if keep(name):
-            target = dest / (name if info.is_dir() else os.path.dirname(name))
+            target = dest / (name if entry.is_dir else os.path.dirname(name))
             target.mkdir(parents=True, exist_ok=True)
     budget = _Budget(limits.max_total_size)
     lock = threading.Lock()
-    local = threading.local()
 
     def advance(n: int) -> None:
         with lock:
             reporter.advance(n)
 
-    opened: list[zipfile.ZipFile] = []
-
-    def one(info: zipfile.ZipInfo, name: str) -> Extracted:
-        # One ZipFile per thread: a shared one serialises every read behind its lock.
-        zf = getattr(local, "zf", None)
-        if zf is None:
-            zf = local.zf = _open_archive(archive)
-            with lock:
-                opened.append(zf)
+    def one(entry: ZipEntry, name: str) -> Extracted:
         target = dest / name if keep(name) else None
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
         fd = None if target is None else os.open(target, flags, 0o600)
-        stream: Any = None
+        stream = _EntryReader(archive, entry)
         try:
-            if info.compress_type == zipfile.ZIP_STORED:
-                stream = _StoredReader(archive, info)
-            else:
-                stream = zf.open(info)
-            bounded = _Bounded(stream, info, limits, budget)
+            bounded = _Bounded(stream, entry, limits, budget)
             digests, size = copy_and_hash(bounded, fd, progress=advance)  # type: ignore[arg-type]
-        except _ZIP_ERRORS as exc:
+        except zlib.error as exc:
             raise _reject(name, f"damaged ({exc})") from None
         finally:
-            if stream is not None:
-                stream.close()
+            stream.close()
             if fd is not None:
                 os.close(fd)
-        if size != info.file_size:
-            raise _reject(name, f"holds {size} bytes, its header declares {info.file_size}")
+        if size != entry.size:
+            raise _reject(name, f"holds {size} bytes, its header declares {entry.size}")
         return Extracted(name, target, size, digests)
 
-    files = [(i, n) for i, n in entries if not i.is_dir()]
+    files = [(e, n) for e, n in entries if not e.is_dir]
     reporter.start(declared, "verify")
     try:
         with ThreadPoolExecutor(workers or min(4, os.cpu_count() or 1)) as pool:
@@ -360,5 +346,3 @@ def extract(
         return [f.result() for f in futures]
     finally:
         reporter.finish()
-        for handle in opened:
-            handle.close()

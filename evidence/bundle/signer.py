@@ -1,5 +1,7 @@
-"""Who signed: the signer certificate's validity dates, and its identity against what the user
-trusts (a certificate, an agency CA that issued it, or a fingerprint received out of band).
+"""Who signed: the CMS signatures of a bag (manifest.json, and the tag manifest in version 2),
+the signer material (signer.pem and the certificates inside the CMS), the issuer the manifest
+claims, the certificate's validity dates, and its identity against what the user trusts (a
+certificate, an agency CA that issued it, or a fingerprint received out of band).
 
 A valid CMS signature only proves possession of the key in the certificate it carries; anyone
 can make a certificate in any name. Identity is established here or not at all.
@@ -7,6 +9,7 @@ can make a certificate in any name. Identity is established here or not at all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,10 +17,13 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from cryptography.x509.oid import NameOID
 
+from ..errors import UsageError, VerificationError
 from ..keys import fingerprint, name_text
+from .bagit import TAG_MANIFESTS, TAG_SIGNATURE
 from .checklist import Checklist
-from .cms import CmsSigner
+from .cms import CmsSigner, verify_detached
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,30 @@ class SignerVerdict:
     def to_json(self) -> dict[str, Any]:
         """Plain dict for --json output."""
         return dict(self.__dict__)
+
+
+_FINGERPRINT_PREFIX = re.compile(
+    r"^\s*(?:(?:sha-?256|sha2-256)\s*)?(?:fingerprint)?\s*[=:]?\s*", re.IGNORECASE
+)
+
+
+def parse_fingerprint(text: str) -> str:
+    """A SHA-256 fingerprint as a recipient may type or paste it, as 64 lowercase hex digits.
+
+    Accepted: hex with or without colons, spaces, dashes or line breaks (the two halves of the
+    cover sheet), and openssl's `sha256 Fingerprint=AB:CD:...`. Anything else is a UsageError
+    (a mistyped value is not a failed verification).
+    """
+    body = _FINGERPRINT_PREFIX.sub("", text, count=1)
+    digits = re.sub(r"[\s:\-]", "", body).lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", digits):
+        shown = " ".join(text.split())[:100]
+        found = len(re.sub(r"[^0-9a-fA-F]", "", body))
+        raise UsageError(
+            f"--fingerprint {shown!r} is not a SHA-256 fingerprint ({found} hex digits, 64 needed)",
+            "copy it from the letter of request, e.g. 3f2a...c9 or 3F:2A:...:C9",
+        )
+    return digits
 
 
 def check_signer(
@@ -62,7 +92,7 @@ def check_signer(
             basis = f"trusted certificate {name_text(anchor.subject)}"
         elif _issued_by(cert, anchor):
             basis = f"issued by trusted CA {name_text(anchor.subject)}"
-    wanted = {f.replace(":", "").strip().lower() for f in fingerprints}
+    wanted = {parse_fingerprint(f) for f in fingerprints}
     if fp in wanted:
         basis = basis or "fingerprint given out of band"
     subject = name_text(cert.subject)
@@ -84,6 +114,60 @@ def check_signer(
     return SignerVerdict(fp, subject, bool(basis), basis or "not established")
 
 
+_PEM_BLOCK = re.compile(
+    rb"-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----"
+)
+
+
+def check_material(
+    pem: bytes | None,
+    signer: CmsSigner,
+    trust: Sequence[x509.Certificate],
+    checks: Checklist,
+) -> None:
+    """signer.pem holds exactly the certificate inside the CMS, and neither carries extras.
+
+    openssl's `-CAfile signer.pem` trusts every certificate in the file, and a reader of
+    `openssl x509 -in signer.pem` sees only the first: a genuine certificate followed by an
+    attacker's would make the plain path print the genuine fingerprint for a forged signature.
+    The only extras accepted are the certificates of a --trust CA that issued the signer.
+    """
+    chain = {fingerprint(a) for a in trust if _issued_by(signer.certificate, a)}
+    for extra in signer.others:
+        if fingerprint(extra) not in chain:
+            checks.fail(
+                "signer.certificate",
+                "manifest.json.p7s",
+                f"the signature carries another certificate besides the signer's:"
+                f" {name_text(extra.subject)} ({fingerprint(extra)[:16]})",
+            )
+    if pem is None:
+        checks.fail("signer.certificate", "signer.pem", "missing")
+        return
+    blocks = _PEM_BLOCK.findall(pem)
+    if _PEM_BLOCK.sub(b"", pem).strip() or not blocks:
+        checks.fail("signer.certificate", "signer.pem", "holds something else than certificates")
+        return
+    try:
+        certs = [x509.load_pem_x509_certificate(b) for b in blocks]
+    except ValueError:
+        checks.fail("signer.certificate", "signer.pem", "holds a damaged certificate")
+        return
+    if fingerprint(certs[0]) != signer.fingerprint:
+        checks.fail(
+            "signer.certificate", "signer.pem", "is not the certificate that signed manifest.json"
+        )
+    for extra in certs[1:]:
+        if fingerprint(extra) not in chain:
+            checks.fail(
+                "signer.certificate",
+                "signer.pem",
+                f"holds {len(certs)} certificates; exactly one (the signer's) is expected",
+            )
+            break
+    checks.ok("signer.certificate", "signer.pem", "is the certificate in the signature, alone")
+
+
 def _issued_by(cert: x509.Certificate, anchor: x509.Certificate) -> bool:
     """True if anchor is a CA certificate and signed cert directly (one level of agency CA)."""
     try:
@@ -94,3 +178,94 @@ def _issued_by(cert: x509.Certificate, anchor: x509.Certificate) -> bool:
     except (x509.ExtensionNotFound, ValueError, TypeError, InvalidSignature):
         return False
     return True
+
+
+def check_signature(
+    tags: dict[str, bytes],
+    data: bytes | None,
+    trust: Sequence[x509.Certificate],
+    checks: Checklist,
+) -> CmsSigner | None:
+    """RFC 5652 verification of manifest.json.p7s, and signer.pem against the CMS certificate."""
+    p7s = tags.get("manifest.json.p7s")
+    if p7s is None or data is None:
+        checks.fail("cms.signature", "manifest.json.p7s", "signature or manifest.json missing")
+        return None
+    try:
+        signer = verify_detached(p7s, data)
+    except VerificationError as exc:
+        checks.extend(exc.findings)
+        return None
+    checks.ok("cms.signature", "manifest.json", "valid CMS signature (RFC 5652), SHA-256, ECDSA")
+    check_material(tags.get("signer.pem"), signer, trust, checks)
+    return signer
+
+
+def check_tag_signature(
+    tags: dict[str, bytes], signer: CmsSigner | None, version: str, checks: Checklist
+) -> None:
+    """Manifest v2: the tag manifest (listing cover.pdf, VERIFY.txt, bag-info.txt and the
+    payload manifests) is signed by the certificate that signed manifest.json."""
+    p7s, listing = tags.get(TAG_SIGNATURE), tags.get(TAG_MANIFESTS[0])
+    if p7s is None and version == "evidence-manifest/1":
+        checks.warn(
+            "cms.tags",
+            TAG_SIGNATURE,
+            "evidence-manifest/1 bundle: cover.pdf, VERIFY.txt and bag-info.txt are not signed",
+        )
+        return
+    if p7s is None or listing is None:
+        checks.fail("cms.tags", TAG_SIGNATURE, f"missing: {version} signs {TAG_MANIFESTS[0]}")
+        return
+    try:
+        tag_signer = verify_detached(p7s, listing)
+    except VerificationError as exc:
+        for f in exc.findings:
+            message = f.message.replace("manifest.json", TAG_MANIFESTS[0])
+            checks.fail("cms.tags", TAG_SIGNATURE, message)
+        return
+    if signer is None or tag_signer.fingerprint != signer.fingerprint or tag_signer.others:
+        checks.fail(
+            "cms.tags", TAG_SIGNATURE, "is not signed by the certificate that signed manifest.json"
+        )
+        return
+    checks.ok("cms.tags", TAG_SIGNATURE, f"every tag file is signed ({TAG_MANIFESTS[0]})")
+
+
+def check_issuer(
+    manifest: dict[str, Any],
+    signer: CmsSigner | None,
+    info: dict[str, list[str]],
+    checks: Checklist,
+) -> None:
+    """The issuer the manifest names is the signer, by fingerprint and subject, and the bag's
+    External-Identifier is the manifest's request reference."""
+    issuer = manifest["issuer"]
+    if signer is not None and issuer["fingerprint"] != signer.fingerprint:
+        checks.fail(
+            "manifest.issuer", "issuer", "names another certificate than the one that signed"
+        )
+    elif signer is not None:
+        # The name, organisation and country the manifest claims must be the certificate's.
+        claimed = {
+            "name": (issuer.get("name"), NameOID.COMMON_NAME),
+            "organisation": (issuer.get("organisation"), NameOID.ORGANIZATION_NAME),
+            "country": (issuer.get("country"), NameOID.COUNTRY_NAME),
+        }
+        subject = signer.certificate.subject
+        wrong = [
+            field
+            for field, (value, oid) in claimed.items()
+            if [a.value for a in subject.get_attributes_for_oid(oid)] != [value]
+        ]
+        if wrong:
+            checks.fail(
+                "manifest.issuer",
+                "issuer",
+                f"{', '.join(wrong)} differ from the signer certificate's subject",
+            )
+        else:
+            checks.ok("manifest.issuer", "issuer", f"{issuer['name']} signed it")
+    reference = manifest["request"]["reference"]
+    if info and info.get("External-Identifier") != [reference]:
+        checks.fail("bag.info", "External-Identifier", f"differs from the request {reference!r}")

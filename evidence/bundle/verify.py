@@ -18,18 +18,31 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.x509.oid import NameOID
 
 from ..custody import custody_state
-from ..errors import Finding, InputRejected, NotFoundError, VerificationError
-from ..keys import fingerprint, key_id_of
+from ..errors import Finding, InputRejected, NotFoundError
+from ..keys import key_id_of
 from ..progress import Reporter, Silent
-from .bagit import PAYLOAD_DIR, PAYLOAD_MANIFESTS, TAG_MANIFESTS, BagFile, check_bag, hash_files
+from .bagit import (
+    PAYLOAD_DIR,
+    PAYLOAD_MANIFESTS,
+    TAG_MANIFESTS,
+    TAG_SIGNATURE,
+    BagFile,
+    check_bag,
+    hash_files,
+)
 from .checklist import Check, Checklist
-from .cms import CmsSigner, verify_detached
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
+from .names import layout_problems, name_problems
 from .safezip import Limits, extract
-from .signer import SignerVerdict, check_signer
+from .signer import (
+    SignerVerdict,
+    check_issuer,
+    check_signature,
+    check_signer,
+    check_tag_signature,
+)
 
 TAG_READ = (
     "bagit.txt",
@@ -39,6 +52,7 @@ TAG_READ = (
     "manifest.json",
     "manifest.json.p7s",
     "signer.pem",
+    TAG_SIGNATURE,
 )
 MAX_TAG = 256 << 20
 
@@ -54,6 +68,7 @@ class ItemVerdict:
     chain_ok: bool
     events: int
     last_custodian: str | None
+    sha256: str | None = None  # as the signed manifest states it
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for --json output."""
@@ -70,6 +85,9 @@ class VerifyResult:
     signer: SignerVerdict | None
     manifest_sha256: str | None
     request_ref: str | None
+    # The manifest's `trust` object (evidence-manifest/2), carried as data; establishing
+    # custodians from it is the trust package's work.
+    trust: dict[str, Any] | None = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -95,6 +113,7 @@ class VerifyResult:
             "signer": None if self.signer is None else self.signer.to_json(),
             "items": [i.to_json() for i in self.items],
             "checks": [c.to_json() for c in self.checks],
+            "trust": self.trust,
         }
 
 
@@ -136,6 +155,10 @@ def _bag_root(folder: Path) -> Path:
 
 def _from_folder(folder: Path, checks: Checklist, reporter: Reporter) -> dict[str, BagFile]:
     files = _walk(folder, checks)
+    # A zip's names were vetted as it was read; a folder's may collide all the same (a
+    # case-sensitive file system holds data/x and DATA/x side by side).
+    for path, problem in name_problems(rel for rel, _ in files):
+        checks.fail("bag.names", path, problem)
     results = hash_files([p for _, p in files], reporter, "verify")
     return {
         rel: BagFile(rel, size, digests)
@@ -221,6 +244,9 @@ def _verify_bag(
     fingerprints: Sequence[str],
     now: datetime | None,
 ) -> VerifyResult:
+    for path, problem in layout_problems(files):
+        checks.fail("bag.names", path, problem)
+    checks.ok("bag.names", "bag", "fixed tag files and data/<item>/<file>; no names collide")
     tags = _read_tags(root, files, checks)
     # RFC 8493: structure, completeness, fixity of every payload and tag file, Payload-Oxum.
     report = check_bag(files, tags)
@@ -228,7 +254,7 @@ def _verify_bag(
     for name, message in report.passed:
         checks.ok(name, "bag", message)
     data = tags.get("manifest.json")
-    signer = _check_signature(tags, data, checks)
+    signer = check_signature(tags, data, trust, checks)
     verdict = None if signer is None else check_signer(signer, trust, fingerprints, checks, now)
     if data is None:
         checks.fail("manifest.json", "manifest.json", "missing")
@@ -240,79 +266,19 @@ def _verify_bag(
         checks.skip("item.files", "the manifest could not be read")
         return VerifyResult(source, checks.result(), (), verdict, digest, None)
     checks.ok("manifest.json", "manifest.json", "canonical JSON (RFC 8785)")
-    checks.ok("manifest.schema", "manifest.json", "valid evidence-manifest/1")
-    _check_issuer(manifest, signer, report.info, checks)
+    checks.ok("manifest.schema", "manifest.json", f"valid {manifest['schema']}")
+    check_tag_signature(tags, signer, manifest["schema"], checks)
+    check_issuer(manifest, signer, report.info, checks)
     items = _check_items(manifest, files, checks)
     return VerifyResult(
-        source, checks.result(), items, verdict, digest, manifest["request"]["reference"]
+        source,
+        checks.result(),
+        items,
+        verdict,
+        digest,
+        manifest["request"]["reference"],
+        manifest.get("trust"),
     )
-
-
-def _check_signature(
-    tags: dict[str, bytes], data: bytes | None, checks: Checklist
-) -> CmsSigner | None:
-    """RFC 5652 verification of manifest.json.p7s, and signer.pem against the CMS certificate."""
-    p7s = tags.get("manifest.json.p7s")
-    if p7s is None or data is None:
-        checks.fail("cms.signature", "manifest.json.p7s", "signature or manifest.json missing")
-        return None
-    try:
-        signer = verify_detached(p7s, data)
-    except VerificationError as exc:
-        checks.extend(exc.findings)
-        return None
-    checks.ok("cms.signature", "manifest.json", "valid CMS signature (RFC 5652), SHA-256, ECDSA")
-    pem = tags.get("signer.pem")
-    try:
-        loaded = None if pem is None else x509.load_pem_x509_certificate(pem)
-    except ValueError:
-        loaded = None
-    if loaded is None:
-        checks.fail("signer.certificate", "signer.pem", "missing or not a PEM certificate")
-    elif fingerprint(loaded) != signer.fingerprint:
-        checks.fail(
-            "signer.certificate", "signer.pem", "is not the certificate that signed manifest.json"
-        )
-    else:
-        checks.ok("signer.certificate", "signer.pem", "is the certificate in the signature")
-    return signer
-
-
-def _check_issuer(
-    manifest: dict[str, Any],
-    signer: CmsSigner | None,
-    info: dict[str, list[str]],
-    checks: Checklist,
-) -> None:
-    issuer = manifest["issuer"]
-    if signer is not None and issuer["fingerprint"] != signer.fingerprint:
-        checks.fail(
-            "manifest.issuer", "issuer", "names another certificate than the one that signed"
-        )
-    elif signer is not None:
-        # The name, organisation and country the manifest claims must be the certificate's.
-        claimed = {
-            "name": (issuer.get("name"), NameOID.COMMON_NAME),
-            "organisation": (issuer.get("organisation"), NameOID.ORGANIZATION_NAME),
-            "country": (issuer.get("country"), NameOID.COUNTRY_NAME),
-        }
-        subject = signer.certificate.subject
-        wrong = [
-            field
-            for field, (value, oid) in claimed.items()
-            if [a.value for a in subject.get_attributes_for_oid(oid)] != [value]
-        ]
-        if wrong:
-            checks.fail(
-                "manifest.issuer",
-                "issuer",
-                f"{', '.join(wrong)} differ from the signer certificate's subject",
-            )
-        else:
-            checks.ok("manifest.issuer", "issuer", f"{issuer['name']} signed it")
-    reference = manifest["request"]["reference"]
-    if info and info.get("External-Identifier") != [reference]:
-        checks.fail("bag.info", "External-Identifier", f"differs from the request {reference!r}")
 
 
 def _check_items(
@@ -370,6 +336,7 @@ def _check_items(
                 not chain_findings,
                 len(entry["custody"]),
                 None if holder is None else holder.get("name"),
+                entry["digests"]["sha256"],
             )
         )
     n = len(verdicts)

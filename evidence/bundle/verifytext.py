@@ -1,4 +1,5 @@
-"""VERIFY.txt: how a recipient checks a bundle with our tool, or with openssl and sha256sum only.
+"""VERIFY.txt: how a recipient checks a bundle with our tool, or with openssl and sha256sum only,
+in English and Russian, with the same steps for Windows (PowerShell and OpenSSL for Windows).
 
 Each step says what it proves and what it does not, because a recipient who skips the
 out-of-band fingerprint comparison has verified only that *someone* signed the bundle.
@@ -19,30 +20,66 @@ def _line(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-# Each command is one line, so that it can be pasted whole into any shell.
-CMS_COMMAND = (
+# Each command is one line, so that it can be pasted whole into any shell. Lines of VERIFY.txt
+# that begin with "    $ " are POSIX shell commands, "    PS> " PowerShell; the tests run the
+# POSIX ones literally against every hostile bundle.
+#
+# The plain path fails closed: the fingerprint shown is that of the certificate that actually
+# verified the signatures (-signer writes it out), never the first one in signer.pem; both
+# signatures must come from that one certificate; every line of both signed lists is checked
+# (--strict refuses a malformed one); nothing from the bundle is used as a pattern; and the
+# files written go to a fresh temporary folder, not into the bundle (where a planted link
+# could point them elsewhere).
+TMP_COMMAND = "T=$(mktemp -d)"
+CMS_COMMANDS = (
     "openssl cms -verify -binary -inform DER -in manifest.json.p7s -content manifest.json"
-    " -CAfile signer.pem -purpose any -out /dev/null"
+    ' -CAfile signer.pem -purpose any -signer "$T/m.pem" -out /dev/null',
+    "openssl cms -verify -binary -inform DER -in tagmanifest-sha256.txt.p7s"
+    ' -content tagmanifest-sha256.txt -CAfile signer.pem -purpose any -signer "$T/t.pem"'
+    " -out /dev/null",
+    'cmp "$T/m.pem" "$T/t.pem" && echo "one signer"',
 )
-# For each listed file: its SHA-256 must be the one the signed manifest gives the item whose id
-# names the file's folder (data/<item id>/...). In canonical JSON an item's "digests" object is
-# followed by "evidence_type" and then "item_id", which ties the digest to that item; a digest
-# found anywhere else in manifest.json (a custody event's details) is not enough.
+WHO_COMMAND = (
+    'openssl x509 -in "$T/m.pem" -noout -subject -nameopt utf8 -dates -fingerprint -sha256'
+)
 LIST_COMMAND = (
-    r'while read h p; do i=$(echo "$p" | cut -d/ -f2);'
-    r' grep -qE "\"sha256\":\"$h\",\"sha512\":\"[0-9a-f]{128}\"},'
-    r'\"evidence_type\":\"[^\"]*\",\"item_id\":\"$i\"" manifest.json'
-    r' && echo "$p signed" || echo "$p NOT IN THE SIGNED MANIFEST"; done < manifest-sha256.txt'
+    "sha256sum -c --strict tagmanifest-sha256.txt && sha256sum -c --strict manifest-sha256.txt"
+    ' && echo "all files OK"'
 )
+COUNT_COMMAND = "find . ! -type d | wc -l"
+# Files outside data/ in a bundle without cover.pdf: bagit.txt, bag-info.txt, two payload and two
+# tag manifests, manifest.json and its signature, signer.pem, VERIFY.txt, the tag signature.
+TAG_COUNT = 11
+PS_TMP = "$T = New-Item -ItemType Directory (Join-Path $env:TEMP ([guid]::NewGuid()))"
+PS_CMS = (
+    "openssl cms -verify -binary -inform DER -in manifest.json.p7s -content manifest.json"
+    ' -CAfile signer.pem -purpose any -signer "$T\\m.pem" -out NUL',
+    "openssl cms -verify -binary -inform DER -in tagmanifest-sha256.txt.p7s"
+    ' -content tagmanifest-sha256.txt -CAfile signer.pem -purpose any -signer "$T\\t.pem"'
+    " -out NUL",
+    'if ((Get-FileHash "$T\\m.pem").Hash -eq (Get-FileHash "$T\\t.pem").Hash) { "one signer" }',
+)
+PS_WHO = 'openssl x509 -in "$T\\m.pem" -noout -subject -nameopt utf8 -dates -fingerprint -sha256'
+PS_LIST = (
+    "foreach ($l in 'tagmanifest-sha256.txt','manifest-sha256.txt') { Get-Content -Encoding UTF8"
+    " $l | ForEach-Object { $h, $p = $_ -split '  ', 2; if ((Get-FileHash -Algorithm SHA256"
+    ' -LiteralPath $p).Hash -eq $h) { "OK $p" } else { "FAILED $p" } } }'
+)
+PS_COUNT = "(Get-ChildItem -Recurse -Force -File).Count"
 
 # A certificate issued by an agency CA is no trust anchor on its own for openssl.
 CA_NOTE = """\
   The signer's certificate was issued by a certification authority: add -partial_chain to the
-  command, or replace signer.pem after -CAfile with that authority's certificate.
+  two openssl cms commands, or replace signer.pem after -CAfile with that authority's
+  certificate.
+"""
+CA_NOTE_RU = """\
+  Сертификат подписанта выдан удостоверяющим центром: добавьте -partial_chain к обеим командам
+  openssl cms или укажите после -CAfile сертификат этого центра вместо signer.pem.
 """
 
 _TEMPLATE = """\
-HOW TO VERIFY THIS EVIDENCE BUNDLE
+HOW TO VERIFY THIS EVIDENCE BUNDLE  (русский текст - ниже, раздел "КАК ПРОВЕРИТЬ")
 ==================================
 
 Bundle:        {name}
@@ -54,7 +91,8 @@ To:            {addressee} ({requested_state})
 Signed by:     {issuer_name}, {issuer_org} ({issuer_country})
 Evidence:      {count} file(s), {total} bytes
 
-Signer certificate SHA-256 fingerprint (compare it out of band, see step 4):
+Signer certificate SHA-256 fingerprint. This copy travels with the bundle, so it proves
+nothing: compare with the one you received by letter (step 2).
     {fingerprint}
     {colon}
 SHA-256 of manifest.json:
@@ -70,10 +108,11 @@ manifest.json          the signed statement: case, request, and for every item i
                        SHA-512 digests, metadata, content summary and complete chain of custody
                        (every event signed by the person who performed it).
 manifest.json.p7s      the signature over manifest.json (CMS, RFC 5652), signer certificate inside.
-signer.pem             the signer's certificate, for openssl.
+tagmanifest-sha256.txt SHA-256 of every other file outside data/ (this text, the cover sheet,
+tagmanifest-sha256.txt.p7s  the lists below...), and its signature by the same certificate.
 manifest-sha256.txt    SHA-256 of every evidence file (BagIt, RFC 8493); sha256sum reads it.
-manifest-sha512.txt    the same with SHA-512.
-tagmanifest-*.txt      digests of the other files in this folder.
+manifest-sha512.txt, tagmanifest-sha512.txt   the same with SHA-512.
+signer.pem             the signer's certificate, for openssl.
 bagit.txt, bag-info.txt  the BagIt declaration and description of this bag.
 {cover_line}VERIFY.txt             this text.
 
@@ -82,45 +121,69 @@ A. WITH THE CUSTODY TOOL (all checks at once)
 ---------------------------------------------
     custody verify {name}.zip --fingerprint FINGERPRINT-YOU-WERE-GIVEN
 
-It checks the bag, every digest, the signature, the signer certificate, and every custody
-event's signature and hash chain, and lists each check. Exit status 0: everything holds.
-4: everything holds, but no trusted certificate or fingerprint was given, so who signed is not
-established. 1: something failed; every failure is listed. Any BagIt tool (for example
-`bagit.py --validate {name}`) can also check the bag's completeness and digests.
+It checks the zip itself, the bag, every digest, both signatures, the signer certificate, and
+every custody event's signature and hash chain, and lists each check. Exit status 0: everything
+holds. 4: everything holds, but no fingerprint or trusted certificate was given, so who signed
+is not established. 1: something failed; every failure is listed.
 
 
-B. WITH OPENSSL AND SHA256SUM ONLY
-----------------------------------
-Unzip the bundle, go into the folder {name}/ and run:
+B. WITH UNZIP, OPENSSL AND SHA256SUM ONLY (Linux, macOS; bash or any POSIX shell)
+-------------------------------------------------------------------------------
+Every step must give exactly what is expected; anything else means: do not rely on this bundle.
 
-Step 1. The signature over manifest.json.
-    {cms_command}
-  Expected: "CMS Verification successful" (on Windows write NUL instead of /dev/null).
-{ca_note}  Proves: manifest.json has not changed by one byte since it was signed with the key of the
-  certificate in signer.pem.
-  Does not prove: who holds that key. signer.pem travels inside the bundle, so anyone could
-  make a key and certificate in any name. Step 4 settles who signed.
+Step 0. Unzip into a new, empty folder, and go into the bundle's folder.
+    $ unzip -q {name}.zip -d {name}-check && cd {name}-check/{name}
+  Expected: no message at all.
 
-Step 2. The evidence files against their list.
-    sha256sum -c manifest-sha256.txt
-  Expected: every line ends in "OK".
-  Proves: every file in data/ is exactly the file listed in manifest-sha256.txt.
-  Does not prove: that this list is the signed one (the list itself is not signed): step 3.
+Step 1. Both signatures, and that one certificate made both.
+    $ {tmp_command}
+    $ {cms_command_1}
+    $ {cms_command_2}
+    $ {cms_command_3}
+  Expected: "CMS Verification successful" twice, then "one signer".
+{ca_note}  Proves: manifest.json and tagmanifest-sha256.txt have not changed by one byte since they
+  were signed with one key, whose certificate openssl wrote to $T/m.pem.
 
-Step 3. The list against the signed manifest.
-    {list_command}
-  Expected: every line ends in "signed", and manifest-sha256.txt has {count} line(s), one per
-  item in the signed manifest.
-  Proves: with steps 1 and 2, every evidence file is the file the signer described in
-  manifest.json for the item named by its folder (data/<item id>/), by its SHA-256.
+Step 2. Who signed.
+    $ {who_command}
+  Expected: the "sha256 Fingerprint" equals, letter for letter, the fingerprint the sending
+  authority gave you through another channel: an official letter, a call to a number you
+  already know, the central authority under the treaty. Never compare it with a fingerprint
+  that came with the bundle (this file, the cover sheet, the message): whoever could change
+  the bundle could change those too. This is the certificate that really verified the
+  signatures, whatever else signer.pem holds.
 
-Step 4. Who signed.
-    openssl x509 -in signer.pem -noout -subject -dates -fingerprint -sha256
-  Compare the fingerprint with the one the sending authority gives you through another channel:
-  an official letter, a call to a number you already know, the central authority under the
-  treaty. Do NOT compare it with the fingerprint printed in this file, on the cover sheet or in
-  the message that brought the bundle: whoever could change the bundle could change those too.
-  Proves: when they match, manifest.json was signed with that authority's key.
+Step 3. Every file against the signed lists.
+    $ {list_command}
+  Expected: every line ends in "OK", and the last line is "all files OK".
+  Proves: every file outside data/ (this text included) is the one listed in the signed
+  tagmanifest-sha256.txt, which lists manifest-sha256.txt, and every evidence file is the one
+  listed there.
+
+Step 4. Nothing else in the folder ({count} evidence files and {tag_count} others).
+    $ {count_command}
+  Expected: {all_count}
+
+With steps 1 to 4 holding, every evidence file is exactly the file the signer described in
+manifest.json, and the signer is who you were told.
+
+
+C. ON WINDOWS (PowerShell, with OpenSSL for Windows for steps 1 and 2)
+---------------------------------------------------------------------
+Unzip with Explorer ("Extract all") into a new folder; in PowerShell, go into {name}.
+    PS> {ps_tmp}
+    PS> {ps_cms_1}
+    PS> {ps_cms_2}
+    PS> {ps_cms_3}
+  Expected: "CMS Verification successful" twice, then "one signer".
+    PS> {ps_who}
+  Expected: the fingerprint you were given out of band, as in step 2 above.
+    PS> {ps_list}
+  Expected: every line begins with "OK" (Get-FileHash computes each SHA-256).
+    PS> {ps_count}
+  Expected: {all_count}
+Without OpenSSL, `certutil -dump signer.pem` shows the certificate ("Cert Hash(sha256)"), but
+it cannot check the signatures: use a machine with OpenSSL for steps 1 and 2.
 
 
 WHAT THESE STEPS DO NOT SHOW
@@ -133,6 +196,46 @@ WHAT THESE STEPS DO NOT SHOW
   the item's SHA-256). `custody verify` checks all of this.
 - No check shows that what the files contain, or what the signer states, is true; only that
   nothing changed since the people named signed it.
+
+
+КАК ПРОВЕРИТЬ ЭТОТ ПАКЕТ ДОКАЗАТЕЛЬСТВ
+=====================================
+
+Пакет {name}: {count} файл(ов), {total} байт; дело {case_number}; запрос {reference} от {date}.
+Подписал: {issuer_name}, {issuer_org} ({issuer_country}).
+Отпечаток SHA-256 сертификата подписанта (эта копия пришла вместе с пакетом и ничего не
+доказывает: сравнивайте с отпечатком, полученным письмом, шаг 2):
+    {colon}
+
+А. Программой custody (все проверки сразу):
+    custody verify {name}.zip --fingerprint ОТПЕЧАТОК-ИЗ-ПИСЬМА
+  Код 0: всё сходится. 4: всё сходится, но отпечаток не указан, и кто подписал, не
+  установлено. 1: что-то не так; перечислены все ошибки.
+
+Б. Только unzip, openssl и sha256sum (Linux, macOS). Каждый шаг должен дать ровно
+ожидаемое; любое другое значит: на пакет полагаться нельзя. Команды - те же, что в разделе B
+выше:
+  Шаг 0. Распаковать в новую пустую папку и перейти в папку пакета (команда шага 0).
+         Ожидается: никаких сообщений.
+  Шаг 1. Обе подписи и то, что их сделал один сертификат (четыре команды шага 1).
+         Ожидается: дважды "CMS Verification successful", затем "one signer".
+{ca_note_ru}  Шаг 2. Кто подписал (команда шага 2). Ожидается: "sha256 Fingerprint" совпадает
+         буква в букву с отпечатком, который отправитель сообщил другим путём (официальное письмо,
+         звонок по известному вам номеру, центральный орган по договору). Никогда не
+         сравнивайте с отпечатком, пришедшим с пакетом: кто мог изменить пакет, мог изменить
+         и его. Показан сертификат, который действительно проверил подписи.
+  Шаг 3. Все файлы по подписанным спискам (команда шага 3). Ожидается: каждая строка
+         заканчивается на "OK", последняя строка - "all files OK".
+  Шаг 4. В папке нет ничего лишнего (команда шага 4). Ожидается: {all_count}
+  Если шаги 1-4 выполнены, каждый файл доказательств в точности тот, который подписант описал
+  в manifest.json, и подписант - тот, кого вам назвали.
+
+В. Windows: те же шаги командами PowerShell из раздела C выше (OpenSSL для Windows нужен для
+   шагов 1 и 2; Get-FileHash считает SHA-256 каждого файла).
+
+Чего проверка не показывает: шаги 1-4 не проверяют события цепочки хранения внутри
+manifest.json (их проверяет custody verify); никакая проверка не доказывает, что содержимое
+файлов или утверждения подписанта истинны, - только что ничего не изменилось после подписи.
 """
 
 
@@ -164,12 +267,27 @@ def verify_text(
         issuer_org=_line(issuer["organisation"]),
         issuer_country=issuer["country"],
         count=len(items),
+        tag_count=TAG_COUNT + cover,
+        all_count=len(items) + TAG_COUNT + cover,
         total=sum(int(i["size"]) for i in items),
         fingerprint=fingerprint,
         colon=colon_fingerprint(fingerprint),
         manifest_sha256=manifest_sha256,
         cover_line=cover_line if cover else "",
-        cms_command=CMS_COMMAND,
-        ca_note="" if self_signed else CA_NOTE,
+        tmp_command=TMP_COMMAND,
+        cms_command_1=CMS_COMMANDS[0],
+        cms_command_2=CMS_COMMANDS[1],
+        cms_command_3=CMS_COMMANDS[2],
+        who_command=WHO_COMMAND,
         list_command=LIST_COMMAND,
+        count_command=COUNT_COMMAND,
+        ps_tmp=PS_TMP,
+        ps_cms_1=PS_CMS[0],
+        ps_cms_2=PS_CMS[1],
+        ps_cms_3=PS_CMS[2],
+        ps_who=PS_WHO,
+        ps_list=PS_LIST,
+        ps_count=PS_COUNT,
+        ca_note="" if self_signed else CA_NOTE,
+        ca_note_ru="" if self_signed else CA_NOTE_RU,
     )

@@ -1,12 +1,12 @@
 """Writing a bundle's zip: tag files and payload streamed from the vault, each payload file
-re-checked against its digests as it is copied, written to a temporary file and moved into
-place so a bundle is complete or absent."""
+re-checked against its digests as it is copied, into a temporary file flushed to disk (moving it
+into place is the export's last step: see exports.py). Bundles are readable by their owner only
+(0600), whatever the umask: they hold evidence."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import uuid
 import zipfile
 import zlib
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import Finding, UsageError, VerificationError
+from ..errors import Finding, VerificationError
 from ..hashing import CHUNK, Digests
 from ..items import Item
 from ..progress import Reporter
@@ -75,16 +75,16 @@ def _copy_checked(source: Path, sink: Any, expected: Digests, reporter: Reporter
 
 
 def write_zip(
-    output: Path,
+    tmp: Path,
     name: str,
     sources: Sequence[tuple[str, Path, Item]],
     tags: dict[str, bytes],
     when: datetime,
     reporter: Reporter,
 ) -> dict[str, bool]:
-    """Write the zip to a temporary file beside output, then move it into place."""
-    tmp = output.parent / f".{output.name}.{uuid.uuid4().hex}.part"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # owner-only (privacy.py)
+    """Write the zip to tmp (which must not exist) and flush it to disk; removed on failure."""
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)
     compressed: dict[str, bool] = {}
     try:
         with os.fdopen(fd, "wb") as raw:
@@ -109,23 +109,7 @@ def write_zip(
                         zf.writestr(_zinfo(f"{name}/{tag}", when, method), content)
             raw.flush()
             os.fsync(raw.fileno())
-        _place(tmp, output)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return compressed
-
-
-def _place(tmp: Path, output: Path) -> None:
-    """Move the finished zip into place without ever replacing a file that appeared meanwhile."""
-    try:
-        os.link(tmp, output)
-    except FileExistsError:
-        raise UsageError(f"{output}: appeared while the bundle was written; not replaced") from None
-    except OSError:
-        # File systems without hard links (FAT, exFAT on a USB stick): rename instead.
-        if output.exists():
-            raise UsageError(f"{output}: exists already; not replaced") from None
-        os.replace(tmp, output)
-        return
-    tmp.unlink()

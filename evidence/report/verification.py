@@ -61,6 +61,7 @@ class ItemRow:
     chain_ok: bool
     events: int
     last_custodian: str | None
+    sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class VerificationData:
     manifest_sha256: str | None
     request_ref: str | None
     verified_by: str = ""
+    verified_with: str = ""  # the fingerprints or --trust files the identity was checked against
 
     @property
     def word(self) -> str:
@@ -101,6 +103,7 @@ def verification_data(
     *,
     verified_at: str | None = None,
     verified_by: str = "",
+    verified_with: str = "",
 ) -> VerificationData:
     """Report data from a bundle verification result (checks, items and signer as they are)."""
     signer = result.signer
@@ -112,7 +115,9 @@ def verification_data(
         status=result.status,
         checks=tuple(CheckRow(c.status, c.name, c.subject, c.message) for c in result.checks),
         items=tuple(
-            ItemRow(i.item_id, i.file, i.digests_ok, i.chain_ok, i.events, i.last_custodian)
+            ItemRow(
+                i.item_id, i.file, i.digests_ok, i.chain_ok, i.events, i.last_custodian, i.sha256
+            )
             for i in result.items
         ),
         signer=None
@@ -121,6 +126,7 @@ def verification_data(
         manifest_sha256=result.manifest_sha256,
         request_ref=result.request_ref,
         verified_by=verified_by,
+        verified_with=verified_with,
     )
 
 
@@ -198,6 +204,13 @@ def _items(data: VerificationData) -> list[Flowable]:
             extra=marks,
             caption=f"Items ({len(data.items)})",
         ),
+        Spacer(1, 3 * mm),
+        grid_table(
+            ["Item", "SHA-256 in the signed manifest"],
+            [(para(i.item_id), hex_para(i.sha256 or "–", style=st.digest)) for i in data.items],
+            (62, WIDTH - 62),
+            caption="Item digests",
+        ),
     ]
 
 
@@ -226,6 +239,7 @@ def render_verification_report(
     *,
     verified_at: str | None = None,
     verified_by: str = "",
+    verified_with: str = "",
 ) -> bytes:
     """The verification report as PDF bytes.
 
@@ -236,7 +250,11 @@ def render_verification_report(
         result
         if isinstance(result, VerificationData)
         else verification_data(
-            result, bundle_sha256, verified_at=verified_at, verified_by=verified_by
+            result,
+            bundle_sha256,
+            verified_at=verified_at,
+            verified_by=verified_by,
+            verified_with=verified_with,
         )
     )
     st = styles()
@@ -250,6 +268,8 @@ def render_verification_report(
     ]
     if data.verified_by:
         pairs.append(("Verified by", data.verified_by))
+    if data.verified_with:
+        pairs.append(("Signer checked against", data.verified_with))
     pairs.append(("Tool", f"custody (evidence toolkit) version {data.tool_version}"))
     story: list[Flowable] = [
         Paragraph("BUNDLE VERIFICATION REPORT", st.title),

@@ -96,14 +96,24 @@ def refresh_bag(bag: Path) -> None:
 
 
 def tampered(
-    built: Built, tmp: Path, edit: Callable[[Path], None], *, refresh: bool = True
+    built: Built,
+    tmp: Path,
+    edit: Callable[[Path], None],
+    *,
+    refresh: bool = True,
+    after: Callable[[Path], None] | None = None,
 ) -> Path:
-    """A copy of the built bundle with edit applied to its bag folder, zipped again."""
+    """A copy of the built bundle with edit applied to its bag folder, zipped again.
+
+    after(bag) runs once the manifests are refreshed (e.g. to re-sign the tag manifest).
+    """
     work = tmp / f"tamper-{len(list(tmp.glob('tamper-*')))}"
     bag = unzip(built.zip_path, work)
     edit(bag)
     if refresh:
         refresh_bag(bag)
+    if after is not None:
+        after(bag)
     return rezip(bag, work / f"{bag.name}.zip")
 
 

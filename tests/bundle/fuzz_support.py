@@ -18,8 +18,9 @@ import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 from hypothesis import HealthCheck, settings
 
-from evidence.bundle.bagit import TAG_MANIFESTS
+from evidence.bundle.bagit import TAG_MANIFESTS, TAG_SIGNATURE
 from evidence.bundle.build import build_bundle
+from evidence.bundle.cms import sign_detached
 from evidence.bundle.verify import VerifyResult, verify_bundle
 from evidence.cases import create_case
 from evidence.custody import append_events, receive, transfer
@@ -176,7 +177,8 @@ def write_bag(original: Original, files: dict[str, bytes], folder: Path) -> Path
 
 def retag(bag: Path) -> None:
     """Rewrite only the tag manifests, so edits of the other tag files pass fixity."""
-    tags = sorted(p for p in bag.iterdir() if p.is_file() and p.name not in TAG_MANIFESTS)
+    unlisted = (*TAG_MANIFESTS, TAG_SIGNATURE)
+    tags = sorted(p for p in bag.iterdir() if p.is_file() and p.name not in unlisted)
     for algorithm in ("sha256", "sha512"):
         lines = [f"{hashlib.new(algorithm, p.read_bytes()).hexdigest()}  {p.name}\n" for p in tags]
         (bag / f"tagmanifest-{algorithm}.txt").write_text("".join(lines))
@@ -190,13 +192,20 @@ def check_bag(
     fixup: str,
     as_folder: bool,
     must_fail: bool,
+    tag_signer: Signer | None = None,
 ) -> VerifyResult | None:
-    """Write files as a bag, fix the manifests up as an attacker would, verify zip or folder."""
+    """Write files as a bag, fix the manifests up as an attacker would, verify zip or folder.
+
+    tag_signer, when given, signs the rewritten tag manifest (evidence-manifest/2).
+    """
     bag = write_bag(original, files, folder)
     if fixup == "refresh":
         refresh_bag(bag)
     elif fixup == "retag":
         retag(bag)
+    if tag_signer is not None:
+        listing = (bag / TAG_MANIFESTS[0]).read_bytes()
+        (bag / TAG_SIGNATURE).write_bytes(sign_detached(tag_signer, listing))
     if as_folder:
         return verdict(original, bag, must_fail=must_fail)
     archive = rezip(bag, folder / "bundle.zip")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from evidence.bundle.verifytext import CMS_COMMAND, colon_fingerprint
+from evidence.bundle.verifytext import CMS_COMMANDS, TMP_COMMAND, colon_fingerprint
 from evidence.keys import Signer
 from tests.bundle.bundle_support import REQUEST_ARGS, Built, invoke, run_custody, tampered, unzip
 from tests.helpers import CASE, PASSPHRASE, World, issue_certificate, make_ca
@@ -152,10 +152,14 @@ def test_verify_trusts_a_signer_issued_by_an_agency_ca(seized: World, tmp_path: 
     bag = unzip(out, tmp_path / "ca")
     text = (bag / "VERIFY.txt").read_text()
     assert "-partial_chain" in text
-    plain = subprocess.run(CMS_COMMAND, shell=True, cwd=bag, capture_output=True)
+    plain = subprocess.run(
+        ["bash", "-c", f"{TMP_COMMAND}\n{CMS_COMMANDS[0]}"], cwd=bag, capture_output=True
+    )
     assert plain.returncode != 0  # signer.pem alone is no trust anchor for a CA-issued cert
     partial = subprocess.run(
-        CMS_COMMAND + " -partial_chain", shell=True, cwd=bag, capture_output=True
+        ["bash", "-c", f"{TMP_COMMAND}\n{CMS_COMMANDS[0]} -partial_chain"],
+        cwd=bag,
+        capture_output=True,
     )
     assert partial.returncode == 0
 

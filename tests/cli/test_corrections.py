@@ -185,8 +185,8 @@ def test_amendment_inserted_without_a_key_is_caught(sh: Shell, photo: Path) -> N
     conn.close()
     # item show would present the forged value, so the audit must not pass.
     assert _show(sh, item_id)["source"] == "another phone"
-    checks = {c["name"]: c["ok"] for c in _audit(sh, code=1)["checks"]}  # type: ignore[union-attr]
-    assert checks["signatures"] is False
+    checks = {c["check"]: c["status"] for c in _audit(sh, code=1)["checks"]}  # type: ignore[union-attr]
+    assert checks["signatures"] == "failed"
 
 
 def test_legacy_digests_are_added_signed_and_checked_against_the_vault(

@@ -121,5 +121,6 @@ def test_identifiers_csv() -> None:
     text = identifiers_csv(rows)
     assert text.startswith("kind,value,valid,detail,items\r\n")
     parsed = list(csv.reader(io.StringIO(text)))
-    assert parsed[1] == ["phone", "+375291234567", "yes", "", "i1 i2"]
+    # A leading + is a formula to a spreadsheet too; the apostrophe (not displayed) defuses it.
+    assert parsed[1] == ["phone", "'+375291234567", "yes", "", "i1 i2"]
     assert parsed[2][3] == "'=HYPERLINK(1)"  # spreadsheet formula defused
