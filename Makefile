@@ -7,14 +7,17 @@ STAMP  := $(VENV)/.installed
 .PHONY: test demo lint bench clean system-deps
 
 # exiftool (metadata), pdftotext/pdftoppm/pdffonts (tests read the PDFs back), openssl (tests
-# and the demo verify as a recipient would), zip/unzip (benchmarks, demo).
-TOOLS := exiftool pdftotext pdftoppm pdffonts openssl zip unzip
+# and the demo verify as a recipient would), zip/unzip (benchmarks, demo), and a PostgreSQL
+# server (the ledger tests, demo-agency and the benchmarks start a throwaway cluster: initdb and
+# pg_ctl live under /usr/lib/postgresql/*/bin, not on PATH).
+TOOLS := exiftool pdftotext pdftoppm pdffonts openssl zip unzip psql
 
 system-deps:
 	@for tool in $(TOOLS); do command -v $$tool >/dev/null || missing=1; done; \
+	 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing=1; \
 	 if [ -n "$$missing" ]; then \
 	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	     libimage-exiftool-perl poppler-utils openssl zip unzip >/dev/null; \
+	     libimage-exiftool-perl poppler-utils openssl zip unzip postgresql >/dev/null; \
 	 fi
 
 $(STAMP): pyproject.toml

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -24,10 +25,19 @@ class AppContext:
     """What the root group knows: where the workspace is."""
 
     workspace_arg: str | None
+    ledger_arg: str | None = None
+    vault_arg: str | None = None
+
+    @property
+    def vault(self) -> Path | None:
+        """The shared vault folder, if one was given."""
+        return Path(self.vault_arg) if self.vault_arg else None
 
     def open(self) -> Workspace:
         """Open the workspace (closed by click when the command ends)."""
-        ws = Workspace.open(locate(self.workspace_arg))
+        ws = Workspace.open(
+            locate(self.workspace_arg), ledger=self.ledger_arg or None, vault=self.vault
+        )
         click.get_current_context().call_on_close(ws.close)
         return ws
 

@@ -15,19 +15,34 @@ from .output import emit_json, fields, table
 
 
 @click.command("init")
+@click.option(
+    "--grant",
+    "grant_to",
+    multiple=True,
+    metavar="ROLE",
+    help="PostgreSQL role the workstations connect as: gets SELECT and INSERT only.",
+)
 @pass_app
-def init_command(app: AppContext) -> None:
+def init_command(app: AppContext, grant_to: tuple[str, ...]) -> None:
     """Create a workspace: ledger.db, vault/ and keys/.
+
+    With --ledger URL (run once, by the administrator, as the database owner) it creates the
+    ledger's tables and append-only triggers on the PostgreSQL server instead.
 
     \b
     Example:
       custody init
       custody --workspace /cases/BY-2026-0042 init
+      custody --ledger postgresql://custody_admin@db.agency.local/custody \\
+          --vault /mnt/evidence-vault init --grant custody
     """
     root = locate(app.workspace_arg)
-    ws = Workspace.init(root)
+    ws = Workspace.init(root, ledger=app.ledger_arg or None, vault=app.vault, grant_to=grant_to)
+    where = ws.ledger.location
     ws.close()
     click.echo(f"workspace created: {root}")
+    if app.ledger_arg:
+        click.echo(f"ledger created: {where}")
 
 
 @click.group("key")

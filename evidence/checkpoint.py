@@ -204,7 +204,8 @@ def create_checkpoint(ledger: Ledger, signer: Signer, directory: Path) -> Checkp
     Refuses (exit 1) when a head the previous checkpoint recorded is gone: signing the reduced
     ledger would launder the deletion.
     """
-    with ledger.atomic():
+    # Exclusive: every append in flight commits first, none starts until this one commits.
+    with ledger.atomic(exclusive=True):
         existing = [from_row(r) for r in rows(ledger)]
         previous = existing[-1] if existing else None
         if previous is not None:

@@ -74,7 +74,7 @@ def identities(ledger: Ledger) -> dict[str, str]:
 
 
 def _append(ledger: Ledger, signer: Signer, item: Item, action: str, **fields: Any) -> SignedEvent:
-    # Caller holds ledger.atomic(): the head read here cannot change before the insert.
+    # Caller holds ledger.atomic(lock=[item]): the head read here cannot change before the insert.
     head = chain_head(ledger, item.item_id)
     if head is None:
         raise UsageError(f"item {item.item_id} has no chain to append to")
@@ -107,11 +107,11 @@ def append_events(
 ) -> list[SignedEvent]:
     """Append one signed event to each item's chain, all in one transaction.
 
-    The write lock is taken before the chain heads are read, so concurrent writers serialise
-    and a chain can never fork.
+    The items' append locks are taken before their chain heads are read, so concurrent writers
+    serialise and a chain can never fork.
     """
     fields = {"location": location, "purpose": purpose, "note": note, "details": details}
-    with ledger.atomic():
+    with ledger.atomic(lock=[i.item_id for i in items]):
         return [_append(ledger, signer, item, action, **fields) for item in items]
 
 
@@ -130,7 +130,7 @@ def transfer(
         raise UsageError(f"cannot transfer to oneself ({receiver.name})")
     mine = _fingerprints(ledger, signer.record.key_id)
     to_party = {"name": receiver.name, "fingerprint": receiver.fingerprint}
-    with ledger.atomic():
+    with ledger.atomic(lock=[i.item_id for i in items]):
         for item in items:
             state = custody_state(item_events(ledger, item.item_id), identities(ledger))
             if state.holder is None or state.holder["fingerprint"] not in mine:
@@ -169,7 +169,7 @@ def receive(
 ) -> list[SignedEvent]:
     """The receiver acknowledges pending transfers; custody passes to them."""
     mine = _fingerprints(ledger, signer.record.key_id)
-    with ledger.atomic():
+    with ledger.atomic(lock=[i.item_id for i in items]):
         pending: list[tuple[Item, dict[str, str] | None]] = []
         for item in items:
             events = item_events(ledger, item.item_id)

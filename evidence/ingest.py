@@ -282,7 +282,8 @@ class Ingester:
         # Reused copies too: one that a crash left unsynced must be durable before rows use it.
         self.ws.vault.barrier([p.stored.path for p in pending])
         case = self.options.case
-        with self.ws.ledger.atomic():
+        # The item locks make a second workstation ingesting the same bytes wait, then see them.
+        with self.ws.ledger.atomic(lock=[i.item_id for i in items]):
             for item in items:
                 # Another process may have ingested the same bytes since we looked.
                 if find_item(self.ws.ledger, case, item.sha256) is not None:

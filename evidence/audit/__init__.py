@@ -23,7 +23,7 @@ from ..progress import Reporter, Silent
 from ..workspace import Workspace
 from .chains import check_chains, load_items
 from .checkpoints import check_checkpoints
-from .events import EventFacts, load_certificates, verify_slice
+from .events import CERTIFICATES_SQL, EventFacts, load_certificates, verify_slice
 
 SLICE = 1000  # small enough that two workers finish together
 
@@ -110,7 +110,7 @@ def _verify_events(
     ]
     reporter.start(total, "verifying events")
     facts: list[EventFacts] = []
-    db = str(ws.ledger.path)
+    db = ws.ledger.source()
     wanted = None if item_ids is None else sorted(item_ids)
     try:
         if workers <= 1 or len(slices) <= 1:
@@ -174,18 +174,19 @@ def audit(
     reporter = reporter or Silent()
     workers = workers or os.cpu_count() or 1
     out = _Collector()
-    # One read snapshot for the item list and the last event: an ingest running meanwhile
-    # must not show up as events without an item, or as an item without events.
+    # One read snapshot for the whole audit (worker processes share it on PostgreSQL, where
+    # row ids are taken at insert, not at commit): an ingest running meanwhile must not show
+    # up as events without an item, or as an item without events.
     with ws.ledger.snapshot():
         items = load_items(ws.ledger, case, out.add)
         last = ws.ledger.rows("SELECT MAX(rowid) AS hi FROM events")[0]["hi"]
-    item_ids = None if case is None else {i.item_id for i in items}
-    for problem in load_certificates(ws.ledger.conn)[1]:
-        out.add("certificates", "ledger", problem)
-    facts = _verify_events(ws, item_ids, last, workers, reporter, out)
-    cases = {c.number: c for c in list_cases(ws.ledger)}
-    check_chains(items, cases, facts, case is None, out.add)
-    checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add)
+        item_ids = None if case is None else {i.item_id for i in items}
+        for problem in load_certificates(ws.ledger.rows(CERTIFICATES_SQL))[1]:
+            out.add("certificates", "ledger", problem)
+        facts = _verify_events(ws, item_ids, last, workers, reporter, out)
+        cases = {c.number: c for c in list_cases(ws.ledger)}
+        check_chains(items, cases, facts, case is None, out.add)
+        checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add)
     checks = [
         out.check("schema", "every event valid against its custody-event schema"),
         out.check("hashes", "every event hash matches its canonical bytes"),

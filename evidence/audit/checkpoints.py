@@ -27,7 +27,7 @@ from ..errors import EvidenceError
 from ..keys import verify_signature
 from ..ledger import type_problems
 from ..workspace import Workspace
-from .events import load_certificates
+from .events import CERTIFICATES_SQL, load_certificates
 
 Add = Callable[[str, str, str], None]
 
@@ -46,7 +46,9 @@ class _Ledgerview:
 
     def __init__(self, ws: Workspace) -> None:
         self.events, self.items = ledger_index(ws.ledger)
-        self.certs: dict[str, x509.Certificate] = load_certificates(ws.ledger.conn)[0]
+        self.certs: dict[str, x509.Certificate] = load_certificates(
+            ws.ledger.rows(CERTIFICATES_SQL)
+        )[0]
 
 
 def _check_signed(view: _Ledgerview, cp: Checkpoint, subject: str, add: Add) -> None:

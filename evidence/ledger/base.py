@@ -1,0 +1,72 @@
+"""The ledger interface every backend implements, and what a worker process needs to reopen it.
+
+Everything above the ledger layer speaks this interface only: reads through `rows()` in one SQL
+dialect (SQLite's: `?` parameters, `rowid` ordering, `SELECT * FROM table`), which a backend
+translates where it must; writes through `insert()` inside `atomic()`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LedgerSource:
+    """How another process opens the same ledger read-only (and, if given, the same snapshot).
+
+    Picklable, so audit workers can be handed it. `target` is a file path or a connection
+    string (which may carry a password: never print it; print `Ledger.location`).
+    """
+
+    kind: str
+    target: str
+    snapshot: str | None = None
+
+
+class Ledger(ABC):
+    """An open ledger: read with `rows()`, write only with `insert()` inside `atomic()`."""
+
+    #: What to name in messages: a file path, or a server URL without its password.
+    location: str
+
+    @abstractmethod
+    def atomic(
+        self, *, lock: Iterable[str] = (), exclusive: bool = False
+    ) -> AbstractContextManager[None]:
+        """One write transaction; rolls back on error.
+
+        `lock` names the items whose chains the transaction appends to: no other writer appends
+        to them until it commits. `exclusive` shuts out every other writer (checkpoints), so
+        nothing committed before it is missed and nothing is half-seen.
+        """
+
+    @abstractmethod
+    def snapshot(self) -> AbstractContextManager[None]:
+        """A read transaction: every read inside (and by `source()` workers) sees one state."""
+
+    @abstractmethod
+    def insert(self, table: str, row: Mapping[str, Any]) -> None:
+        """Insert one row; must be called inside `atomic()`."""
+
+    @abstractmethod
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of a read query as dicts."""
+
+    @abstractmethod
+    def source(self) -> LedgerSource:
+        """How a worker process reopens this ledger (inside `snapshot()`: at that snapshot)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the connection."""
+
+    def table_rows(self, table: str) -> Iterator[dict[str, Any]]:
+        """Every row of a table in the order it was appended (for copying a ledger)."""
+        from .schema import columns
+
+        cols = ", ".join(columns(table))
+        yield from self.rows(f"SELECT {cols} FROM {table} ORDER BY rowid")

@@ -1,0 +1,318 @@
+"""The PostgreSQL backend: one ledger for an agency, many workstations (psycopg 3).
+
+The same tables and the same signed bytes as SQLite, plus what a shared server needs:
+- an administrator role creates the schema and the append-only triggers (UPDATE, DELETE and
+  TRUNCATE refused for everyone, owner included) and grants the tool's role SELECT and INSERT
+  only;
+- appends are serialised per item by transaction-scoped advisory locks taken in sorted order
+  (no deadlock between two writers locking the same items), under a shared lock that a
+  checkpoint takes exclusively, so a checkpoint waits for every append in flight and never
+  misses one committed before it;
+- a `rowid` identity column gives rows the append order SQLite's rowid gives (queries order by
+  it); `SELECT * FROM t` is expanded to the table's own columns so it means the same everywhere;
+- every server error becomes one OperationalError line naming the server, never a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import psycopg
+from psycopg import sql as pgsql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import dict_row
+
+from ..errors import OperationalError
+from .base import Ledger, LedgerSource
+from .schema import APPEND_ONLY, NULLABLE, SCHEMA_VERSION, TABLES
+
+CONNECT_TIMEOUT_S = 10
+# Advisory lock keys: one bigint for "all appends" (shared) versus checkpoints (exclusive); the
+# two-int4 key space, which does not overlap it, holds one lock per item.
+_ALL_APPENDS = 0x637573746F6479  # "custody"
+_ITEM_CLASS = 0x6375
+_LOCK_ALL = "SELECT pg_advisory_xact_lock(%s::bigint)"
+_LOCK_ALL_SHARED = "SELECT pg_advisory_xact_lock_shared(%s::bigint)"
+_LOCK_ITEM = "SELECT pg_advisory_xact_lock(%s::int4, %s::int4)"
+_SELECT_STAR = re.compile(r"SELECT \* FROM (\w+)")
+_PG_TYPES = {str: "text", int: "bigint"}
+
+
+def redact(conninfo: str) -> str:
+    """The server, port, database and user of a connection string, without any password."""
+    try:
+        parts = conninfo_to_dict(conninfo)
+    except psycopg.ProgrammingError:
+        return "postgresql://(unparseable URL)"
+    host = str(parts.get("host") or "localhost")
+    port = f":{parts['port']}" if parts.get("port") else ""
+    user = f"{parts['user']}@" if parts.get("user") else ""
+    where = f"[{host}]" if host.startswith("/") else host
+    return f"postgresql://{user}{where}{port}/{parts.get('dbname', '')}"
+
+
+def _reason(exc: BaseException) -> str:
+    # libpq messages run over several lines (a "connection to server ... failed:" prefix, DETAIL
+    # and HINT lines): keep the one that says what went wrong.
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    main = lines[0]
+    if main.endswith("failed:") and len(lines) > 1:
+        main = lines[1]
+    elif "failed: " in main:
+        main = main.rsplit("failed: ", 1)[1]
+    return main.replace("FATAL:  ", "").strip()
+
+
+def _hint(exc: BaseException) -> str:
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return "the administrator must GRANT SELECT, INSERT on the ledger tables to this role"
+    if isinstance(exc, psycopg.errors.UndefinedTable):
+        return "run `custody init --ledger URL` as the administrator first"
+    text = str(exc)
+    if "password" in text:
+        return "check the user and password in the URL or ~/.pgpass"
+    return "check the URL, that the server runs, and that this workstation may connect"
+
+
+def _lock_key(item_id: str) -> int:
+    # A stable 32-bit key per item; a collision only makes two items share a lock.
+    return int.from_bytes(hashlib.sha256(item_id.encode()).digest()[:4], "big", signed=True)
+
+
+def translate(query: str) -> str:
+    """Our one SQL dialect (SQLite's) in PostgreSQL's: `?` -> `%s`, `SELECT *` -> columns."""
+
+    def expand(m: re.Match[str]) -> str:
+        table = m.group(1)
+        if table not in TABLES:
+            return m.group(0)
+        return f"SELECT {', '.join(TABLES[table][0])} FROM {table}"
+
+    return _SELECT_STAR.sub(expand, query).replace("%", "%%").replace("?", "%s")
+
+
+class PostgresLedger(Ledger):
+    """A ledger in a PostgreSQL database."""
+
+    def __init__(self, conninfo: str, conn: psycopg.Connection[dict[str, Any]]) -> None:
+        self.conninfo = conninfo
+        self.location = redact(conninfo)
+        self.conn = conn
+        self._snapshot: str | None = None
+        self._in_tx = False
+        self._sql: dict[str, str] = {}
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def connect(cls, conninfo: str) -> PostgresLedger:
+        """Connect (no schema check): the one place connection failures become errors."""
+        location = redact(conninfo)
+        try:
+            conn = psycopg.connect(
+                conninfo,
+                autocommit=True,
+                row_factory=dict_row,
+                connect_timeout=CONNECT_TIMEOUT_S,
+                application_name="custody",
+            )
+        except psycopg.Error as exc:
+            raise OperationalError(
+                f"{location}: cannot connect to the ledger server ({_reason(exc)})", _hint(exc)
+            ) from None
+        return cls(conninfo, conn)
+
+    @classmethod
+    def create(cls, conninfo: str, grant_to: Iterable[str] = ()) -> PostgresLedger:
+        """Create the schema and triggers (as the administrator); grant roles SELECT, INSERT."""
+        ledger = cls.connect(conninfo)
+        try:
+            if ledger._schema_version() is not None:
+                raise OperationalError(
+                    f"{ledger.location}: already holds a custody ledger",
+                    "workstations only set CUSTODY_LEDGER to its URL",
+                )
+            with ledger._errors(), ledger.conn.transaction():
+                for statement in _ddl():
+                    ledger.conn.execute(statement)
+                for role in grant_to:
+                    ledger.conn.execute(
+                        pgsql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(
+                            pgsql.SQL(", ").join(
+                                pgsql.Identifier(t) for t in ["custody_schema", *TABLES]
+                            ),
+                            pgsql.Identifier(role),
+                        )
+                    )
+        except BaseException:
+            ledger.close()
+            raise
+        return ledger
+
+    @classmethod
+    def open(cls, conninfo: str, *, snapshot: str | None = None) -> PostgresLedger:
+        """Connect and check the schema is ours and not newer than this tool."""
+        ledger = cls.connect(conninfo)
+        try:
+            version = ledger._schema_version()
+            if version is None:
+                raise OperationalError(
+                    f"{ledger.location}: no custody ledger in this database",
+                    "run `custody init --ledger URL` as the administrator first",
+                )
+            if version > SCHEMA_VERSION:
+                raise OperationalError(
+                    f"{ledger.location}: ledger schema {version} is newer than this tool "
+                    f"({SCHEMA_VERSION})",
+                    "upgrade custody before using this ledger",
+                )
+            if version != SCHEMA_VERSION:
+                raise OperationalError(
+                    f"{ledger.location}: not a custody ledger (schema {version})"
+                )
+            if snapshot is not None:
+                with ledger._errors():
+                    ledger.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    ledger.conn.execute("SET TRANSACTION SNAPSHOT " + _quote(snapshot))
+                ledger._in_tx = True
+        except BaseException:
+            ledger.close()
+            raise
+        return ledger
+
+    def _schema_version(self) -> int | None:
+        with self._errors():
+            exists = self.conn.execute(
+                "SELECT to_regclass('custody_schema') IS NOT NULL AS present"
+            ).fetchone()
+            if not exists or not exists["present"]:
+                return None
+            row = self.conn.execute("SELECT max(version) AS v FROM custody_schema").fetchone()
+        return None if row is None or row["v"] is None else int(row["v"])
+
+    # -- the interface -----------------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except psycopg.Error as exc:
+            raise OperationalError(
+                f"{self.location}: ledger server error ({_reason(exc)})", _hint(exc)
+            ) from None
+
+    @contextmanager
+    def atomic(self, *, lock: Iterable[str] = (), exclusive: bool = False) -> Iterator[None]:
+        """READ COMMITTED: each statement after the locks sees every commit before them."""
+        with self._errors():
+            self.conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+            self._in_tx = True
+        try:
+            with self._errors():
+                self.conn.execute(_LOCK_ALL if exclusive else _LOCK_ALL_SHARED, (_ALL_APPENDS,))
+                for key in sorted({_lock_key(i) for i in lock}):
+                    self.conn.execute(_LOCK_ITEM, (_ITEM_CLASS, key))
+            yield
+        except BaseException:
+            self._rollback()
+            raise
+        try:
+            with self._errors():
+                self.conn.execute("COMMIT")
+        finally:
+            self._in_tx = False
+
+    def _rollback(self) -> None:
+        self._in_tx = False
+        # If the connection is gone, the server has rolled back for us.
+        with suppress(psycopg.Error):
+            self.conn.execute("ROLLBACK")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """REPEATABLE READ, exported so that audit workers read the very same state."""
+        with self._errors():
+            self.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            self._in_tx = True
+            row = self.conn.execute("SELECT pg_export_snapshot() AS id").fetchone()
+        self._snapshot = None if row is None else str(row["id"])
+        try:
+            yield
+        finally:
+            self._snapshot = None
+            self._rollback()
+
+    def insert(self, table: str, row: Mapping[str, Any]) -> None:
+        """Insert one row; must be called inside `atomic()`."""
+        if not self._in_tx:
+            raise RuntimeError("Ledger.insert outside atomic()")
+        statement = pgsql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+            pgsql.Identifier(table),
+            pgsql.SQL(", ").join(pgsql.Identifier(c) for c in row),
+            pgsql.SQL(", ").join(pgsql.Placeholder() for _ in row),
+        )
+        with self._errors():
+            self.conn.execute(statement, list(row.values()))
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of a read query as dicts."""
+        query = self._sql.get(sql)
+        if query is None:
+            query = self._sql[sql] = translate(sql)
+        with self._errors():
+            return self.conn.execute(query.encode(), params).fetchall()
+
+    def source(self) -> LedgerSource:
+        """The connection string, and the exported snapshot when inside `snapshot()`."""
+        return LedgerSource("postgresql", self.conninfo, self._snapshot)
+
+    def close(self) -> None:
+        """Close the connection (an open transaction is rolled back by the server)."""
+        self.conn.close()
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ddl() -> list[str]:
+    """The schema as PostgreSQL statements, made from the one table list."""
+    out = [
+        "CREATE TABLE custody_schema (version integer NOT NULL)",
+        f"INSERT INTO custody_schema (version) VALUES ({SCHEMA_VERSION})",
+        "CREATE FUNCTION custody_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN RAISE EXCEPTION 'ledger is append-only: % on %', TG_OP, TG_TABLE_NAME; END $$",
+    ]
+    for name, (cols, pk, uniques) in TABLES.items():
+        defs = ["rowid bigint GENERATED ALWAYS AS IDENTITY UNIQUE"]
+        for col, kind in cols.items():
+            null = "" if col in NULLABLE else " NOT NULL"
+            defs.append(f"{col} {_PG_TYPES[kind]}{null}")
+        keys = (pk,) if isinstance(pk, str) else pk
+        defs.append(f"PRIMARY KEY ({', '.join(keys)})")
+        out.append(f"CREATE TABLE {name} ({', '.join(defs)})")
+        for unique in uniques:
+            out.append(
+                f"CREATE UNIQUE INDEX {name}_{'_'.join(unique)} ON {name} ({', '.join(unique)})"
+            )
+    for name in (*APPEND_ONLY, "custody_schema"):
+        out.append(
+            f"CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {name} "
+            "FOR EACH ROW EXECUTE FUNCTION custody_append_only()"
+        )
+        out.append(
+            f"CREATE TRIGGER {name}_no_truncate BEFORE TRUNCATE ON {name} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION custody_append_only()"
+        )
+    return out
+
+
+def with_password(conninfo: str, password: str) -> str:
+    """The connection string with a password added (for tests and the demo)."""
+    return make_conninfo(conninfo, password=password)

@@ -1,0 +1,127 @@
+"""The ledger's tables, in one place for both backends.
+
+Each backend turns `TABLES` into its own DDL (SQLite through sqlite-utils, PostgreSQL by hand),
+so a table added here exists on both, with the same columns, keys and append-only triggers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+# name: (columns, primary key, unique indexes)
+TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...], list[tuple[str, ...]]]] = {
+    "keys": (
+        {
+            "key_id": str,
+            "name": str,
+            "organisation": str,
+            "country": str,
+            "role": str,
+            "created_at": str,
+        },
+        "key_id",
+        [],
+    ),
+    "certificates": (
+        {
+            "fingerprint": str,
+            "key_id": str,
+            "pem": str,
+            "not_before": str,
+            "not_after": str,
+            "added_at": str,
+        },
+        "fingerprint",
+        [],
+    ),
+    "cases": (
+        {
+            "number": str,
+            "title": str,
+            "jurisdiction": str,
+            "legal_basis": str,
+            "created_at": str,
+            "created_by": str,
+        },
+        "number",
+        [],
+    ),
+    "items": (
+        {
+            "item_id": str,
+            "case_number": str,
+            "sha256": str,
+            "sha512": str,
+            "md5": str,
+            "sha1": str,
+            "size": int,
+            "media_type": str,
+            "evidence_type": str,
+            "original_name": str,
+            "original_path": str,
+            "source": str,
+            "acquired_at": str,
+            "acquisition_method": str,
+            "metadata": str,
+            "profile": str,
+            "ingested_at": str,
+            "ingested_by": str,
+        },
+        "item_id",
+        [("case_number", "sha256")],
+    ),
+    "events": (
+        {
+            "event_id": str,
+            "item_id": str,
+            "seq": int,
+            "hash": str,
+            "body": str,
+            "signature": str,
+            "signer": str,
+        },
+        "event_id",
+        [("item_id", "seq"), ("hash",)],
+    ),
+    "checkpoints": (
+        {
+            "seq": int,
+            "hash": str,
+            "body": str,
+            "signature": str,
+            "signer": str,
+        },
+        "seq",
+        [],
+    ),
+}
+
+# Every table is append-only; the triggers of both backends are made from this list.
+APPEND_ONLY = tuple(TABLES)
+NULLABLE = {"md5", "sha1", "original_path", "acquired_at", "acquisition_method", "profile"}
+
+
+def columns(table: str) -> list[str]:
+    """The table's columns in definition order (what `SELECT *` means on every backend)."""
+    return list(TABLES[table][0])
+
+
+def type_problems(table: str, row: Mapping[str, Any]) -> list[str]:
+    """Columns of a row whose value has the wrong type (SQLite stores any type in any column).
+
+    Audit asks this before trusting a row, so that an edited ledger yields findings, not crashes.
+    """
+    cols = TABLES[table][0]
+    out = []
+    for name, kind in cols.items():
+        if name not in row:
+            continue
+        value = row[name]
+        if value is None and name in NULLABLE:
+            continue
+        if type(value) is not kind:
+            out.append(f"{name} holds {type(value).__name__}, not {kind.__name__}")
+    return out

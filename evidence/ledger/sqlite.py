@@ -1,0 +1,147 @@
+"""The SQLite backend: one ledger.db file, the embedded default for a single workstation.
+
+sqlite-utils creates the schema and serves the reads. Writes go through `insert` inside
+`atomic()`, which holds SQLite's write lock from the first statement (BEGIN IMMEDIATE):
+sqlite-utils' own insert helpers commit on their own, which would split our transactions.
+The write lock is global, so per-item locks and exclusive transactions need nothing more.
+Triggers refuse every UPDATE and DELETE, so a correction can only ever be a new row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from ..errors import OperationalError
+from .base import Ledger, LedgerSource
+from .schema import APPEND_ONLY, NULLABLE, SCHEMA_VERSION, TABLES
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class SQLiteLedger(Ledger):
+    """An open ledger.db: read through `db`, write only inside `atomic()`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.location = str(path)
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+
+    @classmethod
+    def create(cls, path: Path) -> SQLiteLedger:
+        """Create a new ledger file with the current schema."""
+        conn = _connect(path)
+        ledger = cls(path, conn)
+        with ledger.atomic():
+            for name, (cols, pk, uniques) in TABLES.items():
+                table = ledger.db.table(name)
+                table.create(cols, pk=pk, not_null=set(cols) - NULLABLE)
+                for unique in uniques:
+                    table.create_index(list(unique), unique=True)
+            for name in APPEND_ONLY:
+                for op in ("UPDATE", "DELETE"):
+                    conn.execute(
+                        f"CREATE TRIGGER {name}_no_{op.lower()} BEFORE {op} ON {name} "
+                        f"BEGIN SELECT RAISE(ABORT, 'ledger is append-only: {op} on {name}'); END"
+                    )
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return ledger
+
+    @classmethod
+    def open(
+        cls, path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS, *, read_only: bool = False
+    ) -> SQLiteLedger:
+        """Open an existing ledger, refusing files that are not ours or are from a newer schema."""
+        if not path.is_file():
+            raise OperationalError(
+                f"{path}: no ledger here", "run `custody init` or pass --workspace"
+            )
+        try:
+            conn = _connect(path, busy_timeout_ms, read_only=read_only)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.DatabaseError as exc:
+            raise OperationalError(
+                f"{path}: not a custody ledger ({exc})", "check the --workspace path"
+            ) from None
+        if version > SCHEMA_VERSION:
+            raise OperationalError(
+                f"{path}: ledger schema {version} is newer than this tool ({SCHEMA_VERSION})",
+                "upgrade custody before using this workspace",
+            )
+        if version != SCHEMA_VERSION or not set(TABLES) <= tables:
+            raise OperationalError(f"{path}: not a custody ledger (schema {version})")
+        return cls(path, conn)
+
+    @contextmanager
+    def atomic(self, *, lock: Iterable[str] = (), exclusive: bool = False) -> Iterator[None]:
+        """One write transaction holding the (global) write lock from its start."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(
+                f"{self.path}: ledger is locked ({exc})", "another custody process is writing"
+            ) from None
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:  # disk full, read-only file system...
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise OperationalError(f"{self.path}: cannot write the ledger ({exc})") from None
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: every read inside sees the same committed state (WAL)."""
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.execute("COMMIT")
+
+    def insert(self, table: str, row: Mapping[str, Any]) -> None:
+        """Insert one row; must be called inside `atomic()`."""
+        if not self.conn.in_transaction:
+            raise RuntimeError("Ledger.insert outside atomic()")
+        cols = ", ".join(f"[{c}]" for c in row)
+        marks = ", ".join("?" for _ in row)
+        self.conn.execute(f"INSERT INTO [{table}] ({cols}) VALUES ({marks})", list(row.values()))
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of a read query as dicts."""
+        return list(self.db.query(sql, params))
+
+    def source(self) -> LedgerSource:
+        """Workers open the file read-only; WAL gives each its own consistent view."""
+        return LedgerSource("sqlite", str(self.path))
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+
+def _connect(
+    path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS, *, read_only: bool = False
+) -> sqlite3.Connection:
+    if read_only:
+        # as_uri() percent-encodes '#', '?' and '%' in the path, which a bare file: URI would not.
+        uri = path.resolve().as_uri() + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout_ms / 1000)
+    else:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+    if not read_only:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
