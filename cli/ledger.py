@@ -18,8 +18,15 @@ def ledger_group() -> None:
 @ledger_group.command("copy")
 @click.argument("source", metavar="SRC")
 @click.argument("destination", metavar="DST")
+@click.option(
+    "--grant",
+    "grant_to",
+    multiple=True,
+    metavar="ROLE",
+    help="PostgreSQL DST created here: role the workstations connect as (SELECT, INSERT).",
+)
 @json_option
-def ledger_copy(source: str, destination: str, as_json: bool) -> None:
+def ledger_copy(source: str, destination: str, grant_to: tuple[str, ...], as_json: bool) -> None:
     """Copy every row of ledger SRC into a new, empty ledger DST, byte for byte.
 
     SRC and DST are each a workspace folder (its ledger.db), a ledger.db file, or a
@@ -30,10 +37,11 @@ def ledger_copy(source: str, destination: str, as_json: bool) -> None:
 
     \b
     Example:
-      custody ledger copy ./custody-workspace postgresql://custody_admin@db/custody
+      custody ledger copy ./custody-workspace postgresql://custody_admin@db/custody \\
+          --grant custody
       custody ledger copy postgresql://custody@db/custody ./restored/ledger.db
     """
-    report = copy_ledger(source, destination)
+    report = copy_ledger(source, destination, grant_to)
     if as_json:
         emit_json(report.to_json())
         return

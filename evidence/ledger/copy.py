@@ -64,8 +64,10 @@ def table_rows(ledger: Ledger, table: str) -> Iterator[dict[str, Any]]:
             return
 
 
-def _open_destination(location: str) -> Ledger:
+def _open_destination(location: str, grant_to: tuple[str, ...]) -> Ledger:
     if not is_url(location):
+        if grant_to:
+            raise UsageError("--grant applies to a PostgreSQL destination only")
         if Path(location).exists():
             raise UsageError(f"{location}: exists already", "copy into a new file or folder")
         try:
@@ -78,7 +80,7 @@ def _open_destination(location: str) -> Ledger:
     except OperationalError as exc:
         if "no custody ledger" not in exc.message:
             raise
-        return create_ledger(location)
+        return create_ledger(location, grant_to)
     try:
         for table in TABLES:
             if ledger.rows(f"SELECT 1 AS x FROM {table} LIMIT 1"):
@@ -92,14 +94,17 @@ def _open_destination(location: str) -> Ledger:
     return ledger
 
 
-def copy_ledger(source: str, destination: str) -> CopyReport:
-    """Copy ledger source into a new, empty destination; verify it row by row."""
+def copy_ledger(source: str, destination: str, grant_to: tuple[str, ...] = ()) -> CopyReport:
+    """Copy ledger source into a new, empty destination; verify it row by row.
+
+    A PostgreSQL destination without the schema gets it (and `grant_to` roles SELECT, INSERT).
+    """
     src_at, dst_at = resolve(source), resolve(destination)
     if src_at == dst_at:
         raise UsageError(f"{source}: source and destination are the same ledger")
     src = open_ledger(src_at)
     try:
-        dst = _open_destination(dst_at)
+        dst = _open_destination(dst_at, grant_to)
         created_file = None if is_url(dst_at) else Path(dst_at)
         try:
             counts = _copy(src, dst)
