@@ -26,6 +26,7 @@ from .checkpoints import check_checkpoints
 from .events import CERTIFICATES_SQL, EventFacts, load_certificates, verify_slice
 
 SLICE = 1000  # small enough that two workers finish together
+_FIRST_ROWID = -(2**63)  # SQLite takes any rowid, negative ones included
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,10 @@ class _Collector:
         return Check(name, True, passed_detail)
 
 
-def _slices(ws: Workspace, hi: int | None) -> list[tuple[int, int]]:
-    lo = ws.ledger.rows("SELECT MIN(rowid) AS lo FROM events")[0]["lo"]
+def _slices(ws: Workspace, hi: int | None, after: int | None) -> list[tuple[int, int]]:
+    # No lower bound for a full audit: SQLite takes any rowid, negative ones included.
+    bound = (_FIRST_ROWID if after is None else after + 1,)
+    lo = ws.ledger.rows("SELECT MIN(rowid) AS lo FROM events WHERE rowid >= ?", bound)[0]["lo"]
     if lo is None or hi is None:
         return []
     return [(start, min(start + SLICE - 1, hi)) for start in range(lo, hi + 1, SLICE)]
@@ -103,11 +106,15 @@ def _verify_events(
     workers: int,
     reporter: Reporter,
     out: _Collector,
+    after: int | None = None,
 ) -> list[EventFacts]:
-    slices = _slices(ws, last)
-    total = ws.ledger.rows("SELECT COUNT(*) AS n FROM events WHERE rowid <= ?", (last or 0,))[0][
-        "n"
-    ]
+    # Events with rowid in (after, last]: all of them for a full audit, the new ones for an
+    # incremental audit.
+    slices = _slices(ws, last, after)
+    total = ws.ledger.rows(
+        "SELECT COUNT(*) AS n FROM events WHERE rowid >= ? AND rowid <= ?",
+        (_FIRST_ROWID if after is None else after + 1, last or 0),
+    )[0]["n"]
     reporter.start(total, "verifying events")
     facts: list[EventFacts] = []
     db = ws.ledger.source()

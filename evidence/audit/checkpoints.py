@@ -6,7 +6,7 @@ must not launder it)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,14 +51,17 @@ class _Ledgerview:
         )[0]
 
 
-def _check_signed(view: _Ledgerview, cp: Checkpoint, subject: str, add: Add) -> None:
+def check_signed(
+    certs: Mapping[str, x509.Certificate], cp: Checkpoint, subject: str, add: Add
+) -> None:
+    """A checkpoint's bytes canonical, its hash, signature and Merkle root right."""
     # Over the stored bytes, which must be canonical: parsed-and-reserialised bytes could hide
     # a duplicate key that another reader (sqlite's json_extract) would see differently.
     if not is_canonical(cp.data):
         add("checkpoint", subject, "stored body is not canonical JSON (RFC 8785)")
     if hashlib.sha256(cp.data).hexdigest() != cp.hash:
         add("checkpoint", subject, "hash does not match its content (edited?)")
-    cert = view.certs.get(cp.body["actor"]["fingerprint"])
+    cert = certs.get(cp.body["actor"]["fingerprint"])
     if cert is None:
         add("checkpoint", subject, "signed by a key that is not in this workspace")
     elif not verify_signature(cert, cp.data, cp.signature):
@@ -90,17 +93,18 @@ def _ledger_checkpoints(
             continue
         if cp.seq != row["seq"] or cp.body["actor"]["fingerprint"] != row["signer"]:
             add("checkpoint", subject, "ledger row's number or signer differ from the signed body")
-        _check_signed(view, cp, subject, add)
+        check_signed(view.certs, cp, subject, add)
         if cp.body.get("prev") != previous_hash:
             add("checkpoint", subject, "does not link to the previous checkpoint")
         _heads(view, cp, only, add)
-        _compare_file(ws, cp, subject, add)
+        compare_file(ws, cp, subject, add)
         previous_hash = cp.hash
         good.append(cp)
     return good
 
 
-def _compare_file(ws: Workspace, cp: Checkpoint, subject: str, add: Add) -> None:
+def compare_file(ws: Workspace, cp: Checkpoint, subject: str, add: Add) -> None:
+    """The checkpoint's file beside the vault must exist and hold the same checkpoint."""
     path = ws.checkpoint_dir / file_name(cp.seq)
     if not path.is_file():
         add("checkpoint", subject, f"file {path.name} is missing")
@@ -123,7 +127,7 @@ def _foreign(
     except EvidenceError as exc:
         add("checkpoint", str(path), exc.message)
         return None
-    _check_signed(view, cp, str(path), add)
+    check_signed(view.certs, cp, str(path), add)
     _heads(view, cp, only, add)
     return cp
 
