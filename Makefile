@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lint bench clean system-deps
+.PHONY: test demo demo-agency lint bench clean system-deps
 
 # exiftool (metadata), pdftotext/pdftoppm/pdffonts (tests read the PDFs back), openssl (tests
 # and the demo verify as a recipient would), zip/unzip (benchmarks, demo), and a PostgreSQL
@@ -36,6 +36,10 @@ test: system-deps $(STAMP) lint
 
 demo: system-deps $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" bash demo/demo.sh
+
+# The same story for an agency: two workstations, one PostgreSQL ledger it starts and stops.
+demo-agency: system-deps $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" bash demo/demo-agency.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info

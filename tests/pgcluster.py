@@ -6,7 +6,7 @@ to run as root: as root, the cluster runs as the unprivileged system user `custo
 (created if missing). Password authentication (scram-sha-256) is on, so a wrong password is
 refused as a real server refuses it.
 
-    python -m tests.pgcluster start DIR   # prints shell exports: CUSTODY_PG_ADMIN, CUSTODY_PG_TOOL
+    python -m tests.pgcluster start DIR   # prints exports: CUSTODY_PG_ADMIN/_TOOL, PGPASSFILE
     python -m tests.pgcluster stop DIR
 """
 
@@ -84,10 +84,8 @@ class Cluster:
     def url(self, user: str, database: str, password: str | None = None) -> str:
         """A postgresql:// URL over the socket (password given as is, or the cluster's)."""
         secret = self.password if password is None else password
-        return (
-            f"postgresql://{user}:{quote(secret, safe='')}@/{database}"
-            f"?host={quote(str(self.socket_dir), safe='')}"
-        )
+        login = f"{user}:{quote(secret, safe='')}" if secret else user
+        return f"postgresql://{login}@/{database}?host={quote(str(self.socket_dir), safe='')}"
 
     def _run(self, *args: str) -> None:
         done = subprocess.run(
@@ -186,8 +184,16 @@ def _main(argv: list[str]) -> int:
         return 0
     cluster = create(base, durable=True)
     (base / "password").write_text(cluster.password)
-    admin, tool = cluster.new_database("custody")
-    print(f"export CUSTODY_PG_ADMIN='{admin}' CUSTODY_PG_TOOL='{tool}' CUSTODY_PG_TOOL_ROLE={TOOL}")
+    cluster.new_database("custody")
+    # Passwords go in a libpq password file, as on a workstation, not into URLs or argv.
+    pgpass = base / "pgpass"
+    pgpass.write_text(f"*:*:*:*:{cluster.password}\n")
+    pgpass.chmod(0o600)
+    admin, tool = (cluster.url(role, "custody", password="") for role in (ADMIN, TOOL))
+    print(
+        f"export CUSTODY_PG_ADMIN='{admin}' CUSTODY_PG_TOOL='{tool}' "
+        f"CUSTODY_PG_TOOL_ROLE={TOOL} PGPASSFILE='{pgpass}'"
+    )
     return 0
 
 
