@@ -11,7 +11,7 @@ from evidence.keys import ROLES, name_text
 from evidence.workspace import Workspace, locate
 
 from .common import AppContext, json_option, pass_app, read_passphrase, unlock
-from .output import emit_json, fields, table
+from .output import emit_json, fields, printable, table
 
 
 @click.command("init")
@@ -40,9 +40,9 @@ def init_command(app: AppContext, grant_to: tuple[str, ...]) -> None:
     ws = Workspace.init(root, ledger=app.ledger_arg or None, vault=app.vault, grant_to=grant_to)
     where = ws.ledger.location
     ws.close()
-    click.echo(f"workspace created: {root}")
+    click.echo(printable(f"workspace created: {root}"))
     if app.ledger_arg:
-        click.echo(f"ledger created: {where}")
+        click.echo(printable(f"ledger created: {where}"))
 
 
 @click.group("key")

@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 
@@ -75,6 +76,23 @@ def _heads(view: _Ledgerview, cp: Checkpoint, only: set[str] | None, add: Add) -
         add(f.check, f.subject, f.message)
 
 
+def parse_row(row: dict[str, Any], add: Add) -> Checkpoint | None:
+    """A checkpoint from its ledger row, or None (and a finding) if the row cannot be one."""
+    subject = f"checkpoint #{row['seq']}"
+    wrong = type_problems("checkpoints", row)
+    if wrong:
+        add("checkpoint", subject, f"ledger row damaged: {'; '.join(wrong)}")
+        return None
+    try:
+        cp = from_row(row)
+    except EvidenceError as exc:
+        add("checkpoint", subject, exc.message)
+        return None
+    if cp.seq != row["seq"] or cp.body["actor"]["fingerprint"] != row["signer"]:
+        add("checkpoint", subject, "ledger row's number or signer differ from the signed body")
+    return cp
+
+
 def _ledger_checkpoints(
     ws: Workspace, view: _Ledgerview, only: set[str] | None, add: Add
 ) -> list[Checkpoint]:
@@ -82,17 +100,9 @@ def _ledger_checkpoints(
     previous_hash: str | None = None
     for row in checkpoint_rows(ws.ledger):
         subject = f"checkpoint #{row['seq']}"
-        wrong = type_problems("checkpoints", row)
-        if wrong:
-            add("checkpoint", subject, f"ledger row damaged: {'; '.join(wrong)}")
+        cp = parse_row(row, add)
+        if cp is None:
             continue
-        try:
-            cp = from_row(row)
-        except EvidenceError as exc:
-            add("checkpoint", subject, exc.message)
-            continue
-        if cp.seq != row["seq"] or cp.body["actor"]["fingerprint"] != row["signer"]:
-            add("checkpoint", subject, "ledger row's number or signer differ from the signed body")
         check_signed(view.certs, cp, subject, add)
         if cp.body.get("prev") != previous_hash:
             add("checkpoint", subject, "does not link to the previous checkpoint")

@@ -29,14 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from ..cases import list_cases
-from ..checkpoint import Checkpoint, from_row, load_file
+from ..checkpoint import Checkpoint, load_file
 from ..errors import EvidenceError, UsageError
 from ..items import Item
 from ..progress import Reporter, Silent
 from ..workspace import Workspace
 from . import AuditResult, _Collector, _verify_events
 from .chains import Add, check_chains
-from .checkpoints import check_signed, compare_file
+from .checkpoints import check_signed, compare_file, parse_row
 from .events import CERTIFICATES_SQL, EventFacts, load_certificates
 
 CHUNK = 500  # parameters per IN (...) query
@@ -68,16 +68,11 @@ def _checkpoints(ws: Workspace, since: int | None, add: Add) -> list[Checkpoint]
         if previous is None:
             add("checkpoint", f"checkpoint #{since - 1}", "missing from the ledger")
     for row in rows:
-        subject = f"checkpoint #{row['seq']}"
-        try:
-            cp = from_row(row)
-        except EvidenceError as exc:
-            add("checkpoint", subject, exc.message)
+        cp = parse_row(row, add)
+        if cp is None:
             continue
-        if cp.seq != row["seq"] or cp.body["actor"]["fingerprint"] != row["signer"]:
-            add("checkpoint", subject, "ledger row's number or signer differ from the signed body")
         if (cp.seq > 1 or previous is not None) and cp.body.get("prev") != previous:
-            add("checkpoint", subject, "does not link to the previous checkpoint")
+            add("checkpoint", f"checkpoint #{cp.seq}", "does not link to the previous checkpoint")
         previous = cp.hash
         out.append(cp)
     return out
