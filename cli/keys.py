@@ -16,6 +16,10 @@ from .output import emit_json, fields, printable, table
 
 @click.command("init")
 @click.option(
+    "--ledger", metavar="URL", help="As the root --ledger: the PostgreSQL ledger to create."
+)
+@click.option("--vault", metavar="DIR", help="As the root --vault: the shared vault folder.")
+@click.option(
     "--grant",
     "grant_to",
     multiple=True,
@@ -23,7 +27,9 @@ from .output import emit_json, fields, printable, table
     help="PostgreSQL role the workstations connect as: gets SELECT and INSERT only.",
 )
 @pass_app
-def init_command(app: AppContext, grant_to: tuple[str, ...]) -> None:
+def init_command(
+    app: AppContext, ledger: str | None, vault: str | None, grant_to: tuple[str, ...]
+) -> None:
     """Create a workspace: ledger.db, vault/ and keys/.
 
     With --ledger URL (run once, by the administrator, as the database owner) it creates the
@@ -33,15 +39,17 @@ def init_command(app: AppContext, grant_to: tuple[str, ...]) -> None:
     Example:
       custody init
       custody --workspace /cases/BY-2026-0042 init
-      custody --ledger postgresql://custody_admin@db.agency.local/custody \\
-          --vault /mnt/evidence-vault init --grant custody
+      custody init --ledger postgresql://custody_admin@db.agency.local/custody \\
+          --vault /mnt/evidence-vault --grant custody
     """
     root = locate(app.workspace_arg)
-    ws = Workspace.init(root, ledger=app.ledger_arg or None, vault=app.vault, grant_to=grant_to)
+    ledger = ledger or app.ledger_arg or None
+    shared = Path(vault) if vault else app.vault
+    ws = Workspace.init(root, ledger=ledger, vault=shared, grant_to=grant_to)
     where = ws.ledger.location
     ws.close()
     click.echo(printable(f"workspace created: {root}"))
-    if app.ledger_arg:
+    if ledger:
         click.echo(printable(f"ledger created: {where}"))
 
 

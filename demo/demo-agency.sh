@@ -29,7 +29,7 @@ desk1() { printf '[desk 1] '; CUSTODY_HOME="$out/desk-1" run custody "$@"; }
 desk2() { printf '[desk 2] '; CUSTODY_HOME="$out/desk-2" run custody "$@"; }
 
 step "1. The administrator creates the ledger (tables, append-only triggers, grants) and the vault"
-CUSTODY_HOME="$out/admin" run custody --ledger "$CUSTODY_PG_ADMIN" init --grant "$CUSTODY_PG_TOOL_ROLE"
+CUSTODY_HOME="$out/admin" run custody init --ledger "$CUSTODY_PG_ADMIN" --grant "$CUSTODY_PG_TOOL_ROLE"
 
 step "2. Each desk makes its own keys; the database login is not an identity"
 desk1 key new --name "A. Ivanov" --org "Investigative Committee of the Republic of Belarus" --country BY --role investigator

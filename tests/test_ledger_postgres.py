@@ -316,3 +316,16 @@ def test_shared_vault_must_exist(agency: tuple[Desk, Desk, Path], tmp_path: Path
     result = a("item", "list", code=3)
     assert "not a custody vault" in result.stderr
     shutil.move(moved, vault)
+
+
+def test_init_takes_ledger_and_vault_as_its_own_options(pg_urls: Urls, tmp_path: Path) -> None:
+    admin, tool = pg_urls
+    vault = tmp_path / "evidence-vault"
+    args = ["init", "--ledger", admin, "--vault", str(vault), "--grant", pgcluster.TOOL]
+    result = CliRunner().invoke(cli, ["-w", str(tmp_path / "admin"), *args])
+    assert result.exit_code == 0, result.stderr
+    assert "ledger created: postgresql://custody_admin@" in result.stdout
+    assert (vault / "sha256").is_dir() and (vault / "checkpoints").is_dir()
+    desk = Desk(tmp_path / "desk", tool, vault)
+    desk("key", "new", "--name", "X", "--org", "IC", "--country", "BY", "--role", "custodian")
+    assert "X" in desk("key", "list").stdout

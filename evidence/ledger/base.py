@@ -8,7 +8,7 @@ translates where it must; writes through `insert()` inside `atomic()`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +52,11 @@ class Ledger(ABC):
     def insert(self, table: str, row: Mapping[str, Any]) -> None:
         """Insert one row; must be called inside `atomic()`."""
 
+    def insert_many(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Insert rows (all with the same columns); must be called inside `atomic()`."""
+        for row in rows:
+            self.insert(table, row)
+
     @abstractmethod
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         """Rows of a read query as dicts."""
@@ -63,10 +68,3 @@ class Ledger(ABC):
     @abstractmethod
     def close(self) -> None:
         """Close the connection."""
-
-    def table_rows(self, table: str) -> Iterator[dict[str, Any]]:
-        """Every row of a table in the order it was appended (for copying a ledger)."""
-        from .schema import columns
-
-        cols = ", ".join(columns(table))
-        yield from self.rows(f"SELECT {cols} FROM {table} ORDER BY rowid")

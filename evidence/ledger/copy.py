@@ -126,10 +126,14 @@ def _copy(src: Ledger, dst: Ledger) -> dict[str, int]:
         with dst.atomic(exclusive=True):
             for table in TABLES:
                 n = 0
+                batch: list[dict[str, Any]] = []
                 for row in table_rows(src, table):
-                    dst.insert(table, row)
-                    n += 1
-                counts[table] = n
+                    batch.append(row)
+                    if len(batch) == BATCH:
+                        dst.insert_many(table, batch)
+                        n, batch = n + len(batch), []
+                dst.insert_many(table, batch)
+                counts[table] = n + len(batch)
         for table in TABLES:
             pairs = zip_longest(table_rows(src, table), table_rows(dst, table))
             for n, (theirs, ours) in enumerate(pairs, start=1):

@@ -254,15 +254,26 @@ class PostgresLedger(Ledger):
 
     def insert(self, table: str, row: Mapping[str, Any]) -> None:
         """Insert one row; must be called inside `atomic()`."""
+        self.insert_many(table, [row])
+
+    def insert_many(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Insert rows with the same columns in one pipelined batch (copying a ledger)."""
         if not self._in_tx:
             raise RuntimeError("Ledger.insert outside atomic()")
+        batch = list(rows)
+        if not batch:
+            return
         statement = pgsql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
             pgsql.Identifier(table),
-            pgsql.SQL(", ").join(pgsql.Identifier(c) for c in row),
-            pgsql.SQL(", ").join(pgsql.Placeholder() for _ in row),
+            pgsql.SQL(", ").join(pgsql.Identifier(c) for c in batch[0]),
+            pgsql.SQL(", ").join(pgsql.Placeholder() for _ in batch[0]),
         )
         with self._errors():
-            self.conn.execute(statement, list(row.values()))
+            if len(batch) == 1:
+                self.conn.execute(statement, list(batch[0].values()))
+            else:
+                with self.conn.cursor() as cur:
+                    cur.executemany(statement, [list(r.values()) for r in batch])
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         """Rows of a read query as dicts."""
