@@ -19,7 +19,7 @@ from evidence.cli.main import cli
 
 from evidence.audit import audit
 from evidence.errors import OperationalError
-from evidence.items import list_items
+from evidence.items import get_item, list_items
 from evidence.ledger import open_ledger
 from evidence.vault import Vault
 from evidence.workspace import Workspace
@@ -329,3 +329,11 @@ def test_init_takes_ledger_and_vault_as_its_own_options(pg_urls: Urls, tmp_path:
     desk = Desk(tmp_path / "desk", tool, vault)
     desk("key", "new", "--name", "X", "--org", "IC", "--country", "BY", "--role", "custodian")
     assert "X" in desk("key", "list").stdout
+
+
+def test_prefixes_match_alike_on_both_backends(any_world: World, evidence_dir: Path) -> None:
+    any_world.ingest(evidence_dir / "empty.bin")
+    (item,) = list_items(any_world.ws.ledger, CASE)
+    assert get_item(any_world.ws.ledger, item.item_id[:6].upper()).item_id == item.item_id
+    fingerprint = any_world.custodian.record.fingerprint
+    assert any_world.ws.keys.resolve(fingerprint[:12].upper()).name == "Evidence Room"

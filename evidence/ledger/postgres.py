@@ -83,7 +83,8 @@ def _lock_key(item_id: str) -> int:
 
 
 def translate(query: str) -> str:
-    """Our one SQL dialect (SQLite's) in PostgreSQL's: `?` -> `%s`, `SELECT *` -> columns."""
+    """Our one SQL dialect (SQLite's) in PostgreSQL's: `?` -> `%s`, `SELECT *` -> columns,
+    LIKE -> ILIKE."""
 
     def expand(m: re.Match[str]) -> str:
         table = m.group(1)
@@ -91,7 +92,10 @@ def translate(query: str) -> str:
             return m.group(0)
         return f"SELECT {', '.join(TABLES[table][0])} FROM {table}"
 
-    return _SELECT_STAR.sub(expand, query).replace("%", "%%").replace("?", "%s")
+    # SQLite's LIKE ignores ASCII case, PostgreSQL's does not: ILIKE keeps "802CAD" finding
+    # item 802cad... on both.
+    text = _SELECT_STAR.sub(expand, query).replace(" LIKE ", " ILIKE ")
+    return text.replace("%", "%%").replace("?", "%s")
 
 
 class PostgresLedger(Ledger):
