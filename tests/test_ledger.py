@@ -7,12 +7,16 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from evidence.audit import audit
+from evidence.checkpoint import create_checkpoint, from_row
+from evidence.checkpoint import rows as checkpoint_rows
+from evidence.custody import _append
 from evidence.errors import OperationalError, UsageError
 from evidence.events import item_events
 from evidence.items import list_items
@@ -168,3 +172,33 @@ def test_eight_processes_append_500_times_each_to_overlapping_chains(
     assert notes == total
     result = audit(world.ws, workers=2)
     assert result.ok, [str(f) for f in result.findings]
+
+
+def test_checkpoint_waits_for_an_append_in_flight_and_records_it(
+    any_world: World, evidence_dir: Path
+) -> None:
+    world = any_world
+    world.ingest(evidence_dir / "empty.bin")
+    (item,) = list_items(world.ws.ledger, CASE)
+    ledger = getattr(world.ws.ledger, "conninfo", None)
+    vault = world.ws.vault.root if ledger else None
+    done: list[int] = []
+
+    def checkpoint_elsewhere() -> None:  # another process's connection (SQLite: own thread)
+        other = Workspace.open(world.ws.root, ledger=ledger, vault=vault)
+        try:
+            done.append(create_checkpoint(other.ledger, world.custodian, other.checkpoint_dir).seq)
+        finally:
+            other.close()
+
+    with world.ws.ledger.atomic(lock=[item.item_id]):
+        _append(world.ws.ledger, world.custodian, item, "accessed")
+        # The append is not committed yet: a checkpoint started now must wait for it.
+        thread = threading.Thread(target=checkpoint_elsewhere)
+        thread.start()
+        thread.join(1.5)
+        assert thread.is_alive() and not done
+    thread.join(60)
+    assert done == [1]
+    (checkpoint,) = [from_row(r) for r in checkpoint_rows(world.ws.ledger)]
+    assert [(h.item_id, h.seq) for h in checkpoint.heads] == [(item.item_id, 2)]
