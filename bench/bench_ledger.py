@@ -176,6 +176,17 @@ def main() -> None:
             sqlite_s = timed(["audit", "--quiet", *extra], env)
             pg_s = timed(["--ledger", tool, "audit", "--quiet", *extra], env)
             print(f"{label:>28} {sqlite_s:>8.2f}s {pg_s:>10.2f}s")
+        # The same incremental audit inside one process: its own cost, without start-up.
+        for kind, location in (("SQLite", None), ("PostgreSQL", tool)):
+            ws = Workspace.open(root, ledger=location)
+            try:
+                start = time.perf_counter()
+                result = audit_since(ws)
+                took = time.perf_counter() - start
+            finally:
+                ws.close()
+            assert result.ok and result.events_checked == args.new
+            print(f"audit_since() in-process, {kind}: {took:.2f}s")
         print("target: incremental audit of the last 1,000 events under 2 s")
     finally:
         cluster.destroy()
