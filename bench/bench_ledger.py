@@ -27,6 +27,7 @@ from common import CUSTODY, PASSPHRASE
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from evidence.audit.incremental import audit_since
 from evidence.cases import create_case
 from evidence.checkpoint import create_checkpoint
 from evidence.custody import append_events
