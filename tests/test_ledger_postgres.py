@@ -337,3 +337,22 @@ def test_prefixes_match_alike_on_both_backends(any_world: World, evidence_dir: P
     assert get_item(any_world.ws.ledger, item.item_id[:6].upper()).item_id == item.item_id
     fingerprint = any_world.custodian.record.fingerprint
     assert any_world.ws.keys.resolve(fingerprint[:12].upper()).name == "Evidence Room"
+
+
+def test_writer_waits_at_most_the_busy_timeout(agency: tuple[Desk, Desk, Path]) -> None:
+    a, _, _ = agency
+    url = a.env["CUSTODY_LEDGER"]
+    blocker, impatient = open_ledger(url), open_ledger(url, busy_timeout_ms=200)
+    try:
+        with blocker.atomic(exclusive=True):  # a checkpoint that never ends
+            start = time.monotonic()
+            with (
+                pytest.raises(OperationalError, match="lock timeout") as caught,
+                impatient.atomic(lock=["802cadf21848"]),
+            ):
+                pass
+            assert time.monotonic() - start < 5
+            assert "CUSTODY_BUSY_TIMEOUT_MS" in caught.value.diagnostics()
+    finally:
+        blocker.close()
+        impatient.close()

@@ -50,7 +50,7 @@ def open_ledger(location: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) ->
     if is_url(location):
         from .postgres import PostgresLedger
 
-        return PostgresLedger.open(str(location))
+        return PostgresLedger.open(str(location), lock_timeout_ms=busy_timeout_ms)
     return SQLiteLedger.open(Path(location), busy_timeout_ms)
 
 

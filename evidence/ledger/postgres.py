@@ -23,7 +23,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql as pgsql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 
 from ..errors import OperationalError
@@ -69,6 +69,8 @@ def _reason(exc: BaseException) -> str:
 def _hint(exc: BaseException) -> str:
     if isinstance(exc, psycopg.errors.InsufficientPrivilege):
         return "the administrator must GRANT SELECT, INSERT on the ledger tables to this role"
+    if isinstance(exc, psycopg.errors.LockNotAvailable):
+        return "another custody process is writing; retry, or raise CUSTODY_BUSY_TIMEOUT_MS"
     if isinstance(exc, psycopg.errors.UndefinedTable):
         return "run `custody init --ledger URL` as the administrator first"
     text = str(exc)
@@ -157,10 +159,18 @@ class PostgresLedger(Ledger):
         return ledger
 
     @classmethod
-    def open(cls, conninfo: str, *, snapshot: str | None = None) -> PostgresLedger:
-        """Connect and check the schema is ours and not newer than this tool."""
+    def open(
+        cls, conninfo: str, *, snapshot: str | None = None, lock_timeout_ms: int = 10_000
+    ) -> PostgresLedger:
+        """Connect and check the schema is ours and not newer than this tool.
+
+        A writer waits at most `lock_timeout_ms` for another one (CUSTODY_BUSY_TIMEOUT_MS, as
+        for SQLite), then fails with exit 3 instead of hanging behind a stuck workstation.
+        """
         ledger = cls.connect(conninfo)
         try:
+            with ledger._errors():
+                ledger.conn.execute(f"SET lock_timeout = {int(lock_timeout_ms)}".encode())
             version = ledger._schema_version()
             if version is None:
                 raise OperationalError(
@@ -330,8 +340,3 @@ def _ddl() -> list[str]:
             "FOR EACH STATEMENT EXECUTE FUNCTION custody_append_only()"
         )
     return out
-
-
-def with_password(conninfo: str, password: str) -> str:
-    """The connection string with a password added (for tests and the demo)."""
-    return make_conninfo(conninfo, password=password)
