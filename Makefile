@@ -4,19 +4,22 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lint bench clean system-deps
+.PHONY: test demo demo-agency lint bench clean system-deps
 
 # exiftool (metadata), pdftotext/pdftoppm/pdffonts/pdfsig (tests read the PDFs and their
 # signatures back), openssl (tests and the demo verify as a recipient would, `ts -verify` too),
 # zip/unzip (benchmarks, demo, differential tests), bsdtar (libarchive-tools: the third
-# extractor of the differential tests).
-TOOLS := exiftool pdftotext pdftoppm pdffonts pdfsig openssl zip unzip bsdtar
+# extractor of the differential tests), and a PostgreSQL server (the ledger tests, demo-agency
+# and the benchmarks start a throwaway cluster: initdb and pg_ctl live under
+# /usr/lib/postgresql/*/bin, not on PATH).
+TOOLS := exiftool pdftotext pdftoppm pdffonts pdfsig openssl zip unzip bsdtar psql
 
 system-deps:
 	@for tool in $(TOOLS); do command -v $$tool >/dev/null || missing=1; done; \
+	 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing=1; \
 	 if [ -n "$$missing" ]; then \
 	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	     libimage-exiftool-perl poppler-utils openssl zip unzip libarchive-tools >/dev/null; \
+	     libimage-exiftool-perl poppler-utils openssl zip unzip libarchive-tools postgresql >/dev/null; \
 	 fi
 
 $(STAMP): pyproject.toml
@@ -35,6 +38,10 @@ test: system-deps $(STAMP) lint
 
 demo: system-deps $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" bash demo/demo.sh
+
+# The same story for an agency: two workstations, one PostgreSQL ledger it starts and stops.
+demo-agency: system-deps $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" bash demo/demo-agency.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -34,10 +35,19 @@ class AppContext:
     """What the root group knows: where the workspace is."""
 
     workspace_arg: str | None
+    ledger_arg: str | None = None
+    vault_arg: str | None = None
+
+    @property
+    def vault(self) -> Path | None:
+        """The shared vault folder, if one was given."""
+        return Path(self.vault_arg) if self.vault_arg else None
 
     def open(self) -> Workspace:
         """Open the workspace (closed by click when the command ends)."""
-        ws = Workspace.open(locate(self.workspace_arg))
+        ws = Workspace.open(
+            locate(self.workspace_arg), ledger=self.ledger_arg or None, vault=self.vault
+        )
         click.get_current_context().call_on_close(ws.close)
         # A bundle export killed midway is finished or undone before anything else.
         for done in recover_exports(ws):

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from evidence.audit import audit
+from evidence.audit.incremental import audit_since
 from evidence.cases import get_case
 from evidence.checkpoint import file_name
 from evidence.custody import (
@@ -16,7 +17,7 @@ from evidence.custody import (
     transfer,
     transfer_problems,
 )
-from evidence.errors import VerificationError
+from evidence.errors import UsageError, VerificationError
 from evidence.events import MANUAL_ACTIONS, SignedEvent, item_events
 from evidence.items import Item
 from evidence.keys import KeyRecord
@@ -276,6 +277,17 @@ def checkpoint_command(
     metavar="FP",
     help="Trust root fingerprint pinned from outside (seizure protocol); fails if it differs.",
 )
+@click.option(
+    "--since-checkpoint",
+    "since",
+    type=click.IntRange(min=0),
+    is_flag=False,
+    flag_value=0,  # bare flag: the latest checkpoint
+    default=None,
+    metavar="[N]",
+    help="Only what checkpoint N (default: the latest) does not cover, and the checkpoints "
+    "since: incremental, for a daily audit.",
+)
 @json_option
 @quiet_option
 @pass_app
@@ -285,6 +297,7 @@ def audit_command(
     fixity: bool,
     checkpoint_file: Path | None,
     anchor: str | None,
+    since: int | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -297,22 +310,41 @@ def audit_command(
     stored in the workspace is trusted (and named in the verdict). Lists every problem found,
     not only the first. Exit code 1 if any.
 
+    --since-checkpoint verifies only the events after a checkpoint (the latest, or N, or that
+    of --checkpoint FILE) and that the checkpoints since then are consistent with them: it
+    costs what was added since, not the whole history. Events before the checkpoint are not
+    re-read; the full audit (the default) re-reads everything.
+
     \b
     Example:
       custody audit --fixity --anchor 3f9a...c2
       custody audit --case BY-2026-0042 --json
+      custody audit --since-checkpoint
+      custody audit --since-checkpoint --checkpoint /media/usb/checkpoint-000041.json
     """
     ws = app.open()
     if case is not None:
         get_case(ws.ledger, case)
-    result = audit(
-        ws,
-        case,
-        fixity=fixity,
-        checkpoint_file=checkpoint_file,
-        reporter=ProgressBar(enabled=not (quiet or as_json)),
-        anchor=anchor,
-    )
+    progress = ProgressBar(enabled=not (quiet or as_json))
+    if since is not None:
+        if case is not None or fixity:
+            raise UsageError("--since-checkpoint audits the whole ledger, without --fixity")
+        result = audit_since(
+            ws,
+            since or None,
+            checkpoint_file=checkpoint_file,
+            reporter=progress,
+            anchor_pin=anchor,
+        )
+    else:
+        result = audit(
+            ws,
+            case,
+            fixity=fixity,
+            checkpoint_file=checkpoint_file,
+            reporter=progress,
+            anchor=anchor,
+        )
     if as_json:
         emit_json(result.to_json())
     else:

@@ -27,7 +27,7 @@ from .common import (
     read_passphrase,
     unlock,
 )
-from .output import emit_json, fields, table
+from .output import emit_json, fields, printable, table
 
 ENV_AUTHORITY_PASSPHRASE = "CUSTODY_AUTHORITY_PASSPHRASE"
 DEFAULT_AUTHORITY = "Workspace authority"
@@ -68,6 +68,17 @@ def _read_ca(path: Path) -> x509.Certificate:
 )
 @click.option("--org", "organisation", default="", help="Organisation of the authority key.")
 @click.option(
+    "--ledger", metavar="URL", help="As the root --ledger: the PostgreSQL ledger to create."
+)
+@click.option("--vault", metavar="DIR", help="As the root --vault: the shared vault folder.")
+@click.option(
+    "--grant",
+    "grant_to",
+    multiple=True,
+    metavar="ROLE",
+    help="PostgreSQL role the workstations connect as: gets SELECT and INSERT only.",
+)
+@click.option(
     "--country",
     default=UNSPECIFIED_COUNTRY,
     help="Country of the authority key (ISO 3166-1 alpha-2; default ZZ, unspecified).",
@@ -81,6 +92,9 @@ def init_command(
     trust_ca: Path | None,
     organisation: str,
     country: str,
+    ledger: str | None,
+    vault: str | None,
+    grant_to: tuple[str, ...],
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -91,12 +105,19 @@ def init_command(
     authority (`custody key new` does it at once on this workstation), or issued by the CA.
     Write the printed anchor fingerprint into the seizure protocol; `custody audit --anchor`
     checks the workspace against it. Run on a workspace made before trust roots, --authority
-    adopts a root and enrols its existing keys.
+    adopts a root and enrols its existing keys. For an agency, --ledger creates the schema on a
+    PostgreSQL server (as its administrator) and --vault names the shared vault folder.
+
+    With --ledger URL (run once, by the administrator, as the database owner) it creates the
+    ledger's tables and append-only triggers on the PostgreSQL server instead.
 
     \b
     Example:
       custody init --authority "Evidence Room"
       custody --workspace /cases/BY-2026-0042 init --trust-ca agency-ca.pem
+      custody init --authority "Evidence Room" \\
+          --ledger postgresql://custody_admin@db.agency.local/custody \\
+          --vault /mnt/evidence-vault --grant custody
     """
     root = locate(app.workspace_arg)
     ca = None if trust_ca is None else _read_ca(trust_ca)
@@ -109,8 +130,11 @@ def init_command(
             raise CommandLineProblems(problems) if len(problems) > 1 else UsageError(problems[0])
         passphrase = _authority_passphrase(name, confirm=True)
         setup = AuthoritySetup(name, passphrase, organisation, country.upper())
+    ledger = ledger or app.ledger_arg or None
+    shared = Path(vault) if vault else app.vault
     adopted = None
-    if (root / "ledger.db").exists() and setup is not None:
+    where = None
+    if ledger is None and (root / "ledger.db").exists() and setup is not None:
         ws = Workspace.open(root)
         try:
             adopted = ws.adopt_authority(setup)[1]
@@ -118,8 +142,11 @@ def init_command(
         finally:
             ws.close()
     else:
-        ws = Workspace.init(root, authority=setup, trust_ca=ca)
+        ws = Workspace.init(
+            root, authority=setup, trust_ca=ca, ledger=ledger, vault=shared, grant_to=grant_to
+        )
         state = load_state(ws.ledger)
+        where = ws.ledger.location
         ws.close()
     assert state.anchor is not None
     anchor = state.anchor
@@ -135,7 +162,9 @@ def init_command(
     # The anchor is printed even with -q: it is what the seizure protocol must record.
     if not quiet:
         if adopted is None:
-            click.echo(f"workspace created: {root}")
+            click.echo(printable(f"workspace created: {root}"))
+            if ledger:
+                click.echo(printable(f"ledger created: {where}"))
         else:
             click.echo(f"trust root adopted: {adopted} existing certificate(s) enrolled")
     what = "authority key" if anchor.kind == "authority" else "agency CA"

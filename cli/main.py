@@ -38,6 +38,7 @@ COMMANDS = {
     "bundle": ("bundle", "bundle_command"),
     "verify": ("bundle", "verify_command"),
     "report": ("report", "report_command"),
+    "ledger": ("ledger", "ledger_group"),
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_OPERATIONAL = 0, 1, 2, 3
@@ -103,8 +104,21 @@ class CustodyGroup(click.Group):
     metavar="DIR",
     help="Workspace folder (default: $CUSTODY_HOME, else ./custody-workspace).",
 )
+@click.option(
+    "--ledger",
+    envvar="CUSTODY_LEDGER",
+    metavar="URL",
+    help="Agency ledger: postgresql://USER@HOST/DB (default: $CUSTODY_LEDGER, else "
+    "ledger.db in the workspace).",
+)
+@click.option(
+    "--vault",
+    envvar="CUSTODY_VAULT",
+    metavar="DIR",
+    help="Shared vault folder (default: $CUSTODY_VAULT, else vault/ in the workspace).",
+)
 @click.pass_context
-def cli(ctx: click.Context, workspace: str | None) -> None:
+def cli(ctx: click.Context, workspace: str | None, ledger: str | None, vault: str | None) -> None:
     """Chain of custody for electronic evidence.
 
     Hash and sign seized files into a write-once vault, log every custody event in a signed,
@@ -114,7 +128,7 @@ def cli(ctx: click.Context, workspace: str | None) -> None:
     Exit codes: 0 ok, 1 verification failed, 2 usage error, 3 operational error,
     4 (verify) bundle intact but signer identity not established.
     """
-    ctx.obj = AppContext(workspace)
+    ctx.obj = AppContext(workspace, ledger, vault)
 
 
 def main() -> None:

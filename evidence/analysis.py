@@ -132,7 +132,7 @@ def reprofile(
     finally:
         reporter.finish()
     if changes:
-        with ws.ledger.atomic():
+        with ws.ledger.atomic(lock=[item.item_id for _, item, _ in changes]):
             for index, item, details in changes:
                 event = append_locked(
                     ws.ledger,
@@ -214,7 +214,7 @@ def retype(
     details = analysis_details(
         evidence_type, profile, reason.strip(), item.evidence_type, type_source=RETYPED
     )
-    with ws.ledger.atomic():
+    with ws.ledger.atomic(lock=[item.item_id]):
         event = append_locked(
             ws.ledger,
             signer,

@@ -257,7 +257,8 @@ def create_checkpoint(
     ledger would launder the deletion. `before_commit` runs inside the transaction (the RFC 3161
     token is fetched and stored there), so if it raises nothing is written.
     """
-    with ledger.atomic():
+    # Exclusive: every append in flight commits first, none starts until this one commits.
+    with ledger.atomic(exclusive=True):
         existing = [from_row(r) for r in rows(ledger)]
         previous = existing[-1] if existing else None
         if previous is not None:

@@ -258,7 +258,7 @@ def amend_item(
             raise UsageError(f"item {item.item_id}: {implausible}", "a seizure precedes its ingest")
         utc = format_utc(parse_rfc3339(acquired_at, "--acquired-at"))
         offset = offset_of(acquired_at)
-    with ledger.atomic():
+    with ledger.atomic(lock=[item.item_id]):
         now = current_facts(ledger, item)
         changes: dict[str, dict[str, Any]] = {}
         for name, new, old in (
@@ -309,7 +309,7 @@ def add_legacy_digests(
             "run `custody audit --fixity`; no digests were added",
         )
     computed = {"md5": digests.md5, "sha1": digests.sha1}
-    with ledger.atomic():
+    with ledger.atomic(lock=[item.item_id]):
         missing = _missing_legacy(ledger, item)
         if missing is None:
             raise UsageError(f"item {item.item_id} already has MD5 and SHA-1 digests")

@@ -76,8 +76,8 @@ def identities(ledger: Ledger) -> dict[str, str]:
 def append_locked(
     ledger: Ledger, signer: Signer, item: Item, action: str, **fields: Any
 ) -> SignedEvent:
-    """Append one signed event; the caller holds `ledger.atomic()`, so the head read here (and
-    whatever the caller read to decide on the event) cannot change before the insert."""
+    """Append one signed event; the caller holds `ledger.atomic(lock=[item])`, so the head read
+    here (and whatever the caller read to decide on the event) cannot change before the insert."""
     event = _sign_next(ledger, signer, item, action, **fields)
     write_event(ledger, event)
     return event
@@ -124,7 +124,7 @@ def prepare_events(
 
 def commit_prepared(ledger: Ledger, events: Sequence[SignedEvent]) -> None:
     """Record events from prepare_events in one transaction, if no chain has moved since."""
-    with ledger.atomic():
+    with ledger.atomic(lock=[e.body["item_id"] for e in events]):
         for event in events:
             head = chain_head(ledger, event.body["item_id"])
             if head != (event.body["seq"] - 1, event.body["prev"]):
@@ -150,11 +150,11 @@ def append_events(
 ) -> list[SignedEvent]:
     """Append one signed event to each item's chain, all in one transaction.
 
-    The write lock is taken before the chain heads are read, so concurrent writers serialise
-    and a chain can never fork.
+    The items' append locks are taken before their chain heads are read, so concurrent writers
+    serialise and a chain can never fork.
     """
     fields = {"location": location, "purpose": purpose, "note": note, "details": details}
-    with ledger.atomic():
+    with ledger.atomic(lock=[i.item_id for i in items]):
         return [append_locked(ledger, signer, item, action, **fields) for item in items]
 
 
@@ -170,7 +170,7 @@ def transfer(
 ) -> list[SignedEvent]:
     """The holder hands items to receiver; custody moves only when the receiver signs receive."""
     to_party = {"name": receiver.name, "fingerprint": receiver.fingerprint}
-    with ledger.atomic():
+    with ledger.atomic(lock=[i.item_id for i in items]):
         problems = transfer_problems(ledger, signer.record, items, receiver)
         if problems:
             raise problems[0]
@@ -199,7 +199,7 @@ def receive(
     note: str = "",
 ) -> list[SignedEvent]:
     """The receiver acknowledges pending transfers; custody passes to them."""
-    with ledger.atomic():
+    with ledger.atomic(lock=[i.item_id for i in items]):
         problems = receive_problems(ledger, signer.record, items)
         if problems:
             raise problems[0]

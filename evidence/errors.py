@@ -99,6 +99,6 @@ class LedgerDamaged(VerificationError):
 
     def __init__(self, what: str, problem: str) -> None:
         super().__init__(
-            f"ledger.db: {what} is damaged ({problem}); run `custody audit` for every problem",
+            f"ledger: {what} is damaged ({problem}); run `custody audit` for every problem",
             [Finding("ledger", what, problem)],
         )

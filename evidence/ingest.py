@@ -257,7 +257,8 @@ class Ingester:
         # Reused copies too: one that a crash left unsynced must be durable before rows use it.
         self.ws.vault.barrier([p.stored.path for p in pending])
         case = self.options.case
-        with self.ws.ledger.atomic():
+        # The item locks make a second workstation ingesting the same bytes wait, then see them.
+        with self.ws.ledger.atomic(lock=[item.item_id for _, item in items]):
             for p, item in items:
                 # Another process may have ingested the same bytes since we looked.
                 if find_item(self.ws.ledger, case, item.sha256) is not None:

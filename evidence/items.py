@@ -189,14 +189,14 @@ def analysis_details(
 def _with_chain(ledger: Ledger, items: list[Item]) -> list[Item]:
     # One query for every item: the ingest event (original times) and the analysis events.
     # In canonical JSON a quote inside a string is escaped, so '"action":"profiled"' can only
-    # be the event's own action.
+    # be the event's own action. LIKE, not instr(): the same SQL on both ledger backends.
     if not items:
         return items
     where = "" if len(items) > 1 else " AND item_id = ?"
     params: tuple[Any, ...] = () if len(items) > 1 else (items[0].item_id,)
     rows = ledger.rows(
-        "SELECT item_id, seq, body FROM events WHERE (seq = 1 OR instr(body, "
-        '\'"action":"profiled"\') > 0 OR instr(body, \'"action":"retyped"\') > 0)'
+        "SELECT item_id, seq, body FROM events WHERE (seq = 1 OR body LIKE "
+        '\'%"action":"profiled"%\' OR body LIKE \'%"action":"retyped"%\')'
         + where
         + " ORDER BY item_id, seq",
         params,

@@ -260,7 +260,8 @@ class KeyStore:
         write_private(path, pem)
         at = utc_now()
         try:
-            with self.ledger.atomic():
+            # Exclusive: an enrolment made here is the next link of the one chain of records.
+            with self.ledger.atomic(exclusive=True):
                 self.ledger.insert(
                     "keys",
                     {

@@ -1,4 +1,9 @@
-"""A workspace: ledger.db, vault/ and keys/ in one folder, found by flag, env or default.
+"""A workspace: ledger, vault and keys, found by flag, env or default, with its trust root.
+
+On one workstation all three live in one folder (ledger.db, vault/, keys/). In an agency the
+ledger is a PostgreSQL database (--ledger / $CUSTODY_LEDGER, a postgresql:// URL) and the vault a
+shared folder (--vault / $CUSTODY_VAULT); the local folder then holds only the workstation's
+keys. Checkpoint files go beside the vault they describe, so every workstation sees them.
 
 Its trust root is fixed when it is made: an authority key created there, or an agency CA
 certificate (see evidence/trust/). A workspace made before trust roots opens as it is and
@@ -16,7 +21,7 @@ from cryptography import x509
 
 from .errors import OperationalError, UsageError
 from .keys import KeyRecord, KeyStore, check_passphrase, validate_identity
-from .ledger import BUSY_TIMEOUT_MS, Ledger
+from .ledger import BUSY_TIMEOUT_MS, Ledger, create_ledger, is_url, open_ledger
 from .privacy import FILE_MODE, make_private_dir, private_umask
 from .trust.store import load_state, set_anchor
 from .vault import Vault
@@ -24,6 +29,8 @@ from .vault import Vault
 DEFAULT_DIR = "custody-workspace"
 ENV_HOME = "CUSTODY_HOME"
 ENV_BUSY = "CUSTODY_BUSY_TIMEOUT_MS"
+ENV_LEDGER = "CUSTODY_LEDGER"
+ENV_VAULT = "CUSTODY_VAULT"
 
 
 def locate(explicit: str | os.PathLike[str] | None) -> Path:
@@ -68,6 +75,8 @@ class Workspace:
     ledger: Ledger
     vault: Vault
     keys: KeyStore
+    checkpoint_dir: Path
+    """Where checkpoint files are kept so they can be copied off the machine."""
 
     @classmethod
     def init(
@@ -75,35 +84,51 @@ class Workspace:
         root: Path,
         authority: AuthoritySetup | None = None,
         trust_ca: x509.Certificate | None = None,
+        *,
+        ledger: str | None = None,
+        vault: Path | None = None,
+        grant_to: tuple[str, ...] = (),
     ) -> Workspace:
-        """Create a new workspace, private to its owner, with its trust root.
+        """Create a new workspace, private to its owner, with its trust root (and, for a server
+        URL, the ledger schema on the server).
 
         The root is an authority key made here, or an agency CA certificate. Without either,
         the workspace has no root and audit establishes no signer (a library-only case, kept
-        for tools that fix the root themselves; the CLI always fixes one).
+        for tools that fix the root themselves; the CLI always fixes one). Refuses a folder
+        that already holds a ledger, and a database that already holds one.
         """
         if authority is not None and trust_ca is not None:
             raise UsageError("choose one trust root: --authority or --trust-ca, not both")
-        ledger_path = root / "ledger.db"
-        if ledger_path.exists():
+        ledger_at = _ledger_location(root, ledger)
+        if not is_url(ledger_at) and Path(ledger_at).exists():
             raise UsageError(f"{root}: already a workspace", "use it, or choose another folder")
+        if grant_to and not is_url(ledger_at):
+            raise UsageError("--grant applies to a PostgreSQL ledger only")
         if root.exists() and not root.is_dir():
             raise OperationalError(f"{root}: exists and is not a folder")
         private_umask()
         if authority is not None:
             authority.check()
         fresh = not root.exists()
+        store = Vault(vault or root / "vault")
+        # A server ledger first: it refuses a database that holds one already, before any
+        # folder is made here; a file ledger last, inside the folders.
+        opened = create_ledger(ledger_at, grant_to) if is_url(ledger_at) else None
+        checkpoints = _checkpoint_dir(root, vault)
         try:
             make_private_dir(root)
             make_private_dir(root / "keys")
-            make_private_dir(root / "checkpoints")
-            vault = Vault(root / "vault")
-            vault.create()
+            store.create()
+            make_private_dir(checkpoints)
         except OSError as exc:
-            raise OperationalError(f"{root}: cannot create workspace ({exc.strerror})") from None
-        ledger = Ledger.create(ledger_path)
-        os.chmod(ledger_path, FILE_MODE)
-        ws = cls(root, ledger, vault, KeyStore(ledger, root / "keys"))
+            if opened is not None:
+                opened.close()
+            where = exc.filename or root
+            raise OperationalError(f"{where}: cannot create workspace ({exc.strerror})") from None
+        if opened is None:
+            opened = create_ledger(ledger_at)
+            os.chmod(ledger_at, FILE_MODE)
+        ws = cls(root, opened, store, KeyStore(opened, root / "keys"), checkpoints)
         try:
             if authority is not None:
                 authority.create(ws.keys)
@@ -125,7 +150,7 @@ class Workspace:
             raise UsageError(
                 "the --trust-ca certificate is not a CA certificate (basicConstraints)"
             )
-        with self.ledger.atomic():
+        with self.ledger.atomic(exclusive=True):
             set_anchor(self.ledger, "ca", ca)
 
     def adopt_authority(self, authority: AuthoritySetup) -> tuple[KeyRecord, int]:
@@ -144,32 +169,50 @@ class Workspace:
             self.ledger.upgrade()
         record = authority.create(self.keys)
         signer = self.keys.unlock(record, authority.passphrase)
-        with self.ledger.atomic():
+        with self.ledger.atomic(exclusive=True):  # the records form one chain
             for cert in existing.values():
                 self.keys.enrol_certificate(signer, cert, reason="adopted")
         return record, len(existing)
 
     @classmethod
-    def open(cls, root: Path) -> Workspace:
-        """Open an existing workspace."""
+    def open(cls, root: Path, *, ledger: str | None = None, vault: Path | None = None) -> Workspace:
+        """Open an existing workspace (a workstation of a server ledger gets its key folder)."""
+        ledger_at = _ledger_location(root, ledger)
+        if is_url(ledger_at) and not root.exists():
+            try:
+                root.mkdir(parents=True)
+                (root / "keys").mkdir(mode=0o700)
+            except OSError as exc:
+                raise OperationalError(f"{root}: cannot create ({exc.strerror})") from None
         if not root.is_dir():
             raise OperationalError(
                 f"{root}: no workspace here", "run `custody init` or pass --workspace DIR"
             )
+        if vault is not None and not (vault / "sha256").is_dir():
+            raise OperationalError(
+                f"{vault}: not a custody vault", f"check --vault / ${ENV_VAULT}, or its mount"
+            )
         private_umask()
-        ledger = Ledger.open(root / "ledger.db", _busy_timeout())
-        vault = Vault(root / "vault")
-        return cls(root, ledger, vault, KeyStore(ledger, root / "keys"))
-
-    @property
-    def checkpoint_dir(self) -> Path:
-        """Where checkpoint files are kept so they can be copied off the machine."""
-        return self.root / "checkpoints"
+        opened = open_ledger(ledger_at, _busy_timeout())
+        store = Vault(vault or root / "vault")
+        return cls(
+            root, opened, store, KeyStore(opened, root / "keys"), _checkpoint_dir(root, vault)
+        )
 
     def close(self) -> None:
         """Close the ledger and stop the hashing threads."""
         self.ledger.close()
         self.vault.hasher.close()
+
+
+def _ledger_location(root: Path, ledger: str | None) -> str:
+    return ledger if ledger else str(root / "ledger.db")
+
+
+def _checkpoint_dir(root: Path, vault: Path | None) -> Path:
+    # With a shared vault, checkpoints are shared too: each workstation's audit compares the
+    # server's checkpoint rows with the same files.
+    return vault / "checkpoints" if vault is not None else root / "checkpoints"
 
 
 def _remove_new_workspace(root: Path, fresh: bool) -> None:

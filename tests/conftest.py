@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,13 +14,21 @@ from evidence import keyfile
 from evidence.cases import create_case
 from evidence.timestamp.localtsa import LocalTsa, TsaIdentity
 from evidence.workspace import Workspace
+from tests import pgcluster
 from tests.helpers import AUTHORITY, CASE, DATA, PASSPHRASE, World
 
 
 @pytest.fixture(autouse=True)
 def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
     # Tests never see a developer's real workspace or key settings.
-    for name in ("CUSTODY_HOME", "CUSTODY_KEY", "CUSTODY_PASSPHRASE", "CUSTODY_DEBUG"):
+    for name in (
+        "CUSTODY_HOME",
+        "CUSTODY_KEY",
+        "CUSTODY_PASSPHRASE",
+        "CUSTODY_DEBUG",
+        "CUSTODY_LEDGER",
+        "CUSTODY_VAULT",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -30,10 +39,57 @@ def _fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(keyfile, "KDF_ITERATIONS", 2048)
 
 
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[pgcluster.Cluster]:
+    """A real PostgreSQL server for the session; missing PostgreSQL fails tests, never skips."""
+    cluster = pgcluster.create()
+    yield cluster
+    cluster.destroy()
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture
+def pg_urls(pg_cluster: pgcluster.Cluster) -> tuple[str, str]:
+    """A fresh, empty database: (administrator URL, URL of the tool's SELECT+INSERT role)."""
+    return pg_cluster.new_database(f"test_{next(_databases)}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_ws(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
+    """A new, empty workspace on each backend (PostgreSQL: created by the administrator,
+    opened as the tool's role, with a shared vault folder)."""
+    root = tmp_path / "ws"
+    if request.param == "sqlite":
+        ws = Workspace.init(root, AUTHORITY)
+    else:
+        admin, tool = request.getfixturevalue("pg_urls")
+        vault = tmp_path / "shared-vault"
+        Workspace.init(
+            root, AUTHORITY, ledger=admin, vault=vault, grant_to=(pgcluster.TOOL,)
+        ).close()
+        ws = Workspace.open(root, ledger=tool, vault=vault)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def any_world(backend_ws: Workspace) -> World:
+    """The `world` fixture on each ledger backend."""
+    return make_world(backend_ws)
+
+
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     """A fresh workspace: investigator, custodian and expert keys, and case BY-2026-0042."""
     ws = Workspace.init(tmp_path / "ws", AUTHORITY)
+    yield make_world(ws)
+    ws.close()
+
+
+def make_world(ws: Workspace) -> World:
+    """Three actors and case BY-2026-0042 in a new workspace."""
     signers = []
     for name, role in (
         ("А. Иванов", "investigator"),
@@ -43,8 +99,7 @@ def world(tmp_path: Path) -> Iterator[World]:
         record = ws.keys.create(name, "Investigative Committee", "BY", role, PASSPHRASE)
         signers.append(ws.keys.unlock(record, PASSPHRASE))
     create_case(ws.ledger, CASE, "VK account takeover, card theft", "BY", "Art. 212 CC", "test")
-    yield World(ws, *signers)
-    ws.close()
+    return World(ws, *signers)
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from evidence.checkpoint import create_checkpoint
 from evidence.custody import append_events, receive, transfer
 from evidence.ingest import IngestOptions, ingest
 from evidence.items import list_items
-from evidence.ledger import _TABLES as LEDGER_TABLES
 from evidence.ledger import APPEND_ONLY, trigger_sql
+from evidence.ledger import TABLES as LEDGER_TABLES
 from evidence.workspace import Workspace
 from tests.helpers import AUTHORITY, CASE, DATA, PASSPHRASE
 

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import itertools
+import os
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from evidence.audit import audit
+from evidence.checkpoint import create_checkpoint, from_row
+from evidence.checkpoint import rows as checkpoint_rows
+from evidence.custody import append_locked
 from evidence.errors import OperationalError, UsageError
 from evidence.events import item_events
 from evidence.items import list_items
-from evidence.ledger import SCHEMA_VERSION, Ledger
+from evidence.ledger import SCHEMA_VERSION, SQLiteLedger
 from evidence.workspace import Workspace
 from tests.helpers import CASE, PASSPHRASE, World
 
@@ -87,7 +93,7 @@ def test_locked_ledger_beyond_busy_timeout(world: World) -> None:
     blocker = sqlite3.connect(world.ws.ledger.path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
-        impatient = Ledger.open(world.ws.ledger.path, busy_timeout_ms=200)
+        impatient = SQLiteLedger.open(world.ws.ledger.path, busy_timeout_ms=200)
         with pytest.raises(OperationalError, match="locked"), impatient.atomic():
             pass
     finally:
@@ -96,37 +102,105 @@ def test_locked_ledger_beyond_busy_timeout(world: World) -> None:
 
 WRITER = """
 import sys
+import time
 from pathlib import Path
 from evidence.custody import append_events
 from evidence.items import get_item
 from evidence.workspace import Workspace
-ws = Workspace.open(Path(sys.argv[1]))
-signer = ws.keys.unlock(ws.keys.resolve(sys.argv[2]), sys.argv[3])
-item = get_item(ws.ledger, sys.argv[4])
-for n in range(250):
-    append_events(ws.ledger, signer, [item], "accessed", note=f"{sys.argv[2]} {n}")
+root, ledger, vault, actor, passphrase, writer = sys.argv[1:7]
+items = sys.argv[7:]
+ws = Workspace.open(Path(root), ledger=ledger or None, vault=Path(vault) if vault else None)
+signer = ws.keys.unlock(ws.keys.resolve(actor), passphrase)
+chosen = [get_item(ws.ledger, i) for i in items]
+go = Path(root).parent / "go"
+while not go.exists():  # all writers start together, so they really contend
+    time.sleep(0.01)
+for n in range(500):
+    # Overlapping items, and every fifth append to two chains at once in opposite orders:
+    # per-item locks must neither fork a chain nor deadlock.
+    first, second = chosen[(int(writer) + n) % 3], chosen[(int(writer) + n + 1) % 3]
+    batch = [first, second] if n % 5 == 0 else [first]
+    if int(writer) % 2:
+        batch.reverse()
+    append_events(ws.ledger, signer, batch, "accessed", note=f"{writer} {n}")
 """
 
 
-def test_four_processes_append_250_events_each_to_one_chain(
-    world: World, evidence_dir: Path, tmp_path: Path
+def test_eight_processes_append_500_times_each_to_overlapping_chains(
+    any_world: World, evidence_dir: Path, tmp_path: Path
 ) -> None:
-    world.ingest(evidence_dir / "empty.bin")
-    (item,) = list_items(world.ws.ledger, CASE)
+    world = any_world
+    world.ingest(evidence_dir / "empty.bin", evidence_dir / "phone" / "DCIM")
+    items = list_items(world.ws.ledger, CASE)
+    assert len(items) == 3
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
-    actors = ["А. Иванов", "Evidence Room", "P. Sidorov", "А. Иванов"]
+    ledger = getattr(world.ws.ledger, "conninfo", "")
+    vault = str(world.ws.vault.root) if ledger else ""
+    actors = ["А. Иванов", "Evidence Room", "P. Sidorov", "А. Иванов"] * 2
     procs = [
         subprocess.Popen(
-            [sys.executable, str(script), str(world.ws.root), actor, PASSPHRASE, item.item_id]
+            [
+                sys.executable,
+                str(script),
+                str(world.ws.root),
+                ledger,
+                vault,
+                actor,
+                PASSPHRASE,
+                str(w),
+                *(i.item_id for i in items),
+            ],
+            env={**os.environ, "CUSTODY_BUSY_TIMEOUT_MS": "120000"},
         )
-        for actor in actors
+        for w, actor in enumerate(actors)
     ]
-    assert [p.wait(timeout=300) for p in procs] == [0, 0, 0, 0]
-    events = item_events(world.ws.ledger, item.item_id)
-    assert len(events) == 1001
-    assert [e.body["seq"] for e in events] == list(range(1, 1002))
-    for before, after in itertools.pairwise(events):
-        assert after.body["prev"] == before.hash
-    result = audit(world.ws)
+    time.sleep(3)
+    (world.ws.root.parent / "go").touch()
+    assert [p.wait(timeout=900) for p in procs] == [0] * 8
+    per_call = [2 if n % 5 == 0 else 1 for n in range(500)]
+    total = 0
+    for item in items:
+        events = item_events(world.ws.ledger, item.item_id)
+        total += len(events)
+        assert [e.body["seq"] for e in events] == list(range(1, len(events) + 1))
+        assert events[0].body["prev"] == item.sha256
+        for before, after in itertools.pairwise(events):
+            assert after.body["prev"] == before.hash
+    # Each item starts with its ingest and its profiled event.
+    assert total == 3 * 2 + 8 * sum(per_call)
+    notes = world.ws.ledger.rows("SELECT COUNT(*) AS n FROM events")[0]["n"]
+    assert notes == total
+    result = audit(world.ws, workers=2)
     assert result.ok, [str(f) for f in result.findings]
+
+
+def test_checkpoint_waits_for_an_append_in_flight_and_records_it(
+    any_world: World, evidence_dir: Path
+) -> None:
+    world = any_world
+    world.ingest(evidence_dir / "empty.bin")
+    (item,) = list_items(world.ws.ledger, CASE)
+    ledger = getattr(world.ws.ledger, "conninfo", None)
+    vault = world.ws.vault.root if ledger else None
+    done: list[int] = []
+
+    def checkpoint_elsewhere() -> None:  # another process's connection (SQLite: own thread)
+        other = Workspace.open(world.ws.root, ledger=ledger, vault=vault)
+        try:
+            done.append(create_checkpoint(other.ledger, world.custodian, other.checkpoint_dir).seq)
+        finally:
+            other.close()
+
+    with world.ws.ledger.atomic(lock=[item.item_id]):
+        append_locked(world.ws.ledger, world.custodian, item, "accessed")
+        # The append is not committed yet: a checkpoint started now must wait for it.
+        thread = threading.Thread(target=checkpoint_elsewhere)
+        thread.start()
+        thread.join(1.5)
+        assert thread.is_alive() and not done
+    thread.join(60)
+    assert done == [1]
+    (checkpoint,) = [from_row(r) for r in checkpoint_rows(world.ws.ledger)]
+    # ingested, profiled, then the append the checkpoint waited for
+    assert [(h.item_id, h.seq) for h in checkpoint.heads] == [(item.item_id, 3)]

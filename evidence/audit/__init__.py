@@ -31,12 +31,13 @@ from .analyses import check_analyses
 from .chains import check_chains, load_items
 from .checkpoints import check_checkpoints
 from .corrections import check_corrections, seal_notices
-from .events import EventFacts, load_certificates, verify_slice
+from .events import CERTIFICATES_SQL, EventFacts, load_certificates, verify_slice
 from .files import check_vault_entries, check_workspace
 from .rows import check_anchor_row, check_key_rows, check_triggers
 from .trust import check_root, check_signers, signer_problem
 
 SLICE = 1000  # small enough that two workers finish together
+_FIRST_ROWID = -(2**63)  # SQLite takes any rowid, negative ones included
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,10 @@ class _Collector:
         return Check(name, True, passed_detail)
 
 
-def _slices(ws: Workspace, hi: int | None) -> list[tuple[int, int]]:
-    lo = ws.ledger.rows("SELECT MIN(rowid) AS lo FROM events")[0]["lo"]
+def _slices(ws: Workspace, hi: int | None, after: int | None) -> list[tuple[int, int]]:
+    # No lower bound for a full audit: SQLite takes any rowid, negative ones included.
+    bound = (_FIRST_ROWID if after is None else after + 1,)
+    lo = ws.ledger.rows("SELECT MIN(rowid) AS lo FROM events WHERE rowid >= ?", bound)[0]["lo"]
     if lo is None or hi is None:
         return []
     return [(start, min(start + SLICE - 1, hi)) for start in range(lo, hi + 1, SLICE)]
@@ -120,14 +123,18 @@ def _verify_events(
     workers: int,
     reporter: Reporter,
     out: _Collector,
+    after: int | None = None,
 ) -> list[EventFacts]:
-    slices = _slices(ws, last)
-    total = ws.ledger.rows("SELECT COUNT(*) AS n FROM events WHERE rowid <= ?", (last or 0,))[0][
-        "n"
-    ]
+    # Events with rowid in (after, last]: all of them for a full audit, the new ones for an
+    # incremental audit.
+    slices = _slices(ws, last, after)
+    total = ws.ledger.rows(
+        "SELECT COUNT(*) AS n FROM events WHERE rowid >= ? AND rowid <= ?",
+        (_FIRST_ROWID if after is None else after + 1, last or 0),
+    )[0]["n"]
     reporter.start(total, "verifying events")
     facts: list[EventFacts] = []
-    db = str(ws.ledger.path)
+    db = ws.ledger.source()
     wanted = None if item_ids is None else sorted(item_ids)
     try:
         if workers <= 1 or len(slices) <= 1:
@@ -193,29 +200,31 @@ def audit(
     reporter = reporter or Silent()
     workers = workers or os.cpu_count() or 1
     out = _Collector()
-    # One read snapshot for the item list and the last event: an ingest running meanwhile
-    # must not show up as events without an item, or as an item without events.
+    # One read snapshot for the whole audit (worker processes share it on PostgreSQL, where
+    # row ids are taken at insert, not at commit): an ingest running meanwhile must not show
+    # up as events without an item, or as an item without events.
     with ws.ledger.snapshot():
         items = load_items(ws.ledger, case, out.add)
         last = ws.ledger.rows("SELECT MAX(rowid) AS hi FROM events")[0]["hi"]
-    item_ids = None if case is None else {i.item_id for i in items}
-    certs, cert_problems = load_certificates(ws.ledger.conn)
-    for problem in cert_problems:
-        out.add("certificates", "ledger", problem)
-    state = load_state(ws.ledger)
-    # Path validation once per certificate here; per event only a lookup and a time compare.
-    view = None if state.anchor is None else establish(state.anchor, state.records, certs)
-    root_detail = check_root(state, view, anchor, out.add)
-    check_triggers(ws.ledger, out.add)
-    check_anchor_row(ws.ledger, state.records, out.add)
-    check_key_rows(ws.ledger, certs, state.records if state.anchor is not None else None, out.add)
-    facts = _verify_events(ws, item_ids, last, workers, reporter, out)
-    check_signers(view, facts, out.add)
-    cases = {c.number: c for c in list_cases(ws.ledger)}
-    check_chains(items, cases, facts, case is None, out.add)
-    check_analyses(items, facts, out.add)
-    check_corrections(facts, out.add)
-    checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add, signer_problem(view))
+        item_ids = None if case is None else {i.item_id for i in items}
+        certs, cert_problems = load_certificates(ws.ledger.rows(CERTIFICATES_SQL))
+        for problem in cert_problems:
+            out.add("certificates", "ledger", problem)
+        state = load_state(ws.ledger)
+        # Path validation once per certificate here; per event only a lookup and a time compare.
+        view = None if state.anchor is None else establish(state.anchor, state.records, certs)
+        root_detail = check_root(state, view, anchor, out.add)
+        check_triggers(ws.ledger, out.add)
+        check_anchor_row(ws.ledger, state.records, out.add)
+        records = state.records if state.anchor is not None else None
+        check_key_rows(ws.ledger, certs, records, out.add)
+        facts = _verify_events(ws, item_ids, last, workers, reporter, out)
+        check_signers(view, facts, out.add)
+        cases = {c.number: c for c in list_cases(ws.ledger)}
+        check_chains(items, cases, facts, case is None, out.add)
+        check_analyses(items, facts, out.add)
+        check_corrections(facts, out.add)
+        checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add, signer_problem(view))
     check_workspace(ws.root, out.add)
     check_vault_entries(
         ws.vault.root,

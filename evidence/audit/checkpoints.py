@@ -6,7 +6,7 @@ must not launder it)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,10 +27,10 @@ from ..checkpoint import (
 from ..checkpoint import rows as checkpoint_rows
 from ..errors import EvidenceError
 from ..keys import verify_signature
-from ..ledger import type_problems
+from ..ledger import Ledger, type_problems
 from ..timestamp.checkpoints import check_tokens
 from ..workspace import Workspace
-from .events import load_certificates
+from .events import CERTIFICATES_SQL, load_certificates
 from .trust import check_commitment
 
 Add = Callable[[str, str, str], None]
@@ -52,35 +52,75 @@ class _Ledgerview:
     def __init__(self, ws: Workspace, signer_problem: SignerProblem) -> None:
         self.ledger = ws.ledger
         self.events, self.items = ledger_index(ws.ledger)
-        self.certs: dict[str, x509.Certificate] = load_certificates(ws.ledger.conn)[0]
-        self.signer_problem = signer_problem
-        self.committed = trust_commitment(ws.ledger)
+        self.certs: dict[str, x509.Certificate] = load_certificates(
+            ws.ledger.rows(CERTIFICATES_SQL)
+        )[0]
+        self.trust = TrustContext.read(ws.ledger, signer_problem)
 
 
-def _check_signed(view: _Ledgerview, cp: Checkpoint, subject: str, add: Add) -> None:
+@dataclass(frozen=True)
+class TrustContext:
+    """What a checkpoint's signer and trust commitment are checked against."""
+
+    ledger: Ledger
+    signer_problem: SignerProblem
+    committed: dict[str, Any]
+
+    @classmethod
+    def read(cls, ledger: Ledger, signer_problem: SignerProblem) -> TrustContext:
+        """The ledger's current trust commitment, read once for every checkpoint."""
+        return cls(ledger, signer_problem, trust_commitment(ledger))
+
+
+def check_signed(
+    certs: Mapping[str, x509.Certificate],
+    cp: Checkpoint,
+    subject: str,
+    add: Add,
+    trust: TrustContext,
+) -> None:
+    """A checkpoint's bytes canonical, its hash, signature and Merkle root right; its signer
+    established by the trust root; its trust commitment still that of the ledger."""
     # Over the stored bytes, which must be canonical: parsed-and-reserialised bytes could hide
     # a duplicate key that another reader (sqlite's json_extract) would see differently.
     if not is_canonical(cp.data):
         add("checkpoint", subject, "stored body is not canonical JSON (RFC 8785)")
     if hashlib.sha256(cp.data).hexdigest() != cp.hash:
         add("checkpoint", subject, "hash does not match its content (edited?)")
-    cert = view.certs.get(cp.body["actor"]["fingerprint"])
+    cert = certs.get(cp.body["actor"]["fingerprint"])
     if cert is None:
         add("checkpoint", subject, "signed by a key that is not in this workspace")
     elif not verify_signature(cert, cp.data, cp.signature):
         add("checkpoint", subject, "signature is not valid")
     else:
-        problem = view.signer_problem(cp.body["actor"]["fingerprint"], cp.body.get("created_at"))
+        problem = trust.signer_problem(cp.body["actor"]["fingerprint"], cp.body.get("created_at"))
         if problem is not None:
             add("trust", subject, problem)
     if merkle_root(cp.heads) != cp.root:
         add("checkpoint", subject, "Merkle root does not match its chain heads")
-    check_commitment(view.ledger, cp.body, subject, add, view.committed)
+    check_commitment(trust.ledger, cp.body, subject, add, trust.committed)
 
 
 def _heads(view: _Ledgerview, cp: Checkpoint, only: set[str] | None, add: Add) -> None:
     for f in heads_problems(cp, view.events, view.items, only):
         add(f.check, f.subject, f.message)
+
+
+def parse_row(row: dict[str, Any], add: Add) -> Checkpoint | None:
+    """A checkpoint from its ledger row, or None (and a finding) if the row cannot be one."""
+    subject = f"checkpoint #{row['seq']}"
+    wrong = type_problems("checkpoints", row)
+    if wrong:
+        add("checkpoint", subject, f"ledger row damaged: {'; '.join(wrong)}")
+        return None
+    try:
+        cp = from_row(row)
+    except EvidenceError as exc:
+        add("checkpoint", subject, exc.message)
+        return None
+    if cp.seq != row["seq"] or cp.body["actor"]["fingerprint"] != row["signer"]:
+        add("checkpoint", subject, "ledger row's number or signer differ from the signed body")
+    return cp
 
 
 def _ledger_checkpoints(
@@ -90,28 +130,21 @@ def _ledger_checkpoints(
     previous_hash: str | None = None
     for row in checkpoint_rows(ws.ledger):
         subject = f"checkpoint #{row['seq']}"
-        wrong = type_problems("checkpoints", row)
-        if wrong:
-            add("checkpoint", subject, f"ledger row damaged: {'; '.join(wrong)}")
+        cp = parse_row(row, add)
+        if cp is None:
             continue
-        try:
-            cp = from_row(row)
-        except EvidenceError as exc:
-            add("checkpoint", subject, exc.message)
-            continue
-        if cp.seq != row["seq"] or cp.body["actor"]["fingerprint"] != row["signer"]:
-            add("checkpoint", subject, "ledger row's number or signer differ from the signed body")
-        _check_signed(view, cp, subject, add)
+        check_signed(view.certs, cp, subject, add, view.trust)
         if cp.body.get("prev") != previous_hash:
             add("checkpoint", subject, "does not link to the previous checkpoint")
         _heads(view, cp, only, add)
-        _compare_file(ws, cp, subject, add)
+        compare_file(ws, cp, subject, add)
         previous_hash = cp.hash
         good.append(cp)
     return good
 
 
-def _compare_file(ws: Workspace, cp: Checkpoint, subject: str, add: Add) -> None:
+def compare_file(ws: Workspace, cp: Checkpoint, subject: str, add: Add) -> None:
+    """The checkpoint's file beside the vault must exist and hold the same checkpoint."""
     path = ws.checkpoint_dir / file_name(cp.seq)
     if not path.is_file():
         add("checkpoint", subject, f"file {path.name} is missing")
@@ -134,7 +167,7 @@ def _foreign(
     except EvidenceError as exc:
         add("checkpoint", str(path), exc.message)
         return None
-    _check_signed(view, cp, str(path), add)
+    check_signed(view.certs, cp, str(path), add, view.trust)
     _heads(view, cp, only, add)
     return cp
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from cryptography import x509
@@ -19,7 +18,7 @@ from ..canonical import canonical_bytes
 from ..errors import Finding
 from ..items import ANALYSIS_ACTIONS
 from ..keys import common_name, fingerprint, verify_b64
-from ..ledger import type_problems
+from ..ledger import LedgerSource, open_source, type_problems
 from ..validation import event_errors
 
 DETAILED = ("amended", "digests-added", "sealed", "unsealed")
@@ -57,11 +56,17 @@ def _is_canonical(text: str, body: Any) -> bool:
         return False
 
 
-def load_certificates(conn: sqlite3.Connection) -> tuple[dict[str, x509.Certificate], list[str]]:
-    """The ledger's certificates by fingerprint, and what is wrong with any bad one."""
+CERTIFICATES_SQL = "SELECT fingerprint, pem FROM certificates"
+
+
+def load_certificates(
+    rows: Iterable[Mapping[str, Any]],
+) -> tuple[dict[str, x509.Certificate], list[str]]:
+    """The certificates of `CERTIFICATES_SQL` rows by fingerprint, and what is wrong with any."""
     certs: dict[str, x509.Certificate] = {}
     problems: list[str] = []
-    for fp, pem in conn.execute("SELECT fingerprint, pem FROM certificates"):
+    for row in rows:
+        fp, pem = row["fingerprint"], row["pem"]
         wrong = type_problems("certificates", {"fingerprint": fp, "pem": pem})
         if wrong:
             problems.append(f"certificate row {str(fp)[:16]!r}: {'; '.join(wrong)}")
@@ -79,26 +84,36 @@ def load_certificates(conn: sqlite3.Connection) -> tuple[dict[str, x509.Certific
 
 
 def verify_slice(
-    db_path: str, lo: int, hi: int, wanted: list[str] | None
+    source: LedgerSource, lo: int, hi: int, wanted: list[str] | None
 ) -> tuple[list[Finding], list[EventFacts]]:
     """Check events with rowid in [lo, hi] (only of items in `wanted`, if given)."""
-    # as_uri() percent-encodes '#', '?' and '%' in the path, which a bare file: URI would not.
-    conn = sqlite3.connect(Path(db_path).resolve().as_uri() + "?mode=ro", uri=True)
+    ledger = open_source(source)
     try:
-        certs, _ = load_certificates(conn)
-        rows = conn.execute(
-            "SELECT rowid, event_id, item_id, seq, hash, body, signature, signer FROM events "
-            "WHERE rowid BETWEEN ? AND ?",
-            (lo, hi),
-        ).fetchall()
+        certs, _ = load_certificates(ledger.rows(CERTIFICATES_SQL))
+        rows = [
+            (
+                r["event_id"],
+                r["item_id"],
+                r["seq"],
+                r["hash"],
+                r["body"],
+                r["signature"],
+                r["signer"],
+            )
+            for r in ledger.rows(
+                "SELECT event_id, item_id, seq, hash, body, signature, signer FROM events "
+                "WHERE rowid BETWEEN ? AND ?",
+                (lo, hi),
+            )
+        ]
     finally:
-        conn.close()
+        ledger.close()
     keep = None if wanted is None else set(wanted)
     keys = {fp: cert.public_key() for fp, cert in certs.items()}  # parsed once, not per event
     names = {fp: common_name(cert) for fp, cert in certs.items()}
     findings: list[Finding] = []
     facts: list[EventFacts] = []
-    for _rowid, event_id, item_id, seq, row_hash, text, signature, signer in rows:
+    for event_id, item_id, seq, row_hash, text, signature, signer in rows:
         if keep is not None and item_id not in keep:
             continue
         subject = f"item {item_id} event #{seq}"

@@ -62,7 +62,7 @@ def enrol_key(keys: KeyStore, authority: Signer, record: KeyRecord, reason: str 
     todo = [fp for fp in _fingerprints(keys, record) if fp not in done]
     if not todo:
         raise UsageError(f"key {record.name!r} is enrolled already")
-    with keys.ledger.atomic():
+    with keys.ledger.atomic(exclusive=True):  # the records form one chain
         for fp in todo:
             keys.enrol_certificate(authority, certs[fp], reason=reason)
     return todo
@@ -80,7 +80,7 @@ def revoke_key(keys: KeyStore, authority: Signer, record: KeyRecord, reason: str
     todo = [fp for fp in _fingerprints(keys, record) if fp not in done]
     if not todo:
         raise UsageError(f"key {record.name!r} is revoked already")
-    with keys.ledger.atomic():
+    with keys.ledger.atomic(exclusive=True):  # the records form one chain
         for fp in todo:
             append_record(keys.ledger, authority, "revocation", certs[fp], reason=reason)
     return todo

@@ -136,7 +136,7 @@ def set_anchor(ledger: Ledger, kind: str, cert: x509.Certificate, at: str | None
     """Write the anchor row; the caller holds `atomic()`. Refused when a root exists."""
     ledger.upgrade()
     if ledger.rows("SELECT 1 FROM trust_anchor"):
-        raise UsageError(f"{ledger.path}: this workspace already has a trust root")
+        raise UsageError(f"{ledger.location}: this workspace already has a trust root")
     ledger.insert(
         "trust_anchor",
         {

@@ -12,7 +12,7 @@ from evidence.audit import audit
 from evidence.custody import append_events, receive, transfer
 from evidence.events import item_events
 from evidence.items import list_items
-from evidence.ledger import Ledger
+from evidence.ledger import SQLiteLedger
 from tests.helpers import CASE, World
 from tests.trust.trust_support import (
     attacker,
@@ -43,7 +43,8 @@ def test_forged_actor_without_touching_the_triggers(busy: World) -> None:
     insert_certificate(conn, cert, real.key_id, "2026-01-01T00:00:00.000000Z")
     conn.close()
     fake = signer_for(key, cert, real.name, real.key_id)
-    ledger = Ledger.open(busy.ws.ledger.path)  # only INSERTs, as sqlite3 would do them
+    # Only INSERTs, as sqlite3 would do them.
+    ledger = SQLiteLedger.open(Path(busy.ws.ledger.location))
     items = list_items(ledger, CASE)[2:3]
     head = len(item_events(ledger, items[0].item_id))
     transfer(ledger, busy.investigator, items, fake.record)  # the real investigator hands over
@@ -71,7 +72,7 @@ def test_forged_actor_with_its_own_keys_row(busy: World) -> None:
     )
     insert_certificate(conn, cert, fake.record.key_id, "2026-01-01T00:00:00.000000Z")
     conn.close()
-    ledger = Ledger.open(busy.ws.ledger.path)
+    ledger = SQLiteLedger.open(Path(busy.ws.ledger.location))
     append_events(ledger, fake, list_items(ledger, CASE)[:1], "destroyed")
     ledger.close()
     expect(audit(busy.ws), "trust", "no valid enrolment by the authority")
@@ -93,7 +94,7 @@ def test_forged_enrolment_record(busy: World) -> None:
     # The record claims the authority in `by`, but the signature is the attacker's.
     impostor = signer_for(key, cert, "Test authority")
     object.__setattr__(impostor.record, "fingerprint", anchor)
-    ledger = Ledger.open(busy.ws.ledger.path)
+    ledger = SQLiteLedger.open(Path(busy.ws.ledger.location))
     with ledger.atomic():
         append_record(ledger, impostor, "enrolment", cert)
     append_events(ledger, fake, list_items(ledger, CASE)[:1], "destroyed")

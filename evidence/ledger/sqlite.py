@@ -1,0 +1,192 @@
+"""The SQLite backend: one ledger.db file, the embedded default for a single workstation.
+
+sqlite-utils creates the schema and serves the reads. Writes go through `insert` inside
+`atomic()`, which holds SQLite's write lock from the first statement (BEGIN IMMEDIATE):
+sqlite-utils' own insert helpers commit on their own, which would split our transactions.
+The write lock is global, so per-item locks and exclusive transactions need nothing more.
+Triggers refuse every UPDATE and DELETE, so a correction can only ever be a new row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from ..errors import OperationalError
+from .base import Ledger, LedgerSource, trigger_differences
+from .schema import (
+    APPEND_ONLY,
+    LATER_TABLES,
+    NULLABLE,
+    SCHEMA_VERSION,
+    TABLES,
+    TRUST_TABLES,
+    V1_TABLES,
+)
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class SQLiteLedger(Ledger):
+    """An open ledger.db: read through `db`, write only inside `atomic()`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.location = str(path)
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+
+    @classmethod
+    def create(cls, path: Path) -> SQLiteLedger:
+        """Create a new ledger file with the current schema."""
+        conn = _connect(path)
+        ledger = cls(path, conn)
+        with ledger.atomic():
+            ledger._create_tables(list(TABLES))
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return ledger
+
+    def _create_tables(self, names: list[str]) -> None:
+        for name in names:
+            cols, pk, uniques = TABLES[name]
+            table = self.db.table(name)
+            table.create(cols, pk=pk, not_null=set(cols) - NULLABLE)
+            for unique in uniques:
+                table.create_index(list(unique), unique=True)
+            for op in ("UPDATE", "DELETE"):
+                self.conn.execute(trigger_sql(name, op))
+
+    @property
+    def version(self) -> int:
+        """The ledger's schema version (1: made before trust roots)."""
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def upgrade(self) -> None:
+        """Add the trust tables to a version-1 ledger; the caller holds `atomic()`."""
+        if self.version < SCHEMA_VERSION:
+            self._create_tables(list(TRUST_TABLES))
+            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def trigger_problems(self) -> list[str]:
+        """Every append-only trigger present with exactly its SQL, and no other trigger."""
+        present = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        known = APPEND_ONLY if self.version >= SCHEMA_VERSION else V1_TABLES + LATER_TABLES
+        # A table added within the version exists once the ledger was opened for writing.
+        tables = [t for t in known if t not in LATER_TABLES or t in present]
+        ops = ("UPDATE", "DELETE")
+        expected = {f"{t}_no_{op.lower()}": trigger_sql(t, op) for t in tables for op in ops}
+        rows = self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        found = {str(name): str(sql) for name, sql in rows}
+        return trigger_differences(expected, found)
+
+    @classmethod
+    def open(
+        cls, path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS, *, read_only: bool = False
+    ) -> SQLiteLedger:
+        """Open an existing ledger, refusing files that are not ours or are from a newer schema."""
+        if not path.is_file():
+            raise OperationalError(
+                f"{path}: no ledger here", "run `custody init` or pass --workspace"
+            )
+        try:
+            conn = _connect(path, busy_timeout_ms, read_only=read_only)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.DatabaseError as exc:
+            raise OperationalError(
+                f"{path}: not a custody ledger ({exc})", "check the --workspace path"
+            ) from None
+        if version > SCHEMA_VERSION:
+            raise OperationalError(
+                f"{path}: ledger schema {version} is newer than this tool ({SCHEMA_VERSION})",
+                "upgrade custody before using this workspace",
+            )
+        needed = set(TABLES) - set(LATER_TABLES) if version == SCHEMA_VERSION else set(V1_TABLES)
+        if version not in (1, SCHEMA_VERSION) or not needed <= tables:
+            raise OperationalError(f"{path}: not a custody ledger (schema {version})")
+        ledger = cls(path, conn)
+        missing = [name for name in LATER_TABLES if name not in tables]
+        if missing and not read_only:
+            with ledger.atomic():
+                ledger._create_tables(missing)
+        return ledger
+
+    @contextmanager
+    def atomic(self, *, lock: Iterable[str] = (), exclusive: bool = False) -> Iterator[None]:
+        """One write transaction holding the (global) write lock from its start."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(
+                f"{self.path}: ledger is locked ({exc})", "another custody process is writing"
+            ) from None
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:  # disk full, read-only file system...
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise OperationalError(f"{self.path}: cannot write the ledger ({exc})") from None
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: every read inside sees the same committed state (WAL)."""
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.execute("COMMIT")
+
+    def insert(self, table: str, row: Mapping[str, Any]) -> None:
+        """Insert one row; must be called inside `atomic()`."""
+        if not self.conn.in_transaction:
+            raise RuntimeError("Ledger.insert outside atomic()")
+        cols = ", ".join(f"[{c}]" for c in row)
+        marks = ", ".join("?" for _ in row)
+        self.conn.execute(f"INSERT INTO [{table}] ({cols}) VALUES ({marks})", list(row.values()))
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of a read query as dicts."""
+        return list(self.db.query(sql, params))
+
+    def source(self) -> LedgerSource:
+        """Workers open the file read-only; WAL gives each its own consistent view."""
+        return LedgerSource("sqlite", str(self.path))
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+
+def trigger_sql(table: str, op: str) -> str:
+    """The SQL of the trigger that refuses op (UPDATE or DELETE) on table."""
+    return (
+        f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, 'ledger is append-only: {op} on {table}'); END"
+    )
+
+
+def _connect(
+    path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS, *, read_only: bool = False
+) -> sqlite3.Connection:
+    if read_only:
+        # as_uri() percent-encodes '#', '?' and '%' in the path, which a bare file: URI would not.
+        uri = path.resolve().as_uri() + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout_ms / 1000)
+    else:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+    if not read_only:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
