@@ -14,9 +14,11 @@ from evidence.bundle.verify import VerifyResult, verify_bundle
 from evidence.bundle.verifytext import colon_fingerprint
 from evidence.errors import InputRejected, OperationalError, VerificationError
 from evidence.hashing import hash_file
+from evidence.timestamp import load_trust, tsa_url
 
 from .common import AppContext, as_option, json_option, pass_app, quiet_option, unlock
 from .output import ProgressBar, emit_json, fields, note, table
+from .timestamp import sign_as, tsa_option, tsa_trust_option
 
 EXIT_SIGNER_UNVERIFIED = 4
 
@@ -47,6 +49,7 @@ EXIT_SIGNER_UNVERIFIED = 4
     "--request-date", metavar="YYYY-MM-DD", help="Date of the request (default: today, UTC)."
 )
 @json_option
+@tsa_option
 @quiet_option
 @pass_app
 def bundle_command(
@@ -62,6 +65,7 @@ def bundle_command(
     addressee: str,
     request_date: str | None,
     as_json: bool,
+    tsa: str | None,
     quiet: bool,
 ) -> None:
     """Export a case's evidence as a signed bundle for a mutual legal assistance request.
@@ -73,6 +77,7 @@ def bundle_command(
     custody chain), its CMS signature manifest.json.p7s, signer.pem, a cover sheet and
     VERIFY.txt telling the recipient how to check it with `custody verify` or with openssl and
     sha256sum alone. Give the recipient your certificate fingerprint by another channel.
+    With a TSA (--tsa or $CUSTODY_TSA_URL) the signature carries an RFC 3161 token (CAdES-T).
 
     \b
     Example:
@@ -81,6 +86,9 @@ def bundle_command(
           --requesting-authority "Prosecutor General's Office of the Republic of Belarus" \\
           --requested-state RU --addressee "Prosecutor General's Office of the Russian Federation"
     """
+    from evidence.report.produce import signing_cover  # reportlab: not for `verify`
+
+    url = tsa_url(tsa)
     ws = app.open()
     signer = unlock(ws, as_key)
     request = MlaRequest(
@@ -98,8 +106,9 @@ def bundle_command(
         output,
         request,
         item_refs=list(item_refs) or None,
-        cover=available_cover(),
+        cover=signing_cover(available_cover(), signer, url),
         reporter=ProgressBar(enabled=not (quiet or as_json)),
+        tsa=url,
     )
     if as_json:
         emit_json(result.to_json())
@@ -202,6 +211,13 @@ def _render(result: VerifyResult) -> None:
     metavar="FILE.pdf",
     help="Also write the verification report (PDF), whatever the verdict.",
 )
+@click.option(
+    "--as",
+    "as_key",
+    metavar="KEY",
+    help="Sign the --report PDF (PAdES) with this key of your workspace.",
+)
+@tsa_trust_option
 @json_option
 @quiet_option
 def verify_command(
@@ -209,6 +225,8 @@ def verify_command(
     trust_paths: tuple[Path, ...],
     fingerprints: tuple[str, ...],
     report_path: Path | None,
+    as_key: str | None,
+    tsa_trust: Path | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -218,7 +236,8 @@ def verify_command(
     Payload-Oxum, every payload and tag file digest, the CMS signature over manifest.json,
     the signer certificate (validity, and identity against --trust or --fingerprint), the
     manifest (canonical JSON, schema), each item's SHA-256 and SHA-512, and every custody
-    event's signature, hash, link and order. Nothing stops at the first failure.
+    event's signature, hash, link and order. Nothing stops at the first failure. With
+    --tsa-trust, the signature's RFC 3161 token too: its time beside the signer's claim.
 
     \b
     Exit codes:
@@ -237,8 +256,11 @@ def verify_command(
       custody verify request-0042.zip --fingerprint 3f2a...c9 --report verification.pdf
     """
     trust = _load_trust(trust_paths)
+    tsa_roots = load_trust(tsa_trust) if tsa_trust is not None else None
     reporter = ProgressBar(enabled=not (quiet or as_json))
-    result = verify_bundle(bundle, trust=trust, fingerprints=fingerprints, reporter=reporter)
+    result = verify_bundle(
+        bundle, trust=trust, fingerprints=fingerprints, reporter=reporter, tsa_trust=tsa_roots
+    )
     if as_json:
         emit_json(result.to_json())
     else:
@@ -250,7 +272,8 @@ def verify_command(
 
         # The digest of the file as received; a folder has none, so its manifest's stands in.
         digest = hash_file(bundle).sha256 if bundle.is_file() else result.manifest_sha256 or ""
-        write_file(report_path, render_verification_report(result, digest))
+        pdf = render_verification_report(result, digest)
+        write_file(report_path, sign_as(as_key, pdf, f"Verification report of {bundle.name}"))
         if not quiet:
             note(f"verification report written: {report_path}")
     status = result.status

@@ -176,3 +176,19 @@ def test_locale_times() -> None:
     )
     assert make_locale("en", "UTC").when("2026-01-01T02:00:00Z") == "2026-01-01 02:00:00 UTC"
     assert make_locale("en", "UTC").when("garbage") == "garbage"
+
+
+@pytest.mark.parametrize("zone", ["Europe/Minsk", "UTC", "-09:30"])
+def test_time_cells_fit_their_columns(zone: str) -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from evidence.report.custody import EVENT_COLS, ITEM_COLS, PAD, _time
+    from evidence.report.fonts import SANS
+    from evidence.report.layout import CELL_SIZE, register_fonts
+
+    register_fonts()
+    cell = _time(make_locale("ru", zone), "2026-12-31T23:59:59.999999Z")
+    lines = cell.split("\n")
+    assert lines[0] in ("2026-12-31", "2027-01-01") and "UTC" in lines[-1]
+    for width in (ITEM_COLS[4], EVENT_COLS[1]):
+        assert all(stringWidth(line, SANS, CELL_SIZE) <= width - 2 * PAD for line in lines), lines
