@@ -9,10 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    Spacer,
+)
 
-from ..items import Item
 from ..timeline import Entry
+from .itemfacts import item_facts
 from .layout import (
     FAIL_COLOUR,
     PAD,
@@ -200,17 +206,6 @@ def _item_rows(data: CustodyReportData) -> Iterator[tuple[object, ...]]:
         )
 
 
-def _edit_signs(item: Item, loc: Locale) -> str:
-    """The image profile's signs of editing (only images have them)."""
-    profile = item.profile or {}
-    if profile.get("kind") != "image":
-        return "–"
-    signs = profile.get("edit_signs")
-    if not isinstance(signs, list) or not signs:
-        return loc.t("none found")
-    return "; ".join(str(s) for s in signs)
-
-
 def _event_rows(events: tuple[Entry, ...], loc: Locale) -> Iterator[tuple[object, ...]]:
     # Plain strings, wrapped here, not Paragraphs: this table is where a big case has
     # tens of thousands of cells, and a Paragraph costs several times more to lay out.
@@ -261,15 +256,7 @@ def _timeline(t: ItemTimeline, loc: Locale) -> list[Flowable]:
             f"{printable(loc.t('held by {who}', who=holder))}",
             st.small,
         ),
-        field_table(
-            [
-                ("SHA-256", hex_para(it.sha256, 64)),
-                ("SHA-512", hex_para(it.digests.sha512, 64)),
-                (loc.t("Acquisition method"), it.acquisition_method or loc.t("not recorded")),
-                (loc.t("Signs of editing"), _edit_signs(it, loc)),
-            ],
-            label_width=32 * mm,
-        ),
+        item_facts(it, loc),
         Spacer(1, 1.5 * mm),
     ]
     if not t.events:

@@ -52,7 +52,7 @@ class Token:
     def parse(cls, der: bytes, source: str) -> Token:
         """Read a token; anything that is not a SignedData over a TSTInfo is rejected."""
         try:
-            info = cms.ContentInfo.load(der)
+            info = cms.ContentInfo.load(der, strict=True)  # no trailing bytes
             if info["content_type"].native != "signed_data":
                 raise ValueError("not SignedData")
             encap = info["content"]["encap_content_info"]
@@ -64,7 +64,7 @@ class Token:
             imprint = tst["message_imprint"]
             nonce = tst["nonce"].native
             return cls(
-                der=info.dump(),
+                der=bytes(der),
                 gen_time=tst["gen_time"].native,
                 algorithm=str(imprint["hash_algorithm"]["algorithm"].native),
                 imprint=bytes(imprint["hashed_message"].native),
@@ -157,7 +157,8 @@ def _granted_token(url: str, body: bytes) -> Token:
         raise OperationalError(
             f"TSA {url} did not answer with an RFC 3161 response ({exc})"
         ) from None
-    if status not in ("granted", "granted_with_mods") or token.native is None:
+    # Not token.native: converting a whole token to Python objects costs half a second.
+    if status not in ("granted", "granted_with_mods") or isinstance(token, core.Void):
         raise OperationalError(
             f"TSA {url} refused the request ({status}{': ' + text if text else ''})"
         )

@@ -75,7 +75,9 @@ def test_one_flipped_byte_in_the_token_is_a_finding(local_tsa: TsaFixture, tmp_p
 
 
 def test_garbage_token_is_a_finding_not_a_crash(local_tsa: TsaFixture) -> None:
-    for junk in (b"", b"\x30\x03\x02\x01\x01", b"\x00" * 40, b"not der at all"):
+    good = request_token(local_tsa.url, DATA).der
+    junks = (b"", b"\x30\x03\x02\x01\x01", b"\x00" * 40, b"not der at all", good + b"\x00")
+    for junk in junks:
         check = verify_token(junk, DATA, load_trust(local_tsa.ca), "cp")
         assert not check.ok
         assert "not an RFC 3161 timestamp token" in messages(check)[0]
