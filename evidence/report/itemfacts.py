@@ -8,10 +8,10 @@ from reportlab.platypus import Table, TableStyle
 
 from ..items import Item
 from .fonts import MONO, SANS
-from .layout import CELL_LEADING, CELL_SIZE, GRID, MONO_SIZE, PAD, WIDTH, safe_text, wrap_plain
+from .layout import CELL_LEADING, CELL_SIZE, GRID, MONO_SIZE, PAD, WIDTH, wrap_plain
 from .locale import Locale
 
-DETAIL_LABEL = 32 * mm
+DETAIL_LABEL = 36 * mm  # "Признаки редактирования" wraps to two lines, never over the value
 
 
 def item_facts(it: Item, loc: Locale) -> Table:
@@ -30,7 +30,7 @@ def item_facts(it: Item, loc: Locale) -> Table:
         (loc.t("Signs of editing"), wrap_plain(edit_signs(it, loc), inner)),
     ]
     table = Table(
-        [[safe_text(label), value] for label, value in rows],
+        [[wrap_plain(label, DETAIL_LABEL - 2 * PAD), value] for label, value in rows],
         colWidths=[DETAIL_LABEL, WIDTH - DETAIL_LABEL],
         hAlign="LEFT",
     )

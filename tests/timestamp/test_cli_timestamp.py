@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
-import subprocess
 from pathlib import Path
 
 from evidence.timestamp.localtsa import LocalTsa, TsaIdentity
 from tests.conftest import TsaFixture
+from tests.helpers import openssl_ts_verify
 from tests.test_cli import Shell, _ingest
 
 DOWN = "http://127.0.0.1:9/tsr"  # port 9 (discard): nothing listens on the loopback
@@ -32,25 +32,8 @@ def test_checkpoint_carries_a_token_openssl_accepts(
     stamp = saved["timestamp"]
     assert isinstance(stamp, dict) and set(stamp) == {"token", "gen_time", "tsa_url"}
     # A recipient of the file alone: the token's imprint is over the checkpoint's signature.
-    (tmp_path / "sig.der").write_bytes(base64.b64decode(str(saved["signature"])))
-    (tmp_path / "token.tst").write_bytes(base64.b64decode(stamp["token"]))
-    result = subprocess.run(
-        [
-            "openssl",
-            "ts",
-            "-verify",
-            "-token_in",
-            "-in",
-            str(tmp_path / "token.tst"),
-            "-data",
-            str(tmp_path / "sig.der"),
-            "-CAfile",
-            str(local_tsa.ca),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    signature = base64.b64decode(str(saved["signature"]))
+    result = openssl_ts_verify(base64.b64decode(stamp["token"]), signature, local_tsa.ca, tmp_path)
     assert result.returncode == 0, result.stderr
     listing = sh("timestamp", "--tsa-trust", str(local_tsa.ca)).stdout
     assert "#1" in listing and "ok" in listing and str(stamp["gen_time"]) in listing

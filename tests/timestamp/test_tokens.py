@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,33 +12,9 @@ from evidence.errors import OperationalError, UsageError, VerificationError
 from evidence.timestamp import Token, load_trust, request_token, tsa_url, verify_token
 from evidence.timestamp.localtsa import LocalTsa, TsaIdentity
 from tests.conftest import TsaFixture
+from tests.helpers import openssl_ts_verify
 
 DATA = b"checkpoint signature bytes"
-
-
-def openssl_verify(
-    token: bytes, data: bytes, ca: Path, tmp_path: Path
-) -> subprocess.CompletedProcess[str]:
-    """What a recipient with only openssl would see."""
-    (tmp_path / "token.tst").write_bytes(token)
-    (tmp_path / "data.bin").write_bytes(data)
-    return subprocess.run(
-        [
-            "openssl",
-            "ts",
-            "-verify",
-            "-token_in",
-            "-in",
-            str(tmp_path / "token.tst"),
-            "-data",
-            str(tmp_path / "data.bin"),
-            "-CAfile",
-            str(ca),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def messages(check: object) -> list[str]:
@@ -53,7 +28,7 @@ def test_good_token_verifies_here_and_with_openssl(local_tsa: TsaFixture, tmp_pa
     check = verify_token(token.der, DATA, load_trust(local_tsa.ca), "cp")
     assert check.ok, check.findings
     assert check.tsa == "CN=Custody test TSA"
-    result = openssl_verify(token.der, DATA, local_tsa.ca, tmp_path)
+    result = openssl_ts_verify(token.der, DATA, local_tsa.ca, tmp_path)
     assert result.returncode == 0 and "Verification: OK" in result.stdout, result.stderr
 
 
@@ -63,7 +38,7 @@ def test_token_over_other_data_is_a_finding(local_tsa: TsaFixture, tmp_path: Pat
     assert messages(check) == [
         "token's message imprint is not the digest of what it should time-stamp"
     ]
-    assert openssl_verify(token.der, DATA + b"!", local_tsa.ca, tmp_path).returncode != 0
+    assert openssl_ts_verify(token.der, DATA + b"!", local_tsa.ca, tmp_path).returncode != 0
 
 
 def test_one_flipped_byte_in_the_token_is_a_finding(local_tsa: TsaFixture, tmp_path: Path) -> None:
@@ -71,7 +46,7 @@ def test_one_flipped_byte_in_the_token_is_a_finding(local_tsa: TsaFixture, tmp_p
     token[-10] ^= 0x01  # inside the ECDSA signature value
     check = verify_token(bytes(token), DATA, load_trust(local_tsa.ca), "cp")
     assert "TSA signature does not verify" in messages(check)
-    assert openssl_verify(bytes(token), DATA, local_tsa.ca, tmp_path).returncode != 0
+    assert openssl_ts_verify(bytes(token), DATA, local_tsa.ca, tmp_path).returncode != 0
 
 
 def test_garbage_token_is_a_finding_not_a_crash(local_tsa: TsaFixture) -> None:
@@ -136,7 +111,7 @@ def test_hostile_tsa_certificates_are_findings(kind: str, expected: str, tmp_pat
         token = request_token(server.url, DATA)
     check = verify_token(token.der, DATA, load_trust(tmp_path / "tsa-ca.pem"), "cp")
     assert len(check.findings) == 1 and expected in check.findings[0].message, check.findings
-    assert openssl_verify(token.der, DATA, tmp_path / "tsa-ca.pem", tmp_path).returncode != 0
+    assert openssl_ts_verify(token.der, DATA, tmp_path / "tsa-ca.pem", tmp_path).returncode != 0
 
 
 def test_claimed_time_against_gen_time(local_tsa: TsaFixture) -> None:
