@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from asn1crypto import algos, cms, core, tsp
 
@@ -34,6 +34,19 @@ def tsa_url(option: str | None) -> str | None:
     if url is not None and not url.startswith(("http://", "https://")):
         raise UsageError(f"TSA URL {url!r} is not http:// or https://", "give the TSA's full URL")
     return url
+
+
+class TimeStampResp(core.Sequence):  # type: ignore[misc]
+    """RFC 3161 section 2.4.2 TimeStampResp, with timeStampToken OPTIONAL as the RFC has it.
+
+    asn1crypto's tsp.TimeStampResp makes the token mandatory, so a TSA's rejection (status
+    only) could not be read, nor written by the local TSA: this one definition fixes that.
+    """
+
+    _fields: ClassVar[list[tuple[str, Any, dict[str, bool]] | tuple[str, Any]]] = [
+        ("status", tsp.PKIStatusInfo),
+        ("time_stamp_token", cms.ContentInfo, {"optional": True}),
+    ]
 
 
 @dataclass(frozen=True)
@@ -149,7 +162,7 @@ def _post(url: str, request: bytes) -> bytes:
 
 def _granted_token(url: str, body: bytes) -> Token:
     try:
-        response: Any = tsp.TimeStampResp.load(body)
+        response: Any = TimeStampResp.load(body)
         status = response["status"]["status"].native
         token = response["time_stamp_token"]
         text = "; ".join(response["status"]["status_string"].native or [])

@@ -113,3 +113,17 @@ def test_ledger_from_before_timestamps_opens_and_gains_the_table(sh: Shell) -> N
     conn = sqlite3.connect(sh.root / "ledger.db")
     triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
     assert {"timestamps_no_update", "timestamps_no_delete"} <= triggers
+
+
+def test_deleted_token_row_is_caught_by_the_file(
+    sh: Shell, photo: Path, local_tsa: TsaFixture
+) -> None:
+    _ingest(sh, photo)
+    sh("checkpoint", "--as", "Evidence Room", "--tsa", local_tsa.url)
+    conn = sqlite3.connect(sh.root / "ledger.db")
+    conn.execute("DROP TRIGGER timestamps_no_delete")
+    conn.execute("DELETE FROM timestamps")
+    conn.commit()
+    conn.close()
+    out = sh("audit", code=1).stdout
+    assert "the file carries a token the ledger has not (deleted?)" in out

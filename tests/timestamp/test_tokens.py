@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from evidence.errors import OperationalError, UsageError, VerificationError
 from evidence.timestamp import Token, load_trust, request_token, tsa_url, verify_token
-from evidence.timestamp.localtsa import LocalTsa, TsaIdentity
+from evidence.timestamp.client import MAX_RESPONSE
+from evidence.timestamp.localtsa import LocalTsa, TsaIdentity, _rejection
 from tests.conftest import TsaFixture
 from tests.helpers import openssl_ts_verify
 
@@ -140,3 +144,39 @@ def test_trust_file_that_is_not_a_certificate(tmp_path: Path) -> None:
         load_trust(tmp_path / "ca.pem")
     with pytest.raises(OperationalError, match=r"missing\.pem: cannot read"):
         load_trust(tmp_path / "missing.pem")
+
+
+class _Junk(BaseHTTPRequestHandler):
+    """A server that answers every request with whatever `body` is."""
+
+    body = b""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"<html>proxy login</html>", "did not answer with an RFC 3161 response"),
+        (_rejection("bad_alg"), "refused the request (rejection)"),
+        (b"\x30" * (MAX_RESPONSE + 10), "sent more than"),
+    ],
+)
+def test_a_server_that_is_no_tsa(body: bytes, message: str) -> None:
+    handler = type("Handler", (_Junk,), {"body": body})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(OperationalError, match=re.escape(message)):
+            request_token(f"http://127.0.0.1:{server.server_address[1]}/tsr", DATA)
+    finally:
+        server.shutdown()
+        server.server_close()
