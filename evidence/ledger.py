@@ -181,8 +181,11 @@ class Ledger:
         ledger = cls(path, conn)
         missing = [name for name in _LATER_TABLES if name not in tables]
         if missing:
-            with ledger.atomic():
-                ledger._create_tables(missing)
+            try:
+                with ledger.atomic():
+                    ledger._create_tables(missing)
+            except (OperationalError, sqlite3.OperationalError):
+                pass  # a read-only copy (an auditor's): readers treat the table as empty
         return ledger
 
     @contextmanager

@@ -124,6 +124,8 @@ def create_stamped(
 
 def stored(ledger: Ledger) -> dict[int, dict[str, Any]]:
     """Token rows by checkpoint number (raw: the caller decides what to trust)."""
+    if "timestamps" not in ledger.db.table_names():  # an older ledger opened read-only
+        return {}
     return {
         r["checkpoint_seq"]: r
         for r in ledger.rows("SELECT * FROM timestamps ORDER BY checkpoint_seq")

@@ -7,6 +7,9 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+from evidence.ledger import Ledger
 from evidence.timestamp.localtsa import LocalTsa, TsaIdentity
 from tests.conftest import TsaFixture
 from tests.helpers import openssl_ts_verify
@@ -127,3 +130,19 @@ def test_deleted_token_row_is_caught_by_the_file(
     conn.close()
     out = sh("audit", code=1).stdout
     assert "the file carries a token the ledger has not (deleted?)" in out
+
+
+def test_older_ledger_that_cannot_be_written_still_audits(
+    sh: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conn = sqlite3.connect(sh.root / "ledger.db")
+    conn.execute("DROP TABLE timestamps")
+    conn.commit()
+    conn.close()
+
+    def read_only(self: Ledger, names: list[str]) -> None:
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(Ledger, "_create_tables", read_only)
+    sh("audit")
+    assert "CHECKPOINT" in sh("timestamp").stdout
