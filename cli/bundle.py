@@ -22,9 +22,11 @@ from evidence.bundle.verify import VerifyResult, verify_bundle
 from evidence.bundle.verifytext import colon_fingerprint
 from evidence.errors import InputRejected, OperationalError, UsageError, VerificationError
 from evidence.hashing import hash_file
+from evidence.timestamp import load_trust, tsa_url
 
 from .common import AppContext, as_option, json_option, pass_app, quiet_option, unlock
 from .output import ProgressBar, emit_json, fields, note, printable, table
+from .timestamp import sign_as, tsa_option, tsa_trust_option
 
 EXIT_SIGNER_UNVERIFIED = 4
 
@@ -59,6 +61,7 @@ EXIT_SIGNER_UNVERIFIED = 4
     help="Check everything and show the items, sizes and audit verdict; sign and write nothing.",
 )
 @json_option
+@tsa_option
 @quiet_option
 @pass_app
 def bundle_command(
@@ -75,6 +78,7 @@ def bundle_command(
     request_date: str | None,
     dry_run: bool,
     as_json: bool,
+    tsa: str | None,
     quiet: bool,
 ) -> None:
     """Export a case's evidence as a signed bundle for a mutual legal assistance request.
@@ -86,6 +90,7 @@ def bundle_command(
     custody chain), its CMS signature manifest.json.p7s, signer.pem, a cover sheet and
     VERIFY.txt telling the recipient how to check it with `custody verify` or with openssl and
     sha256sum alone. Give the recipient your certificate fingerprint by another channel.
+    With a TSA (--tsa or $CUSTODY_TSA_URL) the signature carries an RFC 3161 token (CAdES-T).
 
     Every option is checked, and every problem reported at once (exit 2), before the
     passphrase is asked for. --dry-run stops after the checks and the audit: it shows what
@@ -107,6 +112,7 @@ def bundle_command(
         "--addressee": addressee,
     }
     problems = [f"missing option {name}" for name, value in required.items() if value is None]
+    url = tsa_url(tsa)
     request = MlaRequest(
         reference=request_ref or "-",
         legal_basis=legal_basis or "-",
@@ -129,6 +135,8 @@ def bundle_command(
         _dry_run(plan_bundle(ws, case, output, request, item_refs=refs or None), as_json)
         return
     signer = unlock(ws, as_key)
+    from evidence.report.produce import signing_cover  # reportlab: not for `verify`
+
     result = build_bundle(
         ws,
         signer,
@@ -136,8 +144,9 @@ def bundle_command(
         output,
         request,
         item_refs=refs or None,
-        cover=available_cover(),
+        cover=signing_cover(available_cover(), signer, url),
         reporter=ProgressBar(enabled=not (quiet or as_json)),
+        tsa=url,
     )
     if as_json:
         emit_json(result.to_json())
@@ -271,6 +280,13 @@ def _render(result: VerifyResult) -> None:
     metavar="NAME",
     help="Who runs the verification, for the report (default: the operating-system user).",
 )
+@click.option(
+    "--as",
+    "as_key",
+    metavar="KEY",
+    help="Sign the --report PDF (PAdES) with this key of your workspace.",
+)
+@tsa_trust_option
 @json_option
 @quiet_option
 def verify_command(
@@ -279,6 +295,8 @@ def verify_command(
     fingerprints: tuple[str, ...],
     report_path: Path | None,
     verifier: str | None,
+    as_key: str | None,
+    tsa_trust: Path | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -288,7 +306,8 @@ def verify_command(
     Payload-Oxum, every payload and tag file digest, the CMS signature over manifest.json,
     the signer certificate (validity, and identity against --trust or --fingerprint), the
     manifest (canonical JSON, schema), each item's SHA-256 and SHA-512, and every custody
-    event's signature, hash, link and order. Nothing stops at the first failure.
+    event's signature, hash, link and order. Nothing stops at the first failure. With
+    --tsa-trust, the signature's RFC 3161 token too: its time beside the signer's claim.
 
     \b
     Exit codes:
@@ -313,8 +332,11 @@ def verify_command(
     # Usage problems first, all of them, before any work: a typo is not a failed verification.
     wanted = [parse_fingerprint(f) for f in fingerprints]
     trust = _load_trust(trust_paths)
+    tsa_roots = load_trust(tsa_trust) if tsa_trust is not None else None
     reporter = ProgressBar(enabled=not (quiet or as_json))
-    result = verify_bundle(bundle, trust=trust, fingerprints=wanted, reporter=reporter)
+    result = verify_bundle(
+        bundle, trust=trust, fingerprints=wanted, reporter=reporter, tsa_trust=tsa_roots
+    )
     if as_json:
         emit_json(result.to_json())
     elif not quiet:  # -q: only problems (a failure lists every finding on stderr below)
@@ -335,7 +357,7 @@ def verify_command(
             verified_by=verifier or getpass.getuser(),
             verified_with="; ".join(used) or "nothing (signer not established)",
         )
-        write_file(report_path, report)
+        write_file(report_path, sign_as(as_key, report, f"Verification report of {bundle.name}"))
         if not quiet:
             note(f"verification report written: {report_path}")
     status = result.status

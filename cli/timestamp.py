@@ -12,7 +12,7 @@ from evidence.errors import UsageError, VerificationError
 from evidence.timestamp import TSA_URL_ENV, load_trust, tsa_url
 from evidence.timestamp.checkpoints import check_tokens, complete_pending, status
 
-from .common import AppContext, json_option, pass_app
+from .common import AppContext, json_option, pass_app, unlock
 from .output import emit_json, note, table
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,6 +46,20 @@ def tsa_trust_option(func: F) -> F:
         type=click.Path(dir_okay=False, path_type=Path),
         help="PEM file of the CA(s) trusted to certify time-stamping authorities.",
     )(func)
+
+
+def sign_as(as_key: str | None, pdf: bytes, reason: str) -> bytes:
+    """A PDF signed with the workspace key --as names (B-T with $CUSTODY_TSA_URL); unchanged
+    without --as. For commands that need no workspace otherwise (verify --report)."""
+    if not as_key:
+        return pdf
+    from evidence.report.produce import signed_pdf  # reportlab and pyhanko only when signing
+
+    app = click.get_current_context().find_object(AppContext)
+    if app is None:  # the root group always provides one; a bare command has none
+        raise UsageError("--as needs a workspace")
+    signer = unlock(app.open(), as_key)
+    return signed_pdf(pdf, signer, tsa_url(None), reason)
 
 
 @click.command("timestamp")

@@ -66,8 +66,15 @@ run custody event "$SHOT" --action analysed --as "П. Сидоров" --location
     --purpose "EXIF examination: is the screenshot edited?"
 run custody log --case "$CASE"
 
-step "6. Checkpoint and audit"
+step "6. Checkpoint with trusted time (RFC 3161, from a throwaway TSA on loopback), and audit"
+mkdir -p "$out/tsa"
+python3 -m evidence.cli.localtsa "$out/tsa" > "$out/tsa/url" &
+TSA_PID=$!
+trap 'kill "$TSA_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s "$out/tsa/url" ] && break; sleep 0.1; done
+export CUSTODY_TSA_URL="$(cat "$out/tsa/url")"
 run custody checkpoint --as "Evidence Room"
+run custody timestamp --tsa-trust "$out/tsa/tsa-ca.pem"
 run custody audit --fixity --anchor "$ANCHOR"
 
 step "7. The prosecutor's bundle for the MLA request"
@@ -79,11 +86,12 @@ FPR="$(custody key show Prosecutor --json | python3 -c 'import json,sys; print(j
 
 step "8. The foreign side: no workspace, only the zip and a fingerprint received by letter"
 mkdir -p "$out/foreign"
-cp "$out/request-0042.zip" "$out/foreign/"
+cp "$out/request-0042.zip" "$out/tsa/tsa-ca.pem" "$out/foreign/"
 (
   cd "$out/foreign"
-  unset CUSTODY_HOME CUSTODY_PASSPHRASE
-  run custody verify request-0042.zip --fingerprint "$FPR" --report verification-report.pdf
+  unset CUSTODY_HOME CUSTODY_PASSPHRASE CUSTODY_TSA_URL
+  run custody verify request-0042.zip --fingerprint "$FPR" --tsa-trust tsa-ca.pem \
+      --report verification-report.pdf
   step "8b. ...unzipped and zipped again (as a mail gateway or a colleague might): still verified"
   run unzip -q request-0042.zip -d rezipped
   (cd rezipped && run zip -qr ../request-0042-rezipped.zip request-0042)
@@ -102,10 +110,16 @@ cp "$out/request-0042.zip" "$out/foreign/"
   run sha256sum --quiet -c --strict manifest-sha256.txt
   echo "all files OK"
   rm -rf "$T"
+  cp ../../tsa-ca.pem .
+  echo "trusted time of the signature, VERIFY.txt's openssl ts steps:"
+  sed -n '/TRUSTED TIME OF THE SIGNATURE/,$p' VERIFY.txt | grep '^    ' | bash
 )
 
-step "9. The auditor's custody report"
+step "9. The auditor's custody report, and the signed Russian one for the request (PAdES B-T)"
 run custody report "$CASE" -o "$out/custody-report.pdf" --fixity --as "A. Ivanov"
+run custody report "$CASE" -o "$out/custody-report-ru.pdf" --lang ru --tz Europe/Minsk \
+    --as "Evidence Room"
+run pdfsig "$out/custody-report-ru.pdf"
 
 step "Done"
 cat <<DONE
@@ -113,4 +127,5 @@ workspace:            $CUSTODY_HOME
 bundle for the MLA:   $out/request-0042.zip
 verification report:  $out/foreign/verification-report.pdf
 custody report:       $out/custody-report.pdf
+signed, in Russian:   $out/custody-report-ru.pdf
 DONE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -75,3 +76,14 @@ def issue_certificate(
         .sign(ca_key, hashes.SHA256())
     )
     return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def openssl_ts_verify(
+    token: bytes, data: bytes, ca: Path, tmp: Path
+) -> subprocess.CompletedProcess[str]:
+    """`openssl ts -verify` of a token over data against ca: what a recipient with openssl sees."""
+    (tmp / "token.tst").write_bytes(token)
+    (tmp / "data.bin").write_bytes(data)
+    command = ["openssl", "ts", "-verify", "-token_in", "-in", str(tmp / "token.tst")]
+    command += ["-data", str(tmp / "data.bin"), "-CAfile", str(ca)]
+    return subprocess.run(command, capture_output=True, text=True, check=False)

@@ -32,6 +32,8 @@ from ..items import Item, get_item, list_items
 from ..keys import Signer
 from ..ledger import Ledger
 from ..progress import Reporter, Silent
+from ..timestamp.cades import add_signature_timestamp, verify_steps
+from ..timestamp.client import request_token
 from ..workspace import Workspace
 from .bagit import TAG_MANIFESTS, TAG_SIGNATURE, bag_filename, hash_files, tag_files
 from .cms import sign_detached
@@ -219,6 +221,7 @@ def build_bundle(
     item_refs: Sequence[str] | None = None,
     cover: CoverRenderer | None = None,
     reporter: Reporter | None = None,
+    tsa: str | None = None,
 ) -> BundleResult:
     """Export items of a case as a signed bundle at output; see the module docstring."""
     reporter = reporter or Silent()
@@ -231,6 +234,8 @@ def build_bundle(
         )
     name, case, items = plan.name, plan.case, list(plan.items)
     _check_vault(ws, items, reporter)
+    if tsa is not None:  # an unreachable TSA fails here, before any export event is signed
+        request_token(tsa, b"custody bundle: is the TSA there?")
     export = start_export(ws, output)
     try:
         exported = prepare_events(
@@ -242,7 +247,7 @@ def build_bundle(
             details={"request_ref": request.reference, "bundle": name},
         )
         result = _assemble(
-            ws, signer, case, items, exported, export.part, name, request, cover, reporter
+            ws, signer, case, items, exported, export.part, name, request, cover, reporter, tsa
         )
         export.record_events([(ev.body["item_id"], ev.body["event_id"]) for ev in exported])
         commit_prepared(ws.ledger, exported)
@@ -272,6 +277,7 @@ def _assemble(
     request: MlaRequest,
     cover: CoverRenderer | None,
     reporter: Reporter,
+    tsa: str | None = None,
 ) -> BundleResult:
     """Manifest, signature, tag files and zip for items whose export events are recorded."""
     paths = {
@@ -307,16 +313,27 @@ def _assemble(
     data = manifest_bytes(manifest)
     digest = hashlib.sha256(data).hexdigest()
     fp = signer.record.fingerprint
+    p7s = sign_detached(signer, data)
+    if tsa is not None:  # CAdES-T: an RFC 3161 token over the signature, unsigned attribute
+        p7s = add_signature_timestamp(p7s, tsa, "manifest.json.p7s")
     tags: dict[str, bytes] = {
         "manifest.json": data,
-        "manifest.json.p7s": sign_detached(signer, data),
+        "manifest.json.p7s": p7s,
         "signer.pem": signer.record.certificate_pem.encode(),
     }
     if cover is not None:
         tags["cover.pdf"] = cover(manifest, digest, fp)
     cert = signer.record.certificate
-    tags["VERIFY.txt"] = verify_text(
-        name, manifest, digest, fp, cover=cover is not None, self_signed=cert.issuer == cert.subject
+    tags["VERIFY.txt"] = (
+        verify_text(
+            name,
+            manifest,
+            digest,
+            fp,
+            cover=cover is not None,
+            self_signed=cert.issuer == cert.subject,
+        )
+        + verify_steps(p7s)
     ).encode()
     info = [
         ("Source-Organization", signer.record.organisation),

@@ -23,6 +23,8 @@ from ..custody import custody_state
 from ..errors import Finding, InputRejected, NotFoundError
 from ..keys import key_id_of
 from ..progress import Reporter, Silent
+from ..timefmt import format_utc
+from ..timestamp.cades import check_signature_timestamp
 from .bagit import (
     PAYLOAD_DIR,
     PAYLOAD_MANIFESTS,
@@ -33,6 +35,7 @@ from .bagit import (
     hash_files,
 )
 from .checklist import Check, Checklist
+from .cms import CmsSigner
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
 from .names import layout_problems, name_problems
 from .safezip import Limits, extract
@@ -215,9 +218,11 @@ def verify_bundle(
     limits: Limits | None = None,
     reporter: Reporter | None = None,
     now: datetime | None = None,
+    tsa_trust: list[Any] | None = None,
 ) -> VerifyResult:
     """Check a bundle zip or folder; returns every check, failures included, never raising
     for a problem of the bundle itself (only for one of ours: missing path, full disk).
+    With tsa_trust (TSA CA certificates) the signature's RFC 3161 token is checked too.
     """
     reporter = reporter or Silent()
     checks = Checklist()
@@ -226,13 +231,13 @@ def verify_bundle(
     if path.is_dir():
         root = _bag_root(path)
         files = _from_folder(root, checks, reporter)
-        return _verify_bag(str(path), root, files, checks, trust, fingerprints, now)
+        return _verify_bag(str(path), root, files, checks, trust, fingerprints, now, tsa_trust)
     with tempfile.TemporaryDirectory(prefix="custody-verify-") as tmp:
         opened = _from_zip(path, Path(tmp), checks, limits, reporter)
         if opened is None:
             return VerifyResult(str(path), checks.result(), (), None, None, None)
         root, files = opened
-        return _verify_bag(str(path), root, files, checks, trust, fingerprints, now)
+        return _verify_bag(str(path), root, files, checks, trust, fingerprints, now, tsa_trust)
 
 
 def _verify_bag(
@@ -243,6 +248,7 @@ def _verify_bag(
     trust: Sequence[x509.Certificate],
     fingerprints: Sequence[str],
     now: datetime | None,
+    tsa_trust: list[Any] | None = None,
 ) -> VerifyResult:
     for path, problem in layout_problems(files):
         checks.fail("bag.names", path, problem)
@@ -255,6 +261,8 @@ def _verify_bag(
         checks.ok(name, "bag", message)
     data = tags.get("manifest.json")
     signer = check_signature(tags, data, trust, checks)
+    if tsa_trust is not None and signer is not None:
+        _check_timestamp(tags["manifest.json.p7s"], signer, tsa_trust, checks)
     verdict = None if signer is None else check_signer(signer, trust, fingerprints, checks, now)
     if data is None:
         checks.fail("manifest.json", "manifest.json", "missing")
@@ -278,6 +286,22 @@ def _verify_bag(
         digest,
         manifest["request"]["reference"],
         manifest.get("trust"),
+    )
+
+
+def _check_timestamp(
+    p7s: bytes, signer: CmsSigner, tsa_trust: list[Any], checks: Checklist
+) -> None:
+    """The signature's RFC 3161 token: genTime beside the signer's claimed signing time."""
+    result = check_signature_timestamp(p7s, tsa_trust, signer.signing_time)
+    if not result.ok:
+        checks.extend(result.findings)
+        return
+    claimed = "none" if signer.signing_time is None else format_utc(signer.signing_time)
+    checks.ok(
+        "cms.timestamp",
+        "manifest.json.p7s",
+        f"RFC 3161 time {result.gen_time} by {result.tsa}; signer's claimed time {claimed}",
     )
 
 

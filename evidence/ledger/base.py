@@ -71,6 +71,11 @@ class Ledger(ABC):
         """Bring an older ledger to the current schema version; the caller holds `atomic()`."""
 
     @abstractmethod
+    def has_table(self, name: str) -> bool:
+        """True if the ledger holds that table (a table added later may be missing from an
+        older ledger that could not be written)."""
+
+    @abstractmethod
     def trigger_problems(self) -> list[str]:
         """What is wrong with the append-only triggers (missing, rewritten, disabled, extra)."""
 

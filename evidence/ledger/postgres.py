@@ -224,6 +224,14 @@ class PostgresLedger(Ledger):
                 self.conn.execute(statement.encode())
             self.conn.execute(f"INSERT INTO custody_schema (version) VALUES ({SCHEMA_VERSION})")
 
+    def has_table(self, name: str) -> bool:
+        """True if the database holds that table."""
+        with self._errors():
+            row = self.conn.execute(
+                "SELECT to_regclass(%s) IS NOT NULL AS present", (name,)
+            ).fetchone()
+        return bool(row and row["present"])
+
     def trigger_problems(self) -> list[str]:
         """Every table's append-only triggers present, enabled and calling the refusing
         function, whose body still raises; no other trigger on the ledger tables."""

@@ -72,6 +72,10 @@ class SQLiteLedger(Ledger):
             self._create_tables(list(TRUST_TABLES))
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
+    def has_table(self, name: str) -> bool:
+        """True if the file holds that table."""
+        return name in self.db.table_names()
+
     def trigger_problems(self) -> list[str]:
         """Every append-only trigger present with exactly its SQL, and no other trigger."""
         present = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
@@ -112,8 +116,11 @@ class SQLiteLedger(Ledger):
         ledger = cls(path, conn)
         missing = [name for name in LATER_TABLES if name not in tables]
         if missing and not read_only:
-            with ledger.atomic():
-                ledger._create_tables(missing)
+            try:
+                with ledger.atomic():
+                    ledger._create_tables(missing)
+            except (OperationalError, sqlite3.OperationalError):
+                pass  # a read-only copy (an auditor's): readers treat the table as empty
         return ledger
 
     @contextmanager

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..errors import OperationalError, UsageError
 from ..keys import Signer
@@ -108,3 +110,17 @@ def write_file(path: Path, content: bytes) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise OperationalError(f"{path}: cannot write report ({exc.strerror})") from None
+
+
+def signing_cover(
+    render: Callable[[dict[str, Any], str, str], bytes] | None, signer: Signer, tsa: str | None
+) -> Callable[[dict[str, Any], str, str], bytes] | None:
+    """The bundle's cover-sheet renderer, its PDF signed by the bundle's signer."""
+    if render is None:
+        return None
+
+    def cover(manifest: dict[str, Any], digest: str, fingerprint: str) -> bytes:
+        reason = f"Cover sheet of MLA request {manifest['request']['reference']}"
+        return signed_pdf(render(manifest, digest, fingerprint), signer, tsa, reason)
+
+    return cover

@@ -7,9 +7,11 @@ timestamping EKU and the certificate's validity at genTime. `cades` puts a token
 signature as its unsigned `signatureTimeStampToken` attribute (RFC 3161 appendix A, CAdES-T)
 and takes it out again. `localtsa` is a small responder for tests and the demo.
 
-The ASN.1 structures are asn1crypto's (`tsp`, `cms`); signature and path validation is
-pyhanko's (`validate_tst_signed_data` over pyhanko-certvalidator), the same stack that signs
-and validates our PDFs, so nothing here parses or validates X.509 by hand.
+The ASN.1 structures are asn1crypto's (`tsp`, `cms`), except TimeStampResp, redefined in
+`client` with the token optional as RFC 3161 has it (asn1crypto's cannot hold a rejection);
+signature and path validation is pyhanko's (`validate_tst_signed_data` over
+pyhanko-certvalidator), the same stack that signs and validates our PDFs, so nothing here
+parses or validates X.509 by hand.
 """
 
 from __future__ import annotations

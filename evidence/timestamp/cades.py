@@ -79,4 +79,43 @@ def check_signature_timestamp(
     return verify_token(der, value, trust, source, claimed, MAX_GAP)
 
 
-__all__ = ["Token", "add_signature_timestamp", "check_signature_timestamp", "signature_token"]
+def verify_steps(p7s: bytes) -> str:
+    """The VERIFY.txt section that checks the signature's token with openssl alone.
+
+    The token and the signature value sit at fixed offsets of manifest.json.p7s, known when
+    the bundle is made; `tail -c` and `head -c` cut them out exactly, so the recipient needs
+    no ASN.1 tool beyond `openssl ts -verify`. Empty when the signature has no token.
+    """
+    token, value = signature_token(p7s)
+    if token is None:
+        return ""
+    # Each element's bytes occur once: both are DER with their own random content.
+    t_at, v_at = p7s.find(token), p7s.find(value)
+    return _STEPS.format(t_at=t_at + 1, t_len=len(token), v_at=v_at + 1, v_len=len(value))
+
+
+_STEPS = """
+TRUSTED TIME OF THE SIGNATURE (RFC 3161)
+========================================
+
+manifest.json.p7s carries a time-stamp token over its signature (CAdES-T). With the
+certificate of the time-stamping authority's CA (tsa-ca.pem, obtained out of band), check it:
+
+    tail -c +{v_at} manifest.json.p7s | head -c {v_len} > signature.bin
+    tail -c +{t_at} manifest.json.p7s | head -c {t_len} > token.tst
+    openssl ts -verify -token_in -in token.tst -data signature.bin -CAfile tsa-ca.pem
+    openssl ts -reply -token_in -in token.tst -token_out -text | grep "Time stamp"
+
+"Verification: OK" proves the signature existed at the printed time ("Time stamp"), by the
+clock of that authority, whatever the signer's own clock said. `custody verify --tsa-trust
+tsa-ca.pem` makes the same check and compares that time with the manifest's created_at.
+"""
+
+
+__all__ = [
+    "Token",
+    "add_signature_timestamp",
+    "check_signature_timestamp",
+    "signature_token",
+    "verify_steps",
+]

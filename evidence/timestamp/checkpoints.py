@@ -124,6 +124,8 @@ def create_stamped(
 
 def stored(ledger: Ledger) -> dict[int, dict[str, Any]]:
     """Token rows by checkpoint number (raw: the caller decides what to trust)."""
+    if not ledger.has_table("timestamps"):  # an older ledger opened read-only
+        return {}
     return {
         r["checkpoint_seq"]: r
         for r in ledger.rows("SELECT * FROM timestamps ORDER BY checkpoint_seq")
@@ -185,7 +187,13 @@ def check_tokens(
     for TSAs, so it checks everything but the path)."""
     by_seq = {cp.seq: cp for cp in checkpoints}
     out = []
-    for seq, row in stored(ledger).items():
+    rows = stored(ledger)
+    for seq in sorted(set(by_seq) - set(rows)):
+        # A deleted row would make a stamped checkpoint look merely pending: the file tells.
+        if isinstance(_file_entry(directory, seq), dict):
+            subject = f"checkpoint #{seq} token"
+            out.append(_failed(subject, "the file carries a token the ledger has not (deleted?)"))
+    for seq, row in rows.items():
         subject = f"checkpoint #{seq} token"
         wrong = type_problems("timestamps", row)
         checkpoint = by_seq.get(seq)
@@ -214,12 +222,20 @@ def _compare_file(
     directory: Path, seq: int, row: dict[str, Any], subject: str, check: TokenCheck
 ) -> None:
     path = directory / file_name(seq)
-    try:
-        entry = json.loads(path.read_bytes()).get("timestamp")
-    except (OSError, ValueError, AttributeError):
+    entry = _file_entry(directory, seq)
+    if entry is None:
         return  # the checkpoint audit already reports a missing or unreadable file
     if not isinstance(entry, dict) or entry.get("token") != row["token"]:
         check.findings.append(_finding(subject, f"file {path.name} does not carry the same token"))
+
+
+def _file_entry(directory: Path, seq: int) -> Any:
+    """The `timestamp` value of a checkpoint file (False when it has none), None if unreadable."""
+    try:
+        data = json.loads((directory / file_name(seq)).read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data.get("timestamp", False) if isinstance(data, dict) else None
 
 
 def _failed(subject: str, message: str) -> TokenCheck:

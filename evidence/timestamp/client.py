@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from asn1crypto import algos, cms, core, tsp
 
@@ -36,6 +36,19 @@ def tsa_url(option: str | None) -> str | None:
     return url
 
 
+class TimeStampResp(core.Sequence):  # type: ignore[misc]
+    """RFC 3161 section 2.4.2 TimeStampResp, with timeStampToken OPTIONAL as the RFC has it.
+
+    asn1crypto's tsp.TimeStampResp makes the token mandatory, so a TSA's rejection (status
+    only) could not be read, nor written by the local TSA: this one definition fixes that.
+    """
+
+    _fields: ClassVar[list[tuple[str, Any, dict[str, bool]] | tuple[str, Any]]] = [
+        ("status", tsp.PKIStatusInfo),
+        ("time_stamp_token", cms.ContentInfo, {"optional": True}),
+    ]
+
+
 @dataclass(frozen=True)
 class Token:
     """An RFC 3161 TimeStampToken (CMS ContentInfo, DER) and what its TSTInfo states."""
@@ -52,7 +65,7 @@ class Token:
     def parse(cls, der: bytes, source: str) -> Token:
         """Read a token; anything that is not a SignedData over a TSTInfo is rejected."""
         try:
-            info = cms.ContentInfo.load(der)
+            info = cms.ContentInfo.load(der, strict=True)  # no trailing bytes
             if info["content_type"].native != "signed_data":
                 raise ValueError("not SignedData")
             encap = info["content"]["encap_content_info"]
@@ -64,7 +77,7 @@ class Token:
             imprint = tst["message_imprint"]
             nonce = tst["nonce"].native
             return cls(
-                der=info.dump(),
+                der=bytes(der),
                 gen_time=tst["gen_time"].native,
                 algorithm=str(imprint["hash_algorithm"]["algorithm"].native),
                 imprint=bytes(imprint["hashed_message"].native),
@@ -149,7 +162,7 @@ def _post(url: str, request: bytes) -> bytes:
 
 def _granted_token(url: str, body: bytes) -> Token:
     try:
-        response: Any = tsp.TimeStampResp.load(body)
+        response: Any = TimeStampResp.load(body)
         status = response["status"]["status"].native
         token = response["time_stamp_token"]
         text = "; ".join(response["status"]["status_string"].native or [])
@@ -157,7 +170,8 @@ def _granted_token(url: str, body: bytes) -> Token:
         raise OperationalError(
             f"TSA {url} did not answer with an RFC 3161 response ({exc})"
         ) from None
-    if status not in ("granted", "granted_with_mods") or token.native is None:
+    # Not token.native: converting a whole token to Python objects costs half a second.
+    if status not in ("granted", "granted_with_mods") or isinstance(token, core.Void):
         raise OperationalError(
             f"TSA {url} refused the request ({status}{': ' + text if text else ''})"
         )

@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from .client import TimeStampResp
+
 POLICY = "1.3.6.1.4.1.55555.1.1"  # a private-use policy OID: "test TSA, no assurance"
 # URL paths that make the TSA answer wrongly, for the client's hostile-response tests.
 TEN_YEARS = timedelta(days=3650)
@@ -272,5 +274,5 @@ def _ess_cert_id(cert: asn1_x509.Certificate) -> tsp.SigningCertificateV2:
 
 def _rejection(fail: str) -> bytes:
     status = tsp.PKIStatusInfo({"status": "rejection", "fail_info": tsp.PKIFailureInfo({fail})})
-    response: bytes = tsp.TimeStampResp({"status": status}).dump()
+    response: bytes = TimeStampResp({"status": status}).dump()
     return response

@@ -3,6 +3,7 @@ and helpers that read PDFs back with poppler-utils (pdftotext, pdffonts, pdfinfo
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -93,6 +94,18 @@ def fresh_ws(tmp_path: Path) -> Iterator[CaseWorld]:
     built = _build(tmp_path)
     yield built
     built.ws.close()
+
+
+def misspell_last_location(world: CaseWorld) -> None:
+    """Edit the last event's location in ledger.db behind the tool's back (triggers dropped)."""
+    conn = sqlite3.connect(world.ws.ledger.path)
+    conn.execute("DROP TRIGGER events_no_update")
+    conn.execute(
+        "UPDATE events SET body = replace(body, 'Сурганова', 'Сурганава') "
+        "WHERE rowid = (SELECT MAX(rowid) FROM events)"
+    )
+    conn.commit()
+    conn.close()
 
 
 def pdftotext(pdf: Path | bytes, *args: str) -> str:

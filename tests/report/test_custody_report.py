@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +20,7 @@ from .conftest import (
     LOCATION,
     LONG_NAME,
     CaseWorld,
+    misspell_last_location,
     page_count,
     pdffonts,
     pdftotext,
@@ -149,14 +149,7 @@ def test_selected_items_only(case_ws: CaseWorld) -> None:
 
 
 def test_tampered_ledger_prints_failed_with_findings(fresh_ws: CaseWorld) -> None:
-    conn = sqlite3.connect(fresh_ws.ws.ledger.path)
-    conn.execute("DROP TRIGGER events_no_update")
-    conn.execute(
-        "UPDATE events SET body = replace(body, 'Сурганова', 'Сурганава') "
-        "WHERE rowid = (SELECT MAX(rowid) FROM events)"
-    )
-    conn.commit()
-    conn.close()
+    misspell_last_location(fresh_ws)
     result = audit(fresh_ws.ws, CASE, workers=1)
     assert not result.ok
     data = collect_custody_report(fresh_ws.ws, CASE, None, result)

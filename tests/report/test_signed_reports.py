@@ -3,7 +3,6 @@ block, per-item details, PAdES signatures read back by pyhanko and by poppler's 
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +16,15 @@ from evidence.report.pades import read_signatures
 from evidence.timestamp import load_trust
 from tests.conftest import TsaFixture
 
-from .conftest import CASE, EXPERT, CaseWorld, page_count, pdftotext, run_cli
+from .conftest import (
+    CASE,
+    EXPERT,
+    CaseWorld,
+    misspell_last_location,
+    page_count,
+    pdftotext,
+    run_cli,
+)
 
 IMEI = "356938035643809"
 
@@ -119,14 +126,7 @@ def test_unreachable_tsa_or_unknown_zone_writes_nothing(case_ws: CaseWorld, tmp_
 def test_strict_exits_1_only_when_failed(fresh_ws: CaseWorld, tmp_path: Path) -> None:
     out = tmp_path / "r.pdf"
     assert run_cli("report", CASE, "-o", str(out), "--strict", workspace=fresh_ws.ws.root).code == 0
-    conn = sqlite3.connect(fresh_ws.ws.ledger.path)
-    conn.execute("DROP TRIGGER events_no_update")
-    conn.execute(
-        "UPDATE events SET body = replace(body, 'Сурганова', 'Сурганава') "
-        "WHERE rowid = (SELECT MAX(rowid) FROM events)"
-    )
-    conn.commit()
-    conn.close()
+    misspell_last_location(fresh_ws)
     res = run_cli("report", CASE, "-o", str(out), "--strict", workspace=fresh_ws.ws.root)
     assert res.code == 1 and "verdict FAILED (--strict)" in res.stderr
     assert "FAILED" in pdftotext(out)  # written all the same: it lists the findings
@@ -176,3 +176,35 @@ def test_locale_times() -> None:
     )
     assert make_locale("en", "UTC").when("2026-01-01T02:00:00Z") == "2026-01-01 02:00:00 UTC"
     assert make_locale("en", "UTC").when("garbage") == "garbage"
+
+
+@pytest.mark.parametrize("zone", ["Europe/Minsk", "UTC", "-09:30"])
+def test_time_cells_fit_their_columns(zone: str) -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from evidence.report.custody import EVENT_COLS, ITEM_COLS, PAD, _time
+    from evidence.report.fonts import SANS
+    from evidence.report.layout import CELL_SIZE, register_fonts
+
+    register_fonts()
+    cell = _time(make_locale("ru", zone), "2026-12-31T23:59:59.999999Z")
+    lines = cell.split("\n")
+    assert lines[0] in ("2026-12-31", "2027-01-01") and "UTC" in lines[-1]
+    for width in (ITEM_COLS[4], EVENT_COLS[1]):
+        assert all(stringWidth(line, SANS, CELL_SIZE) <= width - 2 * PAD for line in lines), lines
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_item_fact_labels_fit_their_column(case_ws: CaseWorld, lang: str) -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from evidence.report.fonts import SANS
+    from evidence.report.itemfacts import DETAIL_LABEL, item_facts
+    from evidence.report.layout import CELL_SIZE, PAD
+
+    table = item_facts(case_ws.items[0], make_locale(lang, "UTC"))
+    labels = [row[0] for row in table._cellvalues]
+    assert len(labels) == 4
+    for label in labels:
+        for line in str(label).split("\n"):
+            assert stringWidth(line, SANS, CELL_SIZE) <= DETAIL_LABEL - 2 * PAD, line

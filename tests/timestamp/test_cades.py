@@ -16,7 +16,7 @@ from evidence.timestamp.cades import (
     signature_token,
 )
 from tests.conftest import TsaFixture
-from tests.helpers import World
+from tests.helpers import World, openssl_ts_verify
 
 CONTENT = b'{"schema":"evidence-manifest/1"}'
 
@@ -56,19 +56,7 @@ def test_stamped_signature_still_verifies_and_its_token_too(
     )
     assert result.returncode == 0, result.stderr
     # What VERIFY.txt tells a recipient: the token's imprint is over the signature value.
-    (tmp_path / "token.tst").write_bytes(token)
-    (tmp_path / "sig.bin").write_bytes(value)
-    ts = _openssl(
-        "ts",
-        "-verify",
-        "-token_in",
-        "-in",
-        str(tmp_path / "token.tst"),
-        "-data",
-        str(tmp_path / "sig.bin"),
-        "-CAfile",
-        str(local_tsa.ca),
-    )
+    ts = openssl_ts_verify(token, value, local_tsa.ca, tmp_path)
     assert ts.returncode == 0, ts.stderr
 
     check = check_signature_timestamp(stamped, load_trust(local_tsa.ca), datetime.now(UTC))

@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
-import subprocess
 from pathlib import Path
 
+import pytest
+
+from evidence.ledger import SQLiteLedger
 from evidence.timestamp.localtsa import LocalTsa, TsaIdentity
 from tests.conftest import TsaFixture
+from tests.helpers import openssl_ts_verify
 from tests.test_cli import Shell, _ingest
 
 DOWN = "http://127.0.0.1:9/tsr"  # port 9 (discard): nothing listens on the loopback
@@ -32,25 +35,8 @@ def test_checkpoint_carries_a_token_openssl_accepts(
     stamp = saved["timestamp"]
     assert isinstance(stamp, dict) and set(stamp) == {"token", "gen_time", "tsa_url"}
     # A recipient of the file alone: the token's imprint is over the checkpoint's signature.
-    (tmp_path / "sig.der").write_bytes(base64.b64decode(str(saved["signature"])))
-    (tmp_path / "token.tst").write_bytes(base64.b64decode(stamp["token"]))
-    result = subprocess.run(
-        [
-            "openssl",
-            "ts",
-            "-verify",
-            "-token_in",
-            "-in",
-            str(tmp_path / "token.tst"),
-            "-data",
-            str(tmp_path / "sig.der"),
-            "-CAfile",
-            str(local_tsa.ca),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    signature = base64.b64decode(str(saved["signature"]))
+    result = openssl_ts_verify(base64.b64decode(stamp["token"]), signature, local_tsa.ca, tmp_path)
     assert result.returncode == 0, result.stderr
     listing = sh("timestamp", "--tsa-trust", str(local_tsa.ca)).stdout
     assert "#1" in listing and "ok" in listing and str(stamp["gen_time"]) in listing
@@ -130,3 +116,33 @@ def test_ledger_from_before_timestamps_opens_and_gains_the_table(sh: Shell) -> N
     conn = sqlite3.connect(sh.root / "ledger.db")
     triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
     assert {"timestamps_no_update", "timestamps_no_delete"} <= triggers
+
+
+def test_deleted_token_row_is_caught_by_the_file(
+    sh: Shell, photo: Path, local_tsa: TsaFixture
+) -> None:
+    _ingest(sh, photo)
+    sh("checkpoint", "--as", "Evidence Room", "--tsa", local_tsa.url)
+    conn = sqlite3.connect(sh.root / "ledger.db")
+    conn.execute("DROP TRIGGER timestamps_no_delete")
+    conn.execute("DELETE FROM timestamps")
+    conn.commit()
+    conn.close()
+    out = sh("audit", code=1).stdout
+    assert "the file carries a token the ledger has not (deleted?)" in out
+
+
+def test_older_ledger_that_cannot_be_written_still_audits(
+    sh: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conn = sqlite3.connect(sh.root / "ledger.db")
+    conn.execute("DROP TABLE timestamps")
+    conn.commit()
+    conn.close()
+
+    def read_only(self: SQLiteLedger, names: list[str]) -> None:
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(SQLiteLedger, "_create_tables", read_only)
+    sh("audit")
+    assert "CHECKPOINT" in sh("timestamp").stdout

@@ -2,44 +2,23 @@
 
 from __future__ import annotations
 
-import subprocess
+import re
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from evidence.errors import OperationalError, UsageError, VerificationError
 from evidence.timestamp import Token, load_trust, request_token, tsa_url, verify_token
-from evidence.timestamp.localtsa import LocalTsa, TsaIdentity
+from evidence.timestamp.client import MAX_RESPONSE
+from evidence.timestamp.localtsa import LocalTsa, TsaIdentity, _rejection
 from tests.conftest import TsaFixture
+from tests.helpers import openssl_ts_verify
 
 DATA = b"checkpoint signature bytes"
-
-
-def openssl_verify(
-    token: bytes, data: bytes, ca: Path, tmp_path: Path
-) -> subprocess.CompletedProcess[str]:
-    """What a recipient with only openssl would see."""
-    (tmp_path / "token.tst").write_bytes(token)
-    (tmp_path / "data.bin").write_bytes(data)
-    return subprocess.run(
-        [
-            "openssl",
-            "ts",
-            "-verify",
-            "-token_in",
-            "-in",
-            str(tmp_path / "token.tst"),
-            "-data",
-            str(tmp_path / "data.bin"),
-            "-CAfile",
-            str(ca),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def messages(check: object) -> list[str]:
@@ -53,7 +32,7 @@ def test_good_token_verifies_here_and_with_openssl(local_tsa: TsaFixture, tmp_pa
     check = verify_token(token.der, DATA, load_trust(local_tsa.ca), "cp")
     assert check.ok, check.findings
     assert check.tsa == "CN=Custody test TSA"
-    result = openssl_verify(token.der, DATA, local_tsa.ca, tmp_path)
+    result = openssl_ts_verify(token.der, DATA, local_tsa.ca, tmp_path)
     assert result.returncode == 0 and "Verification: OK" in result.stdout, result.stderr
 
 
@@ -63,7 +42,7 @@ def test_token_over_other_data_is_a_finding(local_tsa: TsaFixture, tmp_path: Pat
     assert messages(check) == [
         "token's message imprint is not the digest of what it should time-stamp"
     ]
-    assert openssl_verify(token.der, DATA + b"!", local_tsa.ca, tmp_path).returncode != 0
+    assert openssl_ts_verify(token.der, DATA + b"!", local_tsa.ca, tmp_path).returncode != 0
 
 
 def test_one_flipped_byte_in_the_token_is_a_finding(local_tsa: TsaFixture, tmp_path: Path) -> None:
@@ -71,11 +50,13 @@ def test_one_flipped_byte_in_the_token_is_a_finding(local_tsa: TsaFixture, tmp_p
     token[-10] ^= 0x01  # inside the ECDSA signature value
     check = verify_token(bytes(token), DATA, load_trust(local_tsa.ca), "cp")
     assert "TSA signature does not verify" in messages(check)
-    assert openssl_verify(bytes(token), DATA, local_tsa.ca, tmp_path).returncode != 0
+    assert openssl_ts_verify(bytes(token), DATA, local_tsa.ca, tmp_path).returncode != 0
 
 
 def test_garbage_token_is_a_finding_not_a_crash(local_tsa: TsaFixture) -> None:
-    for junk in (b"", b"\x30\x03\x02\x01\x01", b"\x00" * 40, b"not der at all"):
+    good = request_token(local_tsa.url, DATA).der
+    junks = (b"", b"\x30\x03\x02\x01\x01", b"\x00" * 40, b"not der at all", good + b"\x00")
+    for junk in junks:
         check = verify_token(junk, DATA, load_trust(local_tsa.ca), "cp")
         assert not check.ok
         assert "not an RFC 3161 timestamp token" in messages(check)[0]
@@ -134,7 +115,7 @@ def test_hostile_tsa_certificates_are_findings(kind: str, expected: str, tmp_pat
         token = request_token(server.url, DATA)
     check = verify_token(token.der, DATA, load_trust(tmp_path / "tsa-ca.pem"), "cp")
     assert len(check.findings) == 1 and expected in check.findings[0].message, check.findings
-    assert openssl_verify(token.der, DATA, tmp_path / "tsa-ca.pem", tmp_path).returncode != 0
+    assert openssl_ts_verify(token.der, DATA, tmp_path / "tsa-ca.pem", tmp_path).returncode != 0
 
 
 def test_claimed_time_against_gen_time(local_tsa: TsaFixture) -> None:
@@ -163,3 +144,39 @@ def test_trust_file_that_is_not_a_certificate(tmp_path: Path) -> None:
         load_trust(tmp_path / "ca.pem")
     with pytest.raises(OperationalError, match=r"missing\.pem: cannot read"):
         load_trust(tmp_path / "missing.pem")
+
+
+class _Junk(BaseHTTPRequestHandler):
+    """A server that answers every request with whatever `body` is."""
+
+    body = b""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"<html>proxy login</html>", "did not answer with an RFC 3161 response"),
+        (_rejection("bad_alg"), "refused the request (rejection)"),
+        (b"\x30" * (MAX_RESPONSE + 10), "sent more than"),
+    ],
+)
+def test_a_server_that_is_no_tsa(body: bytes, message: str) -> None:
+    handler = type("Handler", (_Junk,), {"body": body})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(OperationalError, match=re.escape(message)):
+            request_token(f"http://127.0.0.1:{server.server_address[1]}/tsr", DATA)
+    finally:
+        server.shutdown()
+        server.server_close()
