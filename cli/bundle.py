@@ -23,6 +23,7 @@ from evidence.bundle.verifytext import colon_fingerprint
 from evidence.errors import InputRejected, OperationalError, UsageError, VerificationError
 from evidence.hashing import hash_file
 from evidence.timestamp import load_trust, tsa_url
+from evidence.trust.store import load_state
 
 from .common import AppContext, as_option, json_option, pass_app, quiet_option, unlock
 from .output import ProgressBar, emit_json, fields, note, printable, table
@@ -148,8 +149,9 @@ def bundle_command(
         reporter=ProgressBar(enabled=not (quiet or as_json)),
         tsa=url,
     )
+    root = load_state(ws.ledger).anchor
     if as_json:
-        emit_json(result.to_json())
+        emit_json({**result.to_json(), "anchor": root.fingerprint if root else None})
         return
     rows = [(i.item_id, i.size, i.path) for i in result.items]
     click.echo(table(["ITEM", "SIZE", "FILE IN BUNDLE"], rows))
@@ -160,11 +162,15 @@ def bundle_command(
                 ("size", result.size),
                 ("manifest sha256", result.manifest_sha256),
                 ("signer fingerprint", result.signer_fingerprint),
+                ("trust root", root.fingerprint if root else "none (the workspace has no root)"),
             ]
         )
     )
     if not quiet:
-        note("give the recipient the signer fingerprint by letter or phone, not with the bundle")
+        note(
+            "give the recipient the signer fingerprint and the trust root by letter or phone, "
+            "not with the bundle"
+        )
 
 
 def _dry_run(plan: BundlePlan, as_json: bool) -> None:
@@ -269,6 +275,12 @@ def _render(result: VerifyResult) -> None:
     help="Signer certificate fingerprint you received out of band; repeatable.",
 )
 @click.option(
+    "--anchor",
+    metavar="SHA256",
+    help="The sender's trust root fingerprint (seizure protocol, request letter): every "
+    "custodian in the chains must be established by it.",
+)
+@click.option(
     "--report",
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -293,6 +305,7 @@ def verify_command(
     bundle: Path,
     trust_paths: tuple[Path, ...],
     fingerprints: tuple[str, ...],
+    anchor: str | None,
     report_path: Path | None,
     verifier: str | None,
     as_key: str | None,
@@ -324,6 +337,7 @@ def verify_command(
       custody verify request-0042.zip --fingerprint 3f2a...c9
       custody verify request-0042/ --trust prosecutor-general.pem
       custody verify request-0042.zip --fingerprint 3f2a...c9 --report verification.pdf
+      custody verify request-0042.zip --fingerprint 3f2a...c9 --anchor 9b1e...07
       custody verify request-0042.zip --fingerprint "sha256 Fingerprint=3F:2A:...:C9"
 
     --fingerprint takes the fingerprint as you received it: hex with or without colons or
@@ -331,11 +345,17 @@ def verify_command(
     """
     # Usage problems first, all of them, before any work: a typo is not a failed verification.
     wanted = [parse_fingerprint(f) for f in fingerprints]
+    root = None if anchor is None else parse_fingerprint(anchor)
     trust = _load_trust(trust_paths)
     tsa_roots = load_trust(tsa_trust) if tsa_trust is not None else None
     reporter = ProgressBar(enabled=not (quiet or as_json))
     result = verify_bundle(
-        bundle, trust=trust, fingerprints=wanted, reporter=reporter, tsa_trust=tsa_roots
+        bundle,
+        trust=trust,
+        fingerprints=wanted,
+        reporter=reporter,
+        tsa_trust=tsa_roots,
+        anchor=root,
     )
     if as_json:
         emit_json(result.to_json())

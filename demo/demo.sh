@@ -90,8 +90,9 @@ cp "$out/request-0042.zip" "$out/tsa/tsa-ca.pem" "$out/foreign/"
 (
   cd "$out/foreign"
   unset CUSTODY_HOME CUSTODY_PASSPHRASE CUSTODY_TSA_URL
-  run custody verify request-0042.zip --fingerprint "$FPR" --tsa-trust tsa-ca.pem \
-      --report verification-report.pdf
+  # The letter also names the trust root: every custodian in the chains is established by it.
+  run custody verify request-0042.zip --fingerprint "$FPR" --anchor "$ANCHOR" \
+      --tsa-trust tsa-ca.pem --report verification-report.pdf
   step "8b. ...unzipped and zipped again (as a mail gateway or a colleague might): still verified"
   run unzip -q request-0042.zip -d rezipped
   (cd rezipped && run zip -qr ../request-0042-rezipped.zip request-0042)

@@ -36,6 +36,7 @@ from .bagit import (
 )
 from .checklist import Check, Checklist
 from .cms import CmsSigner
+from .custodians import check_custodians
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
 from .names import layout_problems, name_problems
 from .safezip import Limits, extract
@@ -219,10 +220,12 @@ def verify_bundle(
     reporter: Reporter | None = None,
     now: datetime | None = None,
     tsa_trust: list[Any] | None = None,
+    anchor: str | None = None,
 ) -> VerifyResult:
     """Check a bundle zip or folder; returns every check, failures included, never raising
     for a problem of the bundle itself (only for one of ours: missing path, full disk).
-    With tsa_trust (TSA CA certificates) the signature's RFC 3161 token is checked too.
+    With tsa_trust (TSA CA certificates) the signature's RFC 3161 token is checked too; with
+    anchor (the root's fingerprint, pinned from outside) every custodian is established.
     """
     reporter = reporter or Silent()
     checks = Checklist()
@@ -231,13 +234,17 @@ def verify_bundle(
     if path.is_dir():
         root = _bag_root(path)
         files = _from_folder(root, checks, reporter)
-        return _verify_bag(str(path), root, files, checks, trust, fingerprints, now, tsa_trust)
+        return _verify_bag(
+            str(path), root, files, checks, trust, fingerprints, now, tsa_trust, anchor
+        )
     with tempfile.TemporaryDirectory(prefix="custody-verify-") as tmp:
         opened = _from_zip(path, Path(tmp), checks, limits, reporter)
         if opened is None:
             return VerifyResult(str(path), checks.result(), (), None, None, None)
         root, files = opened
-        return _verify_bag(str(path), root, files, checks, trust, fingerprints, now, tsa_trust)
+        return _verify_bag(
+            str(path), root, files, checks, trust, fingerprints, now, tsa_trust, anchor
+        )
 
 
 def _verify_bag(
@@ -249,6 +256,7 @@ def _verify_bag(
     fingerprints: Sequence[str],
     now: datetime | None,
     tsa_trust: list[Any] | None = None,
+    anchor: str | None = None,
 ) -> VerifyResult:
     for path, problem in layout_problems(files):
         checks.fail("bag.names", path, problem)
@@ -278,6 +286,9 @@ def _verify_bag(
     check_tag_signature(tags, signer, manifest["schema"], checks)
     check_issuer(manifest, signer, report.info, checks)
     items = _check_items(manifest, files, checks)
+    if manifest["schema"] != "evidence-manifest/1":
+        certs = load_certificates(manifest)[0]
+        check_custodians(manifest, certs, anchor, trust, checks)
     return VerifyResult(
         source,
         checks.result(),

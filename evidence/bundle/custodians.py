@@ -1,0 +1,92 @@
+"""Custodians established abroad: every signer of a bundle's custody chains, through the
+workspace's trust root that the manifest's `trust` object carries (evidence-manifest/2).
+
+The bundle's own signer is established by --fingerprint or --trust (signer.py). The people who
+signed the custody events are established here, and only from a root the recipient pins from
+outside: the anchor fingerprint written in the seizure protocol or the request letter
+(`--anchor`), or the agency CA the recipient trusts (`--trust`). The anchor the bundle carries is
+never trusted because it is there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cryptography import x509
+
+from ..errors import EvidenceError
+from ..keys import fingerprint
+from ..trust.establish import TrustView, establish_export
+from .checklist import Checklist
+
+CHECK = "custody.trust"
+
+
+def check_custodians(
+    manifest: Mapping[str, Any],
+    certificates: Mapping[str, x509.Certificate],
+    anchor: str | None,
+    trusted: Sequence[x509.Certificate],
+    checks: Checklist,
+) -> None:
+    """Every custody event's signer established by the pinned root at the event's time."""
+    trust = manifest.get("trust")
+    if trust is None:
+        message = "the manifest carries no trust evidence (made before trust roots)"
+        if anchor is not None:
+            checks.fail(CHECK, "trust", message)
+        else:
+            checks.skip(CHECK, message)
+        return
+    view = _view(trust, certificates, anchor, trusted, checks)
+    if view is None:
+        return
+    for problem in view.problems:
+        checks.fail(CHECK, "trust", problem)
+    failed = False
+    for entry in manifest["items"]:
+        for n, record in enumerate(entry["custody"], start=1):
+            event = record["event"]
+            signer = str(event["actor"]["fingerprint"])
+            why = view.verdict(signer).problem_at(event.get("at"))
+            if why is not None:
+                failed = True
+                checks.fail(CHECK, f"item {entry['item_id']} event #{n}", why)
+    if not failed and not view.problems:
+        root = view.anchor.fingerprint
+        checks.ok(CHECK, "custody", f"every custodian established by the root {root[:16]}")
+
+
+def _view(
+    trust: Any,
+    certificates: Mapping[str, x509.Certificate],
+    anchor: str | None,
+    trusted: Sequence[x509.Certificate],
+    checks: Checklist,
+) -> TrustView | None:
+    carried = trust.get("anchor") if isinstance(trust, dict) else None
+    carried_fp = None
+    if isinstance(carried, dict) and isinstance(carried.get("certificate"), str):
+        try:
+            cert = x509.load_pem_x509_certificate(carried["certificate"].encode())
+            carried_fp = fingerprint(cert)
+        except ValueError:
+            carried_fp = None
+    ca = next((c for c in trusted if fingerprint(c) == carried_fp), None)
+    if anchor is None and ca is None:
+        checks.warn(
+            CHECK,
+            "trust",
+            "custodians not established: pin the root with --anchor (the fingerprint in the "
+            "seizure protocol or the request letter)"
+            + ("" if carried_fp is None else f"; the bundle names root {carried_fp}"),
+        )
+        return None
+    try:
+        if anchor is not None:
+            return establish_export(trust, certificates, anchor_fingerprint=anchor)
+        return establish_export(trust, certificates, trusted_ca=ca)
+    except EvidenceError as exc:
+        checks.fail(CHECK, "trust", exc.message)
+        return None
