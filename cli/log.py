@@ -22,8 +22,8 @@ from .common import (
     tz_option,
     zone,
 )
-from .output import emit_json, printable
-from .view import actor_label, fitted_table, terminal_width
+from .output import emit_json, printable, table
+from .view import actor_label, display_width, terminal_width
 
 
 @click.command("log", cls=CheckedCommand)
@@ -106,8 +106,8 @@ def log_table(
         for _, e, marks in events
     ]
     headers = ["WHEN", "ITEM", "#", "ACTION", "WHO", "FROM -> TO", "WHERE", "WHY / NOTE", "SIG"]
-    text = fitted_table(headers, rows, None, flexible=())
-    if width is not None and max(len(line) for line in text.splitlines()) > width:
+    text = table(headers, rows)
+    if width is not None and max(display_width(line) for line in text.splitlines()) > width:
         text = "\n\n".join(_block(e, marks, display, width) for _, e, marks in events)
     shown = {m.split()[0] for _, _, marks in events for m in marks}
     shown |= {"NOT"} if any(e.out_of_custody for _, e, _ in events) else set()
@@ -155,14 +155,15 @@ def _block(e: Entry, marks: list[str], display: tzinfo | None, width: int) -> st
         ("changed", e.change),
         ("note", e.note),
     ]
-    out = textwrap.wrap(f"{head}  [{sig}]", width, subsequent_indent="    ")
+    out = _wrap(f"{head}  [{sig}]", width, "", "    ")
     for label, value in fields:
         if value:
-            out += textwrap.wrap(
-                printable(f"{label}: {value}"),
-                width,
-                initial_indent="    ",
-                subsequent_indent="      ",
-                break_long_words=True,
-            )
+            out += _wrap(printable(f"{label}: {value}"), width, "    ", "      ")
     return "\n".join(out)
+
+
+def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
+    # Most lines fit: textwrap is then skipped, which a 10,000-event log notices.
+    if display_width(first + text) <= width:
+        return [first + text]
+    return textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest)
