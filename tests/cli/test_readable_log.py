@@ -128,6 +128,16 @@ def test_item_show_names_the_ingesting_actor_and_sizes_for_people(sh: Shell, pho
     assert re.search(r"ingested by:\s+A\. Ivanov \[[0-9a-f]{8}\]", shown)
     assert f"{size / 1024:.1f} KiB ({size} bytes)" in shown
     assert json.loads(sh("item", "show", item, "--json").stdout)["size"] == size
+    assert "seal:          not sealed" in shown
+    sh("event", item, "--action", "sealed", "--seal", "0042117", "--as", "A. Ivanov")
+    sh("transfer", item, "--as", "A. Ivanov", "--to", "Evidence Room")
+    shown = sh("item", "show", item).stdout
+    assert "seal:          under seal 0042117" in shown
+    assert re.search(
+        r"held by:\s+A\. Ivanov \[\w{8}\], transfer to Evidence Room \[\w{8}\] pending", shown
+    )
+    data = json.loads(sh("item", "show", item, "--json").stdout)
+    assert data["seal"] == "0042117" and data["custody"]["pending_to"]["name"] == "Evidence Room"
 
 
 def test_quiet_prints_only_problems(sh: Shell, photo: Path) -> None:
