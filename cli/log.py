@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from datetime import tzinfo
 
 import click
@@ -23,7 +22,7 @@ from .common import (
     zone,
 )
 from .output import emit_json, printable, table
-from .view import actor_label, display_width, terminal_width
+from .view import actor_label, display_width, terminal_width, wrap_columns
 
 
 @click.command("log", cls=CheckedCommand)
@@ -115,9 +114,7 @@ def log_table(
         line
         for m in sorted(shown)
         if m in LEGEND
-        for line in (
-            textwrap.wrap(LEGEND[m], width, subsequent_indent="  ") if width else [LEGEND[m]]
-        )
+        for line in (wrap_columns(LEGEND[m], width, "", "  ") if width else [LEGEND[m]])
     ]
     return "\n".join([text, *([""] if legend else []), *legend])
 
@@ -155,15 +152,8 @@ def _block(e: Entry, marks: list[str], display: tzinfo | None, width: int) -> st
         ("changed", e.change),
         ("note", e.note),
     ]
-    out = _wrap(f"{head}  [{sig}]", width, "", "    ")
+    out = wrap_columns(f"{head}  [{sig}]", width, "", "    ")
     for label, value in fields:
         if value:
-            out += _wrap(printable(f"{label}: {value}"), width, "    ", "      ")
+            out += wrap_columns(printable(f"{label}: {value}"), width, "    ", "      ")
     return "\n".join(out)
-
-
-def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
-    # Most lines fit: textwrap is then skipped, which a 10,000-event log notices.
-    if display_width(first + text) <= width:
-        return [first + text]
-    return textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest)

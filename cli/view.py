@@ -43,3 +43,38 @@ def display_width(text: str) -> int:
         return len(text)
     wide = _MAYBE_WIDE.findall(text)
     return len(text) + sum(1 for c in wide if unicodedata.east_asian_width(c) in ("W", "F"))
+
+
+def wrap_columns(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    """Text wrapped at spaces into lines no wider than width terminal columns (display_width,
+    so that a line of Chinese fits as a line of Latin does); a word too long is cut."""
+    if display_width(first + text) <= width:
+        return [first + text]
+    lines: list[str] = []
+    line = first
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line.strip() else line + word
+        if display_width(candidate) <= width:
+            line = candidate
+            continue
+        if line.strip():
+            lines.append(line)
+            line = rest
+        while display_width(line + word) > width:  # a word longer than a whole line
+            room = width - display_width(line)
+            cut = max(1, _fitting(word, room))
+            lines.append(line + word[:cut])
+            line, word = rest, word[cut:]
+        line += word
+    if line.strip():
+        lines.append(line)
+    return lines
+
+
+def _fitting(word: str, columns: int) -> int:
+    used = 0
+    for n, char in enumerate(word):
+        used += display_width(char)
+        if used > columns:
+            return n
+    return len(word)

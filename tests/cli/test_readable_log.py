@@ -8,6 +8,8 @@ import re
 import sqlite3
 from pathlib import Path
 
+from evidence.cli.view import display_width
+
 from tests.test_cli import CASE, Shell, _ingest, _item_id
 
 LONG_NOTE = "Expert opinion No 5-2026: no signs of editing; EXIF DateTimeOriginal matches " * 3
@@ -47,6 +49,23 @@ def test_log_fits_the_terminal_and_wide_shows_everything(sh: Shell, photo: Path)
         assert _widest(log) <= int(columns), log
         # Nothing is lost by fitting: the whole note is there, wrapped.
         assert "matches" in log.split("note:")[1] and log.count("no signs of editing") == 3
+    # A partner's location in Chinese takes two columns a character: it must fit all the same.
+    sh(
+        "event",
+        item,
+        "--action",
+        "accessed",
+        "--as",
+        "P. Sidorov",
+        "--location",
+        "北京市公安局物证室第三号柜" * 4,
+        "--note",
+        "证据完好无损" * 8,
+    )
+    for columns in ("100", "60"):
+        log = sh("log", item, env={"COLUMNS": columns}).stdout
+        assert max(display_width(line) for line in log.splitlines()) <= int(columns), log
+        assert "".join(log.split()).count("北京市公安局物证室第三号柜") == 4
     wide = sh("log", item, "--wide", env={"COLUMNS": "60"}).stdout
     assert _widest(wide) > 200
     assert any(LONG_NOTE.strip() in line for line in wide.splitlines())
