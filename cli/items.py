@@ -7,11 +7,13 @@ from datetime import tzinfo
 import click
 
 from evidence.cases import get_case
-from evidence.corrections import add_legacy_digests, amend_item, current_facts, current_items
-from evidence.events import SignedEvent
+from evidence.corrections import add_legacy_digests, amend_item, current_items, facts_of
+from evidence.custody import custody_state, identities
+from evidence.events import SignedEvent, item_events
 from evidence.items import Item, get_item, list_items
 from evidence.keys import KeyRecord
 from evidence.profiles import EVIDENCE_TYPES
+from evidence.seals import seal_states
 from evidence.timefmt import format_local, parse_rfc3339, parse_zone
 
 from .common import (
@@ -76,12 +78,18 @@ def item_show(app: AppContext, item: str, tz: str | None, as_json: bool) -> None
     and content profile. Sizes in bytes with --json."""
     display = zone(tz)
     ws = app.open()
-    facts = current_facts(ws.ledger, get_item(ws.ledger, item))
+    held = get_item(ws.ledger, item)
+    events = item_events(ws.ledger, held.item_id)
+    facts = facts_of(held, events)
     it = facts.item
+    state = custody_state(events, identities(ws.ledger))
+    *_, seal = seal_states([*(e.body for e in events), {}])
     if as_json:
         emit_json(
             {
                 **it.to_json(),
+                "custody": state.to_json(),
+                "seal": seal,
                 "acquired_offset": facts.acquired_offset,
                 "corrections": [c.to_json() for c in facts.history],
             }
@@ -102,6 +110,12 @@ def item_show(app: AppContext, item: str, tz: str | None, as_json: bool) -> None
         ("method", it.acquisition_method),
         ("ingested at", format_local(it.ingested_at, display, with_utc=True)),
         ("ingested by", actor_label(names.get(it.ingested_by, "unknown key"), it.ingested_by)),
+        (
+            "held by",
+            _party(state.holder)
+            + (f", transfer to {_party(state.pending_to)} pending" if state.pending_to else ""),
+        ),
+        ("seal", f"under seal {seal}" if seal else "not sealed"),
         ("file modified", _file_time(it, "mtime", display)),
         ("file created", _file_time(it, "birthtime", display)),
     ]
@@ -183,6 +197,14 @@ def _file_time(it: Item, which: str, display: tzinfo | None) -> str:
     """The original file's time as recorded at ingest, in the display zone."""
     value = (it.original_times or {}).get(which)
     return format_local(value, display, with_utc=True) if value else "not recorded"
+
+
+def _party(party: dict[str, str] | None) -> str:
+    return actor_label(party["name"], party["fingerprint"]) if party else "nobody"
+
+
+def _pending(party: dict[str, str] | None) -> str:
+    return f", transfer to {_party(party)} pending" if party else ""
 
 
 def _shown(fact: str, value: str | None, display: tzinfo | None) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from datetime import tzinfo
 
 import click
@@ -22,8 +21,8 @@ from .common import (
     tz_option,
     zone,
 )
-from .output import emit_json, printable
-from .view import actor_label, fitted_table, terminal_width
+from .output import emit_json, printable, table
+from .view import actor_label, display_width, terminal_width, wrap_columns
 
 
 @click.command("log", cls=CheckedCommand)
@@ -106,8 +105,8 @@ def log_table(
         for _, e, marks in events
     ]
     headers = ["WHEN", "ITEM", "#", "ACTION", "WHO", "FROM -> TO", "WHERE", "WHY / NOTE", "SIG"]
-    text = fitted_table(headers, rows, None, flexible=())
-    if width is not None and max(len(line) for line in text.splitlines()) > width:
+    text = table(headers, rows)
+    if width is not None and max(display_width(line) for line in text.splitlines()) > width:
         text = "\n\n".join(_block(e, marks, display, width) for _, e, marks in events)
     shown = {m.split()[0] for _, _, marks in events for m in marks}
     shown |= {"NOT"} if any(e.out_of_custody for _, e, _ in events) else set()
@@ -115,9 +114,7 @@ def log_table(
         line
         for m in sorted(shown)
         if m in LEGEND
-        for line in (
-            textwrap.wrap(LEGEND[m], width, subsequent_indent="  ") if width else [LEGEND[m]]
-        )
+        for line in (wrap_columns(LEGEND[m], width, "", "  ") if width else [LEGEND[m]])
     ]
     return "\n".join([text, *([""] if legend else []), *legend])
 
@@ -155,14 +152,8 @@ def _block(e: Entry, marks: list[str], display: tzinfo | None, width: int) -> st
         ("changed", e.change),
         ("note", e.note),
     ]
-    out = textwrap.wrap(f"{head}  [{sig}]", width, subsequent_indent="    ")
+    out = wrap_columns(f"{head}  [{sig}]", width, "", "    ")
     for label, value in fields:
         if value:
-            out += textwrap.wrap(
-                printable(f"{label}: {value}"),
-                width,
-                initial_indent="    ",
-                subsequent_indent="      ",
-                break_long_words=True,
-            )
+            out += wrap_columns(printable(f"{label}: {value}"), width, "    ", "      ")
     return "\n".join(out)

@@ -1,18 +1,13 @@
-"""How records read for people: tables fitted to the terminal, human sizes, actor labels."""
+"""How records read for people: terminal width, human sizes, actor labels."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import textwrap
 import unicodedata
-from collections.abc import Collection, Sequence
-from typing import Any
-
-from .output import printable
 
 DEFAULT_WIDTH = 100  # when there is no terminal to ask (a pipe, a file, a test)
-GAP = "  "
 
 
 def terminal_width() -> int:
@@ -38,62 +33,48 @@ def actor_label(name: str, fingerprint: str) -> str:
     return f"{name} [{fingerprint[:8]}]"
 
 
-def _cell_width(text: str) -> int:
-    # East Asian wide characters take two columns; combining marks none.
-    return sum(
-        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
-        for c in text
-    )
+_MAYBE_WIDE = re.compile(r"[\u1100-\U0010ffff]")
 
 
-def _wrap(text: str, width: int) -> list[str]:
+def display_width(text: str) -> int:
+    """Terminal columns text takes: East Asian wide characters count two (Latin and Cyrillic
+    are decided without looking at each character)."""
+    if text.isascii():
+        return len(text)
+    wide = _MAYBE_WIDE.findall(text)
+    return len(text) + sum(1 for c in wide if unicodedata.east_asian_width(c) in ("W", "F"))
+
+
+def wrap_columns(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    """Text wrapped at spaces into lines no wider than width terminal columns (display_width,
+    so that a line of Chinese fits as a line of Latin does); a word too long is cut."""
+    if display_width(first + text) <= width:
+        return [first + text]
     lines: list[str] = []
-    for paragraph in text.split("\n"):
-        lines += textwrap.wrap(paragraph, width, break_long_words=True) or [""]
+    line = first
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line.strip() else line + word
+        if display_width(candidate) <= width:
+            line = candidate
+            continue
+        if line.strip():
+            lines.append(line)
+            line = rest
+        while display_width(line + word) > width:  # a word longer than a whole line
+            room = width - display_width(line)
+            cut = max(1, _fitting(word, room))
+            lines.append(line + word[:cut])
+            line, word = rest, word[cut:]
+        line += word
+    if line.strip():
+        lines.append(line)
     return lines
 
 
-def fitted_table(
-    headers: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    width: int | None,
-    flexible: Collection[int],
-) -> str:
-    """An aligned table no wider than width: the flexible columns (indexes) are narrowed and
-    their text wrapped onto more lines, widest first. width None: as wide as the content."""
-    cells = [[("" if v is None else printable(str(v))) for v in row] for row in rows]
-    widths = [_cell_width(h) for h in headers]
-    for row in cells:
-        for i, v in enumerate(row):
-            widths[i] = max(widths[i], *(_cell_width(part) for part in v.split("\n")))
-    if width is not None:
-        excess = sum(widths) + len(GAP) * (len(widths) - 1) - width
-        floor = {i: max(6, _cell_width(headers[i])) for i in flexible}
-        while excess > 0:
-            candidates = [i for i in flexible if widths[i] > floor[i]]
-            if not candidates:
-                break
-            widest = max(candidates, key=lambda i: widths[i])
-            widths[widest] -= 1
-            excess -= 1
-
-    def render(parts: Sequence[str]) -> list[str]:
-        wrapped = [
-            _wrap(p, widths[i]) if i in flexible else p.split("\n") for i, p in enumerate(parts)
-        ]
-        height = max(len(w) for w in wrapped)
-        out = []
-        for n in range(height):
-            line = GAP.join(
-                (w[n] if n < len(w) else "")
-                + " " * (widths[i] - _cell_width(w[n] if n < len(w) else ""))
-                for i, w in enumerate(wrapped)
-            )
-            out.append(line.rstrip())
-        return out
-
-    lines = render(headers)
-    lines.append(GAP.join("-" * w for w in widths))
-    for row in cells:
-        lines += render(row)
-    return "\n".join(lines)
+def _fitting(word: str, columns: int) -> int:
+    used = 0
+    for n, char in enumerate(word):
+        used += display_width(char)
+        if used > columns:
+            return n
+    return len(word)

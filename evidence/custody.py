@@ -232,10 +232,8 @@ def transfer_problems(
     if receiver.key_id == giver.key_id:
         return [UsageError(f"cannot transfer to oneself ({receiver.name})")]
     mine = _fingerprints(ledger, giver.key_id)
-    who = identities(ledger)
     problems = []
-    for item in items:
-        state = custody_state(item_events(ledger, item.item_id), who)
+    for item, state in _states(ledger, items):
         if state.holder is None or state.holder["fingerprint"] not in mine:
             holder = state.holder["name"] if state.holder else "nobody"
             problems.append(
@@ -254,13 +252,16 @@ def transfer_problems(
 def receive_problems(ledger: Ledger, taker: KeyRecord, items: Sequence[Item]) -> list[UsageError]:
     """Why taker cannot receive items now (empty: every one has a transfer pending to them)."""
     mine = _fingerprints(ledger, taker.key_id)
-    who = identities(ledger)
     problems = []
-    for item in items:
-        state = custody_state(item_events(ledger, item.item_id), who)
+    for item, state in _states(ledger, items):
         if state.pending_to is None or state.pending_to["fingerprint"] not in mine:
             problems.append(UsageError(f"item {item.item_id}: no pending transfer to {taker.name}"))
     return problems
+
+
+def _states(ledger: Ledger, items: Sequence[Item]) -> list[tuple[Item, Custody]]:
+    who = identities(ledger)
+    return [(item, custody_state(item_events(ledger, item.item_id), who)) for item in items]
 
 
 def _fingerprints(ledger: Ledger, key_id: str) -> set[str]:

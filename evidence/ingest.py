@@ -23,19 +23,20 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .cases import get_case
 from .corrections import check_acquired_at, current_facts, offset_of
-from .errors import InputRejected, UsageError
+from .errors import UsageError
 from .events import SignedEvent, new_body, sign_event, write_event
 from .hashing import Progress
 from .items import Item, analysis_details, find_item, ingest_facts, item_id_for
 from .keys import Signer
+from .ledger import Ledger
 from .metadata import MetadataReader, exiftool_session
 from .profiles import EVIDENCE_TYPES, build_profile, detect_evidence_type
 from .progress import Reporter, Silent
-from .scan import Candidate, Outcome, display_name, open_regular, scan
+from .scan import Candidate, Outcome, display_name, read_scanned, scan
 from .timefmt import format_utc, parse_rfc3339, utc_now
 from .vault import Stored
 from .workspace import Workspace
@@ -209,35 +210,27 @@ class Ingester:
         case = self.options.case
         for cand in batch:
             name = display_name(cand.path)
-            try:
-                fd = open_regular(cand.path)
-                times = original_times(os.fstat(fd))
-                with os.fdopen(fd, "rb", buffering=0) as fh:
-                    stored = self.ws.vault.store(
-                        fh, name, legacy=self.options.legacy_digests, progress=self.progress
-                    )
-            except InputRejected as exc:
-                report.outcomes.append(Outcome(name, "refused", reason=exc.message))
+
+            def copy(fh: BinaryIO, name: str = name) -> tuple[Stored, dict[str, str | None]]:
+                # The original file's times from the very descriptor that is read.
+                times = original_times(os.fstat(fh.fileno()))
+                stored = self.ws.vault.store(
+                    fh, name, legacy=self.options.legacy_digests, progress=self.progress
+                )
+                return stored, times
+
+            read = read_scanned(cand.path, copy)
+            if isinstance(read, str):
+                report.outcomes.append(Outcome(name, "refused", reason=read))
                 continue
-            except OSError as exc:
-                report.outcomes.append(Outcome(name, "refused", reason=str(exc.strerror)))
-                continue
+            stored, times = read
             sha = stored.digests.sha256
             existing = find_item(self.ws.ledger, case, sha)
             if existing is not None or sha in seen:
-                item_id = existing.item_id if existing else seen[sha].item_id
-                differs = () if existing is None else tuple(self.differences(existing))
-                report.outcomes.append(
-                    Outcome(
-                        name,
-                        "existing",
-                        item_id,
-                        sha,
-                        stored.size,
-                        reason="same bytes",
-                        differs=differs,
-                    )
+                outcome = already_held(
+                    self.ws.ledger, self.options, name, sha, stored.size, existing
                 )
+                report.outcomes.append(outcome)
                 continue
             entry = _Pending(cand, stored, item_id_for(case, sha), times)
             seen[sha] = entry
@@ -312,10 +305,6 @@ class Ingester:
             ingested_by=self.signer.record.fingerprint,
         )
 
-    def differences(self, held: Item) -> list[str]:
-        """The stated facts that differ from the held item's current ones."""
-        return self.options.differences(current_facts(self.ws.ledger, held).item)
-
     def _first_event(self, item: Item, times: dict[str, str | None]) -> SignedEvent:
         details = {**ingest_facts(item, self.case), "original_times": times}
         # Signed beside the UTC value (which the row holds) so people see the time as given.
@@ -356,6 +345,16 @@ class Ingester:
             ),
         )
         return sign_event(self.signer, body)
+
+
+def already_held(
+    ledger: Ledger, options: IngestOptions, name: str, sha: str, size: int, held: Item | None
+) -> Outcome:
+    """The outcome of a file whose bytes the case holds (held) or this run took already (None),
+    naming the stated facts that differ from the held item's current ones."""
+    differs = () if held is None else tuple(options.differences(current_facts(ledger, held).item))
+    item_id = item_id_for(options.case, sha)
+    return Outcome(name, "existing", item_id, sha, size, reason="same bytes", differs=differs)
 
 
 def begin(

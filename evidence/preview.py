@@ -7,18 +7,15 @@ sees exactly the files the ingest would.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from .corrections import current_facts
-from .errors import InputRejected
 from .hashing import Hasher
-from .ingest import IngestOptions, IngestReport, begin, media_type_of
+from .ingest import IngestOptions, IngestReport, already_held, begin, media_type_of
 from .items import find_item, item_id_for
 from .metadata import exiftool_session
 from .profiles import build_profile, detect_evidence_type
 from .progress import Reporter, Silent
-from .scan import Candidate, Outcome, display_name, open_regular
+from .scan import Candidate, Outcome, display_name, read_scanned
 from .workspace import Workspace
 
 
@@ -35,35 +32,17 @@ def preview_ingest(
         with Hasher() as hasher:
             for cand in candidates:
                 name = display_name(cand.path)
-                try:
-                    with os.fdopen(open_regular(cand.path), "rb", buffering=0) as fh:
-                        digests, size = hasher.copy_and_hash(fh, progress=reporter.advance)
-                except InputRejected as exc:
-                    report.outcomes.append(Outcome(name, "refused", reason=exc.message))
+                read = read_scanned(
+                    cand.path, lambda fh: hasher.copy_and_hash(fh, progress=reporter.advance)
+                )
+                if isinstance(read, str):
+                    report.outcomes.append(Outcome(name, "refused", reason=read))
                     continue
-                except OSError as exc:
-                    report.outcomes.append(Outcome(name, "refused", reason=str(exc.strerror)))
-                    continue
+                digests, size = read
                 sha = digests.sha256
                 held = find_item(ws.ledger, options.case, sha)
                 if held is not None or sha in seen:
-                    differs = (
-                        ()
-                        if held is None
-                        else tuple(options.differences(current_facts(ws.ledger, held).item))
-                    )
-                    item_id = item_id_for(options.case, sha)
-                    report.outcomes.append(
-                        Outcome(
-                            name,
-                            "existing",
-                            item_id,
-                            sha,
-                            size,
-                            reason="same bytes",
-                            differs=differs,
-                        )
-                    )
+                    report.outcomes.append(already_held(ws.ledger, options, name, sha, size, held))
                     continue
                 seen.add(sha)
                 new.append((cand, sha))

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TypeVar
 
 from .errors import InputRejected, NotFoundError, OperationalError
+
+T = TypeVar("T")
 
 
 def display_name(path: Path | str) -> str:
@@ -118,3 +121,15 @@ def open_regular(path: Path) -> int:
         os.close(fd)
         raise InputRejected(f"{display_name(path)}: no longer a regular file")
     return fd
+
+
+def read_scanned(path: Path, read: Callable[[BinaryIO], T]) -> T | str:
+    """read(file) on a scanned file, or why the file was refused (a str: gone, now a link or a
+    fifo, unreadable), for the ingest and its dry run alike."""
+    try:
+        with os.fdopen(open_regular(path), "rb", buffering=0) as fh:
+            return read(fh)
+    except InputRejected as exc:
+        return exc.message
+    except OSError as exc:
+        return str(exc.strerror)

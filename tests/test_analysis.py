@@ -151,6 +151,7 @@ def _legacy_ingest(world: World, path: Path) -> Item:
         action="ingested",
         purpose="ingest into the evidence vault",
         details=details,
+        at=item.ingested_at,  # the row's ingested_at is bound to its event's time
     )
     with world.ws.ledger.atomic():
         world.ws.ledger.insert("items", item.to_row())

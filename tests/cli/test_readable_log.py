@@ -8,6 +8,8 @@ import re
 import sqlite3
 from pathlib import Path
 
+from evidence.cli.view import display_width
+
 from tests.test_cli import CASE, Shell, _ingest, _item_id
 
 LONG_NOTE = "Expert opinion No 5-2026: no signs of editing; EXIF DateTimeOriginal matches " * 3
@@ -47,6 +49,23 @@ def test_log_fits_the_terminal_and_wide_shows_everything(sh: Shell, photo: Path)
         assert _widest(log) <= int(columns), log
         # Nothing is lost by fitting: the whole note is there, wrapped.
         assert "matches" in log.split("note:")[1] and log.count("no signs of editing") == 3
+    # A partner's location in Chinese takes two columns a character: it must fit all the same.
+    sh(
+        "event",
+        item,
+        "--action",
+        "accessed",
+        "--as",
+        "P. Sidorov",
+        "--location",
+        "北京市公安局物证室第三号柜" * 4,
+        "--note",
+        "证据完好无损" * 8,
+    )
+    for columns in ("100", "60"):
+        log = sh("log", item, env={"COLUMNS": columns}).stdout
+        assert max(display_width(line) for line in log.splitlines()) <= int(columns), log
+        assert "".join(log.split()).count("北京市公安局物证室第三号柜") == 4
     wide = sh("log", item, "--wide", env={"COLUMNS": "60"}).stdout
     assert _widest(wide) > 200
     assert any(LONG_NOTE.strip() in line for line in wide.splitlines())
@@ -128,6 +147,16 @@ def test_item_show_names_the_ingesting_actor_and_sizes_for_people(sh: Shell, pho
     assert re.search(r"ingested by:\s+A\. Ivanov \[[0-9a-f]{8}\]", shown)
     assert f"{size / 1024:.1f} KiB ({size} bytes)" in shown
     assert json.loads(sh("item", "show", item, "--json").stdout)["size"] == size
+    assert "seal:          not sealed" in shown
+    sh("event", item, "--action", "sealed", "--seal", "0042117", "--as", "A. Ivanov")
+    sh("transfer", item, "--as", "A. Ivanov", "--to", "Evidence Room")
+    shown = sh("item", "show", item).stdout
+    assert "seal:          under seal 0042117" in shown
+    assert re.search(
+        r"held by:\s+A\. Ivanov \[\w{8}\], transfer to Evidence Room \[\w{8}\] pending", shown
+    )
+    data = json.loads(sh("item", "show", item, "--json").stdout)
+    assert data["seal"] == "0042117" and data["custody"]["pending_to"]["name"] == "Evidence Room"
 
 
 def test_quiet_prints_only_problems(sh: Shell, photo: Path) -> None:

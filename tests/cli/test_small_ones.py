@@ -12,6 +12,7 @@ from pathlib import Path
 from click.testing import Result
 from evidence.cli.main import cli
 
+from tests.bundle.bundle_support import REQUEST_ARGS
 from tests.test_cli import Shell
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,6 +32,18 @@ def test_cyrillic_case_number_is_accepted_and_found(sh: Shell) -> None:
     # The same number typed with a decomposed Й is the same case, not a second one.
     sh("case", "new", "ЙЙ-1", "--title", "t", "--jurisdiction", "BY")
     assert json.loads(sh("case", "show", "И\u0306Й-1", "--json").stdout)["number"] == "ЙЙ-1"
+
+
+def test_a_cyrillic_case_travels_in_a_bundle_that_verifies(
+    sh: Shell, photo: Path, tmp_path: Path
+) -> None:
+    sh("case", "new", "УД-2026-0042", "--title", "Кража", "--jurisdiction", "BY")
+    sh("ingest", str(photo), "--case", "УД-2026-0042", "--source", "телефон", "--as", "A. Ivanov")
+    sh("key", "new", "--name", "Прокурор", "--org", "ГП", "--country", "BY", "--role", "prosecutor")
+    out = tmp_path / "request-12-4.zip"  # Cyrillic bundle names: issue 10
+    sh("bundle", "УД-2026-0042", "--as", "Прокурор", "-o", str(out), *REQUEST_ARGS)
+    fpr = json.loads(sh("key", "show", "Прок", "--json").stdout)["fingerprint"]
+    sh("verify", str(out), "--fingerprint", fpr, "-q")
 
 
 def test_case_number_with_control_or_bidi_characters_is_refused(sh: Shell) -> None:
