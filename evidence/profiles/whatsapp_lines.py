@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _SPACE = r"[\s\u202f\u00a0]"
 _DATE = r"(?P<date>\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4})\.?"
@@ -94,18 +95,24 @@ class Header:
     separator: str
 
 
-def parse_header(match: re.Match[str]) -> Header | None:
-    """The fields of a matched header line; None if the date is not three numbers."""
-    raw = match.group("date")
+@lru_cache(maxsize=4096)
+def _date_fields(raw: str) -> tuple[tuple[int, int, int], bool, str] | None:
+    # an export repeats the same few hundred dates: split each once
     pieces = re.split(r"[./\-]", raw)
     try:
         a, b, c = (int(p) for p in pieces)
     except ValueError:
         return None
-    separator = next((ch for ch in raw if ch in "./-"), "/")
-    return Header(
-        (a, b, c), len(pieces[0]) == 4, match.group("time"), match.group("ampm"), separator
-    )
+    return (a, b, c), len(pieces[0]) == 4, next((ch for ch in raw if ch in "./-"), "/")
+
+
+def parse_header(match: re.Match[str]) -> Header | None:
+    """The fields of a matched header line; None if the date is not three numbers."""
+    fields = _date_fields(match.group("date"))
+    if fields is None:
+        return None
+    parts, year_first, separator = fields
+    return Header(parts, year_first, match.group("time"), match.group("ampm"), separator)
 
 
 def _ymd(header: Header, month_first: bool) -> tuple[int, int, int]:
@@ -146,10 +153,17 @@ class DateOrder:
     headers: int = 0
     _prev_day: tuple[int, ...] | None = None
     _prev_month: tuple[int, ...] | None = None
+    _prev_raw: tuple[str, str | None] | None = None
+    _last_clock: str | None = None
 
     def add(self, header: Header, raw_date: str) -> None:
         """Count the signals of one header line."""
         self.headers += 1
+        key = (raw_date, header.ampm)
+        if key == self._prev_raw:
+            self._repeat(header)
+            return  # same date as the line before: nothing new to learn (but the counts)
+        self._prev_raw = key
         if header.year_first:
             self.year_first += 1
             return
@@ -160,23 +174,45 @@ class DateOrder:
         elif b > 12 and a <= 12:
             self.above_12_month += 1
             self.example_month = self.example_month or raw_date
+        self._last_clock = None
         if header.ampm:
             spaced = re.sub(r"[\s\u202f\u00a0]", "", header.ampm.lower())
             if spaced in ("a.m.", "p.m.") and " " in header.ampm.replace("\u202f", " ").replace(
                 "\u00a0", " "
             ):
                 self.clock_es += 1
+                self._last_clock = "es"
             elif header.separator == "/":
                 self.clock_us += 1
+                self._last_clock = "us"
         if header.separator == ".":
             self.dotted += 1
-        day_key = header_fields(header, False)
-        month_key = header_fields(header, True)
+        # dates only: whether days run backwards decides the order, not the time of day
+        day_key = _ymd(header, False)
+        month_key = _ymd(header, True)
         if self._prev_day is not None and day_key < self._prev_day:
             self.backwards_day += 1
         if self._prev_month is not None and month_key < self._prev_month:
             self.backwards_month += 1
         self._prev_day, self._prev_month = day_key, month_key
+
+    def _repeat(self, header: Header) -> None:
+        # the counts a repeated date adds, without parsing it again
+        if header.year_first:
+            self.year_first += 1
+            return
+        a, b, _ = header.parts
+        if a > 12 and b <= 12:
+            self.above_12_day += 1
+        elif b > 12 and a <= 12:
+            self.above_12_month += 1
+        if header.separator == ".":
+            self.dotted += 1
+        if header.ampm:
+            if self._last_clock == "es":
+                self.clock_es += 1
+            elif self._last_clock == "us":
+                self.clock_us += 1
 
     def attachment(self, header: Header, name: str) -> None:
         """Compare the date in an attachment's name with the header it was sent under."""
