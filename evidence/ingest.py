@@ -320,9 +320,8 @@ class Ingester:
                     )
                     continue
                 self.ws.ledger.insert("items", item.to_row())
-                first = self._first_event(item, p.original_times)
-                write_event(self.ws.ledger, first)
-                write_event(self.ws.ledger, self._profiled_event(item, first))
+                for event in self._events(item, p.original_times):
+                    write_event(self.ws.ledger, event)
                 report.outcomes.append(
                     Outcome(
                         display_name(item.original_path or item.original_name),
@@ -365,41 +364,35 @@ class Ingester:
             ingested_by=self.signer.record.fingerprint,
         )
 
-    def _first_event(self, item: Item, times: dict[str, str | None]) -> SignedEvent:
-        details = {**ingest_facts(item, self.case), "original_times": times}
-        body = new_body(
-            self.signer,
-            item_id=item.item_id,
-            case=item.case_number,
-            seq=1,
-            prev=item.sha256,
-            item_sha256=item.sha256,
-            action="ingested",
-            purpose="ingest into the evidence vault",
-            details=details,
-        )
-        return sign_event(self.signer, body)
-
-    def _profiled_event(self, item: Item, first: SignedEvent) -> SignedEvent:
+    def _events(self, item: Item, times: dict[str, str | None]) -> tuple[SignedEvent, ...]:
+        # #1 states the file; #2, chained to it, the type and profile (an analysis)
         detected = self.options.evidence_type == "auto"
-        reason = "at ingest" + (" (type detected)" if detected else " (type given)")
-        body = new_body(
-            self.signer,
-            item_id=item.item_id,
-            case=item.case_number,
-            seq=2,
-            prev=first.hash,
-            item_sha256=item.sha256,
-            action="profiled",
-            purpose="content profile by the parsers of this version",
-            details=analysis_details(
-                item.evidence_type,
-                item.profile or {},
-                reason,
-                type_source="detected" if detected else "given",
-            ),
+        analysis = analysis_details(
+            item.evidence_type,
+            item.profile or {},
+            "at ingest" + (" (type detected)" if detected else " (type given)"),
+            type_source="detected" if detected else "given",
         )
-        return sign_event(self.signer, body)
+        steps = (
+            ("ingested", "ingest into the evidence vault",
+             {**ingest_facts(item, self.case), "original_times": times}),
+            ("profiled", "content profile by the parsers of this version", analysis),
+        )  # fmt: skip
+        events: list[SignedEvent] = []
+        for seq, (action, purpose, details) in enumerate(steps, start=1):
+            body = new_body(
+                self.signer,
+                item_id=item.item_id,
+                case=item.case_number,
+                seq=seq,
+                prev=events[-1].hash if events else item.sha256,
+                item_sha256=item.sha256,
+                action=action,
+                purpose=purpose,
+                details=details,
+            )
+            events.append(sign_event(self.signer, body))
+        return tuple(events)
 
 
 def ingest(
