@@ -29,6 +29,7 @@ from evidence.profiles.limits import (
     error_profile,
 )
 from evidence.profiles.reading import load_json
+from evidence.profiles.signal import profile_signal
 from evidence.profiles.skype import is_skype_export, profile_skype
 from evidence.profiles.statements import profile_csv
 from evidence.profiles.telegram import is_telegram_export, profile_telegram
@@ -57,6 +58,7 @@ _CHAT_KINDS = {
     "telegram-json": "telegram-chat",
     "skype-json": "skype-chat",
     "vk-html": "vk-chat",
+    "signal-jsonl": "signal-chat",
 }
 
 
@@ -81,7 +83,7 @@ def detect_evidence_type(
 # JSON file itself, at gigabytes of memory)
 _TEXT_FORMATS = {"json", "wallet-json", "telegram-json", "skype-json", "text", "wallet-text",
                  "whatsapp-text", "csv", "statement-csv", "wallet-csv", "html",
-                 "vk-html"}  # fmt: skip
+                 "vk-html", "signal-jsonl"}  # fmt: skip
 
 
 def needs_exiftool(path: pathlib.Path, original_name: str) -> bool:
@@ -165,6 +167,8 @@ def _dispatch(
             return profile_telegram(path, limits, deadline)
         if fmt == "skype-json":
             return profile_skype(path, limits, deadline)
+        if fmt == "signal-jsonl":
+            return profile_signal(path, limits, deadline)
         if fmt in ("json", "wallet-json"):
             # the head did not show the markers; the whole tree may still be an export
             try:
