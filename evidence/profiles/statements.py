@@ -170,6 +170,8 @@ class _Sheet:
     signed: bool = False  # a ledger writing money out as negative amounts
     in_out: bool = False  # separate columns for money in and money out
     own: bool = False  # a column for the holder's own purse
+    # Bitstamp: a market trade's "Value" is its other leg (USD paid for BTC bought...)
+    counter_leg: int | None = None
     failed: list[dict[str, Any]] = field(default_factory=list)
     failed_count: int = 0
 
@@ -216,6 +218,8 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
                 "income" in roles or "expense" in roles,
                 "own" in roles,
             )
+            if sheet.layout == "Bitstamp":
+                sheet.counter_leg = [h.strip().lower() for h in header].index("value")
             tx_columns = {i for i, h in enumerate(header) if "txid" in h.lower()}
             tx_columns |= {roles.get("txid", -1)}
             for cells in reader:
@@ -275,7 +279,16 @@ def _legs(cells: list[str], sheet: _Sheet) -> list[tuple[str, str, bool | None]]
     if not legs:
         text = sheet.cell(cells, "amount")
         words = " ".join(cells[i] for i in sheet.directions if i < len(cells))
-        legs.append((text, sheet.cell(cells, "currency"), says_outgoing(words)))
+        direction = says_outgoing(words)
+        legs.append((text, sheet.cell(cells, "currency"), direction))
+        index = sheet.counter_leg
+        if (
+            index is not None
+            and index < len(cells)
+            and cells[index].strip()
+            and direction is not None
+        ):
+            legs.append((cells[index], "", not direction))  # sold BTC: USD came in
     return legs
 
 
