@@ -46,8 +46,11 @@ def ingest_command(
     as_json: bool,
     quiet: bool,
 ) -> None:
-    """Hash, copy into the vault, and sign the first custody event of files and folders.
+    """Hash, copy into the vault, and sign the first custody events of files and folders.
 
+    Each file gets a signed `ingested` event (the file: digests, names, source, acquisition,
+    original modification time) and a signed `profiled` event (its evidence type and content
+    profile, which `custody profile` and `custody item retype` may later supersede).
     Folders are walked recursively; links are not followed. Re-ingesting the same bytes into
     the same case creates nothing new. Exit code 3 if any file was refused.
 
