@@ -244,23 +244,17 @@ class DateOrder:
             return "day-first", f"a first field above 12 (e.g. {self.example_day})"
         if self.above_12_month:
             return "month-first", f"a second field above 12 (e.g. {self.example_month})"
-        if self.attach_day and not self.attach_month:
-            return "day-first", (
-                f"dates in {self.attach_day} attachment name(s) match the headers read day-first"
-            )
-        if self.attach_month and not self.attach_day:
-            return "month-first", (
-                f"dates in {self.attach_month} attachment name(s) match the headers read "
-                "month-first"
-            )
-        if self.backwards_month and not self.backwards_day:
-            return "day-first", (
-                f"read month-first, dates would run backwards {self.backwards_month} time(s)"
-            )
-        if self.backwards_day and not self.backwards_month:
-            return "month-first", (
-                f"read day-first, dates would run backwards {self.backwards_day} time(s)"
-            )
+        # one order's signal without the other's: decisive (attachment names), then telling
+        # (chronology: the other order would make dates run backwards)
+        for day, month, why in (
+            (self.attach_day, self.attach_month, "dates in {n} attachment name(s) match the "
+             "headers read {order}"),
+            (self.backwards_month, self.backwards_day, "read {other}, dates would run "
+             "backwards {n} time(s)"),
+        ):  # fmt: skip
+            if bool(day) != bool(month):
+                order, other = ("day-first", "month-first") if day else ("month-first", "day-first")
+                return order, why.format(n=day or month, order=order, other=other)
         if self.clock_es:
             return "day-first", "no decisive date; 'a. m./p. m.' clock is a day-first locale"
         if self.clock_us and not self.dotted:
