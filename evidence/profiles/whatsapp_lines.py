@@ -61,9 +61,12 @@ MEDIA_OMITTED = re.compile(
 )
 # The encryption notice each chat starts with; iOS writes it under the chat's (group's) name.
 ENCRYPTION_NOTICE = re.compile(
-    r"(?i)end-to-end[- ]encrypt|secured with end-to-end|сквозным шифрованием|наскрізним "
-    r"шифруванням|скразным шыфраваннем|ende-zu-ende-verschlüsselt|cifrad[oa]s? de extremo a "
-    r"extremo"
+    # the notice's own opening words, not a member mentioning encryption in a message
+    r"(?i)^[\u200e\u200f]?(?:messages and calls are end-to-end|messages (?:to this group|you "
+    r"send to this \w+(?: and calls)?) are now secured with end-to-end|сообщения (?:и звонки|в "
+    r"этой группе теперь) защищены сквозным|повідомлення (?:та|і) дзвінки захищені наскрізним|"
+    r"паведамленні (?:і|ды) званкі абаронены скразным|nachrichten und anrufe sind "
+    r"ende-zu-ende|los mensajes y las llamadas están cifrados de extremo a extremo)"
 )
 # What WhatsApp writes about a group rather than by a member; matched only on lines written
 # under a name already seen to carry a notice, or marked as notices by iOS's U+200E.
