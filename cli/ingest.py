@@ -67,8 +67,11 @@ def ingest_command(
     as_json: bool,
     quiet: bool,
 ) -> None:
-    """Hash, copy into the vault, and sign the first custody event of files and folders.
+    """Hash, copy into the vault, and sign the first custody events of files and folders.
 
+    Each file gets a signed `ingested` event (the file: digests, names, source, acquisition,
+    original modification time) and a signed `profiled` event (its evidence type and content
+    profile, which `custody profile` and `custody item retype` may later supersede).
     Folders are walked recursively; links are not followed. Re-ingesting the same bytes into
     the same case creates nothing new (and says so when the source, time or method given
     differ from the held item's: correct those with `custody item amend`). An acquisition

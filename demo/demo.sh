@@ -50,9 +50,14 @@ item() { custody item list --case "$CASE" --json | python3 -c "import json,sys; 
 CHAT="$(item 'WhatsApp Chat')"
 SHOT="$(item 'Screenshot_')"
 QIWI="$(item 'qiwi_')"
+IOS="$(item '_chat.txt')"
+YOO="$(item 'yoomoney_')"
 run custody item show "$CHAT"
 run custody item amend "$CHAT" --method "logical extraction, UFED 7.6, protocol No. 17" \
     --reason "tool version missing; see seizure protocol No. 17" --as "A. Ivanov"
+# a loose iOS export (begins with "[") is a chat; a rejected payment is listed, not totalled
+custody item show "$IOS" --json | python3 -c "import json,sys; p=json.load(sys.stdin)['profile']; print({k: p[k] for k in ('kind', 'layout', 'message_count', 'date_order', 'date_order_reason', 'first_message_at')})"
+custody item show "$YOO" --json | python3 -c "import json,sys; p=json.load(sys.stdin)['profile']; print({k: p[k] for k in ('layout', 'totals_by_currency', 'failed_rows')})"
 
 step "4. The identifiers the MLA request is about"
 run custody identifiers --case "$CASE"
@@ -65,6 +70,12 @@ run custody receive "$CHAT" "$SHOT" "$QIWI" --as "Evidence Room" --location "Min
 run custody event "$SHOT" --action analysed --as "П. Сидоров" --location "Минск, ГКСЭ" \
     --purpose "EXIF examination: is the screenshot edited?"
 run custody log --case "$CASE"
+
+step "5b. Profiles are analyses: re-run today's parsers, and an expert corrects a type"
+run custody profile --case "$CASE" --as "П. Сидоров"
+run custody item retype "$SHOT" photo --as "П. Сидоров" \
+    --reason "camera original (Apple iPhone 7 make and model in EXIF), renamed; not a screenshot"
+run custody item show "$SHOT" | grep -E "evidence type|profiled by"
 
 step "6. Checkpoint with trusted time (RFC 3161, from a throwaway TSA on loopback), and audit"
 mkdir -p "$out/tsa"

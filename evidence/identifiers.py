@@ -58,6 +58,7 @@ class IdentifierRow:
     valid: bool | None
     item_ids: tuple[str, ...]
     detail: str | None = None
+    parser_versions: tuple[int, ...] = ()  # of the profiles that list it
 
     def to_json(self) -> dict[str, Any]:
         """JSON object with item_ids as a sorted list."""
@@ -67,6 +68,7 @@ class IdentifierRow:
             "valid": self.valid,
             "detail": self.detail,
             "item_ids": list(self.item_ids),
+            "parser_versions": list(self.parser_versions),
         }
 
 
@@ -247,17 +249,25 @@ def collect_identifiers(items: Iterable[tuple[str, Mapping[str, Any]]]) -> list[
     verdict), and two entries with different verdicts stay two rows, so no verdict depends on
     the order in which exhibits were read.
     """
-    pooled: dict[tuple[str, str, bool | None], tuple[Identifier, set[str]]] = {}
+    pooled: dict[tuple[str, str, bool | None], tuple[Identifier, set[str], set[int]]] = {}
     for item_id, profile in items:
+        version = profile.get("profile_version") if isinstance(profile, Mapping) else None
         for ident in identifiers_in_profile(profile):
             key = (ident.kind, ident.value, ident.valid)
-            if key in pooled:
-                pooled[key][1].add(item_id)
-            else:
-                pooled[key] = (ident, {item_id})
+            entry = pooled.setdefault(key, (ident, set(), set()))
+            entry[1].add(item_id)
+            if isinstance(version, int) and not isinstance(version, bool):
+                entry[2].add(version)
     rows = [
-        IdentifierRow(ident.kind, ident.value, ident.valid, tuple(sorted(ids)), ident.detail)
-        for ident, ids in pooled.values()
+        IdentifierRow(
+            ident.kind,
+            ident.value,
+            ident.valid,
+            tuple(sorted(ids)),
+            ident.detail,
+            tuple(sorted(versions)),
+        )
+        for ident, ids, versions in pooled.values()
     ]
     order = {True: 0, None: 1, False: 2}
     rows.sort(key=lambda row: (row.kind, row.value, order[row.valid]))
@@ -272,10 +282,11 @@ def _csv_safe(text: str) -> str:
 
 
 def identifiers_csv(rows: Iterable[IdentifierRow]) -> str:
-    """RFC 4180 CSV text (kind, value, valid, detail, items) for the annex of an MLA request."""
+    """RFC 4180 CSV text (kind, value, valid, detail, items, parser_versions: of the profiles
+    that stand behind the row) for the annex of an MLA request."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["kind", "value", "valid", "detail", "items"])
+    writer.writerow(["kind", "value", "valid", "detail", "items", "parser_versions"])
     verdict = {True: "yes", False: "no", None: "unknown"}
     for row in rows:
         writer.writerow(
@@ -285,6 +296,7 @@ def identifiers_csv(rows: Iterable[IdentifierRow]) -> str:
                 verdict[row.valid],
                 _csv_safe(row.detail or ""),
                 " ".join(row.item_ids),
+                " ".join(str(v) for v in row.parser_versions),
             ]
         )
     return out.getvalue()

@@ -234,3 +234,14 @@ def test_cli_profile_and_retype(world: World, tmp_path: Path) -> None:
     assert bad.exit_code == 2
     res = runner.invoke(cli, [*base, "profile", "--case", "NO-SUCH", "--as", "P. Sidorov"], env=env)
     assert res.exit_code != 0 and "Traceback" not in res.output
+
+
+def test_missing_vault_file_is_reported_not_profiled(world: World, tmp_path: Path) -> None:
+    world.ingest(_seized(tmp_path) / "_chat.txt")
+    (item,) = list_items(world.ws.ledger, CASE)
+    vault_file = world.ws.vault.path_for(item.sha256)
+    vault_file.chmod(0o600)
+    vault_file.unlink()
+    report = reprofile(world.ws, world.expert, CASE)
+    assert [o.status for o in report.outcomes] == ["missing"]
+    assert len(item_events(world.ws.ledger, item.item_id)) == 2  # nothing signed

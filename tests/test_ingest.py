@@ -33,7 +33,7 @@ def test_ingest_folder_recursively(world: World, evidence_dir: Path) -> None:
     assert photo.sha256 == hashlib.sha256(data).hexdigest()
     assert photo.digests.sha512 == hashlib.sha512(data).hexdigest()
     assert photo.media_type == "image/jpeg"
-    assert photo.evidence_type == "screenshot"
+    assert photo.evidence_type == "photo"  # camera make and model, no sign of a screenshot
     assert photo.metadata["EXIF:Make"] == "Apple"
     assert "File:FileName" not in photo.metadata  # the vault copy's name is not evidence
     assert photo.original_path and photo.original_path.endswith("phone/DCIM/IMG_0001.jpg")

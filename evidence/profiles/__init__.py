@@ -17,6 +17,7 @@ import collections.abc
 import pathlib
 from typing import Any
 
+from evidence.profiles.archive import open_zip
 from evidence.profiles.detect import evidence_type_of, sniff_format
 from evidence.profiles.image import image_profile, image_type
 from evidence.profiles.limits import (
@@ -28,6 +29,7 @@ from evidence.profiles.limits import (
     error_profile,
 )
 from evidence.profiles.reading import load_json
+from evidence.profiles.signal import profile_signal
 from evidence.profiles.skype import is_skype_export, profile_skype
 from evidence.profiles.statements import profile_csv
 from evidence.profiles.telegram import is_telegram_export, profile_telegram
@@ -44,6 +46,7 @@ __all__ = [
     "build_profile",
     "build_profile_with_limits",
     "detect_evidence_type",
+    "needs_exiftool",
 ]
 
 EVIDENCE_TYPES = ("screenshot", "photo", "chat-export", "wallet-record", "document", "other")
@@ -55,6 +58,7 @@ _CHAT_KINDS = {
     "telegram-json": "telegram-chat",
     "skype-json": "skype-chat",
     "vk-html": "vk-chat",
+    "signal-jsonl": "signal-chat",
 }
 
 
@@ -73,6 +77,22 @@ def detect_evidence_type(
         return kind
     except Exception:  # detection must never stop an ingest; "other" is the safe answer
         return "other"
+
+
+# formats whose profile needs nothing from exiftool (it would only parse, say, a deeply nested
+# JSON file itself, at gigabytes of memory)
+_TEXT_FORMATS = {"json", "wallet-json", "telegram-json", "skype-json", "text", "wallet-text",
+                 "whatsapp-text", "csv", "statement-csv", "wallet-csv", "html",
+                 "vk-html", "signal-jsonl"}  # fmt: skip
+
+
+def needs_exiftool(path: pathlib.Path, original_name: str) -> bool:
+    """False for text exports (chats, JSON, CSV, HTML): exiftool adds nothing there, and its
+    JSON and HTML readers are unbounded in memory. Images, documents and binaries need it."""
+    try:
+        return sniff_format(path, original_name, "", DEFAULT_LIMITS) not in _TEXT_FORMATS
+    except Exception:  # unsure: ask exiftool, as before
+        return True
 
 
 def build_profile(
@@ -147,6 +167,8 @@ def _dispatch(
             return profile_telegram(path, limits, deadline)
         if fmt == "skype-json":
             return profile_skype(path, limits, deadline)
+        if fmt == "signal-jsonl":
+            return profile_signal(path, limits, deadline)
         if fmt in ("json", "wallet-json"):
             # the head did not show the markers; the whole tree may still be an export
             try:
@@ -176,8 +198,26 @@ def _dispatch(
     if evidence_type == "document":
         return _document(path, fmt, metadata, limits, deadline)
     if evidence_type == "other":
+        if fmt == "zip":
+            return _archive(path, limits)
         return {"kind": "none", "profile_version": PROFILE_VERSION}
     raise ProfileFailure(f"unknown evidence type {evidence_type!r}")
+
+
+def _archive(path: pathlib.Path, limits: Limits) -> dict[str, Any]:
+    # a zip that is no chat export: its member count, or the limit that stopped us opening it
+    try:
+        with open_zip(path, limits) as archive:
+            infos = archive.infolist()
+    except ProfileFailure as exc:
+        return error_profile("archive", str(exc))
+    return {
+        "kind": "archive",
+        "profile_version": PROFILE_VERSION,
+        "format": "zip",
+        "members_total": sum(1 for i in infos if not i.is_dir()),
+        "declared_bytes": sum(i.file_size for i in infos),
+    }
 
 
 def _document(

@@ -38,6 +38,11 @@ def utc_from_unix(value: object) -> datetime | None:
         return None
 
 
+def _offset_text(minutes: int) -> str:
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 @dataclass
 class TimeRange:
     """Earliest and latest of a stream of times (kept as ISO strings that sort correctly)."""
@@ -83,6 +88,8 @@ class ChatSummary:
     utc: TimeRange = field(default_factory=TimeRange)
     senders: dict[str, int] = field(default_factory=dict)
     senders_dropped: int = 0
+    # local time minus UTC, in minutes -> messages, where an export gives both (Telegram)
+    offsets: dict[int, int] = field(default_factory=dict)
     attachments: Capped[Attachment] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -96,6 +103,17 @@ class ChatSummary:
             self.senders[name] = 1
         else:
             self.senders_dropped += 1
+
+    def add_offset(self, local: str, utc: datetime) -> None:
+        """Note how far a message's local time is from its UTC instant: the exporting
+        device's time zone (several values: a zone or daylight-saving change)."""
+        try:
+            delta = datetime.fromisoformat(local) - utc.replace(tzinfo=None)
+        except ValueError:
+            return
+        minutes = round(delta.total_seconds() / 60)
+        if -14 * 60 <= minutes <= 14 * 60 and (minutes in self.offsets or len(self.offsets) < 50):
+            self.offsets[minutes] = self.offsets.get(minutes, 0) + 1
 
     def to_json(self) -> dict[str, Any]:
         """Chat-level fields of a profile (no kind/identifiers: the caller adds those)."""
@@ -120,6 +138,11 @@ class ChatSummary:
         if self.utc.first is not None:
             out["first_message_utc"] = self.utc.first
             out["last_message_utc"] = self.utc.last
+        if self.offsets:
+            out["local_time_offsets"] = [
+                {"offset": _offset_text(m), "messages": n}
+                for m, n in sorted(self.offsets.items(), key=lambda kv: (-kv[1], kv[0]))
+            ]
         out["attachments"] = [a.to_json() for a in self.attachments]
         out["attachments_total"] = self.attachments.total
         out["media_omitted_count"] = self.media_omitted_count

@@ -14,6 +14,7 @@ import zipfile
 from evidence.profiles.archive import open_zip
 from evidence.profiles.limits import Limits, ProfileFailure
 from evidence.profiles.reading import decode_text, looks_binary, read_head
+from evidence.profiles.signal import looks_like_signal
 from evidence.profiles.statements import column_roles, is_statement, sniff_csv
 from evidence.profiles.textscan import IdentifierScanner
 from evidence.profiles.vk import looks_like_vk_messages
@@ -30,7 +31,8 @@ _TELEGRAM_RE = re.compile(
 )
 _TX_WORDS = ("txid", "tx hash", "tx_hash", "txhash", "transaction", "транзакц", "хеш")
 
-CHAT_FORMATS = {"whatsapp-text", "whatsapp-zip", "telegram-json", "skype-json", "vk-html"}
+CHAT_FORMATS = {"whatsapp-text", "whatsapp-zip", "telegram-json", "skype-json", "vk-html",
+                "signal-jsonl"}  # fmt: skip
 WALLET_FORMATS = {"statement-csv", "wallet-csv", "wallet-json", "wallet-text"}
 
 
@@ -94,6 +96,8 @@ def sniff_format(path: pathlib.Path, original_name: str, media_type: str, limits
     # before the JSON test: an iOS export's lines start with "[", like a JSON array
     if _whatsapp_lines(text):
         return "whatsapp-text"
+    if looks_like_signal(text):
+        return "signal-jsonl"
     if ext == ".json" or stripped[:1] in ("{", "["):
         if _TELEGRAM_RE.search(text) and '"messages"' in text:
             return "telegram-json"

@@ -21,6 +21,7 @@ Each role lists its header names in order of preference, so "Корреспон�
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 ROLES: dict[str, tuple[str, ...]] = {
     "date": ("дата и время", "дата операции", "дата", "date", "datetime", "timestamp",
@@ -140,6 +141,7 @@ def _stems(text: str) -> list[str]:
     return _WORD_RE.findall(text.lower())
 
 
+@lru_cache(maxsize=1024)
 def says_outgoing(words: str) -> bool | None:
     """True/False if a type or direction cell names money going out/in, None if it does not."""
     tokens = _stems(words)
@@ -152,12 +154,14 @@ def says_outgoing(words: str) -> bool | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def is_failed(status: str) -> bool:
     """True if a status cell says the operation did not happen (failed, cancelled...)."""
     lowered = status.lower().replace("ё", "е")
     return any(stem in lowered for stem in _FAILED_STEMS)
 
 
+@lru_cache(maxsize=1024)
 def normalise_currency(text: str) -> str | None:
     """A currency or asset code from a currency cell (Kraken's XXBT is BTC)."""
     code = text.strip().upper()[:12]

@@ -168,6 +168,10 @@ class _Sheet:
     layout: str | None
     comma_decimal: bool
     signed: bool = False  # a ledger writing money out as negative amounts
+    in_out: bool = False  # separate columns for money in and money out
+    own: bool = False  # a column for the holder's own purse
+    # Bitstamp: a market trade's "Value" is its other leg (USD paid for BTC bought...)
+    counter_leg: int | None = None
     failed: list[dict[str, Any]] = field(default_factory=list)
     failed_count: int = 0
 
@@ -211,7 +215,11 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
                 layout_name(header),
                 bool(_CYRILLIC_RE.search(" ".join(header).lower())),
                 layout_name(header) in SIGNED_LAYOUTS,
+                "income" in roles or "expense" in roles,
+                "own" in roles,
             )
+            if sheet.layout == "Bitstamp":
+                sheet.counter_leg = [h.strip().lower() for h in header].index("value")
             tx_columns = {i for i, h in enumerate(header) if "txid" in h.lower()}
             tx_columns |= {roles.get("txid", -1)}
             for cells in reader:
@@ -261,15 +269,26 @@ def _legs(cells: list[str], sheet: _Sheet) -> list[tuple[str, str, bool | None]]
     An Exodus exchange row records two (out and in), a WebMoney row one of Приход/Расход.
     """
     legs: list[tuple[str, str, bool | None]] = []
-    income, expense = sheet.cell(cells, "income").strip(), sheet.cell(cells, "expense").strip()
-    if expense and parse_amount(expense, comma_decimal=sheet.comma_decimal):
-        legs.append((expense, sheet.cell(cells, "expense_currency"), True))
-    if income and parse_amount(income, comma_decimal=sheet.comma_decimal):
-        legs.append((income, sheet.cell(cells, "income_currency"), False))
+    if sheet.in_out:
+        income = sheet.cell(cells, "income").strip()
+        expense = sheet.cell(cells, "expense").strip()
+        if expense and parse_amount(expense, comma_decimal=sheet.comma_decimal):
+            legs.append((expense, sheet.cell(cells, "expense_currency"), True))
+        if income and parse_amount(income, comma_decimal=sheet.comma_decimal):
+            legs.append((income, sheet.cell(cells, "income_currency"), False))
     if not legs:
         text = sheet.cell(cells, "amount")
         words = " ".join(cells[i] for i in sheet.directions if i < len(cells))
-        legs.append((text, sheet.cell(cells, "currency"), says_outgoing(words)))
+        direction = says_outgoing(words)
+        legs.append((text, sheet.cell(cells, "currency"), direction))
+        index = sheet.counter_leg
+        if (
+            index is not None
+            and index < len(cells)
+            and cells[index].strip()
+            and direction is not None
+        ):
+            legs.append((cells[index], "", not direction))  # sold BTC: USD came in
     return legs
 
 
@@ -296,8 +315,8 @@ def _statement_row(
     limits: Limits,
 ) -> bool:
     parsed = False
-    failed = is_failed(sheet.cell(cells, "status"))
-    own = _WEBMONEY_RE.match(sheet.cell(cells, "own").strip().upper())
+    failed = "status" in sheet.roles and is_failed(sheet.cell(cells, "status"))
+    own = _WEBMONEY_RE.match(sheet.cell(cells, "own").strip().upper()) if sheet.own else None
     date = parse_time(sheet.cell(cells, "date"))
     for text, currency_cell, outgoing in _legs(cells, sheet):
         amount = parse_amount(text, comma_decimal=sheet.comma_decimal)

@@ -89,6 +89,8 @@ def _message(chat: ChatSummary, scanner: IdentifierScanner, msg: object) -> None
     utc = utc_from_unix(msg.get("date_unixtime"))
     if utc is not None:
         chat.utc.add(utc_iso(utc))
+        if isinstance(date, str) and _LOCAL_RE.match(date):
+            chat.add_offset(date, utc)
     if msg.get("type") != "message":
         chat.system_message_count += 1
         return

@@ -218,7 +218,8 @@ class IdentifierScanner:
                 self.add(Identifier(check.kind, check.value, check.valid, check.detail))
         for m in _ETH_RE.finditer(text):
             self.add_address(m.group(0))
-        self._scan_txids(text, tx_context)
+        if len(text) >= 64:  # every txid form holds 64 hex digits
+            self._scan_txids(text, tx_context)
         for m in _WEBMONEY_RE.finditer(text):
             letter, number = m.group(1), m.group(2)
             detail = f"WebMoney {WEBMONEY_PURSES[letter]} purse"

@@ -38,7 +38,8 @@ def parse_time(text: str) -> str | None:
     """ "YYYY-MM-DDTHH:MM:SS" (naive, as written) or "...Z" (when an offset was given)."""
     text = text.strip()[:64]
     match = _ISO_RE.search(text)
-    named = None if match else _MONTH_NAME_RE.search(text)
+    dotted = None if match else _DOTTED_RE.search(text)
+    named = None if match or dotted else _MONTH_NAME_RE.search(text)
     if match:
         y, mo, d, h, mi, s, zone = match.groups()
         if zone is None and text[match.end() :].strip().upper().startswith("UTC"):
@@ -48,12 +49,11 @@ def parse_time(text: str) -> str | None:
         mo = str(_MONTHS.index(name.lower()[:3]) + 1)
         if h is not None and half is not None:
             h = str(int(h) % 12 + (12 if half.lower() == "p" else 0))
-    else:
-        match = _DOTTED_RE.search(text)
-        if match is None:
-            return None
-        d, mo, y, h, mi, s = match.groups()
+    elif dotted:
+        d, mo, y, h, mi, s = dotted.groups()
         zone = None
+    else:
+        return None
     try:
         moment = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
     except ValueError:

@@ -5,8 +5,11 @@ VK's "data protection" archive writes windows-1251 HTML; each message is
   Иван Петров</a>, 2 ноя 2026 в 10:15:33</div><div>text<div class="kludges">
   <div class="attachment"><div class="attachment__description">Фотография</div>
   <a class="attachment__link" href="https://...">...</a></div></div></div></div>
-and the page's last <div class="ui_crumb"> names the conversation. The archive holds no media
-(attachments are links to VK servers), and times are local without an offset.
+and the page's last <div class="ui_crumb"> names the conversation. An edited message's header
+ends "(ред.)" ("(edited)"); a deleted one's text is "Сообщение удалено" ("Message deleted"):
+both are counted (`edited_count`, `deleted_count`), the deleted ones among the messages. The
+archive holds no media (attachments are links to VK servers), and times are local without an
+offset.
 """
 
 from __future__ import annotations
@@ -32,6 +35,15 @@ _HEADER_RE = re.compile(
 )
 
 
+_EDITED = ("(ред.)", "(edited)", "(рэд.)")
+_DELETED = {
+    "сообщение удалено",
+    "message deleted",
+    "паведамленне выдалена",
+    "повідомлення видалено",
+}
+
+
 def looks_like_vk_messages(text: str) -> bool:
     """True if an HTML head carries VK archive message markup."""
     return 'class="message__header"' in text or (
@@ -50,6 +62,8 @@ class _VkParser(HTMLParser):
         self.crumb: list[str] | None = None
         self.last_crumb: str | None = None
         self.headers_unparsed = 0
+        self.edited = 0
+        self.deleted = 0
 
     def _within(self, cls: str) -> bool:
         return any(cls in c.split() for c in self.stack)
@@ -90,6 +104,8 @@ class _VkParser(HTMLParser):
         elif self.crumb is not None:
             self.crumb.append(data)
         elif self._within("message") and not self._within("attachment"):
+            if data.strip().lower() in _DELETED:
+                self.deleted += 1
             self.scanner.scan(data)
 
     def _finish_header(self, text: str) -> None:
@@ -98,6 +114,8 @@ class _VkParser(HTMLParser):
             self.headers_unparsed += 1
             return
         self.chat.message_count += 1
+        if text.endswith(_EDITED):
+            self.edited += 1
         self.chat.count_sender(match.group("name"))
         if self.sender_url:
             self.scanner.add_url(self.sender_url)
@@ -127,5 +145,10 @@ def profile_vk(path: pathlib.Path, limits: Limits) -> dict[str, Any]:
     if chat.message_count == 0 and parser.headers_unparsed == 0:
         raise ProfileFailure("no VK message headers found")
     chat.name = parser.last_crumb
-    extra = {"headers_unparsed": parser.headers_unparsed, "media_in_archive": False}
+    extra = {
+        "headers_unparsed": parser.headers_unparsed,
+        "media_in_archive": False,
+        "edited_count": parser.edited,
+        "deleted_count": parser.deleted,
+    }
     return chat_profile("vk-chat", "VK", LOCAL_TIME_UNKNOWN_ZONE, chat, scanner, extra)

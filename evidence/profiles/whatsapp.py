@@ -111,7 +111,7 @@ class WhatsAppParse:
         marked = layout == "ios" and body.startswith("\u200e")
         if MEDIA_OMITTED.match(body) or IOS_ATTACH.search(body[:300]) or ANDROID_ATTACH.match(body):
             return False
-        if marked or ENCRYPTION_NOTICE.search(body[:300]):
+        if marked or ENCRYPTION_NOTICE.match(body[:300]):
             return True
         return sender in self.notice_senders and GROUP_EVENT.search(body[:300]) is not None
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _SPACE = r"[\s\u202f\u00a0]"
 _DATE = r"(?P<date>\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4})\.?"
@@ -60,9 +61,12 @@ MEDIA_OMITTED = re.compile(
 )
 # The encryption notice each chat starts with; iOS writes it under the chat's (group's) name.
 ENCRYPTION_NOTICE = re.compile(
-    r"(?i)end-to-end[- ]encrypt|secured with end-to-end|сквозным шифрованием|наскрізним "
-    r"шифруванням|скразным шыфраваннем|ende-zu-ende-verschlüsselt|cifrad[oa]s? de extremo a "
-    r"extremo"
+    # the notice's own opening words, not a member mentioning encryption in a message
+    r"(?i)^[\u200e\u200f]?(?:messages and calls are end-to-end|messages (?:to this group|you "
+    r"send to this \w+(?: and calls)?) are now secured with end-to-end|сообщения (?:и звонки|в "
+    r"этой группе теперь) защищены сквозным|повідомлення (?:та|і) дзвінки захищені наскрізним|"
+    r"паведамленні (?:і|ды) званкі абаронены скразным|nachrichten und anrufe sind "
+    r"ende-zu-ende|los mensajes y las llamadas están cifrados de extremo a extremo)"
 )
 # What WhatsApp writes about a group rather than by a member; matched only on lines written
 # under a name already seen to carry a notice, or marked as notices by iOS's U+200E.
@@ -94,18 +98,24 @@ class Header:
     separator: str
 
 
-def parse_header(match: re.Match[str]) -> Header | None:
-    """The fields of a matched header line; None if the date is not three numbers."""
-    raw = match.group("date")
+@lru_cache(maxsize=4096)
+def _date_fields(raw: str) -> tuple[tuple[int, int, int], bool, str] | None:
+    # an export repeats the same few hundred dates: split each once
     pieces = re.split(r"[./\-]", raw)
     try:
         a, b, c = (int(p) for p in pieces)
     except ValueError:
         return None
-    separator = next((ch for ch in raw if ch in "./-"), "/")
-    return Header(
-        (a, b, c), len(pieces[0]) == 4, match.group("time"), match.group("ampm"), separator
-    )
+    return (a, b, c), len(pieces[0]) == 4, next((ch for ch in raw if ch in "./-"), "/")
+
+
+def parse_header(match: re.Match[str]) -> Header | None:
+    """The fields of a matched header line; None if the date is not three numbers."""
+    fields = _date_fields(match.group("date"))
+    if fields is None:
+        return None
+    parts, year_first, separator = fields
+    return Header(parts, year_first, match.group("time"), match.group("ampm"), separator)
 
 
 def _ymd(header: Header, month_first: bool) -> tuple[int, int, int]:
@@ -146,10 +156,17 @@ class DateOrder:
     headers: int = 0
     _prev_day: tuple[int, ...] | None = None
     _prev_month: tuple[int, ...] | None = None
+    _prev_raw: tuple[str, str | None] | None = None
+    _last_clock: str | None = None
 
     def add(self, header: Header, raw_date: str) -> None:
         """Count the signals of one header line."""
         self.headers += 1
+        key = (raw_date, header.ampm)
+        if key == self._prev_raw:
+            self._repeat(header)
+            return  # same date as the line before: nothing new to learn (but the counts)
+        self._prev_raw = key
         if header.year_first:
             self.year_first += 1
             return
@@ -160,23 +177,45 @@ class DateOrder:
         elif b > 12 and a <= 12:
             self.above_12_month += 1
             self.example_month = self.example_month or raw_date
+        self._last_clock = None
         if header.ampm:
             spaced = re.sub(r"[\s\u202f\u00a0]", "", header.ampm.lower())
             if spaced in ("a.m.", "p.m.") and " " in header.ampm.replace("\u202f", " ").replace(
                 "\u00a0", " "
             ):
                 self.clock_es += 1
+                self._last_clock = "es"
             elif header.separator == "/":
                 self.clock_us += 1
+                self._last_clock = "us"
         if header.separator == ".":
             self.dotted += 1
-        day_key = header_fields(header, False)
-        month_key = header_fields(header, True)
+        # dates only: whether days run backwards decides the order, not the time of day
+        day_key = _ymd(header, False)
+        month_key = _ymd(header, True)
         if self._prev_day is not None and day_key < self._prev_day:
             self.backwards_day += 1
         if self._prev_month is not None and month_key < self._prev_month:
             self.backwards_month += 1
         self._prev_day, self._prev_month = day_key, month_key
+
+    def _repeat(self, header: Header) -> None:
+        # the counts a repeated date adds, without parsing it again
+        if header.year_first:
+            self.year_first += 1
+            return
+        a, b, _ = header.parts
+        if a > 12 and b <= 12:
+            self.above_12_day += 1
+        elif b > 12 and a <= 12:
+            self.above_12_month += 1
+        if header.separator == ".":
+            self.dotted += 1
+        if header.ampm:
+            if self._last_clock == "es":
+                self.clock_es += 1
+            elif self._last_clock == "us":
+                self.clock_us += 1
 
     def attachment(self, header: Header, name: str) -> None:
         """Compare the date in an attachment's name with the header it was sent under."""
@@ -208,23 +247,17 @@ class DateOrder:
             return "day-first", f"a first field above 12 (e.g. {self.example_day})"
         if self.above_12_month:
             return "month-first", f"a second field above 12 (e.g. {self.example_month})"
-        if self.attach_day and not self.attach_month:
-            return "day-first", (
-                f"dates in {self.attach_day} attachment name(s) match the headers read day-first"
-            )
-        if self.attach_month and not self.attach_day:
-            return "month-first", (
-                f"dates in {self.attach_month} attachment name(s) match the headers read "
-                "month-first"
-            )
-        if self.backwards_month and not self.backwards_day:
-            return "day-first", (
-                f"read month-first, dates would run backwards {self.backwards_month} time(s)"
-            )
-        if self.backwards_day and not self.backwards_month:
-            return "month-first", (
-                f"read day-first, dates would run backwards {self.backwards_day} time(s)"
-            )
+        # one order's signal without the other's: decisive (attachment names), then telling
+        # (chronology: the other order would make dates run backwards)
+        for day, month, why in (
+            (self.attach_day, self.attach_month, "dates in {n} attachment name(s) match the "
+             "headers read {order}"),
+            (self.backwards_month, self.backwards_day, "read {other}, dates would run "
+             "backwards {n} time(s)"),
+        ):  # fmt: skip
+            if bool(day) != bool(month):
+                order, other = ("day-first", "month-first") if day else ("month-first", "day-first")
+                return order, why.format(n=day or month, order=order, other=other)
         if self.clock_es:
             return "day-first", "no decisive date; 'a. m./p. m.' clock is a day-first locale"
         if self.clock_us and not self.dotted:

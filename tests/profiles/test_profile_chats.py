@@ -134,6 +134,16 @@ def test_vk_page_windows_1251() -> None:
     )
     assert values(p, "phone") == {"+375297654321", "+79161234567"}
     assert "https://vk.com/id987654321" in values(p, "url")
+    assert (p["edited_count"], p["deleted_count"]) == (1, 0)  # message 1003 is "(ред.)"
+
+
+def test_vk_deleted_message_counted(tmp_path: Path) -> None:
+    page = (DATA / "vk" / "messages0.html").read_bytes().decode("cp1251")
+    page = page.replace("<div>Хто гэта? Патэлефануй: 8 029 765-43-21", "<div>Сообщение удалено")
+    path = tmp_path / "messages0.html"
+    path.write_bytes(page.encode("cp1251"))
+    p = profile_of(path)
+    assert (p["message_count"], p["edited_count"], p["deleted_count"]) == (4, 1, 1)
     assert p["attachments"][0]["name"].startswith("https://sun9-1.userapi.com/")
 
 

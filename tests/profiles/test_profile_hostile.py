@@ -180,7 +180,8 @@ def test_missing_file_is_an_error(tmp_path: Path) -> None:
     assert detect_evidence_type(tmp_path / "gone.txt", "gone.txt", "") in EVIDENCE_TYPES
 
 
-NAMES = ["chat.txt", "result.json", "messages.json", "x.csv", "x.zip", "m.html", "a.jpg", "x"]
+NAMES = ["chat.txt", "result.json", "messages.json", "x.csv", "x.zip", "m.html", "a.jpg", "x",
+         "_chat.txt", "signal.jsonl"]  # fmt: skip
 SMALL = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -196,6 +197,7 @@ def test_never_raises_on_bytes(tmp_path: Path, data: bytes, name: str) -> None:
     for evidence_type in EVIDENCE_TYPES:
         p = build_profile(path, evidence_type, original_name=name, media_type="", metadata={})
         assert isinstance(p["kind"], str) and p["profile_version"] == 2
+        assert "internal parser failure" not in p.get("error", ""), p["error"]
         assert_json_types(p)
 
 

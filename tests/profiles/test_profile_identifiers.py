@@ -96,8 +96,8 @@ def test_collect_deduplicates_and_sorts() -> None:
         ]
     )
     assert rows == [
-        IdentifierRow("bitcoin-address", "1BgG", None, ("item-b",), "x"),
-        IdentifierRow("phone", "+375291234567", True, ("item-a", "item-b"), None),
+        IdentifierRow("bitcoin-address", "1BgG", None, ("item-b",), "x", (1,)),
+        IdentifierRow("phone", "+375291234567", True, ("item-a", "item-b"), None, (1,)),
     ]
     assert rows[1].to_json()["item_ids"] == ["item-a", "item-b"]
 
@@ -115,12 +115,12 @@ def test_identifiers_in_profile_skips_malformed() -> None:
 
 def test_identifiers_csv() -> None:
     rows = [
-        IdentifierRow("phone", "+375291234567", True, ("i1", "i2")),
+        IdentifierRow("phone", "+375291234567", True, ("i1", "i2"), None, (1, 2)),
         IdentifierRow("url", "https://x.by/", None, ("i3",), "=HYPERLINK(1)"),
     ]
     text = identifiers_csv(rows)
-    assert text.startswith("kind,value,valid,detail,items\r\n")
+    assert text.startswith("kind,value,valid,detail,items,parser_versions\r\n")
     parsed = list(csv.reader(io.StringIO(text)))
     # A leading + is a formula to a spreadsheet too; the apostrophe (not displayed) defuses it.
-    assert parsed[1] == ["phone", "'+375291234567", "yes", "", "i1 i2"]
+    assert parsed[1] == ["phone", "'+375291234567", "yes", "", "i1 i2", "1 2"]
     assert parsed[2][3] == "'=HYPERLINK(1)"  # spreadsheet formula defused

@@ -46,8 +46,11 @@ def test_coinbase_pro_never_adds_btc_and_eth() -> None:
 def test_bitstamp_market_sell_is_outgoing_and_dates_are_read() -> None:
     p = profile_of(ST / "bitstamp_transactions.csv")
     assert p["layout"] == "Bitstamp"
-    # deposit 1 + buy 0.1 in; sell 0.5 + withdrawal 0.2 out
-    assert by_currency(p) == {"BTC": ("1.10000000", "0.70000000")}
+    # deposit 1 + buy 0.1 in; sell 0.5 + withdrawal 0.2 out; the trades' USD legs from Value
+    assert by_currency(p) == {
+        "BTC": ("1.10000000", "0.70000000"),
+        "USD": ("18750.00", "3800.00"),
+    }
     assert p["time_range"] == {"first": "2022-01-27T21:01:00", "last": "2022-02-01T10:00:00"}
     assert p["rows_unparsed"] == 0
 

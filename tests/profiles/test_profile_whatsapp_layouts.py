@@ -96,6 +96,18 @@ def test_ukrainian_notices_under_the_group_name_without_marks() -> None:
     assert p["media_omitted_count"] == 2
 
 
+def test_member_mentioning_encryption_is_still_a_message(tmp_path: Path) -> None:
+    path = tmp_path / "_chat.txt"
+    path.write_text(
+        "[02.11.26, 10:00:00] Иван: не бойся, тут всё защищено сквозным шифрованием\n"
+        "[02.11.26, 10:01:00] Ivan: relax, calls here are end-to-end encrypted\n"
+        "[02.11.26, 10:02:00] Ivan: I added you to the list\n",
+        encoding="utf-8",
+    )
+    p = profile_of(path)
+    assert (p["message_count"], p["system_message_count"]) == (3, 0)
+
+
 def test_date_order_from_chronology_when_nothing_else_tells() -> None:
     p = profile_of(WA / "android_chronology.txt")
     assert p["date_order"] == "day-first"
