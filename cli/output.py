@@ -3,37 +3,19 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 import click
 
-# C0 and C1 controls (ESC starts CSI and OSC sequences; U+009B is CSI on its own), and the
-# bidirectional controls that reorder what is displayed (U+202E shows "gpj.exe" as "exe.jpg").
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-# In JSON, C0 controls are escaped by json.dumps already; the others are escaped here too, which
-# leaves the JSON value unchanged.
-_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """Text safe for a terminal: C0, C1 and bidi control characters shown as escapes.
-
-    File names are evidence and are stored exactly; only what people see is escaped, so a name
-    cannot break a table's rows, send escape sequences to the terminal, or reorder its text.
-    """
-    escaped = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
-    # A lone surrogate (a manifest may carry "\ud800") cannot be written as UTF-8: escape it.
-    return escaped.encode("utf-8", "backslashreplace").decode("utf-8")
+from evidence.display import json_safe
+from evidence.display import printable as printable  # re-exported: one escaping for all commands
 
 
 def emit_json(value: Any) -> None:
     """Pretty JSON on stdout (a lone surrogate is written as its JSON escape, not a crash)."""
-    text = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False)
-    text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-    click.echo(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+    click.echo(json_safe(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False)))
 
 
 def emit_csv(text: str) -> None:

@@ -94,10 +94,27 @@ def test_failed_bundle_is_recorded_in_the_chains(
         "No. 2", "Budapest Convention 2001", "PGO BY", "LT", "PGO LT", "2026-11-25"
     )
     out = tmp_path / "b.zip"
+    # Failing before the export is recorded: no event at all, no file left (docs/bundle.md).
     with pytest.raises(OSError, match="No space left"):
         build_bundle(world.ws, world.investigator, CASE, out, request, cover=broken_cover)
     assert not out.exists() and not list(tmp_path.glob(".b.zip.*"))
     actions = [e.body["action"] for e in item_events(world.ws.ledger, item.item_id)]
+    assert actions == ["ingested", "profiled"]
+    # Failing after it (the output appeared meanwhile): a note says no bundle came of it.
+    import evidence.bundle.build as build
+
+    real_place = build.place
+
+    def racing_place(part: Path, output: Path) -> None:
+        output.write_bytes(b"someone else's file")
+        real_place(part, output)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(build, "place", racing_place)
+        with pytest.raises(UsageError, match="appeared while the bundle was written"):
+            build_bundle(world.ws, world.investigator, CASE, out, request)
+    assert not list(tmp_path.glob(".b.zip.*"))
+    actions = [e.body["action"] for e in item_events(world.ws.ledger, item.item_id)]
     assert actions == ["ingested", "profiled", "exported", "note"]
     last = item_events(world.ws.ledger, item.item_id)[-1].body
-    assert "bundle b was not produced" in last["note"] and "No space left" in last["note"]
+    assert "bundle b was not produced" in last["note"] and "appeared" in last["note"]

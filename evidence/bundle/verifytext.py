@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..display import printable
+
 
 def colon_fingerprint(fingerprint: str) -> str:
     """A hex fingerprint the way `openssl x509 -fingerprint` prints it: AB:CD:..."""
@@ -17,7 +19,8 @@ def colon_fingerprint(fingerprint: str) -> str:
 
 
 def _line(value: Any) -> str:
-    return " ".join(str(value).split())
+    # Values typed by people or taken from certificates: one line, nothing a terminal obeys.
+    return printable(" ".join(str(value).split()))
 
 
 # Each command is one line, so that it can be pasted whole into any shell. Lines of VERIFY.txt

@@ -30,6 +30,7 @@ import struct
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import InputRejected
 
@@ -165,10 +166,9 @@ def _names(raw: bytes, flags: int, upath: str | None, system: int) -> tuple[str,
     return name, frozenset(aliases - {name})
 
 
-def _end_record(archive: Path, fh: object, size: int) -> tuple[int, int, int]:
+def _end_record(archive: Path, fh: BinaryIO, size: int) -> tuple[int, int, int]:
     """(entry count, central directory offset, where the central directory must end)."""
-    read = fh.read  # type: ignore[attr-defined]
-    seek = fh.seek  # type: ignore[attr-defined]
+    read, seek = fh.read, fh.seek
     if size < 22:
         raise _bad(archive, "not a zip file (too short for an end record)")
     seek(size - 22)
@@ -291,10 +291,10 @@ def _central(archive: Path, data: bytes, total: int) -> list[tuple[ZipEntry, dic
     return entries
 
 
-def _local(fh: object, entry: ZipEntry, central_blocks: dict[int, bytes]) -> tuple[int, int]:
+def _local(fh: BinaryIO, entry: ZipEntry, central_blocks: dict[int, bytes]) -> tuple[int, int]:
     """Check one local header against its central entry; (data offset, end of entry)."""
-    read = fh.read  # type: ignore[attr-defined]
-    fh.seek(entry.header_offset)  # type: ignore[attr-defined]
+    read = fh.read
+    fh.seek(entry.header_offset)
     where = entry.name
     fixed = read(30)
     if len(fixed) < 30 or fixed[:4] != _LOCAL:
@@ -331,11 +331,11 @@ def _local(fh: object, entry: ZipEntry, central_blocks: dict[int, bytes]) -> tup
     return data_at, end
 
 
-def _descriptor(fh: object, at: int, entry: ZipEntry, zip64: bool) -> int:
+def _descriptor(fh: BinaryIO, at: int, entry: ZipEntry, zip64: bool) -> int:
     """Check the data descriptor after an entry's data; returns its length."""
-    fh.seek(at)  # type: ignore[attr-defined]
+    fh.seek(at)
     width = 8 if zip64 else 4
-    head = fh.read(4 + 4 + 2 * width)  # type: ignore[attr-defined]
+    head = fh.read(4 + 4 + 2 * width)
     signed = head[:4] == _DESCRIPTOR
     body = head[4:] if signed else head[: 4 + 2 * width]
     if len(body) < 4 + 2 * width:

@@ -58,8 +58,13 @@ class Verdict:
             "items_checked": self.items_checked,
             "checkpoint_root": self.checkpoint_root,
             "checkpoint_seq": self.checkpoint_seq,
-            "checks": [c.to_json() for c in self.checks],
-            "findings": [f.to_json() for f in self.findings],
+            # custody-report/1 keeps the check shape it was published with; moving it to the
+            # shared one (evidence.errors.check_json) needs a custody-report version bump.
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+            "findings": [
+                {"check": f.check, "subject": f.subject, "message": f.message}
+                for f in self.findings
+            ],
         }
 
 

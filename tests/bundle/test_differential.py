@@ -1,8 +1,9 @@
 """Differential tests: what `custody verify` verified is what every common extractor writes.
 
-Every hostile zip is extracted with Info-ZIP `unzip`, libarchive's `bsdtar` and Python's
-zipfile. Whenever any of them writes other names or other bytes than the strict reader
-(`safezip.extract`, which verify uses) read, verify must fail.
+Every hostile zip is extracted with Info-ZIP `unzip`, libarchive's `bsdtar` (reading the file,
+which follows the central directory, and reading a pipe, which can only follow the local
+headers) and Python's zipfile. Whenever any of them writes other names or other bytes than
+the strict reader (`safezip.extract`, which verify uses) read, verify must fail.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from evidence.bundle.verify import verify_bundle
 from evidence.errors import EvidenceError
 from tests.bundle.hostile_zips import ALL_ATTACKS, GOLDEN, GOLDEN_FINGERPRINT, hostile_zip
 
-EXTRACTORS = ("unzip", "bsdtar", "zipfile")
+EXTRACTORS = ("unzip", "bsdtar", "bsdtar-stream", "zipfile")
 
 
 def seen_by(extractor: str, archive: Path, dest: Path) -> dict[str, str] | None:
@@ -32,6 +33,13 @@ def seen_by(extractor: str, archive: Path, dest: Path) -> dict[str, str] | None:
                 zf.extractall(dest)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
             pass
+    elif extractor == "bsdtar-stream":
+        tool = shutil.which("bsdtar")
+        assert tool, "bsdtar is not installed (make system-deps)"
+        with open(archive, "rb") as stream:
+            subprocess.run(
+                [tool, "-xf", "-", "-C", str(dest)], stdin=stream, capture_output=True, timeout=60
+            )
     else:
         tool = shutil.which(extractor)
         assert tool, f"{extractor} is not installed (make system-deps)"

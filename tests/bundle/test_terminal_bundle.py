@@ -5,6 +5,7 @@ JSON), and `--json` output still carries the exact values."""
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 from evidence.bundle.build import build_bundle
@@ -47,3 +48,6 @@ def test_hostile_names_are_escaped_everywhere(world: World, tmp_path: Path) -> N
     code, result = invoke(["verify", str(out), "--fingerprint", record.fingerprint, "--json"])
     data = json.loads(result.stdout)
     assert NAME in {i["file"] for i in data["items"]}  # the exact value, escaped only in transit
+    # VERIFY.txt, read with cat or an editor, carries the signer's name escaped too.
+    with zipfile.ZipFile(out) as zf:
+        _safe(zf.read("request-0042/VERIFY.txt").decode())

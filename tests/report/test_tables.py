@@ -30,7 +30,7 @@ def test_json_has_the_full_structure(data: CustodyReportData) -> None:
     assert doc["case"]["number"] == CASE
     assert doc["verdict"]["verdict"] == "VERIFIED"
     assert doc["verdict"]["checkpoint_root"] == data.checkpoint_root
-    assert {c["check"] for c in doc["verdict"]["checks"]} >= {"signatures", "chains", "checkpoint"}
+    assert {c["name"] for c in doc["verdict"]["checks"]} >= {"signatures", "chains", "checkpoint"}
     assert doc["counts"] == {"items": len(data.items), "events": data.event_count}
     chat = next(i for i in doc["items"] if i["original_name"] == CHAT_NAME)
     assert chat["digests"]["sha256"] == next(

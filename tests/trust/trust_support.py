@@ -104,7 +104,7 @@ def audit_cli(workspace: Path, *args: str) -> tuple[int, str]:
     """`custody audit` as a user runs it: exit code and output."""
     result = CliRunner().invoke(
         cli,
-        ["--workspace", str(workspace), "audit", "--quiet", *args],
+        ["--workspace", str(workspace), "audit", *args],
         env={"CUSTODY_PASSPHRASE": PASSPHRASE},
         catch_exceptions=False,
     )
