@@ -238,7 +238,7 @@ from pathlib import Path
 from evidence.ingest import IngestOptions, ingest
 from evidence.workspace import Workspace
 root, ledger, vault, actor, passphrase, path, go = sys.argv[1:8]
-ws = Workspace.open(Path(root), ledger=ledger or None, vault=Path(vault))
+ws = Workspace.open(Path(root), ledger=ledger or None, vault=Path(vault) if vault else None)
 signer = ws.keys.unlock(ws.keys.resolve(actor), passphrase)
 while not Path(go).exists():
     time.sleep(0.005)
@@ -247,10 +247,9 @@ print(report.outcomes[0].status)
 """
 
 
-def test_two_workstations_ingest_the_same_file_at_once(
-    agency: tuple[Desk, Desk, Path], tmp_path: Path
-) -> None:
-    a, b, vault = agency
+def _race(racers: list[tuple[Path, str, str, str]], tmp_path: Path) -> None:
+    """Each racer (workspace, ledger URL or "", vault or "", actor) ingests the same new file
+    at the same moment, three rounds: one ingests, the other finds it existing."""
     seized = tmp_path / "seized.bin"
     seized.write_bytes(b"\x00evidence\xff" * 100_000)
     script = tmp_path / "racer.py"
@@ -260,24 +259,14 @@ def test_two_workstations_ingest_the_same_file_at_once(
     for attempt in range(3):  # each round a new file: the race is re-run from scratch
         seized.write_bytes(seized.read_bytes() + bytes([attempt]))
         go.unlink(missing_ok=True)
+        tail = [PASSPHRASE, str(seized), str(go), CASE]
         procs = [
             subprocess.Popen(
-                [
-                    sys.executable,
-                    str(script),
-                    str(desk.root),
-                    desk.env["CUSTODY_LEDGER"],
-                    str(vault),
-                    actor,
-                    PASSPHRASE,
-                    str(seized),
-                    str(go),
-                    CASE,
-                ],
+                [sys.executable, str(script), str(root), ledger, vault, actor, *tail],
                 stdout=subprocess.PIPE,
                 text=True,
             )
-            for desk, actor in ((a, "A. Ivanov"), (b, "B. Room"))
+            for root, ledger, vault, actor in racers
         ]
         time.sleep(2.5)
         go.touch()
@@ -285,16 +274,39 @@ def test_two_workstations_ingest_the_same_file_at_once(
         assert [p.returncode for p in procs] == [0, 0]
         statuses.append(sorted(outs))
     assert statuses == [["existing", "ingested"]] * 3
-    stored = [p for p in (vault / "sha256").rglob("*") if p.is_file()]
+
+
+def _one_copy_each(ws: Workspace) -> None:
+    stored = [p for p in (ws.vault.root / "sha256").rglob("*") if p.is_file()]
     assert len(stored) == 3
-    assert not any((vault / "tmp").iterdir())
-    ws = Workspace.open(a.root, ledger=a.env["CUSTODY_LEDGER"], vault=vault)
+    assert not any(ws.vault.tmp.iterdir())
+    assert len(list_items(ws.ledger, CASE)) == 3
+    result = audit(ws, fixity=True, workers=1)
+    assert result.ok, [str(f) for f in result.findings]
+
+
+def test_two_workstations_ingest_the_same_file_at_once(
+    agency: tuple[Desk, Desk, Path], tmp_path: Path
+) -> None:
+    a, b, vault = agency
+    ledger = a.env["CUSTODY_LEDGER"]
+    _race(
+        [(a.root, ledger, str(vault), "A. Ivanov"), (b.root, ledger, str(vault), "B. Room")],
+        tmp_path,
+    )
+    ws = Workspace.open(a.root, ledger=ledger, vault=vault)
     try:
-        assert len(list_items(ws.ledger, CASE)) == 3
-        result = audit(ws, fixity=True, workers=1)
-        assert result.ok, [str(f) for f in result.findings]
+        _one_copy_each(ws)
     finally:
         ws.close()
+
+
+def test_two_processes_ingest_the_same_file_at_once_into_sqlite(
+    world: World, tmp_path: Path
+) -> None:
+    root = world.ws.root
+    _race([(root, "", "", "А. Иванов"), (root, "", "", "Evidence Room")], tmp_path)
+    _one_copy_each(world.ws)
 
 
 def test_open_names_the_server_never_the_password(pg_cluster: pgcluster.Cluster) -> None:

@@ -269,7 +269,7 @@ class PostgresLedger(Ledger):
         """READ COMMITTED: each statement after the locks sees every commit before them."""
         # One round trip for BEGIN and every lock, in this order. The keys are integers we
         # computed, so they are written into the text; without parameters psycopg sends the
-        # statements together (an append costs three round trips in all, not five).
+        # statements together (an append costs four round trips in all, not six).
         statements = [
             "BEGIN ISOLATION LEVEL READ COMMITTED",
             f"SELECT pg_advisory_xact_lock{'' if exclusive else '_shared'}({_ALL_APPENDS})",
