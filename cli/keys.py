@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from cryptography import x509
 
-from evidence.errors import InputRejected, OperationalError, PassphraseError
-from evidence.keys import ROLES, KeyRecord, name_text
+from evidence.errors import OperationalError, PassphraseError
+from evidence.keys import ROLES, KeyRecord, KeyStore, Signer, load_certificate, name_text
 from evidence.trust.authority import enrol_key, revoke_key
-from evidence.trust.store import load_state
+from evidence.trust.store import load_state, trust_status, workspace_view
 from evidence.workspace import AuthoritySetup, Workspace, locate
 
 from .common import (
@@ -42,12 +43,7 @@ def _read_ca(path: Path) -> x509.Certificate:
         data = path.read_bytes()
     except OSError as exc:
         raise OperationalError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        if b"-----BEGIN" in data:
-            return x509.load_pem_x509_certificate(data)
-        return x509.load_der_x509_certificate(data)
-    except ValueError:
-        raise InputRejected(f"{path}: not an X.509 certificate (PEM or DER)") from None
+    return load_certificate(data, str(path))
 
 
 @click.command("init")
@@ -191,13 +187,22 @@ def key_new(
 @json_option
 @pass_app
 def key_list(app: AppContext, as_json: bool) -> None:
-    """List the workspace's signing keys with their certificate fingerprints."""
-    records = app.open().keys.list()
+    """List the workspace's signing keys: certificate fingerprints and standing with the root.
+
+    TRUST is root, enrolled (or CA-issued), revoked DATE, or not enrolled (it may sign nothing
+    audit accepts until `custody key enrol`).
+    """
+    ws = app.open()
+    records = ws.keys.list()
+    view = workspace_view(ws.ledger, ws.keys.certificates())
+    status = {r.key_id: trust_status(view, r.fingerprint) for r in records}
     if as_json:
-        emit_json([r.to_json() for r in records])
+        emit_json([{**r.to_json(), "trust": status[r.key_id]} for r in records])
         return
-    rows = [(r.key_id, r.name, r.role, r.country, r.fingerprint[:16]) for r in records]
-    click.echo(table(["KEY ID", "NAME", "ROLE", "COUNTRY", "FINGERPRINT"], rows))
+    rows = [
+        (r.key_id, r.name, r.role, r.country, r.fingerprint[:16], status[r.key_id]) for r in records
+    ]
+    click.echo(table(["KEY ID", "NAME", "ROLE", "COUNTRY", "FINGERPRINT", "TRUST"], rows))
 
 
 @key_group.command("show")
@@ -287,6 +292,26 @@ def _authority(ws: Workspace, as_key: str | None) -> tuple[KeyRecord, str]:
     return record, _authority_passphrase(record.name)
 
 
+def _by_authority(
+    app: AppContext,
+    key: str,
+    as_key: str | None,
+    as_json: bool,
+    verb: str,
+    act: Callable[[KeyStore, Signer, KeyRecord], list[str]],
+) -> None:
+    """Unlock the authority, let it act on the key's certificates, say what it did."""
+    ws = app.open()
+    record = ws.keys.resolve(key)
+    authority, passphrase = _authority(ws, as_key)
+    done = act(ws.keys, ws.keys.unlock(authority, passphrase), record)
+    if as_json:
+        emit_json({"key": record.to_json(), verb: done, "by": authority.name})
+        return
+    for fp in done:
+        click.echo(f"{verb}: {record.name} {fp} by {authority.name}")
+
+
 @key_group.command("enrol")
 @click.argument("key")
 @click.option("--reason", default="", help="Why (signed into the record), e.g. the order number.")
@@ -303,16 +328,9 @@ def key_enrol(app: AppContext, key: str, reason: str, as_key: str | None, as_jso
     Example:
       custody key enrol "A. Ivanov" --as "Evidence Room"
     """
-    ws = app.open()
-    record = ws.keys.resolve(key)
-    authority, passphrase = _authority(ws, as_key)
-    signer = ws.keys.unlock(authority, passphrase)
-    done = enrol_key(ws.keys, signer, record, reason)
-    if as_json:
-        emit_json({"key": record.to_json(), "enrolled": done, "by": authority.name})
-        return
-    for fp in done:
-        click.echo(f"enrolled: {record.name} {fp} by {authority.name}")
+    _by_authority(
+        app, key, as_key, as_json, "enrolled", lambda ks, by, r: enrol_key(ks, by, r, reason)
+    )
 
 
 @key_group.command("revoke")
@@ -328,16 +346,9 @@ def key_revoke(app: AppContext, key: str, reason: str, as_key: str | None, as_js
     Example:
       custody key revoke "A. Ivanov" --reason "left the unit" --as "Evidence Room"
     """
-    ws = app.open()
-    record = ws.keys.resolve(key)
-    authority, passphrase = _authority(ws, as_key)
-    signer = ws.keys.unlock(authority, passphrase)
-    done = revoke_key(ws.keys, signer, record, reason)
-    if as_json:
-        emit_json({"key": record.to_json(), "revoked": done, "by": authority.name})
-        return
-    for fp in done:
-        click.echo(f"revoked: {record.name} {fp} by {authority.name}")
+    _by_authority(
+        app, key, as_key, as_json, "revoked", lambda ks, by, r: revoke_key(ks, by, r, reason)
+    )
 
 
 @key_group.command("passphrase")

@@ -149,6 +149,16 @@ def _subject(name: str, organisation: str, country: str, role: str) -> x509.Name
     )
 
 
+def load_certificate(data: bytes, source: str) -> x509.Certificate:
+    """One X.509 certificate, PEM or DER; anything else is refused naming source."""
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificate(data)
+        return x509.load_der_x509_certificate(data)
+    except ValueError:
+        raise InputRejected(f"{source}: not an X.509 certificate (PEM or DER)") from None
+
+
 def check_passphrase(passphrase: str) -> None:
     """Refuse passphrases too short to protect a signing key, or not text at all."""
     if len(passphrase) < MIN_PASSPHRASE:
@@ -423,14 +433,7 @@ class KeyStore:
         The key is found by the certificate's public key, or named by key_ref, in which case
         the certificate must carry that key's public key.
         """
-        try:
-            cert = (
-                x509.load_pem_x509_certificate(data)
-                if b"-----BEGIN" in data
-                else x509.load_der_x509_certificate(data)
-            )
-        except ValueError:
-            raise InputRejected(f"{source}: not an X.509 certificate (PEM or DER)") from None
+        cert = load_certificate(data, source)
         public_key = cert.public_key()
         cert_key_id = (
             key_id_of(public_key) if isinstance(public_key, ec.EllipticCurvePublicKey) else None

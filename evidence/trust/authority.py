@@ -7,6 +7,7 @@ CA-issued certificate whose role is authority.
 
 from __future__ import annotations
 
+from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from ..errors import UsageError
@@ -43,11 +44,18 @@ def _require_authority(keys: KeyStore, authority: Signer, what: str) -> str:
     return state.anchor.kind
 
 
-def _fingerprints(keys: KeyStore, record: KeyRecord) -> list[str]:
+def _pending(keys: KeyStore, record: KeyRecord, kind: str) -> dict[str, x509.Certificate]:
+    """The key's certificates that have no record of this kind yet (read inside the write lock)."""
+    done = {r.fingerprint for r in load_state(keys.ledger).records if r.kind == kind}
+    certs = keys.certificates()
     rows = keys.ledger.rows(
         "SELECT fingerprint FROM certificates WHERE key_id = ? ORDER BY rowid", (record.key_id,)
     )
-    return [r["fingerprint"] for r in rows]
+    todo = {r["fingerprint"]: certs[r["fingerprint"]] for r in rows if r["fingerprint"] not in done}
+    if not todo:
+        what = "enrolled" if kind == "enrolment" else "revoked"
+        raise UsageError(f"key {record.name!r} is {what} already")
+    return todo
 
 
 def enrol_key(keys: KeyStore, authority: Signer, record: KeyRecord, reason: str = "") -> list[str]:
@@ -57,15 +65,11 @@ def enrol_key(keys: KeyStore, authority: Signer, record: KeyRecord, reason: str 
             "under a CA root the CA enrols keys by issuing certificates",
             "send `custody key csr` to the CA and `custody key import-cert` the result",
         )
-    certs = keys.certificates()
-    done = {r.fingerprint for r in load_state(keys.ledger).records if r.kind == "enrolment"}
-    todo = [fp for fp in _fingerprints(keys, record) if fp not in done]
-    if not todo:
-        raise UsageError(f"key {record.name!r} is enrolled already")
     with keys.ledger.atomic():
-        for fp in todo:
-            keys.enrol_certificate(authority, certs[fp], reason=reason)
-    return todo
+        todo = _pending(keys, record, "enrolment")
+        for cert in todo.values():
+            keys.enrol_certificate(authority, cert, reason=reason)
+    return list(todo)
 
 
 def revoke_key(keys: KeyStore, authority: Signer, record: KeyRecord, reason: str) -> list[str]:
@@ -75,12 +79,8 @@ def revoke_key(keys: KeyStore, authority: Signer, record: KeyRecord, reason: str
     _require_authority(keys, authority, "revoke")
     if record.fingerprint == authority.record.fingerprint:
         raise UsageError("the authority cannot revoke its own key (it is the trust root)")
-    certs = keys.certificates()
-    done = {r.fingerprint for r in load_state(keys.ledger).records if r.kind == "revocation"}
-    todo = [fp for fp in _fingerprints(keys, record) if fp not in done]
-    if not todo:
-        raise UsageError(f"key {record.name!r} is revoked already")
     with keys.ledger.atomic():
-        for fp in todo:
-            append_record(keys.ledger, authority, "revocation", certs[fp], reason=reason)
-    return todo
+        todo = _pending(keys, record, "revocation")
+        for cert in todo.values():
+            append_record(keys.ledger, authority, "revocation", cert, reason=reason)
+    return list(todo)

@@ -132,6 +132,20 @@ def workspace_view(ledger: Ledger, certificates: dict[str, x509.Certificate]) ->
     return view
 
 
+def trust_status(view: TrustView | None, fp: str) -> str:
+    """One word or two for listings: root, enrolled, CA-issued, revoked, not enrolled..."""
+    if view is None:
+        return "no root"
+    if fp == view.anchor.fingerprint:
+        return "root"
+    verdict = view.verdict(fp)
+    if not verdict.established:
+        return "not enrolled" if view.anchor.kind == "authority" else "not CA-issued"
+    if verdict.revoked_at is not None:
+        return f"revoked {verdict.revoked_at[:10]}"
+    return "enrolled" if view.anchor.kind == "authority" else "CA-issued"
+
+
 def set_anchor(ledger: Ledger, kind: str, cert: x509.Certificate, at: str | None = None) -> None:
     """Write the anchor row; the caller holds `atomic()`. Refused when a root exists."""
     ledger.upgrade()

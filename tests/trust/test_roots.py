@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 
 from evidence.audit import audit
 from evidence.cases import create_case
@@ -169,19 +167,9 @@ def test_expired_certificate_under_a_ca(tmp_path: Path, evidence_dir: Path) -> N
     ws = Workspace.init(tmp_path / "ws", trust_ca=ca)
     record = ws.keys.create("A. Ivanov", "IC", "BY", "investigator", PASSPHRASE)
     signer = ws.keys.unlock(record, PASSPHRASE)
-    csr = x509.load_pem_x509_csr(ws.keys.csr(signer))
-    now = datetime.now(UTC)
-    short = (
-        x509.CertificateBuilder()
-        .subject_name(csr.subject)
-        .issuer_name(ca.subject)
-        .public_key(csr.public_key())
-        .serial_number(7)
-        .not_valid_before(now - timedelta(days=2))
-        .not_valid_after(now - timedelta(days=1))
-        .sign(ca_key, hashes.SHA256())
-    )
-    ws.keys.import_certificate_for(short.public_bytes(serialization.Encoding.PEM), "s.pem", None)
+    expired = (timedelta(days=-2), timedelta(days=-1))
+    short = issue_certificate(ca_key, ca, ws.keys.csr(signer), expired)
+    ws.keys.import_certificate_for(short, "s.pem", None)
     signer = ws.keys.unlock(ws.keys.get(record.key_id), PASSPHRASE)
     create_case(ws.ledger, CASE, "ca case", "BY", "", "test")
     ingest(ws, signer, [evidence_dir / "empty.bin"], IngestOptions(case=CASE, source="x"))
@@ -237,6 +225,8 @@ def test_cli_solo_path_shows_anchor_and_enrolment(tmp_path: Path) -> None:
     )
     assert revoke.exit_code == 0, revoke.output
     assert revoke.stdout.startswith("revoked: A. Ivanov ")
+    listed = json.loads(runner.invoke(cli, [*ws, "key", "list", "--json"], env=env).stdout)
+    assert [k["trust"][:7] for k in listed] == ["root", "revoked"]
     again = runner.invoke(cli, [*ws, "key", "revoke", "A. Ivanov", "--reason", "x"], env=env)
     assert again.exit_code == 2 and "revoked already" in again.stderr
     code, out = audit_cli(tmp_path / "ws", "--anchor", anchor)
