@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from cryptography import x509
 
-from evidence.errors import OperationalError, PassphraseError
+from evidence.errors import OperationalError, PassphraseError, UsageError
 from evidence.keys import ROLES, KeyRecord, KeyStore, Signer, load_certificate, name_text
 from evidence.trust.authority import enrol_key, revoke_key
 from evidence.trust.store import load_state, trust_status, workspace_view
@@ -85,6 +85,8 @@ def init_command(
       custody --workspace /cases/BY-2026-0042 init --trust-ca agency-ca.pem
     """
     root = locate(app.workspace_arg)
+    if authority is not None and trust_ca is not None:
+        raise UsageError("choose one trust root: --authority or --trust-ca, not both")
     ca = None if trust_ca is None else _read_ca(trust_ca)
     name = authority or DEFAULT_AUTHORITY
     setup = None

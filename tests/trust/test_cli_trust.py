@@ -1,0 +1,93 @@
+"""The trust commands from the outside: exit codes, one-line errors, nothing half-made."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+from cryptography.hazmat.primitives import serialization
+from evidence.cli.main import cli
+
+from evidence.keys import fingerprint
+from tests.helpers import PASSPHRASE, make_ca
+
+
+def _run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(
+        cli,
+        ["--workspace", str(tmp_path / "ws"), *args],
+        env={"CUSTODY_PASSPHRASE": PASSPHRASE, **(env or {})},
+        catch_exceptions=False,
+    )
+
+
+def _one_line_error(result: Result, code: int, fragment: str) -> None:
+    assert result.exit_code == code, (result.exit_code, result.output)
+    assert result.stderr.count("\n") == 1 and fragment in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_init_with_an_agency_ca_prints_its_fingerprint(tmp_path: Path) -> None:
+    _, ca = make_ca()
+    pem = tmp_path / "agency-ca.pem"
+    pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    result = _run(tmp_path, "init", "--trust-ca", str(pem))
+    assert result.exit_code == 0, result.output
+    assert f"trust anchor (agency CA): {fingerprint(ca)}" in result.stdout
+    made = _run(
+        tmp_path, "key", "new", "--name", "A B", "--org", "O", "--country", "BY", "--role", "expert"
+    )
+    assert made.exit_code == 0 and "enrolled by" not in made.stdout  # the CA vouches, not us
+    assert _run(tmp_path, "key", "list").stdout.splitlines()[-1].endswith("not CA-issued")
+
+
+def test_init_refuses_garbage_as_ca(tmp_path: Path) -> None:
+    bad = tmp_path / "ca.pem"
+    bad.write_bytes(b"\x1b[31m not a certificate")
+    _one_line_error(_run(tmp_path, "init", "--trust-ca", str(bad)), 3, "not an X.509 certificate")
+    _one_line_error(
+        _run(tmp_path, "init", "--trust-ca", str(tmp_path / "nope.pem")), 3, "cannot read"
+    )
+    assert not (tmp_path / "ws").exists()
+
+
+def test_init_refuses_two_roots_and_a_second_init(tmp_path: Path) -> None:
+    _, ca = make_ca()
+    pem = tmp_path / "ca.pem"
+    pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    both = _run(tmp_path, "init", "--authority", "X Y", "--trust-ca", str(pem))
+    _one_line_error(both, 2, "choose one trust root")
+    assert _run(tmp_path, "init").exit_code == 0
+    _one_line_error(_run(tmp_path, "init"), 2, "already has a trust root")
+    _one_line_error(_run(tmp_path, "init", "--trust-ca", str(pem)), 2, "already a workspace")
+
+
+def test_init_refuses_a_short_passphrase_and_leaves_nothing(tmp_path: Path) -> None:
+    result = _run(tmp_path, "init", env={"CUSTODY_PASSPHRASE": "short"})
+    _one_line_error(result, 2, "passphrase too short")
+    assert not (tmp_path / "ws").exists()
+
+
+def test_enrol_and_revoke_need_the_authority(tmp_path: Path) -> None:
+    assert _run(tmp_path, "init", "--authority", "Head").exit_code == 0
+    new = ["key", "new", "--org", "O", "--country", "BY", "--role", "expert", "--name"]
+    assert _run(tmp_path, *new, "A B").exit_code == 0
+    assert _run(tmp_path, *new, "C D").exit_code == 0
+    result = _run(tmp_path, "key", "revoke", "A B", "--reason", "x", "--as", "C D")
+    _one_line_error(result, 2, "is not the workspace's authority")
+    _one_line_error(_run(tmp_path, "key", "revoke", "Head", "--reason", "x"), 2, "its own key")
+    _one_line_error(_run(tmp_path, "key", "enrol", "A B"), 2, "enrolled already")
+    _one_line_error(_run(tmp_path, "key", "enrol", "nobody"), 3, "unknown key")
+
+
+def test_passphrase_change_through_the_command(tmp_path: Path) -> None:
+    assert _run(tmp_path, "init").exit_code == 0
+    new = {"CUSTODY_NEW_PASSPHRASE": "a new passphrase"}
+    result = _run(tmp_path, "key", "passphrase", "Workspace authority", env=new)
+    assert result.exit_code == 0 and "passphrase changed" in result.stdout
+    again = _run(tmp_path, "key", "passphrase", "Workspace authority", env=new)
+    _one_line_error(again, 3, "wrong passphrase")
+    short = {"CUSTODY_PASSPHRASE": "a new passphrase", "CUSTODY_NEW_PASSPHRASE": "short"}
+    _one_line_error(
+        _run(tmp_path, "key", "passphrase", "Workspace authority", env=short), 2, "too short"
+    )
