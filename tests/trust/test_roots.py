@@ -4,6 +4,7 @@ workspace made before trust roots; and the commands that do them."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -254,3 +255,53 @@ def test_cli_enrol_needs_the_authority_passphrase(tmp_path: Path) -> None:
     result = runner.invoke(cli, [*ws, "key", "enrol", "X Y", "--reason", "order 5"], env=good)
     assert result.exit_code == 0, result.output
     assert "enrolled: X Y" in result.stdout
+
+
+def test_checkpoint_written_before_trust_roots_still_verifies(
+    world: World, evidence_dir: Path
+) -> None:
+    """A custody-checkpoint/1 (no trust commitment), as the previous version wrote it."""
+    import hashlib
+
+    from evidence.canonical import canonical_bytes
+    from evidence.checkpoint import current_heads, file_name, merkle_root
+    from evidence.timefmt import utc_now
+
+    world.ingest(evidence_dir)
+    heads = current_heads(world.ws.ledger)
+    body = {
+        "schema": "custody-checkpoint/1",
+        "seq": 1,
+        "created_at": utc_now(),
+        "actor": world.custodian.actor,
+        "tree_size": len(heads),
+        "events": len(heads),
+        "root": merkle_root(heads),
+        "prev": None,
+        "heads": [[h.item_id, h.seq, h.hash] for h in heads],
+    }
+    data = canonical_bytes(body)
+    digest, signature = hashlib.sha256(data).hexdigest(), world.custodian.sign(data)
+    with world.ws.ledger.atomic():
+        world.ws.ledger.insert(
+            "checkpoints",
+            {
+                "seq": 1,
+                "hash": digest,
+                "body": data.decode(),
+                "signature": signature,
+                "signer": world.custodian.record.fingerprint,
+            },
+        )
+    file = {"checkpoint": body, "hash": digest, "signature": signature}
+    (world.ws.checkpoint_dir / file_name(1)).write_text(json.dumps(file))
+    os.chmod(world.ws.checkpoint_dir / file_name(1), 0o600)
+    result = audit(world.ws)
+    assert result.ok, [str(f) for f in result.findings]
+    assert result.checkpoint_seq == 1
+    # A v2 checkpoint after it links to it and carries the trust commitment.
+    from evidence.checkpoint import create_checkpoint
+
+    second = create_checkpoint(world.ws.ledger, world.custodian, world.ws.checkpoint_dir)
+    assert second.body["schema"] == "custody-checkpoint/2" and second.body["prev"] == digest
+    assert audit(world.ws).ok
