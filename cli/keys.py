@@ -11,7 +11,7 @@ from cryptography import x509
 
 from evidence.errors import OperationalError, PassphraseError, UsageError
 from evidence.keys import ROLES, KeyRecord, KeyStore, Signer, load_certificate, name_text
-from evidence.trust.authority import enrol_key, revoke_key
+from evidence.trust.authority import enrol_key, local_authority, revoke_key
 from evidence.trust.store import load_state, trust_status, workspace_view
 from evidence.workspace import AuthoritySetup, Workspace, locate
 
@@ -163,7 +163,7 @@ def key_new(
     """
     ws = app.open()
     passphrase = read_passphrase(f"New passphrase for {name}", confirm=True)
-    authority = None if no_enrol else ws.keys.local_authority()
+    authority = None if no_enrol else local_authority(ws.keys)
     authority_passphrase = None if authority is None else _authority_passphrase(authority.name)
     record = ws.keys.create(
         name,
@@ -286,7 +286,7 @@ def key_import_cert(app: AppContext, file: Path, key: str | None, as_json: bool)
 
 def _authority(ws: Workspace, as_key: str | None) -> tuple[KeyRecord, str]:
     """The signing authority (--as, else the workspace's own) and its passphrase."""
-    record = ws.keys.resolve(as_key) if as_key else ws.keys.local_authority()
+    record = ws.keys.resolve(as_key) if as_key else local_authority(ws.keys)
     if record is None:
         raise PassphraseError(
             "no authority key in this workspace", "pass --as with the authority's key"

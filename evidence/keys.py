@@ -215,9 +215,12 @@ class KeyStore:
         check_passphrase(passphrase)
         if self._find_by_name(name):
             raise UsageError(f"a key named {name!r} exists already", "choose another --name")
+        # Enrolment lives in trust/, which imports this module: imported here, not at the top.
+        from .trust.authority import enrol_certificate, local_authority
+
         authority = None
         if enrol and not anchor:
-            authority = self.local_authority()
+            authority = local_authority(self)
         authority_signer = (
             None
             if authority is None
@@ -272,54 +275,17 @@ class KeyStore:
                     itself = KeyRecord(
                         key_id, name, organisation, country, role, at, fingerprint(cert), ""
                     )
-                    self.enrol_certificate(Signer(itself, private_key), cert, at=at, reason="root")
+                    enrol_certificate(self, Signer(itself, private_key), cert, at=at, reason="root")
                 if authority_signer is not None:
-                    self.enrol_certificate(authority_signer, cert, at=at)
+                    enrol_certificate(self, authority_signer, cert, at=at)
         except BaseException:
             path.unlink(missing_ok=True)
             raise
         return self.get(key_id)
 
-    def local_authority(self) -> KeyRecord | None:
-        """The authority key that is the workspace's root, if its private key is kept here."""
-        if self.ledger.version < 2:
-            return None
-        rows = self.ledger.rows(
-            "SELECT c.key_id FROM trust_anchor a JOIN certificates c "
-            "ON c.fingerprint = a.fingerprint WHERE a.kind = 'authority'"
-        )
-        if len(rows) != 1 or not self._key_path(rows[0]["key_id"]).is_file():
-            return None
-        return self.get(rows[0]["key_id"])
-
-    def enrol_certificate(
-        self, authority: Signer, cert: x509.Certificate, *, at: str | None = None, reason: str = ""
-    ) -> None:
-        """Sign an enrolment of cert by the authority; the caller holds `atomic()`.
-
-        The record also carries the key and certificate rows' own times, which are signed so.
-        """
-        from .trust.store import append_record
-
-        fp = fingerprint(cert)
-        row = self.ledger.rows(
-            "SELECT c.key_id, c.added_at, k.created_at FROM certificates c "
-            "JOIN keys k ON k.key_id = c.key_id WHERE c.fingerprint = ?",
-            (fp,),
-        )[0]
-        append_record(
-            self.ledger,
-            authority,
-            "enrolment",
-            cert,
-            reason=reason,
-            at=at,
-            extra={
-                "key_id": row["key_id"],
-                "key_created_at": row["created_at"],
-                "added_at": row["added_at"],
-            },
-        )
+    def has_private_key(self, key_id: str) -> bool:
+        """True if this workspace keeps the key's (encrypted) private key."""
+        return self._key_path(key_id).is_file()
 
     def _insert_certificate(self, key_id: str, cert: x509.Certificate, at: str) -> None:
         self.ledger.insert(

@@ -11,9 +11,54 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from ..errors import UsageError
-from ..keys import KeyRecord, KeyStore, Signer, subject_attribute
+from ..keys import KeyRecord, KeyStore, Signer, fingerprint, subject_attribute
 from .establish import establish
 from .store import append_record, load_state
+
+
+def local_authority(keys: KeyStore) -> KeyRecord | None:
+    """The authority key that is the workspace's root, if its private key is kept here."""
+    if keys.ledger.version < 2:
+        return None
+    rows = keys.ledger.rows(
+        "SELECT c.key_id FROM trust_anchor a JOIN certificates c "
+        "ON c.fingerprint = a.fingerprint WHERE a.kind = 'authority'"
+    )
+    if len(rows) != 1 or not keys.has_private_key(rows[0]["key_id"]):
+        return None
+    return keys.get(rows[0]["key_id"])
+
+
+def enrol_certificate(
+    keys: KeyStore,
+    authority: Signer,
+    cert: x509.Certificate,
+    *,
+    at: str | None = None,
+    reason: str = "",
+) -> None:
+    """Sign an enrolment of cert by the authority; the caller holds `atomic()`.
+
+    The record also carries the key and certificate rows' own times, which are signed so.
+    """
+    row = keys.ledger.rows(
+        "SELECT c.key_id, c.added_at, k.created_at FROM certificates c "
+        "JOIN keys k ON k.key_id = c.key_id WHERE c.fingerprint = ?",
+        (fingerprint(cert),),
+    )[0]
+    append_record(
+        keys.ledger,
+        authority,
+        "enrolment",
+        cert,
+        reason=reason,
+        at=at,
+        extra={
+            "key_id": row["key_id"],
+            "key_created_at": row["created_at"],
+            "added_at": row["added_at"],
+        },
+    )
 
 
 def _require_authority(keys: KeyStore, authority: Signer, what: str) -> str:
@@ -68,7 +113,7 @@ def enrol_key(keys: KeyStore, authority: Signer, record: KeyRecord, reason: str 
     with keys.ledger.atomic():
         todo = _pending(keys, record, "enrolment")
         for cert in todo.values():
-            keys.enrol_certificate(authority, cert, reason=reason)
+            enrol_certificate(keys, authority, cert, reason=reason)
     return list(todo)
 
 

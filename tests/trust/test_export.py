@@ -10,7 +10,7 @@ import pytest
 from cryptography import x509
 
 from evidence.keys import fingerprint
-from evidence.trust.authority import revoke_key
+from evidence.trust.authority import local_authority, revoke_key
 from evidence.trust.establish import TrustEvidenceRejected, establish_export, export_trust
 from evidence.trust.records import TrustRecord, certificate_pem
 from evidence.trust.store import load_state
@@ -76,7 +76,7 @@ def test_record_edited_after_signing(world: World) -> None:
 
 
 def test_revoked_custodian_carries_its_revocation(world: World) -> None:
-    record = world.ws.keys.local_authority()
+    record = local_authority(world.ws.keys)
     assert record is not None
     authority = world.ws.keys.unlock(record, PASSPHRASE)
     revoke_key(world.ws.keys, authority, world.expert.record, "left the unit")

@@ -20,14 +20,14 @@ from evidence.ingest import IngestOptions, ingest
 from evidence.items import list_items
 from evidence.keys import Signer
 from evidence.ledger import TRUST_TABLES
-from evidence.trust.authority import enrol_key, revoke_key
+from evidence.trust.authority import enrol_key, local_authority, revoke_key
 from evidence.workspace import AuthoritySetup, Workspace
 from tests.helpers import AUTHORITY, CASE, PASSPHRASE, World, issue_certificate, make_ca
 from tests.trust.trust_support import attacker, audit_cli, expect, expect_exit_1
 
 
 def _authority(world: World) -> Signer:
-    record = world.ws.keys.local_authority()
+    record = local_authority(world.ws.keys)
     assert record is not None
     return world.ws.keys.unlock(record, PASSPHRASE)
 
