@@ -38,7 +38,7 @@ def _authority_passphrase(name: str, *, confirm: bool = False) -> str:
     return read_passphrase(f"Passphrase for the authority {name}", confirm=confirm)
 
 
-def _read_ca(path: Path) -> x509.Certificate:
+def _read_certificate(path: Path) -> x509.Certificate:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -87,7 +87,7 @@ def init_command(
     root = locate(app.workspace_arg)
     if authority is not None and trust_ca is not None:
         raise UsageError("choose one trust root: --authority or --trust-ca, not both")
-    ca = None if trust_ca is None else _read_ca(trust_ca)
+    ca = None if trust_ca is None else _read_certificate(trust_ca)
     name = authority or DEFAULT_AUTHORITY
     setup = None
     if ca is None:
@@ -296,17 +296,26 @@ def _authority(ws: Workspace, as_key: str | None) -> tuple[KeyRecord, str]:
 
 def _by_authority(
     app: AppContext,
-    key: str,
+    key: str | Path,
     as_key: str | None,
     as_json: bool,
     verb: str,
     act: Callable[[KeyStore, Signer, KeyRecord], list[str]],
 ) -> None:
-    """Unlock the authority, let it act on the key's certificates, say what it did."""
+    """Unlock the authority, let it act on the key's certificates, say what it did.
+
+    key is a key of this workspace, or the certificate file of one from another workstation,
+    filed only once the authority is unlocked.
+    """
     ws = app.open()
-    record = ws.keys.resolve(key)
+    cert = _read_certificate(key) if isinstance(key, Path) else None
+    record = None if cert is not None else ws.keys.resolve(str(key))
     authority, passphrase = _authority(ws, as_key)
-    done = act(ws.keys, ws.keys.unlock(authority, passphrase), record)
+    signer = ws.keys.unlock(authority, passphrase)
+    if cert is not None:
+        record = ws.keys.register(cert, str(key))
+    assert record is not None
+    done = act(ws.keys, signer, record)
     if as_json:
         emit_json({"key": record.to_json(), verb: done, "by": authority.name})
         return
@@ -315,23 +324,44 @@ def _by_authority(
 
 
 @key_group.command("enrol")
-@click.argument("key")
+@click.argument("key", required=False)
+@click.option(
+    "--cert",
+    "cert_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Certificate (PEM or DER) of a key kept on another workstation, to file and enrol.",
+)
 @click.option("--reason", default="", help="Why (signed into the record), e.g. the order number.")
 @as_option
 @json_option
 @pass_app
-def key_enrol(app: AppContext, key: str, reason: str, as_key: str | None, as_json: bool) -> None:
+def key_enrol(
+    app: AppContext,
+    key: str | None,
+    cert_file: Path | None,
+    reason: str,
+    as_key: str | None,
+    as_json: bool,
+) -> None:
     """The authority vouches for a key: a signed enrolment record; only then may it sign events.
 
     `custody key new` enrols at once on the authority's workstation; use this for a key made
-    with --no-enrol, or for a certificate imported later.
+    with --no-enrol, a certificate imported later, or (--cert) a key from another workstation.
 
     \b
     Example:
       custody key enrol "A. Ivanov" --as "Evidence Room"
+      custody key enrol --cert sidorov.pem --reason "order No. 311"
     """
+    if (key is None) == (cert_file is None):
+        raise UsageError("name a KEY of this workspace, or give --cert FILE (not both)")
     _by_authority(
-        app, key, as_key, as_json, "enrolled", lambda ks, by, r: enrol_key(ks, by, r, reason)
+        app,
+        cert_file or key or "",
+        as_key,
+        as_json,
+        "enrolled",
+        lambda ks, by, r: enrol_key(ks, by, r, reason),
     )
 
 

@@ -426,6 +426,37 @@ class KeyStore:
             self._insert_certificate(record.key_id, cert, utc_now())
         return self.get(record.key_id)
 
+    def register(self, cert: x509.Certificate, source: str) -> KeyRecord:
+        """File the certificate of a key kept on another workstation (no private key here).
+
+        Identity comes from the certificate's subject, as for our own keys; the authority then
+        enrols it explicitly.
+        """
+        public_key = cert.public_key()
+        if not isinstance(public_key, ec.EllipticCurvePublicKey) or public_key.curve.name != (
+            "secp256r1"
+        ):
+            raise InputRejected(f"{source}: not an ECDSA P-256 certificate")
+        oids = (NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME, NameOID.COUNTRY_NAME, NameOID.TITLE)
+        name, organisation, country, role = (subject_attribute(cert, o) or "" for o in oids)
+        try:
+            validate_identity(name, organisation, country, role)
+        except UsageError as exc:
+            raise InputRejected(f"{source}: certificate subject: {exc.message}") from None
+        key_id, fp, at = key_id_of(public_key), fingerprint(cert), utc_now()
+        with self.ledger.atomic():
+            if self.ledger.rows("SELECT 1 FROM certificates WHERE fingerprint = ?", (fp,)):
+                raise UsageError(f"{source}: certificate {fp[:16]} is already in this workspace")
+            if not self.ledger.rows("SELECT 1 FROM keys WHERE key_id = ?", (key_id,)):
+                if self._find_by_name(name):
+                    raise UsageError(f"{source}: another key is named {name!r} already")
+                row = {"key_id": key_id, "name": name, "organisation": organisation}
+                self.ledger.insert(
+                    "keys", {**row, "country": country, "role": role, "created_at": at}
+                )
+            self._insert_certificate(key_id, cert, at)
+        return self.get(key_id)
+
     def certificates(self) -> dict[str, x509.Certificate]:
         """Every certificate ever attached to a key, by fingerprint (old ones verify old events)."""
         rows = self.ledger.rows("SELECT fingerprint, pem FROM certificates")

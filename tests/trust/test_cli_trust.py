@@ -10,6 +10,7 @@ from evidence.cli.main import cli
 
 from evidence.keys import fingerprint
 from tests.helpers import PASSPHRASE, make_ca
+from tests.trust.trust_support import audit_cli
 
 
 def _run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Result:
@@ -91,3 +92,41 @@ def test_passphrase_change_through_the_command(tmp_path: Path) -> None:
     _one_line_error(
         _run(tmp_path, "key", "passphrase", "Workspace authority", env=short), 2, "too short"
     )
+
+
+NEW_SIDOROV = ["key", "new", "--name", "П. Сидоров", "--org", "ГКСЭ", "--country", "BY"]
+
+
+def test_key_from_another_workstation_is_filed_and_enrolled(tmp_path: Path) -> None:
+    """An agency enrols a key made elsewhere from its certificate alone."""
+    other = tmp_path / "other"
+    remote = CliRunner().invoke(
+        cli,
+        ["--workspace", str(other), "init", "--authority", "Remote office"],
+        env={"CUSTODY_PASSPHRASE": PASSPHRASE},
+    )
+    assert remote.exit_code == 0, remote.output
+    made = CliRunner().invoke(
+        cli,
+        ["--workspace", str(other), *NEW_SIDOROV, "--role", "expert"],
+        env={"CUSTODY_PASSPHRASE": PASSPHRASE},
+    )
+    assert made.exit_code == 0, made.output
+    pem = tmp_path / "sidorov.pem"
+    exported = CliRunner().invoke(cli, ["--workspace", str(other), "key", "export", "П. Сидоров"])
+    pem.write_text(exported.stdout)
+    assert _run(tmp_path, "init", "--authority", "Head").exit_code == 0
+    enrolled = _run(tmp_path, "key", "enrol", "--cert", str(pem), "--reason", "order 311")
+    assert enrolled.exit_code == 0, enrolled.output
+    assert enrolled.stdout.startswith("enrolled: П. Сидоров ")
+    listed = _run(tmp_path, "key", "list").stdout.splitlines()[-1]
+    assert "П. Сидоров" in listed and listed.endswith("enrolled")
+    _one_line_error(
+        _run(tmp_path, "key", "enrol", "--cert", str(pem)), 2, "already in this workspace"
+    )
+    _one_line_error(_run(tmp_path, "key", "enrol"), 2, "name a KEY")
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_bytes(b"-----BEGIN CERTIFICATE-----\nnope\n")
+    _one_line_error(_run(tmp_path, "key", "enrol", "--cert", str(garbage)), 3, "not an X.509")
+    code, out = audit_cli(tmp_path / "ws")
+    assert code == 0, out
