@@ -190,7 +190,8 @@ def checkpoint_command(app: AppContext, as_key: str | None, as_json: bool) -> No
 
     Copy the checkpoint files off the machine: with them, `custody audit --checkpoint FILE`
     proves that no item or event was removed since. Refuses (exit 1) when the ledger has lost
-    what the previous checkpoint recorded: signing over the loss would hide it.
+    what the previous checkpoint recorded: signing over the loss would hide it; and (exit 2)
+    when the trust root does not vouch for your key (not enrolled, or revoked).
     """
     ws = app.open()
     signer = unlock(ws, as_key)

@@ -43,6 +43,15 @@ def test_event_after_revocation_is_a_finding(busy: World) -> None:
     expect_exit_1(busy.ws.root, "after the signer's revocation")
 
 
+def test_revoked_key_may_not_sign_a_checkpoint(busy: World) -> None:
+    from evidence.checkpoint import create_checkpoint
+
+    revoke_key(busy.ws.keys, _authority(busy), busy.custodian.record, "left the unit")
+    with pytest.raises(UsageError, match="after the signer's revocation"):
+        create_checkpoint(busy.ws.ledger, busy.custodian, busy.ws.checkpoint_dir)
+    assert create_checkpoint(busy.ws.ledger, busy.investigator, busy.ws.checkpoint_dir).seq == 2
+
+
 def test_revocation_needs_the_authority(busy: World) -> None:
     with pytest.raises(UsageError, match="is not the workspace's authority"):
         revoke_key(busy.ws.keys, busy.custodian, busy.expert.record, "no reason")
