@@ -23,7 +23,7 @@ from evidence.ledger import TRUST_TABLES
 from evidence.trust.authority import enrol_key, local_authority, revoke_key
 from evidence.workspace import AuthoritySetup, Workspace
 from tests.helpers import AUTHORITY, CASE, PASSPHRASE, World, issue_certificate, make_ca
-from tests.trust.trust_support import attacker, audit_cli, expect, expect_exit_1
+from tests.trust.trust_support import NEW_IVANOV, attacker, audit_cli, expect, expect_exit_1
 
 
 def _authority(world: World) -> Signer:
@@ -213,19 +213,7 @@ def test_cli_solo_path_shows_anchor_and_enrolment(tmp_path: Path) -> None:
     anchor = json.loads(init.stdout)["anchor"]["fingerprint"]
     new = runner.invoke(
         cli,
-        [
-            *ws,
-            "key",
-            "new",
-            "--name",
-            "A. Ivanov",
-            "--org",
-            "IC",
-            "--country",
-            "BY",
-            "--role",
-            "investigator",
-        ],
+        [*ws, *NEW_IVANOV],
         env=env,
     )
     assert new.exit_code == 0, new.output
