@@ -24,7 +24,7 @@ from .common import (
     read_passphrase,
     unlock,
 )
-from .output import emit_json, fields, table
+from .output import emit_json, fields, printable, table
 
 ENV_AUTHORITY_PASSPHRASE = "CUSTODY_AUTHORITY_PASSPHRASE"
 DEFAULT_AUTHORITY = "Workspace authority"
@@ -182,7 +182,7 @@ def key_new(
         click.echo(f"key created: {record.name} ({record.key_id})")
         click.echo(f"fingerprint: {record.fingerprint}")
         if authority is not None:
-            click.echo(f"enrolled by: {authority.name}")
+            click.echo(printable(f"enrolled by: {authority.name}"))
 
 
 @key_group.command("list")
@@ -320,7 +320,8 @@ def _by_authority(
         emit_json({"key": record.to_json(), verb: done, "by": authority.name})
         return
     for fp in done:
-        click.echo(f"{verb}: {record.name} {fp} by {authority.name}")
+        # Names may come from a certificate made elsewhere: never raw on the terminal.
+        click.echo(printable(f"{verb}: {record.name} {fp} by {authority.name}"))
 
 
 @key_group.command("enrol")
@@ -409,4 +410,4 @@ def key_passphrase(app: AppContext, key: str) -> None:
                 "no new passphrase given", f"type it, or set {ENV_PASSPHRASE}"
             ) from None
     ws.keys.change_passphrase(record, old, str(new))
-    click.echo(f"passphrase changed: {record.name}")
+    click.echo(printable(f"passphrase changed: {record.name}"))

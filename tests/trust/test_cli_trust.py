@@ -130,3 +130,16 @@ def test_key_from_another_workstation_is_filed_and_enrolled(tmp_path: Path) -> N
     _one_line_error(_run(tmp_path, "key", "enrol", "--cert", str(garbage)), 3, "not an X.509")
     code, out = audit_cli(tmp_path / "ws")
     assert code == 0, out
+
+
+def test_hostile_name_in_a_foreign_certificate_is_escaped(tmp_path: Path) -> None:
+    from tests.trust.trust_support import forged_key
+
+    _, cert = forged_key("Evil\x1b[2JName", role="expert")
+    pem = tmp_path / "evil.pem"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    assert _run(tmp_path, "init").exit_code == 0
+    result = _run(tmp_path, "key", "enrol", "--cert", str(pem))
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout
+    assert "Evil\\x1b[2JName" in result.stdout  # shown as an escape, never sent raw
