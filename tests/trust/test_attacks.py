@@ -239,7 +239,7 @@ def test_vault_file_hard_linked_elsewhere(busy: World, tmp_path: Path) -> None:
 
 def test_workspace_opened_to_others(busy: World) -> None:
     os.chmod(busy.ws.root / "ledger.db", 0o644)
-    expect(audit(busy.ws), "files", "is open to group or others (mode 0644)")
+    expect(audit(busy.ws), "files", "is open to group or others (mode 0644; chmod go-rwx)")
     expect_exit_1(busy.ws.root, "mode 0644")
 
 
