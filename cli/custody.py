@@ -240,7 +240,8 @@ def checkpoint_command(
 
     Copy the checkpoint files off the machine: with them, `custody audit --checkpoint FILE`
     proves that no item or event was removed since. Refuses (exit 1) when the ledger has lost
-    what the previous checkpoint recorded: signing over the loss would hide it. With a TSA
+    what the previous checkpoint recorded: signing over the loss would hide it; and (exit 2)
+    when the trust root does not vouch for your key (not enrolled, or revoked). With a TSA
     (--tsa or $CUSTODY_TSA_URL) the checkpoint carries an RFC 3161 token; if the TSA cannot
     be reached nothing is written (exit 3), unless --tsa-optional records it as pending.
     """

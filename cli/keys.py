@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from cryptography import x509
 
-from evidence.errors import InputRejected, OperationalError, PassphraseError, UsageError
-from evidence.keys import ROLES, UNSPECIFIED_COUNTRY, KeyRecord, identity_problems, name_text
-from evidence.trust.authority import enrol_key, revoke_key
-from evidence.trust.store import load_state
+from evidence.errors import OperationalError, PassphraseError, UsageError
+from evidence.keys import (
+    ROLES,
+    UNSPECIFIED_COUNTRY,
+    KeyRecord,
+    KeyStore,
+    Signer,
+    identity_problems,
+    load_certificate,
+    name_text,
+)
+from evidence.trust.authority import enrol_key, local_authority, revoke_key
+from evidence.trust.store import load_state, trust_status, workspace_view
 from evidence.workspace import AuthoritySetup, Workspace, locate
 
 from .common import (
@@ -41,17 +51,12 @@ def _authority_passphrase(name: str, *, confirm: bool = False) -> str:
     return read_passphrase(f"Passphrase for the authority {name}", confirm=confirm)
 
 
-def _read_ca(path: Path) -> x509.Certificate:
+def _read_certificate(path: Path) -> x509.Certificate:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise OperationalError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        if b"-----BEGIN" in data:
-            return x509.load_pem_x509_certificate(data)
-        return x509.load_der_x509_certificate(data)
-    except ValueError:
-        raise InputRejected(f"{path}: not an X.509 certificate (PEM or DER)") from None
+    return load_certificate(data, str(path))
 
 
 @click.command("init", cls=CheckedCommand)
@@ -120,7 +125,9 @@ def init_command(
           --vault /mnt/evidence-vault --grant custody
     """
     root = locate(app.workspace_arg)
-    ca = None if trust_ca is None else _read_ca(trust_ca)
+    if authority is not None and trust_ca is not None:
+        raise UsageError("choose one trust root: --authority or --trust-ca, not both")
+    ca = None if trust_ca is None else _read_certificate(trust_ca)
     name = authority or DEFAULT_AUTHORITY
     setup = None
     if ca is None:
@@ -216,7 +223,7 @@ def key_new(
     if problems:
         raise CommandLineProblems(problems) if len(problems) > 1 else UsageError(problems[0])
     passphrase = read_passphrase(f"New passphrase for {name}", confirm=True)
-    authority = None if no_enrol else ws.keys.local_authority()
+    authority = None if no_enrol else local_authority(ws.keys)
     authority_passphrase = None if authority is None else _authority_passphrase(authority.name)
     record = ws.keys.create(
         name,
@@ -235,20 +242,29 @@ def key_new(
         click.echo(f"key created: {record.name} ({record.key_id})")
         click.echo(f"fingerprint: {record.fingerprint}")
         if authority is not None:
-            click.echo(f"enrolled by: {authority.name}")
+            click.echo(printable(f"enrolled by: {authority.name}"))
 
 
 @key_group.command("list")
 @json_option
 @pass_app
 def key_list(app: AppContext, as_json: bool) -> None:
-    """List the workspace's signing keys with their certificate fingerprints."""
-    records = app.open().keys.list()
+    """List the workspace's signing keys: certificate fingerprints and standing with the root.
+
+    TRUST is root, enrolled (or CA-issued), revoked DATE, or not enrolled (it may sign nothing
+    audit accepts until `custody key enrol`).
+    """
+    ws = app.open()
+    records = ws.keys.list()
+    view = workspace_view(ws.ledger, ws.keys.certificates())
+    status = {r.key_id: trust_status(view, r.fingerprint) for r in records}
     if as_json:
-        emit_json([r.to_json() for r in records])
+        emit_json([{**r.to_json(), "trust": status[r.key_id]} for r in records])
         return
-    rows = [(r.key_id, r.name, r.role, r.country, r.fingerprint[:16]) for r in records]
-    click.echo(table(["KEY ID", "NAME", "ROLE", "COUNTRY", "FINGERPRINT"], rows))
+    rows = [
+        (r.key_id, r.name, r.role, r.country, r.fingerprint[:16], status[r.key_id]) for r in records
+    ]
+    click.echo(table(["KEY ID", "NAME", "ROLE", "COUNTRY", "FINGERPRINT", "TRUST"], rows))
 
 
 @key_group.command("show")
@@ -334,7 +350,7 @@ def key_import_cert(app: AppContext, file: Path, key: str | None, as_json: bool)
 
 def _authority(ws: Workspace, as_key: str | None) -> tuple[KeyRecord, str]:
     """The signing authority (--as, else the workspace's own) and its passphrase."""
-    record = ws.keys.resolve(as_key) if as_key else ws.keys.local_authority()
+    record = ws.keys.resolve(as_key) if as_key else local_authority(ws.keys)
     if record is None:
         raise PassphraseError(
             "no authority key in this workspace", "pass --as with the authority's key"
@@ -342,32 +358,76 @@ def _authority(ws: Workspace, as_key: str | None) -> tuple[KeyRecord, str]:
     return record, _authority_passphrase(record.name)
 
 
+def _by_authority(
+    app: AppContext,
+    key: str | Path,
+    as_key: str | None,
+    as_json: bool,
+    verb: str,
+    act: Callable[[KeyStore, Signer, KeyRecord], list[str]],
+) -> None:
+    """Unlock the authority, let it act on the key's certificates, say what it did.
+
+    key is a key of this workspace, or the certificate file of one from another workstation,
+    filed only once the authority is unlocked.
+    """
+    ws = app.open()
+    cert = _read_certificate(key) if isinstance(key, Path) else None
+    record = None if cert is not None else ws.keys.resolve(str(key))
+    authority, passphrase = _authority(ws, as_key)
+    signer = ws.keys.unlock(authority, passphrase)
+    if cert is not None:
+        record = ws.keys.register(cert, str(key))
+    assert record is not None
+    done = act(ws.keys, signer, record)
+    if as_json:
+        emit_json({"key": record.to_json(), verb: done, "by": authority.name})
+        return
+    for fp in done:
+        # Names may come from a certificate made elsewhere: never raw on the terminal.
+        click.echo(printable(f"{verb}: {record.name} {fp} by {authority.name}"))
+
+
 @key_group.command("enrol")
-@click.argument("key")
+@click.argument("key", required=False)
+@click.option(
+    "--cert",
+    "cert_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Certificate (PEM or DER) of a key kept on another workstation, to file and enrol.",
+)
 @click.option("--reason", default="", help="Why (signed into the record), e.g. the order number.")
 @as_option
 @json_option
 @pass_app
-def key_enrol(app: AppContext, key: str, reason: str, as_key: str | None, as_json: bool) -> None:
+def key_enrol(
+    app: AppContext,
+    key: str | None,
+    cert_file: Path | None,
+    reason: str,
+    as_key: str | None,
+    as_json: bool,
+) -> None:
     """The authority vouches for a key: a signed enrolment record; only then may it sign events.
 
     `custody key new` enrols at once on the authority's workstation; use this for a key made
-    with --no-enrol, or for a certificate imported later.
+    with --no-enrol, a certificate imported later, or (--cert) a key from another workstation.
 
     \b
     Example:
       custody key enrol "A. Ivanov" --as "Evidence Room"
+      custody key enrol --cert sidorov.pem --reason "order No. 311"
     """
-    ws = app.open()
-    record = ws.keys.resolve(key)
-    authority, passphrase = _authority(ws, as_key)
-    signer = ws.keys.unlock(authority, passphrase)
-    done = enrol_key(ws.keys, signer, record, reason)
-    if as_json:
-        emit_json({"key": record.to_json(), "enrolled": done, "by": authority.name})
-        return
-    for fp in done:
-        click.echo(f"enrolled: {record.name} {fp} by {authority.name}")
+    if (key is None) == (cert_file is None):
+        raise UsageError("name a KEY of this workspace, or give --cert FILE (not both)")
+    _by_authority(
+        app,
+        cert_file or key or "",
+        as_key,
+        as_json,
+        "enrolled",
+        lambda ks, by, r: enrol_key(ks, by, r, reason),
+    )
 
 
 @key_group.command("revoke")
@@ -383,16 +443,9 @@ def key_revoke(app: AppContext, key: str, reason: str, as_key: str | None, as_js
     Example:
       custody key revoke "A. Ivanov" --reason "left the unit" --as "Evidence Room"
     """
-    ws = app.open()
-    record = ws.keys.resolve(key)
-    authority, passphrase = _authority(ws, as_key)
-    signer = ws.keys.unlock(authority, passphrase)
-    done = revoke_key(ws.keys, signer, record, reason)
-    if as_json:
-        emit_json({"key": record.to_json(), "revoked": done, "by": authority.name})
-        return
-    for fp in done:
-        click.echo(f"revoked: {record.name} {fp} by {authority.name}")
+    _by_authority(
+        app, key, as_key, as_json, "revoked", lambda ks, by, r: revoke_key(ks, by, r, reason)
+    )
 
 
 @key_group.command("passphrase")
@@ -421,4 +474,4 @@ def key_passphrase(app: AppContext, key: str) -> None:
                 "no new passphrase given", f"type it, or set {ENV_PASSPHRASE}"
             ) from None
     ws.keys.change_passphrase(record, old, str(new))
-    click.echo(f"passphrase changed: {record.name}")
+    click.echo(printable(f"passphrase changed: {record.name}"))

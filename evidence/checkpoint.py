@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .canonical import canonical_bytes, parse_json
-from .errors import Finding, InputRejected, VerificationError
+from .errors import Finding, InputRejected, UsageError, VerificationError
 from .keys import Signer
 from .ledger import Ledger
 from .merkle import tree_head
@@ -245,6 +245,21 @@ def _write_file(directory: Path, checkpoint: Checkpoint) -> None:
     os.replace(tmp, path)
 
 
+def _require_established(ledger: Ledger, signer: Signer) -> None:
+    from .trust.store import workspace_view
+
+    certs = {signer.record.fingerprint: signer.record.certificate}
+    view = workspace_view(ledger, certs)
+    if view is None:
+        return  # no root at all: audit says so once, for everything
+    problem = view.verdict(signer.record.fingerprint).problem_at(utc_now())
+    if problem is not None:
+        raise UsageError(
+            f"{signer.record.name!r} may not sign a checkpoint: {problem}",
+            "sign with an enrolled key (`custody key list` shows each key's standing)",
+        )
+
+
 def create_checkpoint(
     ledger: Ledger,
     signer: Signer,
@@ -255,8 +270,11 @@ def create_checkpoint(
 
     Refuses (exit 1) when a head the previous checkpoint recorded is gone: signing the reduced
     ledger would launder the deletion. `before_commit` runs inside the transaction (the RFC 3161
-    token is fetched and stored there), so if it raises nothing is written.
+    token is fetched and stored there), so if it raises nothing is written. Refuses (exit 2)
+    when the trust root does not establish the signer now (not enrolled, revoked): audit would
+    reject the checkpoint anyway.
     """
+    _require_established(ledger, signer)
     # Exclusive: every append in flight commits first, none starts until this one commits.
     with ledger.atomic(exclusive=True):
         existing = [from_row(r) for r in rows(ledger)]

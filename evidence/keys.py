@@ -151,6 +151,16 @@ def _subject(name: str, organisation: str, country: str, role: str) -> x509.Name
     )
 
 
+def load_certificate(data: bytes, source: str) -> x509.Certificate:
+    """One X.509 certificate, PEM or DER; anything else is refused naming source."""
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificate(data)
+        return x509.load_der_x509_certificate(data)
+    except ValueError:
+        raise InputRejected(f"{source}: not an X.509 certificate (PEM or DER)") from None
+
+
 def check_passphrase(passphrase: str) -> None:
     """Refuse passphrases too short to protect a signing key, or not text at all."""
     if len(passphrase) < MIN_PASSPHRASE:
@@ -224,9 +234,12 @@ class KeyStore:
         check_passphrase(passphrase)
         if self._find_by_name(name):
             raise UsageError(f"a key named {name!r} exists already", "choose another --name")
+        # Enrolment lives in trust/, which imports this module: imported here, not at the top.
+        from .trust.authority import enrol_certificate, local_authority
+
         authority = None
         if enrol and not anchor:
-            authority = self.local_authority()
+            authority = local_authority(self)
         authority_signer = (
             None
             if authority is None
@@ -282,54 +295,17 @@ class KeyStore:
                     itself = KeyRecord(
                         key_id, name, organisation, country, role, at, fingerprint(cert), ""
                     )
-                    self.enrol_certificate(Signer(itself, private_key), cert, at=at, reason="root")
+                    enrol_certificate(self, Signer(itself, private_key), cert, at=at, reason="root")
                 if authority_signer is not None:
-                    self.enrol_certificate(authority_signer, cert, at=at)
+                    enrol_certificate(self, authority_signer, cert, at=at)
         except BaseException:
             path.unlink(missing_ok=True)
             raise
         return self.get(key_id)
 
-    def local_authority(self) -> KeyRecord | None:
-        """The authority key that is the workspace's root, if its private key is kept here."""
-        if self.ledger.version < 2:
-            return None
-        rows = self.ledger.rows(
-            "SELECT c.key_id FROM trust_anchor a JOIN certificates c "
-            "ON c.fingerprint = a.fingerprint WHERE a.kind = 'authority'"
-        )
-        if len(rows) != 1 or not self._key_path(rows[0]["key_id"]).is_file():
-            return None
-        return self.get(rows[0]["key_id"])
-
-    def enrol_certificate(
-        self, authority: Signer, cert: x509.Certificate, *, at: str | None = None, reason: str = ""
-    ) -> None:
-        """Sign an enrolment of cert by the authority; the caller holds `atomic()`.
-
-        The record also carries the key and certificate rows' own times, which are signed so.
-        """
-        from .trust.store import append_record
-
-        fp = fingerprint(cert)
-        row = self.ledger.rows(
-            "SELECT c.key_id, c.added_at, k.created_at FROM certificates c "
-            "JOIN keys k ON k.key_id = c.key_id WHERE c.fingerprint = ?",
-            (fp,),
-        )[0]
-        append_record(
-            self.ledger,
-            authority,
-            "enrolment",
-            cert,
-            reason=reason,
-            at=at,
-            extra={
-                "key_id": row["key_id"],
-                "key_created_at": row["created_at"],
-                "added_at": row["added_at"],
-            },
-        )
+    def has_private_key(self, key_id: str) -> bool:
+        """True if this workspace keeps the key's (encrypted) private key."""
+        return self._key_path(key_id).is_file()
 
     def _insert_certificate(self, key_id: str, cert: x509.Certificate, at: str) -> None:
         self.ledger.insert(
@@ -449,14 +425,7 @@ class KeyStore:
         The key is found by the certificate's public key, or named by key_ref, in which case
         the certificate must carry that key's public key.
         """
-        try:
-            cert = (
-                x509.load_pem_x509_certificate(data)
-                if b"-----BEGIN" in data
-                else x509.load_der_x509_certificate(data)
-            )
-        except ValueError:
-            raise InputRejected(f"{source}: not an X.509 certificate (PEM or DER)") from None
+        cert = load_certificate(data, source)
         public_key = cert.public_key()
         cert_key_id = (
             key_id_of(public_key) if isinstance(public_key, ec.EllipticCurvePublicKey) else None
@@ -482,6 +451,37 @@ class KeyStore:
         with self.ledger.atomic():
             self._insert_certificate(record.key_id, cert, utc_now())
         return self.get(record.key_id)
+
+    def register(self, cert: x509.Certificate, source: str) -> KeyRecord:
+        """File the certificate of a key kept on another workstation (no private key here).
+
+        Identity comes from the certificate's subject, as for our own keys; the authority then
+        enrols it explicitly.
+        """
+        public_key = cert.public_key()
+        if not isinstance(public_key, ec.EllipticCurvePublicKey) or public_key.curve.name != (
+            "secp256r1"
+        ):
+            raise InputRejected(f"{source}: not an ECDSA P-256 certificate")
+        oids = (NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME, NameOID.COUNTRY_NAME, NameOID.TITLE)
+        name, organisation, country, role = (subject_attribute(cert, o) or "" for o in oids)
+        try:
+            validate_identity(name, organisation, country, role)
+        except UsageError as exc:
+            raise InputRejected(f"{source}: certificate subject: {exc.message}") from None
+        key_id, fp, at = key_id_of(public_key), fingerprint(cert), utc_now()
+        with self.ledger.atomic():
+            if self.ledger.rows("SELECT 1 FROM certificates WHERE fingerprint = ?", (fp,)):
+                raise UsageError(f"{source}: certificate {fp[:16]} is already in this workspace")
+            if not self.ledger.rows("SELECT 1 FROM keys WHERE key_id = ?", (key_id,)):
+                if self._find_by_name(name):
+                    raise UsageError(f"{source}: another key is named {name!r} already")
+                row = {"key_id": key_id, "name": name, "organisation": organisation}
+                self.ledger.insert(
+                    "keys", {**row, "country": country, "role": role, "created_at": at}
+                )
+            self._insert_certificate(key_id, cert, at)
+        return self.get(key_id)
 
     def certificates(self) -> dict[str, x509.Certificate]:
         """Every certificate ever attached to a key, by fingerprint (old ones verify old events)."""

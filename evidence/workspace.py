@@ -23,6 +23,7 @@ from .errors import OperationalError, UsageError
 from .keys import KeyRecord, KeyStore, check_passphrase, validate_identity
 from .ledger import BUSY_TIMEOUT_MS, Ledger, create_ledger, is_url, open_ledger
 from .privacy import FILE_MODE, make_private_dir, private_umask
+from .trust.authority import enrol_certificate
 from .trust.store import load_state, set_anchor
 from .vault import Vault
 
@@ -171,7 +172,7 @@ class Workspace:
         signer = self.keys.unlock(record, authority.passphrase)
         with self.ledger.atomic(exclusive=True):  # the records form one chain
             for cert in existing.values():
-                self.keys.enrol_certificate(signer, cert, reason="adopted")
+                enrol_certificate(self.keys, signer, cert, reason="adopted")
         return record, len(existing)
 
     @classmethod

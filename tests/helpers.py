@@ -59,9 +59,15 @@ def make_ca(name: str = "Agency Test CA") -> tuple[ec.EllipticCurvePrivateKey, x
 
 
 def issue_certificate(
-    ca_key: ec.EllipticCurvePrivateKey, ca: x509.Certificate, csr_pem: bytes
+    ca_key: ec.EllipticCurvePrivateKey,
+    ca: x509.Certificate,
+    csr_pem: bytes,
+    valid: tuple[timedelta, timedelta] = (timedelta(days=-1), timedelta(days=30)),
 ) -> bytes:
-    """The CA signs a CSR, as an agency would: PEM of the issued certificate."""
+    """The CA signs a CSR, as an agency would: PEM of the issued certificate.
+
+    valid: from and until, relative to now.
+    """
     csr = x509.load_pem_x509_csr(csr_pem)
     assert csr.is_signature_valid
     now = datetime.now(UTC)
@@ -71,8 +77,8 @@ def issue_certificate(
         .issuer_name(ca.subject)
         .public_key(csr.public_key())
         .serial_number(2)
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
+        .not_valid_before(now + valid[0])
+        .not_valid_after(now + valid[1])
         .sign(ca_key, hashes.SHA256())
     )
     return cert.public_bytes(serialization.Encoding.PEM)

@@ -10,7 +10,7 @@ from evidence.custody import receive, transfer
 from evidence.errors import UsageError
 from evidence.items import list_items
 from evidence.timeline import timelines
-from evidence.trust.authority import enrol_key
+from evidence.trust.authority import enrol_key, local_authority
 from tests.helpers import CASE, PASSPHRASE, World, issue_certificate, make_ca
 
 
@@ -64,7 +64,7 @@ def test_bundle_names_the_renewed_receiver_as_last_custodian(
     ca_key, ca = make_ca()
     keys.import_certificate_for(issue_certificate(ca_key, ca, keys.csr(world.custodian)), "c", None)
     # The renewed certificate signs only once the authority has enrolled it.
-    authority = keys.local_authority()
+    authority = local_authority(keys)
     assert authority is not None
     enrol_key(keys, keys.unlock(authority, PASSPHRASE), world.custodian.record)
     receive(ledger, keys.unlock(keys.get(world.custodian.record.key_id), PASSPHRASE), [item])

@@ -225,7 +225,7 @@ def audit(
         check_analyses(items, facts, out.add)
         check_corrections(facts, out.add)
         checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add, signer_problem(view))
-    check_workspace(ws.root, out.add)
+    check_workspace(ws.root.resolve(), out.add)  # a workspace reached through a link is fine
     check_vault_entries(
         ws.vault.root,
         [(f"item {i.item_id} ({i.original_name})", ws.vault.path_for(i.sha256)) for i in items],

@@ -22,7 +22,9 @@ def _mode_problems(path: Path, st: os.stat_result) -> list[str]:
     if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         out.append(f"{path} is writable by group or others (mode {stat.S_IMODE(st.st_mode):04o})")
     elif st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        out.append(f"{path} is open to group or others (mode {stat.S_IMODE(st.st_mode):04o})")
+        # Workspaces made before custody kept them private (umask 022) land here: say the fix.
+        mode = stat.S_IMODE(st.st_mode)
+        out.append(f"{path} is open to group or others (mode {mode:04o}; chmod go-rwx)")
     return out
 
 
@@ -88,4 +90,4 @@ def check_vault_entries(vault_root: Path, entries: Iterable[tuple[str, Path]], a
         if st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
             add("fixity", subject, f"vault file is writable: {path}")
         if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            add("files", subject, f"vault file is readable by others: {path}")
+            add("files", subject, f"vault file is readable by others (chmod go-rwx): {path}")

@@ -34,8 +34,7 @@ from ..ledger import Ledger
 from ..progress import Reporter, Silent
 from ..timestamp.cades import add_signature_timestamp, verify_steps
 from ..timestamp.client import request_token
-from ..trust.establish import export_trust
-from ..trust.store import load_state
+from ..trust.store import export_for
 from ..workspace import Workspace
 from .bagit import TAG_MANIFESTS, TAG_SIGNATURE, bag_filename, hash_files, tag_files
 from .cms import sign_detached
@@ -313,8 +312,7 @@ def _assemble(
     entries = [item_entry(item, paths[item.item_id], chains[item.item_id]) for item in items]
     # The root and its records for every certificate named: a recipient who pins the root
     # (seizure protocol, request letter) establishes every custodian, not only the signer.
-    state = load_state(ws.ledger)
-    trust = None if state.anchor is None else export_trust(state.anchor, state.records, wanted)
+    trust = export_for(ws.ledger, sorted(wanted))
     manifest = build_manifest(signer, case, request, entries, certificates, trust)
     data = manifest_bytes(manifest)
     digest = hashlib.sha256(data).hexdigest()

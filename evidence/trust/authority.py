@@ -7,12 +7,58 @@ CA-issued certificate whose role is authority.
 
 from __future__ import annotations
 
+from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from ..errors import UsageError
-from ..keys import KeyRecord, KeyStore, Signer, subject_attribute
+from ..keys import KeyRecord, KeyStore, Signer, fingerprint, subject_attribute
 from .establish import establish
 from .store import append_record, load_state
+
+
+def local_authority(keys: KeyStore) -> KeyRecord | None:
+    """The authority key that is the workspace's root, if its private key is kept here."""
+    if keys.ledger.version < 2:
+        return None
+    rows = keys.ledger.rows(
+        "SELECT c.key_id FROM trust_anchor a JOIN certificates c "
+        "ON c.fingerprint = a.fingerprint WHERE a.kind = 'authority'"
+    )
+    if len(rows) != 1 or not keys.has_private_key(rows[0]["key_id"]):
+        return None
+    return keys.get(rows[0]["key_id"])
+
+
+def enrol_certificate(
+    keys: KeyStore,
+    authority: Signer,
+    cert: x509.Certificate,
+    *,
+    at: str | None = None,
+    reason: str = "",
+) -> None:
+    """Sign an enrolment of cert by the authority; the caller holds `atomic()`.
+
+    The record also carries the key and certificate rows' own times, which are signed so.
+    """
+    row = keys.ledger.rows(
+        "SELECT c.key_id, c.added_at, k.created_at FROM certificates c "
+        "JOIN keys k ON k.key_id = c.key_id WHERE c.fingerprint = ?",
+        (fingerprint(cert),),
+    )[0]
+    append_record(
+        keys.ledger,
+        authority,
+        "enrolment",
+        cert,
+        reason=reason,
+        at=at,
+        extra={
+            "key_id": row["key_id"],
+            "key_created_at": row["created_at"],
+            "added_at": row["added_at"],
+        },
+    )
 
 
 def _require_authority(keys: KeyStore, authority: Signer, what: str) -> str:
@@ -43,11 +89,18 @@ def _require_authority(keys: KeyStore, authority: Signer, what: str) -> str:
     return state.anchor.kind
 
 
-def _fingerprints(keys: KeyStore, record: KeyRecord) -> list[str]:
+def _pending(keys: KeyStore, record: KeyRecord, kind: str) -> dict[str, x509.Certificate]:
+    """The key's certificates that have no record of this kind yet (read inside the write lock)."""
+    done = {r.fingerprint for r in load_state(keys.ledger).records if r.kind == kind}
+    certs = keys.certificates()
     rows = keys.ledger.rows(
         "SELECT fingerprint FROM certificates WHERE key_id = ? ORDER BY rowid", (record.key_id,)
     )
-    return [r["fingerprint"] for r in rows]
+    todo = {r["fingerprint"]: certs[r["fingerprint"]] for r in rows if r["fingerprint"] not in done}
+    if not todo:
+        what = "enrolled" if kind == "enrolment" else "revoked"
+        raise UsageError(f"key {record.name!r} is {what} already")
+    return todo
 
 
 def enrol_key(keys: KeyStore, authority: Signer, record: KeyRecord, reason: str = "") -> list[str]:
@@ -57,15 +110,11 @@ def enrol_key(keys: KeyStore, authority: Signer, record: KeyRecord, reason: str 
             "under a CA root the CA enrols keys by issuing certificates",
             "send `custody key csr` to the CA and `custody key import-cert` the result",
         )
-    certs = keys.certificates()
-    done = {r.fingerprint for r in load_state(keys.ledger).records if r.kind == "enrolment"}
-    todo = [fp for fp in _fingerprints(keys, record) if fp not in done]
-    if not todo:
-        raise UsageError(f"key {record.name!r} is enrolled already")
     with keys.ledger.atomic(exclusive=True):  # the records form one chain
-        for fp in todo:
-            keys.enrol_certificate(authority, certs[fp], reason=reason)
-    return todo
+        todo = _pending(keys, record, "enrolment")
+        for cert in todo.values():
+            enrol_certificate(keys, authority, cert, reason=reason)
+    return list(todo)
 
 
 def revoke_key(keys: KeyStore, authority: Signer, record: KeyRecord, reason: str) -> list[str]:
@@ -75,12 +124,8 @@ def revoke_key(keys: KeyStore, authority: Signer, record: KeyRecord, reason: str
     _require_authority(keys, authority, "revoke")
     if record.fingerprint == authority.record.fingerprint:
         raise UsageError("the authority cannot revoke its own key (it is the trust root)")
-    certs = keys.certificates()
-    done = {r.fingerprint for r in load_state(keys.ledger).records if r.kind == "revocation"}
-    todo = [fp for fp in _fingerprints(keys, record) if fp not in done]
-    if not todo:
-        raise UsageError(f"key {record.name!r} is revoked already")
     with keys.ledger.atomic(exclusive=True):  # the records form one chain
-        for fp in todo:
-            append_record(keys.ledger, authority, "revocation", certs[fp], reason=reason)
-    return todo
+        todo = _pending(keys, record, "revocation")
+        for cert in todo.values():
+            append_record(keys.ledger, authority, "revocation", cert, reason=reason)
+    return list(todo)

@@ -157,10 +157,12 @@ def establish(
             format_utc(min(cert.not_valid_after_utc, anchor.certificate.not_valid_after_utc)),
         )
         if anchor.kind == "authority":
+            # An enrolled certificate signs within its own validity (self-signed, 5 years).
+            own = (format_utc(cert.not_valid_before_utc), format_utc(cert.not_valid_after_utc))
             if fp == anchor.fingerprint:
-                base[fp] = Verdict(fp, True, ("the trust anchor (authority)",))
+                base[fp] = Verdict(fp, True, ("the trust anchor (authority)",), *own)
             else:
-                base[fp] = Verdict(fp, False, ("no valid enrolment by the authority",))
+                base[fp] = Verdict(fp, False, ("no valid enrolment by the authority",), *own)
         else:
             why = _issued_by(cert, anchor.certificate)
             base[fp] = (

@@ -17,7 +17,7 @@ from ..errors import EvidenceError, UsageError
 from ..keys import Signer, fingerprint
 from ..ledger import SCHEMA_VERSION, Ledger, type_problems
 from ..timefmt import utc_now
-from .establish import ANCHOR_KINDS, Anchor, TrustView, establish
+from .establish import ANCHOR_KINDS, Anchor, TrustView, establish, export_trust
 from .records import TrustRecord, certificate_pem, make_record
 
 
@@ -130,6 +130,28 @@ def workspace_view(ledger: Ledger, certificates: dict[str, x509.Certificate]) ->
     view = establish(state.anchor, state.records, certificates)
     view.problems[:0] = state.problems
     return view
+
+
+def export_for(ledger: Ledger, fingerprints: list[str]) -> dict[str, Any] | None:
+    """The `trust` object a bundle carries for these signers (None: no trust root)."""
+    state = load_state(ledger)
+    if state.anchor is None:
+        return None
+    return export_trust(state.anchor, state.records, fingerprints)
+
+
+def trust_status(view: TrustView | None, fp: str) -> str:
+    """One word or two for listings: root, enrolled, CA-issued, revoked, not enrolled..."""
+    if view is None:
+        return "no root"
+    if fp == view.anchor.fingerprint:
+        return "root"
+    verdict = view.verdict(fp)
+    if not verdict.established:
+        return "not enrolled" if view.anchor.kind == "authority" else "not CA-issued"
+    if verdict.revoked_at is not None:
+        return f"revoked {verdict.revoked_at[:10]}"
+    return "enrolled" if view.anchor.kind == "authority" else "CA-issued"
 
 
 def set_anchor(ledger: Ledger, kind: str, cert: x509.Certificate, at: str | None = None) -> None:

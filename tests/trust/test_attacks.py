@@ -8,8 +8,11 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from evidence.audit import audit
 from evidence.custody import append_events, receive, transfer
+from evidence.errors import VerificationError
 from evidence.events import item_events
 from evidence.items import list_items
 from evidence.ledger import SQLiteLedger
@@ -33,7 +36,7 @@ def test_clean_workspace_passes_with_the_pinned_anchor(busy: World) -> None:
     assert f"root authority {anchor[:16]} (pinned)" in out
 
 
-def test_forged_actor_without_touching_the_triggers(busy: World) -> None:
+def test_forged_actor_without_touching_the_triggers(busy: World, tmp_path: Path) -> None:
     """The issue's attack: a certificate row naming the real custodian, filed under the real
     custodian's key id with an old date, for the attacker's own key; then a transfer, its
     receipt and a `destroyed`, signed by that key, appended with plain INSERTs."""
@@ -59,6 +62,14 @@ def test_forged_actor_without_touching_the_triggers(busy: World) -> None:
     assert {f.subject.split()[-1] for f in forged} == {f"#{head + 2}", f"#{head + 3}"}
     assert not [f for f in result.findings if f.check == "ledger"]  # triggers untouched
     expect_exit_1(busy.ws.root, "signer is not established by the trust root")
+    # ...and `custody bundle` refuses to sign the forged events into a bundle for abroad.
+    from evidence.bundle.build import build_bundle
+    from evidence.bundle.manifest import MlaRequest
+
+    request = MlaRequest("No. 1", "Minsk Convention 1993", "PGO BY", "RU", "PGO RU", "2026-11-25")
+    with pytest.raises(VerificationError):
+        build_bundle(busy.ws, busy.investigator, CASE, tmp_path / "b.zip", request)
+    assert not (tmp_path / "b.zip").exists()
 
 
 def test_forged_actor_with_its_own_keys_row(busy: World) -> None:
@@ -232,7 +243,7 @@ def test_vault_file_hard_linked_elsewhere(busy: World, tmp_path: Path) -> None:
 
 def test_workspace_opened_to_others(busy: World) -> None:
     os.chmod(busy.ws.root / "ledger.db", 0o644)
-    expect(audit(busy.ws), "files", "is open to group or others (mode 0644)")
+    expect(audit(busy.ws), "files", "is open to group or others (mode 0644; chmod go-rwx)")
     expect_exit_1(busy.ws.root, "mode 0644")
 
 

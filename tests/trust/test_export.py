@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 from cryptography import x509
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from evidence.keys import fingerprint
-from evidence.trust.authority import revoke_key
+from evidence.trust.authority import local_authority, revoke_key
 from evidence.trust.establish import TrustEvidenceRejected, establish_export, export_trust
 from evidence.trust.records import TrustRecord, certificate_pem
 from evidence.trust.store import load_state
@@ -76,7 +78,7 @@ def test_record_edited_after_signing(world: World) -> None:
 
 
 def test_revoked_custodian_carries_its_revocation(world: World) -> None:
-    record = world.ws.keys.local_authority()
+    record = local_authority(world.ws.keys)
     assert record is not None
     authority = world.ws.keys.unlock(record, PASSPHRASE)
     revoke_key(world.ws.keys, authority, world.expert.record, "left the unit")
@@ -155,3 +157,47 @@ def test_malformed_records_are_problems_not_crashes(world: World, mutate: Any) -
     view = establish_export(trust, certs, anchor_fingerprint=anchor)
     assert view.problems
     assert not view.verdict(target).established
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    field=st.sampled_from(["record", "signature", "anchor", "records"]),
+    value=json_values,
+    data=st.data(),
+)
+def test_fuzzed_trust_objects_are_problems_or_rejections(
+    world: World, field: str, value: Any, data: st.DataObject
+) -> None:
+    """Any value anywhere in a bundle's trust object: a clean rejection or a listed problem,
+    and never a custodian established by a record that was tampered with."""
+    trust, certs, anchor = _export(world)
+    n = data.draw(st.integers(1, len(trust["records"]) - 1))
+    target = trust["records"][n]["record"]["fingerprint"]
+    if field == "record":
+        key = data.draw(st.sampled_from(sorted(trust["records"][n]["record"])))
+        trust["records"][n]["record"][key] = value
+    elif field == "signature":
+        trust["records"][n]["signature"] = value
+    else:
+        trust[field] = value
+    try:
+        view = establish_export(trust, certs, anchor_fingerprint=anchor)
+    except TrustEvidenceRejected:
+        return
+    if field in ("record", "signature") and view.verdict(target).established:
+        # Only an edit that changed nothing may leave it established.
+        assert (
+            TrustRecord.from_json(trust["records"][n], "x").body
+            == load_state(world.ws.ledger).records[n].body
+        )

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from evidence.errors import PassphraseError
 from evidence.metadata import exiftool_session
 from tests.helpers import PASSPHRASE, World
+from tests.trust.trust_support import NEW_IVANOV
 
 OTHER = "custody-other"
 CUSTODY = str(Path(sys.executable).parent / "custody")
@@ -70,18 +71,7 @@ def test_second_local_user_reads_nothing(open_parent: Path) -> None:
         )
 
     run("init", "--authority", "Evidence Room")
-    run(
-        "key",
-        "new",
-        "--name",
-        "A. Ivanov",
-        "--org",
-        "IC",
-        "--country",
-        "BY",
-        "--role",
-        "investigator",
-    )
+    run(*NEW_IVANOV)
     run("case", "new", "C-1", "--title", "t", "--jurisdiction", "BY")
     run("ingest", str(seized), "--case", "C-1", "--as", "A. Ivanov", "--source", "phone", "-q")
     run("checkpoint", "--as", "A. Ivanov")

@@ -4,14 +4,13 @@ workspace made before trust roots; and the commands that do them."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 
 from evidence.audit import audit
 from evidence.cases import create_case
@@ -21,14 +20,14 @@ from evidence.ingest import IngestOptions, ingest
 from evidence.items import list_items
 from evidence.keys import Signer
 from evidence.ledger import TRUST_TABLES
-from evidence.trust.authority import enrol_key, revoke_key
+from evidence.trust.authority import enrol_key, local_authority, revoke_key
 from evidence.workspace import AuthoritySetup, Workspace
 from tests.helpers import AUTHORITY, CASE, PASSPHRASE, World, issue_certificate, make_ca
-from tests.trust.trust_support import attacker, audit_cli, expect, expect_exit_1
+from tests.trust.trust_support import NEW_IVANOV, attacker, audit_cli, expect, expect_exit_1
 
 
 def _authority(world: World) -> Signer:
-    record = world.ws.keys.local_authority()
+    record = local_authority(world.ws.keys)
     assert record is not None
     return world.ws.keys.unlock(record, PASSPHRASE)
 
@@ -42,6 +41,15 @@ def test_event_after_revocation_is_a_finding(busy: World) -> None:
     expect(result, "trust", "after the signer's revocation at")
     expect(result, "trust", "(left the unit)")
     expect_exit_1(busy.ws.root, "after the signer's revocation")
+
+
+def test_revoked_key_may_not_sign_a_checkpoint(busy: World) -> None:
+    from evidence.checkpoint import create_checkpoint
+
+    revoke_key(busy.ws.keys, _authority(busy), busy.custodian.record, "left the unit")
+    with pytest.raises(UsageError, match="after the signer's revocation"):
+        create_checkpoint(busy.ws.ledger, busy.custodian, busy.ws.checkpoint_dir)
+    assert create_checkpoint(busy.ws.ledger, busy.investigator, busy.ws.checkpoint_dir).seq == 2
 
 
 def test_revocation_needs_the_authority(busy: World) -> None:
@@ -172,19 +180,9 @@ def test_expired_certificate_under_a_ca(tmp_path: Path, evidence_dir: Path) -> N
     ws = Workspace.init(tmp_path / "ws", trust_ca=ca)
     record = ws.keys.create("A. Ivanov", "IC", "BY", "investigator", PASSPHRASE)
     signer = ws.keys.unlock(record, PASSPHRASE)
-    csr = x509.load_pem_x509_csr(ws.keys.csr(signer))
-    now = datetime.now(UTC)
-    short = (
-        x509.CertificateBuilder()
-        .subject_name(csr.subject)
-        .issuer_name(ca.subject)
-        .public_key(csr.public_key())
-        .serial_number(7)
-        .not_valid_before(now - timedelta(days=2))
-        .not_valid_after(now - timedelta(days=1))
-        .sign(ca_key, hashes.SHA256())
-    )
-    ws.keys.import_certificate_for(short.public_bytes(serialization.Encoding.PEM), "s.pem", None)
+    expired = (timedelta(days=-2), timedelta(days=-1))
+    short = issue_certificate(ca_key, ca, ws.keys.csr(signer), expired)
+    ws.keys.import_certificate_for(short, "s.pem", None)
     signer = ws.keys.unlock(ws.keys.get(record.key_id), PASSPHRASE)
     create_case(ws.ledger, CASE, "ca case", "BY", "", "test")
     ingest(ws, signer, [evidence_dir / "empty.bin"], IngestOptions(case=CASE, source="x"))
@@ -218,19 +216,7 @@ def test_cli_solo_path_shows_anchor_and_enrolment(tmp_path: Path) -> None:
     anchor = json.loads(init.stdout)["anchor"]["fingerprint"]
     new = runner.invoke(
         cli,
-        [
-            *ws,
-            "key",
-            "new",
-            "--name",
-            "A. Ivanov",
-            "--org",
-            "IC",
-            "--country",
-            "BY",
-            "--role",
-            "investigator",
-        ],
+        [*ws, *NEW_IVANOV],
         env=env,
     )
     assert new.exit_code == 0, new.output
@@ -240,6 +226,8 @@ def test_cli_solo_path_shows_anchor_and_enrolment(tmp_path: Path) -> None:
     )
     assert revoke.exit_code == 0, revoke.output
     assert revoke.stdout.startswith("revoked: A. Ivanov ")
+    listed = json.loads(runner.invoke(cli, [*ws, "key", "list", "--json"], env=env).stdout)
+    assert [k["trust"][:7] for k in listed] == ["root", "revoked"]
     again = runner.invoke(cli, [*ws, "key", "revoke", "A. Ivanov", "--reason", "x"], env=env)
     assert again.exit_code == 2 and "revoked already" in again.stderr
     code, out = audit_cli(tmp_path / "ws", "--anchor", anchor)
@@ -267,3 +255,53 @@ def test_cli_enrol_needs_the_authority_passphrase(tmp_path: Path) -> None:
     result = runner.invoke(cli, [*ws, "key", "enrol", "X Y", "--reason", "order 5"], env=good)
     assert result.exit_code == 0, result.output
     assert "enrolled: X Y" in result.stdout
+
+
+def test_checkpoint_written_before_trust_roots_still_verifies(
+    world: World, evidence_dir: Path
+) -> None:
+    """A custody-checkpoint/1 (no trust commitment), as the previous version wrote it."""
+    import hashlib
+
+    from evidence.canonical import canonical_bytes
+    from evidence.checkpoint import current_heads, file_name, merkle_root
+    from evidence.timefmt import utc_now
+
+    world.ingest(evidence_dir)
+    heads = current_heads(world.ws.ledger)
+    body = {
+        "schema": "custody-checkpoint/1",
+        "seq": 1,
+        "created_at": utc_now(),
+        "actor": world.custodian.actor,
+        "tree_size": len(heads),
+        "events": len(heads),
+        "root": merkle_root(heads),
+        "prev": None,
+        "heads": [[h.item_id, h.seq, h.hash] for h in heads],
+    }
+    data = canonical_bytes(body)
+    digest, signature = hashlib.sha256(data).hexdigest(), world.custodian.sign(data)
+    with world.ws.ledger.atomic():
+        world.ws.ledger.insert(
+            "checkpoints",
+            {
+                "seq": 1,
+                "hash": digest,
+                "body": data.decode(),
+                "signature": signature,
+                "signer": world.custodian.record.fingerprint,
+            },
+        )
+    file = {"checkpoint": body, "hash": digest, "signature": signature}
+    (world.ws.checkpoint_dir / file_name(1)).write_text(json.dumps(file))
+    os.chmod(world.ws.checkpoint_dir / file_name(1), 0o600)
+    result = audit(world.ws)
+    assert result.ok, [str(f) for f in result.findings]
+    assert result.checkpoint_seq == 1
+    # A v2 checkpoint after it links to it and carries the trust commitment.
+    from evidence.checkpoint import create_checkpoint
+
+    second = create_checkpoint(world.ws.ledger, world.custodian, world.ws.checkpoint_dir)
+    assert second.body["schema"] == "custody-checkpoint/2" and second.body["prev"] == digest
+    assert audit(world.ws).ok

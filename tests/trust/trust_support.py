@@ -23,6 +23,12 @@ from evidence.keys import KeyRecord, Signer, fingerprint, key_id_of
 from evidence.trust.records import certificate_pem
 from tests.helpers import PASSPHRASE
 
+# `custody key new` for the investigator most tests use.
+NEW_IVANOV = [
+    *("key", "new", "--name", "A. Ivanov", "--org", "IC"),
+    *("--country", "BY", "--role", "investigator"),
+]
+
 
 def attacker(ledger_path: Path, *, drop_triggers: bool = True) -> sqlite3.Connection:
     """A raw connection to ledger.db, with the append-only triggers dropped first if asked."""
