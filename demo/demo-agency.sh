@@ -8,8 +8,14 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 out="${DEMO_DIR:-$repo/demo-agency-out}"
+# Only a folder the demo made itself (it leaves .custody-demo in it) is ever deleted.
+if [ -n "$(ls -A "$out" 2>/dev/null)" ] && [ ! -e "$out/.custody-demo" ]; then
+  echo "demo-agency: $out is not empty and was not made by the demo; not deleting it (set DEMO_DIR to a new folder)" >&2
+  exit 2
+fi
 rm -rf "$out"
 mkdir -p "$out"
+touch "$out/.custody-demo"
 out="$(cd "$out" && pwd)"
 chmod 755 "$out"  # the cluster's unprivileged user must reach its folder inside
 
@@ -28,14 +34,20 @@ export CUSTODY_LEDGER="$CUSTODY_PG_TOOL" CUSTODY_VAULT="$out/evidence-vault"
 desk1() { printf '[desk 1] '; CUSTODY_HOME="$out/desk-1" run custody "$@"; }
 desk2() { printf '[desk 2] '; CUSTODY_HOME="$out/desk-2" run custody "$@"; }
 
-step "1. The administrator creates the ledger (tables, append-only triggers, grants) and the vault"
-CUSTODY_HOME="$out/admin" run custody init --ledger "$CUSTODY_PG_ADMIN" --grant "$CUSTODY_PG_TOOL_ROLE"
+step "1. The administrator creates the ledger (tables, append-only triggers, grants), the vault and the trust root"
+CUSTODY_HOME="$out/admin" run custody init --authority "IC Head of Investigations" \
+    --org "Investigative Committee of the Republic of Belarus" --country BY \
+    --ledger "$CUSTODY_PG_ADMIN" --grant "$CUSTODY_PG_TOOL_ROLE"
+ANCHOR="$(CUSTODY_HOME="$out/admin" custody key show "IC Head of Investigations" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["fingerprint"])')"
+# The authority's key stays on the administrator's desk; it vouches for every other key.
+enrol() { printf '[admin] '; CUSTODY_HOME="$out/admin" run custody key enrol "$1" --as "IC Head of Investigations" --reason "order No. 5-к"; }
 
-step "2. Each desk makes its own keys; the database login is not an identity"
+step "2. Each desk makes its own keys; the authority enrols them (the database login is not an identity)"
 desk1 key new --name "A. Ivanov" --org "Investigative Committee of the Republic of Belarus" --country BY --role investigator
 desk1 key new --name "Prosecutor" --org "Prosecutor General's Office of the Republic of Belarus" --country BY --role prosecutor
 desk2 key new --name "Evidence Room" --org "Investigative Committee of the Republic of Belarus" --country BY --role custodian
 desk2 key new --name "П. Сидоров" --org "State Forensic Examination Committee" --country BY --role expert
+for name in "A. Ivanov" "Prosecutor" "Evidence Room" "П. Сидоров"; do enrol "$name"; done
 desk2 key list
 
 step "3. Desk 1 opens the case and ingests the seized material into the shared vault"
@@ -58,9 +70,9 @@ desk1 log "$SHOT"
 
 step "5. A checkpoint (its file goes beside the shared vault), then the day goes on"
 desk2 checkpoint --as "Evidence Room"
-desk2 event "$CHAT" --action sealed --as "Evidence Room" --note "bag No. 114"
-desk1 audit --fixity
-desk1 audit --since-checkpoint
+desk2 event "$CHAT" --action sealed --seal 0042114 --as "Evidence Room" --note "bag No. 114"
+desk1 audit --fixity --anchor "$ANCHOR"
+desk1 audit --since-checkpoint --anchor "$ANCHOR"
 
 step "6. Desk 1's prosecutor bundles the case for the MLA request"
 desk1 bundle "$CASE" --as "Prosecutor" -o "$out/request-0042.zip" \
@@ -71,7 +83,7 @@ FPR="$(CUSTODY_HOME="$out/desk-1" custody key show Prosecutor --json | python3 -
 (
   cd "$out"
   unset CUSTODY_LEDGER CUSTODY_VAULT CUSTODY_PASSPHRASE
-  run custody verify request-0042.zip --fingerprint "$FPR"
+  run custody verify request-0042.zip --fingerprint "$FPR" --anchor "$ANCHOR"
 )
 
 step "7. The ledger refuses edits even from the administrator; a copy for the auditor"
@@ -81,7 +93,7 @@ if psql "$CUSTODY_PG_ADMIN" -q -c "UPDATE events SET seq = seq" 2>&1; then
   exit 1
 fi
 run custody ledger copy "$CUSTODY_PG_TOOL" "$out/auditor-copy/ledger.db"
-CUSTODY_HOME="$out/desk-2" run custody --ledger "$out/auditor-copy/ledger.db" audit
+CUSTODY_HOME="$out/desk-2" run custody --ledger "$out/auditor-copy/ledger.db" audit --anchor "$ANCHOR"
 
 step "Done"
 cat <<DONE

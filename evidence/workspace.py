@@ -180,9 +180,11 @@ class Workspace:
         """Open an existing workspace (a workstation of a server ledger gets its key folder)."""
         ledger_at = _ledger_location(root, ledger)
         if is_url(ledger_at) and not root.exists():
+            # A workstation's folder holds its private keys: owner-only, whatever the umask.
+            private_umask()
             try:
-                root.mkdir(parents=True)
-                (root / "keys").mkdir(mode=0o700)
+                make_private_dir(root)
+                make_private_dir(root / "keys")
             except OSError as exc:
                 raise OperationalError(f"{root}: cannot create ({exc.strerror})") from None
         if not root.is_dir():

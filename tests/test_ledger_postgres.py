@@ -84,8 +84,11 @@ def test_two_workstations_share_one_ledger_and_vault(
     a("checkpoint", "--as", "A. Ivanov")
     assert (vault / "checkpoints" / "checkpoint-000001.json").is_file()
     assert "passed" in b("audit", "--fixity").stderr
-    # The workstation folders hold keys only: no ledger file, no vault of their own.
+    # The workstation folders hold keys only: no ledger file, no vault of their own; made on
+    # first use, they are the owner's alone whatever the umask.
     assert not (a.root / "ledger.db").exists() and not (a.root / "vault").exists()
+    for folder in (a.root, a.root / "keys", b.root, b.root / "keys"):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
 
 
 def test_tool_role_cannot_update_or_delete_and_triggers_stop_the_owner(
