@@ -19,6 +19,7 @@ from evidence.errors import EvidenceError, NotFoundError, PassphraseError, Usage
 from evidence.items import Item, get_item, list_items
 from evidence.keys import KeyRecord, Signer
 from evidence.timefmt import parse_zone
+from evidence.trust.store import signing_problem
 from evidence.workspace import Workspace, locate
 
 from .output import printable
@@ -118,9 +119,28 @@ def signer_key(ws: Workspace, as_key: str | None) -> KeyRecord:
     return ws.keys.resolve(as_key)
 
 
-def unlock(ws: Workspace, as_key: str | None, record: KeyRecord | None = None) -> Signer:
-    """Resolve --as (unless already resolved) and decrypt that key with the passphrase."""
+def unlock(
+    ws: Workspace,
+    as_key: str | None,
+    record: KeyRecord | None = None,
+    *,
+    to_sign: bool = True,
+) -> Signer:
+    """Resolve --as (unless already resolved) and decrypt that key with the passphrase.
+
+    A key that is to sign (events, checkpoints, bundles, reports) must be one the trust root
+    lets sign now: enrolled (or CA-issued) and not revoked. That is checked before the
+    passphrase is asked for; audit would reject whatever it signed anyway.
+    """
     record = record or signer_key(ws, as_key)
+    if to_sign:
+        problem = signing_problem(ws.ledger, record.certificate)
+        if problem is not None:
+            raise UsageError(
+                f"{record.name!r} may not sign: {problem}",
+                "the authority enrols it with `custody key enrol` "
+                "(`custody key list` shows each key's standing)",
+            )
     return ws.keys.unlock(record, read_passphrase(f"Passphrase for {record.name}"))
 
 

@@ -319,7 +319,7 @@ def key_export(app: AppContext, key: str) -> None:
 def key_csr(app: AppContext, key: str) -> None:
     """Print a certificate signing request (PEM) for an agency CA."""
     ws = app.open()
-    signer = unlock(ws, key)
+    signer = unlock(ws, key, to_sign=False)  # a CSR is how an unvouched key gets vouched for
     click.echo(ws.keys.csr(signer).decode(), nl=False)
 
 

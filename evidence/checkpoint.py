@@ -246,13 +246,9 @@ def _write_file(directory: Path, checkpoint: Checkpoint) -> None:
 
 
 def _require_established(ledger: Ledger, signer: Signer) -> None:
-    from .trust.store import workspace_view
+    from .trust.store import signing_problem
 
-    certs = {signer.record.fingerprint: signer.record.certificate}
-    view = workspace_view(ledger, certs)
-    if view is None:
-        return  # no root at all: audit says so once, for everything
-    problem = view.verdict(signer.record.fingerprint).problem_at(utc_now())
+    problem = signing_problem(ledger, signer.record.certificate)
     if problem is not None:
         raise UsageError(
             f"{signer.record.name!r} may not sign a checkpoint: {problem}",

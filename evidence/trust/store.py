@@ -132,6 +132,14 @@ def workspace_view(ledger: Ledger, certificates: dict[str, x509.Certificate]) ->
     return view
 
 
+def signing_problem(ledger: Ledger, cert: x509.Certificate) -> str | None:
+    """Why the trust root does not let this certificate sign now (not enrolled, revoked,
+    expired), or None; None too for a workspace without a root (audit says that once)."""
+    fp = fingerprint(cert)
+    view = workspace_view(ledger, {fp: cert})
+    return None if view is None else view.verdict(fp).problem_at(utc_now())
+
+
 def export_for(ledger: Ledger, fingerprints: list[str]) -> dict[str, Any] | None:
     """The `trust` object a bundle carries for these signers (None: no trust root)."""
     state = load_state(ledger)

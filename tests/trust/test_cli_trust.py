@@ -143,3 +143,29 @@ def test_hostile_name_in_a_foreign_certificate_is_escaped(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.stdout
     assert "Evil\\x1b[2JName" in result.stdout  # shown as an escape, never sent raw
+
+
+def test_a_key_the_root_does_not_vouch_for_signs_nothing(tmp_path: Path) -> None:
+    """Refused before the passphrase is asked for: not enrolled, then revoked."""
+    assert _run(tmp_path, "init", "--authority", "Head").exit_code == 0
+    new = ["key", "new", "--org", "O", "--country", "BY", "--role", "investigator", "--name"]
+    assert _run(tmp_path, *new, "A B", "--no-enrol").exit_code == 0
+    opened = _run(tmp_path, "case", "new", "BY-1", "--title", "t", "--jurisdiction", "BY")
+    assert opened.exit_code == 0, opened.output
+    evidence = tmp_path / "screen.png"
+    evidence.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    ingest = ["ingest", str(evidence), "--case", "BY-1", "--source", "phone", "--as", "A B"]
+    # No passphrase in the environment: a prompt would fail differently (exit 3).
+    refused = _run(tmp_path, *ingest, env={"CUSTODY_PASSPHRASE": ""})
+    _one_line_error(refused, 2, "'A B' may not sign: signer is not established")
+    assert _run(tmp_path, "item", "list", "--json").output.strip() == "[]"
+    # A CSR is how such a key gets vouched for: allowed.
+    assert "BEGIN CERTIFICATE REQUEST" in _run(tmp_path, "key", "csr", "A B").output
+    assert _run(tmp_path, "key", "enrol", "A B", "--as", "Head").exit_code == 0
+    assert _run(tmp_path, *ingest).exit_code == 0
+    revoked = _run(tmp_path, "key", "revoke", "A B", "--reason", "left the unit", "--as", "Head")
+    assert revoked.exit_code == 0, revoked.output
+    (item,) = [line for line in _run(tmp_path, "item", "list").output.splitlines()[2:] if line]
+    event = ["event", item.split()[0], "--action", "accessed", "--as", "A B"]
+    _one_line_error(_run(tmp_path, *event), 2, "after the signer's revocation")
+    assert audit_cli(tmp_path / "ws")[0] == 0
