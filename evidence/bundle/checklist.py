@@ -31,6 +31,7 @@ ORDER = (
     "item.coverage",
     "item.chain",
     "item.facts",
+    "custody.trust",
 )
 
 

@@ -184,7 +184,7 @@ def read_manifest(data: bytes) -> tuple[dict[str, Any] | None, list[Finding]]:
             Finding("manifest.json", where, "not canonical JSON (RFC 8785): it was re-serialised")
         )
     version = value.get("schema")
-    if version not in SCHEMAS:
+    if not isinstance(version, str) or version not in SCHEMAS:  # a list is unhashable
         findings.append(
             Finding(
                 "manifest.schema",

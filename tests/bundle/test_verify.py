@@ -14,6 +14,7 @@ from evidence.bundle.checklist import ORDER
 from evidence.bundle.verify import verify_bundle
 from evidence.errors import NotFoundError
 from evidence.keys import Signer
+from evidence.trust.store import load_state
 from tests.bundle.bundle_support import REQUEST, Built
 from tests.helpers import CASE, World
 
@@ -37,7 +38,13 @@ class Recorder:
 
 
 def test_every_check_is_listed_in_order(built: Built) -> None:
-    result = verify_bundle(built.zip_path, fingerprints=[built.prosecutor.record.fingerprint])
+    anchor = load_state(built.world.ws.ledger).anchor
+    assert anchor is not None
+    result = verify_bundle(
+        built.zip_path,
+        fingerprints=[built.prosecutor.record.fingerprint],
+        anchor=anchor.fingerprint,
+    )
     assert result.status == "verified"
     assert [c.name for c in result.checks] == list(ORDER)
     assert all(c.status == "ok" for c in result.checks)

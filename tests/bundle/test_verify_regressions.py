@@ -213,3 +213,16 @@ def test_manifest_certificate_with_a_damaged_key(
     files = resigned(original, edit)
     result = check_bag(original, example(), files, fixup="refresh", as_folder=False, must_fail=True)
     assert any("unusable key" in f for f in failures(result)), failures(result)
+
+
+@pytest.mark.parametrize("version", [["evidence-manifest/2"], {"v": 2}, 2, None])
+def test_schema_field_of_another_type(
+    original: Original, example: Callable[[], Path], version: Any
+) -> None:
+    # A list as "schema" once crashed the version look-up (unhashable): found by the fuzzing.
+    def edit(manifest: dict[str, Any]) -> None:
+        manifest["schema"] = version
+
+    files = resigned(original, edit)
+    result = check_bag(original, example(), files, fixup="refresh", as_folder=True, must_fail=True)
+    assert any("unknown schema version" in f for f in failures(result))
