@@ -24,17 +24,15 @@ from ..errors import Finding, check_json
 from ..hashing import hash_file
 from ..items import Item
 from ..progress import Reporter, Silent
-from ..trust.establish import establish
-from ..trust.store import load_state
 from ..workspace import Workspace
 from .analyses import check_analyses
 from .chains import check_chains, load_items
 from .checkpoints import check_checkpoints
 from .corrections import check_corrections, seal_notices
-from .events import CERTIFICATES_SQL, EventFacts, load_certificates, verify_slice
+from .events import EventFacts, verify_slice
 from .files import check_vault_entries, check_workspace
-from .rows import check_anchor_row, check_key_rows, check_triggers
-from .trust import check_root, check_signers, signer_problem
+from .rows import check_anchor_row, check_key_rows
+from .trust import audit_trust, check_signers, signer_problem
 
 SLICE = 1000  # small enough that two workers finish together
 _FIRST_ROWID = -(2**63)  # SQLite takes any rowid, negative ones included
@@ -207,14 +205,8 @@ def audit(
         items = load_items(ws.ledger, case, out.add)
         last = ws.ledger.rows("SELECT MAX(rowid) AS hi FROM events")[0]["hi"]
         item_ids = None if case is None else {i.item_id for i in items}
-        certs, cert_problems = load_certificates(ws.ledger.rows(CERTIFICATES_SQL))
-        for problem in cert_problems:
-            out.add("certificates", "ledger", problem)
-        state = load_state(ws.ledger)
-        # Path validation once per certificate here; per event only a lookup and a time compare.
-        view = None if state.anchor is None else establish(state.anchor, state.records, certs)
-        root_detail = check_root(state, view, anchor, out.add)
-        check_triggers(ws.ledger, out.add)
+        trust = audit_trust(ws.ledger, anchor, out.add)
+        certs, state, view, root_detail = trust.certs, trust.state, trust.view, trust.detail
         check_anchor_row(ws.ledger, state.records, out.add)
         records = state.records if state.anchor is not None else None
         check_key_rows(ws.ledger, certs, records, out.add)

@@ -33,15 +33,12 @@ from ..checkpoint import Checkpoint, load_file
 from ..errors import EvidenceError, UsageError
 from ..items import Item
 from ..progress import Reporter, Silent
-from ..trust.establish import establish
-from ..trust.store import load_state
 from ..workspace import Workspace
 from . import AuditResult, _Collector, _verify_events
 from .chains import Add, check_chains
 from .checkpoints import TrustContext, check_signed, compare_file, parse_row
-from .events import CERTIFICATES_SQL, EventFacts, load_certificates
-from .rows import check_triggers
-from .trust import check_root, check_signers, signer_problem
+from .events import EventFacts
+from .trust import audit_trust, check_signers, signer_problem
 
 CHUNK = 500  # parameters per IN (...) query
 
@@ -216,13 +213,13 @@ def audit_since(
         if not checkpoints:
             raise UsageError("the starting checkpoint cannot be read", "run a full `custody audit`")
         anchor = checkpoints[0]
-        certs, problems = load_certificates(ws.ledger.rows(CERTIFICATES_SQL))
-        for problem in problems:
-            out.add("certificates", "ledger", problem)
-        state = load_state(ws.ledger)
-        view = None if state.anchor is None else establish(state.anchor, state.records, certs)
-        root_detail = check_root(state, view, anchor_pin, out.add)
-        check_triggers(ws.ledger, out.add)
+        audited = audit_trust(ws.ledger, anchor_pin, out.add)
+        certs, state, view, root_detail = (
+            audited.certs,
+            audited.state,
+            audited.view,
+            audited.detail,
+        )
         trust = TrustContext.read(ws.ledger, signer_problem(view))
         for cp in checkpoints:
             check_signed(certs, cp, f"checkpoint #{cp.seq}", out.add, trust)

@@ -4,12 +4,16 @@ established through the root at the event's time, and checkpoints' trust commitm
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from cryptography import x509
+
 from ..ledger import Ledger
-from ..trust.establish import TrustView
-from ..trust.store import TrustState
-from .events import EventFacts
+from ..trust.establish import TrustView, establish
+from ..trust.store import TrustState, load_state
+from .events import CERTIFICATES_SQL, EventFacts, load_certificates
+from .rows import check_triggers
 
 Add = Callable[[str, str, str], None]
 
@@ -22,6 +26,30 @@ NO_ROOT = (
 def normalise_fingerprint(text: str) -> str:
     """A fingerprint as typed (colons, spaces, upper case) in the stored hex form."""
     return "".join(ch for ch in text if ch not in ": ").lower()
+
+
+@dataclass(frozen=True)
+class TrustAudit:
+    """What the full and the incremental audit both establish first: the certificates, the
+    stored root and records, and each certificate's verdict (None: no root)."""
+
+    certs: dict[str, x509.Certificate]
+    state: TrustState
+    view: TrustView | None
+    detail: str
+
+
+def audit_trust(ledger: Ledger, pin: str | None, add: Add) -> TrustAudit:
+    """Certificates, root, records and triggers checked; path validation once per certificate
+    here, so that per event only a lookup and a time compare remain."""
+    certs, problems = load_certificates(ledger.rows(CERTIFICATES_SQL))
+    for problem in problems:
+        add("certificates", "ledger", problem)
+    state = load_state(ledger)
+    view = None if state.anchor is None else establish(state.anchor, state.records, certs)
+    detail = check_root(state, view, pin, add)
+    check_triggers(ledger, add)
+    return TrustAudit(certs, state, view, detail)
 
 
 def check_root(state: TrustState, view: TrustView | None, pin: str | None, add: Add) -> str:
