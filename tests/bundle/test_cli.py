@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 
 from evidence.bundle.verifytext import CMS_COMMANDS, TMP_COMMAND, colon_fingerprint
 from evidence.keys import Signer
+from evidence.trust.authority import enrol_key, local_authority
 from tests.bundle.bundle_support import REQUEST_ARGS, Built, invoke, run_custody, tampered, unzip
 from tests.helpers import CASE, PASSPHRASE, World, issue_certificate, make_ca
 
@@ -141,6 +142,13 @@ def test_verify_trusts_a_signer_issued_by_an_agency_ca(seized: World, tmp_path: 
     issued = issue_certificate(ca_key, ca, seized.ws.keys.csr(signer))
     seized.ws.keys.import_certificate_for(issued, "t", None)
     out = tmp_path / "ca.zip"
+    # The CA-issued certificate is new to the workspace's root: it signs nothing until enrolled.
+    code, result = invoke(bundle_args(seized, out), env=ENV)
+    assert code == 2 and "may not sign" in result.stderr, result.output
+    keys = seized.ws.keys
+    authority = local_authority(keys)
+    assert authority is not None
+    enrol_key(keys, keys.unlock(authority, PASSPHRASE), keys.get(record.key_id))
     code, result = invoke(bundle_args(seized, out), env=ENV)
     assert code == 0, result.output
     ca_pem = tmp_path / "ca.pem"
