@@ -232,7 +232,7 @@ class KeyStore:
         """
         validate_identity(name, organisation, country, role)
         check_passphrase(passphrase)
-        if self._find_by_name(name):
+        if self._find_by_name(name, exact=True):
             raise UsageError(f"a key named {name!r} exists already", "choose another --name")
         # Enrolment lives in trust/, which imports this module: imported here, not at the top.
         from .trust.authority import enrol_certificate, local_authority
@@ -346,14 +346,15 @@ class KeyStore:
             certificate_pem=cert_row["pem"],
         )
 
-    def _find_by_name(self, name: str) -> list[dict[str, str]]:
+    def _find_by_name(self, name: str, *, exact: bool = False) -> list[dict[str, str]]:
         # casefold in Python: SQLite's lower() only folds ASCII, and names here are often
         # Cyrillic. An exact name wins; else a unique start of a name ("Петрова" for "Петрова Е.").
+        # A new key's name clashes only with the same name: "Bench" beside "Bench authority".
         wanted = unicodedata.normalize("NFC", name).casefold()
         rows = self.ledger.rows("SELECT * FROM keys")
         folded = [(unicodedata.normalize("NFC", r["name"]).casefold(), r) for r in rows]
-        exact = [r for n, r in folded if n == wanted]
-        return exact or [r for n, r in folded if n.startswith(wanted)]
+        same = [r for n, r in folded if n == wanted]
+        return same if exact or same else [r for n, r in folded if n.startswith(wanted)]
 
     def list(self) -> list[KeyRecord]:
         """Every key, oldest first."""

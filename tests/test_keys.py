@@ -125,3 +125,15 @@ def test_keys_survive_reopen(world: World) -> None:
     names = ["Test authority", "А. Иванов", "Evidence Room", "P. Sidorov"]
     assert [k.name for k in again.keys.list()] == names
     again.close()
+
+
+def test_a_name_that_starts_another_is_a_new_key_and_wins_by_exact_match(world: World) -> None:
+    keys = world.ws.keys
+    keys.create("Evidence Room annex", "IC", "BY", "custodian", PASSPHRASE)
+    # "Evidence Room" exists (world), and is the start of the new name: both stay reachable.
+    assert keys.resolve("Evidence Room").name == "Evidence Room"
+    assert keys.resolve("Evidence Room a").name == "Evidence Room annex"
+    keys.create("P.", "IC", "BY", "expert", PASSPHRASE)  # the start of "P. Sidorov"
+    assert keys.resolve("P.").name == "P."
+    with pytest.raises(UsageError, match="exists already"):
+        keys.create("p. sidorov", "IC", "BY", "expert", PASSPHRASE)
