@@ -63,7 +63,7 @@ def audit_once(env: dict[str, str]) -> tuple[float, float]:
 
 def trust_path_seconds(root: Path) -> float:
     """What establishing signers costs: path validation per certificate, a lookup per event."""
-    from evidence.audit.events import EventFacts, load_certificates
+    from evidence.audit.events import CERTIFICATES_SQL, EventFacts, load_certificates
     from evidence.audit.trust import check_signers
     from evidence.trust.establish import establish
     from evidence.trust.store import load_state
@@ -86,7 +86,7 @@ def trust_path_seconds(root: Path) -> float:
             for r in rows
         ]
         t0 = time.process_time()
-        certs = load_certificates(ws.ledger.conn)[0]
+        certs = load_certificates(ws.ledger.rows(CERTIFICATES_SQL))[0]
         state = load_state(ws.ledger)
         assert state.anchor is not None
         view = establish(state.anchor, state.records, certs)
