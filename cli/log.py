@@ -110,6 +110,7 @@ def log_table(
         text = "\n\n".join(_block(e, marks, display, width) for _, e, marks in events)
     shown = {m.split()[0] for _, _, marks in events for m in marks}
     shown |= {"NOT"} if any(e.out_of_custody for _, e, _ in events) else set()
+    shown |= {"UNESTABLISHED"} if any(e.signer_problem for _, e, _ in events) else set()
     legend = [
         line
         for m in sorted(shown)
@@ -122,6 +123,8 @@ def log_table(
 LEGEND = {
     "UNDER": "UNDER SEAL: accessed, analysed or copied while the item was sealed",
     "NOT": "NOT CUSTODIAN: recorded by someone who did not hold the item then",
+    "UNESTABLISHED": "UNESTABLISHED: signed by a key the trust root did not let sign then "
+    "(not enrolled, revoked); `custody audit` names it",
 }
 
 
@@ -136,6 +139,8 @@ def _marks(e: Entry) -> list[str]:
 
 def _who(e: Entry) -> str:
     who = actor_label(e.actor, e.actor_fingerprint)
+    if e.signer_problem is not None:
+        who += " UNESTABLISHED"
     return f"{who} NOT CUSTODIAN" if e.out_of_custody else who
 
 

@@ -13,6 +13,7 @@ from .events import item_events
 from .items import Item
 from .keys import verify_signature
 from .seals import OPENING_ACTIONS, seal_number, seal_states
+from .trust.store import workspace_view
 from .workspace import Workspace
 
 
@@ -37,11 +38,20 @@ class Entry:
     seal: str | None = None  # the seal number a sealed/unsealed event names
     while_sealed: str | None = None  # the seal an access, analysis or copy happened under
     change: str = ""  # what a correction changed, in words
+    # Why the trust root does not let this signer sign at the event's time, or None.
+    signer_problem: str | None = None
 
     @property
     def out_of_custody(self) -> bool:
-        """Recorded by someone who did not hold the item then."""
-        return not self.by_custodian
+        """Recorded by someone who did not hold the item then (an export is made by whoever
+        bundles, not by the holder: not out of custody)."""
+        return not self.by_custodian and self.action != "exported"
+
+    @property
+    def irregular(self) -> bool:
+        """What log and report mark: a bad signature, a signer the trust root does not
+        establish at the event's time, or a non-holder acting."""
+        return not self.signature_ok or self.signer_problem is not None or self.out_of_custody
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for --json output."""
@@ -104,6 +114,7 @@ def timelines(
     """
     certs = ws.keys.certificates()
     who = identities(ws.ledger)
+    view = workspace_view(ws.ledger, certs)  # once: per event a lookup and a time compare
     out = []
     for item in items:
         events = item_events(ws.ledger, item.item_id)
@@ -144,6 +155,9 @@ def timelines(
                     seal=seal_number(body),
                     while_sealed=seals[pos] if body["action"] in OPENING_ACTIONS else None,
                     change=describe_change(body),
+                    signer_problem=None
+                    if view is None
+                    else view.verdict(ev.signer).problem_at(body.get("at")),
                 )
             )
         state = states[-1]

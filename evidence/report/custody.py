@@ -212,8 +212,9 @@ def _event_rows(events: tuple[Entry, ...], loc: Locale) -> Iterator[tuple[object
     w = EVENT_COLS
     for e in events:
         status = loc.t("valid") if e.signature_ok else loc.t("INVALID")
-        if not e.by_custodian and e.action != "exported":
-            # An export is made by whoever bundles, not by the holder: not irregular.
+        if e.signer_problem is not None:
+            status += "\n" + loc.t("signer not established")
+        if e.out_of_custody:
             status += "\n" + loc.t("not holder")
         actor = wrap_plain(e.actor, _inner(w[3])) + f"\n{e.actor_fingerprint[:16]}…"
         moved = ""
@@ -247,8 +248,8 @@ def _event_rows(events: tuple[Entry, ...], loc: Locale) -> Iterator[tuple[object
 
 
 def irregular(e: Entry) -> bool:
-    """An event the report marks: a bad signature, or a non-holder acting (exports aside)."""
-    return not e.signature_ok or (not e.by_custodian and e.action != "exported")
+    """An event the report marks (the same rule as `custody log`: Entry.irregular)."""
+    return e.irregular
 
 
 def _timeline(t: ItemTimeline, loc: Locale) -> list[Flowable]:

@@ -98,6 +98,7 @@ _RU = {
     "valid": "верна",
     "INVALID": "НЕВЕРНА",
     "not holder": "не хранитель",
+    "signer not established": "подписант не подтверждён",
     "note: {note}": "примечание: {note}",
     "changed: {change}": "исправлено: {change}",
     "seal {seal}": "пломба {seal}",

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives import serialization
 from evidence.cli.main import cli
 
+from evidence.custody import append_events
+from evidence.items import list_items
 from evidence.keys import fingerprint
-from tests.helpers import PASSPHRASE, make_ca
+from tests.helpers import CASE, PASSPHRASE, World, make_ca
 from tests.trust.trust_support import audit_cli
 
 
@@ -169,3 +172,24 @@ def test_a_key_the_root_does_not_vouch_for_signs_nothing(tmp_path: Path) -> None
     event = ["event", item.split()[0], "--action", "accessed", "--as", "A B"]
     _one_line_error(_run(tmp_path, *event), 2, "after the signer's revocation")
     assert audit_cli(tmp_path / "ws")[0] == 0
+
+
+def test_log_marks_events_by_a_signer_the_root_does_not_establish(
+    world: World, evidence_dir: Path
+) -> None:
+    """An event slipped in by a key nobody enrolled (library call, no CLI refusal) is marked
+    in the log, as it is a finding in the audit."""
+    world.ingest(evidence_dir / "empty.bin")
+    items = list_items(world.ws.ledger, CASE)
+    record = world.ws.keys.create("Intruder", "X", "BY", "expert", PASSPHRASE, enrol=False)
+    intruder = world.ws.keys.unlock(record, PASSPHRASE)
+    append_events(world.ws.ledger, intruder, items, "accessed")
+    args = ["--workspace", str(world.ws.root), "log", items[0].item_id]
+    shown = CliRunner().invoke(cli, args, env={"COLUMNS": "200"}, catch_exceptions=False)
+    assert shown.exit_code == 0, shown.output
+    line = next(x for x in shown.output.splitlines() if "accessed" in x)
+    assert "Intruder" in line and "UNESTABLISHED" in line
+    assert "UNESTABLISHED: signed by a key the trust root did not let sign" in shown.output
+    data = CliRunner().invoke(cli, [*args, "--json"], catch_exceptions=False)
+    events = json.loads(data.output)[0]["events"]
+    assert [e["signer_problem"] is not None for e in events] == [False, False, True]
