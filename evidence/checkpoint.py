@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from .errors import Finding, InputRejected, UsageError, VerificationError
 from .keys import Signer
 from .ledger import Ledger
 from .merkle import tree_head
-from .privacy import open_private
+from .privacy import write_private
 from .timefmt import utc_now
 
 # Version 2 adds `trust`: the anchor, every certificate and the head of the trust records, so
@@ -239,10 +238,7 @@ def file_name(seq: int) -> str:
 def _write_file(directory: Path, checkpoint: Checkpoint) -> None:
     directory.mkdir(mode=0o700, exist_ok=True)
     path = directory / file_name(checkpoint.seq)
-    tmp = path.with_suffix(".tmp")
-    with open_private(tmp) as fh:
-        fh.write(json.dumps(checkpoint.to_json(), indent=1).encode() + b"\n")
-    os.replace(tmp, path)
+    write_private(path, json.dumps(checkpoint.to_json(), indent=1).encode() + b"\n")
 
 
 def _require_established(ledger: Ledger, signer: Signer) -> None:

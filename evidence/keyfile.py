@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from pathlib import Path
 
 from asn1crypto import algos as asn1_algos
 from asn1crypto import keys as asn1_keys
@@ -53,23 +52,3 @@ def encrypt_private_key(key: ec.EllipticCurvePrivateKey, passphrase: str) -> byt
     )
     pem: bytes = asn1_pem.armor("ENCRYPTED PRIVATE KEY", info.dump())
     return pem
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write a file readable by its owner only, durably, by temp file and rename."""
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

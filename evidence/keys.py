@@ -23,8 +23,9 @@ from cryptography.x509.oid import NameOID
 
 from .countries import check_country
 from .errors import InputRejected, NotFoundError, OperationalError, PassphraseError, UsageError
-from .keyfile import encrypt_private_key, write_private
+from .keyfile import encrypt_private_key
 from .ledger import Ledger
+from .privacy import write_private
 from .timefmt import format_utc, utc_now
 
 # One algorithm object for every sign and verify (building one per call costs ~4 µs in audits).

@@ -2,9 +2,9 @@
 
 Evidence, the ledger and checkpoints name victims, suspects and accounts; on a shared
 workstation another local user must read none of it. Every custody process therefore runs with
-umask 077, folders are made 0700 and files 0600 (vault copies 0400), and bundles are written
-through `open_private`. `custody audit` reports anything in a workspace that others can read or
-write (evidence/audit/files.py).
+umask 077, folders are made 0700 and files 0600 (vault copies 0400); keys, checkpoint files and
+export journals are written through `write_private`. `custody audit` reports anything in a
+workspace that others can read or write (evidence/audit/files.py).
 """
 
 from __future__ import annotations
@@ -39,3 +39,19 @@ def make_private_dir(path: Path) -> None:
     """Create a folder (and its missing parents) and make it 0700."""
     path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
     os.chmod(path, DIR_MODE)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write an owner-only file durably: temp file, fsync, rename, then fsync of its folder, so
+    a crash leaves the old file or the new one, never a torn one."""
+    tmp = path.with_suffix(".tmp")
+    with open_private(tmp) as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..events import item_events
+from ..privacy import write_private
 from ..workspace import Workspace
 
 JOURNAL = "exports"
@@ -62,22 +63,7 @@ class Export:
 
 
 def _write_json(path: Path, value: dict[str, object]) -> None:
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(value, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _sync_folder(path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    write_private(path, json.dumps(value).encode())
 
 
 def _read(path: Path) -> dict[str, object]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from ..checkpoint import rows as checkpoint_rows
 from ..errors import EvidenceError, Finding, OperationalError
 from ..keys import Signer
 from ..ledger import Ledger, type_problems
+from ..privacy import write_private
 from ..timefmt import parse_rfc3339, utc_now
 from .client import Token, request_token
 from .verify import TokenCheck, verify_token
@@ -86,9 +86,7 @@ def _write_file(directory: Path, checkpoint: Checkpoint, token: Token, url: str)
     # The same file create_checkpoint wrote, with the token beside the signed body.
     path = directory / file_name(checkpoint.seq)
     data = {**checkpoint.to_json(), "timestamp": file_entry(token, url)}
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(json.dumps(data, indent=1).encode() + b"\n")
-    os.replace(tmp, path)
+    write_private(path, json.dumps(data, indent=1).encode() + b"\n")
 
 
 def create_stamped(
