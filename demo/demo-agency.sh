@@ -8,22 +8,14 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 out="${DEMO_DIR:-$repo/demo-agency-out}"
-# Only a folder the demo made itself (it leaves .custody-demo in it) is ever deleted.
-if [ -n "$(ls -A "$out" 2>/dev/null)" ] && [ ! -e "$out/.custody-demo" ]; then
-  echo "demo-agency: $out is not empty and was not made by the demo; not deleting it (set DEMO_DIR to a new folder)" >&2
-  exit 2
-fi
-rm -rf "$out"
-mkdir -p "$out"
-touch "$out/.custody-demo"
+# shellcheck source=demo/lib.sh
+. "$here/lib.sh"
+fresh_out demo-agency "$out"
 out="$(cd "$out" && pwd)"
 chmod 755 "$out"  # the cluster's unprivileged user must reach its folder inside
 
 export CUSTODY_PASSPHRASE="demo passphrase, never use in a real case"
 CASE=BY-2026-0042
-
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
 
 step "0. A local PostgreSQL server (the agency's database server)"
 eval "$(cd "$repo" && python -m tests.pgcluster start "$out/pg")"

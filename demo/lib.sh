@@ -1,0 +1,17 @@
+# Shared by demo.sh and demo-agency.sh (sourced): how steps are printed, and the output folder.
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+
+# fresh_out NAME DIR: DIR emptied for this demo. Only a folder a demo made itself (it leaves
+# .custody-demo in it) is ever deleted; anything else makes the demo stop (exit 2).
+fresh_out() {
+  local name="$1" dir="$2"
+  if [ -n "$(ls -A "$dir" 2>/dev/null)" ] && [ ! -e "$dir/.custody-demo" ]; then
+    echo "$name: $dir is not empty and was not made by the demo; not deleting it (set DEMO_DIR to a new folder)" >&2
+    exit 2
+  fi
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  touch "$dir/.custody-demo"
+}
