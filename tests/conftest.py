@@ -134,3 +134,24 @@ def local_tsa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TsaFixture]:
     server = LocalTsa(identity).start()
     yield TsaFixture(server.url, folder / "tsa-ca.pem", identity)
     server.stop()
+
+
+@dataclass(frozen=True)
+class WitnessFixture:
+    """A loopback witness: its URL, folder and verifier key."""
+
+    url: str
+    root: Path
+    vkey: str
+
+
+@pytest.fixture
+def local_witness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WitnessFixture]:
+    """A real C2SP tlog-witness on 127.0.0.1, fresh for each test (its state is per test)."""
+    from evidence.witness import Witness, WitnessServer, WitnessStore
+
+    root = tmp_path_factory.mktemp("witness") / "w"
+    store = WitnessStore.init(root, "witness.test.example/w1", [])
+    server = WitnessServer(Witness(root)).start()
+    yield WitnessFixture(server.url, root, store.cosigner.vkey)
+    server.stop()

@@ -1,0 +1,169 @@
+"""An append-only RFC 9162 Merkle tree: roots, inclusion and consistency proofs at any size.
+
+`Tree` keeps every perfect subtree hash (level h holds the roots of the aligned 2^h-leaf
+subtrees; about 2n hashes for n leaves), so an append costs O(1) hashes amortised and any root
+or proof O(log^2 n) lookups, never a rebuild. `Frontier` is the compact form of a tree of one
+size: the roots of its perfect subtrees, at most log2(n) + 1 hashes. A checkpoint signs its
+frontier, so `audit --since-checkpoint` recomputes every later root from it and the new leaves
+alone: O(new leaves + log n).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from ..merkle import EMPTY_ROOT, node_hash, split_point
+from .proof import ProofError
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """A tree of `size` leaves as the roots of its perfect subtrees, largest (leftmost) first."""
+
+    size: int
+    hashes: tuple[bytes, ...]
+
+    @classmethod
+    def empty(cls) -> Frontier:
+        """The frontier of the empty tree."""
+        return cls(0, ())
+
+    @classmethod
+    def of(cls, size: int, hashes: Sequence[bytes]) -> Frontier:
+        """A frontier read from outside; ProofError if it cannot be one for that size."""
+        if size < 0 or len(hashes) != bin(size).count("1") or any(len(h) != 32 for h in hashes):
+            raise ProofError(f"frontier of {len(hashes)} hashes cannot describe size {size}")
+        return cls(size, tuple(hashes))
+
+    def root(self) -> bytes:
+        """The tree's root hash (RFC 9162 MTH)."""
+        if not self.hashes:
+            return EMPTY_ROOT
+        r = self.hashes[-1]
+        for h in reversed(self.hashes[:-1]):
+            r = node_hash(h, r)
+        return r
+
+    def extend(self, leaves: Iterable[bytes]) -> Frontier:
+        """The frontier after appending leaf hashes."""
+        # The perfect subtrees are the set bits of size: merge like binary addition.
+        stack = list(self.hashes)
+        size = self.size
+        for leaf in leaves:
+            h = leaf
+            carry = size
+            while carry & 1:
+                h = node_hash(stack.pop(), h)
+                carry >>= 1
+            stack.append(h)
+            size += 1
+        return Frontier(size, tuple(stack))
+
+
+class Tree:
+    """An in-memory append-only tree over leaf hashes."""
+
+    def __init__(self, leaves: Iterable[bytes] = ()) -> None:
+        self._levels: list[list[bytes]] = [[]]
+        for leaf in leaves:
+            self.append(leaf)
+
+    @property
+    def size(self) -> int:
+        """Number of leaves."""
+        return len(self._levels[0])
+
+    def leaf(self, index: int) -> bytes:
+        """The leaf hash at index."""
+        return self._levels[0][index]
+
+    def append(self, leaf: bytes) -> int:
+        """Add a leaf hash; returns its index."""
+        index = self.size
+        self._levels[0].append(leaf)
+        level, n = 0, index + 1
+        # Each completed pair at one level completes a node at the next.
+        while n % 2 == 0:
+            row = self._levels[level]
+            if len(self._levels) == level + 1:
+                self._levels.append([])
+            self._levels[level + 1].append(node_hash(row[-2], row[-1]))
+            level += 1
+            n //= 2
+        return index
+
+    def _check_size(self, size: int) -> None:
+        if size < 0 or size > self.size:
+            raise ProofError(f"tree size {size} is beyond the {self.size} leaves held")
+
+    def _hash(self, start: int, end: int) -> bytes:
+        # MTH(D[start:end]) for a range of an RFC 9162 decomposition (start aligned to the
+        # largest power of two that fits): perfect pieces are looked up, the rest split.
+        n = end - start
+        if n & (n - 1) == 0 and start % n == 0:
+            return self._levels[n.bit_length() - 1][start // n]
+        k = split_point(n)
+        return node_hash(self._hash(start, start + k), self._hash(start + k, end))
+
+    def root(self, size: int | None = None) -> bytes:
+        """The root hash at `size` leaves (default: all)."""
+        size = self.size if size is None else size
+        self._check_size(size)
+        return EMPTY_ROOT if size == 0 else self._hash(0, size)
+
+    def frontier(self, size: int | None = None) -> Frontier:
+        """The compact form of the tree at `size` leaves."""
+        size = self.size if size is None else size
+        self._check_size(size)
+        hashes, start = [], 0
+        for bit in reversed(range(size.bit_length())):
+            width = 1 << bit
+            if size & width:
+                hashes.append(self._levels[bit][start // width])
+                start += width
+        return Frontier(size, tuple(hashes))
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        """RFC 9162 2.1.3.1 PATH(index, D[0:size])."""
+        size = self.size if size is None else size
+        self._check_size(size)
+        if not 0 <= index < size:
+            raise ProofError(f"leaf index {index} is outside a tree of size {size}")
+        out: list[bytes] = []
+        start, end = 0, size
+        # Descend towards the leaf; siblings are collected top-down, returned bottom-up.
+        while end - start > 1:
+            k = split_point(end - start)
+            if index < start + k:
+                out.append(self._hash(start + k, end))
+                end = start + k
+            else:
+                out.append(self._hash(start, start + k))
+                start += k
+        return out[::-1]
+
+    def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
+        """RFC 9162 2.1.4.1 PROOF(size1, D[0:size2]); empty when size1 is 0 or equals size2."""
+        size2 = self.size if size2 is None else size2
+        self._check_size(size2)
+        if not 0 <= size1 <= size2:
+            raise ProofError(f"no consistency proof from size {size1} to {size2}")
+        if size1 in (0, size2):
+            return []
+        out: list[bytes] = []
+        start, end, m, whole = 0, size2, size1, True
+        # SUBPROOF(m, D[start:end], whole), iteratively; nodes collected top-down.
+        while m != end - start:
+            k = split_point(end - start)
+            if m <= k:
+                out.append(self._hash(start + k, end))
+                end = start + k
+            else:
+                out.append(self._hash(start, start + k))
+                start += k
+                m -= k
+                whole = False
+        if not whole:
+            out.append(self._hash(start, end))
+        return out[::-1]
