@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from evidence.audit import audit
 from evidence.audit.incremental import audit_since
+from evidence.audit.log import fetch_witnesses
 from evidence.cases import get_case
 from evidence.checkpoint import file_name
 from evidence.custody import (
@@ -24,6 +26,8 @@ from evidence.keys import KeyRecord
 from evidence.seals import seal_warnings
 from evidence.timestamp import tsa_url
 from evidence.timestamp.checkpoints import create_stamped
+from evidence.tlog.cosignature import CosignatureVerifier
+from evidence.tlog.ledgerlog import note_file
 from evidence.workspace import Workspace
 
 from .common import (
@@ -221,10 +225,21 @@ def receive_command(
     _echo_events(receive(ws.ledger, signer, targets, location=location, note=note), as_json, quiet)
 
 
+WITNESS_URL_ENV = "CUSTODY_WITNESS_URL"
+
+
 @click.command("checkpoint", cls=CheckedCommand)
 @as_option
 @tsa_option
 @tsa_optional_option
+@click.option(
+    "--witness",
+    "witnesses",
+    multiple=True,
+    metavar="URL",
+    help="A witness that must cosign the checkpoint (repeatable; default: "
+    "$CUSTODY_WITNESS_URL, several separated by spaces).",
+)
 @json_option
 @quiet_option
 @pass_app
@@ -233,10 +248,11 @@ def checkpoint_command(
     as_key: str | None,
     tsa: str | None,
     tsa_optional: bool,
+    witnesses: tuple[str, ...],
     as_json: bool,
     quiet: bool,
 ) -> None:
-    """Sign a Merkle tree head over every chain head; also written to checkpoints/.
+    """Sign the log's tree head and every chain head; also written to checkpoints/.
 
     Copy the checkpoint files off the machine: with them, `custody audit --checkpoint FILE`
     proves that no item or event was removed since. Refuses (exit 1) when the ledger has lost
@@ -244,20 +260,45 @@ def checkpoint_command(
     when the trust root does not vouch for your key (not enrolled, or revoked). With a TSA
     (--tsa or $CUSTODY_TSA_URL) the checkpoint carries an RFC 3161 token; if the TSA cannot
     be reached nothing is written (exit 3), unless --tsa-optional records it as pending.
+
+    The checkpoint is also a C2SP tlog-checkpoint note (checkpoints/checkpoint-NNNNNN.note).
+    Each --witness (another agency's `custody witness serve`) must cosign it with a proof that
+    the log extends what that witness saw last; a witness that refuses (a fork or rollback:
+    exit 1) or cannot be reached (exit 3) fails the checkpoint and nothing is written.
+
+    \b
+    Example:
+      custody checkpoint --as "Evidence Room" --witness http://witness.pgo.local:8390
     """
     url = tsa_url(tsa)
+    urls = list(witnesses) or os.environ.get(WITNESS_URL_ENV, "").split()
+    from evidence.witness.client import cosign_with  # urllib only when a witness is used
+
     ws = app.open()
     signer = unlock(ws, as_key)
-    stamped = create_stamped(ws.ledger, signer, ws.checkpoint_dir, url, tsa_optional)
+    stamped = create_stamped(
+        ws.ledger,
+        signer,
+        ws.checkpoint_dir,
+        url,
+        tsa_optional,
+        cosign_with(ws.ledger, urls) if urls else None,
+    )
     cp = stamped.checkpoint
     if as_json:
-        emit_json({**cp.to_json(), "timestamp": stamped.to_json()})
+        emit_json({**cp.to_json(), "timestamp": stamped.to_json(), "witnesses": urls})
         return
     if quiet:
         return
     click.echo(f"checkpoint #{cp.seq}: {cp.body['tree_size']} chains, {cp.body['events']} events")
     click.echo(f"root: {cp.root}")
     click.echo(f"file: {ws.checkpoint_dir / file_name(cp.seq)}")
+    log = cp.log
+    if log is not None:
+        click.echo(f"log: {log.size} records, origin {log.origin}")
+        click.echo(f"note: {note_file(ws.checkpoint_dir, cp.seq)}")
+    for witness_url in urls:
+        click.echo(f"cosigned by witness {witness_url}")
     if stamped.token is not None:
         click.echo(f"RFC 3161 time: {stamped.token.gen_time_utc} ({url})")
     elif stamped.problem is not None:
@@ -289,6 +330,20 @@ def checkpoint_command(
     help="Only what checkpoint N (default: the latest) does not cover, and the checkpoints "
     "since: incremental, for a daily audit.",
 )
+@click.option(
+    "--witness",
+    "witnesses",
+    multiple=True,
+    metavar="URL",
+    help="Also prove the ledger extends what this witness last cosigned (repeatable).",
+)
+@click.option(
+    "--witness-key",
+    "witness_keys",
+    multiple=True,
+    metavar="VKEY",
+    help="A witness's verifier key (`custody witness init` printed it); repeatable.",
+)
 @json_option
 @quiet_option
 @pass_app
@@ -299,6 +354,8 @@ def audit_command(
     checkpoint_file: Path | None,
     anchor: str | None,
     since: int | None,
+    witnesses: tuple[str, ...],
+    witness_keys: tuple[str, ...],
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -316,17 +373,27 @@ def audit_command(
     costs what was added since, not the whole history. Events before the checkpoint are not
     re-read; the full audit (the default) re-reads everything.
 
+    Every event, trust record and checkpoint is a leaf of one append-only log; each checkpoint
+    must be consistent with the next and with today's log. --witness URL --witness-key VKEY
+    fetches what that witness last cosigned: a ledger cut or rolled back below it, or forked,
+    is a finding.
+
     \b
     Example:
       custody audit --fixity --anchor 3f9a...c2
+      custody audit --witness http://witness.pgo.local:8390 --witness-key "w.example+1a2b3c4d+BA.."
       custody audit --case BY-2026-0042 --json
       custody audit --since-checkpoint
       custody audit --since-checkpoint --checkpoint /media/usb/checkpoint-000041.json
     """
+    if witnesses and not witness_keys:
+        raise UsageError("--witness needs --witness-key: a cosignature is checked by its key")
+    cosigners = [CosignatureVerifier.from_vkey(k) for k in witness_keys]
     ws = app.open()
     if case is not None:
         get_case(ws.ledger, case)
     progress = ProgressBar(enabled=not (quiet or as_json))
+    views = fetch_witnesses(ws.ledger, anchor, witnesses)
     if since is not None:
         if case is not None or fixity:
             raise UsageError("--since-checkpoint audits the whole ledger, without --fixity")
@@ -336,6 +403,8 @@ def audit_command(
             checkpoint_file=checkpoint_file,
             reporter=progress,
             anchor_pin=anchor,
+            witnesses=views,
+            cosigners=cosigners,
         )
     else:
         result = audit(
@@ -345,6 +414,8 @@ def audit_command(
             checkpoint_file=checkpoint_file,
             reporter=progress,
             anchor=anchor,
+            witnesses=views,
+            cosigners=cosigners,
         )
     if as_json:
         emit_json(result.to_json())

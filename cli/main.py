@@ -39,6 +39,7 @@ COMMANDS = {
     "verify": ("bundle", "verify_command"),
     "report": ("report", "report_command"),
     "ledger": ("ledger", "ledger_group"),
+    "witness": ("witness", "witness_group"),
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_OPERATIONAL = 0, 1, 2, 3

@@ -23,12 +23,27 @@ from .ledger import Ledger
 from .merkle import tree_head
 from .privacy import write_private
 from .timefmt import utc_now
+from .tlog import ProofError, Tree, verify_consistency
+from .tlog.ledgerlog import (
+    LeafKind,
+    LogCommitment,
+    append_leaf,
+    commitment,
+    has_log,
+    ledger_tree,
+    sign_note,
+    write_note_file,
+)
+from .tlog.note import Note
 
 # Version 2 adds `trust`: the anchor, every certificate and the head of the trust records, so
 # a certificate or record removed (or slipped in, dated earlier) after a checkpoint is found.
-# Version-1 checkpoints still verify.
-CHECKPOINT_SCHEMA = "custody-checkpoint/2"
-CHECKPOINT_SCHEMAS = ("custody-checkpoint/1", CHECKPOINT_SCHEMA)
+# Version 3 adds `log`: origin, size, root and frontier of the ledger's append-only log
+# (evidence/tlog/ledgerlog.py). Version-1 and -2 checkpoints still verify; a ledger without
+# the log (schema 2, opened read-only) still signs version 2.
+CHECKPOINT_SCHEMA = "custody-checkpoint/3"
+CHECKPOINT_V2 = "custody-checkpoint/2"
+CHECKPOINT_SCHEMAS = ("custody-checkpoint/1", CHECKPOINT_V2, CHECKPOINT_SCHEMA)
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -66,6 +81,11 @@ def shape_problem(body: Any) -> str | None:
         for h in heads
     ):
         return "chain head list is malformed"
+    if body["schema"] == CHECKPOINT_SCHEMA:
+        try:
+            LogCommitment.read(body.get("log"), "checkpoint")
+        except InputRejected:
+            return "log commitment is malformed"
     if body["schema"] != CHECKPOINT_SCHEMAS[0]:
         return _trust_shape_problem(body.get("trust"))
     return None
@@ -127,6 +147,13 @@ class Checkpoint:
     def root(self) -> str:
         """Merkle tree head (hex)."""
         return str(self.body["root"])
+
+    @property
+    def log(self) -> LogCommitment | None:
+        """What a version-3 checkpoint signs about the log (None before version 3)."""
+        if self.body["schema"] != CHECKPOINT_SCHEMA:
+            return None
+        return LogCommitment.read(self.body["log"], f"checkpoint #{self.seq}")
 
     @property
     def heads(self) -> list[Head]:
@@ -252,27 +279,51 @@ def _require_established(ledger: Ledger, signer: Signer) -> None:
         )
 
 
+def _log_lost(previous: Checkpoint, tree: Tree) -> list[Finding]:
+    # The log must still extend what the previous checkpoint signed.
+    log = previous.log
+    if log is None:
+        return []
+    subject = f"checkpoint #{previous.seq}"
+    if log.size > tree.size:
+        message = f"the log holds {tree.size} records, fewer than the {log.size} it signed"
+        return [Finding("log", subject, message)]
+    try:
+        proof = tree.consistency_proof(log.size) if log.size else []
+        if log.size:
+            verify_consistency(log.size, tree.size, proof, log.root, tree.root())
+    except ProofError as exc:
+        return [Finding("log", subject, f"the log does not extend it: {exc.message}")]
+    return []
+
+
 def create_checkpoint(
     ledger: Ledger,
     signer: Signer,
     directory: Path,
     before_commit: Callable[[Checkpoint], None] | None = None,
+    witness: Callable[[int, Note, Tree], Note] | None = None,
 ) -> Checkpoint:
-    """Sign a tree head over all chain heads; store it in the ledger and as a file.
+    """Sign a tree head over all chain heads and the log; store it in the ledger and as files.
 
-    Refuses (exit 1) when a head the previous checkpoint recorded is gone: signing the reduced
-    ledger would launder the deletion. `before_commit` runs inside the transaction (the RFC 3161
-    token is fetched and stored there), so if it raises nothing is written. Refuses (exit 2)
-    when the trust root does not establish the signer now (not enrolled, revoked): audit would
-    reject the checkpoint anyway.
+    Refuses (exit 1) when a head the previous checkpoint recorded is gone, or the log no longer
+    extends the one it signed: signing the reduced ledger would launder the deletion.
+    `before_commit` runs inside the transaction (the RFC 3161 token is fetched and stored
+    there), then `witness` (the cosignatures are fetched and stored there), so if either raises
+    nothing is written. Refuses (exit 2) when the trust root does not establish the signer now
+    (not enrolled, revoked): audit would reject the checkpoint anyway.
     """
     _require_established(ledger, signer)
     # Exclusive: every append in flight commits first, none starts until this one commits.
     with ledger.atomic(exclusive=True):
         existing = [from_row(r) for r in rows(ledger)]
         previous = existing[-1] if existing else None
+        logged = has_log(ledger)
+        tree = ledger_tree(ledger) if logged else None
         if previous is not None:
             lost = missing_heads(ledger, previous)
+            if tree is not None:
+                lost += _log_lost(previous, tree)
             if lost:
                 raise VerificationError(
                     f"refusing to checkpoint: the ledger lost what checkpoint #{previous.seq} "
@@ -281,8 +332,10 @@ def create_checkpoint(
                 )
         heads = current_heads(ledger)
         events = ledger.rows("SELECT COUNT(*) AS n FROM events")[0]["n"]
+        trust = trust_commitment(ledger)
+        anchor = trust["anchor"]
         body: dict[str, Any] = {
-            "schema": CHECKPOINT_SCHEMA,
+            "schema": CHECKPOINT_SCHEMA if tree is not None and anchor else CHECKPOINT_V2,
             "seq": 1 if previous is None else previous.seq + 1,
             "created_at": utc_now(),
             "actor": signer.actor,
@@ -291,8 +344,10 @@ def create_checkpoint(
             "root": merkle_root(heads),
             "prev": None if previous is None else previous.hash,
             "heads": [[h.item_id, h.seq, h.hash] for h in heads],
-            "trust": trust_commitment(ledger),
+            "trust": trust,
         }
+        if tree is not None and anchor:
+            body["log"] = commitment(anchor, tree)
         data = canonical_bytes(body)
         checkpoint = Checkpoint(body, hashlib.sha256(data).hexdigest(), signer.sign(data), data)
         ledger.insert(
@@ -305,13 +360,22 @@ def create_checkpoint(
                 "signer": signer.record.fingerprint,
             },
         )
+        note = None
+        log = checkpoint.log
+        if log is not None and tree is not None:
+            append_leaf(ledger, LeafKind.CHECKPOINT, checkpoint.seq, data)
+            note = sign_note(ledger, checkpoint.seq, log, signer.private_key)
         if before_commit is not None:
             before_commit(checkpoint)
+        if witness is not None and note is not None and tree is not None:
+            note = witness(checkpoint.seq, note, tree)
     # Files are written after the commit (a file without its row would look like a deleted
     # row); a file lost to a crash just here is written back by the next checkpoint.
     for cp in [*existing, checkpoint]:
         if not (directory / file_name(cp.seq)).exists():
             _write_file(directory, cp)
+    if note is not None:
+        write_note_file(directory, checkpoint.seq, note)
     return checkpoint
 
 

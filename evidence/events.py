@@ -18,6 +18,7 @@ from .errors import LedgerDamaged, UsageError
 from .keys import Signer
 from .ledger import Ledger, type_problems
 from .timefmt import utc_now
+from .tlog.ledgerlog import LeafKind, append_leaf
 from .validation import event_errors
 
 EVENT_SCHEMA_ID = "custody-event/2"
@@ -161,6 +162,7 @@ def write_event(ledger: Ledger, event: SignedEvent) -> None:
             "signer": event.signer,
         },
     )
+    append_leaf(ledger, LeafKind.EVENT, event.body["event_id"], event.canonical)
 
 
 def chain_head(ledger: Ledger, item_id: str) -> tuple[int, str] | None:

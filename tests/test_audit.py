@@ -113,6 +113,7 @@ def test_clean_workspace_passes_every_check(busy: World) -> None:
         "profiles",
         "corrections",
         "checkpoint",
+        "log",
         "fixity",
     }
     assert result.checkpoint_seq == 1
@@ -329,7 +330,10 @@ def test_whole_item_deleted_after_checkpoint(busy: World) -> None:
     result = audit(busy.ws)
     _expect(result, "checkpoint", "item deleted since checkpoint #1")
     _expect(result, "ledger", "append-only trigger items_no_delete is missing")
-    assert [f.subject for f in result.findings if f.check != "ledger"] == [f"item {item.item_id}"]
+    # The log still names the deleted events (their leaves stay), as its own check.
+    _expect(result, "log", "which the ledger does not hold (deleted?)")
+    others = [f.subject for f in result.findings if f.check not in ("ledger", "log")]
+    assert others == [f"item {item.item_id}"]
 
 
 def test_checkpoint_file_edited(busy: World) -> None:
@@ -361,8 +365,9 @@ def test_external_checkpoint_copy_catches_everything_deleted(busy: World, tmp_pa
     conn.execute("DELETE FROM events WHERE item_id = ?", (item.item_id,))
     conn.execute("DELETE FROM items WHERE item_id = ?", (item.item_id,))
     (busy.ws.checkpoint_dir / file_name(1)).unlink()
-    # Nothing left in the workspace to compare with, but the dropped triggers.
-    assert {f.check for f in audit(busy.ws).findings} == {"ledger"}
+    # Nothing left in the workspace to compare with, but the dropped triggers and the log's
+    # leaves of the deleted events and checkpoint.
+    assert {f.check for f in audit(busy.ws).findings} == {"ledger", "log"}
     result = audit(busy.ws, checkpoint_file=copy)
     _expect(result, "checkpoint", "item deleted since checkpoint #1")
     _expect(result, "checkpoint", "missing from the ledger")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +24,7 @@ from ..errors import Finding, check_json
 from ..hashing import hash_file
 from ..items import Item
 from ..progress import Reporter, Silent
+from ..tlog.cosignature import CosignatureVerifier
 from ..workspace import Workspace
 from .analyses import check_analyses
 from .chains import check_chains, load_items
@@ -31,6 +32,7 @@ from .checkpoints import check_checkpoints
 from .corrections import check_corrections, seal_notices
 from .events import EventFacts, verify_slice
 from .files import check_vault_entries, check_workspace
+from .log import WitnessView, audit_log
 from .rows import check_anchor_row, check_key_rows
 from .trust import audit_trust, check_signers, signer_problem
 
@@ -189,11 +191,14 @@ def audit(
     reporter: Reporter | None = None,
     workers: int | None = None,
     anchor: str | None = None,
+    witnesses: Sequence[WitnessView] = (),
+    cosigners: Sequence[CosignatureVerifier] = (),
 ) -> AuditResult:
     """Verify the workspace (or one case) and return every finding; never raises on tampering.
 
     anchor: the root's fingerprint as pinned from outside (seizure protocol); without it, the
-    root stored in the workspace is used and named in the verdict.
+    root stored in the workspace is used and named in the verdict. witnesses: what each
+    witness last cosigned (fetched by the caller), checked with the `cosigners`' keys.
     """
     reporter = reporter or Silent()
     workers = workers or os.cpu_count() or 1
@@ -217,6 +222,10 @@ def audit(
         check_analyses(items, facts, out.add)
         check_corrections(facts, out.add)
         checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add, signer_problem(view))
+        anchor_fp = None if state.anchor is None else state.anchor.fingerprint
+        log_detail = audit_log(
+            ws.ledger, anchor_fp, certs, ws.checkpoint_dir, out.add, witnesses, cosigners
+        )
     check_workspace(ws.root.resolve(), out.add)  # a workspace reached through a link is fine
     check_vault_entries(
         ws.vault.root,
@@ -234,8 +243,11 @@ def audit(
         out.check("profiles", "every profile matches the event that signs it"),
         out.check("corrections", "every correction applies to the facts it corrects"),
         out.check("checkpoint", checkpoint.detail),
+        out.check("log", log_detail),
         out.check("files", "workspace private to its owner; vault folders closed"),
     ]
+    if witnesses or out.findings.get("witness"):
+        checks.append(out.check("witness", "the ledger extends what every witness cosigned"))
     if fixity:
         _check_fixity(ws, items, reporter, out)
         checks.append(out.check("fixity", f"{len(items)} vault files match their digests"))

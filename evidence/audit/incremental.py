@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,13 @@ from ..checkpoint import Checkpoint, load_file
 from ..errors import EvidenceError, UsageError
 from ..items import Item
 from ..progress import Reporter, Silent
+from ..tlog.cosignature import CosignatureVerifier
 from ..workspace import Workspace
 from . import AuditResult, _Collector, _verify_events
 from .chains import Add, check_chains
 from .checkpoints import TrustContext, check_signed, compare_file, parse_row
 from .events import EventFacts
+from .log import WitnessView, audit_log_since
 from .trust import audit_trust, check_signers, signer_problem
 
 CHUNK = 500  # parameters per IN (...) query
@@ -195,6 +198,8 @@ def audit_since(
     reporter: Reporter | None = None,
     workers: int | None = None,
     anchor_pin: str | None = None,
+    witnesses: Sequence[WitnessView] = (),
+    cosigners: Sequence[CosignatureVerifier] = (),
 ) -> AuditResult:
     """Audit what checkpoint `since` (default: the latest) did not cover; never raises on
     tampering. With `checkpoint_file`, N is that file's checkpoint and must be the ledger's.
@@ -249,6 +254,15 @@ def audit_since(
         check_chains(fresh, cases, [f for f in facts if f.item_id in fresh_ids], False, out.add)
         new.update({(f.item_id, f.seq): f.hash for f in facts if f.item_id in fresh_ids})
         _consistent(anchor, checkpoints[1:], new, out.add)
+        log_detail = audit_log_since(
+            ws.ledger,
+            anchor,
+            checkpoints[1:],
+            [(f.item_id, f.seq, f.hash) for f in facts],
+            out.add,
+            witnesses,
+            cosigners,
+        )
         total = ws.ledger.rows("SELECT COUNT(*) AS n FROM items")[0]["n"]
         if total != len(anchored) + len(fresh):
             out.add(
@@ -271,7 +285,10 @@ def audit_since(
         out.check("signatures", f"{len(facts)} new signatures valid"),
         out.check("chains", f"{len(touched)} chains continue checkpoint #{anchor.seq}"),
         out.check("checkpoint", detail),
+        out.check("log", log_detail),
     ]
+    if witnesses or out.findings.get("witness"):
+        checks.append(out.check("witness", "the ledger extends what every witness cosigned"))
     findings = [f for c in checks for f in out.findings.get(c.name, [])]
     unverified = frozenset((f.item_id, f.seq) for f in facts if not f.signature_ok)
     return AuditResult(

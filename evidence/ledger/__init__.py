@@ -14,11 +14,14 @@ from .base import Ledger, LedgerSource
 from .schema import (
     APPEND_ONLY,
     LATER_TABLES,
+    LOG_TABLES,
     SCHEMA_VERSION,
     TABLES,
     TRUST_TABLES,
+    TRUST_VERSION,
     V1_TABLES,
     columns,
+    tables_of,
     type_problems,
 )
 from .sqlite import BUSY_TIMEOUT_MS, SQLiteLedger, trigger_sql
@@ -27,9 +30,11 @@ __all__ = [
     "APPEND_ONLY",
     "BUSY_TIMEOUT_MS",
     "LATER_TABLES",
+    "LOG_TABLES",
     "SCHEMA_VERSION",
     "TABLES",
     "TRUST_TABLES",
+    "TRUST_VERSION",
     "V1_TABLES",
     "Ledger",
     "LedgerSource",
@@ -39,6 +44,7 @@ __all__ = [
     "is_url",
     "open_ledger",
     "open_source",
+    "tables_of",
     "trigger_sql",
     "type_problems",
 ]

@@ -52,6 +52,11 @@ class Ledger(ABC):
     def insert(self, table: str, row: Mapping[str, Any]) -> None:
         """Insert one row; must be called inside `atomic()`."""
 
+    def lock_log(self) -> None:
+        """Before appending a log leaf: no other writer appends one until this commits, so a
+        leaf's index is its commit order. SQLite's write lock is global already."""
+        return None
+
     def insert_many(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
         """Insert rows (all with the same columns); must be called inside `atomic()`."""
         for row in rows:

@@ -28,13 +28,25 @@ from psycopg.rows import dict_row
 
 from ..errors import OperationalError
 from .base import Ledger, LedgerSource, trigger_differences
-from .schema import APPEND_ONLY, NULLABLE, SCHEMA_VERSION, TABLES, TRUST_TABLES, V1_TABLES
+from .logorder import backfill
+from .schema import (
+    APPEND_ONLY,
+    LOG_TABLES,
+    NULLABLE,
+    SCHEMA_VERSION,
+    TABLES,
+    TRUST_TABLES,
+    TRUST_VERSION,
+    V1_TABLES,
+    tables_of,
+)
 
 CONNECT_TIMEOUT_S = 10
 # Advisory lock keys: one bigint for "all appends" (shared) versus checkpoints (exclusive); the
 # two-int4 key space, which does not overlap it, holds one lock per item.
 _ALL_APPENDS = 0x637573746F6479  # "custody"
 _ITEM_CLASS = 0x6375
+_LOG_LOCK = 0x6C6F67  # "log"
 _SELECT_STAR = re.compile(r"SELECT \* FROM (\w+)")
 _PG_TYPES = {str: "text", int: "bigint"}
 
@@ -183,7 +195,7 @@ class PostgresLedger(Ledger):
                     f"({SCHEMA_VERSION})",
                     "upgrade custody before using this ledger",
                 )
-            if version not in (1, SCHEMA_VERSION):
+            if version not in (1, TRUST_VERSION, SCHEMA_VERSION):
                 raise OperationalError(
                     f"{ledger.location}: not a custody ledger (schema {version})"
                 )
@@ -215,13 +227,18 @@ class PostgresLedger(Ledger):
         return self._schema_version() or 0
 
     def upgrade(self) -> None:
-        """Add the trust tables to a version-1 ledger; the caller holds `atomic()` and the
-        connection must be the administrator's (the tool's role may not create tables)."""
-        if self.version >= SCHEMA_VERSION:
+        """Add the trust tables (to a version-1 ledger) and the log (to a version-2 one, its
+        leaves in their signed order); the caller holds `atomic()` and the connection must be
+        the administrator's (the tool's role may not create tables)."""
+        version = self.version
+        if version >= SCHEMA_VERSION:
             return
         with self._errors():
-            for statement in _table_ddl(TRUST_TABLES):
+            added = (*(TRUST_TABLES if version < TRUST_VERSION else ()), *LOG_TABLES)
+            for statement in _table_ddl(added):
                 self.conn.execute(statement.encode())
+        backfill(self)
+        with self._errors():
             self.conn.execute(f"INSERT INTO custody_schema (version) VALUES ({SCHEMA_VERSION})")
 
     def has_table(self, name: str) -> bool:
@@ -235,7 +252,8 @@ class PostgresLedger(Ledger):
     def trigger_problems(self) -> list[str]:
         """Every table's append-only triggers present, enabled and calling the refusing
         function, whose body still raises; no other trigger on the ledger tables."""
-        tables = APPEND_ONLY if self.version >= SCHEMA_VERSION else V1_TABLES
+        version = self.version
+        tables = tables_of(version) if version >= TRUST_VERSION else V1_TABLES
         expected = {
             f"{name}_{kind}": f"{name}:custody_append_only:enabled"
             for name in (*tables, "custody_schema")
@@ -315,6 +333,11 @@ class PostgresLedger(Ledger):
     def insert(self, table: str, row: Mapping[str, Any]) -> None:
         """Insert one row; must be called inside `atomic()`."""
         self.insert_many(table, [row])
+
+    def lock_log(self) -> None:
+        """Serialise log appends across workstations until this transaction ends."""
+        with self._errors():
+            self.conn.execute(f"SELECT pg_advisory_xact_lock({_LOG_LOCK})".encode())
 
     def insert_many(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
         """Insert rows with the same columns in one pipelined batch (copying a ledger)."""

@@ -11,9 +11,14 @@ from typing import Any
 
 # Version 2 adds the trust root (trust_anchor) and the signed enrolment and revocation records
 # (trust_records). Version-1 ledgers still open; `custody init --authority` on one adopts a root.
-SCHEMA_VERSION = 2
+# Version 3 adds the append-only log (log_leaves: the order in which every signed record entered
+# the ledger) and the note signatures on checkpoints (checkpoint_notes: the log's own C2SP
+# signature and witnesses' cosignatures). A version-2 ledger gets them when opened for writing.
+SCHEMA_VERSION = 3
+TRUST_VERSION = 2
 V1_TABLES = ("keys", "certificates", "cases", "items", "events", "checkpoints")
 TRUST_TABLES = ("trust_anchor", "trust_records")
+LOG_TABLES = ("log_leaves", "checkpoint_notes")
 # Tables added within a schema version: an older ledger gets them (and their triggers) on open.
 LATER_TABLES = ("timestamps",)
 
@@ -140,10 +145,46 @@ TABLES: dict[str, tuple[dict[str, type], str | tuple[str, ...], list[tuple[str, 
         "checkpoint_seq",
         [],
     ),
+    # The log (evidence/tlog/ledgerlog.py): leaf idx is the record's place in the ledger's one
+    # RFC 9162 tree; kind is event, trust or checkpoint, ref its event_id or seq; leaf the hex
+    # leaf hash SHA-256(0x00 || the record's signed bytes), recomputed by audit.
+    "log_leaves": (
+        {
+            "idx": int,
+            "kind": str,
+            "ref": str,
+            "leaf": str,
+        },
+        "idx",
+        [("kind", "ref")],
+    ),
+    # C2SP signed-note signature lines over a checkpoint's tlog-checkpoint text: the log's own
+    # (ECDSA, by the checkpoint's signer) and each witness's cosignature, with where it came from.
+    "checkpoint_notes": (
+        {
+            "checkpoint_seq": int,
+            "line": str,
+            "witness": str,
+            "added_at": str,
+        },
+        ("checkpoint_seq", "line"),
+        [],
+    ),
 }
 
 # Every table is append-only; the triggers of both backends are made from this list.
-APPEND_ONLY = (*V1_TABLES, *TRUST_TABLES, *LATER_TABLES)
+APPEND_ONLY = (*V1_TABLES, *TRUST_TABLES, *LATER_TABLES, *LOG_TABLES)
+
+
+def tables_of(version: int) -> tuple[str, ...]:
+    """The append-only tables a ledger of that schema version holds (LATER_TABLES aside)."""
+    if version >= SCHEMA_VERSION:
+        return APPEND_ONLY
+    if version >= TRUST_VERSION:
+        return (*V1_TABLES, *TRUST_TABLES, *LATER_TABLES)
+    return (*V1_TABLES, *LATER_TABLES)
+
+
 NULLABLE = {"md5", "sha1", "original_path", "acquired_at", "acquisition_method", "profile"}
 
 

@@ -19,14 +19,16 @@ import sqlite_utils
 
 from ..errors import OperationalError
 from .base import Ledger, LedgerSource, trigger_differences
+from .logorder import backfill
 from .schema import (
-    APPEND_ONLY,
     LATER_TABLES,
+    LOG_TABLES,
     NULLABLE,
     SCHEMA_VERSION,
     TABLES,
     TRUST_TABLES,
-    V1_TABLES,
+    TRUST_VERSION,
+    tables_of,
 )
 
 BUSY_TIMEOUT_MS = 10_000
@@ -67,10 +69,18 @@ class SQLiteLedger(Ledger):
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
     def upgrade(self) -> None:
-        """Add the trust tables to a version-1 ledger; the caller holds `atomic()`."""
-        if self.version < SCHEMA_VERSION:
+        """Add the trust tables (to a version-1 ledger) and the log (to a version-2 one, its
+        leaves written in their signed order); the caller holds `atomic()`."""
+        version = self.version
+        if version < TRUST_VERSION:
             self._create_tables(list(TRUST_TABLES))
+        if version < SCHEMA_VERSION:
+            self._create_tables(list(LOG_TABLES))
+            backfill(self)
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def lock_log(self) -> None:
+        """Nothing to do: BEGIN IMMEDIATE already shuts out every other writer."""
 
     def has_table(self, name: str) -> bool:
         """True if the file holds that table."""
@@ -79,7 +89,7 @@ class SQLiteLedger(Ledger):
     def trigger_problems(self) -> list[str]:
         """Every append-only trigger present with exactly its SQL, and no other trigger."""
         present = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
-        known = APPEND_ONLY if self.version >= SCHEMA_VERSION else V1_TABLES + LATER_TABLES
+        known = tables_of(self.version)
         # A table added within the version exists once the ledger was opened for writing.
         tables = [t for t in known if t not in LATER_TABLES or t in present]
         ops = ("UPDATE", "DELETE")
@@ -110,17 +120,19 @@ class SQLiteLedger(Ledger):
                 f"{path}: ledger schema {version} is newer than this tool ({SCHEMA_VERSION})",
                 "upgrade custody before using this workspace",
             )
-        needed = set(TABLES) - set(LATER_TABLES) if version == SCHEMA_VERSION else set(V1_TABLES)
-        if version not in (1, SCHEMA_VERSION) or not needed <= tables:
+        needed = set(tables_of(version)) - set(LATER_TABLES)
+        if version not in (1, TRUST_VERSION, SCHEMA_VERSION) or not needed <= tables:
             raise OperationalError(f"{path}: not a custody ledger (schema {version})")
         ledger = cls(path, conn)
         missing = [name for name in LATER_TABLES if name not in tables]
-        if missing and not read_only:
+        if (missing or version == TRUST_VERSION) and not read_only:
             try:
                 with ledger.atomic():
                     ledger._create_tables(missing)
+                    if version == TRUST_VERSION:
+                        ledger.upgrade()  # 2 -> 3: the log
             except (OperationalError, sqlite3.OperationalError):
-                pass  # a read-only copy (an auditor's): readers treat the table as empty
+                pass  # a read-only copy (an auditor's): readers treat the tables as empty
         return ledger
 
     @contextmanager

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ from ..keys import Signer
 from ..ledger import Ledger, type_problems
 from ..privacy import write_private
 from ..timefmt import parse_rfc3339, utc_now
+from ..tlog.note import Note
+from ..tlog.tree import Tree
 from .client import Token, request_token
 from .verify import TokenCheck, verify_token
 
@@ -90,7 +93,12 @@ def _write_file(directory: Path, checkpoint: Checkpoint, token: Token, url: str)
 
 
 def create_stamped(
-    ledger: Ledger, signer: Signer, directory: Path, url: str | None, optional: bool
+    ledger: Ledger,
+    signer: Signer,
+    directory: Path,
+    url: str | None,
+    optional: bool,
+    witness: Callable[[int, Note, Tree], Note] | None = None,
 ) -> Stamped:
     """A checkpoint carrying a token from url (or none when url is None).
 
@@ -98,7 +106,7 @@ def create_stamped(
     checkpoint is stored pending and the failure is returned as `problem`.
     """
     if url is None:
-        return Stamped(create_checkpoint(ledger, signer, directory), None)
+        return Stamped(create_checkpoint(ledger, signer, directory, witness=witness), None)
     got: list[Token] = []
     failed: list[str] = []
 
@@ -113,7 +121,7 @@ def create_stamped(
         _store(ledger, checkpoint, token, url)
         got.append(token)
 
-    checkpoint = create_checkpoint(ledger, signer, directory, before_commit=stamp)
+    checkpoint = create_checkpoint(ledger, signer, directory, before_commit=stamp, witness=witness)
     if not got:
         return Stamped(checkpoint, None, url, failed[0] if failed else None)
     _write_file(directory, checkpoint, got[0], url)

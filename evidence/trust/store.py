@@ -15,8 +15,9 @@ from cryptography import x509
 
 from ..errors import EvidenceError, UsageError
 from ..keys import Signer, fingerprint
-from ..ledger import SCHEMA_VERSION, Ledger, type_problems
+from ..ledger import TRUST_VERSION, Ledger, type_problems
 from ..timefmt import utc_now
+from ..tlog.ledgerlog import LeafKind, append_leaf
 from .establish import ANCHOR_KINDS, Anchor, TrustView, establish, export_trust
 from .records import TrustRecord, certificate_pem, make_record
 
@@ -40,7 +41,7 @@ class TrustState:
 
 def has_trust_tables(ledger: Ledger) -> bool:
     """False for a ledger made before trust roots (schema 1)."""
-    return ledger.version >= SCHEMA_VERSION
+    return ledger.version >= TRUST_VERSION
 
 
 def load_anchor(ledger: Ledger, problems: list[str]) -> Anchor | None:
@@ -212,4 +213,5 @@ def append_record(
             "signer": record.by,
         },
     )
+    append_leaf(ledger, LeafKind.TRUST, seq, record.data)
     return record

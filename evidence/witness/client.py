@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..errors import Finding, OperationalError, VerificationError
+from ..ledger import Ledger
+from ..tlog.ledgerlog import store_signatures
 from ..tlog.note import Note, NoteSignature, b64, parse_signature_lines
+from ..tlog.tree import Tree
 from .store import origin_hash
 
 TIMEOUT = 20
@@ -109,3 +112,19 @@ def latest(url: str, origin: str) -> Note | None:
     if answer.status != 200:
         raise OperationalError(f"witness {base} answered HTTP {answer.status}: {_why(answer)}")
     return Note.parse(answer.body, f"witness {base}")
+
+
+def cosign_with(ledger: Ledger, urls: Sequence[str]) -> Callable[[int, Note, Tree], Note]:
+    """The `witness` step of `create_checkpoint`: each witness's cosignature, stored.
+
+    Any refusal raises (inside the checkpoint's transaction: nothing is written).
+    """
+
+    def cosign(seq: int, note: Note, tree: Tree) -> Note:
+        for url in urls:
+            lines = add_checkpoint(url, note, tree.size, lambda old: tree.consistency_proof(old))
+            store_signatures(ledger, seq, lines, check_url(url))
+            note = note.with_signatures(lines)
+        return note
+
+    return cosign

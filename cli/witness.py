@@ -1,0 +1,127 @@
+"""`custody witness`: run another agency's C2SP tlog-witness that cosigns a ledger's checkpoints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from evidence.errors import UsageError
+from evidence.tlog.signedhead import SignedHead
+from evidence.witness import Witness, WitnessServer, WitnessStore
+
+from .common import json_option
+from .output import emit_json, note, table
+
+dir_option = click.option(
+    "--dir",
+    "root",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The witness's folder (its key, the logs it trusts, its state).",
+)
+
+
+@click.group("witness")
+def witness_group() -> None:
+    """Run a witness: another agency's server that cosigns checkpoints that extend the last.
+
+    A witness (C2SP tlog-witness) keeps, per ledger, the latest checkpoint it cosigned and
+    refuses any that does not extend it (a fork, a rollback, a cut tail): once it cosigned,
+    nobody can later present a shorter or different history as the ledger's.
+
+    \b
+    custody witness init --name witness.prokuratura.example --dir ./witness \\
+        --log "custody/3f9a...+1a2b3c4d+Ag..."      # the ledger's checkpoint key
+    custody witness serve --dir ./witness --listen 127.0.0.1:8390
+    custody witness show --dir ./witness
+    """
+
+
+@witness_group.command("init")
+@click.option("--name", required=True, help="The witness's name (a schema-less URL, no spaces).")
+@dir_option
+@click.option(
+    "--log",
+    "logs",
+    multiple=True,
+    metavar="VKEY",
+    help="A ledger checkpoint key to trust (`custody key show KEY` prints it); repeatable.",
+)
+def witness_init(name: str, root: Path, logs: tuple[str, ...]) -> None:
+    """Make a witness folder with a new Ed25519 key; prints its verifier key.
+
+    Give the printed verifier key to the ledger (`custody audit --witness-key`) and to
+    recipients abroad (`custody verify --witness-key`). The key file is unencrypted (owner
+    only): the server signs unattended.
+    """
+    store = WitnessStore.init(root, name, list(logs))
+    click.echo(store.cosigner.vkey)
+    note(f"witness {name} in {root}; it trusts {len(store.logs)} ledger key(s)")
+
+
+@witness_group.command("add-log")
+@dir_option
+@click.argument("vkey")
+def witness_add_log(root: Path, vkey: str) -> None:
+    """Trust one more ledger checkpoint key (a running server sees it at the next request)."""
+    store = WitnessStore.open(root).add_log(vkey)
+    note(f"witness {store.cosigner.name} trusts {len(store.logs)} ledger key(s)")
+
+
+@witness_group.command("serve")
+@dir_option
+@click.option(
+    "--listen",
+    default="127.0.0.1:8390",
+    show_default=True,
+    metavar="HOST:PORT",
+    help="Address to serve on.",
+)
+def witness_serve(root: Path, listen: str) -> None:
+    """Serve POST /add-checkpoint and GET /<sha256(origin)>/checkpoint until interrupted.
+
+    The submission and monitoring prefix are both the server's root URL. A refused request is
+    answered with the C2SP status code (404 unknown ledger, 403 bad signature, 409 stale old
+    size with the size held, 422 a proof that does not verify: a fork or rollback).
+    """
+    host, sep, port = listen.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise UsageError(f"--listen {listen!r} is not HOST:PORT")
+    try:
+        server = WitnessServer(Witness(root), host, int(port))
+    except OSError as exc:
+        raise UsageError(f"--listen {listen}: {exc.strerror or exc}") from None
+    note(f"witness {WitnessStore.open(root).cosigner.name} serving on {server.url}")
+    click.echo(server.url, nl=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        note("witness stopped")
+
+
+@witness_group.command("show")
+@dir_option
+@json_option
+def witness_show(root: Path, as_json: bool) -> None:
+    """The witness's verifier key, the ledgers it trusts and the size it last cosigned."""
+    store = WitnessStore.open(root)
+    rows = []
+    for key in store.logs:
+        latest = store.latest(key.name)
+        size = SignedHead.parse(latest.text).size if latest is not None else None
+        rows.append({"origin": key.name, "key": key.text(), "cosigned_size": size})
+    if as_json:
+        emit_json({"name": store.cosigner.name, "vkey": store.cosigner.vkey, "logs": rows})
+        return
+    click.echo(f"witness:      {store.cosigner.name}")
+    click.echo(f"verifier key: {store.cosigner.vkey}")
+    click.echo(
+        table(
+            ["ledger origin", "cosigned size"],
+            [
+                [r["origin"], "-" if r["cosigned_size"] is None else r["cosigned_size"]]
+                for r in rows
+            ],
+        )
+    )

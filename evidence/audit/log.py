@@ -1,0 +1,463 @@
+"""Log audit: every signed record a leaf in one append-only tree, every checkpoint's signed
+tree head consistent with the next and with today's tree, and (with witnesses) no rollback
+below what a witness cosigned.
+
+The tree is rebuilt from the records themselves (each leaf recomputed from its record's hash,
+which the hashes and signatures checks bind to the signed bytes); `log_leaves` contributes only
+the order. A record removed, reordered or altered below a checkpoint's size changes the root
+that checkpoint signed; removed above it (a tail cut), only a witness that cosigned a larger
+tree, or a checkpoint copy kept elsewhere, still tells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from ..checkpoint import Checkpoint, from_row
+from ..checkpoint import rows as checkpoint_rows
+from ..errors import EvidenceError
+from ..ledger import SCHEMA_VERSION, Ledger
+from ..tlog import Frontier, ProofError, Tree, verify_consistency
+from ..tlog.cosignature import CosignatureVerifier
+from ..tlog.ledgerlog import (
+    LogCommitment,
+    hash_leaf,
+    leaf_rows,
+    note_file,
+    note_rows,
+    origin,
+    stored_note,
+)
+from ..tlog.note import Note, NoteSignature, ecdsa_verify
+from ..tlog.signedhead import SignedHead
+
+Add = Callable[[str, str, str], None]
+
+# leaf kind: (table, reference column)
+_RECORDS = {
+    "event": ("events", "event_id"),
+    "trust": ("trust_records", "seq"),
+    "checkpoint": ("checkpoints", "seq"),
+}
+
+
+@dataclass(frozen=True)
+class WitnessView:
+    """What a witness said it cosigned, fetched before the audit: its URL and note."""
+
+    url: str
+    note: Note | None
+
+
+def _record_hashes(ledger: Ledger) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for kind, (table, ref) in _RECORDS.items():
+        if not ledger.has_table(table):
+            out[kind] = {}
+            continue
+        rows = ledger.rows(f"SELECT {ref} AS ref, hash FROM {table}")
+        out[kind] = {str(r["ref"]): str(r["hash"]) for r in rows}
+    return out
+
+
+def rebuild(ledger: Ledger, add: Add) -> Tree:
+    """The log's tree from the records in `log_leaves` order; every gap, stranger, duplicate,
+    altered leaf and record without a leaf is a finding."""
+    records = _record_hashes(ledger)
+    seen: set[tuple[str, str]] = set()
+    tree = Tree()
+    for row in leaf_rows(ledger):
+        subject = f"log leaf #{tree.size}"
+        idx, kind, ref = row["idx"], str(row["kind"]), str(row["ref"])
+        if idx != tree.size:
+            add(
+                "log", subject, f"missing: the next leaf is numbered {idx} (deleted or renumbered?)"
+            )
+        digest = records.get(kind, {}).get(ref)
+        if digest is None:
+            add("log", subject, f"names {kind} {ref}, which the ledger does not hold (deleted?)")
+            # Keep the stored leaf in its place: the roots then show what else changed.
+            try:
+                tree.append(bytes.fromhex(str(row["leaf"])))
+            except ValueError:
+                tree.append(b"\x00" * 32)
+            continue
+        if (kind, ref) in seen:
+            add("log", subject, f"{kind} {ref} is in the log twice")
+        seen.add((kind, ref))
+        try:
+            leaf = hash_leaf(digest)
+        except ValueError:
+            add("log", subject, f"{kind} {ref} has no valid hash")
+            leaf = b"\x00" * 32
+        if row["leaf"] != leaf.hex():
+            add("log", subject, f"stored leaf differs from {kind} {ref} (edited?)")
+        tree.append(leaf)
+    for kind, refs in records.items():
+        for ref in sorted(set(refs) - {r for k, r in seen if k == kind}):
+            add("log", f"{kind} {ref}", "is not in the log (slipped in without a leaf?)")
+    return tree
+
+
+def _logged(ledger: Ledger, add: Add) -> list[tuple[Checkpoint, LogCommitment]]:
+    out = []
+    for row in checkpoint_rows(ledger):
+        try:
+            cp = from_row(row)
+            log = cp.log
+        except (EvidenceError, TypeError, ValueError):
+            continue  # reported by the checkpoint check
+        if log is not None:
+            out.append((cp, log))
+    return out
+
+
+def _consistent(tree: Tree, a: LogCommitment, b: SignedHead, add: Add, subject: str) -> None:
+    if a.size == 0 or b.size > tree.size or a.size > b.size:
+        return
+    try:
+        proof = tree.consistency_proof(a.size, b.size)
+        verify_consistency(a.size, b.size, proof, a.root, b.root)
+    except ProofError as exc:
+        add("log", subject, exc.message)
+
+
+def check_checkpoint_logs(
+    ledger: Ledger,
+    tree: Tree,
+    anchor: str | None,
+    certs: Mapping[str, x509.Certificate],
+    directory: Path,
+    add: Add,
+    cosigners: Sequence[CosignatureVerifier] = (),
+) -> list[tuple[Checkpoint, LogCommitment]]:
+    """Each version-3 checkpoint against the rebuilt tree, its successor and today's tree;
+    its C2SP note (log signature, note file, cosignatures by `cosigners`)."""
+    logged = _logged(ledger, add)
+    previous: LogCommitment | None = None
+    for cp, log in logged:
+        subject = f"checkpoint #{cp.seq}"
+        if anchor is not None and log.origin != origin(anchor):
+            add("log", subject, f"origin {log.origin} is not this workspace's")
+        if log.size > tree.size:
+            add(
+                "log",
+                subject,
+                f"signed a log of {log.size} records; the ledger holds {tree.size} "
+                "(records removed since)",
+            )
+        elif tree.root(log.size) != log.root:
+            add(
+                "log",
+                subject,
+                f"the log's first {log.size} records differ from what it signed "
+                "(removed, reordered or altered)",
+            )
+        elif tree.frontier(log.size) != log.frontier:
+            add("log", subject, "frontier does not match its log")
+        if log.size < tree.size and not _own_leaf(ledger, cp.seq, log.size):
+            add("log", subject, f"its own leaf is not leaf #{log.size}")
+        if previous is not None:
+            if log.size <= previous.size:
+                add("log", subject, "its log is not larger than the previous checkpoint's")
+            _consistent(tree, previous, log.head, add, subject)
+        previous = log
+        _check_note(ledger, cp, log, certs, directory, add, cosigners)
+    if previous is not None and previous.size <= tree.size:
+        _consistent(tree, previous, SignedHead(previous.origin, tree.size, tree.root()), add, "log")
+    return logged
+
+
+def _own_leaf(ledger: Ledger, seq: int, idx: int) -> bool:
+    rows = ledger.rows("SELECT kind, ref FROM log_leaves WHERE idx = ?", (idx,))
+    return bool(rows) and rows[0]["kind"] == "checkpoint" and rows[0]["ref"] == str(seq)
+
+
+def _check_note(
+    ledger: Ledger,
+    cp: Checkpoint,
+    log: LogCommitment,
+    certs: Mapping[str, x509.Certificate],
+    directory: Path,
+    add: Add,
+    cosigners: Sequence[CosignatureVerifier],
+) -> None:
+    subject = f"checkpoint #{cp.seq} note"
+    try:
+        note = stored_note(ledger, cp.seq, log)
+    except EvidenceError as exc:
+        add("log", subject, f"stored signature line is malformed: {exc.message}")
+        return
+    rows = note_rows(ledger, cp.seq)
+    own = [NoteSignature.parse_line(str(r["line"]).rstrip("\n")) for r in rows if not r["witness"]]
+    cert = certs.get(cp.body["actor"]["fingerprint"])
+    key = cert.public_key() if cert is not None else None
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not any(
+        ecdsa_verify(log.origin, key, log.head.text(), s) for s in own
+    ):
+        add("log", subject, "no valid signature by the checkpoint's key")
+    path = note_file(directory, cp.seq)
+    if note is not None:
+        if not path.is_file():
+            add("log", subject, f"file {path.name} is missing")
+        elif path.read_bytes() != note.to_bytes():
+            add("log", subject, f"file {path.name} differs from the ledger (edited?)")
+        for verifier in cosigners:
+            for sig in note.signatures:
+                if verifier.matches(sig):
+                    try:
+                        verifier.verify(note.text, sig)
+                    except ProofError as exc:
+                        add("witness", subject, exc.message)
+
+
+class RootSource(Protocol):
+    """A tree's size and its root at a size (None where unknown)."""
+
+    @property
+    def size(self) -> int:
+        """Number of leaves."""
+
+    def root(self, size: int | None = None) -> bytes | None:
+        """The root at that size."""
+
+
+def check_witness(
+    tree: RootSource,
+    view: WitnessView,
+    anchor: str | None,
+    cosigners: Sequence[CosignatureVerifier],
+    add: Add,
+) -> str:
+    """The ledger still extends what the witness cosigned: no rollback, no fork."""
+    subject = f"witness {view.url}"
+    if view.note is None:
+        add("witness", subject, "holds no checkpoint of this ledger (never cosigned one?)")
+        return "nothing cosigned"
+    note = view.note
+    try:
+        head = SignedHead.parse(note.text, subject)
+    except EvidenceError as exc:
+        add("witness", subject, exc.message)
+        return "unreadable"
+    if anchor is not None and head.origin != origin(anchor):
+        add("witness", subject, f"served a checkpoint of another log ({head.origin})")
+        return "another log"
+    times = []
+    for verifier in cosigners:
+        for sig in note.signatures:
+            if verifier.matches(sig):
+                try:
+                    times.append(verifier.verify(note.text, sig))
+                except ProofError as exc:
+                    add("witness", subject, exc.message)
+    if not times:
+        add("witness", subject, "its checkpoint carries no valid cosignature by --witness-key")
+        return "not cosigned"
+    if head.size > tree.size:
+        add(
+            "witness",
+            subject,
+            f"rollback: it cosigned a log of {head.size} records; the ledger holds {tree.size} "
+            f"({head.size - tree.size} removed since)",
+        )
+    elif (root := tree.root(head.size)) is None:
+        add("witness", subject, f"cosigned size {head.size} is no checkpoint's: run a full audit")
+    elif root != head.root:
+        add(
+            "witness",
+            subject,
+            f"fork: the ledger's first {head.size} records differ from what it cosigned",
+        )
+    return f"{head.size} records cosigned"
+
+
+def version_note(ledger: Ledger) -> str | None:
+    """Why a ledger has no log to audit, or None if it has one."""
+    if ledger.has_table("log_leaves"):
+        return None
+    if ledger.version >= SCHEMA_VERSION:
+        return "the log table is missing"
+    return f"ledger schema {ledger.version} predates the log (opened read-only?)"
+
+
+def audit_log(
+    ledger: Ledger,
+    anchor: str | None,
+    certs: Mapping[str, x509.Certificate],
+    directory: Path,
+    add: Add,
+    witnesses: Sequence[WitnessView] = (),
+    cosigners: Sequence[CosignatureVerifier] = (),
+) -> str:
+    """The whole log check of a full audit; returns the verdict's detail."""
+    missing = version_note(ledger)
+    if missing is not None:
+        if ledger.version >= SCHEMA_VERSION:
+            add("log", "log_leaves", missing)
+        return missing
+    tree = rebuild(ledger, add)
+    logged = check_checkpoint_logs(ledger, tree, anchor, certs, directory, add, cosigners)
+    said = [check_witness(tree, view, anchor, cosigners, add) for view in witnesses]
+    detail = f"{tree.size} records in one tree"
+    if logged:
+        cp, log = logged[-1]
+        detail += f"; checkpoint #{cp.seq} ({log.size}) consistent with it"
+    if said:
+        detail += "; witnesses: " + ", ".join(said)
+    return detail
+
+
+def fetch_witnesses(ledger: Ledger, anchor: str | None, urls: Sequence[str]) -> list[WitnessView]:
+    """What each witness last cosigned of this ledger's log (network; exit 3 if unreachable)."""
+    from ..trust.store import has_trust_tables
+    from ..witness.client import latest
+
+    if anchor is None and has_trust_tables(ledger):
+        rows = ledger.rows("SELECT fingerprint FROM trust_anchor")
+        anchor = str(rows[0]["fingerprint"]) if len(rows) == 1 else None
+    if anchor is None:
+        return [WitnessView(url, None) for url in urls]
+    return [WitnessView(url, latest(url, origin(anchor))) for url in urls]
+
+
+def _hashes_for(ledger: Ledger, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    wanted: dict[str, list[str]] = {}
+    for row in rows:
+        wanted.setdefault(str(row["kind"]), []).append(str(row["ref"]))
+    out: dict[tuple[str, str], str] = {}
+    for kind, refs in wanted.items():
+        if kind not in _RECORDS:
+            continue
+        table, column = _RECORDS[kind]
+        for i in range(0, len(refs), 500):
+            chunk = refs[i : i + 500]
+            marks = ", ".join("?" for _ in chunk)
+            params = tuple(int(r) if column == "seq" and r.isdigit() else r for r in chunk)
+            found = ledger.rows(
+                f"SELECT {column} AS ref, hash FROM {table} WHERE {column} IN ({marks})", params
+            )
+            out.update({(kind, str(r["ref"])): str(r["hash"]) for r in found})
+    return out
+
+
+def audit_log_since(
+    ledger: Ledger,
+    start: Checkpoint,
+    later: Sequence[Checkpoint],
+    new_events: Sequence[tuple[str, int, str]],
+    add: Add,
+    witnesses: Sequence[WitnessView] = (),
+    cosigners: Sequence[CosignatureVerifier] = (),
+) -> str:
+    """The log after checkpoint `start`, from its signed frontier: O(new leaves + log n).
+
+    Each leaf after it is recomputed from its record; every later checkpoint's root must be
+    the frontier's at its size, and every new event (`new_events`: item, seq, hash) must have
+    a leaf.
+    """
+    log = start.log
+    if log is None:
+        if ledger.has_table("log_leaves"):
+            return f"checkpoint #{start.seq} predates the log: run a full audit"
+        return "no log"
+    subject = f"checkpoint #{start.seq}"
+    if log.frontier.root() != log.root:
+        add("log", subject, "its frontier does not hash to its log root")
+    rows = leaf_rows(ledger, log.size)
+    hashes = _hashes_for(ledger, rows)
+    at_size = {cp.log.size: (cp, cp.log) for cp in later if cp.log is not None}
+    frontier = log.frontier
+    roots = {log.size: log.root}
+    logged: set[tuple[str, str]] = set()
+    for row in rows:
+        idx, kind, ref = row["idx"], str(row["kind"]), str(row["ref"])
+        if idx != frontier.size:
+            add("log", f"log leaf #{frontier.size}", f"missing: the next leaf is #{idx}")
+        if idx == log.size and (kind, ref) != ("checkpoint", str(start.seq)):
+            add("log", subject, f"its own leaf is not leaf #{log.size}")
+        _frontier_matches(frontier, at_size, add)
+        digest = hashes.get((kind, ref))
+        if digest is None:
+            add("log", f"log leaf #{idx}", f"names {kind} {ref}, which the ledger does not hold")
+            leaf = bytes.fromhex(str(row["leaf"])) if len(str(row["leaf"])) == 64 else bytes(32)
+        else:
+            leaf = hash_leaf(digest)
+            if row["leaf"] != leaf.hex():
+                add("log", f"log leaf #{idx}", f"stored leaf differs from {kind} {ref}")
+        logged.add((kind, ref))
+        frontier = frontier.extend([leaf])
+        roots[frontier.size] = frontier.root()
+    _frontier_matches(frontier, at_size, add)
+    for size, (cp, _) in at_size.items():
+        if size > frontier.size:
+            add(
+                "log",
+                f"checkpoint #{cp.seq}",
+                f"signed {size} records; the log holds {frontier.size}",
+            )
+    logged_events = {hashes.get(k) for k in logged if k[0] == "event"}
+    for item_id, seq, digest in new_events:
+        if digest not in logged_events:
+            add("log", f"item {item_id} event #{seq}", "is not in the log (slipped in?)")
+    for cp in later:
+        if ("checkpoint", str(cp.seq)) not in logged:
+            add("log", f"checkpoint #{cp.seq}", "is not in the log")
+    said = []
+    for view in witnesses:
+        said.append(_witness_since(roots, frontier.size, ledger, view, cosigners, add))
+    detail = f"{frontier.size - log.size} records since checkpoint #{start.seq}, consistent"
+    return detail + ("; witnesses: " + ", ".join(said) if said else "")
+
+
+def _frontier_matches(
+    frontier: Frontier, at_size: Mapping[int, tuple[Checkpoint, LogCommitment]], add: Add
+) -> None:
+    found = at_size.get(frontier.size)
+    if found is None:
+        return
+    cp, log = found
+    if frontier.root() != log.root or frontier != log.frontier:
+        add(
+            "log",
+            f"checkpoint #{cp.seq}",
+            f"the log's first {log.size} records differ from what it signed",
+        )
+
+
+def _witness_since(
+    roots: Mapping[int, bytes],
+    size: int,
+    ledger: Ledger,
+    view: WitnessView,
+    cosigners: Sequence[CosignatureVerifier],
+    add: Add,
+) -> str:
+    # Roots are known from the starting checkpoint on; below it, the checkpoints' signed roots.
+    known = dict(roots)
+    for _, log in _logged(ledger, add):
+        known.setdefault(log.size, log.root)
+    tree = _KnownRoots(size, known)
+    return check_witness(tree, view, None, cosigners, add)
+
+
+class _KnownRoots:
+    """Enough of a Tree for check_witness: the size and the roots at the sizes known."""
+
+    def __init__(self, size: int, roots: Mapping[int, bytes]) -> None:
+        self._size = size
+        self._roots = roots
+
+    @property
+    def size(self) -> int:
+        """Number of leaves."""
+        return self._size
+
+    def root(self, size: int | None = None) -> bytes | None:
+        return self._roots.get(self.size if size is None else size)

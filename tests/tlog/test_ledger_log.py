@@ -1,0 +1,324 @@
+"""The ledger's append-only log, checkpoints over it, a witness, and an insider's attacks on them
+(keys in hand, the real sqlite3 module on ledger.db, whole workspaces copied back)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from evidence.audit import AuditResult, audit
+from evidence.audit.incremental import audit_since
+from evidence.audit.log import fetch_witnesses
+from evidence.checkpoint import Checkpoint, create_checkpoint
+from evidence.custody import append_events
+from evidence.items import list_items
+from evidence.ledger import APPEND_ONLY, trigger_sql
+from evidence.tlog import Tree, verify_consistency
+from evidence.tlog.cosignature import CosignatureVerifier
+from evidence.tlog.ledgerlog import ledger_tree, note_file, note_vkey
+from evidence.tlog.note import Note, ecdsa_verify
+from evidence.tlog.signedhead import SignedHead
+from evidence.witness import WitnessRefused, WitnessStore, cosign_with
+from evidence.workspace import Workspace
+from tests.conftest import WitnessFixture, make_world
+from tests.helpers import CASE, World
+
+
+def _anchor(world: World) -> str:
+    return str(world.ws.ledger.rows("SELECT fingerprint FROM trust_anchor")[0]["fingerprint"])
+
+
+@pytest.fixture
+def logged(world: World, evidence_dir: Path) -> Iterator[World]:
+    """Four items ingested and one analysed: a log of trust records and events."""
+    world.ingest(evidence_dir)
+    items = list_items(world.ws.ledger, CASE)
+    append_events(world.ws.ledger, world.expert, items[:1], "analysed", purpose="EXIF exam")
+    yield world
+
+
+@pytest.fixture
+def witnessed(logged: World, local_witness: WitnessFixture) -> World:
+    """The same, with the custodian's checkpoint key trusted by the loopback witness."""
+    key = logged.custodian.private_key.public_key()
+    WitnessStore.open(local_witness.root).add_log(note_vkey(_anchor(logged), key))
+    return logged
+
+
+def _checkpoint(world: World, *witnesses: str) -> Checkpoint:
+    ledger = world.ws.ledger
+    cosign = cosign_with(ledger, list(witnesses)) if witnesses else None
+    return create_checkpoint(ledger, world.custodian, world.ws.checkpoint_dir, witness=cosign)
+
+
+def _audit(
+    world: World, witness: WitnessFixture | None = None, key: str | None = None
+) -> AuditResult:
+    if witness is None:
+        return audit(world.ws, workers=1)
+    views = fetch_witnesses(world.ws.ledger, None, [witness.url])
+    cosigners = [CosignatureVerifier.from_vkey(key or witness.vkey)]
+    return audit(world.ws, workers=1, witnesses=views, cosigners=cosigners)
+
+
+def _expect(result: AuditResult, check: str, fragment: str) -> None:
+    assert not result.ok
+    hits = [f for f in result.findings if f.check == check and fragment in f.message]
+    assert hits, [str(f) for f in result.findings]
+
+
+def _attacker(world: World) -> sqlite3.Connection:
+    conn = sqlite3.connect(world.ws.ledger.path, isolation_level=None)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    return conn
+
+
+def _put_back_triggers(conn: sqlite3.Connection) -> None:
+    # A careful insider restores the triggers, so that only the log can tell.
+    for table in APPEND_ONLY:
+        for op in ("UPDATE", "DELETE"):
+            conn.execute(trigger_sql(table, op))
+    conn.close()
+
+
+def _more_events(world: World, n: int = 2) -> None:
+    items = list_items(world.ws.ledger, CASE)
+    for _ in range(n):
+        append_events(world.ws.ledger, world.custodian, items[1:2], "accessed", purpose="look")
+
+
+# --- the log as written -----------------------------------------------------------------------
+
+
+def test_every_signed_record_is_a_leaf_in_order(logged: World) -> None:
+    ledger = logged.ws.ledger
+    rows = ledger.rows("SELECT idx, kind, ref FROM log_leaves ORDER BY idx")
+    events = ledger.rows("SELECT COUNT(*) AS n FROM events")[0]["n"]
+    trust = ledger.rows("SELECT COUNT(*) AS n FROM trust_records")[0]["n"]
+    assert [r["idx"] for r in rows] == list(range(events + trust))
+    # The root's enrolment first, then the keys', then the ingest's events, in commit order.
+    assert [r["kind"] for r in rows[:trust]] == ["trust"] * trust
+    assert {r["kind"] for r in rows[trust:]} == {"event"}
+    result = _audit(logged)
+    assert result.ok, result.findings
+    assert "records in one tree" in next(c.detail for c in result.checks if c.name == "log")
+
+
+def test_checkpoint_signs_the_log_and_publishes_a_c2sp_note(logged: World) -> None:
+    cp = _checkpoint(logged)
+    log = cp.log
+    assert cp.body["schema"] == "custody-checkpoint/3" and log is not None
+    tree = ledger_tree(logged.ws.ledger)
+    assert tree.size == log.size + 1  # its own leaf follows what it signed
+    assert tree.root(log.size) == log.root
+    note = Note.parse(note_file(logged.ws.checkpoint_dir, cp.seq).read_bytes())
+    assert SignedHead.parse(note.text) == log.head
+    assert log.origin == "custody/" + _anchor(logged)
+    key = logged.custodian.private_key.public_key()
+    assert ecdsa_verify(log.origin, key, note.text, note.signatures[0])
+    _more_events(logged)
+    second = _checkpoint(logged)
+    assert second.log is not None
+    after = ledger_tree(logged.ws.ledger)
+    verify_consistency(
+        log.size,
+        second.log.size,
+        after.consistency_proof(log.size, second.log.size),
+        log.root,
+        second.log.root,
+    )
+    assert _audit(logged).ok
+
+
+def test_witness_cosigns_and_audit_checks_against_it(
+    witnessed: World, local_witness: WitnessFixture
+) -> None:
+    _checkpoint(witnessed, local_witness.url)
+    _more_events(witnessed)
+    cp = _checkpoint(witnessed, local_witness.url)
+    note = Note.parse(note_file(witnessed.ws.checkpoint_dir, cp.seq).read_bytes())
+    assert [s.name for s in note.signatures][-1] == "witness.test.example/w1"
+    result = _audit(witnessed, local_witness)
+    assert result.ok, result.findings
+    assert any(c.name == "witness" and c.ok for c in result.checks)
+
+
+def test_incremental_audit_continues_from_the_frontier(
+    witnessed: World, local_witness: WitnessFixture
+) -> None:
+    _checkpoint(witnessed, local_witness.url)
+    _more_events(witnessed, 3)
+    _checkpoint(witnessed)
+    _more_events(witnessed, 1)
+    views = fetch_witnesses(witnessed.ws.ledger, None, [local_witness.url])
+    cosigners = [CosignatureVerifier.from_vkey(local_witness.vkey)]
+    result = audit_since(witnessed.ws, 1, workers=1, witnesses=views, cosigners=cosigners)
+    assert result.ok, result.findings
+    detail = next(c.detail for c in result.checks if c.name == "log")
+    assert detail.startswith("6 records since checkpoint #1")
+
+
+# --- attacks ----------------------------------------------------------------------------------
+
+
+def test_tail_cut_after_a_cosigned_checkpoint(
+    witnessed: World, local_witness: WitnessFixture
+) -> None:
+    first = _checkpoint(witnessed, local_witness.url)
+    assert first.log is not None
+    _more_events(witnessed)
+    second = _checkpoint(witnessed, local_witness.url)
+    assert second.log is not None
+    # Cut everything after the first checkpoint's leaf: events, leaves, the second checkpoint
+    # with its notes and files; triggers put back.
+    conn = _attacker(witnessed)
+    cut = first.log.size + 1
+    for kind, ref in conn.execute("SELECT kind, ref FROM log_leaves WHERE idx >= ?", (cut,)):
+        if kind == "event":
+            conn.execute("DELETE FROM events WHERE event_id = ?", (ref,))
+    conn.execute("DELETE FROM log_leaves WHERE idx >= ?", (cut,))
+    conn.execute("DELETE FROM checkpoints WHERE seq = 2")
+    conn.execute("DELETE FROM checkpoint_notes WHERE checkpoint_seq = 2")
+    _put_back_triggers(conn)
+    for path in witnessed.ws.checkpoint_dir.glob("checkpoint-000002.*"):
+        path.unlink()
+    assert _audit(witnessed).ok  # nothing inside the workspace tells any more
+    result = _audit(witnessed, local_witness)
+    _expect(result, "witness", f"rollback: it cosigned a log of {second.log.size} records")
+
+
+def test_whole_workspace_rolled_back(
+    witnessed: World, local_witness: WitnessFixture, tmp_path: Path
+) -> None:
+    _checkpoint(witnessed, local_witness.url)
+    root = witnessed.ws.root
+    saved = tmp_path / "saved"
+    witnessed.ws.ledger.close()
+    shutil.copytree(root, saved, symlinks=True)
+    witnessed.ws = Workspace.open(root)
+    _more_events(witnessed)
+    later = _checkpoint(witnessed, local_witness.url)
+    assert later.log is not None
+    witnessed.ws.ledger.close()
+    shutil.rmtree(root)
+    shutil.copytree(saved, root, symlinks=True)
+    witnessed.ws = Workspace.open(root)
+    assert _audit(witnessed).ok
+    result = _audit(witnessed, local_witness)
+    _expect(result, "witness", f"rollback: it cosigned a log of {later.log.size} records")
+
+
+def test_forked_log_is_refused_by_the_witness(
+    witnessed: World, local_witness: WitnessFixture, tmp_path: Path
+) -> None:
+    root = witnessed.ws.root
+    saved = tmp_path / "fork"
+    witnessed.ws.ledger.close()
+    shutil.copytree(root, saved, symlinks=True)
+    witnessed.ws = Workspace.open(root)
+    _more_events(witnessed, 1)
+    _checkpoint(witnessed, local_witness.url)
+    # The insider's copy from before that event records something else in its place.
+    fork = Workspace.open(saved)
+    forked = World(fork, witnessed.investigator, witnessed.custodian, witnessed.expert)
+    items = list_items(fork.ledger, CASE)
+    append_events(fork.ledger, witnessed.custodian, items[1:2], "destroyed", purpose="fork")
+    _more_events(forked, 2)
+    with pytest.raises(WitnessRefused, match="consistency proof does not verify"):
+        _checkpoint(forked, local_witness.url)
+    # Nothing was written: the refused checkpoint left no row.
+    assert fork.ledger.rows("SELECT COUNT(*) AS n FROM checkpoints")[0]["n"] == 0
+    fork.close()
+
+
+def test_leaves_reordered_below_a_checkpoint(logged: World) -> None:
+    _checkpoint(logged)
+    conn = _attacker(logged)
+    conn.execute("UPDATE log_leaves SET idx = -1 WHERE idx = 3")
+    conn.execute("UPDATE log_leaves SET idx = 3 WHERE idx = 4")
+    conn.execute("UPDATE log_leaves SET idx = 4 WHERE idx = -1")
+    _put_back_triggers(conn)
+    _expect(_audit(logged), "log", "differ from what it signed (removed, reordered or altered)")
+
+
+def test_event_deleted_with_its_leaf_below_a_checkpoint(logged: World) -> None:
+    _checkpoint(logged)
+    conn = _attacker(logged)
+    (idx, ref) = conn.execute(
+        "SELECT idx, ref FROM log_leaves WHERE kind = 'event' AND idx > 5 ORDER BY idx LIMIT 1"
+    ).fetchone()
+    conn.execute("DELETE FROM events WHERE event_id = ?", (ref,))
+    conn.execute("DELETE FROM log_leaves WHERE ref = ?", (ref,))
+    conn.execute("UPDATE log_leaves SET idx = idx - 1 WHERE idx > ?", (idx,))
+    _put_back_triggers(conn)
+    result = _audit(logged)
+    _expect(result, "log", "differ from what it signed")
+
+
+def test_event_slipped_in_without_a_leaf(logged: World) -> None:
+    conn = _attacker(logged)
+    (last,) = conn.execute("SELECT MAX(idx) FROM log_leaves").fetchone()
+    conn.execute("DELETE FROM log_leaves WHERE idx = ?", (last,))
+    _put_back_triggers(conn)
+    _expect(_audit(logged), "log", "is not in the log")
+
+
+def test_replayed_cosignature_on_another_checkpoint(
+    witnessed: World, local_witness: WitnessFixture
+) -> None:
+    _checkpoint(witnessed, local_witness.url)
+    _more_events(witnessed)
+    _checkpoint(witnessed)
+    conn = _attacker(witnessed)
+    (line,) = conn.execute(
+        "SELECT line FROM checkpoint_notes WHERE checkpoint_seq = 1 AND witness != ''"
+    ).fetchone()
+    conn.execute(
+        "INSERT INTO checkpoint_notes VALUES (2, ?, ?, '2026-01-01T00:00:00Z')",
+        (line, local_witness.url),
+    )
+    _put_back_triggers(conn)
+    _expect(_audit(witnessed, local_witness), "witness", "does not verify over this checkpoint")
+
+
+def test_foreign_cosignature_is_not_the_witness_pinned(
+    witnessed: World, local_witness: WitnessFixture, tmp_path: Path
+) -> None:
+    _checkpoint(witnessed, local_witness.url)
+    # Another witness of the same name: its key is not the one the auditor pinned.
+    other = WitnessStore.init(tmp_path / "other", "witness.test.example/w1", [])
+    result = _audit(witnessed, local_witness, other.cosigner.vkey)
+    _expect(result, "witness", "carries no valid cosignature by --witness-key")
+
+
+def test_upgraded_schema_2_ledger_gets_its_log(logged: World) -> None:
+    path = logged.ws.ledger.path
+    logged.ws.ledger.close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    for table in ("log_leaves", "checkpoint_notes"):
+        conn.execute(f"DROP TABLE {table}")
+    conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    logged.ws = Workspace.open(logged.ws.root)
+    assert logged.ws.ledger.version == 3
+    assert ledger_tree(logged.ws.ledger).size > 0
+    result = _audit(logged)
+    assert result.ok, result.findings
+
+
+def test_log_on_both_backends(any_world: World, evidence_dir: Path) -> None:
+    any_world.ingest(evidence_dir)
+    cp = _checkpoint(any_world)
+    assert cp.log is not None and cp.log.size == ledger_tree(any_world.ws.ledger).size - 1
+    assert _audit(any_world).ok
+
+
+def test_tree_helper_matches_stored_leaves(logged: World) -> None:
+    tree = ledger_tree(logged.ws.ledger)
+    assert isinstance(tree, Tree) and tree.size > 5
+    assert make_world is not None
