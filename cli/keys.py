@@ -20,6 +20,7 @@ from evidence.keys import (
     load_certificate,
     name_text,
 )
+from evidence.tlog.ledgerlog import workspace_vkey
 from evidence.trust.authority import enrol_key, local_authority, revoke_key
 from evidence.trust.store import load_state, trust_status, workspace_view
 from evidence.workspace import AuthoritySetup, Workspace, locate
@@ -272,18 +273,22 @@ def key_list(app: AppContext, as_json: bool) -> None:
 @json_option
 @pass_app
 def key_show(app: AppContext, key: str, as_json: bool) -> None:
-    """Show one key: identity, certificate fingerprint and validity.
+    """Show one key: identity, certificate fingerprint, validity, and the C2SP verifier key of
+    its checkpoints (give it to a witness: `custody witness add-log --dir D VKEY`).
 
     KEY is a name or the start of one (`Петрова` finds "Петрова Е."), a key id or a
     fingerprint prefix.
     """
-    record = app.open().keys.resolve(key)
+    ws = app.open()
+    record = ws.keys.resolve(key)
     cert = record.certificate
+    vkey = workspace_vkey(ws.ledger, cert.public_key())
     if as_json:
-        data = record.to_json()
+        data: dict[str, str | None] = {**record.to_json()}
         data["not_before"] = cert.not_valid_before_utc.isoformat()
         data["not_after"] = cert.not_valid_after_utc.isoformat()
         data["issuer"] = name_text(cert.issuer)
+        data["note_key"] = vkey
         emit_json(data)
         return
     click.echo(
@@ -300,6 +305,7 @@ def key_show(app: AppContext, key: str, as_json: bool) -> None:
                     "valid",
                     f"{cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d}",
                 ),
+                *([("checkpoint note key", vkey)] if vkey else []),
             ]
         )
     )

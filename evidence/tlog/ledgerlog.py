@@ -173,6 +173,14 @@ def note_vkey(anchor: str, key: ec.EllipticCurvePublicKey) -> str:
     return ecdsa_vkey(origin(anchor), key)
 
 
+def workspace_vkey(ledger: Ledger, key: object) -> str | None:
+    """The vkey a witness is given for this key's checkpoints; None without a trust root."""
+    if ledger.version < 2 or not isinstance(key, ec.EllipticCurvePublicKey):
+        return None
+    rows = ledger.rows("SELECT fingerprint FROM trust_anchor")
+    return note_vkey(str(rows[0]["fingerprint"]), key) if len(rows) == 1 else None
+
+
 def store_signatures(
     ledger: Ledger, seq: int, signatures: Sequence[NoteSignature], witness: str
 ) -> None:
