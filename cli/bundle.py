@@ -23,11 +23,13 @@ from evidence.bundle.verifytext import colon_fingerprint
 from evidence.errors import InputRejected, OperationalError, UsageError, VerificationError
 from evidence.hashing import hash_file
 from evidence.timestamp import load_trust, tsa_url
+from evidence.tlog.cosignature import CosignatureVerifier
 from evidence.trust.store import load_state
 
 from .common import AppContext, as_option, json_option, pass_app, quiet_option, unlock
 from .output import ProgressBar, emit_json, fields, note, printable, table
 from .timestamp import sign_as, tsa_option, tsa_trust_option
+from .witness import witness_urls
 
 EXIT_SIGNER_UNVERIFIED = 4
 
@@ -63,6 +65,14 @@ EXIT_SIGNER_UNVERIFIED = 4
 )
 @json_option
 @tsa_option
+@click.option(
+    "--witness",
+    "witnesses",
+    multiple=True,
+    metavar="URL",
+    help="Witness that cosigns the checkpoint the bundle carries, when a new one is needed "
+    "(repeatable; default $CUSTODY_WITNESS_URL).",
+)
 @quiet_option
 @pass_app
 def bundle_command(
@@ -80,6 +90,7 @@ def bundle_command(
     dry_run: bool,
     as_json: bool,
     tsa: str | None,
+    witnesses: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Export a case's evidence as a signed bundle for a mutual legal assistance request.
@@ -92,6 +103,8 @@ def bundle_command(
     VERIFY.txt telling the recipient how to check it with `custody verify` or with openssl and
     sha256sum alone. Give the recipient your certificate fingerprint by another channel.
     With a TSA (--tsa or $CUSTODY_TSA_URL) the signature carries an RFC 3161 token (CAdES-T).
+    The bundle carries the latest checkpoint (a new one is signed when the latest does not
+    cover every event exported, cosigned by --witness) and an inclusion proof of every event.
 
     Every option is checked, and every problem reported at once (exit 2), before the
     passphrase is asked for. --dry-run stops after the checks and the audit: it shows what
@@ -137,6 +150,9 @@ def bundle_command(
         return
     signer = unlock(ws, as_key)
     from evidence.report.produce import signing_cover  # reportlab: not for `verify`
+    from evidence.witness.client import cosign_with
+
+    urls = witness_urls(witnesses)
 
     result = build_bundle(
         ws,
@@ -148,6 +164,7 @@ def bundle_command(
         cover=signing_cover(available_cover(), signer, url),
         reporter=ProgressBar(enabled=not (quiet or as_json)),
         tsa=url,
+        witness=cosign_with(ws.ledger, urls) if urls else None,
     )
     root = load_state(ws.ledger).anchor
     if as_json:
@@ -298,6 +315,14 @@ def _render(result: VerifyResult) -> None:
     metavar="KEY",
     help="Sign the --report PDF (PAdES) with this key of your workspace.",
 )
+@click.option(
+    "--witness-key",
+    "witness_keys",
+    multiple=True,
+    metavar="VKEY",
+    help="A witness's verifier key: the bundle's checkpoint must carry its cosignature "
+    "(repeatable).",
+)
 @tsa_trust_option
 @json_option
 @quiet_option
@@ -309,6 +334,7 @@ def verify_command(
     report_path: Path | None,
     verifier: str | None,
     as_key: str | None,
+    witness_keys: tuple[str, ...],
     tsa_trust: Path | None,
     as_json: bool,
     quiet: bool,
@@ -321,6 +347,9 @@ def verify_command(
     manifest (canonical JSON, schema), each item's SHA-256 and SHA-512, and every custody
     event's signature, hash, link and order. Nothing stops at the first failure. With
     --tsa-trust, the signature's RFC 3161 token too: its time beside the signer's claim.
+    Check log.inclusion: every custody event is proved (C2SP tlog-proof) in the sender's
+    append-only log at the checkpoint the bundle carries; with --witness-key, that checkpoint
+    must be cosigned by that witness.
 
     \b
     Exit codes:
@@ -348,6 +377,7 @@ def verify_command(
     root = None if anchor is None else parse_fingerprint(anchor)
     trust = _load_trust(trust_paths)
     tsa_roots = load_trust(tsa_trust) if tsa_trust is not None else None
+    cosigners = [CosignatureVerifier.from_vkey(k) for k in witness_keys]
     reporter = ProgressBar(enabled=not (quiet or as_json))
     result = verify_bundle(
         bundle,
@@ -356,6 +386,7 @@ def verify_command(
         reporter=reporter,
         tsa_trust=tsa_roots,
         anchor=root,
+        cosigners=cosigners,
     )
     if as_json:
         emit_json(result.to_json())

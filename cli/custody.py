@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -46,6 +45,7 @@ from .common import (
 from .output import ProgressBar, emit_json, note, table
 from .output import note as warn  # event_command has a `note` option
 from .timestamp import tsa_option, tsa_optional_option
+from .witness import witness_urls
 
 location_option = click.option("--location", default="", help="Where it happens.")
 purpose_option = click.option("--purpose", default="", help="Why it happens.")
@@ -225,9 +225,6 @@ def receive_command(
     _echo_events(receive(ws.ledger, signer, targets, location=location, note=note), as_json, quiet)
 
 
-WITNESS_URL_ENV = "CUSTODY_WITNESS_URL"
-
-
 @click.command("checkpoint", cls=CheckedCommand)
 @as_option
 @tsa_option
@@ -271,7 +268,7 @@ def checkpoint_command(
       custody checkpoint --as "Evidence Room" --witness http://witness.pgo.local:8390
     """
     url = tsa_url(tsa)
-    urls = list(witnesses) or os.environ.get(WITNESS_URL_ENV, "").split()
+    urls = witness_urls(witnesses)
     from evidence.witness.client import cosign_with  # urllib only when a witness is used
 
     ws = app.open()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -12,6 +13,14 @@ from evidence.witness import Witness, WitnessServer, WitnessStore
 
 from .common import json_option
 from .output import emit_json, note, table
+
+WITNESS_URL_ENV = "CUSTODY_WITNESS_URL"
+
+
+def witness_urls(given: tuple[str, ...]) -> list[str]:
+    """--witness URLs, else those in $CUSTODY_WITNESS_URL (separated by spaces)."""
+    return list(given) or os.environ.get(WITNESS_URL_ENV, "").split()
+
 
 dir_option = click.option(
     "--dir",

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from .. import __version__
 from ..cases import Case, get_case
+from ..checkpoint import Checkpoint
 from ..custody import append_events, chain_of, commit_prepared, prepare_events
 from ..errors import Finding, OperationalError, UsageError, VerificationError
 from ..events import SignedEvent
@@ -33,14 +34,18 @@ from ..keys import Signer
 from ..ledger import Ledger
 from ..progress import Reporter, Silent
 from ..timestamp.cades import add_signature_timestamp, verify_steps
+from ..timestamp.checkpoints import create_stamped
 from ..timestamp.client import request_token
+from ..tlog.note import Note
+from ..tlog.tree import Tree
 from ..trust.store import export_for
 from ..workspace import Workspace
 from .bagit import TAG_MANIFESTS, TAG_SIGNATURE, bag_filename, hash_files, tag_files
 from .cms import sign_detached
 from .exports import place, recover_exports, start_export
+from .logproofs import ensure_checkpoint, log_evidence, proved_events, signer_of
 from .manifest import MlaRequest, build_manifest, item_entry, manifest_bytes
-from .verifytext import verify_text
+from .verifytext import log_steps, verify_text
 from .zipwrite import write_zip
 
 CoverRenderer = Callable[[dict[str, Any], str, str], bytes]
@@ -223,8 +228,14 @@ def build_bundle(
     cover: CoverRenderer | None = None,
     reporter: Reporter | None = None,
     tsa: str | None = None,
+    witness: Callable[[int, Note, Tree], Note] | None = None,
 ) -> BundleResult:
-    """Export items of a case as a signed bundle at output; see the module docstring."""
+    """Export items of a case as a signed bundle at output; see the module docstring.
+
+    The bundle carries the latest checkpoint if it covers every event exported, else a new one
+    signed by `signer` now (timestamped with `tsa`, cosigned through `witness`), and an
+    inclusion proof of each event in it (logproofs.py).
+    """
     reporter = reporter or Silent()
     recover_exports(ws)
     plan = plan_bundle(ws, case_number, output, request, item_refs=item_refs)
@@ -237,6 +248,14 @@ def build_bundle(
     _check_vault(ws, items, reporter)
     if tsa is not None:  # an unreachable TSA fails here, before any export event is signed
         request_token(tsa, b"custody bundle: is the TSA there?")
+    history = [ev for item in items for ev in chain_of(ws.ledger, item)]
+    checkpoint = ensure_checkpoint(
+        ws,
+        history,
+        lambda: (
+            create_stamped(ws.ledger, signer, ws.checkpoint_dir, tsa, False, witness).checkpoint
+        ),
+    )
     export = start_export(ws, output)
     try:
         exported = prepare_events(
@@ -248,7 +267,18 @@ def build_bundle(
             details={"request_ref": request.reference, "bundle": name},
         )
         result = _assemble(
-            ws, signer, case, items, exported, export.part, name, request, cover, reporter, tsa
+            ws,
+            signer,
+            case,
+            items,
+            exported,
+            export.part,
+            name,
+            request,
+            cover,
+            reporter,
+            tsa,
+            checkpoint,
         )
         export.record_events([(ev.body["item_id"], ev.body["event_id"]) for ev in exported])
         commit_prepared(ws.ledger, exported)
@@ -279,6 +309,7 @@ def _assemble(
     cover: CoverRenderer | None,
     reporter: Reporter,
     tsa: str | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> BundleResult:
     """Manifest, signature, tag files and zip for items whose export events are recorded."""
     paths = {
@@ -300,6 +331,11 @@ def _assemble(
     # Every signer, and every custodian named in a transfer (whose receipt may be signed under
     # a later certificate of the same key): the recipient can then follow custody by key.
     wanted = {signer.record.fingerprint}
+    evidence = None
+    if checkpoint is not None:
+        own = {ev.body["event_id"] for ev in exported}
+        evidence = log_evidence(ws, checkpoint, proved_events(chains, own))
+        wanted.add(signer_of(checkpoint))
     for chain in chains.values():
         for ev in chain:
             wanted.add(ev.signer)
@@ -327,6 +363,7 @@ def _assemble(
     }
     if cover is not None:
         tags["cover.pdf"] = cover(manifest, digest, fp)
+    log_files = {} if evidence is None else evidence.files
     cert = signer.record.certificate
     tags["VERIFY.txt"] = (
         verify_text(
@@ -336,9 +373,12 @@ def _assemble(
             fp,
             cover=cover is not None,
             self_signed=cert.issuer == cert.subject,
+            extra_files=len(log_files),
         )
         + verify_steps(p7s)
+        + log_steps(len(log_files))
     ).encode()
+    tags.update(log_files)
     info = [
         ("Source-Organization", signer.record.organisation),
         ("Contact-Name", signer.record.name),

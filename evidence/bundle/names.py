@@ -17,6 +17,11 @@ from collections.abc import Iterable, Mapping
 
 from .bagit import PAYLOAD_DIR, PAYLOAD_MANIFESTS, TAG_MANIFESTS, TAG_SIGNATURE
 
+# The log's checkpoint, its note and one C2SP tlog-proof per event (logproofs.py).
+LOG_DIR = "log"
+_LOG_FILE = re.compile(
+    r"log/checkpoint\.json|log/checkpoint\.note|log/proofs/[0-9a-f]{1,64}-[0-9]{6}\.tlog-proof"
+)
 TAG_FILES = frozenset(
     {
         "bagit.txt",
@@ -103,8 +108,13 @@ def layout_problems(files: Iterable[str]) -> list[tuple[str, str]]:
                 problems.append((path, "fetch.txt (files to fetch from elsewhere) is refused"))
             elif path not in TAG_FILES:
                 problems.append((path, "is not one of the tag files a bundle holds"))
+        elif top == LOG_DIR:
+            if not _LOG_FILE.fullmatch(path):
+                problems.append((path, "is not one of the log files a bundle holds"))
         elif top != PAYLOAD_DIR:
-            problems.append((path, f"lies in folder {top!r}; only {PAYLOAD_DIR}/ may hold files"))
+            problems.append(
+                (path, f"lies in folder {top!r}; only {PAYLOAD_DIR}/ and {LOG_DIR}/ hold files")
+            )
         elif path.count("/") != 2:
             problems.append((path, f"payload files lie in {PAYLOAD_DIR}/<item id>/<file name>"))
     return problems

@@ -25,6 +25,7 @@ from ..keys import key_id_of
 from ..progress import Reporter, Silent
 from ..timefmt import format_utc
 from ..timestamp.cades import check_signature_timestamp
+from ..tlog.cosignature import CosignatureVerifier
 from .bagit import (
     PAYLOAD_DIR,
     PAYLOAD_MANIFESTS,
@@ -37,6 +38,7 @@ from .bagit import (
 from .checklist import Check, Checklist
 from .cms import CmsSigner
 from .custodians import check_custodians
+from .inclusion import check_inclusion
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
 from .names import layout_problems, name_problems
 from .safezip import Limits, extract
@@ -221,11 +223,13 @@ def verify_bundle(
     now: datetime | None = None,
     tsa_trust: list[Any] | None = None,
     anchor: str | None = None,
+    cosigners: Sequence[CosignatureVerifier] = (),
 ) -> VerifyResult:
     """Check a bundle zip or folder; returns every check, failures included, never raising
     for a problem of the bundle itself (only for one of ours: missing path, full disk).
     With tsa_trust (TSA CA certificates) the signature's RFC 3161 token is checked too; with
-    anchor (the root's fingerprint, pinned from outside) every custodian is established.
+    anchor (the root's fingerprint, pinned from outside) every custodian is established; with
+    cosigners (witness keys) the log's checkpoint must carry each one's cosignature.
     """
     reporter = reporter or Silent()
     checks = Checklist()
@@ -235,7 +239,7 @@ def verify_bundle(
         root = _bag_root(path)
         files = _from_folder(root, checks, reporter)
         return _verify_bag(
-            str(path), root, files, checks, trust, fingerprints, now, tsa_trust, anchor
+            str(path), root, files, checks, trust, fingerprints, now, tsa_trust, anchor, cosigners
         )
     with tempfile.TemporaryDirectory(prefix="custody-verify-") as tmp:
         opened = _from_zip(path, Path(tmp), checks, limits, reporter)
@@ -243,7 +247,7 @@ def verify_bundle(
             return VerifyResult(str(path), checks.result(), (), None, None, None)
         root, files = opened
         return _verify_bag(
-            str(path), root, files, checks, trust, fingerprints, now, tsa_trust, anchor
+            str(path), root, files, checks, trust, fingerprints, now, tsa_trust, anchor, cosigners
         )
 
 
@@ -257,10 +261,11 @@ def _verify_bag(
     now: datetime | None,
     tsa_trust: list[Any] | None = None,
     anchor: str | None = None,
+    cosigners: Sequence[CosignatureVerifier] = (),
 ) -> VerifyResult:
     for path, problem in layout_problems(files):
         checks.fail("bag.names", path, problem)
-    checks.ok("bag.names", "bag", "fixed tag files and data/<item>/<file>; no names collide")
+    checks.ok("bag.names", "bag", "fixed tag files, log/ and data/<item>/<file>; no names collide")
     tags = _read_tags(root, files, checks)
     # RFC 8493: structure, completeness, fixity of every payload and tag file, Payload-Oxum.
     report = check_bag(files, tags)
@@ -286,9 +291,10 @@ def _verify_bag(
     check_tag_signature(tags, signer, manifest["schema"], checks)
     check_issuer(manifest, signer, report.info, checks)
     items = _check_items(manifest, files, checks)
+    certs = load_certificates(manifest)[0]
     if manifest["schema"] != "evidence-manifest/1":
-        certs = load_certificates(manifest)[0]
         check_custodians(manifest, certs, anchor, trust, checks)
+    check_inclusion(root, files, manifest, certs, cosigners, checks)
     return VerifyResult(
         source,
         checks.result(),

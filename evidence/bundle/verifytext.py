@@ -250,8 +250,10 @@ def verify_text(
     *,
     cover: bool,
     self_signed: bool = True,
+    extra_files: int = 0,
 ) -> str:
-    """The VERIFY.txt of one bundle, filled in from its manifest."""
+    """The VERIFY.txt of one bundle, filled in from its manifest (`extra_files`: the log/
+    files beside the fixed tag files)."""
     request = manifest["request"]
     issuer = manifest["issuer"]
     items = manifest["items"]
@@ -270,8 +272,8 @@ def verify_text(
         issuer_org=_line(issuer["organisation"]),
         issuer_country=issuer["country"],
         count=len(items),
-        tag_count=TAG_COUNT + cover,
-        all_count=len(items) + TAG_COUNT + cover,
+        tag_count=TAG_COUNT + cover + extra_files,
+        all_count=len(items) + TAG_COUNT + cover + extra_files,
         total=sum(int(i["size"]) for i in items),
         fingerprint=fingerprint,
         colon=colon_fingerprint(fingerprint),
@@ -294,3 +296,29 @@ def verify_text(
         ca_note="" if self_signed else CA_NOTE,
         ca_note_ru="" if self_signed else CA_NOTE_RU,
     )
+
+
+LOG_STEPS = """
+LOG: EVERY EVENT WAS IN THE SENDER'S APPEND-ONLY LOG
+  log/checkpoint.note is the sender's log head (C2SP tlog-checkpoint) with its signature and
+  any witness's cosignature; log/proofs/ holds one C2SP tlog-proof per custody event (the
+  export events this bundle adds excepted: they are signed at bundling). The openssl and
+  sha256sum steps above prove these {count} files are the ones the sender signed, but NOT that
+  the proofs hold nor that a witness cosigned: check them with
+      custody verify BUNDLE --witness-key "WITNESS VERIFIER KEY"
+  or any C2SP tlog-proof verifier (leaf = SHA-256(0x00 || SHA-256(event bytes))).
+
+ЖУРНАЛ: КАЖДОЕ СОБЫТИЕ БЫЛО В НЕИЗМЕНЯЕМОМ ЖУРНАЛЕ ОТПРАВИТЕЛЯ
+  log/checkpoint.note — вершина журнала отправителя (C2SP tlog-checkpoint) с его подписью и
+  подписями свидетелей; в log/proofs/ — доказательство включения C2SP tlog-proof для каждого
+  события (кроме событий экспорта этого пакета: они подписаны при его сборке). Шаги с openssl
+  и sha256sum доказывают, что эти {count} файлов подписаны отправителем, но НЕ то, что
+  доказательства верны и что свидетель их заверил: проверьте их командой
+      custody verify BUNDLE --witness-key "КЛЮЧ СВИДЕТЕЛЯ"
+  или любой программой проверки C2SP tlog-proof (лист = SHA-256(0x00 || SHA-256(байты события))).
+"""
+
+
+def log_steps(count: int) -> str:
+    """The VERIFY.txt section on the log/ files (none when the bundle has none)."""
+    return LOG_STEPS.format(count=count) if count else ""

@@ -89,9 +89,20 @@ def refresh_bag(bag: Path) -> None:
         for ln in info
     ]
     (bag / "bag-info.txt").write_text("\n".join(info) + "\n")
-    tags = sorted(p for p in bag.iterdir() if p.is_file() and not p.name.startswith("tagmanifest-"))
+    # Tag files: every file outside data/ (log/ included) but the tag manifests themselves.
+    tags = sorted(
+        p
+        for p in bag.rglob("*")
+        if p.is_file()
+        and p.relative_to(bag).parts[0] != "data"
+        and not p.name.startswith("tagmanifest-")
+    )
     for algorithm in ("sha256", "sha512"):
-        lines = [f"{hashlib.new(algorithm, p.read_bytes()).hexdigest()}  {p.name}\n" for p in tags]
+        lines = [
+            f"{hashlib.new(algorithm, p.read_bytes()).hexdigest()}  "
+            f"{p.relative_to(bag).as_posix()}\n"
+            for p in tags
+        ]
         (bag / f"tagmanifest-{algorithm}.txt").write_text("".join(lines))
 
 

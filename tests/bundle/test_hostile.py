@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -297,6 +298,8 @@ def test_forged_bundle_with_a_lookalike_key_is_caught_only_by_identity(
     from evidence.events import SignedEvent
 
     def forge(bag: Path) -> None:
+        # The sender's log proofs name the sender's checkpoint key: a forger drops them.
+        shutil.rmtree(bag / "log")
         manifest = json.loads((bag / "manifest.json").read_bytes())
         fp = intruder.record.fingerprint
         manifest["issuer"]["fingerprint"] = fp

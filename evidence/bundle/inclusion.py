@@ -1,0 +1,174 @@
+"""Checking a bundle's log/ folder: each custody event proved inside the sender's append-only
+log at the bundle's checkpoint, the checkpoint signed (JSON and C2SP note) and, with witness
+keys, cosigned. One check, `log.inclusion`, in the verdict (logproofs.py has the layout)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from ..checkpoint import Checkpoint
+from ..errors import EvidenceError
+from ..keys import verify_signature
+from ..tlog import ProofError, verify_inclusion
+from ..tlog.cosignature import CosignatureVerifier
+from ..tlog.ledgerlog import record_leaf
+from ..tlog.note import Note, ecdsa_verify
+from ..tlog.proofnote import TlogProof
+from .bagit import BagFile
+from .checklist import Checklist
+from .logproofs import CHECKPOINT_FILE, LOG_DIR, NOTE_FILE, proof_name
+from .manifest import signed_events
+
+CHECK = "log.inclusion"
+MAX_LOG_FILE = 1 << 20
+
+
+def _read(root: Path, files: Mapping[str, BagFile], name: str) -> bytes | None:
+    found = files.get(name)
+    if found is None or found.size > MAX_LOG_FILE:
+        return None
+    fd = os.open(root / name, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read(MAX_LOG_FILE + 1)
+
+
+def _checkpoint(
+    root: Path,
+    files: Mapping[str, BagFile],
+    certs: Mapping[str, x509.Certificate],
+    checks: Checklist,
+) -> tuple[Checkpoint, Note] | None:
+    raw, note_raw = _read(root, files, CHECKPOINT_FILE), _read(root, files, NOTE_FILE)
+    if raw is None or note_raw is None:
+        checks.fail(CHECK, LOG_DIR, f"{CHECKPOINT_FILE} or {NOTE_FILE} is missing or too large")
+        return None
+    try:
+        cp = Checkpoint.from_json(json.loads(raw), CHECKPOINT_FILE)
+        log = cp.log
+        note = Note.parse(note_raw, NOTE_FILE)
+    except (EvidenceError, ValueError, RecursionError) as exc:
+        checks.fail(CHECK, LOG_DIR, getattr(exc, "message", f"{CHECKPOINT_FILE} is not JSON"))
+        return None
+    if log is None:
+        checks.fail(CHECK, CHECKPOINT_FILE, "is not a custody-checkpoint/3 (it signs no log)")
+        return None
+    cert = certs.get(str(cp.body["actor"]["fingerprint"]))
+    key = None if cert is None else cert.public_key()
+    if cert is None or not isinstance(key, ec.EllipticCurvePublicKey):
+        checks.fail(CHECK, CHECKPOINT_FILE, "its signer's certificate is not in the manifest")
+        return None
+    if hashlib.sha256(cp.data).hexdigest() != cp.hash or not verify_signature(
+        cert, cp.data, cp.signature
+    ):
+        checks.fail(CHECK, CHECKPOINT_FILE, "checkpoint signature is not valid")
+        return None
+    if note.text != log.head.text():
+        checks.fail(CHECK, NOTE_FILE, "the note's tree head differs from the checkpoint's")
+        return None
+    if not any(ecdsa_verify(log.origin, key, note.text, s) for s in note.signatures):
+        checks.fail(CHECK, NOTE_FILE, "carries no valid signature by the checkpoint's key")
+        return None
+    return cp, note
+
+
+def _cosigned(note: Note, cosigners: Sequence[CosignatureVerifier], checks: Checklist) -> str:
+    said = []
+    for verifier in cosigners:
+        times = []
+        for sig in note.signatures:
+            if verifier.matches(sig):
+                try:
+                    times.append(verifier.verify(note.text, sig))
+                except ProofError as exc:
+                    checks.fail(CHECK, NOTE_FILE, exc.message)
+        if not times:
+            checks.fail(CHECK, NOTE_FILE, f"not cosigned by witness {verifier.name}")
+        else:
+            said.append(verifier.name)
+    return f"; cosigned by {', '.join(said)}" if said else ""
+
+
+def _exempt(entry: Mapping[str, Any], index: int, issuer: str) -> bool:
+    # The export event this bundle adds: the chain's last, signed by the manifest's signer.
+    records = entry["custody"]
+    body = records[index]["event"]
+    return (
+        index == len(records) - 1
+        and body.get("action") == "exported"
+        and body.get("actor", {}).get("fingerprint") == issuer
+    )
+
+
+def check_inclusion(
+    root: Path,
+    files: Mapping[str, BagFile],
+    manifest: Mapping[str, Any],
+    certs: Mapping[str, x509.Certificate],
+    cosigners: Sequence[CosignatureVerifier],
+    checks: Checklist,
+) -> None:
+    """Every event of every chain proved in the bundle's checkpoint; every problem listed."""
+    if not any(p.startswith(LOG_DIR + "/") for p in files):
+        if cosigners:
+            checks.fail(CHECK, LOG_DIR, "the bundle carries no log, so no witness cosigned it")
+        else:
+            checks.skip(CHECK, "the bundle carries no log proofs (made before the log)")
+        return
+    opened = _checkpoint(root, files, certs, checks)
+    if opened is None:
+        return
+    cp, note = opened
+    log = cp.log
+    assert log is not None
+    cosigned = _cosigned(note, cosigners, checks)
+    issuer = str(manifest["issuer"]["fingerprint"])
+    proved = 0
+    failed = False
+    seen: dict[int, str] = {}
+    for entry in manifest["items"]:
+        for i, ev in enumerate(signed_events(entry)):
+            if _exempt(entry, i, issuer):
+                continue
+            subject = f"item {entry['item_id']} event #{ev.body.get('seq')}"
+            raw = _read(root, files, proof_name(str(entry["item_id"]), int(ev.body.get("seq", 0))))
+            if raw is None:
+                failed = True
+                if str(ev.body.get("at", "")) > str(cp.body.get("created_at", "")):
+                    checks.fail(
+                        CHECK,
+                        subject,
+                        f"not covered: it is dated after checkpoint #{cp.seq} "
+                        "(the bundle's checkpoint is older than its events)",
+                    )
+                else:
+                    checks.fail(CHECK, subject, "has no inclusion proof")
+                continue
+            try:
+                proof = TlogProof.parse(raw, subject)
+                if proof.checkpoint.text != note.text:
+                    raise ProofError("its proof is for another tree than the bundle's checkpoint")
+                if seen.get(proof.index, subject) != subject:
+                    raise ProofError(f"claims leaf #{proof.index}, as {seen[proof.index]} does")
+                seen[proof.index] = subject
+                leaf = record_leaf(ev.canonical)
+                verify_inclusion(proof.index, log.size, leaf, proof.proof, log.root)
+            except EvidenceError as exc:
+                failed = True
+                checks.fail(CHECK, subject, exc.message)
+                continue
+            proved += 1
+    if not failed:
+        checks.ok(
+            CHECK,
+            "log",
+            f"{proved} events proved in checkpoint #{cp.seq} (a log of {log.size} records, "
+            f"{log.origin[:20]}...){cosigned}",
+        )
