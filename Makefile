@@ -32,6 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check evidence cli tests bench
 	$(BIN)/ruff format --check evidence cli tests bench
 	$(BIN)/mypy --strict evidence cli
+	$(BIN)/lint-imports --no-cache
 
 test: system-deps $(STAMP) lint
 	$(BIN)/pytest -q
