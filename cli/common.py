@@ -20,6 +20,7 @@ from evidence.items import Item, select, split_refs
 from evidence.keys import KeyRecord, Signer
 from evidence.timefmt import parse_zone
 from evidence.trust.store import signing_problem
+from evidence.unlocking import SignerSource, unlock_in_background
 from evidence.workspace import Workspace, locate
 
 from .output import printable
@@ -132,6 +133,21 @@ def unlock(
     lets sign now: enrolled (or CA-issued) and not revoked. That is checked before the
     passphrase is asked for; audit would reject whatever it signed anyway.
     """
+    record, passphrase = _signing_key(ws, as_key, record, to_sign=to_sign)
+    return ws.keys.unlock(record, passphrase)
+
+
+def unlock_later(
+    ws: Workspace, as_key: str | None, record: KeyRecord | None = None
+) -> SignerSource:
+    """As unlock, but the key is decrypted in the background while the command starts work."""
+    record, passphrase = _signing_key(ws, as_key, record, to_sign=True)
+    return unlock_in_background(ws.keys, record, passphrase)
+
+
+def _signing_key(
+    ws: Workspace, as_key: str | None, record: KeyRecord | None, *, to_sign: bool
+) -> tuple[KeyRecord, str]:
     record = record or signer_key(ws, as_key)
     if to_sign:
         problem = signing_problem(ws.ledger, record.certificate)
@@ -141,7 +157,7 @@ def unlock(
                 "the authority enrols it with `custody key enrol` "
                 "(`custody key list` shows each key's standing)",
             )
-    return ws.keys.unlock(record, read_passphrase(f"Passphrase for {record.name}"))
+    return record, read_passphrase(f"Passphrase for {record.name}")
 
 
 class CommandLineProblems(UsageError):
