@@ -116,10 +116,11 @@ def witness_show(root: Path, as_json: bool) -> None:
     """The witness's verifier key, the ledgers it trusts and the size it last cosigned."""
     store = WitnessStore.open(root)
     rows = []
-    for key in store.logs:
-        latest = store.latest(key.name)
+    for origin in dict.fromkeys(k.name for k in store.logs):  # one row per log, in order
+        latest = store.latest(origin)
         size = SignedHead.parse(latest.text).size if latest is not None else None
-        rows.append({"origin": key.name, "key": key.text(), "cosigned_size": size})
+        keys = [k.text() for k in store.logs if k.name == origin]
+        rows.append({"origin": origin, "keys": keys, "cosigned_size": size})
     if as_json:
         emit_json({"name": store.cosigner.name, "vkey": store.cosigner.vkey, "logs": rows})
         return

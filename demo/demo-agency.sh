@@ -60,14 +60,24 @@ desk2 event "$SHOT" --action analysed --as "П. Сидоров" --location "Ми
     --purpose "EXIF examination: is the screenshot edited?"
 desk1 log "$SHOT"
 
-step "5. A checkpoint (its file goes beside the shared vault), then the day goes on"
-desk2 checkpoint --as "Evidence Room"
+step "5. The prosecutor's office runs a witness; a checkpoint it cosigns (files beside the shared vault), then the day goes on"
+note_key() { CUSTODY_HOME="$out/$1" custody key show "$2" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["note_key"])'; }
+printf '$ custody witness init --name witness.prokuratura.example --dir %s --log ... --log ...\n' "$out/witness"
+WITNESS_KEY="$(custody witness init --name witness.prokuratura.example --dir "$out/witness" \
+    --log "$(note_key desk-2 "Evidence Room")" --log "$(note_key desk-1 Prosecutor)")"
+echo "$WITNESS_KEY"
+custody witness serve --dir "$out/witness" --listen 127.0.0.1:0 > "$out/witness/url" &
+WITNESS_PID=$!
+trap 'kill "$WITNESS_PID" 2>/dev/null || true; cd "$repo" && python -m tests.pgcluster stop "$out/pg"' EXIT
+for _ in $(seq 50); do [ -s "$out/witness/url" ] && break; sleep 0.1; done
+WITNESS="$(cat "$out/witness/url")"
+desk2 checkpoint --as "Evidence Room" --witness "$WITNESS"
 desk2 event "$CHAT" --action sealed --seal 0042114 --as "Evidence Room" --note "bag No. 114"
 desk1 audit --fixity --anchor "$ANCHOR"
-desk1 audit --since-checkpoint --anchor "$ANCHOR"
+desk1 audit --since-checkpoint --anchor "$ANCHOR" --witness "$WITNESS" --witness-key "$WITNESS_KEY"
 
 step "6. Desk 1's prosecutor bundles the case for the MLA request"
-desk1 bundle "$CASE" --as "Prosecutor" -o "$out/request-0042.zip" \
+desk1 bundle "$CASE" --as "Prosecutor" -o "$out/request-0042.zip" --witness "$WITNESS" \
     --request-ref "No. 12/4-2026" --legal-basis "Minsk Convention 1993" \
     --requesting-authority "Prosecutor General's Office of the Republic of Belarus" \
     --requested-state RU --addressee "Prosecutor General's Office of the Russian Federation"
@@ -75,7 +85,7 @@ FPR="$(CUSTODY_HOME="$out/desk-1" custody key show Prosecutor --json | python3 -
 (
   cd "$out"
   unset CUSTODY_LEDGER CUSTODY_VAULT CUSTODY_PASSPHRASE
-  run custody verify request-0042.zip --fingerprint "$FPR" --anchor "$ANCHOR"
+  run custody verify request-0042.zip --fingerprint "$FPR" --anchor "$ANCHOR" --witness-key "$WITNESS_KEY"
 )
 
 step "7. The ledger refuses edits even from the administrator; a copy for the auditor"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole story on the embedded sample evidence: keys, a case, ingest, custody transfers,
-# a checkpoint and an audit, a bundle for an MLA request, its verification as the foreign side
-# would do it (our verifier, then openssl and sha256sum alone), and the PDF reports.
+# a checkpoint cosigned by another agency's witness and an audit, a bundle for an MLA request
+# with inclusion proofs, its verification as the foreign side would do it (our verifier, then
+# openssl and sha256sum alone), and the PDF reports.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -69,16 +70,27 @@ run custody item retype "$SHOT" photo --as "П. Сидоров" \
     --reason "camera original (Apple iPhone 7 make and model in EXIF), renamed; not a screenshot"
 run custody item show "$SHOT" | grep -E "evidence type|profiled by"
 
-step "6. Checkpoint with trusted time (RFC 3161, from a throwaway TSA on loopback), and audit"
+step "6. Another agency's witness (C2SP tlog-witness on loopback) is given the ledger's checkpoint keys"
+note_key() { custody key show "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["note_key"])'; }
+printf '$ custody witness init --name witness.prokuratura.example --dir %s --log ... --log ...\n' "$out/witness"
+WITNESS_KEY="$(custody witness init --name witness.prokuratura.example --dir "$out/witness" \
+    --log "$(note_key "Evidence Room")" --log "$(note_key Prosecutor)")"
+echo "$WITNESS_KEY"
+custody witness serve --dir "$out/witness" --listen 127.0.0.1:0 > "$out/witness/url" &
+WITNESS_PID=$!
 mkdir -p "$out/tsa"
 python3 -m evidence.cli.localtsa "$out/tsa" > "$out/tsa/url" &
 TSA_PID=$!
-trap 'kill "$TSA_PID" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do [ -s "$out/tsa/url" ] && break; sleep 0.1; done
-export CUSTODY_TSA_URL="$(cat "$out/tsa/url")"
+trap 'kill "$TSA_PID" "$WITNESS_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s "$out/tsa/url" ] && [ -s "$out/witness/url" ] && break; sleep 0.1; done
+export CUSTODY_TSA_URL="$(cat "$out/tsa/url")" CUSTODY_WITNESS_URL="$(cat "$out/witness/url")"
+
+step "6b. Checkpoint with trusted time (RFC 3161, a throwaway TSA on loopback), cosigned by the witness; audit"
 run custody checkpoint --as "Evidence Room"
+run cat "$CUSTODY_HOME/checkpoints/checkpoint-000001.note"
 run custody timestamp --tsa-trust "$out/tsa/tsa-ca.pem"
-run custody audit --fixity --anchor "$ANCHOR"
+run custody witness show --dir "$out/witness"
+run custody audit --fixity --anchor "$ANCHOR" --witness "$CUSTODY_WITNESS_URL" --witness-key "$WITNESS_KEY"
 
 step "7. The prosecutor's bundle for the MLA request"
 run custody bundle "$CASE" --as "Prosecutor" -o "$out/request-0042.zip" \
@@ -92,10 +104,12 @@ mkdir -p "$out/foreign"
 cp "$out/request-0042.zip" "$out/tsa/tsa-ca.pem" "$out/foreign/"
 (
   cd "$out/foreign"
-  unset CUSTODY_HOME CUSTODY_PASSPHRASE CUSTODY_TSA_URL
+  unset CUSTODY_HOME CUSTODY_PASSPHRASE CUSTODY_TSA_URL CUSTODY_WITNESS_URL
   # The letter also names the trust root: every custodian in the chains is established by it.
+  # And the witness's key: every event proved inside a checkpoint that agency cosigned.
   run custody verify request-0042.zip --fingerprint "$FPR" --anchor "$ANCHOR" \
-      --tsa-trust tsa-ca.pem --report verification-report.pdf
+      --tsa-trust tsa-ca.pem --witness-key "$WITNESS_KEY" --report verification-report.pdf
+  run unzip -l request-0042.zip 'request-0042/log/*' | head -8
   step "8b. ...unzipped and zipped again (as a mail gateway or a colleague might): still verified"
   run unzip -q request-0042.zip -d rezipped
   (cd rezipped && run zip -qr ../request-0042-rezipped.zip request-0042)
@@ -128,7 +142,8 @@ run pdfsig "$out/custody-report-ru.pdf"
 step "Done"
 cat <<DONE
 workspace:            $CUSTODY_HOME
-bundle for the MLA:   $out/request-0042.zip
+bundle for the MLA:   $out/request-0042.zip (log/: checkpoint, note, inclusion proofs)
+witness:              $out/witness (stopped at exit)
 verification report:  $out/foreign/verification-report.pdf
 custody report:       $out/custody-report.pdf
 signed, in Russian:   $out/custody-report-ru.pdf

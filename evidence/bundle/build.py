@@ -348,8 +348,8 @@ def _assemble(
             self_signed=cert.issuer == cert.subject,
             extra_files=len(log_files),
         )
-        + verify_steps(p7s)
         + log_steps(len(log_files))
+        + verify_steps(p7s)
     ).encode()
     tags.update(log_files)
     info = [

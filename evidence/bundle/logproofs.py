@@ -15,6 +15,7 @@ them, so removing or altering one breaks the bundle's signature.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -104,10 +105,10 @@ def log_evidence(
         raise UsageError(f"checkpoint #{checkpoint.seq} has no note signature")
     tree: Tree = ledger_tree(ws.ledger)
     indexes = _indexes(ws.ledger, events)
-    files = {
-        CHECKPOINT_FILE: (ws.checkpoint_dir / file_name(checkpoint.seq)).read_bytes(),
-        NOTE_FILE: note.to_bytes(),
-    }
+    # The file as written beside the vault (with its RFC 3161 token), else its signed parts.
+    path = ws.checkpoint_dir / file_name(checkpoint.seq)
+    data = path.read_bytes() if path.is_file() else json.dumps(checkpoint.to_json()).encode()
+    files = {CHECKPOINT_FILE: data, NOTE_FILE: note.to_bytes()}
     for ev in events:
         idx = indexes[ev.body["event_id"]]
         proof = tree.inclusion_proof(idx, log.size)

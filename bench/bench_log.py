@@ -1,0 +1,146 @@
+"""The append-only log's costs: per append, a checkpoint cosigned by one witness, the log part
+of a full audit, and `audit --since-checkpoint` after 1,000 new events.
+
+Targets (issue 19): checkpoint with one witness over 100,000 events; audit of 100,000 events
+within 10% of the audit without the log; --since-checkpoint after 1,000 new events of
+1,000,000 in under 2 s with process start-up. Building a ledger costs one ECDSA signature and
+one transaction per event, so the sizes are parameters: say which were used beside any figure.
+
+Usage: .venv/bin/python bench/bench_log.py [--events 100000] [--items 1000] [--dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from common import CUSTODY, PASSPHRASE
+
+from evidence.audit import audit
+from evidence.audit.log import audit_log
+from evidence.cases import create_case
+from evidence.custody import append_events
+from evidence.ingest import IngestOptions, ingest
+from evidence.items import list_items
+from evidence.tlog import ledgerlog
+from evidence.tlog.ledgerlog import note_vkey
+from evidence.witness import Witness, WitnessServer, WitnessStore
+from evidence.workspace import AuthoritySetup, Workspace
+
+
+def build(root: Path, events: int, items: int) -> str:
+    """A workspace of about `events` events over `items` items; returns the signer's vkey."""
+    ws = Workspace.init(root, AuthoritySetup("Bench authority", PASSPHRASE))
+    record = ws.keys.create("Bench", "Bench", "BY", "custodian", PASSPHRASE)
+    signer = ws.keys.unlock(record, PASSPHRASE)
+    create_case(ws.ledger, "BENCH-1", "benchmark", "BY", "", "bench")
+    files = root.parent / "files"
+    files.mkdir(exist_ok=True)
+    for n in range(items):
+        (files / f"f{n:05d}.txt").write_text(f"evidence {n}\n")
+    ingest(ws, signer, [files], IngestOptions(case="BENCH-1", source="bench"))
+    all_items = list_items(ws.ledger, "BENCH-1")
+    for n in range(max(0, events // items - 2)):
+        append_events(ws.ledger, signer, all_items, "accessed", note=f"round {n}")
+    anchor = ws.ledger.rows("SELECT fingerprint FROM trust_anchor")[0]["fingerprint"]
+    vkey = note_vkey(str(anchor), signer.private_key.public_key())
+    ws.close()
+    return vkey
+
+
+def per_append(root: Path, items: int) -> tuple[float, float]:
+    """Seconds per event appended with the log, and without it (the leaf step switched off)."""
+    ws = Workspace.open(root)
+    signer = ws.keys.unlock(ws.keys.resolve("Bench"), PASSPHRASE)
+    chosen = list_items(ws.ledger, "BENCH-1")[:items]
+    t0 = time.perf_counter()
+    append_events(ws.ledger, signer, chosen, "accessed", note="with the log")
+    with_log = (time.perf_counter() - t0) / len(chosen)
+    real = ledgerlog.has_log
+    ledgerlog.has_log = lambda ledger: False
+    try:
+        t0 = time.perf_counter()
+        append_events(ws.ledger, signer, chosen, "accessed", note="without")
+        without = (time.perf_counter() - t0) / len(chosen)
+    finally:
+        ledgerlog.has_log = real
+    ws.close()
+    return with_log, without
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--items", type=int, default=1000)
+    parser.add_argument("--dir", type=Path, default=None)
+    args = parser.parse_args()
+    base = args.dir or Path(tempfile.mkdtemp(prefix="bench-log-"))
+    root = base / "ws"
+    if root.exists():
+        shutil.rmtree(root)
+    t0 = time.perf_counter()
+    vkey = build(root, args.events, args.items)
+    env = {**os.environ, "CUSTODY_HOME": str(root), "CUSTODY_PASSPHRASE": PASSPHRASE}
+    ws = Workspace.open(root)
+    n = ws.ledger.rows("SELECT COUNT(*) AS n FROM events")[0]["n"]
+    ws.close()
+    print(f"built {n} events over {args.items} items in {time.perf_counter() - t0:.0f} s")
+
+    with_log, without = per_append(root, min(args.items, 500))
+    print(
+        f"append: {with_log * 1e3:.2f} ms per event with the log, {without * 1e3:.2f} ms "
+        f"without: the log costs {(with_log - without) * 1e3:.2f} ms per append"
+    )
+
+    witness_dir = base / "witness"
+    if witness_dir.exists():
+        shutil.rmtree(witness_dir)
+    WitnessStore.init(witness_dir, "bench.witness", [vkey])
+    server = WitnessServer(Witness(witness_dir)).start()
+    try:
+        seconds = timed([CUSTODY, "checkpoint", "--as", "Bench", "--witness", server.url], env)
+        print(f"checkpoint cosigned by one witness over {n} events: {seconds:.2f} s (process)")
+        ws = Workspace.open(root)
+        signer = ws.keys.unlock(ws.keys.resolve("Bench"), PASSPHRASE)
+        chosen = list_items(ws.ledger, "BENCH-1")
+        added = 0
+        while added < 1000:
+            batch = chosen[: 1000 - added]
+            append_events(ws.ledger, signer, batch, "accessed", note="new")
+            added += len(batch)
+        ws.close()
+        seconds = timed([CUSTODY, "audit", "--since-checkpoint", "--quiet"], env)
+        print(f"audit --since-checkpoint after 1000 new events of {n + 1000}: {seconds:.2f} s")
+        seconds = timed([CUSTODY, "checkpoint", "--as", "Bench", "--witness", server.url], env)
+        print(f"next checkpoint (1000 new, witness proof from its size): {seconds:.2f} s")
+    finally:
+        server.stop()
+
+    ws = Workspace.open(root)
+    t0 = time.perf_counter()
+    result = audit(ws)
+    whole = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    with ws.ledger.snapshot():
+        audit_log(ws.ledger, None, {}, ws.checkpoint_dir, lambda *a: None)
+    log_part = time.perf_counter() - t0
+    ws.close()
+    print(
+        f"full audit of {result.events_checked} events: {whole:.1f} s, of which the log check "
+        f"{log_part:.2f} s ({100 * log_part / whole:.1f}%)"
+    )
+
+
+if __name__ == "__main__":
+    main()
