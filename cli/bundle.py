@@ -23,12 +23,12 @@ from evidence.errors import InputRejected, OperationalError, UsageError, Verific
 from evidence.hashing import hash_file
 from evidence.items import split_refs
 from evidence.timestamp import load_trust, tsa_url
-from evidence.tlog.cosignature import CosignatureVerifier
 from evidence.trust.store import load_state
 
 from .common import AppContext, as_option, json_option, pass_app, quiet_option, unlock
 from .output import ProgressBar, emit_json, fields, note, printable, table
 from .timestamp import sign_as, tsa_option, tsa_trust_option
+from .witness import witness_keys as parse_witness_keys
 from .witness import witness_urls
 
 EXIT_SIGNER_UNVERIFIED = 4
@@ -378,7 +378,7 @@ def verify_command(
     root = None if anchor is None else parse_fingerprint(anchor)
     trust = _load_trust(trust_paths)
     tsa_roots = load_trust(tsa_trust) if tsa_trust is not None else None
-    cosigners = [CosignatureVerifier.from_vkey(k) for k in witness_keys]
+    cosigners = parse_witness_keys(witness_keys)
     reporter = ProgressBar(enabled=not (quiet or as_json))
     result = verify_bundle(
         bundle,

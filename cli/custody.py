@@ -25,7 +25,6 @@ from evidence.keys import KeyRecord
 from evidence.seals import seal_warnings
 from evidence.timestamp import tsa_url
 from evidence.timestamp.checkpoints import create_stamped
-from evidence.tlog.cosignature import CosignatureVerifier
 from evidence.tlog.ledgerlog import note_file
 from evidence.workspace import Workspace
 
@@ -45,6 +44,7 @@ from .common import (
 from .output import ProgressBar, emit_json, note, table
 from .output import note as warn  # event_command has a `note` option
 from .timestamp import tsa_option, tsa_optional_option
+from .witness import witness_keys as parse_witness_keys
 from .witness import witness_urls
 
 location_option = click.option("--location", default="", help="Where it happens.")
@@ -385,7 +385,7 @@ def audit_command(
     """
     if witnesses and not witness_keys:
         raise UsageError("--witness needs --witness-key: a cosignature is checked by its key")
-    cosigners = [CosignatureVerifier.from_vkey(k) for k in witness_keys]
+    cosigners = parse_witness_keys(witness_keys)
     ws = app.open()
     if case is not None:
         get_case(ws.ledger, case)

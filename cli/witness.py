@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from evidence.errors import UsageError
+from evidence.errors import InputRejected, UsageError
+from evidence.tlog.cosignature import CosignatureVerifier
 from evidence.tlog.signedhead import SignedHead
 from evidence.witness import Witness, WitnessServer, WitnessStore
 
@@ -20,6 +21,14 @@ WITNESS_URL_ENV = "CUSTODY_WITNESS_URL"
 def witness_urls(given: tuple[str, ...]) -> list[str]:
     """--witness URLs, else those in $CUSTODY_WITNESS_URL (separated by spaces)."""
     return list(given) or os.environ.get(WITNESS_URL_ENV, "").split()
+
+
+def witness_keys(values: tuple[str, ...]) -> list[CosignatureVerifier]:
+    """--witness-key values as verifiers; a malformed one is a usage error (exit 2)."""
+    try:
+        return [CosignatureVerifier.from_vkey(v) for v in values]
+    except InputRejected as exc:
+        raise UsageError(f"--witness-key: {exc.message}") from None
 
 
 dir_option = click.option(

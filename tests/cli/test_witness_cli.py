@@ -62,3 +62,11 @@ def test_unreachable_witness_is_an_operational_error(sh: Shell, photo: Path) -> 
     result = sh("checkpoint", "--as", "Evidence Room", "--witness", "http://127.0.0.1:9", code=3)
     assert "cannot be reached" in result.stderr
     assert sh("audit").exit_code == 0  # nothing was written
+
+
+def test_malformed_witness_key_is_a_usage_error(sh: Shell, tmp_path: Path) -> None:
+    result = sh("audit", "--witness", "http://127.0.0.1:9", "--witness-key", "nonsense", code=2)
+    assert "--witness-key: verifier key 'nonsense' is not name+keyid+base64" in result.stderr
+    bundle = tmp_path / "missing.zip"
+    verify = CliRunner().invoke(cli, ["verify", str(bundle), "--witness-key", "a+00000000+AQ=="])
+    assert verify.exit_code == 2 and "--witness-key" in verify.stderr

@@ -15,6 +15,7 @@ from evidence.audit.incremental import audit_since
 from evidence.audit.log import fetch_witnesses
 from evidence.checkpoint import Checkpoint, create_checkpoint
 from evidence.custody import append_events
+from evidence.errors import VerificationError
 from evidence.items import list_items
 from evidence.ledger import APPEND_ONLY, trigger_sql
 from evidence.tlog import Tree, verify_consistency
@@ -322,3 +323,19 @@ def test_tree_helper_matches_stored_leaves(logged: World) -> None:
     tree = ledger_tree(logged.ws.ledger)
     assert isinstance(tree, Tree) and tree.size > 5
     assert make_world is not None
+
+
+def test_checkpoint_refuses_a_log_that_lost_what_the_last_one_signed(logged: World) -> None:
+    first = _checkpoint(logged)
+    assert first.log is not None
+    conn = _attacker(logged)
+    # An event and its leaf removed below the checkpoint, the later leaves renumbered.
+    (idx, ref) = conn.execute(
+        "SELECT idx, ref FROM log_leaves WHERE kind = 'event' ORDER BY idx DESC LIMIT 1"
+    ).fetchone()
+    conn.execute("DELETE FROM log_leaves WHERE idx = ?", (idx,))
+    conn.execute("UPDATE log_leaves SET idx = idx - 1 WHERE idx > ?", (idx,))
+    _put_back_triggers(conn)
+    with pytest.raises(VerificationError, match="refusing to checkpoint") as caught:
+        _checkpoint(logged)
+    assert any("the log does not extend it" in f.message for f in caught.value.findings), ref
