@@ -32,6 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check evidence cli tests bench
 	$(BIN)/ruff format --check evidence cli tests bench
 	$(BIN)/mypy --strict evidence cli
+	$(BIN)/lint-imports --no-cache
 
 # The suite runs on every core (pytest-xdist: one process per core, each with its own
 # PostgreSQL cluster and TSA); pytest's own exit status is kept, so "no tests ran" (5) fails.
