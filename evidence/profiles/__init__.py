@@ -29,6 +29,7 @@ from evidence.profiles.limits import (
     error_profile,
 )
 from evidence.profiles.reading import load_json
+from evidence.profiles.readlog import read_summary
 from evidence.profiles.signal import profile_signal
 from evidence.profiles.skype import is_skype_export, profile_skype
 from evidence.profiles.statements import profile_csv
@@ -47,6 +48,7 @@ __all__ = [
     "build_profile_with_limits",
     "detect_evidence_type",
     "needs_exiftool",
+    "read_summary",
 ]
 
 EVIDENCE_TYPES = ("screenshot", "photo", "chat-export", "wallet-record", "document", "other")

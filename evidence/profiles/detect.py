@@ -12,10 +12,11 @@ import re
 import zipfile
 
 from evidence.profiles.archive import open_zip
+from evidence.profiles.csv_rows import sniff_csv
 from evidence.profiles.limits import Limits, ProfileFailure
 from evidence.profiles.reading import decode_text, looks_binary, read_head
 from evidence.profiles.signal import looks_like_signal
-from evidence.profiles.statements import column_roles, is_statement, sniff_csv
+from evidence.profiles.statements import column_roles, is_statement
 from evidence.profiles.textscan import IdentifierScanner
 from evidence.profiles.vk import looks_like_vk_messages
 from evidence.profiles.whatsapp import ANDROID_HEADER, IOS_HEADER, chat_member
