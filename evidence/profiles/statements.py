@@ -51,6 +51,9 @@ _NON_DIGIT_RE = re.compile(r"[^0-9]")
 _DIGIT_RE = re.compile(r"[0-9]")
 OTHERS = "(other counterparties)"
 _LETTER_RE = re.compile(r"[^\W\d_]")
+_ID_HEADER_RE = re.compile(
+    r"(?i)^\s*(?:(?:order|trade|transaction|tx|row|ref)[\s_]*)?(?:id|no\.?|number|№|номер)\s*$"
+)
 _HEX64_CELL_RE = re.compile(r"^(?:0x)?[0-9a-fA-F]{64}$")
 
 
@@ -215,6 +218,8 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
     tx_columns = {i for i, h in enumerate(header) if "txid" in h.lower()}
     tx_columns |= {roles.get("txid", -1)}
     skip = {roles.get("counterparty"), roles.get("amount"), roles.get("date")}
+    # order, trade and row numbers are the service's own ids: never phones or card numbers
+    skip |= {i for i, h in enumerate(header) if _ID_HEADER_RE.search(h) and i not in tx_columns}
     rows = blank = 0
     number = table.header_row
     try:
@@ -256,6 +261,8 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
             else:
                 log.miss(f"row {number}", _why_unread(cells, sheet))
             for index, cell in enumerate(cells):
+                if index in tx_columns and cell.strip().isdigit():
+                    continue  # an exchange's numeric trade id in a "Transaction ID" column
                 if index not in skip or not read:  # an unread row: every cell is scanned
                     scanner.where = f"row {number}, column {index + 1}"
                     scanner.scan(cell, tx_context=index in tx_columns)

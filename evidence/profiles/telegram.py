@@ -80,8 +80,14 @@ def _entity(scanner: IdentifierScanner, entity: Mapping[str, Any]) -> None:
         scanner.add(Identifier("account", f"telegram:user{entity['user_id']}", None, "Telegram"))
 
 
-def _message(chat: ChatSummary, scanner: IdentifierScanner, msg: object) -> None:
+def _message(chat: ChatSummary, scanner: IdentifierScanner, msg: object, index: int) -> None:
     if not isinstance(msg, Mapping):
+        chat.log.miss(f"messages[{index}]", f"not a message object ({type(msg).__name__})")
+        return
+    if msg.get("type") != "message":
+        # service entries (joined, pinned, calls) are counted, and never set the first or last
+        # message time (docs/formats.md)
+        chat.system_message_count += 1
         return
     date = msg.get("date")
     if isinstance(date, str) and _LOCAL_RE.match(date):
@@ -91,9 +97,6 @@ def _message(chat: ChatSummary, scanner: IdentifierScanner, msg: object) -> None
         chat.utc.add(utc_iso(utc))
         if isinstance(date, str) and _LOCAL_RE.match(date):
             chat.add_offset(date, utc)
-    if msg.get("type") != "message":
-        chat.system_message_count += 1
-        return
     chat.message_count += 1
     sender = msg.get("from")
     chat.count_sender(sender if isinstance(sender, str) and sender else "(unknown)")
@@ -129,7 +132,7 @@ def _chat(
     messages = data.get("messages")
     if isinstance(messages, list):
         for i, msg in enumerate(messages):
-            _message(chat, scanner, msg)
+            _message(chat, scanner, msg, i)
             if i % 4096 == 0 and deadline.expired():
                 raise ProfileFailure("time limit reached while reading messages")
     return chat

@@ -82,8 +82,9 @@ def test_telegram_single_chat() -> None:
         "5123456789",
     )
     assert p["message_count"] == 5 and p["system_message_count"] == 1
-    assert p["first_message_at"] == "2026-11-02T10:14:00"
-    assert p["first_message_utc"] == "2026-11-02T09:14:00Z"  # from date_unixtime
+    # the service entry (a call at 10:14) is no message: the first message is at 10:15
+    assert p["first_message_at"] == "2026-11-02T10:15:00"
+    assert p["first_message_utc"] == "2026-11-02T09:15:00Z"  # from date_unixtime
     assert values(p, "phone") == {"+375297654321"}
     assert values(p, "email") == {"marina.k@tut.by"}
     assert values(p, "url") == {"https://t.me/fake_ales_channel", "https://t.me/ales_helper_bot"}
