@@ -29,7 +29,7 @@ from evidence.profiles.limits import (
     error_profile,
 )
 from evidence.profiles.reading import load_json
-from evidence.profiles.readlog import read_summary
+from evidence.profiles.readlog import read_counts, read_summary
 from evidence.profiles.routes import CHAT_ROUTES, WALLET_ROUTES, route
 from evidence.profiles.signal import profile_signal
 from evidence.profiles.skype import is_skype_export, profile_skype
@@ -49,6 +49,7 @@ __all__ = [
     "build_profile_with_limits",
     "detect_evidence_type",
     "needs_exiftool",
+    "read_counts",
     "read_summary",
 ]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from evidence.profiles.limits import Capped
 
-__all__ = ["ReadLog", "read_summary"]
+__all__ = ["ReadLog", "read_counts", "read_summary"]
 
 
 @dataclass
@@ -94,3 +94,17 @@ def read_summary(profile: Mapping[str, Any]) -> str | None:
         parts.append(f"all {read} {unit} read")
     parts.extend(notes[:3])
     return "; ".join(str(p) for p in parts)
+
+
+def read_counts(profile: Mapping[str, Any]) -> tuple[int, int] | None:
+    """(records read, records not read) of a partial read; (0, 0) when the parser could not
+    read the file at all; None for a complete read (or a profile without this record)."""
+    if not isinstance(profile, Mapping):
+        return None
+    if isinstance(profile.get("error"), str):
+        return 0, 0
+    records = profile.get("records")
+    if not isinstance(records, Mapping) or records.get("complete") is not False:
+        return None
+    read, missed = records.get("read"), records.get("not_read")
+    return (read if isinstance(read, int) else 0), (missed if isinstance(missed, int) else 0)

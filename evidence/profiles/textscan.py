@@ -172,6 +172,8 @@ class IdentifierScanner:
                 if url is not None and _on_cdn(url.value):
                     self.cdn_links += 1
                     continue
+                if url is not None and _EXPLORER_TX_RE.search(url.value):
+                    continue  # an explorer's page of a transaction: the txid is listed instead
                 self.add(url)
         if "@" in text:
             for m in _EMAIL_RE.finditer(text):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from evidence.canonical import canonical_bytes
+from evidence.profiles import PROFILE_VERSION
 from tests.profiles.profile_support import DATA, assert_json_types, profile_of, values
 
 TZ_UNKNOWN = "unknown (export carries device-local time without offset)"
@@ -14,7 +15,7 @@ TZ_UNKNOWN = "unknown (export carries device-local time without offset)"
 
 def test_whatsapp_android_24h_day_first() -> None:
     p = profile_of(DATA / "whatsapp" / "android_24h_dayfirst.txt")
-    assert p["kind"] == "whatsapp-chat" and p["profile_version"] == 2
+    assert p["kind"] == "whatsapp-chat" and p["profile_version"] == PROFILE_VERSION
     assert (p["layout"], p["date_order"], p["clock"]) == ("android", "day-first", "24-hour")
     assert p["message_count"] == 7 and p["system_message_count"] == 1
     assert p["participants"][0] == {"name": "Алесь Навумчык", "messages": 4}

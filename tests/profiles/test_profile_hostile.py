@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from evidence.profiles import (
     DEFAULT_LIMITS,
     EVIDENCE_TYPES,
+    PROFILE_VERSION,
     build_profile,
     build_profile_with_limits,
     detect_evidence_type,
@@ -175,7 +176,7 @@ def test_unknown_evidence_type(tmp_path: Path) -> None:
 def test_missing_file_is_an_error(tmp_path: Path) -> None:
     for evidence_type in EVIDENCE_TYPES:
         p = run(tmp_path / "gone.txt", evidence_type)
-        assert p["profile_version"] == 2
+        assert p["profile_version"] == PROFILE_VERSION
         assert_json_types(p)
     assert detect_evidence_type(tmp_path / "gone.txt", "gone.txt", "") in EVIDENCE_TYPES
 
@@ -196,7 +197,7 @@ def test_never_raises_on_bytes(tmp_path: Path, data: bytes, name: str) -> None:
     assert detected in EVIDENCE_TYPES
     for evidence_type in EVIDENCE_TYPES:
         p = build_profile(path, evidence_type, original_name=name, media_type="", metadata={})
-        assert isinstance(p["kind"], str) and p["profile_version"] == 2
+        assert isinstance(p["kind"], str) and p["profile_version"] == PROFILE_VERSION
         assert "internal parser failure" not in p.get("error", ""), p["error"]
         assert_json_types(p)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from evidence.profiles import build_profile
+from evidence.profiles import PROFILE_VERSION, build_profile
 from tests.profiles.profile_support import DATA, assert_json_types
 
 IMAGES = DATA / "images"
@@ -36,7 +36,7 @@ def image(name: str, original_name: str | None = None) -> dict[str, Any]:
 
 def test_iphone_photo_with_gps() -> None:
     p = image("Apple.jpg")
-    assert p["kind"] == "image" and p["profile_version"] == 2
+    assert p["kind"] == "image" and p["profile_version"] == PROFILE_VERSION
     assert (p["make"], p["model"], p["software"]) == ("Apple", "iPhone 7", "10.0.2")
     assert (p["width"], p["height"]) == (8, 8)
     assert p["captured_at"] == "2016-09-28T18:18:05"
