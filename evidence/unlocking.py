@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future
 
-from .keys import KeyRecord, KeyStore, Signer
+from .keys import KeyRecord, Signer
+from .keystore import KeyStore
 
 # What a long command accepts as its signer: one already unlocked, or one being unlocked.
 SignerSource = Signer | Future[Signer]
