@@ -13,7 +13,6 @@ import csv
 import pathlib
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from evidence.identifiers import Identifier, normalise_phone
@@ -35,6 +34,7 @@ from evidence.profiles.statement_columns import (
     says_outgoing,
     unit_in_amount,
 )
+from evidence.profiles.statement_totals import StatementTotals
 from evidence.profiles.textscan import (
     WEBMONEY_PURSES,
     IdentifierScanner,
@@ -49,7 +49,6 @@ _WEBMONEY_RE = re.compile(r"^([ZREUBKXGCDHP])(\d{12})$")
 _CYRILLIC_RE = re.compile(r"[а-яё]")
 _NON_DIGIT_RE = re.compile(r"[^0-9]")
 _DIGIT_RE = re.compile(r"[0-9]")
-OTHERS = "(other counterparties)"
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _ID_HEADER_RE = re.compile(
     r"(?i)^\s*(?:(?:order|trade|transaction|tx|row|ref)[\s_]*)?(?:id|no\.?|number|№|номер)\s*$"
@@ -79,65 +78,6 @@ def counterparty_key(raw: str, scanner: IdentifierScanner) -> str:
     else:
         scanner.scan(text)
     return text
-
-
-@dataclass
-class _Total:
-    count: int = 0
-    incoming: Decimal = field(default_factory=Decimal)
-    outgoing: Decimal = field(default_factory=Decimal)
-    unknown: Decimal = field(default_factory=Decimal)  # nothing in the row tells the direction
-
-
-@dataclass
-class StatementTotals:
-    """Per (counterparty, currency) sums, bounded in the number of counterparties kept."""
-
-    cap: int
-    totals: dict[tuple[str, str], _Total] = field(default_factory=dict)
-    overflow: bool = False
-
-    def add(self, counterparty: str, currency: str, amount: Decimal, outgoing: bool | None) -> None:
-        """Add one transaction (outgoing None: direction not told); past the cap new
-        counterparties share one bucket."""
-        key = (counterparty, currency)
-        if key not in self.totals and len(self.totals) >= self.cap:
-            key, self.overflow = (OTHERS, currency), True
-        total = self.totals.setdefault(key, _Total())
-        total.count += 1
-        if outgoing is None:
-            total.unknown += abs(amount)
-        elif outgoing:
-            total.outgoing += abs(amount)
-        else:
-            total.incoming += abs(amount)
-
-    def to_json(self) -> dict[str, Any]:
-        """Per-counterparty and per-currency totals as decimal strings."""
-        rows = []
-        per_currency: dict[str, _Total] = {}
-        for (party, currency), total in sorted(self.totals.items()):
-            rows.append(_total_json({"counterparty": party, "currency": currency}, total))
-            agg = per_currency.setdefault(currency, _Total())
-            agg.count += total.count
-            agg.incoming += total.incoming
-            agg.outgoing += total.outgoing
-            agg.unknown += total.unknown
-        by_currency = [_total_json({"currency": c}, t) for c, t in sorted(per_currency.items())]
-        return {"totals": rows, "totals_by_currency": by_currency}
-
-
-def _total_json(head: dict[str, Any], total: _Total) -> dict[str, Any]:
-    out = {
-        **head,
-        "count": total.count,
-        "incoming": str(total.incoming),
-        "outgoing": str(total.outgoing),
-        "net": str(total.incoming - total.outgoing),
-    }
-    if total.unknown:
-        out["direction_unknown"] = str(total.unknown)  # in no sum: the file does not say
-    return out
 
 
 @dataclass
