@@ -13,7 +13,7 @@ from __future__ import annotations
 import pathlib
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import IO, Any
 
 import ijson
 
@@ -187,6 +187,20 @@ class _Export:
             _chat_field(chat, path.rsplit(".", 1)[-1], value)
 
 
+def _single_chat_head(handle: IO[bytes]) -> dict[str, Any] | None:
+    """name, type and id of a single-chat export (Telegram writes them before "messages");
+    None for a whole-account export."""
+    head: dict[str, Any] = {}
+    for prefix, event, value in ijson.parse(handle, use_float=True):
+        if prefix in ("name", "type", "id") and event in ("string", "number"):
+            head[prefix] = value
+        elif prefix == "messages" and event == "start_array":
+            return head
+        elif prefix in ("chats", "left_chats", "personal_information", "contacts"):
+            return None
+    return None
+
+
 def _chat_field(chat: ChatSummary, key: str, value: Any) -> None:
     if key == "name" and isinstance(value, str):
         chat.name = value
@@ -205,8 +219,17 @@ def profile_telegram(path: pathlib.Path, limits: Limits, deadline: Deadline) -> 
         if path.stat().st_size > limits.max_text_bytes:
             raise ProfileFailure(f"JSON over the {limits.max_text_bytes}-byte limit; not read")
         with path.open("rb") as handle:
-            for event in stream_objects(handle, _OBJECTS, _SCALARS, marks):
-                export.take(*event)
+            head = _single_chat_head(handle)
+            handle.seek(0)
+            if head is not None:
+                # the common case, one chat: its messages built by ijson's C code
+                for key, value in head.items():
+                    export.take(key, "scalar", value)
+                for message in ijson.items(handle, "messages.item", use_float=True):
+                    export.take("messages.item", "object", message)
+            else:
+                for event in stream_objects(handle, _OBJECTS, _SCALARS, marks):
+                    export.take(*event)
     except OSError as exc:
         raise ProfileFailure(f"cannot read file: {exc.strerror or exc}") from exc
     except ijson.JSONError as exc:
