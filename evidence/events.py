@@ -17,7 +17,7 @@ from .keys import Signer
 from .ledger import Ledger, type_problems
 from .signed import Kind, Signed, digest, parse_body
 from .timefmt import utc_now
-from .tlog.ledgerlog import LeafKind, append_leaf
+from .tlog.ledgerlog import LeafKind, append_leaves
 
 
 class Action(StrEnum):
@@ -211,7 +211,7 @@ def write_events(ledger: Ledger, events: Sequence[SignedEvent]) -> None:
             for event in events
         ],
     )
-    append_leaf(ledger, LeafKind.EVENT, event.body["event_id"], event.canonical)
+    append_leaves(ledger, LeafKind.EVENT, [(e.body["event_id"], e.canonical) for e in events])
 
 
 def chain_head(ledger: Ledger, item_id: str) -> tuple[int, str] | None:

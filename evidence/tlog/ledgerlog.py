@@ -70,16 +70,27 @@ def hash_leaf(record_hash: str) -> bytes:
 
 def append_leaf(ledger: Ledger, kind: LeafKind, ref: str | int, data: bytes) -> int | None:
     """Append a record's leaf; the caller holds `atomic()`. None if the ledger has no log."""
-    if not has_log(ledger):
+    return append_leaves(ledger, kind, [(ref, data)])
+
+
+def append_leaves(
+    ledger: Ledger, kind: LeafKind, records: Sequence[tuple[str | int, bytes]]
+) -> int | None:
+    """Append leaves for records (ref, signed bytes) in order, in one batch; the caller holds
+    `atomic()`. Returns the first leaf's index (None if the ledger has no log or no records)."""
+    if not records or not has_log(ledger):
         return None
     ledger.lock_log()
     last = ledger.rows("SELECT MAX(idx) AS n FROM log_leaves")
-    idx = 0 if not last or last[0]["n"] is None else int(last[0]["n"]) + 1
-    ledger.insert(
+    first = 0 if not last or last[0]["n"] is None else int(last[0]["n"]) + 1
+    ledger.insert_many(
         "log_leaves",
-        {"idx": idx, "kind": str(kind), "ref": str(ref), "leaf": record_leaf(data).hex()},
+        [
+            {"idx": first + i, "kind": str(kind), "ref": str(ref), "leaf": record_leaf(data).hex()}
+            for i, (ref, data) in enumerate(records)
+        ],
     )
-    return idx
+    return first
 
 
 def leaf_rows(ledger: Ledger, start: int = 0) -> list[dict[str, Any]]:
