@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from evidence.audit import AuditResult, audit
@@ -25,8 +26,9 @@ from evidence.tlog.note import Note, ecdsa_verify
 from evidence.tlog.signedhead import SignedHead
 from evidence.witness import WitnessRefused, WitnessStore, cosign_with
 from evidence.workspace import Workspace
+from tests import pgcluster
 from tests.conftest import WitnessFixture, make_world
-from tests.helpers import CASE, World
+from tests.helpers import AUTHORITY, CASE, World
 
 
 def _anchor(world: World) -> str:
@@ -339,3 +341,41 @@ def test_checkpoint_refuses_a_log_that_lost_what_the_last_one_signed(logged: Wor
     with pytest.raises(VerificationError, match="refusing to checkpoint") as caught:
         _checkpoint(logged)
     assert any("the log does not extend it" in f.message for f in caught.value.findings), ref
+
+
+def test_tail_cut_on_postgresql_caught_by_the_witness(
+    pg_urls: tuple[str, str], tmp_path: Path, evidence_dir: Path, local_witness: WitnessFixture
+) -> None:
+    admin, tool = pg_urls
+    root, vault = tmp_path / "ws", tmp_path / "shared-vault"
+    Workspace.init(root, AUTHORITY, ledger=admin, vault=vault, grant_to=(pgcluster.TOOL,)).close()
+    world = make_world(Workspace.open(root, ledger=tool, vault=vault))
+    world.ingest(evidence_dir)
+    key = world.custodian.private_key.public_key()
+    WitnessStore.open(local_witness.root).add_log(note_vkey(_anchor(world), key))
+    first = _checkpoint(world, local_witness.url)
+    _more_events(world)
+    second = _checkpoint(world, local_witness.url)
+    assert first.log is not None and second.log is not None
+    # The database owner switches the triggers off, cuts the tail, and switches them on again.
+    tables = ("events", "log_leaves", "checkpoints", "checkpoint_notes")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for table in tables:
+            conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER".encode())
+        cut = first.log.size + 1
+        conn.execute(
+            "DELETE FROM events WHERE event_id IN "
+            "(SELECT ref FROM log_leaves WHERE kind = 'event' AND idx >= %s)",
+            (cut,),
+        )
+        conn.execute("DELETE FROM log_leaves WHERE idx >= %s", (cut,))
+        conn.execute("DELETE FROM checkpoints WHERE seq = 2")
+        conn.execute("DELETE FROM checkpoint_notes WHERE checkpoint_seq = 2")
+        for table in tables:
+            conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER".encode())
+    for path in world.ws.checkpoint_dir.glob("checkpoint-000002.*"):
+        path.unlink()
+    assert _audit(world).ok
+    result = _audit(world, local_witness)
+    _expect(result, "witness", f"rollback: it cosigned a log of {second.log.size} records")
+    world.ws.close()
