@@ -71,38 +71,46 @@ def rebuild(ledger: Ledger, add: Add) -> Tree:
     altered leaf and record without a leaf is a finding."""
     records = _record_hashes(ledger)
     seen: set[tuple[str, str]] = set()
-    tree = Tree()
+    leaves: list[bytes] = []
     for row in leaf_rows(ledger):
-        subject = f"log leaf #{tree.size}"
+        n = len(leaves)
         idx, kind, ref = row["idx"], str(row["kind"]), str(row["ref"])
-        if idx != tree.size:
+        if idx != n:
             add(
-                "log", subject, f"missing: the next leaf is numbered {idx} (deleted or renumbered?)"
+                "log",
+                f"log leaf #{n}",
+                f"missing: the next leaf is #{idx} (deleted or renumbered?)",
             )
         digest = records.get(kind, {}).get(ref)
         if digest is None:
-            add("log", subject, f"names {kind} {ref}, which the ledger does not hold (deleted?)")
+            add(
+                "log",
+                f"log leaf #{n}",
+                f"names {kind} {ref}, which the ledger does not hold (deleted?)",
+            )
             # Keep the stored leaf in its place: the roots then show what else changed.
             try:
-                tree.append(bytes.fromhex(str(row["leaf"])))
+                leaves.append(bytes.fromhex(str(row["leaf"])))
             except ValueError:
-                tree.append(b"\x00" * 32)
+                leaves.append(bytes(32))
             continue
         if (kind, ref) in seen:
-            add("log", subject, f"{kind} {ref} is in the log twice")
+            add("log", f"log leaf #{n}", f"{kind} {ref} is in the log twice")
         seen.add((kind, ref))
         try:
             leaf = hash_leaf(digest)
         except ValueError:
-            add("log", subject, f"{kind} {ref} has no valid hash")
-            leaf = b"\x00" * 32
+            add("log", f"log leaf #{n}", f"{kind} {ref} has no valid hash")
+            leaf = bytes(32)
         if row["leaf"] != leaf.hex():
-            add("log", subject, f"stored leaf differs from {kind} {ref} (edited?)")
-        tree.append(leaf)
+            add("log", f"log leaf #{n}", f"stored leaf differs from {kind} {ref} (edited?)")
+        leaves.append(leaf)
     for kind, refs in records.items():
+        if len(refs) == sum(1 for k, _ in seen if k == kind):
+            continue
         for ref in sorted(set(refs) - {r for k, r in seen if k == kind}):
             add("log", f"{kind} {ref}", "is not in the log (slipped in without a leaf?)")
-    return tree
+    return Tree(leaves)
 
 
 def _logged(ledger: Ledger, add: Add) -> list[tuple[Checkpoint, LogCommitment]]:

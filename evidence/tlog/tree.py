@@ -65,9 +65,13 @@ class Tree:
     """An in-memory append-only tree over leaf hashes."""
 
     def __init__(self, leaves: Iterable[bytes] = ()) -> None:
-        self._levels: list[list[bytes]] = [[]]
-        for leaf in leaves:
-            self.append(leaf)
+        # Built level by level (one pass per level), not leaf by leaf: an audit builds the
+        # whole log this way.
+        self._levels: list[list[bytes]] = [list(leaves)]
+        row = self._levels[0]
+        while len(row) > 1:
+            row = [node_hash(row[i], row[i + 1]) for i in range(0, len(row) - 1, 2)]
+            self._levels.append(row)
 
     @property
     def size(self) -> int:
@@ -80,7 +84,7 @@ class Tree:
 
     def append(self, leaf: bytes) -> int:
         """Add a leaf hash; returns its index."""
-        index = self.size
+        index = len(self._levels[0])
         self._levels[0].append(leaf)
         level, n = 0, index + 1
         # Each completed pair at one level completes a node at the next.
