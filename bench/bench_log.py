@@ -23,8 +23,8 @@ from common import CUSTODY, PASSPHRASE
 
 from evidence.audit import audit
 from evidence.audit.log import audit_log, audit_log_since
-from evidence.checkpoint import from_row
 from evidence.cases import create_case
+from evidence.checkpoint import from_row
 from evidence.custody import append_events
 from evidence.ingest import IngestOptions, ingest
 from evidence.items import list_items
