@@ -62,15 +62,8 @@ desk1 log "$SHOT"
 
 step "5. The prosecutor's office runs a witness; a checkpoint it cosigns (files beside the shared vault), then the day goes on"
 note_key() { CUSTODY_HOME="$out/$1" custody key show "$2" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["note_key"])'; }
-printf '$ custody witness init --name witness.prokuratura.example --dir %s --log ... --log ...\n' "$out/witness"
-WITNESS_KEY="$(custody witness init --name witness.prokuratura.example --dir "$out/witness" \
-    --log "$(note_key desk-2 "Evidence Room")" --log "$(note_key desk-1 Prosecutor)")"
-echo "$WITNESS_KEY"
-custody witness serve --dir "$out/witness" --listen 127.0.0.1:0 > "$out/witness/url" &
-WITNESS_PID=$!
+start_witness "$out/witness" "$(note_key desk-2 "Evidence Room")" "$(note_key desk-1 Prosecutor)"
 trap 'kill "$WITNESS_PID" 2>/dev/null || true; cd "$repo" && python -m tests.pgcluster stop "$out/pg"' EXIT
-for _ in $(seq 50); do [ -s "$out/witness/url" ] && break; sleep 0.1; done
-WITNESS="$(cat "$out/witness/url")"
 desk2 checkpoint --as "Evidence Room" --witness "$WITNESS"
 desk2 event "$CHAT" --action sealed --seal 0042114 --as "Evidence Room" --note "bag No. 114"
 desk1 audit --fixity --anchor "$ANCHOR"

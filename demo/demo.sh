@@ -72,18 +72,13 @@ run custody item show "$SHOT" | grep -E "evidence type|profiled by"
 
 step "6. Another agency's witness (C2SP tlog-witness on loopback) is given the ledger's checkpoint keys"
 note_key() { custody key show "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["note_key"])'; }
-printf '$ custody witness init --name witness.prokuratura.example --dir %s --log ... --log ...\n' "$out/witness"
-WITNESS_KEY="$(custody witness init --name witness.prokuratura.example --dir "$out/witness" \
-    --log "$(note_key "Evidence Room")" --log "$(note_key Prosecutor)")"
-echo "$WITNESS_KEY"
-custody witness serve --dir "$out/witness" --listen 127.0.0.1:0 > "$out/witness/url" &
-WITNESS_PID=$!
+start_witness "$out/witness" "$(note_key "Evidence Room")" "$(note_key Prosecutor)"
 mkdir -p "$out/tsa"
 python3 -m evidence.cli.localtsa "$out/tsa" > "$out/tsa/url" &
 TSA_PID=$!
 trap 'kill "$TSA_PID" "$WITNESS_PID" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do [ -s "$out/tsa/url" ] && [ -s "$out/witness/url" ] && break; sleep 0.1; done
-export CUSTODY_TSA_URL="$(cat "$out/tsa/url")" CUSTODY_WITNESS_URL="$(cat "$out/witness/url")"
+for _ in $(seq 50); do [ -s "$out/tsa/url" ] && break; sleep 0.1; done
+export CUSTODY_TSA_URL="$(cat "$out/tsa/url")" CUSTODY_WITNESS_URL="$WITNESS"
 
 step "6b. Checkpoint with trusted time (RFC 3161, a throwaway TSA on loopback), cosigned by the witness; audit"
 run custody checkpoint --as "Evidence Room"

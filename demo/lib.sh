@@ -15,3 +15,19 @@ fresh_out() {
   mkdir -p "$dir"
   touch "$dir/.custody-demo"
 }
+
+# start_witness DIR VKEY...: another agency's witness in DIR trusting those ledger keys, served on
+# a free loopback port in the background. Sets WITNESS_KEY (its verifier key), WITNESS (its URL)
+# and WITNESS_PID (the caller's exit trap stops it).
+start_witness() {
+  local dir="$1"; shift
+  local logs=()
+  for key in "$@"; do logs+=(--log "$key"); done
+  printf '$ custody witness init --name witness.prokuratura.example --dir %s --log ...\n' "$dir"
+  WITNESS_KEY="$(custody witness init --name witness.prokuratura.example --dir "$dir" "${logs[@]}")"
+  echo "$WITNESS_KEY"
+  custody witness serve --dir "$dir" --listen 127.0.0.1:0 > "$dir/url" &
+  WITNESS_PID=$!
+  for _ in $(seq 50); do [ -s "$dir/url" ] && break; sleep 0.1; done
+  WITNESS="$(cat "$dir/url")"
+}

@@ -24,7 +24,7 @@ from ..checkpoint import rows as checkpoint_rows
 from ..errors import EvidenceError
 from ..ledger import SCHEMA_VERSION, Ledger
 from ..tlog import Frontier, ProofError, Tree, verify_consistency
-from ..tlog.cosignature import CosignatureVerifier
+from ..tlog.cosignature import CosignatureVerifier, cosigned_times
 from ..tlog.ledgerlog import (
     LogCommitment,
     hash_leaf,
@@ -216,13 +216,8 @@ def _check_note(
             add("log", subject, f"file {path.name} is missing")
         elif path.read_bytes() != note.to_bytes():
             add("log", subject, f"file {path.name} differs from the ledger (edited?)")
-        for verifier in cosigners:
-            for sig in note.signatures:
-                if verifier.matches(sig):
-                    try:
-                        verifier.verify(note.text, sig)
-                    except ProofError as exc:
-                        add("witness", subject, exc.message)
+        for problem in cosigned_times(note, cosigners)[1]:
+            add("witness", subject, problem)
 
 
 class RootSource(Protocol):
@@ -257,15 +252,10 @@ def check_witness(
     if anchor is not None and head.origin != origin(anchor):
         add("witness", subject, f"served a checkpoint of another log ({head.origin})")
         return "another log"
-    times = []
-    for verifier in cosigners:
-        for sig in note.signatures:
-            if verifier.matches(sig):
-                try:
-                    times.append(verifier.verify(note.text, sig))
-                except ProofError as exc:
-                    add("witness", subject, exc.message)
-    if not times:
+    found, problems = cosigned_times(note, cosigners)
+    for problem in problems:
+        add("witness", subject, problem)
+    if not any(found.values()):
         add("witness", subject, "its checkpoint carries no valid cosignature by --witness-key")
         return "not cosigned"
     if head.size > tree.size:

@@ -18,7 +18,7 @@ from ..checkpoint import Checkpoint
 from ..errors import EvidenceError
 from ..keys import verify_signature
 from ..tlog import ProofError, verify_inclusion
-from ..tlog.cosignature import CosignatureVerifier
+from ..tlog.cosignature import CosignatureVerifier, cosigned_times
 from ..tlog.ledgerlog import record_leaf
 from ..tlog.note import Note, ecdsa_verify
 from ..tlog.proofnote import TlogProof
@@ -80,19 +80,13 @@ def _checkpoint(
 
 
 def _cosigned(note: Note, cosigners: Sequence[CosignatureVerifier], checks: Checklist) -> str:
-    said = []
-    for verifier in cosigners:
-        times = []
-        for sig in note.signatures:
-            if verifier.matches(sig):
-                try:
-                    times.append(verifier.verify(note.text, sig))
-                except ProofError as exc:
-                    checks.fail(CHECK, NOTE_FILE, exc.message)
-        if not times:
-            checks.fail(CHECK, NOTE_FILE, f"not cosigned by witness {verifier.name}")
-        else:
-            said.append(verifier.name)
+    times, problems = cosigned_times(note, cosigners)
+    for problem in problems:
+        checks.fail(CHECK, NOTE_FILE, problem)
+    for name, found in times.items():
+        if not found:
+            checks.fail(CHECK, NOTE_FILE, f"not cosigned by witness {name}")
+    said = [name for name, found in times.items() if found]
     return f"; cosigned by {', '.join(said)}" if said else ""
 
 

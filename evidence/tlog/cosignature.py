@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import struct
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from .note import SIG_COSIGNATURE, NoteSignature, VerifierKey, ed25519_public, key_id, vkey_text
+from .note import (
+    SIG_COSIGNATURE,
+    Note,
+    NoteSignature,
+    VerifierKey,
+    ed25519_public,
+    key_id,
+    vkey_text,
+)
 from .proof import ProofError
 
 
@@ -90,3 +99,21 @@ class CosignatureVerifier:
                 f"cosignature by {self.name} does not verify over this checkpoint", "cosignature"
             ) from None
         return int(timestamp)
+
+
+def cosigned_times(
+    note: Note, verifiers: Sequence[CosignatureVerifier]
+) -> tuple[dict[str, list[int]], list[str]]:
+    """Each verifier's valid cosignatures on a note (their times, by witness name), and what is
+    wrong with the lines that name a verifier's key but do not verify."""
+    times: dict[str, list[int]] = {}
+    problems: list[str] = []
+    for verifier in verifiers:
+        found = times.setdefault(verifier.name, [])
+        for sig in note.signatures:
+            if verifier.matches(sig):
+                try:
+                    found.append(verifier.verify(note.text, sig))
+                except ProofError as exc:
+                    problems.append(exc.message)
+    return times, problems
