@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from ..checkpoint import Checkpoint
 from ..errors import EvidenceError
+from ..events import SignedEvent
 from ..keys import verify_signature
 from ..tlog import ProofError, verify_inclusion
 from ..tlog.cosignature import CosignatureVerifier, cosigned_times
@@ -94,11 +95,53 @@ def _exempt(entry: Mapping[str, Any], index: int, issuer: str) -> bool:
     # The export event this bundle adds: the chain's last, signed by the manifest's signer.
     records = entry["custody"]
     body = records[index]["event"]
+    actor = body.get("actor") if isinstance(body, dict) else None
     return (
         index == len(records) - 1
+        and isinstance(actor, dict)
         and body.get("action") == "exported"
-        and body.get("actor", {}).get("fingerprint") == issuer
+        and actor.get("fingerprint") == issuer
     )
+
+
+def _event_problem(
+    root: Path,
+    files: Mapping[str, BagFile],
+    entry: Mapping[str, Any],
+    ev: SignedEvent,
+    cp: Checkpoint,
+    note: Note,
+    seen: dict[int, str],
+) -> tuple[str, str] | None:
+    """(subject, problem) for one event whose inclusion is not proved, else None."""
+    seq = ev.body.get("seq")
+    subject = f"item {entry['item_id']} event #{seq}"
+    if type(seq) is not int or not 0 < seq < 10**9:
+        return subject, "has no sequence number, so no proof can be found for it"
+    raw = _read(root, files, proof_name(str(entry["item_id"]), seq))
+    if raw is None:
+        if str(ev.body.get("at", "")) > str(cp.body.get("created_at", "")):
+            return subject, (
+                f"not covered: it is dated after checkpoint #{cp.seq} "
+                "(the bundle's checkpoint is older than its events)"
+            )
+        return subject, "has no inclusion proof"
+    log = cp.log
+    assert log is not None
+    try:
+        proof = TlogProof.parse(raw, subject)
+        if proof.checkpoint.text != note.text:
+            raise ProofError("its proof is for another tree than the bundle's checkpoint")
+        if seen.get(proof.index, subject) != subject:
+            raise ProofError(f"claims leaf #{proof.index}, as {seen[proof.index]} does")
+        seen[proof.index] = subject
+        leaf = record_leaf(ev.canonical)
+        verify_inclusion(proof.index, log.size, leaf, proof.proof, log.root)
+    except EvidenceError as exc:
+        return subject, exc.message
+    except ValueError:  # a hostile event that has no canonical form (item.chain says so too)
+        return subject, "the event has no canonical bytes to prove"
+    return None
 
 
 def check_inclusion(
@@ -131,34 +174,12 @@ def check_inclusion(
         for i, ev in enumerate(signed_events(entry)):
             if _exempt(entry, i, issuer):
                 continue
-            subject = f"item {entry['item_id']} event #{ev.body.get('seq')}"
-            raw = _read(root, files, proof_name(str(entry["item_id"]), int(ev.body.get("seq", 0))))
-            if raw is None:
+            problem = _event_problem(root, files, entry, ev, cp, note, seen)
+            if problem is not None:
                 failed = True
-                if str(ev.body.get("at", "")) > str(cp.body.get("created_at", "")):
-                    checks.fail(
-                        CHECK,
-                        subject,
-                        f"not covered: it is dated after checkpoint #{cp.seq} "
-                        "(the bundle's checkpoint is older than its events)",
-                    )
-                else:
-                    checks.fail(CHECK, subject, "has no inclusion proof")
-                continue
-            try:
-                proof = TlogProof.parse(raw, subject)
-                if proof.checkpoint.text != note.text:
-                    raise ProofError("its proof is for another tree than the bundle's checkpoint")
-                if seen.get(proof.index, subject) != subject:
-                    raise ProofError(f"claims leaf #{proof.index}, as {seen[proof.index]} does")
-                seen[proof.index] = subject
-                leaf = record_leaf(ev.canonical)
-                verify_inclusion(proof.index, log.size, leaf, proof.proof, log.root)
-            except EvidenceError as exc:
-                failed = True
-                checks.fail(CHECK, subject, exc.message)
-                continue
-            proved += 1
+                checks.fail(CHECK, *problem)
+            else:
+                proved += 1
     if not failed:
         checks.ok(
             CHECK,
