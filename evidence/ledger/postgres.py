@@ -199,6 +199,9 @@ class PostgresLedger(Ledger):
                 raise OperationalError(
                     f"{ledger.location}: not a custody ledger (schema {version})"
                 )
+            if version == TRUST_VERSION and snapshot is None and ledger._may_create():
+                with ledger.atomic(exclusive=True):
+                    ledger.upgrade()  # 2 -> 3, by the administrator: the log
             if snapshot is not None:
                 with ledger._errors():
                     ledger.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -237,9 +240,30 @@ class PostgresLedger(Ledger):
             added = (*(TRUST_TABLES if version < TRUST_VERSION else ()), *LOG_TABLES)
             for statement in _table_ddl(added):
                 self.conn.execute(statement.encode())
+            # Whoever may append events (the workstations' role) may append to the new tables.
+            roles = self.conn.execute(
+                "SELECT DISTINCT grantee FROM information_schema.role_table_grants "
+                "WHERE table_name = 'events' AND privilege_type = 'INSERT' "
+                "AND grantee <> current_user"
+            ).fetchall()
+            for role in roles:
+                self.conn.execute(
+                    pgsql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(
+                        pgsql.SQL(", ").join(pgsql.Identifier(t) for t in added),
+                        pgsql.Identifier(str(role["grantee"])),
+                    )
+                )
         backfill(self)
         with self._errors():
             self.conn.execute(f"INSERT INTO custody_schema (version) VALUES ({SCHEMA_VERSION})")
+
+    def _may_create(self) -> bool:
+        # Only the administrator, who owns the ledger's tables, upgrades it.
+        with self._errors():
+            row = self.conn.execute(
+                "SELECT tableowner = current_user AS ok FROM pg_tables WHERE tablename = 'events'"
+            ).fetchone()
+        return bool(row and row["ok"])
 
     def has_table(self, name: str) -> bool:
         """True if the database holds that table."""

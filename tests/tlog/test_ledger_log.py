@@ -379,3 +379,32 @@ def test_tail_cut_on_postgresql_caught_by_the_witness(
     result = _audit(world, local_witness)
     _expect(result, "witness", f"rollback: it cosigned a log of {second.log.size} records")
     world.ws.close()
+
+
+def test_schema_2_postgresql_ledger_is_upgraded_by_its_administrator(
+    pg_urls: tuple[str, str], tmp_path: Path, evidence_dir: Path
+) -> None:
+    admin, tool = pg_urls
+    root, vault = tmp_path / "ws", tmp_path / "shared-vault"
+    Workspace.init(root, AUTHORITY, ledger=admin, vault=vault, grant_to=(pgcluster.TOOL,)).close()
+    world = make_world(Workspace.open(root, ledger=tool, vault=vault))
+    world.ingest(evidence_dir)
+    world.ws.close()
+    # Made back into a ledger from before the log, as the administrator could.
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(b"DROP TABLE log_leaves, checkpoint_notes")
+        conn.execute(b"ALTER TABLE custody_schema DISABLE TRIGGER USER")
+        conn.execute(b"UPDATE custody_schema SET version = 2")
+        conn.execute(b"ALTER TABLE custody_schema ENABLE TRIGGER USER")
+    ws = Workspace.open(root, ledger=tool, vault=vault)
+    assert ws.ledger.version == 2  # the workstations' role cannot upgrade it
+    ws.close()
+    Workspace.open(root, ledger=admin, vault=vault).close()
+    world.ws = Workspace.open(root, ledger=tool, vault=vault)
+    assert world.ws.ledger.version == 3
+    _more_events(world)  # the workstations' role may append to the new tables
+    cp = _checkpoint(world)
+    assert cp.log is not None and cp.log.size == ledger_tree(world.ws.ledger).size - 1
+    result = _audit(world)
+    assert result.ok, result.findings
+    world.ws.close()
