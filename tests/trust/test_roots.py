@@ -19,7 +19,8 @@ from evidence.errors import UsageError
 from evidence.ingest import IngestOptions, ingest
 from evidence.items import list_items
 from evidence.keys import Signer
-from evidence.ledger import TRUST_TABLES
+from evidence.ledger import LOG_TABLES, TRUST_TABLES
+from evidence.tlog.ledgerlog import LeafKind, append_leaf
 from evidence.trust.authority import enrol_key, local_authority, revoke_key
 from evidence.workspace import AuthoritySetup, Workspace
 from tests.helpers import AUTHORITY, CASE, PASSPHRASE, World, issue_certificate, make_ca
@@ -83,7 +84,7 @@ def _v1_workspace(tmp_path: Path, evidence_dir: Path) -> Path:
     ingest(ws, signer, [evidence_dir], IngestOptions(case=CASE, source="old phone"))
     ws.close()
     conn = sqlite3.connect(tmp_path / "old" / "ledger.db", isolation_level=None)
-    for table in TRUST_TABLES:
+    for table in (*TRUST_TABLES, *LOG_TABLES):  # neither existed before trust roots
         conn.execute(f"DROP TABLE {table}")
     conn.execute("PRAGMA user_version = 1")
     conn.close()
@@ -293,15 +294,18 @@ def test_checkpoint_written_before_trust_roots_still_verifies(
                 "signer": world.custodian.record.fingerprint,
             },
         )
+        # Its leaf, as the upgrade to the log gives every record written before it.
+        append_leaf(world.ws.ledger, LeafKind.CHECKPOINT, 1, data)
     file = {"checkpoint": body, "hash": digest, "signature": signature}
     (world.ws.checkpoint_dir / file_name(1)).write_text(json.dumps(file))
     os.chmod(world.ws.checkpoint_dir / file_name(1), 0o600)
     result = audit(world.ws)
     assert result.ok, [str(f) for f in result.findings]
     assert result.checkpoint_seq == 1
-    # A v2 checkpoint after it links to it and carries the trust commitment.
+    # A current checkpoint after it links to it and carries the trust commitment (and the log).
     from evidence.checkpoint import create_checkpoint
 
     second = create_checkpoint(world.ws.ledger, world.custodian, world.ws.checkpoint_dir)
-    assert second.body["schema"] == "custody-checkpoint/2" and second.body["prev"] == digest
+    assert second.body["schema"] == "custody-checkpoint/3" and second.body["prev"] == digest
+    assert "trust" in second.body
     assert audit(world.ws).ok
