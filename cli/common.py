@@ -18,8 +18,8 @@ from evidence.cases import get_case
 from evidence.errors import EvidenceError, NotFoundError, PassphraseError, UsageError
 from evidence.items import Item, select, split_refs
 from evidence.keys import KeyRecord, Signer
+from evidence.ledger import BUSY_TIMEOUT_MS
 from evidence.timefmt import parse_zone
-from evidence.trust.store import signing_problem
 from evidence.workspace import Workspace, locate
 
 from .output import printable
@@ -29,6 +29,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 ENV_KEY = "CUSTODY_KEY"
 ENV_PASSPHRASE = "CUSTODY_PASSPHRASE"
 ENV_TZ = "CUSTODY_TZ"
+ENV_HOME = "CUSTODY_HOME"
+ENV_BUSY = "CUSTODY_BUSY_TIMEOUT_MS"
+
+
+def busy_timeout_ms() -> int:
+    """How long a writer waits for another one: $CUSTODY_BUSY_TIMEOUT_MS, else the default."""
+    raw = os.environ.get(ENV_BUSY, "")
+    if not raw:
+        return BUSY_TIMEOUT_MS
+    if not raw.isdigit():
+        raise UsageError(f"{ENV_BUSY}={raw!r} is not a number of milliseconds")
+    return int(raw)
 
 
 @dataclass
@@ -47,7 +59,10 @@ class AppContext:
     def open(self) -> Workspace:
         """Open the workspace (closed by click when the command ends)."""
         ws = Workspace.open(
-            locate(self.workspace_arg), ledger=self.ledger_arg or None, vault=self.vault
+            locate(self.workspace_arg),
+            ledger=self.ledger_arg or None,
+            vault=self.vault,
+            busy_timeout_ms=busy_timeout_ms(),
         )
         click.get_current_context().call_on_close(ws.close)
         # A bundle export killed midway is finished or undone before anything else.
@@ -129,19 +144,13 @@ def unlock(
     """Resolve --as (unless already resolved) and decrypt that key with the passphrase.
 
     A key that is to sign (events, checkpoints, bundles, reports) must be one the trust root
-    lets sign now: enrolled (or CA-issued) and not revoked. That is checked before the
-    passphrase is asked for; audit would reject whatever it signed anyway.
+    lets sign now: the library (TrustedKeyStore.signer) checks that before the passphrase is
+    asked for; audit would reject whatever it signed anyway.
     """
     record = record or signer_key(ws, as_key)
-    if to_sign:
-        problem = signing_problem(ws.ledger, record.certificate)
-        if problem is not None:
-            raise UsageError(
-                f"{record.name!r} may not sign: {problem}",
-                "the authority enrols it with `custody key enrol` "
-                "(`custody key list` shows each key's standing)",
-            )
-    return ws.keys.unlock(record, read_passphrase(f"Passphrase for {record.name}"))
+    return ws.keys.signer(
+        record, lambda: read_passphrase(f"Passphrase for {record.name}"), to_sign=to_sign
+    )
 
 
 class CommandLineProblems(UsageError):

@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 verification or integrity failure, 2 usage error, 3 operatio
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import sqlite3
 
@@ -101,6 +102,7 @@ class CustodyGroup(click.Group):
 @click.option(
     "--workspace",
     "-w",
+    envvar="CUSTODY_HOME",
     metavar="DIR",
     help="Workspace folder (default: $CUSTODY_HOME, else ./custody-workspace).",
 )
@@ -128,7 +130,18 @@ def cli(ctx: click.Context, workspace: str | None, ledger: str | None, vault: st
     Exit codes: 0 ok, 1 verification failed, 2 usage error, 3 operational error,
     4 (verify) bundle intact but signer identity not established.
     """
+    _quiet_pyhanko()
     ctx.obj = AppContext(workspace, ledger, vault)
+
+
+def _quiet_pyhanko() -> None:
+    # pyhanko logs each failed check with a traceback; those failures are our findings,
+    # reported once and plainly, so its loggers must not fall through to Python's last-resort
+    # stderr handler. Configured here, by the application: importing the library changes
+    # nothing global.
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).addHandler(logging.NullHandler())
+        logging.getLogger(name).propagate = False
 
 
 def main() -> None:
