@@ -20,6 +20,8 @@ from evidence.items import Item, select, split_refs
 from evidence.keys import KeyRecord, Signer
 from evidence.ledger import BUSY_TIMEOUT_MS
 from evidence.timefmt import parse_zone
+from evidence.trust.store import require_signing
+from evidence.unlocking import SignerSource, unlock_in_background
 from evidence.workspace import Workspace, locate
 
 from .output import printable
@@ -151,6 +153,15 @@ def unlock(
     return ws.keys.signer(
         record, lambda: read_passphrase(f"Passphrase for {record.name}"), to_sign=to_sign
     )
+
+
+def unlock_later(
+    ws: Workspace, as_key: str | None, record: KeyRecord | None = None
+) -> SignerSource:
+    """As unlock, but the key is decrypted in the background while the command starts work."""
+    record = record or signer_key(ws, as_key)
+    require_signing(ws.ledger, record)
+    return unlock_in_background(ws.keys, record, read_passphrase(f"Passphrase for {record.name}"))
 
 
 class CommandLineProblems(UsageError):
