@@ -215,9 +215,9 @@ def russian_statement(folder: Path) -> Path:
 
 
 def telegram_json_50mb(folder: Path) -> Path:
-    """The issue's case: a single-line 50 MB result.json (about 190,000 messages)."""
+    """The issue's case: a single-line 50 MB result.json (about 215,000 messages)."""
     rng, messages = random.Random(6), []
-    for i in range(190_000):
+    for i in range(215_000):
         messages.append(
             {
                 "id": i,
