@@ -18,6 +18,11 @@ from evidence.profiles.textscan import IdentifierScanner
 LOCAL_TIME_UNKNOWN_ZONE = "unknown (export carries device-local time without offset)"
 
 
+def naive_iso(moment: datetime) -> str:
+    """YYYY-MM-DDTHH:MM:SS without offset, seconds precision."""
+    return moment.replace(tzinfo=None, microsecond=0).isoformat(timespec="seconds")
+
+
 def utc_iso(moment: datetime) -> str:
     """YYYY-MM-DDTHH:MM:SSZ for an aware datetime."""
     return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
