@@ -22,6 +22,7 @@ from evidence.bundle.verify import VerifyResult, verify_bundle
 from evidence.bundle.verifytext import colon_fingerprint
 from evidence.errors import InputRejected, OperationalError, UsageError, VerificationError
 from evidence.hashing import hash_file
+from evidence.messages import LANGUAGES
 from evidence.timestamp import load_trust, tsa_url
 from evidence.trust.store import load_state
 
@@ -61,6 +62,12 @@ EXIT_SIGNER_UNVERIFIED = 4
     is_flag=True,
     help="Check everything and show the items, sizes and audit verdict; sign and write nothing.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    help="Language of the cover sheet; VERIFY.txt gives this language first (default en).",
+)
 @json_option
 @tsa_option
 @quiet_option
@@ -81,6 +88,7 @@ def bundle_command(
     as_json: bool,
     tsa: str | None,
     quiet: bool,
+    lang: str,
 ) -> None:
     """Export a case's evidence as a signed bundle for a mutual legal assistance request.
 
@@ -136,8 +144,10 @@ def bundle_command(
         _dry_run(plan_bundle(ws, case, output, request, item_refs=refs or None), as_json)
         return
     signer = unlock(ws, as_key)
-    from evidence.report.produce import signing_cover  # reportlab: not for `verify`
+    from evidence.report.cover import cover_renderer  # reportlab: not for `verify`
+    from evidence.report.produce import signing_cover
 
+    renderer = cover_renderer(lang, output.name[:-4]) if available_cover() else None
     result = build_bundle(
         ws,
         signer,
@@ -145,9 +155,10 @@ def bundle_command(
         output,
         request,
         item_refs=refs or None,
-        cover=signing_cover(available_cover(), signer, url),
+        cover=signing_cover(renderer, signer, url),
         reporter=ProgressBar(enabled=not (quiet or as_json)),
         tsa=url,
+        lang=lang,
     )
     root = load_state(ws.ledger).anchor
     if as_json:
@@ -162,7 +173,9 @@ def bundle_command(
                 ("size", result.size),
                 ("manifest sha256", result.manifest_sha256),
                 ("signer fingerprint", result.signer_fingerprint),
+                ("as openssl prints it", colon_fingerprint(result.signer_fingerprint)),
                 ("trust root", root.fingerprint if root else "none (the workspace has no root)"),
+                ("as openssl prints it", colon_fingerprint(root.fingerprint) if root else "-"),
             ]
         )
     )

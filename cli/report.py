@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from evidence.errors import VerificationError
-from evidence.report.locale import LANGUAGES, make_locale
+from evidence.messages import LANGUAGES
+from evidence.report.locale import make_locale
 from evidence.report.model import FAILED
 from evidence.report.produce import (
     FORMATS,

@@ -223,8 +223,11 @@ def build_bundle(
     cover: CoverRenderer | None = None,
     reporter: Reporter | None = None,
     tsa: str | None = None,
+    lang: str = "en",
 ) -> BundleResult:
-    """Export items of a case as a signed bundle at output; see the module docstring."""
+    """Export items of a case as a signed bundle at output; see the module docstring.
+
+    lang: which language VERIFY.txt gives first (the cover's language is the renderer's)."""
     reporter = reporter or Silent()
     recover_exports(ws)
     plan = plan_bundle(ws, case_number, output, request, item_refs=item_refs)
@@ -248,7 +251,18 @@ def build_bundle(
             details={"request_ref": request.reference, "bundle": name},
         )
         result = _assemble(
-            ws, signer, case, items, exported, export.part, name, request, cover, reporter, tsa
+            ws,
+            signer,
+            case,
+            items,
+            exported,
+            export.part,
+            name,
+            request,
+            cover,
+            reporter,
+            tsa,
+            lang,
         )
         export.record_events([(ev.body["item_id"], ev.body["event_id"]) for ev in exported])
         commit_prepared(ws.ledger, exported)
@@ -279,6 +293,7 @@ def _assemble(
     cover: CoverRenderer | None,
     reporter: Reporter,
     tsa: str | None = None,
+    lang: str = "en",
 ) -> BundleResult:
     """Manifest, signature, tag files and zip for items whose export events are recorded."""
     paths = {
@@ -336,6 +351,7 @@ def _assemble(
             fp,
             cover=cover is not None,
             self_signed=cert.issuer == cert.subject,
+            lang=lang,
         )
         + verify_steps(p7s)
     ).encode()

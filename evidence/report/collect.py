@@ -95,7 +95,7 @@ def collect_custody_report(
     return CustodyReportData(
         case=case,
         generated_at=generated_at or utc_now(),
-        generated_by=generated_by or loc.t("not stated (no --as given)"),
+        generated_by=generated_by or loc.t("not stated"),
         tool_version=__version__,
         verdict=verdict,
         items=tuple(out),

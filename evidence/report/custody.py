@@ -69,7 +69,7 @@ def footer_note(
 ) -> str:
     """The digest printed on every page that ties the paper to the ledger state."""
     if not checkpoint_root:
-        text = "ledger checkpoint: none found (run `custody checkpoint` before printing)"
+        text = "ledger checkpoint: none"
         return loc.t(text) if loc is not None else text
     seq = f" #{checkpoint_seq}" if checkpoint_seq is not None else ""
     return f"ledger checkpoint{seq} root sha256 {checkpoint_root}"
@@ -82,9 +82,9 @@ def _title_block(data: CustodyReportData) -> list[Flowable]:
     v = data.verdict
     n = len(data.items)
     scope = (
-        loc.t("{n} selected item(s) of the case", n=n)
+        loc.t("selected items of the case: {n}", n=n)
         if data.selected_items
-        else loc.t("all {n} item(s) of the case", n=n)
+        else loc.t("all items of the case: {n}", n=n)
     )
     checkpoint: object = loc.t("none: the ledger has no checkpoint yet")
     if data.checkpoint_root:
@@ -117,7 +117,7 @@ def _title_block(data: CustodyReportData) -> list[Flowable]:
                 ),
                 (
                     loc.t("Scope"),
-                    loc.t("{scope}; {n} custody event(s)", scope=scope, n=data.event_count),
+                    loc.t("{scope}; custody events: {n}", scope=scope, n=data.event_count),
                 ),
                 (loc.t("Ledger checkpoint"), checkpoint),
             ]
@@ -138,12 +138,12 @@ def verdict_section(v: Verdict, loc: Locale | None = None) -> list[Flowable]:
         fixity = (
             loc.t("Vault files were re-hashed (fixity).")
             if v.fixity_checked
-            else loc.t("Vault files were not re-hashed (run with --fixity to include fixity).")
+            else loc.t("Vault files were not re-hashed for this report.")
         )
         lines = [
             loc.t(
-                "Ledger audit: {checks} check(s), {findings} finding(s); "
-                "{events} event(s) of {items} item(s) checked.",
+                "Ledger audit: checks {checks}, findings {findings}; "
+                "events checked {events}, items {items}.",
                 checks=len(v.checks),
                 findings=len(v.findings),
                 events=v.events_checked,
@@ -263,7 +263,7 @@ def _timeline(t: ItemTimeline, loc: Locale) -> list[Flowable]:
     head = [
         para(loc.t("Item {id} — {name}", id=it.item_id, name=it.original_name), st.h2),
         markup(
-            f"{loc.t('{n} event(s)', n=len(t.events))} · "
+            f"{loc.t('events: {n}', n=len(t.events))} · "
             f"{printable(loc.t('held by {who}', who=holder))}",
             st.small,
         ),
@@ -320,7 +320,7 @@ def _signers(data: CustodyReportData) -> list[Flowable]:
         para(
             loc.t(
                 "Each event is signed with its actor's key; the certificate is identified by the "
-                "SHA-256 of its DER encoding (compare with `custody key list`)."
+                "SHA-256 of its DER encoding (compare with the key list of the ledger)."
             ),
             st.small,
         ),
@@ -369,8 +369,7 @@ def render_custody_report(data: CustodyReportData) -> bytes:
         Spacer(1, 6 * mm),
         para(
             loc.t(
-                "End of report: case {case}, {items} item(s), {events} event(s), "
-                "verdict {verdict}.",
+                "End of report: case {case}; items: {items}; events: {events}; verdict: {verdict}.",
                 case=data.case.number,
                 items=len(data.items),
                 events=data.event_count,

@@ -62,7 +62,7 @@ def signature_block(
     )
     if signed and preparer is not None:
         esig = loc.t(
-            "This PDF is signed (PAdES) with the key of {name}, certificate SHA-256 {fp}.",
+            "This PDF is signed (PAdES) with the key of: {name}; certificate SHA-256: {fp}.",
             name=preparer.name,
             fp=hex_lines(preparer.fingerprint, 64, sep=" "),
         )
