@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -256,6 +255,14 @@ def _render(result: VerifyResult) -> None:
         click.echo(
             table(["ITEM", "FILE", "DIGESTS", "CHAIN", "EVENTS", "LAST CUSTODIAN"], item_rows)
         )
+    if result.irregularities:
+        click.echo()
+        click.echo(
+            table(
+                ["ITEM", "EVENT", "IRREGULAR CUSTODY EVENT"],
+                [(i.item_id, i.seq, printable(i.message)) for i in result.irregularities],
+            )
+        )
     if result.signer is not None:
         click.echo()
         click.echo(
@@ -268,6 +275,23 @@ def _render(result: VerifyResult) -> None:
                 ]
             )
         )
+
+
+def _key_name(as_key: str | None) -> str:
+    """The --as key's holder, for "Verified by" (never the login name: not a person)."""
+    app = click.get_current_context().find_object(AppContext)
+    if not as_key or app is None:
+        return ""
+    return app.open().keys.resolve(as_key).name
+
+
+def _warnings(result: VerifyResult) -> None:
+    """What -q still prints: every warning and every irregular custody event, on stderr."""
+    for c in result.checks:
+        if c.status == "warning":
+            note(f"WARNING {c.name} {c.subject}: {c.message}")
+    for i in result.irregularities:
+        note(f"IRREGULAR item {i.item_id} event #{i.seq}: {i.message}")
 
 
 @click.command("verify")
@@ -303,7 +327,20 @@ def _render(result: VerifyResult) -> None:
 @click.option(
     "--verifier",
     metavar="NAME",
-    help="Who runs the verification, for the report (default: the operating-system user).",
+    help="Who runs the verification, for the report (default: the --as key's name, else "
+    "not stated).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    help="Language of the --report PDF: en or ru.",
+)
+@click.option(
+    "--tz",
+    metavar="ZONE",
+    help="Times in the --report PDF in this zone (Europe/Minsk, +03:00) with UTC beside "
+    "(default: UTC).",
 )
 @click.option(
     "--as",
@@ -325,6 +362,8 @@ def verify_command(
     tsa_trust: Path | None,
     as_json: bool,
     quiet: bool,
+    lang: str,
+    tz: str | None,
 ) -> None:
     """Verify a bundle (zip or unzipped folder); needs no workspace.
 
@@ -358,6 +397,9 @@ def verify_command(
     """
     # Usage problems first, all of them, before any work: a typo is not a failed verification.
     wanted = [parse_fingerprint(f) for f in fingerprints]
+    from evidence.report.locale import make_locale  # no reportlab: the zone and language only
+
+    locale = make_locale(lang, tz or "UTC")
     root = None if anchor is None else parse_fingerprint(anchor)
     trust = _load_trust(trust_paths)
     tsa_roots = load_trust(tsa_trust) if tsa_trust is not None else None
@@ -372,8 +414,10 @@ def verify_command(
     )
     if as_json:
         emit_json(result.to_json())
-    elif not quiet:  # -q: only problems (a failure lists every finding on stderr below)
+    elif not quiet:
         _render(result)
+    else:  # -q: the problems only; failures are listed on stderr with the error below
+        _warnings(result)
     if report_path is not None:
         # Imported here: reportlab costs a verify without --report a third of a second.
         from evidence.report.produce import write_file
@@ -381,32 +425,35 @@ def verify_command(
 
         # The digest of the file as received; a folder has none, so its manifest's stands in.
         digest = hash_file(bundle).sha256 if bundle.is_file() else result.manifest_sha256 or ""
-        used = [f"fingerprint {f}" for f in wanted] + [
-            f"trusted certificate {p}" for p in trust_paths
+        used = [f"{f} ({colon_fingerprint(f)})" for f in wanted] + [
+            f"{p.name}" for p in trust_paths
         ]
         report = render_verification_report(
             result,
             digest,
-            verified_by=verifier or getpass.getuser(),
-            verified_with="; ".join(used) or "nothing (signer not established)",
+            verified_by=verifier or _key_name(as_key),
+            verified_with="; ".join(used),
+            locale=locale,
         )
         write_file(report_path, sign_as(as_key, report, f"Verification report of {bundle.name}"))
         if not quiet:
             note(f"verification report written: {report_path}")
+    # The final status line is printed whatever -q says: it is the verdict.
     status = result.status
     if status == "failed":
         raise VerificationError(f"{bundle}: verification FAILED", result.findings)
+    warned = [c for c in result.checks if c.status == "warning"]
+    with_warnings = f" (warnings: {len(warned)})" if warned else ""
     if status == "signer-unverified":
-        if not quiet:
-            fp = result.signer.fingerprint if result.signer else "?"
-            note(
-                f"{bundle}: intact and validly signed, but the signer is NOT ESTABLISHED: "
-                f"compare fingerprint {fp} with the sender's by letter or phone (exit 4)"
-            )
+        fp = result.signer.fingerprint if result.signer else "?"
+        note(
+            f"{bundle}: intact and validly signed, but the signer is NOT ESTABLISHED: "
+            f"compare fingerprint {fp} ({colon_fingerprint(fp)}) with the sender's by letter "
+            f"or phone (exit 4){with_warnings}"
+        )
         raise click.exceptions.Exit(EXIT_SIGNER_UNVERIFIED)
-    if not quiet:
-        signer = result.signer.subject if result.signer else "?"
-        note(f"{bundle}: verified: intact, signed by {signer}")
+    signer = result.signer.subject if result.signer else "?"
+    note(f"{bundle}: verified: intact, signed by {signer}{with_warnings}")
 
 
 # Registered by cli/main.py as one entry.

@@ -89,7 +89,7 @@ def collect_custody_report(
     unverified = audit.unverified if audit is not None else None
     for t in timelines(ws, items, unverified):
         signed.update(line.actor_fingerprint for line in t.entries)
-        out.append(ItemTimeline(t.item, tuple(t.entries), t.holder, t.pending_to))
+        out.append(ItemTimeline(t.item, tuple(t.entries), t.holder, t.pending_to, t.irregularities))
     signers = tuple(signer_info(fp, certs.get(fp), n) for fp, n in sorted(signed.items()))
     verdict = verdict_from_audit(audit) if audit is not None else not_audited()
     return CustodyReportData(

@@ -6,7 +6,7 @@ verifies (with every finding), then the evidence, then the detail that backs it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from reportlab.lib.units import mm
 from reportlab.platypus import (
@@ -17,7 +17,7 @@ from reportlab.platypus import (
     Spacer,
 )
 
-from ..timeline import Entry
+from ..timeline import Entry, Irregularity
 from .itemfacts import item_facts
 from .layout import (
     FAIL_COLOUR,
@@ -126,8 +126,41 @@ def _title_block(data: CustodyReportData) -> list[Flowable]:
     ]
 
 
-def verdict_section(v: Verdict, loc: Locale | None = None) -> list[Flowable]:
-    """The verdict box, the table of checks and every finding."""
+def irregularity_section(found: Sequence[Irregularity], loc: Locale) -> list[Flowable]:
+    """Every irregular custody event (seal history, under seal, not the holder, signer not
+    established, bad signature): custody facts a court must see, listed up front."""
+    st = styles()
+    out: list[Flowable] = [para(loc.t("Irregularities in custody ({n})", n=len(found)), st.h2)]
+    if not found:
+        return [*out, para(loc.t("None."), st.body)]
+    rows = [
+        (
+            para(i.item_id),
+            str(i.seq),
+            para(loc.t(IRREGULARITY_KINDS.get(i.kind, i.kind))),
+            para(loc.t(i.text, **{k: loc.t(v) for k, v in i.values})),
+        )
+        for i in found
+    ]
+    headers = [loc.t("Item"), loc.t("Event"), loc.t("Irregularity"), loc.t("Detail")]
+    return [*out, grid_table(headers, rows, (70, 40, 110, WIDTH - 220))]
+
+
+# What each kind of evidence.timeline.Irregularity is called on paper.
+IRREGULARITY_KINDS = {
+    "seal": "seal history inconsistent",
+    "under-seal": "under seal",
+    "not-holder": "not the holder",
+    "signer": "signer not established",
+    "signature": "signature invalid",
+    "time-order": "out of time order",
+}
+
+
+def verdict_section(
+    v: Verdict, loc: Locale | None = None, irregular: Sequence[Irregularity] = ()
+) -> list[Flowable]:
+    """The verdict box, the table of checks, every finding and every irregularity."""
     st = styles()
     loc = loc or Locale()
     if not v.audited:
@@ -151,6 +184,7 @@ def verdict_section(v: Verdict, loc: Locale | None = None) -> list[Flowable]:
             ),
             fixity,
         ]
+    lines.append(loc.t("Irregularities in custody: {n}.", n=len(irregular)))
     word = loc.t(v.word)
     out: list[Flowable] = [KeepTogether([verdict_box(word, v.ok if v.audited else None, lines)])]
     if v.checks:
@@ -184,7 +218,7 @@ def verdict_section(v: Verdict, loc: Locale | None = None) -> list[Flowable]:
             out.append(grid_table(headers, rows, (70, 130, WIDTH - 200)))
         else:
             out.append(para(loc.t("None: every check passed."), st.body))
-    return out
+    return [*out, *irregularity_section(irregular, loc)]
 
 
 def _inner(width: float) -> float:
@@ -342,7 +376,10 @@ def render_custody_report(data: CustodyReportData) -> bytes:
     """The custody report as PDF bytes."""
     st = styles()
     loc = data.locale
-    story: list[Flowable] = [*_title_block(data), *verdict_section(data.verdict, loc)]
+    story: list[Flowable] = [
+        *_title_block(data),
+        *verdict_section(data.verdict, loc, data.irregularities),
+    ]
     story += [
         CondPageBreak(40 * mm),
         para(loc.t("Evidence items ({n})", n=len(data.items)), st.h1),
