@@ -39,7 +39,7 @@ from .layout import (
     wrap_plain,
 )
 from .locale import Locale
-from .model import CustodyReportData, ItemTimeline, Verdict
+from .model import CheckLine, CustodyReportData, ItemTimeline, Verdict
 from .signblock import signature_block
 
 KIND = "Chain of custody report"
@@ -72,7 +72,8 @@ def footer_note(
         text = "ledger checkpoint: none"
         return loc.t(text) if loc is not None else text
     seq = f" #{checkpoint_seq}" if checkpoint_seq is not None else ""
-    return f"ledger checkpoint{seq} root sha256 {checkpoint_root}"
+    text = "ledger checkpoint{seq} root SHA-256 {root}"
+    return (loc or Locale()).t(text, seq=seq, root=checkpoint_root)
 
 
 def _title_block(data: CustodyReportData) -> list[Flowable]:
@@ -89,7 +90,8 @@ def _title_block(data: CustodyReportData) -> list[Flowable]:
     checkpoint: object = loc.t("none: the ledger has no checkpoint yet")
     if data.checkpoint_root:
         seq = f"#{v.checkpoint_seq} " if v.checkpoint_seq is not None else ""
-        checkpoint = markup(f"{seq}root {hex_lines(data.checkpoint_root)}", st.mono)
+        root = loc.t("{seq}root", seq=seq)
+        checkpoint = markup(f"{printable(root)} {hex_lines(data.checkpoint_root)}", st.mono)
     return [
         Paragraph(loc.t("CHAIN OF CUSTODY REPORT"), st.title),
         para(loc.t("Case {number} — {title}", number=case.number, title=case.title), st.h1),
@@ -138,7 +140,8 @@ def irregularity_section(found: Sequence[Irregularity], loc: Locale) -> list[Flo
             para(i.item_id),
             str(i.seq),
             para(loc.t(IRREGULARITY_KINDS.get(i.kind, i.kind))),
-            para(loc.t(i.text, **{k: loc.t(v) for k, v in i.values})),
+            # Actions are the catalogue's words; names and seal numbers print as recorded.
+            para(loc.t(i.text, **{k: loc.t(v) if k == "action" else v for k, v in i.values})),
         )
         for i in found
     ]
@@ -155,6 +158,35 @@ IRREGULARITY_KINDS = {
     "signature": "signature invalid",
     "time-order": "out of time order",
 }
+
+
+# The audit's checks (evidence.audit), each as named on paper and what it establishes. English
+# keeps the audit's own detail line; another language says what the check establishes.
+AUDIT_CHECKS = {
+    "trust": ("trust root", "every signer is established by the trust root"),
+    "ledger": ("ledger", "append-only triggers are in place"),
+    "schema": ("schema", "every event is valid against its published schema"),
+    "hashes": ("hashes", "every event hash matches its canonical bytes"),
+    "certificates": ("certificates", "every certificate matches what was signed"),
+    "signatures": ("signatures", "every event signature is valid"),
+    "chains": ("chains", "every item's chain is unbroken"),
+    "profiles": ("profiles", "every profile matches the event that signs it"),
+    "corrections": ("corrections", "every correction applies to the facts it corrects"),
+    "checkpoint": ("checkpoint", "the ledger matches its signed checkpoint"),
+    "files": ("files", "the workspace is private to its owner; vault folders closed"),
+    "fixity": ("fixity", "every vault file matches its digests"),
+}
+
+
+def _check_name(loc: Locale, name: str) -> str:
+    return loc.t(AUDIT_CHECKS[name][0]) if loc.lang != "en" and name in AUDIT_CHECKS else name
+
+
+def _check_detail(loc: Locale, c: CheckLine) -> str:
+    if loc.lang == "en" or c.name not in AUDIT_CHECKS:
+        return c.detail
+    text = loc.t(AUDIT_CHECKS[c.name][1])
+    return text if c.ok else loc.t("{check}: problems found, listed below", check=text)
 
 
 def verdict_section(
@@ -190,9 +222,9 @@ def verdict_section(
     if v.checks:
         rows = [
             (
-                para(c.name),
+                para(_check_name(loc, c.name)),
                 para(loc.t("PASSED" if c.ok else "FAILED"), st.cell_bold),
-                para(c.detail),
+                para(_check_detail(loc, c)),
             )
             for c in v.checks
         ]
@@ -340,7 +372,7 @@ def _signers(data: CustodyReportData) -> list[Flowable]:
         (
             markup(
                 f"<b>{printable(s.name)}</b><br/>{printable(s.organisation)}, "
-                f"{printable(s.country)}<br/>{printable(s.role)}",
+                f"{printable(s.country)}<br/>{printable(loc.t(s.role) if s.role else '')}",
                 st.cell,
             ),
             hex_para(s.fingerprint),

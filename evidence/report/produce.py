@@ -112,6 +112,18 @@ def write_file(path: Path, content: bytes) -> None:
         raise OperationalError(f"{path}: cannot write report ({exc.strerror})") from None
 
 
+def available_cover(
+    lang: str = "en", name: str = "BUNDLE"
+) -> Callable[[dict[str, Any], str, str], bytes] | None:
+    """The cover-sheet renderer a bundle is built with, when reportlab is installed: in lang,
+    for a bundle whose folder (the zip's name without .zip) is name."""
+    try:
+        from .cover import cover_renderer
+    except ImportError:
+        return None
+    return cover_renderer(lang, name)
+
+
 def signing_cover(
     render: Callable[[dict[str, Any], str, str], bytes] | None, signer: Signer, tsa: str | None
 ) -> Callable[[dict[str, Any], str, str], bytes] | None:

@@ -169,6 +169,8 @@ CHECK_TEXT = {
     "custody.trust": "every custodian is enrolled by the sender's trust root",
     "custody.irregular": "irregular custody events (listed below)",
 }
+# Subjects of checks that are words, not file names or identifiers: translated.
+SUBJECTS = frozenset({"bag", "items", "chains", "issuer", "trust", "custody", "certificates"})
 STATUS_TEXT = {"ok": "PASSED", "failed": "FAILED", "warning": "WARNING", "skipped": "SKIPPED"}
 
 
@@ -212,7 +214,7 @@ def _verdict(data: VerificationData, loc: Locale) -> list[Flowable]:
         (
             para(loc.t(STATUS_TEXT.get(c.status, c.status)), st.cell_bold),
             para(c.name),
-            para(loc.t(c.subject) if c.subject in ("bag", "items", "chains") else c.subject),
+            para(loc.t(c.subject) if c.subject in SUBJECTS else c.subject),
             para(_detail(loc, c)),
         )
         for c in data.checks
@@ -301,7 +303,11 @@ def _signer(data: VerificationData, loc: Locale) -> list[Flowable]:
         *out,
         field_table(
             [
-                (loc.t("Signer"), s.name or s.subject),
+                # Name, role, organisation, country: the role from the catalogue.
+                (
+                    loc.t("Signer"),
+                    ", ".join(_role(loc, p) for p in s.name.split(", ")) or s.subject,
+                ),
                 (
                     loc.t("Certificate SHA-256"),
                     markup_fingerprint(s.fingerprint),
@@ -310,6 +316,15 @@ def _signer(data: VerificationData, loc: Locale) -> list[Flowable]:
             ]
         ),
     ]
+
+
+ROLES = frozenset(
+    {"investigator", "expert", "custodian", "prosecutor", "authority", "analyst", "officer"}
+)
+
+
+def _role(loc: Locale, part: str) -> str:
+    return loc.t(part) if part in ROLES else part
 
 
 def markup_fingerprint(fp: str) -> Flowable:
@@ -387,7 +402,7 @@ def render_verification_report(
         kind=loc.t(KIND),
         case_number=reference,
         generated_at=data.verified_at,
-        footer_note=f"bundle SHA-256 {data.bundle_sha256}",
+        footer_note=loc.t("bundle SHA-256 {digest}", digest=data.bundle_sha256),
         label="request",
         locale=loc,
     )

@@ -75,7 +75,7 @@ def test_every_page_numbered_and_carries_the_case(pdf: Path) -> None:
         text = pdftotext(pdf, "-f", str(page), "-l", str(page))
         assert f"page {page} of {total}" in text
         assert CASE in text
-        assert "ledger checkpoint #1 root sha256" in text
+        assert "ledger checkpoint #1 root SHA-256" in text
 
 
 def test_full_digests_printed(pdf: Path, data: CustodyReportData, case_ws: CaseWorld) -> None:
