@@ -272,7 +272,9 @@ def _item_rows(data: CustodyReportData) -> Iterator[tuple[object, ...]]:
         )
 
 
-def _event_rows(events: tuple[Entry, ...], loc: Locale) -> Iterator[tuple[object, ...]]:
+def _event_rows(
+    events: tuple[Entry, ...], loc: Locale, numbers: dict[str, int]
+) -> Iterator[tuple[object, ...]]:
     # Plain strings, wrapped here, not Paragraphs: this table is where a big case has
     # tens of thousands of cells, and a Paragraph costs several times more to lay out.
     w = EVENT_COLS
@@ -282,7 +284,12 @@ def _event_rows(events: tuple[Entry, ...], loc: Locale) -> Iterator[tuple[object
             status += "\n" + loc.t("signer not established")
         if e.out_of_custody:
             status += "\n" + loc.t("not holder")
-        actor = wrap_plain(e.actor, _inner(w[3])) + f"\n{e.actor_fingerprint[:16]}…"
+        # The signer's number in the Signers table, where its fingerprint is printed whole: a
+        # fingerprint cut to fit a column could be mistaken for a whole one.
+        number = numbers.get(e.actor_fingerprint)
+        actor = wrap_plain(e.actor, _inner(w[3]))
+        if number is not None:
+            actor += "\n" + loc.t("signer No. {n}", n=number)
         moved = ""
         if e.from_name or e.to_name:
             moved = f"{e.from_name or '–'} → {e.to_name or '–'}"
@@ -318,7 +325,7 @@ def irregular(e: Entry) -> bool:
     return e.irregular
 
 
-def _timeline(t: ItemTimeline, loc: Locale) -> list[Flowable]:
+def _timeline(t: ItemTimeline, loc: Locale, numbers: dict[str, int]) -> list[Flowable]:
     st = styles()
     it = t.item
     holder = t.holder or loc.t("nobody")
@@ -354,7 +361,7 @@ def _timeline(t: ItemTimeline, loc: Locale) -> list[Flowable]:
             loc.t("Purpose / note"),
             loc.t("Signature"),
         ],
-        _event_rows(t.events, loc),
+        _event_rows(t.events, loc, numbers),
         EVENT_COLS,
         extra=bad,
         caption=loc.t(
@@ -371,7 +378,7 @@ def _signers(data: CustodyReportData) -> list[Flowable]:
     rows = [
         (
             markup(
-                f"<b>{printable(s.name)}</b><br/>{printable(s.organisation)}, "
+                f"<b>{n}. {printable(s.name)}</b><br/>{printable(s.organisation)}, "
                 f"{printable(s.country)}<br/>{printable(loc.t(s.role) if s.role else '')}",
                 st.cell,
             ),
@@ -379,7 +386,7 @@ def _signers(data: CustodyReportData) -> list[Flowable]:
             safe_text(f"{s.not_before[:10]}\n{s.not_after[:10]}" if s.not_before else "–"),
             str(s.events_signed),
         )
-        for s in data.signers
+        for n, s in enumerate(data.signers, start=1)
     ]
     return [
         para(loc.t("Signers"), st.h1),
@@ -431,8 +438,9 @@ def render_custody_report(data: CustodyReportData) -> bytes:
         CondPageBreak(60 * mm),
         para(loc.t("Custody timelines"), st.h1),
     ]
+    numbers = {s.fingerprint: n for n, s in enumerate(data.signers, start=1)}
     for t in data.items:
-        story += _timeline(t, loc)
+        story += _timeline(t, loc, numbers)
     story += _signers(data)
     story += [
         Spacer(1, 6 * mm),

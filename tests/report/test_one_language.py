@@ -7,6 +7,7 @@ import ast
 import gettext
 import hashlib
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from evidence.report.locale import Locale
 from evidence.report.produce import available_cover, custody_report
 from evidence.report.verification import render_verification_report
 
-from .conftest import CASE, CaseWorld, pdftotext
+from .conftest import CASE, CaseWorld, page_count, pdftotext
 from .language_support import data_words, latin_words
 from .test_verification_report import REQUEST
 
@@ -89,9 +90,13 @@ def _allowed(manifest: dict[str, object]) -> set[str]:
     return data_words([manifest]) | {w for name in ORDER for w in name.split(".")}
 
 
-def test_russian_documents_hold_no_latin_words(
-    fresh_ws: CaseWorld, missing: _Missing, tmp_path: Path
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_documents_are_wholly_in_one_language(
+    lang: str, fresh_ws: CaseWorld, missing: _Missing, tmp_path: Path
 ) -> None:
+    """The cover, the verification report and the (audited) custody report, every page read
+    back with pdftotext: no Latin word in Russian but names, identifiers, file names and
+    hashes; no fingerprint cut short; every word from the catalogue."""
     out = fresh_ws.root / "request-0042.zip"
     build_bundle(
         fresh_ws.ws,
@@ -99,26 +104,35 @@ def test_russian_documents_hold_no_latin_words(
         CASE,
         out,
         REQUEST,
-        cover=available_cover("ru", "request-0042"),
-        lang="ru",
+        cover=available_cover(lang, "request-0042"),
+        lang=lang,
     )
     with zipfile.ZipFile(out) as zf:
         cover = zf.read("request-0042/cover.pdf")
         manifest = json.loads(zf.read("request-0042/manifest.json"))
         verify_txt = zf.read("request-0042/VERIFY.txt").decode()
     allowed = _allowed(manifest)
-    assert verify_txt.startswith("КАК ПРОВЕРИТЬ")  # --lang ru: the Russian part first
+    # --lang: that language's part of VERIFY.txt first.
+    assert verify_txt.startswith("КАК ПРОВЕРИТЬ" if lang == "ru" else "HOW TO VERIFY")
     result = verify_bundle(out)
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     report = render_verification_report(
-        result, digest, verified_by="Прокурор А. Смирнов", locale=Locale("ru")
+        result, digest, verified_by="Прокурор А. Смирнов", locale=Locale(lang)
     )
-    audited = custody_report(fresh_ws.ws, CASE, locale=Locale("ru"))
+    audited = custody_report(fresh_ws.ws, CASE, locale=Locale(lang))
     assert audited.verdict.audited
     custody = render_custody_report(audited)
     for name, pdf in (("cover", cover), ("verification", report), ("custody", custody)):
-        text = pdftotext(pdf)
-        assert latin_words(text, allowed) == [], (name, latin_words(text, allowed))
+        pages = page_count(pdf)
+        for page in range(1, pages + 1):
+            text = pdftotext(pdf, "-f", str(page), "-l", str(page))
+            if lang == "ru":
+                assert latin_words(text, allowed) == [], (name, page, latin_words(text, allowed))
+                assert f"стр. {page} из {pages}" in text
+            else:
+                assert f"page {page} of {pages}" in text
+            # A fingerprint is printed whole (two lines of 32) or not at all.
+            assert not re.search(r"[0-9a-f]{8,}…", text), (name, page)
     assert missing.seen == set()
 
 
