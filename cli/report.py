@@ -108,7 +108,7 @@ def report_command(
     generated_by = signer = preparer = None
     if as_key:
         record = ws.keys.resolve(as_key)
-        generated_by = f"{record.name} ({record.organisation}, key {record.fingerprint[:16]})"
+        generated_by = f"{record.name} ({record.organisation})"
         if kind == "pdf":
             signer = unlock(ws, as_key)
             preparer = preparer_of(signer)

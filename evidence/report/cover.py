@@ -84,14 +84,6 @@ def _text(value: Any) -> str:
     return "–" if value is None or value == "" else str(value)
 
 
-def _size(loc: Locale, n: int) -> str:
-    exact = loc.n("{size} byte", "{size} bytes", n, size=f"{n:,}".replace(",", " "))
-    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= factor:
-            return f"{exact} ({n / factor:.1f} {loc.t(unit)})"
-    return exact
-
-
 def _case_number(manifest: Mapping[str, Any]) -> str:
     case = manifest.get("case")
     number = case.get("number") if isinstance(case, Mapping) else case
@@ -301,7 +293,7 @@ def render_cover(
                 ),
                 (
                     loc.t("Evidence"),
-                    loc.t("items: {n}; {size} in total", n=len(items), size=_size(loc, total)),
+                    loc.t("items: {n}; {size} in total", n=len(items), size=loc.size(total)),
                 ),
             ]
         ),
@@ -314,7 +306,7 @@ def render_cover(
         rows = [
             (
                 para(i.get("path") or i.get("original_name")),
-                safe_text(_size(loc, _item_size(i))),
+                safe_text(loc.size(_item_size(i))),
                 hex_para(_get(i, "digests", "sha256")),
             )
             for i in items[:LISTED_ITEMS]

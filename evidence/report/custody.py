@@ -50,14 +50,6 @@ ITEM_COLS = (62, 128, 62, 70, 72, 116)
 EVENT_COLS = (16, 68, 66, 78, 74, 64, 88, 56)
 
 
-def _size(n: int) -> str:
-    """Bytes in full (the exact figure matters) plus a readable unit."""
-    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= factor:
-            return f"{n:,} B\n({n / factor:.1f} {unit})".replace(",", " ")
-    return f"{n} B"
-
-
 def _time(loc: Locale, at: str | None) -> str:
     """Date, local time with offset, and UTC, on three short lines: nothing is dropped."""
     # safe_text first: it would turn the line breaks into spaces.
@@ -266,7 +258,7 @@ def _item_rows(data: CustodyReportData) -> Iterator[tuple[object, ...]]:
             it.item_id,
             wrap_plain(it.original_name, _inner(w[1])),
             wrap_plain(it.evidence_type, _inner(w[2])),
-            _size(it.size),
+            loc.size(it.size).replace(" (", "\n(", 1),
             _time(loc, it.acquired_at),
             wrap_plain(it.source, _inner(w[5])),
         )
@@ -379,7 +371,7 @@ def _signers(data: CustodyReportData) -> list[Flowable]:
         (
             markup(
                 f"<b>{n}. {printable(s.name)}</b><br/>{printable(s.organisation)}, "
-                f"{printable(s.country)}<br/>{printable(loc.t(s.role) if s.role else '')}",
+                f"{printable(s.country)}<br/>{printable(loc.role(s.role))}",
                 st.cell,
             ),
             hex_para(s.fingerprint),

@@ -16,6 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..errors import UsageError
 from ..messages import LANGUAGES, translations
 
+ROLES = frozenset(
+    {"investigator", "expert", "custodian", "prosecutor", "authority", "analyst", "officer"}
+)
+
 
 @dataclass(frozen=True)
 class Locale:
@@ -33,6 +37,19 @@ class Locale:
         """A phrase about count things, in the language's plural form; {n} is count."""
         text = translations(self.lang).ngettext(singular, plural, count)
         return text.format(n=count, **values)
+
+    def role(self, role: str) -> str:
+        """A key holder's role: one of the roles `key new --role` offers, from the catalogue;
+        any other role is the holder's own words, printed as recorded."""
+        return self.t(role) if role in ROLES else role
+
+    def size(self, n: int) -> str:
+        """Bytes in full (the exact figure matters), with a readable unit beside when large."""
+        exact = self.n("{size} byte", "{size} bytes", n, size=f"{n:,}".replace(",", " "))
+        for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+            if n >= factor:
+                return f"{exact} ({n / factor:.1f} {self.t(unit)})"
+        return exact
 
     def when(self, at: str | None, sep: str = "\n") -> str:
         """An RFC 3339 time in the zone, to the second, with UTC beside (sep between)."""

@@ -21,7 +21,7 @@ def signature_block(
     """The block; with no preparer the name lines are left blank to fill in by hand."""
     st = styles()
     name = preparer.name if preparer else ""
-    role = preparer.role if preparer else ""
+    role = loc.role(preparer.role) if preparer else ""
     organisation = preparer.organisation if preparer else ""
     fields = [
         [para(loc.t("Name"), st.small), para(name, st.body)],

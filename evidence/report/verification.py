@@ -306,7 +306,7 @@ def _signer(data: VerificationData, loc: Locale) -> list[Flowable]:
                 # Name, role, organisation, country: the role from the catalogue.
                 (
                     loc.t("Signer"),
-                    ", ".join(_role(loc, p) for p in s.name.split(", ")) or s.subject,
+                    ", ".join(loc.role(p) for p in s.name.split(", ")) or s.subject,
                 ),
                 (
                     loc.t("Certificate SHA-256"),
@@ -316,15 +316,6 @@ def _signer(data: VerificationData, loc: Locale) -> list[Flowable]:
             ]
         ),
     ]
-
-
-ROLES = frozenset(
-    {"investigator", "expert", "custodian", "prosecutor", "authority", "analyst", "officer"}
-)
-
-
-def _role(loc: Locale, part: str) -> str:
-    return loc.t(part) if part in ROLES else part
 
 
 def markup_fingerprint(fp: str) -> Flowable:
