@@ -17,6 +17,7 @@ from reportlab.platypus import (
     Spacer,
 )
 
+from ..timefmt import localise_times
 from ..timeline import Entry, Irregularity
 from .itemfacts import item_facts
 from .layout import (
@@ -289,7 +290,12 @@ def _event_rows(
             wrap_plain(part, _inner(w[6]))
             for part in (
                 e.purpose,
-                loc.t("changed: {change}", change=e.change) if e.change else "",
+                loc.t(
+                    "changed: {change}",
+                    change=localise_times(e.change, lambda at: loc.when(at, " ")),
+                )
+                if e.change
+                else "",
                 loc.t("note: {note}", note=e.note) if e.note else "",
             )
             if part
