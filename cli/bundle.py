@@ -400,7 +400,7 @@ def verify_command(
     from evidence.report.locale import make_locale  # no reportlab: the zone and language only
 
     locale = make_locale(lang, tz or "UTC")
-    root = None if anchor is None else parse_fingerprint(anchor)
+    root = None if anchor is None else parse_fingerprint(anchor, "--anchor")
     trust = _load_trust(trust_paths)
     tsa_roots = load_trust(tsa_trust) if tsa_trust is not None else None
     reporter = ProgressBar(enabled=not (quiet or as_json))

@@ -46,7 +46,7 @@ _FINGERPRINT_PREFIX = re.compile(
 )
 
 
-def parse_fingerprint(text: str) -> str:
+def parse_fingerprint(text: str, option: str = "--fingerprint") -> str:
     """A SHA-256 fingerprint as a recipient may type or paste it, as 64 lowercase hex digits.
 
     Accepted: hex with or without colons, spaces, dashes or line breaks (the two halves of the
@@ -59,8 +59,9 @@ def parse_fingerprint(text: str) -> str:
         shown = " ".join(text.split())[:100]
         found = len(re.sub(r"[^0-9a-fA-F]", "", body))
         raise UsageError(
-            f"--fingerprint {shown!r} is not a SHA-256 fingerprint ({found} hex digits, 64 needed)",
-            "copy it from the letter of request, e.g. 3f2a...c9 or 3F:2A:...:C9",
+            f"{option} {shown!r} is not a SHA-256 fingerprint ({found} hex digits, 64 needed)",
+            "give all 64 hex digits (a short form such as the 16 of a key id is not enough),"
+            " e.g. 3f2a...c9 or 3F:2A:...:C9, as the letter, protocol or `custody init` give it",
         )
     return digits
 
