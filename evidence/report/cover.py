@@ -245,7 +245,7 @@ def render_cover(
     lang: str = "en",
     name: str = "BUNDLE",
 ) -> bytes:
-    """The bundle's cover sheet as PDF bytes (manifest: the dict of DESIGN.md section 3),
+    """The bundle's cover sheet as PDF bytes (manifest: the dict docs/bundle.md describes),
     wholly in lang; name is the bundle's folder (the zip's name without .zip)."""
     st = styles()
     loc = Locale(lang)
