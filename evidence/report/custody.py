@@ -439,21 +439,28 @@ def render_custody_report(data: CustodyReportData) -> bytes:
     numbers = {s.fingerprint: n for n, s in enumerate(data.signers, start=1)}
     for t in data.items:
         story += _timeline(t, loc, numbers)
-    story += _signers(data)
-    story += [
-        Spacer(1, 6 * mm),
-        para(
-            loc.t(
-                "End of report: case {case}; items: {items}; events: {events}; verdict: {verdict}.",
-                case=data.case.number,
-                items=len(data.items),
-                events=data.event_count,
-                verdict=loc.t(data.verdict.word),
-            ),
-            st.h2,
-        ),
-        *signature_block(loc, data.preparer, data.generated_at, data.signed),
-    ]
+    # The last section, the end line and the signature block on one page: a block alone on
+    # the last sheet signs nothing a reader can see.
+    story.append(
+        KeepTogether(
+            [
+                *_signers(data),
+                Spacer(1, 6 * mm),
+                para(
+                    loc.t(
+                        "End of report: case {case}; items: {items}; events: {events}; "
+                        "verdict: {verdict}.",
+                        case=data.case.number,
+                        items=len(data.items),
+                        events=data.event_count,
+                        verdict=loc.t(data.verdict.word),
+                    ),
+                    st.h2,
+                ),
+                *signature_block(loc, data.preparer, data.generated_at, data.signed),
+            ]
+        )
+    )
     furniture = Furniture(
         kind=loc.t(KIND),
         case_number=data.case.number,

@@ -63,6 +63,8 @@ def test_signature_and_stamp_block_on_the_last_page(ru_pdf: Path) -> None:
         assert label in last, label
     assert EXPERT in last and "ГКСЭ Республики Беларусь" in last
     assert "подписан (PAdES)" in last
+    # Kept with the last section: the signers table and the end line share its page.
+    assert "Подписанты" in last and "Конец отчёта" in last
 
 
 def test_every_item_shows_sha512_and_acquisition_method(ru_pdf: Path, case_ws: CaseWorld) -> None:
