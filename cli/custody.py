@@ -9,6 +9,7 @@ import click
 
 from evidence.audit import audit
 from evidence.audit.incremental import audit_since
+from evidence.bundle.signer import parse_fingerprint
 from evidence.cases import get_case
 from evidence.checkpoint import file_name
 from evidence.custody import (
@@ -385,6 +386,8 @@ def audit_command(
       custody audit --since-checkpoint
       custody audit --since-checkpoint --checkpoint /media/usb/checkpoint-000041.json
     """
+    # A short or mistyped anchor is a usage error, not a replaced root (exit 2, before any work).
+    anchor = None if anchor is None else parse_fingerprint(anchor, "--anchor")
     ws = app.open()
     if case is not None:
         get_case(ws.ledger, case)
