@@ -10,6 +10,7 @@ import click
 from evidence.audit import audit
 from evidence.audit.incremental import audit_since
 from evidence.audit.log import fetch_witnesses
+from evidence.bundle.signer import parse_fingerprint
 from evidence.cases import get_case
 from evidence.checkpoint import file_name
 from evidence.custody import (
@@ -27,7 +28,6 @@ from evidence.events import MANUAL_ACTIONS, SignedEvent, bodies_with_actions
 from evidence.items import Item
 from evidence.keys import KeyRecord
 from evidence.seals import seal_warnings
-from evidence.timestamp import tsa_url
 from evidence.timestamp.checkpoints import create_stamped
 from evidence.tlog.ledgerlog import note_file
 from evidence.workspace import Workspace
@@ -47,7 +47,7 @@ from .common import (
 )
 from .output import ProgressBar, emit_json, note, table
 from .output import note as warn  # event_command has a `note` option
-from .timestamp import tsa_option, tsa_optional_option
+from .timestamp import tsa_option, tsa_optional_option, tsa_url
 from .witness import witness_keys as parse_witness_keys
 from .witness import witness_urls
 
@@ -446,6 +446,8 @@ def audit_command(
       custody audit --since-checkpoint
       custody audit --since-checkpoint --checkpoint /media/usb/checkpoint-000041.json
     """
+    # A short or mistyped anchor is a usage error, not a replaced root (exit 2, before any work).
+    anchor = None if anchor is None else parse_fingerprint(anchor, "--anchor")
     if witnesses and not witness_keys:
         raise UsageError("--witness needs --witness-key: a cosignature is checked by its key")
     cosigners = parse_witness_keys(witness_keys)
@@ -462,7 +464,7 @@ def audit_command(
             since or None,
             checkpoint_file=checkpoint_file,
             reporter=progress,
-            anchor_pin=anchor,
+            anchor=anchor,
             witnesses=views,
             cosigners=cosigners,
         )

@@ -58,7 +58,7 @@ SUMMARIES = {
     "receive": "Acknowledge a pending transfer: custody passes to you.",
     "log": "Show custody timelines: when, action, who, from -> to, where, why and notes, "
     "signature.",
-    "checkpoint": "Sign a Merkle tree head over every chain head; also written to checkpoints/.",
+    "checkpoint": "Sign the log's tree head and every chain head; also written to checkpoints/.",
     "timestamp": "List each checkpoint's RFC 3161 time, or (--pending) add the tokens still "
     "missing.",
     "audit": "Verify every signer's trust path, signature, chain link, row, checkpoint and file.",
@@ -66,6 +66,8 @@ SUMMARIES = {
     "verify": "Verify a bundle (zip or unzipped folder); needs no workspace.",
     "report": "Write the custody report of CASE: verdict, items, every custody event, signers.",
     "ledger": "The ledger itself: copy it between a workspace file and a PostgreSQL server.",
+    "witness": "Run a witness: another agency's server that cosigns checkpoints that extend the "
+    "last.",
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_OPERATIONAL = 0, 1, 2, 3
@@ -145,6 +147,7 @@ class CustodyGroup(click.Group):
 @click.option(
     "--workspace",
     "-w",
+    envvar="CUSTODY_HOME",
     metavar="DIR",
     help="Workspace folder (default: $CUSTODY_HOME, else ./custody-workspace).",
 )
@@ -174,7 +177,20 @@ def cli(ctx: click.Context, workspace: str | None, ledger: str | None, vault: st
     """
     from .common import AppContext  # only here: the library is loaded once a command runs
 
+    _quiet_pyhanko()
     ctx.obj = AppContext(workspace, ledger, vault)
+
+
+def _quiet_pyhanko() -> None:
+    # pyhanko logs each failed check with a traceback; those failures are our findings,
+    # reported once and plainly, so its loggers must not fall through to Python's last-resort
+    # stderr handler. Configured here, by the application: importing the library changes
+    # nothing global.
+    import logging
+
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).addHandler(logging.NullHandler())
+        logging.getLogger(name).propagate = False
 
 
 def main() -> None:

@@ -37,7 +37,7 @@ from ..timestamp.checkpoints import create_stamped
 from ..timestamp.client import request_token
 from ..tlog.note import Note
 from ..tlog.tree import Tree
-from ..trust.store import export_for
+from ..trust.store import export_for, require_signing
 from ..workspace import Workspace
 from .bagit import TAG_MANIFESTS, TAG_SIGNATURE, bag_filename, hash_files, tag_files
 from .cms import sign_detached
@@ -201,14 +201,17 @@ def build_bundle(
     cover: CoverRenderer | None = None,
     reporter: Reporter | None = None,
     tsa: str | None = None,
+    lang: str = "en",
     witness: Callable[[int, Note, Tree], Note] | None = None,
 ) -> BundleResult:
     """Export items of a case as a signed bundle at output; see the module docstring.
 
-    The bundle carries the latest checkpoint if it covers every event exported, else a new one
+    lang: which language VERIFY.txt gives first (the cover's language is the renderer's). The
+    bundle carries the latest checkpoint if it covers every event exported, else a new one
     signed by `signer` now (timestamped with `tsa`, cosigned through `witness`), and an
     inclusion proof of each event in it (logproofs.py).
     """
+    require_signing(ws.ledger, signer.record, " a bundle")
     reporter = reporter or Silent()
     recover_exports(ws)
     plan = plan_bundle(ws, case_number, output, request, item_refs=item_refs)
@@ -229,6 +232,12 @@ def build_bundle(
             create_stamped(ws.ledger, signer, ws.checkpoint_dir, tsa, False, witness).checkpoint
         ),
     )
+    if checkpoint is None:
+        raise OperationalError(
+            f"{ws.ledger.location}: this ledger predates the append-only log (schema "
+            f"{ws.ledger.version}), so no bundle of it can carry inclusion proofs",
+            "its administrator upgrades it by opening it once (docs/deployment.md)",
+        )
     export = start_export(ws, output)
     try:
         exported = prepare_events(
@@ -251,6 +260,7 @@ def build_bundle(
             cover,
             reporter,
             tsa,
+            lang,
             checkpoint,
         )
         export.record_events([(ev.body["item_id"], ev.body["event_id"]) for ev in exported])
@@ -282,9 +292,11 @@ def _assemble(
     cover: CoverRenderer | None,
     reporter: Reporter,
     tsa: str | None = None,
+    lang: str = "en",
     checkpoint: Checkpoint | None = None,
 ) -> BundleResult:
-    """Manifest, signature, tag files and zip for items whose export events are recorded."""
+    """Manifest, signature, tag files and zip for items whose export events are recorded;
+    with `checkpoint`, the log/ files too."""
     paths = {
         item.item_id: f"data/{item.item_id}/{bag_filename(item.original_name)}" for item in items
     }
@@ -346,7 +358,7 @@ def _assemble(
             fp,
             cover=cover is not None,
             self_signed=cert.issuer == cert.subject,
-            extra_files=len(log_files),
+            lang=lang,
         )
         + log_steps(len(log_files))
         + verify_steps(p7s)
