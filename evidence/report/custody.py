@@ -166,6 +166,11 @@ AUDIT_CHECKS = {
     "profiles": ("profiles", "every profile matches the event that signs it"),
     "corrections": ("corrections", "every correction applies to the facts it corrects"),
     "checkpoint": ("checkpoint", "the ledger matches its signed checkpoint"),
+    "log": (
+        "log",
+        "every signed record is in the append-only log, consistent with each checkpoint",
+    ),
+    "witness": ("witness", "the ledger extends what every witness cosigned"),
     "files": ("files", "the workspace is private to its owner; vault folders closed"),
     "fixity": ("fixity", "every vault file matches its digests"),
 }

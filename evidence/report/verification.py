@@ -168,6 +168,7 @@ CHECK_TEXT = {
     "item.facts": "item facts match what was signed at seizure",
     "custody.trust": "every custodian is enrolled by the sender's trust root",
     "custody.irregular": "irregular custody events (listed below)",
+    "log.inclusion": "every custody event is proved in the sender's append-only log",
 }
 # Subjects of checks that are words, not file names or identifiers: translated.
 SUBJECTS = frozenset({"bag", "items", "chains", "issuer", "trust", "custody", "certificates"})
