@@ -249,16 +249,24 @@ def test_leaves_reordered_below_a_checkpoint(logged: World) -> None:
     _expect(_audit(logged), "log", "differ from what it signed (removed, reordered or altered)")
 
 
-def test_event_deleted_with_its_leaf_below_a_checkpoint(logged: World) -> None:
-    _checkpoint(logged)
-    conn = _attacker(logged)
+def _cut_event_leaf(world: World, order: str, *, with_event: bool) -> None:
+    """Remove one event's leaf (the first after leaf #5, or the last) and renumber the rest, as
+    an insider would; with_event: the event row too."""
+    conn = _attacker(world)
     (idx, ref) = conn.execute(
-        "SELECT idx, ref FROM log_leaves WHERE kind = 'event' AND idx > 5 ORDER BY idx LIMIT 1"
+        "SELECT idx, ref FROM log_leaves WHERE kind = 'event' AND idx > 5 "
+        f"ORDER BY idx {order} LIMIT 1"
     ).fetchone()
-    conn.execute("DELETE FROM events WHERE event_id = ?", (ref,))
-    conn.execute("DELETE FROM log_leaves WHERE ref = ?", (ref,))
+    if with_event:
+        conn.execute("DELETE FROM events WHERE event_id = ?", (ref,))
+    conn.execute("DELETE FROM log_leaves WHERE idx = ?", (idx,))
     conn.execute("UPDATE log_leaves SET idx = idx - 1 WHERE idx > ?", (idx,))
     _put_back_triggers(conn)
+
+
+def test_event_deleted_with_its_leaf_below_a_checkpoint(logged: World) -> None:
+    _checkpoint(logged)
+    _cut_event_leaf(logged, "ASC", with_event=True)
     result = _audit(logged)
     _expect(result, "log", "differ from what it signed")
 
@@ -330,17 +338,11 @@ def test_tree_helper_matches_stored_leaves(logged: World) -> None:
 def test_checkpoint_refuses_a_log_that_lost_what_the_last_one_signed(logged: World) -> None:
     first = _checkpoint(logged)
     assert first.log is not None
-    conn = _attacker(logged)
-    # An event and its leaf removed below the checkpoint, the later leaves renumbered.
-    (idx, ref) = conn.execute(
-        "SELECT idx, ref FROM log_leaves WHERE kind = 'event' ORDER BY idx DESC LIMIT 1"
-    ).fetchone()
-    conn.execute("DELETE FROM log_leaves WHERE idx = ?", (idx,))
-    conn.execute("UPDATE log_leaves SET idx = idx - 1 WHERE idx > ?", (idx,))
-    _put_back_triggers(conn)
+    # The last event's leaf removed below the checkpoint, the later leaves renumbered.
+    _cut_event_leaf(logged, "DESC", with_event=False)
     with pytest.raises(VerificationError, match="refusing to checkpoint") as caught:
         _checkpoint(logged)
-    assert any("the log does not extend it" in f.message for f in caught.value.findings), ref
+    assert any("the log does not extend it" in f.message for f in caught.value.findings)
 
 
 def test_tail_cut_on_postgresql_caught_by_the_witness(
