@@ -179,3 +179,13 @@ def test_audit_anchor_in_short_form_is_a_usage_error(sh: Shell) -> None:
     assert "replaced" not in short.stderr
     colon = ":".join(root[i : i + 2] for i in range(0, 64, 2)).upper()
     sh("audit", "--anchor", colon)
+
+
+def test_a_wrong_authority_passphrase_names_its_variable(sh: Shell) -> None:
+    env = {"CUSTODY_AUTHORITY_PASSPHRASE": "not the authority's passphrase"}
+    args = ("--org", "IC", "--country", "BY", "--role", "investigator")
+    wrong = sh("key", "new", "--name", "B. Volkov", *args, env=env, code=3)
+    assert "wrong passphrase" in wrong.stderr and "(the authority's key)" in wrong.stderr
+    assert "check $CUSTODY_AUTHORITY_PASSPHRASE" in wrong.stderr
+    revoke = sh("key", "revoke", "A. Ivanov", "--reason", "left", env=env, code=3)
+    assert "check $CUSTODY_AUTHORITY_PASSPHRASE" in revoke.stderr
