@@ -277,11 +277,23 @@ def receive_command(
     ws = app.open()
     problems = Problems()
     targets, record = _prepare(ws, items, case, all_items, as_key, problems)
+    passed_over: list[str] = []
     if record is not None:
-        problems.errors += receive_problems(ws.ledger, record, targets)
+        found = receive_problems(ws.ledger, record, targets)
+        if all_items and len(found) < len(targets):
+            # --all: receive what is pending to you, and name the rest, rather than refuse all.
+            waiting = {t.item_id for t in targets} - {
+                t.item_id for t in targets if receive_problems(ws.ledger, record, [t])
+            }
+            targets = [t for t in targets if t.item_id in waiting]
+            passed_over = [p.message for p in found]
+        else:
+            problems.errors += found
     problems.raise_any()
     signer = unlock(ws, as_key, record)
     _echo_events(receive(ws.ledger, signer, targets, location=location, note=note), as_json, quiet)
+    for message in passed_over:
+        warn(f"not received: {message}")
 
 
 @click.command("checkpoint", cls=CheckedCommand)

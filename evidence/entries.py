@@ -113,6 +113,12 @@ def chain_entries(
                 == who.get(ev.signer, ev.signer)
             )
             or body["action"] == "received"
+            # A correction of the seizure facts by whoever seized the item (the first event's
+            # signer) is a record about the seizure, not an act of custody.
+            or (
+                body["action"] == "amended"
+                and who.get(events[0].signer, events[0].signer) == who.get(ev.signer, ev.signer)
+            )
         )
         entries.append(
             Entry(

@@ -273,7 +273,13 @@ class Ingester:
                 # Another process may have ingested the same bytes since we looked.
                 if find_item(self.ws.ledger, case, item.sha256) is not None:
                     report.outcomes.append(
-                        Outcome(item.original_name, "existing", item.item_id, item.sha256)
+                        Outcome(
+                            item.original_name,
+                            "existing",
+                            item.item_id,
+                            item.sha256,
+                            evidence_type=item.evidence_type,
+                        )
                     )
                     continue
                 self.ws.ledger.insert("items", item.to_row())
@@ -370,9 +376,11 @@ def already_held(
 ) -> Outcome:
     """The outcome of a file whose bytes the case holds (held) or this run took already (None),
     naming the stated facts that differ from the held item's current ones."""
-    differs = () if held is None else tuple(options.differences(current_facts(ledger, held).item))
+    current = None if held is None else current_facts(ledger, held).item
+    differs = () if current is None else tuple(options.differences(current))
     item_id = item_id_for(options.case, sha)
-    return Outcome(name, "existing", item_id, sha, size, reason="same bytes", differs=differs)
+    kind = None if current is None else current.evidence_type  # its type now, as corrected
+    return Outcome(name, "existing", item_id, sha, size, kind, reason="same bytes", differs=differs)
 
 
 def begin(
