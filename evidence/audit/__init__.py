@@ -24,6 +24,7 @@ from ..errors import Finding, check_json
 from ..hashing import hash_file
 from ..items import Item
 from ..progress import Reporter, Silent
+from ..timeorder import workspace_rules
 from ..workspace import Workspace
 from .analyses import check_analyses
 from .chains import check_chains, load_items
@@ -32,8 +33,12 @@ from .corrections import check_corrections, seal_notices
 from .events import EventFacts, verify_slice
 from .files import check_vault_entries, check_workspace
 from .rows import check_anchor_row, check_key_rows
+from .times import check_times
 from .trust import audit_trust, check_signers, signer_problem
 
+TIME_DETAIL = (
+    "every event dated after the event before it and after each checkpoint not covering it"
+)
 SLICE = 1000  # small enough that two workers finish together
 _FIRST_ROWID = -(2**63)  # SQLite takes any rowid, negative ones included
 
@@ -216,6 +221,7 @@ def audit(
         check_chains(items, cases, facts, case is None, out.add)
         check_analyses(items, facts, out.add)
         check_corrections(facts, out.add)
+        check_times(workspace_rules(ws.ledger, view, state.records), facts, out.add)
         checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add, signer_problem(view))
     check_workspace(ws.root.resolve(), out.add)  # a workspace reached through a link is fine
     check_vault_entries(
@@ -234,6 +240,7 @@ def audit(
         out.check("profiles", "every profile matches the event that signs it"),
         out.check("corrections", "every correction applies to the facts it corrects"),
         out.check("checkpoint", checkpoint.detail),
+        out.check("time", TIME_DETAIL),
         out.check("files", "workspace private to its owner; vault folders closed"),
     ]
     if fixity:

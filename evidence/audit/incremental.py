@@ -23,6 +23,7 @@ an edit to them is found by the full audit (the default), not by this one.
 
 from __future__ import annotations
 
+import json
 import os
 from collections import defaultdict
 from pathlib import Path
@@ -33,11 +34,14 @@ from ..checkpoint import Checkpoint, load_file
 from ..errors import EvidenceError, UsageError
 from ..items import Item
 from ..progress import Reporter, Silent
+from ..timeorder import workspace_rules
+from ..trust.timerules import Timed
 from ..workspace import Workspace
-from . import AuditResult, _Collector, _verify_events
+from . import TIME_DETAIL, AuditResult, _Collector, _verify_events
 from .chains import Add, check_chains
 from .checkpoints import TrustContext, check_signed, compare_file, parse_row
 from .events import EventFacts
+from .times import check_times
 from .trust import audit_trust, check_signers, signer_problem
 
 CHUNK = 500  # parameters per IN (...) query
@@ -176,6 +180,21 @@ def _items(ws: Workspace, ids: list[str], add: Add) -> dict[str, Item]:
     return out
 
 
+def _heads_before(ws: Workspace, anchor: Checkpoint, touched: list[str]) -> dict[str, Timed]:
+    """N's chain head of each touched item: the event before its first new one (time rule 1)."""
+    wanted = [h.hash for h in anchor.heads if h.item_id in set(touched)]
+    out: dict[str, Timed] = {}
+    for chunk in _chunks(wanted):
+        query = f"SELECT item_id, seq, body, signer FROM events WHERE hash IN ({_marks(chunk)})"
+        for row in ws.ledger.rows(query, tuple(chunk)):
+            try:
+                at = json.loads(str(row["body"])).get("at")
+            except (ValueError, AttributeError):
+                continue  # the full audit reports a body that is not an event
+            out[str(row["item_id"])] = Timed(str(row["item_id"]), row["seq"], at, row["signer"])
+    return out
+
+
 def _anchor_file(ws: Workspace, path: Path, anchor: Checkpoint, add: Add) -> None:
     # A copy kept off the machine pins N: the ledger's N must be that very checkpoint.
     try:
@@ -249,6 +268,8 @@ def audit_since(
         check_chains(fresh, cases, [f for f in facts if f.item_id in fresh_ids], False, out.add)
         new.update({(f.item_id, f.seq): f.hash for f in facts if f.item_id in fresh_ids})
         _consistent(anchor, checkpoints[1:], new, out.add)
+        rules = workspace_rules(ws.ledger, view, state.records, since=anchor.seq)
+        check_times(rules, facts, out.add, _heads_before(ws, anchor, touched))
         total = ws.ledger.rows("SELECT COUNT(*) AS n FROM items")[0]["n"]
         if total != len(anchored) + len(fresh):
             out.add(
@@ -271,6 +292,7 @@ def audit_since(
         out.check("signatures", f"{len(facts)} new signatures valid"),
         out.check("chains", f"{len(touched)} chains continue checkpoint #{anchor.seq}"),
         out.check("checkpoint", detail),
+        out.check("time", TIME_DETAIL),
     ]
     findings = [f for c in checks for f in out.findings.get(c.name, [])]
     unverified = frozenset((f.item_id, f.seq) for f in facts if not f.signature_ok)

@@ -68,7 +68,12 @@ def test_key_made_without_enrolment_signs_nothing_until_enrolled(
     append_events(world.ws.ledger, late, list_items(world.ws.ledger, CASE)[:1], "analysed")
     expect(audit(world.ws), "trust", "no valid enrolment by the authority")
     enrol_key(world.ws.keys, _authority(world), record, reason="order 17")
-    assert audit(world.ws).ok
+    # Enrolment vouches from its own time on: what the key signed before stays a finding.
+    expect(audit(world.ws), "trust", "before the signer's enrolment at")
+    append_events(world.ws.ledger, late, list_items(world.ws.ledger, CASE)[1:2], "analysed")
+    assert [f.subject for f in audit(world.ws).findings if f.check == "trust"] == [
+        f"item {list_items(world.ws.ledger, CASE)[0].item_id} event #3"
+    ]
     with pytest.raises(UsageError, match="enrolled already"):
         enrol_key(world.ws.keys, _authority(world), record)
 
