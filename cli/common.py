@@ -19,6 +19,7 @@ from evidence.errors import EvidenceError, NotFoundError, PassphraseError, Usage
 from evidence.items import Item, get_item, list_items
 from evidence.keys import KeyRecord, Signer
 from evidence.timefmt import parse_zone
+from evidence.timeorder import require_clock
 from evidence.trust.store import signing_problem
 from evidence.workspace import Workspace, locate
 
@@ -125,12 +126,15 @@ def unlock(
     record: KeyRecord | None = None,
     *,
     to_sign: bool = True,
+    items: Sequence[Item] = (),
 ) -> Signer:
     """Resolve --as (unless already resolved) and decrypt that key with the passphrase.
 
     A key that is to sign (events, checkpoints, bundles, reports) must be one the trust root
     lets sign now: enrolled (or CA-issued) and not revoked. That is checked before the
-    passphrase is asked for; audit would reject whatever it signed anyway.
+    passphrase is asked for; audit would reject whatever it signed anyway. So is this
+    computer's clock: not earlier than the latest checkpoint, nor than the last event of any
+    of `items` (the ones to be signed for).
     """
     record = record or signer_key(ws, as_key)
     if to_sign:
@@ -141,6 +145,7 @@ def unlock(
                 "the authority enrols it with `custody key enrol` "
                 "(`custody key list` shows each key's standing)",
             )
+        require_clock(ws.ledger, [i.item_id for i in items])
     return ws.keys.unlock(record, read_passphrase(f"Passphrase for {record.name}"))
 
 

@@ -124,7 +124,7 @@ def event_command(
     chains = {t.item_id: [e.body for e in item_events(ws.ledger, t.item_id)] for t in targets}
     for warning in seal_warnings(chains, action, seal):
         warn(f"warning: {warning}")
-    signer = unlock(ws, as_key, record)
+    signer = unlock(ws, as_key, record, items=targets)
     events = append_events(
         ws.ledger,
         signer,
@@ -181,7 +181,7 @@ def transfer_command(
         problems.errors += transfer_problems(ws.ledger, record, targets, receiver)
     problems.raise_any()
     assert receiver is not None
-    signer = unlock(ws, as_key, record)
+    signer = unlock(ws, as_key, record, items=targets)
     events = transfer(
         ws.ledger, signer, targets, receiver, location=location, purpose=purpose, note=note
     )
@@ -217,7 +217,7 @@ def receive_command(
     if record is not None:
         problems.errors += receive_problems(ws.ledger, record, targets)
     problems.raise_any()
-    signer = unlock(ws, as_key, record)
+    signer = unlock(ws, as_key, record, items=targets)
     _echo_events(receive(ws.ledger, signer, targets, location=location, note=note), as_json, quiet)
 
 

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from .canonical import canonical_bytes, parse_json
-from .errors import Finding, InputRejected, UsageError, VerificationError
+from .errors import Finding, InputRejected, OperationalError, UsageError, VerificationError
 from .keys import Signer
 from .ledger import Ledger
 from .merkle import tree_head
 from .privacy import write_private
 from .timefmt import utc_now
+from .trust.timerules import checkpoint_time, clock_problem
 
 # Version 2 adds `trust`: the anchor, every certificate and the head of the trust records, so
 # a certificate or record removed (or slipped in, dated earlier) after a checkpoint is found.
@@ -241,6 +242,27 @@ def _write_file(directory: Path, checkpoint: Checkpoint) -> None:
     write_private(path, json.dumps(checkpoint.to_json(), indent=1).encode() + b"\n")
 
 
+def gen_times(ledger: Ledger) -> dict[int, str]:
+    """Stored genTime of each checkpoint's token (the token audit says whether they hold)."""
+    if not ledger.has_table("timestamps"):
+        return {}
+    return {
+        r["checkpoint_seq"]: r["gen_time"]
+        for r in ledger.rows("SELECT checkpoint_seq, gen_time FROM timestamps")
+        if isinstance(r["checkpoint_seq"], int) and isinstance(r["gen_time"], str)
+    }
+
+
+def _require_clock(ledger: Ledger, previous: Checkpoint) -> None:
+    latest = checkpoint_time(previous.body, gen_times(ledger).get(previous.seq))
+    problem = clock_problem(utc_now(), latest, {})
+    if problem is not None:
+        raise OperationalError(
+            f"refusing to sign: {problem}",
+            "set this computer's clock right (UTC); a signature may not claim an earlier time",
+        )
+
+
 def _require_established(ledger: Ledger, signer: Signer) -> None:
     from .trust.store import signing_problem
 
@@ -279,6 +301,8 @@ def create_checkpoint(
                     "recorded; run `custody audit`",
                     lost,
                 )
+        if previous is not None:
+            _require_clock(ledger, previous)
         heads = current_heads(ledger)
         events = ledger.rows("SELECT COUNT(*) AS n FROM events")[0]["n"]
         body: dict[str, Any] = {

@@ -15,6 +15,7 @@ from .events import SignedEvent, chain_head, item_events, new_body, sign_event, 
 from .items import Item
 from .keys import KeyRecord, Signer
 from .ledger import Ledger
+from .timeorder import require_after_last_event
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ def _sign_next(
         action=action,
         **fields,
     )
+    # The library refuses a backdated clock too (the CLI asks before the passphrase).
+    require_after_last_event(ledger, item.item_id, body["at"])
     return sign_event(signer, body)
 
 

@@ -13,7 +13,9 @@ from .events import item_events
 from .items import Item
 from .keys import verify_signature
 from .seals import OPENING_ACTIONS, seal_number, seal_states
-from .trust.store import workspace_view
+from .timeorder import workspace_rules
+from .trust.store import load_state, workspace_view
+from .trust.timerules import Timed
 from .workspace import Workspace
 
 
@@ -40,6 +42,8 @@ class Entry:
     change: str = ""  # what a correction changed, in words
     # Why the trust root does not let this signer sign at the event's time, or None.
     signer_problem: str | None = None
+    # Which time rule the event breaks (dated before its chain or a checkpoint), or None.
+    time_problem: str | None = None
 
     @property
     def out_of_custody(self) -> bool:
@@ -50,8 +54,13 @@ class Entry:
     @property
     def irregular(self) -> bool:
         """What log and report mark: a bad signature, a signer the trust root does not
-        establish at the event's time, or a non-holder acting."""
-        return not self.signature_ok or self.signer_problem is not None or self.out_of_custody
+        establish at the event's time, a time the ledger's order denies, or a non-holder."""
+        return (
+            not self.signature_ok
+            or self.signer_problem is not None
+            or self.time_problem is not None
+            or self.out_of_custody
+        )
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for --json output."""
@@ -115,12 +124,17 @@ def timelines(
     certs = ws.keys.certificates()
     who = identities(ws.ledger)
     view = workspace_view(ws.ledger, certs)  # once: per event a lookup and a time compare
+    rules = workspace_rules(ws.ledger, view, load_state(ws.ledger).records)
     out = []
     for item in items:
         events = item_events(ws.ledger, item.item_id)
         entries = []
         states = list(custody_states(events, who))  # states[pos]: before event pos
         seals = list(seal_states(e.body for e in events))
+        chain = [Timed(item.item_id, e.body["seq"], e.body.get("at"), e.signer) for e in events]
+        times: dict[int, str] = {}
+        for timed, problem in reversed(rules.problems(chain)):
+            times[timed.seq] = problem  # the first rule an event breaks is the one shown
         for pos, ev in enumerate(events):
             body = ev.body
             cert = certs.get(ev.signer)
@@ -158,6 +172,7 @@ def timelines(
                     signer_problem=None
                     if view is None
                     else view.verdict(ev.signer).problem_at(body.get("at")),
+                    time_problem=times.get(body["seq"]),
                 )
             )
         state = states[-1]

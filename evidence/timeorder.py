@@ -11,9 +11,9 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .checkpoint import from_row
+from .checkpoint import from_row, gen_times
 from .checkpoint import rows as checkpoint_rows
-from .errors import EvidenceError
+from .errors import EvidenceError, OperationalError
 from .ledger import Ledger
 from .timefmt import utc_now
 from .trust.establish import TrustView
@@ -26,17 +26,6 @@ from .trust.timerules import (
     clock_problem,
     revocations,
 )
-
-
-def gen_times(ledger: Ledger) -> dict[int, str]:
-    """Stored genTime of each checkpoint's token (the token audit says whether they hold)."""
-    if not ledger.has_table("timestamps"):
-        return {}
-    return {
-        r["checkpoint_seq"]: r["gen_time"]
-        for r in ledger.rows("SELECT checkpoint_seq, gen_time FROM timestamps")
-        if isinstance(r["checkpoint_seq"], int) and isinstance(r["gen_time"], str)
-    }
 
 
 def checkpoint_times(ledger: Ledger, since: int | None = None) -> list[CheckpointTime]:
@@ -102,3 +91,20 @@ def signing_clock_problem(
         if cp is not None:
             latest = checkpoint_time(cp.body, gen_times(ledger).get(cp.seq))
     return clock_problem(now or utc_now(), latest, last_events(ledger, item_ids))
+
+
+CLOCK_HINT = "set this computer's clock right (UTC); a signature may not claim an earlier time"
+
+
+def require_clock(ledger: Ledger, item_ids: Sequence[str] = (), now: str | None = None) -> None:
+    """Raise (exit 3) when this computer's clock may not sign now (signing_clock_problem)."""
+    problem = signing_clock_problem(ledger, item_ids, now)
+    if problem is not None:
+        raise OperationalError(f"refusing to sign: {problem}", CLOCK_HINT)
+
+
+def require_after_last_event(ledger: Ledger, item_id: str, at: str) -> None:
+    """Raise (exit 3) when an event dated `at` would precede the item's last event."""
+    problem = clock_problem(at, None, last_events(ledger, [item_id]))
+    if problem is not None:
+        raise OperationalError(f"refusing to sign: {problem}", CLOCK_HINT)

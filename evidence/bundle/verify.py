@@ -25,6 +25,7 @@ from ..keys import key_id_of
 from ..progress import Reporter, Silent
 from ..timefmt import format_utc
 from ..timestamp.cades import check_signature_timestamp
+from ..trust.timerules import Timed, TimeRules
 from .bagit import (
     PAYLOAD_DIR,
     PAYLOAD_MANIFESTS,
@@ -36,7 +37,7 @@ from .bagit import (
 )
 from .checklist import Check, Checklist
 from .cms import CmsSigner
-from .custodians import check_custodians
+from .custodians import check_custodians, root_pinned
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
 from .names import layout_problems, name_problems
 from .safezip import Limits, extract
@@ -286,7 +287,9 @@ def _verify_bag(
     check_tag_signature(tags, signer, manifest["schema"], checks)
     check_issuer(manifest, signer, report.info, checks)
     items = _check_items(manifest, files, checks)
-    if manifest["schema"] != "evidence-manifest/1":
+    # A pinned root (--anchor, or a CA among --trust) checks custodians whatever version the
+    # manifest claims: the sender chooses the label, so a v1 label must not switch this off.
+    if manifest["schema"] != "evidence-manifest/1" or root_pinned(anchor, trust):
         certs = load_certificates(manifest)[0]
         check_custodians(manifest, certs, anchor, trust, checks)
     return VerifyResult(
@@ -314,6 +317,20 @@ def _check_timestamp(
         "manifest.json.p7s",
         f"RFC 3161 time {result.gen_time} by {result.tsa}; signer's claimed time {claimed}",
     )
+
+
+def _time_findings(entry: dict[str, Any], rules: TimeRules) -> list[Finding]:
+    """The time rules on one item's chain as the bundle carries it (the chain rule; the
+    checkpoint rules too once the bundle carries checkpoints)."""
+    chain = [
+        Timed(str(entry["item_id"]), n, record["event"].get("at"), str(record["signer"]))
+        for n, record in enumerate(entry["custody"], 1)
+        if isinstance(record.get("event"), dict)
+    ]
+    return [
+        Finding("item.chain", f"item {entry['item_id']} event {event.seq}", problem)
+        for event, problem in rules.problems(chain)
+    ]
 
 
 def _check_items(
@@ -357,6 +374,7 @@ def _check_items(
                     )
                     digests_ok = False
         chain_findings = check_chain(entry, case_number, reference, certs)
+        chain_findings += _time_findings(entry, TimeRules(()))
         checks.extend(chain_findings)
         # Only a chain that holds (every event schema-valid) says who has the item now.
         holder = None

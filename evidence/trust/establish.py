@@ -114,6 +114,11 @@ def _is_ca(cert: x509.Certificate) -> bool:
     return bool(bc.ca)
 
 
+def is_ca_certificate(cert: x509.Certificate) -> bool:
+    """Whether a certificate is a CA (basicConstraints cA): a root a recipient may trust."""
+    return _is_ca(cert)
+
+
 def _issued_by(cert: x509.Certificate, ca: x509.Certificate) -> str | None:
     """None if ca directly issued cert (name chaining and signature), else why not."""
     if not _is_ca(ca):
