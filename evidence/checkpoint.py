@@ -8,6 +8,7 @@ as files under checkpoints/, so a copy can be taken off the machine and brought 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -24,12 +25,19 @@ from .merkle import tree_head
 from .privacy import write_private
 from .timefmt import utc_now
 from .trust.timerules import checkpoint_time, clock_problem
+from .validation import validator
 
 # Version 2 adds `trust`: the anchor, every certificate and the head of the trust records, so
 # a certificate or record removed (or slipped in, dated earlier) after a checkpoint is found.
-# Version-1 checkpoints still verify.
-CHECKPOINT_SCHEMA = "custody-checkpoint/2"
-CHECKPOINT_SCHEMAS = ("custody-checkpoint/1", CHECKPOINT_SCHEMA)
+# Version 3 adds `timestamp` (schemas/custody-checkpoint-3.schema.json): the RFC 3161 token
+# policy and the previous checkpoint's token digest, so a token cannot be stripped in silence.
+# Version-1 and -2 checkpoints still verify.
+CHECKPOINT_SCHEMA = "custody-checkpoint/3"
+CHECKPOINT_SCHEMAS = ("custody-checkpoint/1", "custody-checkpoint/2", CHECKPOINT_SCHEMA)
+CHECKPOINT_SCHEMA_FILE = "custody-checkpoint-3.schema.json"
+# Whether a checkpoint's token was obtained before it was committed, left for later (the TSA
+# could not be reached) or not wanted (no TSA configured).
+TOKEN_POLICIES = ("required", "deferred", "none")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -68,8 +76,28 @@ def shape_problem(body: Any) -> str | None:
     ):
         return "chain head list is malformed"
     if body["schema"] != CHECKPOINT_SCHEMAS[0]:
-        return _trust_shape_problem(body.get("trust"))
+        problem = _trust_shape_problem(body.get("trust"))
+        if problem is not None:
+            return problem
+    if body["schema"] == CHECKPOINT_SCHEMA:
+        error = next(iter(validator(CHECKPOINT_SCHEMA_FILE).iter_errors(body)), None)
+        if error is not None:
+            where = "/".join(str(p) for p in error.absolute_path) or "body"
+            return f"not a valid {CHECKPOINT_SCHEMA} body: {where}: {error.message}"
     return None
+
+
+def token_policy(body: dict[str, Any]) -> str | None:
+    """The token policy a checkpoint signed (None: made before version 3 said)."""
+    stamp = body.get("timestamp")
+    return str(stamp["policy"]) if isinstance(stamp, dict) else None
+
+
+def prev_token_digest(body: dict[str, Any]) -> str | None:
+    """The previous checkpoint's token digest a version-3 checkpoint commits to, or None."""
+    stamp = body.get("timestamp")
+    value = stamp.get("prev_token_sha256") if isinstance(stamp, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _trust_shape_problem(trust: Any) -> str | None:
@@ -242,6 +270,23 @@ def _write_file(directory: Path, checkpoint: Checkpoint) -> None:
     write_private(path, json.dumps(checkpoint.to_json(), indent=1).encode() + b"\n")
 
 
+def token_digest(ledger: Ledger, seq: int) -> str | None:
+    """SHA-256 of checkpoint seq's stored DER token, or None when it has none."""
+    if not ledger.has_table("timestamps"):
+        return None
+    rows = ledger.rows("SELECT token FROM timestamps WHERE checkpoint_seq = ?", (seq,))
+    return token_row_digest(rows[0]) if rows else None
+
+
+def token_row_digest(row: dict[str, Any]) -> str:
+    """SHA-256 of a stored token row's DER token (what the next checkpoint commits to)."""
+    try:
+        der = base64.b64decode(str(row["token"]), validate=True)
+    except ValueError:
+        der = str(row["token"]).encode()  # audit reports it; the digest still binds it
+    return hashlib.sha256(der).hexdigest()
+
+
 def gen_times(ledger: Ledger) -> dict[int, str]:
     """Stored genTime of each checkpoint's token (the token audit says whether they hold)."""
     if not ledger.has_table("timestamps"):
@@ -279,6 +324,7 @@ def create_checkpoint(
     signer: Signer,
     directory: Path,
     before_commit: Callable[[Checkpoint], None] | None = None,
+    token: str = "none",
 ) -> Checkpoint:
     """Sign a tree head over all chain heads; store it in the ledger and as a file.
 
@@ -286,8 +332,11 @@ def create_checkpoint(
     ledger would launder the deletion. `before_commit` runs inside the transaction (the RFC 3161
     token is fetched and stored there), so if it raises nothing is written. Refuses (exit 2)
     when the trust root does not establish the signer now (not enrolled, revoked): audit would
-    reject the checkpoint anyway.
+    reject the checkpoint anyway; and (exit 3) when this computer's clock is earlier than the
+    previous checkpoint. `token` is the RFC 3161 policy the body signs (TOKEN_POLICIES).
     """
+    if token not in TOKEN_POLICIES:
+        raise ValueError(f"token policy {token!r}")  # a bug in the caller
     _require_established(ledger, signer)
     # Exclusive: every append in flight commits first, none starts until this one commits.
     with ledger.atomic(exclusive=True):
@@ -316,6 +365,12 @@ def create_checkpoint(
             "prev": None if previous is None else previous.hash,
             "heads": [[h.item_id, h.seq, h.hash] for h in heads],
             "trust": trust_commitment(ledger),
+            "timestamp": {
+                "policy": token,
+                "prev_token_sha256": None
+                if previous is None
+                else token_digest(ledger, previous.seq),
+            },
         }
         data = canonical_bytes(body)
         checkpoint = Checkpoint(body, hashlib.sha256(data).hexdigest(), signer.sign(data), data)

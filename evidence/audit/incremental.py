@@ -35,6 +35,7 @@ from ..errors import EvidenceError, UsageError
 from ..items import Item
 from ..progress import Reporter, Silent
 from ..timeorder import workspace_rules
+from ..timestamp.checkpoints import policy_findings, stored
 from ..trust.timerules import Timed
 from ..workspace import Workspace
 from . import TIME_DETAIL, AuditResult, _Collector, _verify_events
@@ -243,6 +244,8 @@ def audit_since(
         for cp in checkpoints:
             check_signed(certs, cp, f"checkpoint #{cp.seq}", out.add, trust)
             compare_file(ws, cp, f"checkpoint #{cp.seq}", out.add)
+        for f in policy_findings(checkpoints, stored(ws.ledger)):
+            out.add("checkpoint", f.subject, f.message)
         if checkpoint_file is not None:
             _anchor_file(ws, checkpoint_file, anchor, out.add)
         # Where N ended, and that nothing before it was added or removed since.
