@@ -352,15 +352,18 @@ def audit_command(
         rows = [(c.name, "ok" if c.ok else "FAILED", c.detail) for c in result.checks]
         if not quiet:
             click.echo(table(["CHECK", "RESULT", "DETAIL"], rows))
-        if result.notices:
+        seals = [n for n in result.notices if n.check == "seals"]
+        if seals:
             click.echo("")
             click.echo("Seal history inconsistent (custody facts to explain, not tampering):")
             click.echo(
-                table(
-                    ["ITEM / EVENT", "SEAL HISTORY"],
-                    [(n.subject, n.message) for n in result.notices],
-                )
+                table(["ITEM / EVENT", "SEAL HISTORY"], [(n.subject, n.message) for n in seals])
             )
+        orphans = [n for n in result.notices if n.check == "vault"]
+        if orphans:
+            click.echo("")
+            click.echo("Vault files no item names (an interrupted ingest leaves one; notice):")
+            click.echo(table(["FILE", "NOTICE"], [(n.subject, n.message) for n in orphans]))
         if result.findings:
             click.echo("")
             click.echo(

@@ -31,7 +31,7 @@ from .chains import check_chains, load_items
 from .checkpoints import check_checkpoints
 from .corrections import check_corrections, seal_notices
 from .events import EventFacts, verify_slice
-from .files import check_vault_entries, check_workspace
+from .files import check_vault_entries, check_workspace, orphan_notices
 from .rows import check_anchor_row, check_key_rows
 from .times import check_times
 from .trust import audit_trust, check_signers, signer_problem
@@ -70,7 +70,8 @@ class AuditResult:
     unverified: frozenset[tuple[str, int]] = frozenset()
     # Fingerprint of the workspace's trust root (None: no root).
     anchor: str | None = None
-    # Custody facts a reader must see that are not integrity failures (seal history).
+    # Facts a reader must see that are not integrity failures (seal history, vault files no
+    # item names).
     notices: tuple[Finding, ...] = ()
 
     @property
@@ -229,6 +230,10 @@ def audit(
         [(f"item {i.item_id} ({i.original_name})", ws.vault.path_for(i.sha256)) for i in items],
         out.add,
     )
+    orphans: tuple[Finding, ...] = ()
+    if case is None:  # a case's audit does not know which files the other cases name
+        named = (ws.vault.path_for(i.sha256) for i in items)
+        orphans = tuple(orphan_notices(ws.vault.root, named))
     checks = [
         out.check("trust", f"every signer established: {root_detail}"),
         out.check("ledger", "append-only triggers in place"),
@@ -259,5 +264,5 @@ def audit(
         checkpoint.seq,
         unverified,
         None if state.anchor is None else state.anchor.fingerprint,
-        tuple(seal_notices(facts)),
+        tuple(seal_notices(facts)) + orphans,
     )

@@ -180,11 +180,15 @@ def _from_zip(
 ) -> tuple[Path, dict[str, BagFile]] | None:
     try:
         # Only tag files are written out; payload is hashed as it streams and never stored.
-        extracted = extract(archive, dest, limits=limits, reporter=reporter, keep=_is_tag_file)
+        folders: list[str] = []
+        extracted = extract(
+            archive, dest, limits=limits, reporter=reporter, keep=_is_tag_file, folders=folders
+        )
     except InputRejected as exc:
         checks.fail("zip", archive.name, exc.message)
         return None
-    tops = {e.name.split("/", 1)[0] for e in extracted}
+    # Folder entries count too: an empty folder beside the bag is something else in the zip.
+    tops = {e.name.split("/", 1)[0] for e in extracted} | {f.split("/", 1)[0] for f in folders}
     loose = [e.name for e in extracted if "/" not in e.name]
     if len(tops) != 1 or loose:
         checks.fail("zip", archive.name, "must hold exactly one top-level folder (the bag)")
