@@ -138,6 +138,8 @@ def unlock(
     """
     record = record or signer_key(ws, as_key)
     if to_sign:
+        # The clock first: a clock set back makes every time judgement below a wrong one.
+        require_clock(ws.ledger, [i.item_id for i in items])
         problem = signing_problem(ws.ledger, record.certificate)
         if problem is not None:
             raise UsageError(
@@ -145,7 +147,6 @@ def unlock(
                 "the authority enrols it with `custody key enrol` "
                 "(`custody key list` shows each key's standing)",
             )
-        require_clock(ws.ledger, [i.item_id for i in items])
     return ws.keys.unlock(record, read_passphrase(f"Passphrase for {record.name}"))
 
 

@@ -218,7 +218,7 @@ def check_checkpoints(
     gen_time = stamped.get(f"checkpoint #{last.seq} token")
     trusted = f", RFC 3161 time {gen_time}" if gen_time else ""
     if gen_time and token_policy(last.body) == "deferred":
-        trusted += " added later (deferred)"
+        trusted += ", added later (deferred)"
     return CheckpointVerdict(
         f"checkpoint #{last.seq} ({last.body.get('created_at')}{trusted}) matches the ledger",
         last.seq,
