@@ -3,13 +3,21 @@ folder entries; neither may switch a check off."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import zipfile
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
+from evidence.bundle.cms import sign_detached
+from evidence.canonical import canonical_bytes
+from evidence.timefmt import format_utc, parse_rfc3339
 from tests.bundle.bundle_support import invoke
+from tests.bundle.fuzz_support import Original, check_bag
 from tests.bundle.hostile_zips import GOLDEN, GOLDEN_FINGERPRINT
 from tests.helpers import make_ca
 
@@ -52,3 +60,35 @@ def test_folder_entry_outside_the_top_folder(tmp_path: Path) -> None:
     code, result = invoke(["verify", str(forged), "--fingerprint", GOLDEN_FINGERPRINT])
     assert code == 1, result.output
     assert "must hold exactly one top-level folder (the bag)" in result.output
+
+
+def test_sender_backdates_the_export_before_the_event_it_follows(
+    original: Original, example: Callable[[], Path]
+) -> None:
+    """The sender (key in hand) dates the export event an hour before the event before it,
+    signs it and the manifest again: the chain rule names it abroad."""
+    manifest = json.loads(original.files["manifest.json"])
+    custody = manifest["items"][0]["custody"]
+    before = custody[-2]["event"]["at"]
+    export = dict(custody[-1]["event"])
+    export["at"] = format_utc(parse_rfc3339(before) - timedelta(hours=1))
+    data = canonical_bytes(export)
+    custody[-1] = {
+        **custody[-1],
+        "event": export,
+        "hash": hashlib.sha256(data).hexdigest(),
+        "signature": original.prosecutor.sign(data),
+    }
+    signed = canonical_bytes(manifest)
+    files = {
+        **original.files,
+        "manifest.json": signed,
+        "manifest.json.p7s": sign_detached(original.prosecutor, signed),
+    }
+    result = check_bag(original, example(), files, fixup="refresh", as_folder=False, must_fail=True)
+    assert result is not None
+    failed = [(c.name, c.message) for c in result.checks if c.status == "failed"]
+    n = len(custody)
+    expected = f"dated {export['at']}, before event #{n - 1} that precedes it in its chain"
+    # (cms.tags fails too: the tag files' signed digest was not made again; not the point.)
+    assert any(name == "item.chain" and expected in message for name, message in failed), failed
