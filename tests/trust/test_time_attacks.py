@@ -24,6 +24,7 @@ from evidence.items import Item, list_items
 from evidence.keys import Signer
 from evidence.timestamp.checkpoints import create_stamped
 from evidence.trust.authority import local_authority, revoke_key
+from tests.bundle.bundle_support import REQUEST_ARGS
 from tests.conftest import TsaFixture
 from tests.helpers import CASE, PASSPHRASE, World
 from tests.trust.trust_support import attacker, audit_cli, expect
@@ -152,7 +153,20 @@ def test_revoked_key_backdated_after_a_tsa_checkpoint_is_named_by_every_audit(
         code, out = audit_cli(revoked.ws.root, *args)
         assert code == 1, (args, out)
         assert "signed by a key revoked in trust record" in " ".join(out.split()), args
-    # The log marks it; the bundle refuses it (its audit fails).
+    # The bundle refuses it (its audit fails); the log marks it.
+    out_zip = tmp_path / "request.zip"
+    code, out = _cli(
+        revoked.ws.root,
+        "bundle",
+        CASE,
+        "--as",
+        revoked.custodian.record.name,
+        "-o",
+        str(out_zip),
+        *REQUEST_ARGS,
+    )
+    assert code == 1, out
+    assert "fails its audit; nothing was exported" in out and not out_zip.exists()
     code, out = _cli(revoked.ws.root, "log", item.item_id, "--wide")
     assert code == 0 and "destroyed BACKDATED" in out, out
     assert "BACKDATED: dated before" in out
