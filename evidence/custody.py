@@ -15,7 +15,7 @@ from .events import SignedEvent, chain_head, item_events, new_body, sign_event, 
 from .items import Item
 from .keys import KeyRecord, Signer
 from .ledger import Ledger
-from .timeorder import require_after_last_event
+from .timeorder import require_after_last_event, signing_clock_problem
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,15 @@ def prepare_events(
 def commit_prepared(ledger: Ledger, events: Sequence[SignedEvent]) -> None:
     """Record events from prepare_events in one transaction, if no chain has moved since."""
     with ledger.atomic(lock=[e.body["item_id"] for e in events]):
+        # A checkpoint made while they were prepared would not cover events dated before it.
+        earliest = min((str(e.body["at"]) for e in events), default=None)
+        late = signing_clock_problem(ledger, (), earliest)
+        if late is not None:
+            raise OperationalError(
+                f"the events were signed before a checkpoint made meanwhile ({late}); "
+                "nothing was recorded",
+                "run the command again",
+            )
         for event in events:
             head = chain_head(ledger, event.body["item_id"])
             if head != (event.body["seq"] - 1, event.body["prev"]):

@@ -183,7 +183,8 @@ def _items(ws: Workspace, ids: list[str], add: Add) -> dict[str, Item]:
 
 def _heads_before(ws: Workspace, anchor: Checkpoint, touched: list[str]) -> dict[str, Timed]:
     """N's chain head of each touched item: the event before its first new one (time rule 1)."""
-    wanted = [h.hash for h in anchor.heads if h.item_id in set(touched)]
+    touched_ids = set(touched)
+    wanted = [h.hash for h in anchor.heads if h.item_id in touched_ids]
     out: dict[str, Timed] = {}
     for chunk in _chunks(wanted):
         query = f"SELECT item_id, seq, body, signer FROM events WHERE hash IN ({_marks(chunk)})"

@@ -358,3 +358,20 @@ def test_orphan_vault_file_is_a_notice_not_a_finding(world: World, evidence_dir:
     code, out = audit_cli(world.ws.root)
     assert code == 0, out
     assert "Vault files no item names" in out and "vault file that no item names" in out
+
+
+def test_checkpoint_made_while_events_were_prepared_is_not_backdated_around(
+    busy: World,
+) -> None:
+    """An export prepared, then a checkpoint, then the commit: the prepared events would be
+    dated before a checkpoint that lacks them, so nothing is recorded."""
+    from evidence.checkpoint import create_checkpoint
+    from evidence.custody import commit_prepared, prepare_events
+    from evidence.errors import OperationalError
+
+    items = list_items(busy.ws.ledger, CASE)[:1]
+    prepared = prepare_events(busy.ws.ledger, busy.custodian, items, "exported")
+    create_checkpoint(busy.ws.ledger, busy.custodian, busy.ws.checkpoint_dir)
+    with pytest.raises(OperationalError, match="signed before a checkpoint made meanwhile"):
+        commit_prepared(busy.ws.ledger, prepared)
+    assert audit(busy.ws).ok
