@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 import rfc8785
@@ -36,9 +37,66 @@ def parse_json(data: bytes | str) -> Any:
     return json.loads(data, parse_int=_number)
 
 
+def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """object_pairs_hook refusing a key twice: readers disagree on which one counts
+    (SQLite's json_extract takes the first, Python the last)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def duplicate_key(data: bytes | str) -> str | None:
+    """The first key some object of the JSON text holds twice, or None (also for non-JSON)."""
+    try:
+        json.loads(data, object_pairs_hook=no_duplicates)
+    except ValueError as exc:
+        text = str(exc)
+        return text[len("duplicate key ") :] if text.startswith("duplicate key ") else None
+    except RecursionError:
+        return None
+    return None
+
+
+# A 4-byte UTF-8 sequence: a character beyond the BMP, where RFC 8785's UTF-16 key order and
+# Python's code point order can differ.
+_ASTRAL = re.compile(rb"[\xf0-\xf4]")
+
+
+def parse_canonical(data: bytes) -> tuple[Any, bool]:
+    """The JSON in data (read as parse_json reads it), and whether data is exactly its RFC 8785
+    form. Raises ValueError or RecursionError for text that is not JSON.
+
+    Canonical bytes hold no key twice (the canonical form of the parsed value would hold it
+    once), so this is also the duplicate-key check. Fast path for the audit's 100,000 events:
+    without floats and characters beyond the BMP, sorted compact json.dumps is RFC 8785; any
+    disagreement falls back to the canonicaliser, so the fast path never passes other bytes.
+    """
+    floats: list[str] = []
+
+    def _float(text: str) -> float:
+        floats.append(text)
+        return float(text)
+
+    value = json.loads(data, parse_int=_number, parse_float=_float)
+    if (
+        not floats
+        and (data.isascii() or _ASTRAL.search(data) is None)
+        and json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        == data
+    ):
+        return value, True
+    try:
+        return value, canonical_bytes(value) == data
+    except (ValueError, TypeError, rfc8785.CanonicalizationError, RecursionError):
+        return value, False
+
+
 def is_canonical(data: bytes) -> bool:
     """True if data is exactly the RFC 8785 form of the JSON it holds."""
     try:
-        return canonical_bytes(parse_json(data)) == data
-    except (ValueError, rfc8785.CanonicalizationError, RecursionError):
+        return parse_canonical(data)[1]
+    except (ValueError, RecursionError):
         return False

@@ -6,7 +6,8 @@ only when the receiver signs `received`. Until then the transfer is pending.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ from .events import SignedEvent, chain_head, item_events, new_body, sign_event, 
 from .items import Item
 from .keys import KeyRecord, Signer
 from .ledger import Ledger
-from .timeorder import require_after_last_event, signing_clock_problem
+from .timerules import Timed, clock_problem
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,31 @@ def custody_state(
     return last
 
 
+CLOCK_HINT = "set this computer's clock right (UTC); a signature may not claim an earlier time"
+
+
+def last_events(ledger: Ledger, item_ids: Sequence[str]) -> dict[str, Timed]:
+    """The last event of each item, as the time rules see it."""
+    out: dict[str, Timed] = {}
+    for item_id in item_ids:
+        rows = ledger.rows(
+            "SELECT seq, body, signer FROM events WHERE item_id = ? ORDER BY seq DESC LIMIT 1",
+            (item_id,),
+        )
+        if rows:
+            row = rows[0]
+            out[item_id] = Timed(item_id, row["seq"], _event_time(row["body"]), row["signer"])
+    return out
+
+
+def _event_time(body: Any) -> Any:
+    try:
+        value = json.loads(str(body))
+    except ValueError:
+        return None  # audit reports a body that is not an event
+    return value.get("at") if isinstance(value, dict) else None
+
+
 def identities(ledger: Ledger) -> dict[str, str]:
     """Certificate fingerprint -> key id, for every certificate the workspace knows."""
     rows = ledger.rows("SELECT fingerprint, key_id FROM certificates")
@@ -103,7 +129,9 @@ def _sign_next(
         **fields,
     )
     # The library refuses a backdated clock too (the CLI asks before the passphrase).
-    require_after_last_event(ledger, item.item_id, body["at"])
+    problem = clock_problem(str(body["at"]), None, last_events(ledger, [item.item_id]))
+    if problem is not None:
+        raise OperationalError(f"refusing to sign: {problem}", CLOCK_HINT)
     return sign_event(signer, body)
 
 
@@ -125,18 +153,19 @@ def prepare_events(
     return [_sign_next(ledger, signer, item, action, **fields) for item in items]
 
 
-def commit_prepared(ledger: Ledger, events: Sequence[SignedEvent]) -> None:
-    """Record events from prepare_events in one transaction, if no chain has moved since."""
+def commit_prepared(
+    ledger: Ledger,
+    events: Sequence[SignedEvent],
+    guard: Callable[[Sequence[SignedEvent]], None] | None = None,
+) -> None:
+    """Record events from prepare_events in one transaction, if no chain has moved since.
+
+    `guard` runs first inside the transaction and may refuse (a checkpoint made while the
+    events were prepared: timeorder.require_prepared_after_checkpoints)."""
     with ledger.atomic(lock=[e.body["item_id"] for e in events]):
         # A checkpoint made while they were prepared would not cover events dated before it.
-        earliest = min((str(e.body["at"]) for e in events), default=None)
-        late = signing_clock_problem(ledger, (), earliest)
-        if late is not None:
-            raise OperationalError(
-                f"the events were signed before a checkpoint made meanwhile ({late}); "
-                "nothing was recorded",
-                "run the command again",
-            )
+        if guard is not None:
+            guard(events)
         for event in events:
             head = chain_head(ledger, event.body["item_id"])
             if head != (event.body["seq"] - 1, event.body["prev"]):

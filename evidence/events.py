@@ -6,66 +6,95 @@ SHA-256), so the events of one item form a hash chain; each is signed by its act
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypedDict, cast
 
 from .canonical import canonical_bytes
 from .errors import LedgerDamaged, UsageError
 from .keys import Signer
 from .ledger import Ledger, type_problems
+from .signed import Kind, Signed, digest, parse_body
 from .timefmt import utc_now
-from .validation import event_errors
 
-EVENT_SCHEMA_ID = "custody-event/2"
-ACTIONS = (
-    "acquired",
-    "ingested",
-    "transferred",
-    "received",
-    "accessed",
-    "analysed",
-    "copied",
-    "sealed",
-    "unsealed",
-    "exported",
-    "sent",
-    "returned",
-    "destroyed",
-    "verified",
-    "note",
-    "profiled",
-    "retyped",
-    "amended",
-    "digests-added",
-)
+
+class Action(StrEnum):
+    """What a custody event records (schemas/custody-event-2.schema.json `action`)."""
+
+    ACQUIRED = "acquired"
+    INGESTED = "ingested"
+    TRANSFERRED = "transferred"
+    RECEIVED = "received"
+    ACCESSED = "accessed"
+    ANALYSED = "analysed"
+    COPIED = "copied"
+    SEALED = "sealed"
+    UNSEALED = "unsealed"
+    EXPORTED = "exported"
+    SENT = "sent"
+    RETURNED = "returned"
+    DESTROYED = "destroyed"
+    VERIFIED = "verified"
+    NOTE = "note"
+    PROFILED = "profiled"
+    RETYPED = "retyped"
+    AMENDED = "amended"
+    DIGESTS_ADDED = "digests-added"
+
+
+ACTIONS = tuple(a.value for a in Action)
 # What `custody event` may record by hand; the rest come from the commands that do the thing.
-MANUAL_ACTIONS = (
-    "accessed",
-    "analysed",
-    "copied",
-    "sealed",
-    "unsealed",
-    "sent",
-    "returned",
-    "destroyed",
-    "verified",
-    "note",
+MANUAL_ACTIONS = tuple(
+    a.value
+    for a in (
+        Action.ACCESSED,
+        Action.ANALYSED,
+        Action.COPIED,
+        Action.SEALED,
+        Action.UNSEALED,
+        Action.SENT,
+        Action.RETURNED,
+        Action.DESTROYED,
+        Action.VERIFIED,
+        Action.NOTE,
+    )
 )
 
 
-@dataclass(frozen=True)
-class SignedEvent:
-    """An event body with its hash and its actor's signature."""
+# An actor, or the sender or receiver of a transfer: {"name", "fingerprint"}.
+Party = dict[str, str]
 
-    body: Mapping[str, Any]
-    hash: str
-    signature: str
-    # The exact bytes that were signed, when known (kept so they are not re-serialised).
-    raw: bytes | None = field(default=None, compare=False, repr=False)
+
+# A custody-event/2 body (version 1 has the same fields and fewer actions). Functional form:
+# `from` is a Python keyword.
+EventBody = TypedDict(
+    "EventBody",
+    {
+        "schema": str,
+        "event_id": str,
+        "item_id": str,
+        "case": str,
+        "seq": int,
+        "action": str,
+        "at": str,
+        "actor": Party,
+        "location": str,
+        "purpose": str,
+        "from": Party | None,
+        "to": Party | None,
+        "note": str,
+        "item_sha256": str,
+        "prev": str,
+        "details": dict[str, Any],
+    },
+)
+EVENT = Kind[EventBody]("custody-event", "event")
+EVENT_SCHEMA_ID = EVENT.current
+
+
+class SignedEvent(Signed[EventBody]):
+    """An event body with its hash and its actor's signature."""
 
     @property
     def signer(self) -> str:
@@ -75,7 +104,7 @@ class SignedEvent:
     @property
     def canonical(self) -> bytes:
         """The exact bytes that were hashed and signed."""
-        return self.raw if self.raw is not None else canonical_bytes(dict(self.body))
+        return self.data
 
     def to_json(self) -> dict[str, Any]:
         """Form used in manifests and --json output."""
@@ -83,28 +112,31 @@ class SignedEvent:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> SignedEvent:
-        """From a ledger row (body stored as canonical JSON text); a damaged row says so."""
+        """From a ledger row (body stored as canonical JSON text); a damaged row says so.
+
+        Read, not judged: the audit judges the bytes (`EVENT.read`); commands that show a
+        ledger must still show a damaged one.
+        """
         what = f"event #{row.get('seq')} of item {row.get('item_id')}"
         wrong = type_problems("events", row)
         if wrong:
             raise LedgerDamaged(what, "; ".join(wrong))
-        text: str = row["body"]
-        try:
-            body = json.loads(text)
-        except ValueError:
-            raise LedgerDamaged(what, "body is not JSON") from None
-        if not isinstance(body, dict) or not isinstance(body.get("actor"), dict):
+        data = str(row["body"]).encode()
+        body = parse_body(data)
+        if body is None:
+            raise LedgerDamaged(what, "body is not JSON")
+        if not isinstance(body.get("actor"), dict):
             raise LedgerDamaged(what, "body is not a custody event")
-        return cls(body, row["hash"], row["signature"], text.encode())
+        return cls(cast(EventBody, body), row["hash"], row["signature"], data)
 
 
 def sign_event(signer: Signer, body: dict[str, Any]) -> SignedEvent:
     """Validate, canonicalise, hash and sign an event body."""
-    problems = event_errors(body)
+    problems = EVENT.schema_problems(body)
     if problems:
         raise UsageError(f"event for item {body.get('item_id')} is not valid: {problems[0]}")
     data = canonical_bytes(body)
-    return SignedEvent(body, hashlib.sha256(data).hexdigest(), signer.sign(data), data)
+    return SignedEvent(cast(EventBody, body), digest(data), signer.sign(data), data)
 
 
 def new_body(

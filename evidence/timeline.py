@@ -14,8 +14,8 @@ from .items import Item
 from .keys import verify_signature
 from .seals import OPENING_ACTIONS, seal_number, seal_states
 from .timeorder import workspace_rules
+from .timerules import Timed
 from .trust.store import load_state, workspace_view
-from .trust.timerules import Timed
 from .workspace import Workspace
 
 

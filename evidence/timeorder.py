@@ -1,31 +1,24 @@
 """The workspace's side of the time rules: its checkpoints, tokens and revocations, read once.
 
-The rules themselves are pure (trust/timerules.py); this module only reads what they compare
+The rules themselves are pure (timerules.py); this module only reads what they compare
 from the ledger, for audit, `custody log`, `custody bundle` and the clock check every signing
 command makes before it asks for a passphrase.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from .checkpoint import from_row, gen_times
 from .checkpoint import rows as checkpoint_rows
+from .custody import CLOCK_HINT, last_events
 from .errors import EvidenceError, OperationalError
+from .events import SignedEvent
 from .ledger import Ledger
 from .timefmt import utc_now
+from .timerules import CheckpointTime, Revocation, TimeRules, checkpoint_time, clock_problem
 from .trust.establish import TrustView
 from .trust.records import TrustRecord
-from .trust.timerules import (
-    CheckpointTime,
-    Timed,
-    TimeRules,
-    checkpoint_time,
-    clock_problem,
-    revocations,
-)
 
 
 def checkpoint_times(ledger: Ledger, since: int | None = None) -> list[CheckpointTime]:
@@ -44,6 +37,18 @@ def checkpoint_times(ledger: Ledger, since: int | None = None) -> list[Checkpoin
     return out
 
 
+def revocations(view: TrustView | None, records: Iterable[TrustRecord]) -> list[Revocation]:
+    """The revocations the trust root accepts (the verdict's revocation), with their numbers."""
+    if view is None:
+        return []
+    out = []
+    for r in records:
+        if r.kind == "revocation" and view.verdict(r.fingerprint).revoked_at == r.at:
+            seq = r.body.get("seq")
+            out.append(Revocation(r.fingerprint, seq if type(seq) is int else None, r.at))
+    return out
+
+
 def workspace_rules(
     ledger: Ledger,
     view: TrustView | None,
@@ -52,28 +57,6 @@ def workspace_rules(
 ) -> TimeRules:
     """The time rules over this ledger's checkpoints and accepted revocations."""
     return TimeRules(checkpoint_times(ledger, since), revocations(view, records))
-
-
-def _event_time(row: dict[str, Any]) -> Any:
-    try:
-        body = json.loads(str(row["body"]))
-    except ValueError:
-        return None
-    return body.get("at") if isinstance(body, dict) else None
-
-
-def last_events(ledger: Ledger, item_ids: Sequence[str]) -> dict[str, Timed]:
-    """The last event of each item, as the rules see it."""
-    out: dict[str, Timed] = {}
-    for item_id in item_ids:
-        rows = ledger.rows(
-            "SELECT seq, body, signer FROM events WHERE item_id = ? ORDER BY seq DESC LIMIT 1",
-            (item_id,),
-        )
-        if rows:
-            row = rows[0]
-            out[item_id] = Timed(item_id, row["seq"], _event_time(row), row["signer"])
-    return out
 
 
 def signing_clock_problem(
@@ -93,9 +76,6 @@ def signing_clock_problem(
     return clock_problem(now or utc_now(), latest, last_events(ledger, item_ids))
 
 
-CLOCK_HINT = "set this computer's clock right (UTC); a signature may not claim an earlier time"
-
-
 def require_clock(ledger: Ledger, item_ids: Sequence[str] = (), now: str | None = None) -> None:
     """Raise (exit 3) when this computer's clock may not sign now (signing_clock_problem)."""
     problem = signing_clock_problem(ledger, item_ids, now)
@@ -103,8 +83,14 @@ def require_clock(ledger: Ledger, item_ids: Sequence[str] = (), now: str | None 
         raise OperationalError(f"refusing to sign: {problem}", CLOCK_HINT)
 
 
-def require_after_last_event(ledger: Ledger, item_id: str, at: str) -> None:
-    """Raise (exit 3) when an event dated `at` would precede the item's last event."""
-    problem = clock_problem(at, None, last_events(ledger, [item_id]))
-    if problem is not None:
-        raise OperationalError(f"refusing to sign: {problem}", CLOCK_HINT)
+def require_prepared_after_checkpoints(ledger: Ledger, events: Sequence[SignedEvent]) -> None:
+    """For custody.commit_prepared's guard: refuse events signed before a checkpoint made while
+    they were prepared (it does not cover them, so they would be dated before it)."""
+    earliest = min((str(e.body["at"]) for e in events), default=None)
+    late = signing_clock_problem(ledger, (), earliest)
+    if late is not None:
+        raise OperationalError(
+            f"the events were signed before a checkpoint made meanwhile ({late}); "
+            "nothing was recorded",
+            "run the command again",
+        )

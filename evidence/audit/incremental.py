@@ -35,8 +35,8 @@ from ..errors import EvidenceError, UsageError
 from ..items import Item
 from ..progress import Reporter, Silent
 from ..timeorder import workspace_rules
+from ..timerules import Timed
 from ..timestamp.checkpoints import policy_findings, stored
-from ..trust.timerules import Timed
 from ..workspace import Workspace
 from . import TIME_DETAIL, AuditResult, _Collector, _verify_events
 from .chains import Add, check_chains

@@ -1,4 +1,4 @@
-"""Time audit: the time rules (trust/timerules.py) over the events an audit verified.
+"""Time audit: the time rules (timerules.py) over the events an audit verified.
 
 An event dated before the event before it in its chain, or before a checkpoint that does not
 cover it, or signed by a key whose revocation a checkpoint covers without covering the event,
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
-from ..trust.timerules import CheckpointTime, Timed, TimeRules, checkpoint_order_problem
+from ..timerules import CheckpointTime, Timed, TimeRules, checkpoint_order_problem
 from .events import EventFacts
 
 Add = Callable[[str, str, str], None]

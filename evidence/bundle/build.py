@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,10 @@ from ..cases import Case, get_case
 from ..custody import append_events, chain_of, commit_prepared, prepare_events
 from ..errors import Finding, OperationalError, UsageError, VerificationError
 from ..events import SignedEvent
-from ..items import Item, get_item, list_items
+from ..items import Item, select
 from ..keys import Signer
-from ..ledger import Ledger
 from ..progress import Reporter, Silent
+from ..timeorder import require_prepared_after_checkpoints
 from ..timestamp.cades import add_signature_timestamp, verify_steps
 from ..timestamp.client import request_token
 from ..trust.store import export_for
@@ -43,18 +44,10 @@ from .manifest import MlaRequest, build_manifest, item_entry, manifest_bytes
 from .verifytext import verify_text
 from .zipwrite import write_zip
 
+# Renders cover.pdf from (manifest, its SHA-256, the signer's fingerprint); handed in by the
+# caller (evidence.report.produce), so that bundles never import the report package.
 CoverRenderer = Callable[[dict[str, Any], str, str], bytes]
 NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-
-
-def available_cover() -> CoverRenderer | None:
-    """The report engineer's cover-sheet renderer, when evidence.report is installed."""
-    try:
-        from ..report.cover import render_cover
-    except ImportError:
-        return None
-    renderer: CoverRenderer = render_cover
-    return renderer
 
 
 @dataclass(frozen=True)
@@ -125,24 +118,6 @@ def output_problems(output: Path) -> list[str]:
     return found
 
 
-def _select(
-    ws_items: list[Item], refs: Sequence[str] | None, ledger: Ledger, case: str
-) -> list[Item]:
-    if refs is None:
-        if not ws_items:
-            raise UsageError(f"case {case} holds no items to bundle", "ingest evidence first")
-        return ws_items
-    chosen: dict[str, Item] = {}
-    for ref in refs:
-        item = get_item(ledger, ref)
-        if item.case_number != case:
-            raise UsageError(f"item {item.item_id} belongs to case {item.case_number}, not {case}")
-        chosen.setdefault(item.item_id, item)
-    if not chosen:
-        raise UsageError("--items named no items")
-    return list(chosen.values())
-
-
 @dataclass(frozen=True)
 class BundlePlan:
     """What a bundle would hold, checked, before anything is signed: `bundle --dry-run`."""
@@ -185,7 +160,7 @@ def plan_bundle(
     if problems:
         raise UsageError("; ".join(problems))
     case = get_case(ws.ledger, case_number)
-    items = _select(list_items(ws.ledger, case_number), item_refs, ws.ledger, case_number)
+    items = select(ws.ledger, case_number, item_refs)
     # The manifest states what the ledger says; a tampered ledger must not get signed abroad.
     from ..audit import audit  # imported late: the audit brings in multiprocessing
 
@@ -251,7 +226,9 @@ def build_bundle(
             ws, signer, case, items, exported, export.part, name, request, cover, reporter, tsa
         )
         export.record_events([(ev.body["item_id"], ev.body["event_id"]) for ev in exported])
-        commit_prepared(ws.ledger, exported)
+        commit_prepared(
+            ws.ledger, exported, guard=partial(require_prepared_after_checkpoints, ws.ledger)
+        )
     except BaseException:
         # Nothing was recorded: no export happened, and no trace of it stays on disk.
         export.abandon()

@@ -24,8 +24,8 @@ from ..errors import Finding, InputRejected, NotFoundError
 from ..keys import key_id_of
 from ..progress import Reporter, Silent
 from ..timefmt import format_utc
+from ..timerules import Timed, TimeRules
 from ..timestamp.cades import check_signature_timestamp
-from ..trust.timerules import Timed, TimeRules
 from .bagit import (
     PAYLOAD_DIR,
     PAYLOAD_MANIFESTS,

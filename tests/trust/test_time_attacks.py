@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -368,10 +369,12 @@ def test_checkpoint_made_while_events_were_prepared_is_not_backdated_around(
     from evidence.checkpoint import create_checkpoint
     from evidence.custody import commit_prepared, prepare_events
     from evidence.errors import OperationalError
+    from evidence.timeorder import require_prepared_after_checkpoints
 
     items = list_items(busy.ws.ledger, CASE)[:1]
     prepared = prepare_events(busy.ws.ledger, busy.custodian, items, "exported")
     create_checkpoint(busy.ws.ledger, busy.custodian, busy.ws.checkpoint_dir)
+    guard = partial(require_prepared_after_checkpoints, busy.ws.ledger)
     with pytest.raises(OperationalError, match="signed before a checkpoint made meanwhile"):
-        commit_prepared(busy.ws.ledger, prepared)
+        commit_prepared(busy.ws.ledger, prepared, guard)
     assert audit(busy.ws).ok

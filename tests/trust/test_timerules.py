@@ -3,7 +3,7 @@ test_time_attacks.py)."""
 
 from __future__ import annotations
 
-from evidence.trust.timerules import (
+from evidence.timerules import (
     CheckpointTime,
     Revocation,
     Timed,

@@ -16,7 +16,8 @@ not cover was recorded later). From that, pure functions that audit (full and in
    last event is refused, so an honest command never produces what rules 1 and 2 reject.
 
 Times are compared as instants (any RFC 3339 offset); a time that does not parse is left to the
-schema checks, which already report it.
+schema checks, which already report it. Imports nothing above the time format, so that every
+layer (the append path in custody.py too) can call it.
 """
 
 from __future__ import annotations
@@ -28,10 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..errors import EvidenceError
-from ..timefmt import parse_rfc3339
-from .establish import TrustView
-from .records import TrustRecord
+from .errors import EvidenceError
+from .timefmt import parse_rfc3339
 
 
 def instant(text: Any) -> datetime | None:
@@ -265,15 +264,3 @@ def checkpoint_time(body: Mapping[str, Any], gen_time: str | None) -> Checkpoint
     if isinstance(trust, Mapping) and isinstance(trust.get("records"), list):
         records = int(trust["records"][0])
     return CheckpointTime(int(body["seq"]), body.get("created_at"), gen_time, heads, records)
-
-
-def revocations(view: TrustView | None, records: Iterable[TrustRecord]) -> list[Revocation]:
-    """The revocations the trust root accepts (the verdict's revocation), with their numbers."""
-    if view is None:
-        return []
-    out = []
-    for r in records:
-        if r.kind == "revocation" and view.verdict(r.fingerprint).revoked_at == r.at:
-            seq = r.body.get("seq")
-            out.append(Revocation(r.fingerprint, seq if type(seq) is int else None, r.at))
-    return out
