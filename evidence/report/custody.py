@@ -214,6 +214,8 @@ def _event_rows(events: tuple[Entry, ...], loc: Locale) -> Iterator[tuple[object
         status = loc.t("valid") if e.signature_ok else loc.t("INVALID")
         if e.signer_problem is not None:
             status += "\n" + loc.t("signer not established")
+        if e.time_problem is not None:
+            status += "\n" + loc.t("backdated")
         if e.out_of_custody:
             status += "\n" + loc.t("not holder")
         actor = wrap_plain(e.actor, _inner(w[3])) + f"\n{e.actor_fingerprint[:16]}…"

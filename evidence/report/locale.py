@@ -99,6 +99,7 @@ _RU = {
     "INVALID": "НЕВЕРНА",
     "not holder": "не хранитель",
     "signer not established": "подписант не подтверждён",
+    "backdated": "датировано задним числом",
     "note: {note}": "примечание: {note}",
     "changed: {change}": "исправлено: {change}",
     "seal {seal}": "пломба {seal}",

@@ -173,6 +173,15 @@ def test_revoked_key_backdated_after_a_tsa_checkpoint_is_named_by_every_audit(
     assert "BACKDATED: dated before" in out
     code, out = _cli(revoked.ws.root, "log", item.item_id, "-q")
     assert f"item {item.item_id} event #3: BACKDATED" in out
+    # The custody report marks it too (the same rule: Entry.irregular); in Russian, where the
+    # audit's own findings (in English) cannot be what the test reads.
+    pdf = tmp_path / "report-ru.pdf"
+    code, out = _cli(revoked.ws.root, "report", CASE, "--lang", "ru", "-o", str(pdf))
+    assert code == 0, out
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "задним" in text
 
 
 def test_ledger_edited_so_an_event_is_dated_before_its_predecessor(
