@@ -1,4 +1,20 @@
-"""Canonical JSON (RFC 8785) and the SHA-256 of it: the only serialisation we sign or hash."""
+"""Canonical JSON (RFC 8785) and the SHA-256 of it: the only serialisation we sign or hash.
+
+rfc8785 is the reference and handles everything; for the values our own bodies are made of it
+is not needed. When a value holds only objects with string keys, arrays, strings without
+surrogates or characters beyond U+FFFF, integers within +-(2**53 - 1), booleans and null (no
+floats), the standard library's C JSON encoder (sort_keys, no spaces, ensure_ascii off) writes
+exactly the RFC 8785 bytes, six times faster:
+- keys: RFC 8785 orders them by UTF-16 code units; for characters up to U+FFFF (no surrogates)
+  that is code point order, which is how Python sorts strings;
+- strings: both escape only the quote, the backslash and U+0000-U+001F (backspace, tab, line
+  feed, form feed and carriage return by their two-character escapes, the others as u00xx in
+  lower-case hex) and write every other character as UTF-8;
+- integers in that range print the same digits as ECMAScript's Number-to-String.
+Anything else (a float, a larger integer, a non-BMP or surrogate character, another type) goes
+to rfc8785, which also raises where the value cannot be canonical. tests/test_canonical.py
+checks the two agree on generated values.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +25,49 @@ from typing import Any
 
 import rfc8785
 
+SAFE_INT = 2**53 - 1
+_BEYOND_BMP_OR_SURROGATE = re.compile("[\ud800-\udfff\U00010000-\U0010ffff]")
+_ENCODE = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+).encode
+
 
 def canonical_bytes(value: Any) -> bytes:
     """RFC 8785 bytes of a JSON-compatible value."""
+    if _plain(value):
+        return _ENCODE(value).encode()
     return bytes(rfc8785.dumps(value))
+
+
+def _plain(value: Any) -> bool:
+    """True if the C encoder's output for value is its RFC 8785 form (module docstring)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        kind = type(v)
+        if kind is str:
+            if not v.isascii() and _BEYOND_BMP_OR_SURROGATE.search(v):
+                return False
+        elif kind is dict:
+            for key in v:
+                if type(key) is not str or (
+                    not key.isascii() and _BEYOND_BMP_OR_SURROGATE.search(key)
+                ):
+                    return False
+            stack.extend(v.values())
+        elif kind is list or kind is tuple:
+            stack.extend(v)
+        elif kind is int:
+            if not -SAFE_INT <= v <= SAFE_INT:
+                return False
+        elif not (v is None or kind is bool):
+            return False
+    return True
 
 
 def canonical_sha256(value: Any) -> str:
     """Hex SHA-256 of the canonical bytes of value."""
     return hashlib.sha256(canonical_bytes(value)).hexdigest()
-
-
-SAFE_INT = 2**53 - 1
 
 
 def _number(text: str) -> int | float:
@@ -65,6 +112,21 @@ def duplicate_key(data: bytes | str) -> str | None:
 _ASTRAL = re.compile(rb"[\xf0-\xf4]")
 
 
+def _counted_float(text: str) -> float:
+    _FLOATS[0] += 1
+    return float(text)
+
+
+# Floats read so far (in this process), so parse_canonical knows whether its value holds one
+# without walking it. Another thread reading at the same time can only make it see a float
+# that is not there: that sends the check down the slow, exact path, never the other way.
+_FLOATS = [0]
+# Built once: json.loads with any argument builds a new decoder per call, and json.dumps a new
+# encoder, which in an audit of 100,000 events costs more than the parsing itself.
+_DECODER = json.JSONDecoder(parse_int=_number, parse_float=_counted_float)
+_SORTED = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def parse_canonical(data: bytes) -> tuple[Any, bool]:
     """The JSON in data (read as parse_json reads it), and whether data is exactly its RFC 8785
     form. Raises ValueError or RecursionError for text that is not JSON.
@@ -74,18 +136,13 @@ def parse_canonical(data: bytes) -> tuple[Any, bool]:
     without floats and characters beyond the BMP, sorted compact json.dumps is RFC 8785; any
     disagreement falls back to the canonicaliser, so the fast path never passes other bytes.
     """
-    floats: list[str] = []
-
-    def _float(text: str) -> float:
-        floats.append(text)
-        return float(text)
-
-    value = json.loads(data, parse_int=_number, parse_float=_float)
+    floats = _FLOATS[0]
+    text = data.decode("utf-8")
+    value = _DECODER.decode(text)
     if (
-        not floats
-        and (data.isascii() or _ASTRAL.search(data) is None)
-        and json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-        == data
+        _FLOATS[0] == floats
+        and (text.isascii() or _ASTRAL.search(data) is None)
+        and _SORTED.encode(value) == text
     ):
         return value, True
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, NotRequired, TypedDict, cast
 
 from .canonical import canonical_bytes
-from .errors import Finding, InputRejected, OperationalError, UsageError, VerificationError
+from .errors import Finding, InputRejected, OperationalError, VerificationError
 from .keys import Signer
 from .ledger import Ledger
 from .merkle import tree_head
@@ -25,6 +25,7 @@ from .privacy import write_private
 from .signed import Flaw, Kind, Signed, digest
 from .timefmt import utc_now
 from .timerules import checkpoint_time, clock_problem
+from .trust.store import has_trust_tables, require_signing
 
 
 class Actor(TypedDict):
@@ -108,8 +109,6 @@ def prev_token_digest(body: CheckpointBody) -> str | None:
 
 def trust_commitment(ledger: Ledger) -> dict[str, Any]:
     """What a checkpoint commits to about trust: anchor, every certificate, records head."""
-    from .trust.store import has_trust_tables
-
     anchor = None
     head = None
     if has_trust_tables(ledger):
@@ -283,17 +282,6 @@ def _require_clock(ledger: Ledger, previous: Checkpoint) -> None:
         )
 
 
-def _require_established(ledger: Ledger, signer: Signer) -> None:
-    from .trust.store import signing_problem
-
-    problem = signing_problem(ledger, signer.record.certificate)
-    if problem is not None:
-        raise UsageError(
-            f"{signer.record.name!r} may not sign a checkpoint: {problem}",
-            "sign with an enrolled key (`custody key list` shows each key's standing)",
-        )
-
-
 def create_checkpoint(
     ledger: Ledger,
     signer: Signer,
@@ -312,7 +300,12 @@ def create_checkpoint(
     """
     if token not in TOKEN_POLICIES:
         raise ValueError(f"token policy {token!r}")  # a bug in the caller
-    _require_established(ledger, signer)
+    require_signing(
+        ledger,
+        signer.record,
+        " a checkpoint",
+        "sign with an enrolled key (`custody key list` shows each key's standing)",
+    )
     # Exclusive: every append in flight commits first, none starts until this one commits.
     with ledger.atomic(exclusive=True):
         existing = [from_row(r) for r in rows(ledger)]

@@ -7,9 +7,9 @@ SHA-256), so the events of one item form a hash chain; each is signed by its act
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
-from typing import Any, TypedDict, cast
+from typing import Any, Protocol, TypedDict, cast
 
 from .canonical import canonical_bytes
 from .errors import LedgerDamaged, UsageError
@@ -139,8 +139,16 @@ def sign_event(signer: Signer, body: dict[str, Any]) -> SignedEvent:
     return SignedEvent(cast(EventBody, body), digest(data), signer.sign(data), data)
 
 
+class Actor(Protocol):
+    """Whoever an event names as its actor: a Signer, or a stand-in before the key is unlocked."""
+
+    @property
+    def actor(self) -> dict[str, str]:
+        """Name and certificate fingerprint."""
+
+
 def new_body(
-    signer: Signer,
+    signer: Actor,
     *,
     item_id: str,
     case: str,
@@ -181,17 +189,26 @@ def new_body(
 
 def write_event(ledger: Ledger, event: SignedEvent) -> None:
     """Insert a signed event; the caller holds `ledger.atomic()`."""
-    ledger.insert(
+    write_events(ledger, [event])
+
+
+def write_events(ledger: Ledger, events: Sequence[SignedEvent]) -> None:
+    """Insert signed events in one batch (one executemany, pipelined on PostgreSQL), in order;
+    the caller holds `ledger.atomic()`, whose one commit makes the whole batch durable."""
+    ledger.insert_many(
         "events",
-        {
-            "event_id": event.body["event_id"],
-            "item_id": event.body["item_id"],
-            "seq": event.body["seq"],
-            "hash": event.hash,
-            "body": event.canonical.decode(),
-            "signature": event.signature,
-            "signer": event.signer,
-        },
+        [
+            {
+                "event_id": event.body["event_id"],
+                "item_id": event.body["item_id"],
+                "seq": event.body["seq"],
+                "hash": event.hash,
+                "body": event.canonical.decode(),
+                "signature": event.signature,
+                "signer": event.signer,
+            }
+            for event in events
+        ],
     )
 
 
@@ -201,6 +218,63 @@ def chain_head(ledger: Ledger, item_id: str) -> tuple[int, str] | None:
         "SELECT seq, hash FROM events WHERE item_id = ? ORDER BY seq DESC LIMIT 1", (item_id,)
     )
     return (rows[0]["seq"], rows[0]["hash"]) if rows else None
+
+
+# Item ids per query: far below SQLite's and PostgreSQL's limits on bound parameters.
+_PER_QUERY = 500
+
+
+def chain_heads(ledger: Ledger, item_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """(seq, hash) of each item's latest event, in one query per 500 items (items without
+    events are absent)."""
+    rows = head_rows(ledger, item_ids, "e.hash")
+    return {r["item_id"]: (r["seq"], r["hash"]) for r in rows}
+
+
+def head_rows(ledger: Ledger, item_ids: Iterable[str], columns: str) -> list[dict[str, Any]]:
+    """item_id, seq and `columns` (of events `e`) of each item's latest event, in one query per
+    500 items (items without events are absent)."""
+    ids = sorted(set(item_ids))
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(ids), _PER_QUERY):
+        chunk = tuple(ids[start : start + _PER_QUERY])
+        marks = ", ".join("?" for _ in chunk)
+        out += ledger.rows(
+            f"SELECT e.item_id, e.seq, {columns} FROM events e JOIN (SELECT item_id,"
+            f" MAX(seq) AS seq FROM events WHERE item_id IN ({marks}) GROUP BY item_id) h"
+            " ON e.item_id = h.item_id AND e.seq = h.seq",
+            chunk,
+        )
+    return out
+
+
+def bodies_with_actions(
+    ledger: Ledger, item_ids: Iterable[str], actions: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Per item, in chain order, the bodies of its events with one of these actions: one query
+    per 500 items, for replays that only those events change (seal states).
+
+    In canonical JSON a quote inside a string is escaped, so '"action":"sealed"' can only be a
+    key and its value; LIKE only pre-selects, the action is checked on the parsed body. A body
+    that is not JSON is passed over here: audit reports it.
+    """
+    ids = sorted(set(item_ids))
+    out: dict[str, list[dict[str, Any]]] = {item_id: [] for item_id in ids}
+    like = " OR ".join("body LIKE ?" for _ in actions)
+    patterns = tuple(f'%"action":"{action}"%' for action in actions)
+    for start in range(0, len(ids), _PER_QUERY):
+        chunk = tuple(ids[start : start + _PER_QUERY])
+        marks = ", ".join("?" for _ in chunk)
+        rows = ledger.rows(
+            f"SELECT item_id, body FROM events WHERE item_id IN ({marks}) AND ({like})"
+            " ORDER BY item_id, seq",
+            chunk + patterns,
+        )
+        for row in rows:
+            body = parse_body(str(row["body"]).encode())
+            if body is not None and body.get("action") in actions:
+                out[row["item_id"]].append(body)
+    return out
 
 
 def item_events(ledger: Ledger, item_id: str) -> list[SignedEvent]:

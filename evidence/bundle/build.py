@@ -35,7 +35,7 @@ from ..progress import Reporter, Silent
 from ..timeorder import require_prepared_after_checkpoints
 from ..timestamp.cades import add_signature_timestamp, verify_steps
 from ..timestamp.client import request_token
-from ..trust.store import export_for
+from ..trust.store import export_for, require_signing
 from ..workspace import Workspace
 from .bagit import TAG_MANIFESTS, TAG_SIGNATURE, bag_filename, hash_files, tag_files
 from .cms import sign_detached
@@ -198,8 +198,12 @@ def build_bundle(
     cover: CoverRenderer | None = None,
     reporter: Reporter | None = None,
     tsa: str | None = None,
+    lang: str = "en",
 ) -> BundleResult:
-    """Export items of a case as a signed bundle at output; see the module docstring."""
+    """Export items of a case as a signed bundle at output; see the module docstring.
+
+    lang: which language VERIFY.txt gives first (the cover's language is the renderer's)."""
+    require_signing(ws.ledger, signer.record, " a bundle")
     reporter = reporter or Silent()
     recover_exports(ws)
     plan = plan_bundle(ws, case_number, output, request, item_refs=item_refs)
@@ -223,7 +227,18 @@ def build_bundle(
             details={"request_ref": request.reference, "bundle": name},
         )
         result = _assemble(
-            ws, signer, case, items, exported, export.part, name, request, cover, reporter, tsa
+            ws,
+            signer,
+            case,
+            items,
+            exported,
+            export.part,
+            name,
+            request,
+            cover,
+            reporter,
+            tsa,
+            lang,
         )
         export.record_events([(ev.body["item_id"], ev.body["event_id"]) for ev in exported])
         commit_prepared(
@@ -256,6 +271,7 @@ def _assemble(
     cover: CoverRenderer | None,
     reporter: Reporter,
     tsa: str | None = None,
+    lang: str = "en",
 ) -> BundleResult:
     """Manifest, signature, tag files and zip for items whose export events are recorded."""
     paths = {
@@ -313,6 +329,7 @@ def _assemble(
             fp,
             cover=cover is not None,
             self_signed=cert.issuer == cert.subject,
+            lang=lang,
         )
         + verify_steps(p7s)
     ).encode()

@@ -20,6 +20,7 @@ from typing import Any
 from cryptography import x509
 
 from ..custody import custody_state
+from ..entries import Irregularity, chain_entries, irregularities
 from ..errors import Finding, InputRejected, NotFoundError
 from ..keys import key_id_of
 from ..progress import Reporter, Silent
@@ -93,6 +94,9 @@ class VerifyResult:
     # The manifest's `trust` object (evidence-manifest/2), carried as data; establishing
     # custodians from it is the trust package's work.
     trust: dict[str, Any] | None = None
+    # Irregular custody events in chains that hold (seal history, under seal, not the holder):
+    # custody facts the reader must see; they do not fail the bundle.
+    irregularities: tuple[Irregularity, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:
@@ -118,6 +122,7 @@ class VerifyResult:
             "signer": None if self.signer is None else self.signer.to_json(),
             "items": [i.to_json() for i in self.items],
             "checks": [c.to_json() for c in self.checks],
+            "irregularities": [i.to_json() for i in self.irregularities],
             "trust": self.trust,
         }
 
@@ -290,7 +295,15 @@ def _verify_bag(
     checks.ok("manifest.schema", "manifest.json", f"valid {manifest['schema']}")
     check_tag_signature(tags, signer, manifest["schema"], checks)
     check_issuer(manifest, signer, report.info, checks)
-    items = _check_items(manifest, files, checks)
+    items, irregular = _check_items(manifest, files, checks)
+    if irregular:
+        checks.warn(
+            "custody.irregular",
+            "chains",
+            f"{len(irregular)} irregular custody event(s): listed under the items",
+        )
+    else:
+        checks.ok("custody.irregular", "chains", "no irregular custody event")
     # A pinned root (--anchor, or a CA among --trust) checks custodians whatever version the
     # manifest claims: the sender chooses the label, so a v1 label must not switch this off.
     if manifest["schema"] != "evidence-manifest/1" or root_pinned(anchor, trust):
@@ -304,6 +317,7 @@ def _verify_bag(
         digest,
         manifest["request"]["reference"],
         manifest.get("trust"),
+        irregular,
     )
 
 
@@ -339,7 +353,7 @@ def _time_findings(entry: dict[str, Any], rules: TimeRules) -> list[Finding]:
 
 def _check_items(
     manifest: dict[str, Any], files: dict[str, BagFile], checks: Checklist
-) -> tuple[ItemVerdict, ...]:
+) -> tuple[tuple[ItemVerdict, ...], tuple[Irregularity, ...]]:
     certs, findings = load_certificates(manifest)
     # One actor may hold several certificates (an agency CA issued one later): same key, same actor.
     identity = {fp: key_id_of(cert.public_key()) for fp, cert in certs.items()}
@@ -350,6 +364,7 @@ def _check_items(
     case_number = manifest["case"]["number"]
     reference = manifest["request"]["reference"]
     verdicts = []
+    irregular: list[Irregularity] = []
     described: set[str] = set()
     for entry in manifest["items"]:
         subject = f"item {entry['item_id']}"
@@ -383,7 +398,11 @@ def _check_items(
         # Only a chain that holds (every event schema-valid) says who has the item now.
         holder = None
         if not chain_findings:
-            holder = custody_state(signed_events(entry), identity).holder
+            chain = signed_events(entry)
+            holder = custody_state(chain, identity).holder
+            # Every signature was verified by check_chain; signers are judged by custody.trust.
+            lines = chain_entries(entry["item_id"], chain, identity, None, lambda ev: True)
+            irregular += irregularities(lines, [ev.body for ev in chain])
         verdicts.append(
             ItemVerdict(
                 entry["item_id"],
@@ -404,4 +423,4 @@ def _check_items(
     events = sum(v.events for v in verdicts)
     checks.ok("item.chain", "chains", f"{events} events: hashes, links, order and signatures hold")
     checks.ok("item.facts", "items", "item facts match what was signed at ingest")
-    return tuple(verdicts)
+    return tuple(verdicts), tuple(irregular)
