@@ -275,6 +275,8 @@ def _event_rows(
         status = loc.t("valid") if e.signature_ok else loc.t("INVALID")
         if e.signer_problem is not None:
             status += "\n" + loc.t("signer not established")
+        if e.time_problem is not None:
+            status += "\n" + loc.t("backdated")
         if e.out_of_custody:
             status += "\n" + loc.t("not holder")
         # The signer's number in the Signers table, where its fingerprint is printed whole: a
