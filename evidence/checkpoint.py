@@ -8,6 +8,8 @@ as files under checkpoints/, so a copy can be taken off the machine and brought 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,13 +17,14 @@ from pathlib import Path
 from typing import Any, NotRequired, TypedDict, cast
 
 from .canonical import canonical_bytes
-from .errors import Finding, InputRejected, VerificationError
+from .errors import Finding, InputRejected, OperationalError, VerificationError
 from .keys import Signer
 from .ledger import Ledger
 from .merkle import tree_head
 from .privacy import write_private
 from .signed import Flaw, Kind, Signed, digest
 from .timefmt import utc_now
+from .timerules import checkpoint_time, clock_problem
 from .tlog import ProofError, Tree, verify_consistency
 from .tlog.ledgerlog import (
     LeafKind,
@@ -52,6 +55,14 @@ class TrustCommitment(TypedDict):
     records: list[Any] | None
 
 
+class TokenPolicy(TypedDict):
+    """Version 3: whether the checkpoint's RFC 3161 token was required, deferred or not
+    wanted, and the SHA-256 of the previous checkpoint's token (None: it had none)."""
+
+    policy: str
+    prev_token_sha256: str | None
+
+
 class CheckpointBody(TypedDict):
     """A custody-checkpoint body (schemas/custody-checkpoint-3.schema.json; version 2 lacks
     `log`, version 1 `trust` too)."""
@@ -66,18 +77,23 @@ class CheckpointBody(TypedDict):
     prev: str | None
     heads: list[list[Any]]
     trust: NotRequired[TrustCommitment]
+    timestamp: NotRequired[TokenPolicy]
     log: NotRequired[dict[str, Any]]
 
 
 # Version 2 adds `trust`: the anchor, every certificate and the head of the trust records, so
 # a certificate or record removed (or slipped in, dated earlier) after a checkpoint is found.
-# Version 3 adds `log`: origin, size, root and frontier of the ledger's append-only log
-# (evidence/tlog/ledgerlog.py); a ledger without the log (schema 2, opened read-only) still
-# signs version 2. Version-1 and -2 checkpoints still verify. Versions: validation.SCHEMAS.
+# Version 3 adds `timestamp`: the RFC 3161 token policy and the previous checkpoint's token
+# digest, so a token cannot be stripped in silence; and `log`: origin, size, root and frontier
+# of the ledger's append-only log (evidence/tlog/ledgerlog.py), absent only when the ledger has
+# no log (a schema-2 PostgreSQL ledger not yet upgraded by its administrator).
+# Version-1 and -2 checkpoints still verify. Versions: validation.SCHEMAS.
 CHECKPOINT = Kind[CheckpointBody]("custody-checkpoint", "checkpoint")
 CHECKPOINT_SCHEMA = CHECKPOINT.current
-CHECKPOINT_V2 = "custody-checkpoint/2"
 CHECKPOINT_SCHEMAS = tuple(CHECKPOINT.versions)
+# Whether a checkpoint's token was obtained before it was committed, left for later (the TSA
+# could not be reached) or not wanted (no TSA configured).
+TOKEN_POLICIES = ("required", "deferred", "none")
 
 
 @dataclass(frozen=True)
@@ -91,6 +107,19 @@ class Head:
     def leaf(self) -> bytes:
         """The Merkle leaf data for this head."""
         return canonical_bytes([self.item_id, self.seq, self.hash])
+
+
+def token_policy(body: CheckpointBody) -> str | None:
+    """The token policy a checkpoint signed (None: made before version 3 said)."""
+    stamp = body.get("timestamp")
+    return str(stamp["policy"]) if isinstance(stamp, dict) else None
+
+
+def prev_token_digest(body: CheckpointBody) -> str | None:
+    """The previous checkpoint's token digest a version-3 checkpoint commits to, or None."""
+    stamp = body.get("timestamp")
+    value = stamp.get("prev_token_sha256") if isinstance(stamp, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def trust_commitment(ledger: Ledger) -> dict[str, Any]:
@@ -124,8 +153,9 @@ class Checkpoint(Signed[CheckpointBody]):
 
     @property
     def log(self) -> LogCommitment | None:
-        """What a version-3 checkpoint signs about the log (None before version 3)."""
-        if self.body["schema"] != CHECKPOINT_SCHEMA:
+        """What a version-3 checkpoint signs about the log (None before version 3, or from a
+        ledger without the log)."""
+        if self.body["schema"] != CHECKPOINT_SCHEMA or "log" not in self.body:
             return None
         return LogCommitment.read(self.body["log"], f"checkpoint #{self.seq}")
 
@@ -255,11 +285,50 @@ def _log_lost(previous: Checkpoint, tree: Tree) -> list[Finding]:
     return []
 
 
+def token_digest(ledger: Ledger, seq: int) -> str | None:
+    """SHA-256 of checkpoint seq's stored DER token, or None when it has none."""
+    if not ledger.has_table("timestamps"):
+        return None
+    rows = ledger.rows("SELECT token FROM timestamps WHERE checkpoint_seq = ?", (seq,))
+    return token_row_digest(rows[0]) if rows else None
+
+
+def token_row_digest(row: dict[str, Any]) -> str:
+    """SHA-256 of a stored token row's DER token (what the next checkpoint commits to)."""
+    try:
+        der = base64.b64decode(str(row["token"]), validate=True)
+    except ValueError:
+        der = str(row["token"]).encode()  # audit reports it; the digest still binds it
+    return hashlib.sha256(der).hexdigest()
+
+
+def gen_times(ledger: Ledger) -> dict[int, str]:
+    """Stored genTime of each checkpoint's token (the token audit says whether they hold)."""
+    if not ledger.has_table("timestamps"):
+        return {}
+    return {
+        r["checkpoint_seq"]: r["gen_time"]
+        for r in ledger.rows("SELECT checkpoint_seq, gen_time FROM timestamps")
+        if isinstance(r["checkpoint_seq"], int) and isinstance(r["gen_time"], str)
+    }
+
+
+def _require_clock(ledger: Ledger, previous: Checkpoint) -> None:
+    latest = checkpoint_time(previous.body, gen_times(ledger).get(previous.seq))
+    problem = clock_problem(utc_now(), latest, {})
+    if problem is not None:
+        raise OperationalError(
+            f"refusing to sign: {problem}",
+            "set this computer's clock right (UTC); a signature may not claim an earlier time",
+        )
+
+
 def create_checkpoint(
     ledger: Ledger,
     signer: Signer,
     directory: Path,
     before_commit: Callable[[Checkpoint], None] | None = None,
+    token: str = "none",
     witness: Callable[[int, Note, Tree], Note] | None = None,
 ) -> Checkpoint:
     """Sign a tree head over all chain heads and the log; store it in the ledger and as files.
@@ -269,8 +338,12 @@ def create_checkpoint(
     `before_commit` runs inside the transaction (the RFC 3161 token is fetched and stored
     there), then `witness` (the cosignatures are fetched and stored there), so if either raises
     nothing is written. Refuses (exit 2) when the trust root does not establish the signer now
-    (not enrolled, revoked): audit would reject the checkpoint anyway.
+    (not enrolled, revoked): audit would reject the checkpoint anyway; and (exit 3) when this
+    computer's clock is earlier than the previous checkpoint. `token` is the RFC 3161 policy
+    the body signs (TOKEN_POLICIES).
     """
+    if token not in TOKEN_POLICIES:
+        raise ValueError(f"token policy {token!r}")  # a bug in the caller
     require_signing(
         ledger,
         signer.record,
@@ -293,12 +366,13 @@ def create_checkpoint(
                     "recorded; run `custody audit`",
                     lost,
                 )
+            _require_clock(ledger, previous)
         heads = current_heads(ledger)
         events = ledger.rows("SELECT COUNT(*) AS n FROM events")[0]["n"]
         trust = trust_commitment(ledger)
         anchor = trust["anchor"]
         body: dict[str, Any] = {
-            "schema": CHECKPOINT_SCHEMA if tree is not None and anchor else CHECKPOINT_V2,
+            "schema": CHECKPOINT_SCHEMA,
             "seq": 1 if previous is None else previous.seq + 1,
             "created_at": utc_now(),
             "actor": signer.actor,
@@ -308,6 +382,12 @@ def create_checkpoint(
             "prev": None if previous is None else previous.hash,
             "heads": [[h.item_id, h.seq, h.hash] for h in heads],
             "trust": trust,
+            "timestamp": {
+                "policy": token,
+                "prev_token_sha256": None
+                if previous is None
+                else token_digest(ledger, previous.seq),
+            },
         }
         if tree is not None and anchor:
             body["log"] = commitment(anchor, tree)

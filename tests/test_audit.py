@@ -114,6 +114,7 @@ def test_clean_workspace_passes_every_check(busy: World) -> None:
         "corrections",
         "checkpoint",
         "log",
+        "time",
         "fixity",
     }
     assert result.checkpoint_seq == 1

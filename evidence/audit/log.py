@@ -114,7 +114,7 @@ def rebuild(ledger: Ledger, add: Add) -> Tree:
 
 
 def _logged(ledger: Ledger, add: Add) -> list[tuple[Checkpoint, LogCommitment]]:
-    out = []
+    out: list[tuple[Checkpoint, LogCommitment]] = []
     for row in checkpoint_rows(ledger):
         try:
             cp = from_row(row)
@@ -123,6 +123,9 @@ def _logged(ledger: Ledger, add: Add) -> list[tuple[Checkpoint, LogCommitment]]:
             continue  # reported by the checkpoint check
         if log is not None:
             out.append((cp, log))
+        elif out:
+            # Once a checkpoint signed the log, every later one must: none may step around it.
+            add("log", f"checkpoint #{cp.seq}", f"signs no log, though #{out[-1][0].seq} did")
     return out
 
 

@@ -171,6 +171,7 @@ AUDIT_CHECKS = {
         "every signed record is in the append-only log, consistent with each checkpoint",
     ),
     "witness": ("witness", "the ledger extends what every witness cosigned"),
+    "time": ("time order", "no event is dated before what the ledger shows came first"),
     "files": ("files", "the workspace is private to its owner; vault folders closed"),
     "fixity": ("fixity", "every vault file matches its digests"),
 }
@@ -280,6 +281,8 @@ def _event_rows(
         status = loc.t("valid") if e.signature_ok else loc.t("INVALID")
         if e.signer_problem is not None:
             status += "\n" + loc.t("signer not established")
+        if e.time_problem is not None:
+            status += "\n" + loc.t("backdated")
         if e.out_of_custody:
             status += "\n" + loc.t("not holder")
         # The signer's number in the Signers table, where its fingerprint is printed whole: a
