@@ -34,6 +34,8 @@ any_values = st.recursive(
     | st.booleans()
     | st.integers(-(2**60), 2**60)
     | st.floats(allow_nan=False, allow_infinity=False)
+    | st.floats(1e-5, 1e17)
+    | st.floats(-1e17, -1e-5)
     | st.text()
     | st.text(alphabet=st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF)),
     lambda children: (
@@ -68,7 +70,8 @@ def test_fast_path_equals_rfc8785(value: object) -> None:
         {"\ue000": 1, "\U0001f600": 2},  # UTF-16 puts the emoji first, code points the other
         {"a": '\x00\x1f\x7f\u2028"\\/\b\f\n\r\t'},
         [2**53 - 1, -(2**53) + 1, 0, True, False, None],
-        {"f": 1e21, "g": 0.1, "h": 5e-7, "i": -0.0},
+        {"f": 1e21, "g": 0.1, "h": 5e-7, "i": -0.0, "j": 5.0, "k": 1e-4, "l": 9.999999999999999e15},
+        [0.00010000000000000002, 1234.5678, -2.2250738585072014e-4, 1e16 - 0.5, 0.3],
         "\ud800",
         2**53,
         {1: 2},
