@@ -118,3 +118,33 @@ def test_merkle_tree_head_matches_rfc6962_vectors() -> None:
     }
     for n, root in expected.items():
         assert tree_head(leaves[:n]).hex() == root
+
+
+@pytest.mark.parametrize(
+    ("data", "canonical"),
+    [
+        (b'{"a":1,"b":"x"}', True),
+        (b'{"a":0.5}', True),
+        (b'{"a":1e+16}', False),  # repr's form; RFC 8785 writes 10000000000000000
+        (b'{"a":10000000000000000}', True),  # read as a double, as RFC 8785 reads it
+        (b'{"a":NaN}', False),
+        (b'{"a":9007199254740993}', False),
+        (b"\xef\xbb\xbf{}", False),  # a byte-order mark
+        (b'{"a":"\xed\xa0\x80"}', False),  # an encoded surrogate: not strict UTF-8
+        (b'{"\xf0\x9f\x98\x80":1,"\xee\x80\x80":2}', True),  # UTF-16 order
+        (b'{"\xee\x80\x80":2,"\xf0\x9f\x98\x80":1}', False),
+    ],
+)
+def test_is_canonical_fast_path_edges(data: bytes, canonical: bool) -> None:
+    assert is_canonical(data) is canonical
+
+
+@given(any_values)
+def test_parse_canonical_agrees_with_the_reference(value: object) -> None:
+    try:
+        data = bytes(rfc8785.dumps(value))
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError):
+        return
+    assert is_canonical(data)
+    spaced = data.replace(b":", b": ", 1)
+    assert is_canonical(spaced) is (spaced == data)
