@@ -22,12 +22,12 @@ from evidence.bundle.verifytext import colon_fingerprint
 from evidence.errors import InputRejected, OperationalError, UsageError, VerificationError
 from evidence.hashing import hash_file
 from evidence.items import split_refs
-from evidence.timestamp import load_trust, tsa_url
+from evidence.timestamp import load_trust
 from evidence.trust.store import load_state
 
 from .common import AppContext, as_option, json_option, pass_app, quiet_option, unlock
 from .output import ProgressBar, emit_json, fields, note, printable, table
-from .timestamp import sign_as, tsa_option, tsa_trust_option
+from .timestamp import sign_as, tsa_option, tsa_trust_option, tsa_url
 
 EXIT_SIGNER_UNVERIFIED = 4
 
@@ -395,7 +395,3 @@ def verify_command(
     if not quiet:
         signer = result.signer.subject if result.signer else "?"
         note(f"{bundle}: verified: intact, signed by {signer}")
-
-
-# Registered by cli/main.py as one entry.
-BUNDLE_COMMANDS = (bundle_command, verify_command)

@@ -26,7 +26,6 @@ from evidence.events import MANUAL_ACTIONS, SignedEvent, bodies_with_actions
 from evidence.items import Item
 from evidence.keys import KeyRecord
 from evidence.seals import seal_warnings
-from evidence.timestamp import tsa_url
 from evidence.timestamp.checkpoints import create_stamped
 from evidence.workspace import Workspace
 
@@ -45,7 +44,7 @@ from .common import (
 )
 from .output import ProgressBar, emit_json, note, table
 from .output import note as warn  # event_command has a `note` option
-from .timestamp import tsa_option, tsa_optional_option
+from .timestamp import tsa_option, tsa_optional_option, tsa_url
 
 location_option = click.option("--location", default="", help="Where it happens.")
 purpose_option = click.option("--purpose", default="", help="Why it happens.")
@@ -398,7 +397,7 @@ def audit_command(
             since or None,
             checkpoint_file=checkpoint_file,
             reporter=progress,
-            anchor_pin=anchor,
+            anchor=anchor,
         )
     else:
         result = audit(

@@ -144,6 +144,7 @@ class CustodyGroup(click.Group):
 @click.option(
     "--workspace",
     "-w",
+    envvar="CUSTODY_HOME",
     metavar="DIR",
     help="Workspace folder (default: $CUSTODY_HOME, else ./custody-workspace).",
 )
@@ -173,7 +174,20 @@ def cli(ctx: click.Context, workspace: str | None, ledger: str | None, vault: st
     """
     from .common import AppContext  # only here: the library is loaded once a command runs
 
+    _quiet_pyhanko()
     ctx.obj = AppContext(workspace, ledger, vault)
+
+
+def _quiet_pyhanko() -> None:
+    # pyhanko logs each failed check with a traceback; those failures are our findings,
+    # reported once and plainly, so its loggers must not fall through to Python's last-resort
+    # stderr handler. Configured here, by the application: importing the library changes
+    # nothing global.
+    import logging
+
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).addHandler(logging.NullHandler())
+        logging.getLogger(name).propagate = False
 
 
 def main() -> None:

@@ -20,11 +20,10 @@ from evidence.report.produce import (
     signed_pdf,
     write_file,
 )
-from evidence.timestamp import tsa_url
 
 from .common import AppContext, as_option, pass_app, quiet_option, unlock
 from .output import ProgressBar, note
-from .timestamp import tsa_option
+from .timestamp import tsa_option, tsa_url
 
 
 @click.command("report")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import evidence.audit as audit_package
+import evidence.audit.full as audit_package
 from evidence.audit import audit
 from evidence.audit.chains import check_chains
 from evidence.audit.events import verify_items

@@ -33,7 +33,7 @@ from ..keys import Signer
 from ..progress import Reporter, Silent
 from ..timestamp.cades import add_signature_timestamp, verify_steps
 from ..timestamp.client import request_token
-from ..trust.store import export_for
+from ..trust.store import export_for, require_signing
 from ..workspace import Workspace
 from .bagit import TAG_MANIFESTS, TAG_SIGNATURE, bag_filename, hash_files, tag_files
 from .cms import sign_detached
@@ -198,6 +198,7 @@ def build_bundle(
     tsa: str | None = None,
 ) -> BundleResult:
     """Export items of a case as a signed bundle at output; see the module docstring."""
+    require_signing(ws.ledger, signer.record, " a bundle")
     reporter = reporter or Silent()
     recover_exports(ws)
     plan = plan_bundle(ws, case_number, output, request, item_refs=item_refs)

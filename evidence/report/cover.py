@@ -143,7 +143,7 @@ VERIFY_STEPS = (
 def render_cover(
     manifest: Mapping[str, Any], manifest_sha256: str, signer_fingerprint: str
 ) -> bytes:
-    """The bundle's cover sheet as PDF bytes (manifest: the dict of DESIGN.md section 3)."""
+    """The bundle's cover sheet as PDF bytes (manifest: the dict docs/bundle.md describes)."""
     st = styles()
     items = _items(manifest)
     total = sum(_item_size(i) for i in items)
