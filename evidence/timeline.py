@@ -9,7 +9,7 @@ from typing import Any
 
 from .corrections import facts_of
 from .custody import custody_states, identities
-from .events import item_events
+from .events import events_by_item
 from .items import Item
 from .keys import verify_signature
 from .seals import OPENING_ACTIONS, seal_number, seal_states
@@ -116,8 +116,9 @@ def timelines(
     who = identities(ws.ledger)
     view = workspace_view(ws.ledger, certs)  # once: per event a lookup and a time compare
     out = []
+    chains = events_by_item(ws.ledger, [item.item_id for item in items])
     for item in items:
-        events = item_events(ws.ledger, item.item_id)
+        events = chains[item.item_id]
         entries = []
         states = list(custody_states(events, who))  # states[pos]: before event pos
         seals = list(seal_states(e.body for e in events))
