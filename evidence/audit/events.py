@@ -102,18 +102,7 @@ def _verify(
     ledger = open_source(source)
     try:
         certs, _ = load_certificates(ledger.rows(CERTIFICATES_SQL))
-        rows = [
-            (
-                r["event_id"],
-                r["item_id"],
-                r["seq"],
-                r["hash"],
-                r["body"],
-                r["signature"],
-                r["signer"],
-            )
-            for r in ledger.rows(sql, params)
-        ]
+        rows = ledger.tuples(sql, params)
     finally:
         ledger.close()
     keep = None if wanted is None else set(wanted)
