@@ -368,7 +368,7 @@ def ingests(base: Path) -> None:
     bagit = str(Path(sys.executable).parent / "bagit.py")
     p = pair(
         lambda: measure(verify, env, ok=(0, 4)),
-        lambda: measure([bagit, "--validate", "-p", "2", str(bag)]),
+        lambda: measure([bagit, "--validate", "--processes", "2", str(bag)]),
     )
     row(
         f"verify of a {MIB} MiB bundle vs `bagit.py --validate -p 2` (wall)",
