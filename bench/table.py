@@ -104,8 +104,8 @@ def pair(a: Callable[[], Run], b: Callable[[], Run]) -> Pair:
     return Pair(
         Run(*(med([getattr(x, f) for x, _ in runs]) for f in ("wall", "cpu", "peak"))),
         Run(*(med([getattr(y, f) for _, y in runs]) for f in ("wall", "cpu", "peak"))),
-        med([x.wall / y.wall for x, y in runs]),
-        med([x.cpu / y.cpu for x, y in runs]),
+        med([x.wall / y.wall if y.wall else float("nan") for x, y in runs]),
+        med([x.cpu / y.cpu if y.cpu else float("nan") for x, y in runs]),
     )
 
 
