@@ -6,7 +6,7 @@ from datetime import tzinfo
 
 import click
 
-from evidence.timefmt import format_local
+from evidence.timefmt import format_local, localise_times
 from evidence.timeline import Entry, ItemTimeline, timelines
 
 from .common import (
@@ -47,9 +47,10 @@ def log_command(
     ITEMS are ids, unique id prefixes or comma lists; --case CASE alone shows every item of
     the case. The table fits the terminal (text wraps); --wide shows everything on one line
     per event. Actors are named, with the start of their certificate fingerprint. Marked:
-    events by someone who did not hold the item (NOT CUSTODIAN), and accesses, analyses or
-    copies while the item was under seal (UNDER SEAL). With -q only problems are printed
-    (signatures that do not verify, transfers not yet received).
+    events by someone who did not hold the item (NOT CUSTODIAN), accesses, analyses or
+    copies while the item was under seal (UNDER SEAL), and events dated before what the
+    ledger shows came first (BACKDATED). With -q only problems are printed
+    (signatures that do not verify, backdated events, transfers not yet received).
 
     \b
     Example:
@@ -73,6 +74,12 @@ def log_command(
             for e in t.entries:
                 if not e.signature_ok:
                     click.echo(f"item {t.item.item_id} event #{e.seq}: signature INVALID")
+                if e.time_problem:
+                    click.echo(
+                        printable(
+                            f"item {t.item.item_id} event #{e.seq}: BACKDATED ({e.time_problem})"
+                        )
+                    )
         if t.pending_to:
             click.echo(
                 printable(
@@ -99,7 +106,7 @@ def log_table(
             _who(e),
             f"{e.from_name} -> {e.to_name}" if e.to_name else "",
             e.location,
-            " / ".join(part for part in (e.purpose, e.change, e.note) if part),
+            " / ".join(part for part in (e.purpose, _change(e, display), e.note) if part),
             "ok" if e.signature_ok else "INVALID",
         )
         for _, e, marks in events
@@ -123,9 +130,16 @@ def log_table(
 LEGEND = {
     "UNDER": "UNDER SEAL: accessed, analysed or copied while the item was sealed",
     "NOT": "NOT CUSTODIAN: recorded by someone who did not hold the item then",
+    "BACKDATED": "BACKDATED: dated before an event or a checkpoint the ledger shows came first; "
+    "`custody audit` names it",
     "UNESTABLISHED": "UNESTABLISHED: signed by a key the trust root did not let sign then "
     "(not enrolled, revoked); `custody audit` names it",
 }
+
+
+def _change(e: Entry, display: tzinfo | None) -> str:
+    """What a correction changed, its times in the --tz zone to the second."""
+    return localise_times(e.change, lambda at: format_local(at, display))
 
 
 def _marks(e: Entry) -> list[str]:
@@ -134,6 +148,8 @@ def _marks(e: Entry) -> list[str]:
         marks.append(f"(seal {e.seal})")
     if e.while_sealed:
         marks.append(f"UNDER SEAL {e.while_sealed}")
+    if e.time_problem:
+        marks.append("BACKDATED")
     return marks
 
 
@@ -154,7 +170,7 @@ def _block(e: Entry, marks: list[str], display: tzinfo | None, width: int) -> st
         ("moved", f"{e.from_name} -> {e.to_name}" if e.to_name else ""),
         ("where", e.location),
         ("why", e.purpose),
-        ("changed", e.change),
+        ("changed", _change(e, display)),
         ("note", e.note),
     ]
     out = wrap_columns(f"{head}  [{sig}]", width, "", "    ")

@@ -8,9 +8,9 @@ Order of work, so that a crash at any moment leaves nothing half-done:
    case already holds, and hand the chunk to exiftool (images, documents and binaries only: on
    text exports exiftool adds nothing, and a 2 MB nested JSON file once took it to 4.7 GB of
    memory). exiftool runs in up to one long-lived process per core while the next chunks are
-   copied; as each chunk's metadata arrives, its profiles are built and its events signed;
+   copied; as each chunk's metadata arrives, its profiles are built;
 3. per batch of up to 1,000 files: one durability barrier for the batch's new vault files, then
-   one ledger transaction (one commit) with
+   one ledger transaction (one commit), in which the events are dated and signed, with
    every item row, its signed `ingested` event (the file: digests, size, names, source,
    acquisition, the original file's modification and birth times) and its signed `profiled`
    event (the evidence type and profile, conclusions of this parser version, which later
@@ -26,7 +26,7 @@ import os
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -162,12 +162,11 @@ class _Pending:
 
 
 @dataclass
-class _Signed:
-    """An item ready for the ledger: its row and its two signed events."""
+class _Ready:
+    """An item ready for the ledger (profiled); its events are signed under the lock."""
 
     pending: _Pending
     item: Item
-    events: tuple[SignedEvent, ...]
 
 
 def original_times(st: os.stat_result) -> dict[str, str | None]:
@@ -217,14 +216,14 @@ class Ingester:
         chunk as its metadata arrives; commit every BATCH_FILES files."""
         seen: dict[str, _Pending] = {}
         waiting: deque[tuple[list[_Pending], Future[list[dict[str, Any]]]]] = deque()
-        ready: list[_Signed] = []
+        ready: list[_Ready] = []
 
         def settle(*, wait: bool) -> None:
             # In order: a chunk is profiled only after the chunks before it.
             while waiting and (wait or waiting[0][1].done() or len(waiting) > AHEAD):
                 pending, metadata = waiting.popleft()
                 for p, md in zip(pending, metadata.result(), strict=True):
-                    ready.append(self._signed(p, md))
+                    ready.append(_Ready(p, self._item(p, md)))
                 if len(ready) >= BATCH_FILES or sum(r.item.size for r in ready) >= BATCH_BYTES:
                     self._commit(ready, report)
                     ready.clear()
@@ -296,11 +295,7 @@ class Ingester:
             pending.append(entry)
         return pending
 
-    def _signed(self, p: _Pending, metadata: dict[str, Any]) -> _Signed:
-        item = self._item(p, metadata)
-        return _Signed(p, item, self._events(item, p.original_times))
-
-    def _commit(self, ready: list[_Signed], report: IngestReport) -> None:
+    def _commit(self, ready: list[_Ready], report: IngestReport) -> None:
         # One durability barrier, then one transaction for the batch's rows and events.
         # Reused copies too: one that a crash left unsynced must be durable before rows use it.
         self.ws.vault.barrier([r.pending.stored.path for r in ready])
@@ -309,14 +304,26 @@ class Ingester:
         with self.ws.ledger.atomic(lock=[r.item.item_id for r in ready]):
             # Another process may have ingested the same bytes since we looked.
             held = held_digests(self.ws.ledger, case, [r.item.sha256 for r in ready])
-            new = [r for r in ready if r.item.sha256 not in held]
-            self.ws.ledger.insert_many("items", [r.item.to_row() for r in new])
-            write_events(self.ws.ledger, [e for r in new for e in r.events])
+            # Timed and signed under the lock: a checkpoint made since the items were prepared
+            # (it waits for this transaction) must not see events dated before it that it lacks.
+            new = [
+                replace(r.item, ingested_at=utc_now()) for r in ready if r.item.sha256 not in held
+            ]
+            times = {r.item.item_id: r.pending.original_times for r in ready}
+            events = [e for item in new for e in self._events(item, times[item.item_id])]
+            self.ws.ledger.insert_many("items", [item.to_row() for item in new])
+            write_events(self.ws.ledger, events)
         for r in ready:
             item = r.item
             if item.sha256 in held:
                 report.outcomes.append(
-                    Outcome(item.original_name, "existing", item.item_id, item.sha256)
+                    Outcome(
+                        item.original_name,
+                        "existing",
+                        item.item_id,
+                        item.sha256,
+                        evidence_type=item.evidence_type,
+                    )
                 )
                 continue
             report.outcomes.append(
@@ -410,9 +417,11 @@ def already_held(
 ) -> Outcome:
     """The outcome of a file whose bytes the case holds (held) or this run took already (None),
     naming the stated facts that differ from the held item's current ones."""
-    differs = () if held is None else tuple(options.differences(current_facts(ledger, held).item))
+    current = None if held is None else current_facts(ledger, held).item
+    differs = () if current is None else tuple(options.differences(current))
     item_id = item_id_for(options.case, sha)
-    return Outcome(name, "existing", item_id, sha, size, reason="same bytes", differs=differs)
+    kind = None if current is None else current.evidence_type  # its type now, as corrected
+    return Outcome(name, "existing", item_id, sha, size, kind, reason="same bytes", differs=differs)
 
 
 def begin(

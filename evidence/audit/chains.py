@@ -209,20 +209,15 @@ class ChainStream:
         head.breaks += [(Break(head.position, fault), f) for fault in faults]
         head.hash = f.hash
 
-    def finish(
-        self,
-        cases: dict[str, Case],
-        reread: Callable[[list[str]], list[EventFacts]],
-        add: Add,
-    ) -> None:
-        """The findings of check_chains; reread gives the events of the items set aside."""
+    def finish(self, cases: dict[str, Case], reread: list[EventFacts], add: Add) -> None:
+        """The findings of check_chains; reread: every event of the items set aside."""
         if self.all_items:
             for item_id in sorted(self.unlisted):
                 add(
                     "chains", f"item {item_id}", "events exist for an item the ledger does not list"
                 )
         again: dict[str, list[EventFacts]] = defaultdict(list)
-        for f in reread(sorted(self.out_of_order)) if self.out_of_order else []:
+        for f in reread:
             again[f.item_id].append(f)
         for item in self.items.values():
             if item.item_id in self.out_of_order:

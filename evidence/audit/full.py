@@ -25,16 +25,21 @@ from ..errors import CheckStatus, Finding, check_json
 from ..hashing import hash_file
 from ..items import ANALYSIS_ACTIONS, Item
 from ..progress import Reporter, Silent
+from ..timeorder import workspace_rules
 from ..workspace import Workspace
 from .analyses import check_analyses
 from .chains import ChainStream, load_items
 from .checkpoints import check_checkpoints
 from .corrections import check_corrections, seal_notices
 from .events import DETAILED, EventFacts, verify_items, verify_slice
-from .files import check_vault_entries, check_workspace
+from .files import check_vault_entries, check_workspace, orphan_notices
 from .rows import check_anchor_row, check_key_rows
+from .times import TimeStream
 from .trust import SignerCheck, audit_trust, signer_problem
 
+TIME_DETAIL = (
+    "every event dated after the event before it and after each checkpoint not covering it"
+)
 SLICE = 1000  # small enough that two workers finish together
 AHEAD = 3  # slices in flight per worker: results wait in memory no longer than that
 # Facts the profile, correction and seal checks read; every other event is forgotten.
@@ -70,7 +75,8 @@ class AuditResult:
     unverified: frozenset[tuple[str, int]] = frozenset()
     # Fingerprint of the workspace's trust root (None: no root).
     anchor: str | None = None
-    # Custody facts a reader must see that are not integrity failures (seal history).
+    # Facts a reader must see that are not integrity failures (seal history, vault files no
+    # item names).
     notices: tuple[Finding, ...] = ()
 
     @property
@@ -202,6 +208,7 @@ def _stream_events(
     reporter: Reporter,
     signers: SignerCheck,
     chains: ChainStream,
+    times: TimeStream,
     out: Collector,
 ) -> _Streamed:
     streamed = _Streamed()
@@ -210,7 +217,8 @@ def _stream_events(
         for f in got:
             streamed.count += 1
             signers.feed(f)
-            chains.feed(f)
+            chains.feed(f)  # first: it sets aside an item met out of order
+            times.feed(f)
             if f.seq == 1 or f.action in _KEPT_ACTIONS:
                 streamed.kept.append(f)
             if not f.signature_ok:
@@ -276,19 +284,28 @@ def audit(
         check_key_rows(ws.ledger, certs, records, out.add)
         chains = ChainStream(items, case is None)
         signers = SignerCheck(view, out.add)
-        streamed = _stream_events(ws, item_ids, last, workers, reporter, signers, chains, out)
+        times = TimeStream(workspace_rules(ws.ledger, view, state.records), chains.out_of_order)
+        streamed = _stream_events(
+            ws, item_ids, last, workers, reporter, signers, chains, times, out
+        )
         cases = {c.number: c for c in list_cases(ws.ledger)}
-        source = ws.ledger.source()
-        chains.finish(cases, lambda ids: verify_items(source, ids), out.add)
+        # Items whose events the ledger lists out of seq order: re-read, checked whole.
+        again = verify_items(ws.ledger.source(), sorted(chains.out_of_order))
+        chains.finish(cases, again, out.add)
         facts = streamed.kept
         check_analyses(items, facts, out.add)
         check_corrections(facts, out.add)
+        times.finish(again, out.add)
         checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add, signer_problem(view))
     check_workspace(ws.root.resolve(), out.add)  # a workspace reached through a link is fine
     check_vault_entries(
         [(f"item {i.item_id} ({i.original_name})", ws.vault.path_for(i.sha256)) for i in items],
         out.add,
     )
+    orphans: tuple[Finding, ...] = ()
+    if case is None:  # a case's audit does not know which files the other cases name
+        named = (ws.vault.path_for(i.sha256) for i in items)
+        orphans = tuple(orphan_notices(ws.vault.root, named))
     checks = [
         out.check("trust", f"every signer established: {root_detail}"),
         out.check("ledger", "append-only triggers in place"),
@@ -300,6 +317,7 @@ def audit(
         out.check("profiles", "every profile matches the event that signs it"),
         out.check("corrections", "every correction applies to the facts it corrects"),
         out.check("checkpoint", checkpoint.detail),
+        out.check("time", TIME_DETAIL),
         out.check("files", "workspace private to its owner; vault folders closed"),
     ]
     if fixity:
@@ -317,5 +335,5 @@ def audit(
         checkpoint.seq,
         frozenset(streamed.unverified),
         None if state.anchor is None else state.anchor.fingerprint,
-        tuple(seal_notices(facts)),
+        tuple(seal_notices(facts)) + orphans,
     )

@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from ..events import SignedEvent
 from ..items import Item, select
 from ..keys import Signer
 from ..progress import Reporter, Silent
+from ..timeorder import require_prepared_after_checkpoints
 from ..timestamp.cades import add_signature_timestamp, verify_steps
 from ..timestamp.client import request_token
 from ..trust.store import export_for, require_signing
@@ -196,8 +198,11 @@ def build_bundle(
     cover: CoverRenderer | None = None,
     reporter: Reporter | None = None,
     tsa: str | None = None,
+    lang: str = "en",
 ) -> BundleResult:
-    """Export items of a case as a signed bundle at output; see the module docstring."""
+    """Export items of a case as a signed bundle at output; see the module docstring.
+
+    lang: which language VERIFY.txt gives first (the cover's language is the renderer's)."""
     require_signing(ws.ledger, signer.record, " a bundle")
     reporter = reporter or Silent()
     recover_exports(ws)
@@ -222,10 +227,23 @@ def build_bundle(
             details={"request_ref": request.reference, "bundle": name},
         )
         result = _assemble(
-            ws, signer, case, items, exported, export.part, name, request, cover, reporter, tsa
+            ws,
+            signer,
+            case,
+            items,
+            exported,
+            export.part,
+            name,
+            request,
+            cover,
+            reporter,
+            tsa,
+            lang,
         )
         export.record_events([(ev.body["item_id"], ev.body["event_id"]) for ev in exported])
-        commit_prepared(ws.ledger, exported)
+        commit_prepared(
+            ws.ledger, exported, guard=partial(require_prepared_after_checkpoints, ws.ledger)
+        )
     except BaseException:
         # Nothing was recorded: no export happened, and no trace of it stays on disk.
         export.abandon()
@@ -253,6 +271,7 @@ def _assemble(
     cover: CoverRenderer | None,
     reporter: Reporter,
     tsa: str | None = None,
+    lang: str = "en",
 ) -> BundleResult:
     """Manifest, signature, tag files and zip for items whose export events are recorded."""
     paths = {
@@ -310,6 +329,7 @@ def _assemble(
             fp,
             cover=cover is not None,
             self_signed=cert.issuer == cert.subject,
+            lang=lang,
         )
         + verify_steps(p7s)
     ).encode()

@@ -32,6 +32,7 @@ ORDER = (
     "item.chain",
     "item.facts",
     "custody.trust",
+    "custody.irregular",
 )
 
 

@@ -17,7 +17,7 @@ from cryptography import x509
 
 from ..errors import EvidenceError
 from ..keys import fingerprint
-from ..trust.establish import TrustView, establish_export
+from ..trust.establish import TrustView, establish_export, is_ca_certificate
 from .checklist import Checklist
 
 CHECK = "custody.trust"
@@ -34,7 +34,8 @@ def check_custodians(
     trust = manifest.get("trust")
     if trust is None:
         message = "the manifest carries no trust evidence (made before trust roots)"
-        if anchor is not None:
+        if root_pinned(anchor, trusted):
+            message += f" ({manifest.get('schema')}): the pinned root establishes no custodian"
             checks.fail(CHECK, "trust", message)
         else:
             checks.skip(CHECK, message)
@@ -58,6 +59,25 @@ def check_custodians(
         checks.ok(CHECK, "custody", f"every custodian established by the root {root[:16]}")
 
 
+def root_pinned(anchor: str | None, trusted: Sequence[x509.Certificate]) -> bool:
+    """Whether the recipient pinned a root: --anchor, or a CA certificate among --trust."""
+    return anchor is not None or any(is_ca_certificate(c) for c in trusted)
+
+
+def carried_anchor(trust: Any) -> str | None:
+    """The fingerprint of the root a manifest's `trust` object names (None: none, or unreadable).
+
+    Only printed, never trusted: the recipient compares it with the protocol or the letter.
+    """
+    carried = trust.get("anchor") if isinstance(trust, dict) else None
+    if isinstance(carried, dict) and isinstance(carried.get("certificate"), str):
+        try:
+            return fingerprint(x509.load_pem_x509_certificate(carried["certificate"].encode()))
+        except ValueError:
+            return None
+    return None
+
+
 def _view(
     trust: Any,
     certificates: Mapping[str, x509.Certificate],
@@ -65,14 +85,7 @@ def _view(
     trusted: Sequence[x509.Certificate],
     checks: Checklist,
 ) -> TrustView | None:
-    carried = trust.get("anchor") if isinstance(trust, dict) else None
-    carried_fp = None
-    if isinstance(carried, dict) and isinstance(carried.get("certificate"), str):
-        try:
-            cert = x509.load_pem_x509_certificate(carried["certificate"].encode())
-            carried_fp = fingerprint(cert)
-        except ValueError:
-            carried_fp = None
+    carried_fp = carried_anchor(trust)
     ca = next((c for c in trusted if fingerprint(c) == carried_fp), None)
     if anchor is None and ca is None:
         checks.warn(

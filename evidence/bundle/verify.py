@@ -20,10 +20,12 @@ from typing import Any
 from cryptography import x509
 
 from ..custody import custody_state
+from ..entries import Irregularity, chain_entries, irregularities
 from ..errors import Finding, InputRejected, NotFoundError
 from ..keys import key_id_of
 from ..progress import Reporter, Silent
 from ..timefmt import format_utc
+from ..timerules import Timed, TimeRules
 from ..timestamp.cades import check_signature_timestamp
 from .bagit import (
     PAYLOAD_DIR,
@@ -36,7 +38,7 @@ from .bagit import (
 )
 from .checklist import Check, Checklist
 from .cms import CmsSigner
-from .custodians import check_custodians
+from .custodians import check_custodians, root_pinned
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
 from .names import layout_problems, name_problems
 from .safezip import Limits, extract
@@ -92,6 +94,9 @@ class VerifyResult:
     # The manifest's `trust` object (evidence-manifest/2), carried as data; establishing
     # custodians from it is the trust package's work.
     trust: dict[str, Any] | None = None
+    # Irregular custody events in chains that hold (seal history, under seal, not the holder):
+    # custody facts the reader must see; they do not fail the bundle.
+    irregularities: tuple[Irregularity, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:
@@ -117,6 +122,7 @@ class VerifyResult:
             "signer": None if self.signer is None else self.signer.to_json(),
             "items": [i.to_json() for i in self.items],
             "checks": [c.to_json() for c in self.checks],
+            "irregularities": [i.to_json() for i in self.irregularities],
             "trust": self.trust,
         }
 
@@ -185,6 +191,7 @@ def _from_zip(
         # Only tag files are written out; payload is hashed as it streams and never stored.
         # Every payload file's SHA-256 and SHA-512 are compared with the signed manifest (one
         # not described there fails item.coverage), so its CRC-32 adds nothing: skipped.
+        folders: list[str] = []
         extracted = extract(
             archive,
             dest,
@@ -192,11 +199,13 @@ def _from_zip(
             reporter=reporter,
             keep=_is_tag_file,
             digests_checked=_is_payload_file,
+            folders=folders,
         )
     except InputRejected as exc:
         checks.fail("zip", archive.name, exc.message)
         return None
-    tops = {e.name.split("/", 1)[0] for e in extracted}
+    # Folder entries count too: an empty folder beside the bag is something else in the zip.
+    tops = {e.name.split("/", 1)[0] for e in extracted} | {f.split("/", 1)[0] for f in folders}
     loose = [e.name for e in extracted if "/" not in e.name]
     if len(tops) != 1 or loose:
         checks.fail("zip", archive.name, "must hold exactly one top-level folder (the bag)")
@@ -298,8 +307,18 @@ def _verify_bag(
     checks.ok("manifest.schema", "manifest.json", f"valid {manifest['schema']}")
     check_tag_signature(tags, signer, manifest["schema"], checks)
     check_issuer(manifest, signer, report.info, checks)
-    items = _check_items(manifest, files, checks)
-    if manifest["schema"] != "evidence-manifest/1":
+    items, irregular = _check_items(manifest, files, checks)
+    if irregular:
+        checks.warn(
+            "custody.irregular",
+            "chains",
+            f"{len(irregular)} irregular custody event(s): listed under the items",
+        )
+    else:
+        checks.ok("custody.irregular", "chains", "no irregular custody event")
+    # A pinned root (--anchor, or a CA among --trust) checks custodians whatever version the
+    # manifest claims: the sender chooses the label, so a v1 label must not switch this off.
+    if manifest["schema"] != "evidence-manifest/1" or root_pinned(anchor, trust):
         certs = load_certificates(manifest)[0]
         check_custodians(manifest, certs, anchor, trust, checks)
     return VerifyResult(
@@ -310,6 +329,7 @@ def _verify_bag(
         digest,
         manifest["request"]["reference"],
         manifest.get("trust"),
+        irregular,
     )
 
 
@@ -329,9 +349,23 @@ def _check_timestamp(
     )
 
 
+def _time_findings(entry: dict[str, Any], rules: TimeRules) -> list[Finding]:
+    """The time rules on one item's chain as the bundle carries it (the chain rule; the
+    checkpoint rules too once the bundle carries checkpoints)."""
+    chain = [
+        Timed(str(entry["item_id"]), n, record["event"].get("at"), str(record["signer"]))
+        for n, record in enumerate(entry["custody"], 1)
+        if isinstance(record.get("event"), dict)
+    ]
+    return [
+        Finding("item.chain", f"item {entry['item_id']} event {event.seq}", problem)
+        for event, problem in rules.problems(chain)
+    ]
+
+
 def _check_items(
     manifest: dict[str, Any], files: dict[str, BagFile], checks: Checklist
-) -> tuple[ItemVerdict, ...]:
+) -> tuple[tuple[ItemVerdict, ...], tuple[Irregularity, ...]]:
     certs, findings = load_certificates(manifest)
     # One actor may hold several certificates (an agency CA issued one later): same key, same actor.
     identity = {fp: key_id_of(cert.public_key()) for fp, cert in certs.items()}
@@ -342,6 +376,7 @@ def _check_items(
     case_number = manifest["case"]["number"]
     reference = manifest["request"]["reference"]
     verdicts = []
+    irregular: list[Irregularity] = []
     described: set[str] = set()
     for entry in manifest["items"]:
         subject = f"item {entry['item_id']}"
@@ -370,11 +405,16 @@ def _check_items(
                     )
                     digests_ok = False
         chain_findings = check_chain(entry, case_number, reference, certs)
+        chain_findings += _time_findings(entry, TimeRules(()))
         checks.extend(chain_findings)
         # Only a chain that holds (every event schema-valid) says who has the item now.
         holder = None
         if not chain_findings:
-            holder = custody_state(signed_events(entry), identity).holder
+            chain = signed_events(entry)
+            holder = custody_state(chain, identity).holder
+            # Every signature was verified by check_chain; signers are judged by custody.trust.
+            lines = chain_entries(entry["item_id"], chain, identity, None, lambda ev: True)
+            irregular += irregularities(lines, [ev.body for ev in chain])
         verdicts.append(
             ItemVerdict(
                 entry["item_id"],
@@ -395,4 +435,4 @@ def _check_items(
     events = sum(v.events for v in verdicts)
     checks.ok("item.chain", "chains", f"{events} events: hashes, links, order and signatures hold")
     checks.ok("item.facts", "items", "item facts match what was signed at ingest")
-    return tuple(verdicts)
+    return tuple(verdicts), tuple(irregular)
