@@ -166,6 +166,7 @@ AUDIT_CHECKS = {
     "profiles": ("profiles", "every profile matches the event that signs it"),
     "corrections": ("corrections", "every correction applies to the facts it corrects"),
     "checkpoint": ("checkpoint", "the ledger matches its signed checkpoint"),
+    "time": ("time order", "no event is dated before what the ledger shows came first"),
     "files": ("files", "the workspace is private to its owner; vault folders closed"),
     "fixity": ("fixity", "every vault file matches its digests"),
 }

@@ -102,9 +102,10 @@ def test_big_chat_export_bounded_by_size(tmp_path: Path) -> None:
         block = line * (1024 * 1024 // len(line))
         for _ in range(200):  # ~200 MB
             handle.write(block)
-    started = time.monotonic()
+    # CPU time: the work is bounded whatever else the shared machine is doing
+    started = time.process_time()
     p = run(path, "chat-export", max_text_bytes=2 * 1024 * 1024)
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     assert p["kind"] == "whatsapp-chat" and p["truncated"] is True
     assert "size limit" in p["stopped"]
     assert 0 < p["message_count"] < 100_000
@@ -187,9 +188,9 @@ def test_results_capped(tmp_path: Path) -> None:
 
 def test_phone_regex_does_not_backtrack() -> None:
     scanner = IdentifierScanner(10)
-    started = time.monotonic()
+    started = time.process_time()  # CPU time, not the shared machine's load
     scanner.scan(" ".join(["1" * 60] * 2000) + " " + "1 " * 50_000 + "a@b." * 20_000)
-    assert time.monotonic() - started < 2
+    assert time.process_time() - started < 2
 
 
 def test_unknown_evidence_type(tmp_path: Path) -> None:
