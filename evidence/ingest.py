@@ -22,7 +22,7 @@ import mimetypes
 import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -282,6 +282,9 @@ class Ingester:
                         )
                     )
                     continue
+                # Timed under the lock: a checkpoint made since the item was prepared (it waits
+                # for this transaction) must not see events dated before it that it lacks.
+                item = replace(item, ingested_at=utc_now())
                 self.ws.ledger.insert("items", item.to_row())
                 for event in self._events(item, p.original_times):
                     write_event(self.ws.ledger, event)

@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from ..events import SignedEvent
 from ..items import Item, select
 from ..keys import Signer
 from ..progress import Reporter, Silent
+from ..timeorder import require_prepared_after_checkpoints
 from ..timestamp.cades import add_signature_timestamp, verify_steps
 from ..timestamp.client import request_token
 from ..trust.store import export_for, require_signing
@@ -239,7 +241,9 @@ def build_bundle(
             lang,
         )
         export.record_events([(ev.body["item_id"], ev.body["event_id"]) for ev in exported])
-        commit_prepared(ws.ledger, exported)
+        commit_prepared(
+            ws.ledger, exported, guard=partial(require_prepared_after_checkpoints, ws.ledger)
+        )
     except BaseException:
         # Nothing was recorded: no export happened, and no trace of it stays on disk.
         export.abandon()
