@@ -29,6 +29,7 @@ from evidence.trust.store import load_state
 from .common import AppContext, as_option, json_option, pass_app, quiet_option, unlock
 from .output import ProgressBar, emit_json, fields, note, printable, table
 from .timestamp import sign_as, tsa_option, tsa_trust_option, tsa_url
+from .view import terminal_width
 from .witness import witness_keys as parse_witness_keys
 from .witness import witness_urls
 
@@ -251,12 +252,12 @@ def _load_trust(paths: tuple[Path, ...]) -> list[x509.Certificate]:
     return certs
 
 
-def _render(result: VerifyResult) -> None:
+def _render(result: VerifyResult, width: int | None) -> None:
     rows = [
         (c.status.upper(), c.name, printable(c.subject), printable(c.message))
         for c in result.checks
     ]
-    click.echo(table(["RESULT", "CHECK", "SUBJECT", "DETAIL"], rows))
+    click.echo(table(["RESULT", "CHECK", "SUBJECT", "DETAIL"], rows, width))
     if result.items:
         click.echo()
         item_rows = [
@@ -271,7 +272,9 @@ def _render(result: VerifyResult) -> None:
             for v in result.items
         ]
         click.echo(
-            table(["ITEM", "FILE", "DIGESTS", "CHAIN", "EVENTS", "LAST CUSTODIAN"], item_rows)
+            table(
+                ["ITEM", "FILE", "DIGESTS", "CHAIN", "EVENTS", "LAST CUSTODIAN"], item_rows, width
+            )
         )
     if result.irregularities:
         click.echo()
@@ -279,6 +282,7 @@ def _render(result: VerifyResult) -> None:
             table(
                 ["ITEM", "EVENT", "IRREGULAR CUSTODY EVENT"],
                 [(i.item_id, i.seq, printable(i.message)) for i in result.irregularities],
+                width,
             )
         )
     if result.signer is not None:
@@ -393,6 +397,7 @@ def _warnings(result: VerifyResult) -> None:
     help="A witness's verifier key: the bundle's checkpoint must carry its cosignature "
     "(repeatable).",
 )
+@click.option("--wide", is_flag=True, help="Tables at full width, whatever the terminal.")
 @tsa_trust_option
 @json_option
 @quiet_option
@@ -410,6 +415,7 @@ def verify_command(
     quiet: bool,
     lang: str,
     tz: str | None,
+    wide: bool,
 ) -> None:
     """Verify a bundle (zip or unzipped folder); needs no workspace.
 
@@ -466,7 +472,7 @@ def verify_command(
     if as_json:
         emit_json(result.to_json())
     elif not quiet:
-        _render(result)
+        _render(result, None if wide else terminal_width())
     else:  # -q: the problems only; failures are listed on stderr with the error below
         _warnings(result)
     _same_certificate(trust, trust_paths, result)

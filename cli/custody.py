@@ -46,8 +46,9 @@ from .common import (
     unlock,
 )
 from .output import ProgressBar, emit_json, note, table
-from .output import note as warn  # event_command has a `note` option
+from .output import note as warn
 from .timestamp import tsa_option, tsa_optional_option, tsa_url
+from .view import terminal_width  # event_command has a `note` option
 from .witness import witness_keys as parse_witness_keys
 from .witness import witness_urls
 
@@ -416,6 +417,7 @@ def checkpoint_command(
     metavar="VKEY",
     help="A witness's verifier key (`custody witness init` printed it); repeatable.",
 )
+@click.option("--wide", is_flag=True, help="Tables at full width, whatever the terminal.")
 @json_option
 @quiet_option
 @pass_app
@@ -430,6 +432,7 @@ def audit_command(
     witness_keys: tuple[str, ...],
     as_json: bool,
     quiet: bool,
+    wide: bool,
 ) -> None:
     """Verify every signer's trust path, signature, chain link, row, checkpoint and file.
 
@@ -494,27 +497,33 @@ def audit_command(
     if as_json:
         emit_json(result.to_json())
     else:
+        width = None if wide else terminal_width()
         rows = [(c.name, "ok" if c.ok else "FAILED", c.detail) for c in result.checks]
         if not quiet:
-            click.echo(table(["CHECK", "RESULT", "DETAIL"], rows))
+            click.echo(table(["CHECK", "RESULT", "DETAIL"], rows, width))
         seals = [n for n in result.notices if n.check == "seals"]
         if seals:
             click.echo("")
             click.echo("Seal history inconsistent (custody facts to explain, not tampering):")
             click.echo(
-                table(["ITEM / EVENT", "SEAL HISTORY"], [(n.subject, n.message) for n in seals])
+                table(
+                    ["ITEM / EVENT", "SEAL HISTORY"],
+                    [(n.subject, n.message) for n in seals],
+                    width,
+                )
             )
         orphans = [n for n in result.notices if n.check == "vault"]
         if orphans:
             click.echo("")
             click.echo("Vault files no item names (an interrupted ingest leaves one; notice):")
-            click.echo(table(["FILE", "NOTICE"], [(n.subject, n.message) for n in orphans]))
+            click.echo(table(["FILE", "NOTICE"], [(n.subject, n.message) for n in orphans], width))
         if result.findings:
             click.echo("")
             click.echo(
                 table(
                     ["CHECK", "WHERE", "PROBLEM"],
                     [(f.check, f.subject, f.message) for f in result.findings],
+                    width,
                 )
             )
     if not result.ok:

@@ -12,6 +12,8 @@ import click
 from evidence.display import json_safe
 from evidence.display import printable as printable  # re-exported: one escaping for all commands
 
+from .view import display_width, wrap_columns
+
 
 def emit_json(value: Any) -> None:
     """Pretty JSON on stdout (a lone surrogate is written as its JSON escape, not a crash)."""
@@ -25,17 +27,33 @@ def emit_csv(text: str) -> None:
     click.echo(text, nl=False)
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A plain aligned text table."""
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | None = None) -> str:
+    """A plain aligned text table; with width, the last column wraps so that no line is wider
+    (its continuation lines start under it), as far as the other columns leave room."""
     cells = [[("" if v is None else printable(str(v))) for v in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         for i, v in enumerate(row):
-            widths[i] = max(widths[i], len(v))
+            widths[i] = max(widths[i], display_width(v))
+    lead = sum(widths[:-1]) + 2 * (len(widths) - 1)
+    room = None if width is None else max(width - lead - 2, MIN_LAST_COLUMN)
+    if room is not None and widths[-1] > room:
+        widths[-1] = max(room, len(headers[-1]))
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
     out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    for r in cells:
+        first = "  ".join(_pad(v, w) for v, w in zip(r[:-1], widths, strict=False))
+        last = wrap_columns(r[-1], widths[-1]) if room is not None and r[-1] else [r[-1]]
+        out.append(f"{first}  {last[0]}".rstrip() if len(r) > 1 else last[0])
+        out += [" " * (lead + 2 if len(r) > 1 else 0) + more for more in last[1:]]
     return "\n".join(out)
+
+
+MIN_LAST_COLUMN = 16  # narrower than this, wrapping helps nobody: the line runs over instead
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
 
 
 def fields(pairs: Sequence[tuple[str, Any]]) -> str:

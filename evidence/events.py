@@ -279,6 +279,22 @@ def bodies_with_actions(
     return out
 
 
+def events_by_item(ledger: Ledger, item_ids: Iterable[str]) -> dict[str, list[SignedEvent]]:
+    """Every event of these items in chain order, by item: one query per 500 items instead of
+    one per item (timelines of a whole case, the custody report)."""
+    ids = sorted(set(item_ids))
+    out: dict[str, list[SignedEvent]] = {item_id: [] for item_id in ids}
+    for start in range(0, len(ids), _PER_QUERY):
+        chunk = tuple(ids[start : start + _PER_QUERY])
+        marks = ", ".join("?" for _ in chunk)
+        rows = ledger.rows(
+            f"SELECT * FROM events WHERE item_id IN ({marks}) ORDER BY item_id, seq", chunk
+        )
+        for row in rows:
+            out[row["item_id"]].append(SignedEvent.from_row(row))
+    return out
+
+
 def item_events(ledger: Ledger, item_id: str) -> list[SignedEvent]:
     """An item's events in chain order."""
     rows = ledger.rows("SELECT * FROM events WHERE item_id = ? ORDER BY seq", (item_id,))

@@ -332,6 +332,22 @@ def find_item(ledger: Ledger, case_number: str, sha256: str) -> Item | None:
     return _with_chain(ledger, [Item.from_row(rows[0])])[0] if rows else None
 
 
+def held_digests(ledger: Ledger, case_number: str, sha256s: Iterable[str]) -> set[str]:
+    """Which of these SHA-256 digests the case holds an item for: one query per 500 digests
+    (an ingest asks once per chunk of files, then find_item for the few it holds)."""
+    wanted = sorted(set(sha256s))
+    held: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = tuple(wanted[start : start + 500])
+        marks = ", ".join("?" for _ in chunk)
+        rows = ledger.rows(
+            f"SELECT sha256 FROM items WHERE case_number = ? AND sha256 IN ({marks})",
+            (case_number, *chunk),
+        )
+        held.update(r["sha256"] for r in rows)
+    return held
+
+
 def list_items(ledger: Ledger, case_number: str | None = None) -> list[Item]:
     """Items of one case (or all), in ingest order, each with its latest analysis."""
     if case_number is None:

@@ -185,7 +185,8 @@ def test_verify_tampered_exits_1_and_names_the_problem(built: Built, tmp_path: P
     )
     assert code == 1
     assert "FAILED" in result.stdout
-    assert "differs from the signed manifest" in result.stdout
+    # The table fits the terminal: a long detail wraps, every word kept.
+    assert "differs from the signed manifest" in " ".join(result.stdout.split())
 
 
 def test_verify_folder_and_json(built: Built, bag: Path) -> None:
@@ -306,3 +307,24 @@ def test_verify_lists_irregular_custody_events(built: Built) -> None:
     assert code == 4
     assert "IRREGULAR CUSTODY EVENT" in result.stdout
     assert "analysed recorded by P. Sidorov, who did not hold the item" in result.stdout
+
+
+def test_verify_tables_fit_the_terminal_and_wide_shows_each_check_on_one_line(
+    built: Built,
+) -> None:
+    fp = built.prosecutor.record.fingerprint
+    code, result = invoke(
+        ["verify", str(built.zip_path), "--fingerprint", fp], env={"COLUMNS": "80"}
+    )
+    assert code == 0
+    tables = result.stdout.split("\nsigner:")[0]  # the signer's fields follow the tables
+    assert max(len(line) for line in tables.splitlines()) <= 80, tables
+    code, wide = invoke(
+        ["verify", str(built.zip_path), "--fingerprint", fp, "--wide"], env={"COLUMNS": "80"}
+    )
+    assert code == 0
+    assert max(len(line) for line in wide.stdout.split("\nsigner:")[0].splitlines()) > 80
+    # Nothing is lost by wrapping: every word of every check's detail is there.
+    assert " ".join(tables.split()).count("ok") == " ".join(
+        wide.stdout.split("\nsigner:")[0].split()
+    ).count("ok")
