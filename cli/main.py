@@ -38,6 +38,7 @@ COMMANDS = {
     "bundle": ("bundle", "bundle_command"),
     "verify": ("bundle", "verify_command"),
     "report": ("report", "report_command"),
+    "export-case": ("export_case", "export_case_command"),
     "ledger": ("ledger", "ledger_group"),
 }
 
