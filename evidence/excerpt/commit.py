@@ -1,0 +1,117 @@
+"""Record commitments: what a `profiled` event signs about a text item's records.
+
+`details["records"]` of the event: {"layout", "rule", "rule_version", "salt_scheme", "count",
+"root"}: the layout detect() recognised, the splitting rule and its version, how the salts are
+derived, the number of records and the salted tree's root (hex). Nothing drawn from a record
+is signed there, so the event can travel with an excerpt without disclosing anything.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..profiles import DEFAULT_LIMITS
+from ..profiles.detect import sniff_format
+from .salts import SALT_SCHEME, item_key, salt
+from .split import RULE_VERSION, boundaries, rule_for
+from .tree import root_of, salted_leaf
+
+# Bigger files are read whole into memory to be split: past this size no commitment is made.
+MAX_COMMIT_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """The signed statement about an item's records."""
+
+    layout: str
+    rule: str
+    rule_version: int
+    count: int
+    root: str
+    salt_scheme: str = SALT_SCHEME
+
+    def to_json(self) -> dict[str, Any]:
+        """The form signed in details["records"]."""
+        return {
+            "layout": self.layout,
+            "rule": self.rule,
+            "rule_version": self.rule_version,
+            "salt_scheme": self.salt_scheme,
+            "count": self.count,
+            "root": self.root,
+        }
+
+    @classmethod
+    def from_json(cls, value: object) -> Commitment | None:
+        """From a signed event's details["records"]; None if it is not one we can use."""
+        if not isinstance(value, Mapping):
+            return None
+        try:
+            made = cls(
+                str(value["layout"]),
+                str(value["rule"]),
+                value["rule_version"],
+                value["count"],
+                str(value["root"]),
+                str(value["salt_scheme"]),
+            )
+        except KeyError:
+            return None
+        if not isinstance(made.count, int) or not isinstance(made.rule_version, int):
+            return None
+        return made
+
+
+@dataclass(frozen=True)
+class Split:
+    """An item's records and their salted leaves, ready for proofs."""
+
+    data: bytes
+    cuts: list[int]
+    salts: list[bytes]
+    leaves: list[bytes]
+
+    def record(self, index: int) -> bytes:
+        """Record index (0-based)."""
+        return self.data[self.cuts[index] : self.cuts[index + 1]]
+
+
+def layout_of(path: Path, original_name: str, media_type: str) -> str:
+    """The format tag detect() gives the file (its splitting rule is keyed on it)."""
+    return sniff_format(path, original_name, media_type, DEFAULT_LIMITS)
+
+
+def split_item(data: bytes, rule: str, secret: bytes, item_sha256: str) -> Split:
+    """Records, salts and salted leaves of an item's bytes."""
+    cuts = boundaries(data, rule)
+    key = item_key(secret, item_sha256)
+    salts = [salt(key, i) for i in range(len(cuts) - 1)]
+    leaves = [
+        salted_leaf(s, data[a:b]) for s, (a, b) in zip(salts, itertools.pairwise(cuts), strict=True)
+    ]
+    return Split(data, cuts, salts, leaves)
+
+
+def commit_bytes(data: bytes, layout: str, secret: bytes, item_sha256: str) -> Commitment | None:
+    """The commitment to data read as layout; None for layouts that are not text records."""
+    rule = rule_for(layout)
+    if rule is None:
+        return None
+    split = split_item(data, rule, secret, item_sha256)
+    return Commitment(layout, rule, RULE_VERSION, len(split.leaves), root_of(split.leaves).hex())
+
+
+def commit_file(
+    path: Path, original_name: str, media_type: str, secret: bytes, item_sha256: str
+) -> Commitment | None:
+    """The commitment to a vault file's records; None for files that are not text records
+    (images, documents, zips) or are too big to split in memory."""
+    layout = layout_of(path, original_name, media_type)
+    if rule_for(layout) is None or path.stat().st_size > MAX_COMMIT_BYTES:
+        return None
+    return commit_bytes(path.read_bytes(), layout, secret, item_sha256)
