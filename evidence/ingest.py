@@ -31,6 +31,7 @@ from .cases import get_case
 from .corrections import check_acquired_at, current_facts, offset_of
 from .errors import UsageError
 from .events import SignedEvent, new_body, sign_event, write_event
+from .excerpt import commit_vault_file
 from .hashing import Progress
 from .items import Item, analysis_details, find_item, ingest_facts, item_id_for
 from .keys import Signer
@@ -183,6 +184,8 @@ class Ingester:
         self.reader = reader
         self.progress = progress
         self.case = get_case(ws.ledger, options.case)
+        # record commitments of text items (evidence.excerpt), made beside their profiles
+        self.commitments: dict[str, dict[str, Any] | None] = {}
         self.acquired_at = (
             None
             if options.acquired_at is None
@@ -296,6 +299,9 @@ class Ingester:
             media_type=media_type,
             metadata=metadata,
         )
+        self.commitments[p.item_id] = commit_vault_file(
+            self.ws.vault.root, p.stored.path, name, media_type, p.stored.digests.sha256
+        )
         return Item(
             item_id=p.item_id,
             case_number=self.options.case,
@@ -323,6 +329,7 @@ class Ingester:
             item.profile or {},
             "at ingest" + (" (type detected)" if detected else " (type given)"),
             type_source="detected" if detected else "given",
+            records=self.commitments.get(item.item_id),
         )
         body = new_body(
             self.signer,

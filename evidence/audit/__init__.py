@@ -31,6 +31,7 @@ from .checkpoints import check_checkpoints
 from .corrections import check_corrections, seal_notices
 from .events import EventFacts, verify_slice
 from .files import check_vault_entries, check_workspace
+from .records import check_commitments
 from .rows import check_anchor_row, check_key_rows
 from .trust import audit_trust, check_signers, signer_problem
 
@@ -238,7 +239,9 @@ def audit(
     ]
     if fixity:
         _check_fixity(ws, items, reporter, out)
-        checks.append(out.check("fixity", f"{len(items)} vault files match their digests"))
+        commitments = check_commitments(ws.vault, items, facts, out.add)
+        also = f", {commitments} record commitment(s) recomputed" if commitments else ""
+        checks.append(out.check("fixity", f"{len(items)} vault files match their digests{also}"))
     elif out.findings.get("fixity"):
         checks.append(out.check("fixity", ""))
     findings = [f for c in checks for f in out.findings.get(c.name, [])]

@@ -6,7 +6,15 @@ into an RFC 9162 tree and proves any subset of them (multiproof); `commit` is wh
 `profiled` event signs about an item's records.
 """
 
-from .commit import Commitment, Split, commit_bytes, commit_file, layout_of, split_item
+from .commit import (
+    Commitment,
+    Split,
+    commit_bytes,
+    commit_file,
+    commit_vault_file,
+    layout_of,
+    split_item,
+)
 from .salts import ensure_secret, read_secret, secret_path
 from .split import RULE_VERSION, boundaries, records, rule_for
 from .tree import ProofError, multiproof, root_from_proof, root_of, salted_leaf
@@ -19,6 +27,7 @@ __all__ = [
     "boundaries",
     "commit_bytes",
     "commit_file",
+    "commit_vault_file",
     "ensure_secret",
     "layout_of",
     "multiproof",

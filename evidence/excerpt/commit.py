@@ -1,8 +1,9 @@
 """Record commitments: what a `profiled` event signs about a text item's records.
 
-`details["records"]` of the event: {"layout", "rule", "rule_version", "salt_scheme", "count",
-"root"}: the layout detect() recognised, the splitting rule and its version, how the salts are
-derived, the number of records and the salted tree's root (hex). Nothing drawn from a record
+`details["records"]` of the event: {"layout", "rule", "rule_version", "salt_scheme",
+"secret_id", "count", "root"}: the layout detect() recognised, the splitting rule and its
+version, how the salts are derived and from which secret (a name, not the secret), the number
+of records and the salted tree's root (hex). Nothing drawn from a record
 is signed there, so the event can travel with an excerpt without disclosing anything.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 from ..profiles import DEFAULT_LIMITS
 from ..profiles.detect import sniff_format
-from .salts import SALT_SCHEME, item_key, salt
+from .salts import SALT_SCHEME, ensure_secret, item_key, salt, secret_id
 from .split import RULE_VERSION, boundaries, rule_for
 from .tree import root_of, salted_leaf
 
@@ -33,6 +34,7 @@ class Commitment:
     rule_version: int
     count: int
     root: str
+    secret_id: str
     salt_scheme: str = SALT_SCHEME
 
     def to_json(self) -> dict[str, Any]:
@@ -42,6 +44,7 @@ class Commitment:
             "rule": self.rule,
             "rule_version": self.rule_version,
             "salt_scheme": self.salt_scheme,
+            "secret_id": self.secret_id,
             "count": self.count,
             "root": self.root,
         }
@@ -58,6 +61,7 @@ class Commitment:
                 value["rule_version"],
                 value["count"],
                 str(value["root"]),
+                str(value["secret_id"]),
                 str(value["salt_scheme"]),
             )
         except KeyError:
@@ -103,7 +107,17 @@ def commit_bytes(data: bytes, layout: str, secret: bytes, item_sha256: str) -> C
     if rule is None:
         return None
     split = split_item(data, rule, secret, item_sha256)
-    return Commitment(layout, rule, RULE_VERSION, len(split.leaves), root_of(split.leaves).hex())
+    root = root_of(split.leaves).hex()
+    return Commitment(layout, rule, RULE_VERSION, len(split.leaves), root, secret_id(secret))
+
+
+def commit_vault_file(
+    vault_root: Path, path: Path, original_name: str, media_type: str, item_sha256: str
+) -> dict[str, Any] | None:
+    """What a `profiled` event signs in details["records"] for a vault file (the vault's
+    excerpt secret made on first use); None for files that are not text records."""
+    made = commit_file(path, original_name, media_type, ensure_secret(vault_root), item_sha256)
+    return None if made is None else made.to_json()
 
 
 def commit_file(

@@ -77,6 +77,12 @@ def ensure_secret(vault_root: Path) -> bytes:
     return made
 
 
+def secret_id(secret: bytes) -> str:
+    """A name for the secret, signed with each commitment (it tells nothing of the secret):
+    audit can then say a commitment was made under another secret rather than fail to match."""
+    return hashlib.sha256(b"custody-excerpt-secret-id/1" + secret).hexdigest()[:16]
+
+
 def item_key(secret: bytes, item_sha256: str) -> bytes:
     """The salt key of one item: HMAC-SHA256(secret, label || item SHA-256 hex)."""
     return hmac.new(secret, _LABEL + item_sha256.encode(), hashlib.sha256).digest()

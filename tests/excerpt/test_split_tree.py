@@ -58,7 +58,9 @@ def test_whatsapp_message_keeps_its_continuation_lines() -> None:
     ).encode()
     assert records(data, WHATSAPP) == [
         "\ufeffpreamble line\n".encode(),
-        "02.11.2026, 14:03 - Андрей: Привет\nвторая строка\n99.99.9999 is not a header line\n".encode(),
+        (
+            "02.11.2026, 14:03 - Андрей: Привет\nвторая строка\n99.99.9999 is not a header line\n"
+        ).encode(),
         "[02.11.26, 14:04:33] Олег: ok".encode(),
     ]
 
