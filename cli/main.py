@@ -28,6 +28,7 @@ COMMANDS = {
     "item": ("items", "item_group"),
     "profile": ("profile", "profile_command"),
     "identifiers": ("identifiers", "identifiers_command"),
+    "excerpt": ("excerpt", "excerpt_command"),
     "event": ("custody", "event_command"),
     "transfer": ("custody", "transfer_command"),
     "receive": ("custody", "receive_command"),

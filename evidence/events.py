@@ -21,6 +21,10 @@ from .timefmt import utc_now
 from .validation import event_errors
 
 EVENT_SCHEMA_ID = "custody-event/2"
+# Actions version 2 cannot express, and the version that adds them. An event is written in the
+# lowest version that holds its action, so a bundle without them still verifies with tools
+# that know only version 2.
+NEWER_ACTIONS = {"excerpted": "custody-event/3"}
 ACTIONS = (
     "acquired",
     "ingested",
@@ -41,6 +45,7 @@ ACTIONS = (
     "retyped",
     "amended",
     "digests-added",
+    "excerpted",
 )
 # What `custody event` may record by hand; the rest come from the commands that do the thing.
 MANUAL_ACTIONS = (
@@ -128,7 +133,7 @@ def new_body(
     if action not in ACTIONS:
         raise UsageError(f"action {action!r} is not one of {', '.join(ACTIONS)}")
     return {
-        "schema": EVENT_SCHEMA_ID,
+        "schema": NEWER_ACTIONS.get(action, EVENT_SCHEMA_ID),
         "event_id": uuid.uuid4().hex,
         "item_id": item_id,
         "case": case,

@@ -23,6 +23,7 @@ EVENT_SCHEMA = "custody-event-2.schema.json"
 EVENT_SCHEMAS = {
     "custody-event/1": "custody-event.schema.json",
     "custody-event/2": EVENT_SCHEMA,
+    "custody-event/3": "custody-event-3.schema.json",
 }
 MANIFEST_SCHEMA = "manifest.schema.json"
 _COMPILED = set(EVENT_SCHEMAS.values())

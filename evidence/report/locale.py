@@ -122,6 +122,7 @@ _RU = {
     "retyped": "тип изменён",
     "amended": "исправлено",
     "digests-added": "добавлены хеши",
+    "excerpted": "выделена выписка",
     # signers
     "Signers": "Подписанты",
     "Each event is signed with its actor's key; the certificate is identified by the "
