@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -261,13 +261,19 @@ def _investigation(case: Case, members: Sequence[str]) -> dict[str, Any]:
     return node
 
 
-def case_graph(ledger: Ledger, case_number: str) -> dict[str, Any]:
-    """The case, its items and every custody event as one CASE/UCO JSON-LD document."""
+def case_graph(
+    ledger: Ledger, case_number: str, item_ids: Collection[str] | None = None
+) -> dict[str, Any]:
+    """The case, its items (or only item_ids) and their custody events as one CASE/UCO
+    JSON-LD document."""
     case = get_case(ledger, case_number)
     graph = _Graph(case.number)
     graph.add(_tool())
     exported: list[tuple[SignedEvent, str]] = []
-    for item in current_items(ledger, list_items(ledger, case.number)):
+    chosen = [
+        i for i in list_items(ledger, case.number) if item_ids is None or i.item_id in item_ids
+    ]
+    for item in current_items(ledger, chosen):
         file_iri = graph.add(file_node(item))
         previous: str | None = None
         for event in item_events(ledger, item.item_id):
@@ -301,9 +307,12 @@ class CaseExport:
         return {"case": self.case, "files": self.files, "actions": self.actions}
 
 
-def export_case(ledger: Ledger, case_number: str) -> CaseExport:
-    """The case as CASE/UCO JSON-LD bytes, with its count of files and actions."""
-    doc = case_graph(ledger, case_number)
+def export_case(
+    ledger: Ledger, case_number: str, item_ids: Collection[str] | None = None
+) -> CaseExport:
+    """The case (or only item_ids) as CASE/UCO JSON-LD bytes, with its count of files and
+    actions."""
+    doc = case_graph(ledger, case_number, item_ids)
     kinds = [node["@type"] for node in doc["@graph"]]
     text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     return CaseExport(

@@ -11,7 +11,7 @@ import hashlib
 import os
 import stat
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from cryptography import x509
 
 from ..custody import custody_state
 from ..errors import Finding, InputRejected, NotFoundError
+from ..excerpt.proof import ExcerptVerdict
 from ..keys import key_id_of
 from ..progress import Reporter, Silent
 from ..timefmt import format_utc
@@ -37,6 +38,7 @@ from .bagit import (
 from .checklist import Check, Checklist
 from .cms import CmsSigner
 from .custodians import check_custodians
+from .excerpts import check_excerpts, is_excerpt_file
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
 from .names import layout_problems, name_problems
 from .safezip import Limits, extract
@@ -59,6 +61,9 @@ TAG_READ = (
     TAG_SIGNATURE,
 )
 MAX_TAG = 256 << 20
+
+
+MAX_EXCERPT_FILE = 1 << 30  # an excerpt's records or proof file read into memory
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,8 @@ class VerifyResult:
     # The manifest's `trust` object (evidence-manifest/2), carried as data; establishing
     # custodians from it is the trust package's work.
     trust: dict[str, Any] | None = None
+    # What each excerpt (evidence-manifest/3) disclosed, once its proof held.
+    excerpts: tuple[ExcerptVerdict, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:
@@ -171,7 +178,8 @@ def _from_folder(folder: Path, checks: Checklist, reporter: Reporter) -> dict[st
 
 
 def _is_tag_file(name: str) -> bool:
-    return name.split("/")[1:2] != [PAYLOAD_DIR]
+    # tag files, and an excerpt's records and proof (read whole by the excerpt check)
+    return name.split("/")[1:2] != [PAYLOAD_DIR] or is_excerpt_file(name.split("/", 1)[-1])
 
 
 def _from_zip(
@@ -286,9 +294,11 @@ def _verify_bag(
     check_tag_signature(tags, signer, manifest["schema"], checks)
     check_issuer(manifest, signer, report.info, checks)
     items = _check_items(manifest, files, checks)
+    excerpts: tuple[ExcerptVerdict, ...] = ()
     if manifest["schema"] != "evidence-manifest/1":
         certs = load_certificates(manifest)[0]
         check_custodians(manifest, certs, anchor, trust, checks)
+        excerpts = check_excerpts(manifest, _payload_reader(root, files), certs, checks)
     return VerifyResult(
         source,
         checks.result(),
@@ -297,7 +307,19 @@ def _verify_bag(
         digest,
         manifest["request"]["reference"],
         manifest.get("trust"),
+        excerpts,
     )
+
+
+def _payload_reader(root: Path, files: dict[str, BagFile]) -> Callable[[str], bytes | None]:
+    # Only files the bag lists (already checked against its manifests), within a size bound.
+    def read(path: str) -> bytes | None:
+        found = files.get(path)
+        if found is None or found.size > MAX_EXCERPT_FILE:
+            return None
+        return (root / path).read_bytes()
+
+    return read
 
 
 def _check_timestamp(
@@ -376,6 +398,12 @@ def _check_items(
         )
     n = len(verdicts)
     checks.ok("item.files", "items", f"{n} files match the signed SHA-256 and SHA-512")
+    # an excerpt's records and proof files (evidence-manifest/3) are described there too
+    described.update(
+        path
+        for entry in manifest.get("excerpts", [])
+        for path in (entry["records_path"], entry["proof_path"])
+    )
     for path in sorted(p for p in files if p.startswith(PAYLOAD_DIR + "/") and p not in described):
         checks.fail("item.coverage", path, "payload file not described in the signed manifest")
     checks.ok("item.coverage", "data/", "every payload file is described in the signed manifest")

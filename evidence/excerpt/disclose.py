@@ -195,12 +195,11 @@ def excerpt_files(excerpt: Excerpt, event: SignedEvent, certificate_pem: str) ->
     item = excerpt.item
     index = [n - 1 for n in excerpt.numbers]
     leaves = [excerpt.split.leaves[i] for i in index]
+    # no file name: a chat's name ("WhatsApp Chat with ...") names a participant
     intro = (
-        f"custody excerpt of item {item.item_id} ({item.original_name}), case "
-        f"{item.case_number}, SHA-256 {item.sha256}"
+        f"custody excerpt of item {item.item_id}, case {item.case_number}, SHA-256 {item.sha256}"
     )
     original = {
-        "name": item.original_name,
         "sha256": item.sha256,
         "size": item.size,
         "records": excerpt.commitment.count,

@@ -6,7 +6,7 @@ the original, and one line break. The reader goes by the byte counts, never by s
 headers, so a record that quotes a header line changes nothing.
 
 proof file (`<item-id>.proof.json`, RFC 8785 JSON), schema `custody-excerpt/1`:
-  item_id, case, original {name, sha256, size, records}, commitment (as signed, see commit.py),
+  item_id, case, original {sha256, size, records}, commitment (as signed, see commit.py),
   disclosed [{number, salt, leaf}] (1-based record numbers, hex), multiproof [hex] (tree.py),
   event {event, hash, signature} (the signed `excerpted` event that restates the commitment and
   signs the disclosed numbers and SHA-256 of their leaves), certificate (PEM of its signer).
@@ -100,7 +100,6 @@ class ExcerptVerdict:
     """What a verified excerpt discloses, and who signed it."""
 
     item_id: str
-    original_name: str
     sha256: str
     size: int
     disclosed: int
@@ -109,12 +108,13 @@ class ExcerptVerdict:
     signer: str
     signer_name: str
     reason: str
+    event_hash: str
 
     def summary(self) -> str:
         """One line for people, e.g. "62 of 40,118 records of X (sha256 3f9a…)"."""
         return (
-            f"excerpt: {self.disclosed:,} of {self.count:,} records ({self.ranges}) of "
-            f"{self.original_name} (sha256 {self.sha256[:12]}…), each byte-exact and in place"
+            f"excerpt: {self.disclosed:,} of {self.count:,} records ({self.ranges}) of item "
+            f"{self.item_id} (sha256 {self.sha256[:12]}…), each byte-exact and in place"
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -199,6 +199,8 @@ def verify_excerpt(records_data: bytes, proof_data: bytes, subject: str) -> Exce
         ]
         multiproof = [_hex(h, 32, "multiproof hash") for h in proof["multiproof"]]
         body, signer = _check_event(proof, subject)
+        if proof["original"]["records"] != commitment.count:
+            raise _failed(subject, "the proof's record count is not the commitment's")
         details = body["details"]
     except VerificationError:
         raise
@@ -253,7 +255,6 @@ def verify_excerpt(records_data: bytes, proof_data: bytes, subject: str) -> Exce
     original = proof["original"]
     return ExcerptVerdict(
         str(proof["item_id"]),
-        str(original.get("name", "")),
         str(original["sha256"]),
         int(original["size"]),
         len(numbers),
@@ -262,4 +263,5 @@ def verify_excerpt(records_data: bytes, proof_data: bytes, subject: str) -> Exce
         signer,
         str(body["actor"]["name"]),
         str(body.get("purpose", "")),
+        str(proof["event"]["hash"]),
     )

@@ -1,0 +1,139 @@
+"""`bundle --excerpt`: only the disclosed records travel, with their proof; `custody verify`
+checks them against the root signed in the item's chain. `bundle --case-jsonld` too."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from evidence.cli.main import cli
+
+from evidence.bundle.build import build_bundle
+from evidence.bundle.verify import verify_bundle
+from evidence.errors import UsageError
+from evidence.events import item_events
+from evidence.excerpt import read_secret
+from evidence.excerpt.salts import item_key, salt
+from evidence.keys import Signer
+from tests.bundle.bundle_support import BAGIT_PY, REQUEST, REQUEST_ARGS, refresh_bag, rezip, unzip
+from tests.excerpt.excerpt_support import ingest_chat, recorded
+from tests.helpers import CASE, PASSPHRASE, World
+from tests.test_caseuco import case_validate
+
+
+@pytest.fixture
+def prosecutor(world: World) -> Signer:
+    """The prosecutor who signs the bundle."""
+    record = world.ws.keys.create("Н. Петрова", "PGO", "BY", "prosecutor", PASSPHRASE)
+    return world.ws.keys.unlock(record, PASSPHRASE)
+
+
+def _bundle(world: World, prosecutor: Signer, tmp_path: Path, **options: object) -> Path:
+    out = tmp_path / "request-0042.zip"
+    build_bundle(world.ws, prosecutor, CASE, out, REQUEST, **options)  # type: ignore[arg-type]
+    return out
+
+
+def _everything(archive: Path) -> bytes:
+    with zipfile.ZipFile(archive) as zf:
+        return b"".join(zf.read(n) for n in zf.namelist())
+
+
+def test_excerpt_travels_instead_of_the_file(
+    world: World, prosecutor: Signer, tmp_path: Path, evidence_dir: Path
+) -> None:
+    world.ingest(evidence_dir)
+    chat = ingest_chat(world, tmp_path, messages=40)
+    recorded(world, chat, "2-4,10", tmp_path / "made")
+    out = _bundle(world, prosecutor, tmp_path, excerpt_specs=[f"{chat}:2-4,10"])
+
+    result = verify_bundle(out, fingerprints=[prosecutor.record.fingerprint])
+    assert result.status == "verified", [str(f) for f in result.findings]
+    assert [v.summary() for v in result.excerpts] == [
+        f"excerpt: 4 of 40 records (2-4,10) of item {chat} (sha256 "
+        + result.excerpts[0].sha256[:12]
+        + "…), each byte-exact and in place"
+    ]
+    assert len(result.items) == 4  # the other items travel whole
+    bag = unzip(out, tmp_path / "unzipped")
+    done = subprocess.run([str(BAGIT_PY), "--validate", str(bag)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((bag / "manifest.json").read_bytes())
+    assert manifest["schema"] == "evidence-manifest/3"
+    assert chat not in {i["item_id"] for i in manifest["items"]}
+    assert manifest["excerpts"][0]["records"] == "2-4,10"
+    # nothing of the undisclosed records, their salts, the profile or the file's name travels
+    everything = _everything(out)
+    for number in (1, 5, 11, 39):
+        assert f"сообщение {number}\n".encode() not in everything
+    secret = read_secret(world.ws.vault.root)
+    assert secret is not None
+    sha = next(e.body["item_sha256"] for e in item_events(world.ws.ledger, chat))
+    key = item_key(secret, sha)
+    for index in range(40):
+        found = salt(key, index).hex().encode() in everything
+        assert found == (index + 1 in (2, 3, 4, 10))
+    assert b"WhatsApp Chat with" not in everything
+    # the chat's profile (first message at 14:00, 40 messages) is nowhere
+    assert b'"2026-11-02T14:00:00"' not in everything and b'"message_count":40' not in everything
+    # the ledger says which records left, in which bundle
+    last = item_events(world.ws.ledger, chat)[-1]
+    assert last.body["action"] == "exported"
+    assert last.body["details"]["excerpt"] == "2-4,10"
+
+
+def test_changed_record_in_a_refreshed_bag_fails(
+    world: World, prosecutor: Signer, tmp_path: Path
+) -> None:
+    chat = ingest_chat(world, tmp_path)
+    recorded(world, chat, "7", tmp_path / "made")
+    out = _bundle(world, prosecutor, tmp_path, excerpt_specs=[f"{chat}:7"])
+    bag = unzip(out, tmp_path / "unzipped")
+    records = bag / "data" / chat / f"{chat}.records.txt"
+    records.write_bytes(records.read_bytes().replace("сообщение 7".encode(), b"message 7!!"))
+    refresh_bag(bag)  # the attacker rewrites the bag's checksums; the manifest stays signed
+    result = verify_bundle(rezip(bag, tmp_path / "request-x.zip"))
+    failed = [(f.check, f.message) for f in result.findings]
+    assert failed == [
+        ("cms.tags", "tagmanifest-sha256.txt does not match the digest that was signed"),
+        ("excerpt", "its records or proof file differs from the manifest"),
+    ]
+
+
+def test_excerpt_must_be_recorded_first(world: World, prosecutor: Signer, tmp_path: Path) -> None:
+    chat = ingest_chat(world, tmp_path)
+    with pytest.raises(UsageError, match="has no recorded excerpt of records 1-2"):
+        _bundle(world, prosecutor, tmp_path, excerpt_specs=[f"{chat}:1-2"])
+    assert not (tmp_path / "request-0042.zip").exists()
+
+
+def test_cli_bundle_excerpt_and_case_jsonld(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, evidence_dir: Path
+) -> None:
+    world.ingest(evidence_dir)
+    chat = ingest_chat(world, tmp_path)
+    recorded(world, chat, "1-3", tmp_path / "made")
+    world.ws.keys.create("Prosecutor", "PGO", "BY", "prosecutor", PASSPHRASE)
+    monkeypatch.setenv("CUSTODY_PASSPHRASE", PASSPHRASE)
+    out = tmp_path / "request-0042.zip"
+    args = ["-w", str(world.ws.root), "bundle", CASE, "--as", "Prosecutor", "-o", str(out)]
+    bad = CliRunner().invoke(cli, [*args, *REQUEST_ARGS, "--excerpt", chat])
+    assert bad.exit_code == 2 and "write ITEM:RANGES" in bad.stderr
+    made = CliRunner().invoke(
+        cli, [*args, *REQUEST_ARGS, "--excerpt", f"{chat}:1-3", "--case-jsonld"]
+    )
+    assert made.exit_code == 0, made.output
+    verified = CliRunner().invoke(cli, ["verify", str(out)])
+    assert verified.exit_code == 4, verified.output  # intact; signer not pinned
+    assert f"excerpt: 3 of 40 records (1-3) of item {chat}" in verified.stdout
+    bag = unzip(out, tmp_path / "unzipped")
+    assert "case.jsonld" in (bag / "tagmanifest-sha256.txt").read_text()
+    graph = json.loads((bag / "case.jsonld").read_bytes())["@graph"]
+    files = [n for n in graph if n["@type"] == "uco-observable:File"]
+    assert len(files) == 4 and chat not in json.dumps(files)  # the excerpted item is not there
+    done = case_validate(bag / "case.jsonld")
+    assert done.returncode == 0, done.stdout
