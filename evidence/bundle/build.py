@@ -40,7 +40,13 @@ from ..trust.store import export_for
 from ..workspace import Workspace
 from .bagit import TAG_MANIFESTS, TAG_SIGNATURE, bag_filename, hash_files, tag_files
 from .cms import sign_detached
-from .excerpts import BundleExcerpt, excerpt_exports, excerpt_sources, prepare_excerpts
+from .excerpts import (
+    BundleExcerpt,
+    excerpt_exports,
+    excerpt_sources,
+    excerpt_steps,
+    prepare_excerpts,
+)
 from .exports import place, recover_exports, start_export
 from .manifest import MlaRequest, build_manifest, item_entry, manifest_bytes
 from .verifytext import verify_text
@@ -387,8 +393,10 @@ def _assemble(
             fp,
             cover=cover is not None,
             self_signed=cert.issuer == cert.subject,
+            extra_tags=int(case_jsonld),
         )
         + verify_steps(p7s)
+        + excerpt_steps(manifest)
     ).encode()
     info = [
         ("Source-Organization", signer.record.organisation),

@@ -148,6 +148,34 @@ def excerpt_sources(
     return sources
 
 
+def excerpt_steps(manifest: Mapping[str, Any]) -> str:
+    """What VERIFY.txt says about the excerpts of a bundle (nothing when it has none)."""
+    entries = manifest.get("excerpts", [])
+    if not entries:
+        return ""
+    listed = "".join(
+        f"  {e['records_path']}  records {e['records']} ({e['disclosed']} of "
+        f"{e['original']['records']}) of an original with SHA-256 {e['original']['sha256']}\n"
+        for e in entries
+    )
+    return (
+        "\nEXCERPTS / ВЫПИСКИ\n\n"
+        "Some evidence travels as an excerpt: only the records (messages, rows) the request\n"
+        "needs, each file beside its proof (.proof.json):\n"
+        + listed
+        + "Steps 1-4 above prove these files are the ones the sender signed. They do NOT prove\n"
+        "that the records are, byte for byte and in place, records of the original sealed file:\n"
+        "that "
+        "is the proof's work, and needs `custody verify`, or the standalone checker printed in\n"
+        'full in the custody documentation (docs/bundle.md, "Excerpts"; Python 3 standard\n'
+        "library only):  python3 check_excerpt.py RECORDS-FILE PROOF-FILE\n"
+        "Шаги 1-4 доказывают лишь, что эти файлы подписаны отправителем. Что записи побайтно\n"
+        "совпадают с записями исходного файла и стоят на своих местах, проверяет только\n"
+        "доказательство (.proof.json): `custody verify` или программа проверки из документации\n"
+        '(docs/bundle.md, раздел "Excerpts").\n'
+    )
+
+
 def check_excerpts(
     manifest: Mapping[str, Any],
     read: Callable[[str], bytes | None],

@@ -250,11 +250,14 @@ def verify_text(
     *,
     cover: bool,
     self_signed: bool = True,
+    extra_tags: int = 0,
 ) -> str:
-    """The VERIFY.txt of one bundle, filled in from its manifest."""
+    """The VERIFY.txt of one bundle, filled in from its manifest; extra_tags counts tag files
+    beyond the fixed ones (case.jsonld). An excerpt's two payload files count as evidence."""
     request = manifest["request"]
     issuer = manifest["issuer"]
     items = manifest["items"]
+    files = len(items) + 2 * len(manifest.get("excerpts", []))
     cover_line = "cover.pdf              printable cover sheet with the fingerprints as QR codes.\n"
     return _TEMPLATE.format(
         name=name,
@@ -269,9 +272,9 @@ def verify_text(
         issuer_name=_line(issuer["name"]),
         issuer_org=_line(issuer["organisation"]),
         issuer_country=issuer["country"],
-        count=len(items),
-        tag_count=TAG_COUNT + cover,
-        all_count=len(items) + TAG_COUNT + cover,
+        count=files,
+        tag_count=TAG_COUNT + cover + extra_tags,
+        all_count=files + TAG_COUNT + cover + extra_tags,
         total=sum(int(i["size"]) for i in items),
         fingerprint=fingerprint,
         colon=colon_fingerprint(fingerprint),

@@ -4,6 +4,7 @@ checks them against the root signed in the item's chain. `bundle --case-jsonld` 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -135,5 +136,12 @@ def test_cli_bundle_excerpt_and_case_jsonld(
     graph = json.loads((bag / "case.jsonld").read_bytes())["@graph"]
     files = [n for n in graph if n["@type"] == "uco-observable:File"]
     assert len(files) == 4 and chat not in json.dumps(files)  # the excerpted item is not there
+    # VERIFY.txt: the file count of its step 4 holds, and it says what the plain path cannot do
+    verify_txt = (bag / "VERIFY.txt").read_text(encoding="utf-8")
+    expected = re.search(r"Expected: (\d+)", verify_txt)
+    assert expected is not None
+    assert int(expected.group(1)) == sum(1 for p in bag.rglob("*") if p.is_file())
+    assert f"data/{chat}/{chat}.records.txt  records 1-3 (3 of 40)" in verify_txt
+    assert "They do NOT prove" in verify_txt and "check_excerpt.py" in verify_txt
     done = case_validate(bag / "case.jsonld")
     assert done.returncode == 0, done.stdout
