@@ -31,7 +31,7 @@ from .checkpoints import check_checkpoints
 from .corrections import check_corrections, seal_notices
 from .events import EventFacts, verify_slice
 from .files import check_vault_entries, check_workspace
-from .records import check_commitments
+from .records import check_commitments, check_excerpt_events
 from .rows import check_anchor_row, check_key_rows
 from .trust import audit_trust, check_signers, signer_problem
 
@@ -216,6 +216,7 @@ def audit(
         cases = {c.number: c for c in list_cases(ws.ledger)}
         check_chains(items, cases, facts, case is None, out.add)
         check_analyses(items, facts, out.add)
+        check_excerpt_events(facts, out.add)
         check_corrections(facts, out.add)
         checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add, signer_problem(view))
     check_workspace(ws.root.resolve(), out.add)  # a workspace reached through a link is fine

@@ -21,7 +21,7 @@ from ..keys import common_name, fingerprint, verify_b64
 from ..ledger import LedgerSource, open_source, type_problems
 from ..validation import event_errors
 
-DETAILED = ("amended", "digests-added", "sealed", "unsealed")
+DETAILED = ("amended", "digests-added", "sealed", "unsealed", "excerpted")
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,28 @@ from .events import EventFacts
 
 Add = Callable[[str, str, str], None]
 CHECK = "fixity"
+PROFILES = "profiles"
+
+
+def check_excerpt_events(facts: list[EventFacts], add: Add) -> None:
+    """Each `excerpted` event restates the commitment of the analysis event it names, earlier
+    in the same chain: an excerpt is proved against what profiling signed, nothing else."""
+    events = {(f.item_id, f.seq): f for f in facts}
+    for f in facts:
+        if f.action != "excerpted":
+            continue
+        details = f.details or {}
+        named = details.get("commitment_event")
+        named = named if isinstance(named, dict) else {}
+        seq = named.get("seq")
+        source = events.get((f.item_id, seq)) if isinstance(seq, int) else None
+        where = f"item {f.item_id} event #{f.seq}"
+        if source is None or source.seq >= f.seq or source.action not in ANALYSIS_ACTIONS:
+            add(PROFILES, where, "excerpt names no earlier profiled event of its item")
+        elif source.hash != named.get("hash") or (source.details or {}).get(
+            "records"
+        ) != details.get("commitment"):
+            add(PROFILES, where, f"excerpt's commitment is not the one event #{seq} signs")
 
 
 def check_commitments(vault: Vault, items: list[Item], facts: list[EventFacts], add: Add) -> int:

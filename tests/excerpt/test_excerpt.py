@@ -14,9 +14,10 @@ from click.testing import CliRunner
 from evidence.cli.main import cli
 
 from evidence.audit import audit
+from evidence.custody import append_events
 from evidence.errors import UsageError, VerificationError
 from evidence.events import item_events
-from evidence.excerpt.disclose import open_excerpt, parse_ranges
+from evidence.excerpt.disclose import open_excerpt, parse_ranges, record_excerpt
 from evidence.excerpt.proof import verify_excerpt
 from evidence.excerpt.salts import secret_path
 from tests.excerpt.excerpt_support import edit_proof, ingest_chat, recorded
@@ -197,3 +198,23 @@ def test_excerpt_refuses_without_commitment_or_secret(world: World, tmp_path: Pa
     shutil.move(secret_path(world.ws.vault.root), tmp_path / "kept")
     with pytest.raises(UsageError, match="excerpt secret is not the one"):
         open_excerpt(world.ws, item, ranges="1")
+
+
+def test_audit_checks_the_excerpt_restates_its_commitment(world: World, tmp_path: Path) -> None:
+    item = ingest_chat(world, tmp_path)
+    chosen = open_excerpt(world.ws, item, ranges="1-2")
+    good = record_excerpt(world.ws, world.investigator, chosen, "why")
+    assert audit(world.ws).ok
+    # a signed excerpt that claims another root than the profiled event it names
+    details = {
+        **good.body["details"],
+        "commitment": {**chosen.commitment.to_json(), "root": "0" * 64},
+    }
+    append_events(world.ws.ledger, world.investigator, [chosen.item], "excerpted", details=details)
+    wrong = {**good.body["details"], "commitment_event": {"seq": 1, "hash": "0" * 64}}
+    append_events(world.ws.ledger, world.investigator, [chosen.item], "excerpted", details=wrong)
+    found = [(f.check, f.message) for f in audit(world.ws).findings]
+    assert found == [
+        ("profiles", "excerpt's commitment is not the one event #2 signs"),
+        ("profiles", "excerpt names no earlier profiled event of its item"),
+    ]
