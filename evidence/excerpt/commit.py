@@ -9,6 +9,7 @@ is signed there, so the event can travel with an excerpt without disclosing anyt
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from ..profiles import DEFAULT_LIMITS
 from ..profiles.detect import sniff_format
 from .salts import SALT_SCHEME, ensure_secret, item_key, salt, secret_id
 from .split import RULE_VERSION, boundaries, rule_for
-from .tree import root_of, salted_leaf
+from .tree import root_of
 
 # Bigger files are read whole into memory to be split: past this size no commitment is made.
 MAX_COMMIT_BYTES = 512 * 1024 * 1024
@@ -95,8 +96,11 @@ def split_item(data: bytes, rule: str, secret: bytes, item_sha256: str) -> Split
     cuts = boundaries(data, rule)
     key = item_key(secret, item_sha256)
     salts = [salt(key, i) for i in range(len(cuts) - 1)]
+    # salted_leaf inlined: a 100,000-record export makes this the commitment's hot loop
+    sha256, view = hashlib.sha256, memoryview(data)
     leaves = [
-        salted_leaf(s, data[a:b]) for s, (a, b) in zip(salts, itertools.pairwise(cuts), strict=True)
+        sha256(b"\x00" + s + view[a:b]).digest()
+        for s, (a, b) in zip(salts, itertools.pairwise(cuts), strict=True)
     ]
     return Split(data, cuts, salts, leaves)
 

@@ -45,10 +45,14 @@ _MESSAGE_ARRAYS = (b'"messages"', b'"MessageList"')
 # scalars and white space between them are skipped.
 _JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]', re.S)
 _JSON_SPACE = re.compile(rb"[ \t\r\n]*")
-# A cheap first look for header lines (the full grammar decides): optional BOM / direction
-# marks, an optional "[", then a date of three numbers.
-_CANDIDATE = re.compile(
-    rb"(?m)^(?:\xef\xbb\xbf|\xe2\x80[\x8e\x8f\xaa\xab\xac])*\[?\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}"
+# The header grammar of evidence.profiles.whatsapp_lines without the message text, tried at
+# each line start of the decoded export ("^" there needs multi-line mode).
+_REST = "(?P<rest>.*)$"
+assert ANDROID_HEADER.pattern.endswith(_REST) and IOS_HEADER.pattern.endswith(_REST)
+_NEWLINE = re.compile("\n")
+_HEADERS = tuple(
+    re.compile("(?m)" + rx.pattern.removesuffix(_REST), rx.flags)
+    for rx in (ANDROID_HEADER, IOS_HEADER)
 )
 
 
@@ -94,22 +98,31 @@ def _lines(data: bytes) -> list[int]:
     return list(_line_starts(data))
 
 
-def _is_header(line: bytes) -> bool:
-    text = line.decode("utf-8", "replace")
-    match = ANDROID_HEADER.match(text) or IOS_HEADER.match(text)
-    return match is not None and parse_header(match) is not None
-
-
 def _whatsapp(data: bytes) -> list[int]:
+    # surrogateescape: every byte that is not UTF-8 becomes one character and encodes back to
+    # itself, so character offsets map to byte offsets exactly
+    text = data.decode("utf-8", "surrogateescape")
+    android, ios = (rx.match for rx in _HEADERS)
+    found = []
+    dates: dict[str, bool] = {}  # an export repeats a few hundred dates: judge each once
+    for start in [0, *(m.end() for m in _NEWLINE.finditer(text))]:
+        match = android(text, start) or ios(text, start)
+        if match is None or "\n" in match.group():
+            continue
+        date = match.group("date")
+        if date not in dates:
+            dates[date] = parse_header(match) is not None
+        if dates[date]:
+            found.append(start)
     headers = []
-    for match in _CANDIDATE.finditer(data):
-        start = match.start()
-        end = data.find(b"\n", start)
-        if _is_header(data[start : len(data) if end == -1 else end]):
-            headers.append(start)
+    at_char = at_byte = 0
+    for start in found:
+        at_byte += len(text[at_char:start].encode("utf-8", "surrogateescape"))
+        at_char = start
+        headers.append(at_byte)
     first = headers[0] if headers else len(data)
     # the lines before the first header (a preamble, or no header at all) stand alone
-    return [s for s in _line_starts(data) if s < first] + headers
+    return [*itertools.takewhile(lambda s: s < first, _line_starts(data)), *headers]
 
 
 def _csv_rows(data: bytes) -> list[int]:
