@@ -424,7 +424,13 @@ def _assemble(
         BundledItem(i.item_id, paths[i.item_id], i.original_name, i.size, compressed[i.item_id])
         for i in items
     ) + tuple(
-        BundledItem(e.item.item_id, e.entry["records_path"], "excerpt " + e.ranges, 0, False)
+        BundledItem(
+            e.item.item_id,
+            e.entry["records_path"],
+            "excerpt " + e.ranges,
+            len(e.files[e.entry["records_path"]]),
+            False,
+        )
         for e in excerpts
     )
     return BundleResult(
