@@ -32,9 +32,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check evidence cli tests bench
 	$(BIN)/ruff format --check evidence cli tests bench
 	$(BIN)/mypy --strict evidence cli
+	$(BIN)/lint-imports --no-cache
+
+# The suite runs on every core (pytest-xdist: one process per core, each with its own
+# PostgreSQL cluster and TSA); pytest's own exit status is kept, so "no tests ran" (5) fails.
+TEST_WORKERS ?= auto
 
 test: system-deps $(STAMP) lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 demo: system-deps $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" bash demo/demo.sh

@@ -11,7 +11,6 @@ from cryptography import x509
 
 from evidence.bundle.build import (
     BundlePlan,
-    available_cover,
     build_bundle,
     output_problems,
     plan_bundle,
@@ -23,6 +22,7 @@ from evidence.bundle.verify import VerifyResult, verify_bundle
 from evidence.bundle.verifytext import colon_fingerprint
 from evidence.errors import InputRejected, OperationalError, UsageError, VerificationError
 from evidence.hashing import hash_file
+from evidence.items import split_refs
 from evidence.timestamp import load_trust, tsa_url
 from evidence.trust.store import load_state
 
@@ -150,7 +150,7 @@ def bundle_command(
     if problems:
         raise UsageError("; ".join(problems), "see `custody bundle --help`")
     assert output is not None
-    refs = [ref.strip() for value in item_refs for ref in value.split(",") if ref.strip()]
+    refs = split_refs(item_refs)
     ws = app.open()
     if dry_run:
         plan = plan_bundle(
@@ -159,7 +159,8 @@ def bundle_command(
         _dry_run(plan, as_json)
         return
     signer = unlock(ws, as_key)
-    from evidence.report.produce import signing_cover  # reportlab: not for `verify`
+    # reportlab: not for `verify`
+    from evidence.report.produce import available_cover, signing_cover
 
     result = build_bundle(
         ws,

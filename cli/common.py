@@ -16,10 +16,11 @@ import click
 from evidence.bundle.exports import recover_exports
 from evidence.cases import get_case
 from evidence.errors import EvidenceError, NotFoundError, PassphraseError, UsageError
-from evidence.items import Item, get_item, list_items
+from evidence.items import Item, select, split_refs
 from evidence.keys import KeyRecord, Signer
 from evidence.timefmt import parse_zone
 from evidence.trust.store import signing_problem
+from evidence.unlocking import SignerSource, unlock_in_background
 from evidence.workspace import Workspace, locate
 
 from .output import printable
@@ -132,6 +133,21 @@ def unlock(
     lets sign now: enrolled (or CA-issued) and not revoked. That is checked before the
     passphrase is asked for; audit would reject whatever it signed anyway.
     """
+    record, passphrase = _signing_key(ws, as_key, record, to_sign=to_sign)
+    return ws.keys.unlock(record, passphrase)
+
+
+def unlock_later(
+    ws: Workspace, as_key: str | None, record: KeyRecord | None = None
+) -> SignerSource:
+    """As unlock, but the key is decrypted in the background while the command starts work."""
+    record, passphrase = _signing_key(ws, as_key, record, to_sign=True)
+    return unlock_in_background(ws.keys, record, passphrase)
+
+
+def _signing_key(
+    ws: Workspace, as_key: str | None, record: KeyRecord | None, *, to_sign: bool
+) -> tuple[KeyRecord, str]:
     record = record or signer_key(ws, as_key)
     if to_sign:
         problem = signing_problem(ws.ledger, record.certificate)
@@ -141,7 +157,7 @@ def unlock(
                 "the authority enrols it with `custody key enrol` "
                 "(`custody key list` shows each key's standing)",
             )
-    return ws.keys.unlock(record, read_passphrase(f"Passphrase for {record.name}"))
+    return record, read_passphrase(f"Passphrase for {record.name}")
 
 
 class CommandLineProblems(UsageError):
@@ -268,31 +284,18 @@ def select_items(
     """
     own = problems is None
     found = problems or Problems()
-    names = [part.strip() for ref in refs for part in ref.split(",") if part.strip()]
-    chosen: dict[str, Item] = {}
-    if case is not None:
+    names = split_refs(refs)
+    chosen: list[Item] = []
+    if not all_items:
+        chosen = select(ws.ledger, case, names, errors=found.errors)
+    elif case is None:
+        found.add("--all needs --case CASE", "e.g. --case BY-2026-0042 --all")
+    elif names:
         with found.check():
             get_case(ws.ledger, case)
-    if all_items:
-        if case is None:
-            found.add("--all needs --case CASE", "e.g. --case BY-2026-0042 --all")
-        elif names:
-            found.add("give item ids or --all, not both")
-        else:
-            with found.check():
-                chosen = {i.item_id: i for i in list_items(ws.ledger, case)}
-                if not chosen:
-                    found.add(f"case {case} holds no items")
-    elif not names:
-        found.add(
-            "no items given", "name item ids (or prefixes, comma-separated) or --case CASE --all"
-        )
-    for ref in names:
-        with found.check():
-            item = get_item(ws.ledger, ref)
-            if case is not None and item.case_number != case:
-                found.add(f"item {item.item_id} belongs to case {item.case_number}, not {case}")
-            chosen.setdefault(item.item_id, item)
+        found.add("give item ids or --all, not both")
+    else:
+        chosen = select(ws.ledger, case, None, errors=found.errors)
     if own:
         found.raise_any()
-    return list(chosen.values())
+    return chosen

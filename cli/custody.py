@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,14 +12,17 @@ from evidence.audit.incremental import audit_since
 from evidence.cases import get_case
 from evidence.checkpoint import file_name
 from evidence.custody import (
+    EventRequest,
     append_events,
     receive,
     receive_problems,
+    record_requests,
     transfer,
     transfer_problems,
 )
 from evidence.errors import UsageError, VerificationError
-from evidence.events import MANUAL_ACTIONS, SignedEvent, item_events
+from evidence.eventfile import SEALING, check_rows, read_rows
+from evidence.events import MANUAL_ACTIONS, SignedEvent, bodies_with_actions
 from evidence.items import Item
 from evidence.keys import KeyRecord
 from evidence.seals import seal_warnings
@@ -76,9 +80,17 @@ def _prepare(
 
 @click.command("event", cls=CheckedCommand)
 @selection_options
-@click.option("--action", required=True, type=click.Choice(MANUAL_ACTIONS), help="What happened.")
+@click.option("--action", type=click.Choice(MANUAL_ACTIONS), help="What happened.")
 @click.option(
     "--seal", help="Seal number (required with sealed and unsealed: the seal applied or broken)."
+)
+@click.option(
+    "--from",
+    "from_file",
+    type=click.Path(path_type=Path),
+    metavar="FILE.csv",
+    help="Record one event per row of this CSV (columns item, action; optional seal, "
+    "location, purpose, note) instead of ITEMS and --action.",
 )
 @as_option
 @location_option
@@ -92,8 +104,9 @@ def event_command(
     items: tuple[str, ...],
     case: str | None,
     all_items: bool,
-    action: str,
+    action: str | None,
     seal: str | None,
+    from_file: Path | None,
     as_key: str | None,
     location: str,
     purpose: str,
@@ -105,37 +118,87 @@ def event_command(
 
     ITEMS are ids, unique id prefixes or comma lists; or --case CASE --all. Anyone may record
     an event; one by someone who is not the custodian is marked so in the log, and so is an
-    access, analysis or copy while the item is under seal.
+    access, analysis or copy while the item is under seal. All the events of one command are
+    recorded in one transaction.
+
+    With --from FILE.csv, each row of the file is one event (header row: item, action, and
+    any of seal, location, purpose, note; --location, --purpose and --note fill empty cells).
+    Every row is checked before the passphrase is asked for, and nothing is written if one
+    is wrong. Rows are recorded in file order, in transactions of 1,000 events: if the command
+    is interrupted, the events recorded are the first batches, whole.
 
     \b
     Example:
       custody event 802cadf21848 --action analysed --as "P. Sidorov" \\
           --location "Forensic lab, Minsk" --purpose "EXIF examination"
       custody event --case BY-2026-0042 --all --action sealed --seal 0042117 --as "A. Ivanov"
+      custody event --from inventory.csv --as "Evidence Room" --location "Room 3"
     """
     ws = app.open()
     problems = Problems()
-    if action in ("sealed", "unsealed") and not (seal or "").strip():
-        problems.add(f"--action {action} needs --seal NUMBER", "the number on the seal")
-    elif action not in ("sealed", "unsealed") and seal is not None:
-        problems.add("--seal goes only with --action sealed or unsealed")
-    targets, record = _prepare(ws, items, case, all_items, as_key, problems)
-    problems.raise_any()
-    chains = {t.item_id: [e.body for e in item_events(ws.ledger, t.item_id)] for t in targets}
-    for warning in seal_warnings(chains, action, seal):
+    if from_file is not None:
+        if items or case or all_items or action or seal is not None:
+            problems.add("--from FILE.csv goes without ITEMS, --case, --all, --action and --seal")
+        record = _checked_key(ws, as_key, problems)
+        problems.raise_any()
+        assert record is not None
+        defaults = {"location": location, "purpose": purpose, "note": note}
+        actor = {"name": record.name, "fingerprint": record.fingerprint}
+        requests = check_rows(ws.ledger, from_file, read_rows(from_file), actor, defaults)
+    else:
+        if action is None:
+            problems.add("missing option '--action'", "what happened: " + ", ".join(MANUAL_ACTIONS))
+        elif action in ("sealed", "unsealed") and not (seal or "").strip():
+            problems.add(f"--action {action} needs --seal NUMBER", "the number on the seal")
+        elif action not in ("sealed", "unsealed") and seal is not None:
+            problems.add("--seal goes only with --action sealed or unsealed")
+        targets, record = _prepare(ws, items, case, all_items, as_key, problems)
+        problems.raise_any()
+        assert action is not None
+        details = {"seal": seal.strip()} if seal else None
+        fields: dict[str, Any] = {
+            "location": location,
+            "purpose": purpose,
+            "note": note,
+            "details": details,
+        }
+        requests = [EventRequest(t, action, fields) for t in targets]
+    for warning in _seal_warnings(ws, requests):
         warn(f"warning: {warning}")
     signer = unlock(ws, as_key, record)
-    events = append_events(
-        ws.ledger,
-        signer,
-        targets,
-        action,
-        location=location,
-        purpose=purpose,
-        note=note,
-        details={"seal": seal.strip()} if seal else None,
-    )
+    if from_file is not None:
+        events = record_requests(ws.ledger, signer, requests)
+    else:
+        # One transaction for all: the events of one command line are recorded together.
+        events = append_events(
+            ws.ledger,
+            signer,
+            [r.item for r in requests],
+            requests[0].action,
+            location=location,
+            purpose=purpose,
+            note=note,
+            details=details,
+        )
     _echo_events(events, as_json, quiet)
+
+
+def _checked_key(ws: Workspace, as_key: str | None, problems: Problems) -> KeyRecord | None:
+    with problems.check():
+        return signer_key(ws, as_key)
+    return None
+
+
+def _seal_warnings(ws: Workspace, requests: list[EventRequest]) -> list[str]:
+    """What each event would look like against its item's seal state, in order."""
+    chains = bodies_with_actions(ws.ledger, [r.item.item_id for r in requests], SEALING)
+    out = []
+    for r in requests:
+        seal = (r.fields.get("details") or {}).get("seal")
+        out += seal_warnings({r.item.item_id: chains[r.item.item_id]}, r.action, seal)
+        if r.action in SEALING:  # a later row on the same item sees this one
+            chains[r.item.item_id].append({"action": r.action, "details": {"seal": seal}})
+    return out
 
 
 @click.command("transfer", cls=CheckedCommand)

@@ -23,7 +23,7 @@ from .common import (
     pass_app,
     quiet_option,
     signer_key,
-    unlock,
+    unlock_later,
 )
 from .output import ProgressBar, emit_json, note, printable, table
 from .view import human_size
@@ -113,7 +113,7 @@ def ingest_command(
     if dry_run:
         report = preview_ingest(ws, list(paths), options, bar)
     else:
-        signer = unlock(ws, as_key, record)
+        signer = unlock_later(ws, as_key, record)  # decrypted while the files are read
         report = ingest(ws, signer, list(paths), options, bar)
     _show(report, as_json=as_json, quiet=quiet, dry_run=dry_run)
 

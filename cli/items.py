@@ -12,7 +12,7 @@ from evidence.custody import custody_state, identities
 from evidence.events import SignedEvent, item_events
 from evidence.items import Item, get_item, list_items
 from evidence.keys import KeyRecord
-from evidence.profiles import EVIDENCE_TYPES
+from evidence.profiles import EVIDENCE_TYPES, read_summary
 from evidence.seals import seal_states
 from evidence.timefmt import format_local, parse_rfc3339, parse_zone
 
@@ -92,6 +92,7 @@ def item_show(app: AppContext, item: str, tz: str | None, as_json: bool) -> None
                 "seal": seal,
                 "acquired_offset": facts.acquired_offset,
                 "corrections": [c.to_json() for c in facts.history],
+                "read": read_summary(it.profile or {}),  # null: the whole file was read
             }
         )
         return
@@ -128,6 +129,9 @@ def item_show(app: AppContext, item: str, tz: str | None, as_json: bool) -> None
     else:
         version = (it.profile or {}).get("profile_version")
         pairs.append(("profiled by", f"the ingest event, parser version {version}"))
+    summary = read_summary(it.profile or {})
+    if summary is not None:
+        pairs.append(("read", summary))  # a partial read or a fallback is said up front
     pairs += [(name, value) for name, value in it.digests.to_json().items()]
     click.echo(fields(pairs))
     if facts.history:

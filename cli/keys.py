@@ -14,12 +14,12 @@ from evidence.keys import (
     ROLES,
     UNSPECIFIED_COUNTRY,
     KeyRecord,
-    KeyStore,
     Signer,
     identity_problems,
     load_certificate,
     name_text,
 )
+from evidence.keystore import KeyStore
 from evidence.trust.authority import enrol_key, local_authority, revoke_key
 from evidence.trust.store import load_state, trust_status, workspace_view
 from evidence.workspace import AuthoritySetup, Workspace, locate

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import importlib
 import os
-import sqlite3
+import sys
 
 import click
 
 from evidence import __version__
+from evidence.display import printable
 from evidence.errors import EvidenceError
 
-from .common import AppContext
-from .output import printable
-
-# Commands are imported when used: importing them all (reportlab, exiftool, the parsers) would
-# cost every call half a second. Listed in the order `custody --help` shows them.
+# Commands are imported when used: importing them all (reportlab, exiftool, the parsers, the
+# ledger) would cost every call half a second, so `custody --version`, `--help` and a mistyped
+# command start as fast as click itself. Listed in the order `custody --help` shows them.
 COMMANDS = {
     "init": ("keys", "init_command"),
     "key": ("keys", "key_group"),
@@ -43,6 +42,33 @@ COMMANDS = {
     "ledger": ("ledger", "ledger_group"),
 }
 
+# The first paragraph of each command's docstring, for `custody --help` without importing every
+# command (tests/cli/test_startup.py checks each against the command's own docstring).
+SUMMARIES = {
+    "init": "Create a workspace (ledger.db, vault/, keys/), private to you, with its trust root.",
+    "key": "Actors' signing keys (ECDSA P-256) and their certificates.",
+    "case": "Cases: the numbers evidence is filed under.",
+    "ingest": "Hash, copy into the vault, and sign the first custody events of files and folders.",
+    "item": "Evidence items held in the vault, and corrections of what was recorded about them.",
+    "profile": "Re-run today's parsers on a case's items; sign a `profiled` event where the "
+    "result changed.",
+    "identifiers": "List every phone, e-mail, account URL, wallet address and transaction id in a "
+    "case.",
+    "event": "Record a signed custody event on items (access, analysis, sealing...).",
+    "transfer": "Hand items over to another custodian (pending until they run `custody receive`).",
+    "receive": "Acknowledge a pending transfer: custody passes to you.",
+    "log": "Show custody timelines: when, action, who, from -> to, where, why and notes, "
+    "signature.",
+    "checkpoint": "Sign a Merkle tree head over every chain head; also written to checkpoints/.",
+    "timestamp": "List each checkpoint's RFC 3161 time, or (--pending) add the tokens still "
+    "missing.",
+    "audit": "Verify every signer's trust path, signature, chain link, row, checkpoint and file.",
+    "bundle": "Export a case's evidence as a signed bundle for a mutual legal assistance request.",
+    "verify": "Verify a bundle (zip or unzipped folder); needs no workspace.",
+    "report": "Write the custody report of CASE: verdict, items, every custody event, signers.",
+    "ledger": "The ledger itself: copy it between a workspace file and a PostgreSQL server.",
+}
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_OPERATIONAL = 0, 1, 2, 3
 
 
@@ -62,6 +88,21 @@ class CustodyGroup(click.Group):
         assert isinstance(command, click.Command)
         return command
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list as click writes it, from SUMMARIES instead of importing each one."""
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = []
+        for name in COMMANDS:
+            if name in SUMMARIES:
+                summary = click.Command(name, help=SUMMARIES[name])
+                rows.append((name, summary.get_short_help_str(limit)))
+            else:
+                command = self.get_command(ctx, name)
+                assert command is not None
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def invoke(self, ctx: click.Context) -> object:
         """Run the command; map library errors to one stderr line and the documented code."""
         try:
@@ -78,14 +119,16 @@ class CustodyGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("custody: interrupted; nothing half-written is kept", err=True)
             ctx.exit(EXIT_OPERATIONAL)
-        except sqlite3.Error as exc:
-            click.echo(printable(f"custody: error: ledger: {exc}"), err=True)
-            ctx.exit(EXIT_OPERATIONAL)
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(printable(f"custody: error: {where}{exc.strerror or exc}"), err=True)
             ctx.exit(EXIT_OPERATIONAL)
         except Exception as exc:
+            # sqlite3 is loaded by whichever command opened a ledger; none did if it is absent.
+            sqlite3 = sys.modules.get("sqlite3")
+            if sqlite3 is not None and isinstance(exc, sqlite3.Error):
+                click.echo(printable(f"custody: error: ledger: {exc}"), err=True)
+                ctx.exit(EXIT_OPERATIONAL)
             if os.environ.get("CUSTODY_DEBUG"):
                 raise
             click.echo(
@@ -130,6 +173,8 @@ def cli(ctx: click.Context, workspace: str | None, ledger: str | None, vault: st
     Exit codes: 0 ok, 1 verification failed, 2 usage error, 3 operational error,
     4 (verify) bundle intact but signer identity not established.
     """
+    from .common import AppContext  # only here: the library is loaded once a command runs
+
     ctx.obj = AppContext(workspace, ledger, vault)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from evidence.errors import VerificationError
+from evidence.items import split_refs
 from evidence.report.locale import LANGUAGES, make_locale
 from evidence.report.model import FAILED
 from evidence.report.produce import (
@@ -110,7 +111,7 @@ def report_command(
         if kind == "pdf":
             signer = unlock(ws, as_key)
             preparer = preparer_of(signer)
-    chosen = [ref.strip() for value in items for ref in value.split(",") if ref.strip()]
+    chosen = split_refs(items)
     data = custody_report(
         ws,
         case,

@@ -8,28 +8,59 @@ as files under checkpoints/, so a copy can be taken off the machine and brought 
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
-from .canonical import canonical_bytes, parse_json
+from .canonical import canonical_bytes
 from .errors import Finding, InputRejected, UsageError, VerificationError
 from .keys import Signer
 from .ledger import Ledger
 from .merkle import tree_head
 from .privacy import write_private
+from .signed import Flaw, Kind, Signed, digest
 from .timefmt import utc_now
+
+
+class Actor(TypedDict):
+    """Who signed: name and certificate fingerprint."""
+
+    name: str
+    fingerprint: str
+
+
+class TrustCommitment(TypedDict):
+    """What a version-2 checkpoint commits to about trust (see trust_commitment)."""
+
+    anchor: str | None
+    certificates: list[str]
+    records: list[Any] | None
+
+
+class CheckpointBody(TypedDict):
+    """A custody-checkpoint body (schemas/custody-checkpoint-2.schema.json; version 1 lacks
+    `trust`)."""
+
+    schema: str
+    seq: int
+    created_at: str
+    actor: Actor
+    tree_size: int
+    events: int
+    root: str
+    prev: str | None
+    heads: list[list[Any]]
+    trust: NotRequired[TrustCommitment]
+
 
 # Version 2 adds `trust`: the anchor, every certificate and the head of the trust records, so
 # a certificate or record removed (or slipped in, dated earlier) after a checkpoint is found.
-# Version-1 checkpoints still verify.
-CHECKPOINT_SCHEMA = "custody-checkpoint/2"
-CHECKPOINT_SCHEMAS = ("custody-checkpoint/1", CHECKPOINT_SCHEMA)
-_HEX64 = re.compile(r"[0-9a-f]{64}")
+# Version-1 checkpoints still verify. Versions: validation.SCHEMAS.
+CHECKPOINT = Kind[CheckpointBody]("custody-checkpoint", "checkpoint")
+CHECKPOINT_SCHEMA = CHECKPOINT.current
+CHECKPOINT_SCHEMAS = tuple(CHECKPOINT.versions)
 
 
 @dataclass(frozen=True)
@@ -43,52 +74,6 @@ class Head:
     def leaf(self) -> bytes:
         """The Merkle leaf data for this head."""
         return canonical_bytes([self.item_id, self.seq, self.hash])
-
-
-def shape_problem(body: Any) -> str | None:
-    """What is structurally wrong with a checkpoint body, or None if it is well formed."""
-    if not isinstance(body, dict) or body.get("schema") not in CHECKPOINT_SCHEMAS:
-        return f"not a {' or '.join(CHECKPOINT_SCHEMAS)} body"
-    if not isinstance(body.get("seq"), int) or isinstance(body.get("seq"), bool):
-        return "seq is not a number"
-    if not isinstance(body.get("root"), str) or not _HEX64.fullmatch(body["root"]):
-        return "root is not a SHA-256"
-    actor = body.get("actor")
-    if not isinstance(actor, dict) or not isinstance(actor.get("fingerprint"), str):
-        return "actor is malformed"
-    heads = body.get("heads")
-    if not isinstance(heads, list) or not all(
-        isinstance(h, list)
-        and len(h) == 3
-        and isinstance(h[0], str)
-        and isinstance(h[1], int)
-        and isinstance(h[2], str)
-        for h in heads
-    ):
-        return "chain head list is malformed"
-    if body["schema"] != CHECKPOINT_SCHEMAS[0]:
-        return _trust_shape_problem(body.get("trust"))
-    return None
-
-
-def _trust_shape_problem(trust: Any) -> str | None:
-    if not isinstance(trust, dict) or set(trust) != {"anchor", "certificates", "records"}:
-        return "trust commitment is malformed"
-    anchor, certs, records = trust["anchor"], trust["certificates"], trust["records"]
-    if anchor is not None and not (isinstance(anchor, str) and _HEX64.fullmatch(anchor)):
-        return "trust anchor is not a SHA-256"
-    if not isinstance(certs, list) or not all(
-        isinstance(c, str) and _HEX64.fullmatch(c) for c in certs
-    ):
-        return "trust certificate list is malformed"
-    if records is not None and not (
-        isinstance(records, list)
-        and len(records) == 2
-        and type(records[0]) is int
-        and isinstance(records[1], str)
-    ):
-        return "trust records head is malformed"
-    return None
 
 
 def trust_commitment(ledger: Ledger) -> dict[str, Any]:
@@ -109,14 +94,8 @@ def trust_commitment(ledger: Ledger) -> dict[str, Any]:
     return {"anchor": anchor, "certificates": certs, "records": head}
 
 
-@dataclass(frozen=True)
-class Checkpoint:
+class Checkpoint(Signed[CheckpointBody]):
     """A well-formed, signed checkpoint body with its hash, signature and exact bytes."""
-
-    body: dict[str, Any]
-    hash: str
-    signature: str
-    data: bytes
 
     @property
     def seq(self) -> int:
@@ -139,14 +118,12 @@ class Checkpoint:
 
     @classmethod
     def parse(cls, data: bytes, hash_: Any, signature: Any, source: str) -> Checkpoint:
-        """From the signed bytes; anything malformed is rejected with the source named."""
-        try:
-            body = parse_json(data)
-        except (ValueError, RecursionError):
-            raise InputRejected(f"{source}: checkpoint body is not JSON") from None
-        problem = shape_problem(body)
-        if problem is not None:
-            raise InputRejected(f"{source}: {problem}")
+        """From the signed bytes; anything malformed is rejected with the source named.
+
+        Bytes that are not canonical are read (the audit reports them beside the hash they
+        then fail), everything else is refused.
+        """
+        body = CHECKPOINT.strict(data, source, allow={Flaw.CANONICAL})
         if not isinstance(hash_, str) or not isinstance(signature, str):
             raise InputRejected(f"{source}: hash or signature missing")
         return cls(body, hash_, signature, data)
@@ -156,10 +133,7 @@ class Checkpoint:
         """Parse the file form (the body is re-serialised canonically, as it was signed)."""
         if not isinstance(data, dict) or "checkpoint" not in data:
             raise InputRejected(f"{source}: not a checkpoint file")
-        try:
-            raw = canonical_bytes(data["checkpoint"])
-        except Exception:
-            raise InputRejected(f"{source}: checkpoint body cannot be canonicalised") from None
+        _, raw = CHECKPOINT.body_of(data["checkpoint"], source)
         return cls.parse(raw, data.get("hash"), data.get("signature"), source)
 
 
@@ -294,7 +268,7 @@ def create_checkpoint(
             "trust": trust_commitment(ledger),
         }
         data = canonical_bytes(body)
-        checkpoint = Checkpoint(body, hashlib.sha256(data).hexdigest(), signer.sign(data), data)
+        checkpoint = Checkpoint(cast(CheckpointBody, body), digest(data), signer.sign(data), data)
         ledger.insert(
             "checkpoints",
             {

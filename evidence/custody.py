@@ -10,8 +10,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import OperationalError, UsageError
-from .events import SignedEvent, chain_head, item_events, new_body, sign_event, write_event
+from .errors import EvidenceError, OperationalError, UsageError
+from .events import SignedEvent, chain_heads, item_events, new_body, sign_event, write_events
 from .items import Item
 from .keys import KeyRecord, Signer
 from .ledger import Ledger
@@ -73,21 +73,49 @@ def identities(ledger: Ledger) -> dict[str, str]:
     return {r["fingerprint"]: r["key_id"] for r in rows}
 
 
+# Events per transaction when one command records more (`custody event --from FILE.csv`): one
+# commit (one fsync) per batch, and the write lock is never held for long.
+BATCH_EVENTS = 1000
+
+
+@dataclass(frozen=True)
+class EventRequest:
+    """One event to record: on which item, which action, and the body's other fields
+    (location, purpose, note, from_party, to_party, details: see events.new_body)."""
+
+    item: Item
+    action: str
+    fields: Mapping[str, Any]
+
+
 def append_locked(
     ledger: Ledger, signer: Signer, item: Item, action: str, **fields: Any
 ) -> SignedEvent:
     """Append one signed event; the caller holds `ledger.atomic(lock=[item])`, so the head read
     here (and whatever the caller read to decide on the event) cannot change before the insert."""
-    event = _sign_next(ledger, signer, item, action, **fields)
-    write_event(ledger, event)
+    (event,) = append_all_locked(ledger, signer, [EventRequest(item, action, fields)])
     return event
 
 
-def _sign_next(
-    ledger: Ledger, signer: Signer, item: Item, action: str, **fields: Any
+def append_all_locked(
+    ledger: Ledger, signer: Signer, requests: Sequence[EventRequest]
+) -> list[SignedEvent]:
+    """Append one signed event per request, in order, as one batch: the chain heads are read
+    once (one query), each new event becomes its item's head for the next request on the same
+    item, and the rows go in with one executemany. The caller holds `ledger.atomic()` locking
+    every item, so no head read here can change before the commit."""
+    heads = chain_heads(ledger, [r.item.item_id for r in requests])
+    events = [_sign_on(heads, signer, r) for r in requests]
+    write_events(ledger, events)
+    return events
+
+
+def _sign_on(
+    heads: dict[str, tuple[int, str]], signer: Signer, request: EventRequest
 ) -> SignedEvent:
-    """The signed event that would follow the item's chain head now (not recorded)."""
-    head = chain_head(ledger, item.item_id)
+    """The signed event that follows heads[item] (not recorded); heads[item] becomes it."""
+    item = request.item
+    head = heads.get(item.item_id)
     if head is None:
         raise UsageError(f"item {item.item_id} has no chain to append to")
     seq, prev = head
@@ -98,10 +126,12 @@ def _sign_next(
         seq=seq + 1,
         prev=prev,
         item_sha256=item.sha256,
-        action=action,
-        **fields,
+        action=request.action,
+        **request.fields,
     )
-    return sign_event(signer, body)
+    event = sign_event(signer, body)
+    heads[item.item_id] = (seq + 1, event.hash)
+    return event
 
 
 def prepare_events(
@@ -119,22 +149,28 @@ def prepare_events(
     hold the event, yet the event must not outlive a bundle that was never written).
     """
     fields = {"location": "", "purpose": purpose, "note": "", "details": details}
-    return [_sign_next(ledger, signer, item, action, **fields) for item in items]
+    heads = chain_heads(ledger, [i.item_id for i in items])
+    return [_sign_on(heads, signer, EventRequest(item, action, fields)) for item in items]
 
 
 def commit_prepared(ledger: Ledger, events: Sequence[SignedEvent]) -> None:
     """Record events from prepare_events in one transaction, if no chain has moved since."""
     with ledger.atomic(lock=[e.body["item_id"] for e in events]):
+        heads = chain_heads(ledger, [e.body["item_id"] for e in events])
+        expected: dict[str, tuple[int, str]] = {}
         for event in events:
-            head = chain_head(ledger, event.body["item_id"])
-            if head != (event.body["seq"] - 1, event.body["prev"]):
+            item_id = event.body["item_id"]
+            if expected.get(item_id, heads.get(item_id)) != (
+                event.body["seq"] - 1,
+                event.body["prev"],
+            ):
                 raise OperationalError(
-                    f"item {event.body['item_id']}: its chain changed while the events were"
+                    f"item {item_id}: its chain changed while the events were"
                     " prepared; nothing was recorded",
                     "run the command again",
                 )
-        for event in events:
-            write_event(ledger, event)
+            expected[item_id] = (event.body["seq"], event.hash)
+        write_events(ledger, events)
 
 
 def append_events(
@@ -155,7 +191,45 @@ def append_events(
     """
     fields = {"location": location, "purpose": purpose, "note": note, "details": details}
     with ledger.atomic(lock=[i.item_id for i in items]):
-        return [append_locked(ledger, signer, item, action, **fields) for item in items]
+        return append_all_locked(
+            ledger, signer, [EventRequest(item, action, fields) for item in items]
+        )
+
+
+class PartlyRecorded(EvidenceError):
+    """A batched recording failed after some batches were committed: says how many."""
+
+    def __init__(self, recorded: int, total: int, cause: EvidenceError) -> None:
+        super().__init__(
+            f"{cause.message} (after {recorded} of {total} events were recorded: the first "
+            f"{recorded}, in order; the others were not)",
+            cause.hint,
+        )
+        self.exit_code = cause.exit_code
+        self.recorded = recorded
+
+
+def record_requests(
+    ledger: Ledger,
+    signer: Signer,
+    requests: Sequence[EventRequest],
+    *,
+    batch: int = BATCH_EVENTS,
+) -> list[SignedEvent]:
+    """Record events in order, in transactions of `batch` events (group commit: one commit and
+    one fsync per batch). A crash leaves whole batches or nothing; an error after the first
+    batch raises PartlyRecorded, naming how many were recorded."""
+    done: list[SignedEvent] = []
+    for start in range(0, len(requests), batch):
+        chunk = requests[start : start + batch]
+        try:
+            with ledger.atomic(lock=[r.item.item_id for r in chunk]):
+                done += append_all_locked(ledger, signer, chunk)
+        except EvidenceError as exc:
+            if done:
+                raise PartlyRecorded(len(done), len(requests), exc) from exc
+            raise
+    return done
 
 
 def transfer(
@@ -170,24 +244,19 @@ def transfer(
 ) -> list[SignedEvent]:
     """The holder hands items to receiver; custody moves only when the receiver signs receive."""
     to_party = {"name": receiver.name, "fingerprint": receiver.fingerprint}
+    fields = {
+        "location": location,
+        "purpose": purpose,
+        "note": note,
+        "from_party": signer.actor,
+        "to_party": to_party,
+    }
     with ledger.atomic(lock=[i.item_id for i in items]):
         problems = transfer_problems(ledger, signer.record, items, receiver)
         if problems:
             raise problems[0]
-        return [
-            append_locked(
-                ledger,
-                signer,
-                item,
-                "transferred",
-                location=location,
-                purpose=purpose,
-                note=note,
-                from_party=signer.actor,
-                to_party=to_party,
-            )
-            for item in items
-        ]
+        requests = [EventRequest(item, "transferred", fields) for item in items]
+        return append_all_locked(ledger, signer, requests)
 
 
 def receive(
@@ -203,25 +272,19 @@ def receive(
         problems = receive_problems(ledger, signer.record, items)
         if problems:
             raise problems[0]
-        pending: list[tuple[Item, dict[str, str] | None]] = []
+        requests = []
         for item in items:
             events = item_events(ledger, item.item_id)
             last_transfer = next(e for e in reversed(events) if e.body["action"] == "transferred")
-            pending.append((item, last_transfer.body["from"]))
-        return [
-            append_locked(
-                ledger,
-                signer,
-                item,
-                "received",
-                location=location,
-                note=note,
-                purpose="acknowledge receipt of custody",
-                from_party=from_party,
-                to_party=signer.actor,
-            )
-            for item, from_party in pending
-        ]
+            fields = {
+                "location": location,
+                "note": note,
+                "purpose": "acknowledge receipt of custody",
+                "from_party": last_transfer.body["from"],
+                "to_party": signer.actor,
+            }
+            requests.append(EventRequest(item, "received", fields))
+        return append_all_locked(ledger, signer, requests)
 
 
 def transfer_problems(

@@ -6,71 +6,100 @@ SHA-256), so the events of one item form a hash chain; each is signed by its act
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
+from typing import Any, Protocol, TypedDict, cast
 
 from .canonical import canonical_bytes
 from .errors import LedgerDamaged, UsageError
 from .keys import Signer
 from .ledger import Ledger, type_problems
+from .signed import Kind, Signed, digest, parse_body
 from .timefmt import utc_now
-from .validation import event_errors
 
-EVENT_SCHEMA_ID = "custody-event/2"
-# Actions version 2 cannot express, and the version that adds them. An event is written in the
-# lowest version that holds its action, so a bundle without them still verifies with tools
-# that know only version 2.
-NEWER_ACTIONS = {"excerpted": "custody-event/3"}
-ACTIONS = (
-    "acquired",
-    "ingested",
-    "transferred",
-    "received",
-    "accessed",
-    "analysed",
-    "copied",
-    "sealed",
-    "unsealed",
-    "exported",
-    "sent",
-    "returned",
-    "destroyed",
-    "verified",
-    "note",
-    "profiled",
-    "retyped",
-    "amended",
-    "digests-added",
-    "excerpted",
-)
+
+class Action(StrEnum):
+    """What a custody event records (schemas/custody-event-2.schema.json `action`)."""
+
+    ACQUIRED = "acquired"
+    INGESTED = "ingested"
+    TRANSFERRED = "transferred"
+    RECEIVED = "received"
+    ACCESSED = "accessed"
+    ANALYSED = "analysed"
+    COPIED = "copied"
+    SEALED = "sealed"
+    UNSEALED = "unsealed"
+    EXPORTED = "exported"
+    SENT = "sent"
+    RETURNED = "returned"
+    DESTROYED = "destroyed"
+    VERIFIED = "verified"
+    NOTE = "note"
+    PROFILED = "profiled"
+    RETYPED = "retyped"
+    AMENDED = "amended"
+    DIGESTS_ADDED = "digests-added"
+    EXCERPTED = "excerpted"  # custody-event/3
+
+
+ACTIONS = tuple(a.value for a in Action)
 # What `custody event` may record by hand; the rest come from the commands that do the thing.
-MANUAL_ACTIONS = (
-    "accessed",
-    "analysed",
-    "copied",
-    "sealed",
-    "unsealed",
-    "sent",
-    "returned",
-    "destroyed",
-    "verified",
-    "note",
+MANUAL_ACTIONS = tuple(
+    a.value
+    for a in (
+        Action.ACCESSED,
+        Action.ANALYSED,
+        Action.COPIED,
+        Action.SEALED,
+        Action.UNSEALED,
+        Action.SENT,
+        Action.RETURNED,
+        Action.DESTROYED,
+        Action.VERIFIED,
+        Action.NOTE,
+    )
 )
 
 
-@dataclass(frozen=True)
-class SignedEvent:
-    """An event body with its hash and its actor's signature."""
+# An actor, or the sender or receiver of a transfer: {"name", "fingerprint"}.
+Party = dict[str, str]
 
-    body: Mapping[str, Any]
-    hash: str
-    signature: str
-    # The exact bytes that were signed, when known (kept so they are not re-serialised).
-    raw: bytes | None = field(default=None, compare=False, repr=False)
+
+# A custody-event/2 body (version 1 has the same fields and fewer actions). Functional form:
+# `from` is a Python keyword.
+EventBody = TypedDict(
+    "EventBody",
+    {
+        "schema": str,
+        "event_id": str,
+        "item_id": str,
+        "case": str,
+        "seq": int,
+        "action": str,
+        "at": str,
+        "actor": Party,
+        "location": str,
+        "purpose": str,
+        "from": Party | None,
+        "to": Party | None,
+        "note": str,
+        "item_sha256": str,
+        "prev": str,
+        "details": dict[str, Any],
+    },
+)
+EVENT = Kind[EventBody]("custody-event", "event")
+# New events are written as version 2, except for actions version 2 cannot express: those are
+# written in the version that adds them (not EVENT.current), so a bundle without them still
+# verifies with tools that know only version 2.
+EVENT_SCHEMA_ID = "custody-event/2"
+NEWER_ACTIONS = {Action.EXCERPTED.value: "custody-event/3"}
+
+
+class SignedEvent(Signed[EventBody]):
+    """An event body with its hash and its actor's signature."""
 
     @property
     def signer(self) -> str:
@@ -80,7 +109,7 @@ class SignedEvent:
     @property
     def canonical(self) -> bytes:
         """The exact bytes that were hashed and signed."""
-        return self.raw if self.raw is not None else canonical_bytes(dict(self.body))
+        return self.data
 
     def to_json(self) -> dict[str, Any]:
         """Form used in manifests and --json output."""
@@ -88,32 +117,43 @@ class SignedEvent:
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> SignedEvent:
-        """From a ledger row (body stored as canonical JSON text); a damaged row says so."""
+        """From a ledger row (body stored as canonical JSON text); a damaged row says so.
+
+        Read, not judged: the audit judges the bytes (`EVENT.read`); commands that show a
+        ledger must still show a damaged one.
+        """
         what = f"event #{row.get('seq')} of item {row.get('item_id')}"
         wrong = type_problems("events", row)
         if wrong:
             raise LedgerDamaged(what, "; ".join(wrong))
-        text: str = row["body"]
-        try:
-            body = json.loads(text)
-        except ValueError:
-            raise LedgerDamaged(what, "body is not JSON") from None
-        if not isinstance(body, dict) or not isinstance(body.get("actor"), dict):
+        data = str(row["body"]).encode()
+        body = parse_body(data)
+        if body is None:
+            raise LedgerDamaged(what, "body is not JSON")
+        if not isinstance(body.get("actor"), dict):
             raise LedgerDamaged(what, "body is not a custody event")
-        return cls(body, row["hash"], row["signature"], text.encode())
+        return cls(cast(EventBody, body), row["hash"], row["signature"], data)
 
 
 def sign_event(signer: Signer, body: dict[str, Any]) -> SignedEvent:
     """Validate, canonicalise, hash and sign an event body."""
-    problems = event_errors(body)
+    problems = EVENT.schema_problems(body)
     if problems:
         raise UsageError(f"event for item {body.get('item_id')} is not valid: {problems[0]}")
     data = canonical_bytes(body)
-    return SignedEvent(body, hashlib.sha256(data).hexdigest(), signer.sign(data), data)
+    return SignedEvent(cast(EventBody, body), digest(data), signer.sign(data), data)
+
+
+class Actor(Protocol):
+    """Whoever an event names as its actor: a Signer, or a stand-in before the key is unlocked."""
+
+    @property
+    def actor(self) -> dict[str, str]:
+        """Name and certificate fingerprint."""
 
 
 def new_body(
-    signer: Signer,
+    signer: Actor,
     *,
     item_id: str,
     case: str,
@@ -154,17 +194,26 @@ def new_body(
 
 def write_event(ledger: Ledger, event: SignedEvent) -> None:
     """Insert a signed event; the caller holds `ledger.atomic()`."""
-    ledger.insert(
+    write_events(ledger, [event])
+
+
+def write_events(ledger: Ledger, events: Sequence[SignedEvent]) -> None:
+    """Insert signed events in one batch (one executemany, pipelined on PostgreSQL), in order;
+    the caller holds `ledger.atomic()`, whose one commit makes the whole batch durable."""
+    ledger.insert_many(
         "events",
-        {
-            "event_id": event.body["event_id"],
-            "item_id": event.body["item_id"],
-            "seq": event.body["seq"],
-            "hash": event.hash,
-            "body": event.canonical.decode(),
-            "signature": event.signature,
-            "signer": event.signer,
-        },
+        [
+            {
+                "event_id": event.body["event_id"],
+                "item_id": event.body["item_id"],
+                "seq": event.body["seq"],
+                "hash": event.hash,
+                "body": event.canonical.decode(),
+                "signature": event.signature,
+                "signer": event.signer,
+            }
+            for event in events
+        ],
     )
 
 
@@ -174,6 +223,57 @@ def chain_head(ledger: Ledger, item_id: str) -> tuple[int, str] | None:
         "SELECT seq, hash FROM events WHERE item_id = ? ORDER BY seq DESC LIMIT 1", (item_id,)
     )
     return (rows[0]["seq"], rows[0]["hash"]) if rows else None
+
+
+# Item ids per query: far below SQLite's and PostgreSQL's limits on bound parameters.
+_PER_QUERY = 500
+
+
+def chain_heads(ledger: Ledger, item_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """(seq, hash) of each item's latest event, in one query per 500 items (items without
+    events are absent)."""
+    ids = sorted(set(item_ids))
+    heads: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(ids), _PER_QUERY):
+        chunk = tuple(ids[start : start + _PER_QUERY])
+        marks = ", ".join("?" for _ in chunk)
+        rows = ledger.rows(
+            "SELECT e.item_id, e.seq, e.hash FROM events e JOIN (SELECT item_id, MAX(seq) AS seq"
+            f" FROM events WHERE item_id IN ({marks}) GROUP BY item_id) h"
+            " ON e.item_id = h.item_id AND e.seq = h.seq",
+            chunk,
+        )
+        heads.update((r["item_id"], (r["seq"], r["hash"])) for r in rows)
+    return heads
+
+
+def bodies_with_actions(
+    ledger: Ledger, item_ids: Iterable[str], actions: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Per item, in chain order, the bodies of its events with one of these actions: one query
+    per 500 items, for replays that only those events change (seal states).
+
+    In canonical JSON a quote inside a string is escaped, so '"action":"sealed"' can only be a
+    key and its value; LIKE only pre-selects, the action is checked on the parsed body. A body
+    that is not JSON is passed over here: audit reports it.
+    """
+    ids = sorted(set(item_ids))
+    out: dict[str, list[dict[str, Any]]] = {item_id: [] for item_id in ids}
+    like = " OR ".join("body LIKE ?" for _ in actions)
+    patterns = tuple(f'%"action":"{action}"%' for action in actions)
+    for start in range(0, len(ids), _PER_QUERY):
+        chunk = tuple(ids[start : start + _PER_QUERY])
+        marks = ", ".join("?" for _ in chunk)
+        rows = ledger.rows(
+            f"SELECT item_id, body FROM events WHERE item_id IN ({marks}) AND ({like})"
+            " ORDER BY item_id, seq",
+            chunk + patterns,
+        )
+        for row in rows:
+            body = parse_body(str(row["body"]).encode())
+            if body is not None and body.get("action") in actions:
+                out[row["item_id"]].append(body)
+    return out
 
 
 def item_events(ledger: Ledger, item_id: str) -> list[SignedEvent]:

@@ -216,6 +216,38 @@ def canonical_url(raw: str) -> Identifier | None:
     return Identifier("url", f"https://{canon_host}{path}", None, platform)
 
 
+# --- IBAN ---------------------------------------------------------------------------------------
+
+# ISO 13616 lengths by country (SWIFT IBAN registry) for the states our requests concern: the CIS
+# members that issue IBANs, the EU and EEA, the UK and Switzerland
+IBAN_LENGTHS: dict[str, int] = {
+    "BY": 28, "RU": 33, "KZ": 20, "UA": 29, "MD": 24, "AZ": 28, "GE": 22, "LT": 20, "LV": 21,
+    "EE": 20, "PL": 28, "DE": 22, "FR": 27, "IT": 27, "ES": 24, "NL": 18, "BE": 16, "AT": 20,
+    "CZ": 24, "SK": 24, "HU": 28, "RO": 24, "BG": 22, "HR": 21, "SI": 19, "FI": 18, "SE": 24,
+    "DK": 18, "IE": 22, "PT": 25, "GR": 27, "CY": 28, "MT": 31, "LU": 20, "GB": 22, "CH": 21,
+    "NO": 15, "IS": 26, "LI": 21, "TR": 26, "AE": 23,
+}  # fmt: skip
+_IBAN_RE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
+
+
+def iban_check_ok(iban: str) -> bool:
+    """ISO 13616 / ISO 7064 MOD 97-10: the first four characters moved to the end, letters as
+    10..35, and the number modulo 97 is 1."""
+    moved = iban[4:] + iban[:4]
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+
+
+def normalise_iban(raw: str) -> Identifier | None:
+    """The electronic form (no spaces, upper case) of an IBAN of a country we know, with its
+    check-digit verdict; None if raw is not shaped like one (wrong country or length)."""
+    value = "".join(raw.split()).upper()
+    if not _IBAN_RE.match(value) or IBAN_LENGTHS.get(value[:2]) != len(value):
+        return None
+    if iban_check_ok(value):
+        return Identifier("iban", value, True, f"{value[:2]} IBAN; check digits ok")
+    return Identifier("iban", value, False, f"{value[:2]} IBAN; check digits fail (ISO 13616)")
+
+
 # --- pooling ------------------------------------------------------------------------------------
 
 

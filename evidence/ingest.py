@@ -41,6 +41,7 @@ from .profiles import EVIDENCE_TYPES, build_profile, detect_evidence_type, needs
 from .progress import Reporter, Silent
 from .scan import Candidate, Outcome, display_name, read_scanned, scan
 from .timefmt import format_utc, parse_rfc3339, utc_now
+from .unlocking import SignerSource, failed_early, settled
 from .vault import Stored
 from .workspace import Workspace
 
@@ -173,13 +174,13 @@ class Ingester:
     def __init__(
         self,
         ws: Workspace,
-        signer: Signer,
+        signer: SignerSource,
         options: IngestOptions,
         reader: MetadataReader,
         progress: Progress | None,
     ) -> None:
         self.ws = ws
-        self.signer = signer
+        self._signer = signer
         self.options = options
         self.reader = reader
         self.progress = progress
@@ -191,6 +192,11 @@ class Ingester:
             if options.acquired_at is None
             else format_utc(parse_rfc3339(options.acquired_at, "--acquired-at"))
         )
+
+    @property
+    def signer(self) -> Signer:
+        """The signer: awaited here, when the first item is about to be signed."""
+        return settled(self._signer)
 
     def run(self, candidates: list[Candidate], report: IngestReport) -> None:
         """Ingest candidates batch by batch, exiftool reading one batch while we copy the next."""
@@ -222,6 +228,7 @@ class Ingester:
         pending: list[_Pending] = []
         case = self.options.case
         for cand in batch:
+            failed_early(self._signer)  # a wrong passphrase stops the copying at once
             name = display_name(cand.path)
 
             def copy(fh: BinaryIO, name: str = name) -> tuple[Stored, dict[str, str | None]]:
@@ -392,12 +399,16 @@ def begin(
 
 def ingest(
     ws: Workspace,
-    signer: Signer,
+    signer: SignerSource,
     paths: list[Path],
     options: IngestOptions,
     reporter: Reporter | None = None,
 ) -> IngestReport:
-    """Ingest files and folders into a case; see the module docstring for the guarantees."""
+    """Ingest files and folders into a case; see the module docstring for the guarantees.
+
+    signer may be still being unlocked (unlocking.unlock_in_background): scanning, copying and
+    hashing start meanwhile, and nothing is signed before it is ready.
+    """
     candidates, report = begin(ws, paths, options)
     ws.vault.create()
     ws.vault.sweep()

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from .canonical import canonical_sha256
-from .cases import Case
-from .errors import LedgerDamaged, NotFoundError, UsageError
+from .cases import Case, get_case
+from .errors import EvidenceError, LedgerDamaged, NotFoundError, UsageError
 from .hashing import Digests
 from .ledger import Ledger, type_problems
 
@@ -266,6 +266,67 @@ def get_item(ledger: Ledger, ref: str) -> Item:
     if len(rows) > 1:
         raise UsageError(f"item id {ref!r} is ambiguous", "give more characters")
     return _with_chain(ledger, [Item.from_row(rows[0])])[0]
+
+
+def split_refs(values: Iterable[str]) -> list[str]:
+    """Item references as a command line gives them: ids or prefixes, comma-separated lists."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def select(
+    ledger: Ledger,
+    case: str | None,
+    refs: Iterable[str] | None,
+    *,
+    allow_empty: bool = False,
+    errors: list[EvidenceError] | None = None,
+) -> list[Item]:
+    """The items every command that takes items works on, in the order named, each once.
+
+    refs: ids or unique prefixes (comma-separated lists split), each of which must belong to
+    `case` when one is given; None for every item of `case` (which must hold some, unless
+    `allow_empty`). Every unknown, ambiguous or foreign reference is reported, not only the
+    first: appended to `errors` when given (the CLI reports them with the rest of its command
+    line), else raised together.
+    """
+    found: list[EvidenceError] = [] if errors is None else errors
+    chosen: dict[str, Item] = {}
+    names = None if refs is None else split_refs(refs)
+    try:
+        if case is not None:
+            get_case(ledger, case)
+        if names is None:
+            if case is None:
+                raise UsageError("no items given", _NAME_ITEMS)
+            chosen = {i.item_id: i for i in list_items(ledger, case)}
+            if not chosen and not allow_empty:
+                raise UsageError(f"case {case} holds no items", "ingest evidence first")
+        elif not names:
+            raise UsageError("no items given", _NAME_ITEMS)
+    except (UsageError, NotFoundError) as exc:
+        found.append(exc)
+    for ref in names or ():
+        try:
+            item = get_item(ledger, ref)
+        except (UsageError, NotFoundError) as exc:
+            found.append(exc)
+            continue
+        if case is not None and item.case_number != case:
+            found.append(
+                UsageError(
+                    f"item {item.item_id} belongs to case {item.case_number}, not {case}",
+                    f"see `custody item list --case {case}`",
+                )
+            )
+        chosen.setdefault(item.item_id, item)
+    if errors is None and found:
+        if len(found) == 1:
+            raise found[0]
+        raise UsageError("; ".join(e.diagnostics() for e in found))
+    return list(chosen.values())
+
+
+_NAME_ITEMS = "name item ids (or prefixes, comma-separated) or --case CASE --all"
 
 
 def find_item(ledger: Ledger, case_number: str, sha256: str) -> Item | None:

@@ -17,15 +17,34 @@ from typing import Any
 import fastjsonschema
 from jsonschema import Draft202012Validator
 
-EVENT_SCHEMA = "custody-event-2.schema.json"
-# Every event version this tool verifies, by its `schema` field; new events are written as the
-# last one. Version 1 events stay verifiable for as long as ledgers and bundles hold them.
-EVENT_SCHEMAS = {
+# Every version of every signed format this tool reads, by the `schema` id its body carries,
+# and the file in schemas/ that defines it. New records are written as the last version of
+# their family; older versions stay verifiable for as long as ledgers and bundles hold them.
+# A new version is one line here and its schema file.
+SCHEMAS: dict[str, str] = {
     "custody-event/1": "custody-event.schema.json",
-    "custody-event/2": EVENT_SCHEMA,
+    "custody-event/2": "custody-event-2.schema.json",
     "custody-event/3": "custody-event-3.schema.json",
+    "custody-trust/1": "custody-trust.schema.json",
+    "custody-checkpoint/1": "custody-checkpoint.schema.json",
+    "custody-checkpoint/2": "custody-checkpoint-2.schema.json",
+    "evidence-manifest/1": "manifest.schema.json",
+    "evidence-manifest/2": "manifest-2.schema.json",
+    "evidence-manifest/3": "manifest-3.schema.json",
 }
-MANIFEST_SCHEMA = "manifest.schema.json"
+
+
+@cache
+def versions(family: str) -> dict[str, str]:
+    """The schema ids of one family (`custody-event`...) and their files, oldest first."""
+    return {k: v for k, v in SCHEMAS.items() if k.rpartition("/")[0] == family}
+
+
+EVENT_SCHEMAS = versions("custody-event")
+# Events are written as version 2 unless their action needs a later one (events.NEWER_ACTIONS).
+EVENT_SCHEMA = EVENT_SCHEMAS["custody-event/2"]
+MANIFEST_SCHEMA = SCHEMAS["evidence-manifest/1"]
+# Compiled with fastjsonschema: every event is checked on every write and every audit.
 _COMPILED = set(EVENT_SCHEMAS.values())
 
 
@@ -68,12 +87,16 @@ def schema_errors(name: str, instance: Any) -> list[str]:
     return [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}" for e in errors]
 
 
-def event_schema(body: Any) -> str:
-    """The schema file an event body claims (by its `schema` field); the current one otherwise."""
+def body_errors(family: str, body: Any) -> list[str]:
+    """Every violation of a signed body against the version of `family` its `schema` id
+    claims; an id this tool does not read is the one violation."""
     claimed = body.get("schema") if isinstance(body, dict) else None
-    return EVENT_SCHEMAS.get(claimed, EVENT_SCHEMA) if isinstance(claimed, str) else EVENT_SCHEMA
+    name = versions(family).get(claimed) if isinstance(claimed, str) else None
+    if name is None:
+        return [f"schema: {claimed!r} is not one of {', '.join(versions(family))}"]
+    return schema_errors(name, body)
 
 
 def event_errors(body: Any) -> list[str]:
     """Every schema violation of a custody event, against the version it claims."""
-    return schema_errors(event_schema(body), body)
+    return body_errors("custody-event", body)

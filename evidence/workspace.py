@@ -20,10 +20,11 @@ from pathlib import Path
 from cryptography import x509
 
 from .errors import OperationalError, UsageError
-from .keys import KeyRecord, KeyStore, check_passphrase, validate_identity
+from .keys import KeyRecord, check_passphrase, validate_identity
 from .ledger import BUSY_TIMEOUT_MS, Ledger, create_ledger, is_url, open_ledger
 from .privacy import FILE_MODE, make_private_dir, private_umask
 from .trust.authority import enrol_certificate
+from .trust.keys import TrustedKeyStore
 from .trust.store import load_state, set_anchor
 from .vault import Vault
 
@@ -56,7 +57,7 @@ class AuthoritySetup:
         validate_identity(self.name, self.organisation or self.name, self.country, "authority")
         check_passphrase(self.passphrase)
 
-    def create(self, keys: KeyStore) -> KeyRecord:
+    def create(self, keys: TrustedKeyStore) -> KeyRecord:
         """Create the authority key and make its certificate the anchor (one transaction)."""
         return keys.create(
             self.name,
@@ -75,7 +76,7 @@ class Workspace:
     root: Path
     ledger: Ledger
     vault: Vault
-    keys: KeyStore
+    keys: TrustedKeyStore
     checkpoint_dir: Path
     """Where checkpoint files are kept so they can be copied off the machine."""
 
@@ -129,7 +130,7 @@ class Workspace:
         if opened is None:
             opened = create_ledger(ledger_at)
             os.chmod(ledger_at, FILE_MODE)
-        ws = cls(root, opened, store, KeyStore(opened, root / "keys"), checkpoints)
+        ws = cls(root, opened, store, TrustedKeyStore(opened, root / "keys"), checkpoints)
         try:
             if authority is not None:
                 authority.create(ws.keys)
@@ -199,7 +200,11 @@ class Workspace:
         opened = open_ledger(ledger_at, _busy_timeout())
         store = Vault(vault or root / "vault")
         return cls(
-            root, opened, store, KeyStore(opened, root / "keys"), _checkpoint_dir(root, vault)
+            root,
+            opened,
+            store,
+            TrustedKeyStore(opened, root / "keys"),
+            _checkpoint_dir(root, vault),
         )
 
     def close(self) -> None:

@@ -22,7 +22,7 @@ from evidence.hashing import Digests
 from evidence.identifiers import collect_identifiers
 from evidence.ingest import IngestOptions
 from evidence.items import Item, get_item, ingest_facts, item_id_for, list_items
-from evidence.profiles import build_profile
+from evidence.profiles import PROFILE_VERSION, build_profile
 from tests.helpers import CASE, DATA, World
 
 IOS_CHAT = DATA / "profiles" / "whatsapp" / "ios_loose_group_chat.txt"
@@ -65,7 +65,11 @@ def test_parser_fix_reaches_evidence_already_held(
     report = reprofile(world.ws, world.expert, CASE)
     assert (report.count("changed"), report.count("unchanged")) == (1, 1)
     outcome = next(o for o in report.outcomes if o.item_id == chat.item_id)
-    assert (outcome.previous_version, outcome.parser_version, outcome.seq) == (1, 2, 3)
+    assert (outcome.previous_version, outcome.parser_version, outcome.seq) == (
+        1,
+        PROFILE_VERSION,
+        3,
+    )
 
     now = get_item(world.ws.ledger, chat.item_id)
     assert now.evidence_type == "chat-export" and now.profile is not None

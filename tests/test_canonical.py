@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,6 +25,62 @@ def test_canonical_round_trip(value: object) -> None:
     assert json.loads(data) == value
     assert canonical_bytes(json.loads(data)) == data
     assert is_canonical(data)
+
+
+# Everything JSON can hold and a bit more: floats, integers beyond 2**53, characters beyond the
+# BMP (whose UTF-16 order differs from code point order), lone surrogates, control characters.
+any_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**60), 2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+    | st.text(alphabet=st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF)),
+    lambda children: (
+        st.lists(children)
+        | st.tuples(children, children)
+        | st.dictionaries(st.text(st.characters(max_codepoint=0x10FFFF)), children)
+    ),
+    max_leaves=25,
+)
+
+
+def _reference(value: object) -> bytes | type[Exception]:
+    try:
+        return bytes(rfc8785.dumps(value))
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError) as exc:
+        return type(exc)
+
+
+@given(any_values)
+def test_fast_path_equals_rfc8785(value: object) -> None:
+    expected = _reference(value)
+    if isinstance(expected, bytes):
+        assert canonical_bytes(value) == expected
+    else:
+        with pytest.raises(expected):
+            canonical_bytes(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"\ue000": 1, "\U0001f600": 2},  # UTF-16 puts the emoji first, code points the other
+        {"a": '\x00\x1f\x7f\u2028"\\/\b\f\n\r\t'},
+        [2**53 - 1, -(2**53) + 1, 0, True, False, None],
+        {"f": 1e21, "g": 0.1, "h": 5e-7, "i": -0.0},
+        "\ud800",
+        2**53,
+        {1: 2},
+    ],
+)
+def test_fast_path_edges(value: object) -> None:
+    expected = _reference(value)
+    if isinstance(expected, bytes):
+        assert canonical_bytes(value) == expected
+    else:
+        with pytest.raises(expected):
+            canonical_bytes(value)
 
 
 def test_rfc8785_key_order_and_escapes() -> None:

@@ -9,7 +9,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from ..canonical import no_duplicates
 from ..cases import Case
+from ..chain import Break, Fault, check_links
 from ..errors import EvidenceError, LedgerDamaged
 from ..items import Item, ingest_facts, item_id_for
 from ..ledger import Ledger
@@ -39,13 +41,6 @@ def load_items(ledger: Ledger, case: str | None, add: Add) -> list[Item]:
     return items
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [k for k, _ in pairs]
-    if len(set(keys)) != len(keys):
-        raise ValueError("duplicate key")
-    return dict(pairs)
-
-
 def strict_json_problem(text: Any) -> str | None:
     """Why a stored JSON column is not exactly what the tool writes, or None.
 
@@ -56,7 +51,7 @@ def strict_json_problem(text: Any) -> str | None:
     if text is None or not isinstance(text, str):
         return None  # NULL where allowed; a wrong type is reported by type_problems
     try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates)
+        value = json.loads(text, object_pairs_hook=no_duplicates)
     except ValueError as exc:
         return "holds duplicate keys" if "duplicate" in str(exc) else "is not JSON"
     if json.dumps(value, ensure_ascii=False, sort_keys=True) != text:
@@ -105,6 +100,21 @@ def _check_item_row(item: Item, case: Case | None, first: EventFacts, add: Add) 
         )
 
 
+_ORDER = [Fault.SEQ, Fault.PREV, Fault.ITEM_SHA256, Fault.CASE]
+
+
+def _message(broken: Break, ev: EventFacts, item: Item) -> str:
+    pos = broken.position
+    if broken.fault is Fault.SEQ:
+        return f"sequence broken: expected #{pos} (events missing?)"
+    if broken.fault is Fault.PREV:
+        what = "the item's SHA-256" if pos == 1 else f"hash of event #{pos - 1}"
+        return f"prev link broken: does not match {what}"
+    if broken.fault is Fault.ITEM_SHA256:
+        return "item_sha256 differs from the item's recorded SHA-256"
+    return f"case {ev.case!r} differs from item's {item.case_number!r}"
+
+
 def check_chains(
     items: list[Item],
     cases: dict[str, Case],
@@ -126,19 +136,10 @@ def check_chains(
         if not chain:
             add("chains", subject, "no custody events at all (chain deleted?)")
             continue
-        expected_prev = item.sha256
-        for pos, ev in enumerate(chain, start=1):
-            where = f"{subject} event #{ev.seq}"
-            if ev.seq != pos:
-                add("chains", where, f"sequence broken: expected #{pos} (events missing?)")
-            if ev.prev != expected_prev:
-                what = "the item's SHA-256" if pos == 1 else f"hash of event #{pos - 1}"
-                add("chains", where, f"prev link broken: does not match {what}")
-            if ev.item_sha256 != item.sha256:
-                add("chains", where, "item_sha256 differs from the item's recorded SHA-256")
-            if ev.case != item.case_number:
-                add("chains", where, f"case {ev.case!r} differs from item's {item.case_number!r}")
-            expected_prev = ev.hash
+        breaks = check_links(chain, None, item.case_number, item.sha256)
+        for broken in sorted(breaks, key=lambda b: (b.position, _ORDER.index(b.fault))):
+            ev = chain[broken.position - 1]
+            add("chains", f"{subject} event #{ev.seq}", _message(broken, ev, item))
         first = chain[0]
         if first.seq != 1 or first.action not in ("ingested", "acquired"):
             add("chains", subject, f"first event is {first.action!r}, not the ingest")

@@ -1,4 +1,5 @@
-"""Per-event audit work, run in worker processes: canonical form, hash, schema, signature.
+"""Per-event audit work, run in worker processes: the chain rule's per-event checks
+(evidence.chain: canonical form, hash, schema, signature) and the ledger row against them.
 
 Each worker opens the ledger read-only and checks one rowid slice, returning its findings and
 the few facts the chain checks need, so only small results cross process boundaries.
@@ -6,20 +7,18 @@ the few facts the chain checks need, so only small results cross process boundar
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
 
-from ..canonical import canonical_bytes
+from .. import chain
+from ..chain import CertificateFault, Fault, check_event
 from ..errors import Finding
 from ..items import ANALYSIS_ACTIONS
-from ..keys import common_name, fingerprint, verify_b64
+from ..keys import common_name
 from ..ledger import LedgerSource, open_source, type_problems
-from ..validation import event_errors
 
 DETAILED = ("amended", "digests-added", "sealed", "unsealed", "excerpted")
 
@@ -44,18 +43,6 @@ class EventFacts:
     signature_ok: bool = False
 
 
-def _is_canonical(text: str, body: Any) -> bool:
-    # Fast path: for ASCII keys and no floats, sorted compact json.dumps is RFC 8785. Fall back
-    # to the real canonicaliser whenever they disagree, so the fast path can never pass a fake.
-    fast = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    if fast == text:
-        return True
-    try:
-        return canonical_bytes(body) == text.encode()
-    except Exception:
-        return False
-
-
 CERTIFICATES_SQL = "SELECT fingerprint, pem FROM certificates"
 
 
@@ -63,24 +50,25 @@ def load_certificates(
     rows: Iterable[Mapping[str, Any]],
 ) -> tuple[dict[str, x509.Certificate], list[str]]:
     """The certificates of `CERTIFICATES_SQL` rows by fingerprint, and what is wrong with any."""
-    certs: dict[str, x509.Certificate] = {}
     problems: list[str] = []
+    pems: list[tuple[str, str]] = []
     for row in rows:
         fp, pem = row["fingerprint"], row["pem"]
         wrong = type_problems("certificates", {"fingerprint": fp, "pem": pem})
         if wrong:
             problems.append(f"certificate row {str(fp)[:16]!r}: {'; '.join(wrong)}")
-            continue
-        try:
-            cert = x509.load_pem_x509_certificate(pem.encode())
-        except ValueError:
-            problems.append(f"certificate {fp[:16]} in the ledger is not a valid certificate")
-            continue
-        if fingerprint(cert) != fp:
-            problems.append(f"certificate {fp[:16]} in the ledger does not match its fingerprint")
-            continue
-        certs[fp] = cert
+        else:
+            pems.append((fp, pem))
+    certs, faults = chain.load_certificates(pems)
+    problems += [f"certificate {fp[:16]} in the ledger {_CERTIFICATE[f]}" for fp, f, _ in faults]
     return certs, problems
+
+
+_CERTIFICATE = {
+    CertificateFault.NOT_PEM: "is not a valid certificate",
+    CertificateFault.FINGERPRINT: "does not match its fingerprint",
+    CertificateFault.KEY: "has a key that cannot be used",
+}
 
 
 def verify_slice(
@@ -129,40 +117,35 @@ def verify_slice(
         def add(check: str, message: str, subject: str = subject) -> None:
             findings.append(Finding(check, subject, message))
 
-        data = text.encode()
-        try:
-            body = json.loads(text)
-        except ValueError:
-            add("schema", "event body is not JSON")
+        checked = check_event(text.encode(), row_hash, signature, signer, keys)
+        body = checked.body
+        for fault, detail in checked.faults:
+            if fault is Fault.NOT_JSON:
+                not_json = detail.startswith("is not JSON")
+                add(
+                    "schema",
+                    "event body is not JSON" if not_json else "event body is not a JSON object",
+                )
+            elif fault is Fault.SCHEMA:
+                add("schema", f"not valid against its schema: {detail}")
+            elif fault is Fault.NOT_CANONICAL:
+                add("hashes", "event body is not canonical JSON (RFC 8785)")
+            elif fault is Fault.HASH:
+                add("hashes", "stored hash does not match the event's bytes (event edited?)")
+        if body is None:
             facts.append(EventFacts(item_id, seq, row_hash, None, None, None, None))
             continue
-        if not isinstance(body, dict):
-            add("schema", "event body is not a JSON object")
-            facts.append(EventFacts(item_id, seq, row_hash, None, None, None, None))
-            continue
-        problems = event_errors(body)
-        if problems:
-            add("schema", f"not valid against its schema: {problems[0]}")
-        if not _is_canonical(text, body):
-            add("hashes", "event body is not canonical JSON (RFC 8785)")
-        actual_hash = hashlib.sha256(data).hexdigest()
-        if actual_hash != row_hash:
-            add("hashes", "stored hash does not match the event's bytes (event edited?)")
         if body.get("item_id") != item_id or body.get("seq") != seq:
             add("chains", "ledger row's item/sequence differ from the signed event (moved?)")
         if body.get("event_id") != event_id:
             add("chains", "ledger row's event id differs from the signed event")
-        actor = body.get("actor")
-        if not isinstance(actor, dict):
-            actor = {}
+        actor: dict[str, Any] = body.get("actor") if isinstance(body.get("actor"), dict) else {}
         actor_fp = actor.get("fingerprint")
-        if actor_fp != signer:
-            add("signatures", "ledger row's signer differs from the event's actor")
         if not isinstance(actor_fp, str):
             actor_fp = ""
-        public_key = keys.get(actor_fp)
-        signature_ok = public_key is not None and verify_b64(public_key, data, signature)
-        if public_key is None:
+        if checked.has(Fault.SIGNER):
+            add("signatures", "ledger row's signer differs from the event's actor")
+        if checked.has(Fault.UNKNOWN_SIGNER):
             add("certificates", f"signer {actor_fp[:16]!r} is not a key of this workspace")
         elif actor.get("name") != names[actor_fp]:
             add(
@@ -170,8 +153,9 @@ def verify_slice(
                 f"actor name {actor.get('name')!r} is not the signer certificate's "
                 f"{names[actor_fp]!r}",
             )
-        if public_key is not None and not signature_ok:
+        if checked.has(Fault.SIGNATURE):
             add("signatures", f"signature by {actor.get('name')!r} is not valid for this event")
+        actual_hash, signature_ok = checked.hash, checked.signature_ok
         details = body.get("details")
         facts.append(
             EventFacts(

@@ -3,7 +3,7 @@ established through the root at the event's time, and checkpoints' trust commitm
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,7 +97,7 @@ def signer_problem(view: TrustView | None) -> Callable[[str, Any], str | None]:
 
 
 def check_commitment(
-    ledger: Ledger, body: dict[str, Any], subject: str, add: Add, committed: dict[str, Any]
+    ledger: Ledger, body: Mapping[str, Any], subject: str, add: Add, committed: dict[str, Any]
 ) -> None:
     """A v2 checkpoint's trust commitment still holds (committed: the ledger's current one).
 

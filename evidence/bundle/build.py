@@ -30,9 +30,8 @@ from ..caseuco import export_case
 from ..custody import append_events, chain_of, commit_prepared, prepare_events
 from ..errors import Finding, OperationalError, UsageError, VerificationError
 from ..events import SignedEvent
-from ..items import Item, get_item, list_items
+from ..items import Item, select
 from ..keys import Signer
-from ..ledger import Ledger
 from ..progress import Reporter, Silent
 from ..timestamp.cades import add_signature_timestamp, verify_steps
 from ..timestamp.client import request_token
@@ -52,18 +51,10 @@ from .manifest import MlaRequest, build_manifest, item_entry, manifest_bytes
 from .verifytext import verify_text
 from .zipwrite import write_zip
 
+# Renders cover.pdf from (manifest, its SHA-256, the signer's fingerprint); handed in by the
+# caller (evidence.report.produce), so that bundles never import the report package.
 CoverRenderer = Callable[[dict[str, Any], str, str], bytes]
 NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-
-
-def available_cover() -> CoverRenderer | None:
-    """The report engineer's cover-sheet renderer, when evidence.report is installed."""
-    try:
-        from ..report.cover import render_cover
-    except ImportError:
-        return None
-    renderer: CoverRenderer = render_cover
-    return renderer
 
 
 @dataclass(frozen=True)
@@ -134,24 +125,6 @@ def output_problems(output: Path) -> list[str]:
     return found
 
 
-def _select(
-    ws_items: list[Item], refs: Sequence[str] | None, ledger: Ledger, case: str
-) -> list[Item]:
-    if refs is None:
-        if not ws_items:
-            raise UsageError(f"case {case} holds no items to bundle", "ingest evidence first")
-        return ws_items
-    chosen: dict[str, Item] = {}
-    for ref in refs:
-        item = get_item(ledger, ref)
-        if item.case_number != case:
-            raise UsageError(f"item {item.item_id} belongs to case {item.case_number}, not {case}")
-        chosen.setdefault(item.item_id, item)
-    if not chosen:
-        raise UsageError("--items named no items")
-    return list(chosen.values())
-
-
 @dataclass(frozen=True)
 class BundlePlan:
     """What a bundle would hold, checked, before anything is signed: `bundle --dry-run`."""
@@ -204,12 +177,8 @@ def plan_bundle(
     case = get_case(ws.ledger, case_number)
     excerpts = prepare_excerpts(ws, case_number, excerpt_specs)
     excerpted = {e.item.item_id for e in excerpts}
-    held = [i for i in list_items(ws.ledger, case_number) if i.item_id not in excerpted]
-    if excerpts and item_refs is None:
-        items = held
-    else:
-        items = _select(held, item_refs, ws.ledger, case_number)
-        items = [i for i in items if i.item_id not in excerpted]
+    # an item of which only an excerpt is sent is not sent whole as well
+    items = [i for i in select(ws.ledger, case_number, item_refs) if i.item_id not in excerpted]
     # The manifest states what the ledger says; a tampered ledger must not get signed abroad.
     from ..audit import audit  # imported late: the audit brings in multiprocessing
 

@@ -21,15 +21,17 @@ from typing import Any
 import rfc8785
 from cryptography import x509
 
+from .. import chain
 from ..canonical import canonical_bytes, canonical_sha256, parse_json
 from ..cases import Case
+from ..chain import BodyLink, CertificateFault, Fault, Link, check_event, check_links
 from ..corrections import facts_of, replay
 from ..errors import EvidenceError, Finding, UsageError
-from ..events import SignedEvent
+from ..events import EVENT, SignedEvent
 from ..items import Item
-from ..keys import Signer, fingerprint, verify_signature
+from ..keys import Signer
 from ..timefmt import utc_now
-from ..validation import MANIFEST_SCHEMA, event_errors, schema_errors
+from ..validation import MANIFEST_SCHEMA, schema_errors
 
 SCHEMA_ID = "evidence-manifest/2"
 # Every version we verify, and its JSON Schema file.
@@ -209,29 +211,22 @@ def read_manifest(data: bytes) -> tuple[dict[str, Any] | None, list[Finding]]:
     return (None if problems else value), findings
 
 
+_CERTIFICATE_MESSAGES = {
+    CertificateFault.NOT_PEM: "not a PEM certificate",
+    CertificateFault.FINGERPRINT: "certificate has another fingerprint",
+    CertificateFault.KEY: "unusable key ({detail})",
+}
+
+
 def load_certificates(
     manifest: Mapping[str, Any],
 ) -> tuple[dict[str, x509.Certificate], list[Finding]]:
     """Parse the manifest's certificates; each must hash to the fingerprint it is filed under."""
-    certs: dict[str, x509.Certificate] = {}
-    findings = []
-    for fp, pem in manifest["certificates"].items():
-        try:
-            cert = x509.load_pem_x509_certificate(pem.encode())
-        except ValueError:
-            findings.append(Finding("manifest.certificates", fp[:16], "not a PEM certificate"))
-            continue
-        if fingerprint(cert) != fp:
-            findings.append(
-                Finding("manifest.certificates", fp[:16], "certificate has another fingerprint")
-            )
-            continue
-        try:
-            cert.public_key()  # parsed lazily; every later check of a signature needs it
-        except (ValueError, TypeError) as exc:
-            findings.append(Finding("manifest.certificates", fp[:16], f"unusable key ({exc})"))
-            continue
-        certs[fp] = cert
+    certs, faults = chain.load_certificates(manifest["certificates"].items())
+    findings = [
+        Finding("manifest.certificates", fp[:16], _CERTIFICATE_MESSAGES[fault].format(detail=d))
+        for fp, fault, d in faults
+    ]
     if manifest["issuer"]["fingerprint"] not in certs:
         findings.append(
             Finding("manifest.certificates", "issuer", "issuer certificate is not included")
@@ -244,61 +239,71 @@ def signed_events(entry: Mapping[str, Any]) -> list[SignedEvent]:
     return [SignedEvent(r["event"], r["hash"], r["signature"]) for r in entry["custody"]]
 
 
+_CHAIN_MESSAGES = {
+    Fault.NOT_JSON: "is not a JSON object",
+    Fault.SCHEMA: "not a valid custody event: {detail}",
+    Fault.NOT_CANONICAL: "cannot be canonicalised",
+    Fault.HASH: "event was altered: its SHA-256 differs from the recorded hash",
+    Fault.SEQ: "seq is {seq!r}, expected {position}: events out of order",
+    Fault.PREV: "prev does not link to the previous event (chain broken)",
+    Fault.ITEM: "belongs to another item",
+    Fault.CASE: "belongs to another case",
+    Fault.ITEM_SHA256: "records another SHA-256 for the item",
+    Fault.SIGNER: "signer fingerprint differs from the event's actor",
+    Fault.UNKNOWN_SIGNER: "the signer's certificate is not in the manifest",
+    Fault.SIGNATURE: "signature does not verify with the actor's certificate",
+}
+_ORDER = list(_CHAIN_MESSAGES)
+
+
 def check_chain(
     entry: Mapping[str, Any],
     case_number: str,
     request_ref: str,
     certificates: Mapping[str, x509.Certificate],
 ) -> list[Finding]:
-    """Every check on one item's custody chain; returns all failures (empty when it holds)."""
+    """Every check on one item's custody chain; returns all failures (empty when it holds).
+
+    The chain rule is evidence.chain's, as the audit applies it; here only its wording and
+    the bundle's own rule (the chain ends with the export for this request)."""
     subject = f"item {entry['item_id']}"
-    findings: list[Finding] = []
-
-    def fail(where: str, message: str) -> None:
-        findings.append(Finding("item.chain", f"{subject} {where}", message))
-
-    expected_prev = entry["digests"]["sha256"]
-    for seq, record in enumerate(entry["custody"], 1):
+    keys = {fp: cert.public_key() for fp, cert in certificates.items()}
+    faults: list[list[tuple[Fault, str]]] = []
+    links: list[Link | None] = []
+    for record in entry["custody"]:
         event = record["event"]
-        where = f"event {seq}"
-        # The event must be well formed before any field of it is trusted.
-        problems = event_errors(event)
-        if problems:
-            fail(where, f"not a valid custody event: {problems[0]}")
         try:
             data = canonical_bytes(event)
         except (rfc8785.CanonicalizationError, ValueError):
-            fail(where, "cannot be canonicalised")
+            schema = [(Fault.SCHEMA, p) for p in EVENT.schema_problems(event)[:1]]
+            faults.append([*schema, (Fault.NOT_CANONICAL, "")])
+            links.append(None)
             continue
-        actual_hash = canonical_sha256(event)
-        if actual_hash != record["hash"]:
-            fail(where, "event was altered: its SHA-256 differs from the recorded hash")
-        if event.get("seq") != seq:
-            fail(where, f"seq is {event.get('seq')!r}, expected {seq}: events out of order")
-        if event.get("prev") != expected_prev:
-            fail(where, "prev does not link to the previous event (chain broken)")
-        if event.get("item_id") != entry["item_id"]:
-            fail(where, "belongs to another item")
-        if event.get("case") != case_number:
-            fail(where, "belongs to another case")
-        if event.get("item_sha256") != entry["digests"]["sha256"]:
-            fail(where, "records another SHA-256 for the item")
-        actor = event.get("actor") or {}
-        if actor.get("fingerprint") != record["signer"]:
-            fail(where, "signer fingerprint differs from the event's actor")
-        cert = certificates.get(record["signer"])
-        if cert is None:
-            fail(where, "the signer's certificate is not in the manifest")
-        elif not verify_signature(cert, data, record["signature"]):
-            fail(where, "signature does not verify with the actor's certificate")
-        expected_prev = record["hash"]
+        checked = check_event(data, record["hash"], record["signature"], record["signer"], keys)
+        faults.append(list(checked.faults))
+        links.append(BodyLink.of(event, record["hash"]))
+    for broken in check_links(links, entry["item_id"], case_number, entry["digests"]["sha256"]):
+        faults[broken.position - 1].append((broken.fault, ""))
+    findings: list[Finding] = []
+    for position, (record, found) in enumerate(zip(entry["custody"], faults, strict=True), 1):
+        for fault, detail in sorted(found, key=lambda f: _ORDER.index(f[0])):
+            message = _CHAIN_MESSAGES[fault].format(
+                detail=detail, seq=record["event"].get("seq"), position=position
+            )
+            findings.append(Finding("item.chain", f"{subject} event {position}", message))
     if entry["custody"]:
         first = entry["custody"][0]["event"]
         last = entry["custody"][-1]["event"]
         findings += _check_first(entry, first, subject)
         details = _details(last)
         if last.get("action") != "exported" or details.get("request_ref") != request_ref:
-            fail("last event", "is not the export for this request: the chain is incomplete")
+            findings.append(
+                Finding(
+                    "item.chain",
+                    f"{subject} last event",
+                    "is not the export for this request: the chain is incomplete",
+                )
+            )
     return findings[:MAX_FINDINGS_PER_ITEM]
 
 

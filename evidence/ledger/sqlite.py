@@ -155,11 +155,21 @@ class SQLiteLedger(Ledger):
 
     def insert(self, table: str, row: Mapping[str, Any]) -> None:
         """Insert one row; must be called inside `atomic()`."""
+        self.insert_many(table, [row])
+
+    def insert_many(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Insert rows with the same columns in one executemany; must be called inside
+        `atomic()`."""
         if not self.conn.in_transaction:
             raise RuntimeError("Ledger.insert outside atomic()")
-        cols = ", ".join(f"[{c}]" for c in row)
-        marks = ", ".join("?" for _ in row)
-        self.conn.execute(f"INSERT INTO [{table}] ({cols}) VALUES ({marks})", list(row.values()))
+        batch = list(rows)
+        if not batch:
+            return
+        cols = ", ".join(f"[{c}]" for c in batch[0])
+        marks = ", ".join("?" for _ in batch[0])
+        self.conn.executemany(
+            f"INSERT INTO [{table}] ({cols}) VALUES ({marks})", [list(r.values()) for r in batch]
+        )
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         """Rows of a read query as dicts."""

@@ -18,7 +18,7 @@ import pathlib
 from typing import Any
 
 from evidence.profiles.archive import open_zip
-from evidence.profiles.detect import evidence_type_of, sniff_format
+from evidence.profiles.detect import Detection, detect_format, evidence_type_of, sniff_format
 from evidence.profiles.image import image_profile, image_type
 from evidence.profiles.limits import (
     DEFAULT_LIMITS,
@@ -29,6 +29,8 @@ from evidence.profiles.limits import (
     error_profile,
 )
 from evidence.profiles.reading import load_json
+from evidence.profiles.readlog import read_counts, read_summary
+from evidence.profiles.routes import CHAT_ROUTES, WALLET_ROUTES, route
 from evidence.profiles.signal import profile_signal
 from evidence.profiles.skype import is_skype_export, profile_skype
 from evidence.profiles.statements import profile_csv
@@ -47,6 +49,8 @@ __all__ = [
     "build_profile_with_limits",
     "detect_evidence_type",
     "needs_exiftool",
+    "read_counts",
+    "read_summary",
 ]
 
 EVIDENCE_TYPES = ("screenshot", "photo", "chat-export", "wallet-record", "document", "other")
@@ -59,6 +63,11 @@ _CHAT_KINDS = {
     "skype-json": "skype-chat",
     "vk-html": "vk-chat",
     "signal-jsonl": "signal-chat",
+    "telegram-html": "telegram-chat",
+    "telegram-html-zip": "telegram-chat",
+    "meta-json": "meta-chat",
+    "discord-json": "discord-chat",
+    "discord-csv": "discord-chat",
 }
 
 
@@ -83,7 +92,8 @@ def detect_evidence_type(
 # JSON file itself, at gigabytes of memory)
 _TEXT_FORMATS = {"json", "wallet-json", "telegram-json", "skype-json", "text", "wallet-text",
                  "whatsapp-text", "csv", "statement-csv", "wallet-csv", "html",
-                 "vk-html", "signal-jsonl"}  # fmt: skip
+                 "vk-html", "signal-jsonl", "telegram-html", "meta-json", "discord-json",
+                 "discord-csv", "jsonrpc-json", "trongrid-json"}  # fmt: skip
 
 
 def needs_exiftool(path: pathlib.Path, original_name: str) -> bool:
@@ -131,11 +141,14 @@ def build_profile_with_limits(
         "document": "document",
     }.get(evidence_type, "none")
     try:
-        fmt = "image" if evidence_type in IMAGE_TYPES else "unknown"
+        detection = Detection("image", "typed as an image")
         if evidence_type not in IMAGE_TYPES:
-            fmt = sniff_format(path, original_name, media_type, limits)
-            kind = _CHAT_KINDS.get(fmt, kind)
+            detection = detect_format(path, original_name, media_type, limits)
+            kind = _CHAT_KINDS.get(detection.format, kind)
+        fmt = detection.format
         profile = _dispatch(path, evidence_type, fmt, original_name, metadata, limits)
+        if evidence_type not in IMAGE_TYPES and profile.get("kind") != "none":
+            profile["detection"] = detection.to_json()  # why the parser that read it was chosen
         safe: dict[str, Any] = json_safe(profile)
         return safe
     except ProfileFailure as exc:
@@ -159,6 +172,11 @@ def _dispatch(
     deadline = Deadline(limits.max_seconds)
     if evidence_type in IMAGE_TYPES:
         return image_profile(metadata, original_name)
+    wanted = CHAT_ROUTES if evidence_type == "chat-export" else WALLET_ROUTES
+    if evidence_type in ("chat-export", "wallet-record") and fmt in wanted:
+        routed = route(fmt, path, original_name, limits, deadline)
+        if routed is not None:
+            return routed
     if evidence_type == "chat-export":
         if fmt in ("whatsapp-zip", "zip"):
             # a zip detection could not look into (over a limit) still gets the reason why
@@ -185,14 +203,16 @@ def _dispatch(
             # an unrecognised .txt may still be a WhatsApp export with an odd first screen
             return profile_text(path, limits, deadline)
         raise ProfileFailure(
-            f"not a recognised chat export (WhatsApp, Telegram, Skype, VK); looks like {fmt}"
+            "not a recognised chat export (WhatsApp, Telegram JSON or HTML, Instagram/Messenger,"
+            f" Discord, Skype, VK, Signal); looks like {fmt}"
         )
     if evidence_type == "wallet-record":
-        if fmt in ("statement-csv", "wallet-csv", "csv"):
+        if fmt in ("statement-csv", "wallet-csv", "csv", "discord-csv"):
             return profile_csv(path, limits, deadline)
-        if fmt in ("wallet-json", "json", "telegram-json", "skype-json"):
+        if fmt in ("wallet-json", "json", "telegram-json", "skype-json", "meta-json",
+                   "discord-json", "jsonrpc-json", "trongrid-json"):  # fmt: skip
             return profile_wallet_json(path, limits, deadline)
-        if fmt in ("wallet-text", "text", "whatsapp-text"):
+        if fmt in ("wallet-text", "text", "whatsapp-text", "html", "telegram-html", "vk-html"):
             return profile_wallet_text(path, limits, deadline)
         raise ProfileFailure(f"not a CSV, JSON or text wallet record; looks like {fmt}")
     if evidence_type == "document":

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from evidence.profiles.limits import PROFILE_VERSION, Capped
+from evidence.profiles.readlog import ReadLog
 from evidence.profiles.textscan import IdentifierScanner
 
 LOCAL_TIME_UNKNOWN_ZONE = "unknown (export carries device-local time without offset)"
@@ -91,9 +92,11 @@ class ChatSummary:
     # local time minus UTC, in minutes -> messages, where an export gives both (Telegram)
     offsets: dict[int, int] = field(default_factory=dict)
     attachments: Capped[Attachment] = field(init=False)
+    log: ReadLog = field(init=False)  # messages and notices read; entries that could not be
 
     def __post_init__(self) -> None:
         self.attachments = Capped(self.cap)
+        self.log = ReadLog("messages", self.cap)
 
     def count_sender(self, name: str) -> None:
         """One more message from name; beyond the cap new names are only counted."""
@@ -168,6 +171,8 @@ def chat_profile(
     out.update(chat.to_json())
     out["timezone"] = timezone
     out.update(scanner.to_json())
+    chat.log.read = chat.message_count + chat.system_message_count
+    out.update(chat.log.to_json())
     out.update(extra or {})
     out["truncated"] = bool(
         chat.truncated or scanner.found.truncated or out.get("truncated", False)
@@ -203,6 +208,15 @@ def account_profile(
     out["timezone"] = timezone
     out["chats"] = [chat.to_json() for chat in chats]
     out.update(scanner.to_json())
+    log = ReadLog("messages", scanner.found.cap)
+    for chat in chats:
+        log.read += chat.message_count + chat.system_message_count
+        for entry in chat.log.missed:
+            log.miss(f"chat {chat.name or chat.chat_id or '?'}, {entry['where']}", entry["reason"])
+        log.missed.total += chat.log.missed.total - len(chat.log.missed.items)
+        for note in chat.log.notices:
+            log.notice(note)
+    out.update(log.to_json())
     out.update(extra or {})
     out["truncated"] = bool(
         chats.truncated

@@ -21,9 +21,15 @@ EDITORS = (
 )  # fmt: skip
 _SIZE_KEYS = ("File:Image", "PNG:Image", "EXIF:ExifImage", "EXIF:Image", "RIFF:Image",
               "QuickTime:Image")  # fmt: skip
+# camera originals carry DateTimeOriginal; an iPhone screenshot (PNG) only XMP DateCreated; an
+# Android one at most a PNG tEXt "Creation Time"; screen recordings QuickTime's dates
 _CAPTURE_KEYS = ("EXIF:DateTimeOriginal", "XMP:DateTimeOriginal", "EXIF:CreateDate",
-                 "XMP:CreateDate")  # fmt: skip
-_TIME_RE = re.compile(r"^(\d{4}):(\d{2}):(\d{2}) (\d{2}):(\d{2}):(\d{2})")
+                 "XMP:CreateDate", "XMP:DateCreated", "PNG:CreationTime",
+                 "QuickTime:CreationDate", "QuickTime:CreateDate")  # fmt: skip
+_TIME_RE = re.compile(
+    r"^(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?"
+    r"\s*(Z|[+\-]\d{2}:?\d{2})?"
+)
 _SCREENSHOT_NAME_RE = re.compile(r"(?i)(screenshot|снимок экрана|скриншот|screen shot|scr_|скрин)")
 
 
@@ -62,14 +68,31 @@ def _decimal(value: float, places: int = 6) -> str:
 
 
 def exif_time(value: Any) -> str | None:
-    """ "YYYY:MM:DD HH:MM:SS" -> "YYYY-MM-DDTHH:MM:SS" (naive, camera-local)."""
+    """ "YYYY:MM:DD HH:MM:SS" (or ISO 8601) -> "YYYY-MM-DDTHH:MM:SS" (naive, as written)."""
+    parsed = _time_and_zone(value)
+    return parsed[0] if parsed else None
+
+
+def _time_and_zone(value: Any) -> tuple[str, str | None] | None:
+    """(naive ISO 8601 time, its offset "+03:00"/"Z" if written) of an EXIF/XMP/PNG time."""
     if not isinstance(value, str):
         return None
     match = _TIME_RE.match(value.strip())
     if match is None:
         return None
-    y, mo, d, h, mi, s = match.groups()
-    return f"{y}-{mo}-{d}T{h}:{mi}:{s}"
+    y, mo, d, h, mi, s, zone = match.groups()
+    if zone and zone != "Z" and ":" not in zone:
+        zone = f"{zone[:3]}:{zone[3:]}"
+    return f"{y}-{mo}-{d}T{h}:{mi}:{s}", zone
+
+
+def _capture(meta: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """(capture time, its offset if written, the tag it came from)."""
+    for key in _CAPTURE_KEYS:
+        parsed = _time_and_zone(meta.get(key))
+        if parsed is not None:
+            return parsed[0], parsed[1], key
+    return None, None, None
 
 
 def _gps(meta: Mapping[str, Any]) -> dict[str, str] | None:
@@ -91,9 +114,9 @@ def _gps(meta: Mapping[str, Any]) -> dict[str, str] | None:
     alt = _first(meta, "Composite:GPSAltitude", "EXIF:GPSAltitude")
     if isinstance(alt, (int, float)) and not isinstance(alt, bool):
         out["altitude_m"] = _decimal(float(alt), 1)
-    when = _first(meta, "Composite:GPSDateTime")
-    if isinstance(when, str):
-        out["time_utc"] = when[:32]
+    when = _time_and_zone(_first(meta, "Composite:GPSDateTime"))
+    if when is not None:
+        out["time_utc"] = when[0] + "Z"  # GPS time is UTC (ISO 8601)
     return out
 
 
@@ -127,7 +150,7 @@ def image_profile(metadata: Mapping[str, Any], original_name: str) -> dict[str, 
     meta = metadata if isinstance(metadata, Mapping) else {}
     width = _int(_first(meta, *(key + "Width" for key in _SIZE_KEYS)))
     height = _int(_first(meta, *(key + "Height" for key in _SIZE_KEYS)))
-    captured = exif_time(_first(meta, *_CAPTURE_KEYS))
+    captured, captured_zone, captured_from = _capture(meta)
     modified = exif_time(_first(meta, "EXIF:ModifyDate", "XMP:ModifyDate"))
     signs = _edit_signs(meta, captured, modified)
     problems = [
@@ -145,8 +168,10 @@ def image_profile(metadata: Mapping[str, Any], original_name: str) -> dict[str, 
         "model": _text(_first(meta, "EXIF:Model", "QuickTime:Model")),
         "software": _text(_first(meta, "EXIF:Software", "XMP:CreatorTool", "PNG:Software")),
         "captured_at": captured,
+        "captured_from": captured_from.split(":", 1)[1] if captured_from else None,
         "modified_at": modified,
         "timezone": _text(_first(meta, "EXIF:OffsetTimeOriginal", "EXIF:OffsetTime"))
+        or captured_zone
         or "unknown (EXIF times are device-local without offset)",
         "gps": _gps(meta),
         "looks_edited": bool(signs),

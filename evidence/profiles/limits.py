@@ -17,7 +17,10 @@ T = TypeVar("T")
 # The version of the parsers: a profile names the one that wrote it, and `custody profile` re-runs
 # the current one over evidence profiled by an older one. 2: WhatsApp date order from every
 # signal, notices and media lines in six languages, context-only txids, spellings kept, secrets.
-PROFILE_VERSION = 2
+# 3: nothing lost in silence (records read / not read, notices, generic fallback), encodings
+# from the bytes, detection with its reason, Telegram HTML, Instagram/Messenger, Discord,
+# explorer and exchange layouts, IBAN, TRON look-alikes kept, CDN links left out.
+PROFILE_VERSION = 3
 MiB = 1024 * 1024
 
 

@@ -14,6 +14,15 @@ Header names as the services write them (the layouts our cases meet):
   WebMoney      Дата;Кошелек;Корреспондент;Приход;Расход;Примечание (Кошелек is the holder's own
                 purse: its letter names the currency, Корреспондент is the other side)
   YooMoney      Дата и время;Тип операции;Сумма;Валюта;Контрагент;Статус;Описание
+  Etherscan     Txhash (or Transaction Hash),Blockno,UnixTimestamp,DateTime (UTC),From,To,
+                ContractAddress,Value_IN(ETH),Value_OUT(ETH),...,Status,ErrCode,Method; internal
+                transactions add ParentTxFrom,ParentTxTo,ParentTxETH_Value and TxTo; ERC-20
+                transfers have TokenValue,USDValueDayOfTx,ContractAddress,TokenName,TokenSymbol
+  Bybit         Spot Pairs,Order Type,Direction,Filled Value,Filled Price,Filled Quantity,Fees,
+                Transaction ID,Order No.,Timestamp (UTC)
+  OKX           id,Order id,Time,Trade Type,Symbol,Action,Amount,Trading Unit,Filled Price,...
+  HTX (Huobi)   Time,Type,Pair,Side,Price,Amount,Total,Fee
+  Russian exchanges and banks: title lines, then Дата;Операция;Сумма;Валюта;Адрес / реквизиты
 Each role lists its header names in order of preference, so "Корреспондент" wins over
 "Кошелек", and "Asset" over "Price Currency" (the currency of a price, not of the amount).
 """
@@ -25,29 +34,36 @@ from functools import lru_cache
 
 ROLES: dict[str, tuple[str, ...]] = {
     "date": ("дата и время", "дата операции", "дата", "date", "datetime", "timestamp",
+             "datetime (utc)", "timestamp (utc)", "time(utc)", "time (utc)",
              "utc_time", "date(utc)", "time", "время", "date/time", "дата/время", "created at",
              "created", "created_at"),
     "amount": ("quantity transacted", "сумма", "сумма операции", "сумма платежа", "amount",
-               "change", "size", "value", "sum", "total"),
+               "change", "size", "tokenvalue", "filled quantity", "quantity", "value", "sum",
+               "total"),
     "currency": ("валюта", "currency", "asset", "coin", "amount/balance unit", "size unit",
-                 "валюта платежа", "cur", "ccy"),
+                 "валюта платежа", "cur", "ccy", "tokensymbol", "trading unit"),
     "counterparty": ("корреспондент", "кошелек корреспондента", "кошелек/контрагент",
                      "контрагент", "counterparty", "получатель", "отправитель", "recipient",
                      "payee", "toaddress", "address", "to/from", "partner", "номер", "purse",
-                     "wallet", "кошелек/счет", "счет", "кошелек"),
+                     "wallet", "адрес / реквизиты", "адрес/реквизиты", "реквизиты", "адрес",
+                     "кошелек/счет", "счет", "кошелек"),
     "own": ("кошелек", "account", "portfolio"),
-    "to": ("to",),
+    "to": ("to", "txto"),
     "from": ("from",),
     "direction": ("transaction type", "тип операции", "тип", "type", "operation", "операция",
-                  "направление", "direction", "приход/расход", "side", "sub type", "subtype"),
+                  "направление", "direction", "приход/расход", "side", "sub type", "subtype",
+                  "action"),
     "status": ("status", "статус", "статус операции", "состояние"),
-    "income": ("приход", "поступление", "зачисление", "inamount", "in", "credit", "incoming"),
-    "expense": ("расход", "списание", "outamount", "out", "debit", "outgoing"),
+    "income": ("приход", "поступление", "зачисление", "inamount", "in", "credit", "incoming",
+               "value_in(eth)", "value_in(bnb)", "value_in(trx)"),
+    "expense": ("расход", "списание", "outamount", "out", "debit", "outgoing", "value_out(eth)",
+                "value_out(bnb)", "value_out(trx)"),
+    "pair": ("spot pairs", "pair", "symbol", "инструмент"),
     "income_currency": ("incurrency",),
     "expense_currency": ("outcurrency",),
     "notes": ("notes", "примечание", "комментарий", "описание", "remark", "personalnote"),
     "txid": ("txid", "tx hash", "tx_hash", "transaction_hash", "transaction hash", "hash",
-             "transaction id", "хеш транзакции", "outtxid", "intxid"),
+             "transaction id", "хеш транзакции", "outtxid", "intxid", "txhash"),
 }  # fmt: skip
 # Columns read for direction: all of them (Bitstamp says "Market" in Type, "Sell" in Sub Type).
 DIRECTION_NAMES = frozenset(ROLES["direction"])
@@ -69,9 +85,16 @@ _LAYOUTS: tuple[tuple[str, frozenset[str]], ...] = tuple(
         ("WebMoney", ("кошелек", "корреспондент")),
         ("QIWI", ("кошелек/контрагент", "сумма")),
         ("YooMoney", ("тип операции", "контрагент", "статус")),
+        ("Etherscan internal transactions", ("parenttxfrom", "value_in(eth)", "txto")),
+        ("Etherscan transactions", ("blockno", "value_in(eth)", "value_out(eth)")),
+        ("Etherscan ERC-20 transfers", ("blockno", "tokenvalue", "tokensymbol")),
+        ("Bybit spot trades", ("spot pairs", "direction", "filled quantity")),
+        ("OKX trading history", ("trade type", "symbol", "action", "trading unit")),
+        ("HTX trades", ("pair", "side", "price", "amount", "total", "fee")),
     )
 )
-LAYOUT_DEFAULT_CURRENCY = {"Electrum": "BTC"}
+LAYOUT_DEFAULT_CURRENCY = {"Electrum": "BTC", "Etherscan transactions": "ETH",
+                           "Etherscan internal transactions": "ETH"}  # fmt: skip
 # ledgers that write every movement out as a negative amount: a positive one is money in
 SIGNED_LAYOUTS = frozenset({"Binance", "Kraken", "Coinbase Pro", "Electrum"})
 
@@ -174,3 +197,19 @@ def unit_in_amount(text: str) -> str | None:
     """The unit written inside an amount cell ("0.50000000 BTC", "375.00 USD"), if any."""
     found = _UNIT_RE.search(text)
     return normalise_currency(found.group(1)) if found else None
+
+
+_QUOTES = ("USDT", "USDC", "BUSD", "FDUSD", "TUSD", "DAI", "BTC", "ETH", "EUR", "USD", "RUB",
+           "TRY", "BRL")  # fmt: skip
+
+
+def pair_base(pair: str) -> str | None:
+    """The traded asset of a market pair ("BTCUSDT", "BTC-USDT", "BTC/USDT" -> "BTC")."""
+    text = pair.strip().upper()
+    for sep in ("-", "/", "_"):
+        if sep in text:
+            return normalise_currency(text.split(sep, 1)[0])
+    for quote in _QUOTES:
+        if text.endswith(quote) and len(text) > len(quote) + 1:
+            return normalise_currency(text[: -len(quote)])
+    return None

@@ -12,15 +12,14 @@ from __future__ import annotations
 import csv
 import pathlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any, TextIO
+from typing import Any
 
 from evidence.identifiers import Identifier, normalise_phone
 from evidence.profiles.chat import TimeRange
+from evidence.profiles.csv_rows import HEADER_SEARCH_ROWS, open_csv
 from evidence.profiles.limits import PROFILE_VERSION, Deadline, Limits, ProfileFailure
-from evidence.profiles.reading import decode_text, looks_binary, read_head
+from evidence.profiles.readlog import ReadLog
 from evidence.profiles.statement_columns import (
     LAYOUT_DEFAULT_CURRENCY,
     SIGNED_LAYOUTS,
@@ -31,9 +30,11 @@ from evidence.profiles.statement_columns import (
     is_statement,
     layout_name,
     normalise_currency,
+    pair_base,
     says_outgoing,
     unit_in_amount,
 )
+from evidence.profiles.statement_totals import StatementTotals
 from evidence.profiles.textscan import (
     WEBMONEY_PURSES,
     IdentifierScanner,
@@ -42,29 +43,17 @@ from evidence.profiles.textscan import (
 )
 from evidence.profiles.values import currency_hint, parse_amount, parse_time
 
-__all__ = ["column_roles", "is_statement", "profile_csv", "sniff_csv", "wallet_findings"]
+__all__ = ["column_roles", "is_statement", "profile_csv", "wallet_findings"]
 
 _WEBMONEY_RE = re.compile(r"^([ZREUBKXGCDHP])(\d{12})$")
 _CYRILLIC_RE = re.compile(r"[а-яё]")
 _NON_DIGIT_RE = re.compile(r"[^0-9]")
 _DIGIT_RE = re.compile(r"[0-9]")
-OTHERS = "(other counterparties)"
-_HEADER_SEARCH_ROWS = 12  # Coinbase writes a few lines about the account before the header
-
-
-def sniff_csv(head: bytes) -> tuple[str, str]:
-    """(encoding, delimiter) of a CSV judged from its first bytes."""
-    text = decode_text(head)
-    encoding = "utf-8-sig"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 3:
-            encoding = "cp1251"
-    first = text.splitlines()[0] if text else ""
-    counts = {d: first.count(d) for d in (";", ",", "\t", "|")}
-    delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-    return encoding, delimiter
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_ID_HEADER_RE = re.compile(
+    r"(?i)^\s*(?:(?:order|trade|transaction|tx|row|ref)[\s_]*)?(?:id|no\.?|number|№|номер)\s*$"
+)
+_HEX64_CELL_RE = re.compile(r"^(?:0x)?[0-9a-fA-F]{64}$")
 
 
 def counterparty_key(raw: str, scanner: IdentifierScanner) -> str:
@@ -92,74 +81,6 @@ def counterparty_key(raw: str, scanner: IdentifierScanner) -> str:
 
 
 @dataclass
-class _Total:
-    count: int = 0
-    incoming: Decimal = field(default_factory=Decimal)
-    outgoing: Decimal = field(default_factory=Decimal)
-    unknown: Decimal = field(default_factory=Decimal)  # nothing in the row tells the direction
-
-
-@dataclass
-class StatementTotals:
-    """Per (counterparty, currency) sums, bounded in the number of counterparties kept."""
-
-    cap: int
-    totals: dict[tuple[str, str], _Total] = field(default_factory=dict)
-    overflow: bool = False
-
-    def add(self, counterparty: str, currency: str, amount: Decimal, outgoing: bool | None) -> None:
-        """Add one transaction (outgoing None: direction not told); past the cap new
-        counterparties share one bucket."""
-        key = (counterparty, currency)
-        if key not in self.totals and len(self.totals) >= self.cap:
-            key, self.overflow = (OTHERS, currency), True
-        total = self.totals.setdefault(key, _Total())
-        total.count += 1
-        if outgoing is None:
-            total.unknown += abs(amount)
-        elif outgoing:
-            total.outgoing += abs(amount)
-        else:
-            total.incoming += abs(amount)
-
-    def to_json(self) -> dict[str, Any]:
-        """Per-counterparty and per-currency totals as decimal strings."""
-        rows = []
-        per_currency: dict[str, _Total] = {}
-        for (party, currency), total in sorted(self.totals.items()):
-            rows.append(_total_json({"counterparty": party, "currency": currency}, total))
-            agg = per_currency.setdefault(currency, _Total())
-            agg.count += total.count
-            agg.incoming += total.incoming
-            agg.outgoing += total.outgoing
-            agg.unknown += total.unknown
-        by_currency = [_total_json({"currency": c}, t) for c, t in sorted(per_currency.items())]
-        return {"totals": rows, "totals_by_currency": by_currency}
-
-
-def _total_json(head: dict[str, Any], total: _Total) -> dict[str, Any]:
-    out = {
-        **head,
-        "count": total.count,
-        "incoming": str(total.incoming),
-        "outgoing": str(total.outgoing),
-        "net": str(total.incoming - total.outgoing),
-    }
-    if total.unknown:
-        out["direction_unknown"] = str(total.unknown)  # in no sum: the file does not say
-    return out
-
-
-def _rows(path: pathlib.Path, limits: Limits) -> tuple[Iterator[list[str]], TextIO]:
-    head = read_head(path, limits.sniff_bytes)
-    if looks_binary(head):
-        raise ProfileFailure("binary content, not a CSV export")
-    encoding, delimiter = sniff_csv(head)
-    handle = path.open("r", encoding=encoding, errors="replace", newline="")
-    return csv.reader(handle, delimiter=delimiter), handle
-
-
-@dataclass
 class _Sheet:
     """What the header told about a statement: roles, direction columns, layout, number style."""
 
@@ -181,86 +102,144 @@ class _Sheet:
         return cells[index] if index is not None and index < len(cells) else ""
 
 
-def _find_header(reader: Iterator[list[str]]) -> tuple[list[str], int]:
-    # the first of the leading rows that names statement columns, else the first row
-    seen: list[list[str]] = []
-    for row in reader:
-        seen.append(row)
-        if is_statement(column_roles(row)) or len(seen) >= _HEADER_SEARCH_ROWS:
-            break
-    for number, row in enumerate(seen, start=1):
-        if is_statement(column_roles(row)):
-            return row, number
-    return (seen[0] if seen else []), 1
+def _is_header(row: list[str]) -> bool:
+    return is_statement(column_roles(row)) or layout_name(row) is not None
+
+
+def _plain_header(row: list[str]) -> bool:
+    """A first row of column names: two or more cells, each a word, none a value."""
+    cells = [c.strip() for c in row if c.strip()]
+    return len(cells) >= 2 and all(
+        len(c) <= 60 and _LETTER_RE.search(c) and len(_DIGIT_RE.findall(c)) <= 3 for c in cells
+    )
+
+
+def _sheet(header: list[str]) -> _Sheet:
+    roles = column_roles(header)
+    sheet = _Sheet(
+        roles,
+        direction_columns(header),
+        layout_name(header),
+        bool(_CYRILLIC_RE.search(" ".join(header).lower())),
+        layout_name(header) in SIGNED_LAYOUTS,
+        "income" in roles or "expense" in roles,
+        "own" in roles,
+    )
+    if sheet.layout == "Bitstamp":
+        sheet.counter_leg = [h.strip().lower() for h in header].index("value")
+    return sheet
+
+
+def _generic_row(
+    cells: list[str], number: int, tx_columns: set[int], scanner: IdentifierScanner
+) -> None:
+    # a headerless explorer export (Tronscan transfers): a cell that is one 64-hex value in a
+    # row that also holds an address is the row's transaction id
+    with_address = any(check_address(c.strip()) for c in cells if 25 <= len(c.strip()) <= 90)
+    for index, cell in enumerate(cells):
+        scanner.where = f"row {number}, column {index + 1}"
+        whole_hash = with_address and _HEX64_CELL_RE.match(cell.strip()) is not None
+        scanner.scan(cell, tx_context=index in tx_columns or whole_hash)
 
 
 def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[str, Any]:
-    """Profile of a CSV: a statement if its columns say so, else a wallet record."""
+    """Profile of a CSV: a statement if its columns say so, else every cell scanned."""
     if path.stat().st_size > limits.max_csv_bytes:
         raise ProfileFailure(f"CSV over the {limits.max_csv_bytes}-byte limit; not parsed")
-    reader, handle = _rows(path, limits)
+    table = open_csv(path, limits, _is_header, plain_header=_plain_header)
     scanner = IdentifierScanner(limits.max_list, raw_transactions=True)
     times = TimeRange()
     totals = StatementTotals(limits.max_list)
-    rows = unparsed = header_row = 0
-    with handle:
-        try:
-            header, header_row = _find_header(reader)
-            rows = header_row  # rows counts file rows, so locations name the row in the file
-            roles = column_roles(header)
-            statement = is_statement(roles)
-            sheet = _Sheet(
-                roles,
-                direction_columns(header),
-                layout_name(header),
-                bool(_CYRILLIC_RE.search(" ".join(header).lower())),
-                layout_name(header) in SIGNED_LAYOUTS,
-                "income" in roles or "expense" in roles,
-                "own" in roles,
+    log = ReadLog("rows", limits.max_list)
+    header = table.header
+    sheet = _sheet(header)
+    roles = sheet.roles
+    statement = is_statement(roles)
+    tx_columns = {i for i, h in enumerate(header) if "txid" in h.lower()}
+    tx_columns |= {roles.get("txid", -1)}
+    skip = {roles.get("counterparty"), roles.get("amount"), roles.get("date")}
+    # order, trade and row numbers are the service's own ids: never phones or card numbers
+    skip |= {i for i, h in enumerate(header) if _ID_HEADER_RE.search(h) and i not in tx_columns}
+    rows = blank = 0
+    number = table.header_row
+    try:
+        for number, cells in table.title_rows:
+            _generic_row(cells, number, set(), scanner)
+        if table.title_rows:
+            log.notice(
+                f"{len(table.title_rows)} line(s) before the header row (rows 1-"
+                f"{len(table.title_rows)}) are titles: scanned for identifiers, not rows"
             )
-            if sheet.layout == "Bitstamp":
-                sheet.counter_leg = [h.strip().lower() for h in header].index("value")
-            tx_columns = {i for i, h in enumerate(header) if "txid" in h.lower()}
-            tx_columns |= {roles.get("txid", -1)}
-            for cells in reader:
-                rows += 1
-                if rows % 4096 == 0 and deadline.expired():
-                    raise ProfileFailure("time limit reached while reading rows")
-                if statement:
-                    if not _statement_row(cells, rows, sheet, scanner, times, totals, limits):
-                        unparsed += 1
-                    skip = {roles.get("counterparty"), roles.get("amount"), roles.get("date")}
-                    for index, cell in enumerate(cells):
-                        if index not in skip:
-                            scanner.where = f"row {rows}, column {index + 1}"
-                            scanner.scan(cell, tx_context=index in tx_columns)
-                    continue
-                for index, cell in enumerate(cells):
-                    scanner.where = f"row {rows}, column {index + 1}"
+        if not header:
+            log.notice(
+                f"no header row in the first {HEADER_SEARCH_ROWS} rows: every cell of every "
+                "row scanned for identifiers (generic CSV scan)"
+            )
+        elif not statement:
+            log.notice(
+                "columns of no statement layout: every cell of every row scanned for "
+                "identifiers (generic CSV scan)"
+            )
+        for number, cells in table.data_rows():
+            if number % 4096 == 0 and deadline.expired():
+                log.stop(f"stopped at the time limit after row {number}")
+                break
+            if not any(cell.strip() for cell in cells):
+                blank += 1
+                continue
+            rows += 1
+            if not statement:
+                _generic_row(cells, number, tx_columns, scanner)
+                for cell in cells:
+                    if len(cell) <= 40 and ("date" in roles or _DIGIT_RE.search(cell[:4])):
+                        times.add(parse_time(cell))
+                log.ok()
+                continue
+            read = _statement_row(cells, number, sheet, scanner, times, totals, limits)
+            if read:
+                log.ok()
+            else:
+                log.miss(f"row {number}", _why_unread(cells, sheet))
+            for index, cell in enumerate(cells):
+                if index in tx_columns and cell.strip().isdigit():
+                    continue  # an exchange's numeric trade id in a "Transaction ID" column
+                if index not in skip or not read:  # an unread row: every cell is scanned
+                    scanner.where = f"row {number}, column {index + 1}"
                     scanner.scan(cell, tx_context=index in tx_columns)
-                    if "date" in roles or _DIGIT_RE.search(cell[:4]):
-                        times.add(parse_time(cell) if len(cell) <= 40 else None)
-        except csv.Error as exc:
-            raise ProfileFailure(f"malformed CSV at row {rows + 1}: {exc}") from exc
+    except csv.Error as exc:
+        log.stop(f"malformed CSV at row {number + 1}: {exc}; the rest of the file not read")
+    finally:
+        table.close()
     out: dict[str, Any] = {
         # a ledger with transaction hashes is a crypto wallet's history, not an e-wallet's
         "kind": "e-wallet-statement" if statement and "txid" not in roles else "wallet-record",
         "profile_version": PROFILE_VERSION,
         "format": "csv",
         "layout": sheet.layout,
+        **table.encoding.to_json(),
+        "delimiter": table.delimiter,
+        "header_row": table.header_row or None,
         "columns": [" ".join(h.split())[:100] for h in header[:100]],
-        "rows": rows - header_row,
+        "rows": rows,
+        "blank_rows": blank,
         "time_range": {"first": times.first, "last": times.last},
         "timezone": "as written in the file; values ending in Z are UTC",
     }
     if statement:
         out.update(totals.to_json())
-        out["rows_unparsed"] = unparsed
+        out["rows_unparsed"] = log.missed.total
         out["rows_failed"] = sheet.failed_count
         out["failed_rows"] = sheet.failed
     out.update(wallet_findings(scanner))
-    out["truncated"] = totals.overflow or scanner.found.truncated
+    out.update(log.to_json())
+    out["truncated"] = totals.overflow or scanner.found.truncated or log.stopped is not None
     return out
+
+
+def _why_unread(cells: list[str], sheet: _Sheet) -> str:
+    names = [r for r in ("amount", "income", "expense") if r in sheet.roles]
+    shown = ", ".join(f"{r} {sheet.cell(cells, r)[:40]!r}" for r in names)
+    return f"no amount could be read ({shown}); cells scanned for identifiers only"
 
 
 def _legs(cells: list[str], sheet: _Sheet) -> list[tuple[str, str, bool | None]]:
@@ -325,6 +304,8 @@ def _statement_row(
         parsed = True
         if amount < 0:
             outgoing = True
+        elif outgoing is None and text.strip().startswith("+"):
+            outgoing = False  # "+400,00": the statement marks money in with a plus
         elif outgoing is None and sheet.signed:
             outgoing = False  # a ledger that writes outgoing amounts negative: positive is in
         raw_party = _counterparty(cells, sheet, bool(outgoing))
@@ -336,6 +317,7 @@ def _statement_row(
             or currency_hint(text)
             or (WEBMONEY_CURRENCY[own.group(1)] if own else None)
             or (WEBMONEY_CURRENCY[purse.group(1)] if purse else None)
+            or pair_base(sheet.cell(cells, "pair"))
             or LAYOUT_DEFAULT_CURRENCY.get(sheet.layout or "")
             or "unknown"
         )

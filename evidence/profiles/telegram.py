@@ -13,7 +13,9 @@ from __future__ import annotations
 import pathlib
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import IO, Any
+
+import ijson
 
 from evidence.identifiers import Identifier
 from evidence.profiles.chat import (
@@ -24,8 +26,8 @@ from evidence.profiles.chat import (
     utc_from_unix,
     utc_iso,
 )
+from evidence.profiles.json_stream import stream_objects
 from evidence.profiles.limits import Capped, Deadline, Limits, ProfileFailure
-from evidence.profiles.reading import load_json
 from evidence.profiles.textscan import IdentifierScanner
 
 TIMEZONE = (
@@ -80,8 +82,14 @@ def _entity(scanner: IdentifierScanner, entity: Mapping[str, Any]) -> None:
         scanner.add(Identifier("account", f"telegram:user{entity['user_id']}", None, "Telegram"))
 
 
-def _message(chat: ChatSummary, scanner: IdentifierScanner, msg: object) -> None:
+def _message(chat: ChatSummary, scanner: IdentifierScanner, msg: object, index: int) -> None:
     if not isinstance(msg, Mapping):
+        chat.log.miss(f"messages[{index}]", f"not a message object ({type(msg).__name__})")
+        return
+    if msg.get("type") != "message":
+        # service entries (joined, pinned, calls) are counted, and never set the first or last
+        # message time (docs/formats.md)
+        chat.system_message_count += 1
         return
     date = msg.get("date")
     if isinstance(date, str) and _LOCAL_RE.match(date):
@@ -91,9 +99,6 @@ def _message(chat: ChatSummary, scanner: IdentifierScanner, msg: object) -> None
         chat.utc.add(utc_iso(utc))
         if isinstance(date, str) and _LOCAL_RE.match(date):
             chat.add_offset(date, utc)
-    if msg.get("type") != "message":
-        chat.system_message_count += 1
-        return
     chat.message_count += 1
     sender = msg.get("from")
     chat.count_sender(sender if isinstance(sender, str) and sender else "(unknown)")
@@ -118,23 +123,6 @@ def _message(chat: ChatSummary, scanner: IdentifierScanner, msg: object) -> None
                 chat.attachments.add(Attachment(ref))
 
 
-def _chat(
-    data: Mapping[str, Any], limits: Limits, scanner: IdentifierScanner, deadline: Deadline
-) -> ChatSummary:
-    chat = ChatSummary(limits.max_list)
-    name, kind, ident = data.get("name"), data.get("type"), data.get("id")
-    chat.name = name if isinstance(name, str) else None
-    chat.chat_type = kind if isinstance(kind, str) else None
-    chat.chat_id = str(ident) if isinstance(ident, int) and not isinstance(ident, bool) else None
-    messages = data.get("messages")
-    if isinstance(messages, list):
-        for i, msg in enumerate(messages):
-            _message(chat, scanner, msg)
-            if i % 4096 == 0 and deadline.expired():
-                raise ProfileFailure("time limit reached while reading messages")
-    return chat
-
-
 def _person(scanner: IdentifierScanner, person: object, detail: str) -> None:
     if not isinstance(person, Mapping):
         return
@@ -149,36 +137,123 @@ def _person(scanner: IdentifierScanner, person: object, detail: str) -> None:
         scanner.add(Identifier("account", f"telegram:user{user_id}", None, detail))
 
 
+_SECTIONS = ("chats.list.item", "left_chats.list.item")
+_OBJECTS = frozenset(
+    {"messages.item", "personal_information", "contacts.list.item"}
+    | {f"{section}.messages.item" for section in _SECTIONS}
+)
+_SCALARS = frozenset(
+    {"name", "type", "id"} | {f"{s}.{key}" for s in _SECTIONS for key in ("name", "type", "id")}
+)
+
+
+class _Export:
+    """The state of one streamed result.json: the chat being read, and what came before."""
+
+    def __init__(self, limits: Limits, deadline: Deadline) -> None:
+        self.limits, self.deadline = limits, deadline
+        self.scanner = IdentifierScanner(limits.max_list)
+        self.top = ChatSummary(limits.max_list)  # a single-chat export's one chat
+        self.current: ChatSummary | None = None  # the account export's chat being read
+        self.chats: Capped[ChatSummary] = Capped(limits.max_list)
+        self.owner: Mapping[str, Any] | None = None
+        self.contacts = 0
+        self.single = False
+        self.index = 0
+
+    def take(self, path: str, kind: str, value: Any) -> None:
+        """One event of the stream."""
+        if kind in ("start", "end"):
+            if kind == "start":
+                self.current, self.index = ChatSummary(self.limits.max_list), 0
+            elif self.current is not None:
+                self.chats.add(self.current)
+                self.current = None
+            return
+        chat = self.top if "." not in path or path == "messages.item" else self.current
+        if path.endswith("messages.item") and chat is not None:
+            self.single = self.single or chat is self.top
+            _message(chat, self.scanner, value, self.index)
+            self.index += 1
+            if self.index % 4096 == 0 and self.deadline.expired():
+                raise ProfileFailure("time limit reached while reading messages")
+        elif path == "personal_information":
+            self.owner = value if isinstance(value, Mapping) else None
+            _person(self.scanner, value, "Telegram account owner")
+        elif path == "contacts.list.item":
+            self.contacts += 1
+            _person(self.scanner, value, "Telegram contact")
+        elif chat is not None:
+            _chat_field(chat, path.rsplit(".", 1)[-1], value)
+
+
+def _single_chat_head(handle: IO[bytes]) -> dict[str, Any] | None:
+    """name, type and id of a single-chat export (Telegram writes them before "messages");
+    None for a whole-account export."""
+    head: dict[str, Any] = {}
+    for prefix, event, value in ijson.parse(handle, use_float=True):
+        if prefix in ("name", "type", "id") and event in ("string", "number"):
+            head[prefix] = value
+        elif prefix == "messages" and event == "start_array":
+            return head
+        elif prefix in ("chats", "left_chats", "personal_information", "contacts"):
+            return None
+    return None
+
+
+def _chat_field(chat: ChatSummary, key: str, value: Any) -> None:
+    if key == "name" and isinstance(value, str):
+        chat.name = value
+    elif key == "type" and isinstance(value, str):
+        chat.chat_type = value
+    elif key == "id" and isinstance(value, int) and not isinstance(value, bool):
+        chat.chat_id = str(value)
+
+
 def profile_telegram(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[str, Any]:
-    """Profile of a Telegram Desktop result.json (single chat or whole account)."""
-    data = load_json(path, limits)
-    if not is_telegram_export(data):
-        raise ProfileFailure("JSON is not a Telegram Desktop export (no messages or chats.list)")
-    scanner = IdentifierScanner(limits.max_list)
-    if isinstance(data.get("messages"), list):
-        chat = _chat(data, limits, scanner, deadline)
-        return chat_profile("telegram-chat", "Telegram", TIMEZONE, chat, scanner)
-    _person(scanner, data.get("personal_information"), "Telegram account owner")
-    contacts = data.get("contacts")
-    contact_list = contacts.get("list") if isinstance(contacts, Mapping) else None
-    contact_count = 0
-    if isinstance(contact_list, list):
-        for contact in contact_list:
-            _person(scanner, contact, "Telegram contact")
-            contact_count += 1
-    chats: Capped[ChatSummary] = Capped(limits.max_list)
-    messages = 0
-    for section in ("chats", "left_chats"):
-        holder = data.get(section)
-        listed = holder.get("list") if isinstance(holder, Mapping) else None
-        for entry in listed if isinstance(listed, list) else []:
-            if isinstance(entry, Mapping):
-                summary = _chat(entry, limits, scanner, deadline)
-                messages += summary.message_count
-                chats.add(summary)
-    extra: dict[str, Any] = {"message_count": messages, "contact_count": contact_count}
-    owner = data.get("personal_information")
-    if isinstance(owner, Mapping):
+    """Profile of a Telegram Desktop result.json (single chat or whole account), streamed."""
+    export = _Export(limits, deadline)
+    marks = frozenset(_SECTIONS)
+    stopped = None
+    try:
+        if path.stat().st_size > limits.max_text_bytes:
+            raise ProfileFailure(f"JSON over the {limits.max_text_bytes}-byte limit; not read")
+        with path.open("rb") as handle:
+            head = _single_chat_head(handle)
+            handle.seek(0)
+            if head is not None:
+                # the common case, one chat: its messages built by ijson's C code
+                for key, value in head.items():
+                    export.take(key, "scalar", value)
+                for message in ijson.items(handle, "messages.item", use_float=True):
+                    export.take("messages.item", "object", message)
+            else:
+                for event in stream_objects(handle, _OBJECTS, _SCALARS, marks):
+                    export.take(*event)
+    except OSError as exc:
+        raise ProfileFailure(f"cannot read file: {exc.strerror or exc}") from exc
+    except ijson.JSONError as exc:
+        stopped = f"malformed JSON ({str(exc)[:120]}); what follows it was not read"
+    if export.current is not None:  # cut off inside a chat: keep what it held
+        export.chats.add(export.current)
+    if not export.single and export.chats.total == 0 and export.top.name is None:
+        raise ProfileFailure(
+            stopped or "JSON is not a Telegram Desktop export (no messages or chats.list)"
+        )
+    scanner = export.scanner
+    if export.chats.total == 0:
+        if stopped:
+            export.top.log.stop(stopped)
+        return chat_profile("telegram-chat", "Telegram", TIMEZONE, export.top, scanner)
+    chats = export.chats
+    if stopped:
+        chats.items[-1].log.stop(stopped)
+    extra: dict[str, Any] = {
+        "message_count": sum(c.message_count for c in chats),
+        "contact_count": export.contacts,
+    }
+    owner = export.owner
+    if owner is not None:
         names = [owner.get("first_name"), owner.get("last_name")]
         extra["account_name"] = " ".join(n for n in names if isinstance(n, str) and n) or None
     return account_profile("telegram-chat", "Telegram", TIMEZONE, chats, scanner, extra)

@@ -36,6 +36,7 @@ from evidence.profiles.secrets import SecretScanner
 canonical_url = lru_cache(maxsize=8192)(identifiers.canonical_url)
 normalise_email = lru_cache(maxsize=8192)(identifiers.normalise_email)
 normalise_phone = lru_cache(maxsize=8192)(identifiers.normalise_phone)
+normalise_iban = lru_cache(maxsize=8192)(identifiers.normalise_iban)
 check_address = lru_cache(maxsize=8192)(addresses.check_address)
 
 _DIGIT_RE = re.compile(r"[0-9]")
@@ -65,6 +66,17 @@ _TX_LABEL_RE = re.compile(
 _RAWTX_RE = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{120,200000}(?![0-9a-fA-F])")
 _WEBMONEY_RE = re.compile(r"(?<![\w])([ZREUBKXGCDH])(\d{12})(?![\w])")
 _SKYPE_LIVE_RE = re.compile(r"(?<![\w:])live:[A-Za-z0-9._\-]{3,64}")
+# IBAN in its electronic (compact) or printed (groups of four) form, ISO 13616
+_IBAN_RE = re.compile(
+    r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,4})?)"
+    r"(?![A-Za-z0-9])"
+)
+# a digit run inside a file name ("00000012-PHOTO-2026-11-02-10-15-33.jpg", "IMG_2026...")
+_FILE_TAIL_RE = re.compile(r"^\.[A-Za-z0-9]{2,5}\b")
+# content delivery hosts: avatars, attachments, emoji images; links to a file, not an account
+CDN_HOSTS = ("cdn.discordapp.com", "media.discordapp.net", "cdninstagram.com", "fbcdn.net",
+             "telegram-cdn.org", "cdn.jsdelivr.net", "twimg.com", "userapi.com", "vkuser.net",
+             "googleusercontent.com", "ggpht.com", "whatsapp.net")  # fmt: skip
 _TG_MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z][A-Za-z0-9_]{4,31})(?![\w@.])")
 
 WEBMONEY_PURSES = {
@@ -98,6 +110,11 @@ def looks_like_card(digits: str) -> bool:
     return 13 <= len(digits) <= 19 and luhn_ok(digits)
 
 
+def _on_cdn(url: str) -> bool:
+    host = url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+    return any(host == cdn or host.endswith("." + cdn) for cdn in CDN_HOSTS)
+
+
 class IdentifierScanner:
     """Accumulates identifiers from many pieces of text into one capped, de-duplicated list."""
 
@@ -105,6 +122,7 @@ class IdentifierScanner:
         self._seen: dict[tuple[str, str, bool | None], int] = {}
         self.found: Capped[Identifier] = Capped(cap)
         self.card_like = 0
+        self.cdn_links = 0  # avatar, attachment and emoji links left out of the identifiers
         self._raw_transactions = raw_transactions
         self.secrets = SecretScanner(cap)
         self.where = "the file"  # parsers set this to the line, row or JSON path being read
@@ -150,7 +168,13 @@ class IdentifierScanner:
         lowered_hint = "." in text
         if lowered_hint:
             for m in _URL_RE.finditer(text):
-                self.add(canonical_url(m.group(0)))
+                url = canonical_url(m.group(0))
+                if url is not None and _on_cdn(url.value):
+                    self.cdn_links += 1
+                    continue
+                if url is not None and _EXPLORER_TX_RE.search(url.value):
+                    continue  # an explorer's page of a transaction: the txid is listed instead
+                self.add(url)
         if "@" in text:
             for m in _EMAIL_RE.finditer(text):
                 self.add(normalise_email(m.group(0)))
@@ -162,7 +186,14 @@ class IdentifierScanner:
         if not has_digit:
             return
         for m in _PHONE_RE.finditer(text):
+            start = m.start()
+            if start >= 2 and text[start - 1] in "-_" and text[start - 2].isalnum():
+                continue  # the tail of a file or id name, not a number written on its own
+            if _FILE_TAIL_RE.match(text, m.end()):
+                continue  # "...-10-15-33.jpg": the digits name a file
             self._phone_run(m.group(0), text[m.end() : m.end() + 1])
+        for m in _IBAN_RE.finditer(text):
+            self.add(normalise_iban(m.group(0)))
         self._scan_wallets(text, tx_context)
 
     def _phone_run(self, run: str, following: str) -> None:
@@ -207,8 +238,10 @@ class IdentifierScanner:
             candidate = m.group(0)
             # a checksum-failed token is reported only if it really looks like an address
             check = check_address(candidate)
+            # a TRON look-alike with a bad checksum is address-poisoning evidence: kept, marked
             if check is not None and (
                 check.valid
+                or (check.kind == "tron-address" and len(candidate) == 34)
                 or (
                     candidate[0] in "13"
                     and len(candidate) >= 26
@@ -236,5 +269,6 @@ class IdentifierScanner:
             "identifiers": [ident.to_json() for ident in self.found],
             "identifiers_total": self.found.total,
             "card_like_numbers_omitted": self.card_like,
+            "cdn_links_omitted": self.cdn_links,
             **self.secrets.to_json(),
         }

@@ -15,7 +15,15 @@ from typing import Any
 
 from evidence.profiles.chat import TimeRange
 from evidence.profiles.limits import PROFILE_VERSION, Deadline, Limits, ProfileFailure
-from evidence.profiles.reading import load_json, looks_binary, read_head
+from evidence.profiles.reading import (
+    TextEncoding,
+    detect_encoding,
+    load_json,
+    looks_binary,
+    read_head,
+    text_stream,
+)
+from evidence.profiles.readlog import ReadLog
 from evidence.profiles.statements import wallet_findings
 from evidence.profiles.textscan import IdentifierScanner
 from evidence.profiles.values import parse_time, parse_unix_time
@@ -40,6 +48,16 @@ def _is_time_key(key: str) -> bool:
     return any(
         lowered == k or lowered.endswith("_" + k) or lowered.startswith(k) for k in _TIME_KEYS
     )
+
+
+def _hex_time(text: str) -> str | None:
+    """A JSON-RPC quantity ("0x6b0a3c80") read as unix seconds."""
+    if text[:2] in ("0x", "0X") and 3 <= len(text) <= 18:
+        try:
+            return parse_unix_time(int(text, 16))
+        except ValueError:
+            return None
+    return None
 
 
 def _tx_like(node: Mapping[Any, Any]) -> bool:
@@ -78,13 +96,15 @@ def walk_json(data: Any, scanner: IdentifierScanner, times: TimeRange, deadline:
             scanner.where = f"JSON {where}"
             scanner.scan(node[:1_000_000], tx_context=tx_context)
             if _is_time_key(key):
-                times.add(parse_time(node))
+                times.add(_hex_time(node) or parse_time(node))
         elif isinstance(node, int) and not isinstance(node, bool) and _is_time_key(key):
             times.add(parse_unix_time(node))
     return False
 
 
-def _profile(fmt: str, scanner: IdentifierScanner, times: TimeRange, cut: bool) -> dict[str, Any]:
+def _profile(
+    fmt: str, scanner: IdentifierScanner, times: TimeRange, log: ReadLog
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "kind": "wallet-record",
         "profile_version": PROFILE_VERSION,
@@ -93,39 +113,56 @@ def _profile(fmt: str, scanner: IdentifierScanner, times: TimeRange, cut: bool) 
         "timezone": _TIMEZONE,
     }
     out.update(wallet_findings(scanner))
-    out["truncated"] = cut or scanner.found.truncated
+    out.update(log.to_json())
+    out["truncated"] = log.stopped is not None or scanner.found.truncated
     return out
 
 
 def profile_wallet_json(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[str, Any]:
-    """Profile of a wallet or explorer JSON export."""
+    """Profile of a wallet or explorer JSON export: every value of the tree walked."""
     data = load_json(path, limits)
     scanner = IdentifierScanner(limits.max_list, raw_transactions=True)
     times = TimeRange()
-    cut = walk_json(data, scanner, times, deadline)
-    return _profile("json", scanner, times, cut)
+    log = ReadLog("JSON documents", limits.max_list)
+    log.ok()
+    if walk_json(data, scanner, times, deadline):
+        log.stop(f"stopped after {_MAX_NODES} values or at the time limit; the rest not read")
+    return _profile("json", scanner, times, log)
 
 
-def profile_wallet_text(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[str, Any]:
-    """Profile of a plain-text wallet record (notes, copied explorer pages), streamed by line."""
-    if looks_binary(read_head(path, limits.sniff_bytes)):
-        raise ProfileFailure("binary content, not a text wallet record")
+def scan_lines(
+    path: pathlib.Path, limits: Limits, deadline: Deadline
+) -> tuple[IdentifierScanner, TimeRange, ReadLog, TextEncoding]:
+    """Every line of a text file scanned for identifiers and times, in its own encoding."""
+    head = read_head(path, limits.sniff_bytes)
+    if looks_binary(head):
+        raise ProfileFailure("binary content, not a text file")
+    encoding = detect_encoding(head)
     scanner = IdentifierScanner(limits.max_list, raw_transactions=True)
     times = TimeRange()
-    cut = False
+    log = ReadLog("lines", limits.max_list)
     read = 0
     try:
-        with path.open("rb") as handle:
-            for lineno, raw in enumerate(iter(lambda: handle.readline(limits.max_line_bytes), b"")):
-                read += len(raw)
-                if read > limits.max_text_bytes or (lineno % 4096 == 0 and deadline.expired()):
-                    cut = True
+        with text_stream(path.open("rb"), encoding) as handle:
+            for lineno, line in enumerate(iter(lambda: handle.readline(limits.max_line_bytes), "")):
+                read += len(line)
+                if read > limits.max_text_bytes:
+                    log.stop(f"stopped after {limits.max_text_bytes} characters (size limit)")
                     break
-                line = raw.decode("utf-8", errors="replace")
+                if lineno % 4096 == 0 and deadline.expired():
+                    log.stop(f"stopped at the time limit at line {lineno + 1}")
+                    break
                 scanner.where = f"line {lineno + 1}"
                 scanner.scan(line)
                 if _DIGIT_RE.search(line, 0, 64):
                     times.add(parse_time(line[:64]))
+                log.ok()
     except OSError as exc:
         raise ProfileFailure(f"cannot read file: {exc.strerror or exc}") from exc
-    return _profile("text", scanner, times, cut)
+    return scanner, times, log, encoding
+
+
+def profile_wallet_text(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[str, Any]:
+    """Profile of a plain-text wallet record (notes, copied explorer pages), streamed by line."""
+    scanner, times, log, encoding = scan_lines(path, limits, deadline)
+    return {**_profile("text", scanner, times, log), **encoding.to_json()}

@@ -22,7 +22,8 @@ from typing import IO, Any
 from evidence.profiles.archive import hash_member, open_zip, unsafe_name
 from evidence.profiles.chat import LOCAL_TIME_UNKNOWN_ZONE, Attachment, ChatSummary, chat_profile
 from evidence.profiles.limits import Capped, Deadline, Limits, ProfileFailure
-from evidence.profiles.reading import looks_binary
+from evidence.profiles.reading import TextEncoding, detect_encoding, looks_binary, text_stream
+from evidence.profiles.readlog import ReadLog
 from evidence.profiles.textscan import IdentifierScanner
 from evidence.profiles.whatsapp_lines import (
     ANDROID_ATTACH,
@@ -63,10 +64,13 @@ class WhatsAppParse:
     bytes_read: int = 0
     lines: int = 0
     stopped: str | None = None
+    log: ReadLog = field(init=False)
+    encoding: TextEncoding = field(init=False)
 
     def __post_init__(self) -> None:
         self.chat = ChatSummary(self.limits.max_list)
         self.scanner = IdentifierScanner(self.limits.max_list)
+        self.log = ReadLog("messages", self.limits.max_list)
 
     def feed(self, line: str) -> None:
         """Take one line of the export."""
@@ -78,7 +82,12 @@ class WhatsAppParse:
         header = parse_header(match) if match is not None else None
         if match is None or header is None:
             if self.first is None:
+                # belongs to no message: named as not read, its identifiers still listed
                 self.preamble_lines += 1
+                self.scanner.where = f"line {self.lines + 1}"
+                self.scanner.scan(line)
+                if line.strip():
+                    self.log.miss(f"line {self.lines + 1}", "before the first message header")
             else:
                 self._body(line)
             return
@@ -156,20 +165,25 @@ class WhatsAppParse:
         return moment.isoformat(timespec="seconds")
 
 
-def parse_stream(stream: IO[bytes], limits: Limits, deadline: Deadline) -> WhatsAppParse:
-    """Stream an export's lines through a parser, within the byte, line and time bounds."""
+def parse_stream(
+    stream: IO[bytes], limits: Limits, deadline: Deadline, encoding: TextEncoding
+) -> WhatsAppParse:
+    """Stream an export's lines through a parser, within the size, line and time bounds
+    (sizes counted in characters once decoded)."""
     state = WhatsAppParse(limits)
+    state.encoding = encoding
+    text = text_stream(stream, encoding)
     first = True
     while True:
         # readline with a size: a file without newlines is read in bounded pieces
-        raw = stream.readline(limits.max_line_bytes)
+        raw = text.readline(limits.max_line_bytes)
         if not raw:
             break
         state.bytes_read += len(raw)
         if state.bytes_read > limits.max_text_bytes:
             state.stopped = f"stopped after {limits.max_text_bytes} bytes (size limit)"
             break
-        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        line = raw.rstrip("\r\n")
         if first:
             line = line.removeprefix("\ufeff")
             first = False
@@ -201,9 +215,13 @@ def _finish(state: WhatsAppParse, extra: dict[str, Any]) -> dict[str, Any]:
         "clock": "12-hour" if state.clock_12h else "24-hour",
         "unrecognised_leading_lines": state.preamble_lines,
     }
+    state.log.ok(state.chat.message_count + state.chat.system_message_count)
     if state.stopped:
         info["stopped"] = state.stopped
         info["truncated"] = True
+        state.log.stop(state.stopped)
+    info.update(state.encoding.to_json())
+    info.update(state.log.to_json())
     info.update(extra)
     return chat_profile("whatsapp-chat", "WhatsApp", _TIMEZONE, state.chat, state.scanner, info)
 
@@ -212,9 +230,10 @@ def profile_text(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict
     """Profile of a plain WhatsApp .txt export (attachments' presence cannot be known)."""
     try:
         with path.open("rb") as stream:
-            check_text_head(stream.read(4096))
+            head = stream.read(limits.sniff_bytes)
+            check_text_head(head)
             stream.seek(0)
-            state = parse_stream(stream, limits, deadline)
+            state = parse_stream(stream, limits, deadline, detect_encoding(head))
     except OSError as exc:
         raise ProfileFailure(f"cannot read file: {exc.strerror or exc}") from exc
     return _finish(state, {"container": "text"})
@@ -253,11 +272,14 @@ def profile_zip(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
                 basenames[info.filename.replace("\\", "/").rsplit("/", 1)[-1]] = report.sha256
         try:
             with archive.open(chat_info) as stream:
-                check_text_head(stream.read(4096))
+                head = stream.read(limits.sniff_bytes)
+                check_text_head(head)
             with archive.open(chat_info) as stream:
                 # the member's declared size bounds what we inflate: a bomb stops there
                 bound = min(limits.max_text_bytes, chat_info.file_size)
-                state = parse_stream(stream, replace(limits, max_text_bytes=bound), deadline)
+                state = parse_stream(
+                    stream, replace(limits, max_text_bytes=bound), deadline, detect_encoding(head)
+                )
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
             raise ProfileFailure(f"chat member unreadable: {exc}") from exc
     for attachment in state.chat.attachments:

@@ -10,8 +10,7 @@ from cryptography.x509.oid import NameOID
 from .. import __version__
 from ..audit import AuditResult
 from ..cases import get_case
-from ..errors import UsageError
-from ..items import Item, get_item, list_items
+from ..items import select
 from ..keys import subject_attribute
 from ..timefmt import format_utc, utc_now
 from ..timeline import timelines
@@ -43,21 +42,6 @@ def signer_info(fingerprint: str, cert: x509.Certificate | None, count: int) -> 
     )
 
 
-def _select(ws: Workspace, case_number: str, item_ids: list[str] | None) -> list[Item]:
-    if not item_ids:
-        return list_items(ws.ledger, case_number)
-    chosen: dict[str, Item] = {}
-    for ref in item_ids:
-        item = get_item(ws.ledger, ref)
-        if item.case_number != case_number:
-            raise UsageError(
-                f"item {item.item_id} belongs to case {item.case_number}, not {case_number}",
-                f"see `custody item list --case {case_number}`",
-            )
-        chosen[item.item_id] = item
-    return list(chosen.values())
-
-
 def collect_custody_report(
     ws: Workspace,
     case_number: str,
@@ -80,7 +64,7 @@ def collect_custody_report(
     """
     loc = locale or Locale()
     case = get_case(ws.ledger, case_number)
-    items = _select(ws, case_number, item_ids)
+    items = select(ws.ledger, case_number, item_ids or None, allow_empty=True)
     certs = ws.keys.certificates()
     out: list[ItemTimeline] = []
     signed: Counter[str] = Counter()

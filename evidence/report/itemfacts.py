@@ -7,6 +7,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Table, TableStyle
 
 from ..items import Item
+from ..profiles import read_counts
 from .fonts import MONO, SANS
 from .layout import CELL_LEADING, CELL_SIZE, GRID, MONO_SIZE, PAD, WIDTH, wrap_plain
 from .locale import Locale
@@ -29,6 +30,9 @@ def item_facts(it: Item, loc: Locale) -> Table:
         ),
         (loc.t("Signs of editing"), wrap_plain(edit_signs(it, loc), inner)),
     ]
+    partial = content_read(it, loc)
+    if partial is not None:  # only a partial read earns a line: the file is not wholly read
+        rows.append((loc.t("Content read"), wrap_plain(partial, inner)))
     table = Table(
         [[wrap_plain(label, DETAIL_LABEL - 2 * PAD), value] for label, value in rows],
         colWidths=[DETAIL_LABEL, WIDTH - DETAIL_LABEL],
@@ -60,3 +64,15 @@ def edit_signs(item: Item, loc: Locale) -> str:
     if not isinstance(signs, list) or not signs:
         return loc.t("none found")
     return "; ".join(str(s) for s in signs)
+
+
+def content_read(item: Item, loc: Locale) -> str | None:
+    """What the profile could not read of the file, or None when it read all of it."""
+    counts = read_counts(item.profile or {})
+    if counts is None:
+        return None
+    read, missed = counts
+    if read == 0 and missed == 0:
+        return loc.t("not read: the file could not be parsed (see its profile)")
+    return loc.t("partially: {missed} of {total} record(s) not read (see its profile)",
+                 missed=missed, total=read + missed)  # fmt: skip

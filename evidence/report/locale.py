@@ -79,6 +79,13 @@ _RU = {
     "Signs of editing": "Признаки редактирования",
     "none found": "не обнаружены",
     "not recorded": "не указан",
+    "Content read": "Прочтение содержимого",
+    "not read: the file could not be parsed (see its profile)": (
+        "не прочитано: файл не удалось разобрать (см. профиль объекта)"
+    ),
+    "partially: {missed} of {total} record(s) not read (see its profile)": (
+        "частично: не прочитано записей — {missed} из {total} (см. профиль объекта)"
+    ),
     # timelines
     "Custody timelines": "Хронология хранения",
     "Item {id} — {name}": "Объект {id} — {name}",

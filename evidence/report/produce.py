@@ -112,6 +112,15 @@ def write_file(path: Path, content: bytes) -> None:
         raise OperationalError(f"{path}: cannot write report ({exc.strerror})") from None
 
 
+def available_cover() -> Callable[[dict[str, Any], str, str], bytes] | None:
+    """The cover-sheet renderer a bundle is built with, when reportlab is installed."""
+    try:
+        from .cover import render_cover
+    except ImportError:
+        return None
+    return render_cover
+
+
 def signing_cover(
     render: Callable[[dict[str, Any], str, str], bytes] | None, signer: Signer, tsa: str | None
 ) -> Callable[[dict[str, Any], str, str], bytes] | None:

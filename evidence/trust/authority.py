@@ -11,7 +11,8 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from ..errors import UsageError
-from ..keys import KeyRecord, KeyStore, Signer, fingerprint, subject_attribute
+from ..keys import KeyRecord, Signer, fingerprint, subject_attribute
+from ..keystore import KeyStore
 from .establish import establish
 from .store import append_record, load_state
 

@@ -11,87 +11,57 @@ key and certificate rows they vouch for, so that those columns are signed too. T
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
-import re
-from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
+from typing import Any, NotRequired, TypedDict, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from ..canonical import canonical_bytes, is_canonical
+from ..canonical import canonical_bytes
 from ..errors import InputRejected
 from ..keys import Signer, fingerprint, key_id_of
+from ..signed import Kind, Signed, digest
 from ..timefmt import utc_now
 
-TRUST_SCHEMA = "custody-trust/1"
-KINDS = ("enrolment", "revocation")
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
-# Fields every body has (the shape agreed with the bundle side); workspace fields are optional.
-_REQUIRED = ("schema", "kind", "certificate", "fingerprint", "at", "by", "reason")
-_OPTIONAL = ("seq", "prev", "key_id", "key_created_at", "added_at")
+
+class TrustKind(StrEnum):
+    """What a trust record does to the certificate it names."""
+
+    ENROLMENT = "enrolment"  # the authority vouches that it belongs to the person it names
+    REVOCATION = "revocation"  # from `at` on it may sign nothing
 
 
-def shape_problem(body: Any) -> str | None:
-    """What is structurally wrong with a record body, or None when it is well formed."""
-    if not isinstance(body, dict):
-        return "record is not a JSON object"
-    if body.get("schema") != TRUST_SCHEMA:
-        return f"record is not {TRUST_SCHEMA}"
-    missing = [k for k in _REQUIRED if k not in body]
-    if missing:
-        return f"record lacks {', '.join(missing)}"
-    unknown = sorted(set(body) - set(_REQUIRED) - set(_OPTIONAL))
-    if unknown:
-        return f"record has unknown fields {', '.join(unknown)}"
-    if body["kind"] not in KINDS:
-        return f"record kind {body['kind']!r} is not one of {', '.join(KINDS)}"
-    if not isinstance(body["fingerprint"], str) or not _HEX64.fullmatch(body["fingerprint"]):
-        return "record fingerprint is not a SHA-256"
-    for name in ("certificate", "reason"):
-        if not isinstance(body[name], str):
-            return f"record {name} is not text"
-    for name in ("at", "key_created_at", "added_at"):
-        if name in body and not (isinstance(body[name], str) and _UTC.fullmatch(body[name])):
-            return f"record {name} is not a UTC time"
-    by = body["by"]
-    if (
-        not isinstance(by, dict)
-        or set(by) != {"name", "fingerprint"}
-        or not isinstance(by["name"], str)
-        or not isinstance(by["fingerprint"], str)
-        or not _HEX64.fullmatch(by["fingerprint"])
-    ):
-        return "record 'by' is not {name, fingerprint}"
-    seq = body.get("seq")
-    if "seq" in body and (type(seq) is not int or seq < 1):
-        return "record seq is not a positive number"
-    prev = body.get("prev")
-    if (
-        "prev" in body
-        and prev is not None
-        and not (isinstance(prev, str) and _HEX64.fullmatch(prev))
-    ):
-        return "record prev is not a SHA-256"
-    if "key_id" in body and not isinstance(body["key_id"], str):
-        return "record key_id is not text"
-    return None
+class Authority(TypedDict):
+    """Who made a record: the authority's name and certificate fingerprint."""
+
+    name: str
+    fingerprint: str
 
 
-@dataclass(frozen=True)
-class TrustRecord:
+class TrustBody(TypedDict):
+    """A custody-trust/1 body (schemas/custody-trust.schema.json)."""
+
+    schema: str
+    kind: str
+    certificate: str
+    fingerprint: str
+    at: str
+    by: Authority
+    reason: str
+    seq: NotRequired[int]
+    prev: NotRequired[str | None]
+    key_id: NotRequired[str]
+    key_created_at: NotRequired[str]
+    added_at: NotRequired[str]
+
+
+TRUST = Kind[TrustBody]("custody-trust", "record")
+TRUST_SCHEMA = TRUST.current
+KINDS = tuple(TrustKind)
+
+
+class TrustRecord(Signed[TrustBody]):
     """A well-formed record body, its exact signed bytes and the authority's signature."""
-
-    body: dict[str, Any]
-    signature: str
-    data: bytes
-
-    @property
-    def hash(self) -> str:
-        """Hex SHA-256 of the signed bytes."""
-        return hashlib.sha256(self.data).hexdigest()
 
     @property
     def kind(self) -> str:
@@ -128,41 +98,18 @@ class TrustRecord:
     @classmethod
     def parse(cls, data: bytes, signature: Any, source: str) -> TrustRecord:
         """From stored bytes, read strictly: canonical JSON, no duplicate keys, known shape."""
-        try:
-            body = json.loads(data, object_pairs_hook=_no_duplicates)
-        except (ValueError, RecursionError) as exc:
-            raise InputRejected(f"{source}: record is not JSON ({exc})") from None
-        if not is_canonical(data):
-            raise InputRejected(f"{source}: record is not canonical JSON (RFC 8785)")
-        problem = shape_problem(body)
-        if problem is not None:
-            raise InputRejected(f"{source}: {problem}")
+        body = TRUST.strict(data, source)
         if not isinstance(signature, str):
             raise InputRejected(f"{source}: record signature is not text")
-        return cls(body, signature, data)
+        return cls(body, digest(data), signature, data)
 
     @classmethod
     def from_json(cls, value: Any, source: str) -> TrustRecord:
         """From the bundle form; the body is canonicalised as it was signed."""
         if not isinstance(value, dict) or set(value) != {"record", "signature"}:
             raise InputRejected(f"{source}: not a {{record, signature}} object")
-        problem = shape_problem(value["record"])
-        if problem is not None:
-            raise InputRejected(f"{source}: {problem}")
-        try:
-            data = canonical_bytes(value["record"])
-        except Exception:
-            raise InputRejected(f"{source}: record cannot be canonicalised") from None
+        _, data = TRUST.body_of(value["record"], source)
         return cls.parse(data, value["signature"], source)
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
 
 
 def certificate_pem(cert: x509.Certificate) -> str:
@@ -182,7 +129,7 @@ def make_record(
     """Build and sign a record; `workspace` adds seq, prev and the rows' bookkeeping columns."""
     body: dict[str, Any] = {
         "schema": TRUST_SCHEMA,
-        "kind": kind,
+        "kind": str(kind),
         "certificate": certificate_pem(cert),
         "fingerprint": fingerprint(cert),
         "at": at or utc_now(),
@@ -190,11 +137,11 @@ def make_record(
         "reason": reason,
         **(workspace or {}),
     }
-    problem = shape_problem(body)
-    if problem is not None:
-        raise ValueError(problem)  # a bug in the caller, not user input
+    errors = TRUST.schema_problems(body)
+    if errors:
+        raise ValueError(errors[0])  # a bug in the caller, not user input
     data = canonical_bytes(body)
-    return TrustRecord(body, authority.sign(data), data)
+    return TrustRecord(cast(TrustBody, body), digest(data), authority.sign(data), data)
 
 
 def signature_bytes(record: TrustRecord) -> bytes | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence.bundle.build import available_cover, build_bundle, bundle_name
+from evidence.bundle.build import build_bundle, bundle_name
 from evidence.bundle.manifest import SCHEMAS
 from evidence.bundle.verifytext import CMS_COMMANDS, LIST_COMMAND, TMP_COMMAND
 from evidence.canonical import canonical_bytes, is_canonical
@@ -19,6 +19,7 @@ from evidence.errors import UsageError, VerificationError
 from evidence.events import item_events
 from evidence.items import list_items
 from evidence.keys import Signer
+from evidence.report.produce import available_cover
 from evidence.validation import schema_errors
 from tests.bundle.bundle_support import BAGIT_PY, REQUEST, Built, unzip
 from tests.helpers import CASE, World

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from evidence.canonical import canonical_bytes
+from evidence.profiles import PROFILE_VERSION
 from tests.profiles.profile_support import DATA, assert_json_types, profile_of, values
 
 TZ_UNKNOWN = "unknown (export carries device-local time without offset)"
@@ -14,7 +15,7 @@ TZ_UNKNOWN = "unknown (export carries device-local time without offset)"
 
 def test_whatsapp_android_24h_day_first() -> None:
     p = profile_of(DATA / "whatsapp" / "android_24h_dayfirst.txt")
-    assert p["kind"] == "whatsapp-chat" and p["profile_version"] == 2
+    assert p["kind"] == "whatsapp-chat" and p["profile_version"] == PROFILE_VERSION
     assert (p["layout"], p["date_order"], p["clock"]) == ("android", "day-first", "24-hour")
     assert p["message_count"] == 7 and p["system_message_count"] == 1
     assert p["participants"][0] == {"name": "Алесь Навумчык", "messages": 4}
@@ -82,8 +83,9 @@ def test_telegram_single_chat() -> None:
         "5123456789",
     )
     assert p["message_count"] == 5 and p["system_message_count"] == 1
-    assert p["first_message_at"] == "2026-11-02T10:14:00"
-    assert p["first_message_utc"] == "2026-11-02T09:14:00Z"  # from date_unixtime
+    # the service entry (a call at 10:14) is no message: the first message is at 10:15
+    assert p["first_message_at"] == "2026-11-02T10:15:00"
+    assert p["first_message_utc"] == "2026-11-02T09:15:00Z"  # from date_unixtime
     assert values(p, "phone") == {"+375297654321"}
     assert values(p, "email") == {"marina.k@tut.by"}
     assert values(p, "url") == {"https://t.me/fake_ales_channel", "https://t.me/ales_helper_bot"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence.profiles import detect_evidence_type
+from evidence.profiles import PROFILE_VERSION, detect_evidence_type
 from tests.profiles.profile_support import DATA
 
 
@@ -82,4 +82,4 @@ def test_document_profile_from_metadata(tmp_path: Path) -> None:
     p = build_profile(note, "document", original_name="n.txt", media_type="", metadata={})
     assert [i["value"] for i in p["identifiers"]] == ["+375291234567"]
     other = build_profile(note, "other", original_name="n.txt", media_type="", metadata={})
-    assert other == {"kind": "none", "profile_version": 2}
+    assert other == {"kind": "none", "profile_version": PROFILE_VERSION}

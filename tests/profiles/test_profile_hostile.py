@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from evidence.profiles import (
     DEFAULT_LIMITS,
     EVIDENCE_TYPES,
+    PROFILE_VERSION,
     build_profile,
     build_profile_with_limits,
     detect_evidence_type,
@@ -39,10 +40,24 @@ def run(path: Path, evidence_type: str, name: str | None = None, **limits: Any) 
 
 def test_malformed_json_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "result.json"
-    path.write_text('{"name": "x", "type": "personal_chat", "messages": [{"id": 1,', "utf-8")
+    path.write_text('{"type": "personal_chat", "messages": [{"id": 1,', "utf-8")
     p = run(path, "chat-export")
     assert p["kind"] == "telegram-chat"
     assert p["error"].startswith("malformed JSON")
+
+
+def test_cut_off_telegram_export_keeps_what_it_read_and_says_so(tmp_path: Path) -> None:
+    # streamed: the messages before the damage are read, the rest is named as not read
+    path = tmp_path / "result.json"
+    message = {"id": 1, "type": "message", "date": "2026-11-02T10:15:00", "from": "A",
+               "text": "+375 29 765 43 21"}  # fmt: skip
+    whole = json.dumps({"name": "x", "type": "personal_chat", "messages": [message, message]})
+    path.write_text(whole[: whole.rindex("{") + 8], "utf-8")
+    p = run(path, "chat-export")
+    assert (p["kind"], p["message_count"]) == ("telegram-chat", 1)
+    assert p["records"]["complete"] is False
+    assert p["notices"][0].startswith("malformed JSON")
+    assert "+375297654321" in {i["value"] for i in p["identifiers"]}
 
 
 def test_deeply_nested_json(tmp_path: Path) -> None:
@@ -56,7 +71,10 @@ def test_deeply_nested_json(tmp_path: Path) -> None:
 def test_json_over_size_limit_refused(tmp_path: Path) -> None:
     path = tmp_path / "result.json"
     path.write_text(json.dumps({"type": "personal_chat", "messages": [], "pad": "x" * 5000}))
-    p = run(path, "chat-export", max_json_bytes=1000)
+    p = run(path, "wallet-record", max_json_bytes=1000)
+    assert "over the 1000-byte limit" in p["error"]
+    # Telegram exports are streamed: their bound is the text size, not the JSON size
+    p = run(path, "chat-export", max_text_bytes=1000)
     assert "over the 1000-byte limit" in p["error"]
 
 
@@ -175,7 +193,7 @@ def test_unknown_evidence_type(tmp_path: Path) -> None:
 def test_missing_file_is_an_error(tmp_path: Path) -> None:
     for evidence_type in EVIDENCE_TYPES:
         p = run(tmp_path / "gone.txt", evidence_type)
-        assert p["profile_version"] == 2
+        assert p["profile_version"] == PROFILE_VERSION
         assert_json_types(p)
     assert detect_evidence_type(tmp_path / "gone.txt", "gone.txt", "") in EVIDENCE_TYPES
 
@@ -196,7 +214,7 @@ def test_never_raises_on_bytes(tmp_path: Path, data: bytes, name: str) -> None:
     assert detected in EVIDENCE_TYPES
     for evidence_type in EVIDENCE_TYPES:
         p = build_profile(path, evidence_type, original_name=name, media_type="", metadata={})
-        assert isinstance(p["kind"], str) and p["profile_version"] == 2
+        assert isinstance(p["kind"], str) and p["profile_version"] == PROFILE_VERSION
         assert "internal parser failure" not in p.get("error", ""), p["error"]
         assert_json_types(p)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from evidence.profiles import build_profile
+from evidence.profiles import PROFILE_VERSION, build_profile
 from tests.profiles.profile_support import DATA, assert_json_types
 
 IMAGES = DATA / "images"
@@ -36,7 +36,7 @@ def image(name: str, original_name: str | None = None) -> dict[str, Any]:
 
 def test_iphone_photo_with_gps() -> None:
     p = image("Apple.jpg")
-    assert p["kind"] == "image" and p["profile_version"] == 2
+    assert p["kind"] == "image" and p["profile_version"] == PROFILE_VERSION
     assert (p["make"], p["model"], p["software"]) == ("Apple", "iPhone 7", "10.0.2")
     assert (p["width"], p["height"]) == (8, 8)
     assert p["captured_at"] == "2016-09-28T18:18:05"
@@ -101,3 +101,33 @@ def test_date_mismatch_flags_edit() -> None:
     assert "differs from DateTimeOriginal" in p["edit_signs"][0]
     assert p["gps"] == {"latitude": "53.9", "longitude": "27.5667"}
     assert_json_types(p)
+
+
+def test_gps_time_is_iso_8601_utc() -> None:
+    assert image("Google.jpg")["gps"]["time_utc"] == "2023-10-06T20:52:10Z"
+    assert image("Apple.jpg")["gps"]["time_utc"] == "2016-09-28T17:17:58Z"
+
+
+@pytest.mark.parametrize(
+    ("tag", "value", "captured", "zone", "source"),
+    [
+        # iOS writes a screenshot's time only as XMP DateCreated, with its offset
+        ("-XMP-photoshop:DateCreated", "2026:11:02 10:15:33+03:00", "2026-11-02T10:15:33",
+         "+03:00", "DateCreated"),
+        # Android screenshot tools write a PNG tEXt Creation Time
+        ("-PNG:CreationTime", "2026:11:02 10:15:33", "2026-11-02T10:15:33",
+         "unknown (EXIF times are device-local without offset)", "CreationTime"),
+    ],
+)  # fmt: skip
+def test_screenshot_capture_time_from_xmp_or_png_text(
+    tmp_path: Path, tag: str, value: str, captured: str, zone: str, source: str
+) -> None:
+    import subprocess
+
+    shot = tmp_path / "IMG_0042.PNG"
+    shutil.copy(IMAGES / "PNG.png", shot)
+    subprocess.run(["exiftool", "-q", "-q", "-overwrite_original", f"{tag}={value}", str(shot)],
+                   check=True)  # fmt: skip
+    p = build_profile(shot, "screenshot", original_name=shot.name, media_type="image/png",
+                      metadata=metadata(shot))  # fmt: skip
+    assert (p["captured_at"], p["timezone"], p["captured_from"]) == (captured, zone, source)

@@ -1,0 +1,61 @@
+"""A workspace's key store under its trust root: each new key enrolled as it is made.
+
+On one workstation the solo path stays short: when the root is an authority key kept here, the
+authority enrols every new key in the transaction that stores it; `custody init` makes the
+authority itself the root (it enrols itself, so its rows' dates are signed like the others').
+"""
+
+from __future__ import annotations
+
+from cryptography import x509
+
+from ..keys import KeyRecord, Signer
+from ..keystore import KeyStore, Stored
+from .authority import enrol_certificate, local_authority
+from .store import set_anchor
+
+
+class TrustedKeyStore(KeyStore):
+    """The key store workspaces use: `create` enrols the new key through the trust root."""
+
+    def create(
+        self,
+        name: str,
+        organisation: str,
+        country: str,
+        role: str,
+        passphrase: str,
+        *,
+        authority_passphrase: str | None = None,
+        enrol: bool = True,
+        anchor: bool = False,
+        stored: Stored | None = None,
+    ) -> KeyRecord:
+        """Generate a P-256 key and a self-signed certificate; store both, and enrol the key.
+
+        When the workspace's trust root is an authority key kept here, the authority enrols
+        the new key in the same transaction (the solo path): it is unlocked with
+        authority_passphrase, or else with the new key's own passphrase. enrol=False leaves
+        the key unenrolled (`custody key enrol` later); anchor=True makes the key the
+        workspace's authority root itself.
+        """
+        self.check_new(name, organisation, country, role, passphrase)
+        local = local_authority(self) if enrol and not anchor else None
+        authority = (
+            None
+            if local is None
+            else self.unlock(
+                local, passphrase if authority_passphrase is None else authority_passphrase
+            )
+        )
+
+        def enrolled(itself: Signer, cert: x509.Certificate, at: str) -> None:
+            if anchor:
+                set_anchor(self.ledger, "authority", cert, at)
+                enrol_certificate(self, itself, cert, at=at, reason="root")
+            if authority is not None:
+                enrol_certificate(self, authority, cert, at=at)
+            if stored is not None:
+                stored(itself, cert, at)
+
+        return self._generate(name, organisation, country, role, passphrase, enrolled)
