@@ -10,13 +10,17 @@ commitment, so a later, better rule never changes what an old commitment meant:
                   "[02.11.26, 14:03:33] Name: ...") with the continuation lines that follow it;
                   lines before the first header are one record each
   telegram-json,  one element of each "messages" / "MessageList" array (with the separator
-  skype-json      after it); what comes before, between and after those arrays is one record
-                  each (the export's head, the chat's name...)
+  skype-json,     after it); what comes before, between and after those arrays is one record
+  meta-json,      each (the export's head, the chat's name...)
+  discord-json
   statement-csv,  one row: a line, or more where a quoted field holds line breaks
-  wallet-csv, csv
-  anything else   one line (signal-jsonl: one message per line; text, html, json...)
+  wallet-csv,
+  discord-csv, csv
+  anything else   one line (signal-jsonl: one message per line; telegram-html, vk-html, text,
+                  json...: a message there may span several records)
 A line ends after "\\n"; a last line without one is a record too. An empty file has no records.
-Zips (whatsapp-zip), images and documents are not split: their bytes are not text records.
+Zips (whatsapp-zip, telegram-html-zip...), images and documents are not split: their bytes are
+not text records.
 """
 
 from __future__ import annotations
@@ -34,7 +38,10 @@ RULES = {
     "whatsapp-text": WHATSAPP,
     "telegram-json": JSON_ARRAYS,
     "skype-json": JSON_ARRAYS,
+    "meta-json": JSON_ARRAYS,
+    "discord-json": JSON_ARRAYS,
     "statement-csv": CSV_ROWS,
+    "discord-csv": CSV_ROWS,
     "wallet-csv": CSV_ROWS,
     "csv": CSV_ROWS,
 }
@@ -58,7 +65,7 @@ _HEADERS = tuple(
 
 def rule_for(layout: str) -> str | None:
     """The splitting rule of a layout; None for layouts that are not text records."""
-    if layout in UNSPLIT:
+    if layout in UNSPLIT or layout.endswith("-zip"):
         return None
     return RULES.get(layout, LINE)
 
