@@ -127,6 +127,8 @@ def excerpt_exports(
                 "bundle": name,
                 "excerpt": e.ranges,
                 "excerpt_event": e.entry["event_hash"],
+                "requested_state": request.requested_state,
+                "addressee": request.addressee,
             },
         )
     ]

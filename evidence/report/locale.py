@@ -130,6 +130,12 @@ _RU = {
     "amended": "исправлено",
     "digests-added": "добавлены хеши",
     "excerpted": "выделена выписка",
+    "Excerpts sent ({n})": "Отправленные выписки ({n})",
+    "{records} ({n} of {count})": "{records} ({n} из {count})",
+    "Records": "Записи",
+    "Sent": "Отправлено",
+    "To": "Кому",
+    "Why": "Основание",
     # signers
     "Signers": "Подписанты",
     "Each event is signed with its actor's key; the certificate is identified by the "

@@ -145,3 +145,23 @@ def test_cli_bundle_excerpt_and_case_jsonld(
     assert "They do NOT prove" in verify_txt and "check_excerpt.py" in verify_txt
     done = case_validate(bag / "case.jsonld")
     assert done.returncode == 0, done.stdout
+    # the verification report shows what was disclosed; the custody report what was sent
+    report = tmp_path / "verification.pdf"
+    CliRunner().invoke(cli, ["verify", str(out), "--report", str(report)])
+    assert "records (1-3) of item" in pdf_text(report)
+    for lang, words in (("en", "Excerpts sent (1)"), ("ru", "Отправленные выписки (1)")):
+        pdf = tmp_path / f"custody-{lang}.pdf"
+        done_report = CliRunner().invoke(
+            cli, ["-w", str(world.ws.root), "report", CASE, "-o", str(pdf), "--lang", lang]
+        )
+        assert done_report.exit_code == 0, done_report.output
+        text = pdf_text(pdf)
+        assert words in text and "1-3 (3" in text and "No. 12/4-2026" in text
+        assert "messages" in text and "transfer" in text  # the reason (wrapped in its cell)
+
+
+def pdf_text(path: Path) -> str:
+    """The PDF's text, as pdftotext reads it (layout kept, so table cells stay on their line)."""
+    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
