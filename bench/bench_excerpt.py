@@ -20,6 +20,7 @@ from bench_profiles import MESSAGES, write_whatsapp
 
 from evidence.canonical import canonical_bytes
 from evidence.excerpt import commit_bytes, layout_of, multiproof, split_item
+from evidence.excerpt.commit import commitment_of
 from evidence.excerpt.proof import (
     build_proof,
     format_ranges,
@@ -50,8 +51,7 @@ def signed_excerpt(data: bytes, secret: bytes, sha: str, signer: Signer) -> tupl
     """Records and proof files of 1,000 records spread over the export, signed by a real key."""
     layout = "whatsapp-text"
     split = split_item(data, "whatsapp", secret, sha)
-    made = commit_bytes(data, layout, secret, sha)
-    assert made is not None
+    made = commitment_of(split, layout, "whatsapp", secret)
     step = len(split.leaves) // EXCERPT
     index = [i * step for i in range(EXCERPT)]
     numbers = [i + 1 for i in index]
