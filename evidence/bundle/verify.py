@@ -297,8 +297,9 @@ def _verify_bag(
     excerpts: tuple[ExcerptVerdict, ...] = ()
     if manifest["schema"] != "evidence-manifest/1":
         certs = load_certificates(manifest)[0]
-        check_custodians(manifest, certs, anchor, trust, checks)
         excerpts = check_excerpts(manifest, _payload_reader(root, files), certs, checks)
+        signed = [(f"excerpt of item {v.item_id}", v.signer, v.at) for v in excerpts]
+        check_custodians(manifest, certs, anchor, trust, checks, signed)
     return VerifyResult(
         source,
         checks.result(),

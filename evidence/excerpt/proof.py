@@ -109,6 +109,7 @@ class ExcerptVerdict:
     signer_name: str
     reason: str
     event_hash: str
+    at: str  # when the excerpted event was signed
 
     def summary(self) -> str:
         """One line for people, e.g. "62 of 40,118 records of X (sha256 3f9a…)"."""
@@ -264,4 +265,5 @@ def verify_excerpt(records_data: bytes, proof_data: bytes, subject: str) -> Exce
         str(body["actor"]["name"]),
         str(body.get("purpose", "")),
         str(proof["event"]["hash"]),
+        str(body["at"]),
     )

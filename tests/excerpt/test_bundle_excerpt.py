@@ -15,9 +15,10 @@ from evidence.cli.main import cli
 
 from evidence.bundle.build import build_bundle
 from evidence.bundle.verify import verify_bundle
-from evidence.errors import UsageError
+from evidence.errors import UsageError, VerificationError
 from evidence.events import item_events
 from evidence.excerpt import read_secret
+from evidence.excerpt.disclose import open_excerpt, record_excerpt
 from evidence.excerpt.salts import item_key, salt
 from evidence.keys import Signer
 from tests.bundle.bundle_support import BAGIT_PY, REQUEST, REQUEST_ARGS, refresh_bag, rezip, unzip
@@ -165,3 +166,23 @@ def pdf_text(path: Path) -> str:
     done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def test_excerpt_by_a_signer_the_root_does_not_vouch_for(
+    world: World, prosecutor: Signer, tmp_path: Path
+) -> None:
+    # Recorded through the library (the CLI refuses such a key before its passphrase): the
+    # audit names the event, and no bundle carries it abroad.
+    chat = ingest_chat(world, tmp_path)
+    stranger = world.ws.keys.unlock(
+        world.ws.keys.create("Stranger", "IC", "BY", "investigator", PASSPHRASE, enrol=False),
+        PASSPHRASE,
+    )
+    chosen = open_excerpt(world.ws, chat, ranges="1-2")
+    event = record_excerpt(world.ws, stranger, chosen, "no right to sign")
+    with pytest.raises(VerificationError, match="fails its audit") as refused:
+        _bundle(world, prosecutor, tmp_path, excerpt_specs=[f"{chat}:1-2"])
+    assert [f.subject for f in refused.value.findings] == [
+        f"item {chat} event #{event.body['seq']}"
+    ]
+    assert not (tmp_path / "request-0042.zip").exists()
