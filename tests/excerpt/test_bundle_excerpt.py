@@ -8,6 +8,7 @@ import re
 import subprocess
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -22,6 +23,7 @@ from evidence.excerpt.disclose import open_excerpt, record_excerpt
 from evidence.excerpt.salts import item_key, salt
 from evidence.keys import Signer
 from tests.bundle.bundle_support import BAGIT_PY, REQUEST, REQUEST_ARGS, refresh_bag, rezip, unzip
+from tests.bundle.test_verify_txt import plain_path
 from tests.excerpt.excerpt_support import ingest_chat, recorded
 from tests.helpers import CASE, PASSPHRASE, World
 from tests.test_caseuco import case_validate
@@ -186,3 +188,18 @@ def test_excerpt_by_a_signer_the_root_does_not_vouch_for(
         f"item {chat} event #{event.body['seq']}"
     ]
     assert not (tmp_path / "request-0042.zip").exists()
+
+
+def test_plain_path_of_verify_txt_accepts_an_excerpt_bundle(
+    world: World, prosecutor: Signer, tmp_path: Path
+) -> None:
+    chat = ingest_chat(world, tmp_path)
+    recorded(world, chat, "3-5", tmp_path / "made")
+    out = _bundle(world, prosecutor, tmp_path, excerpt_specs=[f"{chat}:3-5"], case_jsonld=True)
+    with zipfile.ZipFile(out) as zf:
+        files = {n.split("/", 1)[1]: zf.read(n) for n in zf.namelist()}
+    original = SimpleNamespace(
+        files=files, top="request-0042", fingerprint=prosecutor.record.fingerprint
+    )
+    accepted, transcript, _ = plain_path(original, out, tmp_path / "plain")  # type: ignore[arg-type]
+    assert accepted, transcript
