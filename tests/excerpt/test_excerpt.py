@@ -218,3 +218,27 @@ def test_audit_checks_the_excerpt_restates_its_commitment(world: World, tmp_path
         ("profiles", "excerpt's commitment is not the one event #2 signs"),
         ("profiles", "excerpt names no earlier profiled event of its item"),
     ]
+
+
+@pytest.mark.parametrize("lines", [0, 1, 3, 8])
+def test_empty_one_odd_and_power_of_two_files(world: World, tmp_path: Path, lines: int) -> None:
+    folder = tmp_path / "seized"
+    folder.mkdir()
+    (folder / "notes.txt").write_bytes(b"".join(b"line %d\n" % i for i in range(lines)))
+    world.ingest(folder)
+    item = next(iter(item_ids(world)))
+    if lines == 0:
+        # an empty file holds no records: nothing to commit to, nothing to disclose
+        with pytest.raises(UsageError, match="has no record commitment"):
+            open_excerpt(world.ws, item, ranges="1")
+        return
+    for ranges in sorted({"1", f"{lines}", f"1-{lines}"}):
+        out = tmp_path / f"out-{ranges}"
+        records, proof = recorded(world, item, ranges, out)
+        verdict = verify_excerpt(records.read_bytes(), proof.read_bytes(), "x")
+        assert (verdict.count, verdict.ranges) == (lines, ranges if lines > 1 else "1")
+
+
+def item_ids(world: World) -> list[str]:
+    """The workspace's item ids."""
+    return [r["item_id"] for r in world.ws.ledger.rows("SELECT item_id FROM items")]
