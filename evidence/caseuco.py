@@ -11,7 +11,8 @@ What each thing becomes (CASE 1.x / UCO 1.x vocabulary, checked by `case_validat
   event) and as result an `investigation:ProvenanceRecord` that names the event hash and
   signature, so a reader can go back to the signed chain;
 - each bundle: one action grouping the `exported` events of one bundle as subactions;
-- each excerpt: its `excerpted` event is an action of its own, whose result names the records.
+- each excerpt: its `excerpted` event is an action of its own, described by the records it
+  discloses (numbers, never content); the bundle's `exported` event says an excerpt was sent.
 
 Written by hand (a list of dicts, then json): rdflib would only add a dependency at run time
 for the same bytes; identifiers are UUIDv5 of what they stand for, so two exports of the same
@@ -159,6 +160,10 @@ def _describe(body: Mapping[str, Any]) -> str:
     reason = details.get("reason")
     if isinstance(reason, str) and reason and reason not in parts:
         parts.append(reason)
+    if body.get("action") == "excerpted":  # which records, never what they say
+        parts.append(f"records {details.get('records')} of {details.get('count')} disclosed")
+    elif details.get("excerpt"):
+        parts.append(f"excerpt of records {details.get('excerpt')} sent, not the file")
     return "; ".join(parts) or str(body.get("action"))
 
 

@@ -18,6 +18,7 @@ from evidence.caseuco import case_graph, case_jsonld
 from evidence.corrections import add_legacy_digests, amend_item
 from evidence.custody import append_events, receive, transfer
 from evidence.events import MANUAL_ACTIONS
+from evidence.excerpt.disclose import open_excerpt, record_excerpt
 from evidence.items import list_items
 from tests.bundle.bundle_support import REQUEST
 from tests.helpers import CASE, PASSPHRASE, World
@@ -57,7 +58,17 @@ def every_kind(world: World, tmp_path: Path) -> None:
     prosecutor = world.ws.keys.unlock(
         world.ws.keys.create("Prosecutor", "PGO", "BY", "prosecutor", PASSPHRASE), PASSPHRASE
     )
-    build_bundle(world.ws, prosecutor, CASE, tmp_path / "request-0042.zip", REQUEST)
+    chat_item = next(i for i in items if i.original_name.startswith("WhatsApp"))
+    chosen = open_excerpt(world.ws, chat_item.item_id, ranges="2")
+    record_excerpt(world.ws, world.investigator, chosen, "the card number")
+    build_bundle(
+        world.ws,
+        prosecutor,
+        CASE,
+        tmp_path / "request-0042.zip",
+        REQUEST,
+        excerpt_specs=[f"{chat_item.item_id}:2"],
+    )
 
 
 def test_every_event_kind_validates(world: World, tmp_path: Path) -> None:
@@ -76,7 +87,9 @@ def test_every_event_kind_validates(world: World, tmp_path: Path) -> None:
     names = {a["uco-core:name"] for a in actions}
     events = world.ws.ledger.rows("SELECT body FROM events")
     kinds = {json.loads(r["body"])["action"] for r in events}
-    assert kinds <= names and "bundle" in names
+    assert kinds <= names and "bundle" in names and "excerpted" in names
+    excerpted = next(a for a in actions if a["uco-core:name"] == "excerpted")
+    assert "records 2 of 2 disclosed" in str(excerpted["uco-core:description"])
     # one action per event, plus one per bundle
     assert len(actions) == len(events) + 1
     files = by_type["uco-observable:File"]
