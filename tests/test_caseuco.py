@@ -165,3 +165,18 @@ def test_cli_export_case_unknown_case(world: World, tmp_path: Path) -> None:
     assert result.exit_code == 3
     assert "NO-SUCH" in result.output
     assert not out.exists()
+
+
+def test_demo_case_validates(world: World, tmp_path: Path) -> None:
+    # the sample evidence of `make demo`, ingested, handed over and analysed as there
+    world.ingest(Path(__file__).parents[1] / "demo" / "sample-evidence")
+    items = list_items(world.ws.ledger, CASE)
+    transfer(world.ws.ledger, world.investigator, items, world.custodian.record)
+    receive(world.ws.ledger, world.custodian, items)
+    append_events(world.ws.ledger, world.expert, items[:1], "analysed", purpose="EXIF")
+    out = tmp_path / "demo.case.jsonld"
+    out.write_bytes(case_jsonld(world.ws.ledger, CASE))
+    done = case_validate(out)
+    assert done.returncode == 0 and "Conforms: True" in done.stdout, done.stdout
+    files = [n for n in json.loads(out.read_bytes())["@graph"] if n["@type"].endswith(":File")]
+    assert len(files) == len(items) == 8
