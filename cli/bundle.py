@@ -204,6 +204,10 @@ def _dry_run(plan: BundlePlan, as_json: bool) -> None:
         emit_json(plan.to_json())
     else:
         rows = [(i.item_id, i.size, i.original_name) for i in plan.items]
+        rows += [
+            (e.item.item_id, len(e.files[e.entry["records_path"]]), f"excerpt: records {e.ranges}")
+            for e in plan.excerpts
+        ]
         click.echo(table(["ITEM", "SIZE", "FILE"], rows))
         click.echo(
             fields(
