@@ -127,6 +127,8 @@ def test_cli_bundle_excerpt_and_case_jsonld(
     args = ["-w", str(world.ws.root), "bundle", CASE, "--as", "Prosecutor", "-o", str(out)]
     bad = CliRunner().invoke(cli, [*args, *REQUEST_ARGS, "--excerpt", chat])
     assert bad.exit_code == 2 and "write ITEM:RANGES" in bad.stderr
+    dry = CliRunner().invoke(cli, [*args, *REQUEST_ARGS, "--excerpt", f"{chat}:1-3", "--dry-run"])
+    assert dry.exit_code == 0 and "excerpt: records 1-3" in dry.stdout, dry.output
     made = CliRunner().invoke(
         cli, [*args, *REQUEST_ARGS, "--excerpt", f"{chat}:1-3", "--case-jsonld"]
     )
