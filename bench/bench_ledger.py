@@ -37,13 +37,17 @@ from evidence.workspace import Workspace
 from tests import pgcluster
 
 WRITER = """
-import sys, time
+import os, sys, time
 from pathlib import Path
 from evidence.custody import append_events
 from evidence.items import get_item
 from evidence.workspace import Workspace
 root, ledger, vault, item, count, go, passphrase = sys.argv[1:8]
-ws = Workspace.open(Path(root), ledger=ledger or None, vault=Path(vault) if vault else None)
+# The writer is the application here: it reads the environment and passes the timeout down.
+wait_ms = int(os.environ["CUSTODY_BUSY_TIMEOUT_MS"])
+ws = Workspace.open(
+    Path(root), ledger=ledger or None, vault=Path(vault) if vault else None, busy_timeout_ms=wait_ms
+)
 signer = ws.keys.unlock(ws.keys.resolve("Bench"), passphrase)
 chosen = [get_item(ws.ledger, item)]
 while not Path(go).exists():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,12 +22,13 @@ from evidence.bundle.verifytext import colon_fingerprint
 from evidence.errors import InputRejected, OperationalError, UsageError, VerificationError
 from evidence.hashing import hash_file
 from evidence.items import split_refs
-from evidence.timestamp import load_trust, tsa_url
+from evidence.messages import LANGUAGES
+from evidence.timestamp import load_trust
 from evidence.trust.store import load_state
 
 from .common import AppContext, as_option, json_option, pass_app, quiet_option, unlock
 from .output import ProgressBar, emit_json, fields, note, printable, table
-from .timestamp import sign_as, tsa_option, tsa_trust_option
+from .timestamp import sign_as, tsa_option, tsa_trust_option, tsa_url
 
 EXIT_SIGNER_UNVERIFIED = 4
 
@@ -74,6 +74,12 @@ EXIT_SIGNER_UNVERIFIED = 4
     is_flag=True,
     help="Check everything and show the items, sizes and audit verdict; sign and write nothing.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    help="Language of the cover sheet; VERIFY.txt gives this language first (default en).",
+)
 @json_option
 @tsa_option
 @quiet_option
@@ -96,6 +102,7 @@ def bundle_command(
     as_json: bool,
     tsa: str | None,
     quiet: bool,
+    lang: str,
 ) -> None:
     """Export a case's evidence as a signed bundle for a mutual legal assistance request.
 
@@ -162,6 +169,7 @@ def bundle_command(
     # reportlab: not for `verify`
     from evidence.report.produce import available_cover, signing_cover
 
+    renderer = available_cover(lang, output.name[:-4])
     result = build_bundle(
         ws,
         signer,
@@ -169,11 +177,12 @@ def bundle_command(
         output,
         request,
         item_refs=refs or None,
-        cover=signing_cover(available_cover(), signer, url),
+        cover=signing_cover(renderer, signer, url),
         reporter=ProgressBar(enabled=not (quiet or as_json)),
         tsa=url,
         excerpt_specs=excerpt_specs,
         case_jsonld=case_jsonld,
+        lang=lang,
     )
     root = load_state(ws.ledger).anchor
     if as_json:
@@ -188,7 +197,9 @@ def bundle_command(
                 ("size", result.size),
                 ("manifest sha256", result.manifest_sha256),
                 ("signer fingerprint", result.signer_fingerprint),
+                ("as openssl prints it", colon_fingerprint(result.signer_fingerprint)),
                 ("trust root", root.fingerprint if root else "none (the workspace has no root)"),
+                ("as openssl prints it", colon_fingerprint(root.fingerprint) if root else "-"),
             ]
         )
     )
@@ -275,6 +286,14 @@ def _render(result: VerifyResult) -> None:
         click.echo(
             table(["ITEM", "FILE", "DIGESTS", "CHAIN", "EVENTS", "LAST CUSTODIAN"], item_rows)
         )
+    if result.irregularities:
+        click.echo()
+        click.echo(
+            table(
+                ["ITEM", "EVENT", "IRREGULAR CUSTODY EVENT"],
+                [(i.item_id, i.seq, printable(i.message)) for i in result.irregularities],
+            )
+        )
     if result.signer is not None:
         click.echo()
         click.echo(
@@ -287,6 +306,23 @@ def _render(result: VerifyResult) -> None:
                 ]
             )
         )
+
+
+def _key_name(as_key: str | None) -> str:
+    """The --as key's holder, for "Verified by" (never the login name: not a person)."""
+    app = click.get_current_context().find_object(AppContext)
+    if not as_key or app is None:
+        return ""
+    return app.open().keys.resolve(as_key).name
+
+
+def _warnings(result: VerifyResult) -> None:
+    """What -q still prints: every warning and every irregular custody event, on stderr."""
+    for c in result.checks:
+        if c.status == "warning":
+            note(f"WARNING {c.name} {c.subject}: {c.message}")
+    for i in result.irregularities:
+        note(f"IRREGULAR item {i.item_id} event #{i.seq}: {i.message}")
 
 
 @click.command("verify")
@@ -322,7 +358,20 @@ def _render(result: VerifyResult) -> None:
 @click.option(
     "--verifier",
     metavar="NAME",
-    help="Who runs the verification, for the report (default: the operating-system user).",
+    help="Who runs the verification, for the report (default: the --as key's name, else "
+    "not stated).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    help="Language of the --report PDF: en or ru.",
+)
+@click.option(
+    "--tz",
+    metavar="ZONE",
+    help="Times in the --report PDF in this zone (Europe/Minsk, +03:00) with UTC beside "
+    "(default: UTC).",
 )
 @click.option(
     "--as",
@@ -344,6 +393,8 @@ def verify_command(
     tsa_trust: Path | None,
     as_json: bool,
     quiet: bool,
+    lang: str,
+    tz: str | None,
 ) -> None:
     """Verify a bundle (zip or unzipped folder); needs no workspace.
 
@@ -377,7 +428,10 @@ def verify_command(
     """
     # Usage problems first, all of them, before any work: a typo is not a failed verification.
     wanted = [parse_fingerprint(f) for f in fingerprints]
-    root = None if anchor is None else parse_fingerprint(anchor)
+    from evidence.report.locale import make_locale  # no reportlab: the zone and language only
+
+    locale = make_locale(lang, tz or "UTC")
+    root = None if anchor is None else parse_fingerprint(anchor, "--anchor")
     trust = _load_trust(trust_paths)
     tsa_roots = load_trust(tsa_trust) if tsa_trust is not None else None
     reporter = ProgressBar(enabled=not (quiet or as_json))
@@ -391,8 +445,10 @@ def verify_command(
     )
     if as_json:
         emit_json(result.to_json())
-    elif not quiet:  # -q: only problems (a failure lists every finding on stderr below)
+    elif not quiet:
         _render(result)
+    else:  # -q: the problems only; failures are listed on stderr with the error below
+        _warnings(result)
     if report_path is not None:
         # Imported here: reportlab costs a verify without --report a third of a second.
         from evidence.report.produce import write_file
@@ -400,33 +456,32 @@ def verify_command(
 
         # The digest of the file as received; a folder has none, so its manifest's stands in.
         digest = hash_file(bundle).sha256 if bundle.is_file() else result.manifest_sha256 or ""
-        used = [f"fingerprint {f}" for f in wanted] + [
-            f"trusted certificate {p}" for p in trust_paths
+        used = [f"{f} ({colon_fingerprint(f)})" for f in wanted] + [
+            f"{p.name}" for p in trust_paths
         ]
         report = render_verification_report(
             result,
             digest,
-            verified_by=verifier or getpass.getuser(),
-            verified_with="; ".join(used) or "nothing (signer not established)",
+            verified_by=verifier or _key_name(as_key),
+            verified_with="; ".join(used),
+            locale=locale,
         )
         write_file(report_path, sign_as(as_key, report, f"Verification report of {bundle.name}"))
         if not quiet:
             note(f"verification report written: {report_path}")
+    # The final status line is printed whatever -q says: it is the verdict.
     status = result.status
     if status == "failed":
         raise VerificationError(f"{bundle}: verification FAILED", result.findings)
+    warned = [c for c in result.checks if c.status == "warning"]
+    with_warnings = f" (warnings: {len(warned)})" if warned else ""
     if status == "signer-unverified":
-        if not quiet:
-            fp = result.signer.fingerprint if result.signer else "?"
-            note(
-                f"{bundle}: intact and validly signed, but the signer is NOT ESTABLISHED: "
-                f"compare fingerprint {fp} with the sender's by letter or phone (exit 4)"
-            )
+        fp = result.signer.fingerprint if result.signer else "?"
+        note(
+            f"{bundle}: intact and validly signed, but the signer is NOT ESTABLISHED: "
+            f"compare fingerprint {fp} ({colon_fingerprint(fp)}) with the sender's by letter "
+            f"or phone (exit 4){with_warnings}"
+        )
         raise click.exceptions.Exit(EXIT_SIGNER_UNVERIFIED)
-    if not quiet:
-        signer = result.signer.subject if result.signer else "?"
-        note(f"{bundle}: verified: intact, signed by {signer}")
-
-
-# Registered by cli/main.py as one entry.
-BUNDLE_COMMANDS = (bundle_command, verify_command)
+    signer = result.signer.subject if result.signer else "?"
+    note(f"{bundle}: verified: intact, signed by {signer}{with_warnings}")

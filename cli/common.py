@@ -18,8 +18,9 @@ from evidence.cases import get_case
 from evidence.errors import EvidenceError, NotFoundError, PassphraseError, UsageError
 from evidence.items import Item, select, split_refs
 from evidence.keys import KeyRecord, Signer
+from evidence.ledger import BUSY_TIMEOUT_MS
 from evidence.timefmt import parse_zone
-from evidence.trust.store import signing_problem
+from evidence.trust.store import require_signing
 from evidence.unlocking import SignerSource, unlock_in_background
 from evidence.workspace import Workspace, locate
 
@@ -30,6 +31,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 ENV_KEY = "CUSTODY_KEY"
 ENV_PASSPHRASE = "CUSTODY_PASSPHRASE"
 ENV_TZ = "CUSTODY_TZ"
+ENV_HOME = "CUSTODY_HOME"
+ENV_BUSY = "CUSTODY_BUSY_TIMEOUT_MS"
+
+
+def busy_timeout_ms() -> int:
+    """How long a writer waits for another one: $CUSTODY_BUSY_TIMEOUT_MS, else the default."""
+    raw = os.environ.get(ENV_BUSY, "")
+    if not raw:
+        return BUSY_TIMEOUT_MS
+    if not raw.isdigit():
+        raise UsageError(f"{ENV_BUSY}={raw!r} is not a number of milliseconds")
+    return int(raw)
 
 
 @dataclass
@@ -48,7 +61,10 @@ class AppContext:
     def open(self) -> Workspace:
         """Open the workspace (closed by click when the command ends)."""
         ws = Workspace.open(
-            locate(self.workspace_arg), ledger=self.ledger_arg or None, vault=self.vault
+            locate(self.workspace_arg),
+            ledger=self.ledger_arg or None,
+            vault=self.vault,
+            busy_timeout_ms=busy_timeout_ms(),
         )
         click.get_current_context().call_on_close(ws.close)
         # A bundle export killed midway is finished or undone before anything else.
@@ -130,34 +146,22 @@ def unlock(
     """Resolve --as (unless already resolved) and decrypt that key with the passphrase.
 
     A key that is to sign (events, checkpoints, bundles, reports) must be one the trust root
-    lets sign now: enrolled (or CA-issued) and not revoked. That is checked before the
-    passphrase is asked for; audit would reject whatever it signed anyway.
+    lets sign now: the library (TrustedKeyStore.signer) checks that before the passphrase is
+    asked for; audit would reject whatever it signed anyway.
     """
-    record, passphrase = _signing_key(ws, as_key, record, to_sign=to_sign)
-    return ws.keys.unlock(record, passphrase)
+    record = record or signer_key(ws, as_key)
+    return ws.keys.signer(
+        record, lambda: read_passphrase(f"Passphrase for {record.name}"), to_sign=to_sign
+    )
 
 
 def unlock_later(
     ws: Workspace, as_key: str | None, record: KeyRecord | None = None
 ) -> SignerSource:
     """As unlock, but the key is decrypted in the background while the command starts work."""
-    record, passphrase = _signing_key(ws, as_key, record, to_sign=True)
-    return unlock_in_background(ws.keys, record, passphrase)
-
-
-def _signing_key(
-    ws: Workspace, as_key: str | None, record: KeyRecord | None, *, to_sign: bool
-) -> tuple[KeyRecord, str]:
     record = record or signer_key(ws, as_key)
-    if to_sign:
-        problem = signing_problem(ws.ledger, record.certificate)
-        if problem is not None:
-            raise UsageError(
-                f"{record.name!r} may not sign: {problem}",
-                "the authority enrols it with `custody key enrol` "
-                "(`custody key list` shows each key's standing)",
-            )
-    return record, read_passphrase(f"Passphrase for {record.name}")
+    require_signing(ws.ledger, record)
+    return unlock_in_background(ws.keys, record, read_passphrase(f"Passphrase for {record.name}"))
 
 
 class CommandLineProblems(UsageError):

@@ -9,6 +9,7 @@ import click
 
 from evidence.audit import audit
 from evidence.audit.incremental import audit_since
+from evidence.bundle.signer import parse_fingerprint
 from evidence.cases import get_case
 from evidence.checkpoint import file_name
 from evidence.custody import (
@@ -26,7 +27,6 @@ from evidence.events import MANUAL_ACTIONS, SignedEvent, bodies_with_actions
 from evidence.items import Item
 from evidence.keys import KeyRecord
 from evidence.seals import seal_warnings
-from evidence.timestamp import tsa_url
 from evidence.timestamp.checkpoints import create_stamped
 from evidence.workspace import Workspace
 
@@ -45,7 +45,7 @@ from .common import (
 )
 from .output import ProgressBar, emit_json, note, table
 from .output import note as warn  # event_command has a `note` option
-from .timestamp import tsa_option, tsa_optional_option
+from .timestamp import tsa_option, tsa_optional_option, tsa_url
 
 location_option = click.option("--location", default="", help="Where it happens.")
 purpose_option = click.option("--purpose", default="", help="Why it happens.")
@@ -386,6 +386,8 @@ def audit_command(
       custody audit --since-checkpoint
       custody audit --since-checkpoint --checkpoint /media/usb/checkpoint-000041.json
     """
+    # A short or mistyped anchor is a usage error, not a replaced root (exit 2, before any work).
+    anchor = None if anchor is None else parse_fingerprint(anchor, "--anchor")
     ws = app.open()
     if case is not None:
         get_case(ws.ledger, case)
@@ -398,7 +400,7 @@ def audit_command(
             since or None,
             checkpoint_file=checkpoint_file,
             reporter=progress,
-            anchor_pin=anchor,
+            anchor=anchor,
         )
     else:
         result = audit(

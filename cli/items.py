@@ -124,7 +124,8 @@ def item_show(app: AppContext, item: str, tz: str | None, as_json: bool) -> None
         a = it.analysis
         pairs.append(
             ("profiled by", f"event #{a['seq']} ({a['action']}), parser version "
-             f"{a['parser_version']}, {a['at']}, {a['by']}; type {a['type_source']}")
+             f"{a['parser_version']}, {format_local(a['at'], display)}, {a['by']}; "
+             f"type {a['type_source']}")
         )  # fmt: skip
     else:
         version = (it.profile or {}).get("profile_version")

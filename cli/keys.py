@@ -31,6 +31,7 @@ from .common import (
     CheckedGroup,
     CommandLineProblems,
     as_option,
+    busy_timeout_ms,
     json_option,
     pass_app,
     quiet_option,
@@ -142,7 +143,7 @@ def init_command(
     adopted = None
     where = None
     if ledger is None and (root / "ledger.db").exists() and setup is not None:
-        ws = Workspace.open(root)
+        ws = Workspace.open(root, busy_timeout_ms=busy_timeout_ms())
         try:
             adopted = ws.adopt_authority(setup)[1]
             state = load_state(ws.ledger)

@@ -6,7 +6,7 @@ from datetime import tzinfo
 
 import click
 
-from evidence.timefmt import format_local
+from evidence.timefmt import format_local, localise_times
 from evidence.timeline import Entry, ItemTimeline, timelines
 
 from .common import (
@@ -99,7 +99,7 @@ def log_table(
             _who(e),
             f"{e.from_name} -> {e.to_name}" if e.to_name else "",
             e.location,
-            " / ".join(part for part in (e.purpose, e.change, e.note) if part),
+            " / ".join(part for part in (e.purpose, _change(e, display), e.note) if part),
             "ok" if e.signature_ok else "INVALID",
         )
         for _, e, marks in events
@@ -128,6 +128,11 @@ LEGEND = {
 }
 
 
+def _change(e: Entry, display: tzinfo | None) -> str:
+    """What a correction changed, its times in the --tz zone to the second."""
+    return localise_times(e.change, lambda at: format_local(at, display))
+
+
 def _marks(e: Entry) -> list[str]:
     marks = []
     if e.seal:
@@ -154,7 +159,7 @@ def _block(e: Entry, marks: list[str], display: tzinfo | None, width: int) -> st
         ("moved", f"{e.from_name} -> {e.to_name}" if e.to_name else ""),
         ("where", e.location),
         ("why", e.purpose),
-        ("changed", e.change),
+        ("changed", _change(e, display)),
         ("note", e.note),
     ]
     out = wrap_columns(f"{head}  [{sig}]", width, "", "    ")

@@ -54,6 +54,7 @@ SUMMARIES = {
     "result changed.",
     "identifiers": "List every phone, e-mail, account URL, wallet address and transaction id in a "
     "case.",
+    "excerpt": "Show, or sign, the records of a text item to disclose in an excerpt.",
     "event": "Record a signed custody event on items (access, analysis, sealing...).",
     "transfer": "Hand items over to another custodian (pending until they run `custody receive`).",
     "receive": "Acknowledge a pending transfer: custody passes to you.",
@@ -66,6 +67,7 @@ SUMMARIES = {
     "bundle": "Export a case's evidence as a signed bundle for a mutual legal assistance request.",
     "verify": "Verify a bundle (zip or unzipped folder); needs no workspace.",
     "report": "Write the custody report of CASE: verdict, items, every custody event, signers.",
+    "export-case": "Write a case as a CASE/UCO JSON-LD graph (caseontology.org).",
     "ledger": "The ledger itself: copy it between a workspace file and a PostgreSQL server.",
 }
 
@@ -146,6 +148,7 @@ class CustodyGroup(click.Group):
 @click.option(
     "--workspace",
     "-w",
+    envvar="CUSTODY_HOME",
     metavar="DIR",
     help="Workspace folder (default: $CUSTODY_HOME, else ./custody-workspace).",
 )
@@ -175,7 +178,20 @@ def cli(ctx: click.Context, workspace: str | None, ledger: str | None, vault: st
     """
     from .common import AppContext  # only here: the library is loaded once a command runs
 
+    _quiet_pyhanko()
     ctx.obj = AppContext(workspace, ledger, vault)
+
+
+def _quiet_pyhanko() -> None:
+    # pyhanko logs each failed check with a traceback; those failures are our findings,
+    # reported once and plainly, so its loggers must not fall through to Python's last-resort
+    # stderr handler. Configured here, by the application: importing the library changes
+    # nothing global.
+    import logging
+
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).addHandler(logging.NullHandler())
+        logging.getLogger(name).propagate = False
 
 
 def main() -> None:

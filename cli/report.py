@@ -9,7 +9,8 @@ import click
 
 from evidence.errors import VerificationError
 from evidence.items import split_refs
-from evidence.report.locale import LANGUAGES, make_locale
+from evidence.messages import LANGUAGES
+from evidence.report.locale import make_locale
 from evidence.report.model import FAILED
 from evidence.report.produce import (
     FORMATS,
@@ -20,11 +21,10 @@ from evidence.report.produce import (
     signed_pdf,
     write_file,
 )
-from evidence.timestamp import tsa_url
 
 from .common import AppContext, as_option, pass_app, quiet_option, unlock
 from .output import ProgressBar, note
-from .timestamp import tsa_option
+from .timestamp import tsa_option, tsa_url
 
 
 @click.command("report")
@@ -107,7 +107,7 @@ def report_command(
     generated_by = signer = preparer = None
     if as_key:
         record = ws.keys.resolve(as_key)
-        generated_by = f"{record.name} ({record.organisation}, key {record.fingerprint[:16]})"
+        generated_by = f"{record.name} ({record.organisation})"
         if kind == "pdf":
             signer = unlock(ws, as_key)
             preparer = preparer_of(signer)

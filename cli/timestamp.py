@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -9,13 +10,20 @@ from typing import Any, TypeVar
 import click
 
 from evidence.errors import UsageError, VerificationError
-from evidence.timestamp import TSA_URL_ENV, load_trust, tsa_url
+from evidence.timestamp import load_trust
+from evidence.timestamp import tsa_url as checked_tsa_url
 from evidence.timestamp.checkpoints import check_tokens, complete_pending, status
 
 from .common import AppContext, json_option, pass_app, unlock
 from .output import emit_json, note, table
 
 F = TypeVar("F", bound=Callable[..., Any])
+TSA_URL_ENV = "CUSTODY_TSA_URL"
+
+
+def tsa_url(option: str | None) -> str | None:
+    """The TSA to use: --tsa, else $CUSTODY_TSA_URL, else none (nothing is timestamped)."""
+    return checked_tsa_url(option or os.environ.get(TSA_URL_ENV) or None)
 
 
 def tsa_option(func: F) -> F:

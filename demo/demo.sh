@@ -86,8 +86,15 @@ run custody bundle "$CASE" --as "Prosecutor" -o "$out/request-0042.zip" \
     --requesting-authority "Prosecutor General's Office of the Republic of Belarus" \
     --requested-state RU --addressee "Prosecutor General's Office of the Russian Federation"
 FPR="$(custody key show Prosecutor --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["fingerprint"])')"
+step "7b. The same request for a Russian-speaking recipient: cover sheet in Russian, VERIFY.txt Russian first"
+run custody bundle "$CASE" --as "Prosecutor" -o "$out/request-0042-ru.zip" --lang ru \
+    --request-ref "No. 12/4-2026" --legal-basis "Minsk Convention 1993" \
+    --requesting-authority "Prosecutor General's Office of the Republic of Belarus" \
+    --requested-state RU --addressee "Prosecutor General's Office of the Russian Federation"
+unzip -p "$out/request-0042.zip" request-0042/cover.pdf > "$out/cover.pdf"
+unzip -p "$out/request-0042-ru.zip" request-0042-ru/cover.pdf > "$out/cover-ru.pdf"
 
-step "7b. Only what a request needs: an excerpt of the chat, proved against the commitment signed at ingest"
+step "7c. Only what a request needs: an excerpt of the chat, proved against the commitment signed at ingest"
 run custody excerpt "$CHAT" --match "QIWI|vk.com" --context 1 --dry-run
 RANGES="$(custody excerpt "$CHAT" --match "QIWI|vk.com" --context 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])')"
 run custody excerpt "$CHAT" --records "$RANGES" --as "A. Ivanov" \
@@ -109,7 +116,10 @@ sed -n '/<!-- check_excerpt.py: begin -->/,/<!-- check_excerpt.py: end -->/p' "$
   unset CUSTODY_HOME CUSTODY_PASSPHRASE CUSTODY_TSA_URL
   # The letter also names the trust root: every custodian in the chains is established by it.
   run custody verify request-0042.zip --fingerprint "$FPR" --anchor "$ANCHOR" \
-      --tsa-trust tsa-ca.pem --report verification-report.pdf
+      --tsa-trust tsa-ca.pem --report verification-report.pdf --verifier "J. Kowalski"
+  run custody verify request-0042.zip --fingerprint "$FPR" --anchor "$ANCHOR" \
+      --tsa-trust tsa-ca.pem --report verification-report-ru.pdf --lang ru --tz Europe/Moscow \
+      --verifier "Прокурор А. Смирнов" --quiet
   step "8b. ...unzipped and zipped again (as a mail gateway or a colleague might): still verified"
   run unzip -q request-0042.zip -d rezipped
   (cd rezipped && run zip -qr ../request-0042-rezipped.zip request-0042)
@@ -156,7 +166,8 @@ step "Done"
 cat <<DONE
 workspace:            $CUSTODY_HOME
 bundle for the MLA:   $out/request-0042.zip
-verification report:  $out/foreign/verification-report.pdf
+cover sheets:         $out/cover.pdf  $out/cover-ru.pdf
+verification reports: $out/foreign/verification-report.pdf  $out/foreign/verification-report-ru.pdf
 excerpt bundle:       $out/request-0043.zip
 CASE/UCO graph:       $out/$CASE.case.jsonld
 custody report:       $out/custody-report.pdf

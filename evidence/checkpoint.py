@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any, NotRequired, TypedDict, cast
 
 from .canonical import canonical_bytes
-from .errors import Finding, InputRejected, UsageError, VerificationError
+from .errors import Finding, InputRejected, VerificationError
 from .keys import Signer
 from .ledger import Ledger
 from .merkle import tree_head
 from .privacy import write_private
 from .signed import Flaw, Kind, Signed, digest
 from .timefmt import utc_now
+from .trust.store import has_trust_tables, require_signing
 
 
 class Actor(TypedDict):
@@ -78,8 +79,6 @@ class Head:
 
 def trust_commitment(ledger: Ledger) -> dict[str, Any]:
     """What a checkpoint commits to about trust: anchor, every certificate, records head."""
-    from .trust.store import has_trust_tables
-
     anchor = None
     head = None
     if has_trust_tables(ledger):
@@ -215,17 +214,6 @@ def _write_file(directory: Path, checkpoint: Checkpoint) -> None:
     write_private(path, json.dumps(checkpoint.to_json(), indent=1).encode() + b"\n")
 
 
-def _require_established(ledger: Ledger, signer: Signer) -> None:
-    from .trust.store import signing_problem
-
-    problem = signing_problem(ledger, signer.record.certificate)
-    if problem is not None:
-        raise UsageError(
-            f"{signer.record.name!r} may not sign a checkpoint: {problem}",
-            "sign with an enrolled key (`custody key list` shows each key's standing)",
-        )
-
-
 def create_checkpoint(
     ledger: Ledger,
     signer: Signer,
@@ -240,7 +228,12 @@ def create_checkpoint(
     when the trust root does not establish the signer now (not enrolled, revoked): audit would
     reject the checkpoint anyway.
     """
-    _require_established(ledger, signer)
+    require_signing(
+        ledger,
+        signer.record,
+        " a checkpoint",
+        "sign with an enrolled key (`custody key list` shows each key's standing)",
+    )
     # Exclusive: every append in flight commits first, none starts until this one commits.
     with ledger.atomic(exclusive=True):
         existing = [from_row(r) for r in rows(ledger)]

@@ -1,12 +1,13 @@
 """The error hierarchy: one root, and a class per kind of failure the CLI maps to an exit code.
 
-Exit codes are a contract (DESIGN.md section 5): 0 ok, 1 verification or integrity failure,
+Exit codes are a contract (README.md, "Exit codes"): 0 ok, 1 verification or integrity failure,
 2 usage error, 3 operational error.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 class EvidenceError(Exception):
@@ -50,7 +51,13 @@ class InputRejected(OperationalError):
     """Hostile or malformed input from outside (a file, zip, manifest) that we refuse to use."""
 
 
-CHECK_STATUSES = ("ok", "failed", "warning", "skipped")
+class CheckStatus(StrEnum):
+    """What became of one check (schemas/check.schema.json `status`)."""
+
+    OK = "ok"
+    FAILED = "failed"
+    WARNING = "warning"  # holds, with a reservation the reader must act on
+    SKIPPED = "skipped"  # could not run because an earlier check failed
 
 
 def check_json(
@@ -73,7 +80,7 @@ class Finding:
 
     def to_json(self) -> dict[str, str | None]:
         """A failed check in the one JSON shape of a check (see check_json)."""
-        return check_json(self.check, "failed", self.subject, self.message)
+        return check_json(self.check, CheckStatus.FAILED, self.subject, self.message)
 
     def __str__(self) -> str:
         return f"{self.check}: {self.subject}: {self.message}"

@@ -20,20 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-IDENTIFIER_KINDS = (
-    "phone",
-    "email",
-    "url",
-    "account",
-    "bitcoin-address",
-    "litecoin-address",
-    "tron-address",
-    "base58check-address",
-    "ethereum-address",
-    "txid",
-    "e-wallet",
-)
-
 
 @dataclass(frozen=True)
 class Identifier:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -82,3 +83,12 @@ def _offset_text(moment: datetime) -> str:
     sign = "-" if offset < timedelta(0) else "+"
     minutes = abs(int(offset.total_seconds())) // 60
     return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+_STORED_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)")
+
+
+def localise_times(text: str, render: Callable[[str], str]) -> str:
+    """text with every RFC 3339 time in it (as a correction's from/to records one) shown by
+    render, e.g. in the reader's zone to the second; the rest of text unchanged."""
+    return _STORED_TIME.sub(lambda m: render(m.group(0)), text)

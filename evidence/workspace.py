@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
@@ -29,18 +29,12 @@ from .trust.store import load_state, set_anchor
 from .vault import Vault
 
 DEFAULT_DIR = "custody-workspace"
-ENV_HOME = "CUSTODY_HOME"
-ENV_BUSY = "CUSTODY_BUSY_TIMEOUT_MS"
-ENV_LEDGER = "CUSTODY_LEDGER"
-ENV_VAULT = "CUSTODY_VAULT"
 
 
 def locate(explicit: str | os.PathLike[str] | None) -> Path:
-    """The workspace folder: --workspace, else $CUSTODY_HOME, else ./custody-workspace."""
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get(ENV_HOME)
-    return Path(env) if env else Path(DEFAULT_DIR)
+    """The workspace folder: the one given (the CLI's --workspace or $CUSTODY_HOME), else
+    ./custody-workspace."""
+    return Path(explicit) if explicit else Path(DEFAULT_DIR)
 
 
 @dataclass(frozen=True)
@@ -48,7 +42,7 @@ class AuthoritySetup:
     """The authority key `custody init --authority NAME` creates as the workspace's root."""
 
     name: str
-    passphrase: str
+    passphrase: str = field(repr=False)  # never in a traceback or a log line
     organisation: str = ""
     country: str = "ZZ"
 
@@ -177,8 +171,17 @@ class Workspace:
         return record, len(existing)
 
     @classmethod
-    def open(cls, root: Path, *, ledger: str | None = None, vault: Path | None = None) -> Workspace:
-        """Open an existing workspace (a workstation of a server ledger gets its key folder)."""
+    def open(
+        cls,
+        root: Path,
+        *,
+        ledger: str | None = None,
+        vault: Path | None = None,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    ) -> Workspace:
+        """Open an existing workspace (a workstation of a server ledger gets its key folder).
+
+        busy_timeout_ms: how long a writer waits for another one before giving up."""
         ledger_at = _ledger_location(root, ledger)
         if is_url(ledger_at) and not root.exists():
             # A workstation's folder holds its private keys: owner-only, whatever the umask.
@@ -194,10 +197,10 @@ class Workspace:
             )
         if vault is not None and not (vault / "sha256").is_dir():
             raise OperationalError(
-                f"{vault}: not a custody vault", f"check --vault / ${ENV_VAULT}, or its mount"
+                f"{vault}: not a custody vault", "check --vault / $CUSTODY_VAULT, or its mount"
             )
         private_umask()
-        opened = open_ledger(ledger_at, _busy_timeout())
+        opened = open_ledger(ledger_at, busy_timeout_ms)
         store = Vault(vault or root / "vault")
         return cls(
             root,
@@ -232,12 +235,3 @@ def _remove_new_workspace(root: Path, fresh: bool) -> None:
         shutil.rmtree(root / name, ignore_errors=True)
     for name in ("ledger.db", "ledger.db-wal", "ledger.db-shm"):
         (root / name).unlink(missing_ok=True)
-
-
-def _busy_timeout() -> int:
-    raw = os.environ.get(ENV_BUSY, "")
-    if not raw:
-        return BUSY_TIMEOUT_MS
-    if not raw.isdigit():
-        raise UsageError(f"{ENV_BUSY}={raw!r} is not a number of milliseconds")
-    return int(raw)

@@ -101,6 +101,7 @@ def test_locked_ledger_beyond_busy_timeout(world: World) -> None:
 
 
 WRITER = """
+import os
 import sys
 import time
 from pathlib import Path
@@ -109,7 +110,11 @@ from evidence.items import get_item
 from evidence.workspace import Workspace
 root, ledger, vault, actor, passphrase, writer = sys.argv[1:7]
 items = sys.argv[7:]
-ws = Workspace.open(Path(root), ledger=ledger or None, vault=Path(vault) if vault else None)
+# The writer is the application here: it reads the environment and passes the timeout down.
+wait_ms = int(os.environ["CUSTODY_BUSY_TIMEOUT_MS"])
+ws = Workspace.open(
+    Path(root), ledger=ledger or None, vault=Path(vault) if vault else None, busy_timeout_ms=wait_ms
+)
 signer = ws.keys.unlock(ws.keys.resolve(actor), passphrase)
 chosen = [get_item(ws.ledger, i) for i in items]
 go = Path(root).parent / "go"

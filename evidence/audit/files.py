@@ -65,7 +65,7 @@ def check_workspace(root: Path, add: Add) -> None:
                 add("files", str(path), problem)
 
 
-def check_vault_entries(vault_root: Path, entries: Iterable[tuple[str, Path]], add: Add) -> None:
+def check_vault_entries(entries: Iterable[tuple[str, Path]], add: Add) -> None:
     """Each (subject, path): a regular read-only file with one link under real, closed folders."""
     seen: set[Path] = set()
     for subject, path in entries:

@@ -34,10 +34,10 @@ from ..errors import EvidenceError, UsageError
 from ..items import Item
 from ..progress import Reporter, Silent
 from ..workspace import Workspace
-from . import AuditResult, _Collector, _verify_events
 from .chains import Add, check_chains
 from .checkpoints import TrustContext, check_signed, compare_file, parse_row
 from .events import EventFacts
+from .full import AuditResult, Collector, verify_events
 from .trust import audit_trust, check_signers, signer_problem
 
 CHUNK = 500  # parameters per IN (...) query
@@ -194,15 +194,15 @@ def audit_since(
     checkpoint_file: Path | None = None,
     reporter: Reporter | None = None,
     workers: int | None = None,
-    anchor_pin: str | None = None,
+    anchor: str | None = None,
 ) -> AuditResult:
     """Audit what checkpoint `since` (default: the latest) did not cover; never raises on
     tampering. With `checkpoint_file`, N is that file's checkpoint and must be the ledger's.
-    Every new event's signer is established through the trust root (pinned by anchor_pin, the
+    Every new event's signer is established through the trust root (pinned by anchor, the
     root's fingerprint from outside, when given), as in the full audit."""
     reporter = reporter or Silent()
     workers = workers or os.cpu_count() or 1
-    out = _Collector()
+    out = Collector()
     if checkpoint_file is not None and since is None:
         try:
             since = load_file(checkpoint_file).seq
@@ -212,8 +212,8 @@ def audit_since(
         checkpoints = _checkpoints(ws, since, out.add)
         if not checkpoints:
             raise UsageError("the starting checkpoint cannot be read", "run a full `custody audit`")
-        anchor = checkpoints[0]
-        audited = audit_trust(ws.ledger, anchor_pin, out.add)
+        start = checkpoints[0]
+        audited = audit_trust(ws.ledger, anchor, out.add)
         certs, state, view, root_detail = (
             audited.certs,
             audited.state,
@@ -225,42 +225,41 @@ def audit_since(
             check_signed(certs, cp, f"checkpoint #{cp.seq}", out.add, trust)
             compare_file(ws, cp, f"checkpoint #{cp.seq}", out.add)
         if checkpoint_file is not None:
-            _anchor_file(ws, checkpoint_file, anchor, out.add)
+            _anchor_file(ws, checkpoint_file, start, out.add)
         # Where N ended, and that nothing before it was added or removed since.
-        end = _locate_heads(ws, anchor, out.add) or 0
+        end = _locate_heads(ws, start, out.add) or 0
         before = ws.ledger.rows("SELECT COUNT(*) AS n FROM events WHERE rowid <= ?", (end,))
-        if before[0]["n"] != anchor.body.get("events"):
+        if before[0]["n"] != start.body.get("events"):
             out.add(
                 "checkpoint",
-                f"checkpoint #{anchor.seq}",
+                f"checkpoint #{start.seq}",
                 f"{before[0]['n']} events up to its last head, it signed "
-                f"{anchor.body.get('events')} (history changed: run a full audit)",
+                f"{start.body.get('events')} (history changed: run a full audit)",
             )
         last = ws.ledger.rows("SELECT MAX(rowid) AS hi FROM events")[0]["hi"]
-        facts = _verify_events(ws, None, last, workers, reporter, out, after=end)
+        facts = verify_events(ws, None, last, workers, reporter, out, after=end)
         check_signers(view, facts, out.add)
         touched = sorted({f.item_id for f in facts})
         items = _items(ws, touched, out.add)
-        new = _continue_chains(anchor, items, facts, out.add)
-        anchored = {h.item_id for h in anchor.heads}
+        new = _continue_chains(start, items, facts, out.add)
+        anchored = {h.item_id for h in start.heads}
         fresh = [i for i in items.values() if i.item_id not in anchored]
         fresh_ids = {i.item_id for i in fresh}
         cases = {c.number: c for c in list_cases(ws.ledger)}
         check_chains(fresh, cases, [f for f in facts if f.item_id in fresh_ids], False, out.add)
         new.update({(f.item_id, f.seq): f.hash for f in facts if f.item_id in fresh_ids})
-        _consistent(anchor, checkpoints[1:], new, out.add)
+        _consistent(start, checkpoints[1:], new, out.add)
         total = ws.ledger.rows("SELECT COUNT(*) AS n FROM items")[0]["n"]
         if total != len(anchored) + len(fresh):
             out.add(
                 "chains",
                 "ledger",
-                f"{total} items, but checkpoint #{anchor.seq} and the new events account for "
+                f"{total} items, but checkpoint #{start.seq} and the new events account for "
                 f"{len(anchored) + len(fresh)} (an item without custody events?)",
             )
     final = checkpoints[-1]
     detail = (
-        f"checkpoints #{anchor.seq}..#{final.seq} consistent; "
-        f"events before #{anchor.seq} not re-read"
+        f"checkpoints #{start.seq}..#{final.seq} consistent; events before #{start.seq} not re-read"
     )
     checks = [
         out.check("trust", f"every new signer established: {root_detail}"),
@@ -269,7 +268,7 @@ def audit_since(
         out.check("hashes", "every new event hash matches its canonical bytes"),
         out.check("certificates", "every new signer's certificate is in the workspace"),
         out.check("signatures", f"{len(facts)} new signatures valid"),
-        out.check("chains", f"{len(touched)} chains continue checkpoint #{anchor.seq}"),
+        out.check("chains", f"{len(touched)} chains continue checkpoint #{start.seq}"),
         out.check("checkpoint", detail),
     ]
     findings = [f for c in checks for f in out.findings.get(c.name, [])]

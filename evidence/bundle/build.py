@@ -35,7 +35,7 @@ from ..keys import Signer
 from ..progress import Reporter, Silent
 from ..timestamp.cades import add_signature_timestamp, verify_steps
 from ..timestamp.client import request_token
-from ..trust.store import export_for
+from ..trust.store import export_for, require_signing
 from ..workspace import Workspace
 from .bagit import TAG_MANIFESTS, TAG_SIGNATURE, bag_filename, hash_files, tag_files
 from .cms import sign_detached
@@ -222,13 +222,16 @@ def build_bundle(
     cover: CoverRenderer | None = None,
     reporter: Reporter | None = None,
     tsa: str | None = None,
+    lang: str = "en",
     excerpt_specs: Sequence[str] = (),
     case_jsonld: bool = False,
 ) -> BundleResult:
     """Export items of a case as a signed bundle at output; see the module docstring.
 
+    lang: which language VERIFY.txt gives first (the cover's language is the renderer's).
     case_jsonld adds case.jsonld, the CASE/UCO graph of the items sent in full (as their
     chains stood before this export), as a tag file: the signed tag manifest covers it."""
+    require_signing(ws.ledger, signer.record, " a bundle")
     reporter = reporter or Silent()
     recover_exports(ws)
     plan = plan_bundle(
@@ -266,6 +269,7 @@ def build_bundle(
             cover,
             reporter,
             tsa,
+            lang,
             excerpts,
             case_jsonld,
         )
@@ -299,6 +303,7 @@ def _assemble(
     cover: CoverRenderer | None,
     reporter: Reporter,
     tsa: str | None = None,
+    lang: str = "en",
     excerpts: Sequence[BundleExcerpt] = (),
     case_jsonld: bool = False,
 ) -> BundleResult:
@@ -336,7 +341,14 @@ def _assemble(
     # (seizure protocol, request letter) establishes every custodian, not only the signer.
     trust = export_for(ws.ledger, sorted(wanted))
     manifest = build_manifest(
-        signer, case, request, entries, certificates, trust, [e.entry for e in excerpts]
+        signer,
+        case,
+        request,
+        entries,
+        certificates,
+        trust,
+        [e.entry for e in excerpts],
+        ["case.jsonld"] if case_jsonld else [],
     )
     data = manifest_bytes(manifest)
     digest = hashlib.sha256(data).hexdigest()
@@ -362,7 +374,7 @@ def _assemble(
             fp,
             cover=cover is not None,
             self_signed=cert.issuer == cert.subject,
-            extra_tags=int(case_jsonld),
+            lang=lang,
         )
         + verify_steps(p7s)
         + excerpt_steps(manifest)

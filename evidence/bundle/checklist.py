@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..errors import Finding, check_json
+from ..errors import CheckStatus, Finding, check_json
 
 ORDER = (
     "zip",
@@ -32,6 +32,7 @@ ORDER = (
     "item.chain",
     "item.facts",
     "custody.trust",
+    "custody.irregular",
 )
 
 
@@ -41,7 +42,7 @@ class Check:
 
     name: str
     subject: str
-    status: str  # "ok" | "failed" | "warning" | "skipped"
+    status: str  # a CheckStatus
     message: str
 
     def to_json(self) -> dict[str, str | None]:
@@ -59,7 +60,7 @@ class Checklist:
 
     def fail(self, name: str, subject: str, message: str) -> None:
         """Record a failed check."""
-        self._failed.append(Check(name, subject, "failed", message))
+        self._failed.append(Check(name, subject, CheckStatus.FAILED, message))
 
     def extend(self, findings: Iterable[Finding]) -> None:
         """Record failures found elsewhere."""
@@ -68,15 +69,15 @@ class Checklist:
 
     def ok(self, name: str, subject: str, message: str) -> None:
         """Record that a check passed (shown only if it recorded no failure)."""
-        self._notes.setdefault(name, Check(name, subject, "ok", message))
+        self._notes.setdefault(name, Check(name, subject, CheckStatus.OK, message))
 
     def warn(self, name: str, subject: str, message: str) -> None:
         """Record a check that holds with a reservation the reader must act on."""
-        self._notes[name] = Check(name, subject, "warning", message)
+        self._notes[name] = Check(name, subject, CheckStatus.WARNING, message)
 
     def skip(self, name: str, message: str) -> None:
         """Record a check that could not run because an earlier one failed."""
-        self._notes.setdefault(name, Check(name, "-", "skipped", message))
+        self._notes.setdefault(name, Check(name, "-", CheckStatus.SKIPPED, message))
 
     def result(self) -> tuple[Check, ...]:
         """Every check, in ORDER, then any others in the order they were met."""

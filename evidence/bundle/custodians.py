@@ -65,6 +65,20 @@ def check_custodians(
         checks.ok(CHECK, "custody", f"every custodian established by the root {root[:16]}")
 
 
+def carried_anchor(trust: Any) -> str | None:
+    """The fingerprint of the root a manifest's `trust` object names (None: none, or unreadable).
+
+    Only printed, never trusted: the recipient compares it with the protocol or the letter.
+    """
+    carried = trust.get("anchor") if isinstance(trust, dict) else None
+    if isinstance(carried, dict) and isinstance(carried.get("certificate"), str):
+        try:
+            return fingerprint(x509.load_pem_x509_certificate(carried["certificate"].encode()))
+        except ValueError:
+            return None
+    return None
+
+
 def _view(
     trust: Any,
     certificates: Mapping[str, x509.Certificate],
@@ -72,14 +86,7 @@ def _view(
     trusted: Sequence[x509.Certificate],
     checks: Checklist,
 ) -> TrustView | None:
-    carried = trust.get("anchor") if isinstance(trust, dict) else None
-    carried_fp = None
-    if isinstance(carried, dict) and isinstance(carried.get("certificate"), str):
-        try:
-            cert = x509.load_pem_x509_certificate(carried["certificate"].encode())
-            carried_fp = fingerprint(cert)
-        except ValueError:
-            carried_fp = None
+    carried_fp = carried_anchor(trust)
     ca = next((c for c in trusted if fingerprint(c) == carried_fp), None)
     if anchor is None and ca is None:
         checks.warn(

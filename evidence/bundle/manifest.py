@@ -130,6 +130,7 @@ def build_manifest(
     certificates: Mapping[str, str],
     trust: Mapping[str, Any] | None = None,
     excerpts: Sequence[dict[str, Any]] = (),
+    tag_files: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The manifest dict; certificates maps fingerprint -> PEM and must cover every signer.
 
@@ -162,6 +163,9 @@ def build_manifest(
     if excerpts:
         manifest["schema"] = EXCERPT_SCHEMA_ID
         manifest["excerpts"] = list(excerpts)
+    if tag_files:  # optional tag files (case.jsonld), named so the file count holds
+        manifest["schema"] = EXCERPT_SCHEMA_ID
+        manifest["tag_files"] = list(tag_files)
     return manifest
 
 

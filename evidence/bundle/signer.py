@@ -20,7 +20,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import NameOID
 
 from ..errors import UsageError, VerificationError
-from ..keys import fingerprint, name_text
+from ..keys import fingerprint, name_text, subject_attribute
 from .bagit import TAG_MANIFESTS, TAG_SIGNATURE
 from .checklist import Checklist
 from .cms import CmsSigner, verify_detached
@@ -34,6 +34,7 @@ class SignerVerdict:
     subject: str
     established: bool
     basis: str
+    name: str = ""  # as people write it: "Н. Петрова, prosecutor, Prosecutor General's Office, BY"
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for --json output."""
@@ -45,7 +46,7 @@ _FINGERPRINT_PREFIX = re.compile(
 )
 
 
-def parse_fingerprint(text: str) -> str:
+def parse_fingerprint(text: str, option: str = "--fingerprint") -> str:
     """A SHA-256 fingerprint as a recipient may type or paste it, as 64 lowercase hex digits.
 
     Accepted: hex with or without colons, spaces, dashes or line breaks (the two halves of the
@@ -58,8 +59,9 @@ def parse_fingerprint(text: str) -> str:
         shown = " ".join(text.split())[:100]
         found = len(re.sub(r"[^0-9a-fA-F]", "", body))
         raise UsageError(
-            f"--fingerprint {shown!r} is not a SHA-256 fingerprint ({found} hex digits, 64 needed)",
-            "copy it from the letter of request, e.g. 3f2a...c9 or 3F:2A:...:C9",
+            f"{option} {shown!r} is not a SHA-256 fingerprint ({found} hex digits, 64 needed)",
+            "give all 64 hex digits (a short form such as the 16 of a key id is not enough),"
+            " e.g. 3f2a...c9 or 3F:2A:...:C9, as the letter, protocol or `custody init` give it",
         )
     return digits
 
@@ -111,7 +113,22 @@ def check_signer(
             "NOT ESTABLISHED: compare this fingerprint with the one the sender gives you by letter"
             " or phone, then pass --fingerprint or --trust",
         )
-    return SignerVerdict(fp, subject, bool(basis), basis or "not established")
+    return SignerVerdict(fp, subject, bool(basis), basis or "not established", readable_name(cert))
+
+
+def readable_name(cert: x509.Certificate) -> str:
+    """The subject in reading order (name, role, organisation, country), not RFC 4514's
+    reversed one; the RFC 4514 text when the certificate names none of them."""
+    parts = [
+        subject_attribute(cert, oid)
+        for oid in (
+            NameOID.COMMON_NAME,
+            NameOID.TITLE,
+            NameOID.ORGANIZATION_NAME,
+            NameOID.COUNTRY_NAME,
+        )
+    ]
+    return ", ".join(p for p in parts if p) or name_text(cert.subject)
 
 
 _PEM_BLOCK = re.compile(

@@ -20,6 +20,7 @@ from typing import Any
 from cryptography import x509
 
 from ..custody import custody_state
+from ..entries import Irregularity, chain_entries, irregularities
 from ..errors import Finding, InputRejected, NotFoundError
 from ..excerpt.proof import ExcerptVerdict
 from ..keys import key_id_of
@@ -97,6 +98,9 @@ class VerifyResult:
     # The manifest's `trust` object (evidence-manifest/2), carried as data; establishing
     # custodians from it is the trust package's work.
     trust: dict[str, Any] | None = None
+    # Irregular custody events in chains that hold (seal history, under seal, not the holder):
+    # custody facts the reader must see; they do not fail the bundle.
+    irregularities: tuple[Irregularity, ...] = ()
     # What each excerpt (evidence-manifest/3) disclosed, once its proof held.
     excerpts: tuple[ExcerptVerdict, ...] = ()
 
@@ -124,6 +128,7 @@ class VerifyResult:
             "signer": None if self.signer is None else self.signer.to_json(),
             "items": [i.to_json() for i in self.items],
             "checks": [c.to_json() for c in self.checks],
+            "irregularities": [i.to_json() for i in self.irregularities],
             "trust": self.trust,
         }
 
@@ -293,7 +298,15 @@ def _verify_bag(
     checks.ok("manifest.schema", "manifest.json", f"valid {manifest['schema']}")
     check_tag_signature(tags, signer, manifest["schema"], checks)
     check_issuer(manifest, signer, report.info, checks)
-    items = _check_items(manifest, files, checks)
+    items, irregular = _check_items(manifest, files, checks)
+    if irregular:
+        checks.warn(
+            "custody.irregular",
+            "chains",
+            f"{len(irregular)} irregular custody event(s): listed under the items",
+        )
+    else:
+        checks.ok("custody.irregular", "chains", "no irregular custody event")
     excerpts: tuple[ExcerptVerdict, ...] = ()
     if manifest["schema"] != "evidence-manifest/1":
         certs = load_certificates(manifest)[0]
@@ -308,6 +321,7 @@ def _verify_bag(
         digest,
         manifest["request"]["reference"],
         manifest.get("trust"),
+        irregular,
         excerpts,
     )
 
@@ -341,7 +355,7 @@ def _check_timestamp(
 
 def _check_items(
     manifest: dict[str, Any], files: dict[str, BagFile], checks: Checklist
-) -> tuple[ItemVerdict, ...]:
+) -> tuple[tuple[ItemVerdict, ...], tuple[Irregularity, ...]]:
     certs, findings = load_certificates(manifest)
     # One actor may hold several certificates (an agency CA issued one later): same key, same actor.
     identity = {fp: key_id_of(cert.public_key()) for fp, cert in certs.items()}
@@ -352,6 +366,7 @@ def _check_items(
     case_number = manifest["case"]["number"]
     reference = manifest["request"]["reference"]
     verdicts = []
+    irregular: list[Irregularity] = []
     described: set[str] = set()
     for entry in manifest["items"]:
         subject = f"item {entry['item_id']}"
@@ -384,7 +399,11 @@ def _check_items(
         # Only a chain that holds (every event schema-valid) says who has the item now.
         holder = None
         if not chain_findings:
-            holder = custody_state(signed_events(entry), identity).holder
+            chain = signed_events(entry)
+            holder = custody_state(chain, identity).holder
+            # Every signature was verified by check_chain; signers are judged by custody.trust.
+            lines = chain_entries(entry["item_id"], chain, identity, None, lambda ev: True)
+            irregular += irregularities(lines, [ev.body for ev in chain])
         verdicts.append(
             ItemVerdict(
                 entry["item_id"],
@@ -411,4 +430,4 @@ def _check_items(
     events = sum(v.events for v in verdicts)
     checks.ok("item.chain", "chains", f"{events} events: hashes, links, order and signatures hold")
     checks.ok("item.facts", "items", "item facts match what was signed at ingest")
-    return tuple(verdicts)
+    return tuple(verdicts), tuple(irregular)

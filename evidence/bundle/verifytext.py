@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..display import printable
+from .custodians import carried_anchor
 
 
 def colon_fingerprint(fingerprint: str) -> str:
@@ -33,6 +34,7 @@ def _line(value: Any) -> str:
 # (--strict refuses a malformed one); nothing from the bundle is used as a pattern; and the
 # files written go to a fresh temporary folder, not into the bundle (where a planted link
 # could point them elsewhere).
+UNZIP_COMMAND = "unzip -q {name}.zip -d {name}-check && cd {name}-check/{name}"
 TMP_COMMAND = "T=$(mktemp -d)"
 CMS_COMMANDS = (
     "openssl cms -verify -binary -inform DER -in manifest.json.p7s -content manifest.json"
@@ -53,6 +55,63 @@ COUNT_COMMAND = "find . ! -type d | wc -l"
 # Files outside data/ in a bundle without cover.pdf: bagit.txt, bag-info.txt, two payload and two
 # tag manifests, manifest.json and its signature, signer.pem, VERIFY.txt, the tag signature.
 TAG_COUNT = 11
+
+
+def plain_steps(name: str) -> tuple[tuple[str, ...], ...]:
+    """The POSIX commands of the plain path, step by step (0 to 4), for VERIFY.txt and the
+    cover sheet alike: both signatures (the tag manifest's too), then the tag manifest, then
+    the payload manifests, then the count of files."""
+    return (
+        (UNZIP_COMMAND.format(name=name),),
+        (TMP_COMMAND, *CMS_COMMANDS),
+        (WHO_COMMAND,),
+        (LIST_COMMAND,),
+        (COUNT_COMMAND,),
+    )
+
+
+def file_count(manifest: Mapping[str, Any], *, cover: bool) -> int:
+    """What step 4 must print: evidence files plus the tag files of this bundle."""
+    items = manifest.get("items")
+    # evidence-manifest/3: each excerpt is two payload files; tag_files names extra tag files
+    excerpts, extra = manifest.get("excerpts"), manifest.get("tag_files")
+    files = (len(items) if isinstance(items, list) else 0) + 2 * (
+        len(excerpts) if isinstance(excerpts, list) else 0
+    )
+    return files + TAG_COUNT + cover + (len(extra) if isinstance(extra, list) else 0)
+
+
+def shell_lines(command: str, width: int) -> list[str]:
+    """command as lines of at most width characters (where it can), every line but the last
+    ending in " \\": what a POSIX shell reads as the one command, pasted or typed from paper.
+
+    Breaks only at spaces outside quotes, where a backslash-newline is a line continuation.
+    """
+    words: list[str] = []
+    current, quote = "", ""
+    for char in command:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == " ":
+            words.append(current)
+            current = ""
+            continue
+        current += char
+    words.append(current)
+    lines: list[str] = []
+    line = ""
+    for word in words:
+        if line and len(line) + 1 + len(word) + 2 > width:
+            lines.append(line + " \\")
+            line = "  " + word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return lines
+
+
 PS_TMP = "$T = New-Item -ItemType Directory (Join-Path $env:TEMP ([guid]::NewGuid()))"
 PS_CMS = (
     "openssl cms -verify -binary -inform DER -in manifest.json.p7s -content manifest.json"
@@ -82,7 +141,7 @@ CA_NOTE_RU = """\
 """
 
 _TEMPLATE = """\
-HOW TO VERIFY THIS EVIDENCE BUNDLE  (русский текст - ниже, раздел "КАК ПРОВЕРИТЬ")
+HOW TO VERIFY THIS EVIDENCE BUNDLE  (русский текст - раздел "КАК ПРОВЕРИТЬ")
 ==================================
 
 Bundle:        {name}
@@ -98,7 +157,7 @@ Signer certificate SHA-256 fingerprint. This copy travels with the bundle, so it
 nothing: compare with the one you received by letter (step 2).
     {fingerprint}
     {colon}
-SHA-256 of manifest.json:
+{anchor_block}SHA-256 of manifest.json:
     {manifest_sha256}
 
 
@@ -122,12 +181,15 @@ bagit.txt, bag-info.txt  the BagIt declaration and description of this bag.
 
 A. WITH THE CUSTODY TOOL (all checks at once)
 ---------------------------------------------
-    custody verify {name}.zip --fingerprint FINGERPRINT-YOU-WERE-GIVEN
+    custody verify {name}.zip --fingerprint FINGERPRINT-FROM-LETTER --anchor ANCHOR-FROM-LETTER
 
 It checks the zip itself, the bag, every digest, both signatures, the signer certificate, and
-every custody event's signature and hash chain, and lists each check. Exit status 0: everything
-holds. 4: everything holds, but no fingerprint or trusted certificate was given, so who signed
-is not established. 1: something failed; every failure is listed.
+every custody event's signature and hash chain, and lists each check. --anchor is the sending
+authority's trust-root fingerprint (from the seizure protocol or the request letter, not from
+this file): with it, every person who signed a custody event is established as enrolled by that
+root. Exit status 0: everything holds. 4: everything holds, but no fingerprint or trusted
+certificate was given, so who signed is not established. 1: something failed; every failure is
+listed.
 
 
 B. WITH UNZIP, OPENSSL AND SHA256SUM ONLY (Linux, macOS; bash or any POSIX shell)
@@ -135,7 +197,7 @@ B. WITH UNZIP, OPENSSL AND SHA256SUM ONLY (Linux, macOS; bash or any POSIX shell
 Every step must give exactly what is expected; anything else means: do not rely on this bundle.
 
 Step 0. Unzip into a new, empty folder, and go into the bundle's folder.
-    $ unzip -q {name}.zip -d {name}-check && cd {name}-check/{name}
+    $ {unzip_command}
   Expected: no message at all.
 
 Step 1. Both signatures, and that one certificate made both.
@@ -197,27 +259,33 @@ WHAT THESE STEPS DO NOT SHOW
   P-256 SHA-256 signature over the same bytes by the certificate in "certificates" named by
   "signer", and each event's "prev" is the previous event's hash (the first event's "prev" is
   the item's SHA-256). `custody verify` checks all of this.
+- Steps 1 to 4 do not establish who signed the custody events: `custody verify --anchor`
+  checks each signer against the trust root whose fingerprint you were given.
 - No check shows that what the files contain, or what the signer states, is true; only that
   nothing changed since the people named signed it.
 
 
-КАК ПРОВЕРИТЬ ЭТОТ ПАКЕТ ДОКАЗАТЕЛЬСТВ
+КАК ПРОВЕРИТЬ ЭТОТ ПАКЕТ ДОКАЗАТЕЛЬСТВ  (English text: section "HOW TO VERIFY")
 =====================================
 
 Пакет {name}: {count} файл(ов), {total} байт; дело {case_number}; запрос {reference} от {date}.
 Подписал: {issuer_name}, {issuer_org} ({issuer_country}).
 Отпечаток SHA-256 сертификата подписанта (эта копия пришла вместе с пакетом и ничего не
 доказывает: сравнивайте с отпечатком, полученным письмом, шаг 2):
+    {fingerprint}
     {colon}
-
+{anchor_block_ru}
 А. Программой custody (все проверки сразу):
-    custody verify {name}.zip --fingerprint ОТПЕЧАТОК-ИЗ-ПИСЬМА
+    custody verify {name}.zip --fingerprint ОТПЕЧАТОК-ИЗ-ПИСЬМА --anchor ОТПЕЧАТОК-КОРНЯ-ИЗ-ПИСЬМА
+  --anchor - отпечаток корня доверия отправителя (из протокола изъятия или сопроводительного
+  письма, не из этого файла): с ним каждый, кто подписал событие хранения, подтверждается
+  как допущенный этим корнем.
   Код 0: всё сходится. 4: всё сходится, но отпечаток не указан, и кто подписал, не
   установлено. 1: что-то не так; перечислены все ошибки.
 
 Б. Только unzip, openssl и sha256sum (Linux, macOS). Каждый шаг должен дать ровно
 ожидаемое; любое другое значит: на пакет полагаться нельзя. Команды - те же, что в разделе B
-выше:
+английского текста:
   Шаг 0. Распаковать в новую пустую папку и перейти в папку пакета (команда шага 0).
          Ожидается: никаких сообщений.
   Шаг 1. Обе подписи и то, что их сделал один сертификат (четыре команды шага 1).
@@ -233,13 +301,36 @@ WHAT THESE STEPS DO NOT SHOW
   Если шаги 1-4 выполнены, каждый файл доказательств в точности тот, который подписант описал
   в manifest.json, и подписант - тот, кого вам назвали.
 
-В. Windows: те же шаги командами PowerShell из раздела C выше (OpenSSL для Windows нужен для
-   шагов 1 и 2; Get-FileHash считает SHA-256 каждого файла).
+В. Windows: те же шаги командами PowerShell из раздела C английского текста (OpenSSL для
+   Windows нужен для шагов 1 и 2; Get-FileHash считает SHA-256 каждого файла).
 
 Чего проверка не показывает: шаги 1-4 не проверяют события цепочки хранения внутри
 manifest.json (их проверяет custody verify); никакая проверка не доказывает, что содержимое
 файлов или утверждения подписанта истинны, - только что ничего не изменилось после подписи.
 """
+
+
+ANCHOR_BLOCK = """\
+Trust root (anchor) SHA-256 fingerprint of the sending authority: every custody event's signer
+must be enrolled by it. Compare it with the one in the seizure protocol or the request letter,
+never with this copy.
+    {anchor}
+    {anchor_colon}
+"""
+ANCHOR_BLOCK_RU = """\
+Отпечаток SHA-256 корня доверия отправителя: каждый подписант событий хранения должен быть
+допущен этим корнем. Сравнивайте с отпечатком в протоколе изъятия или в сопроводительном
+письме, а не с этой копией.
+    {anchor}
+    {anchor_colon}
+"""
+
+
+def _anchor(block: str, manifest: Mapping[str, Any]) -> str:
+    anchor = carried_anchor(manifest.get("trust"))
+    if anchor is None:
+        return ""
+    return block.format(anchor=anchor, anchor_colon=colon_fingerprint(anchor))
 
 
 def verify_text(
@@ -250,16 +341,16 @@ def verify_text(
     *,
     cover: bool,
     self_signed: bool = True,
-    extra_tags: int = 0,
+    lang: str = "en",
 ) -> str:
-    """The VERIFY.txt of one bundle, filled in from its manifest; extra_tags counts tag files
-    beyond the fixed ones (case.jsonld). An excerpt's two payload files count as evidence."""
+    """The VERIFY.txt of one bundle, filled in from its manifest: English and Russian, the
+    language of lang first. An excerpt's two payload files count as evidence files."""
     request = manifest["request"]
     issuer = manifest["issuer"]
     items = manifest["items"]
     files = len(items) + 2 * len(manifest.get("excerpts", []))
     cover_line = "cover.pdf              printable cover sheet with the fingerprints as QR codes.\n"
-    return _TEMPLATE.format(
+    text = _TEMPLATE.format(
         name=name,
         case_number=_line(manifest["case"]["number"]),
         case_title=_line(manifest["case"]["title"]),
@@ -273,8 +364,11 @@ def verify_text(
         issuer_org=_line(issuer["organisation"]),
         issuer_country=issuer["country"],
         count=files,
-        tag_count=TAG_COUNT + cover + extra_tags,
-        all_count=files + TAG_COUNT + cover + extra_tags,
+        tag_count=file_count(manifest, cover=cover) - files,
+        all_count=file_count(manifest, cover=cover),
+        unzip_command=plain_steps(name)[0][0],
+        anchor_block=_anchor(ANCHOR_BLOCK, manifest),
+        anchor_block_ru=_anchor(ANCHOR_BLOCK_RU, manifest),
         total=sum(int(i["size"]) for i in items),
         fingerprint=fingerprint,
         colon=colon_fingerprint(fingerprint),
@@ -297,3 +391,13 @@ def verify_text(
         ca_note="" if self_signed else CA_NOTE,
         ca_note_ru="" if self_signed else CA_NOTE_RU,
     )
+    english, russian = text.split(_RUSSIAN_START)
+    return russian_first(english, _RUSSIAN_START + russian) if lang == "ru" else text
+
+
+_RUSSIAN_START = "КАК ПРОВЕРИТЬ ЭТОТ ПАКЕТ ДОКАЗАТЕЛЬСТВ"
+
+
+def russian_first(english: str, russian: str) -> str:
+    """The two parts of VERIFY.txt with the Russian one first."""
+    return russian.rstrip("\n") + "\n\n\n" + english.rstrip("\n") + "\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OperationalError, UsageError
-from . import create_ledger, is_url, open_ledger
+from .backends import create_ledger, is_url, open_ledger
 from .base import Ledger
 from .schema import TABLES, columns
 

@@ -271,7 +271,8 @@ def _document(
     }
     if fmt in ("text", "wallet-text", "whatsapp-text", "csv", "statement-csv", "wallet-csv"):
         found = profile_wallet_text(path, limits, deadline)
-        for key in ("identifiers", "identifiers_total", "card_like_numbers_omitted", "truncated"):
+        for key in ("identifiers", "identifiers_total", "card_like_numbers_omitted", "truncated",
+                    "records", "notices", "encoding", "encoding_reason"):  # fmt: skip
             out[key] = found[key]
     return out
 

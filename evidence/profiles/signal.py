@@ -62,10 +62,13 @@ class _Signal:
             obj = json.loads(raw)
         except (ValueError, RecursionError):
             self.unparsed += 1
+            self.chat.log.miss(f"line {number}", "not a JSON object (cut off or malformed)")
+            self.scanner.scan(raw.decode("utf-8", errors="replace")[:1_000_000])
             return
         envelope = _envelope(obj)
         if envelope is None:
             self.unparsed += 1
+            self.chat.log.miss(f"line {number}", "JSON without a signal-cli envelope")
             return
         params = obj.get("params")
         account = _text(

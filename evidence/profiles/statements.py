@@ -53,6 +53,9 @@ _LETTER_RE = re.compile(r"[^\W\d_]")
 _ID_HEADER_RE = re.compile(
     r"(?i)^\s*(?:(?:order|trade|transaction|tx|row|ref)[\s_]*)?(?:id|no\.?|number|№|номер)\s*$"
 )
+# amounts, block numbers, unix times: no identifier is a number of ten characters or fewer
+# (a phone written without "+" has eleven digits or more), so such cells skip the scanner
+_SHORT_NUMBER_RE = re.compile(r"^[\s$€₽+\-]{0,3}[\d.,\s]{0,10}$")
 _HEX64_CELL_RE = re.compile(r"^(?:0x)?[0-9a-fA-F]{64}$")
 
 
@@ -139,7 +142,8 @@ def _generic_row(
     for index, cell in enumerate(cells):
         scanner.where = f"row {number}, column {index + 1}"
         whole_hash = with_address and _HEX64_CELL_RE.match(cell.strip()) is not None
-        scanner.scan(cell, tx_context=index in tx_columns or whole_hash)
+        if _SHORT_NUMBER_RE.match(cell) is None:
+            scanner.scan(cell, tx_context=index in tx_columns or whole_hash)
 
 
 def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[str, Any]:
@@ -205,7 +209,8 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
                     continue  # an exchange's numeric trade id in a "Transaction ID" column
                 if index not in skip or not read:  # an unread row: every cell is scanned
                     scanner.where = f"row {number}, column {index + 1}"
-                    scanner.scan(cell, tx_context=index in tx_columns)
+                    if _SHORT_NUMBER_RE.match(cell) is None:
+                        scanner.scan(cell, tx_context=index in tx_columns)
     except csv.Error as exc:
         log.stop(f"malformed CSV at row {number + 1}: {exc}; the rest of the file not read")
     finally:

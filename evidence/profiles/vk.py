@@ -112,6 +112,7 @@ class _VkParser(HTMLParser):
         match = _HEADER_RE.match(text)
         if match is None:
             self.headers_unparsed += 1
+            self.chat.log.miss(f"message header {text[:60]!r}", "no sender, date and time read")
             return
         self.chat.message_count += 1
         if text.endswith(_EDITED):

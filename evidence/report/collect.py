@@ -74,13 +74,13 @@ def collect_custody_report(
     unverified = audit.unverified if audit is not None else None
     for t in timelines(ws, items, unverified):
         signed.update(line.actor_fingerprint for line in t.entries)
-        out.append(ItemTimeline(t.item, tuple(t.entries), t.holder, t.pending_to))
+        out.append(ItemTimeline(t.item, tuple(t.entries), t.holder, t.pending_to, t.irregularities))
     signers = tuple(signer_info(fp, certs.get(fp), n) for fp, n in sorted(signed.items()))
     verdict = verdict_from_audit(audit) if audit is not None else not_audited()
     return CustodyReportData(
         case=case,
         generated_at=generated_at or utc_now(),
-        generated_by=generated_by or loc.t("not stated (no --as given)"),
+        generated_by=generated_by or loc.t("not stated"),
         tool_version=__version__,
         verdict=verdict,
         items=tuple(out),

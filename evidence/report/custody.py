@@ -6,7 +6,7 @@ verifies (with every finding), then the evidence, then the detail that backs it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from reportlab.lib.units import mm
 from reportlab.platypus import (
@@ -17,7 +17,8 @@ from reportlab.platypus import (
     Spacer,
 )
 
-from ..timeline import Entry
+from ..timefmt import localise_times
+from ..timeline import Entry, Irregularity
 from .itemfacts import item_facts
 from .layout import (
     FAIL_COLOUR,
@@ -39,7 +40,7 @@ from .layout import (
     wrap_plain,
 )
 from .locale import Locale
-from .model import CustodyReportData, ItemTimeline, Verdict
+from .model import CheckLine, CustodyReportData, ItemTimeline, Verdict
 from .signblock import signature_block
 
 KIND = "Chain of custody report"
@@ -48,14 +49,6 @@ KIND = "Chain of custody report"
 # wide as the longest identifier, type or IMEI it holds, so wrap_plain never has to cut one.
 ITEM_COLS = (62, 128, 62, 70, 72, 116)
 EVENT_COLS = (16, 68, 66, 78, 74, 64, 88, 56)
-
-
-def _size(n: int) -> str:
-    """Bytes in full (the exact figure matters) plus a readable unit."""
-    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= factor:
-            return f"{n:,} B\n({n / factor:.1f} {unit})".replace(",", " ")
-    return f"{n} B"
 
 
 def _time(loc: Locale, at: str | None) -> str:
@@ -69,10 +62,11 @@ def footer_note(
 ) -> str:
     """The digest printed on every page that ties the paper to the ledger state."""
     if not checkpoint_root:
-        text = "ledger checkpoint: none found (run `custody checkpoint` before printing)"
+        text = "ledger checkpoint: none"
         return loc.t(text) if loc is not None else text
     seq = f" #{checkpoint_seq}" if checkpoint_seq is not None else ""
-    return f"ledger checkpoint{seq} root sha256 {checkpoint_root}"
+    text = "ledger checkpoint{seq} root SHA-256 {root}"
+    return (loc or Locale()).t(text, seq=seq, root=checkpoint_root)
 
 
 def _title_block(data: CustodyReportData) -> list[Flowable]:
@@ -82,14 +76,15 @@ def _title_block(data: CustodyReportData) -> list[Flowable]:
     v = data.verdict
     n = len(data.items)
     scope = (
-        loc.t("{n} selected item(s) of the case", n=n)
+        loc.t("selected items of the case: {n}", n=n)
         if data.selected_items
-        else loc.t("all {n} item(s) of the case", n=n)
+        else loc.t("all items of the case: {n}", n=n)
     )
     checkpoint: object = loc.t("none: the ledger has no checkpoint yet")
     if data.checkpoint_root:
         seq = f"#{v.checkpoint_seq} " if v.checkpoint_seq is not None else ""
-        checkpoint = markup(f"{seq}root {hex_lines(data.checkpoint_root)}", st.mono)
+        root = loc.t("{seq}root", seq=seq)
+        checkpoint = markup(f"{printable(root)} {hex_lines(data.checkpoint_root)}", st.mono)
     return [
         Paragraph(loc.t("CHAIN OF CUSTODY REPORT"), st.title),
         para(loc.t("Case {number} — {title}", number=case.number, title=case.title), st.h1),
@@ -117,7 +112,7 @@ def _title_block(data: CustodyReportData) -> list[Flowable]:
                 ),
                 (
                     loc.t("Scope"),
-                    loc.t("{scope}; {n} custody event(s)", scope=scope, n=data.event_count),
+                    loc.t("{scope}; custody events: {n}", scope=scope, n=data.event_count),
                 ),
                 (loc.t("Ledger checkpoint"), checkpoint),
             ]
@@ -126,8 +121,71 @@ def _title_block(data: CustodyReportData) -> list[Flowable]:
     ]
 
 
-def verdict_section(v: Verdict, loc: Locale | None = None) -> list[Flowable]:
-    """The verdict box, the table of checks and every finding."""
+def irregularity_section(found: Sequence[Irregularity], loc: Locale) -> list[Flowable]:
+    """Every irregular custody event (seal history, under seal, not the holder, signer not
+    established, bad signature): custody facts a court must see, listed up front."""
+    st = styles()
+    out: list[Flowable] = [para(loc.t("Irregularities in custody ({n})", n=len(found)), st.h2)]
+    if not found:
+        return [*out, para(loc.t("None."), st.body)]
+    rows = [
+        (
+            para(i.item_id),
+            str(i.seq),
+            para(loc.t(IRREGULARITY_KINDS.get(i.kind, i.kind))),
+            # Actions are the catalogue's words; names and seal numbers print as recorded.
+            para(loc.t(i.text, **{k: loc.t(v) if k == "action" else v for k, v in i.values})),
+        )
+        for i in found
+    ]
+    headers = [loc.t("Item"), loc.t("Event"), loc.t("Irregularity"), loc.t("Detail")]
+    return [*out, grid_table(headers, rows, (70, 40, 110, WIDTH - 220))]
+
+
+# What each kind of evidence.timeline.Irregularity is called on paper.
+IRREGULARITY_KINDS = {
+    "seal": "seal history inconsistent",
+    "under-seal": "under seal",
+    "not-holder": "not the holder",
+    "signer": "signer not established",
+    "signature": "signature invalid",
+    "time-order": "out of time order",
+}
+
+
+# The audit's checks (evidence.audit), each as named on paper and what it establishes. English
+# keeps the audit's own detail line; another language says what the check establishes.
+AUDIT_CHECKS = {
+    "trust": ("trust root", "every signer is established by the trust root"),
+    "ledger": ("ledger", "append-only triggers are in place"),
+    "schema": ("schema", "every event is valid against its published schema"),
+    "hashes": ("hashes", "every event hash matches its canonical bytes"),
+    "certificates": ("certificates", "every certificate matches what was signed"),
+    "signatures": ("signatures", "every event signature is valid"),
+    "chains": ("chains", "every item's chain is unbroken"),
+    "profiles": ("profiles", "every profile matches the event that signs it"),
+    "corrections": ("corrections", "every correction applies to the facts it corrects"),
+    "checkpoint": ("checkpoint", "the ledger matches its signed checkpoint"),
+    "files": ("files", "the workspace is private to its owner; vault folders closed"),
+    "fixity": ("fixity", "every vault file matches its digests"),
+}
+
+
+def _check_name(loc: Locale, name: str) -> str:
+    return loc.t(AUDIT_CHECKS[name][0]) if loc.lang != "en" and name in AUDIT_CHECKS else name
+
+
+def _check_detail(loc: Locale, c: CheckLine) -> str:
+    if loc.lang == "en" or c.name not in AUDIT_CHECKS:
+        return c.detail
+    text = loc.t(AUDIT_CHECKS[c.name][1])
+    return text if c.ok else loc.t("{check}: problems found, listed below", check=text)
+
+
+def verdict_section(
+    v: Verdict, loc: Locale | None = None, irregular: Sequence[Irregularity] = ()
+) -> list[Flowable]:
+    """The verdict box, the table of checks, every finding and every irregularity."""
     st = styles()
     loc = loc or Locale()
     if not v.audited:
@@ -138,12 +196,12 @@ def verdict_section(v: Verdict, loc: Locale | None = None) -> list[Flowable]:
         fixity = (
             loc.t("Vault files were re-hashed (fixity).")
             if v.fixity_checked
-            else loc.t("Vault files were not re-hashed (run with --fixity to include fixity).")
+            else loc.t("Vault files were not re-hashed for this report.")
         )
         lines = [
             loc.t(
-                "Ledger audit: {checks} check(s), {findings} finding(s); "
-                "{events} event(s) of {items} item(s) checked.",
+                "Ledger audit: checks {checks}, findings {findings}; "
+                "events checked {events}, items {items}.",
                 checks=len(v.checks),
                 findings=len(v.findings),
                 events=v.events_checked,
@@ -151,14 +209,15 @@ def verdict_section(v: Verdict, loc: Locale | None = None) -> list[Flowable]:
             ),
             fixity,
         ]
+    lines.append(loc.t("Irregularities in custody: {n}.", n=len(irregular)))
     word = loc.t(v.word)
     out: list[Flowable] = [KeepTogether([verdict_box(word, v.ok if v.audited else None, lines)])]
     if v.checks:
         rows = [
             (
-                para(c.name),
+                para(_check_name(loc, c.name)),
                 para(loc.t("PASSED" if c.ok else "FAILED"), st.cell_bold),
-                para(c.detail),
+                para(_check_detail(loc, c)),
             )
             for c in v.checks
         ]
@@ -184,7 +243,7 @@ def verdict_section(v: Verdict, loc: Locale | None = None) -> list[Flowable]:
             out.append(grid_table(headers, rows, (70, 130, WIDTH - 200)))
         else:
             out.append(para(loc.t("None: every check passed."), st.body))
-    return out
+    return [*out, *irregularity_section(irregular, loc)]
 
 
 def _inner(width: float) -> float:
@@ -200,13 +259,15 @@ def _item_rows(data: CustodyReportData) -> Iterator[tuple[object, ...]]:
             it.item_id,
             wrap_plain(it.original_name, _inner(w[1])),
             wrap_plain(it.evidence_type, _inner(w[2])),
-            _size(it.size),
+            loc.size(it.size).replace(" (", "\n(", 1),
             _time(loc, it.acquired_at),
             wrap_plain(it.source, _inner(w[5])),
         )
 
 
-def _event_rows(events: tuple[Entry, ...], loc: Locale) -> Iterator[tuple[object, ...]]:
+def _event_rows(
+    events: tuple[Entry, ...], loc: Locale, numbers: dict[str, int]
+) -> Iterator[tuple[object, ...]]:
     # Plain strings, wrapped here, not Paragraphs: this table is where a big case has
     # tens of thousands of cells, and a Paragraph costs several times more to lay out.
     w = EVENT_COLS
@@ -216,7 +277,12 @@ def _event_rows(events: tuple[Entry, ...], loc: Locale) -> Iterator[tuple[object
             status += "\n" + loc.t("signer not established")
         if e.out_of_custody:
             status += "\n" + loc.t("not holder")
-        actor = wrap_plain(e.actor, _inner(w[3])) + f"\n{e.actor_fingerprint[:16]}…"
+        # The signer's number in the Signers table, where its fingerprint is printed whole: a
+        # fingerprint cut to fit a column could be mistaken for a whole one.
+        number = numbers.get(e.actor_fingerprint)
+        actor = wrap_plain(e.actor, _inner(w[3]))
+        if number is not None:
+            actor += "\n" + loc.t("signer No. {n}", n=number)
         moved = ""
         if e.from_name or e.to_name:
             moved = f"{e.from_name or '–'} → {e.to_name or '–'}"
@@ -224,7 +290,12 @@ def _event_rows(events: tuple[Entry, ...], loc: Locale) -> Iterator[tuple[object
             wrap_plain(part, _inner(w[6]))
             for part in (
                 e.purpose,
-                loc.t("changed: {change}", change=e.change) if e.change else "",
+                loc.t(
+                    "changed: {change}",
+                    change=localise_times(e.change, lambda at: loc.when(at, " ")),
+                )
+                if e.change
+                else "",
                 loc.t("note: {note}", note=e.note) if e.note else "",
             )
             if part
@@ -252,7 +323,7 @@ def irregular(e: Entry) -> bool:
     return e.irregular
 
 
-def _timeline(t: ItemTimeline, loc: Locale) -> list[Flowable]:
+def _timeline(t: ItemTimeline, loc: Locale, numbers: dict[str, int]) -> list[Flowable]:
     st = styles()
     it = t.item
     holder = t.holder or loc.t("nobody")
@@ -263,7 +334,7 @@ def _timeline(t: ItemTimeline, loc: Locale) -> list[Flowable]:
     head = [
         para(loc.t("Item {id} — {name}", id=it.item_id, name=it.original_name), st.h2),
         markup(
-            f"{loc.t('{n} event(s)', n=len(t.events))} · "
+            f"{loc.t('events: {n}', n=len(t.events))} · "
             f"{printable(loc.t('held by {who}', who=holder))}",
             st.small,
         ),
@@ -288,7 +359,7 @@ def _timeline(t: ItemTimeline, loc: Locale) -> list[Flowable]:
             loc.t("Purpose / note"),
             loc.t("Signature"),
         ],
-        _event_rows(t.events, loc),
+        _event_rows(t.events, loc, numbers),
         EVENT_COLS,
         extra=bad,
         caption=loc.t(
@@ -305,22 +376,22 @@ def _signers(data: CustodyReportData) -> list[Flowable]:
     rows = [
         (
             markup(
-                f"<b>{printable(s.name)}</b><br/>{printable(s.organisation)}, "
-                f"{printable(s.country)}<br/>{printable(s.role)}",
+                f"<b>{n}. {printable(s.name)}</b><br/>{printable(s.organisation)}, "
+                f"{printable(s.country)}<br/>{printable(loc.role(s.role))}",
                 st.cell,
             ),
             hex_para(s.fingerprint),
             safe_text(f"{s.not_before[:10]}\n{s.not_after[:10]}" if s.not_before else "–"),
             str(s.events_signed),
         )
-        for s in data.signers
+        for n, s in enumerate(data.signers, start=1)
     ]
     return [
         para(loc.t("Signers"), st.h1),
         para(
             loc.t(
                 "Each event is signed with its actor's key; the certificate is identified by the "
-                "SHA-256 of its DER encoding (compare with `custody key list`)."
+                "SHA-256 of its DER encoding (compare with the key list of the ledger)."
             ),
             st.small,
         ),
@@ -372,7 +443,10 @@ def render_custody_report(data: CustodyReportData) -> bytes:
     """The custody report as PDF bytes."""
     st = styles()
     loc = data.locale
-    story: list[Flowable] = [*_title_block(data), *verdict_section(data.verdict, loc)]
+    story: list[Flowable] = [
+        *_title_block(data),
+        *verdict_section(data.verdict, loc, data.irregularities),
+    ]
     story += [
         CondPageBreak(40 * mm),
         para(loc.t("Evidence items ({n})", n=len(data.items)), st.h1),
@@ -392,25 +466,32 @@ def render_custody_report(data: CustodyReportData) -> bytes:
         CondPageBreak(60 * mm),
         para(loc.t("Custody timelines"), st.h1),
     ]
+    numbers = {s.fingerprint: n for n, s in enumerate(data.signers, start=1)}
     for t in data.items:
-        story += _timeline(t, loc)
+        story += _timeline(t, loc, numbers)
     story += _excerpts(data)
-    story += _signers(data)
-    story += [
-        Spacer(1, 6 * mm),
-        para(
-            loc.t(
-                "End of report: case {case}, {items} item(s), {events} event(s), "
-                "verdict {verdict}.",
-                case=data.case.number,
-                items=len(data.items),
-                events=data.event_count,
-                verdict=loc.t(data.verdict.word),
-            ),
-            st.h2,
-        ),
-        *signature_block(loc, data.preparer, data.generated_at, data.signed),
-    ]
+    # The last section, the end line and the signature block on one page: a block alone on
+    # the last sheet signs nothing a reader can see.
+    story.append(
+        KeepTogether(
+            [
+                *_signers(data),
+                Spacer(1, 6 * mm),
+                para(
+                    loc.t(
+                        "End of report: case {case}; items: {items}; events: {events}; "
+                        "verdict: {verdict}.",
+                        case=data.case.number,
+                        items=len(data.items),
+                        events=data.event_count,
+                        verdict=loc.t(data.verdict.word),
+                    ),
+                    st.h2,
+                ),
+                *signature_block(loc, data.preparer, data.generated_at, data.signed),
+            ]
+        )
+    )
     furniture = Furniture(
         kind=loc.t(KIND),
         case_number=data.case.number,

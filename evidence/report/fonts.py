@@ -47,11 +47,3 @@ def register_fonts() -> tuple[str, str, str]:
     addMapping(MONO, 0, 1, MONO)
     addMapping(MONO, 1, 1, MONO)
     return SANS, SANS_BOLD, MONO
-
-
-def missing_glyphs(text: str, font: str = SANS) -> set[str]:
-    """Characters of text that the font cannot draw (they would print as boxes)."""
-    register_fonts()
-    face = pdfmetrics.getFont(font).face
-    widths = face.charWidths
-    return {ch for ch in set(text) if ch.isprintable() and ord(ch) not in widths}

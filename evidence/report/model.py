@@ -14,7 +14,7 @@ from ..cases import Case
 from ..errors import Finding
 from ..excerpt.sent import ExcerptSent
 from ..items import Item
-from ..timeline import Entry
+from ..timeline import Entry, Irregularity
 from .locale import Locale
 
 VERIFIED, FAILED, NOT_AUDITED = "VERIFIED", "FAILED", "NOT AUDITED"
@@ -92,6 +92,7 @@ class ItemTimeline:
     events: tuple[Entry, ...]  # custody log's own lines, so paper and screen agree
     holder: str | None  # who holds it after the last event
     pending_to: str | None  # a transfer not yet received
+    irregularities: tuple[Irregularity, ...] = ()  # as evidence.timeline.irregularities finds
 
 
 @dataclass(frozen=True)
@@ -148,3 +149,8 @@ class CustodyReportData:
     def event_count(self) -> int:
         """Events printed across all items."""
         return sum(len(t.events) for t in self.items)
+
+    @property
+    def irregularities(self) -> tuple[Irregularity, ...]:
+        """Every irregular custody event of the items printed, item by item."""
+        return tuple(i for t in self.items for i in t.irregularities)

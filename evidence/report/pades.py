@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import serialization
 
 from ..errors import InputRejected, OperationalError
 from ..keys import Signer
-from ..timestamp.client import _granted_token, _post
+from ..timestamp.client import granted_token, post_request
 
 FIELD = "CustodySignature"
 
@@ -39,8 +39,8 @@ def _timestamper(url: str) -> Any:
             super().__init__(include_nonce=True)  # type: ignore[no-untyped-call]
 
         async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
-            body = _post(url, req.dump())
-            _granted_token(url, body)  # refuses a rejection with our message, before pyhanko
+            body = post_request(url, req.dump())
+            granted_token(url, body)  # refuses a rejection with our message, before pyhanko
             return tsp.TimeStampResp.load(body)
 
     return _Stamper()

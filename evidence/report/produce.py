@@ -112,13 +112,16 @@ def write_file(path: Path, content: bytes) -> None:
         raise OperationalError(f"{path}: cannot write report ({exc.strerror})") from None
 
 
-def available_cover() -> Callable[[dict[str, Any], str, str], bytes] | None:
-    """The cover-sheet renderer a bundle is built with, when reportlab is installed."""
+def available_cover(
+    lang: str = "en", name: str = "BUNDLE"
+) -> Callable[[dict[str, Any], str, str], bytes] | None:
+    """The cover-sheet renderer a bundle is built with, when reportlab is installed: in lang,
+    for a bundle whose folder (the zip's name without .zip) is name."""
     try:
-        from .cover import render_cover
+        from .cover import cover_renderer
     except ImportError:
         return None
-    return render_cover
+    return cover_renderer(lang, name)
 
 
 def signing_cover(

@@ -21,7 +21,7 @@ def signature_block(
     """The block; with no preparer the name lines are left blank to fill in by hand."""
     st = styles()
     name = preparer.name if preparer else ""
-    role = preparer.role if preparer else ""
+    role = loc.role(preparer.role) if preparer else ""
     organisation = preparer.organisation if preparer else ""
     fields = [
         [para(loc.t("Name"), st.small), para(name, st.body)],
@@ -62,7 +62,7 @@ def signature_block(
     )
     if signed and preparer is not None:
         esig = loc.t(
-            "This PDF is signed (PAdES) with the key of {name}, certificate SHA-256 {fp}.",
+            "This PDF is signed (PAdES) with the key of: {name}; certificate SHA-256: {fp}.",
             name=preparer.name,
             fp=hex_lines(preparer.fingerprint, 64, sep=" "),
         )

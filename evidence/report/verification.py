@@ -1,8 +1,11 @@
-"""The recipient's verification report: what `custody verify` found, on paper.
+"""The recipient's verification report: what `custody verify` found, on paper, in one language.
 
 It is made from the bundle alone (the recipient has none of our data): the same verdict
-table `custody verify` prints, per check and per item, who signed the manifest, and the
-SHA-256 of the bundle file itself, so the paper names exactly the file it speaks about.
+table `custody verify` prints, per check and per item, every irregular custody event, who
+signed the manifest, and the SHA-256 of the bundle file itself, so the paper names exactly
+the file it speaks about. Every word comes from the message catalogue; a check's line says
+what the check establishes in the report's language, and the program's own detail where the
+check failed or warns.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from .. import __version__
 from ..bundle.verify import VerifyResult
+from ..bundle.verifytext import colon_fingerprint
+from ..entries import Irregularity
 from ..timefmt import utc_now
+from .custody import irregularity_section
 from .layout import (
     FAIL_COLOUR,
     WIDTH,
@@ -24,11 +30,14 @@ from .layout import (
     build_pdf,
     field_table,
     grid_table,
+    hex_lines,
     hex_para,
+    markup,
     para,
     styles,
     verdict_box,
 )
+from .locale import Locale
 
 KIND = "Bundle verification report"
 WARN_COLOUR = colors.HexColor("#8a5a00")
@@ -72,6 +81,7 @@ class SignerRow:
     fingerprint: str
     established: bool
     basis: str
+    name: str = ""  # reading order: name, role, organisation, country
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,7 @@ class VerificationData:
     request_ref: str | None
     verified_by: str = ""
     verified_with: str = ""  # the fingerprints or --trust files the identity was checked against
+    irregularities: tuple[Irregularity, ...] = ()
 
     @property
     def word(self) -> str:
@@ -122,68 +133,128 @@ def verification_data(
         ),
         signer=None
         if signer is None
-        else SignerRow(signer.subject, signer.fingerprint, signer.established, signer.basis),
+        else SignerRow(
+            signer.subject, signer.fingerprint, signer.established, signer.basis, signer.name
+        ),
         manifest_sha256=result.manifest_sha256,
         request_ref=result.request_ref,
         verified_by=verified_by,
         verified_with=verified_with,
+        irregularities=result.irregularities,
     )
 
 
-def _verdict(data: VerificationData) -> list[Flowable]:
+# What each check of custody verify establishes, in words a court reads.
+CHECK_TEXT = {
+    "zip": "the zip file is read the strictest way; every reader sees the same files",
+    "bag.structure": "the BagIt structure (RFC 8493) is complete",
+    "bag.names": "file names are safe and none collide",
+    "bag.complete": "every listed file is present and nothing unlisted",
+    "bag.fixity": "every file matches its listed SHA-256 and SHA-512",
+    "bag.info": "the bag description matches the payload",
+    "cms.signature": "the signature over manifest.json is valid",
+    "cms.tags": "the signature over the tag manifest is valid",
+    "cms.timestamp": "the trusted time-stamp of the signature is valid",
+    "signer.certificate": "the signer's certificate is readable",
+    "signer.validity": "the signer's certificate was valid when it signed",
+    "signer.identity": "the signer is the one the recipient trusts",
+    "manifest.json": "manifest.json is canonical JSON",
+    "manifest.schema": "manifest.json follows its published schema",
+    "manifest.issuer": "the issuer named in the manifest is the signer",
+    "manifest.certificates": "the certificates in the manifest match their fingerprints",
+    "item.files": "every evidence file matches the signed digests",
+    "item.coverage": "every evidence file is described in the signed manifest",
+    "item.chain": "every custody event: signature, hash, link and order",
+    "item.facts": "item facts match what was signed at seizure",
+    "custody.trust": "every custodian is enrolled by the sender's trust root",
+    "custody.irregular": "irregular custody events (listed below)",
+}
+# Subjects of checks that are words, not file names or identifiers: translated.
+SUBJECTS = frozenset({"bag", "items", "chains", "issuer", "trust", "custody", "certificates"})
+STATUS_TEXT = {"ok": "PASSED", "failed": "FAILED", "warning": "WARNING", "skipped": "SKIPPED"}
+
+
+def _detail(loc: Locale, c: CheckRow) -> str:
+    """What the check establishes, in the report's language; for a failure or a warning also
+    the program's detail (English is the program's own words, printed as recorded)."""
+    text = loc.t(CHECK_TEXT[c.name]) if c.name in CHECK_TEXT else c.message
+    if c.status in ("failed", "warning") and (loc.lang == "en" or c.name not in CHECK_TEXT):
+        return f"{text}: {c.message}" if text != c.message else text
+    return text
+
+
+def _verdict(data: VerificationData, loc: Locale) -> list[Flowable]:
     st = styles()
     failed = [c for c in data.checks if c.status == "failed"]
     good = sum(1 for i in data.items if i.digests_ok and i.chain_ok)
     lines = [
-        f"{len(data.checks)} check line(s), {len(failed)} failed; "
-        f"{good} of {len(data.items)} item(s) intact with an unbroken custody chain."
+        loc.t("Checks: {n}; failed: {failed}.", n=len(data.checks), failed=len(failed)),
+        loc.t(
+            "Items intact with an unbroken custody chain: {good} of {n}.",
+            good=good,
+            n=len(data.items),
+        ),
+        loc.t("Irregularities in custody: {n}.", n=len(data.irregularities)),
     ]
     state: bool | None = data.status == "verified"
     if data.status == "signer-unverified":
         state = None
-        fp = data.signer.fingerprint if data.signer else "?"
         lines.append(
-            "The files are intact and the manifest validly signed, but the signer's identity "
-            f"was not established: compare fingerprint {fp} with the sender's by letter or phone."
+            loc.t(
+                "The files are intact and the manifest validly signed, but the signer's identity "
+                "was not established: compare the certificate fingerprint below with the one the "
+                "sender gave by letter or telephone."
+            )
         )
-    out: list[Flowable] = [KeepTogether([verdict_box(data.word, state, lines)]), Spacer(1, 3 * mm)]
+    out: list[Flowable] = [
+        KeepTogether([verdict_box(loc.t(data.word), state, lines)]),
+        Spacer(1, 3 * mm),
+    ]
     rows = [
         (
-            para(c.status.upper(), st.cell_bold),
+            para(loc.t(STATUS_TEXT.get(c.status, c.status)), st.cell_bold),
             para(c.name),
-            para(c.subject),
-            para(c.message),
+            para(loc.t(c.subject) if c.subject in SUBJECTS else c.subject),
+            para(_detail(loc, c)),
         )
         for c in data.checks
     ]
     colour = {"failed": FAIL_COLOUR, "warning": WARN_COLOUR}
     marks = [
         ("TEXTCOLOR", (0, n), (0, n), colour[c.status])
-        for n, c in enumerate(data.checks, start=1)
+        for n, c in enumerate(data.checks, start=2)
         if c.status in colour
     ]
     out.append(
         grid_table(
-            ["Result", "Check", "Subject", "Detail"],
+            [loc.t("Result"), loc.t("Check"), loc.t("Subject"), loc.t("Detail")],
             rows,
-            (50, 90, 130, WIDTH - 270),
+            (58, 90, 120, WIDTH - 268),
             extra=marks,
-            caption="Checks (as printed by custody verify)",
+            caption=loc.t("Checks"),
         )
     )
     return out
 
 
-def _items(data: VerificationData) -> list[Flowable]:
+def _irregular(data: VerificationData, loc: Locale) -> list[Flowable]:
+    return [Spacer(1, 3 * mm), *irregularity_section(data.irregularities, loc)]
+
+
+def _items(data: VerificationData, loc: Locale) -> list[Flowable]:
     st = styles()
     if not data.items:
-        return [para("Items", st.h1), para("No item could be read from the manifest.", st.body)]
+        return [
+            para(loc.t("Items"), st.h1),
+            para(loc.t("No item could be read from the manifest."), st.body),
+        ]
+    ok, bad = loc.t("intact"), loc.t("FAILED")
     rows = [
         (
             para(i.item_id),
             para(i.file),
-            "ok" if i.digests_ok else "FAILED",
-            "ok" if i.chain_ok else "FAILED",
+            ok if i.digests_ok else bad,
+            ok if i.chain_ok else bad,
             str(i.events),
             para(i.last_custodian or "–"),
         )
@@ -192,45 +263,66 @@ def _items(data: VerificationData) -> list[Flowable]:
     marks = [
         ("TEXTCOLOR", (col, n), (col, n), FAIL_COLOUR)
         for n, i in enumerate(data.items, start=2)
-        for col, ok in ((2, i.digests_ok), (3, i.chain_ok))
-        if not ok
+        for col, good in ((2, i.digests_ok), (3, i.chain_ok))
+        if not good
     ]
     return [
         Spacer(1, 4 * mm),
         grid_table(
-            ["Item", "File", "Digests", "Chain", "Events", "Last custodian"],
+            [
+                loc.t("Item"),
+                loc.t("File"),
+                loc.t("Digests"),
+                loc.t("Chain"),
+                loc.t("Events"),
+                loc.t("Last custodian"),
+            ],
             rows,
-            (62, 200, 48, 48, 40, WIDTH - 398),
+            (62, 186, 52, 52, 40, WIDTH - 392),
             extra=marks,
-            caption=f"Items ({len(data.items)})",
+            caption=loc.t("Items ({n})", n=len(data.items)),
         ),
         Spacer(1, 3 * mm),
         grid_table(
-            ["Item", "SHA-256 in the signed manifest"],
+            [loc.t("Item"), loc.t("SHA-256 in the signed manifest")],
             [(para(i.item_id), hex_para(i.sha256 or "–", style=st.digest)) for i in data.items],
             (62, WIDTH - 62),
-            caption="Item digests",
+            caption=loc.t("Item digests"),
         ),
     ]
 
 
-def _signer(data: VerificationData) -> list[Flowable]:
+def _signer(data: VerificationData, loc: Locale) -> list[Flowable]:
     st = styles()
-    out: list[Flowable] = [para("Signer of the manifest", st.h1)]
+    out: list[Flowable] = [para(loc.t("Signer of the manifest"), st.h1)]
     s = data.signer
     if s is None:
-        return [*out, para("No signer could be read from manifest.json.p7s.", st.body)]
-    basis = s.basis if s.established else f"NOT ESTABLISHED ({s.basis})"
+        return [*out, para(loc.t("No signer could be read from the signature."), st.body)]
+    basis = loc.t("established") if s.established else loc.t("NOT ESTABLISHED")
     return [
         *out,
         field_table(
             [
-                ("Signer", s.subject),
-                ("Certificate SHA-256", hex_para(s.fingerprint, style=st.digest)),
-                ("Identity", basis),
+                # Name, role, organisation, country: the role from the catalogue.
+                (
+                    loc.t("Signer"),
+                    ", ".join(loc.role(p) for p in s.name.split(", ")) or s.subject,
+                ),
+                (
+                    loc.t("Certificate SHA-256"),
+                    markup_fingerprint(s.fingerprint),
+                ),
+                (loc.t("Identity"), basis),
             ]
         ),
     ]
+
+
+def markup_fingerprint(fp: str) -> Flowable:
+    """A fingerprint in hex, then in openssl's colon form, as a recipient compares it."""
+    st = styles()
+    colon = colon_fingerprint(fp)
+    return markup(f"{hex_lines(fp)}<br/><font size='6'>{colon}</font>", st.digest)
 
 
 def render_verification_report(
@@ -240,12 +332,15 @@ def render_verification_report(
     verified_at: str | None = None,
     verified_by: str = "",
     verified_with: str = "",
+    locale: Locale | None = None,
 ) -> bytes:
-    """The verification report as PDF bytes.
+    """The verification report as PDF bytes, wholly in the locale's language.
 
     result: evidence.bundle.verify.verify_bundle's result; bundle_sha256: SHA-256 of the bundle file
     as received (of the zip; for a folder, whatever digest the caller chose to name it by).
+    verified_with: the fingerprints (hex) the signer was checked against, ", "-separated.
     """
+    loc = locale or Locale()
     data = (
         result
         if isinstance(result, VerificationData)
@@ -260,34 +355,47 @@ def render_verification_report(
     st = styles()
     reference = data.request_ref or "–"
     pairs: list[tuple[str, Any]] = [
-        ("Bundle", data.source or "–"),
-        ("Bundle SHA-256", hex_para(data.bundle_sha256, style=st.digest)),
-        ("Request reference", reference),
-        ("Manifest SHA-256", hex_para(data.manifest_sha256, style=st.digest)),
-        ("Verified at", f"{data.verified_at} (UTC)"),
+        (loc.t("Bundle"), data.source or "–"),
+        (loc.t("Bundle SHA-256"), hex_para(data.bundle_sha256, style=st.digest)),
+        (loc.t("Request reference"), reference),
+        (loc.t("Manifest SHA-256"), hex_para(data.manifest_sha256, style=st.digest)),
+        (loc.t("Verified at"), loc.when(data.verified_at, " ")),
+        (loc.t("Verified by"), data.verified_by or loc.t("not stated")),
+        (
+            loc.t("Signer checked against"),
+            data.verified_with or loc.t("nothing: the signer is not established"),
+        ),
+        (
+            loc.t("Tool"),
+            loc.t("custody (evidence toolkit) version {version}", version=data.tool_version),
+        ),
     ]
-    if data.verified_by:
-        pairs.append(("Verified by", data.verified_by))
-    if data.verified_with:
-        pairs.append(("Signer checked against", data.verified_with))
-    pairs.append(("Tool", f"custody (evidence toolkit) version {data.tool_version}"))
     story: list[Flowable] = [
-        Paragraph("BUNDLE VERIFICATION REPORT", st.title),
-        para(f"Request {reference}", st.h1),
+        Paragraph(loc.t("BUNDLE VERIFICATION REPORT"), st.title),
+        para(loc.t("Request {reference}", reference=reference), st.h1),
         field_table(pairs),
         Spacer(1, 4 * mm),
-        *_verdict(data),
-        *_items(data),
-        *_signer(data),
+        *_verdict(data, loc),
+        *_irregular(data, loc),
+        *_items(data, loc),
+        *_signer(data, loc),
         Spacer(1, 6 * mm),
-        para(f"End of report: {len(data.items)} item(s), verdict {data.word}.", st.h2),
+        para(
+            loc.t(
+                "End of report: items: {items}; verdict: {verdict}.",
+                items=len(data.items),
+                verdict=loc.t(data.word),
+            ),
+            st.h2,
+        ),
     ]
     furniture = Furniture(
-        kind=KIND,
+        kind=loc.t(KIND),
         case_number=reference,
         generated_at=data.verified_at,
-        footer_note=f"bundle sha256 {data.bundle_sha256}",
+        footer_note=loc.t("bundle SHA-256 {digest}", digest=data.bundle_sha256),
         label="request",
+        locale=loc,
     )
     author = data.verified_by or "custody verify"
-    return build_pdf(story, furniture, title=f"{KIND} {reference}", author=author)
+    return build_pdf(story, furniture, title=f"{loc.t(KIND)} {reference}", author=author)

@@ -16,19 +16,10 @@ parses or validates X.509 by hand.
 
 from __future__ import annotations
 
-import logging
-
-from .client import TSA_URL_ENV, Token, request_token, tsa_url
+from .client import Token, request_token, tsa_url
 from .verify import TokenCheck, load_trust, verify_token
 
-# pyhanko logs each failed check with a traceback; those failures are our findings, reported
-# once and plainly, so its loggers must not fall through to Python's last-resort stderr handler.
-for _name in ("pyhanko", "pyhanko_certvalidator"):
-    logging.getLogger(_name).addHandler(logging.NullHandler())
-    logging.getLogger(_name).propagate = False
-
 __all__ = [
-    "TSA_URL_ENV",
     "Token",
     "TokenCheck",
     "load_trust",

@@ -8,7 +8,6 @@ misdirected token fails here, before anything is written.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 import urllib.error
 import urllib.request
@@ -21,16 +20,14 @@ from asn1crypto import algos, cms, core, tsp
 from ..errors import Finding, InputRejected, OperationalError, UsageError, VerificationError
 from ..timefmt import format_utc
 
-TSA_URL_ENV = "CUSTODY_TSA_URL"
 TIMEOUT_S = 15.0
 # A token is a few kilobytes; a TSA that sends megabytes is not one.
 MAX_RESPONSE = 1 << 20
 _ALGORITHMS = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 
 
-def tsa_url(option: str | None) -> str | None:
-    """The TSA to use: --tsa, else $CUSTODY_TSA_URL, else none (nothing is timestamped)."""
-    url = option if option else os.environ.get(TSA_URL_ENV) or None
+def tsa_url(url: str | None) -> str | None:
+    """The TSA URL given (None: nothing is timestamped), refused unless http:// or https://."""
     if url is not None and not url.startswith(("http://", "https://")):
         raise UsageError(f"TSA URL {url!r} is not http:// or https://", "give the TSA's full URL")
     return url
@@ -127,8 +124,8 @@ def request_token(url: str, data: bytes, algorithm: str = "sha256") -> Token:
         raise UsageError(f"hash {algorithm!r} is not supported for timestamps")
     digest = _ALGORITHMS[algorithm](data).digest()
     nonce = secrets.randbits(63) | (1 << 62)
-    body = _post(url, build_request(digest, algorithm, nonce))
-    token = _granted_token(url, body)
+    body = post_request(url, build_request(digest, algorithm, nonce))
+    token = granted_token(url, body)
     problems = []
     if token.algorithm != algorithm or token.imprint != digest:
         problems.append(Finding("timestamp", url, "token's message imprint is not what we sent"))
@@ -139,7 +136,8 @@ def request_token(url: str, data: bytes, algorithm: str = "sha256") -> Token:
     return token
 
 
-def _post(url: str, request: bytes) -> bytes:
+def post_request(url: str, request: bytes) -> bytes:
+    """POST an RFC 3161 request (RFC 3161 section 3.4); the answer's bytes, bounded in size."""
     req = urllib.request.Request(
         url,
         data=request,
@@ -160,7 +158,9 @@ def _post(url: str, request: bytes) -> bytes:
     return body
 
 
-def _granted_token(url: str, body: bytes) -> Token:
+def granted_token(url: str, body: bytes) -> Token:
+    """The token of a TimeStampResp that grants one; a refusal or garbage is an error naming
+    the TSA."""
     try:
         response: Any = TimeStampResp.load(body)
         status = response["status"]["status"].native

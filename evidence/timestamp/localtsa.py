@@ -30,7 +30,6 @@ from .client import TimeStampResp
 
 POLICY = "1.3.6.1.4.1.55555.1.1"  # a private-use policy OID: "test TSA, no assurance"
 # URL paths that make the TSA answer wrongly, for the client's hostile-response tests.
-TEN_YEARS = timedelta(days=3650)
 MODES = {"/tsr": "", "/wrong-nonce": "nonce", "/wrong-imprint": "imprint"}
 
 

@@ -7,16 +7,29 @@ authority itself the root (it enrols itself, so its rows' dates are signed like 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cryptography import x509
 
 from ..keys import KeyRecord, Signer
 from ..keystore import KeyStore, Stored
 from .authority import enrol_certificate, local_authority
-from .store import set_anchor
+from .store import require_signing, set_anchor
 
 
 class TrustedKeyStore(KeyStore):
-    """The key store workspaces use: `create` enrols the new key through the trust root."""
+    """The key store workspaces use: `create` enrols the new key through the trust root, and
+    `signer` hands out only keys the trust root lets sign."""
+
+    def signer(
+        self, record: KeyRecord, passphrase: Callable[[], str], *, to_sign: bool = True
+    ) -> Signer:
+        """Unlock a key to sign with. A key the trust root does not let sign now is refused
+        before `passphrase` is called (it prompts, in the CLI); to_sign=False for a key that
+        only asks to be vouched for (its CSR)."""
+        if to_sign:
+            require_signing(self.ledger, record)
+        return self.unlock(record, passphrase())
 
     def create(
         self,

@@ -14,7 +14,7 @@ from typing import Any
 from cryptography import x509
 
 from ..errors import EvidenceError, UsageError
-from ..keys import Signer, fingerprint
+from ..keys import KeyRecord, Signer, fingerprint
 from ..ledger import SCHEMA_VERSION, Ledger, type_problems
 from ..timefmt import utc_now
 from .establish import ANCHOR_KINDS, Anchor, TrustView, establish, export_trust
@@ -138,6 +138,22 @@ def signing_problem(ledger: Ledger, cert: x509.Certificate) -> str | None:
     fp = fingerprint(cert)
     view = workspace_view(ledger, {fp: cert})
     return None if view is None else view.verdict(fp).problem_at(utc_now())
+
+
+ENROL_HINT = (
+    "the authority enrols it with `custody key enrol` "
+    "(`custody key list` shows each key's standing)"
+)
+
+
+def require_signing(
+    ledger: Ledger, record: KeyRecord, what: str = "", hint: str = ENROL_HINT
+) -> None:
+    """The one rule every signature obeys: refuse (exit 2) a key the trust root does not let
+    sign now (not enrolled or CA-issued, revoked, expired). `what`: " a checkpoint"..."""
+    problem = signing_problem(ledger, record.certificate)
+    if problem is not None:
+        raise UsageError(f"{record.name!r} may not sign{what}: {problem}", hint)
 
 
 def export_for(ledger: Ledger, fingerprints: list[str]) -> dict[str, Any] | None:

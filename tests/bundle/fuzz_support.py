@@ -27,6 +27,7 @@ from evidence.custody import append_events, receive, transfer
 from evidence.errors import EvidenceError
 from evidence.items import list_items
 from evidence.keys import Signer
+from evidence.report.cover import cover_renderer
 from evidence.workspace import Workspace
 from tests.bundle.bundle_support import REQUEST, refresh_bag, rezip
 from tests.helpers import AUTHORITY, CASE, DATA, PASSPHRASE, World
@@ -95,7 +96,8 @@ def build_original(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Origina
         CASE,
         out,
         REQUEST,
-        cover=lambda manifest, digest, fp: b"%PDF-1.4 cover " + digest.encode() + fp.encode(),
+        # The real cover sheet: its printed steps are run literally against every attack.
+        cover=cover_renderer("en", "request-0042"),
     )
     ws.close()
     # Same name, another key: what a forger would make.

@@ -279,3 +279,30 @@ def test_bundle_refuses_a_ledger_that_fails_its_audit(
     assert "fails its audit" in result.stderr and "source" in result.stderr
     assert not out.exists()
     assert conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == before
+
+
+def test_verify_quiet_prints_warnings_irregularities_and_the_status_line(built: Built) -> None:
+    # The expert analysed an item the evidence room held: an irregular custody event.
+    code, result = invoke(["verify", str(built.zip_path), "-q"])
+    assert code == 4
+    assert result.stdout == ""
+    err = result.stderr
+    assert "WARNING custody.irregular chains: 1 irregular custody event(s)" in err
+    assert "who did not hold the item" in err and "IRREGULAR item" in err
+    assert "WARNING custody.trust" in err  # custodians not established without --anchor
+    warnings = err.count("WARNING ")
+    assert warnings >= 2
+    assert err.splitlines()[-1].endswith(f"(exit 4) (warnings: {warnings})")
+    fp = built.prosecutor.record.fingerprint
+    assert colon_fingerprint(fp) in err
+    code, result = invoke(["verify", str(built.zip_path), "-q", "--fingerprint", fp])
+    assert code == 0
+    assert "verified: intact, signed by" in result.stderr.splitlines()[-1]
+    assert "IRREGULAR item" in result.stderr
+
+
+def test_verify_lists_irregular_custody_events(built: Built) -> None:
+    code, result = invoke(["verify", str(built.zip_path)])
+    assert code == 4
+    assert "IRREGULAR CUSTODY EVENT" in result.stdout
+    assert "analysed recorded by P. Sidorov, who did not hold the item" in result.stdout

@@ -47,7 +47,15 @@ def test_every_check_is_listed_in_order(built: Built) -> None:
     )
     assert result.status == "verified"
     assert [c.name for c in result.checks] == list(ORDER)
-    assert all(c.status == "ok" for c in result.checks)
+    # The expert analysed an item the evidence room held: the one irregularity, a warning.
+    assert all(c.status == "ok" for c in result.checks if c.name != "custody.irregular")
+    (irregular,) = [c for c in result.checks if c.name == "custody.irregular"]
+    assert irregular.status == "warning"
+    assert [(i.kind, i.seq) for i in result.irregularities] == [("not-holder", 5)]
+    assert "analysed recorded by P. Sidorov, who did not hold the item" in (
+        result.irregularities[0].message
+    )
+    assert result.to_json()["irregularities"][0]["kind"] == "not-holder"
     assert result.request_ref == REQUEST.reference
     assert result.manifest_sha256 == built.result.manifest_sha256
     holders = {v.last_custodian for v in result.items}

@@ -70,7 +70,10 @@ def test_manifest_and_report_carry_the_corrected_facts(
     verified = sh("verify", str(out), "--fingerprint", fpr)
     assert "item.facts" not in verified.stdout or "FAIL" not in verified.stdout
     quiet = sh("verify", str(out), "--fingerprint", fpr, "-q")
-    assert quiet.stdout == "" and quiet.stderr == ""
+    # -q: no tables, but every warning, every irregular event and the final status line.
+    assert quiet.stdout == ""
+    assert "IRREGULAR item" in quiet.stderr and "analysed while under seal 0042117" in quiet.stderr
+    assert "verified: intact" in quiet.stderr.splitlines()[-1]
     report = tmp_path / "report.pdf"
     sh("report", CASE, "-o", str(report), "--as", "A. Ivanov")
     text = subprocess.run(

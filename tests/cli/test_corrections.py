@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import subprocess
 from pathlib import Path
 
 from evidence.events import item_events, new_body, sign_event, write_event
@@ -70,6 +71,19 @@ def test_amend_appends_a_signed_correction_and_show_gives_value_and_history(
     (row,) = conn.execute("SELECT acquired_at, source FROM items").fetchall()
     assert row == ("2027-11-02T11:30:00.000000Z", "Samsung A51")
     assert _audit(sh)["ok"] is True
+    # log and report print the correction's times in --tz, to the second, not as stored.
+    log = sh("log", item, "--tz", "Europe/Minsk", "--wide").stdout
+    assert "acquired_at: 2027-11-02 14:30:00 +03:00 -> 2026-11-02 14:30:00 +03:00" in log
+    assert "11:30:00Z" not in log.split("acquired_at:")[1].split("\n")[0]
+    report = sh.root / "r.pdf"
+    sh("report", CASE, "-o", str(report), "--tz", "+03:00")
+    text = " ".join(
+        subprocess.run(
+            ["pdftotext", str(report), "-"], capture_output=True, text=True
+        ).stdout.split()
+    )
+    assert "2027-11-02 14:30:00 +03:00 (11:30:00 UTC) -> 2026-11-02 14:30:00" in text
+    assert "T11:30:00" not in text
 
 
 def test_amend_refuses_no_change_a_time_after_ingest_and_an_empty_reason(

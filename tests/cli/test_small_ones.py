@@ -167,3 +167,15 @@ def test_demo_refuses_to_delete_a_folder_it_did_not_make(tmp_path: Path) -> None
     assert done.returncode == 2
     assert "not made by the demo" in done.stderr
     assert (precious / "protocol.pdf").read_bytes() == b"%PDF-1.7 the only copy"
+
+
+def test_audit_anchor_in_short_form_is_a_usage_error(sh: Shell) -> None:
+    """The 16 hex digits `key list` shows are no anchor: exit 2 naming --anchor, not "root
+    replaced" (exit 1); the full fingerprint, in openssl's colon form too, is accepted."""
+    keys = json.loads(sh("key", "list", "--json").stdout)
+    (root,) = [k["fingerprint"] for k in keys if k["trust"] == "root"]
+    short = sh("audit", "--anchor", root[:16], code=2)
+    assert "--anchor" in short.stderr and "16 hex digits, 64 needed" in short.stderr
+    assert "replaced" not in short.stderr
+    colon = ":".join(root[i : i + 2] for i in range(0, 64, 2)).upper()
+    sh("audit", "--anchor", colon)

@@ -75,7 +75,7 @@ def test_every_page_numbered_and_carries_the_case(pdf: Path) -> None:
         text = pdftotext(pdf, "-f", str(page), "-l", str(page))
         assert f"page {page} of {total}" in text
         assert CASE in text
-        assert "ledger checkpoint #1 root sha256" in text
+        assert "ledger checkpoint #1 root SHA-256" in text
 
 
 def test_full_digests_printed(pdf: Path, data: CustodyReportData, case_ws: CaseWorld) -> None:
@@ -92,7 +92,7 @@ def test_every_event_is_listed(pdf: Path, data: CustodyReportData) -> None:
     assert data.event_count == 5 * len(data.items)  # profiled at ingest + 4
     assert text.count("transferred") >= len(data.items)
     assert text.count("received") >= len(data.items)
-    assert f"{len(data.items)} item(s), {data.event_count} event(s), verdict VERIFIED" in text
+    assert f"items: {len(data.items)}; events: {data.event_count}; verdict: VERIFIED" in text
 
 
 def test_only_embedded_dejavu_fonts(pdf: Path) -> None:
@@ -144,7 +144,7 @@ def test_selected_items_only(case_ws: CaseWorld) -> None:
     data = collect_custody_report(case_ws.ws, CASE, [chosen[0].item_id[:6]], None)
     assert [t.item.item_id for t in data.items] == [chosen[0].item_id]
     text = pdftotext(render_custody_report(data))
-    assert "1 selected item(s) of the case" in text
+    assert "selected items of the case: 1" in text
     assert "wallet-00.csv" not in text
 
 

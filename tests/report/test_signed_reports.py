@@ -51,7 +51,7 @@ def test_russian_report_with_minsk_times_and_utc_beside(ru_pdf: Path, case_ws: C
     assert f"стр. 1 из {page_count(ru_pdf.read_bytes())}" in first
     text = pdftotext(ru_pdf)
     assert "+03:00" in text and "UTC)" in text
-    assert "передано" in text and "получено" in text  # actions in Russian
+    assert "передано" in text and "принято" in text  # actions in Russian
     # To the second: no microseconds printed anywhere.
     assert ".123456" not in text and "T19:" not in text
 
@@ -63,13 +63,15 @@ def test_signature_and_stamp_block_on_the_last_page(ru_pdf: Path) -> None:
         assert label in last, label
     assert EXPERT in last and "ГКСЭ Республики Беларусь" in last
     assert "подписан (PAdES)" in last
+    # Kept with the last section: the signers table and the end line share its page.
+    assert "Подписанты" in last and "Конец отчёта" in last
 
 
 def test_every_item_shows_sha512_and_acquisition_method(ru_pdf: Path, case_ws: CaseWorld) -> None:
     raw = "".join(pdftotext(ru_pdf, "-raw").split())
     for item in case_ws.items:
         assert item.digests.sha512 in raw
-    assert "Способполучения" in raw and "Признакиредактирования" in raw
+    assert "Способизъятия" in raw and "Признакиредактирования" in raw
 
 
 def test_pdf_signature_valid_for_pyhanko_and_pdfsig(ru_pdf: Path, case_ws: CaseWorld) -> None:

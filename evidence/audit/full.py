@@ -1,0 +1,263 @@
+"""The full audit: every event, chain, checkpoint and (on request) vault file of a workspace.
+
+Per-event work (the chain rule's per-event half) is spread over processes, one per core, each
+reading its own slice of the ledger; the cheap chain checks run here. Every problem is collected
+(`Collector`) as a Finding naming the item, event and what is wrong; nothing stops at the first.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..cases import list_cases
+from ..errors import CheckStatus, Finding, check_json
+from ..hashing import hash_file
+from ..items import Item
+from ..progress import Reporter, Silent
+from ..workspace import Workspace
+from .analyses import check_analyses
+from .chains import check_chains, load_items
+from .checkpoints import check_checkpoints
+from .corrections import check_corrections, seal_notices
+from .events import EventFacts, verify_slice
+from .files import check_vault_entries, check_workspace
+from .records import check_commitments, check_excerpt_events
+from .rows import check_anchor_row, check_key_rows
+from .trust import audit_trust, check_signers, signer_problem
+
+SLICE = 1000  # small enough that two workers finish together
+_FIRST_ROWID = -(2**63)  # SQLite takes any rowid, negative ones included
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the verdict: a kind of check, whether it held, and a short detail."""
+
+    name: str
+    ok: bool
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The one JSON shape of a check (see evidence.errors.check_json)."""
+        status = CheckStatus.OK if self.ok else CheckStatus.FAILED
+        return check_json(self.name, status, None, self.detail or None)
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    """Everything the audit checked and everything it found wrong."""
+
+    checks: list[Check]
+    findings: list[Finding]
+    events_checked: int
+    items_checked: int
+    checkpoint_root: str | None
+    checkpoint_seq: int | None
+    # (item_id, seq) of every event whose signature did not verify, for reports to mark.
+    unverified: frozenset[tuple[str, int]] = frozenset()
+    # Fingerprint of the workspace's trust root (None: no root).
+    anchor: str | None = None
+    # Custody facts a reader must see that are not integrity failures (seal history).
+    notices: tuple[Finding, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when no check failed."""
+        return not self.findings and all(c.ok for c in self.checks)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for --json output."""
+        return {
+            "ok": self.ok,
+            "items_checked": self.items_checked,
+            "events_checked": self.events_checked,
+            "checkpoint": {"seq": self.checkpoint_seq, "root": self.checkpoint_root},
+            "anchor": self.anchor,
+            "checks": [c.to_json() for c in self.checks],
+            "findings": [f.to_json() for f in self.findings],
+            "notices": [f.to_json() for f in self.notices],
+        }
+
+
+@dataclass
+class Collector:
+    """Findings by check, and the one line per check of the verdict."""
+
+    findings: dict[str, list[Finding]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, check: str, subject: str, message: str) -> None:
+        """Record one finding."""
+        self.findings[check].append(Finding(check, subject, message))
+
+    def extend(self, found: Iterable[Finding]) -> None:
+        """Record findings made elsewhere (worker processes)."""
+        for f in found:
+            self.findings[f.check].append(f)
+
+    def check(self, name: str, passed_detail: str) -> Check:
+        """The verdict line of one check: failed with a count, or passed with the detail."""
+        found = self.findings.get(name, [])
+        if found:
+            return Check(name, False, f"{len(found)} problem(s)")
+        return Check(name, True, passed_detail)
+
+
+def _slices(ws: Workspace, hi: int | None, after: int | None) -> list[tuple[int, int]]:
+    # No lower bound for a full audit: SQLite takes any rowid, negative ones included.
+    bound = (_FIRST_ROWID if after is None else after + 1,)
+    lo = ws.ledger.rows("SELECT MIN(rowid) AS lo FROM events WHERE rowid >= ?", bound)[0]["lo"]
+    if lo is None or hi is None:
+        return []
+    return [(start, min(start + SLICE - 1, hi)) for start in range(lo, hi + 1, SLICE)]
+
+
+def verify_events(
+    ws: Workspace,
+    item_ids: set[str] | None,
+    last: int | None,
+    workers: int,
+    reporter: Reporter,
+    out: Collector,
+    after: int | None = None,
+) -> list[EventFacts]:
+    """Verify events with rowid in (after, last] in worker processes; their facts for the
+    chain checks."""
+    # Events with rowid in (after, last]: all of them for a full audit, the new ones for an
+    # incremental audit.
+    slices = _slices(ws, last, after)
+    total = ws.ledger.rows(
+        "SELECT COUNT(*) AS n FROM events WHERE rowid >= ? AND rowid <= ?",
+        (_FIRST_ROWID if after is None else after + 1, last or 0),
+    )[0]["n"]
+    reporter.start(total, "verifying events")
+    facts: list[EventFacts] = []
+    db = ws.ledger.source()
+    wanted = None if item_ids is None else sorted(item_ids)
+    try:
+        if workers <= 1 or len(slices) <= 1:
+            results = (verify_slice(db, lo, hi, wanted) for lo, hi in slices)
+            for found, got in results:
+                out.extend(found)
+                facts.extend(got)
+                reporter.advance(len(got))
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = [pool.submit(verify_slice, db, lo, hi, wanted) for lo, hi in slices]
+                for fut in futures:
+                    found, got = fut.result()
+                    out.extend(found)
+                    facts.extend(got)
+                    reporter.advance(len(got))
+    finally:
+        reporter.finish()
+    return facts
+
+
+def _check_fixity(ws: Workspace, items: list[Item], reporter: Reporter, out: Collector) -> None:
+    reporter.start(sum(i.size for i in items), "re-hashing vault")
+    try:
+        for item in items:
+            path = ws.vault.path_for(item.sha256)
+            subject = f"item {item.item_id} ({item.original_name})"
+            if path.is_symlink() or not path.is_file():
+                continue  # reported by the vault entry check, never followed
+            try:
+                digests = hash_file(path, hasher=ws.vault.hasher)
+            except OSError as exc:
+                out.add("fixity", subject, f"vault file unreadable: {exc.strerror}")
+                continue
+            reporter.advance(item.size)
+            if digests.sha256 != item.sha256:
+                out.add(
+                    "fixity",
+                    subject,
+                    f"vault file SHA-256 is {digests.sha256}, expected {item.sha256}",
+                )
+            elif digests.sha512 != item.digests.sha512:
+                out.add("fixity", subject, "vault file SHA-512 differs from the recorded one")
+    finally:
+        reporter.finish()
+
+
+def audit(
+    ws: Workspace,
+    case: str | None = None,
+    *,
+    fixity: bool = False,
+    checkpoint_file: Path | None = None,
+    reporter: Reporter | None = None,
+    workers: int | None = None,
+    anchor: str | None = None,
+) -> AuditResult:
+    """Verify the workspace (or one case) and return every finding; never raises on tampering.
+
+    anchor: the root's fingerprint as pinned from outside (seizure protocol); without it, the
+    root stored in the workspace is used and named in the verdict.
+    """
+    reporter = reporter or Silent()
+    workers = workers or os.cpu_count() or 1
+    out = Collector()
+    # One read snapshot for the whole audit (worker processes share it on PostgreSQL, where
+    # row ids are taken at insert, not at commit): an ingest running meanwhile must not show
+    # up as events without an item, or as an item without events.
+    with ws.ledger.snapshot():
+        items = load_items(ws.ledger, case, out.add)
+        last = ws.ledger.rows("SELECT MAX(rowid) AS hi FROM events")[0]["hi"]
+        item_ids = None if case is None else {i.item_id for i in items}
+        trust = audit_trust(ws.ledger, anchor, out.add)
+        certs, state, view, root_detail = trust.certs, trust.state, trust.view, trust.detail
+        check_anchor_row(ws.ledger, state.records, out.add)
+        records = state.records if state.anchor is not None else None
+        check_key_rows(ws.ledger, certs, records, out.add)
+        facts = verify_events(ws, item_ids, last, workers, reporter, out)
+        check_signers(view, facts, out.add)
+        cases = {c.number: c for c in list_cases(ws.ledger)}
+        check_chains(items, cases, facts, case is None, out.add)
+        check_analyses(items, facts, out.add)
+        check_excerpt_events(facts, out.add)
+        check_corrections(facts, out.add)
+        checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add, signer_problem(view))
+    check_workspace(ws.root.resolve(), out.add)  # a workspace reached through a link is fine
+    check_vault_entries(
+        [(f"item {i.item_id} ({i.original_name})", ws.vault.path_for(i.sha256)) for i in items],
+        out.add,
+    )
+    checks = [
+        out.check("trust", f"every signer established: {root_detail}"),
+        out.check("ledger", "append-only triggers in place"),
+        out.check("schema", "every event valid against its custody-event schema"),
+        out.check("hashes", "every event hash matches its canonical bytes"),
+        out.check("certificates", "every certificate and key row matches what was signed"),
+        out.check("signatures", f"{len(facts)} signatures valid"),
+        out.check("chains", f"{len(items)} chains unbroken"),
+        out.check("profiles", "every profile matches the event that signs it"),
+        out.check("corrections", "every correction applies to the facts it corrects"),
+        out.check("checkpoint", checkpoint.detail),
+        out.check("files", "workspace private to its owner; vault folders closed"),
+    ]
+    if fixity:
+        _check_fixity(ws, items, reporter, out)
+        commitments = check_commitments(ws.vault, items, facts, out.add)
+        also = f", {commitments} record commitment(s) recomputed" if commitments else ""
+        checks.append(out.check("fixity", f"{len(items)} vault files match their digests{also}"))
+    elif out.findings.get("fixity"):
+        checks.append(out.check("fixity", ""))
+    findings = [f for c in checks for f in out.findings.get(c.name, [])]
+    unverified = frozenset((f.item_id, f.seq) for f in facts if not f.signature_ok)
+    return AuditResult(
+        checks,
+        findings,
+        len(facts),
+        len(items),
+        checkpoint.root,
+        checkpoint.seq,
+        unverified,
+        None if state.anchor is None else state.anchor.fingerprint,
+        tuple(seal_notices(facts)),
+    )

@@ -1,0 +1,7 @@
+"""The message catalogue of every document (gettext .po files, see catalogue.py)."""
+
+from __future__ import annotations
+
+from .catalogue import LANGUAGES, message_ids, translations
+
+__all__ = ["LANGUAGES", "message_ids", "translations"]
