@@ -11,15 +11,17 @@ STAMP  := $(VENV)/.installed
 # zip/unzip (benchmarks, demo, differential tests), bsdtar (libarchive-tools: the third
 # extractor of the differential tests), and a PostgreSQL server (the ledger tests, demo-agency
 # and the benchmarks start a throwaway cluster: initdb and pg_ctl live under
-# /usr/lib/postgresql/*/bin, not on PATH).
-TOOLS := exiftool pdftotext pdftoppm pdffonts pdfsig openssl zip unzip bsdtar psql
+# /usr/lib/postgresql/*/bin, not on PATH); faketime (the time-rule tests set a signer's clock
+# back as an insider would) and sqlite3 (they edit a ledger directly).
+TOOLS := exiftool pdftotext pdftoppm pdffonts pdfsig openssl zip unzip bsdtar psql faketime sqlite3
 
 system-deps:
 	@for tool in $(TOOLS); do command -v $$tool >/dev/null || missing=1; done; \
 	 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing=1; \
 	 if [ -n "$$missing" ]; then \
 	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	     libimage-exiftool-perl poppler-utils openssl zip unzip libarchive-tools postgresql >/dev/null; \
+	     libimage-exiftool-perl poppler-utils openssl zip unzip libarchive-tools postgresql \
+	     faketime sqlite3 >/dev/null; \
 	 fi
 
 $(STAMP): pyproject.toml

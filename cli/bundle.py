@@ -22,6 +22,7 @@ from evidence.bundle.verifytext import colon_fingerprint
 from evidence.errors import InputRejected, OperationalError, UsageError, VerificationError
 from evidence.hashing import hash_file
 from evidence.items import split_refs
+from evidence.keys import fingerprint
 from evidence.messages import LANGUAGES
 from evidence.timestamp import load_trust
 from evidence.trust.store import load_state
@@ -308,6 +309,25 @@ def _render(result: VerifyResult) -> None:
         )
 
 
+def _same_certificate(
+    trust: list[x509.Certificate], paths: tuple[Path, ...], result: VerifyResult
+) -> None:
+    """Say plainly when --trust names the very certificate the bundle carries: a copy taken
+    out of the bundle proves nothing (whoever could alter the bundle could replace it); only a
+    certificate that came separately does, or the fingerprint compared with the letter."""
+    signer = result.signer
+    if signer is None:
+        return
+    for path, cert in zip(paths, trust, strict=False):
+        if fingerprint(cert) == signer.fingerprint and cert.issuer == cert.subject:
+            note(
+                f"notice: --trust {path} is the bundle's own signer certificate: this proves "
+                "nothing unless that file came separately from the bundle (by letter, from the "
+                f"sender's site); compare its fingerprint {signer.fingerprint} "
+                f"({colon_fingerprint(signer.fingerprint)}) with the one in the covering letter"
+            )
+
+
 def _key_name(as_key: str | None) -> str:
     """The --as key's holder, for "Verified by" (never the login name: not a person)."""
     app = click.get_current_context().find_object(AppContext)
@@ -449,6 +469,7 @@ def verify_command(
         _render(result)
     else:  # -q: the problems only; failures are listed on stderr with the error below
         _warnings(result)
+    _same_certificate(trust, trust_paths, result)
     if report_path is not None:
         # Imported here: reportlab costs a verify without --report a third of a second.
         from evidence.report.produce import write_file

@@ -20,6 +20,7 @@ from evidence.items import Item, select, split_refs
 from evidence.keys import KeyRecord, Signer
 from evidence.ledger import BUSY_TIMEOUT_MS
 from evidence.timefmt import parse_zone
+from evidence.timeorder import require_clock
 from evidence.trust.store import require_signing
 from evidence.unlocking import SignerSource, unlock_in_background
 from evidence.workspace import Workspace, locate
@@ -142,24 +143,34 @@ def unlock(
     record: KeyRecord | None = None,
     *,
     to_sign: bool = True,
+    items: Sequence[Item] = (),
 ) -> Signer:
     """Resolve --as (unless already resolved) and decrypt that key with the passphrase.
 
     A key that is to sign (events, checkpoints, bundles, reports) must be one the trust root
     lets sign now: the library (TrustedKeyStore.signer) checks that before the passphrase is
-    asked for; audit would reject whatever it signed anyway.
+    asked for; audit would reject whatever it signed anyway. So is this computer's clock,
+    first: not earlier than the latest checkpoint, nor than the last event of any of `items`
+    (the ones to be signed for); a clock set back makes every time judgement after it wrong.
     """
     record = record or signer_key(ws, as_key)
+    if to_sign:
+        require_clock(ws.ledger, [i.item_id for i in items])
     return ws.keys.signer(
         record, lambda: read_passphrase(f"Passphrase for {record.name}"), to_sign=to_sign
     )
 
 
 def unlock_later(
-    ws: Workspace, as_key: str | None, record: KeyRecord | None = None
+    ws: Workspace,
+    as_key: str | None,
+    record: KeyRecord | None = None,
+    *,
+    items: Sequence[Item] = (),
 ) -> SignerSource:
     """As unlock, but the key is decrypted in the background while the command starts work."""
     record = record or signer_key(ws, as_key)
+    require_clock(ws.ledger, [i.item_id for i in items])
     require_signing(ws.ledger, record)
     return unlock_in_background(ws.keys, record, read_passphrase(f"Passphrase for {record.name}"))
 

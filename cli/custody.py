@@ -165,7 +165,7 @@ def event_command(
         requests = [EventRequest(t, action, fields) for t in targets]
     for warning in _seal_warnings(ws, requests):
         warn(f"warning: {warning}")
-    signer = unlock(ws, as_key, record)
+    signer = unlock(ws, as_key, record, items=[r.item for r in requests])
     if from_file is not None:
         events = record_requests(ws.ledger, signer, requests)
     else:
@@ -244,7 +244,7 @@ def transfer_command(
         problems.errors += transfer_problems(ws.ledger, record, targets, receiver)
     problems.raise_any()
     assert receiver is not None
-    signer = unlock(ws, as_key, record)
+    signer = unlock(ws, as_key, record, items=targets)
     events = transfer(
         ws.ledger, signer, targets, receiver, location=location, purpose=purpose, note=note
     )
@@ -277,11 +277,23 @@ def receive_command(
     ws = app.open()
     problems = Problems()
     targets, record = _prepare(ws, items, case, all_items, as_key, problems)
+    passed_over: list[str] = []
     if record is not None:
-        problems.errors += receive_problems(ws.ledger, record, targets)
+        found = receive_problems(ws.ledger, record, targets)
+        if all_items and len(found) < len(targets):
+            # --all: receive what is pending to you, and name the rest, rather than refuse all.
+            waiting = {t.item_id for t in targets} - {
+                t.item_id for t in targets if receive_problems(ws.ledger, record, [t])
+            }
+            targets = [t for t in targets if t.item_id in waiting]
+            passed_over = [p.message for p in found]
+        else:
+            problems.errors += found
     problems.raise_any()
-    signer = unlock(ws, as_key, record)
+    signer = unlock(ws, as_key, record, items=targets)
     _echo_events(receive(ws.ledger, signer, targets, location=location, note=note), as_json, quiet)
+    for message in passed_over:
+        warn(f"not received: {message}")
 
 
 @click.command("checkpoint", cls=CheckedCommand)
@@ -417,15 +429,18 @@ def audit_command(
         rows = [(c.name, "ok" if c.ok else "FAILED", c.detail) for c in result.checks]
         if not quiet:
             click.echo(table(["CHECK", "RESULT", "DETAIL"], rows))
-        if result.notices:
+        seals = [n for n in result.notices if n.check == "seals"]
+        if seals:
             click.echo("")
             click.echo("Seal history inconsistent (custody facts to explain, not tampering):")
             click.echo(
-                table(
-                    ["ITEM / EVENT", "SEAL HISTORY"],
-                    [(n.subject, n.message) for n in result.notices],
-                )
+                table(["ITEM / EVENT", "SEAL HISTORY"], [(n.subject, n.message) for n in seals])
             )
+        orphans = [n for n in result.notices if n.check == "vault"]
+        if orphans:
+            click.echo("")
+            click.echo("Vault files no item names (an interrupted ingest leaves one; notice):")
+            click.echo(table(["FILE", "NOTICE"], [(n.subject, n.message) for n in orphans]))
         if result.findings:
             click.echo("")
             click.echo(

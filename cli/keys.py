@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -50,6 +51,19 @@ def _authority_passphrase(name: str, *, confirm: bool = False) -> str:
     if env is not None:
         return env
     return read_passphrase(f"Passphrase for the authority {name}", confirm=confirm)
+
+
+@contextlib.contextmanager
+def _authority_errors() -> Iterator[None]:
+    """A wrong authority passphrase names the variable the authority's passphrase comes from."""
+    try:
+        yield
+    except PassphraseError as exc:
+        raise PassphraseError(
+            f"{exc.message} (the authority's key)",
+            f"check ${ENV_AUTHORITY_PASSPHRASE} (else $CUSTODY_PASSPHRASE is used) or type it "
+            "again",
+        ) from None
 
 
 def _read_certificate(path: Path) -> x509.Certificate:
@@ -226,15 +240,16 @@ def key_new(
     passphrase = read_passphrase(f"New passphrase for {name}", confirm=True)
     authority = None if no_enrol else local_authority(ws.keys)
     authority_passphrase = None if authority is None else _authority_passphrase(authority.name)
-    record = ws.keys.create(
-        name,
-        organisation,
-        country.upper(),
-        role,
-        passphrase,
-        authority_passphrase=authority_passphrase,
-        enrol=authority is not None,
-    )
+    with _authority_errors() if authority is not None else contextlib.nullcontext():
+        record = ws.keys.create(
+            name,
+            organisation,
+            country.upper(),
+            role,
+            passphrase,
+            authority_passphrase=authority_passphrase,
+            enrol=authority is not None,
+        )
     if as_json:
         emit_json(
             {**record.to_json(), "enrolled_by": None if authority is None else authority.name}
@@ -376,7 +391,8 @@ def _by_authority(
     cert = _read_certificate(key) if isinstance(key, Path) else None
     record = None if cert is not None else ws.keys.resolve(str(key))
     authority, passphrase = _authority(ws, as_key)
-    signer = ws.keys.unlock(authority, passphrase)
+    with _authority_errors():
+        signer = ws.keys.unlock(authority, passphrase)
     if cert is not None:
         record = ws.keys.register(cert, str(key))
     assert record is not None

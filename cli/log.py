@@ -47,9 +47,10 @@ def log_command(
     ITEMS are ids, unique id prefixes or comma lists; --case CASE alone shows every item of
     the case. The table fits the terminal (text wraps); --wide shows everything on one line
     per event. Actors are named, with the start of their certificate fingerprint. Marked:
-    events by someone who did not hold the item (NOT CUSTODIAN), and accesses, analyses or
-    copies while the item was under seal (UNDER SEAL). With -q only problems are printed
-    (signatures that do not verify, transfers not yet received).
+    events by someone who did not hold the item (NOT CUSTODIAN), accesses, analyses or
+    copies while the item was under seal (UNDER SEAL), and events dated before what the
+    ledger shows came first (BACKDATED). With -q only problems are printed
+    (signatures that do not verify, backdated events, transfers not yet received).
 
     \b
     Example:
@@ -73,6 +74,12 @@ def log_command(
             for e in t.entries:
                 if not e.signature_ok:
                     click.echo(f"item {t.item.item_id} event #{e.seq}: signature INVALID")
+                if e.time_problem:
+                    click.echo(
+                        printable(
+                            f"item {t.item.item_id} event #{e.seq}: BACKDATED ({e.time_problem})"
+                        )
+                    )
         if t.pending_to:
             click.echo(
                 printable(
@@ -123,6 +130,8 @@ def log_table(
 LEGEND = {
     "UNDER": "UNDER SEAL: accessed, analysed or copied while the item was sealed",
     "NOT": "NOT CUSTODIAN: recorded by someone who did not hold the item then",
+    "BACKDATED": "BACKDATED: dated before an event or a checkpoint the ledger shows came first; "
+    "`custody audit` names it",
     "UNESTABLISHED": "UNESTABLISHED: signed by a key the trust root did not let sign then "
     "(not enrolled, revoked); `custody audit` names it",
 }
@@ -139,6 +148,8 @@ def _marks(e: Entry) -> list[str]:
         marks.append(f"(seal {e.seal})")
     if e.while_sealed:
         marks.append(f"UNDER SEAL {e.while_sealed}")
+    if e.time_problem:
+        marks.append("BACKDATED")
     return marks
 
 

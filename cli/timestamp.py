@@ -81,6 +81,10 @@ def timestamp_command(
 ) -> None:
     """List each checkpoint's RFC 3161 time, or (--pending) add the tokens still missing.
 
+    Each checkpoint signs its token policy: required (fetched as it was made), deferred (the
+    TSA was unreachable: --pending adds it, and both times are listed) or none. --pending
+    refuses (exit 1) when a required token is missing: a later one cannot replace it.
+
     Every stored token is checked: its imprint over the checkpoint signature, the TSA's
     signature, its certificate's timestamping EKU and validity at genTime, and with
     --tsa-trust the path to that CA. Exit code 1 if any token fails.
@@ -118,16 +122,20 @@ def timestamp_command(
         for e in entries:
             check = checks.get(f"checkpoint #{e.checkpoint.seq} token")
             result = "pending" if check is None else ("ok" if check.ok else "FAILED")
+            if e.token is None and e.policy == "required":
+                result = "MISSING"
             rows.append(
                 (
                     f"#{e.checkpoint.seq}",
                     str(e.checkpoint.body.get("created_at")),
                     "-" if e.token is None else e.token.gen_time_utc,
+                    e.policy or "-",
                     result,
                     e.tsa_url or "-",
                 )
             )
-        click.echo(table(["CHECKPOINT", "SIGNED (CLAIMED)", "GENTIME (TSA)", "TOKEN", "TSA"], rows))
+        headers = ["CHECKPOINT", "SIGNED (CLAIMED)", "GENTIME (TSA)", "POLICY", "TOKEN", "TSA"]
+        click.echo(table(headers, rows))
         if findings:
             click.echo("")
             click.echo(

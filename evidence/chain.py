@@ -10,7 +10,8 @@ RFC 8785, its schema version), its recorded hash is the SHA-256 of those bytes, 
 record names is the event's actor, that signer's certificate is known, and the signature over
 the bytes verifies with it. Along the chain (`check_links`): event N carries seq N, its `prev`
 is the hash of event N-1 (the item's SHA-256 for the first), and each names the item, its case
-and its SHA-256.
+and its SHA-256. Time along a chain (an event dated before the one it follows) and against
+checkpoints is the time rules' business (`timerules.py`), which both sides call too.
 """
 
 from __future__ import annotations

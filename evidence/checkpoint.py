@@ -8,6 +8,8 @@ as files under checkpoints/, so a copy can be taken off the machine and brought 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,13 +17,14 @@ from pathlib import Path
 from typing import Any, NotRequired, TypedDict, cast
 
 from .canonical import canonical_bytes
-from .errors import Finding, InputRejected, VerificationError
+from .errors import Finding, InputRejected, OperationalError, VerificationError
 from .keys import Signer
 from .ledger import Ledger
 from .merkle import tree_head
 from .privacy import write_private
 from .signed import Flaw, Kind, Signed, digest
 from .timefmt import utc_now
+from .timerules import checkpoint_time, clock_problem
 from .trust.store import has_trust_tables, require_signing
 
 
@@ -40,6 +43,14 @@ class TrustCommitment(TypedDict):
     records: list[Any] | None
 
 
+class TokenPolicy(TypedDict):
+    """Version 3: whether the checkpoint's RFC 3161 token was required, deferred or not
+    wanted, and the SHA-256 of the previous checkpoint's token (None: it had none)."""
+
+    policy: str
+    prev_token_sha256: str | None
+
+
 class CheckpointBody(TypedDict):
     """A custody-checkpoint body (schemas/custody-checkpoint-2.schema.json; version 1 lacks
     `trust`)."""
@@ -54,14 +65,20 @@ class CheckpointBody(TypedDict):
     prev: str | None
     heads: list[list[Any]]
     trust: NotRequired[TrustCommitment]
+    timestamp: NotRequired[TokenPolicy]
 
 
 # Version 2 adds `trust`: the anchor, every certificate and the head of the trust records, so
 # a certificate or record removed (or slipped in, dated earlier) after a checkpoint is found.
-# Version-1 checkpoints still verify. Versions: validation.SCHEMAS.
+# Version 3 adds `timestamp`: the RFC 3161 token policy and the previous checkpoint's token
+# digest, so a token cannot be stripped in silence.
+# Version-1 and -2 checkpoints still verify. Versions: validation.SCHEMAS.
 CHECKPOINT = Kind[CheckpointBody]("custody-checkpoint", "checkpoint")
 CHECKPOINT_SCHEMA = CHECKPOINT.current
 CHECKPOINT_SCHEMAS = tuple(CHECKPOINT.versions)
+# Whether a checkpoint's token was obtained before it was committed, left for later (the TSA
+# could not be reached) or not wanted (no TSA configured).
+TOKEN_POLICIES = ("required", "deferred", "none")
 
 
 @dataclass(frozen=True)
@@ -75,6 +92,19 @@ class Head:
     def leaf(self) -> bytes:
         """The Merkle leaf data for this head."""
         return canonical_bytes([self.item_id, self.seq, self.hash])
+
+
+def token_policy(body: CheckpointBody) -> str | None:
+    """The token policy a checkpoint signed (None: made before version 3 said)."""
+    stamp = body.get("timestamp")
+    return str(stamp["policy"]) if isinstance(stamp, dict) else None
+
+
+def prev_token_digest(body: CheckpointBody) -> str | None:
+    """The previous checkpoint's token digest a version-3 checkpoint commits to, or None."""
+    stamp = body.get("timestamp")
+    value = stamp.get("prev_token_sha256") if isinstance(stamp, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def trust_commitment(ledger: Ledger) -> dict[str, Any]:
@@ -214,11 +244,50 @@ def _write_file(directory: Path, checkpoint: Checkpoint) -> None:
     write_private(path, json.dumps(checkpoint.to_json(), indent=1).encode() + b"\n")
 
 
+def token_digest(ledger: Ledger, seq: int) -> str | None:
+    """SHA-256 of checkpoint seq's stored DER token, or None when it has none."""
+    if not ledger.has_table("timestamps"):
+        return None
+    rows = ledger.rows("SELECT token FROM timestamps WHERE checkpoint_seq = ?", (seq,))
+    return token_row_digest(rows[0]) if rows else None
+
+
+def token_row_digest(row: dict[str, Any]) -> str:
+    """SHA-256 of a stored token row's DER token (what the next checkpoint commits to)."""
+    try:
+        der = base64.b64decode(str(row["token"]), validate=True)
+    except ValueError:
+        der = str(row["token"]).encode()  # audit reports it; the digest still binds it
+    return hashlib.sha256(der).hexdigest()
+
+
+def gen_times(ledger: Ledger) -> dict[int, str]:
+    """Stored genTime of each checkpoint's token (the token audit says whether they hold)."""
+    if not ledger.has_table("timestamps"):
+        return {}
+    return {
+        r["checkpoint_seq"]: r["gen_time"]
+        for r in ledger.rows("SELECT checkpoint_seq, gen_time FROM timestamps")
+        if isinstance(r["checkpoint_seq"], int) and isinstance(r["gen_time"], str)
+    }
+
+
+def _require_clock(ledger: Ledger, previous: Checkpoint) -> None:
+    latest = checkpoint_time(previous.body, gen_times(ledger).get(previous.seq))
+    problem = clock_problem(utc_now(), latest, {})
+    if problem is not None:
+        raise OperationalError(
+            f"refusing to sign: {problem}",
+            "set this computer's clock right (UTC); a signature may not claim an earlier time",
+        )
+
+
 def create_checkpoint(
     ledger: Ledger,
     signer: Signer,
     directory: Path,
     before_commit: Callable[[Checkpoint], None] | None = None,
+    token: str = "none",
 ) -> Checkpoint:
     """Sign a tree head over all chain heads; store it in the ledger and as a file.
 
@@ -226,8 +295,11 @@ def create_checkpoint(
     ledger would launder the deletion. `before_commit` runs inside the transaction (the RFC 3161
     token is fetched and stored there), so if it raises nothing is written. Refuses (exit 2)
     when the trust root does not establish the signer now (not enrolled, revoked): audit would
-    reject the checkpoint anyway.
+    reject the checkpoint anyway; and (exit 3) when this computer's clock is earlier than the
+    previous checkpoint. `token` is the RFC 3161 policy the body signs (TOKEN_POLICIES).
     """
+    if token not in TOKEN_POLICIES:
+        raise ValueError(f"token policy {token!r}")  # a bug in the caller
     require_signing(
         ledger,
         signer.record,
@@ -246,6 +318,7 @@ def create_checkpoint(
                     "recorded; run `custody audit`",
                     lost,
                 )
+            _require_clock(ledger, previous)
         heads = current_heads(ledger)
         events = ledger.rows("SELECT COUNT(*) AS n FROM events")[0]["n"]
         body: dict[str, Any] = {
@@ -259,6 +332,12 @@ def create_checkpoint(
             "prev": None if previous is None else previous.hash,
             "heads": [[h.item_id, h.seq, h.hash] for h in heads],
             "trust": trust_commitment(ledger),
+            "timestamp": {
+                "policy": token,
+                "prev_token_sha256": None
+                if previous is None
+                else token_digest(ledger, previous.seq),
+            },
         }
         data = canonical_bytes(body)
         checkpoint = Checkpoint(cast(CheckpointBody, body), digest(data), signer.sign(data), data)

@@ -6,15 +6,25 @@ only when the receiver signs `received`. Until then the transfer is pending.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import EvidenceError, OperationalError, UsageError
-from .events import SignedEvent, chain_heads, item_events, new_body, sign_event, write_events
+from .events import (
+    SignedEvent,
+    chain_heads,
+    head_rows,
+    item_events,
+    new_body,
+    sign_event,
+    write_events,
+)
 from .items import Item
 from .keys import KeyRecord, Signer
 from .ledger import Ledger
+from .timerules import Timed, clock_problem
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,40 @@ def custody_state(
     return last
 
 
+CLOCK_HINT = "set this computer's clock right (UTC); a signature may not claim an earlier time"
+
+
+def last_events(ledger: Ledger, item_ids: Sequence[str]) -> dict[str, Timed]:
+    """The last event of each item, as the time rules see it (one query per 500 items)."""
+    return {
+        r["item_id"]: Timed(r["item_id"], r["seq"], _event_time(r["body"]), r["signer"])
+        for r in head_rows(ledger, item_ids, "e.body, e.signer")
+    }
+
+
+def require_in_order(ledger: Ledger, events: Sequence[SignedEvent]) -> None:
+    """Refuse (exit 3) events dated before the last event of their item: this computer's clock
+    is behind the ledger (the CLI asks before the passphrase; the library refuses too)."""
+    before = last_events(ledger, [e.body["item_id"] for e in events])
+    for event in events:
+        item_id = str(event.body["item_id"])
+        now = Timed(item_id, int(event.body["seq"]), event.body["at"], event.signer)
+        problem = clock_problem(
+            str(now.at), None, {item_id: before[item_id]} if item_id in before else {}
+        )
+        if problem is not None:
+            raise OperationalError(f"refusing to sign: {problem}", CLOCK_HINT)
+        before[item_id] = now
+
+
+def _event_time(body: Any) -> Any:
+    try:
+        value = json.loads(str(body))
+    except ValueError:
+        return None  # audit reports a body that is not an event
+    return value.get("at") if isinstance(value, dict) else None
+
+
 def identities(ledger: Ledger) -> dict[str, str]:
     """Certificate fingerprint -> key id, for every certificate the workspace knows."""
     rows = ledger.rows("SELECT fingerprint, key_id FROM certificates")
@@ -106,6 +150,7 @@ def append_all_locked(
     every item, so no head read here can change before the commit."""
     heads = chain_heads(ledger, [r.item.item_id for r in requests])
     events = [_sign_on(heads, signer, r) for r in requests]
+    require_in_order(ledger, events)
     write_events(ledger, events)
     return events
 
@@ -150,12 +195,24 @@ def prepare_events(
     """
     fields = {"location": "", "purpose": purpose, "note": "", "details": details}
     heads = chain_heads(ledger, [i.item_id for i in items])
-    return [_sign_on(heads, signer, EventRequest(item, action, fields)) for item in items]
+    events = [_sign_on(heads, signer, EventRequest(item, action, fields)) for item in items]
+    require_in_order(ledger, events)
+    return events
 
 
-def commit_prepared(ledger: Ledger, events: Sequence[SignedEvent]) -> None:
-    """Record events from prepare_events in one transaction, if no chain has moved since."""
+def commit_prepared(
+    ledger: Ledger,
+    events: Sequence[SignedEvent],
+    guard: Callable[[Sequence[SignedEvent]], None] | None = None,
+) -> None:
+    """Record events from prepare_events in one transaction, if no chain has moved since.
+
+    `guard` runs first inside the transaction and may refuse (a checkpoint made while the
+    events were prepared: timeorder.require_prepared_after_checkpoints)."""
     with ledger.atomic(lock=[e.body["item_id"] for e in events]):
+        # A checkpoint made while they were prepared would not cover events dated before it.
+        if guard is not None:
+            guard(events)
         heads = chain_heads(ledger, [e.body["item_id"] for e in events])
         expected: dict[str, tuple[int, str]] = {}
         for event in events:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .custody import custody_states
 from .errors import Finding
 from .seals import OPENING_ACTIONS, seal_number, seal_problems, seal_states
+from .timerules import Timed, TimeRules
 
 if TYPE_CHECKING:
     from .events import SignedEvent
@@ -44,6 +45,8 @@ class Entry:
     change: str = ""  # what a correction changed, in words
     # Why the trust root does not let this signer sign at the event's time, or None.
     signer_problem: str | None = None
+    # Which time rule the event breaks (dated before its chain or a checkpoint), or None.
+    time_problem: str | None = None
 
     @property
     def out_of_custody(self) -> bool:
@@ -54,8 +57,13 @@ class Entry:
     @property
     def irregular(self) -> bool:
         """What log and report mark: a bad signature, a signer the trust root does not
-        establish at the event's time, or a non-holder acting."""
-        return not self.signature_ok or self.signer_problem is not None or self.out_of_custody
+        establish at the event's time, a time the ledger's order denies, or a non-holder."""
+        return (
+            not self.signature_ok
+            or self.signer_problem is not None
+            or self.time_problem is not None
+            or self.out_of_custody
+        )
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for --json output."""
@@ -92,13 +100,19 @@ def chain_entries(
     who: Mapping[str, str],
     view: TrustView | None,
     signature_ok: Callable[[SignedEvent], bool],
+    rules: TimeRules | None = None,
 ) -> list[Entry]:
     """One item's events as timeline lines: the one rule for custodian, seal and signer marks,
     used by the workspace's timelines and by the bundle verifier alike.
 
     who maps certificate fingerprints to key ids (one actor, several certificates); view is the
-    trust root's (None: signers not judged).
+    trust root's (None: signers not judged); rules the time rules (None: times not judged).
     """
+    times: dict[int, str] = {}
+    if rules is not None:
+        chain = [Timed(item_id, e.body["seq"], e.body.get("at"), e.signer) for e in events]
+        for timed, problem in reversed(rules.problems(chain)):
+            times[timed.seq] = problem  # the first rule an event breaks is the one shown
     entries = []
     states = list(custody_states(events, who))  # states[pos]: before event pos
     seals = list(seal_states(e.body for e in events))
@@ -113,6 +127,12 @@ def chain_entries(
                 == who.get(ev.signer, ev.signer)
             )
             or body["action"] == "received"
+            # A correction of the seizure facts by whoever seized the item (the first event's
+            # signer) is a record about the seizure, not an act of custody.
+            or (
+                body["action"] == "amended"
+                and who.get(events[0].signer, events[0].signer) == who.get(ev.signer, ev.signer)
+            )
         )
         entries.append(
             Entry(
@@ -136,6 +156,7 @@ def chain_entries(
                 signer_problem=None
                 if view is None
                 else view.verdict(ev.signer).problem_at(body.get("at")),
+                time_problem=times.get(body["seq"]),
             )
         )
     return entries
@@ -145,7 +166,8 @@ def chain_entries(
 class Irregularity:
     """A custody fact a reader must see (not tampering: the chain that records it holds).
 
-    kind: seal (inconsistent seal history), under-seal, not-holder, signer, signature.
+    kind: seal (inconsistent seal history), under-seal, not-holder, signer, signature,
+    time-order (dated before what the ledger shows came first).
     text is an English message template (also the catalogue's msgid), values fill it.
     """
 
@@ -204,6 +226,8 @@ def _marks(e: Entry, seal_problem: str | None) -> Iterator[tuple[str, str, dict[
             "{actor}: signer not established ({problem})",
             {"actor": e.actor, "problem": e.signer_problem},
         )
+    if e.time_problem is not None:
+        yield "time-order", "dated out of order ({problem})", {"problem": e.time_problem}
     if e.out_of_custody:
         yield (
             "not-holder",

@@ -232,19 +232,25 @@ _PER_QUERY = 500
 def chain_heads(ledger: Ledger, item_ids: Iterable[str]) -> dict[str, tuple[int, str]]:
     """(seq, hash) of each item's latest event, in one query per 500 items (items without
     events are absent)."""
+    rows = head_rows(ledger, item_ids, "e.hash")
+    return {r["item_id"]: (r["seq"], r["hash"]) for r in rows}
+
+
+def head_rows(ledger: Ledger, item_ids: Iterable[str], columns: str) -> list[dict[str, Any]]:
+    """item_id, seq and `columns` (of events `e`) of each item's latest event, in one query per
+    500 items (items without events are absent)."""
     ids = sorted(set(item_ids))
-    heads: dict[str, tuple[int, str]] = {}
+    out: list[dict[str, Any]] = []
     for start in range(0, len(ids), _PER_QUERY):
         chunk = tuple(ids[start : start + _PER_QUERY])
         marks = ", ".join("?" for _ in chunk)
-        rows = ledger.rows(
-            "SELECT e.item_id, e.seq, e.hash FROM events e JOIN (SELECT item_id, MAX(seq) AS seq"
-            f" FROM events WHERE item_id IN ({marks}) GROUP BY item_id) h"
+        out += ledger.rows(
+            f"SELECT e.item_id, e.seq, {columns} FROM events e JOIN (SELECT item_id,"
+            f" MAX(seq) AS seq FROM events WHERE item_id IN ({marks}) GROUP BY item_id) h"
             " ON e.item_id = h.item_id AND e.seq = h.seq",
             chunk,
         )
-        heads.update((r["item_id"], (r["seq"], r["hash"])) for r in rows)
-    return heads
+    return out
 
 
 def bodies_with_actions(

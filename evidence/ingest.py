@@ -22,7 +22,7 @@ import mimetypes
 import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -276,9 +276,18 @@ class Ingester:
                 # Another process may have ingested the same bytes since we looked.
                 if find_item(self.ws.ledger, case, item.sha256) is not None:
                     report.outcomes.append(
-                        Outcome(item.original_name, "existing", item.item_id, item.sha256)
+                        Outcome(
+                            item.original_name,
+                            "existing",
+                            item.item_id,
+                            item.sha256,
+                            evidence_type=item.evidence_type,
+                        )
                     )
                     continue
+                # Timed under the lock: a checkpoint made since the item was prepared (it waits
+                # for this transaction) must not see events dated before it that it lacks.
+                item = replace(item, ingested_at=utc_now())
                 self.ws.ledger.insert("items", item.to_row())
                 for event in self._events(item, p.original_times):
                     write_event(self.ws.ledger, event)
@@ -377,9 +386,11 @@ def already_held(
 ) -> Outcome:
     """The outcome of a file whose bytes the case holds (held) or this run took already (None),
     naming the stated facts that differ from the held item's current ones."""
-    differs = () if held is None else tuple(options.differences(current_facts(ledger, held).item))
+    current = None if held is None else current_facts(ledger, held).item
+    differs = () if current is None else tuple(options.differences(current))
     item_id = item_id_for(options.case, sha)
-    return Outcome(name, "existing", item_id, sha, size, reason="same bytes", differs=differs)
+    kind = None if current is None else current.evidence_type  # its type now, as corrected
+    return Outcome(name, "existing", item_id, sha, size, kind, reason="same bytes", differs=differs)
 
 
 def begin(

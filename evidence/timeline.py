@@ -14,7 +14,8 @@ from .entries import chain_entries, irregularities
 from .events import SignedEvent, item_events
 from .items import Item
 from .keys import verify_signature
-from .trust.store import workspace_view
+from .timeorder import workspace_rules
+from .trust.store import load_state, workspace_view
 from .workspace import Workspace
 
 
@@ -52,6 +53,7 @@ def timelines(
     certs = ws.keys.certificates()
     who = identities(ws.ledger)
     view = workspace_view(ws.ledger, certs)  # once: per event a lookup and a time compare
+    rules = workspace_rules(ws.ledger, view, load_state(ws.ledger).records)
     out = []
     for item in items:
         events = item_events(ws.ledger, item.item_id)
@@ -62,7 +64,7 @@ def timelines(
             cert = certs.get(ev.signer)
             return cert is not None and verify_signature(cert, ev.canonical, ev.signature)
 
-        entries = chain_entries(item.item_id, events, who, view, signature_ok)
+        entries = chain_entries(item.item_id, events, who, view, signature_ok, rules)
         states = list(custody_states(events, who))
         state = states[-1]
         out.append(

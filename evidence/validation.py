@@ -28,6 +28,7 @@ SCHEMAS: dict[str, str] = {
     "custody-trust/1": "custody-trust.schema.json",
     "custody-checkpoint/1": "custody-checkpoint.schema.json",
     "custody-checkpoint/2": "custody-checkpoint-2.schema.json",
+    "custody-checkpoint/3": "custody-checkpoint-3.schema.json",
     "evidence-manifest/1": "manifest.schema.json",
     "evidence-manifest/2": "manifest-2.schema.json",
     "evidence-manifest/3": "manifest-3.schema.json",

@@ -67,6 +67,10 @@ class Vault:
     ) -> Stored:
         """Copy an open file into the vault while hashing it; refuse it if it changed meanwhile.
 
+        Changed means any of size, mtime, ctime, inode or device differ before and after the
+        read: a file rewritten with its size and mtime put back still has a new ctime (which
+        no user can set), and its digest would be that of neither state.
+
         The copy is not fsynced here: the caller calls `barrier()` once per batch before
         committing the ledger rows that point at the new files.
         """
@@ -82,9 +86,7 @@ class Vault:
             finally:
                 os.close(fd)
             after = os.fstat(source.fileno())
-            if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or (
-                size != after.st_size
-            ):
+            if _identity(before) != _identity(after) or size != after.st_size:
                 raise InputRejected(
                     f"{name}: file changed while it was being read",
                     "stop whatever is writing to it, then ingest again",
@@ -126,6 +128,11 @@ class Vault:
         """True if the stored file carries no write permission bits."""
         mode = self.path_for(sha256).stat().st_mode
         return not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    """What must not change while a file is read (st_ctime_ns: no one can set it back)."""
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
 def _syncfs(folder: Path) -> bool:

@@ -12,17 +12,19 @@ adopts a root with `adopt_authority`.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from cryptography import x509
 
 from .errors import OperationalError, UsageError
 from .keys import KeyRecord, check_passphrase, validate_identity
 from .ledger import BUSY_TIMEOUT_MS, Ledger, create_ledger, is_url, open_ledger
-from .privacy import FILE_MODE, make_private_dir, private_umask
+from .privacy import FILE_MODE, make_private_dir, private_umask, write_private
 from .trust.authority import enrol_certificate
 from .trust.keys import TrustedKeyStore
 from .trust.store import load_state, set_anchor
@@ -130,6 +132,8 @@ class Workspace:
                 authority.create(ws.keys)
             elif trust_ca is not None:
                 ws.set_ca_root(trust_ca)
+            if is_url(ledger_at) or vault is not None:
+                _remember(root, ledger_at if is_url(ledger_at) else None, vault)
         except BaseException:
             ws.close()
             _remove_new_workspace(root, fresh)
@@ -181,7 +185,11 @@ class Workspace:
     ) -> Workspace:
         """Open an existing workspace (a workstation of a server ledger gets its key folder).
 
-        busy_timeout_ms: how long a writer waits for another one before giving up."""
+        busy_timeout_ms: how long a writer waits for another one before giving up. Without
+        ledger or vault, those recorded in the folder at init (workspace.json) are used."""
+        remembered_ledger, remembered_vault = remembered(root)
+        ledger = ledger or remembered_ledger
+        vault = vault or remembered_vault
         ledger_at = _ledger_location(root, ledger)
         if is_url(ledger_at) and not root.exists():
             # A workstation's folder holds its private keys: owner-only, whatever the umask.
@@ -214,6 +222,45 @@ class Workspace:
         """Close the ledger and stop the hashing threads."""
         self.ledger.close()
         self.vault.hasher.close()
+
+
+LOCATIONS = "workspace.json"
+
+
+def without_password(url: str) -> str:
+    """A ledger URL with any password taken out (libpq finds it in ~/.pgpass or $PGPASSWORD)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    # Only the userinfo changes: the host part stays as written (a socket path in brackets).
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}" if user else host))
+
+
+def _remember(root: Path, ledger: str | None, vault: Path | None) -> None:
+    """Record where this workspace's ledger and vault are, so later commands find them without
+    --ledger/--vault or their variables; never a password."""
+    data = {
+        "ledger": None if ledger is None else without_password(ledger),
+        "vault": None if vault is None else str(vault.absolute()),
+    }
+    write_private(root / LOCATIONS, (json.dumps(data, indent=2) + "\n").encode())
+
+
+def remembered(root: Path) -> tuple[str | None, Path | None]:
+    """The ledger URL and vault folder recorded at init (None, None: the folder holds both)."""
+    try:
+        data = json.loads((root / LOCATIONS).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, None
+    except (OSError, ValueError) as exc:
+        raise OperationalError(f"{root / LOCATIONS}: unreadable ({exc})") from None
+    ledger, vault = data.get("ledger"), data.get("vault")
+    return (
+        ledger if isinstance(ledger, str) and ledger else None,
+        Path(vault) if isinstance(vault, str) and vault else None,
+    )
 
 
 def _ledger_location(root: Path, ledger: str | None) -> str:

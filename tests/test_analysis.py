@@ -23,6 +23,7 @@ from evidence.identifiers import collect_identifiers
 from evidence.ingest import IngestOptions
 from evidence.items import Item, get_item, ingest_facts, item_id_for, list_items
 from evidence.profiles import PROFILE_VERSION, build_profile
+from evidence.timefmt import utc_now
 from tests.helpers import CASE, DATA, World
 
 IOS_CHAT = DATA / "profiles" / "whatsapp" / "ios_loose_group_chat.txt"
@@ -142,7 +143,9 @@ def _legacy_ingest(world: World, path: Path) -> Item:
         acquisition_method=None,
         metadata={},
         profile={"kind": "none", "profile_version": 1},
-        ingested_at="2026-11-02T10:00:00.000000Z",
+        # Now, not a date long past: the test's keys were enrolled just now, and a key signs
+        # nothing dated before its enrolment (a real old ledger's keys are adopted with it).
+        ingested_at=utc_now(),
         ingested_by=world.investigator.record.fingerprint,
     )
     details = ingest_facts(item, get_case(world.ws.ledger, CASE), with_analysis=True)

@@ -113,6 +113,7 @@ def test_clean_workspace_passes_every_check(busy: World) -> None:
         "profiles",
         "corrections",
         "checkpoint",
+        "time",
         "fixity",
     }
     assert result.checkpoint_seq == 1

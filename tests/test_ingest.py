@@ -306,3 +306,47 @@ def test_durability_barrier_flushes_the_vault_file_system(tmp_path: Path) -> Non
     vault.create()
     assert vault.barrier([]) == ""
     assert vault.barrier([tmp_path / "vault"]) == "syncfs"  # Linux: only the vault's fs
+
+
+class _Rewriter:
+    """A progress reporter that, once the first chunk is read, rewrites the file in place with
+    other bytes of the same size and puts its mtime back: what an insider's tool would do."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.done = False
+
+    def start(self, total: int, label: str) -> None:
+        pass
+
+    def advance(self, done: int) -> None:
+        if self.done:
+            return
+        self.done = True
+        st = self.path.stat()
+        with self.path.open("r+b") as fh:
+            fh.write(b"\xff" * st.st_size)
+        os.utime(self.path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        after = self.path.stat()
+        assert (after.st_size, after.st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+
+    def finish(self) -> None:
+        pass
+
+
+def test_torn_file_with_size_and_mtime_put_back_is_refused(world: World, tmp_path: Path) -> None:
+    target = tmp_path / "in" / "statement.bin"
+    target.parent.mkdir()
+    target.write_bytes(os.urandom(12 << 20))  # three hashing chunks
+    rewriter = _Rewriter(target)
+    report = ingest(
+        world.ws,
+        world.investigator,
+        [target],
+        IngestOptions(case=CASE, source="seized laptop"),
+        reporter=rewriter,
+    )
+    assert rewriter.done
+    assert [o.status for o in report.outcomes] == ["refused"]
+    assert str(report.outcomes[0].reason).endswith("file changed while it was being read")
+    assert list_items(world.ws.ledger, CASE) == []

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -348,6 +349,17 @@ def test_init_takes_ledger_and_vault_as_its_own_options(pg_urls: Urls, tmp_path:
     desk = Desk(tmp_path / "desk", tool, vault)
     desk("key", "new", "--name", "X", "--org", "IC", "--country", "BY", "--role", "custodian")
     assert "X" in desk("key", "list").stdout
+    # The admin's folder remembers its ledger (never a password) and vault: later commands
+    # there need neither the options nor $CUSTODY_LEDGER/$CUSTODY_VAULT.
+    recorded = (tmp_path / "admin" / "workspace.json").read_text()
+    assert "custody_admin@" in recorded and str(vault) in recorded
+    assert (urlsplit(admin).password or "no password") not in recorded
+    password = urlsplit(admin).password or ""  # from ~/.pgpass or $PGPASSWORD, as libpq does
+    later = CliRunner().invoke(
+        cli, ["-w", str(tmp_path / "admin"), "key", "list"], env={**env, "PGPASSWORD": password}
+    )
+    assert later.exit_code == 0, later.stderr
+    assert "X" in later.stdout
 
 
 def test_prefixes_match_alike_on_both_backends(any_world: World, evidence_dir: Path) -> None:

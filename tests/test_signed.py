@@ -44,19 +44,44 @@ CHECKPOINT_V2 = {
     "schema": "custody-checkpoint/2",
     "trust": {"anchor": FP, "certificates": [FP], "records": [1, "f" * 64]},
 }
+CHECKPOINT_V3 = {
+    **CHECKPOINT_V2,
+    "schema": "custody-checkpoint/3",
+    "timestamp": {"policy": "required", "prev_token_sha256": "e" * 64},
+}
 CASES: list[tuple[Kind[Any], dict[str, Any]]] = [
     (EVENT, EVENT_BODY),
     (TRUST, TRUST_BODY),
     (CHECKPOINT, CHECKPOINT_V1),
     (CHECKPOINT, CHECKPOINT_V2),
+    (CHECKPOINT, CHECKPOINT_V3),
 ]
 
 
 def test_every_shipped_schema_is_valid_and_listed() -> None:
     for name in SCHEMAS.values():
         validator(name)  # checked against the 2020-12 metaschema
-    assert list(versions("custody-checkpoint")) == ["custody-checkpoint/1", "custody-checkpoint/2"]
-    assert CHECKPOINT.current == "custody-checkpoint/2" and TRUST.current == "custody-trust/1"
+    assert list(versions("custody-checkpoint")) == [
+        "custody-checkpoint/1",
+        "custody-checkpoint/2",
+        "custody-checkpoint/3",
+    ]
+    assert CHECKPOINT.current == "custody-checkpoint/3" and TRUST.current == "custody-trust/1"
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        None,
+        {"policy": "later", "prev_token_sha256": None},
+        {"policy": "none"},
+        {"policy": "none", "prev_token_sha256": "not a digest"},
+        {"policy": "none", "prev_token_sha256": None, "extra": 1},
+    ],
+)
+def test_checkpoint_v3_token_policy_is_read_strictly(stamp: Any) -> None:
+    body = {**CHECKPOINT_V3, "timestamp": stamp}
+    assert CHECKPOINT.read(canonical_bytes(body)).first() is not None
 
 
 @pytest.mark.parametrize(("kind", "body"), CASES)

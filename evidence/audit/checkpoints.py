@@ -22,6 +22,7 @@ from ..checkpoint import (
     ledger_index,
     load_file,
     merkle_root,
+    token_policy,
     trust_commitment,
 )
 from ..checkpoint import rows as checkpoint_rows
@@ -216,6 +217,8 @@ def check_checkpoints(
     last = checkpoints[-1]
     gen_time = stamped.get(f"checkpoint #{last.seq} token")
     trusted = f", RFC 3161 time {gen_time}" if gen_time else ""
+    if gen_time and token_policy(last.body) == "deferred":
+        trusted += ", added later (deferred)"
     return CheckpointVerdict(
         f"checkpoint #{last.seq} ({last.body.get('created_at')}{trusted}) matches the ledger",
         last.seq,

@@ -14,6 +14,8 @@ import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from ..errors import Finding
+
 Add = Callable[[str, str, str], None]
 
 
@@ -91,3 +93,18 @@ def check_vault_entries(entries: Iterable[tuple[str, Path]], add: Add) -> None:
             add("fixity", subject, f"vault file is writable: {path}")
         if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             add("files", subject, f"vault file is readable by others (chmod go-rwx): {path}")
+
+
+def orphan_notices(vault_root: Path, named: Iterable[Path]) -> list[Finding]:
+    """Vault files no item names: a notice, not a finding (an interrupted ingest leaves one,
+    and so does a file copied in by hand; neither changes what any item's digest proves)."""
+    content = vault_root / "sha256"
+    if not content.is_dir():
+        return []
+    known = set(named)
+    out = []
+    for folder in sorted(p for p in content.iterdir() if p.is_dir() and not p.is_symlink()):
+        for path in sorted(folder.iterdir()):
+            if path not in known:
+                out.append(Finding("vault", str(path), "vault file that no item names"))
+    return out

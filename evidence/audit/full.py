@@ -20,17 +20,22 @@ from ..errors import CheckStatus, Finding, check_json
 from ..hashing import hash_file
 from ..items import Item
 from ..progress import Reporter, Silent
+from ..timeorder import workspace_rules
 from ..workspace import Workspace
 from .analyses import check_analyses
 from .chains import check_chains, load_items
 from .checkpoints import check_checkpoints
 from .corrections import check_corrections, seal_notices
 from .events import EventFacts, verify_slice
-from .files import check_vault_entries, check_workspace
+from .files import check_vault_entries, check_workspace, orphan_notices
 from .records import check_commitments, check_excerpt_events
 from .rows import check_anchor_row, check_key_rows
+from .times import check_times
 from .trust import audit_trust, check_signers, signer_problem
 
+TIME_DETAIL = (
+    "every event dated after the event before it and after each checkpoint not covering it"
+)
 SLICE = 1000  # small enough that two workers finish together
 _FIRST_ROWID = -(2**63)  # SQLite takes any rowid, negative ones included
 
@@ -63,7 +68,8 @@ class AuditResult:
     unverified: frozenset[tuple[str, int]] = frozenset()
     # Fingerprint of the workspace's trust root (None: no root).
     anchor: str | None = None
-    # Custody facts a reader must see that are not integrity failures (seal history).
+    # Facts a reader must see that are not integrity failures (seal history, vault files no
+    # item names).
     notices: tuple[Finding, ...] = ()
 
     @property
@@ -222,12 +228,17 @@ def audit(
         check_analyses(items, facts, out.add)
         check_excerpt_events(facts, out.add)
         check_corrections(facts, out.add)
+        check_times(workspace_rules(ws.ledger, view, state.records), facts, out.add)
         checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add, signer_problem(view))
     check_workspace(ws.root.resolve(), out.add)  # a workspace reached through a link is fine
     check_vault_entries(
         [(f"item {i.item_id} ({i.original_name})", ws.vault.path_for(i.sha256)) for i in items],
         out.add,
     )
+    orphans: tuple[Finding, ...] = ()
+    if case is None:  # a case's audit does not know which files the other cases name
+        named = (ws.vault.path_for(i.sha256) for i in items)
+        orphans = tuple(orphan_notices(ws.vault.root, named))
     checks = [
         out.check("trust", f"every signer established: {root_detail}"),
         out.check("ledger", "append-only triggers in place"),
@@ -239,6 +250,7 @@ def audit(
         out.check("profiles", "every profile matches the event that signs it"),
         out.check("corrections", "every correction applies to the facts it corrects"),
         out.check("checkpoint", checkpoint.detail),
+        out.check("time", TIME_DETAIL),
         out.check("files", "workspace private to its owner; vault folders closed"),
     ]
     if fixity:
@@ -259,5 +271,5 @@ def audit(
         checkpoint.seq,
         unverified,
         None if state.anchor is None else state.anchor.fingerprint,
-        tuple(seal_notices(facts)),
+        tuple(seal_notices(facts)) + orphans,
     )

@@ -23,6 +23,7 @@ an edit to them is found by the full audit (the default), not by this one.
 
 from __future__ import annotations
 
+import json
 import os
 from collections import defaultdict
 from pathlib import Path
@@ -33,11 +34,15 @@ from ..checkpoint import Checkpoint, load_file
 from ..errors import EvidenceError, UsageError
 from ..items import Item
 from ..progress import Reporter, Silent
+from ..timeorder import workspace_rules
+from ..timerules import Timed
+from ..timestamp.checkpoints import policy_findings, stored
 from ..workspace import Workspace
 from .chains import Add, check_chains
 from .checkpoints import TrustContext, check_signed, compare_file, parse_row
 from .events import EventFacts
-from .full import AuditResult, Collector, verify_events
+from .full import TIME_DETAIL, AuditResult, Collector, verify_events
+from .times import check_times
 from .trust import audit_trust, check_signers, signer_problem
 
 CHUNK = 500  # parameters per IN (...) query
@@ -176,6 +181,22 @@ def _items(ws: Workspace, ids: list[str], add: Add) -> dict[str, Item]:
     return out
 
 
+def _heads_before(ws: Workspace, anchor: Checkpoint, touched: list[str]) -> dict[str, Timed]:
+    """N's chain head of each touched item: the event before its first new one (time rule 1)."""
+    touched_ids = set(touched)
+    wanted = [h.hash for h in anchor.heads if h.item_id in touched_ids]
+    out: dict[str, Timed] = {}
+    for chunk in _chunks(wanted):
+        query = f"SELECT item_id, seq, body, signer FROM events WHERE hash IN ({_marks(chunk)})"
+        for row in ws.ledger.rows(query, tuple(chunk)):
+            try:
+                at = json.loads(str(row["body"])).get("at")
+            except (ValueError, AttributeError):
+                continue  # the full audit reports a body that is not an event
+            out[str(row["item_id"])] = Timed(str(row["item_id"]), row["seq"], at, row["signer"])
+    return out
+
+
 def _anchor_file(ws: Workspace, path: Path, anchor: Checkpoint, add: Add) -> None:
     # A copy kept off the machine pins N: the ledger's N must be that very checkpoint.
     try:
@@ -224,6 +245,8 @@ def audit_since(
         for cp in checkpoints:
             check_signed(certs, cp, f"checkpoint #{cp.seq}", out.add, trust)
             compare_file(ws, cp, f"checkpoint #{cp.seq}", out.add)
+        for f in policy_findings(checkpoints, stored(ws.ledger)):
+            out.add("checkpoint", f.subject, f.message)
         if checkpoint_file is not None:
             _anchor_file(ws, checkpoint_file, start, out.add)
         # Where N ended, and that nothing before it was added or removed since.
@@ -249,6 +272,8 @@ def audit_since(
         check_chains(fresh, cases, [f for f in facts if f.item_id in fresh_ids], False, out.add)
         new.update({(f.item_id, f.seq): f.hash for f in facts if f.item_id in fresh_ids})
         _consistent(start, checkpoints[1:], new, out.add)
+        rules = workspace_rules(ws.ledger, view, state.records, since=start.seq)
+        check_times(rules, facts, out.add, _heads_before(ws, start, touched))
         total = ws.ledger.rows("SELECT COUNT(*) AS n FROM items")[0]["n"]
         if total != len(anchored) + len(fresh):
             out.add(
@@ -270,6 +295,7 @@ def audit_since(
         out.check("signatures", f"{len(facts)} new signatures valid"),
         out.check("chains", f"{len(touched)} chains continue checkpoint #{start.seq}"),
         out.check("checkpoint", detail),
+        out.check("time", TIME_DETAIL),
     ]
     findings = [f for c in checks for f in out.findings.get(c.name, [])]
     unverified = frozenset((f.item_id, f.seq) for f in facts if not f.signature_ok)

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from ..events import SignedEvent
 from ..items import Item, select
 from ..keys import Signer
 from ..progress import Reporter, Silent
+from ..timeorder import require_prepared_after_checkpoints
 from ..timestamp.cades import add_signature_timestamp, verify_steps
 from ..timestamp.client import request_token
 from ..trust.store import export_for, require_signing
@@ -275,7 +277,9 @@ def build_bundle(
         )
         every = exported + sent
         export.record_events([(ev.body["item_id"], ev.body["event_id"]) for ev in every])
-        commit_prepared(ws.ledger, every)
+        commit_prepared(
+            ws.ledger, every, guard=partial(require_prepared_after_checkpoints, ws.ledger)
+        )
     except BaseException:
         # Nothing was recorded: no export happened, and no trace of it stays on disk.
         export.abandon()

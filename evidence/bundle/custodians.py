@@ -17,7 +17,7 @@ from cryptography import x509
 
 from ..errors import EvidenceError
 from ..keys import fingerprint
-from ..trust.establish import TrustView, establish_export
+from ..trust.establish import TrustView, establish_export, is_ca_certificate
 from .checklist import Checklist
 
 CHECK = "custody.trust"
@@ -36,7 +36,8 @@ def check_custodians(
     trust = manifest.get("trust")
     if trust is None:
         message = "the manifest carries no trust evidence (made before trust roots)"
-        if anchor is not None:
+        if root_pinned(anchor, trusted):
+            message += f" ({manifest.get('schema')}): the pinned root establishes no custodian"
             checks.fail(CHECK, "trust", message)
         else:
             checks.skip(CHECK, message)
@@ -63,6 +64,11 @@ def check_custodians(
     if not failed and not view.problems:
         root = view.anchor.fingerprint
         checks.ok(CHECK, "custody", f"every custodian established by the root {root[:16]}")
+
+
+def root_pinned(anchor: str | None, trusted: Sequence[x509.Certificate]) -> bool:
+    """Whether the recipient pinned a root: --anchor, or a CA certificate among --trust."""
+    return anchor is not None or any(is_ca_certificate(c) for c in trusted)
 
 
 def carried_anchor(trust: Any) -> str | None:

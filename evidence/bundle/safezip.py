@@ -280,8 +280,10 @@ def extract(
     reporter: Reporter | None = None,
     workers: int | None = None,
     keep: Callable[[str], bool] | None = None,
+    folders: list[str] | None = None,
 ) -> list[Extracted]:
-    """Extract archive into the empty folder dest; returns every file, hashed.
+    """Extract archive into the empty folder dest; returns every file, hashed, and appends the
+    name of every folder entry to `folders` when given.
 
     Files for which keep(name) is false are hashed but not written (verification needs only
     the digests of a payload, and then a bomb cannot fill the disk either).
@@ -294,6 +296,8 @@ def extract(
     layout = read_layout(archive)
     names = _vet(layout, limits)
     entries = list(zip(layout, names, strict=True))
+    if folders is not None:
+        folders.extend(n for e, n in entries if e.is_dir)
     declared = sum(e.size for e, _ in entries if not e.is_dir)
     to_write = sum(e.size for e, n in entries if not e.is_dir and keep(n))
     free = shutil.disk_usage(dest).free

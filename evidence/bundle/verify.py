@@ -26,6 +26,7 @@ from ..excerpt.proof import ExcerptVerdict
 from ..keys import key_id_of
 from ..progress import Reporter, Silent
 from ..timefmt import format_utc
+from ..timerules import Timed, TimeRules
 from ..timestamp.cades import check_signature_timestamp
 from .bagit import (
     PAYLOAD_DIR,
@@ -38,7 +39,7 @@ from .bagit import (
 )
 from .checklist import Check, Checklist
 from .cms import CmsSigner
-from .custodians import check_custodians
+from .custodians import check_custodians, root_pinned
 from .excerpts import check_excerpts, is_excerpt_file
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
 from .names import layout_problems, name_problems
@@ -192,11 +193,15 @@ def _from_zip(
 ) -> tuple[Path, dict[str, BagFile]] | None:
     try:
         # Only tag files are written out; payload is hashed as it streams and never stored.
-        extracted = extract(archive, dest, limits=limits, reporter=reporter, keep=_is_tag_file)
+        folders: list[str] = []
+        extracted = extract(
+            archive, dest, limits=limits, reporter=reporter, keep=_is_tag_file, folders=folders
+        )
     except InputRejected as exc:
         checks.fail("zip", archive.name, exc.message)
         return None
-    tops = {e.name.split("/", 1)[0] for e in extracted}
+    # Folder entries count too: an empty folder beside the bag is something else in the zip.
+    tops = {e.name.split("/", 1)[0] for e in extracted} | {f.split("/", 1)[0] for f in folders}
     loose = [e.name for e in extracted if "/" not in e.name]
     if len(tops) != 1 or loose:
         checks.fail("zip", archive.name, "must hold exactly one top-level folder (the bag)")
@@ -308,7 +313,9 @@ def _verify_bag(
     else:
         checks.ok("custody.irregular", "chains", "no irregular custody event")
     excerpts: tuple[ExcerptVerdict, ...] = ()
-    if manifest["schema"] != "evidence-manifest/1":
+    # A pinned root (--anchor, or a CA among --trust) checks custodians whatever version the
+    # manifest claims: the sender chooses the label, so a v1 label must not switch this off.
+    if manifest["schema"] != "evidence-manifest/1" or root_pinned(anchor, trust):
         certs = load_certificates(manifest)[0]
         excerpts = check_excerpts(manifest, _payload_reader(root, files), certs, checks)
         signed = [(f"excerpt of item {v.item_id}", v.signer, v.at) for v in excerpts]
@@ -353,6 +360,20 @@ def _check_timestamp(
     )
 
 
+def _time_findings(entry: dict[str, Any], rules: TimeRules) -> list[Finding]:
+    """The time rules on one item's chain as the bundle carries it (the chain rule; the
+    checkpoint rules too once the bundle carries checkpoints)."""
+    chain = [
+        Timed(str(entry["item_id"]), n, record["event"].get("at"), str(record["signer"]))
+        for n, record in enumerate(entry["custody"], 1)
+        if isinstance(record.get("event"), dict)
+    ]
+    return [
+        Finding("item.chain", f"item {entry['item_id']} event {event.seq}", problem)
+        for event, problem in rules.problems(chain)
+    ]
+
+
 def _check_items(
     manifest: dict[str, Any], files: dict[str, BagFile], checks: Checklist
 ) -> tuple[tuple[ItemVerdict, ...], tuple[Irregularity, ...]]:
@@ -395,6 +416,7 @@ def _check_items(
                     )
                     digests_ok = False
         chain_findings = check_chain(entry, case_number, reference, certs)
+        chain_findings += _time_findings(entry, TimeRules(()))
         checks.extend(chain_findings)
         # Only a chain that holds (every event schema-valid) says who has the item now.
         holder = None

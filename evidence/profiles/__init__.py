@@ -36,7 +36,7 @@ from evidence.profiles.skype import is_skype_export, profile_skype
 from evidence.profiles.statements import profile_csv
 from evidence.profiles.telegram import is_telegram_export, profile_telegram
 from evidence.profiles.vk import profile_vk
-from evidence.profiles.wallet import profile_wallet_json, profile_wallet_text
+from evidence.profiles.wallet import generic_profile, profile_wallet_json, profile_wallet_text
 from evidence.profiles.whatsapp import profile_text, profile_zip
 
 __all__ = [
@@ -140,6 +140,8 @@ def build_profile_with_limits(
         "wallet-record": "wallet-record",
         "document": "document",
     }.get(evidence_type, "none")
+    detection = Detection("unknown", "not detected")
+    fmt = "unknown"
     try:
         detection = Detection("image", "typed as an image")
         if evidence_type not in IMAGE_TYPES:
@@ -152,6 +154,14 @@ def build_profile_with_limits(
         safe: dict[str, Any] = json_safe(profile)
         return safe
     except ProfileFailure as exc:
+        if evidence_type in ("chat-export", "wallet-record") and fmt not in _NOT_TEXT:
+            # the layout is not one we know: every line is still read for identifiers
+            fallback: dict[str, Any] = json_safe(
+                generic_profile(
+                    path, kind.replace("none", "text-scan"), str(exc), limits, detection
+                )
+            )
+            return fallback
         return error_profile(kind, str(exc))
     except RecursionError:
         return error_profile(kind, "input nested too deeply")
@@ -222,6 +232,9 @@ def _dispatch(
             return _archive(path, limits)
         return {"kind": "none", "profile_version": PROFILE_VERSION}
     raise ProfileFailure(f"unknown evidence type {evidence_type!r}")
+
+
+_NOT_TEXT = {"image", "document", "zip", "other", "whatsapp-zip", "telegram-html-zip"}
 
 
 def _archive(path: pathlib.Path, limits: Limits) -> dict[str, Any]:

@@ -28,7 +28,7 @@ MiB = 1024 * 1024
 class Limits:
     """Upper bounds for one profile run; the defaults suit real exports on an investigator's PC."""
 
-    max_text_bytes: int = 512 * MiB  # chat text streamed line by line up to this many bytes
+    max_text_bytes: int = 512 * MiB  # chat text streamed: bytes of the file (a line scan: chars)
     max_line_bytes: int = 1 * MiB  # a longer "line" is cut into pieces rather than buffered
     max_json_bytes: int = 64 * MiB  # JSON is loaded whole, so refuse bigger files
     max_csv_bytes: int = 256 * MiB

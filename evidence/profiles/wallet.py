@@ -14,7 +14,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from evidence.profiles.chat import TimeRange
-from evidence.profiles.limits import PROFILE_VERSION, Deadline, Limits, ProfileFailure
+from evidence.profiles.detect import Detection
+from evidence.profiles.limits import (
+    PROFILE_VERSION,
+    Deadline,
+    Limits,
+    ProfileFailure,
+    error_profile,
+)
 from evidence.profiles.reading import (
     TextEncoding,
     detect_encoding,
@@ -166,3 +173,21 @@ def profile_wallet_text(path: pathlib.Path, limits: Limits, deadline: Deadline) 
     """Profile of a plain-text wallet record (notes, copied explorer pages), streamed by line."""
     scanner, times, log, encoding = scan_lines(path, limits, deadline)
     return {**_profile("text", scanner, times, log), **encoding.to_json()}
+
+
+def generic_profile(
+    path: pathlib.Path, kind: str, reason: str, limits: Limits, detection: Detection
+) -> dict[str, Any]:
+    """The fallback when no parser knows the layout: every line scanned for identifiers, with
+    a notice naming the fallback and why; the parser's failure if the file is no text."""
+    try:
+        scanner, times, log, encoding = scan_lines(path, limits, Deadline(limits.max_seconds))
+    except ProfileFailure:
+        return error_profile(kind, reason)
+    # the fallback comes first: it says why everything after it reads as plain lines
+    log.notices.insert(
+        0, f"{reason}: every line scanned for identifiers instead (generic text scan)"
+    )
+    out = _profile("text", scanner, times, log)
+    out.update(kind=kind, detection=detection.to_json(), **encoding.to_json())
+    return out

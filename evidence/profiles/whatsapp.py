@@ -179,7 +179,9 @@ def parse_stream(
         raw = text.readline(limits.max_line_bytes)
         if not raw:
             break
-        state.bytes_read += len(raw)
+        # the bound is in bytes of the file: the byte stream's position (the decoder reads
+        # ahead by a few KiB at most), or characters where the stream cannot tell
+        state.bytes_read = _position(stream, state.bytes_read + len(raw))
         if state.bytes_read > limits.max_text_bytes:
             state.stopped = f"stopped after {limits.max_text_bytes} bytes (size limit)"
             break
@@ -193,6 +195,13 @@ def parse_stream(
             state.stopped = "stopped at the time limit"
             break
     return state
+
+
+def _position(stream: IO[bytes], fallback: int) -> int:
+    try:
+        return stream.tell()
+    except (OSError, ValueError, AttributeError):
+        return fallback
 
 
 def check_text_head(head: bytes) -> None:

@@ -166,6 +166,7 @@ AUDIT_CHECKS = {
     "profiles": ("profiles", "every profile matches the event that signs it"),
     "corrections": ("corrections", "every correction applies to the facts it corrects"),
     "checkpoint": ("checkpoint", "the ledger matches its signed checkpoint"),
+    "time": ("time order", "no event is dated before what the ledger shows came first"),
     "files": ("files", "the workspace is private to its owner; vault folders closed"),
     "fixity": ("fixity", "every vault file matches its digests"),
 }
@@ -275,6 +276,8 @@ def _event_rows(
         status = loc.t("valid") if e.signature_ok else loc.t("INVALID")
         if e.signer_problem is not None:
             status += "\n" + loc.t("signer not established")
+        if e.time_problem is not None:
+            status += "\n" + loc.t("backdated")
         if e.out_of_custody:
             status += "\n" + loc.t("not holder")
         # The signer's number in the Signers table, where its fingerprint is printed whole: a

@@ -8,6 +8,7 @@ moment (reportlab's usual "numbered canvas"), which costs the size of the page c
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -147,11 +148,45 @@ def wrap_plain(value: object, width: float, font: str = SANS, size: float = CELL
     lines: list[str] = []
     for line in simpleSplit(safe_text(value, font), font, size, width):
         while len(line) > 1 and stringWidth(line, font, size) > width:
-            cut = _fit(line, width, font, size)
-            lines.append(line[:cut])
-            line = line[cut:]
+            head, line = break_word(line, width, font, size)
+            lines.append(head)
         lines.append(line)
     return "\n".join(lines)
+
+
+@cache
+def _hyphenator(lang: str) -> Any:
+    import pyphen  # the LibreOffice hyphenation patterns, Russian and English
+
+    return pyphen.Pyphen(lang=lang)
+
+
+_CYRILLIC = re.compile("[А-Яа-яЁё]")
+
+
+def break_word(word: str, width: float, font: str, size: float) -> tuple[str, str]:
+    """The longest head of a word too wide for width that fits, and the rest.
+
+    In this order: after a hyphen the word has (nothing added); at a syllable boundary of the
+    Russian or English hyphenation dictionary, with a hyphen; after a dot, underscore or slash
+    (file names, identifiers: no hyphen, which would read as part of the name); only then at
+    the last character that fits. A word is never cut between two letters without a hyphen
+    where the dictionary knows the word.
+    """
+    cut = _fit(word, width, font, size)
+    dash = word.rfind("-", 0, cut)
+    if dash > 0:
+        return word[: dash + 1], word[dash + 1 :]
+    if word.replace("-", "").isalpha():  # words of a language, not a file name or an id
+        lang = "ru_RU" if _CYRILLIC.search(word) else "en_GB"
+        for head, tail in _hyphenator(lang).iterate(word):
+            shown = head if head.endswith("-") else head + "-"
+            if stringWidth(shown, font, size) <= width:
+                return shown, tail
+    for i in range(cut, 0, -1):
+        if word[i - 1] in "._/\\":
+            return word[:i], word[i:]
+    return word[:cut], word[cut:]
 
 
 def printable(value: object, font: str = SANS) -> str:

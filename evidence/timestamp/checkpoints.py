@@ -3,10 +3,13 @@
 The token's imprint is the SHA-256 of the checkpoint's DER signature (as CAdES does for a CMS
 signature): it proves the signature, and so the signed tree head, existed at genTime. Tokens
 live in the ledger's `timestamps` table and, beside the signed body, in the checkpoint file
-(`"timestamp": {"token", "gen_time", "tsa_url"}`); the body and its `custody-checkpoint/1`
-schema are unchanged, and files without the key are still read. A checkpoint made while the
-TSA was unreachable (`--tsa-optional`) has no row: it is pending until `custody timestamp
---pending` adds one.
+(`"timestamp": {"token", "gen_time", "tsa_url"}`). Since `custody-checkpoint/3` the body signs
+its token policy: `required` (the token was obtained before the checkpoint was committed),
+`deferred` (the TSA could not be reached, `--tsa-optional`: pending until `custody timestamp
+--pending` adds one) or `none`; and each body commits to the digest of the previous
+checkpoint's token. So a token deleted from a `required` checkpoint, or replaced by a later one,
+is a finding, and `--pending` stamps only deferred checkpoints (and older ones, which did not
+say).
 """
 
 from __future__ import annotations
@@ -15,14 +18,23 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 
-from ..checkpoint import Checkpoint, create_checkpoint, file_name, from_row
+from ..checkpoint import (
+    Checkpoint,
+    create_checkpoint,
+    file_name,
+    from_row,
+    prev_token_digest,
+    token_policy,
+    token_row_digest,
+)
 from ..checkpoint import rows as checkpoint_rows
-from ..errors import EvidenceError, Finding, OperationalError
+from ..errors import EvidenceError, Finding, OperationalError, VerificationError
 from ..keys import Signer
 from ..ledger import Ledger, type_problems
 from ..privacy import write_private
@@ -40,6 +52,11 @@ class Stamped:
     tsa_url: str | None = None
     problem: str | None = None
 
+    @property
+    def policy(self) -> str | None:
+        """The token policy the checkpoint signed (None before custody-checkpoint/3)."""
+        return token_policy(self.checkpoint.body)
+
     def to_json(self) -> dict[str, Any]:
         """Plain dict for --json output."""
         return {
@@ -47,7 +64,8 @@ class Stamped:
             "created_at": self.checkpoint.body.get("created_at"),
             "gen_time": None if self.token is None else self.token.gen_time_utc,
             "tsa_url": self.tsa_url,
-            "pending": self.token is None,
+            "pending": self.token is None and self.policy != "required",
+            "policy": self.policy,
             "problem": self.problem,
         }
 
@@ -98,9 +116,8 @@ def create_stamped(
     checkpoint is stored pending and the failure is returned as `problem`.
     """
     if url is None:
-        return Stamped(create_checkpoint(ledger, signer, directory), None)
+        return Stamped(create_checkpoint(ledger, signer, directory, token="none"), None)
     got: list[Token] = []
-    failed: list[str] = []
 
     def stamp(checkpoint: Checkpoint) -> None:
         try:
@@ -108,16 +125,24 @@ def create_stamped(
         except EvidenceError as exc:
             if not optional:
                 raise
-            failed.append(exc.message)
-            return
+            raise _TsaFailed(exc.message) from None  # rolls the `required` checkpoint back
         _store(ledger, checkpoint, token, url)
         got.append(token)
 
-    checkpoint = create_checkpoint(ledger, signer, directory, before_commit=stamp)
-    if not got:
-        return Stamped(checkpoint, None, url, failed[0] if failed else None)
+    try:
+        checkpoint = create_checkpoint(
+            ledger, signer, directory, before_commit=stamp, token="required"
+        )
+    except _TsaFailed as failed:
+        # Signed again, saying so: a pending token is a deferred one, never a stripped one.
+        checkpoint = create_checkpoint(ledger, signer, directory, token="deferred")
+        return Stamped(checkpoint, None, url, str(failed))
     _write_file(directory, checkpoint, got[0], url)
     return Stamped(checkpoint, got[0], url)
+
+
+class _TsaFailed(Exception):
+    """The TSA failed under --tsa-optional: the checkpoint is signed again as deferred."""
 
 
 def stored(ledger: Ledger) -> dict[int, dict[str, Any]]:
@@ -147,10 +172,24 @@ def status(ledger: Ledger) -> list[Stamped]:
 
 
 def complete_pending(ledger: Ledger, directory: Path, url: str) -> list[Stamped]:
-    """Tokens for every checkpoint that has none yet; returns those now stamped."""
+    """Tokens for every deferred checkpoint that has none yet; returns those now stamped.
+
+    Refuses (exit 1, nothing stamped) when a checkpoint whose body required a token has none:
+    a later token would pass for the lost proof of time.
+    """
+    entries = status(ledger)
+    stripped = [
+        _finding(f"checkpoint #{e.checkpoint.seq} token", STRIPPED)
+        for e in entries
+        if e.token is None and e.policy == "required"
+    ]
+    if stripped:
+        raise VerificationError(
+            "refusing to stamp: a required token is missing; run `custody audit`", stripped
+        )
     done = []
-    for entry in status(ledger):
-        if entry.token is not None:
+    for entry in entries:
+        if entry.token is not None or entry.policy == "none":
             continue
         checkpoint = entry.checkpoint
         token = request_token(url, signature_bytes(checkpoint))
@@ -174,6 +213,61 @@ def _row_token(row: dict[str, Any]) -> Token:
     return Token.parse(der, f"checkpoint #{row['checkpoint_seq']} token")
 
 
+STRIPPED = (
+    "its signed body required an RFC 3161 token and none is stored (stripped?); "
+    "a later token cannot replace it"
+)
+# A required token is fetched while the checkpoint is committed: its genTime is that moment.
+REQUIRED_WITHIN = timedelta(minutes=15)
+
+
+def policy_findings(
+    checkpoints: list[Checkpoint], rows: dict[int, dict[str, Any]]
+) -> list[Finding]:
+    """The token policy each version-3 checkpoint signed against the tokens stored: a required
+    token missing or fetched long after, a token the next checkpoint commits to missing or
+    replaced. rows: every stored token row by checkpoint number."""
+    out = []
+    for cp in checkpoints:
+        subject = f"checkpoint #{cp.seq} token"
+        policy = token_policy(cp.body)
+        row = rows.get(cp.seq)
+        if policy == "required" and row is None:
+            out.append(_finding(subject, STRIPPED))
+        elif policy == "required" and row is not None:
+            late = _late(cp.body.get("created_at"), row.get("gen_time"))
+            if late:
+                out.append(_finding(subject, late))
+        if policy is None or cp.seq == 1:
+            continue
+        committed = prev_token_digest(cp.body)
+        before = rows.get(cp.seq - 1)
+        where = f"checkpoint #{cp.seq - 1} token"
+        if committed is not None and before is None:
+            out.append(
+                _finding(where, f"missing, though checkpoint #{cp.seq} commits to it (stripped?)")
+            )
+        elif committed is not None and before is not None and token_row_digest(before) != committed:
+            out.append(
+                _finding(where, f"differs from the one checkpoint #{cp.seq} commits to (replaced?)")
+            )
+    return out
+
+
+def _late(created_at: Any, gen_time: Any) -> str | None:
+    try:
+        signed = parse_rfc3339(str(created_at))
+        stamped = parse_rfc3339(str(gen_time))
+    except EvidenceError:
+        return None  # the checkpoint and token audits report unreadable times
+    if stamped - signed <= REQUIRED_WITHIN:
+        return None
+    return (
+        f"RFC 3161 time {gen_time} is long after the checkpoint ({created_at}), though its "
+        "signed body required the token when it was made (stripped and stamped again?)"
+    )
+
+
 def check_tokens(
     ledger: Ledger,
     checkpoints: list[Checkpoint],
@@ -184,8 +278,11 @@ def check_tokens(
     the file's copy; with `trust`, also the TSA certificate's path (audit has no trust anchor
     for TSAs, so it checks everything but the path)."""
     by_seq = {cp.seq: cp for cp in checkpoints}
-    out = []
     rows = stored(ledger)
+    out = [
+        _failed(f.subject, f.message)
+        for f in policy_findings(sorted(by_seq.values(), key=lambda c: c.seq), rows)
+    ]
     for seq in sorted(set(by_seq) - set(rows)):
         # A deleted row would make a stamped checkpoint look merely pending: the file tells.
         if isinstance(_file_entry(directory, seq), dict):

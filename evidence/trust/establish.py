@@ -9,8 +9,10 @@ Nothing here is trusted because it exists: a certificate is established only whe
 - it is issued directly by the anchor CA, which is a CA certificate (CA root; the path is one
   certificate long, and its validity is checked at each event's time).
 
-A revocation record (signed by the anchor authority, or in a CA workspace by an established
-certificate whose role is authority) ends a certificate's right to sign at its `at`.
+An enrolled certificate may sign from its enrolment record's `at` on (a key adopted with a root
+that came after it excepted). A revocation record (signed by the anchor authority, or in a CA
+workspace by an established certificate whose role is authority) ends a certificate's right to
+sign at its `at`; what a checkpoint proves about order goes further (timerules.py).
 Path validation is computed once per certificate; per event only a time comparison remains.
 """
 
@@ -60,6 +62,9 @@ class Verdict:
     not_after: str | None = None
     revoked_at: str | None = None
     revocation_reason: str = ""
+    # When the enrolment record that vouches for it was made: it signs nothing before
+    # (None: the anchor, a CA-issued certificate, or one adopted with a root it predates).
+    enrolled_at: str | None = None
 
     def problem_at(self, at: Any) -> str | None:
         """Why this certificate may not sign something dated `at`, or None if it may."""
@@ -70,6 +75,8 @@ class Verdict:
         if self.revoked_at is not None and at >= self.revoked_at:
             why = f" ({self.revocation_reason})" if self.revocation_reason else ""
             return f"signed at {at}, after the signer's revocation at {self.revoked_at}{why}"
+        if self.enrolled_at is not None and at < self.enrolled_at:
+            return f"signed at {at}, before the signer's enrolment at {self.enrolled_at}"
         if self.not_before is not None and at < self.not_before:
             return f"signed at {at}, before the certificate is valid ({self.not_before})"
         if self.not_after is not None and at > self.not_after:
@@ -105,6 +112,11 @@ def _is_ca(cert: x509.Certificate) -> bool:
     except x509.ExtensionNotFound:
         return False
     return bool(bc.ca)
+
+
+def is_ca_certificate(cert: x509.Certificate) -> bool:
+    """Whether a certificate is a CA (basicConstraints cA): a root a recipient may trust."""
+    return _is_ca(cert)
 
 
 def _issued_by(cert: x509.Certificate, ca: x509.Certificate) -> str | None:
@@ -198,7 +210,10 @@ def establish(
     for fp, verdict in base.items():
         if fp in enrolled and not verdict.established:
             e = enrolled[fp]
-            verdict = Verdict(fp, True, (f"enrolled by {e.body['by']['name']} at {e.at}",))
+            # Adoption vouches for keys that signed before the root existed: no start there.
+            start = None if e.body["reason"] == "adopted" else e.at
+            reason = f"enrolled by {e.body['by']['name']} at {e.at}"
+            verdict = Verdict(fp, True, (reason,), enrolled_at=start)
         if fp in revoked:
             rv = revoked[fp]
             verdict = Verdict(
@@ -209,6 +224,7 @@ def establish(
                 verdict.not_after,
                 rv.at,
                 str(rv.body["reason"]),
+                verdict.enrolled_at,
             )
         view.verdicts[fp] = verdict
     return view

@@ -89,3 +89,16 @@ def test_report_names_the_verifier_what_was_trusted_and_every_sha256(tmp_path: P
     # Both items' SHA-256, as the signed manifest gives them.
     assert "4fb0a681632d618a2a35f463127e3e39ab5eac683f88e7945f9b3ea82692d843" in flat
     assert "ccb250326c16a9ed4af14ca2f261444570c9c73c40645f2cd1836e4b9880c7a4" in flat
+
+
+def test_trust_in_a_copy_of_the_bundles_certificate_says_it_proves_nothing(
+    built: Built, tmp_path: Path
+) -> None:
+    bag = unzip(built.zip_path, tmp_path / "u")
+    copy = tmp_path / "prosecutor.pem"  # copied out, renamed: looks like one that came apart
+    copy.write_bytes((bag / "signer.pem").read_bytes())
+    code, result = invoke(["verify", str(built.zip_path), "--trust", str(copy), "-q"])
+    assert code == 0
+    fp = built.prosecutor.record.fingerprint
+    assert "is the bundle's own signer certificate: this proves nothing" in result.stderr
+    assert fp in result.stderr and colon_fingerprint(fp) in result.stderr

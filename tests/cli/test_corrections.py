@@ -112,6 +112,9 @@ def test_reingest_with_other_details_says_so_and_points_to_amend(sh: Shell, phot
     assert "acquired-at, method" in again.stderr and f"custody item amend {item}" in again.stderr
     same = _ingest(sh, photo, options=("--acquired-at", WRONG))
     assert "amend" not in same.stderr
+    # The held item's type is shown, not an empty column.
+    (line,) = [ln for ln in same.stdout.splitlines() if ln.startswith("existing")]
+    assert line.split()[2] in ("screenshot", "photo", "document", "other"), line
 
 
 def test_future_acquisition_warns_and_strict_refuses_before_anything_is_written(

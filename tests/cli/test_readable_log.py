@@ -220,3 +220,29 @@ def test_dry_run_writes_nothing_and_says_what_would_happen(
     )
     shown = json.loads(sh("item", "show", new["item_id"], "--json").stdout)
     assert shown["profile"]["kind"] == new["profile"]
+
+
+def test_a_correction_by_the_seizing_investigator_is_not_out_of_custody(
+    sh: Shell, photo: Path
+) -> None:
+    _ingest(sh, photo, options=("--acquired-at", "2026-11-02T14:30:00+03:00"))
+    item = _item_id(sh)
+    sh("transfer", item, "--as", "A. Ivanov", "--to", "Evidence Room")
+    sh("receive", item, "--as", "Evidence Room")
+    sh(
+        "item",
+        "amend",
+        item,
+        "--method",
+        "UFED 7.6",
+        "--reason",
+        "protocol No 17",
+        "--as",
+        "A. Ivanov",
+    )
+    sh("item", "amend", item, "--method", "UFED 7.7", "--reason", "typo", "--as", "P. Sidorov")
+    events = json.loads(sh("log", item, "--json").stdout)[0]["events"]
+    amended = [(e["actor"], e["out_of_custody"]) for e in events if e["action"] == "amended"]
+    # The seizer corrects the seizure facts: a record about the seizure, not custody. Anyone
+    # else not holding the item is still marked.
+    assert amended == [("A. Ivanov", False), ("P. Sidorov", True)]

@@ -42,6 +42,21 @@ def test_transfer_and_receive_a_whole_case(sh: Shell, three: list[str]) -> None:
     assert len(json.loads(sh("log", "--case", CASE, "--all", "--json").stdout)) == 3
 
 
+def test_receive_all_takes_what_is_pending_and_names_the_rest(sh: Shell, three: list[str]) -> None:
+    a, b, c = three
+    sh("transfer", a, b, "--as", "A. Ivanov", "--to", "Evidence Room")
+    done = sh("receive", "--case", CASE, "--all", "--as", "Evidence Room")
+    assert f"not received: item {c}: no pending transfer to Evidence Room" in done.stderr
+    holders = {t["item_id"]: t["holder"] for t in json.loads(sh("log", a, b, c, "--json").stdout)}
+    assert holders == {a: "Evidence Room", b: "Evidence Room", c: "A. Ivanov"}
+    # Nothing pending at all: still a usage error, naming every item.
+    nothing = sh("receive", "--case", CASE, "--all", "--as", "Evidence Room", code=2)
+    assert "no pending transfer" in nothing.stderr
+    # Named items (not --all) must all be pending, as before.
+    sh("transfer", a, "--as", "Evidence Room", "--to", "P. Sidorov")
+    sh("receive", a, c, "--as", "P. Sidorov", code=2)
+
+
 def test_every_bad_reference_is_named_before_the_passphrase(sh: Shell, three: list[str]) -> None:
     result = many_problems(
         sh, "event", f"{three[0]},ffffffff", "ab", "--action", "analysed", "--as", "Nobody"

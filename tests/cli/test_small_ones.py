@@ -179,3 +179,34 @@ def test_audit_anchor_in_short_form_is_a_usage_error(sh: Shell) -> None:
     assert "replaced" not in short.stderr
     colon = ":".join(root[i : i + 2] for i in range(0, 64, 2)).upper()
     sh("audit", "--anchor", colon)
+
+
+def test_a_wrong_authority_passphrase_names_its_variable(sh: Shell) -> None:
+    env = {"CUSTODY_AUTHORITY_PASSPHRASE": "not the authority's passphrase"}
+    args = ("--org", "IC", "--country", "BY", "--role", "investigator")
+    wrong = sh("key", "new", "--name", "B. Volkov", *args, env=env, code=3)
+    assert "wrong passphrase" in wrong.stderr and "(the authority's key)" in wrong.stderr
+    assert "check $CUSTODY_AUTHORITY_PASSPHRASE" in wrong.stderr
+    revoke = sh("key", "revoke", "A. Ivanov", "--reason", "left", env=env, code=3)
+    assert "check $CUSTODY_AUTHORITY_PASSPHRASE" in revoke.stderr
+
+
+def test_init_remembers_the_vault_and_never_a_password(tmp_path: Path) -> None:
+    from evidence.workspace import without_password
+
+    vault = tmp_path / "shared-vault"
+    sh = Shell(tmp_path / "ws")
+    sh("init", "--vault", str(vault))
+    recorded = json.loads((tmp_path / "ws" / "workspace.json").read_text())
+    assert recorded == {"ledger": None, "vault": str(vault)}
+    # Later commands find it without --vault or $CUSTODY_VAULT: a key, a case, an ingest land
+    # in the shared vault.
+    sh("key", "new", "--name", "A. Ivanov", "--org", "IC", "--country", "BY", "--role", "expert")
+    sh("case", "new", "BY-1", "--title", "t", "--jurisdiction", "BY")
+    (tmp_path / "f.txt").write_text("seized\n")
+    sh("ingest", str(tmp_path / "f.txt"), "--case", "BY-1", "--as", "A. Ivanov", "--source", "s")
+    assert list((vault / "sha256").rglob("*")) and not (tmp_path / "ws" / "vault").exists()
+    url = "postgresql://admin:s3cret@db.agency.local:5433/custody?sslmode=require"
+    assert (
+        without_password(url) == "postgresql://admin@db.agency.local:5433/custody?sslmode=require"
+    )

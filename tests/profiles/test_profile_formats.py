@@ -201,3 +201,65 @@ def test_malformed_entries_are_named_not_dropped(tmp_path: Path) -> None:
     path.write_text(json.dumps(meta), encoding="utf-8")
     p = profile_of(path, "chat-export")
     assert p["records"]["not_read"] == 2 and p["records"]["complete"] is False
+
+
+_NAMES = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
+                 min_size=1, max_size=20).map(str.strip).filter(bool)  # fmt: skip
+_BODIES = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=80)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(messages=st.lists(st.tuples(_NAMES, _BODIES, st.booleans()), min_size=1, max_size=12))
+def test_telegram_html_round_trip(tmp_path: Path, messages: list[tuple[str, str, bool]]) -> None:
+    """Any senders and texts, escaped as Telegram Desktop escapes them, give back the count,
+    the senders (a joined message is its predecessor's) and no unread entry."""
+    from html import escape
+
+    parts = ['<div class="page_header"><div class="content"><div class="text bold">c</div>'
+             '</div></div><div class="history">']  # fmt: skip
+    senders: dict[str, int] = {}
+    last = None
+    for n, (name, body, joined) in enumerate(messages):
+        joined = joined and last is not None
+        sender = last if joined else " ".join(name.split())
+        assert sender is not None
+        senders[sender] = senders.get(sender, 0) + 1
+        last = sender
+        head = "" if joined else f'<div class="from_name">{escape(name)}</div>'
+        parts.append(
+            f'<div class="message default clearfix{" joined" if joined else ""}" id="message{n}">'
+            f'<div class="body"><div class="pull_right date details" title="02.11.2026 10:'
+            f'{n:02d}:00 UTC+03:00">10:{n:02d}</div>{head}<div class="text">{escape(body)}'
+            "</div></div></div>"
+        )
+    path = tmp_path / "messages.html"
+    path.write_text("".join(parts) + "</div>", encoding="utf-8")
+    p = profile_of(path, "chat-export")
+    assert p["message_count"] == len(messages)
+    assert {x["name"]: x["messages"] for x in p["participants"]} == senders
+    assert p["records"]["complete"] is True
+    assert p["last_message_utc"] == f"2026-11-02T07:{len(messages) - 1:02d}:00Z"
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(st.tuples(_NAMES, _BODIES), min_size=1, max_size=12))
+def test_discord_csv_round_trip(tmp_path: Path, rows: list[tuple[str, str]]) -> None:
+    """Any authors and contents written by a CSV writer come back one message a row."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
+    writer.writerow(["AuthorID", "Author", "Date", "Content", "Attachments", "Reactions"])
+    for n, (name, body) in enumerate(rows):
+        writer.writerow(["1056789012345678901", name, f"2026-11-05T10:{n:02d}:00+03:00", body,
+                         "", ""])  # fmt: skip
+    path = tmp_path / "dm.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    p = profile_of(path, "chat-export")
+    assert p["message_count"] == len(rows) and p["records"]["complete"] is True
+    assert "discord:1056789012345678901" in values(p, "account")

@@ -38,12 +38,19 @@ def run(path: Path, evidence_type: str, name: str | None = None, **limits: Any) 
     )
 
 
-def test_malformed_json_is_an_error(tmp_path: Path) -> None:
+def test_malformed_json_falls_back_to_a_line_scan_that_says_why(tmp_path: Path) -> None:
     path = tmp_path / "result.json"
-    path.write_text('{"type": "personal_chat", "messages": [{"id": 1,', "utf-8")
+    path.write_text('{"type": "personal_chat", "messages": [{"id": 1, "text": "+375 29 765 43'
+                    ' 21"', "utf-8")  # fmt: skip
     p = run(path, "chat-export")
-    assert p["kind"] == "telegram-chat"
-    assert p["error"].startswith("malformed JSON")
+    assert p["kind"] == "telegram-chat" and "error" not in p
+    assert p["notices"][0].startswith("malformed JSON")
+    assert p["notices"][0].endswith(
+        "every line scanned for identifiers instead (generic text scan)"
+    )
+    assert {i["value"] for i in p["identifiers"]} == {"+375297654321"}
+    assert p["records"] == {"unit": "lines", "read": 1, "not_read": 0, "not_read_list": [],
+                            "complete": True}  # fmt: skip
 
 
 def test_cut_off_telegram_export_keeps_what_it_read_and_says_so(tmp_path: Path) -> None:
@@ -64,18 +71,19 @@ def test_deeply_nested_json(tmp_path: Path) -> None:
     path = tmp_path / "wallet.json"
     path.write_text("[" * 200_000 + "]" * 200_000, "utf-8")
     p = run(path, "wallet-record")
-    assert p["kind"] == "wallet-record"
-    assert p["error"] in ("JSON nested too deeply", "input nested too deeply")
+    assert p["kind"] == "wallet-record" and p["identifiers"] == []
+    assert p["notices"][0].startswith(("JSON nested too deeply", "input nested too deeply"))
 
 
 def test_json_over_size_limit_refused(tmp_path: Path) -> None:
     path = tmp_path / "result.json"
     path.write_text(json.dumps({"type": "personal_chat", "messages": [], "pad": "x" * 5000}))
     p = run(path, "wallet-record", max_json_bytes=1000)
-    assert "over the 1000-byte limit" in p["error"]
+    assert "over the 1000-byte limit" in p["notices"][0]  # then read line by line instead
     # Telegram exports are streamed: their bound is the text size, not the JSON size
     p = run(path, "chat-export", max_text_bytes=1000)
-    assert "over the 1000-byte limit" in p["error"]
+    assert "over the 1000-byte limit" in p["notices"][0]
+    assert p["records"]["complete"] is False  # the line scan stops at the same bound
 
 
 def test_binary_junk_named_txt(tmp_path: Path) -> None:
@@ -94,9 +102,10 @@ def test_big_chat_export_bounded_by_size(tmp_path: Path) -> None:
         block = line * (1024 * 1024 // len(line))
         for _ in range(200):  # ~200 MB
             handle.write(block)
-    started = time.monotonic()
+    # CPU time: the work is bounded whatever else the shared machine is doing
+    started = time.process_time()
     p = run(path, "chat-export", max_text_bytes=2 * 1024 * 1024)
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     assert p["kind"] == "whatsapp-chat" and p["truncated"] is True
     assert "size limit" in p["stopped"]
     assert 0 < p["message_count"] < 100_000
@@ -179,9 +188,9 @@ def test_results_capped(tmp_path: Path) -> None:
 
 def test_phone_regex_does_not_backtrack() -> None:
     scanner = IdentifierScanner(10)
-    started = time.monotonic()
+    started = time.process_time()  # CPU time, not the shared machine's load
     scanner.scan(" ".join(["1" * 60] * 2000) + " " + "1 " * 50_000 + "a@b." * 20_000)
-    assert time.monotonic() - started < 2
+    assert time.process_time() - started < 2
 
 
 def test_unknown_evidence_type(tmp_path: Path) -> None:

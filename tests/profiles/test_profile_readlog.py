@@ -89,3 +89,20 @@ def test_complete_read_has_no_summary_and_error_has_one(tmp_path: Path) -> None:
     p = build_profile(path, "wallet-record", original_name="junk.csv", media_type="", metadata={})
     assert read_summary(p) == f"not read: {p['error']}" and "looks like other" in p["error"]
     assert read_summary({"kind": "image", "profile_version": 2}) is None
+
+
+def test_chat_of_unknown_layout_falls_back_to_a_line_scan_naming_why(tmp_path: Path) -> None:
+    # a messenger we do not parse, typed chat-export by the investigator: never an empty profile
+    path = tmp_path / "viber.txt"
+    path.write_text(
+        "12.11.2026 10:15 Иван: кошелёк " + BC1 + "\n12.11.2026 10:16 Ольга: +375 29 765-43-21\n",
+        encoding="utf-8",
+    )
+    p = profile_of(path, "chat-export")
+    assert p["kind"] == "text-scan" and "error" not in p
+    (notice,) = p["notices"]
+    assert notice.startswith("not a recognised chat export (WhatsApp, Telegram JSON or HTML")
+    assert notice.endswith("every line scanned for identifiers instead (generic text scan)")
+    assert values(p, "bitcoin-address") == {BC1} and values(p, "phone") == {"+375297654321"}
+    assert p["records"]["read"] == 2
+    assert read_summary(p) == f"all 2 lines read; {p['notices'][0]}"

@@ -88,7 +88,9 @@ def test_revoked_custodian_carries_its_revocation(world: World) -> None:
     )
     assert verdict.established and verdict.revoked_at is not None
     assert verdict.problem_at("9999-01-01T00:00:00.000000Z") is not None
-    assert verdict.problem_at("2000-01-01T00:00:00.000000Z") is None
+    assert verdict.enrolled_at is not None
+    assert verdict.problem_at(verdict.enrolled_at) is None
+    assert "before the signer's enrolment" in str(verdict.problem_at("2000-01-01T00:00:00Z"))
 
 
 def test_anchor_swapped_for_the_attackers_own(world: World, tmp_path: Any) -> None:

@@ -8,6 +8,7 @@ import os
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -68,7 +69,12 @@ def test_key_made_without_enrolment_signs_nothing_until_enrolled(
     append_events(world.ws.ledger, late, list_items(world.ws.ledger, CASE)[:1], "analysed")
     expect(audit(world.ws), "trust", "no valid enrolment by the authority")
     enrol_key(world.ws.keys, _authority(world), record, reason="order 17")
-    assert audit(world.ws).ok
+    # Enrolment vouches from its own time on: what the key signed before stays a finding.
+    expect(audit(world.ws), "trust", "before the signer's enrolment at")
+    append_events(world.ws.ledger, late, list_items(world.ws.ledger, CASE)[1:2], "analysed")
+    assert [f.subject for f in audit(world.ws).findings if f.check == "trust"] == [
+        f"item {list_items(world.ws.ledger, CASE)[0].item_id} event #3"
+    ]
     with pytest.raises(UsageError, match="enrolled already"):
         enrol_key(world.ws.keys, _authority(world), record)
 
@@ -257,20 +263,22 @@ def test_cli_enrol_needs_the_authority_passphrase(tmp_path: Path) -> None:
     assert "enrolled: X Y" in result.stdout
 
 
+@pytest.mark.parametrize("version", [1, 2])
 def test_checkpoint_written_before_trust_roots_still_verifies(
-    world: World, evidence_dir: Path
+    world: World, evidence_dir: Path, version: int
 ) -> None:
-    """A custody-checkpoint/1 (no trust commitment), as the previous version wrote it."""
+    """A custody-checkpoint/1 (no trust commitment) or /2 (no token policy), as the previous
+    versions wrote them."""
     import hashlib
 
     from evidence.canonical import canonical_bytes
-    from evidence.checkpoint import current_heads, file_name, merkle_root
+    from evidence.checkpoint import current_heads, file_name, merkle_root, trust_commitment
     from evidence.timefmt import utc_now
 
     world.ingest(evidence_dir)
     heads = current_heads(world.ws.ledger)
-    body = {
-        "schema": "custody-checkpoint/1",
+    body: dict[str, Any] = {
+        "schema": f"custody-checkpoint/{version}",
         "seq": 1,
         "created_at": utc_now(),
         "actor": world.custodian.actor,
@@ -280,6 +288,8 @@ def test_checkpoint_written_before_trust_roots_still_verifies(
         "prev": None,
         "heads": [[h.item_id, h.seq, h.hash] for h in heads],
     }
+    if version == 2:
+        body["trust"] = trust_commitment(world.ws.ledger)
     data = canonical_bytes(body)
     digest, signature = hashlib.sha256(data).hexdigest(), world.custodian.sign(data)
     with world.ws.ledger.atomic():
@@ -299,9 +309,10 @@ def test_checkpoint_written_before_trust_roots_still_verifies(
     result = audit(world.ws)
     assert result.ok, [str(f) for f in result.findings]
     assert result.checkpoint_seq == 1
-    # A v2 checkpoint after it links to it and carries the trust commitment.
+    # A v3 checkpoint after it links to it, carries the trust commitment and its token policy.
     from evidence.checkpoint import create_checkpoint
 
     second = create_checkpoint(world.ws.ledger, world.custodian, world.ws.checkpoint_dir)
-    assert second.body["schema"] == "custody-checkpoint/2" and second.body["prev"] == digest
+    assert second.body["schema"] == "custody-checkpoint/3" and second.body["prev"] == digest
+    assert second.body["timestamp"] == {"policy": "none", "prev_token_sha256": None}
     assert audit(world.ws).ok

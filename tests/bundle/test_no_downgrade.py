@@ -1,0 +1,94 @@
+"""Issue 18 at the recipient's end: the sender chooses the manifest's label and the zip's
+folder entries; neither may switch a check off."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import zipfile
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+
+from evidence.bundle.cms import sign_detached
+from evidence.canonical import canonical_bytes
+from evidence.timefmt import format_utc, parse_rfc3339
+from tests.bundle.bundle_support import invoke
+from tests.bundle.fuzz_support import Original, check_bag
+from tests.bundle.hostile_zips import GOLDEN, GOLDEN_FINGERPRINT
+from tests.helpers import make_ca
+
+NO_TRUST = "the manifest carries no trust evidence (made before trust roots) (evidence-manifest/1)"
+
+
+def test_v1_label_with_anchor_fails_custody_trust() -> None:
+    """A bundle labelled evidence-manifest/1 carries no trust evidence: with --anchor pinned,
+    its custodians are checked all the same, and nothing establishes them."""
+    code, result = invoke(
+        ["verify", str(GOLDEN), "--fingerprint", GOLDEN_FINGERPRINT, "--anchor", "ab" * 32]
+    )
+    assert code == 1, result.output
+    assert "custody.trust" in result.output
+    assert NO_TRUST in " ".join(result.output.split())
+
+
+def test_v1_label_with_a_trusted_root_ca_fails_custody_trust(tmp_path: Path) -> None:
+    _, ca = make_ca("Some agency CA")
+    pem = tmp_path / "ca.pem"
+    pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    code, result = invoke(
+        ["verify", str(GOLDEN), "--fingerprint", GOLDEN_FINGERPRINT, "--trust", str(pem)]
+    )
+    assert code == 1, result.output
+    assert NO_TRUST in " ".join(result.output.split())
+
+
+def test_v1_golden_without_a_pinned_root_still_verifies() -> None:
+    code, result = invoke(["verify", str(GOLDEN), "--fingerprint", GOLDEN_FINGERPRINT])
+    assert code == 0, result.output
+
+
+def test_folder_entry_outside_the_top_folder(tmp_path: Path) -> None:
+    """An empty folder entry beside the bag: the zip holds something besides the bag."""
+    forged = tmp_path / "request-v1.zip"
+    shutil.copyfile(GOLDEN, forged)
+    with zipfile.ZipFile(forged, "a") as zf:
+        zf.writestr(zipfile.ZipInfo("elsewhere/"), b"")
+    code, result = invoke(["verify", str(forged), "--fingerprint", GOLDEN_FINGERPRINT])
+    assert code == 1, result.output
+    assert "must hold exactly one top-level folder (the bag)" in result.output
+
+
+def test_sender_backdates_the_export_before_the_event_it_follows(
+    original: Original, example: Callable[[], Path]
+) -> None:
+    """The sender (key in hand) dates the export event an hour before the event before it,
+    signs it and the manifest again: the chain rule names it abroad."""
+    manifest = json.loads(original.files["manifest.json"])
+    custody = manifest["items"][0]["custody"]
+    before = custody[-2]["event"]["at"]
+    export = dict(custody[-1]["event"])
+    export["at"] = format_utc(parse_rfc3339(before) - timedelta(hours=1))
+    data = canonical_bytes(export)
+    custody[-1] = {
+        **custody[-1],
+        "event": export,
+        "hash": hashlib.sha256(data).hexdigest(),
+        "signature": original.prosecutor.sign(data),
+    }
+    signed = canonical_bytes(manifest)
+    files = {
+        **original.files,
+        "manifest.json": signed,
+        "manifest.json.p7s": sign_detached(original.prosecutor, signed),
+    }
+    result = check_bag(original, example(), files, fixup="refresh", as_folder=False, must_fail=True)
+    assert result is not None
+    failed = [(c.name, c.message) for c in result.checks if c.status == "failed"]
+    n = len(custody)
+    expected = f"dated {export['at']}, before event #{n - 1} that precedes it in its chain"
+    # (cms.tags fails too: the tag files' signed digest was not made again; not the point.)
+    assert any(name == "item.chain" and expected in message for name, message in failed), failed
