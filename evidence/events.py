@@ -42,6 +42,7 @@ class Action(StrEnum):
     RETYPED = "retyped"
     AMENDED = "amended"
     DIGESTS_ADDED = "digests-added"
+    EXCERPTED = "excerpted"  # custody-event/3
 
 
 ACTIONS = tuple(a.value for a in Action)
@@ -91,7 +92,11 @@ EventBody = TypedDict(
     },
 )
 EVENT = Kind[EventBody]("custody-event", "event")
-EVENT_SCHEMA_ID = EVENT.current
+# New events are written as version 2, except for actions version 2 cannot express: those are
+# written in the version that adds them (not EVENT.current), so a bundle without them still
+# verifies with tools that know only version 2.
+EVENT_SCHEMA_ID = "custody-event/2"
+NEWER_ACTIONS = {Action.EXCERPTED.value: "custody-event/3"}
 
 
 class SignedEvent(Signed[EventBody]):
@@ -169,7 +174,7 @@ def new_body(
     if action not in ACTIONS:
         raise UsageError(f"action {action!r} is not one of {', '.join(ACTIONS)}")
     return {
-        "schema": EVENT_SCHEMA_ID,
+        "schema": NEWER_ACTIONS.get(action, EVENT_SCHEMA_ID),
         "event_id": uuid.uuid4().hex,
         "item_id": item_id,
         "case": case,

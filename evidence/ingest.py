@@ -35,6 +35,7 @@ from .cases import get_case
 from .corrections import check_acquired_at, current_facts, offset_of
 from .errors import UsageError
 from .events import SignedEvent, new_body, sign_event, write_events
+from .excerpt import commit_vault_file
 from .hashing import Progress
 from .items import Item, analysis_details, find_item, held_digests, ingest_facts, item_id_for
 from .keys import Signer
@@ -199,7 +200,8 @@ class Ingester:
         self.metadata = metadata
         self.progress = progress
         self.case = get_case(ws.ledger, options.case)
-
+        # record commitments of text items (evidence.excerpt), made beside their profiles
+        self.commitments: dict[str, dict[str, Any] | None] = {}
         self.acquired_at = (
             None
             if options.acquired_at is None
@@ -350,6 +352,9 @@ class Ingester:
             media_type=media_type,
             metadata=metadata,
         )
+        self.commitments[p.item_id] = commit_vault_file(
+            self.ws.vault.root, p.stored.path, name, media_type, p.stored.digests.sha256
+        )
         return Item(
             item_id=p.item_id,
             case_number=self.options.case,
@@ -377,6 +382,7 @@ class Ingester:
             item.profile or {},
             "at ingest" + (" (type detected)" if detected else " (type given)"),
             type_source="detected" if detected else "given",
+            records=self.commitments.get(item.item_id),
         )
         body = new_body(
             self.signer,

@@ -170,9 +170,11 @@ def analysis_details(
     previous_type: str | None = None,
     *,
     type_source: str,
+    records: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The details of a signed `profiled`/`retyped` event: the type and how it was decided
-    (detected, given, retyped), the profile, its hash and the parser version that wrote it."""
+    (detected, given, retyped), the profile, its hash and the parser version that wrote it;
+    for a text item, the commitment to its records (evidence.excerpt)."""
     details: dict[str, Any] = {
         "evidence_type": evidence_type,
         "type_source": type_source,
@@ -183,6 +185,8 @@ def analysis_details(
     }
     if previous_type is not None:
         details["previous_type"] = previous_type
+    if records is not None:
+        details["records"] = records
     return details
 
 
@@ -231,6 +235,7 @@ def _with_chain(ledger: Ledger, items: list[Item]) -> list[Item]:
             "parser_version": found.get("parser_version"),
             "type_source": found.get("type_source"),
             "reason": found.get("reason"),
+            "records": found.get("records"),
         }
         out.append(
             replace(

@@ -24,12 +24,14 @@ from jsonschema import Draft202012Validator
 SCHEMAS: dict[str, str] = {
     "custody-event/1": "custody-event.schema.json",
     "custody-event/2": "custody-event-2.schema.json",
+    "custody-event/3": "custody-event-3.schema.json",
     "custody-trust/1": "custody-trust.schema.json",
     "custody-checkpoint/1": "custody-checkpoint.schema.json",
     "custody-checkpoint/2": "custody-checkpoint-2.schema.json",
     "custody-checkpoint/3": "custody-checkpoint-3.schema.json",
     "evidence-manifest/1": "manifest.schema.json",
     "evidence-manifest/2": "manifest-2.schema.json",
+    "evidence-manifest/3": "manifest-3.schema.json",
 }
 
 
@@ -40,7 +42,8 @@ def versions(family: str) -> dict[str, str]:
 
 
 EVENT_SCHEMAS = versions("custody-event")
-EVENT_SCHEMA = EVENT_SCHEMAS[list(EVENT_SCHEMAS)[-1]]
+# Events are written as version 2 unless their action needs a later one (events.NEWER_ACTIONS).
+EVENT_SCHEMA = EVENT_SCHEMAS["custody-event/2"]
 MANIFEST_SCHEMA = SCHEMAS["evidence-manifest/1"]
 # Compiled with fastjsonschema: every event is checked on every write and every audit.
 _COMPILED = set(EVENT_SCHEMAS.values())

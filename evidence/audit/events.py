@@ -20,7 +20,7 @@ from ..items import ANALYSIS_ACTIONS
 from ..keys import common_name
 from ..ledger import LedgerSource, open_source, type_problems
 
-DETAILED = ("amended", "digests-added", "sealed", "unsealed")
+DETAILED = ("amended", "digests-added", "sealed", "unsealed", "excerpted")
 
 
 @dataclass(frozen=True)

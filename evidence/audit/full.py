@@ -35,6 +35,7 @@ from .corrections import check_corrections, seal_notices
 from .events import DETAILED, EventFacts, verify_items, verify_slice
 from .files import check_vault_entries, check_workspace, orphan_notices
 from .log import WitnessView, audit_log
+from .records import check_commitments, check_excerpt_events
 from .rows import check_anchor_row, check_key_rows
 from .times import TimeStream
 from .trust import SignerCheck, audit_trust, signer_problem
@@ -299,6 +300,7 @@ def audit(
         chains.finish(cases, again, out.add)
         facts = streamed.kept
         check_analyses(items, facts, out.add)
+        check_excerpt_events(facts, out.add)
         check_corrections(facts, out.add)
         times.finish(again, out.add)
         checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add, signer_problem(view))
@@ -334,7 +336,9 @@ def audit(
         checks.append(out.check("witness", "the ledger extends what every witness cosigned"))
     if fixity:
         _check_fixity(ws, items, reporter, out)
-        checks.append(out.check("fixity", f"{len(items)} vault files match their digests"))
+        commitments = check_commitments(ws.vault, items, facts, out.add)
+        also = f", {commitments} record commitment(s) recomputed" if commitments else ""
+        checks.append(out.check("fixity", f"{len(items)} vault files match their digests{also}"))
     elif out.findings.get("fixity"):
         checks.append(out.check("fixity", ""))
     findings = [f for c in checks for f in out.findings.get(c.name, [])]
