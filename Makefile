@@ -50,5 +50,11 @@ demo: system-deps $(STAMP)
 demo-agency: system-deps $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" bash demo/demo-agency.sh
 
+# Every row of issue 23's table as a ratio against its reference, in one run (sizes from the
+# environment: see bench/table.py; BENCH_LARGE=1 adds the 1,000,000-event audit and the
+# 10,000-file ingest). Not part of make test.
+bench: system-deps $(STAMP)
+	$(BIN)/python bench/table.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -14,6 +14,7 @@ from evidence.bundle.build import (
     output_problems,
     plan_bundle,
 )
+from evidence.bundle.excerpts import parse_spec
 from evidence.bundle.manifest import MlaRequest
 from evidence.bundle.signer import parse_fingerprint
 from evidence.bundle.verify import VerifyResult, verify_bundle
@@ -43,6 +44,18 @@ EXIT_SIGNER_UNVERIFIED = 4
     multiple=True,
     metavar="ITEM",
     help="Only these items (id or prefix; repeat or separate with commas); default: all.",
+)
+@click.option(
+    "--excerpt",
+    "excerpt_specs",
+    multiple=True,
+    metavar="ITEM:RANGES",
+    help="Send only these records of ITEM, as recorded by `custody excerpt` (repeatable).",
+)
+@click.option(
+    "--case-jsonld",
+    is_flag=True,
+    help="Add case.jsonld: the CASE/UCO graph of the items sent in full (a signed tag file).",
 )
 @click.option(
     "-o",
@@ -78,6 +91,8 @@ def bundle_command(
     case: str,
     as_key: str | None,
     item_refs: tuple[str, ...],
+    excerpt_specs: tuple[str, ...],
+    case_jsonld: bool,
     output: Path | None,
     request_ref: str | None,
     legal_basis: str | None,
@@ -136,13 +151,21 @@ def bundle_command(
         problems += output_problems(output)
     if not as_key and not dry_run:
         problems.append("no signing key given: pass --as NAME or set CUSTODY_KEY")
+    for spec in excerpt_specs:
+        try:
+            parse_spec(spec)
+        except UsageError as exc:
+            problems.append(exc.message)
     if problems:
         raise UsageError("; ".join(problems), "see `custody bundle --help`")
     assert output is not None
     refs = split_refs(item_refs)
     ws = app.open()
     if dry_run:
-        _dry_run(plan_bundle(ws, case, output, request, item_refs=refs or None), as_json)
+        plan = plan_bundle(
+            ws, case, output, request, item_refs=refs or None, excerpt_specs=excerpt_specs
+        )
+        _dry_run(plan, as_json)
         return
     signer = unlock(ws, as_key)
     # reportlab: not for `verify`
@@ -159,6 +182,8 @@ def bundle_command(
         cover=signing_cover(renderer, signer, url),
         reporter=ProgressBar(enabled=not (quiet or as_json)),
         tsa=url,
+        excerpt_specs=excerpt_specs,
+        case_jsonld=case_jsonld,
         lang=lang,
     )
     root = load_state(ws.ledger).anchor
@@ -192,6 +217,10 @@ def _dry_run(plan: BundlePlan, as_json: bool) -> None:
         emit_json(plan.to_json())
     else:
         rows = [(i.item_id, i.size, i.original_name) for i in plan.items]
+        rows += [
+            (e.item.item_id, len(e.files[e.entry["records_path"]]), f"excerpt: records {e.ranges}")
+            for e in plan.excerpts
+        ]
         click.echo(table(["ITEM", "SIZE", "FILE"], rows))
         click.echo(
             fields(
@@ -241,6 +270,8 @@ def _render(result: VerifyResult, width: int | None) -> None:
         for c in result.checks
     ]
     click.echo(table(["RESULT", "CHECK", "SUBJECT", "DETAIL"], rows, width))
+    for excerpt in result.excerpts:
+        click.echo(printable(excerpt.summary()))
     if result.items:
         click.echo()
         item_rows = [

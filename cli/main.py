@@ -27,6 +27,7 @@ COMMANDS = {
     "item": ("items", "item_group"),
     "profile": ("profile", "profile_command"),
     "identifiers": ("identifiers", "identifiers_command"),
+    "excerpt": ("excerpt", "excerpt_command"),
     "event": ("custody", "event_command"),
     "transfer": ("custody", "transfer_command"),
     "receive": ("custody", "receive_command"),
@@ -37,6 +38,7 @@ COMMANDS = {
     "bundle": ("bundle", "bundle_command"),
     "verify": ("bundle", "verify_command"),
     "report": ("report", "report_command"),
+    "export-case": ("export_case", "export_case_command"),
     "ledger": ("ledger", "ledger_group"),
 }
 
@@ -52,6 +54,7 @@ SUMMARIES = {
     "result changed.",
     "identifiers": "List every phone, e-mail, account URL, wallet address and transaction id in a "
     "case.",
+    "excerpt": "Show, or sign, the records of a text item to disclose in an excerpt.",
     "event": "Record a signed custody event on items (access, analysis, sealing...).",
     "transfer": "Hand items over to another custodian (pending until they run `custody receive`).",
     "receive": "Acknowledge a pending transfer: custody passes to you.",
@@ -64,6 +67,7 @@ SUMMARIES = {
     "bundle": "Export a case's evidence as a signed bundle for a mutual legal assistance request.",
     "verify": "Verify a bundle (zip or unzipped folder); needs no workspace.",
     "report": "Write the custody report of CASE: verdict, items, every custody event, signers.",
+    "export-case": "Write a case as a CASE/UCO JSON-LD graph (caseontology.org).",
     "ledger": "The ledger itself: copy it between a workspace file and a PostgreSQL server.",
 }
 

@@ -94,9 +94,23 @@ run custody bundle "$CASE" --as "Prosecutor" -o "$out/request-0042-ru.zip" --lan
 unzip -p "$out/request-0042.zip" request-0042/cover.pdf > "$out/cover.pdf"
 unzip -p "$out/request-0042-ru.zip" request-0042-ru/cover.pdf > "$out/cover-ru.pdf"
 
+step "7c. Only what a request needs: an excerpt of the chat, proved against the commitment signed at ingest"
+run custody excerpt "$CHAT" --match "QIWI|vk.com" --context 1 --dry-run
+RANGES="$(custody excerpt "$CHAT" --match "QIWI|vk.com" --context 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])')"
+run custody excerpt "$CHAT" --records "$RANGES" --as "A. Ivanov" \
+    --reason "the messages asking for the card and naming the QIWI wallet"
+run custody bundle "$CASE" --as "Prosecutor" -o "$out/request-0043.zip" \
+    --excerpt "$CHAT:$RANGES" --items "$QIWI" --case-jsonld \
+    --request-ref "No. 12/5-2026" --legal-basis "Minsk Convention 1993" \
+    --requesting-authority "Prosecutor General's Office of the Republic of Belarus" \
+    --requested-state RU --addressee "Prosecutor General's Office of the Russian Federation"
+
 step "8. The foreign side: no workspace, only the zip and a fingerprint received by letter"
 mkdir -p "$out/foreign"
-cp "$out/request-0042.zip" "$out/tsa/tsa-ca.pem" "$out/foreign/"
+cp "$out/request-0042.zip" "$out/request-0043.zip" "$out/tsa/tsa-ca.pem" "$out/foreign/"
+# the standalone excerpt checker exactly as docs/bundle.md prints it
+sed -n '/<!-- check_excerpt.py: begin -->/,/<!-- check_excerpt.py: end -->/p' "$here/../docs/bundle.md" \
+    | sed '1,2d;$d' | sed '$d' > "$out/foreign/check_excerpt.py"
 (
   cd "$out/foreign"
   unset CUSTODY_HOME CUSTODY_PASSPHRASE CUSTODY_TSA_URL
@@ -127,6 +141,15 @@ cp "$out/request-0042.zip" "$out/tsa/tsa-ca.pem" "$out/foreign/"
   cp ../../tsa-ca.pem .
   echo "trusted time of the signature, VERIFY.txt's openssl ts steps:"
   sed -n '/TRUSTED TIME OF THE SIGNATURE/,$p' VERIFY.txt | grep '^    ' | bash
+  cd ../..
+  step "8d. The excerpt: only the disclosed messages travelled; each is byte-exact and in place"
+  run custody verify request-0043.zip --fingerprint "$FPR" --anchor "$ANCHOR"
+  run unzip -q request-0043.zip -d request-0043-check
+  excerpt="request-0043-check/request-0043/data/$CHAT/$CHAT"
+  cat "$excerpt.records.txt"
+  run python3 -S check_excerpt.py "$excerpt.records.txt" "$excerpt.proof.json"
+  run openssl x509 -in excerpt-signer.pem -pubkey -noout -out excerpt-signer.pub
+  run openssl dgst -sha256 -verify excerpt-signer.pub -signature excerpt-event.sig excerpt-event.json
 )
 
 step "9. The auditor's custody report, and the signed Russian one for the request (PAdES B-T)"
@@ -135,12 +158,18 @@ run custody report "$CASE" -o "$out/custody-report-ru.pdf" --lang ru --tz Europe
     --as "Evidence Room"
 run pdfsig "$out/custody-report-ru.pdf"
 
+step "10. The case as CASE/UCO JSON-LD for forensic tools abroad, checked by the CASE validator"
+run custody export-case "$CASE" -o "$out/$CASE.case.jsonld"
+run case_validate "$out/$CASE.case.jsonld"
+
 step "Done"
 cat <<DONE
 workspace:            $CUSTODY_HOME
 bundle for the MLA:   $out/request-0042.zip
 cover sheets:         $out/cover.pdf  $out/cover-ru.pdf
 verification reports: $out/foreign/verification-report.pdf  $out/foreign/verification-report-ru.pdf
+excerpt bundle:       $out/request-0043.zip
+CASE/UCO graph:       $out/$CASE.case.jsonld
 custody report:       $out/custody-report.pdf
 signed, in Russian:   $out/custody-report-ru.pdf
 DONE

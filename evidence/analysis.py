@@ -22,6 +22,7 @@ from .cases import get_case
 from .custody import append_locked
 from .errors import OperationalError, UsageError
 from .events import SignedEvent
+from .excerpt import commit_vault_file
 from .items import Item, analysis_details, get_item, list_items
 from .keys import Signer
 from .profiles import EVIDENCE_TYPES, PROFILE_VERSION, build_profile, detect_evidence_type
@@ -87,6 +88,16 @@ def _content(profile: dict[str, Any] | None) -> str:
 def _version(profile: dict[str, Any] | None) -> int | None:
     value = (profile or {}).get("profile_version")
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def records_now(ws: Workspace, item: Item) -> dict[str, Any] | None:
+    """The commitment to the item's records today's splitting rule gives (None: not text)."""
+    path = ws.vault.path_for(item.sha256)
+    return commit_vault_file(ws.vault.root, path, item.original_name, item.media_type, item.sha256)
+
+
+def _records(item: Item) -> Any:
+    return (item.analysis or {}).get("records")
 
 
 def profile_now(ws: Workspace, item: Item, evidence_type: str | None) -> tuple[str, dict[str, Any]]:
@@ -159,11 +170,15 @@ def _profile_one(
         return
     keep = source in (GIVEN, RETYPED)
     evidence_type, profile = profile_now(ws, item, item.evidence_type if keep else None)
+    records = records_now(ws, item)
     same_type = evidence_type == item.evidence_type
-    if same_type and _content(profile) == _content(item.profile):
+    same_records = records == _records(item)
+    if same_type and _content(profile) == _content(item.profile) and same_records:
         report.outcomes.append(_outcome(item, "unchanged", evidence_type, _version(profile)))
         return
-    if source is None:
+    if same_type and _content(profile) == _content(item.profile):
+        reason = "record commitments " + ("changed" if _records(item) else "added")
+    elif source is None:
         reason = "re-profiled; type detected again (the ingest did not say how it was set)"
     elif keep:
         reason = f"re-profiled; type kept ({source})"
@@ -175,6 +190,7 @@ def _profile_one(
         reason,
         previous_type=None if same_type else item.evidence_type,
         type_source=source if keep and source else DETECTED,
+        records=records,
     )
     changes.append((len(report.outcomes), item, details))
     report.outcomes.append(_outcome(item, "changed", evidence_type, _version(profile)))
@@ -212,7 +228,12 @@ def retype(
         )
     _, profile = profile_now(ws, item, evidence_type)
     details = analysis_details(
-        evidence_type, profile, reason.strip(), item.evidence_type, type_source=RETYPED
+        evidence_type,
+        profile,
+        reason.strip(),
+        item.evidence_type,
+        type_source=RETYPED,
+        records=records_now(ws, item),
     )
     with ws.ledger.atomic(lock=[item.item_id]):
         event = append_locked(

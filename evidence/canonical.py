@@ -2,16 +2,21 @@
 
 rfc8785 is the reference and handles everything; for the values our own bodies are made of it
 is not needed. When a value holds only objects with string keys, arrays, strings without
-surrogates or characters beyond U+FFFF, integers within +-(2**53 - 1), booleans and null (no
-floats), the standard library's C JSON encoder (sort_keys, no spaces, ensure_ascii off) writes
-exactly the RFC 8785 bytes, six times faster:
+surrogates or characters beyond U+FFFF, integers within +-(2**53 - 1), booleans, null and
+floats that are not whole numbers with 1e-4 <= |x| < 1e16, the standard library's C JSON
+encoder (sort_keys, no spaces, ensure_ascii off) writes exactly the RFC 8785 bytes, several
+times faster:
 - keys: RFC 8785 orders them by UTF-16 code units; for characters up to U+FFFF (no surrogates)
   that is code point order, which is how Python sorts strings;
 - strings: both escape only the quote, the backslash and U+0000-U+001F (backspace, tab, line
   feed, form feed and carriage return by their two-character escapes, the others as u00xx in
   lower-case hex) and write every other character as UTF-8;
-- integers in that range print the same digits as ECMAScript's Number-to-String.
-Anything else (a float, a larger integer, a non-BMP or surrogate character, another type) goes
+- integers in that range print the same digits as ECMAScript's Number-to-String;
+- such floats too: Python's repr and ECMAScript both print the shortest digits that read back
+  as the same double (the closest one on a tie), and both write them without an exponent in
+  that range (repr switches to one below 1e-4 and from 1e16 on, ECMAScript below 1e-6 and
+  from 1e21 on); whole-number floats differ ("5.0" against "5") and are left to rfc8785.
+Anything else (another float, a larger integer, a non-BMP or surrogate character, another type) goes
 to rfc8785, which also raises where the value cannot be canonical. tests/test_canonical.py
 checks the two agree on generated values.
 """
@@ -59,6 +64,9 @@ def _plain(value: Any) -> bool:
             stack.extend(v)
         elif kind is int:
             if not -SAFE_INT <= v <= SAFE_INT:
+                return False
+        elif kind is float:
+            if not 1e-4 <= abs(v) < 1e16 or v.is_integer():
                 return False
         elif not (v is None or kind is bool):
             return False
@@ -112,19 +120,19 @@ def duplicate_key(data: bytes | str) -> str | None:
 _ASTRAL = re.compile(rb"[\xf0-\xf4]")
 
 
-def _counted_float(text: str) -> float:
-    _FLOATS[0] += 1
-    return float(text)
+class _NotPlain(Exception):
+    """A float, NaN or infinity met while parsing: the fast path does not decide those."""
 
 
-# Floats read so far (in this process), so parse_canonical knows whether its value holds one
-# without walking it. Another thread reading at the same time can only make it see a float
-# that is not there: that sends the check down the slow, exact path, never the other way.
-_FLOATS = [0]
-# Built once: json.loads with any argument builds a new decoder per call, and json.dumps a new
-# encoder, which in an audit of 100,000 events costs more than the parsing itself.
-_DECODER = json.JSONDecoder(parse_int=_number, parse_float=_counted_float)
-_SORTED = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def _not_plain(text: str) -> float:
+    raise _NotPlain
+
+
+# json's C scanner with hooks only for what the fast path leaves to rfc8785: numbers with a
+# fraction or exponent, NaN and the infinities.
+_PLAIN_DECODER = json.JSONDecoder(
+    parse_int=_number, parse_float=_not_plain, parse_constant=_not_plain
+)
 
 
 def parse_canonical(data: bytes) -> tuple[Any, bool]:
@@ -132,19 +140,23 @@ def parse_canonical(data: bytes) -> tuple[Any, bool]:
     form. Raises ValueError or RecursionError for text that is not JSON.
 
     Canonical bytes hold no key twice (the canonical form of the parsed value would hold it
-    once), so this is also the duplicate-key check. Fast path for the audit's 100,000 events:
-    without floats and characters beyond the BMP, sorted compact json.dumps is RFC 8785; any
-    disagreement falls back to the canonicaliser, so the fast path never passes other bytes.
+    once), so this is also the duplicate-key check. Fast path for the audit's events: parsed
+    once by json's C scanner, and where the text holds no float, NaN or infinity and no
+    character beyond the BMP, compact sorted output of the C encoder is RFC 8785 (see
+    canonical_bytes), so equal bytes are canonical. Anything else (a float, bytes that are
+    not strict UTF-8, text that differs) takes the reference path.
     """
-    floats = _FLOATS[0]
-    text = data.decode("utf-8")
-    value = _DECODER.decode(text)
-    if (
-        _FLOATS[0] == floats
-        and (text.isascii() or _ASTRAL.search(data) is None)
-        and _SORTED.encode(value) == text
-    ):
-        return value, True
+    try:
+        value = _PLAIN_DECODER.decode(data.decode())
+        if (data.isascii() or _ASTRAL.search(data) is None) and _ENCODE(value).encode() == data:
+            return value, True
+    except (_NotPlain, ValueError):
+        pass
+    return _parse_canonical_reference(data)
+
+
+def _parse_canonical_reference(data: bytes) -> tuple[Any, bool]:
+    value = parse_json(data)
     try:
         return value, canonical_bytes(value) == data
     except (ValueError, TypeError, rfc8785.CanonicalizationError, RecursionError):

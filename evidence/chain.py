@@ -159,18 +159,36 @@ def check_links(
     for pos, link in enumerate(links, start=1):
         if link is None:
             continue
-        if link.seq != pos:
-            breaks.append(Break(pos, Fault.SEQ))
-        if link.prev != expected_prev:
-            breaks.append(Break(pos, Fault.PREV))
-        if item_id is not None and link.item_id != item_id:
-            breaks.append(Break(pos, Fault.ITEM))
-        if link.case != case:
-            breaks.append(Break(pos, Fault.CASE))
-        if link.item_sha256 != item_sha256:
-            breaks.append(Break(pos, Fault.ITEM_SHA256))
+        breaks += [
+            Break(pos, f) for f in link_faults(link, pos, expected_prev, item_id, case, item_sha256)
+        ]
         expected_prev = link.hash
     return breaks
+
+
+def link_faults(
+    link: Link,
+    position: int,
+    expected_prev: str,
+    item_id: str | None,
+    case: str,
+    item_sha256: str,
+) -> list[Fault]:
+    """The faults of one event at `position` of its chain, after an event hashing to
+    expected_prev (the item's SHA-256 for the first): check_links one event at a time, for
+    readers that stream a chain instead of holding it (the audit)."""
+    faults = []
+    if link.seq != position:
+        faults.append(Fault.SEQ)
+    if link.prev != expected_prev:
+        faults.append(Fault.PREV)
+    if item_id is not None and link.item_id != item_id:
+        faults.append(Fault.ITEM)
+    if link.case != case:
+        faults.append(Fault.CASE)
+    if link.item_sha256 != item_sha256:
+        faults.append(Fault.ITEM_SHA256)
+    return faults
 
 
 class CertificateFault(StrEnum):

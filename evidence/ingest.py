@@ -3,11 +3,14 @@
 Order of work, so that a crash at any moment leaves nothing half-done:
 1. scan every input first; a named path that is missing, unreadable or not a regular file or
    folder stops everything before anything is written;
-2. per batch: copy each file into the vault while hashing it (one read), refuse a file that
-   changed meanwhile, read exiftool metadata for the batch in one call (images, documents and
-   binaries only: on text exports exiftool adds nothing, and a 2 MB nested JSON file once took
-   it to 4.7 GB of memory), build profiles;
-3. one durability barrier for the batch's new vault files, then one ledger transaction with
+2. per chunk of a few dozen files: copy each file into the vault while hashing it (one read),
+   refuse a file that changed meanwhile, ask the ledger once which of the chunk's digests the
+   case already holds, and hand the chunk to exiftool (images, documents and binaries only: on
+   text exports exiftool adds nothing, and a 2 MB nested JSON file once took it to 4.7 GB of
+   memory). exiftool runs in up to one long-lived process per core while the next chunks are
+   copied; as each chunk's metadata arrives, its profiles are built;
+3. per batch of up to 1,000 files: one durability barrier for the batch's new vault files, then
+   one ledger transaction (one commit), in which the events are dated and signed, with
    every item row, its signed `ingested` event (the file: digests, size, names, source,
    acquisition, the original file's modification and birth times) and its signed `profiled`
    event (the evidence type and profile, conclusions of this parser version, which later
@@ -20,8 +23,9 @@ from __future__ import annotations
 
 import mimetypes
 import os
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,12 +34,13 @@ from typing import Any, BinaryIO
 from .cases import get_case
 from .corrections import check_acquired_at, current_facts, offset_of
 from .errors import UsageError
-from .events import SignedEvent, new_body, sign_event, write_event
+from .events import SignedEvent, new_body, sign_event, write_events
+from .excerpt import commit_vault_file
 from .hashing import Progress
-from .items import Item, analysis_details, find_item, ingest_facts, item_id_for
+from .items import Item, analysis_details, find_item, held_digests, ingest_facts, item_id_for
 from .keys import Signer
 from .ledger import Ledger
-from .metadata import MetadataReader, exiftool_session
+from .metadata import MetadataPool, exiftool_pool
 from .profiles import EVIDENCE_TYPES, build_profile, detect_evidence_type, needs_exiftool
 from .progress import Reporter, Silent
 from .scan import Candidate, Outcome, display_name, read_scanned, scan
@@ -44,8 +49,11 @@ from .unlocking import SignerSource, failed_early, settled
 from .vault import Stored
 from .workspace import Workspace
 
-BATCH_FILES = 1000
+BATCH_FILES = 1000  # files per ledger transaction (one vault barrier, one commit)
 BATCH_BYTES = 1 << 30
+CHUNK_FILES = 32  # files per exiftool request: exiftool starts on the first chunk
+CHUNK_BYTES = 64 << 20
+AHEAD = 8  # chunks copied ahead of their metadata before the copying waits
 
 
 @dataclass(frozen=True)
@@ -133,17 +141,17 @@ def media_type_of(metadata: dict[str, Any], name: str) -> str:
     return guessed or "application/octet-stream"
 
 
-def _batches(candidates: list[Candidate]) -> Iterator[list[Candidate]]:
-    batch: list[Candidate] = []
+def _chunks(candidates: list[Candidate]) -> Iterator[list[Candidate]]:
+    chunk: list[Candidate] = []
     size = 0
     for cand in candidates:
-        batch.append(cand)
+        chunk.append(cand)
         size += cand.size
-        if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+        if len(chunk) >= CHUNK_FILES or size >= CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
 
 
 @dataclass
@@ -152,6 +160,14 @@ class _Pending:
     stored: Stored
     item_id: str
     original_times: dict[str, str | None]
+
+
+@dataclass
+class _Ready:
+    """An item ready for the ledger (profiled); its events are signed under the lock."""
+
+    pending: _Pending
+    item: Item
 
 
 def original_times(st: os.stat_result) -> dict[str, str | None]:
@@ -168,22 +184,24 @@ def original_times(st: os.stat_result) -> dict[str, str | None]:
 
 
 class Ingester:
-    """Runs one ingest: holds the workspace, the signer and the exiftool process."""
+    """Runs one ingest: holds the workspace, the signer and the exiftool processes."""
 
     def __init__(
         self,
         ws: Workspace,
         signer: SignerSource,
         options: IngestOptions,
-        reader: MetadataReader,
+        metadata: MetadataPool,
         progress: Progress | None,
     ) -> None:
         self.ws = ws
         self._signer = signer
         self.options = options
-        self.reader = reader
+        self.metadata = metadata
         self.progress = progress
         self.case = get_case(ws.ledger, options.case)
+        # record commitments of text items (evidence.excerpt), made beside their profiles
+        self.commitments: dict[str, dict[str, Any] | None] = {}
         self.acquired_at = (
             None
             if options.acquired_at is None
@@ -196,33 +214,55 @@ class Ingester:
         return settled(self._signer)
 
     def run(self, candidates: list[Candidate], report: IngestReport) -> None:
-        """Ingest candidates batch by batch, exiftool reading one batch while we copy the next."""
+        """Copy chunk after chunk while exiftool reads the ones before; profile and sign each
+        chunk as its metadata arrives; commit every BATCH_FILES files."""
         seen: dict[str, _Pending] = {}
-        with ThreadPoolExecutor(1, thread_name_prefix="exiftool") as metadata_pool:
-            previous: tuple[list[_Pending], Future[list[dict[str, Any]]]] | None = None
-            for batch in _batches(candidates):
-                pending = self._store(batch, report, seen)
-                current = (pending, metadata_pool.submit(self._metadata, pending))
-                if previous is not None:
-                    self._commit(*previous, report)
-                previous = current
-            if previous is not None:
-                self._commit(*previous, report)
+        waiting: deque[tuple[list[_Pending], Future[list[dict[str, Any]]]]] = deque()
+        ready: list[_Ready] = []
 
-    def _metadata(self, pending: list[_Pending]) -> list[dict[str, Any]]:
+        def settle(*, wait: bool) -> None:
+            # In order: a chunk is profiled only after the chunks before it.
+            while waiting and (wait or waiting[0][1].done() or len(waiting) > AHEAD):
+                pending, metadata = waiting.popleft()
+                for p, md in zip(pending, metadata.result(), strict=True):
+                    ready.append(_Ready(p, self._item(p, md)))
+                if len(ready) >= BATCH_FILES or sum(r.item.size for r in ready) >= BATCH_BYTES:
+                    self._commit(ready, report)
+                    ready.clear()
+
+        for chunk in _chunks(candidates):
+            pending = self._store(chunk, report, seen)
+            waiting.append((pending, self._metadata(pending)))
+            settle(wait=False)
+        settle(wait=True)
+        if ready:
+            self._commit(ready, report)
+
+    def _metadata(self, pending: list[_Pending]) -> Future[list[dict[str, Any]]]:
         # exiftool only where it adds something: text exports get {} (see needs_exiftool)
         wanted = [
             p for p in pending if needs_exiftool(p.stored.path, display_name(p.candidate.path.name))
         ]
-        read = iter(self.reader.read([p.stored.path for p in wanted]))
+        read = self.metadata.submit([p.stored.path for p in wanted])
         chosen = {id(p) for p in wanted}
-        return [next(read) if id(p) in chosen else {} for p in pending]
+        merged: Future[list[dict[str, Any]]] = Future()
+
+        def merge(done: Future[list[dict[str, Any]]]) -> None:
+            try:
+                found = iter(done.result())
+                merged.set_result([next(found) if id(p) in chosen else {} for p in pending])
+            except BaseException as exc:
+                merged.set_exception(exc)
+
+        read.add_done_callback(merge)
+        return merged
 
     def _store(
         self, batch: list[Candidate], report: IngestReport, seen: dict[str, _Pending]
     ) -> list[_Pending]:
         # Copy and hash each file into the vault; note files this case already holds.
         pending: list[_Pending] = []
+        stored: list[tuple[Candidate, str, Stored, dict[str, str | None]]] = []
         case = self.options.case
         for cand in batch:
             failed_early(self._signer)  # a wrong passphrase stops the copying at once
@@ -240,64 +280,64 @@ class Ingester:
             if isinstance(read, str):
                 report.outcomes.append(Outcome(name, "refused", reason=read))
                 continue
-            stored, times = read
-            sha = stored.digests.sha256
-            existing = find_item(self.ws.ledger, case, sha)
-            if existing is not None or sha in seen:
+            stored.append((cand, name, *read))
+        # One query for the chunk: which of these digests the case holds already.
+        held = held_digests(self.ws.ledger, case, [s.digests.sha256 for _, _, s, _ in stored])
+        for cand, name, copy_of, times in stored:
+            sha = copy_of.digests.sha256
+            if sha in held or sha in seen:
+                existing = find_item(self.ws.ledger, case, sha) if sha in held else None
                 outcome = already_held(
-                    self.ws.ledger, self.options, name, sha, stored.size, existing
+                    self.ws.ledger, self.options, name, sha, copy_of.size, existing
                 )
                 report.outcomes.append(outcome)
                 continue
-            entry = _Pending(cand, stored, item_id_for(case, sha), times)
+            entry = _Pending(cand, copy_of, item_id_for(case, sha), times)
             seen[sha] = entry
             pending.append(entry)
         return pending
 
-    def _commit(
-        self,
-        pending: list[_Pending],
-        metadata: Future[list[dict[str, Any]]],
-        report: IngestReport,
-    ) -> None:
-        # Profiles, one durability barrier, then one transaction for the batch's rows and events.
-        if not pending:
-            return
-        items = [(p, self._item(p, md)) for p, md in zip(pending, metadata.result(), strict=True)]
+    def _commit(self, ready: list[_Ready], report: IngestReport) -> None:
+        # One durability barrier, then one transaction for the batch's rows and events.
         # Reused copies too: one that a crash left unsynced must be durable before rows use it.
-        self.ws.vault.barrier([p.stored.path for p in pending])
+        self.ws.vault.barrier([r.pending.stored.path for r in ready])
         case = self.options.case
         # The item locks make a second workstation ingesting the same bytes wait, then see them.
-        with self.ws.ledger.atomic(lock=[item.item_id for _, item in items]):
-            for p, item in items:
-                # Another process may have ingested the same bytes since we looked.
-                if find_item(self.ws.ledger, case, item.sha256) is not None:
-                    report.outcomes.append(
-                        Outcome(
-                            item.original_name,
-                            "existing",
-                            item.item_id,
-                            item.sha256,
-                            evidence_type=item.evidence_type,
-                        )
-                    )
-                    continue
-                # Timed under the lock: a checkpoint made since the item was prepared (it waits
-                # for this transaction) must not see events dated before it that it lacks.
-                item = replace(item, ingested_at=utc_now())
-                self.ws.ledger.insert("items", item.to_row())
-                for event in self._events(item, p.original_times):
-                    write_event(self.ws.ledger, event)
+        with self.ws.ledger.atomic(lock=[r.item.item_id for r in ready]):
+            # Another process may have ingested the same bytes since we looked.
+            held = held_digests(self.ws.ledger, case, [r.item.sha256 for r in ready])
+            # Timed and signed under the lock: a checkpoint made since the items were prepared
+            # (it waits for this transaction) must not see events dated before it that it lacks.
+            new = [
+                replace(r.item, ingested_at=utc_now()) for r in ready if r.item.sha256 not in held
+            ]
+            times = {r.item.item_id: r.pending.original_times for r in ready}
+            events = [e for item in new for e in self._events(item, times[item.item_id])]
+            self.ws.ledger.insert_many("items", [item.to_row() for item in new])
+            write_events(self.ws.ledger, events)
+        for r in ready:
+            item = r.item
+            if item.sha256 in held:
                 report.outcomes.append(
                     Outcome(
-                        display_name(item.original_path or item.original_name),
-                        "ingested",
+                        item.original_name,
+                        "existing",
                         item.item_id,
                         item.sha256,
-                        item.size,
-                        item.evidence_type,
+                        evidence_type=item.evidence_type,
                     )
                 )
+                continue
+            report.outcomes.append(
+                Outcome(
+                    display_name(item.original_path or item.original_name),
+                    "ingested",
+                    item.item_id,
+                    item.sha256,
+                    item.size,
+                    item.evidence_type,
+                )
+            )
 
     def _item(self, p: _Pending, metadata: dict[str, Any]) -> Item:
         name = display_name(p.candidate.path.name)
@@ -311,6 +351,9 @@ class Ingester:
             original_name=name,
             media_type=media_type,
             metadata=metadata,
+        )
+        self.commitments[p.item_id] = commit_vault_file(
+            self.ws.vault.root, p.stored.path, name, media_type, p.stored.digests.sha256
         )
         return Item(
             item_id=p.item_id,
@@ -339,6 +382,7 @@ class Ingester:
             item.profile or {},
             "at ingest" + (" (type detected)" if detected else " (type given)"),
             type_source="detected" if detected else "given",
+            records=self.commitments.get(item.item_id),
         )
         body = new_body(
             self.signer,
@@ -419,8 +463,8 @@ def ingest(
     reporter = reporter or Silent()
     reporter.start(sum(c.size for c in candidates), "ingest")
     try:
-        with exiftool_session() as reader:
-            Ingester(ws, signer, options, reader, reporter.advance).run(candidates, report)
+        with exiftool_pool() as metadata:
+            Ingester(ws, signer, options, metadata, reporter.advance).run(candidates, report)
     finally:
         reporter.finish()
     return report

@@ -170,9 +170,11 @@ def analysis_details(
     previous_type: str | None = None,
     *,
     type_source: str,
+    records: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The details of a signed `profiled`/`retyped` event: the type and how it was decided
-    (detected, given, retyped), the profile, its hash and the parser version that wrote it."""
+    (detected, given, retyped), the profile, its hash and the parser version that wrote it;
+    for a text item, the commitment to its records (evidence.excerpt)."""
     details: dict[str, Any] = {
         "evidence_type": evidence_type,
         "type_source": type_source,
@@ -183,6 +185,8 @@ def analysis_details(
     }
     if previous_type is not None:
         details["previous_type"] = previous_type
+    if records is not None:
+        details["records"] = records
     return details
 
 
@@ -231,6 +235,7 @@ def _with_chain(ledger: Ledger, items: list[Item]) -> list[Item]:
             "parser_version": found.get("parser_version"),
             "type_source": found.get("type_source"),
             "reason": found.get("reason"),
+            "records": found.get("records"),
         }
         out.append(
             replace(
@@ -330,6 +335,22 @@ def find_item(ledger: Ledger, case_number: str, sha256: str) -> Item | None:
         "SELECT * FROM items WHERE case_number = ? AND sha256 = ?", (case_number, sha256)
     )
     return _with_chain(ledger, [Item.from_row(rows[0])])[0] if rows else None
+
+
+def held_digests(ledger: Ledger, case_number: str, sha256s: Iterable[str]) -> set[str]:
+    """Which of these SHA-256 digests the case holds an item for: one query per 500 digests
+    (an ingest asks once per chunk of files, then find_item for the few it holds)."""
+    wanted = sorted(set(sha256s))
+    held: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = tuple(wanted[start : start + 500])
+        marks = ", ".join("?" for _ in chunk)
+        rows = ledger.rows(
+            f"SELECT sha256 FROM items WHERE case_number = ? AND sha256 IN ({marks})",
+            (case_number, *chunk),
+        )
+        held.update(r["sha256"] for r in rows)
+    return held
 
 
 def list_items(ledger: Ledger, case_number: str | None = None) -> list[Item]:

@@ -1,4 +1,8 @@
-"""File metadata through exiftool: one exiftool process for a whole run, never one per file.
+"""File metadata through exiftool: long-lived exiftool processes, never one per file.
+
+An ingest hands exiftool small chunks of files as soon as they are in the vault
+(`exiftool_pool`): up to one process per core, each started when the ones before are busy, so
+exiftool works from the first file on while the next files are copied and hashed.
 
 Files are always handed to exiftool by their vault path (a hex digest), so a hostile original
 name (leading '-', newline) can never be taken for an option. The child gets a scrubbed
@@ -9,7 +13,9 @@ its /proc/PID/environ.
 from __future__ import annotations
 
 import os
+import queue
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -99,9 +105,8 @@ def _scrubbed_environment() -> Iterator[None]:
         os.environ.update(saved)
 
 
-@contextmanager
-def exiftool_session() -> Iterator[MetadataReader]:
-    """Start one exiftool process (with a scrubbed environment) for the duration of the block."""
+def _start() -> exiftool.ExifToolHelper:
+    """One exiftool process (-stay_open), started with a scrubbed environment."""
     try:
         helper = exiftool.ExifToolHelper(common_args=["-G", "-n"], check_execute=False)
         with _scrubbed_environment():
@@ -111,7 +116,68 @@ def exiftool_session() -> Iterator[MetadataReader]:
             f"exiftool could not be started ({exc})",
             "install it: apt-get install -y libimage-exiftool-perl",
         ) from None
+    return helper
+
+
+@contextmanager
+def exiftool_session() -> Iterator[MetadataReader]:
+    """Start one exiftool process (with a scrubbed environment) for the duration of the block."""
+    helper = _start()
     try:
         yield MetadataReader(helper)
     finally:
         helper.terminate()
+
+
+class MetadataPool:
+    """Up to `size` exiftool processes reading chunks of files in the background.
+
+    `submit` is called from one thread (the ingest's): that is where processes are started, as
+    the environment is narrowed around each start. A process is added only when every running
+    one has a chunk waiting, so a run with few images starts one.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = max(1, size)
+        self._helpers: list[exiftool.ExifToolHelper] = []
+        self._idle: queue.SimpleQueue[MetadataReader] = queue.SimpleQueue()
+        self._executor = ThreadPoolExecutor(self._size, thread_name_prefix="exiftool")
+        self._submitted: list[Future[list[dict[str, Any]]]] = []
+
+    def submit(self, paths: list[Path]) -> Future[list[dict[str, Any]]]:
+        """Metadata of these files (as MetadataReader.read), read by the next free process."""
+        if not paths:
+            done: Future[list[dict[str, Any]]] = Future()
+            done.set_result([])
+            return done
+        self._submitted = [f for f in self._submitted if not f.done()]
+        if len(self._helpers) < self._size and len(self._submitted) >= len(self._helpers):
+            helper = _start()
+            self._helpers.append(helper)
+            self._idle.put(MetadataReader(helper))
+        future = self._executor.submit(self._read, paths)
+        self._submitted.append(future)
+        return future
+
+    def _read(self, paths: list[Path]) -> list[dict[str, Any]]:
+        reader = self._idle.get()
+        try:
+            return reader.read(paths)
+        finally:
+            self._idle.put(reader)
+
+    def close(self) -> None:
+        """Wait for the chunks submitted, then stop every process."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        for helper in self._helpers:
+            helper.terminate()
+
+
+@contextmanager
+def exiftool_pool(size: int | None = None) -> Iterator[MetadataPool]:
+    """A MetadataPool of up to `size` processes (default: one per core, at most 4)."""
+    pool = MetadataPool(size or min(os.cpu_count() or 1, 4))
+    try:
+        yield pool
+    finally:
+        pool.close()

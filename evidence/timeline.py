@@ -11,7 +11,7 @@ from .custody import custody_states, identities
 from .entries import Entry as Entry
 from .entries import Irregularity as Irregularity
 from .entries import chain_entries, irregularities
-from .events import SignedEvent, item_events
+from .events import SignedEvent, events_by_item
 from .items import Item
 from .keys import verify_signature
 from .timeorder import workspace_rules
@@ -55,8 +55,9 @@ def timelines(
     view = workspace_view(ws.ledger, certs)  # once: per event a lookup and a time compare
     rules = workspace_rules(ws.ledger, view, load_state(ws.ledger).records)
     out = []
+    chains = events_by_item(ws.ledger, [item.item_id for item in items])
     for item in items:
-        events = item_events(ws.ledger, item.item_id)
+        events = chains[item.item_id]
 
         def signature_ok(ev: SignedEvent, item_id: str = item.item_id) -> bool:
             if unverified is not None:

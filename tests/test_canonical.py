@@ -34,6 +34,8 @@ any_values = st.recursive(
     | st.booleans()
     | st.integers(-(2**60), 2**60)
     | st.floats(allow_nan=False, allow_infinity=False)
+    | st.floats(1e-5, 1e17)
+    | st.floats(-1e17, -1e-5)
     | st.text()
     | st.text(alphabet=st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF)),
     lambda children: (
@@ -68,7 +70,8 @@ def test_fast_path_equals_rfc8785(value: object) -> None:
         {"\ue000": 1, "\U0001f600": 2},  # UTF-16 puts the emoji first, code points the other
         {"a": '\x00\x1f\x7f\u2028"\\/\b\f\n\r\t'},
         [2**53 - 1, -(2**53) + 1, 0, True, False, None],
-        {"f": 1e21, "g": 0.1, "h": 5e-7, "i": -0.0},
+        {"f": 1e21, "g": 0.1, "h": 5e-7, "i": -0.0, "j": 5.0, "k": 1e-4, "l": 9.999999999999999e15},
+        [0.00010000000000000002, 1234.5678, -2.2250738585072014e-4, 1e16 - 0.5, 0.3],
         "\ud800",
         2**53,
         {1: 2},
@@ -115,3 +118,32 @@ def test_merkle_tree_head_matches_rfc6962_vectors() -> None:
     }
     for n, root in expected.items():
         assert tree_head(leaves[:n]).hex() == root
+
+
+@pytest.mark.parametrize(
+    ("data", "canonical"),
+    [
+        (b'{"a":1,"b":"x"}', True),
+        (b'{"a":0.5}', True),
+        (b'{"a":1e+16}', False),  # repr's form; RFC 8785 writes 10000000000000000
+        (b'{"a":10000000000000000}', True),  # read as a double, as RFC 8785 reads it
+        (b'{"a":NaN}', False),
+        (b'{"a":9007199254740993}', False),
+        (b"\xef\xbb\xbf{}", False),  # a byte-order mark
+        (b'{"a":"\xed\xa0\x80"}', False),  # an encoded surrogate: not strict UTF-8
+        (b'{"\xf0\x9f\x98\x80":1,"\xee\x80\x80":2}', True),  # UTF-16 order
+        (b'{"\xee\x80\x80":2,"\xf0\x9f\x98\x80":1}', False),
+    ],
+)
+def test_is_canonical_fast_path_edges(data: bytes, canonical: bool) -> None:
+    assert is_canonical(data) is canonical
+
+
+@given(any_values)
+def test_parse_canonical_agrees_with_the_reference(value: object) -> None:
+    try:
+        data = bytes(rfc8785.dumps(value))
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError):
+        return
+    assert is_canonical(data)
+    assert not is_canonical(b" " + data) and not is_canonical(data + b"\n")

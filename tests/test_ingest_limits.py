@@ -21,9 +21,10 @@ def test_nested_json_never_reaches_exiftool_and_the_profile_says_why(
     (item,) = list_items(world.ws.ledger, CASE)
     assert item.metadata == {}  # exiftool was not asked
     assert item.evidence_type == "other"  # plain JSON holding no wallet data
-    # read as a wallet record, the parser stops at its bound and the profile says so
+    # read as a wallet record, the parser stops at its bound, says so, and scans the lines
     p = build_profile(path, "wallet-record", original_name=path.name, media_type="", metadata={})
-    assert p["error"] == "JSON nested too deeply"
+    assert p["notices"][0].startswith("JSON nested too deeply: every line scanned")
+    assert p["identifiers"] == []
 
 
 def test_images_and_documents_still_get_exiftool(world: World, tmp_path: Path) -> None:

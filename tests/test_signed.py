@@ -10,7 +10,7 @@ import pytest
 from evidence.canonical import canonical_bytes, is_canonical, parse_canonical
 from evidence.checkpoint import CHECKPOINT, Checkpoint
 from evidence.errors import InputRejected
-from evidence.events import EVENT, Action, SignedEvent
+from evidence.events import EVENT, NEWER_ACTIONS, Action, SignedEvent
 from evidence.signed import Flaw, Kind
 from evidence.trust.records import TRUST, TrustKind, TrustRecord
 from evidence.validation import SCHEMAS, validator, versions
@@ -173,7 +173,10 @@ def test_records_read_strictly_by_kind() -> None:
 
 
 def test_vocabularies_are_the_schemas() -> None:
-    event_schema = validator("custody-event-2.schema.json").schema
+    event_schema = validator("custody-event-3.schema.json").schema
     assert set(event_schema["properties"]["action"]["enum"]) == {a.value for a in Action}
+    # version 2 holds every action but those only a later version adds
+    older = validator("custody-event-2.schema.json").schema["properties"]["action"]["enum"]
+    assert set(older) == {a.value for a in Action} - set(NEWER_ACTIONS)
     trust_schema = validator("custody-trust.schema.json").schema
     assert trust_schema["properties"]["kind"]["enum"] == [k.value for k in TrustKind]

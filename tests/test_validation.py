@@ -12,6 +12,7 @@ from evidence.validation import (
     EVENT_SCHEMA,
     _compiled,
     event_errors,
+    event_v2_shape,
     is_valid,
     schema_errors,
     validator,
@@ -87,3 +88,39 @@ def test_version_1_events_still_validate_against_their_own_schema() -> None:
     # ...and accepted in a version-2 one.
     assert event_errors({**v1, "schema": "custody-event/2", "action": "profiled"}) == []
     assert event_errors({**v1, "schema": "custody-event/9"})
+
+
+SHAPE_VALUES = st.one_of(
+    ODD_VALUES,
+    st.just(1.0),
+    st.just(2**60),
+    st.just("2026-11-02T11:30:00.000000Z\n"),
+    st.just("２026-11-02T11:30:00.000000Z"),  # a fullwidth digit: Python's \\d takes it
+    st.just("2026-11-02T11:30:00.00000Z"),
+    st.just("A" * 32),
+    st.just("0" * 31 + "\n"),
+    st.just({"name": "", "fingerprint": "b" * 64}),
+    st.just({"name": "x", "fingerprint": "b" * 64, "extra": 1}),
+    st.text(min_size=1000, max_size=1001),
+    st.text(min_size=64, max_size=65),
+    st.sampled_from(["profiled", "exported", "Accessed", "custody-event/1"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([*FIELDS, "admin"]), SHAPE_VALUES), max_size=3))
+def test_hand_written_shape_check_never_accepts_what_the_schema_refuses(
+    edits: list[tuple[str, Any]],
+) -> None:
+    event = copy.deepcopy(GOOD)
+    for field, value in edits:
+        event[field] = value
+    if event_v2_shape(event):
+        assert _reference(event), edits
+
+
+def test_hand_written_shape_check_takes_real_events() -> None:
+    assert event_v2_shape(GOOD)
+    assert event_v2_shape({**GOOD, "from": None, "to": None, "details": {"seal": "7"}})
+    assert not event_v2_shape({k: v for k, v in GOOD.items() if k != "note"})
+    assert not event_v2_shape({**GOOD, "schema": "custody-event/1"})  # left to the engine

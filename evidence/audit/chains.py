@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from ..canonical import no_duplicates
 from ..cases import Case
-from ..chain import Break, Fault, check_links
+from ..chain import Break, Fault, check_links, link_faults
 from ..errors import EvidenceError, LedgerDamaged
 from ..items import Item, ingest_facts, item_id_for
 from ..ledger import Ledger
@@ -131,17 +132,99 @@ def check_chains(
         for item_id in sorted(set(by_item) - known):
             add("chains", f"item {item_id}", "events exist for an item the ledger does not list")
     for item in items:
-        chain = sorted(by_item.get(item.item_id, []), key=lambda f: f.seq)
-        subject = f"item {item.item_id}"
-        if not chain:
-            add("chains", subject, "no custody events at all (chain deleted?)")
-            continue
-        breaks = check_links(chain, None, item.case_number, item.sha256)
-        for broken in sorted(breaks, key=lambda b: (b.position, _ORDER.index(b.fault))):
-            ev = chain[broken.position - 1]
-            add("chains", f"{subject} event #{ev.seq}", _message(broken, ev, item))
-        first = chain[0]
-        if first.seq != 1 or first.action not in ("ingested", "acquired"):
-            add("chains", subject, f"first event is {first.action!r}, not the ingest")
-        else:
-            _check_item_row(item, cases.get(item.case_number), first, add)
+        _check_held_chain(item, cases, by_item.get(item.item_id, []), add)
+
+
+def _check_held_chain(
+    item: Item, cases: dict[str, Case], events: list[EventFacts], add: Add
+) -> None:
+    chain = sorted(events, key=lambda f: f.seq)
+    if not chain:
+        add("chains", f"item {item.item_id}", "no custody events at all (chain deleted?)")
+        return
+    breaks = check_links(chain, None, item.case_number, item.sha256)
+    _report(item, cases, [(b, chain[b.position - 1]) for b in breaks], chain[0], add)
+
+
+def _report(
+    item: Item,
+    cases: dict[str, Case],
+    breaks: list[tuple[Break, EventFacts]],
+    first: EventFacts,
+    add: Add,
+) -> None:
+    subject = f"item {item.item_id}"
+    for broken, ev in sorted(breaks, key=lambda b: (b[0].position, _ORDER.index(b[0].fault))):
+        add("chains", f"{subject} event #{ev.seq}", _message(broken, ev, item))
+    if first.seq != 1 or first.action not in ("ingested", "acquired"):
+        add("chains", subject, f"first event is {first.action!r}, not the ingest")
+    else:
+        _check_item_row(item, cases.get(item.case_number), first, add)
+
+
+@dataclass
+class _Head:
+    """What the chain check keeps of one item while its events stream by."""
+
+    position: int = 0  # events seen so far: the place of the last one in the chain
+    seq: int = 0  # the last one's seq (events must come in increasing seq to be streamed)
+    hash: str = ""  # the last one's hash: what the next one's prev must be
+    first: EventFacts | None = None
+    breaks: list[tuple[Break, EventFacts]] = field(default_factory=list)
+
+
+class ChainStream:
+    """check_chains over events fed one by one in ledger order, holding a head per item.
+
+    Appends take each item's lock, so a ledger lists an item's events in seq order and the
+    stream's order is the chain's. An item whose events come out of order (a tampered
+    ledger) is set aside: `finish` re-reads its events and checks it as check_chains does,
+    so every finding is the same as with the whole ledger in memory.
+    """
+
+    def __init__(self, items: list[Item], all_items: bool) -> None:
+        self.items = {i.item_id: i for i in items}
+        self.all_items = all_items
+        self.heads: dict[str, _Head] = {}
+        self.unlisted: set[str] = set()
+        self.out_of_order: set[str] = set()
+
+    def feed(self, f: EventFacts) -> None:
+        """One event, in ledger order."""
+        item = self.items.get(f.item_id)
+        if item is None:
+            self.unlisted.add(f.item_id)
+            return
+        if f.item_id in self.out_of_order:
+            return
+        head = self.heads.get(f.item_id)
+        if head is None:
+            head = self.heads[f.item_id] = _Head(hash=item.sha256, first=f)
+        elif f.seq <= head.seq:
+            self.out_of_order.add(f.item_id)
+            return
+        head.position += 1
+        head.seq = f.seq
+        faults = link_faults(f, head.position, head.hash, None, item.case_number, item.sha256)
+        head.breaks += [(Break(head.position, fault), f) for fault in faults]
+        head.hash = f.hash
+
+    def finish(self, cases: dict[str, Case], reread: list[EventFacts], add: Add) -> None:
+        """The findings of check_chains; reread: every event of the items set aside."""
+        if self.all_items:
+            for item_id in sorted(self.unlisted):
+                add(
+                    "chains", f"item {item_id}", "events exist for an item the ledger does not list"
+                )
+        again: dict[str, list[EventFacts]] = defaultdict(list)
+        for f in reread:
+            again[f.item_id].append(f)
+        for item in self.items.values():
+            if item.item_id in self.out_of_order:
+                _check_held_chain(item, cases, again[item.item_id], add)
+                continue
+            head = self.heads.get(item.item_id)
+            if head is None or head.first is None:
+                add("chains", f"item {item.item_id}", "no custody events at all (chain deleted?)")
+                continue
+            _report(item, cases, head.breaks, head.first, add)

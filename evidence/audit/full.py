@@ -3,14 +3,19 @@
 Per-event work (the chain rule's per-event half) is spread over processes, one per core, each
 reading its own slice of the ledger; the cheap chain checks run here. Every problem is collected
 (`Collector`) as a Finding naming the item, event and what is wrong; nothing stops at the first.
+
+Events stream: slices are checked a few at a time per worker and consumed in ledger order, each
+event's facts fed to the chain check (one head per item: chains.ChainStream) and the signer
+check, then forgotten, except the few the profile, correction and seal checks read (each
+item's ingest, analyses and corrections). Memory does not grow with the number of events.
 """
 
 from __future__ import annotations
 
 import os
-from collections import defaultdict
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,24 +23,28 @@ from typing import Any
 from ..cases import list_cases
 from ..errors import CheckStatus, Finding, check_json
 from ..hashing import hash_file
-from ..items import Item
+from ..items import ANALYSIS_ACTIONS, Item
 from ..progress import Reporter, Silent
 from ..timeorder import workspace_rules
 from ..workspace import Workspace
 from .analyses import check_analyses
-from .chains import check_chains, load_items
+from .chains import ChainStream, load_items
 from .checkpoints import check_checkpoints
 from .corrections import check_corrections, seal_notices
-from .events import EventFacts, verify_slice
+from .events import DETAILED, EventFacts, verify_items, verify_slice
 from .files import check_vault_entries, check_workspace, orphan_notices
+from .records import check_commitments, check_excerpt_events
 from .rows import check_anchor_row, check_key_rows
-from .times import check_times
-from .trust import audit_trust, check_signers, signer_problem
+from .times import TimeStream
+from .trust import SignerCheck, audit_trust, signer_problem
 
 TIME_DETAIL = (
     "every event dated after the event before it and after each checkpoint not covering it"
 )
 SLICE = 1000  # small enough that two workers finish together
+AHEAD = 3  # slices in flight per worker: results wait in memory no longer than that
+# Facts the profile, correction and seal checks read; every other event is forgotten.
+_KEPT_ACTIONS = frozenset((*ANALYSIS_ACTIONS, *DETAILED))
 _FIRST_ROWID = -(2**63)  # SQLite takes any rowid, negative ones included
 
 
@@ -122,6 +131,49 @@ def _slices(ws: Workspace, hi: int | None, after: int | None) -> list[tuple[int,
     return [(start, min(start + SLICE - 1, hi)) for start in range(lo, hi + 1, SLICE)]
 
 
+def _event_stream(
+    ws: Workspace,
+    item_ids: set[str] | None,
+    last: int | None,
+    workers: int,
+    reporter: Reporter,
+    after: int | None = None,
+) -> Iterator[tuple[list[Finding], list[EventFacts]]]:
+    """(findings, facts) of each slice of events with rowid in (after, last], in ledger order,
+    with at most AHEAD slices per worker checked ahead of the one consumed."""
+    slices = _slices(ws, last, after)
+    total = ws.ledger.rows(
+        "SELECT COUNT(*) AS n FROM events WHERE rowid >= ? AND rowid <= ?",
+        (_FIRST_ROWID if after is None else after + 1, last or 0),
+    )[0]["n"]
+    reporter.start(total, "verifying events")
+    db = ws.ledger.source()
+    wanted = None if item_ids is None else sorted(item_ids)
+    try:
+        if workers <= 1 or len(slices) <= 1:
+            for lo, hi in slices:
+                found, got = verify_slice(db, lo, hi, wanted)
+                reporter.advance(len(got))
+                yield found, got
+            return
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            todo = iter(slices)
+            running: deque[Future[tuple[list[Finding], list[EventFacts]]]] = deque()
+            for lo, hi in todo:
+                running.append(pool.submit(verify_slice, db, lo, hi, wanted))
+                if len(running) >= workers * AHEAD:
+                    break
+            while running:
+                found, got = running.popleft().result()
+                following = next(todo, None)
+                if following is not None:
+                    running.append(pool.submit(verify_slice, db, *following, wanted))
+                reporter.advance(len(got))
+                yield found, got
+    finally:
+        reporter.finish()
+
+
 def verify_events(
     ws: Workspace,
     item_ids: set[str] | None,
@@ -131,37 +183,48 @@ def verify_events(
     out: Collector,
     after: int | None = None,
 ) -> list[EventFacts]:
-    """Verify events with rowid in (after, last] in worker processes; their facts for the
-    chain checks."""
-    # Events with rowid in (after, last]: all of them for a full audit, the new ones for an
-    # incremental audit.
-    slices = _slices(ws, last, after)
-    total = ws.ledger.rows(
-        "SELECT COUNT(*) AS n FROM events WHERE rowid >= ? AND rowid <= ?",
-        (_FIRST_ROWID if after is None else after + 1, last or 0),
-    )[0]["n"]
-    reporter.start(total, "verifying events")
+    """Verify events with rowid in (after, last] in worker processes; their facts, held (the
+    incremental audit's new events: the full audit streams them instead)."""
     facts: list[EventFacts] = []
-    db = ws.ledger.source()
-    wanted = None if item_ids is None else sorted(item_ids)
-    try:
-        if workers <= 1 or len(slices) <= 1:
-            results = (verify_slice(db, lo, hi, wanted) for lo, hi in slices)
-            for found, got in results:
-                out.extend(found)
-                facts.extend(got)
-                reporter.advance(len(got))
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = [pool.submit(verify_slice, db, lo, hi, wanted) for lo, hi in slices]
-                for fut in futures:
-                    found, got = fut.result()
-                    out.extend(found)
-                    facts.extend(got)
-                    reporter.advance(len(got))
-    finally:
-        reporter.finish()
+    for found, got in _event_stream(ws, item_ids, last, workers, reporter, after):
+        out.extend(found)
+        facts.extend(got)
     return facts
+
+
+@dataclass
+class _Streamed:
+    """What the full audit keeps of the event stream."""
+
+    count: int = 0
+    kept: list[EventFacts] = field(default_factory=list)
+    unverified: set[tuple[str, int]] = field(default_factory=set)
+
+
+def _stream_events(
+    ws: Workspace,
+    item_ids: set[str] | None,
+    last: int | None,
+    workers: int,
+    reporter: Reporter,
+    signers: SignerCheck,
+    chains: ChainStream,
+    times: TimeStream,
+    out: Collector,
+) -> _Streamed:
+    streamed = _Streamed()
+    for found, got in _event_stream(ws, item_ids, last, workers, reporter):
+        out.extend(found)
+        for f in got:
+            streamed.count += 1
+            signers.feed(f)
+            chains.feed(f)  # first: it sets aside an item met out of order
+            times.feed(f)
+            if f.seq == 1 or f.action in _KEPT_ACTIONS:
+                streamed.kept.append(f)
+            if not f.signature_ok:
+                streamed.unverified.add((f.item_id, f.seq))
+    return streamed
 
 
 def _check_fixity(ws: Workspace, items: list[Item], reporter: Reporter, out: Collector) -> None:
@@ -220,13 +283,21 @@ def audit(
         check_anchor_row(ws.ledger, state.records, out.add)
         records = state.records if state.anchor is not None else None
         check_key_rows(ws.ledger, certs, records, out.add)
-        facts = verify_events(ws, item_ids, last, workers, reporter, out)
-        check_signers(view, facts, out.add)
+        chains = ChainStream(items, case is None)
+        signers = SignerCheck(view, out.add)
+        times = TimeStream(workspace_rules(ws.ledger, view, state.records), chains.out_of_order)
+        streamed = _stream_events(
+            ws, item_ids, last, workers, reporter, signers, chains, times, out
+        )
         cases = {c.number: c for c in list_cases(ws.ledger)}
-        check_chains(items, cases, facts, case is None, out.add)
+        # Items whose events the ledger lists out of seq order: re-read, checked whole.
+        again = verify_items(ws.ledger.source(), sorted(chains.out_of_order))
+        chains.finish(cases, again, out.add)
+        facts = streamed.kept
         check_analyses(items, facts, out.add)
+        check_excerpt_events(facts, out.add)
         check_corrections(facts, out.add)
-        check_times(workspace_rules(ws.ledger, view, state.records), facts, out.add)
+        times.finish(again, out.add)
         checkpoint = check_checkpoints(ws, item_ids, checkpoint_file, out.add, signer_problem(view))
     check_workspace(ws.root.resolve(), out.add)  # a workspace reached through a link is fine
     check_vault_entries(
@@ -243,7 +314,7 @@ def audit(
         out.check("schema", "every event valid against its custody-event schema"),
         out.check("hashes", "every event hash matches its canonical bytes"),
         out.check("certificates", "every certificate and key row matches what was signed"),
-        out.check("signatures", f"{len(facts)} signatures valid"),
+        out.check("signatures", f"{streamed.count} signatures valid"),
         out.check("chains", f"{len(items)} chains unbroken"),
         out.check("profiles", "every profile matches the event that signs it"),
         out.check("corrections", "every correction applies to the facts it corrects"),
@@ -253,19 +324,20 @@ def audit(
     ]
     if fixity:
         _check_fixity(ws, items, reporter, out)
-        checks.append(out.check("fixity", f"{len(items)} vault files match their digests"))
+        commitments = check_commitments(ws.vault, items, facts, out.add)
+        also = f", {commitments} record commitment(s) recomputed" if commitments else ""
+        checks.append(out.check("fixity", f"{len(items)} vault files match their digests{also}"))
     elif out.findings.get("fixity"):
         checks.append(out.check("fixity", ""))
     findings = [f for c in checks for f in out.findings.get(c.name, [])]
-    unverified = frozenset((f.item_id, f.seq) for f in facts if not f.signature_ok)
     return AuditResult(
         checks,
         findings,
-        len(facts),
+        streamed.count,
         len(items),
         checkpoint.root,
         checkpoint.seq,
-        unverified,
+        frozenset(streamed.unverified),
         None if state.anchor is None else state.anchor.fingerprint,
         tuple(seal_notices(facts)) + orphans,
     )

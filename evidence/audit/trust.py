@@ -73,18 +73,29 @@ def check_root(state: TrustState, view: TrustView | None, pin: str | None, add: 
 
 def check_signers(view: TrustView | None, facts: list[EventFacts], add: Add) -> None:
     """Every event's signer established by the root, and allowed to sign at the event's time."""
-    if view is None:
-        return  # one finding (no root) says it for every event
-    cache: dict[str, Any] = {}
+    check = SignerCheck(view, add)
     for f in facts:
-        if f.actor is None:
-            continue
-        verdict = cache.get(f.actor)
+        check.feed(f)
+
+
+class SignerCheck:
+    """check_signers one event at a time, for the audit's event stream."""
+
+    def __init__(self, view: TrustView | None, add: Add) -> None:
+        self.view = view
+        self.add = add
+        self.cache: dict[str, Any] = {}
+
+    def feed(self, f: EventFacts) -> None:
+        """Check one event's signer at its time."""
+        if self.view is None or f.actor is None:
+            return  # without a root, one finding (no root) says it for every event
+        verdict = self.cache.get(f.actor)
         if verdict is None:
-            verdict = cache[f.actor] = view.verdict(f.actor)
+            verdict = self.cache[f.actor] = self.view.verdict(f.actor)
         problem = verdict.problem_at(f.at)
         if problem is not None:
-            add("trust", f"item {f.item_id} event #{f.seq}", problem)
+            self.add("trust", f"item {f.item_id} event #{f.seq}", problem)
 
 
 def signer_problem(view: TrustView | None) -> Callable[[str, Any], str | None]:

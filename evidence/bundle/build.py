@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from .. import __version__
 from ..cases import Case, get_case
+from ..caseuco import export_case
 from ..custody import append_events, chain_of, commit_prepared, prepare_events
 from ..errors import Finding, OperationalError, UsageError, VerificationError
 from ..events import SignedEvent
@@ -39,6 +41,13 @@ from ..trust.store import export_for, require_signing
 from ..workspace import Workspace
 from .bagit import TAG_MANIFESTS, TAG_SIGNATURE, bag_filename, hash_files, tag_files
 from .cms import sign_detached
+from .excerpts import (
+    BundleExcerpt,
+    excerpt_exports,
+    excerpt_sources,
+    excerpt_steps,
+    prepare_excerpts,
+)
 from .exports import place, recover_exports, start_export
 from .manifest import MlaRequest, build_manifest, item_entry, manifest_bytes
 from .verifytext import verify_text
@@ -128,6 +137,7 @@ class BundlePlan:
     items: tuple[Item, ...]
     audit_ok: bool
     findings: tuple[Finding, ...]
+    excerpts: tuple[BundleExcerpt, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for --json output."""
@@ -140,6 +150,10 @@ class BundlePlan:
                 for i in self.items
             ],
             "size": sum(i.size for i in self.items),
+            "excerpts": [
+                {"item_id": e.item.item_id, "records": e.ranges, "disclosed": e.entry["disclosed"]}
+                for e in self.excerpts
+            ],
             "audit": {"ok": self.audit_ok, "findings": [f.to_json() for f in self.findings]},
         }
 
@@ -151,8 +165,11 @@ def plan_bundle(
     request: MlaRequest,
     *,
     item_refs: Sequence[str] | None = None,
+    excerpt_specs: Sequence[str] = (),
 ) -> BundlePlan:
     """Check the command line, choose the items and audit the case; nothing is written.
+
+    An item of which --excerpt sends some records travels as that excerpt only.
 
     Every usage problem is reported at once (one UsageError); the audit verdict is returned.
     """
@@ -160,13 +177,22 @@ def plan_bundle(
     if problems:
         raise UsageError("; ".join(problems))
     case = get_case(ws.ledger, case_number)
-    items = select(ws.ledger, case_number, item_refs)
+    excerpts = prepare_excerpts(ws, case_number, excerpt_specs)
+    excerpted = {e.item.item_id for e in excerpts}
+    # an item of which only an excerpt is sent is not sent whole as well
+    items = [i for i in select(ws.ledger, case_number, item_refs) if i.item_id not in excerpted]
     # The manifest states what the ledger says; a tampered ledger must not get signed abroad.
     from ..audit import audit  # imported late: the audit brings in multiprocessing
 
     result = audit(ws, case_number)
     return BundlePlan(
-        output.name[:-4], output, case, tuple(items), result.ok, tuple(result.findings)
+        output.name[:-4],
+        output,
+        case,
+        tuple(items),
+        result.ok,
+        tuple(result.findings),
+        tuple(excerpts),
     )
 
 
@@ -199,20 +225,26 @@ def build_bundle(
     reporter: Reporter | None = None,
     tsa: str | None = None,
     lang: str = "en",
+    excerpt_specs: Sequence[str] = (),
+    case_jsonld: bool = False,
 ) -> BundleResult:
     """Export items of a case as a signed bundle at output; see the module docstring.
 
-    lang: which language VERIFY.txt gives first (the cover's language is the renderer's)."""
+    lang: which language VERIFY.txt gives first (the cover's language is the renderer's).
+    case_jsonld adds case.jsonld, the CASE/UCO graph of the items sent in full (as their
+    chains stood before this export), as a tag file: the signed tag manifest covers it."""
     require_signing(ws.ledger, signer.record, " a bundle")
     reporter = reporter or Silent()
     recover_exports(ws)
-    plan = plan_bundle(ws, case_number, output, request, item_refs=item_refs)
+    plan = plan_bundle(
+        ws, case_number, output, request, item_refs=item_refs, excerpt_specs=excerpt_specs
+    )
     if not plan.audit_ok:
         raise VerificationError(
             f"case {case_number} fails its audit; nothing was exported (see `custody audit`)",
             list(plan.findings),
         )
-    name, case, items = plan.name, plan.case, list(plan.items)
+    name, case, items, excerpts = plan.name, plan.case, list(plan.items), list(plan.excerpts)
     _check_vault(ws, items, reporter)
     if tsa is not None:  # an unreachable TSA fails here, before any export event is signed
         request_token(tsa, b"custody bundle: is the TSA there?")
@@ -226,6 +258,7 @@ def build_bundle(
             purpose=f"sent with MLA request {request.reference} to {request.requested_state}",
             details={"request_ref": request.reference, "bundle": name},
         )
+        sent = excerpt_exports(ws, signer, excerpts, request, name)
         result = _assemble(
             ws,
             signer,
@@ -239,10 +272,13 @@ def build_bundle(
             reporter,
             tsa,
             lang,
+            excerpts,
+            case_jsonld,
         )
-        export.record_events([(ev.body["item_id"], ev.body["event_id"]) for ev in exported])
+        every = exported + sent
+        export.record_events([(ev.body["item_id"], ev.body["event_id"]) for ev in every])
         commit_prepared(
-            ws.ledger, exported, guard=partial(require_prepared_after_checkpoints, ws.ledger)
+            ws.ledger, every, guard=partial(require_prepared_after_checkpoints, ws.ledger)
         )
     except BaseException:
         # Nothing was recorded: no export happened, and no trace of it stays on disk.
@@ -252,7 +288,7 @@ def build_bundle(
         place(export.part, output)
     except BaseException as exc:
         # The export events are recorded: say in the chains that no bundle came of them.
-        _record_failure(ws, signer, items, name, request, exc)
+        _record_failure(ws, signer, items + [e.item for e in excerpts], name, request, exc)
         export.abandon()
         raise
     export.finish()
@@ -272,6 +308,8 @@ def _assemble(
     reporter: Reporter,
     tsa: str | None = None,
     lang: str = "en",
+    excerpts: Sequence[BundleExcerpt] = (),
+    case_jsonld: bool = False,
 ) -> BundleResult:
     """Manifest, signature, tag files and zip for items whose export events are recorded."""
     paths = {
@@ -292,7 +330,7 @@ def _assemble(
     }
     # Every signer, and every custodian named in a transfer (whose receipt may be signed under
     # a later certificate of the same key): the recipient can then follow custody by key.
-    wanted = {signer.record.fingerprint}
+    wanted = {signer.record.fingerprint} | {e.signer for e in excerpts}
     for chain in chains.values():
         for ev in chain:
             wanted.add(ev.signer)
@@ -306,7 +344,16 @@ def _assemble(
     # The root and its records for every certificate named: a recipient who pins the root
     # (seizure protocol, request letter) establishes every custodian, not only the signer.
     trust = export_for(ws.ledger, sorted(wanted))
-    manifest = build_manifest(signer, case, request, entries, certificates, trust)
+    manifest = build_manifest(
+        signer,
+        case,
+        request,
+        entries,
+        certificates,
+        trust,
+        [e.entry for e in excerpts],
+        ["case.jsonld"] if case_jsonld else [],
+    )
     data = manifest_bytes(manifest)
     digest = hashlib.sha256(data).hexdigest()
     fp = signer.record.fingerprint
@@ -320,6 +367,8 @@ def _assemble(
     }
     if cover is not None:
         tags["cover.pdf"] = cover(manifest, digest, fp)
+    if case_jsonld:
+        tags["case.jsonld"] = export_case(ws.ledger, case.number, paths.keys()).data
     cert = signer.record.certificate
     tags["VERIFY.txt"] = (
         verify_text(
@@ -332,6 +381,7 @@ def _assemble(
             lang=lang,
         )
         + verify_steps(p7s)
+        + excerpt_steps(manifest)
     ).encode()
     info = [
         ("Source-Organization", signer.record.organisation),
@@ -345,16 +395,28 @@ def _assemble(
         ("Bagging-Date", manifest["created_at"][:10]),
         ("Bag-Software-Agent", f"custody {__version__}"),
     ]
-    payload = {paths[i.item_id]: (i.size, i.digests) for i in items}
-    all_tags = tag_files(payload, tags, info)
-    # Manifest v2: the tag manifest, which lists every other tag file, is signed as well.
-    all_tags[TAG_SIGNATURE] = sign_detached(signer, all_tags[TAG_MANIFESTS[0]])
-    when = datetime.fromisoformat(manifest["created_at"].replace("Z", "+00:00")).astimezone(UTC)
-    sources = [(paths[i.item_id], ws.vault.path_for(i.sha256), i) for i in items]
-    compressed = write_zip(output, name, sources, all_tags, when, reporter)
+    with tempfile.TemporaryDirectory(prefix="custody-excerpts-") as scratch:
+        extra = excerpt_sources(excerpts, Path(scratch))
+        payload = {paths[i.item_id]: (i.size, i.digests) for i in items}
+        payload.update({path: (i.size, i.digests) for path, _, i in extra})
+        all_tags = tag_files(payload, tags, info)
+        # Manifest v2: the tag manifest, which lists every other tag file, is signed as well.
+        all_tags[TAG_SIGNATURE] = sign_detached(signer, all_tags[TAG_MANIFESTS[0]])
+        when = datetime.fromisoformat(manifest["created_at"].replace("Z", "+00:00"))
+        sources = [(paths[i.item_id], ws.vault.path_for(i.sha256), i) for i in items] + extra
+        compressed = write_zip(output, name, sources, all_tags, when.astimezone(UTC), reporter)
     bundled = tuple(
         BundledItem(i.item_id, paths[i.item_id], i.original_name, i.size, compressed[i.item_id])
         for i in items
+    ) + tuple(
+        BundledItem(
+            e.item.item_id,
+            e.entry["records_path"],
+            "excerpt " + e.ranges,
+            len(e.files[e.entry["records_path"]]),
+            False,
+        )
+        for e in excerpts
     )
     return BundleResult(
         output,

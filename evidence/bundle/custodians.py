@@ -29,8 +29,10 @@ def check_custodians(
     anchor: str | None,
     trusted: Sequence[x509.Certificate],
     checks: Checklist,
+    extra: Sequence[tuple[str, str, str | None]] = (),
 ) -> None:
-    """Every custody event's signer established by the pinned root at the event's time."""
+    """Every custody event's signer established by the pinned root at the event's time;
+    extra: other signed events, as (subject, signer fingerprint, time) (an excerpt's)."""
     trust = manifest.get("trust")
     if trust is None:
         message = "the manifest carries no trust evidence (made before trust roots)"
@@ -54,6 +56,11 @@ def check_custodians(
             if why is not None:
                 failed = True
                 checks.fail(CHECK, f"item {entry['item_id']} event #{n}", why)
+    for subject, signer, at in extra:
+        why = view.verdict(signer).problem_at(at)
+        if why is not None:
+            failed = True
+            checks.fail(CHECK, subject, why)
     if not failed and not view.problems:
         root = view.anchor.fingerprint
         checks.ok(CHECK, "custody", f"every custodian established by the root {root[:16]}")

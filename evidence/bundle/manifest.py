@@ -35,7 +35,14 @@ from ..validation import MANIFEST_SCHEMA, schema_errors
 
 SCHEMA_ID = "evidence-manifest/2"
 # Every version we verify, and its JSON Schema file.
-SCHEMAS = {"evidence-manifest/1": MANIFEST_SCHEMA, SCHEMA_ID: "manifest-2.schema.json"}
+# Written only when a bundle holds excerpts (evidence.bundle.excerpts), so a bundle without
+# them still verifies with tools that know version 2.
+EXCERPT_SCHEMA_ID = "evidence-manifest/3"
+SCHEMAS = {
+    "evidence-manifest/1": MANIFEST_SCHEMA,
+    SCHEMA_ID: "manifest-2.schema.json",
+    EXCERPT_SCHEMA_ID: "manifest-3.schema.json",
+}
 MAX_MANIFEST = 256 << 20
 MAX_FINDINGS_PER_ITEM = 20
 
@@ -122,6 +129,8 @@ def build_manifest(
     entries: Sequence[dict[str, Any]],
     certificates: Mapping[str, str],
     trust: Mapping[str, Any] | None = None,
+    excerpts: Sequence[dict[str, Any]] = (),
+    tag_files: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The manifest dict; certificates maps fingerprint -> PEM and must cover every signer.
 
@@ -151,12 +160,18 @@ def build_manifest(
     }
     if trust is not None:
         manifest["trust"] = dict(trust)
+    if excerpts:
+        manifest["schema"] = EXCERPT_SCHEMA_ID
+        manifest["excerpts"] = list(excerpts)
+    if tag_files:  # optional tag files (case.jsonld), named so the file count holds
+        manifest["schema"] = EXCERPT_SCHEMA_ID
+        manifest["tag_files"] = list(tag_files)
     return manifest
 
 
 def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
     """Canonical bytes of a manifest we built; a manifest our own schema refuses is a bug."""
-    problems = schema_errors(SCHEMAS[SCHEMA_ID], manifest)
+    problems = schema_errors(SCHEMAS[str(manifest["schema"])], manifest)
     if problems:
         raise EvidenceError(f"internal error: the manifest built is not valid: {problems[0]}")
     return canonical_bytes(dict(manifest))

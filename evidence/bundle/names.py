@@ -29,6 +29,7 @@ TAG_FILES = frozenset(
         "cover.pdf",
         "VERIFY.txt",
         TAG_SIGNATURE,
+        "case.jsonld",  # `bundle --case-jsonld`: the CASE/UCO graph of the items sent
     }
 )
 _WINDOWS_RESERVED = re.compile(

@@ -11,7 +11,7 @@ import hashlib
 import os
 import stat
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from cryptography import x509
 from ..custody import custody_state
 from ..entries import Irregularity, chain_entries, irregularities
 from ..errors import Finding, InputRejected, NotFoundError
+from ..excerpt.proof import ExcerptVerdict
 from ..keys import key_id_of
 from ..progress import Reporter, Silent
 from ..timefmt import format_utc
@@ -39,6 +40,7 @@ from .bagit import (
 from .checklist import Check, Checklist
 from .cms import CmsSigner
 from .custodians import check_custodians, root_pinned
+from .excerpts import check_excerpts, is_excerpt_file
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
 from .names import layout_problems, name_problems
 from .safezip import Limits, extract
@@ -61,6 +63,9 @@ TAG_READ = (
     TAG_SIGNATURE,
 )
 MAX_TAG = 256 << 20
+
+
+MAX_EXCERPT_FILE = 1 << 30  # an excerpt's records or proof file read into memory
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,8 @@ class VerifyResult:
     # Irregular custody events in chains that hold (seal history, under seal, not the holder):
     # custody facts the reader must see; they do not fail the bundle.
     irregularities: tuple[Irregularity, ...] = ()
+    # What each excerpt (evidence-manifest/3) disclosed, once its proof held.
+    excerpts: tuple[ExcerptVerdict, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:
@@ -177,7 +184,12 @@ def _from_folder(folder: Path, checks: Checklist, reporter: Reporter) -> dict[st
 
 
 def _is_tag_file(name: str) -> bool:
-    return name.split("/")[1:2] != [PAYLOAD_DIR]
+    # tag files, and an excerpt's records and proof (read whole by the excerpt check)
+    return name.split("/")[1:2] != [PAYLOAD_DIR] or is_excerpt_file(name.split("/", 1)[-1])
+
+
+def _is_payload_file(name: str) -> bool:
+    return not _is_tag_file(name)
 
 
 def _from_zip(
@@ -185,9 +197,17 @@ def _from_zip(
 ) -> tuple[Path, dict[str, BagFile]] | None:
     try:
         # Only tag files are written out; payload is hashed as it streams and never stored.
+        # Every payload file's SHA-256 and SHA-512 are compared with the signed manifest (one
+        # not described there fails item.coverage), so its CRC-32 adds nothing: skipped.
         folders: list[str] = []
         extracted = extract(
-            archive, dest, limits=limits, reporter=reporter, keep=_is_tag_file, folders=folders
+            archive,
+            dest,
+            limits=limits,
+            reporter=reporter,
+            keep=_is_tag_file,
+            digests_checked=_is_payload_file,
+            folders=folders,
         )
     except InputRejected as exc:
         checks.fail("zip", archive.name, exc.message)
@@ -304,11 +324,14 @@ def _verify_bag(
         )
     else:
         checks.ok("custody.irregular", "chains", "no irregular custody event")
+    excerpts: tuple[ExcerptVerdict, ...] = ()
     # A pinned root (--anchor, or a CA among --trust) checks custodians whatever version the
     # manifest claims: the sender chooses the label, so a v1 label must not switch this off.
     if manifest["schema"] != "evidence-manifest/1" or root_pinned(anchor, trust):
         certs = load_certificates(manifest)[0]
-        check_custodians(manifest, certs, anchor, trust, checks)
+        excerpts = check_excerpts(manifest, _payload_reader(root, files), certs, checks)
+        signed = [(f"excerpt of item {v.item_id}", v.signer, v.at) for v in excerpts]
+        check_custodians(manifest, certs, anchor, trust, checks, signed)
     return VerifyResult(
         source,
         checks.result(),
@@ -318,7 +341,19 @@ def _verify_bag(
         manifest["request"]["reference"],
         manifest.get("trust"),
         irregular,
+        excerpts,
     )
+
+
+def _payload_reader(root: Path, files: dict[str, BagFile]) -> Callable[[str], bytes | None]:
+    # Only files the bag lists (already checked against its manifests), within a size bound.
+    def read(path: str) -> bytes | None:
+        found = files.get(path)
+        if found is None or found.size > MAX_EXCERPT_FILE:
+            return None
+        return (root / path).read_bytes()
+
+    return read
 
 
 def _check_timestamp(
@@ -417,6 +452,12 @@ def _check_items(
         )
     n = len(verdicts)
     checks.ok("item.files", "items", f"{n} files match the signed SHA-256 and SHA-512")
+    # an excerpt's records and proof files (evidence-manifest/3) are described there too
+    described.update(
+        path
+        for entry in manifest.get("excerpts", [])
+        for path in (entry["records_path"], entry["proof_path"])
+    )
     for path in sorted(p for p in files if p.startswith(PAYLOAD_DIR + "/") and p not in described):
         checks.fail("item.coverage", path, "payload file not described in the signed manifest")
     checks.ok("item.coverage", "data/", "every payload file is described in the signed manifest")

@@ -73,7 +73,12 @@ def plain_steps(name: str) -> tuple[tuple[str, ...], ...]:
 def file_count(manifest: Mapping[str, Any], *, cover: bool) -> int:
     """What step 4 must print: evidence files plus the tag files of this bundle."""
     items = manifest.get("items")
-    return (len(items) if isinstance(items, list) else 0) + TAG_COUNT + cover
+    # evidence-manifest/3: each excerpt is two payload files; tag_files names extra tag files
+    excerpts, extra = manifest.get("excerpts"), manifest.get("tag_files")
+    files = (len(items) if isinstance(items, list) else 0) + 2 * (
+        len(excerpts) if isinstance(excerpts, list) else 0
+    )
+    return files + TAG_COUNT + cover + (len(extra) if isinstance(extra, list) else 0)
 
 
 def shell_lines(command: str, width: int) -> list[str]:
@@ -339,10 +344,11 @@ def verify_text(
     lang: str = "en",
 ) -> str:
     """The VERIFY.txt of one bundle, filled in from its manifest: English and Russian, the
-    language of lang first."""
+    language of lang first. An excerpt's two payload files count as evidence files."""
     request = manifest["request"]
     issuer = manifest["issuer"]
     items = manifest["items"]
+    files = len(items) + 2 * len(manifest.get("excerpts", []))
     cover_line = "cover.pdf              printable cover sheet with the fingerprints as QR codes.\n"
     text = _TEMPLATE.format(
         name=name,
@@ -357,8 +363,8 @@ def verify_text(
         issuer_name=_line(issuer["name"]),
         issuer_org=_line(issuer["organisation"]),
         issuer_country=issuer["country"],
-        count=len(items),
-        tag_count=TAG_COUNT + cover,
+        count=files,
+        tag_count=file_count(manifest, cover=cover) - files,
         all_count=file_count(manifest, cover=cover),
         unzip_command=plain_steps(name)[0][0],
         anchor_block=_anchor(ANCHOR_BLOCK, manifest),

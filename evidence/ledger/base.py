@@ -61,6 +61,11 @@ class Ledger(ABC):
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         """Rows of a read query as dicts."""
 
+    def tuples(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read query as tuples in the order of its columns (for hot loops: the
+        audit reads every event this way, without a dict per row)."""
+        return [tuple(row.values()) for row in self.rows(sql, params)]
+
     @property
     @abstractmethod
     def version(self) -> int:

@@ -24,7 +24,7 @@ from typing import Any
 import psycopg
 from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 
 from ..errors import OperationalError
 from .base import Ledger, LedgerSource, trigger_differences
@@ -342,6 +342,15 @@ class PostgresLedger(Ledger):
             query = self._sql[sql] = translate(sql)
         with self._errors():
             return self.conn.execute(query.encode(), params).fetchall()
+
+    def tuples(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read query as tuples (psycopg's tuple rows, no dict per row)."""
+        query = self._sql.get(sql)
+        if query is None:
+            query = self._sql[sql] = translate(sql)
+        with self._errors(), self.conn.cursor(row_factory=tuple_row) as cur:
+            cur.execute(query.encode(), params)
+            return cur.fetchall()
 
     def source(self) -> LedgerSource:
         """The connection string, and the exported snapshot when inside `snapshot()`."""

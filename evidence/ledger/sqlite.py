@@ -175,6 +175,10 @@ class SQLiteLedger(Ledger):
         """Rows of a read query as dicts."""
         return list(self.db.query(sql, params))
 
+    def tuples(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read query as tuples, straight from sqlite3."""
+        return self.conn.execute(sql, params).fetchall()
+
     def source(self) -> LedgerSource:
         """Workers open the file read-only; WAL gives each its own consistent view."""
         return LedgerSource("sqlite", str(self.path))

@@ -10,6 +10,7 @@ from cryptography.x509.oid import NameOID
 from .. import __version__
 from ..audit import AuditResult
 from ..cases import get_case
+from ..excerpt.sent import excerpts_sent
 from ..items import select
 from ..keys import subject_attribute
 from ..timefmt import format_utc, utc_now
@@ -89,6 +90,7 @@ def collect_custody_report(
         locale=loc,
         preparer=preparer,
         signed=pdf_signed,
+        excerpts=tuple(excerpts_sent(ws.ledger, [t.item.item_id for t in out])),
     )
 
 

@@ -412,6 +412,36 @@ def _signers(data: CustodyReportData) -> list[Flowable]:
     ]
 
 
+EXCERPT_COLS = (62, 70, 80, 130, 168)
+
+
+def _excerpts(data: CustodyReportData) -> list[Flowable]:
+    # Excerpts sent abroad: which records of which item, when, to whom, and why.
+    if not data.excerpts:
+        return []
+    loc = data.locale
+    rows = [
+        (
+            x.item_id,
+            loc.t("{records} ({n} of {count})", records=x.records, n=x.disclosed, count=x.count),
+            loc.when(x.sent_at),
+            f"{x.request_ref}, {x.to}".strip(", ") + f"\n{x.bundle}.zip, {x.sent_by}",
+            f"{x.reason} ({x.chosen_by})",
+        )
+        for x in data.excerpts
+    ]
+    return [
+        CondPageBreak(40 * mm),
+        para(loc.t("Excerpts sent ({n})", n=len(data.excerpts)), styles().h1),
+        grid_table(
+            [loc.t("Item"), loc.t("Records"), loc.t("Sent"), loc.t("To"), loc.t("Why")],
+            rows,
+            EXCERPT_COLS,
+            extra=[mono_column(0)],
+        ),
+    ]
+
+
 def render_custody_report(data: CustodyReportData) -> bytes:
     """The custody report as PDF bytes."""
     st = styles()
@@ -442,6 +472,7 @@ def render_custody_report(data: CustodyReportData) -> bytes:
     numbers = {s.fingerprint: n for n, s in enumerate(data.signers, start=1)}
     for t in data.items:
         story += _timeline(t, loc, numbers)
+    story += _excerpts(data)
     # The last section, the end line and the signature block on one page: a block alone on
     # the last sheet signs nothing a reader can see.
     story.append(

@@ -12,6 +12,7 @@ from typing import Any
 from ..audit import AuditResult, Check
 from ..cases import Case
 from ..errors import Finding
+from ..excerpt.sent import ExcerptSent
 from ..items import Item
 from ..timeline import Entry, Irregularity
 from .locale import Locale
@@ -142,6 +143,7 @@ class CustodyReportData:
     locale: Locale = field(default_factory=Locale)
     preparer: Preparer | None = None
     signed: bool = False  # the PDF will carry the preparer's PAdES signature
+    excerpts: tuple[ExcerptSent, ...] = ()  # excerpts sent abroad (evidence.excerpt.sent)
 
     @property
     def event_count(self) -> int:

@@ -65,6 +65,7 @@ def custody_report_json(data: CustodyReportData) -> dict[str, Any]:
             for t in data.items
         ],
         "signers": [s.to_json() for s in data.signers],
+        "excerpts_sent": [x.to_json() for x in data.excerpts],
         "counts": {"items": len(data.items), "events": data.event_count},
     }
 

@@ -96,9 +96,9 @@ def test_manifest_not_canonical_even_when_resigned(
 
 
 def test_unknown_schema_version(built: Built, tmp_path: Path) -> None:
-    found = check(built, tmp_path, edit_manifest(lambda m: m.update(schema="evidence-manifest/3")))
+    found = check(built, tmp_path, edit_manifest(lambda m: m.update(schema="evidence-manifest/9")))
     assert any(
-        "unknown schema version 'evidence-manifest/3'" in m for m in found["manifest.schema"]
+        "unknown schema version 'evidence-manifest/9'" in m for m in found["manifest.schema"]
     )
 
 
