@@ -30,7 +30,7 @@ from evidence.trust.store import load_state
 from .common import AppContext, as_option, json_option, pass_app, quiet_option, unlock
 from .output import ProgressBar, emit_json, fields, note, printable, table
 from .timestamp import sign_as, tsa_option, tsa_trust_option, tsa_url
-from .view import terminal_width
+from .view import table_width
 from .witness import witness_keys as parse_witness_keys
 from .witness import witness_urls
 
@@ -503,7 +503,7 @@ def verify_command(
     if as_json:
         emit_json(result.to_json())
     elif not quiet:
-        _render(result, None if wide else terminal_width())
+        _render(result, table_width(wide))
     else:  # -q: the problems only; failures are listed on stderr with the error below
         _warnings(result)
     _same_certificate(trust, trust_paths, result)

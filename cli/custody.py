@@ -48,7 +48,7 @@ from .common import (
 from .output import ProgressBar, emit_json, note, table
 from .output import note as warn
 from .timestamp import tsa_option, tsa_optional_option, tsa_url
-from .view import terminal_width  # event_command has a `note` option
+from .view import table_width  # event_command has a `note` option
 from .witness import witness_keys as parse_witness_keys
 from .witness import witness_urls
 
@@ -497,7 +497,7 @@ def audit_command(
     if as_json:
         emit_json(result.to_json())
     else:
-        width = None if wide else terminal_width()
+        width = table_width(wide)
         rows = [(c.name, "ok" if c.ok else "FAILED", c.detail) for c in result.checks]
         if not quiet:
             click.echo(table(["CHECK", "RESULT", "DETAIL"], rows, width))

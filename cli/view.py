@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import unicodedata
 
 DEFAULT_WIDTH = 100  # when there is no terminal to ask (a pipe, a file, a test)
@@ -16,6 +17,16 @@ def terminal_width() -> int:
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
     return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+
+
+def table_width(wide: bool) -> int | None:
+    """How wide a table may be: None (full lines) with --wide or when stdout is no terminal and
+    $COLUMNS is unset (a pipe, a script that greps), else the terminal's width."""
+    if wide:
+        return None
+    if os.environ.get("COLUMNS", "").isdigit() or sys.stdout.isatty():
+        return terminal_width()
+    return None
 
 
 def human_size(size: int) -> str:
