@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,11 @@ from evidence.timestamp.localtsa import LocalTsa, TsaIdentity
 from evidence.workspace import Workspace
 from tests import pgcluster
 from tests.helpers import AUTHORITY, CASE, DATA, PASSPHRASE, World
+
+# pytest-xdist's workers inherit COLUMNS=80 from the controller's terminal; the CLI fits its
+# tables to $COLUMNS when set, so tests would see wrapped tables only when run in parallel. A
+# test that wants a width sets it for its own command.
+os.environ.pop("COLUMNS", None)
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ roll the state back between them (the race the spec describes).
 
 from __future__ import annotations
 
-import fcntl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,6 +64,10 @@ def _parse(body: bytes) -> _Request:
 @contextmanager
 def _folder_lock(root: Path) -> Iterator[None]:
     # Also between processes: two servers on one folder must not interleave check and write.
+    # fcntl is imported here, not at the top: `custody verify` imports the CLI's witness
+    # options on Windows, where fcntl does not exist (a witness server runs on POSIX only).
+    import fcntl
+
     with open(root / "lock", "a+b") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:

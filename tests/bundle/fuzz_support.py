@@ -180,9 +180,19 @@ def write_bag(original: Original, files: dict[str, bytes], folder: Path) -> Path
 def retag(bag: Path) -> None:
     """Rewrite only the tag manifests, so edits of the other tag files pass fixity."""
     unlisted = (*TAG_MANIFESTS, TAG_SIGNATURE)
-    tags = sorted(p for p in bag.iterdir() if p.is_file() and p.name not in unlisted)
+    # Every file outside data/ (the log/ folder's proofs included) but the manifests themselves.
+    tags = sorted(
+        p.relative_to(bag).as_posix()
+        for p in bag.rglob("*")
+        if p.is_file()
+        and p.relative_to(bag).parts[0] != "data"
+        and p.relative_to(bag).as_posix() not in unlisted
+    )
     for algorithm in ("sha256", "sha512"):
-        lines = [f"{hashlib.new(algorithm, p.read_bytes()).hexdigest()}  {p.name}\n" for p in tags]
+        lines = [
+            f"{hashlib.new(algorithm, (bag / name).read_bytes()).hexdigest()}  {name}\n"
+            for name in tags
+        ]
         (bag / f"tagmanifest-{algorithm}.txt").write_text("".join(lines))
 
 
