@@ -144,6 +144,17 @@ def _event_problem(
     return None
 
 
+def carried_checkpoint(
+    root: Path, files: Mapping[str, BagFile], certs: Mapping[str, x509.Certificate]
+) -> Checkpoint | None:
+    """The checkpoint the bundle carries, when its signature and note hold (else None: the
+    inclusion check names why)."""
+    if not any(p.startswith(LOG_DIR + "/") for p in files):
+        return None
+    opened = _checkpoint(root, files, certs, Checklist())
+    return None if opened is None else opened[0]
+
+
 def check_inclusion(
     root: Path,
     files: Mapping[str, BagFile],

@@ -26,7 +26,7 @@ from ..excerpt.proof import ExcerptVerdict
 from ..keys import key_id_of
 from ..progress import Reporter, Silent
 from ..timefmt import format_utc
-from ..timerules import Timed, TimeRules
+from ..timerules import Timed, TimeRules, checkpoint_time
 from ..timestamp.cades import check_signature_timestamp
 from ..tlog.cosignature import CosignatureVerifier
 from .bagit import (
@@ -42,7 +42,7 @@ from .checklist import Check, Checklist
 from .cms import CmsSigner
 from .custodians import check_custodians, root_pinned
 from .excerpts import check_excerpts, is_excerpt_file
-from .inclusion import check_inclusion
+from .inclusion import carried_checkpoint, check_inclusion
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
 from .names import layout_problems, name_problems
 from .safezip import Limits, extract
@@ -320,7 +320,12 @@ def _verify_bag(
     checks.ok("manifest.schema", "manifest.json", f"valid {manifest['schema']}")
     check_tag_signature(tags, signer, manifest["schema"], checks)
     check_issuer(manifest, signer, report.info, checks)
-    items, irregular = _check_items(manifest, files, checks)
+    certs = load_certificates(manifest)[0]
+    # The time rules over the checkpoint the bundle carries (issue 18): an event it does not
+    # cover (the export events, or anything a sender added later) may not be dated before it.
+    carried = carried_checkpoint(root, files, certs)
+    rules = TimeRules(() if carried is None else (checkpoint_time(carried.body, None),))
+    items, irregular = _check_items(manifest, files, checks, rules)
     if irregular:
         checks.warn(
             "custody.irregular",
@@ -330,7 +335,6 @@ def _verify_bag(
     else:
         checks.ok("custody.irregular", "chains", "no irregular custody event")
     excerpts: tuple[ExcerptVerdict, ...] = ()
-    certs = load_certificates(manifest)[0]
     # A pinned root (--anchor, or a CA among --trust) checks custodians whatever version the
     # manifest claims: the sender chooses the label, so a v1 label must not switch this off.
     if manifest["schema"] != "evidence-manifest/1" or root_pinned(anchor, trust):
@@ -379,8 +383,9 @@ def _check_timestamp(
 
 
 def _time_findings(entry: dict[str, Any], rules: TimeRules) -> list[Finding]:
-    """The time rules on one item's chain as the bundle carries it (the chain rule; the
-    checkpoint rules too once the bundle carries checkpoints)."""
+    """The time rules on one item's chain as the bundle carries it: the chain rule, and the
+    checkpoint rule over the checkpoint the bundle carries (its token is not checked here, so
+    its signed time binds)."""
     chain = [
         Timed(str(entry["item_id"]), n, record["event"].get("at"), str(record["signer"]))
         for n, record in enumerate(entry["custody"], 1)
@@ -393,7 +398,7 @@ def _time_findings(entry: dict[str, Any], rules: TimeRules) -> list[Finding]:
 
 
 def _check_items(
-    manifest: dict[str, Any], files: dict[str, BagFile], checks: Checklist
+    manifest: dict[str, Any], files: dict[str, BagFile], checks: Checklist, rules: TimeRules
 ) -> tuple[tuple[ItemVerdict, ...], tuple[Irregularity, ...]]:
     certs, findings = load_certificates(manifest)
     # One actor may hold several certificates (an agency CA issued one later): same key, same actor.
@@ -434,7 +439,7 @@ def _check_items(
                     )
                     digests_ok = False
         chain_findings = check_chain(entry, case_number, reference, certs)
-        chain_findings += _time_findings(entry, TimeRules(()))
+        chain_findings += _time_findings(entry, rules)
         checks.extend(chain_findings)
         # Only a chain that holds (every event schema-valid) says who has the item now.
         holder = None

@@ -92,3 +92,38 @@ def test_sender_backdates_the_export_before_the_event_it_follows(
     expected = f"dated {export['at']}, before event #{n - 1} that precedes it in its chain"
     # (cms.tags fails too: the tag files' signed digest was not made again; not the point.)
     assert any(name == "item.chain" and expected in message for name, message in failed), failed
+
+
+def test_sender_backdates_the_export_before_the_checkpoint_it_carries(
+    original: Original, example: Callable[[], Path]
+) -> None:
+    """The sender (key in hand) dates the export event after the event before it (the chain
+    rule holds) but before the checkpoint the bundle carries, which does not cover it: the
+    checkpoint rule names it abroad."""
+    checkpoint = json.loads(original.files["log/checkpoint.json"])
+    made = parse_rfc3339(checkpoint["checkpoint"]["created_at"])
+    manifest = json.loads(original.files["manifest.json"])
+    custody = manifest["items"][0]["custody"]
+    before = parse_rfc3339(custody[-2]["event"]["at"])
+    assert before < made  # the export follows the checkpoint; its predecessor precedes it
+    export = dict(custody[-1]["event"])
+    export["at"] = format_utc(before + (made - before) / 2)
+    data = canonical_bytes(export)
+    custody[-1] = {
+        **custody[-1],
+        "event": export,
+        "hash": hashlib.sha256(data).hexdigest(),
+        "signature": original.prosecutor.sign(data),
+    }
+    signed = canonical_bytes(manifest)
+    files = {
+        **original.files,
+        "manifest.json": signed,
+        "manifest.json.p7s": sign_detached(original.prosecutor, signed),
+    }
+    result = check_bag(original, example(), files, fixup="refresh", as_folder=False, must_fail=True)
+    assert result is not None
+    failed = [(c.name, c.message) for c in result.checks if c.status == "failed"]
+    expected = f"dated {export['at']}, before checkpoint #{checkpoint['checkpoint']['seq']}"
+    assert any(name == "item.chain" and expected in message for name, message in failed), failed
+    assert not any("precedes it in its chain" in message for _, message in failed), failed
