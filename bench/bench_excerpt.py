@@ -58,6 +58,7 @@ def signed_excerpt(data: bytes, secret: bytes, sha: str, signer: Signer) -> tupl
     leaves = [split.leaves[i] for i in index]
     body = {
         "action": "excerpted",
+        "at": "2026-12-03T12:00:00.000000Z",
         "item_id": "0" * 12,
         "item_sha256": sha,
         "actor": signer.actor,
