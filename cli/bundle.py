@@ -321,7 +321,8 @@ def _render(result: VerifyResult, width: int | None) -> None:
         click.echo(
             fields(
                 [
-                    ("signer", result.signer.subject),
+                    ("signer", result.signer.name or result.signer.subject),
+                    ("certificate subject", result.signer.subject),
                     ("fingerprint", result.signer.fingerprint),
                     ("as openssl prints it", colon_fingerprint(result.signer.fingerprint)),
                     ("identity", result.signer.basis),
@@ -541,5 +542,5 @@ def verify_command(
             f"or phone (exit 4){with_warnings}"
         )
         raise click.exceptions.Exit(EXIT_SIGNER_UNVERIFIED)
-    signer = result.signer.subject if result.signer else "?"
+    signer = (result.signer.name or result.signer.subject) if result.signer else "?"
     note(f"{bundle}: verified: intact, signed by {signer}{with_warnings}")

@@ -298,7 +298,10 @@ def test_verify_quiet_prints_warnings_irregularities_and_the_status_line(built: 
     assert colon_fingerprint(fp) in err
     code, result = invoke(["verify", str(built.zip_path), "-q", "--fingerprint", fp])
     assert code == 0
-    assert "verified: intact, signed by" in result.stderr.splitlines()[-1]
+    # The signer as people write a name (reading order), not RFC 4514's reversed subject.
+    last = result.stderr.splitlines()[-1]
+    assert "verified: intact, signed by Н. Петрова, prosecutor, Prosecutor General's Office" in last
+    assert "CN=" not in last
     assert "IRREGULAR item" in result.stderr
 
 
