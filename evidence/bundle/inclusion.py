@@ -144,36 +144,40 @@ def _event_problem(
     return None
 
 
+def carries_log(files: Mapping[str, BagFile]) -> bool:
+    """Whether the bundle has a log/ folder (bundles made before the log have none)."""
+    return any(p.startswith(LOG_DIR + "/") for p in files)
+
+
 def carried_checkpoint(
-    root: Path, files: Mapping[str, BagFile], certs: Mapping[str, x509.Certificate]
-) -> Checkpoint | None:
-    """The checkpoint the bundle carries, when its signature and note hold (else None: the
-    inclusion check names why)."""
-    if not any(p.startswith(LOG_DIR + "/") for p in files):
-        return None
-    opened = _checkpoint(root, files, certs, Checklist())
-    return None if opened is None else opened[0]
+    root: Path,
+    files: Mapping[str, BagFile],
+    certs: Mapping[str, x509.Certificate],
+    checks: Checklist,
+) -> tuple[Checkpoint, Note] | None:
+    """The checkpoint the bundle carries and its note, read and checked once for the time rules
+    and the inclusion check; None without a log, or when they do not hold (named in checks)."""
+    return _checkpoint(root, files, certs, checks) if carries_log(files) else None
 
 
 def check_inclusion(
     root: Path,
     files: Mapping[str, BagFile],
     manifest: Mapping[str, Any],
-    certs: Mapping[str, x509.Certificate],
+    carried: tuple[Checkpoint, Note] | None,
     cosigners: Sequence[CosignatureVerifier],
     checks: Checklist,
 ) -> None:
-    """Every event of every chain proved in the bundle's checkpoint; every problem listed."""
-    if not any(p.startswith(LOG_DIR + "/") for p in files):
+    """Every event of every chain proved in the carried checkpoint; every problem listed."""
+    if not carries_log(files):
         if cosigners:
             checks.fail(CHECK, LOG_DIR, "the bundle carries no log, so no witness cosigned it")
         else:
             checks.skip(CHECK, "the bundle carries no log proofs (made before the log)")
         return
-    opened = _checkpoint(root, files, certs, checks)
-    if opened is None:
+    if carried is None:
         return
-    cp, note = opened
+    cp, note = carried
     log = cp.log
     assert log is not None
     cosigned = _cosigned(note, cosigners, checks)

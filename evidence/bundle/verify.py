@@ -323,8 +323,8 @@ def _verify_bag(
     certs = load_certificates(manifest)[0]
     # The time rules over the checkpoint the bundle carries (issue 18): an event it does not
     # cover (the export events, or anything a sender added later) may not be dated before it.
-    carried = carried_checkpoint(root, files, certs)
-    rules = TimeRules(() if carried is None else (checkpoint_time(carried.body, None),))
+    carried = carried_checkpoint(root, files, certs, checks)
+    rules = TimeRules(() if carried is None else (checkpoint_time(carried[0].body, None),))
     items, irregular = _check_items(manifest, files, checks, rules)
     if irregular:
         checks.warn(
@@ -341,7 +341,7 @@ def _verify_bag(
         excerpts = check_excerpts(manifest, _payload_reader(root, files), certs, checks)
         signed = [(f"excerpt of item {v.item_id}", v.signer, v.at) for v in excerpts]
         check_custodians(manifest, certs, anchor, trust, checks, signed)
-    check_inclusion(root, files, manifest, certs, cosigners, checks)
+    check_inclusion(root, files, manifest, carried, cosigners, checks)
     return VerifyResult(
         source,
         checks.result(),

@@ -8,7 +8,7 @@ import json
 import shutil
 import zipfile
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -62,16 +62,15 @@ def test_folder_entry_outside_the_top_folder(tmp_path: Path) -> None:
     assert "must hold exactly one top-level folder (the bag)" in result.output
 
 
-def test_sender_backdates_the_export_before_the_event_it_follows(
-    original: Original, example: Callable[[], Path]
-) -> None:
-    """The sender (key in hand) dates the export event an hour before the event before it,
-    signs it and the manifest again: the chain rule names it abroad."""
+def _failures_with_export_dated(
+    original: Original, folder: Path, date: Callable[[datetime], datetime]
+) -> tuple[str, list[tuple[str, str]]]:
+    """The sender (key in hand) re-dates the first item's export event to date(the time of the
+    event before it), signs it and the manifest again; the new date and verify's failures."""
     manifest = json.loads(original.files["manifest.json"])
     custody = manifest["items"][0]["custody"]
-    before = custody[-2]["event"]["at"]
     export = dict(custody[-1]["event"])
-    export["at"] = format_utc(parse_rfc3339(before) - timedelta(hours=1))
+    export["at"] = format_utc(date(parse_rfc3339(custody[-2]["event"]["at"])))
     data = canonical_bytes(export)
     custody[-1] = {
         **custody[-1],
@@ -85,11 +84,21 @@ def test_sender_backdates_the_export_before_the_event_it_follows(
         "manifest.json": signed,
         "manifest.json.p7s": sign_detached(original.prosecutor, signed),
     }
-    result = check_bag(original, example(), files, fixup="refresh", as_folder=False, must_fail=True)
+    result = check_bag(original, folder, files, fixup="refresh", as_folder=False, must_fail=True)
     assert result is not None
-    failed = [(c.name, c.message) for c in result.checks if c.status == "failed"]
-    n = len(custody)
-    expected = f"dated {export['at']}, before event #{n - 1} that precedes it in its chain"
+    return export["at"], [(c.name, c.message) for c in result.checks if c.status == "failed"]
+
+
+def test_sender_backdates_the_export_before_the_event_it_follows(
+    original: Original, example: Callable[[], Path]
+) -> None:
+    """The sender (key in hand) dates the export event an hour before the event before it,
+    signs it and the manifest again: the chain rule names it abroad."""
+    at, failed = _failures_with_export_dated(
+        original, example(), lambda before: before - timedelta(hours=1)
+    )
+    n = len(json.loads(original.files["manifest.json"])["items"][0]["custody"])
+    expected = f"dated {at}, before event #{n - 1} that precedes it in its chain"
     # (cms.tags fails too: the tag files' signed digest was not made again; not the point.)
     assert any(name == "item.chain" and expected in message for name, message in failed), failed
 
@@ -100,30 +109,14 @@ def test_sender_backdates_the_export_before_the_checkpoint_it_carries(
     """The sender (key in hand) dates the export event after the event before it (the chain
     rule holds) but before the checkpoint the bundle carries, which does not cover it: the
     checkpoint rule names it abroad."""
-    checkpoint = json.loads(original.files["log/checkpoint.json"])
-    made = parse_rfc3339(checkpoint["checkpoint"]["created_at"])
-    manifest = json.loads(original.files["manifest.json"])
-    custody = manifest["items"][0]["custody"]
-    before = parse_rfc3339(custody[-2]["event"]["at"])
-    assert before < made  # the export follows the checkpoint; its predecessor precedes it
-    export = dict(custody[-1]["event"])
-    export["at"] = format_utc(before + (made - before) / 2)
-    data = canonical_bytes(export)
-    custody[-1] = {
-        **custody[-1],
-        "event": export,
-        "hash": hashlib.sha256(data).hexdigest(),
-        "signature": original.prosecutor.sign(data),
-    }
-    signed = canonical_bytes(manifest)
-    files = {
-        **original.files,
-        "manifest.json": signed,
-        "manifest.json.p7s": sign_detached(original.prosecutor, signed),
-    }
-    result = check_bag(original, example(), files, fixup="refresh", as_folder=False, must_fail=True)
-    assert result is not None
-    failed = [(c.name, c.message) for c in result.checks if c.status == "failed"]
-    expected = f"dated {export['at']}, before checkpoint #{checkpoint['checkpoint']['seq']}"
+    checkpoint = json.loads(original.files["log/checkpoint.json"])["checkpoint"]
+    made = parse_rfc3339(checkpoint["created_at"])
+
+    def between(before: datetime) -> datetime:
+        assert before < made  # the export follows the checkpoint; its predecessor precedes it
+        return before + (made - before) / 2
+
+    at, failed = _failures_with_export_dated(original, example(), between)
+    expected = f"dated {at}, before checkpoint #{checkpoint['seq']}"
     assert any(name == "item.chain" and expected in message for name, message in failed), failed
     assert not any("precedes it in its chain" in message for _, message in failed), failed
