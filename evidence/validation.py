@@ -47,8 +47,11 @@ EVENT_SCHEMAS = versions("custody-event")
 # Events are written as version 2 unless their action needs a later one (events.NEWER_ACTIONS).
 EVENT_SCHEMA = EVENT_SCHEMAS["custody-event/2"]
 MANIFEST_SCHEMA = SCHEMAS["evidence-manifest/1"]
-# Compiled with fastjsonschema: every event is checked on every write and every audit.
-_COMPILED = set(EVENT_SCHEMAS.values())
+# Compiled with fastjsonschema: every event is checked on every write and every audit, and
+# the workspace's trust records by every command that signs (jsonschema's import alone costs
+# such a command a tenth of its start-up). tests/test_validation.py checks both agree.
+TRUST_SCHEMA = SCHEMAS["custody-trust/1"]
+_COMPILED = {*EVENT_SCHEMAS.values(), TRUST_SCHEMA}
 
 
 @cache
