@@ -125,7 +125,10 @@ def commit_vault_file(
 ) -> dict[str, Any] | None:
     """What a `profiled` event signs in details["records"] for a vault file (the vault's
     excerpt secret made on first use); None for files that are not text records."""
-    made = commit_file(path, original_name, media_type, ensure_secret(vault_root), item_sha256)
+    layout = _committable(path, original_name, media_type)
+    if layout is None:
+        return None  # the secret is not even read: an ingest of images asks per file
+    made = commit_bytes(path.read_bytes(), layout, ensure_secret(vault_root), item_sha256)
     return None if made is None else made.to_json()
 
 
@@ -134,7 +137,15 @@ def commit_file(
 ) -> Commitment | None:
     """The commitment to a vault file's records; None for files that are not text records
     (images, documents, zips) or are too big to split in memory."""
+    layout = _committable(path, original_name, media_type)
+    if layout is None:
+        return None
+    return commit_bytes(path.read_bytes(), layout, secret, item_sha256)
+
+
+def _committable(path: Path, original_name: str, media_type: str) -> str | None:
+    """The file's layout if its records are committed to (text records, small enough)."""
     layout = layout_of(path, original_name, media_type)
     if rule_for(layout) is None or path.stat().st_size > MAX_COMMIT_BYTES:
         return None
-    return commit_bytes(path.read_bytes(), layout, secret, item_sha256)
+    return layout
