@@ -10,10 +10,12 @@ import click
 from evidence.errors import InputRejected, UsageError
 from evidence.tlog.cosignature import CosignatureVerifier
 from evidence.tlog.signedhead import SignedHead
-from evidence.witness import Witness, WitnessServer, WitnessStore
 
 from .common import json_option
 from .output import emit_json, note, table
+
+# evidence.witness (its HTTP server) is imported by the witness commands themselves:
+# event and audit share this module's options and must not load it.
 
 WITNESS_URL_ENV = "CUSTODY_WITNESS_URL"
 
@@ -73,6 +75,8 @@ def witness_init(name: str, root: Path, logs: tuple[str, ...]) -> None:
     recipients abroad (`custody verify --witness-key`). The key file is unencrypted (owner
     only): the server signs unattended.
     """
+    from evidence.witness import WitnessStore
+
     store = WitnessStore.init(root, name, list(logs))
     click.echo(store.cosigner.vkey)
     note(f"witness {name} in {root}; it trusts {len(store.logs)} ledger key(s)")
@@ -83,6 +87,8 @@ def witness_init(name: str, root: Path, logs: tuple[str, ...]) -> None:
 @click.argument("vkey")
 def witness_add_log(root: Path, vkey: str) -> None:
     """Trust one more ledger checkpoint key (a running server sees it at the next request)."""
+    from evidence.witness import WitnessStore
+
     store = WitnessStore.open(root).add_log(vkey)
     note(f"witness {store.cosigner.name} trusts {len(store.logs)} ledger key(s)")
 
@@ -103,6 +109,8 @@ def witness_serve(root: Path, listen: str) -> None:
     answered with the C2SP status code (404 unknown ledger, 403 bad signature, 409 stale old
     size with the size held, 422 a proof that does not verify: a fork or rollback).
     """
+    from evidence.witness import Witness, WitnessServer, WitnessStore
+
     host, sep, port = listen.rpartition(":")
     if not sep or not port.isdigit() or not host:
         raise UsageError(f"--listen {listen!r} is not HOST:PORT")
@@ -123,6 +131,8 @@ def witness_serve(root: Path, listen: str) -> None:
 @json_option
 def witness_show(root: Path, as_json: bool) -> None:
     """The witness's verifier key, the ledgers it trusts and the size it last cosigned."""
+    from evidence.witness import WitnessStore
+
     store = WitnessStore.open(root)
     rows = []
     for origin in dict.fromkeys(k.name for k in store.logs):  # one row per log, in order
