@@ -63,12 +63,12 @@ def _schema(name: str) -> dict[str, Any]:
 
 @cache
 def validator(name: str) -> Draft202012Validator:
-    """A jsonschema validator for one shipped schema (checked against the metaschema)."""
+    """A jsonschema validator for one shipped schema. The schema is not checked against the
+    metaschema here (that costs a verify a fifth of a second): tests/test_validation.py
+    checks every shipped schema once."""
     from jsonschema import Draft202012Validator
 
-    schema = _schema(name)
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return Draft202012Validator(_schema(name))
 
 
 @cache

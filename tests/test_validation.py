@@ -175,3 +175,12 @@ def test_fast_and_reference_validators_agree_on_trust_records(
     for field, value in edits:
         record[field] = value
     assert is_valid(TRUST_SCHEMA, record) == _trust_reference(record), edits
+
+
+def test_every_shipped_schema_is_valid_against_its_metaschema() -> None:
+    from jsonschema import Draft202012Validator
+
+    from evidence.validation import SCHEMAS, _schema
+
+    for name in {*SCHEMAS.values(), "check.schema.json"}:
+        Draft202012Validator.check_schema(_schema(name))
