@@ -28,6 +28,7 @@ from evidence.checkpoint import from_row
 from evidence.custody import append_events
 from evidence.ingest import IngestOptions, ingest
 from evidence.items import list_items
+from evidence.ledger import select_all
 from evidence.tlog import ledgerlog
 from evidence.tlog.ledgerlog import note_vkey
 from evidence.witness import Witness, WitnessServer, WitnessStore
@@ -79,7 +80,7 @@ def since_log_seconds(root: Path) -> float:
     """The log part of `audit --since-checkpoint` alone: frontier, new leaves, later roots."""
     ws = Workspace.open(root)
     try:
-        rows = ws.ledger.rows("SELECT * FROM checkpoints ORDER BY seq DESC LIMIT 1")
+        rows = ws.ledger.rows(select_all("checkpoints") + " ORDER BY seq DESC LIMIT 1")
         start = from_row(rows[0])
         t0 = time.perf_counter()
         with ws.ledger.snapshot():

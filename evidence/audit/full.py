@@ -127,7 +127,7 @@ class Collector:
 def _slices(ws: Workspace, hi: int | None, after: int | None) -> list[tuple[int, int]]:
     # No lower bound for a full audit: SQLite takes any rowid, negative ones included.
     bound = (_FIRST_ROWID if after is None else after + 1,)
-    lo = ws.ledger.rows("SELECT MIN(rowid) AS lo FROM events WHERE rowid >= ?", bound)[0]["lo"]
+    lo = ws.ledger.rows("SELECT MIN(rowid) AS lo FROM events WHERE rowid >= $1", bound)[0]["lo"]
     if lo is None or hi is None:
         return []
     return [(start, min(start + SLICE - 1, hi)) for start in range(lo, hi + 1, SLICE)]
@@ -145,7 +145,7 @@ def _event_stream(
     with at most AHEAD slices per worker checked ahead of the one consumed."""
     slices = _slices(ws, last, after)
     total = ws.ledger.rows(
-        "SELECT COUNT(*) AS n FROM events WHERE rowid >= ? AND rowid <= ?",
+        "SELECT COUNT(*) AS n FROM events WHERE rowid >= $1 AND rowid <= $2",
         (_FIRST_ROWID if after is None else after + 1, last or 0),
     )[0]["n"]
     reporter.start(total, "verifying events")

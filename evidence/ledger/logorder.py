@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..merkle import leaf_hash
-from .base import Ledger
+
+if TYPE_CHECKING:  # the ledger's upgrade calls backfill: only the annotation names Ledger
+    from .base import Ledger
 
 # table: (leaf kind, reference column, time field of the body)
 SOURCES = {
