@@ -33,6 +33,18 @@ class UsageError(EvidenceError):
     exit_code = 2
 
 
+class UsageProblems(UsageError):
+    """Several things wrong with one request, reported together (exit 2)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} problems with this command line")
+        self.problems = list(problems)
+
+    def diagnostics(self) -> str:
+        """The headline, then one line per problem."""
+        return "\n".join([self.message, *(f"  - {p}" for p in self.problems)])
+
+
 class OperationalError(EvidenceError):
     """The environment failed us: missing file, wrong passphrase, locked or foreign ledger."""
 

@@ -22,7 +22,9 @@ from .errors import InputRejected, NotFoundError, OperationalError, PassphraseEr
 from .keyfile import encrypt_private_key
 from .keys import (
     CERT_YEARS,
+    Identity,
     KeyRecord,
+    NewPassphrase,
     Signer,
     check_passphrase,
     fingerprint,
@@ -51,41 +53,31 @@ class KeyStore:
     def _key_path(self, key_id: str) -> Path:
         return self.directory / f"{key_id}.key.pem"
 
-    def create(
-        self,
-        name: str,
-        organisation: str,
-        country: str,
-        role: str,
-        passphrase: str,
-        *,
-        stored: Stored | None = None,
+    def create_key(
+        self, identity: Identity, passphrase: NewPassphrase, *, stored: Stored | None = None
     ) -> KeyRecord:
         """Generate a P-256 key and a self-signed certificate; store both.
 
+        Identity and passphrase were checked when they were made; the name must be free.
         `stored` runs inside the storing transaction (enrolment: trust.keys.TrustedKeyStore).
         """
-        self.check_new(name, organisation, country, role, passphrase)
-        return self._generate(name, organisation, country, role, passphrase, stored)
+        self.require_free_name(identity.name)
+        return self._generate(identity, passphrase, stored)
 
-    def check_new(
-        self, name: str, organisation: str, country: str, role: str, passphrase: str
-    ) -> None:
-        """Refuse a new key's identity, passphrase or name before anything is made."""
-        validate_identity(name, organisation, country, role)
-        check_passphrase(passphrase)
+    def require_free_name(self, name: str) -> None:
+        """Refuse a new key named as one the workspace has."""
         if self._find_by_name(name, exact=True):
             raise UsageError(f"a key named {name!r} exists already", "choose another --name")
 
     def _generate(
-        self,
-        name: str,
-        organisation: str,
-        country: str,
-        role: str,
-        passphrase: str,
-        stored: Stored | None,
+        self, identity: Identity, passphrase: NewPassphrase, stored: Stored | None
     ) -> KeyRecord:
+        name, organisation, country, role = (
+            identity.name,
+            identity.organisation,
+            identity.country,
+            identity.role,
+        )
         private_key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.now(UTC).replace(microsecond=0)
         subject = subject_name(name, organisation, country, role)
