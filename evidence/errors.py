@@ -83,6 +83,32 @@ def check_json(
 
 
 @dataclass(frozen=True)
+class Check:
+    """One line of a verdict, the audit's or a bundle verification's: which check, what became
+    of it, where (a file, an item; "" for the whole check) and a short message."""
+
+    name: str
+    status: str  # a CheckStatus
+    subject: str = ""
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True unless the check failed."""
+        return self.status != CheckStatus.FAILED
+
+    @property
+    def detail(self) -> str:
+        """The message (the word the audit's verdict lines and custody-report/1 use)."""
+        return self.message
+
+    def to_json(self) -> dict[str, str | None]:
+        """The one JSON shape of a check (see check_json)."""
+        subject = None if self.subject in ("", "-") else self.subject
+        return check_json(self.name, self.status, subject, self.message or None)
+
+
+@dataclass(frozen=True)
 class Finding:
     """One failed check: where (item, event, file) and what is wrong."""
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cases import list_cases
-from ..errors import CheckStatus, Finding, check_json
+from ..errors import Check, CheckStatus, Finding
 from ..hashing import hash_file
 from ..items import ANALYSIS_ACTIONS, Item
 from ..progress import Reporter, Silent
@@ -48,20 +48,6 @@ AHEAD = 3  # slices in flight per worker: results wait in memory no longer than 
 # Facts the profile, correction and seal checks read; every other event is forgotten.
 _KEPT_ACTIONS = frozenset((*ANALYSIS_ACTIONS, *DETAILED))
 _FIRST_ROWID = -(2**63)  # SQLite takes any rowid, negative ones included
-
-
-@dataclass(frozen=True)
-class Check:
-    """One line of the verdict: a kind of check, whether it held, and a short detail."""
-
-    name: str
-    ok: bool
-    detail: str
-
-    def to_json(self) -> dict[str, Any]:
-        """The one JSON shape of a check (see evidence.errors.check_json)."""
-        status = CheckStatus.OK if self.ok else CheckStatus.FAILED
-        return check_json(self.name, status, None, self.detail or None)
 
 
 @dataclass(frozen=True)
@@ -120,8 +106,8 @@ class Collector:
         """The verdict line of one check: failed with a count, or passed with the detail."""
         found = self.findings.get(name, [])
         if found:
-            return Check(name, False, f"{len(found)} problem(s)")
-        return Check(name, True, passed_detail)
+            return Check(name, CheckStatus.FAILED, "", f"{len(found)} problem(s)")
+        return Check(name, CheckStatus.OK, "", passed_detail)
 
 
 def _slices(ws: Workspace, hi: int | None, after: int | None) -> list[tuple[int, int]]:
