@@ -66,6 +66,16 @@ class Item:
             "sha512": self.digests.sha512,
             "md5": self.digests.md5,
             "sha1": self.digests.sha1,
+            **self._facts(),
+            "metadata": json.dumps(self.metadata, ensure_ascii=False, sort_keys=True),
+            "profile": None
+            if self.profile is None
+            else json.dumps(self.profile, ensure_ascii=False, sort_keys=True),
+        }
+
+    def _facts(self) -> dict[str, Any]:
+        # The plain facts both forms hold as they are: the file, where it came from, its ingest.
+        return {
             "size": self.size,
             "media_type": self.media_type,
             "evidence_type": self.evidence_type,
@@ -74,10 +84,6 @@ class Item:
             "source": self.source,
             "acquired_at": self.acquired_at,
             "acquisition_method": self.acquisition_method,
-            "metadata": json.dumps(self.metadata, ensure_ascii=False, sort_keys=True),
-            "profile": None
-            if self.profile is None
-            else json.dumps(self.profile, ensure_ascii=False, sort_keys=True),
             "ingested_at": self.ingested_at,
             "ingested_by": self.ingested_by,
         }
@@ -117,16 +123,7 @@ class Item:
             "item_id": self.item_id,
             "case": self.case_number,
             "digests": self.digests.to_json(),
-            "size": self.size,
-            "media_type": self.media_type,
-            "evidence_type": self.evidence_type,
-            "original_name": self.original_name,
-            "original_path": self.original_path,
-            "source": self.source,
-            "acquired_at": self.acquired_at,
-            "acquisition_method": self.acquisition_method,
-            "ingested_at": self.ingested_at,
-            "ingested_by": self.ingested_by,
+            **self._facts(),
             "original_times": self.original_times,
             "metadata": self.metadata,
             "profile": self.profile,

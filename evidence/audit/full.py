@@ -109,6 +109,18 @@ class Collector:
             return Check(name, CheckStatus.FAILED, "", f"{len(found)} problem(s)")
         return Check(name, CheckStatus.OK, "", passed_detail)
 
+    def verdict(self, lines: Iterable[tuple[str, str]], witnessed: bool) -> list[Check]:
+        """A verdict line per (check, detail if it passed), in order; then the witness line
+        when witnesses were asked (`witnessed`) or one was found at fault."""
+        checks = [self.check(name, detail) for name, detail in lines]
+        if witnessed or self.findings.get("witness"):
+            checks.append(self.check("witness", "the ledger extends what every witness cosigned"))
+        return checks
+
+    def findings_of(self, checks: Iterable[Check]) -> list[Finding]:
+        """The findings of these checks, in their order."""
+        return [f for c in checks for f in self.findings.get(c.name, [])]
+
 
 def _slices(ws: Workspace, hi: int | None, after: int | None) -> list[tuple[int, int]]:
     # No lower bound for a full audit: SQLite takes any rowid, negative ones included.
@@ -303,23 +315,22 @@ def audit(
     if case is None:  # a case's audit does not know which files the other cases name
         named = (ws.vault.path_for(i.sha256) for i in items)
         orphans = tuple(orphan_notices(ws.vault.root, named))
-    checks = [
-        out.check("trust", f"every signer established: {root_detail}"),
-        out.check("ledger", "append-only triggers in place"),
-        out.check("schema", "every event valid against its custody-event schema"),
-        out.check("hashes", "every event hash matches its canonical bytes"),
-        out.check("certificates", "every certificate and key row matches what was signed"),
-        out.check("signatures", f"{streamed.count} signatures valid"),
-        out.check("chains", f"{len(items)} chains unbroken"),
-        out.check("profiles", "every profile matches the event that signs it"),
-        out.check("corrections", "every correction applies to the facts it corrects"),
-        out.check("checkpoint", checkpoint.detail),
-        out.check("time", TIME_DETAIL),
-        out.check("log", log_detail),
-        out.check("files", "workspace private to its owner; vault folders closed"),
+    lines = [
+        ("trust", f"every signer established: {root_detail}"),
+        ("ledger", "append-only triggers in place"),
+        ("schema", "every event valid against its custody-event schema"),
+        ("hashes", "every event hash matches its canonical bytes"),
+        ("certificates", "every certificate and key row matches what was signed"),
+        ("signatures", f"{streamed.count} signatures valid"),
+        ("chains", f"{len(items)} chains unbroken"),
+        ("profiles", "every profile matches the event that signs it"),
+        ("corrections", "every correction applies to the facts it corrects"),
+        ("checkpoint", checkpoint.detail),
+        ("time", TIME_DETAIL),
+        ("log", log_detail),
+        ("files", "workspace private to its owner; vault folders closed"),
     ]
-    if witnesses or out.findings.get("witness"):
-        checks.append(out.check("witness", "the ledger extends what every witness cosigned"))
+    checks = out.verdict(lines, bool(witnesses))
     if fixity:
         _check_fixity(ws, items, reporter, out)
         commitments = check_commitments(ws.vault, items, facts, out.add)
@@ -327,10 +338,9 @@ def audit(
         checks.append(out.check("fixity", f"{len(items)} vault files match their digests{also}"))
     elif out.findings.get("fixity"):
         checks.append(out.check("fixity", ""))
-    findings = [f for c in checks for f in out.findings.get(c.name, [])]
     return AuditResult(
         checks,
-        findings,
+        out.findings_of(checks),
         streamed.count,
         len(items),
         checkpoint.root,

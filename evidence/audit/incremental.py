@@ -298,25 +298,23 @@ def audit_since(
     detail = (
         f"checkpoints #{start.seq}..#{final.seq} consistent; events before #{start.seq} not re-read"
     )
-    checks = [
-        out.check("trust", f"every new signer established: {root_detail}"),
-        out.check("ledger", "append-only triggers in place"),
-        out.check("schema", "every new event valid against its custody-event schema"),
-        out.check("hashes", "every new event hash matches its canonical bytes"),
-        out.check("certificates", "every new signer's certificate is in the workspace"),
-        out.check("signatures", f"{len(facts)} new signatures valid"),
-        out.check("chains", f"{len(touched)} chains continue checkpoint #{start.seq}"),
-        out.check("checkpoint", detail),
-        out.check("time", TIME_DETAIL),
-        out.check("log", log_detail),
+    lines = [
+        ("trust", f"every new signer established: {root_detail}"),
+        ("ledger", "append-only triggers in place"),
+        ("schema", "every new event valid against its custody-event schema"),
+        ("hashes", "every new event hash matches its canonical bytes"),
+        ("certificates", "every new signer's certificate is in the workspace"),
+        ("signatures", f"{len(facts)} new signatures valid"),
+        ("chains", f"{len(touched)} chains continue checkpoint #{start.seq}"),
+        ("checkpoint", detail),
+        ("time", TIME_DETAIL),
+        ("log", log_detail),
     ]
-    if witnesses or out.findings.get("witness"):
-        checks.append(out.check("witness", "the ledger extends what every witness cosigned"))
-    findings = [f for c in checks for f in out.findings.get(c.name, [])]
+    checks = out.verdict(lines, bool(witnesses))
     unverified = frozenset((f.item_id, f.seq) for f in facts if not f.signature_ok)
     return AuditResult(
         checks,
-        findings,
+        out.findings_of(checks),
         len(facts),
         len(touched),
         final.root,
