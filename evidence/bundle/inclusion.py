@@ -25,7 +25,7 @@ from ..tlog.note import Note, ecdsa_verify
 from ..tlog.proofnote import TlogProof
 from .bagit import BagFile
 from .checklist import Checklist
-from .logproofs import CHECKPOINT_FILE, LOG_DIR, NOTE_FILE, proof_name
+from .logproofs import CHECKPOINT_FILE, LOG_DIR, NOTE_FILE, PROOF_DIR, proof_name
 from .manifest import signed_events
 
 CHECK = "log.inclusion"
@@ -91,8 +91,11 @@ def _cosigned(note: Note, cosigners: Sequence[CosignatureVerifier], checks: Chec
     return f"; cosigned by {', '.join(said)}" if said else ""
 
 
-def _exempt(entry: Mapping[str, Any], index: int, issuer: str) -> bool:
-    # The export event this bundle adds: the chain's last, signed by the manifest's signer.
+def _exempt(entry: Mapping[str, Any], index: int, issuer: str, declared: bool) -> bool:
+    # Before manifest version 4 declared the log, the export event the bundle added (the
+    # chain's last, signed by the manifest's signer) was signed after its checkpoint.
+    if declared:
+        return False
     records = entry["custody"]
     body = records[index]["event"]
     actor = body.get("actor") if isinstance(body, dict) else None
@@ -144,6 +147,38 @@ def _event_problem(
     return None
 
 
+def _declared_problems(
+    declared: Mapping[str, Any], cp: Checkpoint, files: Mapping[str, BagFile], checks: Checklist
+) -> bool:
+    """Whether log/ differs from what the signed manifest (version 4) declares; each named."""
+    log = cp.log
+    assert log is not None
+    said = declared["checkpoint"]
+    found = []
+    if (said["seq"], said["hash"]) != (cp.seq, cp.hash):
+        found.append(
+            (
+                CHECKPOINT_FILE,
+                f"is checkpoint #{cp.seq} ({cp.hash[:16]}...), the signed manifest declares "
+                f"#{said['seq']} ({str(said['hash'])[:16]}...)",
+            )
+        )
+    elif (declared["origin"], declared["size"]) != (log.origin, log.size):
+        found.append((CHECKPOINT_FILE, "its log is not the one the signed manifest declares"))
+    proofs = sum(1 for name in files if name.startswith(PROOF_DIR + "/"))
+    if proofs != declared["proofs"]:
+        found.append(
+            (
+                PROOF_DIR,
+                f"holds {proofs} proofs, the signed manifest declares {declared['proofs']} "
+                "(removed or added?)",
+            )
+        )
+    for subject, problem in found:
+        checks.fail(CHECK, subject, problem)
+    return bool(found)
+
+
 def carries_log(files: Mapping[str, BagFile]) -> bool:
     """Whether the bundle has a log/ folder (bundles made before the log have none)."""
     return any(p.startswith(LOG_DIR + "/") for p in files)
@@ -168,9 +203,21 @@ def check_inclusion(
     cosigners: Sequence[CosignatureVerifier],
     checks: Checklist,
 ) -> None:
-    """Every event of every chain proved in the carried checkpoint; every problem listed."""
+    """Every event of every chain proved in the carried checkpoint; every problem listed.
+
+    A version-4 manifest declares the log it carries: missing, another checkpoint, or proofs
+    removed or added is a failure; older bundles without log/ are skipped (made before it)."""
+    declared = manifest.get("log")
     if not carries_log(files):
-        if cosigners:
+        if isinstance(declared, dict):
+            checks.fail(
+                CHECK,
+                LOG_DIR,
+                f"the signed manifest declares the log (checkpoint "
+                f"#{declared['checkpoint']['seq']}, {declared['proofs']} proofs) but the bundle "
+                f"carries no {LOG_DIR}/ (stripped?)",
+            )
+        elif cosigners:
             checks.fail(CHECK, LOG_DIR, "the bundle carries no log, so no witness cosigned it")
         else:
             checks.skip(CHECK, "the bundle carries no log proofs (made before the log)")
@@ -180,14 +227,16 @@ def check_inclusion(
     cp, note = carried
     log = cp.log
     assert log is not None
+    failed = False
+    if isinstance(declared, dict):
+        failed = _declared_problems(declared, cp, files, checks)
     cosigned = _cosigned(note, cosigners, checks)
     issuer = str(manifest["issuer"]["fingerprint"])
     proved = 0
-    failed = False
     seen: dict[int, str] = {}
     for entry in manifest["items"]:
         for i, ev in enumerate(signed_events(entry)):
-            if _exempt(entry, i, issuer):
+            if _exempt(entry, i, issuer, isinstance(declared, dict)):
                 continue
             problem = _event_problem(root, files, entry, ev, cp, note, seen)
             if problem is not None:

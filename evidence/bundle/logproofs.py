@@ -7,24 +7,24 @@ tlog-proof per event proving it was in the agency's log at that checkpoint.
     log/proofs/<item>-<seq>.tlog-proof
                                   c2sp.org/tlog-proof@v1: index, inclusion proof, the note
 
-The leaf of an event is SHA-256(0x00 || SHA-256(its canonical bytes)). The `exported` events the
-bundle itself adds are signed at bundling, after the checkpoint: they carry no proof (the next
-checkpoint covers them in the ledger). The files are tag files: the signed tag manifest lists
+The leaf of an event is SHA-256(0x00 || SHA-256(its canonical bytes)). Every event the bundle
+carries has a proof, the `exported` events it adds included: they are recorded with the
+checkpoint (build.py, exports.py). The files are tag files: the signed tag manifest lists
 them, so removing or altering one breaks the bundle's signature.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from ..checkpoint import Checkpoint, file_name, from_row
-from ..checkpoint import rows as checkpoint_rows
+from ..checkpoint import Checkpoint, file_name
 from ..errors import UsageError
 from ..events import SignedEvent
 from ..ledger import Ledger
-from ..tlog.ledgerlog import has_log, ledger_tree, stored_note
+from ..tlog.ledgerlog import ledger_tree, stored_note
 from ..tlog.note import Note
 from ..tlog.proofnote import TlogProof
 from ..tlog.tree import Tree
@@ -56,16 +56,6 @@ def _indexes(ledger: Ledger, events: Sequence[SignedEvent]) -> dict[str, int]:
     return out
 
 
-def _covering(ledger: Ledger, needed: int) -> Checkpoint | None:
-    # The latest checkpoint, if its log covers every leaf index below `needed`.
-    rows = checkpoint_rows(ledger)
-    if not rows:
-        return None
-    latest = from_row(rows[-1])
-    log = latest.log
-    return latest if log is not None and log.size >= needed else None
-
-
 @dataclass(frozen=True)
 class LogEvidence:
     """What goes into a bundle's log/ folder."""
@@ -73,24 +63,6 @@ class LogEvidence:
     checkpoint: Checkpoint
     note: Note
     files: dict[str, bytes]
-
-
-def ensure_checkpoint(
-    ws: Workspace,
-    events: Sequence[SignedEvent],
-    make: Callable[[], Checkpoint],
-) -> Checkpoint | None:
-    """The latest checkpoint if it covers `events`, else the one `make` signs now (witnessed
-    and timestamped as configured). None for a ledger without the log."""
-    if not has_log(ws.ledger):
-        return None
-    indexes = _indexes(ws.ledger, events)
-    missing = [ev for ev in events if ev.body["event_id"] not in indexes]
-    if missing:
-        raise UsageError(f"event {missing[0].body['event_id']} is not in the log; run an audit")
-    needed = max(indexes.values(), default=-1) + 1
-    found = _covering(ws.ledger, needed)
-    return found if found is not None else make()
 
 
 def log_evidence(
@@ -117,11 +89,17 @@ def log_evidence(
     return LogEvidence(checkpoint, note, files)
 
 
-def proved_events(
-    chains: Mapping[str, Sequence[SignedEvent]], exported: set[str]
-) -> list[SignedEvent]:
-    """Every event of the chains but the export events this bundle adds."""
-    return [ev for chain in chains.values() for ev in chain if ev.body["event_id"] not in exported]
+def declared(evidence: LogEvidence) -> dict[str, Any]:
+    """The manifest's `log` object (evidence-manifest/4): what log/ holds, signed with it."""
+    log = evidence.checkpoint.log
+    assert log is not None  # log_evidence refuses a checkpoint without one
+    proofs = sum(1 for name in evidence.files if name.startswith(PROOF_DIR + "/"))
+    return {
+        "checkpoint": {"seq": evidence.checkpoint.seq, "hash": evidence.checkpoint.hash},
+        "origin": log.origin,
+        "size": log.size,
+        "proofs": proofs,
+    }
 
 
 def signer_of(checkpoint: Checkpoint) -> str:

@@ -11,6 +11,7 @@ from evidence.bundle.build import build_bundle
 from evidence.bundle.cms import sign_detached
 from evidence.bundle.logproofs import proof_name
 from evidence.bundle.verify import VerifyResult, verify_bundle
+from evidence.canonical import canonical_bytes
 from evidence.checkpoint import create_checkpoint, file_name
 from evidence.custody import append_events
 from evidence.items import list_items
@@ -19,7 +20,7 @@ from evidence.tlog.cosignature import CosignatureVerifier
 from evidence.tlog.ledgerlog import ledger_tree, note_file, note_vkey, stored_note
 from evidence.tlog.proofnote import TlogProof
 from evidence.witness import WitnessStore, cosign_with
-from tests.bundle.bundle_support import REQUEST, Built, tampered
+from tests.bundle.bundle_support import REQUEST, Built, run_custody, tampered
 from tests.conftest import WitnessFixture
 from tests.helpers import CASE, World
 
@@ -48,11 +49,20 @@ def test_every_event_is_proved(built: Built, bag: Path) -> None:
     result = _verify(built.zip_path, built)
     assert result.status == "verified"
     manifest = json.loads((bag / "manifest.json").read_bytes())
-    # Every event but the export each chain ends with (signed at bundling, after the checkpoint).
-    events = sum(len(entry["custody"]) - 1 for entry in manifest["items"])
+    # Every event, the export each chain ends with included (recorded with the checkpoint).
+    events = sum(len(entry["custody"]) for entry in manifest["items"])
+    assert all(e["custody"][-1]["event"]["action"] == "exported" for e in manifest["items"])
     (line,) = _inclusion(result)
     assert line.startswith(f"log: {events} events proved in checkpoint #1")
     assert len(list((bag / "log" / "proofs").iterdir())) == events
+    checkpoint = json.loads((bag / "log" / "checkpoint.json").read_bytes())
+    assert manifest["schema"] == "evidence-manifest/4"
+    assert manifest["log"] == {
+        "checkpoint": {"seq": 1, "hash": checkpoint["hash"]},
+        "origin": checkpoint["checkpoint"]["log"]["origin"],
+        "size": checkpoint["checkpoint"]["log"]["size"],
+        "proofs": events,
+    }
 
 
 def test_proofs_swapped_between_events(built: Built, tmp_path: Path) -> None:
@@ -137,24 +147,101 @@ def test_bundle_whose_checkpoint_is_older_than_its_events(
                     r["idx"], tuple(tree.inclusion_proof(r["idx"], old.log.size)), note
                 )
                 (bag / proof_name(r["item_id"], r["seq"])).write_bytes(proof.to_bytes())
+        # ...and re-signs a manifest declaring it, so only the events' dates can tell.
+        manifest = json.loads((bag / "manifest.json").read_bytes())
+        manifest["log"].update(
+            checkpoint={"seq": old.seq, "hash": old.hash},
+            size=old.log.size,
+            proofs=len(list((bag / "log" / "proofs").iterdir())),
+        )
+        data = canonical_bytes(manifest)
+        (bag / "manifest.json").write_bytes(data)
+        (bag / "manifest.json.p7s").write_bytes(sign_detached(prosecutor, data))
 
     archive = tampered(built, tmp_path, downgrade, after=_resign(prosecutor))
     found = _inclusion(_verify(archive, built))
+    # The late event, and every export event (each chain's last), are not covered.
+    heads = dict(ws.ledger.tuples("SELECT item_id, MAX(seq) FROM events GROUP BY item_id"))
     assert found == [
-        f"item {items[0].item_id} event #{late['seq']}: not covered: it is dated after "
-        "checkpoint #1 (the bundle's checkpoint is older than its events)"
+        f"item {i.item_id} event #{seq}: not covered: it is dated after checkpoint #1 (the "
+        "bundle's checkpoint is older than its events)"
+        for i in items
+        for seq in ([late["seq"]] if i == items[0] else []) + [heads[i.item_id]]
     ]
 
 
-def test_stripped_log_fails_only_when_a_witness_is_required(
+def test_stripped_log_is_caught_by_the_signed_manifest(
     built: Built, tmp_path: Path, local_witness: WitnessFixture
 ) -> None:
+    # The sender strips log/ and re-signs the tag manifest: the manifest still declares it.
     archive = tampered(
         built, tmp_path, lambda bag: shutil.rmtree(bag / "log"), after=_resign(built.prosecutor)
     )
-    assert _verify(archive, built).status == "verified"  # as a bundle made before the log
-    found = _inclusion(_verify(archive, built, local_witness.vkey))
-    assert found == ["log: the bundle carries no log, so no witness cosigned it"]
+    result = _verify(archive, built)
+    assert result.status == "failed"
+    manifest = json.loads((tmp_path / "tamper-0" / "request-0042" / "manifest.json").read_bytes())
+    proofs = manifest["log"]["proofs"]
+    assert _inclusion(result) == [
+        f"log: the signed manifest declares the log (checkpoint #1, {proofs} proofs) but the "
+        "bundle carries no log/ (stripped?)"
+    ]
+    assert run_custody(_verify_args(archive, built)).returncode == 1
+
+
+def test_stripped_log_without_the_key(built: Built, tmp_path: Path) -> None:
+    # Anyone else re-zips the bag without log/: the signed tag manifest misses it too.
+    archive = tampered(built, tmp_path, lambda bag: shutil.rmtree(bag / "log"), refresh=False)
+    result = _verify(archive, built)
+    assert result.status == "failed"
+    assert any(c.name == "bag.complete" and c.status == "failed" for c in result.checks)
+    assert any("carries no log/ (stripped?)" in m for m in _inclusion(result))
+
+
+def test_one_proof_stripped(built: Built, tmp_path: Path) -> None:
+    items = list_items(built.world.ws.ledger, CASE)
+    name = proof_name(items[0].item_id, 2)
+    archive = tampered(
+        built, tmp_path, lambda bag: (bag / name).unlink(), after=_resign(built.prosecutor)
+    )
+    manifest = json.loads((tmp_path / "tamper-0" / "request-0042" / "manifest.json").read_bytes())
+    proofs = manifest["log"]["proofs"]
+    assert _inclusion(_verify(archive, built)) == [
+        f"log/proofs: holds {proofs - 1} proofs, the signed manifest declares {proofs} "
+        "(removed or added?)",
+        f"item {items[0].item_id} event #2: has no inclusion proof",
+    ]
+
+
+def test_the_bundles_own_export_proof_stripped(built: Built, tmp_path: Path) -> None:
+    # Before version 4 the export event had no proof; now its absence is a failure.
+    items = list_items(built.world.ws.ledger, CASE)
+    last = len(
+        built.world.ws.ledger.rows("SELECT seq FROM events WHERE item_id = ?", (items[0].item_id,))
+    )
+    name = proof_name(items[0].item_id, last)
+    archive = tampered(
+        built, tmp_path, lambda bag: (bag / name).unlink(), after=_resign(built.prosecutor)
+    )
+    found = _inclusion(_verify(archive, built))
+    assert f"item {items[0].item_id} event #{last}: has no inclusion proof" in found
+
+
+def test_note_stripped(built: Built, tmp_path: Path) -> None:
+    archive = tampered(
+        built,
+        tmp_path,
+        lambda bag: (bag / "log" / "checkpoint.note").unlink(),
+        after=_resign(built.prosecutor),
+    )
+    result = _verify(archive, built)
+    assert result.status == "failed"
+    assert _inclusion(result) == [
+        "log: log/checkpoint.json or log/checkpoint.note is missing or too large"
+    ]
+
+
+def _verify_args(archive: Path, built: Built) -> list[str]:
+    return ["verify", str(archive), "--fingerprint", built.prosecutor.record.fingerprint]
 
 
 def test_witnessed_bundle_and_a_foreign_witness_key(
