@@ -34,6 +34,7 @@ ORDER = (
     "custody.trust",
     "custody.irregular",
     "log.inclusion",
+    "log.timestamp",
 )
 
 

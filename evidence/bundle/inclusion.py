@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from ..tlog.proofnote import TlogProof
 from .bagit import BagFile
 from .checklist import Checklist
 from .logproofs import CHECKPOINT_FILE, LOG_DIR, NOTE_FILE, PROOF_DIR, proof_name
+from .logtime import check_checkpoint_token
 from .manifest import signed_events
 
 CHECK = "log.inclusion"
@@ -41,18 +43,28 @@ def _read(root: Path, files: Mapping[str, BagFile], name: str) -> bytes | None:
         return fh.read(MAX_LOG_FILE + 1)
 
 
+@dataclass(frozen=True)
+class CarriedLog:
+    """The checkpoint a bundle carries, its note, and its token's genTime once that holds."""
+
+    checkpoint: Checkpoint
+    note: Note
+    gen_time: str | None
+
+
 def _checkpoint(
     root: Path,
     files: Mapping[str, BagFile],
     certs: Mapping[str, x509.Certificate],
     checks: Checklist,
-) -> tuple[Checkpoint, Note] | None:
+) -> tuple[Checkpoint, Note, Any] | None:
     raw, note_raw = _read(root, files, CHECKPOINT_FILE), _read(root, files, NOTE_FILE)
     if raw is None or note_raw is None:
         checks.fail(CHECK, LOG_DIR, f"{CHECKPOINT_FILE} or {NOTE_FILE} is missing or too large")
         return None
     try:
-        cp = Checkpoint.from_json(json.loads(raw), CHECKPOINT_FILE)
+        value = json.loads(raw)
+        cp = Checkpoint.from_json(value, CHECKPOINT_FILE)
         log = cp.log
         note = Note.parse(note_raw, NOTE_FILE)
     except (EvidenceError, ValueError, RecursionError) as exc:
@@ -77,7 +89,7 @@ def _checkpoint(
     if not any(ecdsa_verify(log.origin, key, note.text, s) for s in note.signatures):
         checks.fail(CHECK, NOTE_FILE, "carries no valid signature by the checkpoint's key")
         return None
-    return cp, note
+    return cp, note, value.get("timestamp")
 
 
 def _cosigned(note: Note, cosigners: Sequence[CosignatureVerifier], checks: Checklist) -> str:
@@ -189,17 +201,23 @@ def carried_checkpoint(
     files: Mapping[str, BagFile],
     certs: Mapping[str, x509.Certificate],
     checks: Checklist,
-) -> tuple[Checkpoint, Note] | None:
-    """The checkpoint the bundle carries and its note, read and checked once for the time rules
-    and the inclusion check; None without a log, or when they do not hold (named in checks)."""
-    return _checkpoint(root, files, certs, checks) if carries_log(files) else None
+    tsa_trust: list[Any] | None = None,
+) -> CarriedLog | None:
+    """The checkpoint the bundle carries, its note and its token (check log.timestamp), read
+    and checked once for the time rules and the inclusion check; None without a log, or when
+    they do not hold (named in checks)."""
+    found = _checkpoint(root, files, certs, checks) if carries_log(files) else None
+    if found is None:
+        return None
+    cp, note, token = found
+    return CarriedLog(cp, note, check_checkpoint_token(cp, token, tsa_trust, checks))
 
 
 def check_inclusion(
     root: Path,
     files: Mapping[str, BagFile],
     manifest: Mapping[str, Any],
-    carried: tuple[Checkpoint, Note] | None,
+    carried: CarriedLog | None,
     cosigners: Sequence[CosignatureVerifier],
     checks: Checklist,
 ) -> None:
@@ -224,7 +242,7 @@ def check_inclusion(
         return
     if carried is None:
         return
-    cp, note = carried
+    cp, note = carried.checkpoint, carried.note
     log = cp.log
     assert log is not None
     failed = False

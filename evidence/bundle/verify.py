@@ -322,9 +322,12 @@ def _verify_bag(
     check_issuer(manifest, signer, report.info, checks)
     certs = load_certificates(manifest)[0]
     # The time rules over the checkpoint the bundle carries (issue 18): an event it does not
-    # cover (the export events, or anything a sender added later) may not be dated before it.
-    carried = carried_checkpoint(root, files, certs, checks)
-    rules = TimeRules(() if carried is None else (checkpoint_time(carried[0].body, None),))
+    # cover (anything a sender added later) may not be dated before it, nor before the
+    # genTime of its token when that holds (log.timestamp).
+    carried = carried_checkpoint(root, files, certs, checks, tsa_trust)
+    rules = TimeRules(
+        () if carried is None else (checkpoint_time(carried.checkpoint.body, carried.gen_time),)
+    )
     items, irregular = _check_items(manifest, files, checks, rules)
     if irregular:
         checks.warn(
