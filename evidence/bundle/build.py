@@ -43,6 +43,7 @@ from ..timestamp.client import request_token
 from ..tlog.ledgerlog import has_log
 from ..tlog.note import Note
 from ..tlog.tree import Tree
+from ..trust.records import TrustRecord
 from ..trust.store import export_for, require_signing
 from ..workspace import Workspace
 from .bagit import TAG_MANIFESTS, TAG_SIGNATURE, bag_filename, hash_files, tag_files
@@ -394,10 +395,7 @@ def _assemble(
     # Every signer, and every custodian named in a transfer (whose receipt may be signed under
     # a later certificate of the same key): the recipient can then follow custody by key.
     wanted = {signer.record.fingerprint} | {e.signer for e in excerpts}
-    evidence = None
     if checkpoint is not None:
-        # Every event the bundle carries, its own export events included (recorded with it).
-        evidence = log_evidence(ws, checkpoint, [ev for c in chains.values() for ev in c])
         wanted.add(signer_of(checkpoint))
     for chain in chains.values():
         for ev in chain:
@@ -412,6 +410,14 @@ def _assemble(
     # The root and its records for every certificate named: a recipient who pins the root
     # (seizure protocol, request letter) establishes every custodian, not only the signer.
     trust = export_for(ws.ledger, sorted(wanted))
+    evidence = None
+    if checkpoint is not None:
+        # Every event the bundle carries, its own export events included (recorded with it),
+        # and every trust record it carries (a revocation applies by log order).
+        records = [
+            TrustRecord.from_json(r, "trust record") for r in (trust or {}).get("records", [])
+        ]
+        evidence = log_evidence(ws, checkpoint, [ev for c in chains.values() for ev in c], records)
     manifest = build_manifest(
         signer,
         case,

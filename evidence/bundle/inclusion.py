@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,17 @@ from ..tlog.cosignature import CosignatureVerifier, cosigned_times
 from ..tlog.ledgerlog import record_leaf
 from ..tlog.note import Note, ecdsa_verify
 from ..tlog.proofnote import TlogProof
+from ..trust.records import TrustRecord
 from .bagit import BagFile
 from .checklist import Checklist
-from .logproofs import CHECKPOINT_FILE, LOG_DIR, NOTE_FILE, PROOF_DIR, proof_name
+from .logproofs import (
+    CHECKPOINT_FILE,
+    LOG_DIR,
+    NOTE_FILE,
+    PROOF_DIR,
+    proof_name,
+    trust_proof_name,
+)
 from .logtime import check_checkpoint_token
 from .manifest import signed_events
 
@@ -119,6 +127,35 @@ def _exempt(entry: Mapping[str, Any], index: int, issuer: str, declared: bool) -
     )
 
 
+@dataclass
+class LogOrder:
+    """Leaf indices proved by the bundle: events by (item id, seq), trust records by hash."""
+
+    events: dict[tuple[str, int], int] = field(default_factory=dict)
+    records: dict[str, int] = field(default_factory=dict)
+
+
+def _proved(
+    raw: bytes,
+    subject: str,
+    data: bytes,
+    cp: Checkpoint,
+    note: Note,
+    seen: dict[int, str],
+) -> int:
+    """The leaf index of a record whose proof holds; raises EvidenceError naming why not."""
+    log = cp.log
+    assert log is not None
+    proof = TlogProof.parse(raw, subject)
+    if proof.checkpoint.text != note.text:
+        raise ProofError("its proof is for another tree than the bundle's checkpoint")
+    if seen.get(proof.index, subject) != subject:
+        raise ProofError(f"claims leaf #{proof.index}, as {seen[proof.index]} does")
+    seen[proof.index] = subject
+    verify_inclusion(proof.index, log.size, record_leaf(data), proof.proof, log.root)
+    return proof.index
+
+
 def _event_problem(
     root: Path,
     files: Mapping[str, BagFile],
@@ -127,6 +164,7 @@ def _event_problem(
     cp: Checkpoint,
     note: Note,
     seen: dict[int, str],
+    order: LogOrder,
 ) -> tuple[str, str] | None:
     """(subject, problem) for one event whose inclusion is not proved, else None."""
     seq = ev.body.get("seq")
@@ -141,22 +179,50 @@ def _event_problem(
                 "(the bundle's checkpoint is older than its events)"
             )
         return subject, "has no inclusion proof"
-    log = cp.log
-    assert log is not None
     try:
-        proof = TlogProof.parse(raw, subject)
-        if proof.checkpoint.text != note.text:
-            raise ProofError("its proof is for another tree than the bundle's checkpoint")
-        if seen.get(proof.index, subject) != subject:
-            raise ProofError(f"claims leaf #{proof.index}, as {seen[proof.index]} does")
-        seen[proof.index] = subject
-        leaf = record_leaf(ev.canonical)
-        verify_inclusion(proof.index, log.size, leaf, proof.proof, log.root)
+        order.events[(str(entry["item_id"]), seq)] = _proved(
+            raw, subject, ev.canonical, cp, note, seen
+        )
     except EvidenceError as exc:
         return subject, exc.message
     except ValueError:  # a hostile event that has no canonical form (item.chain says so too)
         return subject, "the event has no canonical bytes to prove"
     return None
+
+
+def _record_problems(
+    root: Path,
+    files: Mapping[str, BagFile],
+    manifest: Mapping[str, Any],
+    cp: Checkpoint,
+    note: Note,
+    seen: dict[int, str],
+    order: LogOrder,
+) -> list[tuple[str, str]]:
+    """(subject, problem) for each trust record the manifest carries whose inclusion is not
+    proved (version 4 proves them; custody.trust reports a record that does not read)."""
+    trust = manifest.get("trust")
+    raw_records = trust.get("records") if isinstance(trust, dict) else None
+    out = []
+    for n, value in enumerate(raw_records if isinstance(raw_records, list) else []):
+        try:
+            record = TrustRecord.from_json(value, f"trust.records[{n}]")
+        except EvidenceError:
+            continue
+        seq = record.body.get("seq")
+        subject = f"trust record #{seq}"
+        if type(seq) is not int or not 0 < seq < 10**9:
+            out.append((f"trust.records[{n}]", "has no sequence number, so no proof"))
+            continue
+        raw = _read(root, files, trust_proof_name(seq))
+        if raw is None:
+            out.append((subject, "has no inclusion proof"))
+            continue
+        try:
+            order.records[record.hash] = _proved(raw, subject, record.data, cp, note, seen)
+        except EvidenceError as exc:
+            out.append((subject, exc.message))
+    return out
 
 
 def _declared_problems(
@@ -220,11 +286,14 @@ def check_inclusion(
     carried: CarriedLog | None,
     cosigners: Sequence[CosignatureVerifier],
     checks: Checklist,
-) -> None:
+) -> LogOrder:
     """Every event of every chain proved in the carried checkpoint; every problem listed.
 
     A version-4 manifest declares the log it carries: missing, another checkpoint, or proofs
-    removed or added is a failure; older bundles without log/ are skipped (made before it)."""
+    removed or added is a failure; older bundles without log/ are skipped (made before it).
+    Returns the leaf index of every event and trust record proved (for the revocation rule
+    by log order, custodians.py)."""
+    order = LogOrder()
     declared = manifest.get("log")
     if not carries_log(files):
         if isinstance(declared, dict):
@@ -239,9 +308,9 @@ def check_inclusion(
             checks.fail(CHECK, LOG_DIR, "the bundle carries no log, so no witness cosigned it")
         else:
             checks.skip(CHECK, "the bundle carries no log proofs (made before the log)")
-        return
+        return order
     if carried is None:
-        return
+        return order
     cp, note = carried.checkpoint, carried.note
     log = cp.log
     assert log is not None
@@ -256,16 +325,22 @@ def check_inclusion(
         for i, ev in enumerate(signed_events(entry)):
             if _exempt(entry, i, issuer, isinstance(declared, dict)):
                 continue
-            problem = _event_problem(root, files, entry, ev, cp, note, seen)
+            problem = _event_problem(root, files, entry, ev, cp, note, seen, order)
             if problem is not None:
                 failed = True
                 checks.fail(CHECK, *problem)
             else:
                 proved += 1
+    if isinstance(declared, dict):  # trust records are proved from version 4 on
+        for problem in _record_problems(root, files, manifest, cp, note, seen, order):
+            failed = True
+            checks.fail(CHECK, *problem)
     if not failed:
+        records = f" and {len(order.records)} trust records" if order.records else ""
         checks.ok(
             CHECK,
             "log",
-            f"{proved} events proved in checkpoint #{cp.seq} (a log of {log.size} records, "
-            f"{log.origin[:20]}...){cosigned}",
+            f"{proved} events{records} proved in checkpoint #{cp.seq} (a log of {log.size} "
+            f"records, {log.origin[:20]}...){cosigned}",
         )
+    return order

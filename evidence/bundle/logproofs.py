@@ -6,6 +6,8 @@ tlog-proof per event proving it was in the agency's log at that checkpoint.
                                   log's signature and every witness's cosignature
     log/proofs/<item>-<seq>.tlog-proof
                                   c2sp.org/tlog-proof@v1: index, inclusion proof, the note
+    log/proofs/trust-<seq>.tlog-proof
+                                  the same for each trust record the manifest carries
 
 The leaf of an event is SHA-256(0x00 || SHA-256(its canonical bytes)). Every event the bundle
 carries has a proof, the `exported` events it adds included: they are recorded with the
@@ -28,6 +30,7 @@ from ..tlog.ledgerlog import ledger_tree, stored_note
 from ..tlog.note import Note
 from ..tlog.proofnote import TlogProof
 from ..tlog.tree import Tree
+from ..trust.records import TrustRecord
 from ..workspace import Workspace
 
 LOG_DIR = "log"
@@ -42,15 +45,19 @@ def proof_name(item_id: str, seq: int) -> str:
     return f"{PROOF_DIR}/{item_id}-{seq:06d}{PROOF_SUFFIX}"
 
 
-def _indexes(ledger: Ledger, events: Sequence[SignedEvent]) -> dict[str, int]:
+def trust_proof_name(seq: int) -> str:
+    """Where a trust record's proof lies in the bag."""
+    return f"{PROOF_DIR}/trust-{seq:06d}{PROOF_SUFFIX}"
+
+
+def _indexes(ledger: Ledger, kind: str, refs: Sequence[str]) -> dict[str, int]:
     out: dict[str, int] = {}
-    refs = [ev.body["event_id"] for ev in events]
     for i in range(0, len(refs), 500):
         chunk = refs[i : i + 500]
         rows = ledger.rows(
-            "SELECT idx, ref FROM log_leaves WHERE kind = 'event' "
+            f"SELECT idx, ref FROM log_leaves WHERE kind = ? "
             f"AND ref IN ({', '.join('?' for _ in chunk)})",
-            tuple(chunk),
+            (kind, *chunk),
         )
         out.update({str(r["ref"]): int(r["idx"]) for r in rows})
     return out
@@ -66,9 +73,13 @@ class LogEvidence:
 
 
 def log_evidence(
-    ws: Workspace, checkpoint: Checkpoint, events: Sequence[SignedEvent]
+    ws: Workspace,
+    checkpoint: Checkpoint,
+    events: Sequence[SignedEvent],
+    records: Sequence[TrustRecord] = (),
 ) -> LogEvidence:
-    """The checkpoint file, its note and an inclusion proof for each event."""
+    """The checkpoint file, its note and an inclusion proof for each event and trust record
+    (the trust records let a recipient apply a revocation by log order, not by date)."""
     log = checkpoint.log
     if log is None:
         raise UsageError(f"checkpoint #{checkpoint.seq} does not sign the log")
@@ -76,7 +87,9 @@ def log_evidence(
     if note is None:
         raise UsageError(f"checkpoint #{checkpoint.seq} has no note signature")
     tree: Tree = ledger_tree(ws.ledger)
-    indexes = _indexes(ws.ledger, events)
+    indexes = _indexes(ws.ledger, "event", [ev.body["event_id"] for ev in events])
+    numbered = [(int(r.body["seq"]), r) for r in records if type(r.body.get("seq")) is int]
+    trust = _indexes(ws.ledger, "trust", [str(n) for n, _ in numbered])
     # The file as written beside the vault (with its RFC 3161 token), else its signed parts.
     path = ws.checkpoint_dir / file_name(checkpoint.seq)
     data = path.read_bytes() if path.is_file() else json.dumps(checkpoint.to_json()).encode()
@@ -86,6 +99,10 @@ def log_evidence(
         proof = tree.inclusion_proof(idx, log.size)
         name = proof_name(ev.body["item_id"], ev.body["seq"])
         files[name] = TlogProof(idx, tuple(proof), note).to_bytes()
+    for n, _ in numbered:
+        idx = trust[str(n)]
+        proof = tree.inclusion_proof(idx, log.size)
+        files[trust_proof_name(n)] = TlogProof(idx, tuple(proof), note).to_bytes()
     return LogEvidence(checkpoint, note, files)
 
 

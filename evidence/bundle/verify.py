@@ -340,11 +340,11 @@ def _verify_bag(
     excerpts: tuple[ExcerptVerdict, ...] = ()
     # A pinned root (--anchor, or a CA among --trust) checks custodians whatever version the
     # manifest claims: the sender chooses the label, so a v1 label must not switch this off.
+    order = check_inclusion(root, files, manifest, carried, cosigners, checks)
     if manifest["schema"] != "evidence-manifest/1" or root_pinned(anchor, trust):
         excerpts = check_excerpts(manifest, _payload_reader(root, files), certs, checks)
         signed = [(f"excerpt of item {v.item_id}", v.signer, v.at) for v in excerpts]
-        check_custodians(manifest, certs, anchor, trust, checks, signed)
-    check_inclusion(root, files, manifest, carried, cosigners, checks)
+        check_custodians(manifest, certs, anchor, trust, checks, signed, order)
     return VerifyResult(
         source,
         checks.result(),

@@ -5,24 +5,29 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 from evidence.bundle.build import build_bundle
 from evidence.bundle.cms import sign_detached
-from evidence.bundle.logproofs import proof_name
+from evidence.bundle.logproofs import proof_name, trust_proof_name
 from evidence.bundle.verify import VerifyResult, verify_bundle
 from evidence.canonical import canonical_bytes
 from evidence.checkpoint import create_checkpoint, file_name
 from evidence.custody import append_events
+from evidence.events import new_body, sign_event, write_events
 from evidence.items import list_items
 from evidence.keys import Signer
+from evidence.timefmt import format_utc, parse_rfc3339
 from evidence.tlog.cosignature import CosignatureVerifier
 from evidence.tlog.ledgerlog import ledger_tree, note_file, note_vkey, stored_note
 from evidence.tlog.proofnote import TlogProof
+from evidence.trust.authority import local_authority, revoke_key
 from evidence.witness import WitnessStore, cosign_with
-from tests.bundle.bundle_support import REQUEST, Built, run_custody, tampered
+from evidence.workspace import Workspace
+from tests.bundle.bundle_support import REQUEST, Built, invoke, run_custody, tampered
 from tests.conftest import WitnessFixture
-from tests.helpers import CASE, World
+from tests.helpers import CASE, PASSPHRASE, World
 
 
 def _verify(archive: Path, built: Built, *keys: str) -> VerifyResult:
@@ -52,16 +57,19 @@ def test_every_event_is_proved(built: Built, bag: Path) -> None:
     # Every event, the export each chain ends with included (recorded with the checkpoint).
     events = sum(len(entry["custody"]) for entry in manifest["items"])
     assert all(e["custody"][-1]["event"]["action"] == "exported" for e in manifest["items"])
+    records = len(manifest["trust"]["records"])
     (line,) = _inclusion(result)
-    assert line.startswith(f"log: {events} events proved in checkpoint #1")
-    assert len(list((bag / "log" / "proofs").iterdir())) == events
+    assert line.startswith(f"log: {events} events and {records} trust records proved in ")
+    proofs = sorted(p.name for p in (bag / "log" / "proofs").iterdir())
+    assert len(proofs) == events + records
+    assert len([p for p in proofs if p.startswith("trust-")]) == records
     checkpoint = json.loads((bag / "log" / "checkpoint.json").read_bytes())
     assert manifest["schema"] == "evidence-manifest/4"
     assert manifest["log"] == {
         "checkpoint": {"seq": 1, "hash": checkpoint["hash"]},
         "origin": checkpoint["checkpoint"]["log"]["origin"],
         "size": checkpoint["checkpoint"]["log"]["size"],
-        "proofs": events,
+        "proofs": events + records,
     }
 
 
@@ -134,6 +142,8 @@ def test_bundle_whose_checkpoint_is_older_than_its_events(
         "SELECT l.idx, e.item_id, e.seq FROM log_leaves l JOIN events e ON e.event_id = l.ref"
     )
 
+    trust_rows = ws.ledger.rows("SELECT idx, ref FROM log_leaves WHERE kind = 'trust'")
+
     def downgrade(bag: Path) -> None:
         shutil.rmtree(bag / "log")
         (bag / "log" / "proofs").mkdir(parents=True)
@@ -147,6 +157,9 @@ def test_bundle_whose_checkpoint_is_older_than_its_events(
                     r["idx"], tuple(tree.inclusion_proof(r["idx"], old.log.size)), note
                 )
                 (bag / proof_name(r["item_id"], r["seq"])).write_bytes(proof.to_bytes())
+        for r in trust_rows:
+            proof = TlogProof(r["idx"], tuple(tree.inclusion_proof(r["idx"], old.log.size)), note)
+            (bag / trust_proof_name(int(r["ref"]))).write_bytes(proof.to_bytes())
         # ...and re-signs a manifest declaring it, so only the events' dates can tell.
         manifest = json.loads((bag / "manifest.json").read_bytes())
         manifest["log"].update(
@@ -263,3 +276,87 @@ def test_witnessed_bundle_and_a_foreign_witness_key(
     foreign = WitnessStore.init(tmp_path / "foreign", "witness.test.example/w1", [])
     found = _inclusion(_verify(out, built, foreign.cosigner.vkey))
     assert found == ["log/checkpoint.note: not cosigned by witness witness.test.example/w1"]
+
+
+def test_event_appended_after_its_signers_revocation_but_backdated(
+    seized: World, prosecutor: Signer, tmp_path: Path
+) -> None:
+    """The expert, revoked, still holds the key: they sign an event dated before their
+    revocation (after the event before it, so the chain rule holds) and slip it into the
+    ledger. No checkpoint lies between, so the dates alone cannot tell; the log's order,
+    proved in the bundle for the event and for the revocation record, does."""
+    ws = seized.ws
+    item = list_items(ws.ledger, CASE)[0]
+    (head,) = ws.ledger.rows(
+        "SELECT seq, hash, body FROM events WHERE item_id = ? ORDER BY seq DESC LIMIT 1",
+        (item.item_id,),
+    )
+    time.sleep(0.01)
+    authority = local_authority(ws.keys)
+    assert authority is not None
+    revoke_key(ws.keys, ws.keys.unlock(authority, PASSPHRASE), seized.expert.record, "left")
+    revoked_at = ws.ledger.rows("SELECT body FROM trust_records WHERE kind = 'revocation'")[0][
+        "body"
+    ]
+    revoked = parse_rfc3339(json.loads(revoked_at)["at"])
+    before = parse_rfc3339(json.loads(head["body"])["at"])
+    backdated = format_utc(before + (revoked - before) / 2)
+    body = new_body(
+        seized.expert,
+        item_id=item.item_id,
+        case=CASE,
+        seq=head["seq"] + 1,
+        prev=head["hash"],
+        item_sha256=item.sha256,
+        action="analysed",
+        purpose="second opinion",
+        at=backdated,
+    )
+    with ws.ledger.atomic(lock=[item.item_id]):
+        write_events(ws.ledger, [sign_event(seized.expert, body)])
+    out = tmp_path / "request-0042.zip"
+    build_bundle(ws, prosecutor, CASE, out, REQUEST)
+    anchor = _anchor_of(ws)
+    result = verify_bundle(out, fingerprints=[prosecutor.record.fingerprint], anchor=anchor)
+    assert result.status == "failed"
+    found = [
+        (c.subject, c.message)
+        for c in result.checks
+        if c.name == "custody.trust" and c.status == "failed"
+    ]
+    assert len(found) == 1, found
+    subject, message = found[0]
+    assert subject == f"item {item.item_id} event #{head['seq'] + 1}"
+    assert message.startswith("appended to the sender's log after its signer's revocation")
+    assert f"though dated {backdated}, before the revocation at" in message
+    assert message.endswith(": backdated")
+    code, _ = invoke(
+        ["verify", str(out), "--fingerprint", prosecutor.record.fingerprint, "--anchor", anchor]
+    )
+    assert code == 1
+    # Without the proofs of the revocation record, the check could not run: a v4 bundle
+    # declares them, so stripping one is caught (count and the record's missing proof).
+
+
+def _anchor_of(ws: Workspace) -> str:
+    return str(ws.ledger.rows("SELECT fingerprint FROM trust_anchor")[0]["fingerprint"])
+
+
+def test_trust_record_proof_stripped(built: Built, tmp_path: Path) -> None:
+    manifest_records = built.world.ws.ledger.rows("SELECT seq FROM trust_records ORDER BY seq")
+    assert manifest_records
+    bag_name = "request-0042"
+
+    def strip_first(bag: Path) -> None:
+        proofs = sorted((bag / "log" / "proofs").glob("trust-*.tlog-proof"))
+        proofs[0].unlink()
+
+    archive = tampered(built, tmp_path, strip_first, after=_resign(built.prosecutor))
+    manifest = json.loads((tmp_path / "tamper-0" / bag_name / "manifest.json").read_bytes())
+    first = min(r["record"]["seq"] for r in manifest["trust"]["records"])
+    proofs = manifest["log"]["proofs"]
+    assert _inclusion(_verify(archive, built)) == [
+        f"log/proofs: holds {proofs - 1} proofs, the signed manifest declares {proofs} "
+        "(removed or added?)",
+        f"trust record #{first}: has no inclusion proof",
+    ]
