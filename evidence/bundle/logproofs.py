@@ -25,7 +25,7 @@ from typing import Any
 from ..checkpoint import Checkpoint, file_name
 from ..errors import UsageError
 from ..events import SignedEvent
-from ..ledger import Ledger
+from ..ledger import Ledger, marks
 from ..tlog.ledgerlog import ledger_tree, stored_note
 from ..tlog.note import Note
 from ..tlog.proofnote import TlogProof
@@ -55,8 +55,7 @@ def _indexes(ledger: Ledger, kind: str, refs: Sequence[str]) -> dict[str, int]:
     for i in range(0, len(refs), 500):
         chunk = refs[i : i + 500]
         rows = ledger.rows(
-            f"SELECT idx, ref FROM log_leaves WHERE kind = ? "
-            f"AND ref IN ({', '.join('?' for _ in chunk)})",
+            f"SELECT idx, ref FROM log_leaves WHERE kind = ? AND ref IN ({marks(len(chunk))})",
             (kind, *chunk),
         )
         out.update({str(r["ref"]): int(r["idx"]) for r in rows})
