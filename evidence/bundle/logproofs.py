@@ -55,7 +55,7 @@ def _indexes(ledger: Ledger, kind: str, refs: Sequence[str]) -> dict[str, int]:
     for i in range(0, len(refs), 500):
         chunk = refs[i : i + 500]
         rows = ledger.rows(
-            f"SELECT idx, ref FROM log_leaves WHERE kind = ? AND ref IN ({marks(len(chunk))})",
+            f"SELECT idx, ref FROM log_leaves WHERE kind = $1 AND ref IN ({marks(len(chunk), 2)})",
             (kind, *chunk),
         )
         out.update({str(r["ref"]): int(r["idx"]) for r in rows})

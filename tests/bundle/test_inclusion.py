@@ -229,7 +229,7 @@ def test_the_bundles_own_export_proof_stripped(built: Built, tmp_path: Path) -> 
     # Before version 4 the export event had no proof; now its absence is a failure.
     items = list_items(built.world.ws.ledger, CASE)
     last = len(
-        built.world.ws.ledger.rows("SELECT seq FROM events WHERE item_id = ?", (items[0].item_id,))
+        built.world.ws.ledger.rows("SELECT seq FROM events WHERE item_id = $1", (items[0].item_id,))
     )
     name = proof_name(items[0].item_id, last)
     archive = tampered(
@@ -288,7 +288,7 @@ def test_event_appended_after_its_signers_revocation_but_backdated(
     ws = seized.ws
     item = list_items(ws.ledger, CASE)[0]
     (head,) = ws.ledger.rows(
-        "SELECT seq, hash, body FROM events WHERE item_id = ? ORDER BY seq DESC LIMIT 1",
+        "SELECT seq, hash, body FROM events WHERE item_id = $1 ORDER BY seq DESC LIMIT 1",
         (item.item_id,),
     )
     time.sleep(0.01)

@@ -425,7 +425,7 @@ def _notes_edited(world: World, sql: str, *params: object) -> AuditResult:
 def _own_and_cosignature(world: World, url: str) -> Checkpoint:
     cp = _checkpoint(world, url)
     rows = world.ws.ledger.rows(
-        "SELECT witness FROM checkpoint_notes WHERE checkpoint_seq = ? ORDER BY rowid", (cp.seq,)
+        "SELECT witness FROM checkpoint_notes WHERE checkpoint_seq = $1 ORDER BY rowid", (cp.seq,)
     )
     assert [r["witness"] for r in rows] == ["", url]
     assert _audit(world).ok
