@@ -459,7 +459,8 @@ def verify_command(
     --tsa-trust, the signature's RFC 3161 token too: its time beside the signer's claim.
     Check log.inclusion: every custody event is proved (C2SP tlog-proof) in the sender's
     append-only log at the checkpoint the bundle carries; with --witness-key, that checkpoint
-    must be cosigned by that witness.
+    must be cosigned by that witness. Check log.timestamp: that checkpoint's RFC 3161 token
+    (imprint, TSA signature, genTime beside its signed time; with --tsa-trust, the TSA's chain).
 
     \b
     Exit codes:

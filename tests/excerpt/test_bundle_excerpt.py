@@ -67,7 +67,7 @@ def test_excerpt_travels_instead_of_the_file(
     done = subprocess.run([str(BAGIT_PY), "--validate", str(bag)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     manifest = json.loads((bag / "manifest.json").read_bytes())
-    assert manifest["schema"] == "evidence-manifest/3"
+    assert manifest["schema"] == "evidence-manifest/4"  # excerpts and the log
     assert chat not in {i["item_id"] for i in manifest["items"]}
     assert manifest["excerpts"][0]["records"] == "2-4,10"
     # nothing of the undisclosed records, their salts, the profile or the file's name travels
