@@ -22,7 +22,9 @@ from evidence.profiles.limits import PROFILE_VERSION, Deadline, Limits, ProfileF
 from evidence.profiles.readlog import ReadLog
 from evidence.profiles.statement_columns import (
     LAYOUT_DEFAULT_CURRENCY,
+    LAYOUT_DIRECTION,
     SIGNED_LAYOUTS,
+    SYMBOL_IS_CURRENCY,
     WEBMONEY_CURRENCY,
     column_roles,
     direction_columns,
@@ -34,6 +36,7 @@ from evidence.profiles.statement_columns import (
     says_outgoing,
     unit_in_amount,
 )
+from evidence.profiles.statement_sides import Sides
 from evidence.profiles.statement_totals import StatementTotals
 from evidence.profiles.textscan import (
     WEBMONEY_PURSES,
@@ -57,6 +60,7 @@ _ID_HEADER_RE = re.compile(
 # (a phone written without "+" has eleven digits or more), so such cells skip the scanner
 _SHORT_NUMBER_RE = re.compile(r"^[\s$€₽+\-]{0,3}[\d.,\s]{0,10}$")
 _HEX64_CELL_RE = re.compile(r"^(?:0x)?[0-9a-fA-F]{64}$")
+_SHORT_YEAR_RE = re.compile(r"^\d{2}-\d{2}-\d{2}\s")  # Binance "26-11-03 10:15:22"
 
 
 def counterparty_key(raw: str, scanner: IdentifierScanner) -> str:
@@ -98,6 +102,9 @@ class _Sheet:
     counter_leg: int | None = None
     failed: list[dict[str, Any]] = field(default_factory=list)
     failed_count: int = 0
+    fixed: bool | None = None  # every row goes this way (a deposits-only file...)
+    sides: Sides | None = None  # From/To columns: direction relative to the own address
+    networks: dict[str, int] = field(default_factory=dict)
 
     def cell(self, cells: list[str], role: str) -> str:
         """The cell of a role in this row ("" when the column or cell is missing)."""
@@ -146,7 +153,28 @@ def _generic_row(
             scanner.scan(cell, tx_context=index in tx_columns or whole_hash)
 
 
-def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[str, Any]:
+def _one_way(sheet: _Sheet, original_name: str, log: ReadLog) -> None:
+    """A layout whose rows all go one way: the layout, or its file name, says which."""
+    if sheet.layout not in LAYOUT_DIRECTION:
+        return
+    fixed = LAYOUT_DIRECTION[sheet.layout]
+    source = "its layout"
+    if fixed is None:
+        name = original_name.lower()
+        if ("withdraw" in name) != ("deposit" in name):
+            fixed, source = "withdraw" in name, "its file name"
+    if fixed is None:
+        log.notice(f"{sheet.layout}: neither the rows nor the file name say deposit or "
+                   "withdrawal; amounts are direction_unknown")  # fmt: skip
+        return
+    sheet.fixed = fixed
+    what = "withdrawals (money out)" if fixed else "deposits (money in)"
+    log.notice(f"every row is one of the account's {what}: {source} says so")
+
+
+def profile_csv(
+    path: pathlib.Path, limits: Limits, deadline: Deadline, original_name: str = ""
+) -> dict[str, Any]:
     """Profile of a CSV: a statement if its columns say so, else every cell scanned."""
     if path.stat().st_size > limits.max_csv_bytes:
         raise ProfileFailure(f"CSV over the {limits.max_csv_bytes}-byte limit; not parsed")
@@ -164,6 +192,10 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
     skip = {roles.get("counterparty"), roles.get("amount"), roles.get("date")}
     # order, trade and row numbers are the service's own ids: never phones or card numbers
     skip |= {i for i, h in enumerate(header) if _ID_HEADER_RE.search(h) and i not in tx_columns}
+    if statement:
+        _one_way(sheet, original_name, log)
+        if "from" in roles and "to" in roles:
+            sheet.sides = Sides(limits.max_list * 10)
     rows = blank = 0
     number = table.header_row
     try:
@@ -230,8 +262,16 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
         "time_range": {"first": times.first, "last": times.last},
         "timezone": "as written in the file; values ending in Z are UTC",
     }
+    if sheet.sides is not None:
+        own = sheet.sides.own(original_name)
+        unknown = sheet.sides.resolve(own, totals, lambda raw: _party_key(raw, limits))
+        out["own_address"] = own.to_json()
+        if unknown:
+            log.notice(f"{unknown} transfer(s) left direction_unknown: {own.reason}")
     if statement:
         out.update(totals.to_json())
+        if "network" in roles:
+            out["networks"] = [{"network": k, "rows": v} for k, v in sorted(sheet.networks.items())]
         out["rows_unparsed"] = log.missed.total
         out["rows_failed"] = sheet.failed_count
         out["failed_rows"] = sheet.failed
@@ -239,6 +279,11 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
     out.update(log.to_json())
     out["truncated"] = totals.overflow or scanner.found.truncated or log.stopped is not None
     return out
+
+
+def _party_key(raw: str, limits: Limits) -> str:
+    # identifiers of these cells were recorded when their rows were read
+    return counterparty_key(raw, IdentifierScanner(limits.max_list)) or "(none)"
 
 
 def _why_unread(cells: list[str], sheet: _Sheet) -> str:
@@ -264,6 +309,8 @@ def _legs(cells: list[str], sheet: _Sheet) -> list[tuple[str, str, bool | None]]
         text = sheet.cell(cells, "amount")
         words = " ".join(cells[i] for i in sheet.directions if i < len(cells))
         direction = says_outgoing(words)
+        if direction is None:
+            direction = sheet.fixed
         legs.append((text, sheet.cell(cells, "currency"), direction))
         index = sheet.counter_leg
         if (
@@ -301,7 +348,10 @@ def _statement_row(
     parsed = False
     failed = "status" in sheet.roles and is_failed(sheet.cell(cells, "status"))
     own = _WEBMONEY_RE.match(sheet.cell(cells, "own").strip().upper()) if sheet.own else None
-    date = parse_time(sheet.cell(cells, "date"))
+    written = sheet.cell(cells, "date")
+    if _SHORT_YEAR_RE.match(written) and (sheet.layout or "").startswith("Binance"):
+        written = "20" + written  # Binance writes the year's last two digits first
+    date = parse_time(written)
     for text, currency_cell, outgoing in _legs(cells, sheet):
         amount = parse_amount(text, comma_decimal=sheet.comma_decimal)
         if amount is None:
@@ -323,6 +373,11 @@ def _statement_row(
             or (WEBMONEY_CURRENCY[own.group(1)] if own else None)
             or (WEBMONEY_CURRENCY[purse.group(1)] if purse else None)
             or pair_base(sheet.cell(cells, "pair"))
+            or (
+                normalise_currency(sheet.cell(cells, "pair"))
+                if sheet.layout in SYMBOL_IS_CURRENCY
+                else None
+            )
             or LAYOUT_DEFAULT_CURRENCY.get(sheet.layout or "")
             or "unknown"
         )
@@ -344,9 +399,19 @@ def _statement_row(
                     }
                 )
             continue
+        sides = sheet.sides
+        if outgoing is None and sides is not None:
+            sender, receiver = sheet.cell(cells, "from"), sheet.cell(cells, "to")
+            if sides.defer(sender, receiver, currency, amount):
+                continue  # its direction is decided once the whole file is read
         totals.add(party, currency, amount, outgoing)
     if parsed:
         times.add(date)
+        if sheet.sides is not None:
+            sheet.sides.see(sheet.cell(cells, "from"), sheet.cell(cells, "to"))
+        network = " ".join(sheet.cell(cells, "network").split())[:40]
+        if network and (network in sheet.networks or len(sheet.networks) < 50):
+            sheet.networks[network] = sheet.networks.get(network, 0) + 1
     return parsed
 
 
