@@ -305,6 +305,12 @@ def _legs(cells: list[str], sheet: _Sheet) -> list[tuple[str, str, bool | None]]
             legs.append((expense, sheet.cell(cells, "expense_currency"), True))
         if income and parse_amount(income, comma_decimal=sheet.comma_decimal):
             legs.append((income, sheet.cell(cells, "income_currency"), False))
+        if not legs and all(
+            parse_amount(cell, comma_decimal=sheet.comma_decimal) is not None
+            for cell in (income, expense)
+        ):
+            # nothing in, nothing out (an explorer's contract call): read, and moves nothing
+            return [("0", sheet.cell(cells, "income_currency"), None)]
     if not legs:
         text = sheet.cell(cells, "amount")
         words = " ".join(cells[i] for i in sheet.directions if i < len(cells))
