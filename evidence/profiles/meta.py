@@ -94,11 +94,15 @@ class _Thread:
                 self.scanner.add_url(f"https://instagram.com/{owner}")
         reactions = msg.get("reactions")
         self.reactions += len(reactions) if isinstance(reactions, list) else 0
+        sticker = msg.get("sticker")  # one object, not a list
+        items = [sticker] if isinstance(sticker, Mapping) else []
         for key in _MEDIA_KEYS:
-            for item in msg.get(key) or []:
-                if isinstance(item, Mapping) and isinstance(item.get("uri"), str):
-                    name = item["uri"].replace("\\", "/").rsplit("/", 1)[-1]
-                    self.chat.attachments.add(Attachment(name[:255] or "(unnamed)"))
+            listed = msg.get(key)
+            items.extend(listed if isinstance(listed, list) else [])
+        for item in items:
+            if isinstance(item, Mapping) and isinstance(item.get("uri"), str):
+                name = item["uri"].replace("\\", "/").rsplit("/", 1)[-1]
+                self.chat.attachments.add(Attachment(name[:255] or "(unnamed)"))
 
 
 def _platform(data: Mapping[str, Any], original_name: str) -> tuple[str, str]:

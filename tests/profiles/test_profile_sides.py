@@ -202,3 +202,18 @@ def test_telegram_sender_via_bot_is_the_sender() -> None:
     ]
     assert (p["forwarded_count"], p["joined_count"], p["system_message_count"]) == (1, 1, 2)
     assert p["first_message_at"] == "2020-07-12T12:45:02"  # a title without UTC offset
+
+
+def test_messenger_sticker_and_voice_clip_are_attachments() -> None:
+    p = profile_of(IND / "meta" / "message_1.json")
+    names = [a["name"] for a in p["attachments"]]
+    assert (
+        len(names) == 3
+        and names[0].startswith("audioclip")
+        and names[1].endswith("_n_369239263222822.png")
+    )
+    assert (p["platform"], p["message_count"], p["participants"][0]["name"]) == (
+        "Facebook Messenger",
+        7,
+        "Ковалёв Дмитрий",
+    )
