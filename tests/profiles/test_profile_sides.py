@@ -5,11 +5,16 @@ links a txid hides behind."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from evidence.profiles import DEFAULT_LIMITS, build_profile, build_profile_with_limits
 from evidence.profiles.textscan import IdentifierScanner
-from tests.profiles.profile_support import DATA, profile_of, values
+from tests.profiles.profile_support import DATA, assert_json_types, profile_of, values
 
 IND = DATA / "independent"
 OWN = "0x4a006be1d90224207e56720befe445e52291c32c"
@@ -86,10 +91,6 @@ def test_no_address_in_every_row_leaves_directions_unknown_and_says_why(tmp_path
 
 
 def test_the_waiting_list_is_bounded(tmp_path: Path) -> None:
-    from dataclasses import replace
-
-    from evidence.profiles import DEFAULT_LIMITS, build_profile_with_limits
-
     pairs = [(OWN, f"0x{i:040x}", "1") for i in range(30)]
     rows = "".join(
         f'"0x{i:064x}","1","1","2026-11-05 10:00:00","{a}","{b}","{v}","","","T","USDT"\n'
@@ -217,3 +218,38 @@ def test_messenger_sticker_and_voice_clip_are_attachments() -> None:
         7,
         "Ковалёв Дмитрий",
     )
+
+
+CELL = st.one_of(
+    st.sampled_from(["", OWN, B, C, OWN.upper(), "0", "-5", "1,250.5", "n/a", '"', "26-11-03 1"]),
+    st.text(max_size=12),
+)
+HEADERS = [
+    HEADER.strip(),
+    "Date(UTC+0),Coin,Network,Amount,Fee,Address,TXID,Status",
+    "Date(UTC),Coin,Network,Amount,TransactionFee,Address,TXID,SourceAddress,PaymentID,Status",
+    "Date & Time(UTC),Coin,QTY,Type,Account Balance,Description",
+    "id,Time,Type,Amount,Before Balance,After Balance,Fee,Symbol",
+]
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    header=st.sampled_from(HEADERS),
+    rows=st.lists(st.lists(CELL, max_size=12), max_size=12),
+    name=st.sampled_from(["t.csv", f"export-{OWN}.csv", "withdrawals.csv", "deposit_withdraw.csv"]),
+)
+def test_hostile_rows_of_sided_and_exchange_layouts(
+    tmp_path: Path, header: str, rows: list[list[str]], name: str
+) -> None:
+    path = tmp_path / name
+    body = "\n".join(",".join(f'"{c}"' if "," in c else c for c in row) for row in rows)
+    path.write_text(header + "\n" + body, encoding="utf-8")
+    p = build_profile(path, "wallet-record", original_name=name, media_type="", metadata={})
+    assert_json_types(p)
+    assert "internal parser failure" not in p.get("error", "")
+    if "records" in p:  # every row is read or named with its reason
+        read, missed = p["records"]["read"], p["records"]["not_read"]
+        assert read + missed == p.get("rows", read + missed)
