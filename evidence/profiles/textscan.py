@@ -53,6 +53,8 @@ _PHONE_SPLIT_RE = re.compile(r"[ \u00a0]+")
 _BASE58_RE = re.compile(r"(?<![\w])[13mn2LMT][1-9A-HJ-NP-Za-km-z]{24,34}(?![\w])")
 _BECH32_RE = re.compile(r"(?i)(?<![\w])(?:bc|tb|bcrt|ltc|tltc)1[0-9a-z]{11,87}(?![\w])")
 _ETH_RE = re.compile(r"(?<![\w])0[xX][0-9a-fA-F]{40}(?![\w])")
+# the null address (a block's miner after the merge, the sender of a token mint): nobody's
+_ZERO_ADDRESS_RE = re.compile(r"^0[xX]0{40}$")
 _HEX64_RE = re.compile(r"(?<![0-9a-zA-Z])(?:0[xX])?[0-9a-fA-F]{64}(?![0-9a-zA-Z])")
 # explorer links: blockchair .../transaction/H, etherscan /tx/0xH, tronscan #/transaction/H
 _EXPLORER_TX_RE = re.compile(
@@ -165,7 +167,7 @@ class IdentifierScanner:
     def add_address(self, raw: str) -> None:
         """Record raw as a cryptocurrency address if it looks like one."""
         check = check_address(raw)
-        if check is not None:
+        if check is not None and not _ZERO_ADDRESS_RE.match(check.value):
             self.add(Identifier(check.kind, check.value, check.valid, check.detail))
 
     def scan(self, text: str, *, tx_context: bool = False) -> None:
