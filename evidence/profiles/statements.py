@@ -36,6 +36,7 @@ from evidence.profiles.statement_columns import (
     says_outgoing,
     unit_in_amount,
 )
+from evidence.profiles.statement_headerless import HEADERLESS_LAYOUT, headerless_header
 from evidence.profiles.statement_sides import Sides
 from evidence.profiles.statement_totals import StatementTotals
 from evidence.profiles.textscan import (
@@ -184,7 +185,11 @@ def profile_csv(
     totals = StatementTotals(limits.max_list)
     log = ReadLog("rows", limits.max_list)
     header = table.header
+    named = headerless_header(table.first_rows()) if not header else None
+    header = named or header
     sheet = _sheet(header)
+    if named:
+        sheet.layout = HEADERLESS_LAYOUT
     roles = sheet.roles
     statement = is_statement(roles)
     tx_columns = {i for i, h in enumerate(header) if "txid" in h.lower()}
@@ -206,7 +211,13 @@ def profile_csv(
                 f"{len(table.title_rows)} line(s) before the header row (rows 1-"
                 f"{len(table.title_rows)}) are titles: scanned for identifiers, not rows"
             )
-        if not header:
+        if named:
+            columns = ", ".join(f"{i + 1} {n}" for i, n in enumerate(named) if n)
+            log.notice(
+                f"no header row: the rows' shape names the columns ({columns}); read as a "
+                "transfers list"
+            )
+        elif not header:
             log.notice(
                 f"no header row in the first {HEADER_SEARCH_ROWS} rows: every cell of every "
                 "row scanned for identifiers (generic CSV scan)"
@@ -256,7 +267,7 @@ def profile_csv(
         **table.encoding.to_json(),
         "delimiter": table.delimiter,
         "header_row": table.header_row or None,
-        "columns": [" ".join(h.split())[:100] for h in header[:100]],
+        "columns": [" ".join(h.split())[:100] for h in (table.header or [])[:100]],
         "rows": rows,
         "blank_rows": blank,
         "time_range": {"first": times.first, "last": times.last},

@@ -253,3 +253,33 @@ def test_hostile_rows_of_sided_and_exchange_layouts(
     if "records" in p:  # every row is read or named with its reason
         read, missed = p["records"]["read"], p["records"]["not_read"]
         assert read + missed == p.get("rows", read + missed)
+
+
+def test_headerless_transfer_lists_are_statements_with_directions() -> None:
+    tronscan = profile_of(DATA / "explorers" / "tronscan_trc20_transfers.csv")
+    assert tronscan["layout"] == "transfers list without a header row"
+    assert tronscan["own_address"]["address"] == "TQ4Kjuyg5hDvi11KqxiqgQPCAKPLWvUPGm"
+    assert by_currency(tronscan) == {"USDT": ("197", "7201.5", None)}
+    # the poisoning look-alike is a counterparty of its own, never the own address
+    lookalike = "TQ4Kjuyg5hDvi11KqxiqgQPCAKPLWvUPGA"
+    assert lookalike in {t["counterparty"] for t in tronscan["totals"]}
+    own = "TW3r7V7LE1mZSp2HoEJv5Ups1MgQRM9qZk"
+    downloader = profile_of(IND / "tron" / f"{own}.csv")
+    assert downloader["notices"] == [
+        "no header row: the rows' shape names the columns (1 txid, 2 date, 5 from, 6 to, "
+        "7 amount, 8 currency); read as a transfers list"
+    ]
+    assert by_currency(downloader) == {
+        "BTT": ("1000.000000", "0", None),
+        "TRX": ("15.710000", "150.000000", None),  # the reward withdrawal has no sender
+        "USDT": ("3000.000000", "2500.000000", None),
+    }
+
+
+def test_rows_of_no_transfer_shape_stay_a_generic_scan(tmp_path: Path) -> None:
+    path = tmp_path / "notes.csv"
+    path.write_text(
+        f"{'ab' * 32},{OWN},hello\n{'cd' * 32},{B},world\n", encoding="utf-8"
+    )  # one address a row: no from/to pair
+    p = profile_of(path)
+    assert p["layout"] is None and "generic CSV scan" in p["notices"][0]
