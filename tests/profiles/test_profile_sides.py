@@ -283,3 +283,40 @@ def test_rows_of_no_transfer_shape_stay_a_generic_scan(tmp_path: Path) -> None:
     )  # one address a row: no from/to pair
     p = profile_of(path)
     assert p["layout"] is None and "generic CSV scan" in p["notices"][0]
+
+
+HEADERLESS_CELL = st.one_of(
+    st.sampled_from(
+        [
+            "ab" * 32,
+            "0x" + "cd" * 32,
+            OWN,
+            B,
+            "TQ4Kjuyg5hDvi11KqxiqgQPCAKPLWvUPGm",
+            "",
+            "100",
+            "-1,5",
+            "2026-11-05 00:12:00",
+            "1793800000000 [Thu Nov 05 2026 10:15:22 GMT+0300]",
+            "USDT",
+            "TRC20",
+        ]
+    ),
+    st.text(max_size=10),
+)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(st.lists(HEADERLESS_CELL, min_size=1, max_size=11), min_size=1, max_size=14))
+def test_hostile_headerless_rows_never_raise_and_lose_nothing(
+    tmp_path: Path, rows: list[list[str]]
+) -> None:
+    path = tmp_path / "transfers.csv"
+    path.write_text("\n".join(",".join(f'"{c}"' for c in row) for row in rows), encoding="utf-8")
+    p = build_profile(path, "wallet-record", original_name=path.name, media_type="", metadata={})
+    assert_json_types(p)
+    assert "internal parser failure" not in p.get("error", "")
+    if "records" in p:
+        assert p["records"]["read"] + p["records"]["not_read"] == p.get("rows")
