@@ -31,6 +31,9 @@ __all__ = ["profile_meta", "repair_mojibake"]
 TIMEZONE = "*_utc from timestamp_ms (UTC); *_at is the same instant without the Z"
 _MEDIA_KEYS = ("photos", "videos", "audio_files", "files", "gifs")
 _SYSTEM_TYPES = {"subscribe", "unsubscribe", "call"}
+# older Instagram exports write a like as a message of its own, content "Liked a message"
+# (English interface; other languages not seen yet): a reaction, not a message
+_LIKE_TEXTS = {"liked a message"}
 
 
 def repair_mojibake(text: str) -> tuple[str, bool]:
@@ -68,7 +71,7 @@ class _Thread:
         kind = self.text(msg.get("type")).lower()
         if "call_duration" in msg or kind == "call":
             self.calls += 1
-        if kind in _SYSTEM_TYPES:
+        if kind in _SYSTEM_TYPES or self.text(msg.get("content")).strip().lower() in _LIKE_TEXTS:
             chat.system_message_count += 1
             return
         chat.message_count += 1

@@ -320,3 +320,10 @@ def test_hostile_headerless_rows_never_raise_and_lose_nothing(
     assert "internal parser failure" not in p.get("error", "")
     if "records" in p:
         assert p["records"]["read"] + p["records"]["not_read"] == p.get("rows")
+
+
+def test_instagram_like_notices_are_system_entries_and_raw_mojibake_is_repaired() -> None:
+    p = profile_of(IND / "instagram" / "message_1.json")
+    assert (p["platform"], p["message_count"], p["system_message_count"]) == ("Instagram", 5, 1)
+    assert p["last_message_at"] == "2026-11-12T16:19:20"  # the like is no message time
+    assert {"name": "~Лена~", "messages": 2} in p["participants"]  # re-saved raw, repaired
