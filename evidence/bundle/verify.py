@@ -21,7 +21,7 @@ from cryptography import x509
 
 from ..custody import custody_state
 from ..entries import Irregularity, chain_entries, irregularities
-from ..errors import Finding, InputRejected, NotFoundError
+from ..errors import Check, Finding, InputRejected, NotFoundError
 from ..excerpt.proof import ExcerptVerdict
 from ..keys import key_id_of
 from ..progress import Reporter, Silent
@@ -38,7 +38,7 @@ from .bagit import (
     check_bag,
     hash_files,
 )
-from .checklist import Check, Checklist
+from .checklist import Checklist
 from .cms import CmsSigner
 from .custodians import check_custodians, root_pinned
 from .excerpts import check_excerpts, is_excerpt_file
@@ -46,7 +46,7 @@ from .inclusion import carried_checkpoint, check_inclusion
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
 from .names import layout_problems, name_problems
 from .packaging import NO_BAG, UNCHANGED, Change, Packaging, bag_prefix, names_codepage
-from .safezip import Limits, entries_of, extract
+from .safezip import ZipLimits, entries_of, extract
 from .signer import (
     SignerVerdict,
     check_issuer,
@@ -197,7 +197,7 @@ def _is_tag_file(name: str) -> bool:
 
 
 def _from_zip(
-    archive: Path, dest: Path, checks: Checklist, limits: Limits | None, reporter: Reporter
+    archive: Path, dest: Path, checks: Checklist, limits: ZipLimits | None, reporter: Reporter
 ) -> tuple[Path, dict[str, BagFile], Packaging] | None:
     try:
         codepage = names_codepage(archive)
@@ -253,7 +253,7 @@ def verify_bundle(
     *,
     trust: Sequence[x509.Certificate] = (),
     fingerprints: Sequence[str] = (),
-    limits: Limits | None = None,
+    limits: ZipLimits | None = None,
     reporter: Reporter | None = None,
     now: datetime | None = None,
     tsa_trust: list[Any] | None = None,
