@@ -2,16 +2,19 @@
 
 A `profiled` or `retyped` event of a text item signs the root of its salted record tree
 (evidence.excerpt). The root is recomputed from the vault copy and the vault's excerpt secret
-under the rule the event names; a missing secret, or a rule this version does not know, is
-said, since then the commitment cannot be checked.
+under the layout, rule and rule version the event names (an old version's commitment is
+recomputed under that version); a missing secret, or a rule this code does not know, is said,
+since then the commitment cannot be checked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..excerpt import RULE_VERSION, Commitment, commit_bytes, read_secret, rule_for, secret_path
+from ..excerpt import Commitment, read_secret, rule_for, secret_path
+from ..excerpt.commit import recommit
 from ..excerpt.salts import secret_id
+from ..excerpt.source import SourceError
 from ..items import ANALYSIS_ACTIONS, Item
 from ..vault import Vault
 from .events import EventFacts
@@ -77,17 +80,20 @@ def check_commitments(vault: Vault, items: list[Item], facts: list[EventFacts], 
                 f" the vault holds {secret_id(secret)}: restore that secret, or run `custody "
                 "profile` to commit anew")  # fmt: skip
             continue
-        if made.rule_version != RULE_VERSION or rule_for(made.layout) != made.rule:
+        if rule_for(made.layout, made.rule_version) != made.rule:
             add(CHECK, where, f"record rule {made.rule}/{made.rule_version} is not one this "
                 "version can recompute")  # fmt: skip
             continue
         try:
-            data = vault.path_for(item.sha256).read_bytes()
+            again = recommit(vault.path_for(item.sha256), made, secret, item.sha256)
         except OSError:
             continue  # the fixity and vault checks report an unreadable copy
-        again = commit_bytes(data, made.layout, secret, item.sha256)
+        except SourceError as exc:
+            again, why = None, f": {exc}"
+        else:
+            why = ""
         checked += 1
-        if again is None or again.to_json() != made.to_json():
+        if again is None or again[0].to_json() != made.to_json():
             add(CHECK, where, f"record commitment ({made.count} records) does not match the "
-                "vault copy's records")  # fmt: skip
+                f"vault copy's records{why}")  # fmt: skip
     return checked

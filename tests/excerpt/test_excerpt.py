@@ -228,9 +228,13 @@ def test_empty_one_odd_and_power_of_two_files(world: World, tmp_path: Path, line
     world.ingest(folder)
     item = next(iter(item_ids(world)))
     if lines == 0:
-        # an empty file holds no records: nothing to commit to, nothing to disclose
-        with pytest.raises(UsageError, match="has no record commitment"):
+        # an empty file holds no records: its commitment says so, and there is nothing to
+        # disclose, by number or by match
+        with pytest.raises(UsageError, match="is empty: its commitment is to zero records"):
             open_excerpt(world.ws, item, ranges="1")
+        with pytest.raises(UsageError, match="matches no record"):
+            open_excerpt(world.ws, item, match=".")
+        assert audit(world.ws, fixity=True).ok
         return
     for ranges in sorted({"1", f"{lines}", f"1-{lines}"}):
         out = tmp_path / f"out-{ranges}"
