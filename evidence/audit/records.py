@@ -9,10 +9,13 @@ since then the commitment cannot be checked.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Collection
+from typing import Any
 
 from ..excerpt import Commitment, read_secret, rule_for, secret_path
 from ..excerpt.commit import recommit
+from ..excerpt.proof import range_span
 from ..excerpt.salts import secret_id
 from ..excerpt.source import SourceError
 from ..items import ANALYSIS_ACTIONS, Item
@@ -24,25 +27,55 @@ CHECK = "fixity"
 PROFILES = "profiles"
 
 
-def check_excerpt_events(facts: list[EventFacts], add: Add) -> None:
-    """Each `excerpted` event restates the commitment of the analysis event it names, earlier
-    in the same chain: an excerpt is proved against what profiling signed, nothing else."""
-    events = {(f.item_id, f.seq): f for f in facts}
+def check_excerpt_events(
+    facts: list[EventFacts], add: Add, only: Collection[tuple[str, int]] | None = None
+) -> int:
+    """Each `excerpted` event restates the commitment of the analysis event it names: the
+    latest one of its item before it (what `custody excerpt` proves against), and names
+    records inside that commitment. facts: whole chains of the items concerned; only: the
+    (item, seq) of the excerpts to judge (the incremental audit's new ones), default all.
+    Returns how many excerpts were judged."""
+    analyses: dict[str, list[EventFacts]] = defaultdict(list)
     for f in facts:
-        if f.action != "excerpted":
+        if f.action in ANALYSIS_ACTIONS:
+            analyses[f.item_id].append(f)
+    judged = 0
+    for f in facts:
+        if f.action != "excerpted" or (only is not None and (f.item_id, f.seq) not in only):
             continue
+        judged += 1
         details = f.details or {}
         named = details.get("commitment_event")
         named = named if isinstance(named, dict) else {}
         seq = named.get("seq")
-        source = events.get((f.item_id, seq)) if isinstance(seq, int) else None
+        earlier = sorted((a for a in analyses[f.item_id] if a.seq < f.seq), key=lambda a: a.seq)
+        source = next((a for a in earlier if a.seq == seq), None)
         where = f"item {f.item_id} event #{f.seq}"
-        if source is None or source.seq >= f.seq or source.action not in ANALYSIS_ACTIONS:
+        if source is None:
             add(PROFILES, where, "excerpt names no earlier profiled event of its item")
+        elif source is not earlier[-1]:
+            add(PROFILES, where, f"excerpt names event #{seq}, superseded by event "
+                f"#{earlier[-1].seq} before it")  # fmt: skip
         elif source.hash != named.get("hash") or (source.details or {}).get(
             "records"
         ) != details.get("commitment"):
             add(PROFILES, where, f"excerpt's commitment is not the one event #{seq} signs")
+        else:
+            _check_disclosed(details, where, add)
+    return judged
+
+
+def _check_disclosed(details: dict[str, Any], where: str, add: Add) -> None:
+    # the records named lie inside the commitment, and the counts signed beside agree
+    commitment = Commitment.from_json(details.get("commitment"))
+    span = range_span(details.get("records"))
+    if commitment is None or span is None:
+        add(PROFILES, where, "excerpt's records or commitment are not readable")
+    elif span[1] > commitment.count:
+        add(PROFILES, where, f"excerpt names records {details.get('records')}, beyond the "
+            f"{commitment.count} its commitment counts")  # fmt: skip
+    elif details.get("disclosed") != span[0] or details.get("count") != commitment.count:
+        add(PROFILES, where, "excerpt's disclosed or record count differs from its records")
 
 
 def check_commitments(vault: Vault, items: list[Item], facts: list[EventFacts], add: Add) -> int:

@@ -79,6 +79,15 @@ class Commitment:
             return None
         return made
 
+    def summary(self, wide: bool = False) -> str:
+        """One line for people: "40 records (whatsapp, rule v2), root 3f9a0c2e1b7d…" (the
+        whole root when wide)."""
+        part = "" if not self.members else f" of {len(self.members)} zip member(s)"
+        root = self.root if wide else self.root[:12] + "…"
+        return (
+            f"{self.count:,} records{part} ({self.rule}, rule v{self.rule_version}), root {root}"
+        )
+
     def same_cut(self, other: Commitment) -> bool:
         """Whether other commits to the same records the same way, whatever rule version
         each names (a new version that keeps a layout's rule changes nothing for it)."""
