@@ -84,9 +84,7 @@ class Commitment:
         whole root when wide)."""
         part = "" if not self.members else f" of {len(self.members)} zip member(s)"
         root = self.root if wide else self.root[:12] + "…"
-        return (
-            f"{self.count:,} records{part} ({self.rule}, rule v{self.rule_version}), root {root}"
-        )
+        return f"{self.count:,} records{part} ({self.rule}, rule v{self.rule_version}), root {root}"
 
     def same_cut(self, other: Commitment) -> bool:
         """Whether other commits to the same records the same way, whatever rule version

@@ -193,7 +193,6 @@ def test_cli_excerpt(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert beyond.exit_code == 2 and "records 1 to 40" in beyond.stderr
 
 
-
 def test_item_show_shows_the_commitment(world: World, tmp_path: Path) -> None:
     item = ingest_chat(world, tmp_path)
     root = open_excerpt(world.ws, item, ranges="1").commitment.root
