@@ -3,6 +3,8 @@ the signed manifest, which catches every change the CRC would, and more. Tag fil
 
 from __future__ import annotations
 
+import struct
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -74,3 +76,40 @@ def test_extract_checks_every_crc_unless_told(built: Built, tmp_path: Path) -> N
     (tmp_path / "b").mkdir()
     files = extract(bad, tmp_path / "b", digests_checked=lambda name: "/data/" in name)
     assert any(f.name == info.filename for f in files)
+
+
+def _rewrite_crc(zip_path: Path, info: zipfile.ZipInfo, out: Path) -> Path:
+    """The entry's CRC-32 field replaced, in its local header and its central entry alike (so
+    the two headers still agree), its bytes untouched."""
+    data = bytearray(zip_path.read_bytes())
+    wrong = struct.pack("<I", info.CRC ^ 0xFFFFFFFF)
+    data[info.header_offset + 14 : info.header_offset + 18] = wrong
+    name = info.filename.encode()
+    central = data.index(b"PK\x01\x02")
+    while data[central + 46 : central + 46 + len(name)] != name:
+        central = data.index(b"PK\x01\x02", central + 4)
+    data[central + 16 : central + 20] = wrong
+    out.write_bytes(bytes(data))
+    return out
+
+
+def test_a_wrong_crc_field_over_intact_payload_bytes_verifies(built: Built, tmp_path: Path) -> None:
+    """Only the packaging's redundant checksum is wrong: every byte of the evidence still has
+    its signed SHA-256 and SHA-512, so the contents are intact. unzip sees the same bytes and
+    complains only about the checksum (the fuzz oracle in test_fuzz_zip.py counts it the same)."""
+    good = _stored(built, tmp_path / "stored.zip")
+    info, body = _member(good, "/data/")
+    odd = _rewrite_crc(good, info, tmp_path / "crc.zip")
+    assert verify_bundle(odd).findings == []  # as for the genuine bundle (_stored)
+    listing = subprocess.run(["unzip", "-t", str(odd)], capture_output=True, text=True)
+    assert listing.returncode != 0 and "bad CRC" in listing.stdout
+    shown = subprocess.run(["unzip", "-p", str(odd), info.filename], capture_output=True)
+    assert shown.stdout == body
+
+
+def test_a_wrong_crc_field_on_a_tag_file_is_refused(built: Built, tmp_path: Path) -> None:
+    good = _stored(built, tmp_path / "stored.zip")
+    info, _ = _member(good, "/VERIFY.txt")
+    result = verify_bundle(_rewrite_crc(good, info, tmp_path / "crc.zip"))
+    assert [f.check for f in result.findings] == ["zip"]
+    assert "damaged (Bad CRC-32)" in result.findings[0].message
