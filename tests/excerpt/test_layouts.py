@@ -15,6 +15,8 @@ import pytest
 import evidence.ingest
 from evidence.analysis import reprofile
 from evidence.audit import audit
+from evidence.bundle.build import build_bundle
+from evidence.bundle.verify import verify_bundle
 from evidence.events import item_events
 from evidence.excerpt import Commitment, commit_bytes, ensure_secret, layout_of, records
 from evidence.excerpt.disclose import open_excerpt
@@ -22,8 +24,9 @@ from evidence.excerpt.proof import verify_excerpt
 from evidence.excerpt.source import name_sha256
 from evidence.excerpt.split import HTML_MESSAGES, LINE, WHATSAPP
 from evidence.items import list_items
+from tests.bundle.bundle_support import REQUEST
 from tests.excerpt.excerpt_support import recorded
-from tests.helpers import CASE, DATA, World
+from tests.helpers import CASE, DATA, PASSPHRASE, World
 
 TELEGRAM = DATA / "profiles" / "telegram" / "ChatExport_2026-11-05"
 VK = DATA / "profiles" / "vk" / "messages0.html"
@@ -181,3 +184,28 @@ def test_zip_without_readable_chat_text_gets_no_commitment(world: World, tmp_pat
     world.ingest(tmp_path / "seized")
     events = item_events(world.ws.ledger, _item(world, "photos.zip"))
     assert "records" not in events[-1].body["details"]
+
+
+def test_bundle_of_a_zipped_chat_excerpt_verifies_and_names_no_member(
+    world: World, tmp_path: Path
+) -> None:
+    chat = SAMPLE_CHAT.read_bytes().replace(b"\r\n", b"\n")
+    (tmp_path / "seized").mkdir()
+    name = "WhatsApp Chat with Марына Ковалева"
+    zipped = _zip(tmp_path / "seized" / f"{name}.zip", {f"{name}.txt": chat, "IMG-1.jpg": b"x"})
+    world.ingest(tmp_path / "seized")
+    item_id = _item(world, zipped.name)
+    assert _commitment(world, item_id).layout == "whatsapp-zip"
+    recorded(world, item_id, "2-3", tmp_path / "made")
+    prosecutor = world.ws.keys.unlock(
+        world.ws.keys.create("Н. Петрова", "PGO", "BY", "prosecutor", PASSPHRASE), PASSPHRASE
+    )
+    out = tmp_path / "request.zip"
+    build_bundle(world.ws, prosecutor, CASE, out, REQUEST, excerpt_specs=[f"{item_id}:2-3"])
+    result = verify_bundle(out, fingerprints=[prosecutor.record.fingerprint])
+    assert result.status == "verified", [str(f) for f in result.findings]
+    assert result.excerpts[0].ranges == "2-3"
+    with zipfile.ZipFile(out) as z:
+        everything = b"".join(z.read(n) for n in z.namelist())
+    assert "Ковалева".encode() not in everything and b"IMG-1" not in everything
+    assert records(chat, WHATSAPP)[1] in everything
