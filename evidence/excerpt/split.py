@@ -224,8 +224,9 @@ def _next_value(data: bytes, at: int) -> int:
 
 
 # The tags that matter to the message split: <div ...> openings and </div> closings (markup is
-# ASCII in every encoding these exports use, so the bytes are searched as they are).
-_DIV = re.compile(rb"<div\b[^>]*>|</div\s*>", re.I)
+# ASCII in every encoding these exports use, so the bytes are searched as they are). A tag is
+# bounded in length: an unclosed "<div" must not make each match scan to the end of the file.
+_DIV = re.compile(rb"<div\b[^<>]{0,4096}>|</div\s{0,64}>", re.I)
 _CLASS = re.compile(rb"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,14 @@ def test_html_messages_on_one_line_and_without_messages() -> None:
     ]
     plain = b"<html>\n<body>no messages</body>\n</html>"
     assert records(plain, HTML_MESSAGES) == records(plain, LINE)
+
+
+def test_html_split_of_hostile_markup_stays_linear() -> None:
+    # unclosed tags and endless attributes: no match may scan to the end of the file
+    for data in (b"<div " * 400_000, b'<div class="message' + b" x" * 1_000_000):
+        start = time.process_time()
+        assert b"".join(records(data, HTML_MESSAGES)) == data
+        assert time.process_time() - start < 10
 
 
 def test_csv_row_with_quoted_line_break_is_one_record() -> None:
