@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,7 +92,8 @@ def read_source(path: Path, layout: str) -> Source | None:
         with open_zip(path, DEFAULT_LIMITS) as archive:
             infos = [i for i in archive.infolist() if not i.is_dir()]
             return _members(archive, _chosen(infos, layout))
-    except (ProfileFailure, zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+    except (ProfileFailure, zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError,
+            ValueError, NotImplementedError) as exc:  # fmt: skip
         raise SourceError(f"the chat text inside the zip cannot be read ({exc})") from None
 
 

@@ -25,7 +25,7 @@ from evidence.excerpt.source import name_sha256
 from evidence.excerpt.split import HTML_MESSAGES, LINE, WHATSAPP
 from evidence.items import list_items
 from tests.bundle.bundle_support import REQUEST
-from tests.excerpt.excerpt_support import recorded
+from tests.excerpt.excerpt_support import chat_text, recorded
 from tests.helpers import CASE, DATA, PASSPHRASE, World
 
 TELEGRAM = DATA / "profiles" / "telegram" / "ChatExport_2026-11-05"
@@ -209,3 +209,24 @@ def test_bundle_of_a_zipped_chat_excerpt_verifies_and_names_no_member(
         everything = b"".join(z.read(n) for n in z.namelist())
     assert "Ковалева".encode() not in everything and b"IMG-1" not in everything
     assert records(chat, WHATSAPP)[1] in everything
+
+
+def test_zip_with_damaged_chat_member_gets_no_commitment_and_audit_says_why(
+    world: World, tmp_path: Path
+) -> None:
+    (tmp_path / "seized").mkdir()
+    # damaged at the head (detection cannot look in) and at the end (detection reads the
+    # head, the commitment cannot read the rest)
+    chat = chat_text(4000).encode()
+    for where, name in ((5, "head.zip"), (-200, "tail.zip")):
+        zipped = _zip(tmp_path / "seized" / name, {"_chat.txt": chat})
+        data = bytearray(zipped.read_bytes())
+        start = data.index(b"_chat.txt") + len(b"_chat.txt")
+        end = data.index(b"PK\x01\x02")  # the central directory follows the member's bytes
+        data[start + where if where > 0 else end + where] ^= 0xFF
+        zipped.write_bytes(bytes(data))
+    world.ingest(tmp_path / "seized")  # no traceback: the profile says what it could not read
+    for name in ("head.zip", "tail.zip"):
+        events = item_events(world.ws.ledger, _item(world, name))
+        assert "records" not in events[-1].body["details"]
+    assert audit(world.ws, fixity=True).ok
