@@ -19,35 +19,24 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import CUSTODY, PASSPHRASE
+from common import CUSTODY, PASSPHRASE, event_ledger
 
 from evidence.audit import audit
 from evidence.audit.log import audit_log, audit_log_since
-from evidence.cases import create_case
 from evidence.checkpoint import from_row
 from evidence.custody import append_events
-from evidence.ingest import IngestOptions, ingest
 from evidence.items import list_items
+from evidence.ledger import select_all
 from evidence.tlog import ledgerlog
 from evidence.tlog.ledgerlog import note_vkey
 from evidence.witness import Witness, WitnessServer, WitnessStore
-from evidence.workspace import AuthoritySetup, Workspace
+from evidence.workspace import Workspace
 
 
 def build(root: Path, events: int, items: int) -> str:
     """A workspace of about `events` events over `items` items; returns the signer's vkey."""
-    ws = Workspace.init(root, AuthoritySetup("Bench authority", PASSPHRASE))
-    record = ws.keys.create("Bench", "Bench", "BY", "custodian", PASSPHRASE)
-    signer = ws.keys.unlock(record, PASSPHRASE)
-    create_case(ws.ledger, "BENCH-1", "benchmark", "BY", "", "bench")
-    files = root.parent / "files"
-    files.mkdir(exist_ok=True)
-    for n in range(items):
-        (files / f"f{n:05d}.txt").write_text(f"evidence {n}\n")
-    ingest(ws, signer, [files], IngestOptions(case="BENCH-1", source="bench"))
-    all_items = list_items(ws.ledger, "BENCH-1")
-    for n in range(max(0, events // items - 2)):
-        append_events(ws.ledger, signer, all_items, "accessed", note=f"round {n}")
+    ws = event_ledger(root, events, items, rounds_less=2)
+    signer = ws.keys.unlock(ws.keys.resolve("Bench"), PASSPHRASE)
     anchor = ws.ledger.rows("SELECT fingerprint FROM trust_anchor")[0]["fingerprint"]
     vkey = note_vkey(str(anchor), signer.private_key.public_key())
     ws.close()
@@ -79,7 +68,7 @@ def since_log_seconds(root: Path) -> float:
     """The log part of `audit --since-checkpoint` alone: frontier, new leaves, later roots."""
     ws = Workspace.open(root)
     try:
-        rows = ws.ledger.rows("SELECT * FROM checkpoints ORDER BY seq DESC LIMIT 1")
+        rows = ws.ledger.rows(select_all("checkpoints") + " ORDER BY seq DESC LIMIT 1")
         start = from_row(rows[0])
         t0 = time.perf_counter()
         with ws.ledger.snapshot():

@@ -16,7 +16,6 @@ Usage: make bench   (or .venv/bin/python bench/table.py)
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -32,7 +31,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from bench_ingest import big_file, png  # noqa: E402
-from common import CUSTODY, PASSPHRASE  # noqa: E402
+from common import CUSTODY, PASSPHRASE, openssl_verify_rate  # noqa: E402
 
 from evidence.cases import create_case  # noqa: E402
 from evidence.custody import append_events, receive, transfer  # noqa: E402
@@ -262,16 +261,7 @@ def build_history(root: Path, events: int, items: int) -> None:
 
 def openssl_verify_us() -> Run:
     """`openssl speed ecdsap256` on one core; its verify time per operation as Run.cpu (µs)."""
-    out = subprocess.run(
-        ["openssl", "speed", "-seconds", "2", "ecdsap256"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    m = re.search(r"256 bits ecdsa \(nistp256\)\s+\S+s\s+\S+s\s+\S+\s+([\d.]+)", out)
-    if not m:
-        raise SystemExit(f"cannot read openssl speed output:\n{out}")
-    return Run(0.0, 1e6 / float(m.group(1)), 0.0)
+    return Run(0.0, 1e6 / openssl_verify_rate(seconds=2), 0.0)
 
 
 def audits(base: Path) -> None:

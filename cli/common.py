@@ -15,7 +15,7 @@ import click
 
 from evidence.bundle.exports import recover_exports
 from evidence.cases import get_case
-from evidence.errors import EvidenceError, NotFoundError, PassphraseError, UsageError
+from evidence.errors import EvidenceError, NotFoundError, PassphraseError, UsageError, UsageProblems
 from evidence.items import Item, select, split_refs
 from evidence.keys import KeyRecord, Signer
 from evidence.ledger import BUSY_TIMEOUT_MS
@@ -175,16 +175,11 @@ def unlock_later(
     return unlock_in_background(ws.keys, record, read_passphrase(f"Passphrase for {record.name}"))
 
 
-class CommandLineProblems(UsageError):
+class CommandLineProblems(UsageProblems):
     """Several things wrong with one command line, reported together (exit 2)."""
 
     def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__(f"{len(problems)} problems with this command line")
-        self.problems = list(problems)
-
-    def diagnostics(self) -> str:
-        """The headline, then one line per problem."""
-        return "\n".join([self.message, *(f"  - {p}" for p in self.problems)])
+        super().__init__(list(problems))
 
 
 @dataclass

@@ -19,7 +19,7 @@ from typing import Any, NotRequired, TypedDict, cast
 from .canonical import canonical_bytes
 from .errors import Finding, InputRejected, OperationalError, VerificationError
 from .keys import Signer
-from .ledger import Ledger
+from .ledger import Ledger, select_all
 from .merkle import tree_head
 from .privacy import write_private
 from .signed import Flaw, Kind, Signed, digest
@@ -206,7 +206,7 @@ def merkle_root(heads: list[Head]) -> str:
 
 def rows(ledger: Ledger) -> list[dict[str, Any]]:
     """Every checkpoint row, oldest first (parsed by the caller, which decides what to trust)."""
-    return ledger.rows("SELECT * FROM checkpoints ORDER BY seq")
+    return ledger.rows(select_all("checkpoints") + " ORDER BY seq")
 
 
 def from_row(row: dict[str, Any]) -> Checkpoint:
@@ -289,7 +289,7 @@ def token_digest(ledger: Ledger, seq: int) -> str | None:
     """SHA-256 of checkpoint seq's stored DER token, or None when it has none."""
     if not ledger.has_table("timestamps"):
         return None
-    rows = ledger.rows("SELECT token FROM timestamps WHERE checkpoint_seq = ?", (seq,))
+    rows = ledger.rows("SELECT token FROM timestamps WHERE checkpoint_seq = $1", (seq,))
     return token_row_digest(rows[0]) if rows else None
 
 

@@ -385,7 +385,7 @@ def _states(ledger: Ledger, items: Sequence[Item]) -> list[tuple[Item, Custody]]
 
 
 def _fingerprints(ledger: Ledger, key_id: str) -> set[str]:
-    rows = ledger.rows("SELECT fingerprint FROM certificates WHERE key_id = ?", (key_id,))
+    rows = ledger.rows("SELECT fingerprint FROM certificates WHERE key_id = $1", (key_id,))
     return {r["fingerprint"] for r in rows}
 
 

@@ -34,6 +34,7 @@ from ..cases import list_cases
 from ..checkpoint import Checkpoint, load_file
 from ..errors import EvidenceError, UsageError
 from ..items import Item
+from ..ledger import marks, select_all
 from ..progress import Reporter, Silent
 from ..timeorder import workspace_rules
 from ..timerules import Timed
@@ -56,10 +57,6 @@ def _chunks(values: list[str]) -> list[list[str]]:
     return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
 
 
-def _marks(values: list[str]) -> str:
-    return ", ".join("?" for _ in values)
-
-
 def _checkpoints(ws: Workspace, since: int | None, add: Add) -> list[Checkpoint]:
     """Checkpoints N..last from the ledger; N checked against N-1's stored hash."""
     if since is None:
@@ -67,13 +64,13 @@ def _checkpoints(ws: Workspace, since: int | None, add: Add) -> list[Checkpoint]
         if top is None:
             raise UsageError("no checkpoint yet", "run `custody checkpoint`, or a full audit")
         since = int(top)
-    rows = ws.ledger.rows("SELECT * FROM checkpoints WHERE seq >= ? ORDER BY seq", (since,))
+    rows = ws.ledger.rows(select_all("checkpoints") + " WHERE seq >= $1 ORDER BY seq", (since,))
     if not rows or rows[0]["seq"] != since:
         raise UsageError(f"no checkpoint #{since} in the ledger", "run a full `custody audit`")
     out: list[Checkpoint] = []
     previous = None
     if since > 1:
-        before = ws.ledger.rows("SELECT hash FROM checkpoints WHERE seq = ?", (since - 1,))
+        before = ws.ledger.rows("SELECT hash FROM checkpoints WHERE seq = $1", (since - 1,))
         previous = before[0]["hash"] if before else None
         if previous is None:
             add("checkpoint", f"checkpoint #{since - 1}", "missing from the ledger")
@@ -94,14 +91,15 @@ def _locate_heads(ws: Workspace, anchor: Checkpoint, add: Add) -> int | None:
     found: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(sorted(heads)):
         for row in ws.ledger.rows(
-            f"SELECT rowid AS r, item_id, seq, hash FROM events WHERE hash IN ({_marks(chunk)})",
+            "SELECT rowid AS r, item_id, seq, hash FROM events "
+            f"WHERE hash IN ({marks(len(chunk))})",
             tuple(chunk),
         ):
             found[row["hash"]] = row
     item_ids = sorted({h.item_id for h in anchor.heads})
     present: set[str] = set()
     for chunk in _chunks(item_ids):
-        query = f"SELECT item_id FROM items WHERE item_id IN ({_marks(chunk)})"
+        query = f"SELECT item_id FROM items WHERE item_id IN ({marks(len(chunk))})"
         present.update(r["item_id"] for r in ws.ledger.rows(query, tuple(chunk)))
     last: int | None = None
     for digest, head in heads.items():
@@ -176,7 +174,7 @@ def _consistent(
 def _items(ws: Workspace, ids: list[str], add: Add) -> dict[str, Item]:
     out: dict[str, Item] = {}
     for chunk in _chunks(ids):
-        query = f"SELECT * FROM items WHERE item_id IN ({_marks(chunk)})"
+        query = select_all("items") + f" WHERE item_id IN ({marks(len(chunk))})"
         for row in ws.ledger.rows(query, tuple(chunk)):
             try:
                 out[row["item_id"]] = Item.from_row(row)
@@ -191,7 +189,7 @@ def _heads_before(ws: Workspace, anchor: Checkpoint, touched: list[str]) -> dict
     wanted = [h.hash for h in anchor.heads if h.item_id in touched_ids]
     out: dict[str, Timed] = {}
     for chunk in _chunks(wanted):
-        query = f"SELECT item_id, seq, body, signer FROM events WHERE hash IN ({_marks(chunk)})"
+        query = f"SELECT item_id, seq, body, signer FROM events WHERE hash IN ({marks(len(chunk))})"
         for row in ws.ledger.rows(query, tuple(chunk)):
             try:
                 at = json.loads(str(row["body"])).get("at")
@@ -260,7 +258,7 @@ def audit_since(
             _anchor_file(ws, checkpoint_file, start, out.add)
         # Where N ended, and that nothing before it was added or removed since.
         end = _locate_heads(ws, start, out.add) or 0
-        before = ws.ledger.rows("SELECT COUNT(*) AS n FROM events WHERE rowid <= ?", (end,))
+        before = ws.ledger.rows("SELECT COUNT(*) AS n FROM events WHERE rowid <= $1", (end,))
         if before[0]["n"] != start.body.get("events"):
             out.add(
                 "checkpoint",
@@ -310,23 +308,21 @@ def audit_since(
     detail = (
         f"checkpoints #{start.seq}..#{final.seq} consistent; events before #{start.seq} not re-read"
     )
-    checks = [
-        out.check("trust", f"every new signer established: {root_detail}"),
-        out.check("ledger", "append-only triggers in place"),
-        out.check("schema", "every new event valid against its custody-event schema"),
-        out.check("hashes", "every new event hash matches its canonical bytes"),
-        out.check("certificates", "every new signer's certificate is in the workspace"),
-        out.check("signatures", f"{len(facts)} new signatures valid"),
-        out.check("chains", f"{len(touched)} chains continue checkpoint #{start.seq}"),
-        out.check("checkpoint", detail),
-        out.check("time", TIME_DETAIL),
-        out.check("log", log_detail),
+    lines = [
+        ("trust", f"every new signer established: {root_detail}"),
+        ("ledger", "append-only triggers in place"),
+        ("schema", "every new event valid against its custody-event schema"),
+        ("hashes", "every new event hash matches its canonical bytes"),
+        ("certificates", "every new signer's certificate is in the workspace"),
+        ("signatures", f"{len(facts)} new signatures valid"),
+        ("chains", f"{len(touched)} chains continue checkpoint #{start.seq}"),
+        ("checkpoint", detail),
+        ("time", TIME_DETAIL),
+        ("log", log_detail),
     ]
-    if witnesses or out.findings.get("witness"):
-        checks.append(out.check("witness", "the ledger extends what every witness cosigned"))
     if excerpts or out.findings.get("profiles"):
-        checks.append(out.check("profiles", f"{excerpts} new excerpt(s) restate their item's "
-                                "commitment"))  # fmt: skip
+        lines.append(("profiles", f"{excerpts} new excerpt(s) restate their item's commitment"))
+    checks = out.verdict(lines, bool(witnesses))
     if fixity:
         held = [items[i] for i in touched if i in items]
         check_fixity(ws, held, reporter, out)
@@ -334,11 +330,10 @@ def audit_since(
         also = f", {commitments} record commitment(s) recomputed" if commitments else ""
         checks.append(out.check("fixity", f"{len(held)} vault files of items with new events "
                                 f"match their digests{also}"))  # fmt: skip
-    findings = [f for c in checks for f in out.findings.get(c.name, [])]
     unverified = frozenset((f.item_id, f.seq) for f in facts if not f.signature_ok)
     return AuditResult(
         checks,
-        findings,
+        out.findings_of(checks),
         len(facts),
         len(touched),
         final.root,

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from ..checkpoint import Checkpoint, from_row
 from ..checkpoint import rows as checkpoint_rows
 from ..errors import EvidenceError
-from ..ledger import SCHEMA_VERSION, Ledger
+from ..ledger import SCHEMA_VERSION, Ledger, marks
 from ..tlog import Frontier, ProofError, Tree, verify_consistency
 from ..tlog.cosignature import CosignatureVerifier, cosigned_times
 from ..tlog.ledgerlog import (
@@ -186,7 +186,7 @@ def check_checkpoint_logs(
 
 
 def _own_leaf(ledger: Ledger, seq: int, idx: int) -> bool:
-    rows = ledger.rows("SELECT kind, ref FROM log_leaves WHERE idx = ?", (idx,))
+    rows = ledger.rows("SELECT kind, ref FROM log_leaves WHERE idx = $1", (idx,))
     return bool(rows) and rows[0]["kind"] == "checkpoint" and rows[0]["ref"] == str(seq)
 
 
@@ -339,10 +339,11 @@ def _hashes_for(ledger: Ledger, rows: Sequence[dict[str, Any]]) -> dict[tuple[st
         table, column = _RECORDS[kind]
         for i in range(0, len(refs), 500):
             chunk = refs[i : i + 500]
-            marks = ", ".join("?" for _ in chunk)
             params = tuple(int(r) if column == "seq" and r.isdigit() else r for r in chunk)
             found = ledger.rows(
-                f"SELECT {column} AS ref, hash FROM {table} WHERE {column} IN ({marks})", params
+                f"SELECT {column} AS ref, hash FROM {table} WHERE {column} IN "
+                f"({marks(len(chunk))})",
+                params,
             )
             out.update({(kind, str(r["ref"])): str(r["hash"]) for r in found})
     return out

@@ -7,9 +7,8 @@ is only shown for a check that recorded no failure, so a late failure always win
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from ..errors import CheckStatus, Finding, check_json
+from ..errors import Check, CheckStatus, Finding
 
 ORDER = (
     "zip",
@@ -35,21 +34,6 @@ ORDER = (
     "custody.irregular",
     "log.inclusion",
 )
-
-
-@dataclass(frozen=True)
-class Check:
-    """One line of a verification report."""
-
-    name: str
-    subject: str
-    status: str  # a CheckStatus
-    message: str
-
-    def to_json(self) -> dict[str, str | None]:
-        """The one JSON shape of a check (see evidence.errors.check_json)."""
-        subject = None if self.subject in ("", "-") else self.subject
-        return check_json(self.name, self.status, subject, self.message or None)
 
 
 class Checklist:

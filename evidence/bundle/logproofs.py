@@ -23,7 +23,7 @@ from ..checkpoint import Checkpoint, file_name, from_row
 from ..checkpoint import rows as checkpoint_rows
 from ..errors import UsageError
 from ..events import SignedEvent
-from ..ledger import Ledger
+from ..ledger import Ledger, marks
 from ..tlog.ledgerlog import has_log, ledger_tree, stored_note
 from ..tlog.note import Note
 from ..tlog.proofnote import TlogProof
@@ -49,7 +49,7 @@ def _indexes(ledger: Ledger, events: Sequence[SignedEvent]) -> dict[str, int]:
         chunk = refs[i : i + 500]
         rows = ledger.rows(
             "SELECT idx, ref FROM log_leaves WHERE kind = 'event' "
-            f"AND ref IN ({', '.join('?' for _ in chunk)})",
+            f"AND ref IN ({marks(len(chunk))})",
             tuple(chunk),
         )
         out.update({str(r["ref"]): int(r["idx"]) for r in rows})

@@ -33,7 +33,7 @@ MAX_NAME_BYTES = 1024
 
 
 @dataclass(frozen=True)
-class Limits:
+class ZipLimits:
     """Bounds on what an archive may make us write; all are checked while streaming."""
 
     max_entries: int = 100_000
@@ -90,7 +90,7 @@ def _check_name(entry: ZipEntry) -> str:
     return name
 
 
-def _vet(entries: list[ZipEntry], limits: Limits) -> list[str]:
+def _vet(entries: list[ZipEntry], limits: ZipLimits) -> list[str]:
     """Check every central-directory entry before anything is written; returns the names."""
     if len(entries) > limits.max_entries:
         raise InputRejected(
@@ -167,7 +167,7 @@ class _Bounded:
     """A zip entry stream that enforces the limits on the bytes it actually produces."""
 
     def __init__(
-        self, stream: _EntryReader, entry: ZipEntry, limits: Limits, budget: _Budget
+        self, stream: _EntryReader, entry: ZipEntry, limits: ZipLimits, budget: _Budget
     ) -> None:
         self.stream = stream
         self.entry = entry
@@ -278,7 +278,7 @@ def extract(
     archive: Path,
     dest: Path,
     *,
-    limits: Limits | None = None,
+    limits: ZipLimits | None = None,
     reporter: Reporter | None = None,
     workers: int | None = None,
     keep: Callable[[str], bool] | None = None,
@@ -298,7 +298,7 @@ def extract(
     """
     keep = keep or (lambda name: True)
     checked = digests_checked or (lambda name: False)
-    limits = limits or Limits()
+    limits = limits or ZipLimits()
     reporter = reporter or Silent()
     layout = read_layout(archive)
     names = _vet(layout, limits)

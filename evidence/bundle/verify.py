@@ -21,7 +21,7 @@ from cryptography import x509
 
 from ..custody import custody_state
 from ..entries import Irregularity, chain_entries, irregularities
-from ..errors import Finding, InputRejected, NotFoundError
+from ..errors import Check, Finding, InputRejected, NotFoundError
 from ..excerpt.proof import ExcerptVerdict
 from ..keys import key_id_of
 from ..progress import Reporter, Silent
@@ -38,14 +38,14 @@ from .bagit import (
     check_bag,
     hash_files,
 )
-from .checklist import Check, Checklist
+from .checklist import Checklist
 from .cms import CmsSigner
 from .custodians import check_custodians, root_pinned
 from .excerpts import check_excerpts, is_excerpt_file
 from .inclusion import carried_checkpoint, check_inclusion
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
 from .names import layout_problems, name_problems
-from .safezip import Limits, extract
+from .safezip import ZipLimits, extract
 from .signer import (
     SignerVerdict,
     check_issuer,
@@ -195,7 +195,7 @@ def _is_payload_file(name: str) -> bool:
 
 
 def _from_zip(
-    archive: Path, dest: Path, checks: Checklist, limits: Limits | None, reporter: Reporter
+    archive: Path, dest: Path, checks: Checklist, limits: ZipLimits | None, reporter: Reporter
 ) -> tuple[Path, dict[str, BagFile]] | None:
     try:
         # Only tag files are written out; payload is hashed as it streams and never stored.
@@ -248,7 +248,7 @@ def verify_bundle(
     *,
     trust: Sequence[x509.Certificate] = (),
     fingerprints: Sequence[str] = (),
-    limits: Limits | None = None,
+    limits: ZipLimits | None = None,
     reporter: Reporter | None = None,
     now: datetime | None = None,
     tsa_trust: list[Any] | None = None,

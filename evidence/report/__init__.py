@@ -13,7 +13,6 @@ from .custody import render_custody_report
 from .model import (
     CheckLine,
     CustodyReportData,
-    ItemTimeline,
     SignerInfo,
     Verdict,
     verdict_from_audit,
@@ -23,7 +22,6 @@ from .tables import custody_report_csv, custody_report_json
 __all__ = [
     "CheckLine",
     "CustodyReportData",
-    "ItemTimeline",
     "SignerInfo",
     "Verdict",
     "collect_custody_report",

@@ -18,7 +18,7 @@ from reportlab.platypus import (
 )
 
 from ..timefmt import localise_times
-from ..timeline import Entry, Irregularity
+from ..timeline import Entry, Irregularity, ItemTimeline
 from .itemfacts import item_facts
 from .layout import (
     FAIL_COLOUR,
@@ -40,7 +40,7 @@ from .layout import (
     wrap_plain,
 )
 from .locale import Locale
-from .model import CheckLine, CustodyReportData, ItemTimeline, Verdict
+from .model import CheckLine, CustodyReportData, Verdict
 from .signblock import signature_block
 
 KIND = "Chain of custody report"
@@ -272,7 +272,7 @@ def _item_rows(data: CustodyReportData) -> Iterator[tuple[object, ...]]:
 
 
 def _event_rows(
-    events: tuple[Entry, ...], loc: Locale, numbers: dict[str, int]
+    events: Sequence[Entry], loc: Locale, numbers: dict[str, int]
 ) -> Iterator[tuple[object, ...]]:
     # Plain strings, wrapped here, not Paragraphs: this table is where a big case has
     # tens of thousands of cells, and a Paragraph costs several times more to lay out.
@@ -342,18 +342,18 @@ def _timeline(t: ItemTimeline, loc: Locale, numbers: dict[str, int]) -> list[Flo
     head = [
         para(loc.t("Item {id} — {name}", id=it.item_id, name=it.original_name), st.h2),
         markup(
-            f"{loc.t('events: {n}', n=len(t.events))} · "
+            f"{loc.t('events: {n}', n=len(t.entries))} · "
             f"{printable(loc.t('held by {who}', who=holder))}",
             st.small,
         ),
         item_facts(it, loc),
         Spacer(1, 1.5 * mm),
     ]
-    if not t.events:
+    if not t.entries:
         return [CondPageBreak(30 * mm), *head, para(loc.t("No custody events recorded."), st.body)]
     bad = [
         ("TEXTCOLOR", (7, i), (7, i), FAIL_COLOUR)
-        for i, e in enumerate(t.events, 2)
+        for i, e in enumerate(t.entries, 2)
         if irregular(e)
     ]
     table = grid_table(
@@ -367,7 +367,7 @@ def _timeline(t: ItemTimeline, loc: Locale, numbers: dict[str, int]) -> list[Flo
             loc.t("Purpose / note"),
             loc.t("Signature"),
         ],
-        _event_rows(t.events, loc, numbers),
+        _event_rows(t.entries, loc, numbers),
         EVENT_COLS,
         extra=bad,
         caption=loc.t(

@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..audit import AuditResult, Check
+from ..audit import AuditResult
 from ..cases import Case
-from ..errors import Finding
+from ..errors import Check, Finding
 from ..excerpt.sent import ExcerptSent
-from ..items import Item
-from ..timeline import Entry, Irregularity
+from ..timeline import Irregularity, ItemTimeline
 from .locale import Locale
 
 VERIFIED, FAILED, NOT_AUDITED = "VERIFIED", "FAILED", "NOT AUDITED"
@@ -85,17 +84,6 @@ def verdict_from_audit(result: AuditResult) -> Verdict:
 
 
 @dataclass(frozen=True)
-class ItemTimeline:
-    """An item and its full custody chain, first event first."""
-
-    item: Item
-    events: tuple[Entry, ...]  # custody log's own lines, so paper and screen agree
-    holder: str | None  # who holds it after the last event
-    pending_to: str | None  # a transfer not yet received
-    irregularities: tuple[Irregularity, ...] = ()  # as evidence.timeline.irregularities finds
-
-
-@dataclass(frozen=True)
 class SignerInfo:
     """An actor whose certificate signed events in the report."""
 
@@ -148,7 +136,7 @@ class CustodyReportData:
     @property
     def event_count(self) -> int:
         """Events printed across all items."""
-        return sum(len(t.events) for t in self.items)
+        return sum(len(t.entries) for t in self.items)
 
     @property
     def irregularities(self) -> tuple[Irregularity, ...]:

@@ -60,7 +60,7 @@ def custody_report_json(data: CustodyReportData) -> dict[str, Any]:
                 **t.item.to_json(),
                 "holder": t.holder,
                 "pending_to": t.pending_to,
-                "events": [_event_json(e) for e in t.events],
+                "events": [_event_json(e) for e in t.entries],
             }
             for t in data.items
         ],
@@ -99,9 +99,9 @@ def custody_report_csv(data: CustodyReportData) -> str:
             it.acquired_at,
             it.source,
         ]
-        if not t.events:
+        if not t.entries:
             writer.writerow([_cell(v) for v in item_cols] + [""] * (len(CSV_COLUMNS) - 8))
-        for e in t.events:
+        for e in t.entries:
             row = [
                 *item_cols,
                 e.seq,

@@ -37,7 +37,7 @@ from ..checkpoint import (
 from ..checkpoint import rows as checkpoint_rows
 from ..errors import EvidenceError, Finding, OperationalError, VerificationError
 from ..keys import Signer
-from ..ledger import Ledger, type_problems
+from ..ledger import Ledger, select_all, type_problems
 from ..privacy import write_private
 from ..timefmt import parse_rfc3339, utc_now
 from ..tlog.note import Note
@@ -161,7 +161,7 @@ def stored(ledger: Ledger) -> dict[int, dict[str, Any]]:
         return {}
     return {
         r["checkpoint_seq"]: r
-        for r in ledger.rows("SELECT * FROM timestamps ORDER BY checkpoint_seq")
+        for r in ledger.rows(select_all("timestamps") + " ORDER BY checkpoint_seq")
         if isinstance(r["checkpoint_seq"], int)
     }
 

@@ -81,7 +81,7 @@ def test_proof_for_another_tree(built: Built, tmp_path: Path) -> None:
     tree = ledger_tree(world.ws.ledger)
     (row,) = world.ws.ledger.rows(
         "SELECT l.idx FROM log_leaves l JOIN events e ON e.event_id = l.ref "
-        "WHERE e.item_id = ? AND e.seq = 1",
+        "WHERE e.item_id = $1 AND e.seq = 1",
         (items[0].item_id,),
     )
     note = stored_note(world.ws.ledger, later.seq, later.log)
@@ -110,7 +110,7 @@ def test_bundle_whose_checkpoint_is_older_than_its_events(
     items = list_items(ws.ledger, CASE)
     append_events(ws.ledger, seized.expert, items[:1], "analysed", purpose="second look")
     (late,) = ws.ledger.rows(
-        "SELECT MAX(seq) AS seq FROM events WHERE item_id = ?", (items[0].item_id,)
+        "SELECT MAX(seq) AS seq FROM events WHERE item_id = $1", (items[0].item_id,)
     )
     out = tmp_path / "request-0042.zip"
     result = build_bundle(ws, prosecutor, CASE, out, REQUEST)
