@@ -173,6 +173,8 @@ def _profile_one(
     records = records_now(ws, item)
     same_type = evidence_type == item.evidence_type
     records_kept = same_records(records, _records(item))
+    if records_kept:  # signed again as it was: excerpts recorded against it stay good
+        records = _records(item)
     if same_type and _content(profile) == _content(item.profile) and records_kept:
         report.outcomes.append(_outcome(item, "unchanged", evidence_type, _version(profile)))
         return

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import evidence.analysis
 import evidence.ingest
 from evidence.analysis import reprofile
 from evidence.audit import audit
@@ -116,6 +117,19 @@ def test_version_1_commitments_still_audit_and_excerpt(
     verdict = verify_excerpt(sent[0].read_bytes(), sent[1].read_bytes(), "x")
     assert verdict.count == old.count and verdict.ranges == "40-45"
     assert audit(world.ws, fixity=True).ok
+    # a better parser re-profiles the chat: its commitment is signed again as it was (version
+    # 1), so what was recorded against it stays good
+    kept = _commitment(world, chat)
+    real = evidence.analysis.profile_now
+
+    def better(*args: Any) -> tuple[str, dict[str, Any]]:
+        kind, profile = real(*args)
+        return kind, {**profile, "improved": True}
+
+    monkeypatch.setattr(evidence.analysis, "profile_now", better)
+    report = reprofile(world.ws, world.expert, CASE)
+    assert {o.item_id: o.status for o in report.outcomes}[chat] == "changed"
+    assert _commitment(world, chat) == kept and kept.rule_version == 1
 
 
 def test_whatsapp_zip_commits_to_its_chat_text(world: World, tmp_path: Path) -> None:
