@@ -17,37 +17,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from common import CUSTODY, PASSPHRASE
+from common import CUSTODY, event_ledger, openssl_verify_rate
 
-from evidence.cases import create_case
-from evidence.custody import append_events
-from evidence.ingest import IngestOptions, ingest
-from evidence.items import list_items
-from evidence.workspace import AuthoritySetup, Workspace
+from evidence.workspace import Workspace
 
 
 def build(root: Path, events: int, items: int) -> None:
-    ws = Workspace.init(root, AuthoritySetup("Bench authority", PASSPHRASE))
-    record = ws.keys.create("Bench", "Bench", "BY", "custodian", PASSPHRASE)
-    signer = ws.keys.unlock(record, PASSPHRASE)
-    create_case(ws.ledger, "BENCH-1", "benchmark", "BY", "", "bench")
-    files = root.parent / "files"
-    files.mkdir()
-    for n in range(items):
-        (files / f"f{n:05d}.txt").write_text(f"evidence {n}\n")
-    ingest(ws, signer, [files], IngestOptions(case="BENCH-1", source="bench"))
-    all_items = list_items(ws.ledger, "BENCH-1")
-    rounds = max(0, events // items - 1)
-    for n in range(rounds):
-        append_events(ws.ledger, signer, all_items, "accessed", note=f"round {n}")
-    ws.close()
+    event_ledger(root, events, items).close()
 
 
 def audit_once(env: dict[str, str]) -> tuple[float, float]:
@@ -98,20 +80,6 @@ def trust_path_seconds(root: Path) -> float:
     if found:
         raise SystemExit(f"trust path found problems: {found[:3]}")
     return spent
-
-
-def openssl_verify_rate() -> float:
-    out = subprocess.run(
-        ["openssl", "speed", "-seconds", "3", "ecdsap256"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    # "256 bits ecdsa (nistp256)   0.0000s   0.0001s  40000.0  15000.0": sign/s then verify/s
-    match = re.search(r"256 bits ecdsa \(nistp256\)\s+\S+s\s+\S+s\s+([\d.]+)\s+([\d.]+)", out)
-    if not match:
-        raise SystemExit(f"cannot read openssl speed output:\n{out}")
-    return float(match.group(2))
 
 
 def main() -> None:

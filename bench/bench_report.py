@@ -42,11 +42,10 @@ def synthetic(items: int, per_item: int) -> Any:
     from evidence.report.model import (
         CheckLine,
         CustodyReportData,
-        ItemTimeline,
         SignerInfo,
         Verdict,
     )
-    from evidence.timeline import Entry
+    from evidence.timeline import Entry, ItemTimeline
 
     case = Case("BY-2026-0042", "Мошенничество", "BY", "ст. 209 УК", "2026-11-01T09:00:00Z", "x")
     ivanov, petrova = _h("ivanov"), _h("petrova")

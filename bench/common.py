@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from evidence.cases import create_case
+from evidence.custody import append_events
+from evidence.ingest import IngestOptions, ingest
+from evidence.items import list_items
+from evidence.workspace import AuthoritySetup, Workspace
 
 PASSPHRASE = "benchmark passphrase"
 CUSTODY = str(Path(sys.executable).parent / "custody")
@@ -67,3 +74,37 @@ def ratio_line(label: str, ours: float, theirs: float, target: str) -> str:
     """One printed comparison."""
     times = f"ours {ours:7.2f}s  theirs {theirs:7.2f}s"
     return f"{label:<44} {times}  ratio {ours / theirs:5.2f}x  ({target})"
+
+
+def event_ledger(root: Path, events: int, items: int, rounds_less: int = 1) -> Workspace:
+    """A workspace (authority root, key "Bench", case BENCH-1) with `items` small items
+    ingested, then `events // items - rounds_less` rounds of an "accessed" event on every item;
+    returned open."""
+    ws = Workspace.init(root, AuthoritySetup("Bench authority", PASSPHRASE))
+    record = ws.keys.create("Bench", "Bench", "BY", "custodian", PASSPHRASE)
+    signer = ws.keys.unlock(record, PASSPHRASE)
+    create_case(ws.ledger, "BENCH-1", "benchmark", "BY", "", "bench")
+    files = root.parent / "files"
+    files.mkdir(exist_ok=True)
+    for n in range(items):
+        (files / f"f{n:05d}.txt").write_text(f"evidence {n}\n")
+    ingest(ws, signer, [files], IngestOptions(case="BENCH-1", source="bench"))
+    all_items = list_items(ws.ledger, "BENCH-1")
+    for n in range(max(0, events // items - rounds_less)):
+        append_events(ws.ledger, signer, all_items, "accessed", note=f"round {n}")
+    return ws
+
+
+def openssl_verify_rate(seconds: int = 3) -> float:
+    """ECDSA P-256 verifications per second on one core, as `openssl speed` measures them."""
+    out = subprocess.run(
+        ["openssl", "speed", "-seconds", str(seconds), "ecdsap256"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    # "256 bits ecdsa (nistp256)   0.0000s   0.0001s  40000.0  15000.0": sign/s then verify/s
+    match = re.search(r"256 bits ecdsa \(nistp256\)\s+\S+s\s+\S+s\s+([\d.]+)\s+([\d.]+)", out)
+    if not match:
+        raise SystemExit(f"cannot read openssl speed output:\n{out}")
+    return float(match.group(2))

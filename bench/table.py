@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import compileall
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -36,8 +35,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+import bigledger  # noqa: E402
 from bench_ingest import big_file, png  # noqa: E402
-from common import CUSTODY, PASSPHRASE  # noqa: E402
+from common import CUSTODY, PASSPHRASE, openssl_verify_rate  # noqa: E402
 
 from evidence.cases import create_case  # noqa: E402
 from evidence.custody import append_events, receive, transfer  # noqa: E402
@@ -257,35 +257,17 @@ def writers(base: Path, cluster: pgcluster.Cluster, count: int = 8) -> None:
     )
 
 
-def build_history(root: Path, events: int, items: int) -> None:
-    workspace(root, items)
-    ws = Workspace.open(root)
-    signer = ws.keys.unlock(ws.keys.resolve("Bench"), PASSPHRASE)
-    all_items = list_items(ws.ledger, CASE)
-    for n in range(max(0, events // items - 2)):
-        append_events(ws.ledger, signer, all_items, "accessed", note=f"round {n}")
-    ws.close()
-
-
 def openssl_verify_us() -> Run:
     """`openssl speed ecdsap256` on one core; its verify time per operation as Run.cpu (µs)."""
-    out = subprocess.run(
-        ["openssl", "speed", "-seconds", "2", "ecdsap256"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    m = re.search(r"256 bits ecdsa \(nistp256\)\s+\S+s\s+\S+s\s+\S+\s+([\d.]+)", out)
-    if not m:
-        raise SystemExit(f"cannot read openssl speed output:\n{out}")
-    return Run(0.0, 1e6 / float(m.group(1)), 0.0)
+    return Run(0.0, 1e6 / openssl_verify_rate(seconds=2), 0.0)
 
 
 def audits(base: Path) -> None:
     sizes = [EVENTS] + ([1_000_000] if LARGE and EVENTS != 1_000_000 else [])
     for events in sizes:
         root = base / f"audit-{events}"
-        build_history(root, events, ITEMS)
+        # bench/bigledger.py: the same bytes the library writes, signed on every core, cached
+        bigledger.build(root, events, ITEMS)
         env = env_for(root)
         p = pair(lambda env=env: measure([CUSTODY, "audit", "--quiet"], env), openssl_verify_us)
         per_event = p.a.cpu / events * 1e6

@@ -15,7 +15,7 @@ import click
 
 from evidence.bundle.exports import recover_exports
 from evidence.cases import get_case
-from evidence.errors import EvidenceError, NotFoundError, PassphraseError, UsageError
+from evidence.errors import EvidenceError, NotFoundError, PassphraseError, UsageError, UsageProblems
 from evidence.items import Item, select, split_refs
 from evidence.keys import KeyRecord, Signer
 from evidence.ledger import BUSY_TIMEOUT_MS
@@ -98,13 +98,14 @@ def as_option(func: F) -> F:
     )(func)
 
 
-def read_passphrase(prompt: str, *, confirm: bool = False) -> str:
-    """The passphrase from $CUSTODY_PASSPHRASE, else a hidden prompt; never from argv.
+def read_passphrase(prompt: str, *, confirm: bool = False, env_name: str = ENV_PASSPHRASE) -> str:
+    """The passphrase from $CUSTODY_PASSPHRASE (or env_name), else a hidden prompt; never from
+    argv.
 
     Without a terminal (a pipe, a script) the lines are read from stdin as they are: getpass
     would warn that it "can not control echo", which is true and pointless there.
     """
-    env = os.environ.get(ENV_PASSPHRASE)
+    env = os.environ.get(env_name)
     if env is not None:
         return env
     try:
@@ -116,7 +117,7 @@ def read_passphrase(prompt: str, *, confirm: bool = False) -> str:
         entered: str = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
     except (click.Abort, EOFError):
         raise PassphraseError(
-            "no passphrase given", f"type it at the prompt or set {ENV_PASSPHRASE}"
+            "no passphrase given", f"type it at the prompt or set {env_name}"
         ) from None
     return entered
 
@@ -175,16 +176,11 @@ def unlock_later(
     return unlock_in_background(ws.keys, record, read_passphrase(f"Passphrase for {record.name}"))
 
 
-class CommandLineProblems(UsageError):
+class CommandLineProblems(UsageProblems):
     """Several things wrong with one command line, reported together (exit 2)."""
 
     def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__(f"{len(problems)} problems with this command line")
-        self.problems = list(problems)
-
-    def diagnostics(self) -> str:
-        """The headline, then one line per problem."""
-        return "\n".join([self.message, *(f"  - {p}" for p in self.problems)])
+        super().__init__(list(problems))
 
 
 @dataclass

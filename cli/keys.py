@@ -14,9 +14,10 @@ from evidence.errors import OperationalError, PassphraseError, UsageError
 from evidence.keys import (
     ROLES,
     UNSPECIFIED_COUNTRY,
+    Identity,
     KeyRecord,
+    NewPassphrase,
     Signer,
-    identity_problems,
     load_certificate,
     name_text,
 )
@@ -31,7 +32,6 @@ from .common import (
     AppContext,
     CheckedCommand,
     CheckedGroup,
-    CommandLineProblems,
     as_option,
     busy_timeout_ms,
     json_option,
@@ -147,12 +147,11 @@ def init_command(
     name = authority or DEFAULT_AUTHORITY
     setup = None
     if ca is None:
-        # Options first, so a bad --country is refused before the passphrase is asked for.
-        problems = identity_problems(name, organisation or name, country.upper(), "authority")
-        if problems:
-            raise CommandLineProblems(problems) if len(problems) > 1 else UsageError(problems[0])
-        passphrase = _authority_passphrase(name, confirm=True)
-        setup = AuthoritySetup(name, passphrase, organisation, country.upper())
+        # The library checks the identity, then asks for the passphrase: a bad --country is
+        # refused before anyone types one.
+        setup = AuthoritySetup(
+            name, lambda: _authority_passphrase(name, confirm=True), organisation, country.upper()
+        )
     ledger = ledger or app.ledger_arg or None
     shared = Path(vault) if vault else app.vault
     adopted = None
@@ -235,18 +234,14 @@ def key_new(
           --country BY --role investigator
     """
     ws = app.open()
-    problems = identity_problems(name, organisation, country, role)
-    if problems:
-        raise CommandLineProblems(problems) if len(problems) > 1 else UsageError(problems[0])
-    passphrase = read_passphrase(f"New passphrase for {name}", confirm=True)
+    # Options first, so a bad --country is refused before the passphrase is asked for.
+    identity = Identity(name, organisation, country.upper(), role)
+    passphrase = NewPassphrase(read_passphrase(f"New passphrase for {name}", confirm=True))
     authority = None if no_enrol else local_authority(ws.keys)
     authority_passphrase = None if authority is None else _authority_passphrase(authority.name)
     with _authority_errors() if authority is not None else contextlib.nullcontext():
-        record = ws.keys.create(
-            name,
-            organisation,
-            country.upper(),
-            role,
+        record = ws.keys.create_key(
+            identity,
             passphrase,
             authority_passphrase=authority_passphrase,
             enrol=authority is not None,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .countries import check_country
 from .errors import NotFoundError, UsageError
-from .ledger import Ledger
+from .ledger import Ledger, select_all
 from .timefmt import utc_now
 
 # Letters and digits of any script (Cyrillic case numbers are common), then . / _ -; nothing
@@ -55,7 +55,7 @@ def create_case(
         raise UsageError("--title must not be empty")
     case = Case(number, title, jurisdiction, legal_basis, utc_now(), created_by)
     with ledger.atomic():
-        if ledger.rows("SELECT 1 FROM cases WHERE number = ?", (number,)):
+        if ledger.rows("SELECT 1 FROM cases WHERE number = $1", (number,)):
             raise UsageError(f"case {number} exists already", "see `custody case show`")
         ledger.insert("cases", case.to_json())
     return case
@@ -64,7 +64,7 @@ def create_case(
 def get_case(ledger: Ledger, number: str) -> Case:
     """The case with this number."""
     number = unicodedata.normalize("NFC", number)
-    rows = ledger.rows("SELECT * FROM cases WHERE number = ?", (number,))
+    rows = ledger.rows(select_all("cases") + " WHERE number = $1", (number,))
     if not rows:
         raise NotFoundError(f"unknown case {number!r}", "see `custody case list`")
     return Case(**rows[0])
@@ -72,4 +72,4 @@ def get_case(ledger: Ledger, number: str) -> Case:
 
 def list_cases(ledger: Ledger) -> list[Case]:
     """Every case, oldest first."""
-    return [Case(**r) for r in ledger.rows("SELECT * FROM cases ORDER BY created_at, rowid")]
+    return [Case(**r) for r in ledger.rows(select_all("cases") + " ORDER BY created_at, rowid")]

@@ -22,7 +22,7 @@ from .events import SignedEvent, item_events
 from .hashing import Hasher, hash_file
 from .items import Item
 from .keys import Signer
-from .ledger import Ledger
+from .ledger import Ledger, marks, select_all
 from .timefmt import format_utc, parse_rfc3339
 
 # The facts an investigator states at ingest and may later correct (ingest-details names).
@@ -217,9 +217,10 @@ def current_items(ledger: Ledger, items: Sequence[Item]) -> list[Item]:
     # Canonical JSON writes `"action":"amended"` exactly so: a cheap filter (replay checks the
     # action again), which spares reading every event of the case.
     rows = ledger.rows(
-        "SELECT * FROM events WHERE item_id IN (SELECT item_id FROM items WHERE case_number IN "
-        f"({', '.join('?' * len(cases))})) AND (seq = 1 "
-        """OR body LIKE '%"action":"amended"%' OR body LIKE '%"action":"digests-added"%') """
+        select_all("events") + " WHERE item_id IN (SELECT item_id FROM items WHERE case_number IN "
+        f"({marks(len(cases))})) AND (seq = 1 "
+        f"""OR body {ledger.like} '%"action":"amended"%' """
+        f"""OR body {ledger.like} '%"action":"digests-added"%') """
         "ORDER BY item_id, seq",
         tuple(cases),
     )

@@ -33,6 +33,18 @@ class UsageError(EvidenceError):
     exit_code = 2
 
 
+class UsageProblems(UsageError):
+    """Several things wrong with one request, reported together (exit 2)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} problems with this command line")
+        self.problems = list(problems)
+
+    def diagnostics(self) -> str:
+        """The headline, then one line per problem."""
+        return "\n".join([self.message, *(f"  - {p}" for p in self.problems)])
+
+
 class OperationalError(EvidenceError):
     """The environment failed us: missing file, wrong passphrase, locked or foreign ledger."""
 
@@ -68,6 +80,32 @@ def check_json(
     Described by schemas/check.schema.json (docs/formats.md); an absent value is null.
     """
     return {"check": check, "status": status, "subject": subject, "message": message}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of a verdict, the audit's or a bundle verification's: which check, what became
+    of it, where (a file, an item; "" for the whole check) and a short message."""
+
+    name: str
+    status: CheckStatus
+    subject: str = ""
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True unless the check failed."""
+        return self.status != CheckStatus.FAILED
+
+    @property
+    def detail(self) -> str:
+        """The message (the word the audit's verdict lines and custody-report/1 use)."""
+        return self.message
+
+    def to_json(self) -> dict[str, str | None]:
+        """The one JSON shape of a check (see check_json)."""
+        subject = None if self.subject in ("", "-") else self.subject
+        return check_json(self.name, self.status, subject, self.message or None)
 
 
 @dataclass(frozen=True)

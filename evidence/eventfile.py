@@ -25,7 +25,7 @@ from .custody import EventRequest
 from .errors import InputRejected
 from .events import MANUAL_ACTIONS, new_body
 from .items import Item
-from .ledger import Ledger
+from .ledger import Ledger, marks, select_all
 from .validation import event_errors
 
 COLUMNS = ("item", "action", "seal", "location", "purpose", "note")
@@ -212,8 +212,8 @@ def _resolve(ledger: Ledger, refs: Sequence[str]) -> dict[str, Item | str]:
     found: dict[str, Item] = {}
     for start in range(0, len(wanted), _PER_QUERY):
         chunk = tuple(wanted[start : start + _PER_QUERY])
-        marks = ", ".join("?" for _ in chunk)
-        for row in ledger.rows(f"SELECT * FROM items WHERE item_id IN ({marks})", chunk):
+        query = select_all("items") + f" WHERE item_id IN ({marks(len(chunk))})"
+        for row in ledger.rows(query, chunk):
             found[row["item_id"]] = Item.from_row(row)
     out.update((ref, found[item_id]) for ref, item_id in chosen.items())
     return out

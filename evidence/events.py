@@ -14,7 +14,7 @@ from typing import Any, Protocol, TypedDict, cast
 from .canonical import canonical_bytes
 from .errors import LedgerDamaged, UsageError
 from .keys import Signer
-from .ledger import Ledger, type_problems
+from .ledger import Ledger, marks, select_all, type_problems
 from .signed import Kind, Signed, digest, parse_body
 from .timefmt import utc_now
 from .tlog.ledgerlog import LeafKind, append_leaves
@@ -222,7 +222,7 @@ def write_events(ledger: Ledger, events: Sequence[SignedEvent]) -> None:
 def chain_head(ledger: Ledger, item_id: str) -> tuple[int, str] | None:
     """(seq, hash) of the item's latest event, or None for an item without events."""
     rows = ledger.rows(
-        "SELECT seq, hash FROM events WHERE item_id = ? ORDER BY seq DESC LIMIT 1", (item_id,)
+        "SELECT seq, hash FROM events WHERE item_id = $1 ORDER BY seq DESC LIMIT 1", (item_id,)
     )
     return (rows[0]["seq"], rows[0]["hash"]) if rows else None
 
@@ -245,10 +245,9 @@ def head_rows(ledger: Ledger, item_ids: Iterable[str], columns: str) -> list[dic
     out: list[dict[str, Any]] = []
     for start in range(0, len(ids), _PER_QUERY):
         chunk = tuple(ids[start : start + _PER_QUERY])
-        marks = ", ".join("?" for _ in chunk)
         out += ledger.rows(
-            f"SELECT e.item_id, e.seq, {columns} FROM events e JOIN (SELECT item_id,"
-            f" MAX(seq) AS seq FROM events WHERE item_id IN ({marks}) GROUP BY item_id) h"
+            f"SELECT e.item_id, e.seq, {columns} FROM events e JOIN (SELECT item_id, MAX(seq)"
+            f" AS seq FROM events WHERE item_id IN ({marks(len(chunk))}) GROUP BY item_id) h"
             " ON e.item_id = h.item_id AND e.seq = h.seq",
             chunk,
         )
@@ -267,13 +266,14 @@ def bodies_with_actions(
     """
     ids = sorted(set(item_ids))
     out: dict[str, list[dict[str, Any]]] = {item_id: [] for item_id in ids}
-    like = " OR ".join("body LIKE ?" for _ in actions)
     patterns = tuple(f'%"action":"{action}"%' for action in actions)
     for start in range(0, len(ids), _PER_QUERY):
         chunk = tuple(ids[start : start + _PER_QUERY])
-        marks = ", ".join("?" for _ in chunk)
+        like = " OR ".join(
+            f"body {ledger.like} ${n}" for n in range(len(chunk) + 1, len(chunk) + 1 + len(actions))
+        )
         rows = ledger.rows(
-            f"SELECT item_id, body FROM events WHERE item_id IN ({marks}) AND ({like})"
+            f"SELECT item_id, body FROM events WHERE item_id IN ({marks(len(chunk))}) AND ({like})"
             " ORDER BY item_id, seq",
             chunk + patterns,
         )
@@ -291,9 +291,9 @@ def events_by_item(ledger: Ledger, item_ids: Iterable[str]) -> dict[str, list[Si
     out: dict[str, list[SignedEvent]] = {item_id: [] for item_id in ids}
     for start in range(0, len(ids), _PER_QUERY):
         chunk = tuple(ids[start : start + _PER_QUERY])
-        marks = ", ".join("?" for _ in chunk)
         rows = ledger.rows(
-            f"SELECT * FROM events WHERE item_id IN ({marks}) ORDER BY item_id, seq", chunk
+            select_all("events") + f" WHERE item_id IN ({marks(len(chunk))}) ORDER BY item_id, seq",
+            chunk,
         )
         for row in rows:
             out[row["item_id"]].append(SignedEvent.from_row(row))
@@ -302,5 +302,5 @@ def events_by_item(ledger: Ledger, item_ids: Iterable[str]) -> dict[str, list[Si
 
 def item_events(ledger: Ledger, item_id: str) -> list[SignedEvent]:
     """An item's events in chain order."""
-    rows = ledger.rows("SELECT * FROM events WHERE item_id = ? ORDER BY seq", (item_id,))
+    rows = ledger.rows(select_all("events") + " WHERE item_id = $1 ORDER BY seq", (item_id,))
     return [SignedEvent.from_row(r) for r in rows]

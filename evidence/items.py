@@ -20,7 +20,7 @@ from .canonical import canonical_sha256
 from .cases import Case, get_case
 from .errors import EvidenceError, LedgerDamaged, NotFoundError, UsageError
 from .hashing import Digests
-from .ledger import Ledger, type_problems
+from .ledger import Ledger, marks, select_all, type_problems
 
 
 def item_id_for(case_number: str, sha256: str) -> str:
@@ -66,6 +66,16 @@ class Item:
             "sha512": self.digests.sha512,
             "md5": self.digests.md5,
             "sha1": self.digests.sha1,
+            **self._facts(),
+            "metadata": json.dumps(self.metadata, ensure_ascii=False, sort_keys=True),
+            "profile": None
+            if self.profile is None
+            else json.dumps(self.profile, ensure_ascii=False, sort_keys=True),
+        }
+
+    def _facts(self) -> dict[str, Any]:
+        # The plain facts both forms hold as they are: the file, where it came from, its ingest.
+        return {
             "size": self.size,
             "media_type": self.media_type,
             "evidence_type": self.evidence_type,
@@ -74,10 +84,6 @@ class Item:
             "source": self.source,
             "acquired_at": self.acquired_at,
             "acquisition_method": self.acquisition_method,
-            "metadata": json.dumps(self.metadata, ensure_ascii=False, sort_keys=True),
-            "profile": None
-            if self.profile is None
-            else json.dumps(self.profile, ensure_ascii=False, sort_keys=True),
             "ingested_at": self.ingested_at,
             "ingested_by": self.ingested_by,
         }
@@ -117,16 +123,7 @@ class Item:
             "item_id": self.item_id,
             "case": self.case_number,
             "digests": self.digests.to_json(),
-            "size": self.size,
-            "media_type": self.media_type,
-            "evidence_type": self.evidence_type,
-            "original_name": self.original_name,
-            "original_path": self.original_path,
-            "source": self.source,
-            "acquired_at": self.acquired_at,
-            "acquisition_method": self.acquisition_method,
-            "ingested_at": self.ingested_at,
-            "ingested_by": self.ingested_by,
+            **self._facts(),
             "original_times": self.original_times,
             "metadata": self.metadata,
             "profile": self.profile,
@@ -196,11 +193,11 @@ def _with_chain(ledger: Ledger, items: list[Item]) -> list[Item]:
     # be the event's own action. LIKE, not instr(): the same SQL on both ledger backends.
     if not items:
         return items
-    where = "" if len(items) > 1 else " AND item_id = ?"
+    where = "" if len(items) > 1 else " AND item_id = $1"
     params: tuple[Any, ...] = () if len(items) > 1 else (items[0].item_id,)
     rows = ledger.rows(
-        "SELECT item_id, seq, body FROM events WHERE (seq = 1 OR body LIKE "
-        '\'%"action":"profiled"%\' OR body LIKE \'%"action":"retyped"%\')'
+        f"SELECT item_id, seq, body FROM events WHERE (seq = 1 OR body {ledger.like} "
+        f'\'%"action":"profiled"%\' OR body {ledger.like} \'%"action":"retyped"%\')'
         + where
         + " ORDER BY item_id, seq",
         params,
@@ -260,7 +257,7 @@ def get_item(ledger: Ledger, ref: str) -> Item:
     ref = ref.strip().lower()
     if len(ref) < 4:
         raise UsageError(f"item id {ref!r} is too short", "give at least 4 characters")
-    rows = ledger.rows("SELECT * FROM items WHERE item_id LIKE ? || '%'", (ref,))
+    rows = ledger.rows(select_all("items") + f" WHERE item_id {ledger.like} $1 || '%'", (ref,))
     if not rows:
         raise NotFoundError(f"unknown item {ref!r}", "see `custody item list --case CASE`")
     if len(rows) > 1:
@@ -332,7 +329,7 @@ _NAME_ITEMS = "name item ids (or prefixes, comma-separated) or --case CASE --all
 def find_item(ledger: Ledger, case_number: str, sha256: str) -> Item | None:
     """The item with these bytes in this case, if any."""
     rows = ledger.rows(
-        "SELECT * FROM items WHERE case_number = ? AND sha256 = ?", (case_number, sha256)
+        select_all("items") + " WHERE case_number = $1 AND sha256 = $2", (case_number, sha256)
     )
     return _with_chain(ledger, [Item.from_row(rows[0])])[0] if rows else None
 
@@ -344,9 +341,9 @@ def held_digests(ledger: Ledger, case_number: str, sha256s: Iterable[str]) -> se
     held: set[str] = set()
     for start in range(0, len(wanted), 500):
         chunk = tuple(wanted[start : start + 500])
-        marks = ", ".join("?" for _ in chunk)
         rows = ledger.rows(
-            f"SELECT sha256 FROM items WHERE case_number = ? AND sha256 IN ({marks})",
+            "SELECT sha256 FROM items WHERE case_number = $1 "
+            f"AND sha256 IN ({marks(len(chunk), start=2)})",
             (case_number, *chunk),
         )
         held.update(r["sha256"] for r in rows)
@@ -356,9 +353,9 @@ def held_digests(ledger: Ledger, case_number: str, sha256s: Iterable[str]) -> se
 def list_items(ledger: Ledger, case_number: str | None = None) -> list[Item]:
     """Items of one case (or all), in ingest order, each with its latest analysis."""
     if case_number is None:
-        rows = ledger.rows("SELECT * FROM items ORDER BY rowid")
+        rows = ledger.rows(select_all("items") + " ORDER BY rowid")
     else:
         rows = ledger.rows(
-            "SELECT * FROM items WHERE case_number = ? ORDER BY rowid", (case_number,)
+            select_all("items") + " WHERE case_number = $1 ORDER BY rowid", (case_number,)
         )
     return _with_chain(ledger, [Item.from_row(r) for r in rows])

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKey
 from cryptography.x509.oid import NameOID
 
 from .countries import check_country
-from .errors import InputRejected, UsageError
+from .errors import InputRejected, UsageError, UsageProblems
 
 # One algorithm object for every sign and verify (building one per call costs ~4 µs in audits).
 ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
@@ -187,6 +187,37 @@ def identity_problems(name: str, organisation: str, country: str, role: str) -> 
     if role not in ROLES:
         problems.append(f"role {role!r} is not one of {', '.join(ROLES)}")
     return problems
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A new key's identity, checked once, when it is made: every problem at once (exit 2)."""
+
+    name: str
+    organisation: str
+    country: str
+    role: str
+
+    def __post_init__(self) -> None:
+        problems = identity_problems(self.name, self.organisation, self.country, self.role)
+        if len(problems) == 1:
+            raise UsageError(problems[0])
+        if problems:
+            raise UsageProblems(problems)
+
+
+class NewPassphrase(str):
+    """A new key's passphrase, checked once, when it is made (long enough, valid text)."""
+
+    __slots__ = ()
+
+    def __new__(cls, text: str) -> NewPassphrase:
+        """Refuse a passphrase too short to protect a signing key, or not text at all."""
+        check_passphrase(text)
+        return super().__new__(cls, text)
+
+    def __repr__(self) -> str:
+        return "NewPassphrase(...)"  # never in a traceback or a log line
 
 
 def validate_identity(name: str, organisation: str, country: str, role: str) -> None:

@@ -22,7 +22,9 @@ from .errors import InputRejected, NotFoundError, OperationalError, PassphraseEr
 from .keyfile import encrypt_private_key
 from .keys import (
     CERT_YEARS,
+    Identity,
     KeyRecord,
+    NewPassphrase,
     Signer,
     check_passphrase,
     fingerprint,
@@ -32,7 +34,7 @@ from .keys import (
     subject_name,
     validate_identity,
 )
-from .ledger import Ledger
+from .ledger import Ledger, column_list, select_all
 from .privacy import write_private
 from .timefmt import format_utc, utc_now
 
@@ -51,41 +53,31 @@ class KeyStore:
     def _key_path(self, key_id: str) -> Path:
         return self.directory / f"{key_id}.key.pem"
 
-    def create(
-        self,
-        name: str,
-        organisation: str,
-        country: str,
-        role: str,
-        passphrase: str,
-        *,
-        stored: Stored | None = None,
+    def create_key(
+        self, identity: Identity, passphrase: NewPassphrase, *, stored: Stored | None = None
     ) -> KeyRecord:
         """Generate a P-256 key and a self-signed certificate; store both.
 
+        Identity and passphrase were checked when they were made; the name must be free.
         `stored` runs inside the storing transaction (enrolment: trust.keys.TrustedKeyStore).
         """
-        self.check_new(name, organisation, country, role, passphrase)
-        return self._generate(name, organisation, country, role, passphrase, stored)
+        self.require_free_name(identity.name)
+        return self._generate(identity, passphrase, stored)
 
-    def check_new(
-        self, name: str, organisation: str, country: str, role: str, passphrase: str
-    ) -> None:
-        """Refuse a new key's identity, passphrase or name before anything is made."""
-        validate_identity(name, organisation, country, role)
-        check_passphrase(passphrase)
+    def require_free_name(self, name: str) -> None:
+        """Refuse a new key named as one the workspace has."""
         if self._find_by_name(name, exact=True):
             raise UsageError(f"a key named {name!r} exists already", "choose another --name")
 
     def _generate(
-        self,
-        name: str,
-        organisation: str,
-        country: str,
-        role: str,
-        passphrase: str,
-        stored: Stored | None,
+        self, identity: Identity, passphrase: NewPassphrase, stored: Stored | None
     ) -> KeyRecord:
+        name, organisation, country, role = (
+            identity.name,
+            identity.organisation,
+            identity.country,
+            identity.role,
+        )
         private_key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.now(UTC).replace(microsecond=0)
         subject = subject_name(name, organisation, country, role)
@@ -161,7 +153,7 @@ class KeyStore:
 
     def _record(self, row: dict[str, str]) -> KeyRecord:
         cert_row = self.ledger.rows(
-            "SELECT fingerprint, pem FROM certificates WHERE key_id = ? "
+            "SELECT fingerprint, pem FROM certificates WHERE key_id = $1 "
             "ORDER BY added_at DESC, rowid DESC LIMIT 1",
             (row["key_id"],),
         )[0]
@@ -184,19 +176,19 @@ class KeyStore:
         # Cyrillic. An exact name wins; else a unique start of a name ("Петрова" for "Петрова Е.").
         # A new key's name clashes only with the same name: "Bench" beside "Bench authority".
         wanted = unicodedata.normalize("NFC", name).casefold()
-        rows = self.ledger.rows("SELECT * FROM keys")
+        rows = self.ledger.rows(select_all("keys"))
         folded = [(unicodedata.normalize("NFC", r["name"]).casefold(), r) for r in rows]
         same = [r for n, r in folded if n == wanted]
         return same if exact or same else [r for n, r in folded if n.startswith(wanted)]
 
     def list(self) -> list[KeyRecord]:
         """Every key, oldest first."""
-        rows = self.ledger.rows("SELECT * FROM keys ORDER BY created_at, rowid")
+        rows = self.ledger.rows(select_all("keys") + " ORDER BY created_at, rowid")
         return [self._record(r) for r in rows]
 
     def get(self, key_id: str) -> KeyRecord:
         """The key with exactly this id."""
-        rows = self.ledger.rows("SELECT * FROM keys WHERE key_id = ?", (key_id,))
+        rows = self.ledger.rows(select_all("keys") + " WHERE key_id = $1", (key_id,))
         if not rows:
             raise NotFoundError(f"unknown key {key_id!r}", "see `custody key list`")
         return self._record(rows[0])
@@ -210,9 +202,10 @@ class KeyStore:
         if not rows and re.fullmatch(r"[0-9a-fA-F:]{6,}", ref):
             prefix = ref.replace(":", "").lower()
             rows = self.ledger.rows(
-                "SELECT DISTINCT k.* FROM keys k JOIN certificates c ON c.key_id = k.key_id "
-                "WHERE k.key_id LIKE ? || '%' OR c.fingerprint LIKE ? || '%'",
-                (prefix, prefix),
+                f"SELECT DISTINCT {column_list('keys', 'k')} FROM keys k JOIN certificates c "
+                f"ON c.key_id = k.key_id WHERE k.key_id {self.ledger.like} $1 || '%' "
+                f"OR c.fingerprint {self.ledger.like} $1 || '%'",
+                (prefix,),
             )
         if not rows:
             raise NotFoundError(f"unknown key {ref!r}", "see `custody key list`")
@@ -272,7 +265,7 @@ class KeyStore:
                     "import the certificate issued for this key's CSR",
                 )
         else:
-            rows = self.ledger.rows("SELECT key_id FROM keys WHERE key_id = ?", (cert_key_id,))
+            rows = self.ledger.rows("SELECT key_id FROM keys WHERE key_id = $1", (cert_key_id,))
             if not rows:
                 raise InputRejected(
                     f"{source}: certificate matches none of this workspace's keys",
@@ -280,7 +273,7 @@ class KeyStore:
                 )
             record = self.get(rows[0]["key_id"])
         fp = fingerprint(cert)
-        if self.ledger.rows("SELECT 1 FROM certificates WHERE fingerprint = ?", (fp,)):
+        if self.ledger.rows("SELECT 1 FROM certificates WHERE fingerprint = $1", (fp,)):
             raise UsageError(f"{source}: certificate {fp[:16]} is already imported")
         with self.ledger.atomic():
             self._insert_certificate(record.key_id, cert, utc_now())
@@ -305,9 +298,9 @@ class KeyStore:
             raise InputRejected(f"{source}: certificate subject: {exc.message}") from None
         key_id, fp, at = key_id_of(public_key), fingerprint(cert), utc_now()
         with self.ledger.atomic():
-            if self.ledger.rows("SELECT 1 FROM certificates WHERE fingerprint = ?", (fp,)):
+            if self.ledger.rows("SELECT 1 FROM certificates WHERE fingerprint = $1", (fp,)):
                 raise UsageError(f"{source}: certificate {fp[:16]} is already in this workspace")
-            if not self.ledger.rows("SELECT 1 FROM keys WHERE key_id = ?", (key_id,)):
+            if not self.ledger.rows("SELECT 1 FROM keys WHERE key_id = $1", (key_id,)):
                 if self._find_by_name(name):
                     raise UsageError(f"{source}: another key is named {name!r} already")
                 row = {"key_id": key_id, "name": name, "organisation": organisation}

@@ -14,7 +14,7 @@ from .checkpoint import rows as checkpoint_rows
 from .custody import CLOCK_HINT, last_events
 from .errors import EvidenceError, OperationalError
 from .events import SignedEvent
-from .ledger import Ledger
+from .ledger import Ledger, select_all
 from .timefmt import utc_now
 from .timerules import CheckpointTime, Revocation, TimeRules, checkpoint_time, clock_problem
 from .trust.establish import TrustView
@@ -64,7 +64,7 @@ def signing_clock_problem(
 ) -> str | None:
     """Why this computer's clock may not sign now: earlier than the latest checkpoint, or
     than the last event of one of the items; None when it may."""
-    top = ledger.rows("SELECT * FROM checkpoints ORDER BY seq DESC LIMIT 1")
+    top = ledger.rows(select_all("checkpoints") + " ORDER BY seq DESC LIMIT 1")
     latest = None
     if top:
         try:

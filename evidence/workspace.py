@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -22,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 from cryptography import x509
 
 from .errors import OperationalError, UsageError
-from .keys import KeyRecord, check_passphrase, validate_identity
+from .keys import Identity, KeyRecord, NewPassphrase
 from .ledger import BUSY_TIMEOUT_MS, Ledger, create_ledger, is_url, open_ledger
 from .privacy import FILE_MODE, make_private_dir, private_umask, write_private
 from .trust.authority import enrol_certificate
@@ -41,28 +42,23 @@ def locate(explicit: str | os.PathLike[str] | None) -> Path:
 
 @dataclass(frozen=True)
 class AuthoritySetup:
-    """The authority key `custody init --authority NAME` creates as the workspace's root."""
+    """The authority key `custody init --authority NAME` creates as the workspace's root.
+
+    The passphrase may be a function (the CLI's prompt): it is called only once the identity
+    has passed its check, so a bad --country is refused before anyone types a passphrase.
+    """
 
     name: str
-    passphrase: str = field(repr=False)  # never in a traceback or a log line
+    passphrase: str | Callable[[], str] = field(repr=False)  # never in a traceback or a log
     organisation: str = ""
     country: str = "ZZ"
 
-    def check(self) -> None:
-        """Refuse a bad name, country or passphrase before anything is created."""
-        validate_identity(self.name, self.organisation or self.name, self.country, "authority")
-        check_passphrase(self.passphrase)
-
-    def create(self, keys: TrustedKeyStore) -> KeyRecord:
-        """Create the authority key and make its certificate the anchor (one transaction)."""
-        return keys.create(
-            self.name,
-            self.organisation or self.name,
-            self.country,
-            "authority",
-            self.passphrase,
-            anchor=True,
-        )
+    def check(self) -> tuple[Identity, NewPassphrase]:
+        """The authority's identity, then its passphrase, each checked once, before anything
+        is created."""
+        identity = Identity(self.name, self.organisation or self.name, self.country, "authority")
+        text = self.passphrase() if callable(self.passphrase) else self.passphrase
+        return identity, NewPassphrase(text)
 
 
 @dataclass
@@ -105,8 +101,7 @@ class Workspace:
         if root.exists() and not root.is_dir():
             raise OperationalError(f"{root}: exists and is not a folder")
         private_umask()
-        if authority is not None:
-            authority.check()
+        checked = None if authority is None else authority.check()
         fresh = not root.exists()
         store = Vault(vault or root / "vault")
         # A server ledger first: it refuses a database that holds one already, before any
@@ -128,8 +123,8 @@ class Workspace:
             os.chmod(ledger_at, FILE_MODE)
         ws = cls(root, opened, store, TrustedKeyStore(opened, root / "keys"), checkpoints)
         try:
-            if authority is not None:
-                authority.create(ws.keys)
+            if checked is not None:
+                ws.keys.create_key(*checked, anchor=True)
             elif trust_ca is not None:
                 ws.set_ca_root(trust_ca)
             if is_url(ledger_at) or vault is not None:
@@ -164,11 +159,12 @@ class Workspace:
             self.ledger.version >= 2 and self.ledger.rows("SELECT 1 FROM trust_anchor")
         ):
             raise UsageError(f"{self.root}: this workspace already has a trust root")
+        identity, passphrase = authority.check()
         existing = self.keys.certificates()
         with self.ledger.atomic():
             self.ledger.upgrade()
-        record = authority.create(self.keys)
-        signer = self.keys.unlock(record, authority.passphrase)
+        record = self.keys.create_key(identity, passphrase, anchor=True)
+        signer = self.keys.unlock(record, passphrase)
         with self.ledger.atomic(exclusive=True):  # the records form one chain
             for cert in existing.values():
                 enrol_certificate(self.keys, signer, cert, reason="adopted")

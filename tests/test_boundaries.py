@@ -110,3 +110,18 @@ def test_package_faces_only_hand_names_on(package: str) -> None:
     } - {"annotations"}
     listed = set(getattr(importlib.import_module(f"evidence.{package}"), "__all__", []))
     assert imported == listed
+
+
+def test_every_package_face_only_hands_names_on() -> None:
+    """Every package of the library, not only the ones named above: its __init__ defines
+    nothing and lists in __all__ what it imports."""
+    root = Path(__file__).parent.parent / "evidence"
+    for face in sorted(root.glob("*/__init__.py")):
+        tree = ast.parse(face.read_text())
+        defined = [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)]
+        assert defined == [], (face, defined)
+        imported = {
+            a.asname or a.name for n in tree.body if isinstance(n, ast.ImportFrom) for a in n.names
+        } - {"annotations"}
+        module = importlib.import_module(f"evidence.{face.parent.name}")
+        assert imported == set(getattr(module, "__all__", [])), face

@@ -9,7 +9,7 @@ at the first. `full` runs the whole audit (per-event work in worker processes: e
 `incremental` the audit since a trusted checkpoint. This face only hands their names on.
 """
 
-from .full import AuditResult, Check, audit
+from .full import AuditResult, audit
 from .incremental import audit_since
 
-__all__ = ["AuditResult", "Check", "audit", "audit_since"]
+__all__ = ["AuditResult", "audit", "audit_since"]

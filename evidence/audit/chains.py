@@ -15,7 +15,7 @@ from ..cases import Case
 from ..chain import Break, Fault, check_links, link_faults
 from ..errors import EvidenceError, LedgerDamaged
 from ..items import Item, ingest_facts, item_id_for
-from ..ledger import Ledger
+from ..ledger import Ledger, select_all
 from ..timefmt import parse_rfc3339
 from .events import EventFacts
 
@@ -24,7 +24,7 @@ Add = Callable[[str, str, str], None]
 
 def load_items(ledger: Ledger, case: str | None, add: Add) -> list[Item]:
     """The items to audit; a row that cannot even be read is a finding, not a crash."""
-    sql = "SELECT * FROM items" + ("" if case is None else " WHERE case_number = ?")
+    sql = select_all("items") + ("" if case is None else " WHERE case_number = $1")
     items = []
     for row in ledger.rows(sql + " ORDER BY rowid", () if case is None else (case,)):
         for column in ("metadata", "profile"):

@@ -18,7 +18,7 @@ from ..chain import CertificateFault, Fault, check_event
 from ..errors import Finding
 from ..items import ANALYSIS_ACTIONS
 from ..keys import common_name
-from ..ledger import LedgerSource, open_source, type_problems
+from ..ledger import LedgerSource, marks, open_source, type_problems
 
 DETAILED = ("amended", "digests-added", "sealed", "unsealed", "excerpted")
 
@@ -80,7 +80,7 @@ def verify_slice(
     """Check events with rowid in [lo, hi] (only of items in `wanted`, if given), in rowid
     order."""
     return _verify(
-        source, _COLUMNS + "WHERE rowid BETWEEN ? AND ? ORDER BY rowid", (lo, hi), wanted
+        source, _COLUMNS + "WHERE rowid BETWEEN $1 AND $2 ORDER BY rowid", (lo, hi), wanted
     )
 
 
@@ -90,8 +90,7 @@ def verify_items(source: LedgerSource, item_ids: list[str]) -> list[EventFacts]:
     facts: list[EventFacts] = []
     for start in range(0, len(item_ids), 500):
         chunk = tuple(item_ids[start : start + 500])
-        marks = ", ".join("?" for _ in chunk)
-        sql = _COLUMNS + f"WHERE item_id IN ({marks}) ORDER BY rowid"
+        sql = _COLUMNS + f"WHERE item_id IN ({marks(len(chunk))}) ORDER BY rowid"
         facts += _verify(source, sql, chunk, None)[1]
     return facts
 

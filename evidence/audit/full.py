@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cases import list_cases
-from ..errors import CheckStatus, Finding, check_json
+from ..errors import Check, CheckStatus, Finding
 from ..hashing import hash_file
 from ..items import ANALYSIS_ACTIONS, Item
 from ..progress import Reporter, Silent
@@ -48,20 +48,6 @@ AHEAD = 3  # slices in flight per worker: results wait in memory no longer than 
 # Facts the profile, correction and seal checks read; every other event is forgotten.
 _KEPT_ACTIONS = frozenset((*ANALYSIS_ACTIONS, *DETAILED))
 _FIRST_ROWID = -(2**63)  # SQLite takes any rowid, negative ones included
-
-
-@dataclass(frozen=True)
-class Check:
-    """One line of the verdict: a kind of check, whether it held, and a short detail."""
-
-    name: str
-    ok: bool
-    detail: str
-
-    def to_json(self) -> dict[str, Any]:
-        """The one JSON shape of a check (see evidence.errors.check_json)."""
-        status = CheckStatus.OK if self.ok else CheckStatus.FAILED
-        return check_json(self.name, status, None, self.detail or None)
 
 
 @dataclass(frozen=True)
@@ -120,14 +106,26 @@ class Collector:
         """The verdict line of one check: failed with a count, or passed with the detail."""
         found = self.findings.get(name, [])
         if found:
-            return Check(name, False, f"{len(found)} problem(s)")
-        return Check(name, True, passed_detail)
+            return Check(name, CheckStatus.FAILED, "", f"{len(found)} problem(s)")
+        return Check(name, CheckStatus.OK, "", passed_detail)
+
+    def verdict(self, lines: Iterable[tuple[str, str]], witnessed: bool) -> list[Check]:
+        """A verdict line per (check, detail if it passed), in order; then the witness line
+        when witnesses were asked (`witnessed`) or one was found at fault."""
+        checks = [self.check(name, detail) for name, detail in lines]
+        if witnessed or self.findings.get("witness"):
+            checks.append(self.check("witness", "the ledger extends what every witness cosigned"))
+        return checks
+
+    def findings_of(self, checks: Iterable[Check]) -> list[Finding]:
+        """The findings of these checks, in their order."""
+        return [f for c in checks for f in self.findings.get(c.name, [])]
 
 
 def _slices(ws: Workspace, hi: int | None, after: int | None) -> list[tuple[int, int]]:
     # No lower bound for a full audit: SQLite takes any rowid, negative ones included.
     bound = (_FIRST_ROWID if after is None else after + 1,)
-    lo = ws.ledger.rows("SELECT MIN(rowid) AS lo FROM events WHERE rowid >= ?", bound)[0]["lo"]
+    lo = ws.ledger.rows("SELECT MIN(rowid) AS lo FROM events WHERE rowid >= $1", bound)[0]["lo"]
     if lo is None or hi is None:
         return []
     return [(start, min(start + SLICE - 1, hi)) for start in range(lo, hi + 1, SLICE)]
@@ -145,7 +143,7 @@ def _event_stream(
     with at most AHEAD slices per worker checked ahead of the one consumed."""
     slices = _slices(ws, last, after)
     total = ws.ledger.rows(
-        "SELECT COUNT(*) AS n FROM events WHERE rowid >= ? AND rowid <= ?",
+        "SELECT COUNT(*) AS n FROM events WHERE rowid >= $1 AND rowid <= $2",
         (_FIRST_ROWID if after is None else after + 1, last or 0),
     )[0]["n"]
     reporter.start(total, "verifying events")
@@ -229,7 +227,8 @@ def _stream_events(
     return streamed
 
 
-def _check_fixity(ws: Workspace, items: list[Item], reporter: Reporter, out: Collector) -> None:
+def check_fixity(ws: Workspace, items: list[Item], reporter: Reporter, out: Collector) -> None:
+    """Re-hash the items' vault files (SHA-256 and SHA-512) against their recorded digests."""
     reporter.start(sum(i.size for i in items), "re-hashing vault")
     try:
         for item in items:
@@ -317,34 +316,32 @@ def audit(
     if case is None:  # a case's audit does not know which files the other cases name
         named = (ws.vault.path_for(i.sha256) for i in items)
         orphans = tuple(orphan_notices(ws.vault.root, named))
-    checks = [
-        out.check("trust", f"every signer established: {root_detail}"),
-        out.check("ledger", "append-only triggers in place"),
-        out.check("schema", "every event valid against its custody-event schema"),
-        out.check("hashes", "every event hash matches its canonical bytes"),
-        out.check("certificates", "every certificate and key row matches what was signed"),
-        out.check("signatures", f"{streamed.count} signatures valid"),
-        out.check("chains", f"{len(items)} chains unbroken"),
-        out.check("profiles", "every profile matches the event that signs it"),
-        out.check("corrections", "every correction applies to the facts it corrects"),
-        out.check("checkpoint", checkpoint.detail),
-        out.check("time", TIME_DETAIL),
-        out.check("log", log_detail),
-        out.check("files", "workspace private to its owner; vault folders closed"),
+    lines = [
+        ("trust", f"every signer established: {root_detail}"),
+        ("ledger", "append-only triggers in place"),
+        ("schema", "every event valid against its custody-event schema"),
+        ("hashes", "every event hash matches its canonical bytes"),
+        ("certificates", "every certificate and key row matches what was signed"),
+        ("signatures", f"{streamed.count} signatures valid"),
+        ("chains", f"{len(items)} chains unbroken"),
+        ("profiles", "every profile matches the event that signs it"),
+        ("corrections", "every correction applies to the facts it corrects"),
+        ("checkpoint", checkpoint.detail),
+        ("time", TIME_DETAIL),
+        ("log", log_detail),
+        ("files", "workspace private to its owner; vault folders closed"),
     ]
-    if witnesses or out.findings.get("witness"):
-        checks.append(out.check("witness", "the ledger extends what every witness cosigned"))
+    checks = out.verdict(lines, bool(witnesses))
     if fixity:
-        _check_fixity(ws, items, reporter, out)
+        check_fixity(ws, items, reporter, out)
         commitments = check_commitments(ws.vault, items, facts, out.add)
         also = f", {commitments} record commitment(s) recomputed" if commitments else ""
         checks.append(out.check("fixity", f"{len(items)} vault files match their digests{also}"))
     elif out.findings.get("fixity"):
         checks.append(out.check("fixity", ""))
-    findings = [f for c in checks for f in out.findings.get(c.name, [])]
     return AuditResult(
         checks,
-        findings,
+        out.findings_of(checks),
         streamed.count,
         len(items),
         checkpoint.root,

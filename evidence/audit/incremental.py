@@ -34,6 +34,7 @@ from ..cases import list_cases
 from ..checkpoint import Checkpoint, load_file
 from ..errors import EvidenceError, UsageError
 from ..items import Item
+from ..ledger import marks, select_all
 from ..progress import Reporter, Silent
 from ..timeorder import workspace_rules
 from ..timerules import Timed
@@ -42,9 +43,10 @@ from ..tlog.cosignature import CosignatureVerifier
 from ..workspace import Workspace
 from .chains import Add, check_chains
 from .checkpoints import TrustContext, check_signed, compare_file, parse_row
-from .events import EventFacts
-from .full import TIME_DETAIL, AuditResult, Collector, verify_events
+from .events import EventFacts, verify_items
+from .full import TIME_DETAIL, AuditResult, Collector, check_fixity, verify_events
 from .log import WitnessView, audit_log_since
+from .records import check_commitments, check_excerpt_events
 from .times import check_times
 from .trust import audit_trust, check_signers, signer_problem
 
@@ -55,10 +57,6 @@ def _chunks(values: list[str]) -> list[list[str]]:
     return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
 
 
-def _marks(values: list[str]) -> str:
-    return ", ".join("?" for _ in values)
-
-
 def _checkpoints(ws: Workspace, since: int | None, add: Add) -> list[Checkpoint]:
     """Checkpoints N..last from the ledger; N checked against N-1's stored hash."""
     if since is None:
@@ -66,13 +64,13 @@ def _checkpoints(ws: Workspace, since: int | None, add: Add) -> list[Checkpoint]
         if top is None:
             raise UsageError("no checkpoint yet", "run `custody checkpoint`, or a full audit")
         since = int(top)
-    rows = ws.ledger.rows("SELECT * FROM checkpoints WHERE seq >= ? ORDER BY seq", (since,))
+    rows = ws.ledger.rows(select_all("checkpoints") + " WHERE seq >= $1 ORDER BY seq", (since,))
     if not rows or rows[0]["seq"] != since:
         raise UsageError(f"no checkpoint #{since} in the ledger", "run a full `custody audit`")
     out: list[Checkpoint] = []
     previous = None
     if since > 1:
-        before = ws.ledger.rows("SELECT hash FROM checkpoints WHERE seq = ?", (since - 1,))
+        before = ws.ledger.rows("SELECT hash FROM checkpoints WHERE seq = $1", (since - 1,))
         previous = before[0]["hash"] if before else None
         if previous is None:
             add("checkpoint", f"checkpoint #{since - 1}", "missing from the ledger")
@@ -93,14 +91,15 @@ def _locate_heads(ws: Workspace, anchor: Checkpoint, add: Add) -> int | None:
     found: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(sorted(heads)):
         for row in ws.ledger.rows(
-            f"SELECT rowid AS r, item_id, seq, hash FROM events WHERE hash IN ({_marks(chunk)})",
+            "SELECT rowid AS r, item_id, seq, hash FROM events "
+            f"WHERE hash IN ({marks(len(chunk))})",
             tuple(chunk),
         ):
             found[row["hash"]] = row
     item_ids = sorted({h.item_id for h in anchor.heads})
     present: set[str] = set()
     for chunk in _chunks(item_ids):
-        query = f"SELECT item_id FROM items WHERE item_id IN ({_marks(chunk)})"
+        query = f"SELECT item_id FROM items WHERE item_id IN ({marks(len(chunk))})"
         present.update(r["item_id"] for r in ws.ledger.rows(query, tuple(chunk)))
     last: int | None = None
     for digest, head in heads.items():
@@ -175,7 +174,7 @@ def _consistent(
 def _items(ws: Workspace, ids: list[str], add: Add) -> dict[str, Item]:
     out: dict[str, Item] = {}
     for chunk in _chunks(ids):
-        query = f"SELECT * FROM items WHERE item_id IN ({_marks(chunk)})"
+        query = select_all("items") + f" WHERE item_id IN ({marks(len(chunk))})"
         for row in ws.ledger.rows(query, tuple(chunk)):
             try:
                 out[row["item_id"]] = Item.from_row(row)
@@ -190,7 +189,7 @@ def _heads_before(ws: Workspace, anchor: Checkpoint, touched: list[str]) -> dict
     wanted = [h.hash for h in anchor.heads if h.item_id in touched_ids]
     out: dict[str, Timed] = {}
     for chunk in _chunks(wanted):
-        query = f"SELECT item_id, seq, body, signer FROM events WHERE hash IN ({_marks(chunk)})"
+        query = f"SELECT item_id, seq, body, signer FROM events WHERE hash IN ({marks(len(chunk))})"
         for row in ws.ledger.rows(query, tuple(chunk)):
             try:
                 at = json.loads(str(row["body"])).get("at")
@@ -221,11 +220,14 @@ def audit_since(
     anchor: str | None = None,
     witnesses: Sequence[WitnessView] = (),
     cosigners: Sequence[CosignatureVerifier] = (),
+    fixity: bool = False,
 ) -> AuditResult:
     """Audit what checkpoint `since` (default: the latest) did not cover; never raises on
     tampering. With `checkpoint_file`, N is that file's checkpoint and must be the ledger's.
     Every new event's signer is established through the trust root (pinned by anchor, the
-    root's fingerprint from outside, when given), as in the full audit."""
+    root's fingerprint from outside, when given), as in the full audit. Each new `excerpted`
+    event is checked against the commitment in its item's chain; with fixity, the vault files
+    of the items with new events are re-hashed and their record commitments recomputed."""
     reporter = reporter or Silent()
     workers = workers or os.cpu_count() or 1
     out = Collector()
@@ -256,7 +258,7 @@ def audit_since(
             _anchor_file(ws, checkpoint_file, start, out.add)
         # Where N ended, and that nothing before it was added or removed since.
         end = _locate_heads(ws, start, out.add) or 0
-        before = ws.ledger.rows("SELECT COUNT(*) AS n FROM events WHERE rowid <= ?", (end,))
+        before = ws.ledger.rows("SELECT COUNT(*) AS n FROM events WHERE rowid <= $1", (end,))
         if before[0]["n"] != start.body.get("events"):
             out.add(
                 "checkpoint",
@@ -288,6 +290,12 @@ def audit_since(
         )
         rules = workspace_rules(ws.ledger, view, state.records, since=start.seq)
         check_times(rules, facts, out.add, _heads_before(ws, start, touched))
+        # New excerpts against their items' commitments (signed before N, perhaps): those
+        # items' whole chains are read, as is every touched item's for --fixity.
+        new_excerpts = {(f.item_id, f.seq) for f in facts if f.action == "excerpted"}
+        reread = set(touched) if fixity else {item_id for item_id, _ in new_excerpts}
+        chains = verify_items(ws.ledger.source(), sorted(reread)) if reread else []
+        excerpts = check_excerpt_events(chains, out.add, only=new_excerpts)
         total = ws.ledger.rows("SELECT COUNT(*) AS n FROM items")[0]["n"]
         if total != len(anchored) + len(fresh):
             out.add(
@@ -300,25 +308,32 @@ def audit_since(
     detail = (
         f"checkpoints #{start.seq}..#{final.seq} consistent; events before #{start.seq} not re-read"
     )
-    checks = [
-        out.check("trust", f"every new signer established: {root_detail}"),
-        out.check("ledger", "append-only triggers in place"),
-        out.check("schema", "every new event valid against its custody-event schema"),
-        out.check("hashes", "every new event hash matches its canonical bytes"),
-        out.check("certificates", "every new signer's certificate is in the workspace"),
-        out.check("signatures", f"{len(facts)} new signatures valid"),
-        out.check("chains", f"{len(touched)} chains continue checkpoint #{start.seq}"),
-        out.check("checkpoint", detail),
-        out.check("time", TIME_DETAIL),
-        out.check("log", log_detail),
+    lines = [
+        ("trust", f"every new signer established: {root_detail}"),
+        ("ledger", "append-only triggers in place"),
+        ("schema", "every new event valid against its custody-event schema"),
+        ("hashes", "every new event hash matches its canonical bytes"),
+        ("certificates", "every new signer's certificate is in the workspace"),
+        ("signatures", f"{len(facts)} new signatures valid"),
+        ("chains", f"{len(touched)} chains continue checkpoint #{start.seq}"),
+        ("checkpoint", detail),
+        ("time", TIME_DETAIL),
+        ("log", log_detail),
     ]
-    if witnesses or out.findings.get("witness"):
-        checks.append(out.check("witness", "the ledger extends what every witness cosigned"))
-    findings = [f for c in checks for f in out.findings.get(c.name, [])]
+    if excerpts or out.findings.get("profiles"):
+        lines.append(("profiles", f"{excerpts} new excerpt(s) restate their item's commitment"))
+    checks = out.verdict(lines, bool(witnesses))
+    if fixity:
+        held = [items[i] for i in touched if i in items]
+        check_fixity(ws, held, reporter, out)
+        commitments = check_commitments(ws.vault, held, chains, out.add)
+        also = f", {commitments} record commitment(s) recomputed" if commitments else ""
+        checks.append(out.check("fixity", f"{len(held)} vault files of items with new events "
+                                f"match their digests{also}"))  # fmt: skip
     unverified = frozenset((f.item_id, f.seq) for f in facts if not f.signature_ok)
     return AuditResult(
         checks,
-        findings,
+        out.findings_of(checks),
         len(facts),
         len(touched),
         final.root,

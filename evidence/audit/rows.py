@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from ..keys import fingerprint, subject_attribute
-from ..ledger import Ledger, type_problems
+from ..ledger import Ledger, select_all, type_problems
 from ..timefmt import format_utc
 from ..trust.records import TrustRecord, certificate_key_id, certificate_pem
 
@@ -67,7 +67,7 @@ def check_key_rows(
     """Bind the keys and certificates rows; records is None when there is no authority root."""
     enrolled = _enrolments(records or [])
     by_key: dict[str, list[x509.Certificate]] = {}
-    for row in ledger.rows("SELECT * FROM certificates ORDER BY rowid"):
+    for row in ledger.rows(select_all("certificates") + " ORDER BY rowid"):
         fp = str(row.get("fingerprint"))
         subject = f"certificate {str(fp)[:16]}"
         if type_problems("certificates", row):
@@ -90,7 +90,7 @@ def check_key_rows(
             add("certificates", subject, "added_at differs from the signed enrolment record")
         if record is not None and record.body.get("key_id") != row["key_id"]:
             add("certificates", subject, "key_id differs from the signed enrolment record")
-    for row in ledger.rows("SELECT * FROM keys ORDER BY rowid"):
+    for row in ledger.rows(select_all("keys") + " ORDER BY rowid"):
         subject = f"key {row.get('key_id')!s:.16}"
         wrong = type_problems("keys", row)
         if wrong:

@@ -137,7 +137,7 @@ def check_commitment(
     if head is not None:
         seq, digest = head
         rows = (
-            ledger.rows("SELECT hash FROM trust_records WHERE seq = ?", (seq,))
+            ledger.rows("SELECT hash FROM trust_records WHERE seq = $1", (seq,))
             if ledger.version >= 2
             else []
         )

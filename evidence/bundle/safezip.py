@@ -33,7 +33,7 @@ MAX_NAME_BYTES = 1024
 
 
 @dataclass(frozen=True)
-class Limits:
+class ZipLimits:
     """Bounds on what an archive may make us write; all are checked while streaming."""
 
     max_entries: int = 100_000
@@ -90,7 +90,7 @@ def _check_name(entry: ZipEntry) -> str:
     return name
 
 
-def _vet(entries: list[ZipEntry], limits: Limits) -> list[str]:
+def _vet(entries: list[ZipEntry], limits: ZipLimits) -> list[str]:
     """Check every central-directory entry before anything is written; returns the names."""
     if len(entries) > limits.max_entries:
         raise InputRejected(
@@ -167,7 +167,7 @@ class _Bounded:
     """A zip entry stream that enforces the limits on the bytes it actually produces."""
 
     def __init__(
-        self, stream: _EntryReader, entry: ZipEntry, limits: Limits, budget: _Budget
+        self, stream: _EntryReader, entry: ZipEntry, limits: ZipLimits, budget: _Budget
     ) -> None:
         self.stream = stream
         self.entry = entry
@@ -274,16 +274,43 @@ class _EntryReader:
         self.fh.close()
 
 
+def entries_of(archive: Path, codepage: str | None = None) -> list[ZipEntry]:
+    """The archive's entries (ziplayout.read_layout), without the "./" of a folder zipped from
+    inside it: that entry names the folder itself, which no extractor writes."""
+    return [e for e in read_layout(archive, codepage) if not (e.name == "./" and e.size == 0)]
+
+
+def read_entry(archive: Path, entry: ZipEntry, limit: int) -> bytes:
+    """The bytes of one (small) entry, CRC-32 checked; InputRejected beyond limit bytes."""
+    if entry.size > limit:
+        raise _reject(entry.name, f"declares {entry.size} bytes; at most {limit} read")
+    stream = _EntryReader(archive, entry)
+    bounded = _Bounded(stream, entry, ZipLimits(max_file_size=limit), _Budget(limit))
+    out = bytearray()
+    buffer = bytearray(CHUNK)
+    try:
+        while n := bounded.readinto(buffer):
+            out += buffer[:n]
+    except zlib.error as exc:
+        raise _reject(entry.name, f"damaged ({exc})") from None
+    finally:
+        stream.close()
+    if len(out) != entry.size:
+        raise _reject(entry.name, f"holds {len(out)} bytes, its header declares {entry.size}")
+    return bytes(out)
+
+
 def extract(
     archive: Path,
     dest: Path,
     *,
-    limits: Limits | None = None,
+    limits: ZipLimits | None = None,
     reporter: Reporter | None = None,
     workers: int | None = None,
     keep: Callable[[str], bool] | None = None,
     digests_checked: Callable[[str], bool] | None = None,
     folders: list[str] | None = None,
+    codepage: str | None = None,
 ) -> list[Extracted]:
     """Extract archive into the empty folder dest; returns every file, hashed, and appends the
     name of every folder entry to `folders` when given.
@@ -293,14 +320,15 @@ def extract(
     which digests_checked(name) is true the caller promises to compare both the SHA-256 and
     the SHA-512 returned with signed values and fail on any difference: their CRC-32, which
     only guards against accidents, is not computed (it cost a third of a 1 GiB verify).
+    Names the zip does not declare a character set for are read in codepage (see ziplayout).
     Raises InputRejected, naming the entry and the problem, for anything unsafe or damaged;
     dest may then hold partial output, so it should be a temporary folder the caller removes.
     """
     keep = keep or (lambda name: True)
     checked = digests_checked or (lambda name: False)
-    limits = limits or Limits()
+    limits = limits or ZipLimits()
     reporter = reporter or Silent()
-    layout = read_layout(archive)
+    layout = entries_of(archive, codepage)
     names = _vet(layout, limits)
     entries = list(zip(layout, names, strict=True))
     if folders is not None:

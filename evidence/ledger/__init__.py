@@ -19,10 +19,12 @@ from .schema import (
     TRUST_TABLES,
     TRUST_VERSION,
     V1_TABLES,
+    check_version,
     columns,
     tables_of,
     type_problems,
 )
+from .sql import column_list, marks, select_all
 from .sqlite import BUSY_TIMEOUT_MS, SQLiteLedger, trigger_sql
 
 __all__ = [
@@ -38,11 +40,15 @@ __all__ = [
     "Ledger",
     "LedgerSource",
     "SQLiteLedger",
+    "check_version",
+    "column_list",
     "columns",
     "create_ledger",
     "is_url",
+    "marks",
     "open_ledger",
     "open_source",
+    "select_all",
     "tables_of",
     "trigger_sql",
     "type_problems",

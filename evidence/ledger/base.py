@@ -1,17 +1,20 @@
 """The ledger interface every backend implements, and what a worker process needs to reopen it.
 
-Everything above the ledger layer speaks this interface only: reads through `rows()` in one SQL
-dialect (SQLite's: `?` parameters, `rowid` ordering, `SELECT * FROM table`), which a backend
-translates where it must; writes through `insert()` inside `atomic()`.
+Everything above the ledger layer speaks this interface only: reads through `rows()` in the one
+SQL both backends run as written (`sql`: `$1` parameters, `rowid` ordering, named columns, the
+backend's `like` operator), writes through `insert()` inside `atomic()`.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
+
+from .logorder import backfill
+from .schema import SCHEMA_VERSION, upgrade_tables
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class Ledger(ABC):
 
     #: What to name in messages: a file path, or a server URL without its password.
     location: str
+    #: The LIKE operator that ignores (ASCII) case, as SQLite's LIKE does.
+    like: str = "LIKE"
 
     @abstractmethod
     def atomic(
@@ -63,10 +68,10 @@ class Ledger(ABC):
             self.insert(table, row)
 
     @abstractmethod
-    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        """Rows of a read query as dicts."""
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows of a read query as dicts; params are the query's `$1`, `$2`... in order."""
 
-    def tuples(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read query as tuples in the order of its columns (for hot loops: the
         audit reads every event this way, without a dict per row)."""
         return [tuple(row.values()) for row in self.rows(sql, params)]
@@ -76,9 +81,24 @@ class Ledger(ABC):
     def version(self) -> int:
         """The ledger's schema version (1: made before trust roots)."""
 
-    @abstractmethod
     def upgrade(self) -> None:
-        """Bring an older ledger to the current schema version; the caller holds `atomic()`."""
+        """Bring an older ledger to the current schema version: the trust tables (to a version-1
+        ledger), the log (to a version-2 one, its leaves written in their signed order); the
+        caller holds `atomic()`."""
+        added = upgrade_tables(self.version)
+        if not added:
+            return
+        self._add_tables(added)
+        backfill(self)
+        self._set_version(SCHEMA_VERSION)
+
+    @abstractmethod
+    def _add_tables(self, names: tuple[str, ...]) -> None:
+        """Create those tables (from `schema.TABLES`) with their append-only triggers."""
+
+    @abstractmethod
+    def _set_version(self, version: int) -> None:
+        """Record the ledger's schema version."""
 
     @abstractmethod
     def has_table(self, name: str) -> bool:

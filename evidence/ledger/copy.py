@@ -16,7 +16,8 @@ from typing import Any
 from ..errors import OperationalError, UsageError
 from .backends import create_ledger, is_url, open_ledger
 from .base import Ledger
-from .schema import TABLES, columns
+from .schema import TABLES
+from .sql import column_list
 
 BATCH = 5000
 
@@ -44,7 +45,7 @@ def resolve(location: str) -> str:
 
 def table_rows(ledger: Ledger, table: str) -> Iterator[dict[str, Any]]:
     """Every row of a table in append order, read in batches (a ledger can be large)."""
-    cols = ", ".join(columns(table))
+    cols = column_list(table)
     after = None
     while True:
         if after is None:
@@ -53,7 +54,7 @@ def table_rows(ledger: Ledger, table: str) -> Iterator[dict[str, Any]]:
             )
         else:
             batch = ledger.rows(
-                f"SELECT rowid AS rowid_, {cols} FROM {table} WHERE rowid > ? "
+                f"SELECT rowid AS rowid_, {cols} FROM {table} WHERE rowid > $1 "
                 f"ORDER BY rowid LIMIT {BATCH}",
                 (after,),
             )

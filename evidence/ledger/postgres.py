@@ -9,15 +9,16 @@ The same tables and the same signed bytes as SQLite, plus what a shared server n
   checkpoint takes exclusively, so a checkpoint waits for every append in flight and never
   misses one committed before it;
 - a `rowid` identity column gives rows the append order SQLite's rowid gives (queries order by
-  it); `SELECT * FROM t` is expanded to the table's own columns so it means the same everywhere;
+  it); queries name their columns (evidence/ledger/sql.py), so this one stays out of their rows;
+- queries run as written, with their `$1` parameters bound by the server (psycopg's raw cursor:
+  no client-side rewriting of the text);
 - every server error becomes one OperationalError line naming the server, never a traceback.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -28,16 +29,14 @@ from psycopg.rows import dict_row, tuple_row
 
 from ..errors import OperationalError
 from .base import Ledger, LedgerSource, trigger_differences
-from .logorder import backfill
 from .schema import (
     APPEND_ONLY,
-    LOG_TABLES,
     NULLABLE,
     SCHEMA_VERSION,
     TABLES,
-    TRUST_TABLES,
     TRUST_VERSION,
     V1_TABLES,
+    check_version,
     tables_of,
 )
 
@@ -47,7 +46,6 @@ CONNECT_TIMEOUT_S = 10
 _ALL_APPENDS = 0x637573746F6479  # "custody"
 _ITEM_CLASS = 0x6375
 _LOG_LOCK = 0x6C6F67  # "log"
-_SELECT_STAR = re.compile(r"SELECT \* FROM (\w+)")
 _PG_TYPES = {str: "text", int: "bigint"}
 
 
@@ -96,24 +94,10 @@ def _lock_key(item_id: str) -> int:
     return int.from_bytes(hashlib.sha256(item_id.encode()).digest()[:4], "big", signed=True)
 
 
-def translate(query: str) -> str:
-    """Our one SQL dialect (SQLite's) in PostgreSQL's: `?` -> `%s`, `SELECT *` -> columns,
-    LIKE -> ILIKE."""
-
-    def expand(m: re.Match[str]) -> str:
-        table = m.group(1)
-        if table not in TABLES:
-            return m.group(0)
-        return f"SELECT {', '.join(TABLES[table][0])} FROM {table}"
-
-    # SQLite's LIKE ignores ASCII case, PostgreSQL's does not: ILIKE keeps "802CAD" finding
-    # item 802cad... on both.
-    text = _SELECT_STAR.sub(expand, query).replace(" LIKE ", " ILIKE ")
-    return text.replace("%", "%%").replace("?", "%s")
-
-
 class PostgresLedger(Ledger):
     """A ledger in a PostgreSQL database."""
+
+    like = "ILIKE"
 
     def __init__(self, conninfo: str, conn: psycopg.Connection[dict[str, Any]]) -> None:
         self.conninfo = conninfo
@@ -121,7 +105,6 @@ class PostgresLedger(Ledger):
         self.conn = conn
         self._snapshot: str | None = None
         self._in_tx = False
-        self._sql: dict[str, str] = {}
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -134,6 +117,7 @@ class PostgresLedger(Ledger):
                 conninfo,
                 autocommit=True,
                 row_factory=dict_row,
+                cursor_factory=psycopg.RawCursor,
                 connect_timeout=CONNECT_TIMEOUT_S,
                 application_name="custody",
             )
@@ -189,16 +173,7 @@ class PostgresLedger(Ledger):
                     f"{ledger.location}: no custody ledger in this database",
                     "run `custody init --ledger URL` as the administrator first",
                 )
-            if version > SCHEMA_VERSION:
-                raise OperationalError(
-                    f"{ledger.location}: ledger schema {version} is newer than this tool "
-                    f"({SCHEMA_VERSION})",
-                    "upgrade custody before using this ledger",
-                )
-            if version not in (1, TRUST_VERSION, SCHEMA_VERSION):
-                raise OperationalError(
-                    f"{ledger.location}: not a custody ledger (schema {version})"
-                )
+            check_version(ledger.location, version)
             if version == TRUST_VERSION and snapshot is None and ledger._may_create():
                 with ledger.atomic(exclusive=True):
                     ledger.upgrade()  # 2 -> 3, by the administrator: the log
@@ -229,18 +204,12 @@ class PostgresLedger(Ledger):
         """The schema version recorded in custody_schema (1: made before trust roots)."""
         return self._schema_version() or 0
 
-    def upgrade(self) -> None:
-        """Add the trust tables (to a version-1 ledger) and the log (to a version-2 one, its
-        leaves in their signed order); the caller holds `atomic()` and the connection must be
-        the administrator's (the tool's role may not create tables)."""
-        version = self.version
-        if version >= SCHEMA_VERSION:
-            return
+    def _add_tables(self, names: tuple[str, ...]) -> None:
+        """Create the tables (the connection must be the administrator's: the tool's role may
+        not), and grant whoever may append events (the workstations' role) the same on them."""
         with self._errors():
-            added = (*(TRUST_TABLES if version < TRUST_VERSION else ()), *LOG_TABLES)
-            for statement in _table_ddl(added):
+            for statement in _table_ddl(names):
                 self.conn.execute(statement.encode())
-            # Whoever may append events (the workstations' role) may append to the new tables.
             roles = self.conn.execute(
                 "SELECT DISTINCT grantee FROM information_schema.role_table_grants "
                 "WHERE table_name = 'events' AND privilege_type = 'INSERT' "
@@ -249,13 +218,14 @@ class PostgresLedger(Ledger):
             for role in roles:
                 self.conn.execute(
                     pgsql.SQL("GRANT SELECT, INSERT ON {} TO {}").format(
-                        pgsql.SQL(", ").join(pgsql.Identifier(t) for t in added),
+                        pgsql.SQL(", ").join(pgsql.Identifier(t) for t in names),
                         pgsql.Identifier(str(role["grantee"])),
                     )
                 )
-        backfill(self)
+
+    def _set_version(self, version: int) -> None:
         with self._errors():
-            self.conn.execute(f"INSERT INTO custody_schema (version) VALUES ({SCHEMA_VERSION})")
+            self.conn.execute("INSERT INTO custody_schema (version) VALUES ($1)", (version,))
 
     def _may_create(self) -> bool:
         # Only the administrator, who owns the ledger's tables, upgrades it.
@@ -269,7 +239,7 @@ class PostgresLedger(Ledger):
         """True if the database holds that table."""
         with self._errors():
             row = self.conn.execute(
-                "SELECT to_regclass(%s) IS NOT NULL AS present", (name,)
+                "SELECT to_regclass($1) IS NOT NULL AS present", (name,)
             ).fetchone()
         return bool(row and row["present"])
 
@@ -379,7 +349,9 @@ class PostgresLedger(Ledger):
         with self._errors():
             if len(batch) == 1:
                 statement = pgsql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-                    target, columns, pgsql.SQL(", ").join(pgsql.Placeholder() for _ in names)
+                    target,
+                    columns,
+                    pgsql.SQL(", ").join(pgsql.SQL(f"${n}") for n in range(1, len(names) + 1)),
                 )
                 self.conn.execute(statement, [batch[0][c] for c in names])
                 return
@@ -388,21 +360,15 @@ class PostgresLedger(Ledger):
                 for row in batch:
                     copy.write_row([row[c] for c in names])
 
-    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Rows of a read query as dicts."""
-        query = self._sql.get(sql)
-        if query is None:
-            query = self._sql[sql] = translate(sql)
         with self._errors():
-            return self.conn.execute(query.encode(), params).fetchall()
+            return self.conn.execute(sql.encode(), params).fetchall()
 
-    def tuples(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read query as tuples (psycopg's tuple rows, no dict per row)."""
-        query = self._sql.get(sql)
-        if query is None:
-            query = self._sql[sql] = translate(sql)
         with self._errors(), self.conn.cursor(row_factory=tuple_row) as cur:
-            cur.execute(query.encode(), params)
+            cur.execute(sql.encode(), params)
             return cur.fetchall()
 
     def source(self) -> LedgerSource:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..errors import OperationalError
+
 # Version 2 adds the trust root (trust_anchor) and the signed enrolment and revocation records
 # (trust_records). Version-1 ledgers still open; `custody init --authority` on one adopts a root.
 # Version 3 adds the append-only log (log_leaves: the order in which every signed record entered
@@ -183,6 +185,28 @@ def tables_of(version: int) -> tuple[str, ...]:
     if version >= TRUST_VERSION:
         return (*V1_TABLES, *TRUST_TABLES, *LATER_TABLES)
     return (*V1_TABLES, *LATER_TABLES)
+
+
+def check_version(location: str, version: int, tables: set[str] | None = None) -> None:
+    """Refuse a ledger from a newer tool, or one that is not ours (a version we never wrote, or
+    without the tables its version has: `tables`, where the backend lists them)."""
+    if version > SCHEMA_VERSION:
+        raise OperationalError(
+            f"{location}: ledger schema {version} is newer than this tool ({SCHEMA_VERSION})",
+            "upgrade custody before using this ledger",
+        )
+    needed = set(tables_of(version)) - set(LATER_TABLES)
+    if version not in (1, TRUST_VERSION, SCHEMA_VERSION) or (
+        tables is not None and not needed <= tables
+    ):
+        raise OperationalError(f"{location}: not a custody ledger (schema {version})")
+
+
+def upgrade_tables(version: int) -> tuple[str, ...]:
+    """The tables a ledger of that version gains on its way to SCHEMA_VERSION (trust, log)."""
+    if version >= SCHEMA_VERSION:
+        return ()
+    return (*(TRUST_TABLES if version < TRUST_VERSION else ()), *LOG_TABLES)
 
 
 NULLABLE = {"md5", "sha1", "original_path", "acquired_at", "acquisition_method", "profile"}

@@ -1,9 +1,11 @@
 """The SQLite backend: one ledger.db file, the embedded default for a single workstation.
 
 sqlite-utils creates the schema (imported only then: with pandas installed, importing it
-costs a command half a second); reads go straight to sqlite3. Writes go through `insert` inside
-`atomic()`, which holds SQLite's write lock from the first statement (BEGIN IMMEDIATE):
-sqlite-utils' own insert helpers commit on their own, which would split our transactions.
+costs a command half a second). Reads go straight to sqlite3, whose `$1` parameters SQLite
+reads as parameters named "1", "2"... (bound here by name, evidence/ledger/sql.py). Writes go
+through `insert` inside `atomic()`, which holds SQLite's write lock from the first statement
+(BEGIN IMMEDIATE): sqlite-utils' own insert helpers commit on their own, which would split our
+transactions.
 The write lock is global, so per-item locks and exclusive transactions need nothing more.
 Triggers refuse every UPDATE and DELETE, so a correction can only ever be a new row.
 """
@@ -11,22 +13,20 @@ Triggers refuse every UPDATE and DELETE, so a correction can only ever be a new 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..errors import OperationalError
 from .base import Ledger, LedgerSource, trigger_differences
-from .logorder import backfill
 from .schema import (
     LATER_TABLES,
-    LOG_TABLES,
     NULLABLE,
     SCHEMA_VERSION,
     TABLES,
-    TRUST_TABLES,
     TRUST_VERSION,
+    check_version,
     tables_of,
 )
 
@@ -47,11 +47,12 @@ class SQLiteLedger(Ledger):
         conn = _connect(path)
         ledger = cls(path, conn)
         with ledger.atomic():
-            ledger._create_tables(list(TABLES))
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            ledger._add_tables(tuple(TABLES))
+            ledger._set_version(SCHEMA_VERSION)
         return ledger
 
-    def _create_tables(self, names: list[str]) -> None:
+    def _add_tables(self, names: tuple[str, ...]) -> None:
+        """Create the tables through sqlite-utils, with their two append-only triggers."""
         import sqlite_utils
 
         db = sqlite_utils.Database(self.conn)
@@ -69,16 +70,8 @@ class SQLiteLedger(Ledger):
         """The ledger's schema version (1: made before trust roots)."""
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
-    def upgrade(self) -> None:
-        """Add the trust tables (to a version-1 ledger) and the log (to a version-2 one, its
-        leaves written in their signed order); the caller holds `atomic()`."""
-        version = self.version
-        if version < TRUST_VERSION:
-            self._create_tables(list(TRUST_TABLES))
-        if version < SCHEMA_VERSION:
-            self._create_tables(list(LOG_TABLES))
-            backfill(self)
-            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    def _set_version(self, version: int) -> None:
+        self.conn.execute(f"PRAGMA user_version = {int(version)}")
 
     def lock_log(self) -> None:
         """Nothing to do: BEGIN IMMEDIATE already shuts out every other writer."""
@@ -119,20 +112,13 @@ class SQLiteLedger(Ledger):
             raise OperationalError(
                 f"{path}: not a custody ledger ({exc})", "check the --workspace path"
             ) from None
-        if version > SCHEMA_VERSION:
-            raise OperationalError(
-                f"{path}: ledger schema {version} is newer than this tool ({SCHEMA_VERSION})",
-                "upgrade custody before using this workspace",
-            )
-        needed = set(tables_of(version)) - set(LATER_TABLES)
-        if version not in (1, TRUST_VERSION, SCHEMA_VERSION) or not needed <= tables:
-            raise OperationalError(f"{path}: not a custody ledger (schema {version})")
+        check_version(str(path), version, tables)
         ledger = cls(path, conn)
-        missing = [name for name in LATER_TABLES if name not in tables]
+        missing = tuple(name for name in LATER_TABLES if name not in tables)
         if (missing or version == TRUST_VERSION) and not read_only:
             try:
                 with ledger.atomic():
-                    ledger._create_tables(missing)
+                    ledger._add_tables(missing)
                     if version == TRUST_VERSION:
                         ledger.upgrade()  # 2 -> 3: the log
             except (OperationalError, sqlite3.OperationalError):
@@ -187,15 +173,15 @@ class SQLiteLedger(Ledger):
             f"INSERT INTO [{table}] ({cols}) VALUES ({marks})", [list(r.values()) for r in batch]
         )
 
-    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Rows of a read query as dicts."""
-        cursor = self.conn.execute(sql, params)
+        cursor = self.conn.execute(sql, _named(params))
         keys = [d[0] for d in cursor.description or ()]
         return [dict(zip(keys, row, strict=True)) for row in cursor]
 
-    def tuples(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read query as tuples, straight from sqlite3."""
-        return self.conn.execute(sql, params).fetchall()
+        return self.conn.execute(sql, _named(params)).fetchall()
 
     def source(self) -> LedgerSource:
         """Workers open the file read-only; WAL gives each its own consistent view."""
@@ -204,6 +190,11 @@ class SQLiteLedger(Ledger):
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()
+
+
+def _named(params: Sequence[Any]) -> dict[str, Any]:
+    # `$1` is SQLite's parameter named "1": bound from a mapping, as sqlite3 wants named ones.
+    return {str(n): value for n, value in enumerate(params, start=1)}
 
 
 def trigger_sql(table: str, op: str) -> str:

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from .model import (
         CheckLine,
         CustodyReportData,
-        ItemTimeline,
         SignerInfo,
         Verdict,
         verdict_from_audit,
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
 _WHERE = {
     "CheckLine": "model",
     "CustodyReportData": "model",
-    "ItemTimeline": "model",
     "SignerInfo": "model",
     "Verdict": "model",
     "collect_custody_report": "collect",
@@ -42,7 +40,6 @@ _WHERE = {
 __all__ = [
     "CheckLine",
     "CustodyReportData",
-    "ItemTimeline",
     "SignerInfo",
     "Verdict",
     "collect_custody_report",

@@ -14,12 +14,11 @@ from ..excerpt.sent import excerpts_sent
 from ..items import select
 from ..keys import subject_attribute
 from ..timefmt import format_utc, utc_now
-from ..timeline import timelines
+from ..timeline import ItemTimeline, timelines
 from ..workspace import Workspace
 from .locale import Locale
 from .model import (
     CustodyReportData,
-    ItemTimeline,
     Preparer,
     SignerInfo,
     Verdict,
@@ -73,8 +72,8 @@ def collect_custody_report(
     # `custody log` can never disagree about an event.
     unverified = audit.unverified if audit is not None else None
     for t in timelines(ws, items, unverified):
-        signed.update(line.actor_fingerprint for line in t.entries)
-        out.append(ItemTimeline(t.item, tuple(t.entries), t.holder, t.pending_to, t.irregularities))
+        signed.update(line.actor_fingerprint for line in t.events)
+        out.append(t)
     signers = tuple(signer_info(fp, certs.get(fp), n) for fp, n in sorted(signed.items()))
     verdict = verdict_from_audit(audit) if audit is not None else not_audited()
     return CustodyReportData(

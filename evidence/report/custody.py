@@ -18,7 +18,7 @@ from reportlab.platypus import (
 )
 
 from ..timefmt import localise_times
-from ..timeline import Entry, Irregularity
+from ..timeline import Entry, Irregularity, ItemTimeline
 from .itemfacts import item_facts
 from .layout import (
     FAIL_COLOUR,
@@ -40,7 +40,7 @@ from .layout import (
     wrap_plain,
 )
 from .locale import Locale
-from .model import CheckLine, CustodyReportData, ItemTimeline, Verdict
+from .model import CheckLine, CustodyReportData, Verdict
 from .signblock import signature_block
 
 KIND = "Chain of custody report"
@@ -272,7 +272,7 @@ def _item_rows(data: CustodyReportData) -> Iterator[tuple[object, ...]]:
 
 
 def _event_rows(
-    events: tuple[Entry, ...], loc: Locale, numbers: dict[str, int]
+    events: Sequence[Entry], loc: Locale, numbers: dict[str, int]
 ) -> Iterator[tuple[object, ...]]:
     # Plain strings, wrapped here, not Paragraphs: this table is where a big case has
     # tens of thousands of cells, and a Paragraph costs several times more to lay out.

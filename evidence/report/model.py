@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..audit import AuditResult, Check
+from ..audit import AuditResult
 from ..cases import Case
-from ..errors import Finding
+from ..errors import Check, Finding
 from ..excerpt.sent import ExcerptSent
-from ..items import Item
-from ..timeline import Entry, Irregularity
+from ..timeline import Irregularity, ItemTimeline
 from .locale import Locale
 
 VERIFIED, FAILED, NOT_AUDITED = "VERIFIED", "FAILED", "NOT AUDITED"
@@ -59,7 +58,7 @@ class Verdict:
             "items_checked": self.items_checked,
             "checkpoint_root": self.checkpoint_root,
             "checkpoint_seq": self.checkpoint_seq,
-            # custody-report/1 keeps the check shape it was published with; moving it to the
+            # custody-report/1 and /2 keep the check shape /1 was published with; moving it to the
             # shared one (evidence.errors.check_json) needs a custody-report version bump.
             "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
             "findings": [
@@ -82,17 +81,6 @@ def verdict_from_audit(result: AuditResult) -> Verdict:
         checkpoint_seq=result.checkpoint_seq,
         fixity_checked=any(c.name == "fixity" for c in checks),
     )
-
-
-@dataclass(frozen=True)
-class ItemTimeline:
-    """An item and its full custody chain, first event first."""
-
-    item: Item
-    events: tuple[Entry, ...]  # custody log's own lines, so paper and screen agree
-    holder: str | None  # who holds it after the last event
-    pending_to: str | None  # a transfer not yet received
-    irregularities: tuple[Irregularity, ...] = ()  # as evidence.timeline.irregularities finds
 
 
 @dataclass(frozen=True)

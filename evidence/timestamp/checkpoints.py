@@ -27,6 +27,7 @@ from asn1crypto import x509 as asn1_x509
 
 from ..checkpoint import (
     Checkpoint,
+    Hooks,
     create_checkpoint,
     file_name,
     from_row,
@@ -37,7 +38,7 @@ from ..checkpoint import (
 from ..checkpoint import rows as checkpoint_rows
 from ..errors import EvidenceError, Finding, OperationalError, VerificationError
 from ..keys import Signer
-from ..ledger import Ledger, type_problems
+from ..ledger import Ledger, select_all, type_problems
 from ..privacy import write_private
 from ..timefmt import parse_rfc3339, utc_now
 from ..tlog.note import Note
@@ -117,15 +118,20 @@ def create_stamped(
     url: str | None,
     optional: bool,
     witness: Callable[[int, Note, Tree], Note] | None = None,
+    hooks: Hooks | None = None,
 ) -> Stamped:
     """A checkpoint carrying a token from url (or none when url is None).
 
     Without `optional` a TSA failure aborts the checkpoint (nothing is written); with it, the
-    checkpoint is stored pending and the failure is returned as `problem`.
+    checkpoint is stored pending and the failure is returned as `problem`. `hooks`: see
+    checkpoint.Hooks (they run again when the checkpoint is signed again as deferred).
     """
     if url is None:
         return Stamped(
-            create_checkpoint(ledger, signer, directory, token="none", witness=witness), None
+            create_checkpoint(
+                ledger, signer, directory, token="none", witness=witness, hooks=hooks
+            ),
+            None,
         )
     got: list[Token] = []
 
@@ -141,11 +147,19 @@ def create_stamped(
 
     try:
         checkpoint = create_checkpoint(
-            ledger, signer, directory, before_commit=stamp, token="required", witness=witness
+            ledger,
+            signer,
+            directory,
+            before_commit=stamp,
+            token="required",
+            witness=witness,
+            hooks=hooks,
         )
     except _TsaFailed as failed:
         # Signed again, saying so: a pending token is a deferred one, never a stripped one.
-        checkpoint = create_checkpoint(ledger, signer, directory, token="deferred", witness=witness)
+        checkpoint = create_checkpoint(
+            ledger, signer, directory, token="deferred", witness=witness, hooks=hooks
+        )
         return Stamped(checkpoint, None, url, str(failed))
     _write_file(directory, checkpoint, got[0], url)
     return Stamped(checkpoint, got[0], url)
@@ -161,7 +175,7 @@ def stored(ledger: Ledger) -> dict[int, dict[str, Any]]:
         return {}
     return {
         r["checkpoint_seq"]: r
-        for r in ledger.rows("SELECT * FROM timestamps ORDER BY checkpoint_seq")
+        for r in ledger.rows(select_all("timestamps") + " ORDER BY checkpoint_seq")
         if isinstance(r["checkpoint_seq"], int)
     }
 

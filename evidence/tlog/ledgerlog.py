@@ -26,7 +26,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ..errors import InputRejected
-from ..ledger import SCHEMA_VERSION, Ledger
+from ..ledger import SCHEMA_VERSION, Ledger, select_all
 from ..merkle import leaf_hash
 from ..privacy import write_private
 from ..timefmt import utc_now
@@ -98,7 +98,7 @@ def leaf_rows(ledger: Ledger, start: int = 0) -> list[dict[str, Any]]:
     if not ledger.has_table("log_leaves"):
         return []
     return ledger.rows(
-        "SELECT idx, kind, ref, leaf FROM log_leaves WHERE idx >= ? ORDER BY idx", (start,)
+        "SELECT idx, kind, ref, leaf FROM log_leaves WHERE idx >= $1 ORDER BY idx", (start,)
     )
 
 
@@ -209,9 +209,9 @@ def note_rows(ledger: Ledger, seq: int | None = None) -> list[dict[str, Any]]:
     if not ledger.has_table("checkpoint_notes"):
         return []
     if seq is None:
-        return ledger.rows("SELECT * FROM checkpoint_notes ORDER BY rowid")
+        return ledger.rows(select_all("checkpoint_notes") + " ORDER BY rowid")
     return ledger.rows(
-        "SELECT * FROM checkpoint_notes WHERE checkpoint_seq = ? ORDER BY rowid", (seq,)
+        select_all("checkpoint_notes") + " WHERE checkpoint_seq = $1 ORDER BY rowid", (seq,)
     )
 
 

@@ -44,7 +44,7 @@ def enrol_certificate(
     """
     row = keys.ledger.rows(
         "SELECT c.key_id, c.added_at, k.created_at FROM certificates c "
-        "JOIN keys k ON k.key_id = c.key_id WHERE c.fingerprint = ?",
+        "JOIN keys k ON k.key_id = c.key_id WHERE c.fingerprint = $1",
         (fingerprint(cert),),
     )[0]
     append_record(
@@ -95,7 +95,7 @@ def _pending(keys: KeyStore, record: KeyRecord, kind: str) -> dict[str, x509.Cer
     done = {r.fingerprint for r in load_state(keys.ledger).records if r.kind == kind}
     certs = keys.certificates()
     rows = keys.ledger.rows(
-        "SELECT fingerprint FROM certificates WHERE key_id = ? ORDER BY rowid", (record.key_id,)
+        "SELECT fingerprint FROM certificates WHERE key_id = $1 ORDER BY rowid", (record.key_id,)
     )
     todo = {r["fingerprint"]: certs[r["fingerprint"]] for r in rows if r["fingerprint"] not in done}
     if not todo:

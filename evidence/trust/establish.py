@@ -52,7 +52,7 @@ class Anchor:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class CertificateVerdict:
     """Whether one certificate is established, how (or why not), and its signing window."""
 
     fingerprint: str
@@ -98,12 +98,12 @@ class TrustView:
     """Every verdict, plus what was wrong with the records themselves."""
 
     anchor: Anchor
-    verdicts: dict[str, Verdict]
+    verdicts: dict[str, CertificateVerdict]
     problems: list[str] = field(default_factory=list)
 
-    def verdict(self, fp: str) -> Verdict:
+    def verdict(self, fp: str) -> CertificateVerdict:
         """The verdict for a fingerprint (unknown ones are not established)."""
-        return self.verdicts.get(fp) or Verdict(fp, False, ("certificate is not known",))
+        return self.verdicts.get(fp) or CertificateVerdict(fp, False, ("certificate is not known",))
 
 
 def _is_ca(cert: x509.Certificate) -> bool:
@@ -162,7 +162,7 @@ def establish(
         if cert is not None:
             certs.setdefault(r.fingerprint, cert)
     view = TrustView(anchor, {})
-    base: dict[str, Verdict] = {}
+    base: dict[str, CertificateVerdict] = {}
     for fp, cert in certs.items():
         window = (
             format_utc(max(cert.not_valid_before_utc, anchor.certificate.not_valid_before_utc)),
@@ -172,15 +172,17 @@ def establish(
             # An enrolled certificate signs within its own validity (self-signed, 5 years).
             own = (format_utc(cert.not_valid_before_utc), format_utc(cert.not_valid_after_utc))
             if fp == anchor.fingerprint:
-                base[fp] = Verdict(fp, True, ("the trust anchor (authority)",), *own)
+                base[fp] = CertificateVerdict(fp, True, ("the trust anchor (authority)",), *own)
             else:
-                base[fp] = Verdict(fp, False, ("no valid enrolment by the authority",), *own)
+                base[fp] = CertificateVerdict(
+                    fp, False, ("no valid enrolment by the authority",), *own
+                )
         else:
             why = _issued_by(cert, anchor.certificate)
             base[fp] = (
-                Verdict(fp, True, ("issued by the trusted CA",), *window)
+                CertificateVerdict(fp, True, ("issued by the trusted CA",), *window)
                 if why is None
-                else Verdict(fp, False, (why,))
+                else CertificateVerdict(fp, False, (why,))
             )
     # Who may sign records: the anchor key (authority root); in a CA root, CA-issued
     # certificates whose role (title) is authority.
@@ -213,10 +215,10 @@ def establish(
             # Adoption vouches for keys that signed before the root existed: no start there.
             start = None if e.body["reason"] == "adopted" else e.at
             reason = f"enrolled by {e.body['by']['name']} at {e.at}"
-            verdict = Verdict(fp, True, (reason,), enrolled_at=start)
+            verdict = CertificateVerdict(fp, True, (reason,), enrolled_at=start)
         if fp in revoked:
             rv = revoked[fp]
-            verdict = Verdict(
+            verdict = CertificateVerdict(
                 fp,
                 verdict.established,
                 verdict.reasons,
@@ -289,7 +291,7 @@ def establish_export(
         anchor = Anchor("ca", trusted_ca)
     elif anchor.fingerprint != str(anchor_fingerprint).replace(":", "").lower():
         why = f"the bundle's anchor {anchor.fingerprint[:16]} is not the pinned one"
-        verdicts = {fp: Verdict(fp, False, (why,)) for fp in certificates}
+        verdicts = {fp: CertificateVerdict(fp, False, (why,)) for fp in certificates}
         return TrustView(anchor, verdicts, [why])
     raw = trust.get("records", [])
     if not isinstance(raw, list):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from cryptography import x509
 
-from ..keys import KeyRecord, Signer
+from ..keys import Identity, KeyRecord, NewPassphrase, Signer
 from ..keystore import KeyStore, Stored
 from .authority import enrol_certificate, local_authority
 from .store import require_signing, set_anchor
@@ -42,6 +42,24 @@ class TrustedKeyStore(KeyStore):
         authority_passphrase: str | None = None,
         enrol: bool = True,
         anchor: bool = False,
+    ) -> KeyRecord:
+        """create_key for an identity and a passphrase given as text (checked here, once)."""
+        return self.create_key(
+            Identity(name, organisation, country, role),
+            NewPassphrase(passphrase),
+            authority_passphrase=authority_passphrase,
+            enrol=enrol,
+            anchor=anchor,
+        )
+
+    def create_key(
+        self,
+        identity: Identity,
+        passphrase: NewPassphrase,
+        *,
+        authority_passphrase: str | None = None,
+        enrol: bool = True,
+        anchor: bool = False,
         stored: Stored | None = None,
     ) -> KeyRecord:
         """Generate a P-256 key and a self-signed certificate; store both, and enrol the key.
@@ -52,7 +70,7 @@ class TrustedKeyStore(KeyStore):
         the key unenrolled (`custody key enrol` later); anchor=True makes the key the
         workspace's authority root itself.
         """
-        self.check_new(name, organisation, country, role, passphrase)
+        self.require_free_name(identity.name)
         local = local_authority(self) if enrol and not anchor else None
         authority = (
             None
@@ -71,4 +89,4 @@ class TrustedKeyStore(KeyStore):
             if stored is not None:
                 stored(itself, cert, at)
 
-        return self._generate(name, organisation, country, role, passphrase, enrolled)
+        return self._generate(identity, passphrase, enrolled)

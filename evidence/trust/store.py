@@ -15,7 +15,7 @@ from cryptography import x509
 
 from ..errors import EvidenceError, UsageError
 from ..keys import KeyRecord, Signer, fingerprint
-from ..ledger import TRUST_VERSION, Ledger, type_problems
+from ..ledger import TRUST_VERSION, Ledger, select_all, type_problems
 from ..timefmt import utc_now
 from ..tlog.ledgerlog import LeafKind, append_leaf
 from .establish import ANCHOR_KINDS, Anchor, TrustView, establish, export_trust
@@ -48,7 +48,7 @@ def load_anchor(ledger: Ledger, problems: list[str]) -> Anchor | None:
     """The anchor row, checked: one row, a certificate matching its fingerprint, a known kind."""
     if not has_trust_tables(ledger):
         return None
-    rows = ledger.rows("SELECT * FROM trust_anchor")
+    rows = ledger.rows(select_all("trust_anchor"))
     if len(rows) > 1:
         problems.append(f"{len(rows)} trust anchors in the ledger (there is only ever one)")
         return None
@@ -83,7 +83,7 @@ def load_records(ledger: Ledger, problems: list[str]) -> list[TrustRecord]:
     out: list[TrustRecord] = []
     prev: str | None = None
     expected = 1
-    for row in ledger.rows("SELECT * FROM trust_records ORDER BY seq"):
+    for row in ledger.rows(select_all("trust_records") + " ORDER BY seq"):
         where = f"trust record #{row.get('seq')}"
         wrong = type_problems("trust_records", row)
         if wrong:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from evidence.bundle.safezip import Limits, extract
+from evidence.bundle.safezip import ZipLimits as Limits
+from evidence.bundle.safezip import extract
 from evidence.errors import InputRejected
 
 
