@@ -16,6 +16,7 @@ from evidence.bundle.build import (
 )
 from evidence.bundle.excerpts import parse_spec
 from evidence.bundle.manifest import MlaRequest
+from evidence.bundle.packaging import ALSO, INTACT
 from evidence.bundle.signer import parse_fingerprint
 from evidence.bundle.verify import VerifyResult, verify_bundle
 from evidence.bundle.verifytext import colon_fingerprint
@@ -91,8 +92,8 @@ EXIT_SIGNER_UNVERIFIED = 4
     "witnesses",
     multiple=True,
     metavar="URL",
-    help="Witness that cosigns the checkpoint the bundle carries, when a new one is needed "
-    "(repeatable; default $CUSTODY_WITNESS_URL).",
+    help="Witness that cosigns the checkpoint the bundle carries (repeatable; default "
+    "$CUSTODY_WITNESS_URL).",
 )
 @quiet_option
 @pass_app
@@ -127,8 +128,9 @@ def bundle_command(
     VERIFY.txt telling the recipient how to check it with `custody verify` or with openssl and
     sha256sum alone. Give the recipient your certificate fingerprint by another channel.
     With a TSA (--tsa or $CUSTODY_TSA_URL) the signature carries an RFC 3161 token (CAdES-T).
-    The bundle carries the latest checkpoint (a new one is signed when the latest does not
-    cover every event exported, cosigned by --witness) and an inclusion proof of every event.
+    The export events are recorded with a new checkpoint over them (cosigned by --witness),
+    which the bundle carries with an inclusion proof of every event, its own export events
+    included; a bundle that is then not produced leaves a signed note in each chain saying so.
 
     Every option is checked, and every problem reported at once (exit 2), before the
     passphrase is asked for. --dry-run stops after the checks and the audit: it shows what
@@ -367,6 +369,15 @@ def _warnings(result: VerifyResult) -> None:
         note(f"IRREGULAR item {i.item_id} event #{i.seq}: {i.message}")
 
 
+def _packaging(result: VerifyResult) -> None:
+    """Say how the bundle was re-packed (or that it came as a folder), whatever -q says: a
+    re-pack is not a forgery, and the reader must know which of the two the verdict is about."""
+    if not result.packaging.changed:
+        return
+    lead = ALSO if result.status == "failed" else INTACT
+    note(f"notice: {lead}: {'; '.join(result.packaging.describe())}")
+
+
 @click.command("verify")
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option(
@@ -459,7 +470,13 @@ def verify_command(
     --tsa-trust, the signature's RFC 3161 token too: its time beside the signer's claim.
     Check log.inclusion: every custody event is proved (C2SP tlog-proof) in the sender's
     append-only log at the checkpoint the bundle carries; with --witness-key, that checkpoint
-    must be cosigned by that witness.
+    must be cosigned by that witness. Check log.timestamp: that checkpoint's RFC 3161 token
+    (imprint, TSA signature, genTime beside its signed time; with --tsa-trust, the TSA's chain).
+
+    A bundle re-packed on the way (zipped again from inside its folder, names in a code page
+    such as cp866 from a Windows zipper, or given as the unpacked folder) is checked byte for
+    byte like any other; when everything holds, a notice says "packaging changed, contents
+    intact" and the exit code is that of the verdict.
 
     \b
     Exit codes:
@@ -530,17 +547,19 @@ def verify_command(
             note(f"verification report written: {report_path}")
     # The final status line is printed whatever -q says: it is the verdict.
     status = result.status
+    _packaging(result)
     if status == "failed":
         raise VerificationError(f"{bundle}: verification FAILED", result.findings)
     warned = [c for c in result.checks if c.status == "warning"]
     with_warnings = f" (warnings: {len(warned)})" if warned else ""
+    repacked = f"; {INTACT}" if result.packaging.changed else ""
     if status == "signer-unverified":
         fp = result.signer.fingerprint if result.signer else "?"
         note(
             f"{bundle}: intact and validly signed, but the signer is NOT ESTABLISHED: "
             f"compare fingerprint {fp} ({colon_fingerprint(fp)}) with the sender's by letter "
-            f"or phone (exit 4){with_warnings}"
+            f"or phone (exit 4){repacked}{with_warnings}"
         )
         raise click.exceptions.Exit(EXIT_SIGNER_UNVERIFIED)
     signer = (result.signer.name or result.signer.subject) if result.signer else "?"
-    note(f"{bundle}: verified: intact, signed by {signer}{with_warnings}")
+    note(f"{bundle}: verified: intact, signed by {signer}{repacked}{with_warnings}")

@@ -10,6 +10,7 @@ from evidence.cases import get_case
 from evidence.corrections import add_legacy_digests, amend_item, current_items, facts_of
 from evidence.custody import custody_state, identities
 from evidence.events import SignedEvent, item_events
+from evidence.excerpt import Commitment
 from evidence.items import Item, get_item, list_items
 from evidence.keys import KeyRecord
 from evidence.profiles import EVIDENCE_TYPES, read_summary
@@ -71,11 +72,13 @@ def item_list(app: AppContext, case: str | None, as_json: bool) -> None:
 @item_group.command("show")
 @click.argument("item")
 @tz_option
+@click.option("--wide", is_flag=True, help="The record commitment's root in full.")
 @json_option
 @pass_app
-def item_show(app: AppContext, item: str, tz: str | None, as_json: bool) -> None:
-    """Show one item: digests, provenance as now corrected, the corrections, metadata summary
-    and content profile. Sizes in bytes with --json."""
+def item_show(app: AppContext, item: str, tz: str | None, wide: bool, as_json: bool) -> None:
+    """Show one item: digests, provenance as now corrected, the corrections, metadata summary,
+    content profile and record commitment (count, rule version, root). Sizes in bytes with
+    --json."""
     display = zone(tz)
     ws = app.open()
     held = get_item(ws.ledger, item)
@@ -133,6 +136,9 @@ def item_show(app: AppContext, item: str, tz: str | None, as_json: bool) -> None
     summary = read_summary(it.profile or {})
     if summary is not None:
         pairs.append(("read", summary))  # a partial read or a fallback is said up front
+    records = Commitment.from_json((it.analysis or {}).get("records"))
+    if records is not None:
+        pairs.append(("records", records.summary(wide)))
     pairs += [(name, value) for name, value in it.digests.to_json().items()]
     click.echo(fields(pairs))
     if facts.history:

@@ -33,6 +33,7 @@ ORDER = (
     "custody.trust",
     "custody.irregular",
     "log.inclusion",
+    "log.timestamp",
 )
 
 
@@ -45,7 +46,7 @@ class Checklist:
 
     def fail(self, name: str, subject: str, message: str) -> None:
         """Record a failed check."""
-        self._failed.append(Check(name, subject, CheckStatus.FAILED, message))
+        self._failed.append(Check(name, CheckStatus.FAILED, subject, message))
 
     def extend(self, findings: Iterable[Finding]) -> None:
         """Record failures found elsewhere."""
@@ -54,15 +55,15 @@ class Checklist:
 
     def ok(self, name: str, subject: str, message: str) -> None:
         """Record that a check passed (shown only if it recorded no failure)."""
-        self._notes.setdefault(name, Check(name, subject, CheckStatus.OK, message))
+        self._notes.setdefault(name, Check(name, CheckStatus.OK, subject, message))
 
     def warn(self, name: str, subject: str, message: str) -> None:
         """Record a check that holds with a reservation the reader must act on."""
-        self._notes[name] = Check(name, subject, CheckStatus.WARNING, message)
+        self._notes[name] = Check(name, CheckStatus.WARNING, subject, message)
 
     def skip(self, name: str, message: str) -> None:
         """Record a check that could not run because an earlier one failed."""
-        self._notes.setdefault(name, Check(name, "-", CheckStatus.SKIPPED, message))
+        self._notes.setdefault(name, Check(name, CheckStatus.SKIPPED, "-", message))
 
     def result(self) -> tuple[Check, ...]:
         """Every check, in ORDER, then any others in the order they were met."""

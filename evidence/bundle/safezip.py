@@ -274,6 +274,32 @@ class _EntryReader:
         self.fh.close()
 
 
+def entries_of(archive: Path, codepage: str | None = None) -> list[ZipEntry]:
+    """The archive's entries (ziplayout.read_layout), without the "./" of a folder zipped from
+    inside it: that entry names the folder itself, which no extractor writes."""
+    return [e for e in read_layout(archive, codepage) if not (e.name == "./" and e.size == 0)]
+
+
+def read_entry(archive: Path, entry: ZipEntry, limit: int) -> bytes:
+    """The bytes of one (small) entry, CRC-32 checked; InputRejected beyond limit bytes."""
+    if entry.size > limit:
+        raise _reject(entry.name, f"declares {entry.size} bytes; at most {limit} read")
+    stream = _EntryReader(archive, entry)
+    bounded = _Bounded(stream, entry, ZipLimits(max_file_size=limit), _Budget(limit))
+    out = bytearray()
+    buffer = bytearray(CHUNK)
+    try:
+        while n := bounded.readinto(buffer):
+            out += buffer[:n]
+    except zlib.error as exc:
+        raise _reject(entry.name, f"damaged ({exc})") from None
+    finally:
+        stream.close()
+    if len(out) != entry.size:
+        raise _reject(entry.name, f"holds {len(out)} bytes, its header declares {entry.size}")
+    return bytes(out)
+
+
 def extract(
     archive: Path,
     dest: Path,
@@ -284,6 +310,7 @@ def extract(
     keep: Callable[[str], bool] | None = None,
     digests_checked: Callable[[str], bool] | None = None,
     folders: list[str] | None = None,
+    codepage: str | None = None,
 ) -> list[Extracted]:
     """Extract archive into the empty folder dest; returns every file, hashed, and appends the
     name of every folder entry to `folders` when given.
@@ -293,6 +320,7 @@ def extract(
     which digests_checked(name) is true the caller promises to compare both the SHA-256 and
     the SHA-512 returned with signed values and fail on any difference: their CRC-32, which
     only guards against accidents, is not computed (it cost a third of a 1 GiB verify).
+    Names the zip does not declare a character set for are read in codepage (see ziplayout).
     Raises InputRejected, naming the entry and the problem, for anything unsafe or damaged;
     dest may then hold partial output, so it should be a temporary folder the caller removes.
     """
@@ -300,7 +328,7 @@ def extract(
     checked = digests_checked or (lambda name: False)
     limits = limits or ZipLimits()
     reporter = reporter or Silent()
-    layout = read_layout(archive)
+    layout = entries_of(archive, codepage)
     names = _vet(layout, limits)
     entries = list(zip(layout, names, strict=True))
     if folders is not None:

@@ -12,7 +12,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,8 @@ from .excerpts import check_excerpts, is_excerpt_file
 from .inclusion import carried_checkpoint, check_inclusion
 from .manifest import check_chain, load_certificates, read_manifest, signed_events
 from .names import layout_problems, name_problems
-from .safezip import ZipLimits, extract
+from .packaging import NO_BAG, UNCHANGED, Change, Packaging, bag_prefix, names_codepage
+from .safezip import ZipLimits, entries_of, extract
 from .signer import (
     SignerVerdict,
     check_issuer,
@@ -106,6 +107,9 @@ class VerifyResult:
     irregularities: tuple[Irregularity, ...] = ()
     # What each excerpt (evidence-manifest/3) disclosed, once its proof held.
     excerpts: tuple[ExcerptVerdict, ...] = ()
+    # How the bundle reached us, where it differs from how `custody bundle` packs it: a
+    # re-packed bundle whose every byte holds is "packaging changed, contents intact".
+    packaging: Packaging = UNCHANGED
 
     @property
     def findings(self) -> list[Finding]:
@@ -132,6 +136,7 @@ class VerifyResult:
             "items": [i.to_json() for i in self.items],
             "checks": [c.to_json() for c in self.checks],
             "irregularities": [i.to_json() for i in self.irregularities],
+            "packaging": self.packaging.to_json(),
             "trust": self.trust,
         }
 
@@ -186,47 +191,47 @@ def _from_folder(folder: Path, checks: Checklist, reporter: Reporter) -> dict[st
 
 
 def _is_tag_file(name: str) -> bool:
-    # tag files, and an excerpt's records and proof (read whole by the excerpt check)
-    return name.split("/")[1:2] != [PAYLOAD_DIR] or is_excerpt_file(name.split("/", 1)[-1])
-
-
-def _is_payload_file(name: str) -> bool:
-    return not _is_tag_file(name)
+    # tag files, and an excerpt's records and proof (read whole by the excerpt check); name is
+    # relative to the bag
+    return name.split("/", 1)[0] != PAYLOAD_DIR or is_excerpt_file(name)
 
 
 def _from_zip(
     archive: Path, dest: Path, checks: Checklist, limits: ZipLimits | None, reporter: Reporter
-) -> tuple[Path, dict[str, BagFile]] | None:
+) -> tuple[Path, dict[str, BagFile], Packaging] | None:
     try:
+        codepage = names_codepage(archive)
+        # Folder entries count too: an empty folder beside the bag is something else in the zip.
+        bag = bag_prefix(entries_of(archive, codepage))
+        top = bag or ""
         # Only tag files are written out; payload is hashed as it streams and never stored.
         # Every payload file's SHA-256 and SHA-512 are compared with the signed manifest (one
         # not described there fails item.coverage), so its CRC-32 adds nothing: skipped.
-        folders: list[str] = []
         extracted = extract(
             archive,
             dest,
             limits=limits,
             reporter=reporter,
-            keep=_is_tag_file,
-            digests_checked=_is_payload_file,
-            folders=folders,
+            keep=lambda name: _is_tag_file(name.removeprefix(top)),
+            digests_checked=lambda name: not _is_tag_file(name.removeprefix(top)),
+            codepage=codepage,
         )
     except InputRejected as exc:
         checks.fail("zip", archive.name, exc.message)
         return None
-    # Folder entries count too: an empty folder beside the bag is something else in the zip.
-    tops = {e.name.split("/", 1)[0] for e in extracted} | {f.split("/", 1)[0] for f in folders}
-    loose = [e.name for e in extracted if "/" not in e.name]
-    if len(tops) != 1 or loose:
-        checks.fail("zip", archive.name, "must hold exactly one top-level folder (the bag)")
+    if bag is None:  # after every entry is vetted: a hostile name is the first thing to say
+        checks.fail("zip", archive.name, NO_BAG)
         return None
-    top = tops.pop()
-    checks.ok("zip", archive.name, f"{len(extracted)} files in {top}/, within every limit")
+    where = f"in {top}" if top else "at the top of the zip (no folder)"
+    checks.ok("zip", archive.name, f"{len(extracted)} files {where}, within every limit")
     files = {
-        e.name[len(top) + 1 :]: BagFile(e.name[len(top) + 1 :], e.size, e.digests)
+        e.name.removeprefix(top): BagFile(e.name.removeprefix(top), e.size, e.digests)
         for e in extracted
     }
-    return dest / top, files
+    changes = (() if top else (Change.NO_TOP_FOLDER,)) + (
+        () if codepage is None else (Change.CODEPAGE,)
+    )
+    return dest / top, files, Packaging(changes, codepage)
 
 
 def _read_tags(root: Path, files: dict[str, BagFile], checks: Checklist) -> dict[str, bytes]:
@@ -268,17 +273,19 @@ def verify_bundle(
     if path.is_dir():
         root = _bag_root(path)
         files = _from_folder(root, checks, reporter)
-        return _verify_bag(
+        result = _verify_bag(
             str(path), root, files, checks, trust, fingerprints, now, tsa_trust, anchor, cosigners
         )
+        return replace(result, packaging=Packaging((Change.FOLDER,)))
     with tempfile.TemporaryDirectory(prefix="custody-verify-") as tmp:
         opened = _from_zip(path, Path(tmp), checks, limits, reporter)
         if opened is None:
             return VerifyResult(str(path), checks.result(), (), None, None, None)
-        root, files = opened
-        return _verify_bag(
+        root, files, packaging = opened
+        result = _verify_bag(
             str(path), root, files, checks, trust, fingerprints, now, tsa_trust, anchor, cosigners
         )
+        return replace(result, packaging=packaging)
 
 
 def _verify_bag(
@@ -322,9 +329,12 @@ def _verify_bag(
     check_issuer(manifest, signer, report.info, checks)
     certs = load_certificates(manifest)[0]
     # The time rules over the checkpoint the bundle carries (issue 18): an event it does not
-    # cover (the export events, or anything a sender added later) may not be dated before it.
-    carried = carried_checkpoint(root, files, certs, checks)
-    rules = TimeRules(() if carried is None else (checkpoint_time(carried[0].body, None),))
+    # cover (anything a sender added later) may not be dated before it, nor before the
+    # genTime of its token when that holds (log.timestamp).
+    carried = carried_checkpoint(root, files, certs, checks, tsa_trust)
+    rules = TimeRules(
+        () if carried is None else (checkpoint_time(carried.checkpoint.body, carried.gen_time),)
+    )
     items, irregular = _check_items(manifest, files, checks, rules)
     if irregular:
         checks.warn(
@@ -337,11 +347,11 @@ def _verify_bag(
     excerpts: tuple[ExcerptVerdict, ...] = ()
     # A pinned root (--anchor, or a CA among --trust) checks custodians whatever version the
     # manifest claims: the sender chooses the label, so a v1 label must not switch this off.
+    order = check_inclusion(root, files, manifest, carried, cosigners, checks)
     if manifest["schema"] != "evidence-manifest/1" or root_pinned(anchor, trust):
         excerpts = check_excerpts(manifest, _payload_reader(root, files), certs, checks)
         signed = [(f"excerpt of item {v.item_id}", v.signer, v.at) for v in excerpts]
-        check_custodians(manifest, certs, anchor, trust, checks, signed)
-    check_inclusion(root, files, manifest, carried, cosigners, checks)
+        check_custodians(manifest, certs, anchor, trust, checks, signed, order)
     return VerifyResult(
         source,
         checks.result(),

@@ -20,12 +20,19 @@ or the layout) and accepted only when every reader must see the same names and b
    Path extra field (0x7075, version 1, CRC-32 of the header name matching; a stale one is
    refused rather than ignored, since readers differ on that), else the header bytes, which
    must then be ASCII or, from a Unix host, UTF-8 (what `unzip` and `bsdtar` write to disk).
-   The other names a reader may give the entry (zipfile's cp437 reading of the header bytes)
-   are kept in `aliases`, so the caller can refuse one that is another entry's name.
+   The other names a reader may give the entry (zipfile's cp437 reading of the header bytes,
+   or `unzip` and `bsdtar` under another locale: every code page in READINGS) are kept in
+   `aliases`, so the caller can refuse one that is another entry's name;
+6. a zip re-packed by a Windows tool may carry names in a code page without saying so (cp866
+   from a Russian-locale zipper): the caller may then name the code page (`codepage`), found
+   by matching the bag's own manifest (see packaging.py), and only those names are read in it;
+7. a leading "./" (a folder zipped from inside with bsdtar) is dropped, as every extractor
+   drops it when it writes the file; the entry "./" itself names the folder zipped, no file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import struct
 import zlib
 from dataclasses import dataclass, replace
@@ -50,6 +57,23 @@ STORED, DEFLATED = 0, 8
 _CENTRAL_FIXED = struct.Struct("<4sBBHHHHHIIIHHHHHII")
 _LOCAL_FIXED = struct.Struct("<4sHHHHHIIIHH")
 _MAX_CENTRAL = 1 << 30
+# The code pages a reader may read an unflagged name in: zipfile's cp437, and `unzip` or
+# `bsdtar` under a Western, Central European or Cyrillic locale (DOS, Windows, KOI8, Mac).
+READINGS = (
+    "utf-8",
+    "cp437",
+    "cp850",
+    "cp852",
+    "cp866",
+    "cp1250",
+    "cp1251",
+    "cp1252",
+    "koi8_r",
+    "koi8_u",
+    "latin_1",
+    "iso8859_5",
+    "mac_cyrillic",
+)
 
 
 @dataclass(frozen=True)
@@ -138,7 +162,22 @@ def _unicode_path(blocks: dict[int, bytes], raw: bytes, where: str) -> str | Non
         raise _entry_bad(where, "Unicode Path field is not UTF-8") from None
 
 
-def _names(raw: bytes, flags: int, upath: str | None, system: int) -> tuple[str, frozenset[str]]:
+class CharsetUndeclared(InputRejected):
+    """A name that is not ASCII, in a character set the zip does not declare."""
+
+
+def _readings(raw: bytes) -> set[str]:
+    """Every name a common reader may give these header bytes, whatever its locale."""
+    out = set()
+    for codepage in READINGS:
+        with contextlib.suppress(UnicodeDecodeError):
+            out.add(raw.decode(codepage))
+    return out
+
+
+def _names(
+    raw: bytes, flags: int, upath: str | None, system: int, codepage: str | None
+) -> tuple[str, frozenset[str]]:
     """The name as Info-ZIP gives it, and every other name a common reader may give."""
     where = raw.decode("utf-8", "backslashreplace")
     try:
@@ -151,19 +190,33 @@ def _names(raw: bytes, flags: int, upath: str | None, system: int) -> tuple[str,
         if upath is not None and upath != as_utf8:
             raise _entry_bad(where, "its UTF-8 name and its Unicode Path field differ")
         return as_utf8, frozenset()
-    # zipfile reads an unflagged name as cp437, whatever other field there is.
-    aliases = {raw.decode("cp437")}
+    # zipfile reads an unflagged name as cp437 and a reader that ignores the Unicode Path
+    # field reads the header bytes in its locale's code page: every such reading is an alias.
+    aliases = _readings(raw)
     if upath is not None:
         name = upath
-        if as_utf8 is not None:
-            aliases.add(as_utf8)  # a reader that ignores the Unicode Path field
     elif raw.isascii():
         name = raw.decode("ascii")
     elif as_utf8 is not None and system == _UNIX:
         name = as_utf8
+    elif codepage is not None:
+        try:
+            name = raw.decode(codepage)
+        except UnicodeDecodeError:
+            raise _entry_bad(
+                where, f"name is not {codepage}, the code page of the others"
+            ) from None
     else:
-        raise _entry_bad(where, "name is not ASCII and its character set is not declared")
+        raise CharsetUndeclared(
+            f"zip entry {where!r}: name is not ASCII and its character set is not declared",
+            "the bundle is damaged or hostile",
+        )
     return name, frozenset(aliases - {name})
+
+
+def _undotted(name: str) -> str:
+    """The name without a leading "./", which every extractor drops (rule 7)."""
+    return name[2:] if name.startswith("./") and name != "./" else name
 
 
 def _end_record(archive: Path, fh: BinaryIO, size: int) -> tuple[int, int, int]:
@@ -224,7 +277,9 @@ def _end_record(archive: Path, fh: BinaryIO, size: int) -> tuple[int, int, int]:
     return total, cd_offset, end
 
 
-def _central(archive: Path, data: bytes, total: int) -> list[tuple[ZipEntry, dict[int, bytes]]]:
+def _central(
+    archive: Path, data: bytes, total: int, codepage: str | None
+) -> list[tuple[ZipEntry, dict[int, bytes]]]:
     entries = []
     pos = 0
     while pos < len(data):
@@ -267,11 +322,11 @@ def _central(archive: Path, data: bytes, total: int) -> list[tuple[ZipEntry, dic
         if flags & ~_FLAGS_ACCEPTED:
             problem = "is encrypted" if flags & 0x41 else f"uses zip flags 0x{flags:04x}"
             raise _entry_bad(where, problem)
-        name, aliases = _names(raw, flags, _unicode_path(blocks, raw, where), system)
+        name, aliases = _names(raw, flags, _unicode_path(blocks, raw, where), system, codepage)
         entry = ZipEntry(
-            name=name,
+            name=_undotted(name),
             raw_name=raw,
-            aliases=aliases,
+            aliases=frozenset(_undotted(a) for a in aliases),
             method=method,
             flags=flags,
             crc=crc,
@@ -348,17 +403,18 @@ def _descriptor(fh: BinaryIO, at: int, entry: ZipEntry, zip64: bool) -> int:
     return (4 if signed else 0) + 4 + 2 * width
 
 
-def read_layout(archive: Path) -> list[ZipEntry]:
+def read_layout(archive: Path, codepage: str | None = None) -> list[ZipEntry]:
     """Every entry of archive, in central-directory order, once the whole layout is checked.
 
     Raises InputRejected naming the archive or entry for anything two readers could read
-    differently: see the module docstring.
+    differently: see the module docstring; CharsetUndeclared for a name that only a code page
+    reads, unless codepage names it.
     """
     size = archive.stat().st_size
     with open(archive, "rb") as fh:
         total, cd_offset, cd_end = _end_record(archive, fh, size)
         fh.seek(cd_offset)
-        central = _central(archive, fh.read(cd_end - cd_offset), total)
+        central = _central(archive, fh.read(cd_end - cd_offset), total, codepage)
         ordered = sorted(central, key=lambda pair: pair[0].header_offset)
         expected_at = 0
         placed: dict[int, ZipEntry] = {}

@@ -10,6 +10,7 @@ import csv
 import pathlib
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from evidence.profiles.archive import open_zip
@@ -101,7 +102,7 @@ def _zip_format(path: pathlib.Path, limits: Limits) -> Detection:
                 return Detection("zip", "zip with no chat text member")
             with archive.open(info) as stream:
                 head = stream.read(limits.sniff_bytes)
-    except (ProfileFailure, zipfile.BadZipFile, OSError, ValueError, EOFError,
+    except (ProfileFailure, zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError,
             NotImplementedError, RuntimeError):  # fmt: skip
         return Detection("zip", "zip that could not be looked into")
     if _whatsapp_lines(decode_text(head)):

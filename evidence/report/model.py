@@ -58,7 +58,7 @@ class Verdict:
             "items_checked": self.items_checked,
             "checkpoint_root": self.checkpoint_root,
             "checkpoint_seq": self.checkpoint_seq,
-            # custody-report/1 keeps the check shape it was published with; moving it to the
+            # custody-report/1 and /2 keep the check shape /1 was published with; moving it to the
             # shared one (evidence.errors.check_json) needs a custody-report version bump.
             "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
             "findings": [
@@ -136,7 +136,7 @@ class CustodyReportData:
     @property
     def event_count(self) -> int:
         """Events printed across all items."""
-        return sum(len(t.entries) for t in self.items)
+        return sum(len(t.events) for t in self.items)
 
     @property
     def irregularities(self) -> tuple[Irregularity, ...]:

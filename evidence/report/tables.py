@@ -1,18 +1,20 @@
 """The custody report's machine-readable twins: JSON (the full structure) and CSV (events).
 
-Both carry the same facts as the PDF, so a court's expert can check the paper against data.
+Both carry the same facts as the PDF, so a court's expert can check the paper against data:
+irregular custody events included (custody-report/2 lists them; /1 did not).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from typing import Any
 
-from ..timeline import Entry
+from ..timeline import Entry, Irregularity
 from .model import CustodyReportData
 
-REPORT_SCHEMA = "custody-report/1"
+REPORT_SCHEMA = "custody-report/2"
 
 CSV_COLUMNS = (
     "case",
@@ -36,6 +38,7 @@ CSV_COLUMNS = (
     "signature_ok",
     "custodian_ok",
     "event_hash",
+    "irregularities",  # every irregularity of the event: "kind: message", "; "-separated
 )
 
 # A cell starting with one of these is run as a formula by spreadsheet programs; file names
@@ -55,12 +58,15 @@ def custody_report_json(data: CustodyReportData) -> dict[str, Any]:
         "selected_items": data.selected_items,
         "checkpoint_root": data.checkpoint_root,
         "verdict": data.verdict.to_json(),
+        # Irregular custody events (seal history, under seal, not the holder, signer not
+        # established, out of time order): counted on the PDF's first page, listed here.
+        "irregularities": [i.to_json() for i in data.irregularities],
         "items": [
             {
                 **t.item.to_json(),
                 "holder": t.holder,
                 "pending_to": t.pending_to,
-                "events": [_event_json(e) for e in t.entries],
+                "events": [_event_json(e, _of(t.irregularities, e)) for e in t.events],
             }
             for t in data.items
         ],
@@ -99,9 +105,10 @@ def custody_report_csv(data: CustodyReportData) -> str:
             it.acquired_at,
             it.source,
         ]
-        if not t.entries:
+        if not t.events:
             writer.writerow([_cell(v) for v in item_cols] + [""] * (len(CSV_COLUMNS) - 8))
-        for e in t.entries:
+        for e in t.events:
+            found = _of(t.irregularities, e)
             row = [
                 *item_cols,
                 e.seq,
@@ -117,13 +124,20 @@ def custody_report_csv(data: CustodyReportData) -> str:
                 e.signature_ok,
                 e.by_custodian,
                 e.hash,
+                "; ".join(f"{i.kind}: {i.message}" for i in found),
             ]
             writer.writerow([_cell(v) for v in row])
     return out.getvalue()
 
 
-def _event_json(e: Entry) -> dict[str, Any]:
-    # The report's own JSON shape (custody-report/1): actor as an object, custodian_ok.
+def _of(found: Sequence[Irregularity], e: Entry) -> list[Irregularity]:
+    """The irregularities of one event."""
+    return [i for i in found if i.item_id == e.item_id and i.seq == e.seq]
+
+
+def _event_json(e: Entry, found: Sequence[Irregularity]) -> dict[str, Any]:
+    # The report's own JSON shape (custody-report/2): actor as an object, custodian_ok, and
+    # the kinds of irregularity the event shows (listed in full at the top level).
     return {
         "seq": e.seq,
         "at": e.at,
@@ -137,4 +151,5 @@ def _event_json(e: Entry) -> dict[str, Any]:
         "signature_ok": e.signature_ok,
         "custodian_ok": e.by_custodian,
         "hash": e.hash,
+        "irregularities": [i.kind for i in found],
     }

@@ -18,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from .. import __version__
+from ..bundle.packaging import ALSO, INTACT, UNCHANGED, Packaging
 from ..bundle.verify import VerifyResult
 from ..bundle.verifytext import colon_fingerprint
 from ..entries import Irregularity
@@ -101,6 +102,7 @@ class VerificationData:
     verified_by: str = ""
     verified_with: str = ""  # the fingerprints or --trust files the identity was checked against
     irregularities: tuple[Irregularity, ...] = ()
+    packaging: Packaging = UNCHANGED
 
     @property
     def word(self) -> str:
@@ -141,6 +143,7 @@ def verification_data(
         verified_by=verified_by,
         verified_with=verified_with,
         irregularities=result.irregularities,
+        packaging=result.packaging,
     )
 
 
@@ -169,6 +172,7 @@ CHECK_TEXT = {
     "custody.trust": "every custodian is enrolled by the sender's trust root",
     "custody.irregular": "irregular custody events (listed below)",
     "log.inclusion": "every custody event is proved in the sender's append-only log",
+    "log.timestamp": "the trusted time-stamp of the sender's checkpoint is valid",
 }
 # Subjects of checks that are words, not file names or identifiers: translated.
 SUBJECTS = frozenset({"bag", "items", "chains", "issuer", "trust", "custody", "certificates"})
@@ -197,6 +201,10 @@ def _verdict(data: VerificationData, loc: Locale) -> list[Flowable]:
         ),
         loc.t("Irregularities in custody: {n}.", n=len(data.irregularities)),
     ]
+    if data.packaging.changed:
+        lead = loc.t(ALSO if data.status == "failed" else INTACT)
+        changes = "; ".join(data.packaging.describe(loc.t))
+        lines.append(f"{lead[:1].upper()}{lead[1:]}: {changes}.")
     state: bool | None = data.status == "verified"
     if data.status == "signer-unverified":
         state = None

@@ -197,8 +197,12 @@ def test_verify_folder_and_json(built: Built, bag: Path) -> None:
     assert data["signer"]["fingerprint"] == built.prosecutor.record.fingerprint
     assert {c["status"] for c in data["checks"]} == {"ok", "warning"}
     assert len(data["items"]) == 4 and all(i["chain_ok"] for i in data["items"])
-    # stdout is pure JSON; the one-line verdict stays on stderr.
-    assert len(result.stderr.splitlines()) == 1 and "NOT ESTABLISHED" in result.stderr
+    assert data["packaging"] == {"changes": ["folder"], "codepage": None}
+    # stdout is pure JSON; the notice that a folder is not the zip sent, and the one-line
+    # verdict, stay on stderr.
+    notice, verdict = result.stderr.splitlines()
+    assert notice.startswith("notice: packaging changed, contents intact: it was checked as")
+    assert "NOT ESTABLISHED" in verdict
     # The folder that holds the bag (where `unzip` was run) works too.
     code, _ = invoke(
         ["verify", str(bag.parent), "--quiet", "--fingerprint", built.prosecutor.record.fingerprint]

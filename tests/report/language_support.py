@@ -14,7 +14,20 @@ from typing import Any
 
 # Standards, formats and programs: names, not words of any language.
 STANDARD_NAMES = frozenset(
-    {"SHA", "UTC", "PDF", "PAdES", "DER", "RFC", "BagIt", "JSON", "CMS", "OpenSSL", "openssl"}
+    {
+        "SHA",
+        "UTC",
+        "PDF",
+        "PAdES",
+        "DER",
+        "RFC",
+        "BagIt",
+        "JSON",
+        "CMS",
+        "OpenSSL",
+        "openssl",
+        "ZIP",
+    }
     | {"coreutils", "Linux", "macOS", "POSIX", "Windows", "PowerShell", "custody", "ISO"}
 )
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")

@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 
 from evidence.audit import audit
+from evidence.custody import append_events
 from evidence.report import collect_custody_report, custody_report_csv, custody_report_json
 from evidence.report.model import CustodyReportData
 from evidence.report.tables import CSV_COLUMNS
@@ -26,7 +27,8 @@ def data(case_ws: CaseWorld) -> CustodyReportData:
 def test_json_has_the_full_structure(data: CustodyReportData) -> None:
     doc = custody_report_json(data)
     json.dumps(doc)  # serialisable as is
-    assert doc["schema"] == "custody-report/1"
+    assert doc["schema"] == "custody-report/2"
+    assert doc["irregularities"] == []
     assert doc["case"]["number"] == CASE
     assert doc["verdict"]["verdict"] == "VERIFIED"
     assert doc["verdict"]["checkpoint_root"] == data.checkpoint_root
@@ -66,3 +68,35 @@ def test_csv_neutralises_spreadsheet_formulas(data: CustodyReportData) -> None:
     timeline = replace(data.items[0], item=hostile)
     rows = list(csv.DictReader(io.StringIO(custody_report_csv(replace(data, items=(timeline,))))))
     assert rows[0]["original_name"] == '\'=HYPERLINK("http://x","y").txt'
+
+
+def test_both_twins_list_every_irregularity(fresh_ws: CaseWorld) -> None:
+    """An analysis under seal and an access by someone who does not hold the item: the JSON
+    (custody-report/2) lists both with their messages and marks the events; the CSV names them
+    in the event's row. A twin that hid them would contradict the paper."""
+    chat = next(i for i in fresh_ws.items if i.original_name == CHAT_NAME)
+    ledger = fresh_ws.ws.ledger
+    append_events(ledger, fresh_ws.expert, [chat], "sealed", details={"seal": "0042117"})
+    append_events(ledger, fresh_ws.expert, [chat], "analysed", note="under seal")
+    append_events(ledger, fresh_ws.investigator, [chat], "accessed", note="not the holder")
+    result = audit(fresh_ws.ws, CASE, workers=1)
+    data = collect_custody_report(fresh_ws.ws, CASE, None, result, generated_by="auditor")
+    doc = custody_report_json(data)
+    assert doc["schema"] == "custody-report/2"
+    found = {(i["item_id"], i["seq"], i["kind"]) for i in doc["irregularities"]}
+    assert found == {
+        (chat.item_id, 7, "under-seal"),
+        (chat.item_id, 8, "under-seal"),
+        (chat.item_id, 8, "not-holder"),
+    }
+    assert all(i["message"] for i in doc["irregularities"])
+    events = next(i for i in doc["items"] if i["item_id"] == chat.item_id)["events"]
+    marks = [sorted(e["irregularities"]) for e in events][-3:]
+    assert marks == [[], ["under-seal"], ["not-holder", "under-seal"]]
+    rows = list(csv.DictReader(io.StringIO(custody_report_csv(data))))
+    marked = {(r["item_id"], r["seq"]): r["irregularities"] for r in rows if r["irregularities"]}
+    assert set(marked) == {(chat.item_id, "7"), (chat.item_id, "8")}
+    assert marked[(chat.item_id, "7")].startswith("under-seal: ")
+    assert "0042117" in marked[(chat.item_id, "7")]
+    assert "not-holder: " in marked[(chat.item_id, "8")]
+    assert marked[(chat.item_id, "8")].count("under-seal: ") == 1

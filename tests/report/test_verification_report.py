@@ -13,9 +13,11 @@ from evidence.bundle.build import build_bundle
 from evidence.bundle.manifest import MlaRequest
 from evidence.bundle.verify import VerifyResult, verify_bundle
 from evidence.report.cover import render_cover
+from evidence.report.locale import Locale
 from evidence.report.verification import render_verification_report, verification_data
 
 from .conftest import CASE, CHAT_NAME, INVESTIGATOR, CaseWorld, pdftotext, unwrapped
+from .language_support import latin_words
 
 REQUEST = MlaRequest(
     reference="MLA-BY-2026-0042/3",
@@ -108,3 +110,28 @@ def test_bundle_carries_the_cover_sheet(bundle: Path) -> None:
     assert "EVIDENCE BUNDLE — COVER SHEET" in text
     assert "MLA-BY-2026-0042/3" in text and "Łódź" in text
     assert manifest_sha in unwrapped(text)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_repacked_bundle_report_says_packaging_changed(
+    bundle: Path, tmp_path: Path, lang: str
+) -> None:
+    """Zipped again from inside its folder: the report's verdict says so, in its language,
+    beside a verdict that still holds; no Latin word in the Russian one."""
+    folder = tmp_path / "unzipped"
+    with zipfile.ZipFile(bundle) as zf:
+        zf.extractall(folder)
+    bag = next(folder.iterdir())
+    again = tmp_path / "again.zip"
+    with zipfile.ZipFile(again, "w") as zf:
+        for path in sorted(p for p in bag.rglob("*") if p.is_file()):
+            zf.write(path, path.relative_to(bag).as_posix())
+    result = verify_bundle(again)
+    assert result.status == "signer-unverified" and result.packaging.changed
+    text = _flat(render_verification_report(result, _sha(again), locale=Locale(lang)))
+    if lang == "en":
+        assert "Packaging changed, contents intact: its files lie at the top of the zip" in text
+    else:
+        said = text[text.index("Упаковка изменена") :].split(".")[0]
+        assert said.startswith("Упаковка изменена, содержимое не изменено: файлы лежат в корне")
+        assert latin_words(said, set()) == [], said
