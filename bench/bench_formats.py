@@ -214,6 +214,61 @@ def russian_statement(folder: Path) -> Path:
     return path
 
 
+def viber_csv(folder: Path) -> Path:
+    """Viber's tab layout: ="date", time, ="sender", ="phone", "text"; every fifth text has two
+    lines."""
+    path, rng = folder / "Viber Andrei.csv", random.Random(7)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        for i in range(RECORDS):
+            text = rng.choice(TEXTS) + ("\nок" if i % 5 == 0 else "")
+            out.write(
+                f'="{1 + i % 28:02d}/11/2026"\t10:{i % 60:02d}:00\t="Andrei"\t="+375447654321"'
+                f'\t"{text}"\r\n'
+            )
+    return path
+
+
+def binance_deposits(folder: Path) -> Path:
+    """Binance's 2023 deposit history: Date(UTC+0) written "26-11-03 10:15:22"."""
+    return _csv(
+        folder / "deposit_history.csv",
+        ["Date(UTC+0)", "Coin", "Network", "Amount", "Address", "TXID", "Status"],
+        lambda i, rng: [
+            f"26-11-{1 + i % 28:02d} 10:{i % 60:02d}:00",
+            "USDT",
+            "TRX",
+            str(100 + i % 900),
+            "TKT8HswRp524QkGrzuHSbULWmSCa7HEFKs",
+            _hex(rng),
+            "Completed",
+        ],
+    )
+
+
+def erc20_csv(folder: Path) -> Path:
+    """An ERC-20 export of one address with 500 counterparties: the own address is inferred
+    after the last row, and every amount waits for it (bounded by address pairs)."""
+    header = ["Transaction Hash", "Blockno", "UnixTimestamp", "DateTime (UTC)", "From", "To",
+              "TokenValue", "USDValueDayOfTx", "ContractAddress", "TokenName",
+              "TokenSymbol"]  # fmt: skip
+    return _csv(
+        folder / "export-tokentxns.csv",
+        header,
+        lambda i, rng: [
+            "0x" + _hex(rng),
+            str(21190000 + i),
+            "1793600000",
+            f"2026-11-02 10:{i % 60:02d}:00",
+            *((ETH, f"0x{i % 500:040x}") if i % 3 else (f"0x{i % 500:040x}", ETH)),
+            "1,250.5",
+            "$1,250.00",
+            "0xdac17f958d2ee523a2206206994597c13d831ec7",
+            "Tether USD",
+            "USDT",
+        ],
+    )
+
+
 def telegram_json_50mb(folder: Path) -> Path:
     """The issue's case: a single-line 50 MB result.json (about 215,000 messages)."""
     rng, messages = random.Random(6), []
@@ -249,6 +304,9 @@ FORMATS: dict[str, Callable[[Path], Path]] = {
     "etherscan-csv": etherscan_csv,
     "tronscan-csv": tronscan_csv,
     "russian-statement-cp1251": russian_statement,
+    "viber-csv": viber_csv,
+    "binance-deposits-csv": binance_deposits,
+    "erc20-csv": erc20_csv,
     "telegram-json-50mb": telegram_json_50mb,
 }
 

@@ -7,6 +7,9 @@ within 10% of the audit without the log; --since-checkpoint after 1,000 new even
 one transaction per event, so the sizes are parameters: say which were used beside any figure.
 
 Usage: .venv/bin/python bench/bench_log.py [--events 100000] [--items 1000] [--dir DIR]
+       .venv/bin/python bench/bench_log.py --since-big 1000000 [--dir DIR]
+           (only `audit --since-checkpoint` after 1,000 new events on a ledger of that size,
+           made by bench/bigledger.py: minutes the first time, then copied from its cache)
 """
 
 from __future__ import annotations
@@ -84,13 +87,53 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - t0
 
 
+def timed_cpu(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock and CPU (user + system) seconds of one child command, start-up included."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise SystemExit(f"{cmd[:2]} failed with status {status}")
+    return time.perf_counter() - t0, usage.ru_utime + usage.ru_stime
+
+
+def since_big(base: Path, events: int, rounds: int = 5) -> None:
+    """`audit --since-checkpoint` after 1,000 new events on a ledger of `events` events."""
+    import bigledger
+
+    root = base / "big"
+    if root.exists():
+        shutil.rmtree(root)
+    t0 = time.perf_counter()
+    bigledger.build(root, events)
+    print(f"ledger of {events} events ready in {time.perf_counter() - t0:.0f} s")
+    ws = Workspace.open(root)
+    signer = ws.keys.unlock(ws.keys.resolve("Bench"), PASSPHRASE)
+    append_events(ws.ledger, signer, list_items(ws.ledger, "BENCH-1")[:1000], "accessed")
+    n = ws.ledger.rows("SELECT COUNT(*) AS n FROM events")[0]["n"]
+    ws.close()
+    env = {**os.environ, "CUSTODY_HOME": str(root), "CUSTODY_PASSPHRASE": PASSPHRASE}
+    runs = sorted(
+        timed_cpu([CUSTODY, "audit", "--since-checkpoint", "--quiet"], env) for _ in range(rounds)
+    )
+    wall, cpu = runs[rounds // 2][0], sorted(c for _, c in runs)[rounds // 2]
+    print(
+        f"audit --since-checkpoint after 1000 new events of {n}: {wall:.2f} s wall, "
+        f"{cpu:.2f} s CPU (medians of {rounds}, process start-up included)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--since-big", type=int, default=None, metavar="EVENTS")
     args = parser.parse_args()
     base = args.dir or Path(tempfile.mkdtemp(prefix="bench-log-"))
+    if args.since_big:
+        since_big(base, args.since_big)
+        return
     root = base / "ws"
     if root.exists():
         shutil.rmtree(root)

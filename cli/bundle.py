@@ -469,7 +469,8 @@ def verify_command(
     --tsa-trust, the signature's RFC 3161 token too: its time beside the signer's claim.
     Check log.inclusion: every custody event is proved (C2SP tlog-proof) in the sender's
     append-only log at the checkpoint the bundle carries; with --witness-key, that checkpoint
-    must be cosigned by that witness.
+    must be cosigned by that witness. Check log.timestamp: that checkpoint's RFC 3161 token
+    (imprint, TSA signature, genTime beside its signed time; with --tsa-trust, the TSA's chain).
 
     A bundle re-packed on the way (zipped again from inside its folder, names in a code page
     such as cp866 from a Windows zipper, or given as the unpacked folder) is checked byte for

@@ -98,13 +98,14 @@ def as_option(func: F) -> F:
     )(func)
 
 
-def read_passphrase(prompt: str, *, confirm: bool = False) -> str:
-    """The passphrase from $CUSTODY_PASSPHRASE, else a hidden prompt; never from argv.
+def read_passphrase(prompt: str, *, confirm: bool = False, env_name: str = ENV_PASSPHRASE) -> str:
+    """The passphrase from $CUSTODY_PASSPHRASE (or env_name), else a hidden prompt; never from
+    argv.
 
     Without a terminal (a pipe, a script) the lines are read from stdin as they are: getpass
     would warn that it "can not control echo", which is true and pointless there.
     """
-    env = os.environ.get(ENV_PASSPHRASE)
+    env = os.environ.get(env_name)
     if env is not None:
         return env
     try:
@@ -116,7 +117,7 @@ def read_passphrase(prompt: str, *, confirm: bool = False) -> str:
         entered: str = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
     except (click.Abort, EOFError):
         raise PassphraseError(
-            "no passphrase given", f"type it at the prompt or set {ENV_PASSPHRASE}"
+            "no passphrase given", f"type it at the prompt or set {env_name}"
         ) from None
     return entered
 

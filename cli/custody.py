@@ -447,7 +447,10 @@ def audit_command(
     --since-checkpoint verifies only the events after a checkpoint (the latest, or N, or that
     of --checkpoint FILE) and that the checkpoints since then are consistent with them: it
     costs what was added since, not the whole history. Events before the checkpoint are not
-    re-read; the full audit (the default) re-reads everything.
+    re-read (but for the chains of items excerpted since: each new excerpt is checked against
+    its item's signed commitment); the full audit (the default) re-reads everything. With
+    --fixity it re-hashes the vault files of the items with new events only, and recomputes
+    their record commitments.
 
     Every event, trust record and checkpoint is a leaf of one append-only log; each checkpoint
     must be consistent with the next and with today's log. --witness URL --witness-key VKEY
@@ -473,8 +476,8 @@ def audit_command(
     progress = ProgressBar(enabled=not (quiet or as_json))
     views = fetch_witnesses(ws.ledger, anchor, witnesses)
     if since is not None:
-        if case is not None or fixity:
-            raise UsageError("--since-checkpoint audits the whole ledger, without --fixity")
+        if case is not None:
+            raise UsageError("--since-checkpoint audits the whole ledger, without --case")
         result = audit_since(
             ws,
             since or None,
@@ -483,6 +486,7 @@ def audit_command(
             anchor=anchor,
             witnesses=views,
             cosigners=cosigners,
+            fixity=fixity,
         )
     else:
         result = audit(

@@ -10,6 +10,7 @@ from evidence.cases import get_case
 from evidence.corrections import add_legacy_digests, amend_item, current_items, facts_of
 from evidence.custody import custody_state, identities
 from evidence.events import SignedEvent, item_events
+from evidence.excerpt import Commitment
 from evidence.items import Item, get_item, list_items
 from evidence.keys import KeyRecord
 from evidence.profiles import EVIDENCE_TYPES, read_summary
@@ -110,13 +111,18 @@ def _item_block(i: Item, width: int) -> str:
 @item_group.command("show")
 @click.argument("item")
 @tz_option
-@WIDE
+@click.option(
+    "--wide",
+    is_flag=True,
+    help="Full lines, whatever the terminal's width; the record commitment's root in full.",
+)
 @json_option
 @pass_app
 def item_show(app: AppContext, item: str, tz: str | None, wide: bool, as_json: bool) -> None:
-    """Show one item: digests, provenance as now corrected, the corrections, metadata summary
-    and content profile. Sizes in bytes with --json. Long values wrap to the terminal's width
-    ($COLUMNS) under themselves; --wide prints each on one line."""
+    """Show one item: digests, provenance as now corrected, the corrections, metadata summary,
+    content profile and record commitment (count, rule version, root). Sizes in bytes with
+    --json. Long values wrap to the terminal's width ($COLUMNS) under themselves; --wide prints
+    each on one line."""
     display = zone(tz)
     width = table_width(wide)
     ws = app.open()
@@ -175,6 +181,9 @@ def item_show(app: AppContext, item: str, tz: str | None, wide: bool, as_json: b
     summary = read_summary(it.profile or {})
     if summary is not None:
         pairs.append(("read", summary))  # a partial read or a fallback is said up front
+    records = Commitment.from_json((it.analysis or {}).get("records"))
+    if records is not None:
+        pairs.append(("records", records.summary(wide)))
     pairs += [(name, value) for name, value in it.digests.to_json().items()]
     click.echo(fields(pairs, width))
     if facts.history:

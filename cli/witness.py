@@ -11,8 +11,9 @@ from evidence.errors import InputRejected, UsageError
 from evidence.tlog.cosignature import CosignatureVerifier
 from evidence.tlog.signedhead import SignedHead
 from evidence.witness import Witness, WitnessServer, WitnessStore
+from evidence.witness.store import folder_key_encrypted
 
-from .common import json_option
+from .common import json_option, read_passphrase
 from .output import emit_json, note, table
 
 WITNESS_URL_ENV = "CUSTODY_WITNESS_URL"
@@ -29,6 +30,32 @@ def witness_keys(values: tuple[str, ...]) -> list[CosignatureVerifier]:
         return [CosignatureVerifier.from_vkey(v) for v in values]
     except InputRejected as exc:
         raise UsageError(f"--witness-key: {exc.message}") from None
+
+
+WITNESS_PASSPHRASE_ENV = "CUSTODY_WITNESS_PASSPHRASE"
+passphrase_env_option = click.option(
+    "--passphrase-env",
+    "passphrase_env",
+    default=WITNESS_PASSPHRASE_ENV,
+    show_default=True,
+    metavar="VAR",
+    help="Environment variable holding the witness key's passphrase (else it is asked for).",
+)
+
+
+def _open(root: Path, passphrase_env: str) -> WitnessStore:
+    """Open the folder, asking for the key's passphrase only when it is encrypted; an old
+    unencrypted key is read with a warning."""
+    passphrase = None
+    if folder_key_encrypted(root):
+        passphrase = read_passphrase("Witness key passphrase", env_name=passphrase_env)
+    store = WitnessStore.open(root, passphrase)
+    if store.unencrypted:
+        note(
+            f"warning: {root / 'witness.key'} is not encrypted (made before witness keys were); "
+            "make a new witness folder to encrypt it"
+        )
+    return store
 
 
 dir_option = click.option(
@@ -66,14 +93,19 @@ def witness_group() -> None:
     metavar="VKEY",
     help="A ledger checkpoint key to trust (`custody key show KEY` prints it); repeatable.",
 )
-def witness_init(name: str, root: Path, logs: tuple[str, ...]) -> None:
+@passphrase_env_option
+def witness_init(name: str, root: Path, logs: tuple[str, ...], passphrase_env: str) -> None:
     """Make a witness folder with a new Ed25519 key; prints its verifier key.
 
     Give the printed verifier key to the ledger (`custody audit --witness-key`) and to
-    recipients abroad (`custody verify --witness-key`). The key file is unencrypted (owner
-    only): the server signs unattended.
+    recipients abroad (`custody verify --witness-key`). The key file is encrypted (PKCS#8,
+    PBKDF2 as the custody keys) with a passphrase read from the variable --passphrase-env
+    names, else asked for; `serve` asks for it once when it starts.
     """
-    store = WitnessStore.init(root, name, list(logs))
+    passphrase = read_passphrase(
+        "New witness key passphrase", confirm=True, env_name=passphrase_env
+    )
+    store = WitnessStore.init(root, name, list(logs), passphrase)
     click.echo(store.cosigner.vkey)
     note(f"witness {name} in {root}; it trusts {len(store.logs)} ledger key(s)")
 
@@ -81,9 +113,10 @@ def witness_init(name: str, root: Path, logs: tuple[str, ...]) -> None:
 @witness_group.command("add-log")
 @dir_option
 @click.argument("vkey")
-def witness_add_log(root: Path, vkey: str) -> None:
+@passphrase_env_option
+def witness_add_log(root: Path, vkey: str, passphrase_env: str) -> None:
     """Trust one more ledger checkpoint key (a running server sees it at the next request)."""
-    store = WitnessStore.open(root).add_log(vkey)
+    store = _open(root, passphrase_env).add_log(vkey)
     note(f"witness {store.cosigner.name} trusts {len(store.logs)} ledger key(s)")
 
 
@@ -96,7 +129,8 @@ def witness_add_log(root: Path, vkey: str) -> None:
     metavar="HOST:PORT",
     help="Address to serve on.",
 )
-def witness_serve(root: Path, listen: str) -> None:
+@passphrase_env_option
+def witness_serve(root: Path, listen: str, passphrase_env: str) -> None:
     """Serve POST /add-checkpoint and GET /<sha256(origin)>/checkpoint until interrupted.
 
     The submission and monitoring prefix are both the server's root URL. A refused request is
@@ -106,11 +140,12 @@ def witness_serve(root: Path, listen: str) -> None:
     host, sep, port = listen.rpartition(":")
     if not sep or not port.isdigit() or not host:
         raise UsageError(f"--listen {listen!r} is not HOST:PORT")
+    store = _open(root, passphrase_env)
     try:
-        server = WitnessServer(Witness(root), host, int(port))
+        server = WitnessServer(Witness.of(store), host, int(port))
     except OSError as exc:
         raise UsageError(f"--listen {listen}: {exc.strerror or exc}") from None
-    note(f"witness {WitnessStore.open(root).cosigner.name} serving on {server.url}")
+    note(f"witness {store.cosigner.name} serving on {server.url}")
     click.echo(server.url, nl=True)
     try:
         server.serve_forever()
@@ -121,9 +156,10 @@ def witness_serve(root: Path, listen: str) -> None:
 @witness_group.command("show")
 @dir_option
 @json_option
-def witness_show(root: Path, as_json: bool) -> None:
+@passphrase_env_option
+def witness_show(root: Path, as_json: bool, passphrase_env: str) -> None:
     """The witness's verifier key, the ledgers it trusts and the size it last cosigned."""
-    store = WitnessStore.open(root)
+    store = _open(root, passphrase_env)
     rows = []
     for origin in dict.fromkeys(k.name for k in store.logs):  # one row per log, in order
         latest = store.latest(origin)

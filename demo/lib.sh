@@ -23,11 +23,13 @@ start_witness() {
   local dir="$1"; shift
   local logs=()
   for key in "$@"; do logs+=(--log "$key"); done
+  # The other agency's passphrase for its witness key (encrypted on disk; serve asks once).
+  export CUSTODY_WITNESS_PASSPHRASE="witness passphrase, never use in a real case"
   printf '$ custody witness init --name witness.prokuratura.example --dir %s --log ...\n' "$dir"
   WITNESS_KEY="$(custody witness init --name witness.prokuratura.example --dir "$dir" "${logs[@]}")"
   echo "$WITNESS_KEY"
   custody witness serve --dir "$dir" --listen 127.0.0.1:0 > "$dir/url" &
   WITNESS_PID=$!
-  for _ in $(seq 50); do [ -s "$dir/url" ] && break; sleep 0.1; done
+  for _ in $(seq 300); do [ -s "$dir/url" ] && break; sleep 0.1; done
   WITNESS="$(cat "$dir/url")"
 }

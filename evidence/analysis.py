@@ -22,7 +22,7 @@ from .cases import get_case
 from .custody import append_locked
 from .errors import OperationalError, UsageError
 from .events import SignedEvent
-from .excerpt import commit_vault_file
+from .excerpt import commit_vault_file, same_records
 from .items import Item, analysis_details, get_item, list_items
 from .keys import Signer
 from .profiles import EVIDENCE_TYPES, PROFILE_VERSION, build_profile, detect_evidence_type
@@ -172,8 +172,10 @@ def _profile_one(
     evidence_type, profile = profile_now(ws, item, item.evidence_type if keep else None)
     records = records_now(ws, item)
     same_type = evidence_type == item.evidence_type
-    same_records = records == _records(item)
-    if same_type and _content(profile) == _content(item.profile) and same_records:
+    records_kept = same_records(records, _records(item))
+    if records_kept:  # signed again as it was: excerpts recorded against it stay good
+        records = _records(item)
+    if same_type and _content(profile) == _content(item.profile) and records_kept:
         report.outcomes.append(_outcome(item, "unchanged", evidence_type, _version(profile)))
         return
     if same_type and _content(profile) == _content(item.profile):

@@ -323,6 +323,17 @@ def _require_clock(ledger: Ledger, previous: Checkpoint) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Hooks:
+    """Work done inside a checkpoint's transaction, so that it commits with the checkpoint or
+    not at all: `first` before the heads and the log are read (records the checkpoint must
+    cover: a bundle's export events), `last` once the checkpoint is signed, stamped and
+    cosigned (what must be durable before it commits: the note an unfinished bundle leaves)."""
+
+    first: Callable[[], None] | None = None
+    last: Callable[[Checkpoint], None] | None = None
+
+
 def create_checkpoint(
     ledger: Ledger,
     signer: Signer,
@@ -330,6 +341,7 @@ def create_checkpoint(
     before_commit: Callable[[Checkpoint], None] | None = None,
     token: str = "none",
     witness: Callable[[int, Note, Tree], Note] | None = None,
+    hooks: Hooks | None = None,
 ) -> Checkpoint:
     """Sign a tree head over all chain heads and the log; store it in the ledger and as files.
 
@@ -340,7 +352,7 @@ def create_checkpoint(
     nothing is written. Refuses (exit 2) when the trust root does not establish the signer now
     (not enrolled, revoked): audit would reject the checkpoint anyway; and (exit 3) when this
     computer's clock is earlier than the previous checkpoint. `token` is the RFC 3161 policy
-    the body signs (TOKEN_POLICIES).
+    the body signs (TOKEN_POLICIES). `hooks` run inside the transaction too (Hooks).
     """
     if token not in TOKEN_POLICIES:
         raise ValueError(f"token policy {token!r}")  # a bug in the caller
@@ -352,6 +364,8 @@ def create_checkpoint(
     )
     # Exclusive: every append in flight commits first, none starts until this one commits.
     with ledger.atomic(exclusive=True):
+        if hooks is not None and hooks.first is not None:
+            hooks.first()
         existing = [from_row(r) for r in rows(ledger)]
         previous = existing[-1] if existing else None
         logged = has_log(ledger)
@@ -412,6 +426,8 @@ def create_checkpoint(
             before_commit(checkpoint)
         if witness is not None and note is not None and tree is not None:
             note = witness(checkpoint.seq, note, tree)
+        if hooks is not None and hooks.last is not None:
+            hooks.last(checkpoint)
     # Files are written after the commit (a file without its row would look like a deleted
     # row); a file lost to a crash just here is written back by the next checkpoint.
     for cp in [*existing, checkpoint]:

@@ -186,14 +186,15 @@ def prepare_events(
     action: str,
     *,
     purpose: str = "",
+    note: str = "",
     details: dict[str, Any] | None = None,
 ) -> list[SignedEvent]:
     """One signed event per item on top of its chain head, NOT recorded: see commit_prepared.
 
-    For an event that may only exist once what it states is done (an export: the bundle must
-    hold the event, yet the event must not outlive a bundle that was never written).
+    For an event recorded later, or only if something happens (an export's events, recorded
+    with the checkpoint that proves them; the note saying its bundle was never produced).
     """
-    fields = {"location": "", "purpose": purpose, "note": "", "details": details}
+    fields = {"location": "", "purpose": purpose, "note": note, "details": details}
     heads = chain_heads(ledger, [i.item_id for i in items])
     events = [_sign_on(heads, signer, EventRequest(item, action, fields)) for item in items]
     require_in_order(ledger, events)
@@ -210,24 +211,34 @@ def commit_prepared(
     `guard` runs first inside the transaction and may refuse (a checkpoint made while the
     events were prepared: timeorder.require_prepared_after_checkpoints)."""
     with ledger.atomic(lock=[e.body["item_id"] for e in events]):
-        # A checkpoint made while they were prepared would not cover events dated before it.
-        if guard is not None:
-            guard(events)
-        heads = chain_heads(ledger, [e.body["item_id"] for e in events])
-        expected: dict[str, tuple[int, str]] = {}
-        for event in events:
-            item_id = event.body["item_id"]
-            if expected.get(item_id, heads.get(item_id)) != (
-                event.body["seq"] - 1,
-                event.body["prev"],
-            ):
-                raise OperationalError(
-                    f"item {item_id}: its chain changed while the events were"
-                    " prepared; nothing was recorded",
-                    "run the command again",
-                )
-            expected[item_id] = (event.body["seq"], event.hash)
-        write_events(ledger, events)
+        commit_prepared_locked(ledger, events, guard)
+
+
+def commit_prepared_locked(
+    ledger: Ledger,
+    events: Sequence[SignedEvent],
+    guard: Callable[[Sequence[SignedEvent]], None] | None = None,
+) -> None:
+    """commit_prepared inside a transaction the caller holds (locking the events' items, or
+    exclusive: a bundle records its export events in the checkpoint's transaction)."""
+    # A checkpoint made while they were prepared would not cover events dated before it.
+    if guard is not None:
+        guard(events)
+    heads = chain_heads(ledger, [e.body["item_id"] for e in events])
+    expected: dict[str, tuple[int, str]] = {}
+    for event in events:
+        item_id = event.body["item_id"]
+        if expected.get(item_id, heads.get(item_id)) != (
+            event.body["seq"] - 1,
+            event.body["prev"],
+        ):
+            raise OperationalError(
+                f"item {item_id}: its chain changed while the events were"
+                " prepared; nothing was recorded",
+                "run the command again",
+            )
+        expected[item_id] = (event.body["seq"], event.hash)
+    write_events(ledger, events)
 
 
 def append_events(

@@ -88,7 +88,7 @@ class Check:
     of it, where (a file, an item; "" for the whole check) and a short message."""
 
     name: str
-    status: str  # a CheckStatus
+    status: CheckStatus
     subject: str = ""
     message: str = ""
 

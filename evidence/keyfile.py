@@ -15,13 +15,15 @@ from asn1crypto import algos as asn1_algos
 from asn1crypto import keys as asn1_keys
 from asn1crypto import pem as asn1_pem
 from cryptography.hazmat.primitives import padding, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 KDF_ITERATIONS = 600_000
 
 
-def encrypt_private_key(key: ec.EllipticCurvePrivateKey, passphrase: str) -> bytes:
+def encrypt_private_key(
+    key: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey, passphrase: str
+) -> bytes:
     """PEM PKCS#8: PBES2 with PBKDF2-HMAC-SHA256 (KDF_ITERATIONS rounds) and AES-256-CBC."""
     der = key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

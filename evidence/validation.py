@@ -32,6 +32,7 @@ SCHEMAS: dict[str, str] = {
     "evidence-manifest/1": "manifest.schema.json",
     "evidence-manifest/2": "manifest-2.schema.json",
     "evidence-manifest/3": "manifest-3.schema.json",
+    "evidence-manifest/4": "manifest-4.schema.json",
 }
 
 

@@ -25,16 +25,9 @@ from evidence.ledger import TABLES as LEDGER_TABLES
 from evidence.workspace import Workspace
 from tests.helpers import AUTHORITY, CASE, DATA, PASSPHRASE
 
-# Every column of every table: each is signed, or derived from what is signed, except the
-# provenance of a checkpoint's note signature lines (which witness URL a cosignature came from,
-# and when it was stored): the line itself is verified against its key, so neither column can
-# make the audit accept a signature; they are not yet bound to anything signed (see the closing
-# note of issue 19), and are left out here rather than claimed.
-UNSIGNED = {("checkpoint_notes", "witness"), ("checkpoint_notes", "added_at")}
-COLUMNS = {
-    name: [c for c in columns if (name, c) not in UNSIGNED]
-    for name, (columns, _, _) in LEDGER_TABLES.items()
-}
+# Every column of every table: each is signed, or derived from what is signed and recomputed
+# (docs/ledger.md, "Where each column is bound"), so any edit is a finding.
+COLUMNS = {name: list(columns) for name, (columns, _, _) in LEDGER_TABLES.items()}
 
 
 @pytest.fixture(scope="module")

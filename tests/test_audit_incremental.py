@@ -173,5 +173,7 @@ def test_cli_since_checkpoint(day_two: World) -> None:
     assert result.exit_code == 0, result.stderr
     result = run(cli, [*args, "audit", "--since-checkpoint", "9"], env=env)
     assert result.exit_code == 2 and "no checkpoint #9" in result.stderr
-    result = run(cli, [*args, "audit", "--since-checkpoint", "--fixity"], env=env)
-    assert result.exit_code == 2
+    result = run(cli, [*args, "audit", "--since-checkpoint", "--case", CASE], env=env)
+    assert result.exit_code == 2 and "without --case" in result.stderr
+    result = run(cli, [*args, "audit", "--since-checkpoint", "--fixity", "--json"], env=env)
+    assert result.exit_code == 0, result.stderr

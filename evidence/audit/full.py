@@ -227,7 +227,8 @@ def _stream_events(
     return streamed
 
 
-def _check_fixity(ws: Workspace, items: list[Item], reporter: Reporter, out: Collector) -> None:
+def check_fixity(ws: Workspace, items: list[Item], reporter: Reporter, out: Collector) -> None:
+    """Re-hash the items' vault files (SHA-256 and SHA-512) against their recorded digests."""
     reporter.start(sum(i.size for i in items), "re-hashing vault")
     try:
         for item in items:
@@ -332,7 +333,7 @@ def audit(
     ]
     checks = out.verdict(lines, bool(witnesses))
     if fixity:
-        _check_fixity(ws, items, reporter, out)
+        check_fixity(ws, items, reporter, out)
         commitments = check_commitments(ws.vault, items, facts, out.add)
         also = f", {commitments} record commitment(s) recomputed" if commitments else ""
         checks.append(out.check("fixity", f"{len(items)} vault files match their digests{also}"))

@@ -43,9 +43,10 @@ from ..tlog.cosignature import CosignatureVerifier
 from ..workspace import Workspace
 from .chains import Add, check_chains
 from .checkpoints import TrustContext, check_signed, compare_file, parse_row
-from .events import EventFacts
-from .full import TIME_DETAIL, AuditResult, Collector, verify_events
+from .events import EventFacts, verify_items
+from .full import TIME_DETAIL, AuditResult, Collector, check_fixity, verify_events
 from .log import WitnessView, audit_log_since
+from .records import check_commitments, check_excerpt_events
 from .times import check_times
 from .trust import audit_trust, check_signers, signer_problem
 
@@ -219,11 +220,14 @@ def audit_since(
     anchor: str | None = None,
     witnesses: Sequence[WitnessView] = (),
     cosigners: Sequence[CosignatureVerifier] = (),
+    fixity: bool = False,
 ) -> AuditResult:
     """Audit what checkpoint `since` (default: the latest) did not cover; never raises on
     tampering. With `checkpoint_file`, N is that file's checkpoint and must be the ledger's.
     Every new event's signer is established through the trust root (pinned by anchor, the
-    root's fingerprint from outside, when given), as in the full audit."""
+    root's fingerprint from outside, when given), as in the full audit. Each new `excerpted`
+    event is checked against the commitment in its item's chain; with fixity, the vault files
+    of the items with new events are re-hashed and their record commitments recomputed."""
     reporter = reporter or Silent()
     workers = workers or os.cpu_count() or 1
     out = Collector()
@@ -286,6 +290,12 @@ def audit_since(
         )
         rules = workspace_rules(ws.ledger, view, state.records, since=start.seq)
         check_times(rules, facts, out.add, _heads_before(ws, start, touched))
+        # New excerpts against their items' commitments (signed before N, perhaps): those
+        # items' whole chains are read, as is every touched item's for --fixity.
+        new_excerpts = {(f.item_id, f.seq) for f in facts if f.action == "excerpted"}
+        reread = set(touched) if fixity else {item_id for item_id, _ in new_excerpts}
+        chains = verify_items(ws.ledger.source(), sorted(reread)) if reread else []
+        excerpts = check_excerpt_events(chains, out.add, only=new_excerpts)
         total = ws.ledger.rows("SELECT COUNT(*) AS n FROM items")[0]["n"]
         if total != len(anchored) + len(fresh):
             out.add(
@@ -310,7 +320,16 @@ def audit_since(
         ("time", TIME_DETAIL),
         ("log", log_detail),
     ]
+    if excerpts or out.findings.get("profiles"):
+        lines.append(("profiles", f"{excerpts} new excerpt(s) restate their item's commitment"))
     checks = out.verdict(lines, bool(witnesses))
+    if fixity:
+        held = [items[i] for i in touched if i in items]
+        check_fixity(ws, held, reporter, out)
+        commitments = check_commitments(ws.vault, held, chains, out.add)
+        also = f", {commitments} record commitment(s) recomputed" if commitments else ""
+        checks.append(out.check("fixity", f"{len(held)} vault files of items with new events "
+                                f"match their digests{also}"))  # fmt: skip
     unverified = frozenset((f.item_id, f.seq) for f in facts if not f.signature_ok)
     return AuditResult(
         checks,

@@ -23,6 +23,8 @@ from ..checkpoint import Checkpoint, from_row
 from ..checkpoint import rows as checkpoint_rows
 from ..errors import EvidenceError
 from ..ledger import SCHEMA_VERSION, Ledger, marks
+from ..timerules import instant
+from ..timestamp.checkpoints import REQUIRED_WITHIN
 from ..tlog import Frontier, ProofError, Tree, verify_consistency
 from ..tlog.cosignature import CosignatureVerifier, cosigned_times
 from ..tlog.ledgerlog import (
@@ -206,13 +208,15 @@ def _check_note(
         add("log", subject, f"stored signature line is malformed: {exc.message}")
         return
     rows = note_rows(ledger, cp.seq)
-    own = [NoteSignature.parse_line(str(r["line"]).rstrip("\n")) for r in rows if not r["witness"]]
     cert = certs.get(cp.body["actor"]["fingerprint"])
     key = cert.public_key() if cert is not None else None
-    if not isinstance(key, ec.EllipticCurvePublicKey) or not any(
-        ecdsa_verify(log.origin, key, log.head.text(), s) for s in own
-    ):
+    key = key if isinstance(key, ec.EllipticCurvePublicKey) else None
+    own = [r for r in rows if r["witness"] == "" and _is_own(r, log, key)]
+    if not own:
         add("log", subject, "no valid signature by the checkpoint's key")
+    for row in rows:
+        for problem in note_row_problems(row, cp, log, key):
+            add("log", subject, problem)
     path = note_file(directory, cp.seq)
     if note is not None:
         if not path.is_file():
@@ -221,6 +225,63 @@ def _check_note(
             add("log", subject, f"file {path.name} differs from the ledger (edited?)")
         for problem in cosigned_times(note, cosigners)[1]:
             add("witness", subject, problem)
+
+
+# Note lines are stored inside the checkpoint's transaction (the log's own signature, then
+# each witness's cosignature): within the window a required RFC 3161 token has.
+NOTE_WINDOW = REQUIRED_WITHIN
+
+
+def _is_own(
+    row: Mapping[str, Any], log: LogCommitment, key: ec.EllipticCurvePublicKey | None
+) -> bool:
+    """Whether the row's line is the log's own signature, by the checkpoint's key."""
+    try:
+        line = NoteSignature.parse_line(str(row["line"]).rstrip("\n"))
+    except EvidenceError:
+        return False  # reported as malformed by stored_note
+    return key is not None and ecdsa_verify(log.origin, key, log.head.text(), line)
+
+
+def note_row_problems(
+    row: Mapping[str, Any],
+    cp: Checkpoint,
+    log: LogCommitment,
+    key: ec.EllipticCurvePublicKey | None,
+) -> list[str]:
+    """What binds a checkpoint_notes row's bookkeeping columns: `witness` is "" exactly for the
+    log's own signature and otherwise a witness URL as the client stores it; `added_at` lies in
+    the checkpoint's transaction (from its signed time to NOTE_WINDOW after)."""
+    out = []
+    witness, added = row.get("witness"), row.get("added_at")
+    own = _is_own(row, log, key)
+    if witness == "" and not own:
+        out.append('a line stored as the log\'s own signature (witness "") is not one')
+    elif witness != "" and own:
+        out.append(f"the log's own signature is stored as witness {witness!r}'s (edited?)")
+    elif witness != "" and not _is_witness_url(witness):
+        out.append(f"witness {witness!r} is not a witness URL (edited?)")
+    start, at = instant(cp.body.get("created_at")), instant(added)
+    if at is None or not isinstance(added, str) or not added.endswith("Z"):
+        out.append(f"added_at {added!r} is not an RFC 3339 UTC time (edited?)")
+    elif start is not None and not start <= at <= start + NOTE_WINDOW:
+        out.append(
+            f"added_at {added} lies outside checkpoint #{cp.seq}'s transaction (its signed time "
+            f"{cp.body.get('created_at')} to {int(NOTE_WINDOW.total_seconds() // 60)} minutes "
+            "after): edited?"
+        )
+    return out
+
+
+def _is_witness_url(value: Any) -> bool:
+    # As evidence.witness.client.check_url stores it: http(s), no trailing slash, printable.
+    return (
+        isinstance(value, str)
+        and value.startswith(("http://", "https://"))
+        and not value.endswith("/")
+        and value.isprintable()
+        and " " not in value
+    )
 
 
 class RootSource(Protocol):

@@ -2,16 +2,22 @@
 
 A `profiled` or `retyped` event of a text item signs the root of its salted record tree
 (evidence.excerpt). The root is recomputed from the vault copy and the vault's excerpt secret
-under the rule the event names; a missing secret, or a rule this version does not know, is
-said, since then the commitment cannot be checked.
+under the layout, rule and rule version the event names (an old version's commitment is
+recomputed under that version); a missing secret, or a rule this code does not know, is said,
+since then the commitment cannot be checked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Collection
+from typing import Any
 
-from ..excerpt import RULE_VERSION, Commitment, commit_bytes, read_secret, rule_for, secret_path
+from ..excerpt import Commitment, read_secret, rule_for, secret_path
+from ..excerpt.commit import recommit
+from ..excerpt.proof import range_span
 from ..excerpt.salts import secret_id
+from ..excerpt.source import SourceError
 from ..items import ANALYSIS_ACTIONS, Item
 from ..vault import Vault
 from .events import EventFacts
@@ -21,25 +27,55 @@ CHECK = "fixity"
 PROFILES = "profiles"
 
 
-def check_excerpt_events(facts: list[EventFacts], add: Add) -> None:
-    """Each `excerpted` event restates the commitment of the analysis event it names, earlier
-    in the same chain: an excerpt is proved against what profiling signed, nothing else."""
-    events = {(f.item_id, f.seq): f for f in facts}
+def check_excerpt_events(
+    facts: list[EventFacts], add: Add, only: Collection[tuple[str, int]] | None = None
+) -> int:
+    """Each `excerpted` event restates the commitment of the analysis event it names: the
+    latest one of its item before it (what `custody excerpt` proves against), and names
+    records inside that commitment. facts: whole chains of the items concerned; only: the
+    (item, seq) of the excerpts to judge (the incremental audit's new ones), default all.
+    Returns how many excerpts were judged."""
+    analyses: dict[str, list[EventFacts]] = defaultdict(list)
     for f in facts:
-        if f.action != "excerpted":
+        if f.action in ANALYSIS_ACTIONS:
+            analyses[f.item_id].append(f)
+    judged = 0
+    for f in facts:
+        if f.action != "excerpted" or (only is not None and (f.item_id, f.seq) not in only):
             continue
+        judged += 1
         details = f.details or {}
         named = details.get("commitment_event")
         named = named if isinstance(named, dict) else {}
         seq = named.get("seq")
-        source = events.get((f.item_id, seq)) if isinstance(seq, int) else None
+        earlier = sorted((a for a in analyses[f.item_id] if a.seq < f.seq), key=lambda a: a.seq)
+        source = next((a for a in earlier if a.seq == seq), None)
         where = f"item {f.item_id} event #{f.seq}"
-        if source is None or source.seq >= f.seq or source.action not in ANALYSIS_ACTIONS:
+        if source is None:
             add(PROFILES, where, "excerpt names no earlier profiled event of its item")
+        elif source is not earlier[-1]:
+            add(PROFILES, where, f"excerpt names event #{seq}, superseded by event "
+                f"#{earlier[-1].seq} before it")  # fmt: skip
         elif source.hash != named.get("hash") or (source.details or {}).get(
             "records"
         ) != details.get("commitment"):
             add(PROFILES, where, f"excerpt's commitment is not the one event #{seq} signs")
+        else:
+            _check_disclosed(details, where, add)
+    return judged
+
+
+def _check_disclosed(details: dict[str, Any], where: str, add: Add) -> None:
+    # the records named lie inside the commitment, and the counts signed beside agree
+    commitment = Commitment.from_json(details.get("commitment"))
+    span = range_span(details.get("records"))
+    if commitment is None or span is None:
+        add(PROFILES, where, "excerpt's records or commitment are not readable")
+    elif span[1] > commitment.count:
+        add(PROFILES, where, f"excerpt names records {details.get('records')}, beyond the "
+            f"{commitment.count} its commitment counts")  # fmt: skip
+    elif details.get("disclosed") != span[0] or details.get("count") != commitment.count:
+        add(PROFILES, where, "excerpt's disclosed or record count differs from its records")
 
 
 def check_commitments(vault: Vault, items: list[Item], facts: list[EventFacts], add: Add) -> int:
@@ -77,17 +113,20 @@ def check_commitments(vault: Vault, items: list[Item], facts: list[EventFacts], 
                 f" the vault holds {secret_id(secret)}: restore that secret, or run `custody "
                 "profile` to commit anew")  # fmt: skip
             continue
-        if made.rule_version != RULE_VERSION or rule_for(made.layout) != made.rule:
+        if rule_for(made.layout, made.rule_version) != made.rule:
             add(CHECK, where, f"record rule {made.rule}/{made.rule_version} is not one this "
                 "version can recompute")  # fmt: skip
             continue
         try:
-            data = vault.path_for(item.sha256).read_bytes()
+            again = recommit(vault.path_for(item.sha256), made, secret, item.sha256)
         except OSError:
             continue  # the fixity and vault checks report an unreadable copy
-        again = commit_bytes(data, made.layout, secret, item.sha256)
+        except SourceError as exc:
+            again, why = None, f": {exc}"
+        else:
+            why = ""
         checked += 1
-        if again is None or again.to_json() != made.to_json():
+        if again is None or again[0].to_json() != made.to_json():
             add(CHECK, where, f"record commitment ({made.count} records) does not match the "
-                "vault copy's records")  # fmt: skip
+                f"vault copy's records{why}")  # fmt: skip
     return checked

@@ -3,17 +3,18 @@
 Order of work:
 1. choose the items, audit the case and check every vault copy against its recorded digests
    (one read each); a damaged ledger or vault stops everything before anything is written;
-2. sign an `exported` event for each item, in memory, so the chains in the manifest end with it;
+2. sign an `exported` event for each item and record them with a new checkpoint that covers
+   them (one transaction, exports.py), so that every event the bundle carries is proved in it;
 3. build the manifest, sign it (detached CMS), render the cover sheet;
 4. stream the payload into a temporary zip beside the output (stored or deflated by a probe of
-   each file), re-hashing as it goes, add the tag files and the tag-manifest signature;
-5. record the export events, then move the zip into place (exports.py: a process killed at any
-   moment leaves, after the next command, either both or neither).
+   each file), re-hashing as it goes, add the tag files, the log/ proofs and the tag-manifest
+   signature;
+5. move the zip into place (exports.py: a process killed at any moment leaves, after the next
+   command, either the bundle or a signed note in each chain saying it was not produced).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import tempfile
 from collections.abc import Callable, Sequence
@@ -28,8 +29,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from .. import __version__
 from ..cases import Case, get_case
 from ..caseuco import export_case
-from ..checkpoint import Checkpoint
-from ..custody import append_events, chain_of, commit_prepared, prepare_events
+from ..checkpoint import Checkpoint, Hooks
+from ..custody import append_events, chain_of, commit_prepared_locked, prepare_events
 from ..errors import Finding, OperationalError, UsageError, VerificationError
 from ..events import SignedEvent
 from ..items import Item, select
@@ -39,8 +40,10 @@ from ..timeorder import require_prepared_after_checkpoints
 from ..timestamp.cades import add_signature_timestamp, verify_steps
 from ..timestamp.checkpoints import create_stamped
 from ..timestamp.client import request_token
+from ..tlog.ledgerlog import has_log
 from ..tlog.note import Note
 from ..tlog.tree import Tree
+from ..trust.records import TrustRecord
 from ..trust.store import export_for, require_signing
 from ..workspace import Workspace
 from .bagit import TAG_MANIFESTS, TAG_SIGNATURE, bag_filename, hash_files, tag_files
@@ -52,8 +55,8 @@ from .excerpts import (
     excerpt_steps,
     prepare_excerpts,
 )
-from .exports import place, recover_exports, start_export
-from .logproofs import ensure_checkpoint, log_evidence, proved_events, signer_of
+from .exports import Export, place, recover_exports, start_export
+from .logproofs import declared, log_evidence, signer_of
 from .manifest import MlaRequest, build_manifest, item_entry, manifest_bytes
 from .verifytext import log_steps, verify_text
 from .zipwrite import write_zip
@@ -237,11 +240,11 @@ def build_bundle(
     """Export items of a case as a signed bundle at output; see the module docstring.
 
     lang: which language VERIFY.txt gives first (the cover's language is the renderer's).
-    case_jsonld adds case.jsonld, the CASE/UCO graph of the items sent in full (as their
-    chains stood before this export), as a tag file: the signed tag manifest covers it. The
-    bundle carries the latest checkpoint if it covers every event exported, else a new one
-    signed by `signer` now (timestamped with `tsa`, cosigned through `witness`), and an
-    inclusion proof of each event in it (logproofs.py)."""
+    case_jsonld adds case.jsonld, the CASE/UCO graph of the items sent in full (their
+    chains with this export), as a tag file: the signed tag manifest covers it. The
+    bundle carries the checkpoint recorded with its export events, signed by `signer`
+    (timestamped with `tsa`, cosigned through `witness`), and an inclusion proof in it of
+    every event it holds (logproofs.py)."""
     require_signing(ws.ledger, signer.record, " a bundle")
     reporter = reporter or Silent()
     recover_exports(ws)
@@ -257,20 +260,16 @@ def build_bundle(
     _check_vault(ws, items, reporter)
     if tsa is not None:  # an unreachable TSA fails here, before any export event is signed
         request_token(tsa, b"custody bundle: is the TSA there?")
-    history = [ev for item in items for ev in chain_of(ws.ledger, item)]
-    checkpoint = ensure_checkpoint(
-        ws,
-        history,
-        lambda: (
-            create_stamped(ws.ledger, signer, ws.checkpoint_dir, tsa, False, witness).checkpoint
-        ),
-    )
-    if checkpoint is None:
+    anchor = ws.ledger.rows("SELECT fingerprint FROM trust_anchor") if has_log(ws.ledger) else []
+    if len(anchor) != 1:
         raise OperationalError(
-            f"{ws.ledger.location}: this ledger predates the append-only log (schema "
-            f"{ws.ledger.version}), so no bundle of it can carry inclusion proofs",
-            "its administrator upgrades it by opening it once (docs/deployment.md)",
+            f"{ws.ledger.location}: this ledger has no append-only log (schema "
+            f"{ws.ledger.version}) or no trust root to name it, so no bundle of it can carry "
+            "inclusion proofs",
+            "its administrator upgrades it by opening it once, or `custody init --authority` "
+            "gives it a root (docs/deployment.md)",
         )
+    sent_items = items + [e.item for e in excerpts]
     export = start_export(ws, output)
     try:
         exported = prepare_events(
@@ -281,7 +280,15 @@ def build_bundle(
             purpose=f"sent with MLA request {request.reference} to {request.requested_state}",
             details={"request_ref": request.reference, "bundle": name},
         )
-        sent = excerpt_exports(ws, signer, excerpts, request, name)
+        every = exported + excerpt_exports(ws, signer, excerpts, request, name)
+        export.record_events([(ev.body["item_id"], ev.body["event_id"]) for ev in every])
+        checkpoint = _record_export(ws, signer, export, every, sent_items, tsa, witness, name)
+    except BaseException:
+        # Nothing was recorded: no export happened, and no trace of it stays on disk.
+        export.abandon()
+        raise
+    # The export is recorded (and proved): a bundle not produced is said so in each chain.
+    try:
         result = _assemble(
             ws,
             signer,
@@ -299,24 +306,55 @@ def build_bundle(
             case_jsonld,
             checkpoint,
         )
-        every = exported + sent
-        export.record_events([(ev.body["item_id"], ev.body["event_id"]) for ev in every])
-        commit_prepared(
-            ws.ledger, every, guard=partial(require_prepared_after_checkpoints, ws.ledger)
-        )
-    except BaseException:
-        # Nothing was recorded: no export happened, and no trace of it stays on disk.
-        export.abandon()
-        raise
-    try:
+        export.completed()
         place(export.part, output)
     except BaseException as exc:
-        # The export events are recorded: say in the chains that no bundle came of them.
-        _record_failure(ws, signer, items + [e.item for e in excerpts], name, request, exc)
-        export.abandon()
+        if _record_failure(ws, signer, sent_items, name, request, exc):
+            export.abandon()
+        else:  # the next command records the notes signed beforehand
+            export.keep_for_recovery()
         raise
     export.finish()
     return replace(result, path=output, size=output.stat().st_size)
+
+
+NOT_PRODUCED = "bundle {name} was not produced ({reason})"
+
+
+def _record_export(
+    ws: Workspace,
+    signer: Signer,
+    export: Export,
+    every: list[SignedEvent],
+    items: list[Item],
+    tsa: str | None,
+    witness: Callable[[int, Note, Tree], Note] | None,
+    name: str,
+) -> Checkpoint:
+    """Record the export events and the checkpoint that covers them in one transaction, with
+    the notes an unfinished bundle leaves signed and journalled before it commits."""
+    reference = every[0].body["details"]["request_ref"]
+
+    def record() -> None:
+        commit_prepared_locked(
+            ws.ledger, every, guard=partial(require_prepared_after_checkpoints, ws.ledger)
+        )
+
+    def journal_notes(_: Checkpoint) -> None:
+        notes = prepare_events(
+            ws.ledger,
+            signer,
+            items,
+            "note",
+            purpose=f"export for MLA request {reference} failed",
+            note=NOT_PRODUCED.format(name=name, reason="the process was interrupted"),
+        )
+        export.prepare_failure(notes)
+
+    hooks = Hooks(first=record, last=journal_notes)
+    return create_stamped(
+        ws.ledger, signer, ws.checkpoint_dir, tsa, False, witness, hooks=hooks
+    ).checkpoint
 
 
 def _assemble(
@@ -357,10 +395,7 @@ def _assemble(
     # Every signer, and every custodian named in a transfer (whose receipt may be signed under
     # a later certificate of the same key): the recipient can then follow custody by key.
     wanted = {signer.record.fingerprint} | {e.signer for e in excerpts}
-    evidence = None
     if checkpoint is not None:
-        own = {ev.body["event_id"] for ev in exported}
-        evidence = log_evidence(ws, checkpoint, proved_events(chains, own))
         wanted.add(signer_of(checkpoint))
     for chain in chains.values():
         for ev in chain:
@@ -375,6 +410,14 @@ def _assemble(
     # The root and its records for every certificate named: a recipient who pins the root
     # (seizure protocol, request letter) establishes every custodian, not only the signer.
     trust = export_for(ws.ledger, sorted(wanted))
+    evidence = None
+    if checkpoint is not None:
+        # Every event the bundle carries, its own export events included (recorded with it),
+        # and every trust record it carries (a revocation applies by log order).
+        records = [
+            TrustRecord.from_json(r, "trust record") for r in (trust or {}).get("records", [])
+        ]
+        evidence = log_evidence(ws, checkpoint, [ev for c in chains.values() for ev in c], records)
     manifest = build_manifest(
         signer,
         case,
@@ -384,6 +427,7 @@ def _assemble(
         trust,
         [e.entry for e in excerpts],
         ["case.jsonld"] if case_jsonld else [],
+        None if evidence is None else declared(evidence),
     )
     data = manifest_bytes(manifest)
     digest = hashlib.sha256(data).hexdigest()
@@ -471,15 +515,19 @@ def _record_failure(
     name: str,
     request: MlaRequest,
     exc: BaseException,
-) -> None:
+) -> bool:
+    """Append a note saying why the bundle was not produced; False if that failed too."""
     reason = f"{type(exc).__name__}: {exc}"[:500]
     # The ledger may be what failed: then the original error is what matters.
-    with contextlib.suppress(Exception):
+    try:
         append_events(
             ws.ledger,
             signer,
             items,
             "note",
             purpose=f"export for MLA request {request.reference} failed",
-            note=f"bundle {name} was not produced ({reason})",
+            note=NOT_PRODUCED.format(name=name, reason=reason),
         )
+    except Exception:
+        return False
+    return True

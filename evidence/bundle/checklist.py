@@ -33,6 +33,7 @@ ORDER = (
     "custody.trust",
     "custody.irregular",
     "log.inclusion",
+    "log.timestamp",
 )
 
 

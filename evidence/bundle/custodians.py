@@ -18,7 +18,9 @@ from cryptography import x509
 from ..errors import EvidenceError
 from ..keys import fingerprint
 from ..trust.establish import TrustView, establish_export, is_ca_certificate
+from ..trust.records import TrustRecord
 from .checklist import Checklist
+from .inclusion import LogOrder
 
 CHECK = "custody.trust"
 
@@ -30,9 +32,12 @@ def check_custodians(
     trusted: Sequence[x509.Certificate],
     checks: Checklist,
     extra: Sequence[tuple[str, str, str | None]] = (),
+    order: LogOrder | None = None,
 ) -> None:
     """Every custody event's signer established by the pinned root at the event's time;
-    extra: other signed events, as (subject, signer fingerprint, time) (an excerpt's)."""
+    extra: other signed events, as (subject, signer fingerprint, time) (an excerpt's); order:
+    the log positions the bundle proved, so that an event appended after its signer's
+    revocation fails whatever date it claims."""
     trust = manifest.get("trust")
     if trust is None:
         message = "the manifest carries no trust evidence (made before trust roots)"
@@ -61,9 +66,50 @@ def check_custodians(
         if why is not None:
             failed = True
             checks.fail(CHECK, subject, why)
+    for subject, why in _after_revocation(manifest, view, order or LogOrder()):
+        failed = True
+        checks.fail(CHECK, subject, why)
     if not failed and not view.problems:
         root = view.anchor.fingerprint
         checks.ok(CHECK, "custody", f"every custodian established by the root {root[:16]}")
+
+
+def _after_revocation(
+    manifest: Mapping[str, Any], view: TrustView, order: LogOrder
+) -> list[tuple[str, str]]:
+    """Events the log holds after their signer's (accepted) revocation though dated before
+    it: the order in the sender's log, proved in the bundle, decides, not the signer's clock."""
+    revoked: dict[str, tuple[int, str]] = {}
+    records = manifest["trust"].get("records", [])
+    for n, value in enumerate(records if isinstance(records, list) else []):
+        try:
+            record = TrustRecord.from_json(value, f"trust.records[{n}]")
+        except EvidenceError:
+            continue  # listed among the view's problems
+        idx = order.records.get(record.hash)
+        accepted = view.verdict(record.fingerprint).revoked_at == record.at
+        if record.kind == "revocation" and accepted and idx is not None:
+            revoked[record.fingerprint] = (idx, record.at)
+    out = []
+    for entry in manifest["items"]:
+        for n, item_record in enumerate(entry["custody"], start=1):
+            event = item_record["event"]
+            signer = str(event["actor"]["fingerprint"])
+            leaf = order.events.get((str(entry["item_id"]), n))
+            if signer not in revoked or leaf is None or leaf < revoked[signer][0]:
+                continue
+            if view.verdict(signer).problem_at(event.get("at")) is not None:
+                continue  # dated after the revocation: named above already
+            out.append(
+                (
+                    f"item {entry['item_id']} event #{n}",
+                    f"appended to the sender's log after its signer's revocation (log leaf "
+                    f"#{leaf}, the revocation's #{revoked[signer][0]}), though dated "
+                    f"{event.get('at')}, before the revocation at {revoked[signer][1]}: "
+                    "backdated",
+                )
+            )
+    return out
 
 
 def root_pinned(anchor: str | None, trusted: Sequence[x509.Certificate]) -> bool:

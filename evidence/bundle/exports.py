@@ -1,31 +1,46 @@
-"""Exports that survive `kill -9`: no `exported` event without its bundle, no stray `.part`.
+"""Exports that survive `kill -9`: no stray `.part`, and no `exported` event that stands
+unexplained when its bundle was never produced.
 
-An export is a journal entry in the workspace (exports/<id>.json), written and flushed before
-anything else, naming the temporary zip and the output. The order of work is then:
+A bundle carries an inclusion proof of every event it holds, its own `exported` events
+included, so those are recorded (with the checkpoint that proves them) before the zip is
+written. An export is a journal entry in the workspace (exports/<id>.json), written and
+flushed before anything else, naming the temporary zip and the output. The order of work:
 
-1. sign the `exported` events in memory (evidence.custody.prepare_events), not recording them;
-2. write the zip to the temporary `.part` file beside the output and flush it to disk;
-3. record the events (one transaction: this is the moment the export happened);
+1. sign the `exported` events in memory (evidence.custody.prepare_events), note their ids;
+2. in one transaction: record them, sign the checkpoint that covers them (stamped and cosigned
+   as configured) and, before it commits, sign a `note` event on top of each (in memory)
+   saying that the bundle was not produced, kept in the journal: the moment of the commit is
+   the moment the export happened;
+3. write the zip to the temporary `.part` file beside the output, flush it to disk, and mark
+   the journal entry complete;
 4. move the `.part` into place and remove the journal entry.
 
 Whatever the moment a process dies, the next command that opens the workspace finishes the
-work (`recover_exports`): events recorded means the bundle exists complete in the `.part`, so
-it is moved into place; no events recorded means no export happened, so the `.part` is removed.
-An export still running holds an advisory lock on exports/<id>.lock (released by the kernel
-when its process dies, however it dies), and is left alone.
+work (`recover_exports`): no events recorded means no export happened, so the `.part` is
+removed; events recorded and the zip complete means it is moved into place; events recorded
+and no complete zip means the bundle was never produced, so the `.part` is removed and the
+journalled notes are recorded (they need no key: they were signed in step 2), and each chain
+says so. An export still running holds an advisory lock on exports/<id>.lock (released by the
+kernel when its process dies, however it dies), and is left alone.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from ..events import item_events
+from ..custody import commit_prepared
+from ..errors import EvidenceError
+from ..events import SignedEvent, item_events
 from ..privacy import write_private
+from ..timeorder import require_prepared_after_checkpoints
 from ..workspace import Workspace
 
 JOURNAL = "exports"
@@ -44,6 +59,21 @@ class Export:
         """Note which events (item id, event id) mean this export happened, durably."""
         _write_json(self.journal, {**_read(self.journal), "events": events})
 
+    def prepare_failure(self, notes: Sequence[SignedEvent]) -> None:
+        """Keep, durably, the signed notes to record if the bundle is never produced."""
+        rows = [event_row(ev) for ev in notes]
+        _write_json(self.journal, {**_read(self.journal), "failure": rows})
+
+    def completed(self) -> None:
+        """The zip in `part` is complete and on disk: recovery moves it into place."""
+        _write_json(self.journal, {**_read(self.journal), "complete": True})
+
+    def keep_for_recovery(self) -> None:
+        """The bundle failed and its note could not be recorded now: remove the temporary zip
+        and leave the journal, so that the next command records the journalled notes."""
+        self.part.unlink(missing_ok=True)
+        self._unlock()
+
     def finish(self) -> None:
         """The bundle is in place: forget the export."""
         self.journal.unlink(missing_ok=True)
@@ -56,7 +86,8 @@ class Export:
         self._unlock()
 
     def _unlock(self) -> None:
-        self.journal.with_suffix(".lock").unlink(missing_ok=True)
+        if not self.journal.exists():
+            self.journal.with_suffix(".lock").unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             os.close(self.lock_fd)
 
@@ -119,12 +150,17 @@ def recover_exports(ws: Workspace) -> list[str]:
         output = Path(str(entry.get("output", "")))
         events = entry.get("events")
         recorded = isinstance(events, list) and bool(events) and _all_recorded(ws, events)
-        if recorded and part.is_file():
+        # A journal written before the notes were (an older version) is complete once recorded.
+        complete = entry.get("complete", "failure" not in entry) is True
+        if recorded and complete and part.is_file():
             target = output
             if output.exists():
                 target = output.with_name(f"{output.stem}.recovered-{journal.stem[:8]}.zip")
             place(part, target)
             done.append(f"bundle {target} completed (its export events were recorded)")
+        elif recorded:
+            part.unlink(missing_ok=True)
+            done.append(_record_notes(ws, output, entry.get("failure")))
         elif part.exists():
             part.unlink()
             done.append(f"unfinished bundle {part} removed (no export was recorded)")
@@ -135,6 +171,44 @@ def recover_exports(ws: Workspace) -> list[str]:
             with contextlib.suppress(OSError):
                 stray.unlink()
     return done
+
+
+def event_row(event: SignedEvent) -> dict[str, object]:
+    """A prepared event as the journal keeps it: the columns of its ledger row."""
+    return {
+        "event_id": event.body["event_id"],
+        "item_id": event.body["item_id"],
+        "seq": event.body["seq"],
+        "hash": event.hash,
+        "body": event.canonical.decode(),
+        "signature": event.signature,
+        "signer": event.signer,
+    }
+
+
+def _record_notes(ws: Workspace, output: Path, rows: object) -> str:
+    """Record the journalled notes of an export whose bundle was never produced."""
+    unfinished = f"bundle {output} was never produced, though its export events were recorded"
+    try:
+        if not isinstance(rows, list) or not rows:
+            raise EvidenceError("the export journal holds no note to record")
+        notes = [SignedEvent.from_row(r) for r in rows if isinstance(r, dict)]
+        for note in notes:
+            if (
+                len(notes) != len(rows)
+                or note.body.get("action") != "note"
+                or hashlib.sha256(note.canonical).hexdigest() != note.hash
+            ):
+                raise EvidenceError("the export journal's notes are not the ones it signed")
+        commit_prepared(
+            ws.ledger, notes, guard=partial(require_prepared_after_checkpoints, ws.ledger)
+        )
+    except EvidenceError as exc:
+        return (
+            f"{unfinished}; the note saying so could not be recorded ({exc.message}): record "
+            "one with `custody event ITEM note --note ...` on each of its items"
+        )
+    return f"{unfinished}; a signed note saying so now follows each of them"
 
 
 def _running(lock: Path) -> bool:

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,18 @@ from ..tlog.cosignature import CosignatureVerifier, cosigned_times
 from ..tlog.ledgerlog import record_leaf
 from ..tlog.note import Note, ecdsa_verify
 from ..tlog.proofnote import TlogProof
+from ..trust.records import TrustRecord
 from .bagit import BagFile
 from .checklist import Checklist
-from .logproofs import CHECKPOINT_FILE, LOG_DIR, NOTE_FILE, proof_name
+from .logproofs import (
+    CHECKPOINT_FILE,
+    LOG_DIR,
+    NOTE_FILE,
+    PROOF_DIR,
+    proof_name,
+    trust_proof_name,
+)
+from .logtime import check_checkpoint_token
 from .manifest import signed_events
 
 CHECK = "log.inclusion"
@@ -41,18 +51,28 @@ def _read(root: Path, files: Mapping[str, BagFile], name: str) -> bytes | None:
         return fh.read(MAX_LOG_FILE + 1)
 
 
+@dataclass(frozen=True)
+class CarriedLog:
+    """The checkpoint a bundle carries, its note, and its token's genTime once that holds."""
+
+    checkpoint: Checkpoint
+    note: Note
+    gen_time: str | None
+
+
 def _checkpoint(
     root: Path,
     files: Mapping[str, BagFile],
     certs: Mapping[str, x509.Certificate],
     checks: Checklist,
-) -> tuple[Checkpoint, Note] | None:
+) -> tuple[Checkpoint, Note, Any] | None:
     raw, note_raw = _read(root, files, CHECKPOINT_FILE), _read(root, files, NOTE_FILE)
     if raw is None or note_raw is None:
         checks.fail(CHECK, LOG_DIR, f"{CHECKPOINT_FILE} or {NOTE_FILE} is missing or too large")
         return None
     try:
-        cp = Checkpoint.from_json(json.loads(raw), CHECKPOINT_FILE)
+        value = json.loads(raw)
+        cp = Checkpoint.from_json(value, CHECKPOINT_FILE)
         log = cp.log
         note = Note.parse(note_raw, NOTE_FILE)
     except (EvidenceError, ValueError, RecursionError) as exc:
@@ -77,7 +97,7 @@ def _checkpoint(
     if not any(ecdsa_verify(log.origin, key, note.text, s) for s in note.signatures):
         checks.fail(CHECK, NOTE_FILE, "carries no valid signature by the checkpoint's key")
         return None
-    return cp, note
+    return cp, note, value.get("timestamp")
 
 
 def _cosigned(note: Note, cosigners: Sequence[CosignatureVerifier], checks: Checklist) -> str:
@@ -91,8 +111,11 @@ def _cosigned(note: Note, cosigners: Sequence[CosignatureVerifier], checks: Chec
     return f"; cosigned by {', '.join(said)}" if said else ""
 
 
-def _exempt(entry: Mapping[str, Any], index: int, issuer: str) -> bool:
-    # The export event this bundle adds: the chain's last, signed by the manifest's signer.
+def _exempt(entry: Mapping[str, Any], index: int, issuer: str, declared: bool) -> bool:
+    # Before manifest version 4 declared the log, the export event the bundle added (the
+    # chain's last, signed by the manifest's signer) was signed after its checkpoint.
+    if declared:
+        return False
     records = entry["custody"]
     body = records[index]["event"]
     actor = body.get("actor") if isinstance(body, dict) else None
@@ -104,6 +127,35 @@ def _exempt(entry: Mapping[str, Any], index: int, issuer: str) -> bool:
     )
 
 
+@dataclass
+class LogOrder:
+    """Leaf indices proved by the bundle: events by (item id, seq), trust records by hash."""
+
+    events: dict[tuple[str, int], int] = field(default_factory=dict)
+    records: dict[str, int] = field(default_factory=dict)
+
+
+def _proved(
+    raw: bytes,
+    subject: str,
+    data: bytes,
+    cp: Checkpoint,
+    note: Note,
+    seen: dict[int, str],
+) -> int:
+    """The leaf index of a record whose proof holds; raises EvidenceError naming why not."""
+    log = cp.log
+    assert log is not None
+    proof = TlogProof.parse(raw, subject)
+    if proof.checkpoint.text != note.text:
+        raise ProofError("its proof is for another tree than the bundle's checkpoint")
+    if seen.get(proof.index, subject) != subject:
+        raise ProofError(f"claims leaf #{proof.index}, as {seen[proof.index]} does")
+    seen[proof.index] = subject
+    verify_inclusion(proof.index, log.size, record_leaf(data), proof.proof, log.root)
+    return proof.index
+
+
 def _event_problem(
     root: Path,
     files: Mapping[str, BagFile],
@@ -112,6 +164,7 @@ def _event_problem(
     cp: Checkpoint,
     note: Note,
     seen: dict[int, str],
+    order: LogOrder,
 ) -> tuple[str, str] | None:
     """(subject, problem) for one event whose inclusion is not proved, else None."""
     seq = ev.body.get("seq")
@@ -126,22 +179,82 @@ def _event_problem(
                 "(the bundle's checkpoint is older than its events)"
             )
         return subject, "has no inclusion proof"
-    log = cp.log
-    assert log is not None
     try:
-        proof = TlogProof.parse(raw, subject)
-        if proof.checkpoint.text != note.text:
-            raise ProofError("its proof is for another tree than the bundle's checkpoint")
-        if seen.get(proof.index, subject) != subject:
-            raise ProofError(f"claims leaf #{proof.index}, as {seen[proof.index]} does")
-        seen[proof.index] = subject
-        leaf = record_leaf(ev.canonical)
-        verify_inclusion(proof.index, log.size, leaf, proof.proof, log.root)
+        order.events[(str(entry["item_id"]), seq)] = _proved(
+            raw, subject, ev.canonical, cp, note, seen
+        )
     except EvidenceError as exc:
         return subject, exc.message
     except ValueError:  # a hostile event that has no canonical form (item.chain says so too)
         return subject, "the event has no canonical bytes to prove"
     return None
+
+
+def _record_problems(
+    root: Path,
+    files: Mapping[str, BagFile],
+    manifest: Mapping[str, Any],
+    cp: Checkpoint,
+    note: Note,
+    seen: dict[int, str],
+    order: LogOrder,
+) -> list[tuple[str, str]]:
+    """(subject, problem) for each trust record the manifest carries whose inclusion is not
+    proved (version 4 proves them; custody.trust reports a record that does not read)."""
+    trust = manifest.get("trust")
+    raw_records = trust.get("records") if isinstance(trust, dict) else None
+    out = []
+    for n, value in enumerate(raw_records if isinstance(raw_records, list) else []):
+        try:
+            record = TrustRecord.from_json(value, f"trust.records[{n}]")
+        except EvidenceError:
+            continue
+        seq = record.body.get("seq")
+        subject = f"trust record #{seq}"
+        if type(seq) is not int or not 0 < seq < 10**9:
+            out.append((f"trust.records[{n}]", "has no sequence number, so no proof"))
+            continue
+        raw = _read(root, files, trust_proof_name(seq))
+        if raw is None:
+            out.append((subject, "has no inclusion proof"))
+            continue
+        try:
+            order.records[record.hash] = _proved(raw, subject, record.data, cp, note, seen)
+        except EvidenceError as exc:
+            out.append((subject, exc.message))
+    return out
+
+
+def _declared_problems(
+    declared: Mapping[str, Any], cp: Checkpoint, files: Mapping[str, BagFile], checks: Checklist
+) -> bool:
+    """Whether log/ differs from what the signed manifest (version 4) declares; each named."""
+    log = cp.log
+    assert log is not None
+    said = declared["checkpoint"]
+    found = []
+    if (said["seq"], said["hash"]) != (cp.seq, cp.hash):
+        found.append(
+            (
+                CHECKPOINT_FILE,
+                f"is checkpoint #{cp.seq} ({cp.hash[:16]}...), the signed manifest declares "
+                f"#{said['seq']} ({str(said['hash'])[:16]}...)",
+            )
+        )
+    elif (declared["origin"], declared["size"]) != (log.origin, log.size):
+        found.append((CHECKPOINT_FILE, "its log is not the one the signed manifest declares"))
+    proofs = sum(1 for name in files if name.startswith(PROOF_DIR + "/"))
+    if proofs != declared["proofs"]:
+        found.append(
+            (
+                PROOF_DIR,
+                f"holds {proofs} proofs, the signed manifest declares {declared['proofs']} "
+                "(removed or added?)",
+            )
+        )
+    for subject, problem in found:
+        checks.fail(CHECK, subject, problem)
+    return bool(found)
 
 
 def carries_log(files: Mapping[str, BagFile]) -> bool:
@@ -154,51 +267,80 @@ def carried_checkpoint(
     files: Mapping[str, BagFile],
     certs: Mapping[str, x509.Certificate],
     checks: Checklist,
-) -> tuple[Checkpoint, Note] | None:
-    """The checkpoint the bundle carries and its note, read and checked once for the time rules
-    and the inclusion check; None without a log, or when they do not hold (named in checks)."""
-    return _checkpoint(root, files, certs, checks) if carries_log(files) else None
+    tsa_trust: list[Any] | None = None,
+) -> CarriedLog | None:
+    """The checkpoint the bundle carries, its note and its token (check log.timestamp), read
+    and checked once for the time rules and the inclusion check; None without a log, or when
+    they do not hold (named in checks)."""
+    found = _checkpoint(root, files, certs, checks) if carries_log(files) else None
+    if found is None:
+        return None
+    cp, note, token = found
+    return CarriedLog(cp, note, check_checkpoint_token(cp, token, tsa_trust, checks))
 
 
 def check_inclusion(
     root: Path,
     files: Mapping[str, BagFile],
     manifest: Mapping[str, Any],
-    carried: tuple[Checkpoint, Note] | None,
+    carried: CarriedLog | None,
     cosigners: Sequence[CosignatureVerifier],
     checks: Checklist,
-) -> None:
-    """Every event of every chain proved in the carried checkpoint; every problem listed."""
+) -> LogOrder:
+    """Every event of every chain proved in the carried checkpoint; every problem listed.
+
+    A version-4 manifest declares the log it carries: missing, another checkpoint, or proofs
+    removed or added is a failure; older bundles without log/ are skipped (made before it).
+    Returns the leaf index of every event and trust record proved (for the revocation rule
+    by log order, custodians.py)."""
+    order = LogOrder()
+    declared = manifest.get("log")
     if not carries_log(files):
-        if cosigners:
+        if isinstance(declared, dict):
+            checks.fail(
+                CHECK,
+                LOG_DIR,
+                f"the signed manifest declares the log (checkpoint "
+                f"#{declared['checkpoint']['seq']}, {declared['proofs']} proofs) but the bundle "
+                f"carries no {LOG_DIR}/ (stripped?)",
+            )
+        elif cosigners:
             checks.fail(CHECK, LOG_DIR, "the bundle carries no log, so no witness cosigned it")
         else:
             checks.skip(CHECK, "the bundle carries no log proofs (made before the log)")
-        return
+        return order
     if carried is None:
-        return
-    cp, note = carried
+        return order
+    cp, note = carried.checkpoint, carried.note
     log = cp.log
     assert log is not None
+    failed = False
+    if isinstance(declared, dict):
+        failed = _declared_problems(declared, cp, files, checks)
     cosigned = _cosigned(note, cosigners, checks)
     issuer = str(manifest["issuer"]["fingerprint"])
     proved = 0
-    failed = False
     seen: dict[int, str] = {}
     for entry in manifest["items"]:
         for i, ev in enumerate(signed_events(entry)):
-            if _exempt(entry, i, issuer):
+            if _exempt(entry, i, issuer, isinstance(declared, dict)):
                 continue
-            problem = _event_problem(root, files, entry, ev, cp, note, seen)
+            problem = _event_problem(root, files, entry, ev, cp, note, seen, order)
             if problem is not None:
                 failed = True
                 checks.fail(CHECK, *problem)
             else:
                 proved += 1
+    if isinstance(declared, dict):  # trust records are proved from version 4 on
+        for problem in _record_problems(root, files, manifest, cp, note, seen, order):
+            failed = True
+            checks.fail(CHECK, *problem)
     if not failed:
+        records = f" and {len(order.records)} trust records" if order.records else ""
         checks.ok(
             CHECK,
             "log",
-            f"{proved} events proved in checkpoint #{cp.seq} (a log of {log.size} records, "
-            f"{log.origin[:20]}...){cosigned}",
+            f"{proved} events{records} proved in checkpoint #{cp.seq} (a log of {log.size} "
+            f"records, {log.origin[:20]}...){cosigned}",
         )
+    return order

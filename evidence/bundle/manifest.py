@@ -1,8 +1,10 @@
-"""The manifest (evidence-manifest/2): built from the ledger, read back and checked from a bundle.
+"""The manifest (evidence-manifest/4): built from the ledger, read back and checked from a bundle.
 
 Version 2 adds no field a version-1 reader relied on: it declares that the bag also carries
-tagmanifest-sha256.txt.p7s (every tag file under a signature), and allows `trust`. Bundles of
-version 1 are still read and verified against their own schema.
+tagmanifest-sha256.txt.p7s (every tag file under a signature), and allows `trust`. Version 3
+adds excerpts and optional tag files. Version 4 adds `log`, which declares the log the bag
+carries (its checkpoint, origin, size and number of proofs), so that a log stripped or cut down
+is caught. Bundles of versions 1 to 3 are still read and verified against their own schema.
 
 The manifest is the signed statement of a bundle: issuer, case, request, and for every item its
 file, digests, metadata, profile and complete custody chain, with the certificate of every actor
@@ -38,10 +40,13 @@ SCHEMA_ID = "evidence-manifest/2"
 # Written only when a bundle holds excerpts (evidence.bundle.excerpts), so a bundle without
 # them still verifies with tools that know version 2.
 EXCERPT_SCHEMA_ID = "evidence-manifest/3"
+# Every bundle made with the log declares it: version 4 (`log`).
+LOG_SCHEMA_ID = "evidence-manifest/4"
 SCHEMAS = {
     "evidence-manifest/1": MANIFEST_SCHEMA,
     SCHEMA_ID: "manifest-2.schema.json",
     EXCERPT_SCHEMA_ID: "manifest-3.schema.json",
+    LOG_SCHEMA_ID: "manifest-4.schema.json",
 }
 MAX_MANIFEST = 256 << 20
 MAX_FINDINGS_PER_ITEM = 20
@@ -131,11 +136,13 @@ def build_manifest(
     trust: Mapping[str, Any] | None = None,
     excerpts: Sequence[dict[str, Any]] = (),
     tag_files: Sequence[str] = (),
+    log: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The manifest dict; certificates maps fingerprint -> PEM and must cover every signer.
 
     trust, when given, is the `trust` object (anchor and signed records) that lets a recipient
     establish every custodian from the workspace's root; see schemas/manifest-2.schema.json.
+    log, when given, declares the log/ files the bag carries (version 4, logproofs.declared).
     """
     record = signer.record
     manifest = {
@@ -166,6 +173,9 @@ def build_manifest(
     if tag_files:  # optional tag files (case.jsonld), named so the file count holds
         manifest["schema"] = EXCERPT_SCHEMA_ID
         manifest["tag_files"] = list(tag_files)
+    if log is not None:
+        manifest["schema"] = LOG_SCHEMA_ID
+        manifest["log"] = dict(log)
     return manifest
 
 

@@ -17,10 +17,12 @@ from collections.abc import Iterable, Mapping
 
 from .bagit import PAYLOAD_DIR, PAYLOAD_MANIFESTS, TAG_MANIFESTS, TAG_SIGNATURE
 
-# The log's checkpoint, its note and one C2SP tlog-proof per event (logproofs.py).
+# The log's checkpoint, its note and one C2SP tlog-proof per event and trust record
+# (logproofs.py).
 LOG_DIR = "log"
 _LOG_FILE = re.compile(
-    r"log/checkpoint\.json|log/checkpoint\.note|log/proofs/[0-9a-f]{1,64}-[0-9]{6}\.tlog-proof"
+    r"log/checkpoint\.json|log/checkpoint\.note"
+    r"|log/proofs/(?:[0-9a-f]{1,64}|trust)-[0-9]{6}\.tlog-proof"
 )
 TAG_FILES = frozenset(
     {

@@ -329,9 +329,12 @@ def _verify_bag(
     check_issuer(manifest, signer, report.info, checks)
     certs = load_certificates(manifest)[0]
     # The time rules over the checkpoint the bundle carries (issue 18): an event it does not
-    # cover (the export events, or anything a sender added later) may not be dated before it.
-    carried = carried_checkpoint(root, files, certs, checks)
-    rules = TimeRules(() if carried is None else (checkpoint_time(carried[0].body, None),))
+    # cover (anything a sender added later) may not be dated before it, nor before the
+    # genTime of its token when that holds (log.timestamp).
+    carried = carried_checkpoint(root, files, certs, checks, tsa_trust)
+    rules = TimeRules(
+        () if carried is None else (checkpoint_time(carried.checkpoint.body, carried.gen_time),)
+    )
     items, irregular = _check_items(manifest, files, checks, rules)
     if irregular:
         checks.warn(
@@ -344,11 +347,11 @@ def _verify_bag(
     excerpts: tuple[ExcerptVerdict, ...] = ()
     # A pinned root (--anchor, or a CA among --trust) checks custodians whatever version the
     # manifest claims: the sender chooses the label, so a v1 label must not switch this off.
+    order = check_inclusion(root, files, manifest, carried, cosigners, checks)
     if manifest["schema"] != "evidence-manifest/1" or root_pinned(anchor, trust):
         excerpts = check_excerpts(manifest, _payload_reader(root, files), certs, checks)
         signed = [(f"excerpt of item {v.item_id}", v.signer, v.at) for v in excerpts]
-        check_custodians(manifest, certs, anchor, trust, checks, signed)
-    check_inclusion(root, files, manifest, carried, cosigners, checks)
+        check_custodians(manifest, certs, anchor, trust, checks, signed, order)
     return VerifyResult(
         source,
         checks.result(),

@@ -83,13 +83,11 @@ def file_count(manifest: Mapping[str, Any], *, cover: bool) -> int:
 
 
 def log_file_count(manifest: Mapping[str, Any]) -> int:
-    """The log/ files a bundle of this version carries (bundle/logproofs.py): the checkpoint,
-    its note and one proof per custody event but each chain's last, the bundle's own export."""
-    items = manifest.get("items")
-    if not isinstance(items, list):
-        return 0
-    chains = [i.get("custody") for i in items if isinstance(i, dict)]
-    return 2 + sum(len(c) - 1 for c in chains if isinstance(c, list) and c)
+    """The log/ files the manifest declares (evidence-manifest/4, bundle/logproofs.py): the
+    checkpoint, its note and one proof per custody event; none before version 4."""
+    log = manifest.get("log")
+    proofs = log.get("proofs") if isinstance(log, dict) else None
+    return 2 + proofs if type(proofs) is int else 0
 
 
 def shell_lines(command: str, width: int) -> list[str]:
@@ -417,19 +415,20 @@ def russian_first(english: str, russian: str) -> str:
 LOG_STEPS = """
 LOG: EVERY EVENT WAS IN THE SENDER'S APPEND-ONLY LOG
   log/checkpoint.note is the sender's log head (C2SP tlog-checkpoint) with its signature and
-  any witness's cosignature; log/proofs/ holds one C2SP tlog-proof per custody event (the
-  export events this bundle adds excepted: they are signed at bundling). The openssl and
-  sha256sum steps above prove these {count} files are the ones the sender signed, but NOT that
-  the proofs hold nor that a witness cosigned: check them with
+  any witness's cosignature; log/proofs/ holds one C2SP tlog-proof per custody event, this
+  bundle's export events included (manifest.json names the checkpoint and counts the proofs).
+  The openssl and sha256sum steps above prove these {count} files are the ones the sender
+  signed, but NOT that the proofs hold nor that a witness cosigned: check them with
       custody verify BUNDLE --witness-key "WITNESS VERIFIER KEY"
   or any C2SP tlog-proof verifier (leaf = SHA-256(0x00 || SHA-256(event bytes))).
 
 ЖУРНАЛ: КАЖДОЕ СОБЫТИЕ БЫЛО В НЕИЗМЕНЯЕМОМ ЖУРНАЛЕ ОТПРАВИТЕЛЯ
   log/checkpoint.note — вершина журнала отправителя (C2SP tlog-checkpoint) с его подписью и
   подписями свидетелей; в log/proofs/ — доказательство включения C2SP tlog-proof для каждого
-  события (кроме событий экспорта этого пакета: они подписаны при его сборке). Шаги с openssl
-  и sha256sum доказывают, что эти {count} файлов подписаны отправителем, но НЕ то, что
-  доказательства верны и что свидетель их заверил: проверьте их командой
+  события, включая события экспорта этого пакета (manifest.json называет контрольную точку и
+  число доказательств). Шаги с openssl и sha256sum доказывают, что эти {count} файлов
+  подписаны отправителем, но НЕ то, что доказательства верны и что свидетель их заверил:
+  проверьте их командой
       custody verify BUNDLE --witness-key "КЛЮЧ СВИДЕТЕЛЯ"
   или любой программой проверки C2SP tlog-proof (лист = SHA-256(0x00 || SHA-256(байты события))).
 """

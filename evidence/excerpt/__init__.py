@@ -13,6 +13,7 @@ from .commit import (
     commit_file,
     commit_vault_file,
     layout_of,
+    same_records,
     split_item,
 )
 from .salts import ensure_secret, read_secret, secret_path
@@ -37,6 +38,7 @@ __all__ = [
     "root_of",
     "rule_for",
     "salted_leaf",
+    "same_records",
     "secret_path",
     "split_item",
 ]

@@ -21,10 +21,11 @@ from ..events import SignedEvent, item_events
 from ..items import ANALYSIS_ACTIONS, Item, get_item
 from ..keys import Signer
 from ..workspace import Workspace
-from .commit import Commitment, Split, split_item
+from .commit import Commitment, Split, recommit
 from .proof import build_proof, format_ranges, leaves_sha256, records_file
 from .salts import read_secret, secret_id
-from .tree import multiproof, root_of
+from .source import SourceError
+from .tree import multiproof
 
 _RANGE = re.compile(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?")
 MAX_MATCH_RECORD = 1 << 20  # a regex runs over at most this many bytes of one record
@@ -32,6 +33,8 @@ MAX_MATCH_RECORD = 1 << 20  # a regex runs over at most this many bytes of one r
 
 def parse_ranges(text: str, count: int) -> list[int]:
     """ "120-180,212" -> sorted record numbers (1-based); UsageError on anything else."""
+    if count == 0:
+        raise UsageError("the item is empty: its commitment is to zero records, none to disclose")
     numbers: set[int] = set()
     for part in text.split(","):
         match = _RANGE.fullmatch(part)
@@ -141,15 +144,21 @@ def open_excerpt(
             "was made under",
             "restore the secret from the vault's backup, or run `custody profile` to commit anew",
         )
-    data = ws.vault.path_for(item.sha256).read_bytes()
-    split = split_item(data, commitment.rule, secret, item.sha256)
-    if hashlib.sha256(data).hexdigest() != item.sha256 or (
-        root_of(split.leaves).hex() != commitment.root
-    ):
+    path = ws.vault.path_for(item.sha256)
+    data = path.read_bytes()
+    try:
+        again = recommit(path, commitment, secret, item.sha256, data)
+    except SourceError as exc:
+        again = None
+        why = str(exc)
+    else:
+        why = "records differ from the commitment"
+    if hashlib.sha256(data).hexdigest() != item.sha256 or again is None or again[0] != commitment:
         raise VerificationError(
             f"item {item.item_id}: the vault copy's records do not match the signed commitment",
-            [Finding("fixity", f"item {item.item_id}", "records differ from the commitment")],
+            [Finding("fixity", f"item {item.item_id}", why)],
         )
+    split = again[1]
     count = len(split.leaves)
     if pattern is None:
         numbers = parse_ranges(ranges or "", count)

@@ -53,6 +53,24 @@ def format_ranges(numbers: Sequence[int]) -> str:
     return ",".join(parts)
 
 
+_RANGES = re.compile(r"[1-9]\d{0,11}(?:-[1-9]\d{0,11})?(?:,[1-9]\d{0,11}(?:-[1-9]\d{0,11})?)*")
+
+
+def range_span(value: object) -> tuple[int, int] | None:
+    """(how many records, the last one) of ranges in the form format_ranges writes ("1-3,7":
+    ascending, apart, a range's ends in order); None for anything else. Nothing is expanded."""
+    if not isinstance(value, str) or _RANGES.fullmatch(value) is None:
+        return None
+    count, last = 0, -1
+    for part in value.split(","):
+        first, _, end = part.partition("-")
+        low, high = int(first), int(end or first)
+        if low <= last + 1 or high < low or (end and high == low):
+            return None
+        count, last = count + high - low + 1, high
+    return count, last
+
+
 def leaves_sha256(leaves: Sequence[bytes]) -> str:
     """What the `excerpted` event signs about the disclosed leaves, in record order."""
     return hashlib.sha256(b"".join(leaves)).hexdigest()

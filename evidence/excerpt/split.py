@@ -2,8 +2,9 @@
 
 A rule maps a file's bytes to record boundaries; the records, joined, are the file byte for
 byte, whatever the bytes are (a test says so for every layout, on arbitrary input). The rule
-is chosen by the layout `profiles.detect` recognises, and its version is signed with the
-commitment, so a later, better rule never changes what an old commitment meant:
+is chosen by the layout `profiles.detect` recognises, and the version of that choice is signed
+with the commitment, so a later, better choice never changes what an old commitment meant
+(audit recomputes each commitment under the version it names):
 
   RULE_VERSION 1
   whatsapp-text   one message: its header line ("02.11.2026, 14:03 - Name: ..." or
@@ -18,9 +19,23 @@ commitment, so a later, better rule never changes what an old commitment meant:
   discord-csv, csv
   anything else   one line (signal-jsonl: one message per line; telegram-html, vk-html, text,
                   json...: a message there may span several records)
+
+  RULE_VERSION 2: as 1, and
+  telegram-html,  one message element (html-messages): a <div> whose class names "message"
+  vk-html         (Telegram Desktop's "message default clearfix [joined]" and "message service"
+                  divs, VK's "message" div), from the start of its line (or of the wrapper
+                  <div>s opened just before it on that line, VK's "item" divs) to where the
+                  next one begins; the last one ends with the line its element closes on.
+                  Lines before the first and after the last message are one record each; a page
+                  with no message element is split by line
+  whatsapp-zip,   the records of the chat text inside (the zip's _chat.txt or "WhatsApp Chat
+  telegram-html-  ....txt"; the export's messages.html, messages2.html ... in page order, each
+  zip             page split on its own), named in the commitment by SHA-256 (evidence.excerpt.
+                  source): the zip itself is not text
+  empty           an empty file: zero records (the empty tree's root), so that it is explicit
+
 A line ends after "\\n"; a last line without one is a record too. An empty file has no records.
-Zips (whatsapp-zip, telegram-html-zip...), images and documents are not split: their bytes are
-not text records.
+Other zips, images and documents are not split: their bytes are not text records.
 """
 
 from __future__ import annotations
@@ -31,10 +46,13 @@ from collections.abc import Iterator
 
 from ..profiles.whatsapp_lines import ANDROID_HEADER, IOS_HEADER, parse_header
 
-RULE_VERSION = 1
+RULE_VERSION = 2
 LINE, WHATSAPP, JSON_ARRAYS, CSV_ROWS = "line", "whatsapp", "json-messages", "csv-rows"
-# layout (detect's format tag) -> splitting rule; layouts not named here are split by line
-RULES = {
+HTML_MESSAGES = "html-messages"
+EMPTY = "empty"  # the layout of a file of zero bytes (detect calls it "other")
+# layout (detect's format tag) -> splitting rule, by rule version; layouts not named here are
+# split by line. A rule's name always means the same cut: versions differ only in the choice.
+RULES_1 = {
     "whatsapp-text": WHATSAPP,
     "telegram-json": JSON_ARRAYS,
     "skype-json": JSON_ARRAYS,
@@ -45,8 +63,20 @@ RULES = {
     "wallet-csv": CSV_ROWS,
     "csv": CSV_ROWS,
 }
-# layouts whose bytes are not text records
+RULES = {
+    1: RULES_1,
+    2: RULES_1
+    | {
+        "telegram-html": HTML_MESSAGES,
+        "vk-html": HTML_MESSAGES,
+        "telegram-html-zip": HTML_MESSAGES,
+        "whatsapp-zip": WHATSAPP,
+        EMPTY: LINE,
+    },
+}
+# layouts whose bytes are not text records (zips other than the chat exports named above)
 UNSPLIT = frozenset({"image", "document", "zip", "whatsapp-zip", "other"})
+ZIPPED = frozenset({"whatsapp-zip", "telegram-html-zip"})  # records of the text inside
 _MESSAGE_ARRAYS = (b'"messages"', b'"MessageList"')
 # JSON strings (escapes included, an unterminated one not matched) and structural characters;
 # scalars and white space between them are skipped.
@@ -63,11 +93,17 @@ _HEADERS = tuple(
 )
 
 
-def rule_for(layout: str) -> str | None:
-    """The splitting rule of a layout; None for layouts that are not text records."""
+def rule_for(layout: str, version: int = RULE_VERSION) -> str | None:
+    """The splitting rule of a layout under a rule version; None for layouts that are not
+    text records then (and for versions this code does not know)."""
+    rules = RULES.get(version)
+    if rules is None:
+        return None
+    if layout in rules:
+        return rules[layout]
     if layout in UNSPLIT or layout.endswith("-zip"):
         return None
-    return RULES.get(layout, LINE)
+    return LINE
 
 
 def boundaries(data: bytes, rule: str) -> list[int]:
@@ -80,6 +116,8 @@ def boundaries(data: bytes, rule: str) -> list[int]:
         starts = _json_arrays(data)
     elif rule == CSV_ROWS:
         starts = _csv_rows(data)
+    elif rule == HTML_MESSAGES:
+        starts = _html_messages(data)
     elif rule == LINE:
         starts = _lines(data)
     else:
@@ -93,9 +131,11 @@ def records(data: bytes, rule: str) -> list[bytes]:
     return [data[a:b] for a, b in itertools.pairwise(cuts)]
 
 
-def _line_starts(data: bytes) -> Iterator[int]:
-    yield 0
-    at = data.find(b"\n")
+def _line_starts(data: bytes, at: int = 0) -> Iterator[int]:
+    # starts of the lines beginning at or after offset at (itself a line start)
+    if at < len(data):
+        yield at
+    at = data.find(b"\n", at)
     while at != -1 and at + 1 < len(data):
         yield at + 1
         at = data.find(b"\n", at + 1)
@@ -181,3 +221,60 @@ def _next_value(data: bytes, at: int) -> int:
     # the first byte after at that is not JSON white space: where the next element begins
     match = _JSON_SPACE.match(data, at)
     return match.end() if match else at
+
+
+# The tags that matter to the message split: <div ...> openings and </div> closings (markup is
+# ASCII in every encoding these exports use, so the bytes are searched as they are). A tag is
+# bounded in length: an unclosed "<div" must not make each match scan to the end of the file.
+_DIV = re.compile(rb"<div\b[^<>]{0,4096}>|</div\s{0,64}>", re.I)
+_CLASS = re.compile(rb"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+
+
+def _is_message(tag: bytes) -> bool:
+    # the test evidence.profiles.telegram_html and .vk apply: a <div> whose classes include
+    # "message" (Telegram: "message default clearfix", "message service"; VK: "message")
+    found = _CLASS.search(tag)
+    return found is not None and b"message" in (found.group(1) or found.group(2) or b"").split()
+
+
+def _html_messages(data: bytes) -> list[int]:
+    """Starts of each message element's record, with the page's other lines one a record."""
+    messages: list[tuple[int, int]] = []  # (record start, end of the element's closing tag)
+    depth = 0
+    inside: int | None = None  # depth of the open message element
+    wrappers: list[tuple[int, int]] = []  # <div>s opened since the last </div>: (start, end)
+    for tag in _DIV.finditer(data):
+        if tag.group()[1:2] == b"/":
+            if inside is not None and depth == inside:
+                messages[-1] = (messages[-1][0], tag.end())
+                inside = None
+            depth = max(depth - 1, 0)
+            wrappers = []
+            continue
+        depth += 1
+        if inside is None and _is_message(tag.group()):
+            inside = depth
+            messages.append((_record_start(data, tag.start(), wrappers), tag.end()))
+        wrappers.append((tag.start(), tag.end()))
+    if not messages:
+        return _lines(data)
+    first = messages[0][0]
+    starts = [s for s in _line_starts(data) if s < first]
+    starts += [start for start, _ in messages]
+    # after the last element: the rest of its closing line, then a record per line
+    line_end = data.find(b"\n", messages[-1][1])
+    if line_end != -1:
+        starts += _line_starts(data, line_end + 1)
+    return starts
+
+
+def _record_start(data: bytes, at: int, wrappers: list[tuple[int, int]]) -> int:
+    """Where the record of a message whose opening tag starts at `at` begins: at the first of
+    the <div>s opened right before it on its line (white space between at most), and at the
+    line's start when only white space precedes that."""
+    line = data.rfind(b"\n", 0, at) + 1
+    for start, end in reversed(wrappers):
+        if start < line or data[end:at].strip(b" \t"):
+            break
+        at = start
+    return line if not data[line:at].strip(b" \t") else at

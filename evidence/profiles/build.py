@@ -45,6 +45,7 @@ _CHAT_KINDS = {
     "meta-json": "meta-chat",
     "discord-json": "discord-chat",
     "discord-csv": "discord-chat",
+    "viber-csv": "viber-chat",
 }
 
 
@@ -70,7 +71,7 @@ def detect_evidence_type(
 _TEXT_FORMATS = {"json", "wallet-json", "telegram-json", "skype-json", "text", "wallet-text",
                  "whatsapp-text", "csv", "statement-csv", "wallet-csv", "html",
                  "vk-html", "signal-jsonl", "telegram-html", "meta-json", "discord-json",
-                 "discord-csv", "jsonrpc-json", "trongrid-json"}  # fmt: skip
+                 "discord-csv", "jsonrpc-json", "trongrid-json", "viber-csv"}  # fmt: skip
 
 
 def needs_exiftool(path: pathlib.Path, original_name: str) -> bool:
@@ -191,11 +192,11 @@ def _dispatch(
             return profile_text(path, limits, deadline)
         raise ProfileFailure(
             "not a recognised chat export (WhatsApp, Telegram JSON or HTML, Instagram/Messenger,"
-            f" Discord, Skype, VK, Signal); looks like {fmt}"
+            f" Discord, Viber, Skype, VK, Signal); looks like {fmt}"
         )
     if evidence_type == "wallet-record":
-        if fmt in ("statement-csv", "wallet-csv", "csv", "discord-csv"):
-            return profile_csv(path, limits, deadline)
+        if fmt in ("statement-csv", "wallet-csv", "csv", "discord-csv", "viber-csv"):
+            return profile_csv(path, limits, deadline, original_name)
         if fmt in ("wallet-json", "json", "telegram-json", "skype-json", "meta-json",
                    "discord-json", "jsonrpc-json", "trongrid-json"):  # fmt: skip
             return profile_wallet_json(path, limits, deadline)

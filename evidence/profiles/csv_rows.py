@@ -68,6 +68,10 @@ class CsvFile:
     _pending: list[list[str]]
     _reader: Iterator[list[str]]
 
+    def first_rows(self) -> list[list[str]]:
+        """The data rows read while the header was looked for (at most HEADER_SEARCH_ROWS)."""
+        return list(self._pending)
+
     def data_rows(self) -> Iterator[tuple[int, list[str]]]:
         """(row number in the file, cells) of every row after the header, in order."""
         number = self.header_row

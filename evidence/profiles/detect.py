@@ -10,6 +10,7 @@ import csv
 import pathlib
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from evidence.profiles.archive import open_zip
@@ -22,6 +23,7 @@ from evidence.profiles.statement_columns import layout_name
 from evidence.profiles.statements import column_roles, is_statement
 from evidence.profiles.telegram_html import export_pages, looks_like_telegram_html
 from evidence.profiles.textscan import IdentifierScanner
+from evidence.profiles.viber import looks_like_viber
 from evidence.profiles.vk import looks_like_vk_messages
 from evidence.profiles.whatsapp import ANDROID_HEADER, IOS_HEADER, chat_member
 
@@ -38,7 +40,7 @@ _TX_WORDS = ("txid", "tx hash", "tx_hash", "txhash", "transaction", "транз�
 
 CHAT_FORMATS = {"whatsapp-text", "whatsapp-zip", "telegram-json", "skype-json", "vk-html",
                 "signal-jsonl", "telegram-html", "telegram-html-zip", "meta-json",
-                "discord-json", "discord-csv"}  # fmt: skip
+                "discord-json", "discord-csv", "viber-csv"}  # fmt: skip
 WALLET_FORMATS = {"statement-csv", "wallet-csv", "wallet-json", "wallet-text", "jsonrpc-json",
                   "trongrid-json"}  # fmt: skip
 
@@ -100,7 +102,7 @@ def _zip_format(path: pathlib.Path, limits: Limits) -> Detection:
                 return Detection("zip", "zip with no chat text member")
             with archive.open(info) as stream:
                 head = stream.read(limits.sniff_bytes)
-    except (ProfileFailure, zipfile.BadZipFile, OSError, ValueError, EOFError,
+    except (ProfileFailure, zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError,
             NotImplementedError, RuntimeError):  # fmt: skip
         return Detection("zip", "zip that could not be looked into")
     if _whatsapp_lines(decode_text(head)):
@@ -117,7 +119,7 @@ def detect_format(
     path: pathlib.Path, original_name: str, media_type: str, limits: Limits
 ) -> Detection:
     """A format tag (image, whatsapp-text/-zip, telegram-json/-html/-html-zip, meta-json,
-    discord-json/-csv, skype-json, vk-html, signal-jsonl, statement-csv, jsonrpc-json,
+    discord-json/-csv, viber-csv, skype-json, vk-html, signal-jsonl, statement-csv, jsonrpc-json,
     trongrid-json, wallet-csv/-json/-text, document, text, json, csv, html, zip or other) and
     the reason, from the file's structure first and its name second."""
     ext = _extension(original_name)
@@ -136,6 +138,9 @@ def detect_format(
     # before the JSON test: an iOS export's lines start with "[", like a JSON array
     if _whatsapp_lines(text):
         return Detection("whatsapp-text", "WhatsApp message header lines")
+    if looks_like_viber(text):
+        return Detection("viber-csv", "Viber message history rows (date, time, sender, "
+                         "phone, text)")  # fmt: skip
     if looks_like_signal(text):
         return Detection("signal-jsonl", "signal-cli JSON envelopes, one a line")
     if ext == ".json" or stripped[:1] in ("{", "["):

@@ -8,7 +8,10 @@ with offset), "timestampEdited", "callEndedTimestamp", "isPinned", "content", "a
 "url", "fileName", "fileSizeBytes"}], "embeds", "stickers", "reactions": [{"emoji", "count",
 "users"}], "mentions": [{"id", "name", ...}], "reference": {"messageId", "channelId",
 "guildId"}}], "messageCount"}.
-CSV: "AuthorID","Author","Date","Content","Attachments","Reactions", one message a row.
+CSV: AuthorID,Author,Date,Content,Attachments,Reactions (the header unquoted, every value
+quoted; Date in .NET's round-trip form "2026-11-06T09:14:05.1370000+03:00"; Author "name" or
+"name#1234"; mentions written "@name", without the id; a system entry has no type, only its
+fallback text, "Pinned a message.", "Started a call that lasted ..."), one message a row.
 
 What a request to Discord needs is the user id (a 17-20 digit "snowflake"): authors and
 mentioned users become `account` identifiers `discord:<id>`. Avatar, attachment and emoji links
@@ -38,6 +41,15 @@ TIMEZONE = "*_utc from each message's ISO 8601 timestamp; *_at is that time as w
 _MESSAGE_TYPES = {"default", "reply"}
 _SNOWFLAKE_RE = re.compile(r"^\d{15,21}$")
 _MENTION_RE = re.compile(r"<(?:@!?|@&|#)(\d{15,21})>")
+_TELEGRAM_WORD_RE = re.compile(r"(?i)telegram|телеграм|\btg\b|\bтг\b")
+# the CSV has no message type: a system entry is written as its fallback text
+# (DiscordChatExporter.Core/Exporting/PlainTextMessageExtensions.cs, GetFallbackContent)
+_SYSTEM_TEXT_RE = re.compile(
+    r"^(?:Added .{1,100} to the group\.|Added a recipient\.|Left the group\."
+    r"|Removed .{1,100} from the group\.|Started a call that lasted .{1,80}"
+    r"|Changed the channel name(?:: .{0,200}|\.)|Changed the channel icon\.|Pinned a message\."
+    r"|Started a thread\.|Joined the server\.)$"
+)
 
 
 def is_discord_csv(cells: list[str]) -> bool:
@@ -57,10 +69,13 @@ def _account(scanner: IdentifierScanner, user_id: object, name: object, role: st
 
 
 def _content(scanner: IdentifierScanner, text: str) -> None:
-    """Scan message text; <@id> mentions are accounts and leave the text first."""
+    """Scan message text; <@id> mentions are accounts and leave the text first. "@name" is a
+    Discord mention as the exporter writes it, a Telegram handle only where the message
+    speaks of Telegram ("my telegram @name")."""
     for match in _MENTION_RE.finditer(text):
         if text[match.start() + 1] == "@" and text[match.start() + 2] != "&":
             _account(scanner, match.group(1), None, "mentioned")
+    scanner.telegram_mentions = _TELEGRAM_WORD_RE.search(text) is not None
     scanner.scan(_MENTION_RE.sub(" ", text))
 
 
@@ -99,6 +114,14 @@ def _json_message(chat: ChatSummary, scanner: IdentifierScanner, msg: object, i:
     for mention in msg.get("mentions") or []:
         if isinstance(mention, Mapping):
             _account(scanner, mention.get("id"), mention.get("name"), "mentioned")
+    for reaction in msg.get("reactions") or []:
+        for user in _mapping(reaction).get("users") or []:
+            if isinstance(user, Mapping):
+                _account(scanner, user.get("id"), user.get("name"), "reacted")
+    forwarded = _mapping(msg.get("forwardedMessage")).get("content")
+    if isinstance(forwarded, str):
+        scanner.where = f"JSON $.messages[{i}].forwardedMessage.content"
+        _content(scanner, forwarded[:1_000_000])
     for attachment in msg.get("attachments") or []:
         if isinstance(attachment, Mapping):
             label = attachment.get("fileName") or attachment.get("url") or "(unnamed)"
@@ -153,6 +176,10 @@ def profile_discord_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) 
                 scanner.scan(" ".join(cells))
                 continue
             user_id, author, date, content = cells[:4]
+            if _SYSTEM_TEXT_RE.match(content.strip()):
+                chat.system_message_count += 1  # counted, never a message time
+                _account(scanner, user_id, author, "author")
+                continue
             chat.message_count += 1
             chat.count_sender(author[:200] or "(unknown)")
             _account(scanner, user_id, author, "author")

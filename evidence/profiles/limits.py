@@ -20,7 +20,10 @@ T = TypeVar("T")
 # 3: nothing lost in silence (records read / not read, notices, generic fallback), encodings
 # from the bytes, detection with its reason, Telegram HTML, Instagram/Messenger, Discord,
 # explorer and exchange layouts, IBAN, TRON look-alikes kept, CDN links left out.
-PROFILE_VERSION = 3
+# 4: layouts checked against independent sources (DiscordChatExporter's writers, BittyTax's
+# importers, public Viber exports): Viber, exchange deposit/withdrawal histories, the own
+# address of an explorer export (ERC-20 directions), Discord system entries in CSV.
+PROFILE_VERSION = 4
 MiB = 1024 * 1024
 
 

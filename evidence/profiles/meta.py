@@ -31,6 +31,9 @@ __all__ = ["profile_meta", "repair_mojibake"]
 TIMEZONE = "*_utc from timestamp_ms (UTC); *_at is the same instant without the Z"
 _MEDIA_KEYS = ("photos", "videos", "audio_files", "files", "gifs")
 _SYSTEM_TYPES = {"subscribe", "unsubscribe", "call"}
+# older Instagram exports write a like as a message of its own, content "Liked a message"
+# (English interface; other languages not seen yet): a reaction, not a message
+_LIKE_TEXTS = {"liked a message"}
 
 
 def repair_mojibake(text: str) -> tuple[str, bool]:
@@ -68,7 +71,7 @@ class _Thread:
         kind = self.text(msg.get("type")).lower()
         if "call_duration" in msg or kind == "call":
             self.calls += 1
-        if kind in _SYSTEM_TYPES:
+        if kind in _SYSTEM_TYPES or self.text(msg.get("content")).strip().lower() in _LIKE_TEXTS:
             chat.system_message_count += 1
             return
         chat.message_count += 1
@@ -94,11 +97,15 @@ class _Thread:
                 self.scanner.add_url(f"https://instagram.com/{owner}")
         reactions = msg.get("reactions")
         self.reactions += len(reactions) if isinstance(reactions, list) else 0
+        sticker = msg.get("sticker")  # one object, not a list
+        items = [sticker] if isinstance(sticker, Mapping) else []
         for key in _MEDIA_KEYS:
-            for item in msg.get(key) or []:
-                if isinstance(item, Mapping) and isinstance(item.get("uri"), str):
-                    name = item["uri"].replace("\\", "/").rsplit("/", 1)[-1]
-                    self.chat.attachments.add(Attachment(name[:255] or "(unnamed)"))
+            listed = msg.get(key)
+            items.extend(listed if isinstance(listed, list) else [])
+        for item in items:
+            if isinstance(item, Mapping) and isinstance(item.get("uri"), str):
+                name = item["uri"].replace("\\", "/").rsplit("/", 1)[-1]
+                self.chat.attachments.add(Attachment(name[:255] or "(unnamed)"))
 
 
 def _platform(data: Mapping[str, Any], original_name: str) -> tuple[str, str]:

@@ -5,7 +5,12 @@ Header names as the services write them (the layouts our cases meet):
   Coinbase Pro  portfolio,type,time,amount,balance,amount/balance unit,transfer id,trade id,...
   Bitstamp      Type,Datetime,Account,Amount,Value,Rate,Fee,Sub Type   ("0.5 BTC" in Amount)
   Binance       User_ID,UTC_Time,Account,Operation,Coin,Change,Remark; deposit/withdrawal
-                history Date(UTC),Coin,Network,Amount,TransactionFee,Address,TXID,...,Status
+                history Date(UTC),Coin,Network,Amount,TransactionFee,Address,TXID,...,Status (one
+                file for either: the file name says which); since 2023 two files, deposits
+                Date(UTC+0),Coin,Network,Amount,Address,TXID,Status and withdrawals the same with
+                Fee after Amount, dates written "26-11-03 10:15:22" (two-digit year first)
+  Bybit funding Date & Time(UTC),Coin,QTY,Type,Account Balance,Description (QTY signed)
+  OKX funding   id,Time,Type,Amount,Before Balance,After Balance,Fee,Symbol (Symbol: the coin)
   Kraken        txid,refid,time,type,subtype,aclass,asset,amount,fee,balance (XXBT, ZEUR)
   Exodus        DATE,TYPE,...,OUTAMOUNT,OUTCURRENCY,...,TOADDRESS,OUTTXID,...,INAMOUNT,INCURRENCY
   Electrum      transaction_hash,label,confirmations,value,fiat_value,fee,fiat_fee,timestamp
@@ -34,11 +39,12 @@ from functools import lru_cache
 
 ROLES: dict[str, tuple[str, ...]] = {
     "date": ("дата и время", "дата операции", "дата", "date", "datetime", "timestamp",
-             "datetime (utc)", "timestamp (utc)", "time(utc)", "time (utc)",
+             "datetime (utc)", "timestamp (utc)", "time(utc)", "time (utc)", "date(utc+0)",
+             "date & time(utc)",
              "utc_time", "date(utc)", "time", "время", "date/time", "дата/время", "created at",
              "created", "created_at"),
     "amount": ("quantity transacted", "сумма", "сумма операции", "сумма платежа", "amount",
-               "change", "size", "tokenvalue", "filled quantity", "quantity", "value", "sum",
+               "change", "size", "tokenvalue", "filled quantity", "quantity", "qty", "value", "sum",
                "total"),
     "currency": ("валюта", "currency", "asset", "coin", "amount/balance unit", "size unit",
                  "валюта платежа", "cur", "ccy", "tokensymbol", "trading unit"),
@@ -61,6 +67,7 @@ ROLES: dict[str, tuple[str, ...]] = {
     "pair": ("spot pairs", "pair", "symbol", "инструмент"),
     "income_currency": ("incurrency",),
     "expense_currency": ("outcurrency",),
+    "network": ("network", "chain", "chain type", "сеть"),
     "notes": ("notes", "примечание", "комментарий", "описание", "remark", "personalnote"),
     "txid": ("txid", "tx hash", "tx_hash", "transaction_hash", "transaction hash", "hash",
              "transaction id", "хеш транзакции", "outtxid", "intxid", "txhash"),
@@ -78,6 +85,10 @@ _LAYOUTS: tuple[tuple[str, frozenset[str]], ...] = tuple(
         ("Bitstamp", ("datetime", "account", "amount", "value", "rate", "sub type")),
         ("Binance", ("utc_time", "operation", "coin", "change")),
         ("Binance deposit/withdrawal history", ("date(utc)", "coin", "network", "txid")),
+        ("Binance withdrawal history", ("date(utc+0)", "coin", "network", "fee", "txid")),
+        ("Binance deposit history", ("date(utc+0)", "coin", "network", "txid")),
+        ("Bybit deposits/withdrawals", ("date & time(utc)", "coin", "qty", "description")),
+        ("OKX funding history", ("time", "type", "amount", "before balance", "symbol")),
         ("Kraken", ("txid", "refid", "aclass", "asset", "amount")),
         ("Exodus", ("outamount", "outcurrency", "inamount", "incurrency")),
         ("Electrum", ("transaction_hash", "label", "confirmations", "value")),
@@ -95,6 +106,14 @@ _LAYOUTS: tuple[tuple[str, frozenset[str]], ...] = tuple(
 )
 LAYOUT_DEFAULT_CURRENCY = {"Electrum": "BTC", "Etherscan transactions": "ETH",
                            "Etherscan internal transactions": "ETH"}  # fmt: skip
+# layouts whose every row goes one way (None: the file name says which, "deposit"/"withdraw")
+LAYOUT_DIRECTION: dict[str, bool | None] = {
+    "Binance deposit history": False,
+    "Binance withdrawal history": True,
+    "Binance deposit/withdrawal history": None,
+}
+# layouts whose "Symbol" column is the coin of the amount, not a market pair
+SYMBOL_IS_CURRENCY = frozenset({"OKX funding history"})
 # ledgers that write every movement out as a negative amount: a positive one is money in
 SIGNED_LAYOUTS = frozenset({"Binance", "Kraken", "Coinbase Pro", "Electrum"})
 

@@ -31,14 +31,21 @@ class StatementTotals:
     totals: dict[tuple[str, str], _Total] = field(default_factory=dict)
     overflow: bool = False
 
-    def add(self, counterparty: str, currency: str, amount: Decimal, outgoing: bool | None) -> None:
-        """Add one transaction (outgoing None: direction not told); past the cap new
-        counterparties share one bucket."""
+    def add(
+        self,
+        counterparty: str,
+        currency: str,
+        amount: Decimal,
+        outgoing: bool | None,
+        count: int = 1,
+    ) -> None:
+        """Add count transactions summing to amount (outgoing None: direction not told); past
+        the cap new counterparties share one bucket."""
         key = (counterparty, currency)
         if key not in self.totals and len(self.totals) >= self.cap:
             key, self.overflow = (OTHERS, currency), True
         total = self.totals.setdefault(key, _Total())
-        total.count += 1
+        total.count += count
         if outgoing is None:
             total.unknown += abs(amount)
         elif outgoing:

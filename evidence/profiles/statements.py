@@ -22,7 +22,9 @@ from evidence.profiles.limits import PROFILE_VERSION, Deadline, Limits, ProfileF
 from evidence.profiles.readlog import ReadLog
 from evidence.profiles.statement_columns import (
     LAYOUT_DEFAULT_CURRENCY,
+    LAYOUT_DIRECTION,
     SIGNED_LAYOUTS,
+    SYMBOL_IS_CURRENCY,
     WEBMONEY_CURRENCY,
     column_roles,
     direction_columns,
@@ -34,6 +36,8 @@ from evidence.profiles.statement_columns import (
     says_outgoing,
     unit_in_amount,
 )
+from evidence.profiles.statement_headerless import HEADERLESS_LAYOUT, headerless_header
+from evidence.profiles.statement_sides import Sides
 from evidence.profiles.statement_totals import StatementTotals
 from evidence.profiles.textscan import (
     WEBMONEY_PURSES,
@@ -57,6 +61,7 @@ _ID_HEADER_RE = re.compile(
 # (a phone written without "+" has eleven digits or more), so such cells skip the scanner
 _SHORT_NUMBER_RE = re.compile(r"^[\s$€₽+\-]{0,3}[\d.,\s]{0,10}$")
 _HEX64_CELL_RE = re.compile(r"^(?:0x)?[0-9a-fA-F]{64}$")
+_SHORT_YEAR_RE = re.compile(r"^\d{2}-\d{2}-\d{2}\s")  # Binance "26-11-03 10:15:22"
 
 
 def counterparty_key(raw: str, scanner: IdentifierScanner) -> str:
@@ -98,6 +103,9 @@ class _Sheet:
     counter_leg: int | None = None
     failed: list[dict[str, Any]] = field(default_factory=list)
     failed_count: int = 0
+    fixed: bool | None = None  # every row goes this way (a deposits-only file...)
+    sides: Sides | None = None  # From/To columns: direction relative to the own address
+    networks: dict[str, int] = field(default_factory=dict)
 
     def cell(self, cells: list[str], role: str) -> str:
         """The cell of a role in this row ("" when the column or cell is missing)."""
@@ -146,7 +154,28 @@ def _generic_row(
             scanner.scan(cell, tx_context=index in tx_columns or whole_hash)
 
 
-def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[str, Any]:
+def _one_way(sheet: _Sheet, original_name: str, log: ReadLog) -> None:
+    """A layout whose rows all go one way: the layout, or its file name, says which."""
+    if sheet.layout not in LAYOUT_DIRECTION:
+        return
+    fixed = LAYOUT_DIRECTION[sheet.layout]
+    source = "its layout"
+    if fixed is None:
+        name = original_name.lower()
+        if ("withdraw" in name) != ("deposit" in name):
+            fixed, source = "withdraw" in name, "its file name"
+    if fixed is None:
+        log.notice(f"{sheet.layout}: neither the rows nor the file name say deposit or "
+                   "withdrawal; amounts are direction_unknown")  # fmt: skip
+        return
+    sheet.fixed = fixed
+    what = "withdrawals (money out)" if fixed else "deposits (money in)"
+    log.notice(f"every row is one of the account's {what}: {source} says so")
+
+
+def profile_csv(
+    path: pathlib.Path, limits: Limits, deadline: Deadline, original_name: str = ""
+) -> dict[str, Any]:
     """Profile of a CSV: a statement if its columns say so, else every cell scanned."""
     if path.stat().st_size > limits.max_csv_bytes:
         raise ProfileFailure(f"CSV over the {limits.max_csv_bytes}-byte limit; not parsed")
@@ -156,7 +185,11 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
     totals = StatementTotals(limits.max_list)
     log = ReadLog("rows", limits.max_list)
     header = table.header
+    named = headerless_header(table.first_rows()) if not header else None
+    header = named or header
     sheet = _sheet(header)
+    if named:
+        sheet.layout = HEADERLESS_LAYOUT
     roles = sheet.roles
     statement = is_statement(roles)
     tx_columns = {i for i, h in enumerate(header) if "txid" in h.lower()}
@@ -164,6 +197,10 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
     skip = {roles.get("counterparty"), roles.get("amount"), roles.get("date")}
     # order, trade and row numbers are the service's own ids: never phones or card numbers
     skip |= {i for i, h in enumerate(header) if _ID_HEADER_RE.search(h) and i not in tx_columns}
+    if statement:
+        _one_way(sheet, original_name, log)
+        if "from" in roles and "to" in roles:
+            sheet.sides = Sides(limits.max_list * 10)
     rows = blank = 0
     number = table.header_row
     try:
@@ -174,7 +211,13 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
                 f"{len(table.title_rows)} line(s) before the header row (rows 1-"
                 f"{len(table.title_rows)}) are titles: scanned for identifiers, not rows"
             )
-        if not header:
+        if named:
+            columns = ", ".join(f"{i + 1} {n}" for i, n in enumerate(named) if n)
+            log.notice(
+                f"no header row: the rows' shape names the columns ({columns}); read as a "
+                "transfers list"
+            )
+        elif not header:
             log.notice(
                 f"no header row in the first {HEADER_SEARCH_ROWS} rows: every cell of every "
                 "row scanned for identifiers (generic CSV scan)"
@@ -224,14 +267,22 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
         **table.encoding.to_json(),
         "delimiter": table.delimiter,
         "header_row": table.header_row or None,
-        "columns": [" ".join(h.split())[:100] for h in header[:100]],
+        "columns": [" ".join(h.split())[:100] for h in (table.header or [])[:100]],
         "rows": rows,
         "blank_rows": blank,
         "time_range": {"first": times.first, "last": times.last},
         "timezone": "as written in the file; values ending in Z are UTC",
     }
+    if sheet.sides is not None:
+        own = sheet.sides.own(original_name)
+        unknown = sheet.sides.resolve(own, totals, lambda raw: _party_key(raw, limits))
+        out["own_address"] = own.to_json()
+        if unknown:
+            log.notice(f"{unknown} transfer(s) left direction_unknown: {own.reason}")
     if statement:
         out.update(totals.to_json())
+        if "network" in roles:
+            out["networks"] = [{"network": k, "rows": v} for k, v in sorted(sheet.networks.items())]
         out["rows_unparsed"] = log.missed.total
         out["rows_failed"] = sheet.failed_count
         out["failed_rows"] = sheet.failed
@@ -239,6 +290,11 @@ def profile_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) -> dict[
     out.update(log.to_json())
     out["truncated"] = totals.overflow or scanner.found.truncated or log.stopped is not None
     return out
+
+
+def _party_key(raw: str, limits: Limits) -> str:
+    # identifiers of these cells were recorded when their rows were read
+    return counterparty_key(raw, IdentifierScanner(limits.max_list)) or "(none)"
 
 
 def _why_unread(cells: list[str], sheet: _Sheet) -> str:
@@ -260,10 +316,18 @@ def _legs(cells: list[str], sheet: _Sheet) -> list[tuple[str, str, bool | None]]
             legs.append((expense, sheet.cell(cells, "expense_currency"), True))
         if income and parse_amount(income, comma_decimal=sheet.comma_decimal):
             legs.append((income, sheet.cell(cells, "income_currency"), False))
+        if not legs and all(
+            parse_amount(cell, comma_decimal=sheet.comma_decimal) is not None
+            for cell in (income, expense)
+        ):
+            # nothing in, nothing out (an explorer's contract call): read, and moves nothing
+            return [("0", sheet.cell(cells, "income_currency"), None)]
     if not legs:
         text = sheet.cell(cells, "amount")
         words = " ".join(cells[i] for i in sheet.directions if i < len(cells))
         direction = says_outgoing(words)
+        if direction is None:
+            direction = sheet.fixed
         legs.append((text, sheet.cell(cells, "currency"), direction))
         index = sheet.counter_leg
         if (
@@ -301,7 +365,10 @@ def _statement_row(
     parsed = False
     failed = "status" in sheet.roles and is_failed(sheet.cell(cells, "status"))
     own = _WEBMONEY_RE.match(sheet.cell(cells, "own").strip().upper()) if sheet.own else None
-    date = parse_time(sheet.cell(cells, "date"))
+    written = sheet.cell(cells, "date")
+    if _SHORT_YEAR_RE.match(written) and (sheet.layout or "").startswith("Binance"):
+        written = "20" + written  # Binance writes the year's last two digits first
+    date = parse_time(written)
     for text, currency_cell, outgoing in _legs(cells, sheet):
         amount = parse_amount(text, comma_decimal=sheet.comma_decimal)
         if amount is None:
@@ -323,6 +390,11 @@ def _statement_row(
             or (WEBMONEY_CURRENCY[own.group(1)] if own else None)
             or (WEBMONEY_CURRENCY[purse.group(1)] if purse else None)
             or pair_base(sheet.cell(cells, "pair"))
+            or (
+                normalise_currency(sheet.cell(cells, "pair"))
+                if sheet.layout in SYMBOL_IS_CURRENCY
+                else None
+            )
             or LAYOUT_DEFAULT_CURRENCY.get(sheet.layout or "")
             or "unknown"
         )
@@ -344,9 +416,19 @@ def _statement_row(
                     }
                 )
             continue
+        sides = sheet.sides
+        if outgoing is None and sides is not None:
+            sender, receiver = sheet.cell(cells, "from"), sheet.cell(cells, "to")
+            if sides.defer(sender, receiver, currency, amount):
+                continue  # its direction is decided once the whole file is read
         totals.add(party, currency, amount, outgoing)
     if parsed:
         times.add(date)
+        if sheet.sides is not None:
+            sheet.sides.see(sheet.cell(cells, "from"), sheet.cell(cells, "to"))
+        network = " ".join(sheet.cell(cells, "network").split())[:40]
+        if network and (network in sheet.networks or len(sheet.networks) < 50):
+            sheet.networks[network] = sheet.networks.get(network, 0) + 1
     return parsed
 
 

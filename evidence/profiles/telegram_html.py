@@ -51,6 +51,8 @@ __all__ = [
     "profile_telegram_zip",
 ]
 
+_VIA_BOT_RE = re.compile(r" via @[A-Za-z0-9_]{3,64}$")
+
 _TITLE_RE = re.compile(
     r"^(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2})(?: UTC([+\-])(\d{2}):(\d{2}))?"
 )
@@ -191,7 +193,8 @@ class TelegramPage(HTMLParser):
         elif self._msg is None:
             return
         elif what == "from":
-            self._msg.sender = text[:200] or None
+            # "Name via @bot": the exporter appends the inline bot that sent it for the user
+            self._msg.sender = _VIA_BOT_RE.sub("", text)[:200] or None
         elif what == "forwarded":
             self._msg.forwarded_from = text[:200] or "(unknown)"
         elif what == "text":

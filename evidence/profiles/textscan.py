@@ -53,15 +53,23 @@ _PHONE_SPLIT_RE = re.compile(r"[ \u00a0]+")
 _BASE58_RE = re.compile(r"(?<![\w])[13mn2LMT][1-9A-HJ-NP-Za-km-z]{24,34}(?![\w])")
 _BECH32_RE = re.compile(r"(?i)(?<![\w])(?:bc|tb|bcrt|ltc|tltc)1[0-9a-z]{11,87}(?![\w])")
 _ETH_RE = re.compile(r"(?<![\w])0[xX][0-9a-fA-F]{40}(?![\w])")
+# the null address (a block's miner after the merge, the sender of a token mint): nobody's
+_ZERO_ADDRESS_RE = re.compile(r"^0[xX]0{40}$")
 _HEX64_RE = re.compile(r"(?<![0-9a-zA-Z])(?:0[xX])?[0-9a-fA-F]{64}(?![0-9a-zA-Z])")
 # explorer links: blockchair .../transaction/H, etherscan /tx/0xH, tronscan #/transaction/H
 _EXPLORER_TX_RE = re.compile(
     r"(?i)/(?:tx|txs|transaction|transactions|btc/tx|eth/tx)/(?:0x)?[0-9a-f]{64}(?![0-9a-z])"
 )
 _TX_LABEL_RE = re.compile(
-    r"(?i)(?:\btx[\s_\-]?id|\btx[\s_\-]?hash|\btransaction[\s_\-]?(?:id|hash)|\btxn[\s_\-]?hash"
+    r"(?i)(?:\btx[\s_\-]?id|\btxn?\b|\btx[\s_\-]?hash|\btransaction[\s_\-]?(?:id|hash)|\btxn[\s_\-]?hash"
     r"|хеш транзакции|хэш транзакции|id транзакции|идентификатор транзакции|\bhash of transaction)"
     r"s?[\"'\s]{0,3}[:=#№]?[\"'\s]{0,3}((?:0x)?[0-9a-f]{64})(?![0-9a-z])"
+)
+# "hash 0x...": a bare "hash" names a transaction only before an Ethereum-style 0x value,
+# and never after "block"/"parent" (block hashes are not txids)
+_HASH_LABEL_RE = re.compile(
+    r"(?i)(?<!block )(?<!parent )\b(?:hash|хеш|хэш)\b[\"'\s]{0,3}[:=#]?[\"'\s]{0,3}"
+    r"(0x[0-9a-f]{64})(?![0-9a-z])"
 )
 _RAWTX_RE = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{120,200000}(?![0-9a-fA-F])")
 _WEBMONEY_RE = re.compile(r"(?<![\w])([ZREUBKXGCDH])(\d{12})(?![\w])")
@@ -126,6 +134,9 @@ class IdentifierScanner:
         self._raw_transactions = raw_transactions
         self.secrets = SecretScanner(cap)
         self.where = "the file"  # parsers set this to the line, row or JSON path being read
+        # "@name" is a Telegram handle (t.me link) unless the messenger's own mentions look
+        # the same (Discord's "@Pavel" is a Discord user, not t.me/pavel)
+        self.telegram_mentions = True
 
     def add(self, ident: Identifier | None) -> None:
         """Record one identifier (None is ignored), counting repeats."""
@@ -156,7 +167,7 @@ class IdentifierScanner:
     def add_address(self, raw: str) -> None:
         """Record raw as a cryptocurrency address if it looks like one."""
         check = check_address(raw)
-        if check is not None:
+        if check is not None and not _ZERO_ADDRESS_RE.match(check.value):
             self.add(Identifier(check.kind, check.value, check.valid, check.detail))
 
     def scan(self, text: str, *, tx_context: bool = False) -> None:
@@ -172,13 +183,13 @@ class IdentifierScanner:
                 if url is not None and _on_cdn(url.value):
                     self.cdn_links += 1
                     continue
-                if url is not None and _EXPLORER_TX_RE.search(url.value):
+                if url is not None and _EXPLORER_TX_RE.search(m.group(0)):
                     continue  # an explorer's page of a transaction: the txid is listed instead
                 self.add(url)
         if "@" in text:
             for m in _EMAIL_RE.finditer(text):
                 self.add(normalise_email(m.group(0)))
-            for m in _TG_MENTION_RE.finditer(text):
+            for m in _TG_MENTION_RE.finditer(text) if self.telegram_mentions else ():
                 self.add(canonical_url("https://t.me/" + m.group(1)))
         if "live:" in text:
             for m in _SKYPE_LIVE_RE.finditer(text):
@@ -223,6 +234,8 @@ class IdentifierScanner:
                 self._txid(m.group(0).rsplit("/", 1)[1], "explorer transaction link")
         for m in _TX_LABEL_RE.finditer(text):
             self._txid(m.group(1), "labelled as a transaction id")
+        for m in _HASH_LABEL_RE.finditer(text):
+            self._txid(m.group(1), "labelled as a hash")
 
     def _txid(self, value: str, detail: str) -> None:
         # ids are case-insensitive hex: one spelling (lower case) so repeats pool

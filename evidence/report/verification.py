@@ -172,6 +172,7 @@ CHECK_TEXT = {
     "custody.trust": "every custodian is enrolled by the sender's trust root",
     "custody.irregular": "irregular custody events (listed below)",
     "log.inclusion": "every custody event is proved in the sender's append-only log",
+    "log.timestamp": "the trusted time-stamp of the sender's checkpoint is valid",
 }
 # Subjects of checks that are words, not file names or identifiers: translated.
 SUBJECTS = frozenset({"bag", "items", "chains", "issuer", "trust", "custody", "certificates"})

@@ -27,6 +27,7 @@ from asn1crypto import x509 as asn1_x509
 
 from ..checkpoint import (
     Checkpoint,
+    Hooks,
     create_checkpoint,
     file_name,
     from_row,
@@ -117,15 +118,20 @@ def create_stamped(
     url: str | None,
     optional: bool,
     witness: Callable[[int, Note, Tree], Note] | None = None,
+    hooks: Hooks | None = None,
 ) -> Stamped:
     """A checkpoint carrying a token from url (or none when url is None).
 
     Without `optional` a TSA failure aborts the checkpoint (nothing is written); with it, the
-    checkpoint is stored pending and the failure is returned as `problem`.
+    checkpoint is stored pending and the failure is returned as `problem`. `hooks`: see
+    checkpoint.Hooks (they run again when the checkpoint is signed again as deferred).
     """
     if url is None:
         return Stamped(
-            create_checkpoint(ledger, signer, directory, token="none", witness=witness), None
+            create_checkpoint(
+                ledger, signer, directory, token="none", witness=witness, hooks=hooks
+            ),
+            None,
         )
     got: list[Token] = []
 
@@ -141,11 +147,19 @@ def create_stamped(
 
     try:
         checkpoint = create_checkpoint(
-            ledger, signer, directory, before_commit=stamp, token="required", witness=witness
+            ledger,
+            signer,
+            directory,
+            before_commit=stamp,
+            token="required",
+            witness=witness,
+            hooks=hooks,
         )
     except _TsaFailed as failed:
         # Signed again, saying so: a pending token is a deferred one, never a stripped one.
-        checkpoint = create_checkpoint(ledger, signer, directory, token="deferred", witness=witness)
+        checkpoint = create_checkpoint(
+            ledger, signer, directory, token="deferred", witness=witness, hooks=hooks
+        )
         return Stamped(checkpoint, None, url, str(failed))
     _write_file(directory, checkpoint, got[0], url)
     return Stamped(checkpoint, got[0], url)

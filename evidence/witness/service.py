@@ -79,14 +79,22 @@ def _folder_lock(root: Path) -> Iterator[None]:
 class Witness:
     """Cosigns checkpoints that extend what it saw before; thread-safe.
 
-    The folder is read again on each request, so a log added with `custody witness add-log`
-    counts without a restart.
+    The key is unlocked once (`passphrase`: an encrypted key's); the configuration is read
+    again on each request, so a log added with `custody witness add-log` counts without a
+    restart.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, passphrase: str | None = None) -> None:
         self.root = root
         self._lock = threading.Lock()
-        WitnessStore.open(root)  # fail now, not on the first request
+        self.store = WitnessStore.open(root, passphrase)  # fail now, not on the first request
+
+    @classmethod
+    def of(cls, store: WitnessStore) -> Witness:
+        """A witness over a store already opened (its key unlocked once)."""
+        witness = cls.__new__(cls)
+        witness.root, witness._lock, witness.store = store.root, threading.Lock(), store
+        return witness
 
     def add_checkpoint(self, body: bytes) -> Reply:
         """POST add-checkpoint."""
@@ -96,7 +104,7 @@ class Witness:
             message = exc.message if isinstance(exc, EvidenceError) else str(exc)
             return _text(400, f"malformed request: {message}")
         origin = req.head.origin
-        store = WitnessStore.open(self.root)
+        store = self.store.reread()
         # 1. Unknown origin: 404.
         keys = store.keys_for(origin)
         if not keys:
@@ -145,7 +153,7 @@ class Witness:
         """GET <origin hash>/checkpoint: the latest cosigned checkpoint, or 404."""
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
             return _text(404, "not an origin hash")
-        note = WitnessStore.open(self.root).latest_by_hash(digest)
+        note = self.store.latest_by_hash(digest)
         if note is None:
             return _text(404, "this witness never cosigned a checkpoint of that log")
         return Reply(200, TEXT, note.to_bytes())

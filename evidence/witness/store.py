@@ -1,7 +1,9 @@
 """A witness's folder: its identity, the logs it witnesses, and per-log state kept durably.
 
 witness.json        {"name": ..., "logs": ["<log vkey>", ...]}   (the logs it trusts)
-witness.key         Ed25519 private key, PKCS#8 PEM, owner-only (a server signs unattended)
+witness.key         Ed25519 private key, PKCS#8 PEM encrypted like the custody keys (PBKDF2-
+                    HMAC-SHA256, AES-256-CBC: keyfile.py), owner-only; folders made before
+                    hold it unencrypted, and still open (`unencrypted` says so)
 state/<sha256(origin) hex>.checkpoint
                     the latest checkpoint it cosigned for that origin: the note with the
                     log's signature and its own cosignature, written temp-fsync-rename
@@ -17,7 +19,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from ..errors import InputRejected, NotFoundError, UsageError
+from ..errors import InputRejected, NotFoundError, PassphraseError, UsageError
+from ..keyfile import encrypt_private_key
 from ..privacy import make_private_dir, write_private
 from ..tlog.cosignature import Cosigner
 from ..tlog.note import Note, VerifierKey, ecdsa_public, key_name_problem
@@ -38,10 +41,14 @@ class WitnessStore:
     root: Path
     cosigner: Cosigner
     logs: tuple[VerifierKey, ...]
+    unencrypted: bool = False
 
     @classmethod
-    def init(cls, root: Path, name: str, logs: list[str]) -> WitnessStore:
-        """Make a new witness folder with a fresh Ed25519 key; refuses an existing one."""
+    def init(
+        cls, root: Path, name: str, logs: list[str], passphrase: str | None = None
+    ) -> WitnessStore:
+        """Make a new witness folder with a fresh Ed25519 key, encrypted with `passphrase`
+        (None: unencrypted, for tests); refuses an existing one."""
         problem = key_name_problem(name)
         if problem is not None:
             raise UsageError(
@@ -53,38 +60,49 @@ class WitnessStore:
         make_private_dir(root)
         make_private_dir(root / "state")
         key = ed25519.Ed25519PrivateKey.generate()
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+        if passphrase is None:
+            pem = key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        else:
+            pem = encrypt_private_key(key, passphrase)
         write_private(root / KEY, pem)
-        store = cls(root, Cosigner(name, key), tuple(keys))
+        store = cls(root, Cosigner(name, key), tuple(keys), passphrase is None)
         store._save()
         return store
 
     @classmethod
-    def open(cls, root: Path) -> WitnessStore:
-        """Open a witness folder made by `init`."""
-        path = root / CONFIG
+    def open(cls, root: Path, passphrase: str | None = None) -> WitnessStore:
+        """Open a witness folder made by `init`; an encrypted key needs its passphrase."""
+        name, logs = _config(root)
         try:
-            config = json.loads(path.read_bytes())
             pem = (root / KEY).read_bytes()
-        except FileNotFoundError:
-            raise NotFoundError(
-                f"{root} is not a witness folder", "make one with `custody witness init`"
+        except OSError as exc:
+            raise InputRejected(f"{root / KEY}: cannot read ({exc})") from None
+        plain = not key_encrypted(pem)
+        if not plain and passphrase is None:
+            raise PassphraseError(
+                f"{root / KEY} is encrypted; its passphrase is needed",
+                "give it at the prompt or in the variable --passphrase-env names",
+            )
+        try:
+            key = serialization.load_pem_private_key(
+                pem, None if plain else (passphrase or "").encode()
+            )
+        except (ValueError, TypeError):
+            raise PassphraseError(
+                f"{root / KEY}: wrong passphrase, or not a private key", "try again"
             ) from None
-        except (OSError, ValueError) as exc:
-            raise InputRejected(f"{path}: cannot read ({exc})") from None
-        if not isinstance(config, dict) or not isinstance(config.get("name"), str):
-            raise InputRejected(f"{path}: not a witness configuration")
-        key = serialization.load_pem_private_key(pem, None)
         if not isinstance(key, ed25519.Ed25519PrivateKey):
             raise InputRejected(f"{root / KEY}: not an Ed25519 key")
-        logs = config.get("logs", [])
-        if not isinstance(logs, list) or not all(isinstance(v, str) for v in logs):
-            raise InputRejected(f"{path}: logs is not a list of verifier keys")
-        return cls(root, Cosigner(config["name"], key), tuple(_log_key(v) for v in logs))
+        return cls(root, Cosigner(name, key), logs, plain)
+
+    def reread(self) -> WitnessStore:
+        """The same witness with its configuration read again (a log added meanwhile)."""
+        _, logs = _config(self.root)
+        return WitnessStore(self.root, self.cosigner, logs, self.unencrypted)
 
     def _save(self) -> None:
         config = {"name": self.cosigner.name, "logs": [k.text() for k in self.logs]}
@@ -95,7 +113,7 @@ class WitnessStore:
         key = _log_key(vkey)
         if key in self.logs:
             return self
-        store = WitnessStore(self.root, self.cosigner, (*self.logs, key))
+        store = WitnessStore(self.root, self.cosigner, (*self.logs, key), self.unencrypted)
         store._save()
         return store
 
@@ -123,6 +141,37 @@ class WitnessStore:
     def record(self, origin: str, note: Note) -> None:
         """Persist the new latest checkpoint before answering (temp, fsync, rename)."""
         write_private(self.state_path(origin), note.to_bytes())
+
+
+def key_encrypted(pem: bytes) -> bool:
+    """Whether a PEM private key is encrypted (PKCS#8 EncryptedPrivateKeyInfo)."""
+    return b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in pem
+
+
+def folder_key_encrypted(root: Path) -> bool:
+    """Whether a witness folder's key is encrypted (False when unreadable: open says why)."""
+    try:
+        return key_encrypted((root / KEY).read_bytes())
+    except OSError:
+        return False
+
+
+def _config(root: Path) -> tuple[str, tuple[VerifierKey, ...]]:
+    path = root / CONFIG
+    try:
+        config = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise NotFoundError(
+            f"{root} is not a witness folder", "make one with `custody witness init`"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise InputRejected(f"{path}: cannot read ({exc})") from None
+    if not isinstance(config, dict) or not isinstance(config.get("name"), str):
+        raise InputRejected(f"{path}: not a witness configuration")
+    logs = config.get("logs", [])
+    if not isinstance(logs, list) or not all(isinstance(v, str) for v in logs):
+        raise InputRejected(f"{path}: logs is not a list of verifier keys")
+    return config["name"], tuple(_log_key(v) for v in logs)
 
 
 def _log_key(text: str) -> VerifierKey:

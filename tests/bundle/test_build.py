@@ -55,8 +55,8 @@ def test_manifest_is_canonical_schema_valid_and_complete(built: Built, bag: Path
     data = (bag / "manifest.json").read_bytes()
     assert is_canonical(data)
     manifest = json.loads(data)
-    assert schema_errors(SCHEMAS["evidence-manifest/2"], manifest) == []
-    assert manifest["schema"] == "evidence-manifest/2"
+    assert schema_errors(SCHEMAS["evidence-manifest/4"], manifest) == []
+    assert manifest["schema"] == "evidence-manifest/4"
     assert manifest["request"] == REQUEST.to_json()
     assert manifest["issuer"]["fingerprint"] == built.prosecutor.record.fingerprint
     assert manifest["issuer"]["name"] == "Н. Петрова"

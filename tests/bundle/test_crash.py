@@ -1,5 +1,6 @@
 """`kill -9` during `custody bundle`, for real: after the next command there is no `.part`
-file, and an `exported` event exists exactly when its bundle does (docs/bundle.md, step 5)."""
+file, and every `exported` event either has its bundle or is followed by a signed note saying
+the bundle was not produced (docs/bundle.md, steps 4 to 6); the ledger still audits clean."""
 
 from __future__ import annotations
 
@@ -68,11 +69,26 @@ def _exports(world: World) -> int:
     )
 
 
-def _after_next_command(world: World, out: Path) -> None:
+def _after_next_command(world: World, out: Path) -> str:
     proc = run_custody(["item", "list", "--case", CASE], env=_env(world))
     assert proc.returncode == 0, proc.stderr
     assert not list(out.parent.glob(".*.part")), "a .part file was left behind"
     assert not list((world.ws.root / "exports").glob("*")), "an export journal was left behind"
+    audit = run_custody(["audit"], env=_env(world))
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    return proc.stderr
+
+
+def _noted_unproduced(world: World) -> None:
+    """Every item's chain ends with its export and then the signed note that it failed."""
+    for item in list_items(world.ws.ledger, CASE):
+        *_, exported, note = item_events(world.ws.ledger, item.item_id)
+        assert exported.body["action"] == "exported"
+        assert note.body["action"] == "note"
+        assert note.body["note"] == (
+            "bundle request-0042 was not produced (the process was interrupted)"
+        )
+        assert note.body["prev"] == exported.hash
 
 
 def test_kill_while_the_zip_is_written(big: World, tmp_path: Path) -> None:
@@ -89,12 +105,22 @@ def test_kill_while_the_zip_is_written(big: World, tmp_path: Path) -> None:
     assert list(tmp_path.glob(".*.part")), "the bundle never started writing"
     child.send_signal(signal.SIGKILL)
     child.wait()
-    _after_next_command(big, out)
+    said = _after_next_command(big, out)
+    assert "a signed note saying so now follows each of them" in said
     assert not out.exists()
-    assert _exports(big) == 0
+    # The export was recorded with its checkpoint before the zip was written: the note says
+    # that no bundle came of it.
+    assert _exports(big) == 1
+    _noted_unproduced(big)
 
 
-@pytest.mark.parametrize("step", ["start_export", "prepare_events", "commit_prepared", "place"])
+# Steps of build.py, each killed just after it returns (`place`: just before it runs).
+NOTHING = ["start_export", "prepare_events", "commit_prepared_locked"]
+NOTED = ["_record_export", "_assemble"]
+PLACED = ["place"]
+
+
+@pytest.mark.parametrize("step", NOTHING + NOTED + PLACED)
 def test_kill_at_each_step(step: str, big: World, tmp_path: Path) -> None:
     out = tmp_path / "request-0042.zip"
     child = subprocess.run(
@@ -104,16 +130,22 @@ def test_kill_at_each_step(step: str, big: World, tmp_path: Path) -> None:
         timeout=300,
     )
     assert child.returncode == -signal.SIGKILL, child.stderr
-    _after_next_command(big, out)
-    if step in ("commit_prepared", "place"):
-        # The export was recorded: the next command finished it.
+    said = _after_next_command(big, out)
+    if step in PLACED:
+        # The zip was complete: the next command finished the export.
         assert out.exists() and _exports(big) == 1
         result = verify_bundle(out)
         assert result.status == "signer-unverified", [
             c for c in result.checks if c.status == "failed"
         ]
+    elif step in NOTED:
+        assert not out.exists() and _exports(big) == 1
+        assert "a signed note saying so now follows each of them" in said
+        _noted_unproduced(big)
     else:
+        # Killed inside the transaction (or before it): nothing was recorded.
         assert not out.exists() and _exports(big) == 0
+        assert list(big.ws.ledger.rows("SELECT seq FROM checkpoints")) == []
 
 
 def test_bundle_is_private_whatever_the_umask(

@@ -298,9 +298,12 @@ def test_forged_bundle_with_a_lookalike_key_is_caught_only_by_identity(
     from evidence.events import SignedEvent
 
     def forge(bag: Path) -> None:
-        # The sender's log proofs name the sender's checkpoint key: a forger drops them.
+        # The sender's log proofs name the sender's checkpoint key: a forger drops them, and
+        # labels the manifest as made before the log (version 4 would declare it).
         shutil.rmtree(bag / "log")
         manifest = json.loads((bag / "manifest.json").read_bytes())
+        del manifest["log"]
+        manifest["schema"] = "evidence-manifest/2"
         fp = intruder.record.fingerprint
         manifest["issuer"]["fingerprint"] = fp
         manifest["certificates"] = {fp: intruder.record.certificate_pem}

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 from click.testing import CliRunner
 from evidence.cli.main import cli
 
-from evidence.witness import Witness, WitnessServer
+from evidence.witness import Witness, WitnessServer, WitnessStore
 from tests.test_cli import Shell, _ingest
 
+WITNESS_PASSPHRASE = "witness passphrase"
+ENV = {"CUSTODY_WITNESS_PASSPHRASE": WITNESS_PASSPHRASE}
 
-def _witness(*args: str, code: int = 0) -> str:
-    result = CliRunner().invoke(cli, ["witness", *args], catch_exceptions=False)
+
+def _witness(*args: str, code: int = 0, env: dict[str, str] | None = None) -> str:
+    result = CliRunner().invoke(
+        cli, ["witness", *args], catch_exceptions=False, env=ENV if env is None else env
+    )
     assert result.exit_code == code, (result.stdout, result.stderr)
     return result.stdout if code == 0 else result.stderr
 
@@ -27,7 +34,7 @@ def test_witness_story_and_a_rolled_back_workspace(sh: Shell, photo: Path, tmp_p
     shown = json.loads(sh("key", "show", "Evidence Room", "--json").stdout)
     assert shown["note_key"].startswith("custody/")
     _witness("add-log", "--dir", str(folder), shown["note_key"])
-    server = WitnessServer(Witness(folder)).start()
+    server = WitnessServer(Witness(folder, WITNESS_PASSPHRASE)).start()
     try:
         _ingest(sh, photo)
         # Without the key trusted for "A. Ivanov" the witness refuses: exit 3, named.
@@ -70,3 +77,64 @@ def test_malformed_witness_key_is_a_usage_error(sh: Shell, tmp_path: Path) -> No
     bundle = tmp_path / "missing.zip"
     verify = CliRunner().invoke(cli, ["verify", str(bundle), "--witness-key", "a+00000000+AQ=="])
     assert verify.exit_code == 2 and "--witness-key" in verify.stderr
+
+
+def test_witness_key_is_encrypted_and_needs_its_passphrase(tmp_path: Path) -> None:
+    folder = tmp_path / "witness"
+    env = {"WITNESS_SECRET": "s3cret passphrase"}
+    vkey = _witness(
+        "init",
+        "--name",
+        "w.example",
+        "--dir",
+        str(folder),
+        "--passphrase-env",
+        "WITNESS_SECRET",
+        env=env,
+    ).strip()
+    pem = (folder / "witness.key").read_bytes()
+    assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    # openssl reads it with the passphrase (PKCS#8, PBES2) and not without.
+    done = subprocess.run(
+        [
+            "openssl",
+            "pkey",
+            "-in",
+            str(folder / "witness.key"),
+            "-passin",
+            "env:WITNESS_SECRET",
+            "-noout",
+        ],
+        env={**os.environ, **env},
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(
+        _witness(
+            "show", "--dir", str(folder), "--json", "--passphrase-env", "WITNESS_SECRET", env=env
+        )
+    )
+    assert shown["vkey"] == vkey
+    wrong = _witness(
+        "show",
+        "--dir",
+        str(folder),
+        "--passphrase-env",
+        "WITNESS_SECRET",
+        code=3,
+        env={"WITNESS_SECRET": "not it"},
+    )
+    assert "wrong passphrase" in wrong
+    # No variable and no terminal: no passphrase given, exit 3, nothing served.
+    missing = _witness("serve", "--dir", str(folder), "--listen", "127.0.0.1:0", code=3, env={})
+    assert "no passphrase given" in missing and "CUSTODY_WITNESS_PASSPHRASE" in missing
+
+
+def test_old_unencrypted_witness_folder_opens_with_a_warning(tmp_path: Path) -> None:
+    folder = tmp_path / "old"
+    store = WitnessStore.init(folder, "old.example", [])  # as folders were made before
+    result = CliRunner().invoke(cli, ["witness", "show", "--dir", str(folder)], env={})
+    assert result.exit_code == 0, result.stderr
+    assert store.cosigner.vkey in result.stdout
+    assert "witness.key is not encrypted" in result.stderr

@@ -49,3 +49,12 @@ def edit_proof(path: Path, change: dict[str, object]) -> None:
     proof = json.loads(path.read_bytes())
     proof.update(change)
     path.write_bytes(canonical_bytes(proof))
+
+
+def cli_args(world: World) -> list[str]:
+    """The global options that open the world's workspace from the command line (a PostgreSQL
+    ledger and its shared vault named too)."""
+    args = ["--workspace", str(world.ws.root)]
+    if hasattr(world.ws.ledger, "conninfo"):
+        args += ["--ledger", world.ws.ledger.conninfo, "--vault", str(world.ws.vault.root)]
+    return args

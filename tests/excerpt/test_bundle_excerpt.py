@@ -24,7 +24,7 @@ from evidence.excerpt.salts import item_key, salt
 from evidence.keys import Signer
 from tests.bundle.bundle_support import BAGIT_PY, REQUEST, REQUEST_ARGS, refresh_bag, rezip, unzip
 from tests.bundle.test_verify_txt import plain_path
-from tests.excerpt.excerpt_support import ingest_chat, recorded
+from tests.excerpt.excerpt_support import cli_args, ingest_chat, recorded
 from tests.helpers import CASE, PASSPHRASE, World
 from tests.test_caseuco import case_validate
 
@@ -67,7 +67,7 @@ def test_excerpt_travels_instead_of_the_file(
     done = subprocess.run([str(BAGIT_PY), "--validate", str(bag)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     manifest = json.loads((bag / "manifest.json").read_bytes())
-    assert manifest["schema"] == "evidence-manifest/3"
+    assert manifest["schema"] == "evidence-manifest/4"  # excerpts and the log
     assert chat not in {i["item_id"] for i in manifest["items"]}
     assert manifest["excerpts"][0]["records"] == "2-4,10"
     # nothing of the undisclosed records, their salts, the profile or the file's name travels
@@ -124,7 +124,7 @@ def test_cli_bundle_excerpt_and_case_jsonld(
     world.ws.keys.create("Prosecutor", "PGO", "BY", "prosecutor", PASSPHRASE)
     monkeypatch.setenv("CUSTODY_PASSPHRASE", PASSPHRASE)
     out = tmp_path / "request-0042.zip"
-    args = ["-w", str(world.ws.root), "bundle", CASE, "--as", "Prosecutor", "-o", str(out)]
+    args = [*cli_args(world), "bundle", CASE, "--as", "Prosecutor", "-o", str(out)]
     bad = CliRunner().invoke(cli, [*args, *REQUEST_ARGS, "--excerpt", chat])
     assert bad.exit_code == 2 and "write ITEM:RANGES" in bad.stderr
     dry = CliRunner().invoke(cli, [*args, *REQUEST_ARGS, "--excerpt", f"{chat}:1-3", "--dry-run"])
@@ -157,7 +157,7 @@ def test_cli_bundle_excerpt_and_case_jsonld(
     for lang, words in (("en", "Excerpts sent (1)"), ("ru", "Отправленные выписки (1)")):
         pdf = tmp_path / f"custody-{lang}.pdf"
         done_report = CliRunner().invoke(
-            cli, ["-w", str(world.ws.root), "report", CASE, "-o", str(pdf), "--lang", lang]
+            cli, [*cli_args(world), "report", CASE, "-o", str(pdf), "--lang", lang]
         )
         assert done_report.exit_code == 0, done_report.output
         text = pdf_text(pdf)

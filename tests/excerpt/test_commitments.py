@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import stat
@@ -78,10 +79,15 @@ def test_ingest_signs_commitments_of_text_items(world: World, tmp_path: Path) ->
     assert "3 record commitment(s) recomputed" in fixity.detail
 
 
-def test_images_have_no_commitment(world: World, evidence_dir: Path) -> None:
+def test_images_have_no_commitment_and_empty_files_commit_to_zero_records(
+    world: World, evidence_dir: Path
+) -> None:
     world.ingest(evidence_dir)
     made = {i.original_name: _commitment(world, i.item_id) for i in list_items(world.ws.ledger)}
-    assert made["IMG_0001.jpg"] is None and made["empty.bin"] is None
+    assert made["IMG_0001.jpg"] is None
+    empty = made["empty.bin"]
+    assert empty is not None and (empty.layout, empty.count) == ("empty", 0)
+    assert empty.root == root_of([]).hex() == hashlib.sha256(b"").hexdigest()
     chat = made["переписка ВК.txt"]
     assert chat is not None and chat.count == 1
 

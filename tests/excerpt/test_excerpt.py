@@ -20,7 +20,7 @@ from evidence.events import item_events
 from evidence.excerpt.disclose import open_excerpt, parse_ranges, record_excerpt
 from evidence.excerpt.proof import verify_excerpt
 from evidence.excerpt.salts import secret_path
-from tests.excerpt.excerpt_support import edit_proof, ingest_chat, recorded
+from tests.excerpt.excerpt_support import cli_args, edit_proof, ingest_chat, recorded
 from tests.helpers import PASSPHRASE, World
 
 
@@ -163,7 +163,7 @@ def test_hostile_excerpts_fail_precisely(
 
 def test_cli_excerpt(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     item = ingest_chat(world, tmp_path)
-    base = ["-w", str(world.ws.root), "excerpt", item]
+    base = [*cli_args(world), "excerpt", item]
     runner = CliRunner()
     dry = runner.invoke(cli, [*base, "--match", "(?m)сообщение 1$", "--context", "1", "--dry-run"])
     assert dry.exit_code == 0, dry.output
@@ -191,6 +191,23 @@ def test_cli_excerpt(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert verdict.ranges == "5-6" and verdict.reason == "transfer"
     beyond = runner.invoke(cli, [*base, "--records", "41"])
     assert beyond.exit_code == 2 and "records 1 to 40" in beyond.stderr
+
+
+def test_item_show_shows_the_commitment(world: World, tmp_path: Path) -> None:
+    item = ingest_chat(world, tmp_path)
+    root = open_excerpt(world.ws, item, ranges="1").commitment.root
+    show = [*cli_args(world), "item", "show", item]
+    runner = CliRunner()
+    short = runner.invoke(cli, show)
+    assert short.exit_code == 0, short.output
+    line = f"40 records (whatsapp, rule v2), root {root[:12]}…"
+    assert any(row.split(None, 1)[-1] == line for row in short.stdout.splitlines()), short.stdout
+    assert root not in short.stdout
+    wide = runner.invoke(cli, [*show, "--wide"])
+    assert f"40 records (whatsapp, rule v2), root {root}" in wide.stdout
+    data = json.loads(runner.invoke(cli, [*show, "--json"]).stdout)
+    assert data["analysis"]["records"]["root"] == root
+    assert data["analysis"]["records"]["count"] == 40
 
 
 def test_excerpt_refuses_without_commitment_or_secret(world: World, tmp_path: Path) -> None:
@@ -228,9 +245,13 @@ def test_empty_one_odd_and_power_of_two_files(world: World, tmp_path: Path, line
     world.ingest(folder)
     item = next(iter(item_ids(world)))
     if lines == 0:
-        # an empty file holds no records: nothing to commit to, nothing to disclose
-        with pytest.raises(UsageError, match="has no record commitment"):
+        # an empty file holds no records: its commitment says so, and there is nothing to
+        # disclose, by number or by match
+        with pytest.raises(UsageError, match="is empty: its commitment is to zero records"):
             open_excerpt(world.ws, item, ranges="1")
+        with pytest.raises(UsageError, match="matches no record"):
+            open_excerpt(world.ws, item, match=".")
+        assert audit(world.ws, fixity=True).ok
         return
     for ranges in sorted({"1", f"{lines}", f"1-{lines}"}):
         out = tmp_path / f"out-{ranges}"

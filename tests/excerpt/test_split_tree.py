@@ -4,6 +4,8 @@ subset rebuild the root on empty, one-record, odd and power-of-two trees."""
 from __future__ import annotations
 
 import json
+import re
+import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ from evidence.excerpt import (
     rule_for,
     salted_leaf,
 )
-from evidence.excerpt.split import CSV_ROWS, JSON_ARRAYS, LINE, WHATSAPP
+from evidence.excerpt.split import CSV_ROWS, HTML_MESSAGES, JSON_ARRAYS, LINE, WHATSAPP
 from evidence.merkle import leaf_hash, tree_head
 from tests.helpers import DATA
 
@@ -36,7 +38,19 @@ TEXT_FILES = sorted(
 
 def test_there_are_files_of_every_rule() -> None:
     rules = {rule_for(layout_of(p, p.name, "")) for p in TEXT_FILES}
-    assert {WHATSAPP, JSON_ARRAYS, CSV_ROWS, LINE} <= rules
+    assert {WHATSAPP, JSON_ARRAYS, CSV_ROWS, LINE, HTML_MESSAGES} <= rules
+
+
+def test_rule_versions_keep_what_old_commitments_meant() -> None:
+    # version 1 split Telegram Desktop and VK HTML by line and did not look into zips; a
+    # version 1 commitment is still recomputed under version 1
+    assert rule_for("telegram-html", 1) == rule_for("vk-html", 1) == LINE
+    assert rule_for("whatsapp-zip", 1) is None and rule_for("telegram-html-zip", 1) is None
+    assert rule_for("telegram-html") == rule_for("vk-html") == HTML_MESSAGES
+    assert rule_for("telegram-html-zip") == HTML_MESSAGES and rule_for("whatsapp-zip") == WHATSAPP
+    assert rule_for("zip") is None and rule_for("image") is None and rule_for("text", 3) is None
+    for layout in ("whatsapp-text", "telegram-json", "statement-csv", "text", "signal-jsonl"):
+        assert rule_for(layout, 1) == rule_for(layout, 2)
 
 
 @pytest.mark.parametrize("path", TEXT_FILES, ids=lambda p: p.name)
@@ -82,6 +96,63 @@ def test_telegram_one_record_per_message() -> None:
     assert parts[2].startswith(b'{\n   "id": 2') and parts[3].lstrip().startswith(b"]")
 
 
+TELEGRAM_PAGE = DATA / "profiles" / "telegram" / "ChatExport_2026-11-05" / "messages.html"
+
+
+def test_telegram_html_one_record_per_message_element() -> None:
+    data = TELEGRAM_PAGE.read_bytes()
+    parts = records(data, HTML_MESSAGES)
+    messages = [p for p in parts if p.lstrip().startswith(b'<div class="message')]
+    ids = [re.search(rb'id="(message-?\d+)"', p).group(1) for p in messages]  # type: ignore[union-attr]
+    assert ids == [b"message-1", b"message3", b"message4", b"message5", b"message6",
+                   b"message7", b"message8"]  # fmt: skip
+    # a date separator, service messages, a joined message: each its own record, whole
+    for part in messages:
+        assert part.count(b"<div") == part.count(b"</div>")
+        assert part.count(b'class="message ') == 1
+    assert "Курс 1 USDT" in next(p for p in messages if b'"message5"' in p).decode()
+    joined = next(p for p in messages if b"joined" in p)
+    assert b"TKT8HswRp524QkGrzuHSbULWmSCa7HEFKs" in joined
+    # the page's head and tail are lines: the chat's name is a record of its own
+    assert "Обмен USDT Минск\n".encode() in parts
+    assert b"Next messages\n" in parts
+
+
+def test_vk_html_one_record_per_message_with_its_wrappers() -> None:
+    data = (DATA / "profiles" / "vk" / "messages0.html").read_bytes()  # windows-1251
+    parts = records(data, HTML_MESSAGES)
+    messages = [p for p in parts if b'class="message"' in p]
+    assert [re.search(rb'data-id="(\d+)"', p).group(1) for p in messages] == [  # type: ignore[union-attr]
+        b"1001", b"1002", b"1003", b"1004"
+    ]  # fmt: skip
+    for part in messages:
+        assert part.startswith(b'<div class="item"><div class="item__main"><div class="message"')
+        assert part.endswith(b"</div></div></div>\n")
+    assert parts[-1] == b"</div></div></div></body></html>\n"
+
+
+def test_html_messages_on_one_line_and_without_messages() -> None:
+    # the <div>s opened right before a message on its line go with it (VK's "item" wrappers;
+    # here the history's, as nothing else is on the line); a nested "message" div does not
+    # start a record, and the last element's line ends its record
+    page = b'<div class="history"><div class="message" id="message1">a</div><div class="message">'
+    page += b'b<div class="message">c</div></div> tail</div>\n'
+    assert records(page, HTML_MESSAGES) == [
+        b'<div class="history"><div class="message" id="message1">a</div>',
+        b'<div class="message">b<div class="message">c</div></div> tail</div>\n',
+    ]
+    plain = b"<html>\n<body>no messages</body>\n</html>"
+    assert records(plain, HTML_MESSAGES) == records(plain, LINE)
+
+
+def test_html_split_of_hostile_markup_stays_linear() -> None:
+    # unclosed tags and endless attributes: no match may scan to the end of the file
+    for data in (b"<div " * 400_000, b'<div class="message' + b" x" * 1_000_000):
+        start = time.process_time()
+        assert b"".join(records(data, HTML_MESSAGES)) == data
+        assert time.process_time() - start < 10
+
+
 def test_csv_row_with_quoted_line_break_is_one_record() -> None:
     data = b'date;amount;note\n2026-11-02;100;"two\nlines"\n2026-11-03;5;""""\n'
     assert records(data, CSV_ROWS) == [
@@ -92,16 +163,32 @@ def test_csv_row_with_quoted_line_break_is_one_record() -> None:
 
 
 def test_empty_file_has_no_records() -> None:
-    for rule in (WHATSAPP, JSON_ARRAYS, CSV_ROWS, LINE):
+    for rule in (WHATSAPP, JSON_ARRAYS, CSV_ROWS, LINE, HTML_MESSAGES):
         assert records(b"", rule) == []
         assert boundaries(b"", rule) == [0]
+
+
+HTML_PIECES = [
+    '<div class="message">',
+    '<div class="message default" id="message7">',
+    "<div>",
+    "</div>",
+    "<DIV class='x message'>",
+    "</div >",
+    "\n",
+    "  ",
+    "текст",
+    "<div",
+    ">",
+]
 
 
 @settings(max_examples=300, deadline=None)
 @given(
     st.binary(max_size=400)
-    | st.text(alphabet='[]{}",:\\\n 0123456789./-aм\r', max_size=300).map(str.encode),
-    st.sampled_from([WHATSAPP, JSON_ARRAYS, CSV_ROWS, LINE]),
+    | st.text(alphabet='[]{}",:\\\n 0123456789./-aм\r', max_size=300).map(str.encode)
+    | st.lists(st.sampled_from(HTML_PIECES), max_size=40).map(lambda p: "".join(p).encode()),
+    st.sampled_from([WHATSAPP, JSON_ARRAYS, CSV_ROWS, LINE, HTML_MESSAGES]),
 )
 def test_any_bytes_reassemble(data: bytes, rule: str) -> None:
     cuts = boundaries(data, rule)

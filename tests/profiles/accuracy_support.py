@@ -65,7 +65,8 @@ class Measured:
         first, last = self.period
         period = f"{first} .. {last}" if first else "none"
         return (
-            f"| `{self.name}` | `{self.profile.get('detection', {}).get('format')}` | "
+            f"| `{self.name}` | {EXPECTED[self.name]['source']} | "
+            f"`{self.profile.get('detection', {}).get('format')}` | "
             f"{self.records} | {period} | {hit}/{len(self.expected)} | "
             f"{len(self.found - self.expected)} |"
         )

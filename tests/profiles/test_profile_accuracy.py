@@ -29,6 +29,19 @@ def test_type_records_and_period(name: str, tmp_path: Path) -> None:
     assert m.profile["records"]["complete"] is True  # every record of these files is read
 
 
+def test_independent_layouts_are_measured_apart(measured: list[Measured]) -> None:
+    # the fixtures written from outside sources (tests/data/profiles/independent/README.md)
+    # must hold on their own: they are the measure of layouts nobody here designed
+    independent = [m for m in measured if EXPECTED[m.name]["source"] == "independent"]
+    assert len(independent) >= 15 and all(m.name.startswith("independent/") for m in independent)
+    expected = sum(len(m.expected) for m in independent)
+    hits = sum(len(m.expected & m.found) for m in independent)
+    found = sum(len(m.found) for m in independent)
+    assert expected >= 60
+    assert hits / expected >= 0.98, [(m.name, sorted(m.expected - m.found)) for m in independent]
+    assert hits / found >= 0.99, [(m.name, sorted(m.found - m.expected)) for m in independent]
+
+
 def test_recall_and_precision_over_all_fixtures(measured: list[Measured]) -> None:
     expected = sum(len(m.expected) for m in measured)
     found = sum(len(m.found) for m in measured)

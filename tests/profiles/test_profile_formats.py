@@ -44,8 +44,13 @@ def test_etherscan_values_and_failed_row() -> None:
     assert by_currency(p) == {"ETH": ("8036.75", "6.0", None)}
     assert [(r["row"], r["status"]) for r in p["failed_rows"]] == [(9, "Error(0)")]
     erc20 = profile_of(DATA / "explorers" / "etherscan_erc20.csv")
-    # the export does not say whose address it is: no direction is invented
-    assert by_currency(erc20) == {"USDT": ("0", "0", "6637.75")}
+    # the export does not say whose address it is: the one address in every row is, and the
+    # profile says why; each transfer is in or out relative to it
+    assert erc20["own_address"] == {
+        "address": "0x19a47e1e70bcc9515adfa480fc2f8bf33bd00683",
+        "reason": "the only address on one side of every row (6 rows)",
+    }
+    assert by_currency(erc20) == {"USDT": ("6300", "337.75", None)}
 
 
 def test_russian_statement_title_lines_plus_sign_iban_and_counterparty() -> None:

@@ -1,5 +1,6 @@
-"""Re-profiling brings parser version 3 to evidence already held, as signed `profiled` events:
-a Telegram Desktop HTML page an older parser left empty gets its messages and identifiers."""
+"""Re-profiling brings today's parsers (versions 3 and 4) to evidence already held, as signed
+`profiled` events: a Telegram Desktop HTML page an older parser left empty gets its messages
+and identifiers, a Viber history its chat profile, an ERC-20 export its own address."""
 
 from __future__ import annotations
 
@@ -53,3 +54,42 @@ def test_reprofile_reads_a_telegram_html_page_held_before(
     actions = [e.body["action"] for e in item_events(world.ws.ledger, item.item_id)]
     assert actions == ["ingested", "profiled", "profiled"]
     assert audit(world.ws).ok
+
+
+def _version_3(path: Path, evidence_type: str, **kwargs: Any) -> dict[str, Any]:
+    # what parser version 3 said of a Viber history and an ERC-20 export: a generic CSV scan
+    return {"kind": "wallet-record", "profile_version": 3, "rows": 4}
+
+
+def test_reprofile_brings_version_4_layouts_to_items_held(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seized = tmp_path / "seized"
+    seized.mkdir()
+    independent = DATA / "independent"
+    shutil.copy(independent / "viber" / "Marina-all.csv", seized / "Marina-all.csv")
+    erc20 = "export-tokentxns-0x4a006be1d90224207e56720befe445e52291c32c.csv"
+    shutil.copy(independent / "etherscan" / erc20, seized / erc20)
+    with monkeypatch.context() as patch:
+        patch.setattr(evidence.ingest, "build_profile", _version_3)
+        world.ingest(seized)
+    before = {i.original_name: i for i in list_items(world.ws.ledger, CASE)}
+    assert {i.profile["profile_version"] for i in before.values() if i.profile} == {3}
+
+    report = reprofile(world.ws, world.expert, CASE)
+    assert report.count("changed") == 2
+    viber = get_item(world.ws.ledger, before["Marina-all.csv"].item_id)
+    assert viber.profile is not None and viber.profile["profile_version"] == PROFILE_VERSION == 4
+    assert (viber.evidence_type, viber.profile["kind"]) == ("chat-export", "viber-chat")
+    tokens = get_item(world.ws.ledger, before[erc20].item_id)
+    assert tokens.profile is not None
+    assert tokens.profile["own_address"]["address"] == "0x4a006be1d90224207e56720befe445e52291c32c"
+    values = {r.value for r in collect_identifiers([(viber.item_id, viber.profile)])}
+    assert {"+79161234567", "TK982xib4ryh41U4JfGiwixgmv6Zvc93TE"} <= values
+    # the version 3 profiles stay in the chain as they were signed; audit checks both
+    assert audit(world.ws).ok
+    assert [e.body["action"] for e in item_events(world.ws.ledger, viber.item_id)] == [
+        "ingested",
+        "profiled",
+        "profiled",
+    ]

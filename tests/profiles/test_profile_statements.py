@@ -68,13 +68,16 @@ def test_binance_withdrawals_cancelled_row_listed_not_totalled() -> None:
     p = profile_of(ST / "binance_withdrawals.csv")
     assert p["rows_failed"] == 1
     assert p["failed_rows"][0]["status"] == "Cancelled" and p["failed_rows"][0]["amount"] == "0.5"
-    # the file names no direction in its rows: the amount is kept apart, in no sum
+    # the rows name no direction; the file name does ("withdrawals"), and the profile says so
     total = p["totals_by_currency"][0]
-    assert (total["incoming"], total["outgoing"], total["direction_unknown"]) == (
-        "0",
+    assert (total["incoming"], total["outgoing"], "direction_unknown" in total) == (
         "0",
         "0.0075",
+        False,
     )
+    assert p["notices"] == [
+        "every row is one of the account's withdrawals (money out): its file name says so"
+    ]
     assert values(p, "txid") == {"a0ff943d3f644d8832b1fa74be4d0ad2577615dc28a7ef74ff8c271b603a082a"}
 
 

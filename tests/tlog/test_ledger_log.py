@@ -410,3 +410,71 @@ def test_schema_2_postgresql_ledger_is_upgraded_by_its_administrator(
     result = _audit(world)
     assert result.ok, result.findings
     world.ws.close()
+
+
+# --- checkpoint_notes bookkeeping (witness, added_at) bound, not merely stored -----------------
+
+
+def _notes_edited(world: World, sql: str, *params: object) -> AuditResult:
+    conn = _attacker(world)
+    conn.execute(sql, params)
+    _put_back_triggers(conn)
+    return _audit(world)
+
+
+def _own_and_cosignature(world: World, url: str) -> Checkpoint:
+    cp = _checkpoint(world, url)
+    rows = world.ws.ledger.rows(
+        "SELECT witness FROM checkpoint_notes WHERE checkpoint_seq = $1 ORDER BY rowid", (cp.seq,)
+    )
+    assert [r["witness"] for r in rows] == ["", url]
+    assert _audit(world).ok
+    return cp
+
+
+def test_own_signature_relabelled_as_a_witness(
+    witnessed: World, local_witness: WitnessFixture
+) -> None:
+    _own_and_cosignature(witnessed, local_witness.url)
+    result = _notes_edited(
+        witnessed, "UPDATE checkpoint_notes SET witness = ? WHERE witness = ''", local_witness.url
+    )
+    _expect(result, "log", "no valid signature by the checkpoint's key")
+    _expect(result, "log", f"the log's own signature is stored as witness '{local_witness.url}'")
+
+
+def test_cosignature_relabelled_as_the_logs_own(
+    witnessed: World, local_witness: WitnessFixture
+) -> None:
+    _own_and_cosignature(witnessed, local_witness.url)
+    result = _notes_edited(
+        witnessed, "UPDATE checkpoint_notes SET witness = '' WHERE witness != ''"
+    )
+    _expect(result, "log", 'a line stored as the log\'s own signature (witness "") is not one')
+
+
+def test_cosignature_witness_url_mangled(witnessed: World, local_witness: WitnessFixture) -> None:
+    _own_and_cosignature(witnessed, local_witness.url)
+    result = _notes_edited(
+        witnessed, "UPDATE checkpoint_notes SET witness = 'the prosecutor' WHERE witness != ''"
+    )
+    _expect(result, "log", "witness 'the prosecutor' is not a witness URL (edited?)")
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("2020-01-01T00:00:00.000000Z", "lies outside checkpoint #1's transaction"),
+        ("2099-01-01T00:00:00.000000Z", "lies outside checkpoint #1's transaction"),
+        ("yesterday", "is not an RFC 3339 UTC time"),
+    ],
+)
+def test_note_added_at_moved(
+    witnessed: World, local_witness: WitnessFixture, value: str, fragment: str
+) -> None:
+    _own_and_cosignature(witnessed, local_witness.url)
+    result = _notes_edited(
+        witnessed, "UPDATE checkpoint_notes SET added_at = ? WHERE witness != ''", value
+    )
+    _expect(result, "log", f"added_at {value!r}" if "RFC" in fragment else f"added_at {value}")
+    _expect(result, "log", fragment)
