@@ -92,8 +92,8 @@ EXIT_SIGNER_UNVERIFIED = 4
     "witnesses",
     multiple=True,
     metavar="URL",
-    help="Witness that cosigns the checkpoint the bundle carries, when a new one is needed "
-    "(repeatable; default $CUSTODY_WITNESS_URL).",
+    help="Witness that cosigns the checkpoint the bundle carries (repeatable; default "
+    "$CUSTODY_WITNESS_URL).",
 )
 @quiet_option
 @pass_app
@@ -128,8 +128,9 @@ def bundle_command(
     VERIFY.txt telling the recipient how to check it with `custody verify` or with openssl and
     sha256sum alone. Give the recipient your certificate fingerprint by another channel.
     With a TSA (--tsa or $CUSTODY_TSA_URL) the signature carries an RFC 3161 token (CAdES-T).
-    The bundle carries the latest checkpoint (a new one is signed when the latest does not
-    cover every event exported, cosigned by --witness) and an inclusion proof of every event.
+    The export events are recorded with a new checkpoint over them (cosigned by --witness),
+    which the bundle carries with an inclusion proof of every event, its own export events
+    included; a bundle that is then not produced leaves a signed note in each chain saying so.
 
     Every option is checked, and every problem reported at once (exit 2), before the
     passphrase is asked for. --dry-run stops after the checks and the audit: it shows what
