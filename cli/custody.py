@@ -23,6 +23,7 @@ from evidence.events import MANUAL_ACTIONS, SignedEvent, bodies_with_actions
 from evidence.items import Item
 from evidence.keys import KeyRecord
 from evidence.seals import seal_warnings
+from evidence.timefmt import format_local
 from evidence.workspace import Workspace
 
 from .common import (
@@ -371,7 +372,7 @@ def checkpoint_command(
     for witness_url in urls:
         click.echo(f"cosigned by witness {witness_url}")
     if stamped.token is not None:
-        click.echo(f"RFC 3161 time: {stamped.token.gen_time_utc} ({url})")
+        click.echo(f"RFC 3161 time: {format_local(stamped.token.gen_time_utc, None)} ({url})")
     elif stamped.problem is not None:
         note(f"custody: timestamp pending ({stamped.problem}); run `custody timestamp --pending`")
 
