@@ -12,9 +12,6 @@ import click
 
 from evidence.errors import UsageError, VerificationError
 from evidence.timefmt import format_local
-from evidence.timestamp import load_trust
-from evidence.timestamp import tsa_url as checked_tsa_url
-from evidence.timestamp.checkpoints import check_tokens, complete_pending, status
 
 from .common import AppContext, json_option, pass_app, tz_option, unlock, zone
 from .output import emit_json, note, table
@@ -26,6 +23,10 @@ TSA_URL_ENV = "CUSTODY_TSA_URL"
 
 def tsa_url(option: str | None) -> str | None:
     """The TSA to use: --tsa, else $CUSTODY_TSA_URL, else none (nothing is timestamped)."""
+    # The timestamp package (urllib, asyncio, CMS) is imported when a command uses it: the
+    # commands that only share these options (event, transfer...) start without it.
+    from evidence.timestamp import tsa_url as checked_tsa_url
+
     return checked_tsa_url(option or os.environ.get(TSA_URL_ENV) or None)
 
 
@@ -107,6 +108,9 @@ def timestamp_command(
       custody timestamp --pending --tsa http://tsa.agency.local/tsr
       custody timestamp --tsa-trust tsa-ca.pem --json
     """
+    from evidence.timestamp import load_trust
+    from evidence.timestamp.checkpoints import check_tokens, complete_pending, status
+
     trust = load_trust(tsa_trust) if tsa_trust is not None else None
     display = zone(tz)
     width = table_width(wide)
