@@ -584,28 +584,35 @@ def russian_first(english: str, russian: str) -> str:
     return russian.rstrip("\n") + "\n\n\n" + english.rstrip("\n") + "\n"
 
 
-LOG_STEPS = """
-LOG: EVERY EVENT WAS IN THE SENDER'S APPEND-ONLY LOG
-  log/checkpoint.note is the sender's log head (C2SP tlog-checkpoint) with its signature and
-  any witness's cosignature; log/proofs/ holds one C2SP tlog-proof per custody event, this
-  bundle's export events included (manifest.json names the checkpoint and counts the proofs).
-  The openssl and sha256sum steps above prove these {count} files are the ones the sender
-  signed, but NOT that the proofs hold nor that a witness cosigned: check them with
-      custody verify BUNDLE --witness-key "WITNESS VERIFIER KEY"
-  or any C2SP tlog-proof verifier (leaf = SHA-256(0x00 || SHA-256(event bytes))).
-
-ЖУРНАЛ: КАЖДОЕ СОБЫТИЕ БЫЛО В НЕИЗМЕНЯЕМОМ ЖУРНАЛЕ ОТПРАВИТЕЛЯ
-  log/checkpoint.note — вершина журнала отправителя (C2SP tlog-checkpoint) с его подписью и
-  подписями свидетелей; в log/proofs/ — доказательство включения C2SP tlog-proof для каждого
-  события, включая события экспорта этого пакета (manifest.json называет контрольную точку и
-  число доказательств). Шаги с openssl и sha256sum доказывают, что эти {count} файлов
-  подписаны отправителем, но НЕ то, что доказательства верны и что свидетель их заверил:
-  проверьте их командой
-      custody verify BUNDLE --witness-key "КЛЮЧ СВИДЕТЕЛЯ"
-  или любой программой проверки C2SP tlog-proof (лист = SHA-256(0x00 || SHA-256(байты события))).
-"""
+def _log_section(words: _Words, count: int) -> str:
+    return (
+        words.t("LOG: EVERY EVENT WAS IN THE SENDER'S APPEND-ONLY LOG")
+        + "\n"
+        + _indent(
+            words.t(
+                "log/checkpoint.note is the sender's log head (C2SP tlog-checkpoint) with its"
+                " signature and\nany witness's cosignature; log/proofs/ holds one C2SP"
+                " tlog-proof per custody event, this\nbundle's export events included"
+                " (manifest.json names the checkpoint and counts the proofs).\nThe openssl"
+                " and sha256sum steps above prove these {count} files are the ones the"
+                " sender\nsigned, but NOT that the proofs hold nor that a witness cosigned:"
+                " check them with",
+                count=count,
+            ),
+            "  ",
+        )
+        + f'      custody verify BUNDLE --witness-key "{words.t("WITNESS VERIFIER KEY")}"\n'
+        + _indent(
+            words.t(
+                "or any C2SP tlog-proof verifier (leaf = SHA-256(0x00 || SHA-256(event bytes)))."
+            ),
+            "  ",
+        )
+    )
 
 
 def log_steps(count: int) -> str:
     """The VERIFY.txt section on the log/ files (none when the bundle has none)."""
-    return LOG_STEPS.format(count=count) if count else ""
+    if not count:
+        return ""
+    return "\n" + _log_section(EN, count) + "\n" + _log_section(RU, count)
