@@ -91,7 +91,7 @@ def synthetic(items: int, per_item: int) -> Any:
                     hash=_h(f"e{i}.{j}"),
                 )
             )
-        timelines.append(ItemTimeline(item, events, "Б. Петрова", None))
+        timelines.append(ItemTimeline(item, tuple(events), "Б. Петрова", None))
     verdict = Verdict(
         audited=True,
         checks=(CheckLine("signatures", True, "ok"), CheckLine("chains", True, "ok")),

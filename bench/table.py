@@ -10,11 +10,16 @@ Sizes come from the environment, so CI can run it small (or not at all):
     BENCH_REPS=3  BENCH_ITEMS=1000  BENCH_EVENTS=100000  BENCH_FILES=2000  BENCH_MIB=1024
     BENCH_LARGE=1   also the 1,000,000-event audit and the 10,000-file ingest (slow to set up)
     BENCH_DIR=/path where to work (one file system for all; default: a temp folder)
+    BENCH_ONLY=appends,writers   only these groups of rows (start-up, appends, writers,
+                                 ingest, report, audit; default: all)
+Our package is byte-compiled first, as pip compiles an installed wheel: an editable install
+under PYTHONDONTWRITEBYTECODE would otherwise compile every module in every timed command.
 Usage: make bench   (or .venv/bin/python bench/table.py)
 """
 
 from __future__ import annotations
 
+import compileall
 import os
 import shutil
 import statistics
@@ -30,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+import bigledger  # noqa: E402
 from bench_ingest import big_file, png  # noqa: E402
 from common import CUSTODY, PASSPHRASE, openssl_verify_rate  # noqa: E402
 
@@ -46,6 +52,8 @@ EVENTS = int(os.environ.get("BENCH_EVENTS", "100000"))
 FILES = int(os.environ.get("BENCH_FILES", "2000"))
 MIB = int(os.environ.get("BENCH_MIB", "1024"))
 LARGE = os.environ.get("BENCH_LARGE") == "1"
+GROUPS = ("start-up", "appends", "writers", "ingest", "report", "audit")
+ONLY = [g.strip() for g in os.environ.get("BENCH_ONLY", ",".join(GROUPS)).split(",") if g.strip()]
 CASE = "BENCH-1"
 REQUEST = [
     *("--request-ref", "No. 12/4-2026", "--legal-basis", "Minsk Convention 1993"),
@@ -249,16 +257,6 @@ def writers(base: Path, cluster: pgcluster.Cluster, count: int = 8) -> None:
     )
 
 
-def build_history(root: Path, events: int, items: int) -> None:
-    workspace(root, items)
-    ws = Workspace.open(root)
-    signer = ws.keys.unlock(ws.keys.resolve("Bench"), PASSPHRASE)
-    all_items = list_items(ws.ledger, CASE)
-    for n in range(max(0, events // items - 2)):
-        append_events(ws.ledger, signer, all_items, "accessed", note=f"round {n}")
-    ws.close()
-
-
 def openssl_verify_us() -> Run:
     """`openssl speed ecdsap256` on one core; its verify time per operation as Run.cpu (µs)."""
     return Run(0.0, 1e6 / openssl_verify_rate(seconds=2), 0.0)
@@ -268,7 +266,8 @@ def audits(base: Path) -> None:
     sizes = [EVENTS] + ([1_000_000] if LARGE and EVENTS != 1_000_000 else [])
     for events in sizes:
         root = base / f"audit-{events}"
-        build_history(root, events, ITEMS)
+        # bench/bigledger.py: the same bytes the library writes, signed on every core, cached
+        bigledger.build(root, events, ITEMS)
         env = env_for(root)
         p = pair(lambda env=env: measure([CUSTODY, "audit", "--quiet"], env), openssl_verify_us)
         per_event = p.a.cpu / events * 1e6
@@ -398,24 +397,35 @@ def reports(base: Path) -> None:
 
 
 def main() -> None:
+    unknown = sorted(set(ONLY) - set(GROUPS))
+    if unknown:
+        raise SystemExit(f"BENCH_ONLY: unknown {', '.join(unknown)} (known: {', '.join(GROUPS)})")
+    for package in ("evidence", "cli"):
+        compileall.compile_dir(HERE.parent / package, quiet=1)
     base = Path(tempfile.mkdtemp(prefix="bench-table-", dir=os.environ.get("BENCH_DIR")))
     base.chmod(0o755)  # the cluster's unprivileged user must reach its folder inside
     cpu = os.cpu_count()
     print(
         f"machine: {cpu} cores, {os.uname().machine}, {os.uname().release}; "
         f"{REPS} pairs per row, medians; sizes: items {ITEMS}, events {EVENTS}, "
-        f"files {FILES}, {MIB} MiB{' (+ large)' if LARGE else ''}"
+        f"files {FILES}, {MIB} MiB{' (+ large)' if LARGE else ''}; rows: {', '.join(ONLY)}; "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     print("| what | ours | ratio (A/B, median) | target | |")
     print("|---|---|---|---|---|")
     cluster = pgcluster.create(base / "pg", durable=True)
     try:
-        start_up(base)
-        appends(base, cluster)
-        writers(base, cluster)
-        ingests(base)
-        reports(base)
-        audits(base)
+        steps: dict[str, Callable[[], None]] = {
+            "start-up": lambda: start_up(base),
+            "appends": lambda: appends(base, cluster),
+            "writers": lambda: writers(base, cluster),
+            "ingest": lambda: ingests(base),
+            "report": lambda: reports(base),
+            "audit": lambda: audits(base),
+        }
+        for name in GROUPS:
+            if name in ONLY:
+                steps[name]()
     finally:
         cluster.destroy()
         shutil.rmtree(base, ignore_errors=True)

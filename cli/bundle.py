@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from cryptography import x509
 
-from evidence.bundle.build import (
-    BundlePlan,
-    build_bundle,
-    output_problems,
-    plan_bundle,
-)
-from evidence.bundle.excerpts import parse_spec
 from evidence.bundle.manifest import MlaRequest
 from evidence.bundle.packaging import ALSO, INTACT
 from evidence.bundle.signer import parse_fingerprint
@@ -34,6 +28,9 @@ from .timestamp import sign_as, tsa_option, tsa_trust_option, tsa_url
 from .view import table_width
 from .witness import witness_keys as parse_witness_keys
 from .witness import witness_urls
+
+if TYPE_CHECKING:
+    from evidence.bundle.build import BundlePlan
 
 EXIT_SIGNER_UNVERIFIED = 4
 
@@ -143,6 +140,10 @@ def bundle_command(
           --requesting-authority "Prosecutor General's Office of the Republic of Belarus" \\
           --requested-state RU --addressee "Prosecutor General's Office of the Russian Federation"
     """
+    # Imported here: `custody verify` shares this module and must start hashing without them.
+    from evidence.bundle.build import build_bundle, output_problems, plan_bundle
+    from evidence.bundle.excerpts import parse_spec
+
     required = {
         "-o/--output": output,
         "--request-ref": request_ref,

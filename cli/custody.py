@@ -7,12 +7,7 @@ from typing import Any
 
 import click
 
-from evidence.audit import audit
-from evidence.audit.incremental import audit_since
-from evidence.audit.log import fetch_witnesses
-from evidence.bundle.signer import parse_fingerprint
 from evidence.cases import get_case
-from evidence.checkpoint import file_name
 from evidence.custody import (
     EventRequest,
     append_events,
@@ -28,8 +23,7 @@ from evidence.events import MANUAL_ACTIONS, SignedEvent, bodies_with_actions
 from evidence.items import Item
 from evidence.keys import KeyRecord
 from evidence.seals import seal_warnings
-from evidence.timestamp.checkpoints import create_stamped
-from evidence.tlog.ledgerlog import note_file
+from evidence.timefmt import format_local
 from evidence.workspace import Workspace
 
 from .common import (
@@ -345,6 +339,11 @@ def checkpoint_command(
     """
     url = tsa_url(tsa)
     urls = witness_urls(witnesses)
+    # Imported here, not at the top: the commands that append (event, transfer, receive) do
+    # not pay for checkpoints, timestamps and witnesses at start-up.
+    from evidence.checkpoint import file_name
+    from evidence.timestamp.checkpoints import create_stamped
+    from evidence.tlog.ledgerlog import note_file
     from evidence.witness.client import cosign_with  # urllib only when a witness is used
 
     ws = app.open()
@@ -373,7 +372,7 @@ def checkpoint_command(
     for witness_url in urls:
         click.echo(f"cosigned by witness {witness_url}")
     if stamped.token is not None:
-        click.echo(f"RFC 3161 time: {stamped.token.gen_time_utc} ({url})")
+        click.echo(f"RFC 3161 time: {format_local(stamped.token.gen_time_utc, None)} ({url})")
     elif stamped.problem is not None:
         note(f"custody: timestamp pending ({stamped.problem}); run `custody timestamp --pending`")
 
@@ -464,6 +463,12 @@ def audit_command(
       custody audit --since-checkpoint
       custody audit --since-checkpoint --checkpoint /media/usb/checkpoint-000041.json
     """
+    # Imported here: the parsers and every check (half a second) only when auditing.
+    from evidence.audit import audit
+    from evidence.audit.incremental import audit_since
+    from evidence.audit.log import fetch_witnesses
+    from evidence.bundle.signer import parse_fingerprint
+
     # A short or mistyped anchor is a usage error, not a replaced root (exit 2, before any work).
     anchor = None if anchor is None else parse_fingerprint(anchor, "--anchor")
     if witnesses and not witness_keys:

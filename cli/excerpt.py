@@ -55,8 +55,9 @@ def excerpt_command(
 ) -> None:
     """Show, or sign, the records of a text item to disclose in an excerpt.
 
-    Records are messages (with their continuation lines) of a chat export, rows of a CSV
-    statement, lines of any other text file, numbered from 1 in file order (a run without
+    Records are messages (with their continuation lines) of a chat export (of the chat text
+    inside a zipped WhatsApp or Telegram export), rows of a CSV statement, lines of any other
+    text file, numbered from 1 in file order (a run without
     --as shows each with its number). Without --as the records are shown; with --as and
     --reason a signed `excerpted`
     event records the choice, which `custody bundle --excerpt ITEM:RANGES` then sends with a

@@ -32,8 +32,8 @@ from .common import (
     unlock,
     zone,
 )
-from .output import emit_json, fields, note, table
-from .view import actor_label, human_size
+from .output import emit_json, fields, note, printable, table
+from .view import actor_label, display_width, human_size, table_width, wrap_columns
 
 
 @click.group("item", cls=CheckedGroup)
@@ -41,13 +41,22 @@ def item_group() -> None:
     """Evidence items held in the vault, and corrections of what was recorded about them."""
 
 
+WIDE = click.option("--wide", is_flag=True, help="Full lines, whatever the terminal's width.")
+
+
 @item_group.command("list")
 @click.option("--case", "case", help="Only this case's items.")
+@WIDE
 @json_option
 @pass_app
-def item_list(app: AppContext, case: str | None, as_json: bool) -> None:
+def item_list(app: AppContext, case: str | None, wide: bool, as_json: bool) -> None:
     """List evidence items (of one case with --case), oldest first, with their facts as
-    corrected (sizes in bytes with --json)."""
+    corrected (sizes in bytes with --json).
+
+    The table fits the terminal ($COLUMNS): with --case the CASE column is left out, names
+    wrap, and where even that does not fit each item is a headline with its name under it;
+    --wide prints every column on one line.
+    """
     ledger = app.open().ledger
     if case is not None:
         get_case(ledger, case)
@@ -55,10 +64,28 @@ def item_list(app: AppContext, case: str | None, as_json: bool) -> None:
     if as_json:
         emit_json([i.to_json() for i in items])
         return
-    rows = [
+    width = table_width(wide)
+    if width is None:
+        headers = ["ITEM", "CASE", "TYPE", "SIZE", "SHA-256", "NAME"]
+        full = [
+            (
+                i.item_id,
+                i.case_number,
+                i.evidence_type,
+                human_size(i.size),
+                i.sha256[:16],
+                i.original_name,
+            )
+            for i in items
+        ]
+        click.echo(table(headers, full))
+        return
+    # One case: its number is in the command line, not needed on every row.
+    headers = ["ITEM", *([] if case else ["CASE"]), "TYPE", "SIZE", "SHA-256", "NAME"]
+    rows: list[tuple[str, ...]] = [
         (
             i.item_id,
-            i.case_number,
+            *([] if case else [i.case_number]),
             i.evidence_type,
             human_size(i.size),
             i.sha256[:16],
@@ -66,20 +93,38 @@ def item_list(app: AppContext, case: str | None, as_json: bool) -> None:
         )
         for i in items
     ]
-    click.echo(table(["ITEM", "CASE", "TYPE", "SIZE", "SHA-256", "NAME"], rows))
+    text = table(headers, rows, width)
+    if max(display_width(line) for line in text.splitlines()) > width:
+        text = "\n".join(_item_block(i, width) for i in items)
+    click.echo(text)
+
+
+def _item_block(i: Item, width: int) -> str:
+    """One item where a table row does not fit: a headline, its name and digest under it."""
+    head = f"{i.item_id}  {i.case_number}  {i.evidence_type}  {human_size(i.size)}"
+    lines = wrap_columns(printable(head), width, "", "    ")
+    lines += wrap_columns(printable(f"name: {i.original_name}"), width, "    ", "      ")
+    lines += wrap_columns(f"sha256: {i.sha256[:16]}", width, "    ", "      ")
+    return "\n".join(lines)
 
 
 @item_group.command("show")
 @click.argument("item")
 @tz_option
-@click.option("--wide", is_flag=True, help="The record commitment's root in full.")
+@click.option(
+    "--wide",
+    is_flag=True,
+    help="Full lines, whatever the terminal's width; the record commitment's root in full.",
+)
 @json_option
 @pass_app
 def item_show(app: AppContext, item: str, tz: str | None, wide: bool, as_json: bool) -> None:
     """Show one item: digests, provenance as now corrected, the corrections, metadata summary,
     content profile and record commitment (count, rule version, root). Sizes in bytes with
-    --json."""
+    --json. Long values wrap to the terminal's width ($COLUMNS) under themselves; --wide prints
+    each on one line."""
     display = zone(tz)
+    width = table_width(wide)
     ws = app.open()
     held = get_item(ws.ledger, item)
     events = item_events(ws.ledger, held.item_id)
@@ -140,10 +185,10 @@ def item_show(app: AppContext, item: str, tz: str | None, wide: bool, as_json: b
     if records is not None:
         pairs.append(("records", records.summary(wide)))
     pairs += [(name, value) for name, value in it.digests.to_json().items()]
-    click.echo(fields(pairs))
+    click.echo(fields(pairs, width))
     if facts.history:
         click.echo("corrections:")
-        rows = [
+        rows: list[tuple[object, ...]] = [
             (
                 c.seq,
                 format_local(c.at, display),
@@ -155,7 +200,17 @@ def item_show(app: AppContext, item: str, tz: str | None, wide: bool, as_json: b
             )
             for c in facts.history
         ]
-        click.echo(table(["#", "WHEN", "BY", "FACT", "FROM", "TO", "WHY"], rows))
+        headers = ["#", "WHEN", "BY", "FACT", "FROM", "TO", "WHY"]
+        text = table(headers, rows, width)
+        if width is not None and max(display_width(x) for x in text.splitlines()) > width:
+            # Too many columns for the terminal: each correction as labelled lines.
+            blocks = []
+            for row in rows:
+                pairs = [(h.lower(), v) for h, v in zip(headers[1:], row[1:], strict=True)]
+                body = fields(pairs, width - 4).splitlines()
+                blocks.append("\n".join([f"#{row[0]}", *("    " + x for x in body)]))
+            text = "\n".join(blocks)
+        click.echo(text)
     if it.profile:
         click.echo("profile:")
         emit_json(it.profile)  # escapes C1 and bidi controls from the evidence

@@ -71,7 +71,7 @@ def log_command(
         click.echo(log_table(lines, display, None if wide else terminal_width(), wide))
     for t in lines:
         if quiet:  # the table showed these already
-            for e in t.entries:
+            for e in t.events:
                 if not e.signature_ok:
                     click.echo(f"item {t.item.item_id} event #{e.seq}: signature INVALID")
                 if e.time_problem:
@@ -96,7 +96,7 @@ def log_table(
     A table when it fits (or with --wide); else one block per event, its fields wrapped
     under a headline, which reads far better than a table squeezed into narrow columns.
     """
-    events = [(t, e, _marks(e)) for t in lines for e in t.entries]
+    events = [(t, e, _marks(e)) for t in lines for e in t.events]
     rows = [
         (
             format_local(e.at, display),

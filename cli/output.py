@@ -56,12 +56,20 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - display_width(text))
 
 
-def fields(pairs: Sequence[tuple[str, Any]]) -> str:
-    """'label: value' lines with aligned labels."""
-    width = max(len(k) for k, _ in pairs)
-    return "\n".join(
-        f"{k + ':':<{width + 1}} {'' if v is None else printable(str(v))}" for k, v in pairs
-    )
+def fields(pairs: Sequence[tuple[str, Any]], width: int | None = None) -> str:
+    """'label: value' lines with aligned labels; with width, a long value wraps under itself
+    (at spaces; a digest, which has none, is cut into lines)."""
+    label = max(len(k) for k, _ in pairs)
+    lines: list[str] = []
+    for k, v in pairs:
+        line = f"{k + ':':<{label + 1}} {'' if v is None else printable(str(v))}"
+        if width is None or display_width(line) <= width:
+            lines.append(line)
+        else:
+            lines += wrap_columns(
+                line, max(width, label + 2 + MIN_LAST_COLUMN), "", " " * (label + 2)
+            )
+    return "\n".join(lines)
 
 
 def note(message: str) -> None:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from evidence.errors import UsageError, VerificationError
-from evidence.timestamp import load_trust
-from evidence.timestamp import tsa_url as checked_tsa_url
-from evidence.timestamp.checkpoints import check_tokens, complete_pending, status
+from evidence.timefmt import format_local
 
-from .common import AppContext, json_option, pass_app, unlock
+from .common import AppContext, json_option, pass_app, tz_option, unlock, zone
 from .output import emit_json, note, table
+from .view import table_width
 
 F = TypeVar("F", bound=Callable[..., Any])
 TSA_URL_ENV = "CUSTODY_TSA_URL"
@@ -23,6 +23,10 @@ TSA_URL_ENV = "CUSTODY_TSA_URL"
 
 def tsa_url(option: str | None) -> str | None:
     """The TSA to use: --tsa, else $CUSTODY_TSA_URL, else none (nothing is timestamped)."""
+    # The timestamp package (urllib, asyncio, CMS) is imported when a command uses it: the
+    # commands that only share these options (event, transfer...) start without it.
+    from evidence.timestamp import tsa_url as checked_tsa_url
+
     return checked_tsa_url(option or os.environ.get(TSA_URL_ENV) or None)
 
 
@@ -74,10 +78,18 @@ def sign_as(as_key: str | None, pdf: bytes, reason: str) -> bytes:
 @click.option("--pending", is_flag=True, help="Add tokens to checkpoints that have none yet.")
 @tsa_option
 @tsa_trust_option
+@tz_option
+@click.option("--wide", is_flag=True, help="Tables at full width, whatever the terminal.")
 @json_option
 @pass_app
 def timestamp_command(
-    app: AppContext, pending: bool, tsa: str | None, tsa_trust: Path | None, as_json: bool
+    app: AppContext,
+    pending: bool,
+    tsa: str | None,
+    tsa_trust: Path | None,
+    tz: str | None,
+    wide: bool,
+    as_json: bool,
 ) -> None:
     """List each checkpoint's RFC 3161 time, or (--pending) add the tokens still missing.
 
@@ -87,7 +99,8 @@ def timestamp_command(
 
     Every stored token is checked: its imprint over the checkpoint signature, the TSA's
     signature, its certificate's timestamping EKU and validity at genTime, and with
-    --tsa-trust the path to that CA. Exit code 1 if any token fails.
+    --tsa-trust the path to that CA. Exit code 1 if any token fails. Times are shown to the
+    second in --tz (default UTC); --json keeps them as stored.
 
     \b
     Examples:
@@ -95,7 +108,12 @@ def timestamp_command(
       custody timestamp --pending --tsa http://tsa.agency.local/tsr
       custody timestamp --tsa-trust tsa-ca.pem --json
     """
+    from evidence.timestamp import load_trust
+    from evidence.timestamp.checkpoints import check_tokens, complete_pending, status
+
     trust = load_trust(tsa_trust) if tsa_trust is not None else None
+    display = zone(tz)
+    width = table_width(wide)
     ws = app.open()
     if pending:
         url = tsa_url(tsa)
@@ -127,22 +145,31 @@ def timestamp_command(
             rows.append(
                 (
                     f"#{e.checkpoint.seq}",
-                    str(e.checkpoint.body.get("created_at")),
-                    "-" if e.token is None else e.token.gen_time_utc,
+                    _when(e.checkpoint.body.get("created_at"), display),
+                    "-" if e.token is None else _when(e.token.gen_time_utc, display),
                     e.policy or "-",
                     result,
                     e.tsa_url or "-",
                 )
             )
         headers = ["CHECKPOINT", "SIGNED (CLAIMED)", "GENTIME (TSA)", "POLICY", "TOKEN", "TSA"]
-        click.echo(table(headers, rows))
+        click.echo(table(headers, rows, width))
         if findings:
             click.echo("")
             click.echo(
                 table(
                     ["CHECK", "WHERE", "PROBLEM"],
                     [(f.check, f.subject, f.message) for f in findings],
+                    width,
                 )
             )
     if findings:
         raise VerificationError(f"{len(findings)} timestamp problem(s)", [])
+
+
+def _when(at: object, display: tzinfo | None) -> str:
+    """A stored time to the second in the display zone; a value that is no time as it is."""
+    try:
+        return format_local(str(at), display, with_utc=True)
+    except UsageError:
+        return str(at)

@@ -82,16 +82,24 @@ CLOCK_HINT = "set this computer's clock right (UTC); a signature may not claim a
 
 def last_events(ledger: Ledger, item_ids: Sequence[str]) -> dict[str, Timed]:
     """The last event of each item, as the time rules see it (one query per 500 items)."""
+    return _timed(head_rows(ledger, item_ids, "e.body, e.signer"))
+
+
+def _timed(rows: Sequence[Mapping[str, Any]]) -> dict[str, Timed]:
     return {
         r["item_id"]: Timed(r["item_id"], r["seq"], _event_time(r["body"]), r["signer"])
-        for r in head_rows(ledger, item_ids, "e.body, e.signer")
+        for r in rows
     }
 
 
-def require_in_order(ledger: Ledger, events: Sequence[SignedEvent]) -> None:
+def require_in_order(
+    ledger: Ledger, events: Sequence[SignedEvent], before: dict[str, Timed] | None = None
+) -> None:
     """Refuse (exit 3) events dated before the last event of their item: this computer's clock
-    is behind the ledger (the CLI asks before the passphrase; the library refuses too)."""
-    before = last_events(ledger, [e.body["item_id"] for e in events])
+    is behind the ledger (the CLI asks before the passphrase; the library refuses too).
+    `before`: the last events as last_events gives them, if the caller has read them."""
+    if before is None:
+        before = last_events(ledger, [e.body["item_id"] for e in events])
     for event in events:
         item_id = str(event.body["item_id"])
         now = Timed(item_id, int(event.body["seq"]), event.body["at"], event.signer)
@@ -148,9 +156,11 @@ def append_all_locked(
     once (one query), each new event becomes its item's head for the next request on the same
     item, and the rows go in with one executemany. The caller holds `ledger.atomic()` locking
     every item, so no head read here can change before the commit."""
-    heads = chain_heads(ledger, [r.item.item_id for r in requests])
+    # One query per 500 items for both what the chains continue from and the time rule.
+    rows = head_rows(ledger, [r.item.item_id for r in requests], "e.hash, e.body, e.signer")
+    heads = {r["item_id"]: (r["seq"], r["hash"]) for r in rows}
     events = [_sign_on(heads, signer, r) for r in requests]
-    require_in_order(ledger, events)
+    require_in_order(ledger, events, _timed(rows))
     write_events(ledger, events)
     return events
 

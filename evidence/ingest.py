@@ -9,12 +9,17 @@ Order of work, so that a crash at any moment leaves nothing half-done:
    text exports exiftool adds nothing, and a 2 MB nested JSON file once took it to 4.7 GB of
    memory). exiftool runs in up to one long-lived process per core while the next chunks are
    copied; as each chunk's metadata arrives, its profiles are built;
-3. per batch of up to 1,000 files: one durability barrier for the batch's new vault files, then
-   one ledger transaction (one commit), in which the events are dated and signed, with
-   every item row, its signed `ingested` event (the file: digests, size, names, source,
+3. as each chunk is profiled, its events are dated and signed (while exiftool reads the next
+   chunks): the item's signed `ingested` event (the file: digests, size, names, source,
    acquisition, the original file's modification and birth times) and its signed `profiled`
    event (the evidence type and profile, conclusions of this parser version, which later
-   `profiled`/`retyped` events may supersede).
+   `profiled`/`retyped` events may supersede);
+4. per batch of up to 1,000 files: one durability barrier for the batch's new vault files, then
+   one ledger transaction (one commit) with every item row and its two events. Under its
+   lock, the time rules are checked again as they stand now: if a checkpoint was made after
+   the batch's first event was dated (it does not cover these events, so none may claim an
+   earlier time), the batch's events are dated and signed again there, under the lock, as
+   they all were before events were signed ahead (rare: a checkpoint during an ingest).
 A vault file without a row (crash between 2 and 3) is harmless: re-running finds the same
 digest, reuses the file and writes the rows.
 """
@@ -45,6 +50,7 @@ from .profiles import EVIDENCE_TYPES, build_profile, detect_evidence_type, needs
 from .progress import Reporter, Silent
 from .scan import Candidate, Outcome, display_name, read_scanned, scan
 from .timefmt import format_utc, parse_rfc3339, utc_now
+from .timeorder import require_clock, signing_clock_problem
 from .unlocking import SignerSource, failed_early, settled
 from .vault import Stored
 from .workspace import Workspace
@@ -53,7 +59,9 @@ BATCH_FILES = 1000  # files per ledger transaction (one vault barrier, one commi
 BATCH_BYTES = 1 << 30
 CHUNK_FILES = 32  # files per exiftool request: exiftool starts on the first chunk
 CHUNK_BYTES = 64 << 20
-AHEAD = 8  # chunks copied ahead of their metadata before the copying waits
+# Chunks copied ahead of their metadata before the copying waits: enough that exiftool (up to
+# one process per core) still has work while this thread commits a batch.
+AHEAD = 32
 
 
 @dataclass(frozen=True)
@@ -164,10 +172,11 @@ class _Pending:
 
 @dataclass
 class _Ready:
-    """An item ready for the ledger (profiled); its events are signed under the lock."""
+    """An item ready for the ledger: profiled, and its two events signed (see _commit)."""
 
     pending: _Pending
     item: Item
+    events: tuple[SignedEvent, ...]
 
 
 def original_times(st: os.stat_result) -> dict[str, str | None]:
@@ -225,7 +234,7 @@ class Ingester:
             while waiting and (wait or waiting[0][1].done() or len(waiting) > AHEAD):
                 pending, metadata = waiting.popleft()
                 for p, md in zip(pending, metadata.result(), strict=True):
-                    ready.append(_Ready(p, self._item(p, md)))
+                    ready.append(self._signed(p, self._item(p, md)))
                 if len(ready) >= BATCH_FILES or sum(r.item.size for r in ready) >= BATCH_BYTES:
                     self._commit(ready, report)
                     ready.clear()
@@ -303,18 +312,22 @@ class Ingester:
         self.ws.vault.barrier([r.pending.stored.path for r in ready])
         case = self.options.case
         # The item locks make a second workstation ingesting the same bytes wait, then see them.
-        with self.ws.ledger.atomic(lock=[r.item.item_id for r in ready]):
+        ledger = self.ws.ledger
+        with ledger.atomic(lock=[r.item.item_id for r in ready]):
             # Another process may have ingested the same bytes since we looked.
-            held = held_digests(self.ws.ledger, case, [r.item.sha256 for r in ready])
-            # Timed and signed under the lock: a checkpoint made since the items were prepared
-            # (it waits for this transaction) must not see events dated before it that it lacks.
-            new = [
-                replace(r.item, ingested_at=utc_now()) for r in ready if r.item.sha256 not in held
-            ]
-            times = {r.item.item_id: r.pending.original_times for r in ready}
-            events = [e for item in new for e in self._events(item, times[item.item_id])]
-            self.ws.ledger.insert_many("items", [item.to_row() for item in new])
-            write_events(self.ws.ledger, events)
+            held = held_digests(ledger, case, [r.item.sha256 for r in ready])
+            new = [r for r in ready if r.item.sha256 not in held]
+            # A checkpoint waits for this transaction, so the latest one now is the latest one
+            # at the commit. If it was made after the first of these events was dated, it does
+            # not cover them and none may claim an earlier time: date and sign them again now,
+            # under the lock (these items are new: no other chain event can precede them).
+            earliest = min((r.item.ingested_at for r in new), default=None)
+            if earliest is not None and signing_clock_problem(ledger, (), earliest) is not None:
+                new = [self._signed(r.pending, r.item) for r in new]
+                # Still earlier: this computer's clock is behind the checkpoint; refuse.
+                require_clock(ledger, (), min(r.item.ingested_at for r in new))
+            ledger.insert_many("items", [r.item.to_row() for r in new])
+            write_events(ledger, [e for r in new for e in r.events])
         for r in ready:
             item = r.item
             if item.sha256 in held:
@@ -372,6 +385,11 @@ class Ingester:
             ingested_at=utc_now(),
             ingested_by=self.signer.record.fingerprint,
         )
+
+    def _signed(self, p: _Pending, item: Item) -> _Ready:
+        """The item dated now, with its two events signed at that time (not yet recorded)."""
+        dated = replace(item, ingested_at=utc_now())
+        return _Ready(p, dated, self._events(dated, p.original_times))
 
     def _events(self, item: Item, times: dict[str, str | None]) -> tuple[SignedEvent, ...]:
         """#1 states the file; #2, chained to it, the type and profile (an analysis)."""

@@ -39,6 +39,7 @@ _VAULT_TAGS = {
 _CHILD_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "PERL5LIB")
 _MAX_INT = 2**53 - 1
 _MAX_TEXT = 4096
+READ_BLOCK = 1 << 20
 
 
 def _clean(value: Any) -> Any:
@@ -109,6 +110,9 @@ def _start() -> exiftool.ExifToolHelper:
     """One exiftool process (-stay_open), started with a scrubbed environment."""
     try:
         helper = exiftool.ExifToolHelper(common_args=["-G", "-n"], check_execute=False)
+        # A chunk's JSON in one or two reads, not one per 4 KB: each read needs the interpreter
+        # lock, and exiftool waits for its next chunk until the reply has been read whole.
+        helper.block_size = READ_BLOCK
         with _scrubbed_environment():
             helper.run()
     except (FileNotFoundError, ExifToolException) as exc:

@@ -21,13 +21,21 @@ from .workspace import Workspace
 
 @dataclass(frozen=True)
 class ItemTimeline:
-    """An item (its facts as corrected), its entries and where its custody stands now."""
+    """An item (its facts as corrected), its custody log lines first event first, and where
+    its custody stands now: what `custody log` prints and the custody report prints, so paper
+    and screen agree."""
 
     item: Item
-    entries: list[Entry]
-    holder: str | None
-    pending_to: str | None
+    events: tuple[Entry, ...]
+    holder: str | None  # who holds it after the last event
+    pending_to: str | None  # a transfer not yet received
     irregularities: tuple[Irregularity, ...] = ()
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """The same lines (the name the custody log code gave them before the report's
+        timeline and this one became one)."""
+        return self.events
 
     def to_json(self) -> dict[str, Any]:
         """Plain dict for --json output."""
@@ -36,7 +44,7 @@ class ItemTimeline:
             "original_name": self.item.original_name,
             "holder": self.holder,
             "pending_to": self.pending_to,
-            "events": [e.to_json() for e in self.entries],
+            "events": [e.to_json() for e in self.events],
         }
 
 
@@ -71,7 +79,7 @@ def timelines(
         out.append(
             ItemTimeline(
                 facts_of(item, events).item,  # source, acquisition, digests as corrected
-                entries,
+                tuple(entries),
                 state.holder["name"] if state.holder else None,
                 state.pending_to["name"] if state.pending_to else None,
                 tuple(irregularities(entries, [e.body for e in events])),

@@ -4,6 +4,8 @@ jsonschema is the reference validator and gives the error messages. Custody even
 on every write and by every audit (100,000 events and more), where jsonschema's 0.3 ms per event
 would dominate; for those the fastjsonschema compilation of the same schema answers "valid?" in
 about 0.015 ms, and jsonschema is asked only to explain a failure. A test checks both agree.
+Both engines are imported when first needed: a command that signs valid custody events (the
+hand-written check below passes them) starts without them (a fifth of its start-up).
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ import json
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import fastjsonschema
-from jsonschema import Draft202012Validator
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 # Every version of every signed format this tool reads, by the `schema` id its body carries,
 # and the file in schemas/ that defines it. New records are written as the last version of
@@ -46,8 +48,11 @@ EVENT_SCHEMAS = versions("custody-event")
 # Events are written as version 2 unless their action needs a later one (events.NEWER_ACTIONS).
 EVENT_SCHEMA = EVENT_SCHEMAS["custody-event/2"]
 MANIFEST_SCHEMA = SCHEMAS["evidence-manifest/1"]
-# Compiled with fastjsonschema: every event is checked on every write and every audit.
-_COMPILED = set(EVENT_SCHEMAS.values())
+# Compiled with fastjsonschema: every event is checked on every write and every audit, and
+# the workspace's trust records by every command that signs (jsonschema's import alone costs
+# such a command a tenth of its start-up). tests/test_validation.py checks both agree.
+TRUST_SCHEMA = SCHEMAS["custody-trust/1"]
+_COMPILED = {*EVENT_SCHEMAS.values(), TRUST_SCHEMA}
 
 
 @cache
@@ -59,14 +64,18 @@ def _schema(name: str) -> dict[str, Any]:
 
 @cache
 def validator(name: str) -> Draft202012Validator:
-    """A jsonschema validator for one shipped schema (checked against the metaschema)."""
-    schema = _schema(name)
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    """A jsonschema validator for one shipped schema. The schema is not checked against the
+    metaschema here (that costs a verify a fifth of a second): tests/test_validation.py
+    checks every shipped schema once."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(_schema(name))
 
 
 @cache
 def _compiled(name: str) -> Callable[[Any], Any]:
+    import fastjsonschema
+
     return fastjsonschema.compile(_schema(name))
 
 
@@ -173,9 +182,12 @@ def is_valid(name: str, instance: Any) -> bool:
     if name == EVENT_V2 and event_v2_shape(instance):
         return True
     if name in _COMPILED:
+        check = _compiled(name)
+        from fastjsonschema import JsonSchemaException
+
         try:
-            _compiled(name)(instance)
-        except fastjsonschema.JsonSchemaException:
+            check(instance)
+        except JsonSchemaException:
             return False
         return True
     return bool(validator(name).is_valid(instance))

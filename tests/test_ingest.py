@@ -350,3 +350,54 @@ def test_torn_file_with_size_and_mtime_put_back_is_refused(world: World, tmp_pat
     assert [o.status for o in report.outcomes] == ["refused"]
     assert str(report.outcomes[0].reason).endswith("file changed while it was being read")
     assert list_items(world.ws.ledger, CASE) == []
+
+
+def test_events_signed_ahead_are_signed_again_after_a_checkpoint_made_meanwhile(
+    world: World, tmp_path: Path
+) -> None:
+    """Ingest signs each chunk's events as it is profiled, before the batch's lock; a
+    checkpoint made in between does not cover them, so under the lock they are dated and
+    signed again: none may claim a time before that checkpoint (audit would say so)."""
+    from evidence.audit import audit
+    from evidence.checkpoint import create_checkpoint
+    from evidence.workspace import Workspace
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for n in range(40):  # two chunks of text files: no exiftool, each signed at once
+        (folder / f"note-{n:02d}.txt").write_text(f"note {n}\n")
+    made: list[str] = []
+
+    class CheckpointMeanwhile:
+        """On the second chunk's hashing, another process makes a checkpoint."""
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def start(self, total: int, label: str) -> None:
+            """Ignore."""
+
+        def advance(self, done: int) -> None:
+            """Count files; make the checkpoint at the 36th."""
+            self.calls += 1
+            if self.calls == 36:
+                other = Workspace.open(world.ws.root)
+                try:
+                    cp = create_checkpoint(other.ledger, world.custodian, other.checkpoint_dir)
+                    made.append(cp.body["created_at"])
+                finally:
+                    other.close()
+
+        def finish(self) -> None:
+            """Ignore."""
+
+    opts = IngestOptions(case=CASE, source="notes")
+    ingest(world.ws, world.investigator, [folder], opts, CheckpointMeanwhile())
+    assert made, "the checkpoint was made during the ingest"
+    items = list_items(world.ws.ledger, CASE)
+    assert len(items) == 40
+    for item in items:
+        assert item.ingested_at is not None and item.ingested_at >= made[0]
+        for event in item_events(world.ws.ledger, item.item_id):
+            assert event.body["at"] >= made[0]
+    assert audit(world.ws).findings == []

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from evidence.validation import (
     EVENT_SCHEMA,
+    TRUST_SCHEMA,
     _compiled,
     event_errors,
     event_v2_shape,
@@ -124,3 +125,62 @@ def test_hand_written_shape_check_takes_real_events() -> None:
     assert event_v2_shape({**GOOD, "from": None, "to": None, "details": {"seal": "7"}})
     assert not event_v2_shape({k: v for k, v in GOOD.items() if k != "note"})
     assert not event_v2_shape({**GOOD, "schema": "custody-event/1"})  # left to the engine
+
+
+TRUST_GOOD: dict[str, Any] = {
+    "schema": "custody-trust/1",
+    "kind": "enrolment",
+    "certificate": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    "fingerprint": "a" * 64,
+    "at": "2026-11-02T11:30:00.000000Z",
+    "by": {"name": "Authority", "fingerprint": "b" * 64},
+    "reason": "enrolled at key creation",
+    "seq": 1,
+    "prev": None,
+    "key_id": "k1",
+    "key_created_at": "2026-11-02T11:29:00.000000Z",
+    "added_at": "2026-11-02T11:29:30.000000Z",
+}
+
+
+def _trust_reference(instance: Any) -> bool:
+    return bool(validator(TRUST_SCHEMA).is_valid(instance))
+
+
+def test_good_trust_record_is_valid_both_ways() -> None:
+    assert _trust_reference(TRUST_GOOD)
+    assert is_valid(TRUST_SCHEMA, TRUST_GOOD)
+    assert is_valid(TRUST_SCHEMA, {**TRUST_GOOD, "prev": "c" * 64})
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([*TRUST_GOOD, "admin"]),
+            st.one_of(
+                SHAPE_VALUES,
+                st.sampled_from(["revocation", "enrolment ", "custody-trust/2"]),
+                st.just({"name": "x", "fingerprint": "b" * 64}),
+                st.just({"name": 1, "fingerprint": "b" * 64}),
+            ),
+        ),
+        max_size=3,
+    )
+)
+def test_fast_and_reference_validators_agree_on_trust_records(
+    edits: list[tuple[str, Any]],
+) -> None:
+    record = copy.deepcopy(TRUST_GOOD)
+    for field, value in edits:
+        record[field] = value
+    assert is_valid(TRUST_SCHEMA, record) == _trust_reference(record), edits
+
+
+def test_every_shipped_schema_is_valid_against_its_metaschema() -> None:
+    from jsonschema import Draft202012Validator
+
+    from evidence.validation import SCHEMAS, _schema
+
+    for name in {*SCHEMAS.values(), "check.schema.json"}:
+        Draft202012Validator.check_schema(_schema(name))

@@ -11,7 +11,7 @@ tree, or a checkpoint copy kept elsewhere, still tells.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -57,9 +57,21 @@ class WitnessView:
     note: Note | None
 
 
-def _record_hashes(ledger: Ledger) -> dict[str, dict[str, str]]:
+# Leaves read per query: the log is streamed, never held as rows (a million records).
+PAGE = 10_000
+# An event leaf's record hash comes with its leaf row (events are most of the log); the few
+# trust records and checkpoints are looked up in memory.
+_LEAVES = (
+    "SELECT l.idx, l.kind, l.ref, l.leaf, e.hash AS event_hash FROM log_leaves l"
+    " LEFT JOIN events e ON l.kind = 'event' AND e.event_id = l.ref"
+    " WHERE l.idx >= $1 ORDER BY l.idx, l.rowid LIMIT $2"
+)
+
+
+def _record_hashes(ledger: Ledger, kinds: Sequence[str]) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
-    for kind, (table, ref) in _RECORDS.items():
+    for kind in kinds:
+        table, ref = _RECORDS[kind]
         if not ledger.has_table(table):
             out[kind] = {}
             continue
@@ -68,51 +80,95 @@ def _record_hashes(ledger: Ledger) -> dict[str, dict[str, str]]:
     return out
 
 
+def _leaf_pages(ledger: Ledger) -> Iterator[list[dict[str, Any]]]:
+    """The log's rows in order, page by page, each event leaf with its event's hash (None
+    when no event has that id). Inside the audit's snapshot, so the pages see one state."""
+    # Keyset pages (from the last index read on), not OFFSET, which would redo the join for
+    # every row skipped. Rows sharing an index (a renumbered log) are each read once: those
+    # already yielded at the boundary index are skipped.
+    last, done = -(2**63), 0  # the smallest 64-bit integer: every index
+    while True:
+        page = ledger.rows(_LEAVES, (last, PAGE + done))[done:]
+        if not page:
+            return
+        yield page
+        top = page[-1]["idx"]
+        at_top = sum(1 for row in page if row["idx"] == top)
+        done = at_top + (done if top == last else 0)
+        last = top
+
+
 def rebuild(ledger: Ledger, add: Add) -> Tree:
     """The log's tree from the records in `log_leaves` order; every gap, stranger, duplicate,
     altered leaf and record without a leaf is a finding."""
-    records = _record_hashes(ledger)
-    seen: set[tuple[str, str]] = set()
-    leaves: list[bytes] = []
-    for row in leaf_rows(ledger):
-        n = len(leaves)
-        idx, kind, ref = row["idx"], str(row["kind"]), str(row["ref"])
-        if idx != n:
-            add(
-                "log",
-                f"log leaf #{n}",
-                f"missing: the next leaf is #{idx} (deleted or renumbered?)",
-            )
-        digest = records.get(kind, {}).get(ref)
-        if digest is None:
-            add(
-                "log",
-                f"log leaf #{n}",
-                f"names {kind} {ref}, which the ledger does not hold (deleted?)",
-            )
-            # Keep the stored leaf in its place: the roots then show what else changed.
+    records = _record_hashes(ledger, ("trust", "checkpoint"))
+    # Only (kind, ref) pairs the log holds more than once need remembering while streaming.
+    doubled = {
+        (str(r["kind"]), str(r["ref"])): False
+        for r in ledger.rows(
+            "SELECT kind, ref FROM log_leaves GROUP BY kind, ref HAVING COUNT(*) > 1"
+        )
+    }
+    seen = {kind: set[str]() for kind in records}  # the few trust and checkpoint leaves
+    event_leaves = 0
+    tree = Tree()
+    for page in _leaf_pages(ledger):
+        for row in page:
+            n = tree.size
+            idx, kind, ref = row["idx"], str(row["kind"]), str(row["ref"])
+            if idx != n:
+                add(
+                    "log",
+                    f"log leaf #{n}",
+                    f"missing: the next leaf is #{idx} (deleted or renumbered?)",
+                )
+            known = records.get(kind, {})
+            digest = row["event_hash"] if kind == "event" else known.get(ref)
+            if digest is None:
+                add(
+                    "log",
+                    f"log leaf #{n}",
+                    f"names {kind} {ref}, which the ledger does not hold (deleted?)",
+                )
+                # Keep the stored leaf in its place: the roots then show what else changed.
+                try:
+                    stored = bytes.fromhex(str(row["leaf"]))
+                except ValueError:
+                    stored = b""
+                tree.append(stored if len(stored) == 32 else bytes(32))
+                continue
+            key = (kind, ref)
+            again = doubled.get(key, False)
+            if again:
+                add("log", f"log leaf #{n}", f"{kind} {ref} is in the log twice")
+            elif key in doubled:
+                doubled[key] = True
+            if kind == "event":
+                event_leaves += 0 if again else 1
+            elif kind in seen:
+                seen[kind].add(ref)
             try:
-                leaves.append(bytes.fromhex(str(row["leaf"])))
+                leaf = hash_leaf(str(digest))
             except ValueError:
-                leaves.append(bytes(32))
-            continue
-        if (kind, ref) in seen:
-            add("log", f"log leaf #{n}", f"{kind} {ref} is in the log twice")
-        seen.add((kind, ref))
-        try:
-            leaf = hash_leaf(digest)
-        except ValueError:
-            add("log", f"log leaf #{n}", f"{kind} {ref} has no valid hash")
-            leaf = bytes(32)
-        if row["leaf"] != leaf.hex():
-            add("log", f"log leaf #{n}", f"stored leaf differs from {kind} {ref} (edited?)")
-        leaves.append(leaf)
+                add("log", f"log leaf #{n}", f"{kind} {ref} has no valid hash")
+                leaf = bytes(32)
+            if row["leaf"] != leaf.hex():
+                add("log", f"log leaf #{n}", f"stored leaf differs from {kind} {ref} (edited?)")
+            tree.append(leaf)
+    # Events without a leaf: every leaf counted above names a distinct event the ledger
+    # holds, so equal counts say none is missing; otherwise the database lists them.
+    total = ledger.rows("SELECT COUNT(*) AS n FROM events")[0]["n"]
+    if total != event_leaves:
+        missing = ledger.rows(
+            "SELECT event_id FROM events WHERE event_id NOT IN"
+            " (SELECT ref FROM log_leaves WHERE kind = 'event') ORDER BY event_id"
+        )
+        for row in missing:
+            add("log", f"event {row['event_id']}", "is not in the log (slipped in without a leaf?)")
     for kind, refs in records.items():
-        if len(refs) == sum(1 for k, _ in seen if k == kind):
-            continue
-        for ref in sorted(set(refs) - {r for k, r in seen if k == kind}):
+        for ref in sorted(set(refs) - seen[kind]):
             add("log", f"{kind} {ref}", "is not in the log (slipped in without a leaf?)")
-    return Tree(leaves)
+    return tree
 
 
 def _logged(ledger: Ledger, add: Add) -> list[tuple[Checkpoint, LogCommitment]]:

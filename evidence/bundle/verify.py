@@ -25,7 +25,7 @@ from ..errors import Check, Finding, InputRejected, NotFoundError
 from ..excerpt.proof import ExcerptVerdict
 from ..keys import key_id_of
 from ..progress import Reporter, Silent
-from ..timefmt import format_utc
+from ..timefmt import format_local, format_utc
 from ..timerules import Timed, TimeRules, checkpoint_time
 from ..timestamp.cades import check_signature_timestamp
 from ..tlog.cosignature import CosignatureVerifier
@@ -384,11 +384,17 @@ def _check_timestamp(
     if not result.ok:
         checks.extend(result.findings)
         return
-    claimed = "none" if signer.signing_time is None else format_utc(signer.signing_time)
+    # Both to the second, in UTC: what people compare (the token keeps its own precision).
+    claimed = (
+        "none"
+        if signer.signing_time is None
+        else format_local(format_utc(signer.signing_time), None)
+    )
     checks.ok(
         "cms.timestamp",
         "manifest.json.p7s",
-        f"RFC 3161 time {result.gen_time} by {result.tsa}; signer's claimed time {claimed}",
+        f"RFC 3161 time {format_local(result.gen_time, None)} by {result.tsa}; signer's claimed"
+        f" time {claimed}",
     )
 
 

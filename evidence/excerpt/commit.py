@@ -225,7 +225,10 @@ def commit_vault_file(
 ) -> dict[str, Any] | None:
     """What a `profiled` event signs in details["records"] for a vault file (the vault's
     excerpt secret made on first use); None for files that are not text records."""
-    made = commit_file(path, original_name, media_type, ensure_secret(vault_root), item_sha256)
+    layout = _layout(path, original_name, media_type)
+    if rule_for(layout) is None:
+        return None  # the secret is not even read: an ingest of images asked once per file
+    made = _commit(path, layout, ensure_secret(vault_root), item_sha256)
     return None if made is None else made.to_json()
 
 
@@ -235,7 +238,14 @@ def commit_file(
     """The commitment to a vault file's records; None for files that are not text records
     (images, documents, zips other than chat exports, chat zips whose text cannot be read) or
     are too big to split in memory."""
-    layout = EMPTY if path.stat().st_size == 0 else layout_of(path, original_name, media_type)
+    return _commit(path, _layout(path, original_name, media_type), secret, item_sha256)
+
+
+def _layout(path: Path, original_name: str, media_type: str) -> str:
+    return EMPTY if path.stat().st_size == 0 else layout_of(path, original_name, media_type)
+
+
+def _commit(path: Path, layout: str, secret: bytes, item_sha256: str) -> Commitment | None:
     if rule_for(layout) is None:
         return None
     try:

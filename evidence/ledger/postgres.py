@@ -334,23 +334,31 @@ class PostgresLedger(Ledger):
             self.conn.execute(f"SELECT pg_advisory_xact_lock({_LOG_LOCK})".encode())
 
     def insert_many(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
-        """Insert rows with the same columns in one pipelined batch (copying a ledger)."""
+        """Insert rows with the same columns: one INSERT, or for several one COPY (a batch of
+        events and their log leaves; copying a ledger). COPY inserts rows as INSERT does
+        (constraints, unique indexes, identity column) in one round trip, which matters
+        under the log lock: writers queue there."""
         if not self._in_tx:
             raise RuntimeError("Ledger.insert outside atomic()")
         batch = list(rows)
         if not batch:
             return
-        statement = pgsql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-            pgsql.Identifier(table),
-            pgsql.SQL(", ").join(pgsql.Identifier(c) for c in batch[0]),
-            pgsql.SQL(", ").join(pgsql.SQL(f"${n}") for n in range(1, len(batch[0]) + 1)),
-        )
+        target = pgsql.Identifier(table)
+        names = list(batch[0])
+        columns = pgsql.SQL(", ").join(pgsql.Identifier(c) for c in names)
         with self._errors():
             if len(batch) == 1:
-                self.conn.execute(statement, list(batch[0].values()))
-            else:
-                with self.conn.cursor() as cur:
-                    cur.executemany(statement, [list(r.values()) for r in batch])
+                statement = pgsql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+                    target,
+                    columns,
+                    pgsql.SQL(", ").join(pgsql.SQL(f"${n}") for n in range(1, len(names) + 1)),
+                )
+                self.conn.execute(statement, [batch[0][c] for c in names])
+                return
+            copy_in = pgsql.SQL("COPY {} ({}) FROM STDIN").format(target, columns)
+            with self.conn.cursor() as cur, cur.copy(copy_in) as copy:
+                for row in batch:
+                    copy.write_row([row[c] for c in names])
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Rows of a read query as dicts."""

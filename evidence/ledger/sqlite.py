@@ -1,8 +1,9 @@
 """The SQLite backend: one ledger.db file, the embedded default for a single workstation.
 
-sqlite-utils creates the schema and serves the reads, whose `$1` parameters SQLite reads as
-parameters named "1", "2"... (bound here by name, evidence/ledger/sql.py). Writes go through
-`insert` inside `atomic()`, which holds SQLite's write lock from the first statement
+sqlite-utils creates the schema (imported only then: with pandas installed, importing it
+costs a command half a second). Reads go straight to sqlite3, whose `$1` parameters SQLite
+reads as parameters named "1", "2"... (bound here by name, evidence/ledger/sql.py). Writes go
+through `insert` inside `atomic()`, which holds SQLite's write lock from the first statement
 (BEGIN IMMEDIATE): sqlite-utils' own insert helpers commit on their own, which would split our
 transactions.
 The write lock is global, so per-item locks and exclusive transactions need nothing more.
@@ -16,8 +17,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-import sqlite_utils
 
 from ..errors import OperationalError
 from .base import Ledger, LedgerSource, trigger_differences
@@ -35,13 +34,12 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 class SQLiteLedger(Ledger):
-    """An open ledger.db: read through `db`, write only inside `atomic()`."""
+    """An open ledger.db: read with `rows()`, write only inside `atomic()`."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.location = str(path)
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
 
     @classmethod
     def create(cls, path: Path) -> SQLiteLedger:
@@ -55,9 +53,12 @@ class SQLiteLedger(Ledger):
 
     def _add_tables(self, names: tuple[str, ...]) -> None:
         """Create the tables through sqlite-utils, with their two append-only triggers."""
+        import sqlite_utils
+
+        db = sqlite_utils.Database(self.conn)
         for name in names:
             cols, pk, uniques = TABLES[name]
-            table = self.db.table(name)
+            table = db.table(name)
             table.create(cols, pk=pk, not_null=set(cols) - NULLABLE)
             for unique in uniques:
                 table.create_index(list(unique), unique=True)
@@ -77,7 +78,10 @@ class SQLiteLedger(Ledger):
 
     def has_table(self, name: str) -> bool:
         """True if the file holds that table."""
-        return name in self.db.table_names()
+        row = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return row is not None
 
     def trigger_problems(self) -> list[str]:
         """Every append-only trigger present with exactly its SQL, and no other trigger."""
@@ -171,7 +175,9 @@ class SQLiteLedger(Ledger):
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Rows of a read query as dicts."""
-        return list(self.db.query(sql, _named(params)))
+        cursor = self.conn.execute(sql, _named(params))
+        keys = [d[0] for d in cursor.description or ()]
+        return [dict(zip(keys, row, strict=True)) for row in cursor]
 
     def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read query as tuples, straight from sqlite3."""
@@ -213,4 +219,7 @@ def _connect(
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
+    # As sqlite-utils set it when it opened every ledger: a REPLACE that deletes a row fires
+    # the append-only DELETE trigger.
+    conn.execute("PRAGMA recursive_triggers = ON")
     return conn

@@ -72,7 +72,7 @@ def collect_custody_report(
     # `custody log` can never disagree about an event.
     unverified = audit.unverified if audit is not None else None
     for t in timelines(ws, items, unverified):
-        signed.update(line.actor_fingerprint for line in t.entries)
+        signed.update(line.actor_fingerprint for line in t.events)
         out.append(t)
     signers = tuple(signer_info(fp, certs.get(fp), n) for fp, n in sorted(signed.items()))
     verdict = verdict_from_audit(audit) if audit is not None else not_audited()

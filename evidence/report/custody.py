@@ -342,18 +342,18 @@ def _timeline(t: ItemTimeline, loc: Locale, numbers: dict[str, int]) -> list[Flo
     head = [
         para(loc.t("Item {id} — {name}", id=it.item_id, name=it.original_name), st.h2),
         markup(
-            f"{loc.t('events: {n}', n=len(t.entries))} · "
+            f"{loc.t('events: {n}', n=len(t.events))} · "
             f"{printable(loc.t('held by {who}', who=holder))}",
             st.small,
         ),
         item_facts(it, loc),
         Spacer(1, 1.5 * mm),
     ]
-    if not t.entries:
+    if not t.events:
         return [CondPageBreak(30 * mm), *head, para(loc.t("No custody events recorded."), st.body)]
     bad = [
         ("TEXTCOLOR", (7, i), (7, i), FAIL_COLOUR)
-        for i, e in enumerate(t.entries, 2)
+        for i, e in enumerate(t.events, 2)
         if irregular(e)
     ]
     table = grid_table(
@@ -367,7 +367,7 @@ def _timeline(t: ItemTimeline, loc: Locale, numbers: dict[str, int]) -> list[Flo
             loc.t("Purpose / note"),
             loc.t("Signature"),
         ],
-        _event_rows(t.entries, loc, numbers),
+        _event_rows(t.events, loc, numbers),
         EVENT_COLS,
         extra=bad,
         caption=loc.t(

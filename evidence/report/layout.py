@@ -77,9 +77,23 @@ class Styles:
 def styles() -> Styles:
     """The shared styles (fonts registered on first use)."""
     register_fonts()
-    # splitLongWords breaks a word wider than its cell (a file name without spaces) at
-    # the cell edge instead of letting it run over the next column or off the page.
-    base = ParagraphStyle("base", fontName=SANS, fontSize=9, leading=11.5, splitLongWords=1)
+    # Paragraphs break words as table cells do (break_word): at a syllable boundary of the
+    # Russian or English dictionary, with a hyphen (hyphenationLang: a callable choosing the
+    # dictionary by the word's script); at a hyphen the word has (embeddedHyphenation); a
+    # URL at its punctuation (uriWasteReduce). splitLongWords then only breaks what is no
+    # word (a digest, a file name wider than its cell), at the cell edge instead of running
+    # off the page.
+    base = ParagraphStyle(
+        "base",
+        fontName=SANS,
+        fontSize=9,
+        leading=11.5,
+        splitLongWords=1,
+        hyphenationLang=syllables,
+        # 2: also a word alone on its line, too wide for it (a compound in a narrow cell)
+        embeddedHyphenation=2,
+        uriWasteReduce=0.3,
+    )
     cell = ParagraphStyle("cell", base, fontSize=CELL_SIZE, leading=CELL_LEADING)
     return Styles(
         title=ParagraphStyle("title", base, fontName=SANS_BOLD, fontSize=17, leading=21),
@@ -164,6 +178,16 @@ def _hyphenator(lang: str) -> Any:
 _CYRILLIC = re.compile("[А-Яа-яЁё]")
 
 
+def syllables(word: str) -> list[tuple[str, str]]:
+    """Where a word of a language may break, longest head first, as pyphen gives it: the
+    Russian dictionary for a Cyrillic word, the English one otherwise; none for anything that
+    is not letters (identifiers, file names, numbers), which no dictionary knows."""
+    if not word.replace("-", "").isalpha():
+        return []
+    lang = "ru_RU" if _CYRILLIC.search(word) else "en_GB"
+    return list(_hyphenator(lang).iterate(word))
+
+
 def break_word(word: str, width: float, font: str, size: float) -> tuple[str, str]:
     """The longest head of a word too wide for width that fits, and the rest.
 
@@ -177,12 +201,10 @@ def break_word(word: str, width: float, font: str, size: float) -> tuple[str, st
     dash = word.rfind("-", 0, cut)
     if dash > 0:
         return word[: dash + 1], word[dash + 1 :]
-    if word.replace("-", "").isalpha():  # words of a language, not a file name or an id
-        lang = "ru_RU" if _CYRILLIC.search(word) else "en_GB"
-        for head, tail in _hyphenator(lang).iterate(word):
-            shown = head if head.endswith("-") else head + "-"
-            if stringWidth(shown, font, size) <= width:
-                return shown, tail
+    for head, tail in syllables(word):  # words of a language, not a file name or an id
+        shown = head if head.endswith("-") else head + "-"
+        if stringWidth(shown, font, size) <= width:
+            return shown, tail
     for i in range(cut, 0, -1):
         if word[i - 1] in "._/\\":
             return word[:i], word[i:]

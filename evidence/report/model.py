@@ -136,7 +136,7 @@ class CustodyReportData:
     @property
     def event_count(self) -> int:
         """Events printed across all items."""
-        return sum(len(t.entries) for t in self.items)
+        return sum(len(t.events) for t in self.items)
 
     @property
     def irregularities(self) -> tuple[Irregularity, ...]:

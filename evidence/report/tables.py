@@ -66,7 +66,7 @@ def custody_report_json(data: CustodyReportData) -> dict[str, Any]:
                 **t.item.to_json(),
                 "holder": t.holder,
                 "pending_to": t.pending_to,
-                "events": [_event_json(e, _of(t.irregularities, e)) for e in t.entries],
+                "events": [_event_json(e, _of(t.irregularities, e)) for e in t.events],
             }
             for t in data.items
         ],
@@ -105,9 +105,9 @@ def custody_report_csv(data: CustodyReportData) -> str:
             it.acquired_at,
             it.source,
         ]
-        if not t.entries:
+        if not t.events:
             writer.writerow([_cell(v) for v in item_cols] + [""] * (len(CSV_COLUMNS) - 8))
-        for e in t.entries:
+        for e in t.events:
             found = _of(t.irregularities, e)
             row = [
                 *item_cols,

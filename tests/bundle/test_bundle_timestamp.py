@@ -3,6 +3,7 @@ local TSA, checked by `custody verify --tsa-trust` and by VERIFY.txt's openssl s
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -41,6 +42,10 @@ def test_verify_reports_the_trusted_time(
     )
     assert code == 0, result.output
     assert "RFC 3161 time" in result.stdout and "signer's claimed time" in result.stdout
+    # Both times to the second, as people compare them (the token keeps its own precision).
+    stamp = re.search(r"RFC 3161 time (\S+ \S+) by .*claimed time (\S+ \S+)", result.stdout)
+    assert stamp is not None, result.stdout
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", t) for t in stamp.groups())
     # Without --tsa-trust nothing changes for a recipient who has no TSA anchor.
     assert invoke(["verify", str(stamped), "--fingerprint", fp])[0] == 0
 

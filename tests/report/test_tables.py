@@ -57,7 +57,7 @@ def test_csv_one_row_per_event(data: CustodyReportData) -> None:
 
 
 def test_csv_item_without_events_still_listed(data: CustodyReportData) -> None:
-    first = replace(data.items[0], entries=[])
+    first = replace(data.items[0], events=())
     rows = list(csv.DictReader(io.StringIO(custody_report_csv(replace(data, items=(first,))))))
     assert len(rows) == 1
     assert rows[0]["item_id"] == first.item.item_id and rows[0]["seq"] == ""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import sqlite3
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -39,7 +41,16 @@ def test_checkpoint_carries_a_token_openssl_accepts(
     result = openssl_ts_verify(base64.b64decode(stamp["token"]), signature, local_tsa.ca, tmp_path)
     assert result.returncode == 0, result.stderr
     listing = sh("timestamp", "--tsa-trust", str(local_tsa.ca)).stdout
-    assert "#1" in listing and "ok" in listing and str(stamp["gen_time"]) in listing
+    # Every time to the second (the stored one has microseconds), in UTC, or in --tz.
+    gen_time = datetime.fromisoformat(str(stamp["gen_time"]).replace("Z", "+00:00"))
+    assert "#1" in listing and "ok" in listing
+    assert gen_time.strftime("%Y-%m-%d %H:%M:%SZ") in listing
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d", listing), listing
+    minsk = sh("timestamp", "--tz", "+03:00").stdout
+    local = gen_time.astimezone(timezone(timedelta(hours=3)))
+    assert local.strftime("%Y-%m-%d %H:%M:%S +03:00") in minsk
+    assert gen_time.strftime("(%H:%M:%SZ)") in minsk
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d", out + minsk), out
     assert "RFC 3161 time" in sh("audit").stdout
 
 

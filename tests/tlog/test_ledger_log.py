@@ -478,3 +478,26 @@ def test_note_added_at_moved(
     )
     _expect(result, "log", f"added_at {value!r}" if "RFC" in fragment else f"added_at {value}")
     _expect(result, "log", fragment)
+
+
+def test_log_read_in_small_pages_finds_the_same(
+    logged: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Audit streams the log page by page (keyset on the index); pages of 2 and 3 leaves must
+    give exactly the findings of one page: a gap, an edited leaf, an event without a leaf."""
+    import evidence.audit.log as log_audit
+
+    _checkpoint(logged)
+    conn = _attacker(logged)
+    (last,) = conn.execute("SELECT MAX(idx) FROM log_leaves").fetchone()
+    conn.execute("UPDATE log_leaves SET leaf = ? WHERE idx = ?", ("0" * 64, last - 1))
+    (gone,) = conn.execute("SELECT ref FROM log_leaves WHERE idx = 4").fetchone()
+    conn.execute("DELETE FROM log_leaves WHERE idx = 4")
+    _put_back_triggers(conn)
+    whole = [str(f) for f in _audit(logged).findings]
+    assert any("stored leaf differs" in f for f in whole), whole
+    assert any("missing: the next leaf is #5" in f for f in whole), whole
+    assert any(gone in f and "is not in the log" in f for f in whole), whole
+    for page in (2, 3):
+        monkeypatch.setattr(log_audit, "PAGE", page)
+        assert [str(f) for f in _audit(logged).findings] == whole
