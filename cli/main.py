@@ -75,6 +75,7 @@ SUMMARIES = {
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_OPERATIONAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT): 128 + 2, as shells report it
 
 
 class CustodyGroup(click.Group):
@@ -123,7 +124,7 @@ class CustodyGroup(click.Group):
             raise
         except KeyboardInterrupt:
             click.echo("custody: interrupted; nothing half-written is kept", err=True)
-            ctx.exit(EXIT_OPERATIONAL)
+            ctx.exit(EXIT_INTERRUPTED)
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(printable(f"custody: error: {where}{exc.strerror or exc}"), err=True)

@@ -151,9 +151,9 @@ def test_older_ledger_that_cannot_be_written_still_audits(
     conn.commit()
     conn.close()
 
-    def read_only(self: SQLiteLedger, names: list[str]) -> None:
+    def read_only(self: SQLiteLedger, names: tuple[str, ...]) -> None:
         raise sqlite3.OperationalError("attempt to write a readonly database")
 
-    monkeypatch.setattr(SQLiteLedger, "_create_tables", read_only)
+    monkeypatch.setattr(SQLiteLedger, "_add_tables", read_only)
     sh("audit")
     assert "CHECKPOINT" in sh("timestamp").stdout
