@@ -59,3 +59,10 @@ def test_every_variant_is_unchanged(
 def test_the_log_section_is_unchanged() -> None:
     assert log_steps(5) == (GOLDEN / "log-steps-5.txt").read_text(encoding="utf-8")
     assert log_steps(0) == ""
+
+
+def test_the_excerpt_section_is_unchanged() -> None:
+    manifest = json.loads((GOLDEN / "excerpts-manifest.json").read_text())
+    expected = (GOLDEN / "excerpt-steps.txt").read_text(encoding="utf-8")
+    assert excerpt_steps(manifest) == expected
+    assert excerpt_steps({}) == ""
