@@ -16,6 +16,7 @@ import pytest
 
 from evidence.bundle.build import build_bundle
 from evidence.bundle.checklist import ORDER
+from evidence.bundle.excerpts import excerpt_steps
 from evidence.bundle.verify import verify_bundle
 from evidence.bundle.verifytext import log_steps, verify_text
 from evidence.messages import message_ids, translations
@@ -145,8 +146,9 @@ def test_english_cover_is_english() -> None:
 
 # VERIFY.txt's Russian half may name programs and the English half's sections: a command
 # (unzip, the PowerShell cmdlet Get-FileHash), the C2SP formats of the log/ files, and the
-# letters B and C of the English sections whose commands it points to.
-VERIFY_TXT_NAMES = {"unzip", "Get-FileHash", "tlog-checkpoint", "tlog-proof", "B", "C"}
+# letters B and C of the English sections whose commands it points to, and the title of the
+# documentation's section on excerpts (docs/bundle.md, "Excerpts").
+VERIFY_TXT_NAMES = {"unzip", "Get-FileHash", "tlog-checkpoint", "tlog-proof", "B", "C", "Excerpts"}
 # What openssl and sha256sum print, quoted as the recipient will see it.
 PROGRAM_OUTPUT = ("CMS Verification successful", "one signer", "sha256 Fingerprint", "OK")
 
@@ -169,8 +171,8 @@ def _russian_words(text: str) -> str:
 
 @pytest.mark.parametrize("self_signed", [True, False])
 def test_verify_txt_russian_half_is_russian(self_signed: bool, missing: _Missing) -> None:
-    """The Russian half of VERIFY.txt (and of its log/ section): every sentence from ru.po, no
-    Latin word but commands, file names, hashes, fingerprints and names."""
+    """The Russian half of VERIFY.txt (and of its log/ and excerpt sections): every sentence
+    from ru.po, no Latin word but commands, file names, hashes, fingerprints and names."""
     golden = ROOT / "tests" / "data" / "verify_txt"
     manifest = json.loads((golden / "manifest.json").read_bytes())
     inputs = json.loads((golden / "inputs.json").read_text())
@@ -185,10 +187,12 @@ def test_verify_txt_russian_half_is_russian(self_signed: bool, missing: _Missing
     )
     russian = text.split("\n\n\nHOW TO VERIFY")[0]
     log = log_steps(5).split("ЖУРНАЛ:")[1]
+    excerpts = json.loads((golden / "excerpts-manifest.json").read_text())
+    excerpt = excerpt_steps(excerpts).split("PROOF-FILE\n")[1]
     assert russian.startswith("КАК ПРОВЕРИТЬ")
     assert ("partial_chain" in russian) is not self_signed
     allowed = _allowed(manifest) | VERIFY_TXT_NAMES
-    for part in (russian, log):
+    for part in (russian, log, excerpt):
         assert latin_words(_russian_words(part), allowed) == []
     assert missing.seen == set()
 
