@@ -322,11 +322,13 @@ def _english(v: Mapping[str, Any], manifest: Mapping[str, Any], self_signed: boo
             "\n",
             t(N_("Step 0. Unzip into a new, empty folder, and go into the bundle's folder.\n")),
             f"    $ {v['unzip_command']}\n",
-            t(N_("  Expected: no message at all.\n")),
+            _indent(EN.t("Expected: no message at all."), "  "),
             "\n",
             t(N_("Step 1. Both signatures, and that one certificate made both.\n")),
             "".join(f"    $ {c}\n" for c in (TMP_COMMAND, *CMS_COMMANDS)),
-            t(N_('  Expected: "CMS Verification successful" twice, then "one signer".\n')),
+            _indent(
+                EN.t('Expected: "CMS Verification successful" twice, then "one signer".'), "  "
+            ),
             _ca_note(EN, self_signed),
             t(
                 N_(
@@ -353,10 +355,13 @@ def _english(v: Mapping[str, Any], manifest: Mapping[str, Any], self_signed: boo
             "\n",
             t(N_("Step 3. Every file against the signed lists.\n")),
             f"    $ {LIST_COMMAND}\n",
+            _indent(
+                EN.t('Expected: every line ends in "OK", and the last line is "all files OK".'),
+                "  ",
+            ),
             t(
                 N_(
-                    '  Expected: every line ends in "OK", and the last line is "all files'
-                    ' OK".\n  Proves: every file outside data/ (this text included) is the one'
+                    "  Proves: every file outside data/ (this text included) is the one"
                     " listed in the signed\n  tagmanifest-sha256.txt, which lists"
                     " manifest-sha256.txt, and every evidence file is the one\n  listed"
                     " there.\n"
@@ -371,7 +376,7 @@ def _english(v: Mapping[str, Any], manifest: Mapping[str, Any], self_signed: boo
                 **v,
             ),
             f"    $ {COUNT_COMMAND}\n",
-            t(N_("  Expected: {all_count}\n"), **v),
+            _indent(EN.t("Expected: {count}", count=v["all_count"]), "  "),
             "\n",
             t(
                 N_(
@@ -391,7 +396,9 @@ def _english(v: Mapping[str, Any], manifest: Mapping[str, Any], self_signed: boo
                 **v,
             ),
             "".join(f"    PS> {c}\n" for c in (PS_TMP, *PS_CMS)),
-            t(N_('  Expected: "CMS Verification successful" twice, then "one signer".\n')),
+            _indent(
+                EN.t('Expected: "CMS Verification successful" twice, then "one signer".'), "  "
+            ),
             f"    PS> {PS_WHO}\n",
             t(N_("  Expected: the fingerprint you were given out of band, as in step 2 above.\n")),
             f"    PS> {PS_LIST}\n",
@@ -402,7 +409,7 @@ def _english(v: Mapping[str, Any], manifest: Mapping[str, Any], self_signed: boo
                 )
             ),
             f"    PS> {PS_COUNT}\n",
-            t(N_("  Expected: {all_count}\n"), **v),
+            _indent(EN.t("Expected: {count}", count=v["all_count"]), "  "),
             t(
                 N_(
                     'Without OpenSSL, `certutil -dump signer.pem` shows the certificate ("Cert'
