@@ -94,12 +94,15 @@ def test_failed_bundle_is_recorded_in_the_chains(
         "No. 2", "Budapest Convention 2001", "PGO BY", "LT", "PGO LT", "2026-11-25"
     )
     out = tmp_path / "b.zip"
-    # Failing before the export is recorded: no event at all, no file left (docs/bundle.md).
+    # Failing while the zip is written (the export and its checkpoint are recorded first, so
+    # that the bundle proves its own export events): a note says why no bundle came of it.
     with pytest.raises(OSError, match="No space left"):
         build_bundle(world.ws, world.investigator, CASE, out, request, cover=broken_cover)
     assert not out.exists() and not list(tmp_path.glob(".b.zip.*"))
-    actions = [e.body["action"] for e in item_events(world.ws.ledger, item.item_id)]
-    assert actions == ["ingested", "profiled"]
+    events = item_events(world.ws.ledger, item.item_id)
+    assert [e.body["action"] for e in events] == ["ingested", "profiled", "exported", "note"]
+    assert "bundle b was not produced (OSError" in events[-1].body["note"]
+    assert "No space left" in events[-1].body["note"]
     # Failing after it (the output appeared meanwhile): a note says no bundle came of it.
     import evidence.bundle.build as build
 
@@ -115,6 +118,6 @@ def test_failed_bundle_is_recorded_in_the_chains(
             build_bundle(world.ws, world.investigator, CASE, out, request)
     assert not list(tmp_path.glob(".b.zip.*"))
     actions = [e.body["action"] for e in item_events(world.ws.ledger, item.item_id)]
-    assert actions == ["ingested", "profiled", "exported", "note"]
+    assert actions == ["ingested", "profiled", "exported", "note", "exported", "note"]
     last = item_events(world.ws.ledger, item.item_id)[-1].body
     assert "bundle b was not produced" in last["note"] and "appeared" in last["note"]

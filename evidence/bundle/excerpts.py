@@ -33,6 +33,7 @@ from ..keys import Signer, fingerprint
 from ..workspace import Workspace
 from .checklist import Checklist
 from .manifest import MlaRequest
+from .verifytext import EN, N_, RU
 
 CHECK = "excerpt"
 
@@ -151,30 +152,51 @@ def excerpt_sources(
 
 
 def excerpt_steps(manifest: Mapping[str, Any]) -> str:
-    """What VERIFY.txt says about the excerpts of a bundle (nothing when it has none)."""
+    """What VERIFY.txt says about the excerpts of a bundle (nothing when it has none): in
+    English, then in Russian (ru.po), as the rest of VERIFY.txt."""
     entries = manifest.get("excerpts", [])
     if not entries:
         return ""
     listed = "".join(
-        f"  {e['records_path']}  records {e['records']} ({e['disclosed']} of "
-        f"{e['original']['records']}) of an original with SHA-256 {e['original']['sha256']}\n"
+        EN.t(
+            N_(
+                "  {path}  records {records} ({disclosed} of {total}) of an original with"
+                " SHA-256 {sha256}\n"
+            ),
+            path=e["records_path"],
+            records=e["records"],
+            disclosed=e["disclosed"],
+            total=e["original"]["records"],
+            sha256=e["original"]["sha256"],
+        )
         for e in entries
     )
     return (
-        "\nEXCERPTS / ВЫПИСКИ\n\n"
-        "Some evidence travels as an excerpt: only the records (messages, rows) the request\n"
-        "needs, each file beside its proof (.proof.json):\n"
+        f"\n{EN.t('EXCERPTS')} / {RU.t('EXCERPTS')}\n\n"
+        + EN.t(
+            N_(
+                "Some evidence travels as an excerpt: only the records (messages, rows) the"
+                " request\nneeds, each file beside its proof (.proof.json):\n"
+            )
+        )
         + listed
-        + "Steps 1-4 above prove these files are the ones the sender signed. They do NOT prove\n"
-        "that the records are, byte for byte and in place, records of the original sealed file:\n"
-        "that "
-        "is the proof's work, and needs `custody verify`, or the standalone checker printed in\n"
-        'full in the custody documentation (docs/bundle.md, "Excerpts"; Python 3 standard\n'
-        "library only):  python3 check_excerpt.py RECORDS-FILE PROOF-FILE\n"
-        "Шаги 1-4 доказывают лишь, что эти файлы подписаны отправителем. Что записи побайтно\n"
-        "совпадают с записями исходного файла и стоят на своих местах, проверяет только\n"
-        "доказательство (.proof.json): `custody verify` или программа проверки из документации\n"
-        '(docs/bundle.md, раздел "Excerpts").\n'
+        + EN.t(
+            N_(
+                "Steps 1-4 above prove these files are the ones the sender signed. They do NOT"
+                " prove\nthat the records are, byte for byte and in place, records of the"
+                " original sealed file:\nthat is the proof's work, and needs `custody"
+                " verify`, or the standalone checker printed in\nfull in the custody"
+                ' documentation (docs/bundle.md, "Excerpts"; Python 3 standard\nlibrary'
+                " only):  "
+            )
+        )
+        + "python3 check_excerpt.py RECORDS-FILE PROOF-FILE\n"
+        + RU.t(
+            "Steps 1-4 prove only that these files were signed by the sender. That the"
+            " records match\nthe records of the original file byte for byte and stand in"
+            " their places is checked only by\nthe proof (.proof.json): `custody verify`"
+            ' or the checker from the documentation\n(docs/bundle.md, section "Excerpts").\n'
+        )
     )
 
 

@@ -1,6 +1,10 @@
 """VERIFY.txt: how a recipient checks a bundle with our tool, or with openssl and sha256sum only,
 in English and Russian, with the same steps for Windows (PowerShell and OpenSSL for Windows).
 
+Its words are msgids of the message catalogue (evidence/messages): the English half prints
+them as they are, the Russian half through ru.po; commands, file names and fingerprints are
+printed literally. VERIFY.txt is signed, so its bytes stay as they were (tests/data/verify_txt).
+
 Each step says what it proves and what it does not, because a recipient who skips the
 out-of-band fingerprint comparison has verified only that *someone* signed the bundle.
 """
@@ -8,9 +12,11 @@ out-of-band fingerprint comparison has verified only that *someone* signed the b
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..display import printable
+from ..messages import translations
 from .custodians import carried_anchor
 
 
@@ -138,208 +144,403 @@ PS_LIST = (
 )
 PS_COUNT = "(Get-ChildItem -Recurse -Force -File).Count"
 
-# A certificate issued by an agency CA is no trust anchor on its own for openssl.
-CA_NOTE = """\
-  The signer's certificate was issued by a certification authority: add -partial_chain to the
-  two openssl cms commands, or replace signer.pem after -CAfile with that authority's
-  certificate.
-"""
-CA_NOTE_RU = """\
-  Сертификат подписанта выдан удостоверяющим центром: добавьте -partial_chain к обеим командам
-  openssl cms или укажите после -CAfile сертификат этого центра вместо signer.pem.
-"""
 
-_TEMPLATE = """\
-HOW TO VERIFY THIS EVIDENCE BUNDLE  (русский текст - раздел "КАК ПРОВЕРИТЬ")
-==================================
-
-Bundle:        {name}
-Case:          {case_number} - {case_title}
-Request:       MLA request {reference} of {date}
-Legal basis:   {legal_basis}
-From:          {requesting_authority}
-To:            {addressee} ({requested_state})
-Signed by:     {issuer_name}, {issuer_org} ({issuer_country})
-Evidence:      {count} file(s), {total} bytes
-
-Signer certificate SHA-256 fingerprint. This copy travels with the bundle, so it proves
-nothing: compare with the one you received by letter (step 2).
-    {fingerprint}
-    {colon}
-{anchor_block}SHA-256 of manifest.json:
-    {manifest_sha256}
+# Where the documents' words come from. Both halves of VERIFY.txt are written in English
+# msgids: the English half prints them as they are, the Russian half through the Russian
+# catalogue (evidence/messages/ru.po). N_() marks a msgid of the English half alone: the Russian
+# half is a shorter text of its own, so these have no Russian rendering yet.
+def N_(msgid: str) -> str:
+    """A msgid only the English half prints (gettext's no-op marker, for extraction)."""
+    return msgid
 
 
-WHAT IS IN THIS FOLDER
-----------------------
-data/                  the evidence files, one folder per item: data/<item id>/<file name>.
-                       File names were made safe for every system; manifest.json keeps the
-                       original names.
-manifest.json          the signed statement: case, request, and for every item its SHA-256 and
-                       SHA-512 digests, metadata, content summary and complete chain of custody
-                       (every event signed by the person who performed it).
-manifest.json.p7s      the signature over manifest.json (CMS, RFC 5652), signer certificate inside.
-tagmanifest-sha256.txt SHA-256 of every other file outside data/ (this text, the cover sheet,
-tagmanifest-sha256.txt.p7s  the lists below...), and its signature by the same certificate.
-manifest-sha256.txt    SHA-256 of every evidence file (BagIt, RFC 8493); sha256sum reads it.
-manifest-sha512.txt, tagmanifest-sha512.txt   the same with SHA-512.
-signer.pem             the signer's certificate, for openssl.
-bagit.txt, bag-info.txt  the BagIt declaration and description of this bag.
-{cover_line}VERIFY.txt             this text.
+@dataclass(frozen=True)
+class _Words:
+    """One half's language: msgids rendered through its catalogue, {placeholders} filled."""
+
+    lang: str
+
+    def t(self, msgid: str, **values: object) -> str:
+        """msgid in this language, {placeholders} filled."""
+        text = translations(self.lang).gettext(msgid)
+        return text.format(**values) if values else text
 
 
-A. WITH THE CUSTODY TOOL (all checks at once)
----------------------------------------------
-    custody verify {name}.zip --fingerprint FINGERPRINT-FROM-LETTER --anchor ANCHOR-FROM-LETTER
-
-It checks the zip itself, the bag, every digest, both signatures, the signer certificate, and
-every custody event's signature and hash chain, and lists each check. --anchor is the sending
-authority's trust-root fingerprint (from the seizure protocol or the request letter, not from
-this file): with it, every person who signed a custody event is established as enrolled by that
-root. Exit status 0: everything holds. 4: everything holds, but no fingerprint or trusted
-certificate was given, so who signed is not established. 1: something failed; every failure is
-listed.
+EN, RU = _Words("en"), _Words("ru")
 
 
-B. WITH UNZIP, OPENSSL AND SHA256SUM ONLY (Linux, macOS; bash or any POSIX shell)
--------------------------------------------------------------------------------
-Every step must give exactly what is expected; anything else means: do not rely on this bundle.
-
-Step 0. Unzip into a new, empty folder, and go into the bundle's folder.
-    $ {unzip_command}
-  Expected: no message at all.
-
-Step 1. Both signatures, and that one certificate made both.
-    $ {tmp_command}
-    $ {cms_command_1}
-    $ {cms_command_2}
-    $ {cms_command_3}
-  Expected: "CMS Verification successful" twice, then "one signer".
-{ca_note}  Proves: manifest.json and tagmanifest-sha256.txt have not changed by one byte since they
-  were signed with one key, whose certificate openssl wrote to $T/m.pem.
-
-Step 2. Who signed.
-    $ {who_command}
-  Expected: the "sha256 Fingerprint" equals, letter for letter, the fingerprint the sending
-  authority gave you through another channel: an official letter, a call to a number you
-  already know, the central authority under the treaty. Never compare it with a fingerprint
-  that came with the bundle (this file, the cover sheet, the message): whoever could change
-  the bundle could change those too. This is the certificate that really verified the
-  signatures, whatever else signer.pem holds.
-
-Step 3. Every file against the signed lists.
-    $ {list_command}
-  Expected: every line ends in "OK", and the last line is "all files OK".
-  Proves: every file outside data/ (this text included) is the one listed in the signed
-  tagmanifest-sha256.txt, which lists manifest-sha256.txt, and every evidence file is the one
-  listed there.
-
-Step 4. Nothing else in the folder ({count} evidence files and {tag_count} others).
-    $ {count_command}
-  Expected: {all_count}
-
-With steps 1 to 4 holding, every evidence file is exactly the file the signer described in
-manifest.json, and the signer is who you were told.
+def _indent(text: str, first: str, rest: str | None = None) -> str:
+    # The catalogue holds text without the page's indentation; each line gets it here.
+    lines = text.splitlines()
+    rest = first if rest is None else rest
+    return "".join((first if i == 0 else rest) + line + "\n" for i, line in enumerate(lines))
 
 
-C. ON WINDOWS (PowerShell, with OpenSSL for Windows for steps 1 and 2)
----------------------------------------------------------------------
-Unzip with Explorer ("Extract all") into a new folder; in PowerShell, go into {name}.
-    PS> {ps_tmp}
-    PS> {ps_cms_1}
-    PS> {ps_cms_2}
-    PS> {ps_cms_3}
-  Expected: "CMS Verification successful" twice, then "one signer".
-    PS> {ps_who}
-  Expected: the fingerprint you were given out of band, as in step 2 above.
-    PS> {ps_list}
-  Expected: every line begins with "OK" (Get-FileHash computes each SHA-256).
-    PS> {ps_count}
-  Expected: {all_count}
-Without OpenSSL, `certutil -dump signer.pem` shows the certificate ("Cert Hash(sha256)"), but
-it cannot check the signatures: use a machine with OpenSSL for steps 1 and 2.
+def _title(words: _Words, other: _Words) -> str:
+    # Each title points to the other half in that half's language.
+    title = words.t("HOW TO VERIFY THIS EVIDENCE BUNDLE")
+    pointer = other.t('English text: section "HOW TO VERIFY"')
+    # Translators: the underline of the title above (kept as long as it is printed today).
+    rule = words.t("==================================")
+    return f"{title}  ({pointer})\n{rule}\n\n"
 
 
-WHAT THESE STEPS DO NOT SHOW
-----------------------------
-- Steps 1 to 4 do not check the custody events inside manifest.json. Each item's "custody"
-  list is a hash chain of events, each signed by its actor: an event's "hash" is the SHA-256 of
-  the RFC 8785 canonical JSON of its "event" object, its "signature" is a base64 DER ECDSA
-  P-256 SHA-256 signature over the same bytes by the certificate in "certificates" named by
-  "signer", and each event's "prev" is the previous event's hash (the first event's "prev" is
-  the item's SHA-256). `custody verify` checks all of this.
-- Steps 1 to 4 do not establish who signed the custody events: `custody verify --anchor`
-  checks each signer against the trust root whose fingerprint you were given.
-- No check shows that what the files contain, or what the signer states, is true; only that
-  nothing changed since the people named signed it.
+def _fingerprint_lines(value: str) -> str:
+    return f"    {value}\n    {colon_fingerprint(value)}\n"
 
 
-КАК ПРОВЕРИТЬ ЭТОТ ПАКЕТ ДОКАЗАТЕЛЬСТВ  (English text: section "HOW TO VERIFY")
-=====================================
-
-Пакет {name}: {count} файл(ов), {total} байт; дело {case_number}; запрос {reference} от {date}.
-Подписал: {issuer_name}, {issuer_org} ({issuer_country}).
-Отпечаток SHA-256 сертификата подписанта (эта копия пришла вместе с пакетом и ничего не
-доказывает: сравнивайте с отпечатком, полученным письмом, шаг 2):
-    {fingerprint}
-    {colon}
-{anchor_block_ru}
-А. Программой custody (все проверки сразу):
-    custody verify {name}.zip --fingerprint ОТПЕЧАТОК-ИЗ-ПИСЬМА --anchor ОТПЕЧАТОК-КОРНЯ-ИЗ-ПИСЬМА
-  --anchor - отпечаток корня доверия отправителя (из протокола изъятия или сопроводительного
-  письма, не из этого файла): с ним каждый, кто подписал событие хранения, подтверждается
-  как допущенный этим корнем.
-  Код 0: всё сходится. 4: всё сходится, но отпечаток не указан, и кто подписал, не
-  установлено. 1: что-то не так; перечислены все ошибки.
-
-Б. Только unzip, openssl и sha256sum (Linux, macOS). Каждый шаг должен дать ровно
-ожидаемое; любое другое значит: на пакет полагаться нельзя. Команды - те же, что в разделе B
-английского текста:
-  Шаг 0. Распаковать в новую пустую папку и перейти в папку пакета (команда шага 0).
-         Ожидается: никаких сообщений.
-  Шаг 1. Обе подписи и то, что их сделал один сертификат (четыре команды шага 1).
-         Ожидается: дважды "CMS Verification successful", затем "one signer".
-{ca_note_ru}  Шаг 2. Кто подписал (команда шага 2). Ожидается: "sha256 Fingerprint" совпадает
-         буква в букву с отпечатком, который отправитель сообщил другим путём (официальное письмо,
-         звонок по известному вам номеру, центральный орган по договору). Никогда не
-         сравнивайте с отпечатком, пришедшим с пакетом: кто мог изменить пакет, мог изменить
-         и его. Показан сертификат, который действительно проверил подписи.
-  Шаг 3. Все файлы по подписанным спискам (команда шага 3). Ожидается: каждая строка
-         заканчивается на "OK", последняя строка - "all files OK".
-  Шаг 4. В папке нет ничего лишнего (команда шага 4). Ожидается: {all_count}
-  Если шаги 1-4 выполнены, каждый файл доказательств в точности тот, который подписант описал
-  в manifest.json, и подписант - тот, кого вам назвали.
-
-В. Windows: те же шаги командами PowerShell из раздела C английского текста (OpenSSL для
-   Windows нужен для шагов 1 и 2; Get-FileHash считает SHA-256 каждого файла).
-
-Чего проверка не показывает: шаги 1-4 не проверяют события цепочки хранения внутри
-manifest.json (их проверяет custody verify); никакая проверка не доказывает, что содержимое
-файлов или утверждения подписанта истинны, - только что ничего не изменилось после подписи.
-"""
+def _custody_command(words: _Words, name: str) -> str:
+    return (
+        f"    custody verify {name}.zip --fingerprint {words.t('FINGERPRINT-FROM-LETTER')}"
+        f" --anchor {words.t('ANCHOR-FROM-LETTER')}\n"
+    )
 
 
-ANCHOR_BLOCK = """\
-Trust root (anchor) SHA-256 fingerprint of the sending authority: every custody event's signer
-must be enrolled by it. Compare it with the one in the seizure protocol or the request letter,
-never with this copy.
-    {anchor}
-    {anchor_colon}
-"""
-ANCHOR_BLOCK_RU = """\
-Отпечаток SHA-256 корня доверия отправителя: каждый подписант событий хранения должен быть
-допущен этим корнем. Сравнивайте с отпечатком в протоколе изъятия или в сопроводительном
-письме, а не с этой копией.
-    {anchor}
-    {anchor_colon}
-"""
+def _ca_note(words: _Words, self_signed: bool) -> str:
+    # A certificate issued by an agency CA is no trust anchor on its own for openssl.
+    if self_signed:
+        return ""
+    return _indent(
+        words.t(
+            "The signer's certificate was issued by a certification authority: add"
+            " -partial_chain to the\ntwo openssl cms commands, or replace signer.pem after"
+            " -CAfile with that authority's\ncertificate."
+        ),
+        "  ",
+    )
 
 
-def _anchor(block: str, manifest: Mapping[str, Any]) -> str:
+def _anchor(words: _Words, manifest: Mapping[str, Any]) -> str:
     anchor = carried_anchor(manifest.get("trust"))
     if anchor is None:
         return ""
-    return block.format(anchor=anchor, anchor_colon=colon_fingerprint(anchor))
+    return words.t(
+        "Trust root (anchor) SHA-256 fingerprint of the sending authority: every custody"
+        " event's signer\nmust be enrolled by it. Compare it with the one in the seizure"
+        " protocol or the request letter,\nnever with this copy.\n"
+    ) + _fingerprint_lines(anchor)
+
+
+def _english(v: Mapping[str, Any], manifest: Mapping[str, Any], self_signed: bool) -> str:
+    """The English half: every step in full, with its commands."""
+    t = EN.t
+    return "".join(
+        (
+            _title(EN, RU),
+            t(
+                N_(
+                    "Bundle:        {name}\n"
+                    "Case:          {case_number} - {case_title}\n"
+                    "Request:       MLA request {reference} of {date}\n"
+                    "Legal basis:   {legal_basis}\n"
+                    "From:          {requesting_authority}\n"
+                    "To:            {addressee} ({requested_state})\n"
+                    "Signed by:     {issuer_name}, {issuer_org} ({issuer_country})\n"
+                    "Evidence:      {count} file(s), {total} bytes\n"
+                    "\n"
+                    "Signer certificate SHA-256 fingerprint. This copy travels with the bundle,"
+                    " so it proves\nnothing: compare with the one you received by letter"
+                    " (step 2).\n"
+                ),
+                **v,
+            ),
+            _fingerprint_lines(v["fingerprint"]),
+            _anchor(EN, manifest),
+            t(N_("SHA-256 of manifest.json:\n")),
+            f"    {v['manifest_sha256']}\n\n\n",
+            t(
+                N_(
+                    "WHAT IS IN THIS FOLDER\n"
+                    "----------------------\n"
+                    "data/                  the evidence files, one folder per item:"
+                    " data/<item id>/<file name>.\n"
+                    "                       File names were made safe for every system;"
+                    " manifest.json keeps the\n"
+                    "                       original names.\n"
+                    "manifest.json          the signed statement: case, request, and for every"
+                    " item its SHA-256 and\n"
+                    "                       SHA-512 digests, metadata, content summary and"
+                    " complete chain of custody\n"
+                    "                       (every event signed by the person who performed"
+                    " it).\n"
+                    "manifest.json.p7s      the signature over manifest.json (CMS, RFC 5652),"
+                    " signer certificate inside.\n"
+                    "tagmanifest-sha256.txt SHA-256 of every other file outside data/ (this"
+                    " text, the cover sheet,\n"
+                    "tagmanifest-sha256.txt.p7s  the lists below...), and its signature by the"
+                    " same certificate.\n"
+                    "manifest-sha256.txt    SHA-256 of every evidence file (BagIt, RFC 8493);"
+                    " sha256sum reads it.\n"
+                    "manifest-sha512.txt, tagmanifest-sha512.txt   the same with SHA-512.\n"
+                    "signer.pem             the signer's certificate, for openssl.\n"
+                    "bagit.txt, bag-info.txt  the BagIt declaration and description of this"
+                    " bag.\n"
+                )
+            ),
+            t(
+                N_(
+                    "cover.pdf              printable cover sheet with the fingerprints as QR"
+                    " codes.\n"
+                )
+            )
+            if v["cover"]
+            else "",
+            t(N_("VERIFY.txt             this text.\n")),
+            "\n\n",
+            t(
+                N_(
+                    "A. WITH THE CUSTODY TOOL (all checks at once)\n"
+                    "---------------------------------------------\n"
+                )
+            ),
+            _custody_command(EN, v["name"]),
+            "\n",
+            t(
+                N_(
+                    "It checks the zip itself, the bag, every digest, both signatures, the"
+                    " signer certificate, and\nevery custody event's signature and hash chain,"
+                    " and lists each check. --anchor is the sending\nauthority's trust-root"
+                    " fingerprint (from the seizure protocol or the request letter, not from\n"
+                    "this file): with it, every person who signed a custody event is"
+                    " established as enrolled by that\nroot. Exit status 0: everything holds."
+                    " 4: everything holds, but no fingerprint or trusted\ncertificate was"
+                    " given, so who signed is not established. 1: something failed; every"
+                    " failure is\nlisted.\n"
+                )
+            ),
+            "\n\n",
+            t(
+                N_(
+                    "B. WITH UNZIP, OPENSSL AND SHA256SUM ONLY (Linux, macOS; bash or any POSIX"
+                    " shell)\n"
+                    "------------------------------------------------------------------------"
+                    "-------\n"
+                    "Every step must give exactly what is expected; anything else means: do not"
+                    " rely on this bundle.\n"
+                )
+            ),
+            "\n",
+            t(N_("Step 0. Unzip into a new, empty folder, and go into the bundle's folder.\n")),
+            f"    $ {v['unzip_command']}\n",
+            _indent(EN.t("Expected: no message at all."), "  "),
+            "\n",
+            t(N_("Step 1. Both signatures, and that one certificate made both.\n")),
+            "".join(f"    $ {c}\n" for c in (TMP_COMMAND, *CMS_COMMANDS)),
+            _indent(
+                EN.t('Expected: "CMS Verification successful" twice, then "one signer".'), "  "
+            ),
+            _ca_note(EN, self_signed),
+            t(
+                N_(
+                    "  Proves: manifest.json and tagmanifest-sha256.txt have not changed by one"
+                    " byte since they\n  were signed with one key, whose certificate openssl"
+                    " wrote to $T/m.pem.\n"
+                )
+            ),
+            "\n",
+            t(N_("Step 2. Who signed.\n")),
+            f"    $ {WHO_COMMAND}\n",
+            t(
+                N_(
+                    '  Expected: the "sha256 Fingerprint" equals, letter for letter, the'
+                    " fingerprint the sending\n  authority gave you through another channel:"
+                    " an official letter, a call to a number you\n  already know, the central"
+                    " authority under the treaty. Never compare it with a fingerprint\n  that"
+                    " came with the bundle (this file, the cover sheet, the message): whoever"
+                    " could change\n  the bundle could change those too. This is the"
+                    " certificate that really verified the\n  signatures, whatever else"
+                    " signer.pem holds.\n"
+                )
+            ),
+            "\n",
+            t(N_("Step 3. Every file against the signed lists.\n")),
+            f"    $ {LIST_COMMAND}\n",
+            _indent(
+                EN.t('Expected: every line ends in "OK", and the last line is "all files OK".'),
+                "  ",
+            ),
+            t(
+                N_(
+                    "  Proves: every file outside data/ (this text included) is the one"
+                    " listed in the signed\n  tagmanifest-sha256.txt, which lists"
+                    " manifest-sha256.txt, and every evidence file is the one\n  listed"
+                    " there.\n"
+                )
+            ),
+            "\n",
+            t(
+                N_(
+                    "Step 4. Nothing else in the folder ({count} evidence files and {tag_count}"
+                    " others).\n"
+                ),
+                **v,
+            ),
+            f"    $ {COUNT_COMMAND}\n",
+            _indent(EN.t("Expected: {count}", count=v["all_count"]), "  "),
+            "\n",
+            t(
+                N_(
+                    "With steps 1 to 4 holding, every evidence file is exactly the file the"
+                    " signer described in\nmanifest.json, and the signer is who you were"
+                    " told.\n"
+                )
+            ),
+            "\n\n",
+            t(
+                N_(
+                    "C. ON WINDOWS (PowerShell, with OpenSSL for Windows for steps 1 and 2)\n"
+                    "---------------------------------------------------------------------\n"
+                    'Unzip with Explorer ("Extract all") into a new folder; in PowerShell, go'
+                    " into {name}.\n"
+                ),
+                **v,
+            ),
+            "".join(f"    PS> {c}\n" for c in (PS_TMP, *PS_CMS)),
+            _indent(
+                EN.t('Expected: "CMS Verification successful" twice, then "one signer".'), "  "
+            ),
+            f"    PS> {PS_WHO}\n",
+            t(N_("  Expected: the fingerprint you were given out of band, as in step 2 above.\n")),
+            f"    PS> {PS_LIST}\n",
+            t(
+                N_(
+                    '  Expected: every line begins with "OK" (Get-FileHash computes each'
+                    " SHA-256).\n"
+                )
+            ),
+            f"    PS> {PS_COUNT}\n",
+            _indent(EN.t("Expected: {count}", count=v["all_count"]), "  "),
+            t(
+                N_(
+                    'Without OpenSSL, `certutil -dump signer.pem` shows the certificate ("Cert'
+                    ' Hash(sha256)"), but\nit cannot check the signatures: use a machine with'
+                    " OpenSSL for steps 1 and 2.\n"
+                )
+            ),
+            "\n\n",
+            t(
+                N_(
+                    "WHAT THESE STEPS DO NOT SHOW\n"
+                    "----------------------------\n"
+                    "- Steps 1 to 4 do not check the custody events inside manifest.json. Each"
+                    ' item\'s "custody"\n  list is a hash chain of events, each signed by its'
+                    ' actor: an event\'s "hash" is the SHA-256 of\n  the RFC 8785 canonical'
+                    ' JSON of its "event" object, its "signature" is a base64 DER ECDSA\n'
+                    "  P-256 SHA-256 signature over the same bytes by the certificate in"
+                    ' "certificates" named by\n  "signer", and each event\'s "prev" is the'
+                    " previous event's hash (the first event's \"prev\" is\n  the item's"
+                    " SHA-256). `custody verify` checks all of this.\n- Steps 1 to 4 do not"
+                    " establish who signed the custody events: `custody verify --anchor`\n"
+                    "  checks each signer against the trust root whose fingerprint you were"
+                    " given.\n- No check shows that what the files contain, or what the signer"
+                    " states, is true; only that\n  nothing changed since the people named"
+                    " signed it.\n"
+                )
+            ),
+            "\n\n",
+        )
+    )
+
+
+def _russian(v: Mapping[str, Any], manifest: Mapping[str, Any], self_signed: bool) -> str:
+    """The Russian half: the same steps, shorter, pointing to the English half's commands."""
+
+    def step(text: str) -> str:
+        return _indent(text, "  ", "         ")
+
+    return "".join(
+        (
+            _title(RU, EN),
+            RU.t(
+                "Bundle {name}: {count} file(s), {total} bytes; case {case_number}; request"
+                " {reference} of {date}.\nSigned by: {issuer_name}, {issuer_org}"
+                " ({issuer_country}).\nSigner certificate SHA-256 fingerprint (this copy came"
+                " with the bundle and proves\nnothing: compare with the fingerprint received by"
+                " letter, step 2):\n",
+                **v,
+            ),
+            _fingerprint_lines(v["fingerprint"]),
+            _anchor(RU, manifest),
+            "\n",
+            RU.t("A. With the custody program (all checks at once):\n"),
+            _custody_command(RU, v["name"]),
+            _indent(
+                RU.t(
+                    "--anchor is the sender's trust-root fingerprint (from the seizure"
+                    " protocol or the\ncovering letter, not from this file): with it, everyone"
+                    " who signed a custody event is\nestablished as enrolled by that root.\n"
+                    "Exit status 0: everything holds. 4: everything holds, but no fingerprint"
+                    " was given, and who\nsigned is not established. 1: something is wrong;"
+                    " every failure is listed."
+                ),
+                "  ",
+            ),
+            "\n",
+            RU.t(
+                "B. unzip, openssl and sha256sum only (Linux, macOS). Every step must give"
+                " exactly\nwhat is expected; anything else means: do not rely on the bundle."
+                " The commands are those of\nsection B of the English text:\n"
+            ),
+            step(
+                RU.t(
+                    "Step 0. Unzip into a new, empty folder and go into the bundle's folder"
+                    " (the command of step 0).\nExpected: no message at all."
+                )
+            ),
+            step(
+                RU.t(
+                    "Step 1. Both signatures, and that one certificate made both (the four"
+                    ' commands of step 1).\nExpected: "CMS Verification successful" twice,'
+                    ' then "one signer".'
+                )
+            ),
+            _ca_note(RU, self_signed),
+            step(
+                RU.t(
+                    'Step 2. Who signed (the command of step 2). Expected: "sha256'
+                    ' Fingerprint" equals,\nletter for letter, the fingerprint the sender gave'
+                    " you through another channel (an official letter,\na call to a number you"
+                    " know, the central authority under the treaty). Never\ncompare it with a"
+                    " fingerprint that came with the bundle: whoever could change the bundle"
+                    " could change\nthat too. The certificate shown is the one that really"
+                    " verified the signatures."
+                )
+            ),
+            step(
+                RU.t(
+                    "Step 3. Every file against the signed lists (the command of step 3)."
+                    ' Expected: every line\nends in "OK", and the last line is "all files OK".'
+                )
+            ),
+            step(
+                RU.t(
+                    "Step 4. Nothing else in the folder (the command of step 4). Expected:"
+                    " {all_count}",
+                    **v,
+                )
+            ),
+            _indent(
+                RU.t(
+                    "With steps 1 to 4 holding, every evidence file is exactly the file the"
+                    " signer described\nin manifest.json, and the signer is who you were told."
+                ),
+                "  ",
+            ),
+            "\n",
+            RU.t(
+                "C. Windows: the same steps with the PowerShell commands of section C of the"
+                " English text (OpenSSL for\n   Windows is needed for steps 1 and 2;"
+                " Get-FileHash computes the SHA-256 of each file).\n"
+            ),
+            "\n",
+            RU.t(
+                "What the check does not show: steps 1 to 4 do not check the custody events"
+                " inside\nmanifest.json (custody verify checks them); no check proves that what"
+                " the files contain\nor what the signer states is true, only that nothing"
+                " changed since it was signed.\n"
+            ),
+        )
+    )
 
 
 def verify_text(
@@ -358,53 +559,31 @@ def verify_text(
     issuer = manifest["issuer"]
     items = manifest["items"]
     files = len(items) + 2 * len(manifest.get("excerpts", []))
-    cover_line = "cover.pdf              printable cover sheet with the fingerprints as QR codes.\n"
-    text = _TEMPLATE.format(
-        name=name,
-        case_number=_line(manifest["case"]["number"]),
-        case_title=_line(manifest["case"]["title"]),
-        reference=_line(request["reference"]),
-        date=request["date"],
-        legal_basis=_line(request["legal_basis"]),
-        requesting_authority=_line(request["requesting_authority"]),
-        addressee=_line(request["addressee"]),
-        requested_state=request["requested_state"],
-        issuer_name=_line(issuer["name"]),
-        issuer_org=_line(issuer["organisation"]),
-        issuer_country=issuer["country"],
-        count=files,
-        tag_count=file_count(manifest, cover=cover) - files,
-        all_count=file_count(manifest, cover=cover),
-        unzip_command=plain_steps(name)[0][0],
-        anchor_block=_anchor(ANCHOR_BLOCK, manifest),
-        anchor_block_ru=_anchor(ANCHOR_BLOCK_RU, manifest),
-        total=sum(int(i["size"]) for i in items),
-        fingerprint=fingerprint,
-        colon=colon_fingerprint(fingerprint),
-        manifest_sha256=manifest_sha256,
-        cover_line=cover_line if cover else "",
-        tmp_command=TMP_COMMAND,
-        cms_command_1=CMS_COMMANDS[0],
-        cms_command_2=CMS_COMMANDS[1],
-        cms_command_3=CMS_COMMANDS[2],
-        who_command=WHO_COMMAND,
-        list_command=LIST_COMMAND,
-        count_command=COUNT_COMMAND,
-        ps_tmp=PS_TMP,
-        ps_cms_1=PS_CMS[0],
-        ps_cms_2=PS_CMS[1],
-        ps_cms_3=PS_CMS[2],
-        ps_who=PS_WHO,
-        ps_list=PS_LIST,
-        ps_count=PS_COUNT,
-        ca_note="" if self_signed else CA_NOTE,
-        ca_note_ru="" if self_signed else CA_NOTE_RU,
-    )
-    english, russian = text.split(_RUSSIAN_START)
-    return russian_first(english, _RUSSIAN_START + russian) if lang == "ru" else text
-
-
-_RUSSIAN_START = "КАК ПРОВЕРИТЬ ЭТОТ ПАКЕТ ДОКАЗАТЕЛЬСТВ"
+    values = {
+        "name": name,
+        "case_number": _line(manifest["case"]["number"]),
+        "case_title": _line(manifest["case"]["title"]),
+        "reference": _line(request["reference"]),
+        "date": request["date"],
+        "legal_basis": _line(request["legal_basis"]),
+        "requesting_authority": _line(request["requesting_authority"]),
+        "addressee": _line(request["addressee"]),
+        "requested_state": request["requested_state"],
+        "issuer_name": _line(issuer["name"]),
+        "issuer_org": _line(issuer["organisation"]),
+        "issuer_country": issuer["country"],
+        "count": files,
+        "tag_count": file_count(manifest, cover=cover) - files,
+        "all_count": file_count(manifest, cover=cover),
+        "unzip_command": plain_steps(name)[0][0],
+        "total": sum(int(i["size"]) for i in items),
+        "fingerprint": fingerprint,
+        "manifest_sha256": manifest_sha256,
+        "cover": cover,
+    }
+    english = _english(values, manifest, self_signed)
+    russian = _russian(values, manifest, self_signed)
+    return russian_first(english, russian) if lang == "ru" else english + russian
 
 
 def russian_first(english: str, russian: str) -> str:
@@ -412,28 +591,35 @@ def russian_first(english: str, russian: str) -> str:
     return russian.rstrip("\n") + "\n\n\n" + english.rstrip("\n") + "\n"
 
 
-LOG_STEPS = """
-LOG: EVERY EVENT WAS IN THE SENDER'S APPEND-ONLY LOG
-  log/checkpoint.note is the sender's log head (C2SP tlog-checkpoint) with its signature and
-  any witness's cosignature; log/proofs/ holds one C2SP tlog-proof per custody event, this
-  bundle's export events included (manifest.json names the checkpoint and counts the proofs).
-  The openssl and sha256sum steps above prove these {count} files are the ones the sender
-  signed, but NOT that the proofs hold nor that a witness cosigned: check them with
-      custody verify BUNDLE --witness-key "WITNESS VERIFIER KEY"
-  or any C2SP tlog-proof verifier (leaf = SHA-256(0x00 || SHA-256(event bytes))).
-
-ЖУРНАЛ: КАЖДОЕ СОБЫТИЕ БЫЛО В НЕИЗМЕНЯЕМОМ ЖУРНАЛЕ ОТПРАВИТЕЛЯ
-  log/checkpoint.note — вершина журнала отправителя (C2SP tlog-checkpoint) с его подписью и
-  подписями свидетелей; в log/proofs/ — доказательство включения C2SP tlog-proof для каждого
-  события, включая события экспорта этого пакета (manifest.json называет контрольную точку и
-  число доказательств). Шаги с openssl и sha256sum доказывают, что эти {count} файлов
-  подписаны отправителем, но НЕ то, что доказательства верны и что свидетель их заверил:
-  проверьте их командой
-      custody verify BUNDLE --witness-key "КЛЮЧ СВИДЕТЕЛЯ"
-  или любой программой проверки C2SP tlog-proof (лист = SHA-256(0x00 || SHA-256(байты события))).
-"""
+def _log_section(words: _Words, count: int) -> str:
+    return (
+        words.t("LOG: EVERY EVENT WAS IN THE SENDER'S APPEND-ONLY LOG")
+        + "\n"
+        + _indent(
+            words.t(
+                "log/checkpoint.note is the sender's log head (C2SP tlog-checkpoint) with its"
+                " signature and\nany witness's cosignature; log/proofs/ holds one C2SP"
+                " tlog-proof per custody event, this\nbundle's export events included"
+                " (manifest.json names the checkpoint and counts the proofs).\nThe openssl"
+                " and sha256sum steps above prove these {count} files are the ones the"
+                " sender\nsigned, but NOT that the proofs hold nor that a witness cosigned:"
+                " check them with",
+                count=count,
+            ),
+            "  ",
+        )
+        + f'      custody verify BUNDLE --witness-key "{words.t("WITNESS VERIFIER KEY")}"\n'
+        + _indent(
+            words.t(
+                "or any C2SP tlog-proof verifier (leaf = SHA-256(0x00 || SHA-256(event bytes)))."
+            ),
+            "  ",
+        )
+    )
 
 
 def log_steps(count: int) -> str:
     """The VERIFY.txt section on the log/ files (none when the bundle has none)."""
-    return LOG_STEPS.format(count=count) if count else ""
+    if not count:
+        return ""
+    return "\n" + _log_section(EN, count) + "\n" + _log_section(RU, count)

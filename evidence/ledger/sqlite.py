@@ -79,7 +79,7 @@ class SQLiteLedger(Ledger):
     def has_table(self, name: str) -> bool:
         """True if the file holds that table."""
         row = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1", {"1": name}
         ).fetchone()
         return row is not None
 

@@ -16,7 +16,9 @@ import pytest
 
 from evidence.bundle.build import build_bundle
 from evidence.bundle.checklist import ORDER
+from evidence.bundle.excerpts import excerpt_steps
 from evidence.bundle.verify import verify_bundle
+from evidence.bundle.verifytext import log_steps, verify_text
 from evidence.messages import message_ids, translations
 from evidence.report.cover import render_cover
 from evidence.report.custody import render_custody_report
@@ -140,3 +142,61 @@ def test_english_cover_is_english() -> None:
     pdf = render_cover({"request": {"kind": "MLA"}}, "a" * 64, "b" * 64)
     text = pdftotext(pdf)
     assert "mutual legal assistance request" in text and "запрос" not in text
+
+
+# VERIFY.txt's Russian half may name programs and the English half's sections: a command
+# (unzip, the PowerShell cmdlet Get-FileHash), the C2SP formats of the log/ files, and the
+# letters B and C of the English sections whose commands it points to, and the title of the
+# documentation's section on excerpts (docs/bundle.md, "Excerpts").
+VERIFY_TXT_NAMES = {"unzip", "Get-FileHash", "tlog-checkpoint", "tlog-proof", "B", "C", "Excerpts"}
+# What openssl and sha256sum print, quoted as the recipient will see it.
+PROGRAM_OUTPUT = ("CMS Verification successful", "one signer", "sha256 Fingerprint", "OK")
+
+
+def _russian_words(text: str) -> str:
+    """text with its commands, options and quoted program output marked as latin_words skips."""
+    lines = [
+        line
+        for line in text.splitlines()
+        if not line.lstrip().startswith("custody verify ")  # a command, pasted as printed
+    ]
+    text = "\n".join(lines).replace("custody verify", "custody")
+    # The title's pointer is for the English reader, in English by design: where their half is.
+    text = text.replace('(English text: section "HOW TO VERIFY")', "")
+    text = re.sub(r"(?<!\S)--?[A-Za-z][\w-]*", " ", text)  # options: -CAfile, --anchor
+    for output in ("all files OK", *PROGRAM_OUTPUT):
+        text = text.replace(f'"{output}"', f"«{output}»")
+    return text
+
+
+@pytest.mark.parametrize("self_signed", [True, False])
+def test_verify_txt_russian_half_is_russian(self_signed: bool, missing: _Missing) -> None:
+    """The Russian half of VERIFY.txt (and of its log/ and excerpt sections): every sentence
+    from ru.po, no Latin word but commands, file names, hashes, fingerprints and names."""
+    golden = ROOT / "tests" / "data" / "verify_txt"
+    manifest = json.loads((golden / "manifest.json").read_bytes())
+    inputs = json.loads((golden / "inputs.json").read_text())
+    text = verify_text(
+        inputs["name"],
+        manifest,
+        inputs["digest"],
+        inputs["fingerprint"],
+        cover=True,
+        self_signed=self_signed,
+        lang="ru",
+    )
+    russian = text.split("\n\n\nHOW TO VERIFY")[0]
+    log = log_steps(5).split("ЖУРНАЛ:")[1]
+    excerpts = json.loads((golden / "excerpts-manifest.json").read_text())
+    excerpt = excerpt_steps(excerpts).split("PROOF-FILE\n")[1]
+    assert russian.startswith("КАК ПРОВЕРИТЬ")
+    assert ("partial_chain" in russian) is not self_signed
+    allowed = _allowed(manifest) | VERIFY_TXT_NAMES
+    for part in (russian, log, excerpt):
+        assert latin_words(_russian_words(part), allowed) == []
+    assert missing.seen == set()
+
+
+def test_the_verify_txt_checker_sees_english() -> None:
+    """The check above fails on an English sentence left in the Russian half."""
+    assert latin_words(_russian_words("Шаг 2. Who signed it"), set()) == ["Who", "signed", "it"]
