@@ -198,24 +198,23 @@ def write_event(ledger: Ledger, event: SignedEvent) -> None:
     write_events(ledger, [event])
 
 
+def event_row(event: SignedEvent) -> dict[str, object]:
+    """A signed event's ledger row: what write_events inserts and an export journal keeps."""
+    return {
+        "event_id": event.body["event_id"],
+        "item_id": event.body["item_id"],
+        "seq": event.body["seq"],
+        "hash": event.hash,
+        "body": event.canonical.decode(),
+        "signature": event.signature,
+        "signer": event.signer,
+    }
+
+
 def write_events(ledger: Ledger, events: Sequence[SignedEvent]) -> None:
     """Insert signed events in one batch (one executemany, pipelined on PostgreSQL), in order;
     the caller holds `ledger.atomic()`, whose one commit makes the whole batch durable."""
-    ledger.insert_many(
-        "events",
-        [
-            {
-                "event_id": event.body["event_id"],
-                "item_id": event.body["item_id"],
-                "seq": event.body["seq"],
-                "hash": event.hash,
-                "body": event.canonical.decode(),
-                "signature": event.signature,
-                "signer": event.signer,
-            }
-            for event in events
-        ],
-    )
+    ledger.insert_many("events", [event_row(event) for event in events])
     append_leaves(ledger, LeafKind.EVENT, [(e.body["event_id"], e.canonical) for e in events])
 
 

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from ..custody import commit_prepared
 from ..errors import EvidenceError
-from ..events import SignedEvent, item_events
+from ..events import SignedEvent, event_row, item_events
 from ..privacy import write_private
 from ..timeorder import require_prepared_after_checkpoints
 from ..workspace import Workspace
@@ -171,19 +171,6 @@ def recover_exports(ws: Workspace) -> list[str]:
             with contextlib.suppress(OSError):
                 stray.unlink()
     return done
-
-
-def event_row(event: SignedEvent) -> dict[str, object]:
-    """A prepared event as the journal keeps it: the columns of its ledger row."""
-    return {
-        "event_id": event.body["event_id"],
-        "item_id": event.body["item_id"],
-        "seq": event.body["seq"],
-        "hash": event.hash,
-        "body": event.canonical.decode(),
-        "signature": event.signature,
-        "signer": event.signer,
-    }
 
 
 def _record_notes(ws: Workspace, output: Path, rows: object) -> str:
