@@ -15,12 +15,9 @@ standalone checker in docs/bundle.md repeats it with the standard library only).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 
-from ..merkle import leaf_hash
-
-EMPTY_ROOT = hashlib.sha256(b"").digest()
+from ..merkle import EMPTY_ROOT, leaf_hash, node_hash, split_point
 
 
 class ProofError(ValueError):
@@ -30,16 +27,6 @@ class ProofError(ValueError):
 def salted_leaf(salt: bytes, record: bytes) -> bytes:
     """H(0x00 || salt || record)."""
     return leaf_hash(salt + record)
-
-
-def node_hash(left: bytes, right: bytes) -> bytes:
-    """H(0x01 || left || right)."""
-    return hashlib.sha256(b"\x01" + left + right).digest()
-
-
-def _split(n: int) -> int:
-    # the largest power of two smaller than n (n > 1)
-    return 1 << ((n - 1).bit_length() - 1)
 
 
 def root_of(leaves: Sequence[bytes]) -> bytes:
@@ -67,7 +54,7 @@ def multiproof(leaves: Sequence[bytes], disclosed: Sequence[int]) -> list[bytes]
         if not chosen:
             proof.append(root_of(leaves[lo:hi]))
         elif hi - lo > 1:
-            mid = lo + _split(hi - lo)
+            mid = lo + split_point(hi - lo)
             walk(lo, mid, [i for i in chosen if i < mid])
             walk(mid, hi, [i for i in chosen if i >= mid])
 
@@ -90,7 +77,7 @@ def root_from_proof(count: int, disclosed: dict[int, bytes], proof: Sequence[byt
             return value
         if hi - lo == 1:
             return disclosed[lo]
-        mid = lo + _split(hi - lo)
+        mid = lo + split_point(hi - lo)
         left = walk(lo, mid, [i for i in chosen if i < mid])
         return node_hash(left, walk(mid, hi, [i for i in chosen if i >= mid]))
 
