@@ -24,6 +24,8 @@ _LOG_FILE = re.compile(
     r"log/checkpoint\.json|log/checkpoint\.note"
     r"|log/proofs/(?:[0-9a-f]{1,64}|trust)-[0-9]{6}\.tlog-proof"
 )
+# An excerpt's records and proof (bundle/excerpts.py), in the item's folder.
+_EXCERPT_FILE = re.compile(r"data/([0-9a-f]{12})/\1\.(?:records\.txt|proof\.json)")
 TAG_FILES = frozenset(
     {
         "bagit.txt",
@@ -121,3 +123,8 @@ def layout_problems(files: Iterable[str]) -> list[tuple[str, str]]:
         elif path.count("/") != 2:
             problems.append((path, f"payload files lie in {PAYLOAD_DIR}/<item id>/<file name>"))
     return problems
+
+
+def is_excerpt_file(path: str) -> bool:
+    """Whether a bag path is where an excerpt's records or proof file lies."""
+    return _EXCERPT_FILE.fullmatch(path) is not None
