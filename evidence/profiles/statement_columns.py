@@ -69,6 +69,12 @@ ROLES: dict[str, tuple[str, ...]] = {
     "expense_currency": ("outcurrency",),
     "network": ("network", "chain", "chain type", "сеть"),
     "notes": ("notes", "примечание", "комментарий", "описание", "remark", "personalnote"),
+    # a transaction's or trade's fee (its currency: evidence.profiles.statement_fees)
+    "fee": ("txnfee(eth)", "txnfee(bnb)", "txnfee(trx)", "txn fee", "transactionfee", "fee",
+            "fees", "feeamount", "fee amount", "trading fee", "fees and/or spread", "комиссия",
+            "сумма комиссии", "手续费"),
+    "fee_currency": ("feecurrency", "fee currency", "fee unit", "fee coin", "fee asset",
+                     "валюта комиссии", "price currency"),
     "txid": ("txid", "tx hash", "tx_hash", "transaction_hash", "transaction hash", "hash",
              "transaction id", "хеш транзакции", "outtxid", "intxid", "txhash"),
 }  # fmt: skip
