@@ -23,6 +23,7 @@ from evidence.profiles.readlog import ReadLog
 from evidence.profiles.statement_columns import (
     LAYOUT_DEFAULT_CURRENCY,
     LAYOUT_DIRECTION,
+    LAYOUT_NOTICES,
     SIGNED_LAYOUTS,
     SYMBOL_IS_CURRENCY,
     WEBMONEY_CURRENCY,
@@ -201,6 +202,8 @@ def profile_csv(
     skip |= {i for i, h in enumerate(header) if _ID_HEADER_RE.search(h) and i not in tx_columns}
     if statement:
         _one_way(sheet, original_name, log)
+        if sheet.layout in LAYOUT_NOTICES:
+            log.notice(LAYOUT_NOTICES[sheet.layout])
         if "from" in roles and "to" in roles:
             sheet.sides = Sides(limits.max_list * 10)
         if "fee" in roles:

@@ -143,3 +143,28 @@ def test_fee_cells_as_written() -> None:
         assert read is not None and (str(read[0]), read[1]) == (amount, unit), text
     for text in ("abc", "1.5e3", "$3 USD", "0x12ab"):
         assert fee_cell(text, comma_decimal=False) is None, text
+
+
+def test_htx_chinese_trade_history_as_its_interface_writes_it() -> None:
+    # layout of deb-sig/double-entry-generator's Huobi example: quoted Chinese header, rows
+    # unquoted with a trailing comma, 买入/卖出, the fee's unit glued to it, no time zone
+    profile = profile_of(INDEPENDENT / "htx" / "huobi-records.csv")
+    assert profile["layout"] == "HTX trades (Chinese interface)"
+    assert (profile["rows"], profile["rows_unparsed"], profile["records"]["complete"]) == (
+        4,
+        0,
+        True,
+    )
+    moved = {t["currency"]: (t["incoming"], t["outgoing"]) for t in profile["totals_by_currency"]}
+    assert moved == {
+        "BTC": ("0.004300", "0"),  # 买入: bought
+        "TRX": ("12000.00", "0"),
+        "DOGE": ("0", "1500.00"),  # 卖出: sold
+        "ETH": ("0", "0.2500"),
+    }
+    assert {k: v["total"] for k, v in _fees(profile).items()} == {
+        ("BTC", "account"): "0.00000860",
+        ("TRX", "account"): "24.00000000",
+        ("USDT", "account"): "2.28351000",
+    }
+    assert any("UTC+8" in n for n in profile["notices"])
