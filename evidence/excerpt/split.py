@@ -38,9 +38,9 @@ with the commitment, so a later, better choice never changes what an old commitm
   viber-csv       one message (viber-rows): a line that begins like a Viber history row
                   (date, time, sender, phone: either public layout, evidence.profiles.viber)
                   with the lines after it that do not, which continue its text; lines before
-                  the first row are one record each. The row grammar is ASCII, so this holds
-                  for UTF-8 and single-byte code pages; a file in UTF-16 has no such line and is
-                  split by line, as under versions 1 and 2
+                  the first row are one record each. Lines are read as UTF-16 after a UTF-16
+                  byte order mark, else byte-transparently (UTF-8, cp1251, KOI8-R: the row
+                  grammar is ASCII); the BOM belongs to the first record
 
 A line ends after "\\n"; a last line without one is a record too. An empty file has no records.
 Other zips, images and documents are not split: their bytes are not text records.
@@ -183,21 +183,38 @@ def _whatsapp(data: bytes) -> list[int]:
 def _viber(data: bytes) -> list[int]:
     """Starts of each Viber message (a row line with its continuation lines) and of each line
     before the first one."""
-    lines = list(_line_starts(data))
-    ends = [*lines[1:], len(data)]
-    # each line as text without its line break (and the file's BOM): bytes that are not UTF-8
-    # become lone surrogates, which the row grammar's free fields accept like any character
-    texts = [
-        data[a:b].decode("utf-8", "surrogateescape").rstrip("\r\n").lstrip("\ufeff")
-        for a, b in zip(lines, ends, strict=True)
-    ]
+    codec, skip = ("utf-8", 0)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        codec, skip = ("utf-16-le" if data[:2] == b"\xff\xfe" else "utf-16-be"), 2
+    # bytes that are not text in the codec become lone surrogates, which encode back to
+    # themselves, so character offsets map to byte offsets exactly; an odd last byte of a
+    # UTF-16 file stays with the last record
+    body = data[skip:] if skip == 0 else data[skip : len(data) - (len(data) - skip) % 2]
+    errors = "surrogateescape" if skip == 0 else "surrogatepass"
+    text = body.decode(codec, errors)
+    starts = [0, *(m.end() for m in _NEWLINE.finditer(text) if m.end() < len(text))]
+    lines = [text[a:b] for a, b in itertools.pairwise([*starts, len(text)])]
     # the layout most lines follow, as the profile reads the file by one layout
     heads = max(
-        ([i for i, t in enumerate(texts) if pattern.match(t)] for pattern in VIBER_ROWS.values()),
+        (
+            [
+                i
+                for i, line in enumerate(lines)
+                if pattern.match(line.rstrip("\r\n").lstrip("\ufeff"))
+            ]
+            for pattern in VIBER_ROWS.values()
+        ),
         key=len,
     )
     first = heads[0] if heads else len(lines)
-    return [*lines[:first], *(lines[i] for i in heads)]
+    chosen = [*range(first), *heads]
+    offsets = []
+    at_char, at_byte = 0, skip
+    for index in chosen:
+        at_byte += len(text[at_char : starts[index]].encode(codec, errors))
+        at_char = starts[index]
+        offsets.append(at_byte if index else 0)
+    return offsets
 
 
 def _csv_rows(data: bytes) -> list[int]:

@@ -18,7 +18,7 @@ from typing import Any
 from evidence.identifiers import Identifier, normalise_phone
 from evidence.profiles.chat import TimeRange
 from evidence.profiles.csv_rows import HEADER_SEARCH_ROWS, open_csv
-from evidence.profiles.limits import PROFILE_VERSION, Deadline, Limits, ProfileFailure
+from evidence.profiles.limits import PROFILE_VERSION, Capped, Deadline, Limits, ProfileFailure
 from evidence.profiles.readlog import ReadLog
 from evidence.profiles.statement_columns import (
     LAYOUT_DEFAULT_CURRENCY,
@@ -63,6 +63,7 @@ _ID_HEADER_RE = re.compile(
 # (a phone written without "+" has eleven digits or more), so such cells skip the scanner
 _SHORT_NUMBER_RE = re.compile(r"^[\s$€₽+\-]{0,3}[\d.,\s]{0,10}$")
 _HEX64_CELL_RE = re.compile(r"^(?:0x)?[0-9a-fA-F]{64}$")
+_CARD_IN_TEXT_RE = re.compile(r"(?<![\d\w])\d(?:[ -]?\d){12,18}(?![\d\w])")
 _SHORT_YEAR_RE = re.compile(r"^\d{2}-\d{2}-\d{2}\s")  # Binance "26-11-03 10:15:22"
 
 
@@ -87,7 +88,15 @@ def counterparty_key(raw: str, scanner: IdentifierScanner) -> str:
         scanner.add(Identifier("e-wallet", text, None, "account number (system unknown)"))
     else:
         scanner.scan(text)
-    return text
+    # "Тинькофф карта 5536 9138 1234 5678": a card number inside words is masked too
+    return _CARD_IN_TEXT_RE.sub(_mask_card, text)
+
+
+def _mask_card(match: re.Match[str]) -> str:
+    digits = _NON_DIGIT_RE.sub("", match.group())
+    if not looks_like_card(digits):
+        return match.group()
+    return f"{digits[:6]}{'*' * (len(digits) - 10)}{digits[-4:]}"
 
 
 @dataclass
@@ -128,13 +137,15 @@ def _plain_header(row: list[str]) -> bool:
     )
 
 
-def _sheet(header: list[str]) -> _Sheet:
+def _sheet(header: list[str], delimiter: str) -> _Sheet:
     roles = column_roles(header)
     sheet = _Sheet(
         roles,
         direction_columns(header),
         layout_name(header),
-        bool(_CYRILLIC_RE.search(" ".join(header).lower())),
+        # Russian headers, or ";" between cells (what a Russian-locale Excel writes, where "," is
+        # the decimal mark: an Etherscan export saved again there reads "0,750" as 0.75)
+        bool(_CYRILLIC_RE.search(" ".join(header).lower())) or delimiter == ";",
         layout_name(header) in SIGNED_LAYOUTS,
         "income" in roles or "expense" in roles,
         "own" in roles,
@@ -190,7 +201,7 @@ def profile_csv(
     header = table.header
     named = headerless_header(table.first_rows()) if not header else None
     header = named or header
-    sheet = _sheet(header)
+    sheet = _sheet(header, table.delimiter)
     if named:
         sheet.layout = HEADERLESS_LAYOUT
     roles = sheet.roles
@@ -209,6 +220,7 @@ def profile_csv(
         if "fee" in roles:
             sheet.fees = FeeTotals(limits.max_list * 10, header_unit(header[roles["fee"]]))
     rows = blank = 0
+    text_rows: Capped[int] = Capped(20)
     number = table.header_row
     try:
         for number, cells in table.title_rows:
@@ -249,6 +261,12 @@ def profile_csv(
                         times.add(parse_time(cell))
                 log.ok()
                 continue
+            if _text_row(cells):
+                # a title, section or total line inside the table ("Итого пополнений: 2")
+                _generic_row(cells, number, set(), scanner)
+                text_rows.add(number)
+                log.ok()
+                continue
             read = _statement_row(cells, number, sheet, scanner, times, totals, limits)
             if read:
                 log.ok()
@@ -265,6 +283,13 @@ def profile_csv(
         log.stop(f"malformed CSV at row {number + 1}: {exc}; the rest of the file not read")
     finally:
         table.close()
+    if text_rows.total:
+        more = " ..." if text_rows.truncated else ""
+        log.notice(
+            f"{text_rows.total} row(s) hold one cell of text and no amount (rows "
+            f"{', '.join(map(str, text_rows))}{more}): titles, sections or totals inside the "
+            "table, scanned for identifiers, not transactions"
+        )
     out: dict[str, Any] = {
         # a ledger with transaction hashes is a crypto wallet's history, not an e-wallet's
         "kind": "e-wallet-statement" if statement and "txid" not in roles else "wallet-record",
@@ -303,6 +328,15 @@ def profile_csv(
     out.update(log.to_json())
     out["truncated"] = totals.overflow or scanner.found.truncated or log.stopped is not None
     return out
+
+
+def _text_row(cells: list[str]) -> bool:
+    """One non-empty cell, the first, of words and no date: a line of text across the table."""
+    filled = [i for i, cell in enumerate(cells) if cell.strip()]
+    if filled != [0]:
+        return False
+    text = cells[0].strip()
+    return _LETTER_RE.search(text) is not None and parse_time(text) is None
 
 
 def _party_key(raw: str, limits: Limits) -> str:
