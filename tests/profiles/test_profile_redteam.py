@@ -128,3 +128,21 @@ def test_viber_histories_in_utf16be_and_koi8r() -> None:
         assert len(records(data, VIBER)) == messages
     names = {p["name"] for p in profile_of(VIBER_UTF16)["participants"]}
     assert names == {"Me", "Обменник Сергей"}
+
+
+def test_discord_csv_attachment_names_leave_the_cdn_signature_out(tmp_path: Path) -> None:
+    # DiscordChatExporter writes attachment URLs as Discord serves them: signed since 2023
+    path = tmp_path / "usdt-otc - deals [1302211190446407751].csv"
+    url = (
+        "https://cdn.discordapp.com/attachments/1302211190446407751/1302211190446407752/"
+        "receipt.jpg?ex=6744a1b2&is=67435032&hm=ab12cd34ef56"
+    )
+    path.write_text(
+        "\ufeffAuthorID,Author,Date,Content,Attachments,Reactions\r\n"
+        '"902213847560192837","Pavel#4412","2026-12-01T09:16:40.0000000+03:00",'
+        f'"ok, sent","{url}",""\r\n',
+        encoding="utf-8",
+    )
+    profile = profile_of(path)
+    assert [a["name"] for a in profile["attachments"]] == ["receipt.jpg"]
+    assert "hm=" not in repr(profile)
