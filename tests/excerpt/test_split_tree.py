@@ -26,6 +26,7 @@ from evidence.excerpt import (
 from evidence.excerpt.split import CSV_ROWS, HTML_MESSAGES, JSON_ARRAYS, LINE, VIBER, WHATSAPP
 from evidence.merkle import leaf_hash, tree_head
 from tests.helpers import DATA
+from tests.profiles.profile_support import profile_of
 
 ROOT = Path(__file__).parents[2]
 TEXT_FILES = sorted(
@@ -186,15 +187,20 @@ def test_viber_one_record_per_message_in_both_layouts() -> None:
     ]
 
 
-def test_viber_split_follows_the_layout_most_rows_have() -> None:
-    # a comma-layout message whose continuation line looks like a tab-layout row stays whole
+def test_viber_split_follows_the_layout_the_profile_reads(tmp_path: Path) -> None:
+    # a comma-layout message whose continuation line looks like a tab-layout row stays whole,
+    # as the profile, which reads the file by the layout of its first rows, counts it
     data = (
         "\ufeff13/11/26,18:02:11,Marina,+79161234567,смотри\r\n"
+        "13/11/26,18:03:00,Marina,+79161234567,вот так:\r\n"
         '="06/11/2026"\t09:14:05\t="Me"\t="+375291234567"\t"quoted"\r\n'
         "13/11/26,18:05:47,Ivan,+79031112233,ок\r\n"
     ).encode()
     parts = records(data, VIBER)
-    assert len(parts) == 2 and parts[0].count(b"\r\n") == 2
+    assert len(parts) == 3 and parts[1].count(b"\r\n") == 2
+    path = tmp_path / "Marina.csv"
+    path.write_bytes(data)
+    assert profile_of(path)["message_count"] == 3
     # no row at all (a text that is not Viber's): one line a record
     other = "заметки\nTNcARP1mhSQpKLEnL9KkejSDbVJ4ZZoddb\n".encode("koi8-r")
     assert records(other, VIBER) == records(other, LINE)
