@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from evidence.identifiers import Identifier, normalise_phone
 from evidence.profiles.chat import TimeRange
 from evidence.profiles.csv_rows import HEADER_SEARCH_ROWS, open_csv
 from evidence.profiles.limits import PROFILE_VERSION, Capped, Deadline, Limits, ProfileFailure
@@ -39,19 +38,17 @@ from evidence.profiles.statement_columns import (
 )
 from evidence.profiles.statement_fees import FeeTotals, header_unit
 from evidence.profiles.statement_headerless import HEADERLESS_LAYOUT, headerless_header
+from evidence.profiles.statement_parties import WEBMONEY_RE, counterparty_key
 from evidence.profiles.statement_sides import Sides
 from evidence.profiles.statement_totals import StatementTotals
 from evidence.profiles.textscan import (
-    WEBMONEY_PURSES,
     IdentifierScanner,
     check_address,
-    looks_like_card,
 )
 from evidence.profiles.values import currency_hint, parse_amount, parse_time
 
 __all__ = ["column_roles", "is_statement", "profile_csv", "wallet_findings"]
 
-_WEBMONEY_RE = re.compile(r"^([ZREUBKXGCDHP])(\d{12})$")
 _CYRILLIC_RE = re.compile(r"[а-яё]")
 _NON_DIGIT_RE = re.compile(r"[^0-9]")
 _DIGIT_RE = re.compile(r"[0-9]")
@@ -63,40 +60,7 @@ _ID_HEADER_RE = re.compile(
 # (a phone written without "+" has eleven digits or more), so such cells skip the scanner
 _SHORT_NUMBER_RE = re.compile(r"^[\s$€₽+\-]{0,3}[\d.,\s]{0,10}$")
 _HEX64_CELL_RE = re.compile(r"^(?:0x)?[0-9a-fA-F]{64}$")
-_CARD_IN_TEXT_RE = re.compile(r"(?<![\d\w])\d(?:[ -]?\d){12,18}(?![\d\w])")
 _SHORT_YEAR_RE = re.compile(r"^\d{2}-\d{2}-\d{2}\s")  # Binance "26-11-03 10:15:22"
-
-
-def counterparty_key(raw: str, scanner: IdentifierScanner) -> str:
-    """Normalised counterparty; records phones and purses as identifiers, masks card numbers."""
-    text = " ".join(raw.split())[:200]
-    digits = _NON_DIGIT_RE.sub("", text)
-    if looks_like_card(digits) and len(digits) == len(text.replace(" ", "").replace("-", "")):
-        return f"card {digits[:6]}{'*' * (len(digits) - 10)}{digits[-4:]}"
-    purse = _WEBMONEY_RE.match(text.upper())
-    if purse:
-        value = purse.group(1) + purse.group(2)
-        detail = f"WebMoney {WEBMONEY_PURSES[purse.group(1)]} purse"
-        scanner.add(Identifier("e-wallet", value, None, detail))
-        return value
-    if text[:1] in "+78" and 10 <= len(digits) <= 15:
-        phone = normalise_phone(text)
-        if phone is not None:
-            scanner.add(Identifier("phone", phone.value, phone.valid, "e-wallet counterparty"))
-            return phone.value
-    if text.isdigit() and 6 <= len(text) <= 20:
-        scanner.add(Identifier("e-wallet", text, None, "account number (system unknown)"))
-    else:
-        scanner.scan(text)
-    # "Тинькофф карта 5536 9138 1234 5678": a card number inside words is masked too
-    return _CARD_IN_TEXT_RE.sub(_mask_card, text)
-
-
-def _mask_card(match: re.Match[str]) -> str:
-    digits = _NON_DIGIT_RE.sub("", match.group())
-    if not looks_like_card(digits):
-        return match.group()
-    return f"{digits[:6]}{'*' * (len(digits) - 10)}{digits[-4:]}"
 
 
 @dataclass
@@ -411,7 +375,7 @@ def _statement_row(
 ) -> bool:
     parsed = False
     failed = "status" in sheet.roles and is_failed(sheet.cell(cells, "status"))
-    own = _WEBMONEY_RE.match(sheet.cell(cells, "own").strip().upper()) if sheet.own else None
+    own = WEBMONEY_RE.match(sheet.cell(cells, "own").strip().upper()) if sheet.own else None
     written = sheet.cell(cells, "date")
     if _SHORT_YEAR_RE.match(written) and (sheet.layout or "").startswith("Binance"):
         written = "20" + written  # Binance writes the year's last two digits first
@@ -430,7 +394,7 @@ def _statement_row(
             outgoing = False  # a ledger that writes outgoing amounts negative: positive is in
         raw_party = _counterparty(cells, sheet, bool(outgoing))
         party = counterparty_key(raw_party, scanner) or "(none)"
-        purse = _WEBMONEY_RE.match(party)
+        purse = WEBMONEY_RE.match(party)
         currency = (
             normalise_currency(currency_cell)
             or unit_in_amount(text)
