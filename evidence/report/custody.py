@@ -41,6 +41,7 @@ from .layout import (
 )
 from .locale import Locale
 from .model import CheckLine, CustodyReportData, Verdict
+from .purposes import tool_purpose
 from .signblock import signature_block
 
 KIND = "Chain of custody report"
@@ -297,7 +298,7 @@ def _event_rows(
         why = "\n".join(
             wrap_plain(part, _inner(w[6]))
             for part in (
-                e.purpose,
+                tool_purpose(loc, e.purpose),
                 loc.t(
                     "changed: {change}",
                     change=localise_times(e.change, lambda at: loc.when(at, " ")),
