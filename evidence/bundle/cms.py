@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 
 from ..errors import Finding, VerificationError
 from ..keys import Signer, fingerprint, name_text
+from ..message import Message
 
 DER = Encoding.DER
 MAX_P7S = 1 << 20  # a signature with one certificate is about 1 KiB; more is not ours
@@ -71,7 +72,7 @@ class CmsSigner:
 def _invalid(message: str) -> VerificationError:
     return VerificationError(
         "the CMS signature over manifest.json is not valid",
-        [Finding("cms.signature", "manifest.json.p7s", message)],
+        [Finding("cms.signature", "manifest.json.p7s", Message.verbatim(message))],
     )
 
 

@@ -30,6 +30,7 @@ from ..excerpt.proof import ExcerptVerdict, verify_excerpt
 from ..hashing import Digests
 from ..items import Item, get_item
 from ..keys import Signer, fingerprint
+from ..message import Message
 from ..workspace import Workspace
 from .checklist import Checklist
 from .manifest import MlaRequest
@@ -210,28 +211,36 @@ def check_excerpts(
     signed `excerpted` event states, and that event's signer one of the manifest's."""
     verdicts = []
     for entry in manifest.get("excerpts", []):
-        subject = f"excerpt of item {entry['item_id']}"
+        subject = Message("excerpt of item {item_id}", item_id=entry["item_id"])
         records, proof = read(entry["records_path"]), read(entry["proof_path"])
         if records is None or proof is None:
-            checks.fail(CHECK, subject, "its records or proof file is missing from the bundle")
+            checks.fail(
+                CHECK, subject, Message("its records or proof file is missing from the bundle")
+            )
             continue
         if hashlib.sha256(records).hexdigest() != entry["records_sha256"] or (
             hashlib.sha256(proof).hexdigest() != entry["proof_sha256"]
         ):
-            checks.fail(CHECK, subject, "its records or proof file differs from the manifest")
+            checks.fail(
+                CHECK, subject, Message("its records or proof file differs from the manifest")
+            )
             continue
         try:
             verdict = verify_excerpt(records, proof, subject)
         except Exception as exc:  # VerificationError: one precise failure; anything else too
-            checks.fail(CHECK, subject, str(exc).split(": ", 1)[-1])
+            checks.fail(CHECK, subject, Message.verbatim(str(exc).split(": ", 1)[-1]))
             continue
         wrong = _against_manifest(entry, verdict, certs)
         if wrong:
-            checks.fail(CHECK, subject, wrong)
+            checks.fail(CHECK, subject, Message.verbatim(wrong))
             continue
         verdicts.append(verdict)
     if verdicts:
-        checks.ok(CHECK, "excerpts", "; ".join(v.summary() for v in verdicts))
+        checks.ok(
+            CHECK,
+            "excerpts",
+            Message.joined("; ", (Message.verbatim(v.summary()) for v in verdicts)),
+        )
     return tuple(verdicts)
 
 

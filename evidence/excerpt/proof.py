@@ -29,6 +29,7 @@ from cryptography import x509
 from ..canonical import canonical_bytes, parse_json
 from ..errors import Finding, VerificationError
 from ..keys import fingerprint, verify_signature
+from ..message import Message
 from .commit import Commitment
 from .tree import ProofError, root_from_proof, salted_leaf
 
@@ -110,7 +111,9 @@ def read_records_file(data: bytes, what: str) -> list[tuple[int, bytes]]:
 
 
 def _failed(subject: str, message: str) -> VerificationError:
-    return VerificationError(f"{subject}: {message}", [Finding(CHECK, subject, message)])
+    return VerificationError(
+        f"{subject}: {message}", [Finding(CHECK, subject, Message.verbatim(message))]
+    )
 
 
 @dataclass(frozen=True)

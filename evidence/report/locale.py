@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import UsageError
+from ..message import render
 from ..messages import LANGUAGES, translations
 
 ROLES = frozenset(
@@ -32,6 +33,15 @@ class Locale:
         """The label in this language (from the message catalogue), {placeholders} filled."""
         text = translations(self.lang).gettext(text)
         return text.format(**values) if values else text
+
+    def say(self, text: str) -> str:
+        """A program message (a finding's or a check's detail, evidence.message.Message) in
+        this language: its template from the catalogue, its values put in; any other string
+        (a file name, an identifier) as it is. English prints the message as the program
+        wrote it."""
+        if self.lang == "en":
+            return text
+        return render(text, translations(self.lang).gettext)
 
     def n(self, singular: str, plural: str, count: int, **values: object) -> str:
         """A phrase about count things, in the language's plural form; {n} is count."""

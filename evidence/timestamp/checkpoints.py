@@ -39,6 +39,7 @@ from ..checkpoint import rows as checkpoint_rows
 from ..errors import EvidenceError, Finding, OperationalError, VerificationError
 from ..keys import Signer
 from ..ledger import Ledger, select_all, type_problems
+from ..message import Message
 from ..privacy import write_private
 from ..timefmt import parse_rfc3339, utc_now
 from ..tlog.note import Note
@@ -203,7 +204,7 @@ def complete_pending(ledger: Ledger, directory: Path, url: str) -> list[Stamped]
     """
     entries = status(ledger)
     stripped = [
-        _finding(f"checkpoint #{e.checkpoint.seq} token", STRIPPED)
+        _finding(Message("checkpoint #{seq} token", seq=e.checkpoint.seq), STRIPPED)
         for e in entries
         if e.token is None and e.policy == "required"
     ]
@@ -253,7 +254,7 @@ def policy_findings(
     replaced. rows: every stored token row by checkpoint number."""
     out = []
     for cp in checkpoints:
-        subject = f"checkpoint #{cp.seq} token"
+        subject = Message("checkpoint #{seq} token", seq=cp.seq)
         policy = token_policy(cp.body)
         row = rows.get(cp.seq)
         if policy == "required" and row is None:
@@ -266,7 +267,7 @@ def policy_findings(
             continue
         committed = prev_token_digest(cp.body)
         before = rows.get(cp.seq - 1)
-        where = f"checkpoint #{cp.seq - 1} token"
+        where = Message("checkpoint #{seq} token", seq=cp.seq - 1)
         if committed is not None and before is None:
             out.append(
                 _finding(where, f"missing, though checkpoint #{cp.seq} commits to it (stripped?)")
@@ -310,10 +311,10 @@ def check_tokens(
     for seq in sorted(set(by_seq) - set(rows)):
         # A deleted row would make a stamped checkpoint look merely pending: the file tells.
         if isinstance(_file_entry(directory, seq), dict):
-            subject = f"checkpoint #{seq} token"
+            subject = Message("checkpoint #{seq} token", seq=seq)
             out.append(_failed(subject, "the file carries a token the ledger has not (deleted?)"))
     for seq, row in rows.items():
-        subject = f"checkpoint #{seq} token"
+        subject = Message("checkpoint #{seq} token", seq=seq)
         wrong = type_problems("timestamps", row)
         checkpoint = by_seq.get(seq)
         if wrong or checkpoint is None:
@@ -362,4 +363,4 @@ def _failed(subject: str, message: str) -> TokenCheck:
 
 
 def _finding(subject: str, message: str) -> Finding:
-    return Finding("timestamp", subject, message)
+    return Finding("timestamp", subject, Message.verbatim(message))

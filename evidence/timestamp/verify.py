@@ -23,6 +23,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from ..errors import Finding, InputRejected
+from ..message import Message
 from ..timefmt import format_utc
 from .client import Token
 
@@ -91,11 +92,13 @@ def verify_token(
     try:
         token = Token.parse(der, subject)
     except InputRejected as exc:
-        return TokenCheck(subject, findings=[Finding("timestamp", subject, exc.message)])
+        return TokenCheck(
+            subject, findings=[Finding("timestamp", subject, Message.verbatim(exc.message))]
+        )
     findings: list[Finding] = []
 
     def add(message: str) -> None:
-        findings.append(Finding("timestamp", subject, message))
+        findings.append(Finding("timestamp", subject, Message.verbatim(message)))
 
     if not token.covers(data):
         add("token's message imprint is not the digest of what it should time-stamp")

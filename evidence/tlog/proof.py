@@ -12,13 +12,14 @@ from collections.abc import Sequence
 
 from ..errors import Finding, VerificationError
 from ..merkle import node_hash
+from ..message import Message
 
 
 class ProofError(VerificationError):
     """A Merkle proof did not verify."""
 
     def __init__(self, message: str, subject: str = "proof") -> None:
-        super().__init__(message, [Finding("log", subject, message)])
+        super().__init__(message, [Finding("log", subject, Message.verbatim(message))])
 
 
 def _check_hashes(proof: Sequence[bytes]) -> None:

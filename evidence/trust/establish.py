@@ -28,6 +28,7 @@ from cryptography.x509.oid import NameOID
 
 from ..errors import EvidenceError
 from ..keys import fingerprint, subject_attribute, verify_der
+from ..message import Message
 from ..timefmt import format_utc
 from .records import TrustRecord, certificate_pem, signature_bytes
 
@@ -57,7 +58,7 @@ class CertificateVerdict:
 
     fingerprint: str
     established: bool
-    reasons: tuple[str, ...]
+    reasons: tuple[Message, ...]
     not_before: str | None = None
     not_after: str | None = None
     revoked_at: str | None = None
@@ -66,21 +67,46 @@ class CertificateVerdict:
     # (None: the anchor, a CA-issued certificate, or one adopted with a root it predates).
     enrolled_at: str | None = None
 
-    def problem_at(self, at: Any) -> str | None:
+    def problem_at(self, at: Any) -> Message | None:
         """Why this certificate may not sign something dated `at`, or None if it may."""
         if not self.established:
-            return "signer is not established by the trust root: " + "; ".join(self.reasons)
+            return Message(
+                "signer is not established by the trust root: {reasons}",
+                reasons=Message.joined("; ", self.reasons),
+            )
         if not isinstance(at, str):
-            return "event has no time to check the signer's validity against"
+            return Message("event has no time to check the signer's validity against")
         if self.revoked_at is not None and at >= self.revoked_at:
-            why = f" ({self.revocation_reason})" if self.revocation_reason else ""
-            return f"signed at {at}, after the signer's revocation at {self.revoked_at}{why}"
+            # The reason is the revoker's own words, printed as recorded.
+            why = (
+                Message(" ({reason})", reason=self.revocation_reason)
+                if self.revocation_reason
+                else Message("")
+            )
+            return Message(
+                "signed at {at}, after the signer's revocation at {revoked_at}{why}",
+                at=at,
+                revoked_at=self.revoked_at,
+                why=why,
+            )
         if self.enrolled_at is not None and at < self.enrolled_at:
-            return f"signed at {at}, before the signer's enrolment at {self.enrolled_at}"
+            return Message(
+                "signed at {at}, before the signer's enrolment at {enrolled_at}",
+                at=at,
+                enrolled_at=self.enrolled_at,
+            )
         if self.not_before is not None and at < self.not_before:
-            return f"signed at {at}, before the certificate is valid ({self.not_before})"
+            return Message(
+                "signed at {at}, before the certificate is valid ({not_before})",
+                at=at,
+                not_before=self.not_before,
+            )
         if self.not_after is not None and at > self.not_after:
-            return f"signed at {at}, after the certificate expired ({self.not_after})"
+            return Message(
+                "signed at {at}, after the certificate expired ({not_after})",
+                at=at,
+                not_after=self.not_after,
+            )
         return None
 
     def to_json(self) -> dict[str, Any]:
@@ -103,7 +129,9 @@ class TrustView:
 
     def verdict(self, fp: str) -> CertificateVerdict:
         """The verdict for a fingerprint (unknown ones are not established)."""
-        return self.verdicts.get(fp) or CertificateVerdict(fp, False, ("certificate is not known",))
+        return self.verdicts.get(fp) or CertificateVerdict(
+            fp, False, (Message("certificate is not known"),)
+        )
 
 
 def _is_ca(cert: x509.Certificate) -> bool:
@@ -119,16 +147,16 @@ def is_ca_certificate(cert: x509.Certificate) -> bool:
     return _is_ca(cert)
 
 
-def _issued_by(cert: x509.Certificate, ca: x509.Certificate) -> str | None:
+def _issued_by(cert: x509.Certificate, ca: x509.Certificate) -> Message | None:
     """None if ca directly issued cert (name chaining and signature), else why not."""
     if not _is_ca(ca):
-        return "the trusted CA certificate is not a CA (basicConstraints)"
+        return Message("the trusted CA certificate is not a CA (basicConstraints)")
     if _is_ca(cert):
-        return "certificate is a CA certificate, not an actor's"
+        return Message("certificate is a CA certificate, not an actor's")
     try:
         cert.verify_directly_issued_by(ca)
     except (ValueError, TypeError, InvalidSignature):
-        return "certificate is not issued by the trusted CA"
+        return Message("certificate is not issued by the trusted CA")
     return None
 
 
@@ -172,15 +200,17 @@ def establish(
             # An enrolled certificate signs within its own validity (self-signed, 5 years).
             own = (format_utc(cert.not_valid_before_utc), format_utc(cert.not_valid_after_utc))
             if fp == anchor.fingerprint:
-                base[fp] = CertificateVerdict(fp, True, ("the trust anchor (authority)",), *own)
+                base[fp] = CertificateVerdict(
+                    fp, True, (Message("the trust anchor (authority)"),), *own
+                )
             else:
                 base[fp] = CertificateVerdict(
-                    fp, False, ("no valid enrolment by the authority",), *own
+                    fp, False, (Message("no valid enrolment by the authority"),), *own
                 )
         else:
             why = _issued_by(cert, anchor.certificate)
             base[fp] = (
-                CertificateVerdict(fp, True, ("issued by the trusted CA",), *window)
+                CertificateVerdict(fp, True, (Message("issued by the trusted CA"),), *window)
                 if why is None
                 else CertificateVerdict(fp, False, (why,))
             )
@@ -214,7 +244,7 @@ def establish(
             e = enrolled[fp]
             # Adoption vouches for keys that signed before the root existed: no start there.
             start = None if e.body["reason"] == "adopted" else e.at
-            reason = f"enrolled by {e.body['by']['name']} at {e.at}"
+            reason = Message("enrolled by {name} at {at}", name=e.body["by"]["name"], at=e.at)
             verdict = CertificateVerdict(fp, True, (reason,), enrolled_at=start)
         if fp in revoked:
             rv = revoked[fp]
@@ -290,7 +320,10 @@ def establish_export(
             problems.append("the bundle's anchor is not the trusted CA; the trusted CA is used")
         anchor = Anchor("ca", trusted_ca)
     elif anchor.fingerprint != str(anchor_fingerprint).replace(":", "").lower():
-        why = f"the bundle's anchor {anchor.fingerprint[:16]} is not the pinned one"
+        why = Message(
+            "the bundle's anchor {fingerprint} is not the pinned one",
+            fingerprint=anchor.fingerprint[:16],
+        )
         verdicts = {fp: CertificateVerdict(fp, False, (why,)) for fp in certificates}
         return TrustView(anchor, verdicts, [why])
     raw = trust.get("records", [])
