@@ -298,9 +298,7 @@ def _log_lost(previous: Checkpoint, tree: Tree) -> list[Finding]:
             Finding(
                 "log",
                 subject,
-                Message(
-                    "the log does not extend it: {message}", message=Message.verbatim(exc.message)
-                ),
+                Message("the log does not extend it: {message}", message=exc.wording),
             )
         ]
     return []

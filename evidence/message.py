@@ -50,11 +50,21 @@ class Message(str):
     @classmethod
     def verbatim(cls, text: str) -> Message:
         """Text made elsewhere (another library's or an error's own wording), printed as it is
-        in every language: each use is listed in tests/test_messages.py until it is worded here."""
+        in every language: each use is listed in tests/test_messages.py until it is worded here.
+        Text that is a Message already (an error raised with one) keeps its wording."""
+        if isinstance(text, Message):
+            return text
         self = cls(text)
         self.parts = (text,)
         self.template = ""
         return self
+
+    def with_values(self, **values: object) -> Message:
+        """The same message with some values replaced (those it names; others ignored)."""
+        if self.parts is not None or not self.values:
+            return self
+        named = {k: v for k, v in values.items() if k in self.values}
+        return Message(self.template, **{**self.values, **named}) if named else self
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Findings cross process boundaries (the audit's workers): keep template and values.

@@ -227,7 +227,7 @@ def _consistent(tree: Tree, a: LogCommitment, b: SignedHead, add: Add, subject: 
         proof = tree.consistency_proof(a.size, b.size)
         verify_consistency(a.size, b.size, proof, a.root, b.root)
     except ProofError as exc:
-        add("log", subject, Message.verbatim(exc.message))
+        add("log", subject, exc.wording)
 
 
 def check_checkpoint_logs(
@@ -320,7 +320,7 @@ def _check_note(
         add("log", subject, Message("no valid signature by the checkpoint's key"))
     for row in rows:
         for problem in note_row_problems(row, cp, log, key):
-            add("log", subject, Message.verbatim(problem))
+            add("log", subject, problem)
     path = note_file(directory, cp.seq)
     if note is not None:
         if not path.is_file():
@@ -332,7 +332,7 @@ def _check_note(
                 Message("file {name} differs from the ledger (edited?)", name=path.name),
             )
         for problem in cosigned_times(note, cosigners)[1]:
-            add("witness", subject, Message.verbatim(problem))
+            add("witness", subject, problem)
 
 
 # Note lines are stored inside the checkpoint's transaction (the log's own signature, then
@@ -356,27 +356,37 @@ def note_row_problems(
     cp: Checkpoint,
     log: LogCommitment,
     key: ec.EllipticCurvePublicKey | None,
-) -> list[str]:
+) -> list[Message]:
     """What binds a checkpoint_notes row's bookkeeping columns: `witness` is "" exactly for the
     log's own signature and otherwise a witness URL as the client stores it; `added_at` lies in
     the checkpoint's transaction (from its signed time to NOTE_WINDOW after)."""
-    out = []
+    out: list[Message] = []
     witness, added = row.get("witness"), row.get("added_at")
     own = _is_own(row, log, key)
     if witness == "" and not own:
-        out.append('a line stored as the log\'s own signature (witness "") is not one')
+        out.append(Message('a line stored as the log\'s own signature (witness "") is not one'))
     elif witness != "" and own:
-        out.append(f"the log's own signature is stored as witness {witness!r}'s (edited?)")
+        out.append(
+            Message(
+                "the log's own signature is stored as witness {witness!r}'s (edited?)",
+                witness=witness,
+            )
+        )
     elif witness != "" and not _is_witness_url(witness):
-        out.append(f"witness {witness!r} is not a witness URL (edited?)")
+        out.append(Message("witness {witness!r} is not a witness URL (edited?)", witness=witness))
     start, at = instant(cp.body.get("created_at")), instant(added)
     if at is None or not isinstance(added, str) or not added.endswith("Z"):
-        out.append(f"added_at {added!r} is not an RFC 3339 UTC time (edited?)")
+        out.append(Message("added_at {added!r} is not an RFC 3339 UTC time (edited?)", added=added))
     elif start is not None and not start <= at <= start + NOTE_WINDOW:
         out.append(
-            f"added_at {added} lies outside checkpoint #{cp.seq}'s transaction (its signed time "
-            f"{cp.body.get('created_at')} to {int(NOTE_WINDOW.total_seconds() // 60)} minutes "
-            "after): edited?"
+            Message(
+                "added_at {added} lies outside checkpoint #{seq}'s transaction (its signed time "
+                "{at} to {minutes} minutes after): edited?",
+                added=added,
+                seq=cp.seq,
+                at=cp.body.get("created_at"),
+                minutes=int(NOTE_WINDOW.total_seconds() // 60),
+            )
         )
     return out
 
@@ -430,7 +440,7 @@ def check_witness(
         return Message("another log")
     found, problems = cosigned_times(note, cosigners)
     for problem in problems:
-        add("witness", subject, Message.verbatim(problem))
+        add("witness", subject, problem)
     if not any(found.values()):
         add(
             "witness",

@@ -56,7 +56,7 @@ def audit_trust(ledger: Ledger, pin: str | None, add: Add) -> TrustAudit:
 def check_root(state: TrustState, view: TrustView | None, pin: str | None, add: Add) -> Message:
     """The anchor and records; returns the verdict line's detail."""
     for problem in [*state.problems, *([] if view is None else view.problems)]:
-        add("trust", Message("trust records"), Message.verbatim(problem))
+        add("trust", Message("trust records"), problem)
     if state.anchor is None:
         add("trust", Message("trust root"), NO_ROOT)
         return Message("no trust root")

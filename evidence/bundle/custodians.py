@@ -60,7 +60,7 @@ def check_custodians(
     if view is None:
         return
     for problem in view.problems:
-        checks.fail(CHECK, "trust", Message.verbatim(problem))
+        checks.fail(CHECK, "trust", problem)
     failed = False
     for entry in manifest["items"]:
         for n, record in enumerate(entry["custody"], start=1):

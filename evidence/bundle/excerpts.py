@@ -226,25 +226,29 @@ def check_excerpts(
         try:
             verdict = verify_excerpt(records, proof, subject)
         except Exception as exc:  # VerificationError: one precise failure; anything else too
-            checks.fail(CHECK, subject, Message.verbatim(str(exc).split(": ", 1)[-1]))
+            said = str(exc).split(": ", 1)[-1]
+            worded = [
+                f.message for f in getattr(exc, "findings", []) if f.message == said
+            ]  # the proof check's own Message, where it made one
+            checks.fail(CHECK, subject, worded[0] if worded else Message.verbatim(said))
             continue
         wrong = _against_manifest(entry, verdict, certs)
         if wrong:
-            checks.fail(CHECK, subject, Message.verbatim(wrong))
+            checks.fail(CHECK, subject, wrong)
             continue
         verdicts.append(verdict)
     if verdicts:
         checks.ok(
             CHECK,
             "excerpts",
-            Message.joined("; ", (Message.verbatim(v.summary()) for v in verdicts)),
+            Message.joined("; ", (v.summary() for v in verdicts)),
         )
     return tuple(verdicts)
 
 
 def _against_manifest(
     entry: Mapping[str, Any], verdict: ExcerptVerdict, certs: Mapping[str, x509.Certificate]
-) -> str | None:
+) -> Message | None:
     original = entry["original"]
     if (verdict.item_id, verdict.sha256, verdict.size, verdict.count) != (
         entry["item_id"],
@@ -252,11 +256,15 @@ def _against_manifest(
         original["size"],
         original["records"],
     ):
-        return "the proof is of another original than the manifest names"
+        return Message("the proof is of another original than the manifest names")
     if verdict.event_hash != entry["event_hash"]:
-        return "the proof's excerpted event is not the one the manifest names"
+        return Message("the proof's excerpted event is not the one the manifest names")
     if verdict.ranges != entry["records"] or verdict.disclosed != entry["disclosed"]:
-        return f"the proof discloses {verdict.ranges}, the manifest {entry['records']}"
+        return Message(
+            "the proof discloses {ranges}, the manifest {records}",
+            ranges=verdict.ranges,
+            records=entry["records"],
+        )
     if verdict.signer not in certs or fingerprint(certs[verdict.signer]) != verdict.signer:
-        return "the excerpted event's signer is not among the manifest's certificates"
+        return Message("the excerpted event's signer is not among the manifest's certificates")
     return None

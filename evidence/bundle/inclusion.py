@@ -122,7 +122,7 @@ def _checkpoint(
 def _cosigned(note: Note, cosigners: Sequence[CosignatureVerifier], checks: Checklist) -> str:
     times, problems = cosigned_times(note, cosigners)
     for problem in problems:
-        checks.fail(CHECK, NOTE_FILE, Message.verbatim(problem))
+        checks.fail(CHECK, NOTE_FILE, problem)
     for name, found in times.items():
         if not found:
             checks.fail(CHECK, NOTE_FILE, Message("not cosigned by witness {name}", name=name))
@@ -167,9 +167,13 @@ def _proved(
     assert log is not None
     proof = TlogProof.parse(raw, subject)
     if proof.checkpoint.text != note.text:
-        raise ProofError("its proof is for another tree than the bundle's checkpoint")
+        raise ProofError(Message("its proof is for another tree than the bundle's checkpoint"))
     if seen.get(proof.index, subject) != subject:
-        raise ProofError(f"claims leaf #{proof.index}, as {seen[proof.index]} does")
+        raise ProofError(
+            Message(
+                "claims leaf #{index}, as {seen} does", index=proof.index, seen=seen[proof.index]
+            )
+        )
     seen[proof.index] = subject
     verify_inclusion(proof.index, log.size, record_leaf(data), proof.proof, log.root)
     return proof.index
@@ -252,28 +256,39 @@ def _declared_problems(
     log = cp.log
     assert log is not None
     said = declared["checkpoint"]
-    found = []
+    found: list[tuple[str, Message]] = []
     if (said["seq"], said["hash"]) != (cp.seq, cp.hash):
         found.append(
             (
                 CHECKPOINT_FILE,
-                f"is checkpoint #{cp.seq} ({cp.hash[:16]}...), the signed manifest declares "
-                f"#{said['seq']} ({str(said['hash'])[:16]}...)",
+                Message(
+                    "is checkpoint #{seq} ({hash}...), the signed manifest declares "
+                    "#{declared} ({declared_hash}...)",
+                    seq=cp.seq,
+                    hash=cp.hash[:16],
+                    declared=said["seq"],
+                    declared_hash=str(said["hash"])[:16],
+                ),
             )
         )
     elif (declared["origin"], declared["size"]) != (log.origin, log.size):
-        found.append((CHECKPOINT_FILE, "its log is not the one the signed manifest declares"))
+        found.append(
+            (CHECKPOINT_FILE, Message("its log is not the one the signed manifest declares"))
+        )
     proofs = sum(1 for name in files if name.startswith(PROOF_DIR + "/"))
     if proofs != declared["proofs"]:
         found.append(
             (
                 PROOF_DIR,
-                f"holds {proofs} proofs, the signed manifest declares {declared['proofs']} "
-                "(removed or added?)",
+                Message(
+                    "holds {n} proofs, the signed manifest declares {declared} (removed or added?)",
+                    n=proofs,
+                    declared=declared["proofs"],
+                ),
             )
         )
     for subject, problem in found:
-        checks.fail(CHECK, subject, Message.verbatim(problem))
+        checks.fail(CHECK, subject, problem)
     return bool(found)
 
 

@@ -284,8 +284,8 @@ def check_tag_signature(
         tag_signer = verify_detached(p7s, listing)
     except VerificationError as exc:
         for f in exc.findings:
-            message = f.message.replace("manifest.json", TAG_MANIFESTS[0])
-            checks.fail("cms.tags", TAG_SIGNATURE, Message.verbatim(message))
+            # The same checks as manifest.json's signature, over the tag manifest.
+            checks.fail("cms.tags", TAG_SIGNATURE, f.message.with_values(content=TAG_MANIFESTS[0]))
         return
     if signer is None or tag_signer.fingerprint != signer.fingerprint or tag_signer.others:
         checks.fail(

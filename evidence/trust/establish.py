@@ -125,7 +125,7 @@ class TrustView:
 
     anchor: Anchor
     verdicts: dict[str, CertificateVerdict]
-    problems: list[str] = field(default_factory=list)
+    problems: list[Message] = field(default_factory=list)
 
     def verdict(self, fp: str) -> CertificateVerdict:
         """The verdict for a fingerprint (unknown ones are not established)."""
@@ -162,18 +162,20 @@ def _issued_by(cert: x509.Certificate, ca: x509.Certificate) -> Message | None:
 
 def _record_problem(
     record: TrustRecord, anchor: Anchor, authorities: Mapping[str, x509.Certificate]
-) -> str | None:
+) -> Message | None:
     """Why a record cannot be trusted, or None (signature by an authority over its bytes)."""
     if record.certificate() is None:
-        return "its certificate does not parse or does not match its fingerprint"
+        return Message("its certificate does not parse or does not match its fingerprint")
     signer = authorities.get(record.by)
     if signer is None:
-        return f"signed by {record.by[:16]}, which is not an authority of this trust root"
+        return Message(
+            "signed by {by}, which is not an authority of this trust root", by=record.by[:16]
+        )
     if record.body["by"]["name"] != subject_attribute(signer, NameOID.COMMON_NAME):
-        return "its 'by' name is not the authority certificate's"
+        return Message("its 'by' name is not the authority certificate's")
     der = signature_bytes(record)
     if der is None or not verify_der(signer.public_key(), record.data, der):
-        return "its signature does not verify"
+        return Message("its signature does not verify")
     return None
 
 
@@ -228,13 +230,28 @@ def establish(
     revoked: dict[str, TrustRecord] = {}
     for r in records:
         problem = _record_problem(r, anchor, authorities)
-        where = f"{r.kind} record" + (f" #{r.body['seq']}" if "seq" in r.body else "")
+        where = (
+            Message("{kind} record #{seq}", kind=Message.word(r.kind), seq=r.body["seq"])
+            if "seq" in r.body
+            else Message("{kind} record", kind=Message.word(r.kind))
+        )
         if problem is not None:
-            view.problems.append(f"{where} for {r.fingerprint[:16]}: {problem}")
+            view.problems.append(
+                Message(
+                    "{where} for {fingerprint}: {problem}",
+                    where=where,
+                    fingerprint=r.fingerprint[:16],
+                    problem=problem,
+                )
+            )
             continue
         if r.kind == "enrolment":
             if anchor.kind != "authority":
-                view.problems.append(f"{where}: enrolment records have no effect under a CA root")
+                view.problems.append(
+                    Message(
+                        "{where}: enrolment records have no effect under a CA root", where=where
+                    )
+                )
             else:
                 enrolled.setdefault(r.fingerprint, r)
         elif r.fingerprint not in revoked or r.at < revoked[r.fingerprint].at:
@@ -314,10 +331,12 @@ def establish_export(
     if not isinstance(trust, dict) or not set(trust) <= {"anchor", "records"}:
         raise TrustEvidenceRejected("trust: not an {anchor, records} object")
     anchor = anchor_from_json(trust.get("anchor"))
-    problems: list[str] = []
+    problems: list[Message] = []
     if trusted_ca is not None:
         if anchor.kind != "ca" or fingerprint(anchor.certificate) != fingerprint(trusted_ca):
-            problems.append("the bundle's anchor is not the trusted CA; the trusted CA is used")
+            problems.append(
+                Message("the bundle's anchor is not the trusted CA; the trusted CA is used")
+            )
         anchor = Anchor("ca", trusted_ca)
     elif anchor.fingerprint != str(anchor_fingerprint).replace(":", "").lower():
         why = Message(
@@ -334,7 +353,7 @@ def establish_export(
         try:
             records.append(TrustRecord.from_json(value, f"trust.records[{n}]"))
         except EvidenceError as exc:
-            problems.append(exc.message)
+            problems.append(Message.verbatim(exc.message))
     view = establish(anchor, records, certificates)
     view.problems[:0] = problems
     return view
