@@ -163,7 +163,8 @@ IRREGULARITY_KINDS = {
 # language prints the audit's own detail line, from the catalogue (Locale.say).
 AUDIT_CHECKS = {
     "trust": ("trust root", "every signer is established by the trust root"),
-    "ledger": ("ledger", "append-only triggers are in place"),
+    # "ledger triggers", not "ledger": another language must tell it from the log's check.
+    "ledger": ("ledger triggers", "append-only triggers are in place"),
     "schema": ("schema", "every event is valid against its published schema"),
     "hashes": ("hashes", "every event hash matches its canonical bytes"),
     "certificates": ("certificates", "every certificate matches what was signed"),
