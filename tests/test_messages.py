@@ -36,7 +36,6 @@ VERBATIM: dict[str, int] = {
     "evidence/bundle/verify.py": 1,
     "evidence/excerpt/disclose.py": 1,
     "evidence/timestamp/cades.py": 1,
-    "evidence/timestamp/checkpoints.py": 1,
     "evidence/timestamp/verify.py": 1,
     "evidence/trust/establish.py": 1,
     "evidence/trust/store.py": 1,

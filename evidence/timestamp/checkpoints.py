@@ -238,7 +238,7 @@ def _row_token(row: dict[str, Any]) -> Token:
     return Token.parse(der, f"checkpoint #{row['checkpoint_seq']} token")
 
 
-STRIPPED = (
+STRIPPED = Message(
     "its signed body required an RFC 3161 token and none is stored (stripped?); "
     "a later token cannot replace it"
 )
@@ -270,16 +270,26 @@ def policy_findings(
         where = Message("checkpoint #{seq} token", seq=cp.seq - 1)
         if committed is not None and before is None:
             out.append(
-                _finding(where, f"missing, though checkpoint #{cp.seq} commits to it (stripped?)")
+                _finding(
+                    where,
+                    Message(
+                        "missing, though checkpoint #{seq} commits to it (stripped?)", seq=cp.seq
+                    ),
+                )
             )
         elif committed is not None and before is not None and token_row_digest(before) != committed:
             out.append(
-                _finding(where, f"differs from the one checkpoint #{cp.seq} commits to (replaced?)")
+                _finding(
+                    where,
+                    Message(
+                        "differs from the one checkpoint #{seq} commits to (replaced?)", seq=cp.seq
+                    ),
+                )
             )
     return out
 
 
-def _late(created_at: Any, gen_time: Any) -> str | None:
+def _late(created_at: Any, gen_time: Any) -> Message | None:
     try:
         signed = parse_rfc3339(str(created_at))
         stamped = parse_rfc3339(str(gen_time))
@@ -287,9 +297,11 @@ def _late(created_at: Any, gen_time: Any) -> str | None:
         return None  # the checkpoint and token audits report unreadable times
     if stamped - signed <= REQUIRED_WITHIN:
         return None
-    return (
-        f"RFC 3161 time {gen_time} is long after the checkpoint ({created_at}), though its "
-        "signed body required the token when it was made (stripped and stamped again?)"
+    return Message(
+        "RFC 3161 time {gen_time} is long after the checkpoint ({at}), though its signed body "
+        "required the token when it was made (stripped and stamped again?)",
+        gen_time=gen_time,
+        at=created_at,
     )
 
 
@@ -312,19 +324,25 @@ def check_tokens(
         # A deleted row would make a stamped checkpoint look merely pending: the file tells.
         if isinstance(_file_entry(directory, seq), dict):
             subject = Message("checkpoint #{seq} token", seq=seq)
-            out.append(_failed(subject, "the file carries a token the ledger has not (deleted?)"))
+            out.append(
+                _failed(subject, Message("the file carries a token the ledger has not (deleted?)"))
+            )
     for seq, row in rows.items():
         subject = Message("checkpoint #{seq} token", seq=seq)
         wrong = type_problems("timestamps", row)
         checkpoint = by_seq.get(seq)
         if wrong or checkpoint is None:
-            problem = f"ledger row damaged: {'; '.join(wrong)}" if wrong else "has no checkpoint"
+            problem = (
+                Message("ledger row damaged: {wrong}", wrong=Message.joined("; ", wrong))
+                if wrong
+                else Message("has no checkpoint")
+            )
             out.append(_failed(subject, problem))
             continue
         try:
             der = base64.b64decode(row["token"], validate=True)
         except (binascii.Error, ValueError):
-            out.append(_failed(subject, "token is not base64"))
+            out.append(_failed(subject, Message("token is not base64")))
             continue
         try:
             claimed = parse_rfc3339(str(checkpoint.body.get("created_at")), "created_at")
@@ -332,7 +350,9 @@ def check_tokens(
             claimed = None  # the checkpoint audit judges the body; here only the token
         check = verify_token(der, signature_bytes(checkpoint), trust, subject, claimed)
         if check.gen_time is not None and check.gen_time != row["gen_time"]:
-            check.findings.append(_finding(subject, "ledger row's gen_time differs from the token"))
+            check.findings.append(
+                _finding(subject, Message("ledger row's gen_time differs from the token"))
+            )
         _compare_file(directory, seq, row, subject, check)
         out.append(check)
     return out
@@ -346,7 +366,9 @@ def _compare_file(
     if entry is None:
         return  # the checkpoint audit already reports a missing or unreadable file
     if not isinstance(entry, dict) or entry.get("token") != row["token"]:
-        check.findings.append(_finding(subject, f"file {path.name} does not carry the same token"))
+        check.findings.append(
+            _finding(subject, Message("file {name} does not carry the same token", name=path.name))
+        )
 
 
 def _file_entry(directory: Path, seq: int) -> Any:
@@ -358,9 +380,9 @@ def _file_entry(directory: Path, seq: int) -> Any:
     return data.get("timestamp", False) if isinstance(data, dict) else None
 
 
-def _failed(subject: str, message: str) -> TokenCheck:
+def _failed(subject: str, message: Message) -> TokenCheck:
     return TokenCheck(subject, findings=[_finding(subject, message)])
 
 
-def _finding(subject: str, message: str) -> Finding:
-    return Finding("timestamp", subject, Message.verbatim(message))
+def _finding(subject: str, message: Message) -> Finding:
+    return Finding("timestamp", subject, message)
