@@ -27,6 +27,7 @@ from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable
 
+BLACK = colors.black
 Cell = Any  # a heading cell: a str, or a Flowable (a Paragraph)
 
 
@@ -227,14 +228,14 @@ class RuledTable(Flowable):  # type: ignore[misc]
             canv.rect(x0, tops[region.r0], x1 - x0, tops[r1 + 1] - tops[region.r0], 0, 1)
         pad = look.padding
         out = _Writer(canv)
+        xs = [fp_str(x + pad.left) for x in self.positions[:-1]]
         for r, row in enumerate(self.heading):
             for c, cell in enumerate(row):
                 if r == 0 and look.span_first and c > 0:
                     continue
-                x = self.positions[c] + pad.left
                 if isinstance(cell, str):
                     font = look.heading_font or self._font(c, r)
-                    out.cell(cell, x, tops[r] - pad.top, font, colors.black)
+                    out.cell(cell, f"{xs[c]} {fp_str(tops[r] - pad.top - font.size)}", font, BLACK)
                     continue
                 # A Paragraph draws its own text object; it was wrapped to this cell by
                 # _headings (a shared heading row: by a table of the same widths).
@@ -242,21 +243,28 @@ class RuledTable(Flowable):  # type: ignore[misc]
                 inner = self._cell_width(c, r) - pad.left - pad.right
                 if getattr(cell, "width", None) != inner:
                     cell.wrapOn(canv, inner, 72000 - pad.top - pad.bottom)
-                cell.drawOn(canv, x, tops[r] - pad.top - cell.height)
+                cell.drawOn(canv, self.positions[c] + pad.left, tops[r] - pad.top - cell.height)
         nhead = len(self.heading)
-        varied = bool(look.fonts)
-        for i, row in enumerate(self.rows[self.first :]):
-            r = nhead + self.first + i  # the row's number in the whole table
+        start = nhead + self.first  # this part's first body row, numbered in the whole table
+        rows = self.rows[self.first :]
+        end = start + len(rows) - 1
+        colours = [(g, v) for g, v in look.colours if g.r0 <= end and g.r1 >= start]
+        for i, row in enumerate(rows):
+            r = start + i
             top = tops[nhead + i] - pad.top
+            ys: dict[float, str] = {}  # the first baseline, per font size
             for c, cell in enumerate(row):
                 if not cell:
                     continue
-                colour = colors.black
-                for region, value in look.colours:
+                colour = BLACK
+                for region, value in colours:
                     if region.has(c, r):
                         colour = value
-                font = self._font(c, r) if varied else look.font
-                out.cell(cell, self.positions[c] + pad.left, top, font, colour)
+                font = self._font(c, r) if look.fonts else look.font
+                y = ys.get(font.size)
+                if y is None:
+                    y = ys[font.size] = fp_str(top - font.size)
+                out.cell(cell, f"{xs[c]} {y}", font, colour)
         out.flush()
         self._rules(tops)
         canv.restoreState()
@@ -269,23 +277,22 @@ class RuledTable(Flowable):  # type: ignore[misc]
         canv.setStrokeColor(rules.colour)
         canv.setLineWidth(rules.width)
         path = canv.beginPath()
-        left, right = self.positions[0], self.positions[-1]
+        left, right = fp_str(self.positions[0]), fp_str(self.positions[-1])
+        ys = [fp_str(y) for y in tops]
+        lines = path._code  # one segment a line, as canvas.line draws it
         if rules.kind == "below":
             # A part continuing a split table has the split's rule above it too, as
             # reportlab turns the LINEBELOW there into a LINEABOVE of the next part.
-            for y in tops if self.first else tops[1:]:
-                path.moveTo(left, y)
-                path.lineTo(right, y)
+            for y in ys if self.first else ys[1:]:
+                lines.append(f"{left} {y} m {right} {y} l")
         else:
-            for y in tops:
-                path.moveTo(left, y)
-                path.lineTo(right, y)
-            bottom = tops[-1]
-            inner_top = tops[1] if self.look.span_first and len(tops) > 1 else tops[0]
+            for y in ys:
+                lines.append(f"{left} {y} m {right} {y} l")
+            bottom, top = ys[-1], ys[0]
+            inner_top = ys[1] if self.look.span_first and len(ys) > 1 else top
             for i, x in enumerate(self.positions):
                 edge = i in (0, len(self.positions) - 1)
-                path.moveTo(x, bottom)
-                path.lineTo(x, tops[0] if edge else inner_top)
+                lines.append(f"{fp_str(x)} {bottom} m {fp_str(x)} {top if edge else inner_top} l")
         canv.drawPath(path, stroke=1, fill=0)
 
 
@@ -313,8 +320,8 @@ class _Writer:
             self.canv.drawText(self.text)
             self.text = None
 
-    def cell(self, cell: str, x: float, top: float, font: Font, colour: Color) -> None:
-        """A cell's lines, the first one font.size below top, then one leading apart."""
+    def cell(self, cell: str, origin: str, font: Font, colour: Color) -> None:
+        """A cell's lines, the first at origin ("x y" of its baseline), then one leading apart."""
         text = self.text
         if text is None:
             text = self.text = self.canv.beginText()
@@ -327,21 +334,19 @@ class _Writer:
         if colour is not self.colour:
             text.setFillColor(colour)
             self.colour = colour
+        code = text._code
+        code.append(f"1 0 0 1 {origin} Tm")
         if not getattr(self.face, "_dynamicFont", False):
-            text.setTextOrigin(x, top - font.size)
             for line in cell.split("\n"):
                 text.textLine(line)
             return
-        # TrueType: what textobject's setTextOrigin and textLine write, the pieces of each
-        # line per font subset kept (after one use the glyph codes are fixed in the document).
-        code = text._code
-        code.append(f"1 0 0 1 {fp_str(x, top - font.size)} Tm")
+        # TrueType: what textobject's textLine writes, the pieces of each line per font
+        # subset kept (after one use the glyph codes are fixed in the document).
         for line in cell.split("\n"):
             key = (font.name, line)
             pieces = self.lines.get(key)
             if pieces is None:
-                pieces = self._pieces(line)
-                self.lines[key] = pieces
+                pieces = self.lines[key] = self._pieces(line)
             for subset, op in pieces:
                 if subset != text._curSubset:
                     code.append(f"{self.face.getSubsetInternalName(subset, self.doc)} {self.tf}")
