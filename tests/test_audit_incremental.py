@@ -104,6 +104,22 @@ def test_event_slipped_in_before_the_checkpoint_is_found(edited: World) -> None:
     assert any("history changed" in f.message for f in result.findings)
 
 
+def test_event_removed_before_the_checkpoint_is_found(edited: World) -> None:
+    # Not a head: only the count of events up to checkpoint #1's last head tells.
+    conn = _attacker(edited)
+    conn.execute("DELETE FROM events WHERE rowid = 1")
+    result = audit_since(edited.ws, workers=1)
+    assert [f.message for f in result.findings if f.check == "checkpoint"] == [
+        f"{_signed_events(edited) - 1} events up to its last head, it signed "
+        f"{_signed_events(edited)} (history changed: run a full audit)"
+    ]
+
+
+def _signed_events(world: World) -> int:
+    body = world.ws.ledger.rows("SELECT body FROM checkpoints WHERE seq = 1")[0]["body"]
+    return int(json.loads(body)["events"])
+
+
 def test_deleted_head_and_item_are_found(edited: World) -> None:
     conn = _attacker(edited)
     first, second = list_items(edited.ws.ledger)[:2]

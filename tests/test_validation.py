@@ -184,3 +184,156 @@ def test_every_shipped_schema_is_valid_against_its_metaschema() -> None:
 
     for name in {*SCHEMAS.values(), "check.schema.json"}:
         Draft202012Validator.check_schema(_schema(name))
+
+
+CHECKPOINT_GOOD: dict[str, Any] = {
+    "schema": "custody-checkpoint/3",
+    "seq": 3,
+    "created_at": "2026-11-02T11:30:00.000000Z",
+    "actor": {"name": "Evidence Room", "fingerprint": "b" * 64},
+    "tree_size": 2,
+    "events": 5,
+    "root": "c" * 64,
+    "prev": "d" * 64,
+    "heads": [["a" * 12, 2, "e" * 64], ["b" * 12, 3, "f" * 64]],
+    "trust": {"anchor": "1" * 64, "certificates": ["2" * 64, "3" * 64], "records": [4, "5" * 64]},
+    "timestamp": {"policy": "required", "prev_token_sha256": None},
+    "log": {"origin": "custody/" + "1" * 64, "size": 9, "root": "6" * 64, "frontier": ["7" * 64]},
+}
+
+# Every place a hostile edit can land: a top-level field, or one inside a nested object or list
+# (a path through dict keys and list indexes; an index past the end appends).
+CHECKPOINT_PATHS: list[tuple[Any, ...]] = [
+    *((k,) for k in [*CHECKPOINT_GOOD, "admin"]),
+    ("actor", "name"),
+    ("actor", "fingerprint"),
+    ("actor", "extra"),
+    ("heads", 0),
+    ("heads", 2),
+    ("heads", 1, 0),
+    ("heads", 1, 1),
+    ("heads", 1, 2),
+    ("heads", 1, 3),
+    ("trust", "anchor"),
+    ("trust", "certificates"),
+    ("trust", "certificates", 0),
+    ("trust", "records"),
+    ("trust", "records", 0),
+    ("trust", "records", 1),
+    ("trust", "records", 2),
+    ("trust", "admin"),
+    ("timestamp", "policy"),
+    ("timestamp", "prev_token_sha256"),
+    ("timestamp", "admin"),
+    ("log", "origin"),
+    ("log", "size"),
+    ("log", "root"),
+    ("log", "frontier"),
+    ("log", "frontier", 0),
+    ("log", "frontier", 1),
+    ("log", "admin"),
+]
+_DELETE = object()
+CHECKPOINT_VALUES = st.one_of(
+    SHAPE_VALUES,
+    st.just(_DELETE),
+    st.just(-1),
+    st.just(0),
+    st.just(2.0),
+    st.just("custody/" + "1" * 64 + "\n"),
+    st.just("custody/" + "A" * 64),
+    st.just("custody-checkpoint/2"),
+    st.sampled_from(["required", "deferred", "none", "Required", "none "]),
+    st.just(["a" * 12, 1, "e" * 64]),
+    st.just(["a" * 12, True, "e" * 64]),
+    st.just(["a" * 12, 1]),
+    st.just([4, "5" * 64]),
+    st.just(["5" * 64]),
+    st.just({"fingerprint": "b" * 64}),
+    st.just({"name": 1, "fingerprint": "b" * 64}),
+    st.just({"anchor": None, "certificates": [], "records": None}),
+    st.just({"policy": "none", "prev_token_sha256": None}),
+    st.just({"origin": "custody/" + "1" * 64, "size": 0, "root": "6" * 64, "frontier": []}),
+)
+
+
+def _edit(body: dict[str, Any], path: tuple[Any, ...], value: Any) -> None:
+    where: Any = body
+    for step in path[:-1]:
+        if (isinstance(where, dict) and step in where) or (
+            isinstance(where, list) and isinstance(step, int) and step < len(where)
+        ):
+            where = where[step]
+        else:
+            return  # an earlier edit replaced what this path goes through
+    last = path[-1]
+    if isinstance(where, dict) and isinstance(last, str):
+        if value is _DELETE:
+            where.pop(last, None)
+        else:
+            where[last] = value
+    elif isinstance(where, list) and isinstance(last, int):
+        if value is _DELETE:
+            del where[last : last + 1]
+        elif last < len(where):
+            where[last] = value
+        else:
+            where.append(value)
+
+
+def _stricter_than_the_schema(value: Any) -> bool:
+    # The two documented cases where the hand check leaves the verdict to the engine.
+    if isinstance(value, float):
+        return value.is_integer()
+    if isinstance(value, str):
+        return value.startswith("custody/") and value.endswith("\n")
+    if isinstance(value, dict):
+        return any(_stricter_than_the_schema(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_stricter_than_the_schema(v) for v in value)
+    return False
+
+
+def _checkpoint_reference(instance: Any) -> bool:
+    from evidence.validation import CHECKPOINT_V3
+
+    return bool(validator(CHECKPOINT_V3).is_valid(instance))
+
+
+def test_hand_written_checkpoint_check_takes_real_checkpoints() -> None:
+    from evidence.validation import checkpoint_v3_shape
+
+    assert checkpoint_v3_shape(CHECKPOINT_GOOD) and _checkpoint_reference(CHECKPOINT_GOOD)
+    bare = {k: v for k, v in CHECKPOINT_GOOD.items() if k not in ("log", "prev", "created_at")}
+    assert checkpoint_v3_shape(bare) and _checkpoint_reference(bare)
+    many = {**CHECKPOINT_GOOD, "heads": [[f"{i:012x}", i + 1, "e" * 64] for i in range(1000)]}
+    assert checkpoint_v3_shape(many)
+    # Left to the engine: another version, and the two stricter cases (which it accepts).
+    assert not checkpoint_v3_shape({**CHECKPOINT_GOOD, "schema": "custody-checkpoint/2"})
+    assert not checkpoint_v3_shape({**CHECKPOINT_GOOD, "seq": 3.0})
+    assert _checkpoint_reference({**CHECKPOINT_GOOD, "seq": 3.0})
+
+
+def test_malformed_checkpoint_head_is_refused_with_the_engines_message() -> None:
+    from evidence.validation import CHECKPOINT_V3, body_errors
+
+    broken = {**CHECKPOINT_GOOD, "heads": [["a" * 12, "2", "e" * 64]]}
+    assert not is_valid(CHECKPOINT_V3, broken)
+    assert body_errors("custody-checkpoint", broken) == ["heads/0/1: '2' is not of type 'integer'"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(CHECKPOINT_PATHS), CHECKPOINT_VALUES), max_size=4))
+def test_hand_written_checkpoint_check_agrees_with_the_schema(
+    edits: list[tuple[tuple[Any, ...], Any]],
+) -> None:
+    from evidence.validation import checkpoint_v3_shape
+
+    body = copy.deepcopy(CHECKPOINT_GOOD)
+    for path, value in edits:
+        _edit(body, path, copy.deepcopy(value))
+    fast, reference = checkpoint_v3_shape(body), _checkpoint_reference(body)
+    if fast:
+        assert reference, edits  # never accepts what the schema refuses
+    elif not _stricter_than_the_schema(body):
+        assert not reference, edits  # and refuses nothing else the schema accepts

@@ -15,7 +15,6 @@ from collections.abc import Callable
 
 from ..canonical import canonical_sha256
 from ..items import ANALYSIS_ACTIONS, Item
-from ..profiles import EVIDENCE_TYPES
 from .events import EventFacts
 
 Add = Callable[[str, str, str], None]
@@ -29,13 +28,13 @@ def _profile_sha256(profile: object) -> str | None:
         return None
 
 
-def _check_event(ev: EventFacts, where: str, add: Add) -> None:
+def _check_event(ev: EventFacts, where: str, add: Add, types: tuple[str, ...]) -> None:
     details = ev.details
     if details is None:
         add(CHECK, where, f"`{ev.action}` event carries no analysis details")
         return
     kind, profile = details.get("evidence_type"), details.get("profile")
-    if kind not in EVIDENCE_TYPES:
+    if kind not in types:
         add(CHECK, where, f"names no known evidence type ({str(kind)[:40]!r})")
     if not isinstance(profile, dict):
         add(CHECK, where, "holds no profile object")
@@ -48,6 +47,10 @@ def _check_event(ev: EventFacts, where: str, add: Add) -> None:
 
 def check_analyses(items: list[Item], facts: list[EventFacts], add: Add) -> None:
     """Every analysis event's profile against its signed hash; every row against its event."""
+    # Imported here: the parsers cost a command a quarter of a second to import, and only
+    # this check (not `audit --since-checkpoint`) needs their list of evidence types.
+    from ..profiles import EVIDENCE_TYPES
+
     analyses: dict[str, list[EventFacts]] = defaultdict(list)
     ingests: dict[str, EventFacts] = {}
     for f in facts:
@@ -59,7 +62,7 @@ def check_analyses(items: list[Item], facts: list[EventFacts], add: Add) -> None
         subject = f"item {item.item_id}"
         chain = sorted(analyses.get(item.item_id, []), key=lambda f: f.seq)
         for ev in chain:
-            _check_event(ev, f"{subject} event #{ev.seq}", add)
+            _check_event(ev, f"{subject} event #{ev.seq}", add, EVIDENCE_TYPES)
         ingest = ingests.get(item.item_id)
         if ingest is None or ingest.details is None or "evidence_type" in ingest.details:
             continue  # no readable ingest (the chain audit says so), or an older ledger's item

@@ -199,6 +199,16 @@ def _heads_before(ws: Workspace, anchor: Checkpoint, touched: list[str]) -> dict
     return out
 
 
+def _count_up_to(ws: Workspace, end: int) -> int:
+    """The number of events with rowid <= end, as all of them less those after end: a bare
+    COUNT(*) is answered from the smallest index (SQLite counts its pages' cells without
+    reading a row: 0.07 s for 1,000,000 events), while `WHERE rowid <= end` walks the table's
+    own pages, bodies and all (0.4-0.9 s); the rows after end are the few new ones."""
+    total = ws.ledger.rows("SELECT COUNT(*) AS n FROM events")[0]["n"]
+    after = ws.ledger.rows("SELECT COUNT(*) AS n FROM events WHERE rowid > $1", (end,))[0]["n"]
+    return int(total) - int(after)
+
+
 def _anchor_file(ws: Workspace, path: Path, anchor: Checkpoint, add: Add) -> None:
     # A copy kept off the machine pins N: the ledger's N must be that very checkpoint.
     try:
@@ -258,12 +268,12 @@ def audit_since(
             _anchor_file(ws, checkpoint_file, start, out.add)
         # Where N ended, and that nothing before it was added or removed since.
         end = _locate_heads(ws, start, out.add) or 0
-        before = ws.ledger.rows("SELECT COUNT(*) AS n FROM events WHERE rowid <= $1", (end,))
-        if before[0]["n"] != start.body.get("events"):
+        before = _count_up_to(ws, end)
+        if before != start.body.get("events"):
             out.add(
                 "checkpoint",
                 f"checkpoint #{start.seq}",
-                f"{before[0]['n']} events up to its last head, it signed "
+                f"{before} events up to its last head, it signed "
                 f"{start.body.get('events')} (history changed: run a full audit)",
             )
         last = ws.ledger.rows("SELECT MAX(rowid) AS hi FROM events")[0]["hi"]

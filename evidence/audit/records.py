@@ -13,11 +13,6 @@ from collections import defaultdict
 from collections.abc import Callable, Collection
 from typing import Any
 
-from ..excerpt import Commitment, read_secret, rule_for, secret_path
-from ..excerpt.commit import recommit
-from ..excerpt.proof import range_span
-from ..excerpt.salts import secret_id
-from ..excerpt.source import SourceError
 from ..items import ANALYSIS_ACTIONS, Item
 from ..vault import Vault
 from .events import EventFacts
@@ -67,6 +62,9 @@ def check_excerpt_events(
 
 def _check_disclosed(details: dict[str, Any], where: str, add: Add) -> None:
     # the records named lie inside the commitment, and the counts signed beside agree
+    from ..excerpt import Commitment  # here: it imports the parsers (see check_commitments)
+    from ..excerpt.proof import range_span
+
     commitment = Commitment.from_json(details.get("commitment"))
     span = range_span(details.get("records"))
     if commitment is None or span is None:
@@ -94,6 +92,13 @@ def check_commitments(vault: Vault, items: list[Item], facts: list[EventFacts], 
     ]
     if not signed:
         return 0
+    # Imported here: the excerpt code imports every parser (a quarter of a second), which an
+    # audit with no commitment to recompute (`--since-checkpoint` of a day's events) never needs.
+    from ..excerpt import Commitment, read_secret, rule_for, secret_path
+    from ..excerpt.commit import recommit
+    from ..excerpt.salts import secret_id
+    from ..excerpt.source import SourceError
+
     secret = read_secret(vault.root)
     if secret is None:
         add(CHECK, str(secret_path(vault.root)), f"excerpt secret missing: {len(signed)} record "

@@ -30,10 +30,11 @@ from ..excerpt.proof import ExcerptVerdict, verify_excerpt
 from ..hashing import Digests
 from ..items import Item, get_item
 from ..keys import Signer, fingerprint
+from ..messages import Words
 from ..workspace import Workspace
 from .checklist import Checklist
 from .manifest import MlaRequest
-from .verifytext import EN, N_, RU
+from .verifytext import EN, RU
 
 CHECK = "excerpt"
 
@@ -157,12 +158,19 @@ def excerpt_steps(manifest: Mapping[str, Any]) -> str:
     entries = manifest.get("excerpts", [])
     if not entries:
         return ""
+    return (
+        f"\n{EN.t('EXCERPTS')} / {RU.t('EXCERPTS')}\n\n"
+        + _excerpt_text(EN, entries)
+        + "\n"
+        + _excerpt_text(RU, entries)
+    )
+
+
+def _excerpt_text(words: Words, entries: Sequence[Mapping[str, Any]]) -> str:
     listed = "".join(
-        EN.t(
-            N_(
-                "  {path}  records {records} ({disclosed} of {total}) of an original with"
-                " SHA-256 {sha256}\n"
-            ),
+        words.t(
+            "  {path}  records {records} ({disclosed} of {total}) of an original with"
+            " SHA-256 {sha256}\n",
             path=e["records_path"],
             records=e["records"],
             disclosed=e["disclosed"],
@@ -171,32 +179,22 @@ def excerpt_steps(manifest: Mapping[str, Any]) -> str:
         )
         for e in entries
     )
+    command = f"python3 check_excerpt.py {words.t('RECORDS-FILE')} {words.t('PROOF-FILE')}\n"
     return (
-        f"\n{EN.t('EXCERPTS')} / {RU.t('EXCERPTS')}\n\n"
-        + EN.t(
-            N_(
-                "Some evidence travels as an excerpt: only the records (messages, rows) the"
-                " request\nneeds, each file beside its proof (.proof.json):\n"
-            )
+        words.t(
+            "Some evidence travels as an excerpt: only the records (messages, rows) the"
+            " request\nneeds, each file beside its proof (.proof.json):\n"
         )
         + listed
-        + EN.t(
-            N_(
-                "Steps 1-4 above prove these files are the ones the sender signed. They do NOT"
-                " prove\nthat the records are, byte for byte and in place, records of the"
-                " original sealed file:\nthat is the proof's work, and needs `custody"
-                " verify`, or the standalone checker printed in\nfull in the custody"
-                ' documentation (docs/bundle.md, "Excerpts"; Python 3 standard\nlibrary'
-                " only):  "
-            )
+        + words.t(
+            "Steps 1-4 above prove these files are the ones the sender signed. They do NOT"
+            " prove\nthat the records are, byte for byte and in place, records of the"
+            " original sealed file:\nthat is the proof's work, and needs `custody"
+            " verify`, or the standalone checker printed in\nfull in the custody"
+            ' documentation (docs/bundle.md, "Excerpts"; Python 3 standard\nlibrary'
+            " only):  "
         )
-        + "python3 check_excerpt.py RECORDS-FILE PROOF-FILE\n"
-        + RU.t(
-            "Steps 1-4 prove only that these files were signed by the sender. That the"
-            " records match\nthe records of the original file byte for byte and stand in"
-            " their places is checked only by\nthe proof (.proof.json): `custody verify`"
-            ' or the checker from the documentation\n(docs/bundle.md, section "Excerpts").\n'
-        )
+        + command
     )
 
 

@@ -1,9 +1,11 @@
 """VERIFY.txt: how a recipient checks a bundle with our tool, or with openssl and sha256sum only,
 in English and Russian, with the same steps for Windows (PowerShell and OpenSSL for Windows).
 
-Its words are msgids of the message catalogue (evidence/messages): the English half prints
-them as they are, the Russian half through ru.po; commands, file names and fingerprints are
-printed literally. VERIFY.txt is signed, so its bytes stay as they were (tests/data/verify_txt).
+Its words are msgids of the message catalogue (evidence/messages): both halves are one text,
+the English half printing the msgids as they are, the Russian half its translation through
+ru.po, with the same steps, in the same order, with the same commands; commands, file names and
+fingerprints are printed literally. Each bundle signs its own VERIFY.txt, so a change of wording
+changes only new bundles (tests/data/verify_txt holds today's text of every variant).
 
 Each step says what it proves and what it does not, because a recipient who skips the
 out-of-band fingerprint comparison has verified only that *someone* signed the bundle.
@@ -12,11 +14,10 @@ out-of-band fingerprint comparison has verified only that *someone* signed the b
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ..display import printable
-from ..messages import translations
+from ..messages import Words
 from .custodians import carried_anchor
 
 
@@ -145,28 +146,11 @@ PS_LIST = (
 PS_COUNT = "(Get-ChildItem -Recurse -Force -File).Count"
 
 
-# Where the documents' words come from. Both halves of VERIFY.txt are written in English
-# msgids: the English half prints them as they are, the Russian half through the Russian
-# catalogue (evidence/messages/ru.po). N_() marks a msgid of the English half alone: the Russian
-# half is a shorter text of its own, so these have no Russian rendering yet.
-def N_(msgid: str) -> str:
-    """A msgid only the English half prints (gettext's no-op marker, for extraction)."""
-    return msgid
-
-
-@dataclass(frozen=True)
-class _Words:
-    """One half's language: msgids rendered through its catalogue, {placeholders} filled."""
-
-    lang: str
-
-    def t(self, msgid: str, **values: object) -> str:
-        """msgid in this language, {placeholders} filled."""
-        text = translations(self.lang).gettext(msgid)
-        return text.format(**values) if values else text
-
-
-EN, RU = _Words("en"), _Words("ru")
+# Where the documents' words come from. Both halves of VERIFY.txt are one text written in
+# English msgids: the English half prints them as they are, the Russian half through the
+# Russian catalogue (evidence/messages/ru.po), so the two give the same steps in the same order
+# with the same commands. Commands, file names and fingerprints are printed literally.
+EN, RU = Words("en"), Words("ru")
 
 
 def _indent(text: str, first: str, rest: str | None = None) -> str:
@@ -176,27 +160,35 @@ def _indent(text: str, first: str, rest: str | None = None) -> str:
     return "".join((first if i == 0 else rest) + line + "\n" for i, line in enumerate(lines))
 
 
-def _title(words: _Words, other: _Words) -> str:
+def heading(title: str, rule: str) -> str:
+    """A heading and its underline, as long as the heading in whatever language it is."""
+    return f"{title}\n{rule * len(title)}\n"
+
+
+def _title(words: Words, other: Words) -> str:
     # Each title points to the other half in that half's language.
     title = words.t("HOW TO VERIFY THIS EVIDENCE BUNDLE")
     pointer = other.t('English text: section "HOW TO VERIFY"')
-    # Translators: the underline of the title above (kept as long as it is printed today).
-    rule = words.t("==================================")
-    return f"{title}  ({pointer})\n{rule}\n\n"
+    return f"{title}  ({pointer})\n{'=' * len(title)}\n\n"
 
 
 def _fingerprint_lines(value: str) -> str:
     return f"    {value}\n    {colon_fingerprint(value)}\n"
 
 
-def _custody_command(words: _Words, name: str) -> str:
+def files(words: Words, count: int) -> str:
+    """ "3 files" in the language's plural form (1 файл, 2 файла, 5 файлов)."""
+    return words.n("{n} file", "{n} files", count)
+
+
+def _custody_command(words: Words, name: str) -> str:
     return (
         f"    custody verify {name}.zip --fingerprint {words.t('FINGERPRINT-FROM-LETTER')}"
         f" --anchor {words.t('ANCHOR-FROM-LETTER')}\n"
     )
 
 
-def _ca_note(words: _Words, self_signed: bool) -> str:
+def _ca_note(words: Words, self_signed: bool) -> str:
     # A certificate issued by an agency CA is no trust anchor on its own for openssl.
     if self_signed:
         return ""
@@ -210,7 +202,7 @@ def _ca_note(words: _Words, self_signed: bool) -> str:
     )
 
 
-def _anchor(words: _Words, manifest: Mapping[str, Any]) -> str:
+def _anchor(words: Words, manifest: Mapping[str, Any]) -> str:
     anchor = carried_anchor(manifest.get("trust"))
     if anchor is None:
         return ""
@@ -221,324 +213,226 @@ def _anchor(words: _Words, manifest: Mapping[str, Any]) -> str:
     ) + _fingerprint_lines(anchor)
 
 
-def _english(v: Mapping[str, Any], manifest: Mapping[str, Any], self_signed: bool) -> str:
-    """The English half: every step in full, with its commands."""
-    t = EN.t
+def _summary(w: Words, v: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
+    """What the bundle is, who signed it, and the fingerprints to compare."""
     return "".join(
         (
-            _title(EN, RU),
-            t(
-                N_(
-                    "Bundle:        {name}\n"
-                    "Case:          {case_number} - {case_title}\n"
-                    "Request:       MLA request {reference} of {date}\n"
-                    "Legal basis:   {legal_basis}\n"
-                    "From:          {requesting_authority}\n"
-                    "To:            {addressee} ({requested_state})\n"
-                    "Signed by:     {issuer_name}, {issuer_org} ({issuer_country})\n"
-                    "Evidence:      {count} file(s), {total} bytes\n"
-                    "\n"
-                    "Signer certificate SHA-256 fingerprint. This copy travels with the bundle,"
-                    " so it proves\nnothing: compare with the one you received by letter"
-                    " (step 2).\n"
-                ),
+            w.t(
+                "Bundle:        {name}\n"
+                "Case:          {case_number} - {case_title}\n"
+                "Request:       MLA request {reference} of {date}\n"
+                "Legal basis:   {legal_basis}\n"
+                "From:          {requesting_authority}\n"
+                "To:            {addressee} ({requested_state})\n"
+                "Signed by:     {issuer_name}, {issuer_org} ({issuer_country})\n",
                 **v,
+            ),
+            w.t(
+                "Evidence:      {files}, {size}\n",
+                files=files(w, v["count"]),
+                size=w.n("{size} byte", "{size} bytes", v["total"], size=v["total"]),
+            ),
+            "\n",
+            w.t(
+                "Signer certificate SHA-256 fingerprint. This copy travels with the bundle,"
+                " so it proves\nnothing: compare with the one you received by letter"
+                " (step 2).\n"
             ),
             _fingerprint_lines(v["fingerprint"]),
-            _anchor(EN, manifest),
-            t(N_("SHA-256 of manifest.json:\n")),
+            _anchor(w, manifest),
+            w.t("SHA-256 of manifest.json:\n"),
             f"    {v['manifest_sha256']}\n\n\n",
-            t(
-                N_(
-                    "WHAT IS IN THIS FOLDER\n"
-                    "----------------------\n"
-                    "data/                  the evidence files, one folder per item:"
-                    " data/<item id>/<file name>.\n"
-                    "                       File names were made safe for every system;"
-                    " manifest.json keeps the\n"
-                    "                       original names.\n"
-                    "manifest.json          the signed statement: case, request, and for every"
-                    " item its SHA-256 and\n"
-                    "                       SHA-512 digests, metadata, content summary and"
-                    " complete chain of custody\n"
-                    "                       (every event signed by the person who performed"
-                    " it).\n"
-                    "manifest.json.p7s      the signature over manifest.json (CMS, RFC 5652),"
-                    " signer certificate inside.\n"
-                    "tagmanifest-sha256.txt SHA-256 of every other file outside data/ (this"
-                    " text, the cover sheet,\n"
-                    "tagmanifest-sha256.txt.p7s  the lists below...), and its signature by the"
-                    " same certificate.\n"
-                    "manifest-sha256.txt    SHA-256 of every evidence file (BagIt, RFC 8493);"
-                    " sha256sum reads it.\n"
-                    "manifest-sha512.txt, tagmanifest-sha512.txt   the same with SHA-512.\n"
-                    "signer.pem             the signer's certificate, for openssl.\n"
-                    "bagit.txt, bag-info.txt  the BagIt declaration and description of this"
-                    " bag.\n"
-                )
+            heading(w.t("WHAT IS IN THIS FOLDER"), "-"),
+            w.t(
+                "data/                  the evidence files, one folder per item:"
+                " data/<item id>/<file name>.\n"
+                "                       File names were made safe for every system;"
+                " manifest.json keeps the\n"
+                "                       original names.\n"
+                "manifest.json          the signed statement: case, request, and for every"
+                " item its SHA-256 and\n"
+                "                       SHA-512 digests, metadata, content summary and"
+                " complete chain of custody\n"
+                "                       (every event signed by the person who performed"
+                " it).\n"
+                "manifest.json.p7s      the signature over manifest.json (CMS, RFC 5652),"
+                " signer certificate inside.\n"
+                "tagmanifest-sha256.txt SHA-256 of every other file outside data/ (this"
+                " text, the cover sheet,\n"
+                "tagmanifest-sha256.txt.p7s  the lists below...), and its signature by the"
+                " same certificate.\n"
+                "manifest-sha256.txt    SHA-256 of every evidence file (BagIt, RFC 8493);"
+                " sha256sum reads it.\n"
+                "manifest-sha512.txt, tagmanifest-sha512.txt   the same with SHA-512.\n"
+                "signer.pem             the signer's certificate, for openssl.\n"
+                "bagit.txt, bag-info.txt  the BagIt declaration and description of this"
+                " bag.\n"
             ),
-            t(
-                N_(
-                    "cover.pdf              printable cover sheet with the fingerprints as QR"
-                    " codes.\n"
-                )
-            )
+            w.t("cover.pdf              printable cover sheet with the fingerprints as QR codes.\n")
             if v["cover"]
             else "",
-            t(N_("VERIFY.txt             this text.\n")),
-            "\n\n",
-            t(
-                N_(
-                    "A. WITH THE CUSTODY TOOL (all checks at once)\n"
-                    "---------------------------------------------\n"
-                )
-            ),
-            _custody_command(EN, v["name"]),
-            "\n",
-            t(
-                N_(
-                    "It checks the zip itself, the bag, every digest, both signatures, the"
-                    " signer certificate, and\nevery custody event's signature and hash chain,"
-                    " and lists each check. --anchor is the sending\nauthority's trust-root"
-                    " fingerprint (from the seizure protocol or the request letter, not from\n"
-                    "this file): with it, every person who signed a custody event is"
-                    " established as enrolled by that\nroot. Exit status 0: everything holds."
-                    " 4: everything holds, but no fingerprint or trusted\ncertificate was"
-                    " given, so who signed is not established. 1: something failed; every"
-                    " failure is\nlisted.\n"
-                )
-            ),
-            "\n\n",
-            t(
-                N_(
-                    "B. WITH UNZIP, OPENSSL AND SHA256SUM ONLY (Linux, macOS; bash or any POSIX"
-                    " shell)\n"
-                    "------------------------------------------------------------------------"
-                    "-------\n"
-                    "Every step must give exactly what is expected; anything else means: do not"
-                    " rely on this bundle.\n"
-                )
-            ),
-            "\n",
-            t(N_("Step 0. Unzip into a new, empty folder, and go into the bundle's folder.\n")),
-            f"    $ {v['unzip_command']}\n",
-            _indent(EN.t("Expected: no message at all."), "  "),
-            "\n",
-            t(N_("Step 1. Both signatures, and that one certificate made both.\n")),
-            "".join(f"    $ {c}\n" for c in (TMP_COMMAND, *CMS_COMMANDS)),
-            _indent(
-                EN.t('Expected: "CMS Verification successful" twice, then "one signer".'), "  "
-            ),
-            _ca_note(EN, self_signed),
-            t(
-                N_(
-                    "  Proves: manifest.json and tagmanifest-sha256.txt have not changed by one"
-                    " byte since they\n  were signed with one key, whose certificate openssl"
-                    " wrote to $T/m.pem.\n"
-                )
-            ),
-            "\n",
-            t(N_("Step 2. Who signed.\n")),
-            f"    $ {WHO_COMMAND}\n",
-            t(
-                N_(
-                    '  Expected: the "sha256 Fingerprint" equals, letter for letter, the'
-                    " fingerprint the sending\n  authority gave you through another channel:"
-                    " an official letter, a call to a number you\n  already know, the central"
-                    " authority under the treaty. Never compare it with a fingerprint\n  that"
-                    " came with the bundle (this file, the cover sheet, the message): whoever"
-                    " could change\n  the bundle could change those too. This is the"
-                    " certificate that really verified the\n  signatures, whatever else"
-                    " signer.pem holds.\n"
-                )
-            ),
-            "\n",
-            t(N_("Step 3. Every file against the signed lists.\n")),
-            f"    $ {LIST_COMMAND}\n",
-            _indent(
-                EN.t('Expected: every line ends in "OK", and the last line is "all files OK".'),
-                "  ",
-            ),
-            t(
-                N_(
-                    "  Proves: every file outside data/ (this text included) is the one"
-                    " listed in the signed\n  tagmanifest-sha256.txt, which lists"
-                    " manifest-sha256.txt, and every evidence file is the one\n  listed"
-                    " there.\n"
-                )
-            ),
-            "\n",
-            t(
-                N_(
-                    "Step 4. Nothing else in the folder ({count} evidence files and {tag_count}"
-                    " others).\n"
-                ),
-                **v,
-            ),
-            f"    $ {COUNT_COMMAND}\n",
-            _indent(EN.t("Expected: {count}", count=v["all_count"]), "  "),
-            "\n",
-            t(
-                N_(
-                    "With steps 1 to 4 holding, every evidence file is exactly the file the"
-                    " signer described in\nmanifest.json, and the signer is who you were"
-                    " told.\n"
-                )
-            ),
-            "\n\n",
-            t(
-                N_(
-                    "C. ON WINDOWS (PowerShell, with OpenSSL for Windows for steps 1 and 2)\n"
-                    "---------------------------------------------------------------------\n"
-                    'Unzip with Explorer ("Extract all") into a new folder; in PowerShell, go'
-                    " into {name}.\n"
-                ),
-                **v,
-            ),
-            "".join(f"    PS> {c}\n" for c in (PS_TMP, *PS_CMS)),
-            _indent(
-                EN.t('Expected: "CMS Verification successful" twice, then "one signer".'), "  "
-            ),
-            f"    PS> {PS_WHO}\n",
-            t(N_("  Expected: the fingerprint you were given out of band, as in step 2 above.\n")),
-            f"    PS> {PS_LIST}\n",
-            t(
-                N_(
-                    '  Expected: every line begins with "OK" (Get-FileHash computes each'
-                    " SHA-256).\n"
-                )
-            ),
-            f"    PS> {PS_COUNT}\n",
-            _indent(EN.t("Expected: {count}", count=v["all_count"]), "  "),
-            t(
-                N_(
-                    'Without OpenSSL, `certutil -dump signer.pem` shows the certificate ("Cert'
-                    ' Hash(sha256)"), but\nit cannot check the signatures: use a machine with'
-                    " OpenSSL for steps 1 and 2.\n"
-                )
-            ),
-            "\n\n",
-            t(
-                N_(
-                    "WHAT THESE STEPS DO NOT SHOW\n"
-                    "----------------------------\n"
-                    "- Steps 1 to 4 do not check the custody events inside manifest.json. Each"
-                    ' item\'s "custody"\n  list is a hash chain of events, each signed by its'
-                    ' actor: an event\'s "hash" is the SHA-256 of\n  the RFC 8785 canonical'
-                    ' JSON of its "event" object, its "signature" is a base64 DER ECDSA\n'
-                    "  P-256 SHA-256 signature over the same bytes by the certificate in"
-                    ' "certificates" named by\n  "signer", and each event\'s "prev" is the'
-                    " previous event's hash (the first event's \"prev\" is\n  the item's"
-                    " SHA-256). `custody verify` checks all of this.\n- Steps 1 to 4 do not"
-                    " establish who signed the custody events: `custody verify --anchor`\n"
-                    "  checks each signer against the trust root whose fingerprint you were"
-                    " given.\n- No check shows that what the files contain, or what the signer"
-                    " states, is true; only that\n  nothing changed since the people named"
-                    " signed it.\n"
-                )
-            ),
-            "\n\n",
+            w.t("VERIFY.txt             this text.\n"),
         )
     )
 
 
-def _russian(v: Mapping[str, Any], manifest: Mapping[str, Any], self_signed: bool) -> str:
-    """The Russian half: the same steps, shorter, pointing to the English half's commands."""
-
-    def step(text: str) -> str:
-        return _indent(text, "  ", "         ")
-
+def _with_custody(w: Words, v: Mapping[str, Any]) -> str:
+    """Section A: our verifier, every check at once."""
     return "".join(
         (
-            _title(RU, EN),
-            RU.t(
-                "Bundle {name}: {count} file(s), {total} bytes; case {case_number}; request"
-                " {reference} of {date}.\nSigned by: {issuer_name}, {issuer_org}"
-                " ({issuer_country}).\nSigner certificate SHA-256 fingerprint (this copy came"
-                " with the bundle and proves\nnothing: compare with the fingerprint received by"
-                " letter, step 2):\n",
-                **v,
-            ),
-            _fingerprint_lines(v["fingerprint"]),
-            _anchor(RU, manifest),
+            heading(w.t("A. WITH THE CUSTODY TOOL (all checks at once)"), "-"),
+            _custody_command(w, v["name"]),
             "\n",
-            RU.t("A. With the custody program (all checks at once):\n"),
-            _custody_command(RU, v["name"]),
-            _indent(
-                RU.t(
-                    "--anchor is the sender's trust-root fingerprint (from the seizure"
-                    " protocol or the\ncovering letter, not from this file): with it, everyone"
-                    " who signed a custody event is\nestablished as enrolled by that root.\n"
-                    "Exit status 0: everything holds. 4: everything holds, but no fingerprint"
-                    " was given, and who\nsigned is not established. 1: something is wrong;"
-                    " every failure is listed."
+            w.t(
+                "It checks the zip itself, the bag, every digest, both signatures, the"
+                " signer certificate, and\nevery custody event's signature and hash chain,"
+                " and lists each check. --anchor is the sending\nauthority's trust-root"
+                " fingerprint (from the seizure protocol or the request letter, not from\n"
+                "this file): with it, every person who signed a custody event is"
+                " established as enrolled by that\nroot. Exit status 0: everything holds."
+                " 4: everything holds, but no fingerprint or trusted\ncertificate was"
+                " given, so who signed is not established. 1: something failed; every"
+                " failure is\nlisted.\n"
+            ),
+        )
+    )
+
+
+def _plain_tools(w: Words, v: Mapping[str, Any], self_signed: bool) -> str:
+    """Section B: unzip, openssl and sha256sum only, steps 0 to 4 with their commands."""
+    expected_cms = _indent(
+        w.t('Expected: "CMS Verification successful" twice, then "one signer".'), "  "
+    )
+    return "".join(
+        (
+            heading(
+                w.t(
+                    "B. WITH UNZIP, OPENSSL AND SHA256SUM ONLY (Linux, macOS; bash or any"
+                    " POSIX shell)"
                 ),
+                "-",
+            ),
+            w.t(
+                "Every step must give exactly what is expected; anything else means: do not"
+                " rely on this bundle.\n"
+            ),
+            "\n",
+            w.t("Step 0. Unzip into a new, empty folder, and go into the bundle's folder.\n"),
+            f"    $ {v['unzip_command']}\n",
+            _indent(w.t("Expected: no message at all."), "  "),
+            "\n",
+            w.t("Step 1. Both signatures, and that one certificate made both.\n"),
+            "".join(f"    $ {c}\n" for c in (TMP_COMMAND, *CMS_COMMANDS)),
+            expected_cms,
+            _ca_note(w, self_signed),
+            w.t(
+                "  Proves: manifest.json and tagmanifest-sha256.txt have not changed by one"
+                " byte since they\n  were signed with one key, whose certificate openssl"
+                " wrote to $T/m.pem.\n"
+            ),
+            "\n",
+            w.t("Step 2. Who signed.\n"),
+            f"    $ {WHO_COMMAND}\n",
+            w.t(
+                '  Expected: the "sha256 Fingerprint" equals, letter for letter, the'
+                " fingerprint the sending\n  authority gave you through another channel:"
+                " an official letter, a call to a number you\n  already know, the central"
+                " authority under the treaty. Never compare it with a fingerprint\n  that"
+                " came with the bundle (this file, the cover sheet, the message): whoever"
+                " could change\n  the bundle could change those too. This is the"
+                " certificate that really verified the\n  signatures, whatever else"
+                " signer.pem holds.\n"
+            ),
+            "\n",
+            w.t("Step 3. Every file against the signed lists.\n"),
+            f"    $ {LIST_COMMAND}\n",
+            _indent(
+                w.t('Expected: every line ends in "OK", and the last line is "all files OK".'),
                 "  ",
             ),
-            "\n",
-            RU.t(
-                "B. unzip, openssl and sha256sum only (Linux, macOS). Every step must give"
-                " exactly\nwhat is expected; anything else means: do not rely on the bundle."
-                " The commands are those of\nsection B of the English text:\n"
-            ),
-            step(
-                RU.t(
-                    "Step 0. Unzip into a new, empty folder and go into the bundle's folder"
-                    " (the command of step 0).\nExpected: no message at all."
-                )
-            ),
-            step(
-                RU.t(
-                    "Step 1. Both signatures, and that one certificate made both (the four"
-                    ' commands of step 1).\nExpected: "CMS Verification successful" twice,'
-                    ' then "one signer".'
-                )
-            ),
-            _ca_note(RU, self_signed),
-            step(
-                RU.t(
-                    'Step 2. Who signed (the command of step 2). Expected: "sha256'
-                    ' Fingerprint" equals,\nletter for letter, the fingerprint the sender gave'
-                    " you through another channel (an official letter,\na call to a number you"
-                    " know, the central authority under the treaty). Never\ncompare it with a"
-                    " fingerprint that came with the bundle: whoever could change the bundle"
-                    " could change\nthat too. The certificate shown is the one that really"
-                    " verified the signatures."
-                )
-            ),
-            step(
-                RU.t(
-                    "Step 3. Every file against the signed lists (the command of step 3)."
-                    ' Expected: every line\nends in "OK", and the last line is "all files OK".'
-                )
-            ),
-            step(
-                RU.t(
-                    "Step 4. Nothing else in the folder (the command of step 4). Expected:"
-                    " {all_count}",
-                    **v,
-                )
-            ),
-            _indent(
-                RU.t(
-                    "With steps 1 to 4 holding, every evidence file is exactly the file the"
-                    " signer described\nin manifest.json, and the signer is who you were told."
-                ),
-                "  ",
+            w.t(
+                "  Proves: every file outside data/ (this text included) is the one"
+                " listed in the signed\n  tagmanifest-sha256.txt, which lists"
+                " manifest-sha256.txt, and every evidence file is the one\n  listed"
+                " there.\n"
             ),
             "\n",
-            RU.t(
-                "C. Windows: the same steps with the PowerShell commands of section C of the"
-                " English text (OpenSSL for\n   Windows is needed for steps 1 and 2;"
-                " Get-FileHash computes the SHA-256 of each file).\n"
+            w.t(
+                "Step 4. Nothing else in the folder ({evidence} and {others}).\n",
+                evidence=w.n("{n} evidence file", "{n} evidence files", v["count"]),
+                others=w.n("{n} other", "{n} others", v["tag_count"]),
             ),
+            f"    $ {COUNT_COMMAND}\n",
+            _indent(w.t("Expected: {count}", count=v["all_count"]), "  "),
             "\n",
-            RU.t(
-                "What the check does not show: steps 1 to 4 do not check the custody events"
-                " inside\nmanifest.json (custody verify checks them); no check proves that what"
-                " the files contain\nor what the signer states is true, only that nothing"
-                " changed since it was signed.\n"
+            w.t(
+                "With steps 1 to 4 holding, every evidence file is exactly the file the"
+                " signer described in\nmanifest.json, and the signer is who you were"
+                " told.\n"
             ),
+        )
+    )
+
+
+def _windows(w: Words, v: Mapping[str, Any]) -> str:
+    """Section C: the same steps in PowerShell."""
+    return "".join(
+        (
+            heading(
+                w.t("C. ON WINDOWS (PowerShell, with OpenSSL for Windows for steps 1 and 2)"),
+                "-",
+            ),
+            w.t(
+                'Unzip with Explorer ("Extract all") into a new folder; in PowerShell, go'
+                " into {name}.\n",
+                name=v["name"],
+            ),
+            "".join(f"    PS> {c}\n" for c in (PS_TMP, *PS_CMS)),
+            _indent(w.t('Expected: "CMS Verification successful" twice, then "one signer".'), "  "),
+            f"    PS> {PS_WHO}\n",
+            w.t("  Expected: the fingerprint you were given out of band, as in step 2 above.\n"),
+            f"    PS> {PS_LIST}\n",
+            w.t('  Expected: every line begins with "OK" (Get-FileHash computes each SHA-256).\n'),
+            f"    PS> {PS_COUNT}\n",
+            _indent(w.t("Expected: {count}", count=v["all_count"]), "  "),
+            w.t(
+                'Without OpenSSL, `certutil -dump signer.pem` shows the certificate ("Cert'
+                ' Hash(sha256)"), but\nit cannot check the signatures: use a machine with'
+                " OpenSSL for steps 1 and 2.\n"
+            ),
+        )
+    )
+
+
+def _not_shown(w: Words) -> str:
+    return heading(w.t("WHAT THESE STEPS DO NOT SHOW"), "-") + w.t(
+        "- Steps 1 to 4 do not check the custody events inside manifest.json. Each"
+        ' item\'s "custody"\n  list is a hash chain of events, each signed by its'
+        ' actor: an event\'s "hash" is the SHA-256 of\n  the RFC 8785 canonical'
+        ' JSON of its "event" object, its "signature" is a base64 DER ECDSA\n'
+        "  P-256 SHA-256 signature over the same bytes by the certificate in"
+        ' "certificates" named by\n  "signer", and each event\'s "prev" is the'
+        " previous event's hash (the first event's \"prev\" is\n  the item's"
+        " SHA-256). `custody verify` checks all of this.\n- Steps 1 to 4 do not"
+        " establish who signed the custody events: `custody verify --anchor`\n"
+        "  checks each signer against the trust root whose fingerprint you were"
+        " given.\n- No check shows that what the files contain, or what the signer"
+        " states, is true; only that\n  nothing changed since the people named"
+        " signed it.\n"
+    )
+
+
+def _half(
+    w: Words, other: Words, v: Mapping[str, Any], manifest: Mapping[str, Any], self_signed: bool
+) -> str:
+    """One language's half of VERIFY.txt: every step in full, with its commands."""
+    return "\n\n".join(
+        (
+            _title(w, other) + _summary(w, v, manifest),
+            _with_custody(w, v),
+            _plain_tools(w, v, self_signed),
+            _windows(w, v),
+            _not_shown(w),
         )
     )
 
@@ -558,7 +452,7 @@ def verify_text(
     request = manifest["request"]
     issuer = manifest["issuer"]
     items = manifest["items"]
-    files = len(items) + 2 * len(manifest.get("excerpts", []))
+    count = len(items) + 2 * len(manifest.get("excerpts", []))
     values = {
         "name": name,
         "case_number": _line(manifest["case"]["number"]),
@@ -572,8 +466,8 @@ def verify_text(
         "issuer_name": _line(issuer["name"]),
         "issuer_org": _line(issuer["organisation"]),
         "issuer_country": issuer["country"],
-        "count": files,
-        "tag_count": file_count(manifest, cover=cover) - files,
+        "count": count,
+        "tag_count": file_count(manifest, cover=cover) - count,
         "all_count": file_count(manifest, cover=cover),
         "unzip_command": plain_steps(name)[0][0],
         "total": sum(int(i["size"]) for i in items),
@@ -581,9 +475,9 @@ def verify_text(
         "manifest_sha256": manifest_sha256,
         "cover": cover,
     }
-    english = _english(values, manifest, self_signed)
-    russian = _russian(values, manifest, self_signed)
-    return russian_first(english, russian) if lang == "ru" else english + russian
+    english = _half(EN, RU, values, manifest, self_signed)
+    russian = _half(RU, EN, values, manifest, self_signed)
+    return russian_first(english, russian) if lang == "ru" else english + "\n\n" + russian
 
 
 def russian_first(english: str, russian: str) -> str:
@@ -591,7 +485,7 @@ def russian_first(english: str, russian: str) -> str:
     return russian.rstrip("\n") + "\n\n\n" + english.rstrip("\n") + "\n"
 
 
-def _log_section(words: _Words, count: int) -> str:
+def _log_section(words: Words, count: int) -> str:
     return (
         words.t("LOG: EVERY EVENT WAS IN THE SENDER'S APPEND-ONLY LOG")
         + "\n"
@@ -601,10 +495,10 @@ def _log_section(words: _Words, count: int) -> str:
                 " signature and\nany witness's cosignature; log/proofs/ holds one C2SP"
                 " tlog-proof per custody event, this\nbundle's export events included"
                 " (manifest.json names the checkpoint and counts the proofs).\nThe openssl"
-                " and sha256sum steps above prove these {count} files are the ones the"
+                " and sha256sum steps above prove these {files} are the ones the"
                 " sender\nsigned, but NOT that the proofs hold nor that a witness cosigned:"
                 " check them with",
-                count=count,
+                files=files(words, count),
             ),
             "  ",
         )

@@ -34,6 +34,14 @@ with the commitment, so a later, better choice never changes what an old commitm
                   source): the zip itself is not text
   empty           an empty file: zero records (the empty tree's root), so that it is explicit
 
+  RULE_VERSION 3: as 2, and
+  viber-csv       one message (viber-rows): a line that begins like a Viber history row
+                  (date, time, sender, phone: either public layout, evidence.profiles.viber)
+                  with the lines after it that do not, which continue its text; lines before
+                  the first row are one record each. The row grammar is ASCII, so this holds
+                  for UTF-8 and single-byte code pages; a file in UTF-16 has no such line and is
+                  split by line, as under versions 1 and 2
+
 A line ends after "\\n"; a last line without one is a record too. An empty file has no records.
 Other zips, images and documents are not split: their bytes are not text records.
 """
@@ -44,11 +52,12 @@ import itertools
 import re
 from collections.abc import Iterator
 
+from ..profiles.viber import LAYOUTS as VIBER_ROWS
 from ..profiles.whatsapp_lines import ANDROID_HEADER, IOS_HEADER, parse_header
 
-RULE_VERSION = 2
+RULE_VERSION = 3
 LINE, WHATSAPP, JSON_ARRAYS, CSV_ROWS = "line", "whatsapp", "json-messages", "csv-rows"
-HTML_MESSAGES = "html-messages"
+HTML_MESSAGES, VIBER = "html-messages", "viber-rows"
 EMPTY = "empty"  # the layout of a file of zero bytes (detect calls it "other")
 # layout (detect's format tag) -> splitting rule, by rule version; layouts not named here are
 # split by line. A rule's name always means the same cut: versions differ only in the choice.
@@ -63,17 +72,14 @@ RULES_1 = {
     "wallet-csv": CSV_ROWS,
     "csv": CSV_ROWS,
 }
-RULES = {
-    1: RULES_1,
-    2: RULES_1
-    | {
-        "telegram-html": HTML_MESSAGES,
-        "vk-html": HTML_MESSAGES,
-        "telegram-html-zip": HTML_MESSAGES,
-        "whatsapp-zip": WHATSAPP,
-        EMPTY: LINE,
-    },
+RULES_2 = RULES_1 | {
+    "telegram-html": HTML_MESSAGES,
+    "vk-html": HTML_MESSAGES,
+    "telegram-html-zip": HTML_MESSAGES,
+    "whatsapp-zip": WHATSAPP,
+    EMPTY: LINE,
 }
+RULES = {1: RULES_1, 2: RULES_2, 3: RULES_2 | {"viber-csv": VIBER}}
 # layouts whose bytes are not text records (zips other than the chat exports named above)
 UNSPLIT = frozenset({"image", "document", "zip", "whatsapp-zip", "other"})
 ZIPPED = frozenset({"whatsapp-zip", "telegram-html-zip"})  # records of the text inside
@@ -118,6 +124,8 @@ def boundaries(data: bytes, rule: str) -> list[int]:
         starts = _csv_rows(data)
     elif rule == HTML_MESSAGES:
         starts = _html_messages(data)
+    elif rule == VIBER:
+        starts = _viber(data)
     elif rule == LINE:
         starts = _lines(data)
     else:
@@ -170,6 +178,26 @@ def _whatsapp(data: bytes) -> list[int]:
     first = headers[0] if headers else len(data)
     # the lines before the first header (a preamble, or no header at all) stand alone
     return [*itertools.takewhile(lambda s: s < first, _line_starts(data)), *headers]
+
+
+def _viber(data: bytes) -> list[int]:
+    """Starts of each Viber message (a row line with its continuation lines) and of each line
+    before the first one."""
+    lines = list(_line_starts(data))
+    ends = [*lines[1:], len(data)]
+    # each line as text without its line break (and the file's BOM): bytes that are not UTF-8
+    # become lone surrogates, which the row grammar's free fields accept like any character
+    texts = [
+        data[a:b].decode("utf-8", "surrogateescape").rstrip("\r\n").lstrip("\ufeff")
+        for a, b in zip(lines, ends, strict=True)
+    ]
+    # the layout most lines follow, as the profile reads the file by one layout
+    heads = max(
+        ([i for i, t in enumerate(texts) if pattern.match(t)] for pattern in VIBER_ROWS.values()),
+        key=len,
+    )
+    first = heads[0] if heads else len(lines)
+    return [*lines[:first], *(lines[i] for i in heads)]
 
 
 def _csv_rows(data: bytes) -> list[int]:

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .catalogue import LANGUAGES, message_ids, translations
+from .catalogue import LANGUAGES, Words, message_ids, translations
 
-__all__ = ["LANGUAGES", "message_ids", "translations"]
+__all__ = ["LANGUAGES", "Words", "message_ids", "translations"]

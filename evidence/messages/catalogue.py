@@ -11,12 +11,31 @@ from __future__ import annotations
 
 import gettext
 import io
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 import polib
 
 LANGUAGES = ("en", "ru")
+
+
+@dataclass(frozen=True)
+class Words:
+    """One language's words: msgids rendered through its catalogue, {placeholders} filled."""
+
+    lang: str = "en"
+
+    def t(self, msgid: str, **values: object) -> str:
+        """msgid in this language, {placeholders} filled."""
+        text = translations(self.lang).gettext(msgid)
+        return text.format(**values) if values else text
+
+    def n(self, singular: str, plural: str, count: int, **values: object) -> str:
+        """A phrase about count things in the language's plural form (gettext's ngettext:
+        Russian has three, 1 файл, 2 файла, 5 файлов); {n} is count."""
+        text = translations(self.lang).ngettext(singular, plural, count)
+        return text.format(n=count, **values)
 
 
 @cache

@@ -23,7 +23,9 @@ T = TypeVar("T")
 # 4: layouts checked against independent sources (DiscordChatExporter's writers, BittyTax's
 # importers, public Viber exports): Viber, exchange deposit/withdrawal histories, the own
 # address of an explorer export (ERC-20 directions), Discord system entries in CSV.
-PROFILE_VERSION = 4
+# 5: fees totalled per currency and payer (`fees_by_currency`) where a layout has a fee column;
+# HTX's Chinese-interface trade history.
+PROFILE_VERSION = 5
 MiB = 1024 * 1024
 
 

@@ -26,7 +26,10 @@ Header names as the services write them (the layouts our cases meet):
   Bybit         Spot Pairs,Order Type,Direction,Filled Value,Filled Price,Filled Quantity,Fees,
                 Transaction ID,Order No.,Timestamp (UTC)
   OKX           id,Order id,Time,Trade Type,Symbol,Action,Amount,Trading Unit,Filled Price,...
-  HTX (Huobi)   Time,Type,Pair,Side,Price,Amount,Total,Fee
+  HTX (Huobi)   Time,Type,Pair,Side,Price,Amount,Total,Fee; its Chinese interface writes
+                "时间","交易类型","交易对","方向","价格","数量","成交额","手续费" quoted, the rows
+                unquoted with a trailing comma, 卖出 sell, 买入 buy, the fee with its unit
+                ("0.00000860BTC"), times in UTC+8 without a zone (deb-sig/double-entry-generator)
   Russian exchanges and banks: title lines, then Дата;Операция;Сумма;Валюта;Адрес / реквизиты
 Each role lists its header names in order of preference, so "Корреспондент" wins over
 "Кошелек", and "Asset" over "Price Currency" (the currency of a price, not of the amount).
@@ -42,10 +45,10 @@ ROLES: dict[str, tuple[str, ...]] = {
              "datetime (utc)", "timestamp (utc)", "time(utc)", "time (utc)", "date(utc+0)",
              "date & time(utc)",
              "utc_time", "date(utc)", "time", "время", "date/time", "дата/время", "created at",
-             "created", "created_at"),
+             "created", "created_at", "时间"),
     "amount": ("quantity transacted", "сумма", "сумма операции", "сумма платежа", "amount",
                "change", "size", "tokenvalue", "filled quantity", "quantity", "qty", "value", "sum",
-               "total"),
+               "total", "数量"),
     "currency": ("валюта", "currency", "asset", "coin", "amount/balance unit", "size unit",
                  "валюта платежа", "cur", "ccy", "tokensymbol", "trading unit"),
     "counterparty": ("корреспондент", "кошелек корреспондента", "кошелек/контрагент",
@@ -58,17 +61,23 @@ ROLES: dict[str, tuple[str, ...]] = {
     "from": ("from",),
     "direction": ("transaction type", "тип операции", "тип", "type", "operation", "операция",
                   "направление", "direction", "приход/расход", "side", "sub type", "subtype",
-                  "action"),
+                  "action", "方向", "交易类型"),
     "status": ("status", "статус", "статус операции", "состояние"),
     "income": ("приход", "поступление", "зачисление", "inamount", "in", "credit", "incoming",
                "value_in(eth)", "value_in(bnb)", "value_in(trx)"),
     "expense": ("расход", "списание", "outamount", "out", "debit", "outgoing", "value_out(eth)",
                 "value_out(bnb)", "value_out(trx)"),
-    "pair": ("spot pairs", "pair", "symbol", "инструмент"),
+    "pair": ("spot pairs", "pair", "symbol", "инструмент", "交易对"),
     "income_currency": ("incurrency",),
     "expense_currency": ("outcurrency",),
     "network": ("network", "chain", "chain type", "сеть"),
     "notes": ("notes", "примечание", "комментарий", "описание", "remark", "personalnote"),
+    # a transaction's or trade's fee (its currency: evidence.profiles.statement_fees)
+    "fee": ("txnfee(eth)", "txnfee(bnb)", "txnfee(trx)", "txn fee", "transactionfee", "fee",
+            "fees", "feeamount", "fee amount", "trading fee", "fees and/or spread", "комиссия",
+            "сумма комиссии", "手续费"),
+    "fee_currency": ("feecurrency", "fee currency", "fee unit", "fee coin", "fee asset",
+                     "валюта комиссии", "price currency"),
     "txid": ("txid", "tx hash", "tx_hash", "transaction_hash", "transaction hash", "hash",
              "transaction id", "хеш транзакции", "outtxid", "intxid", "txhash"),
 }  # fmt: skip
@@ -102,6 +111,7 @@ _LAYOUTS: tuple[tuple[str, frozenset[str]], ...] = tuple(
         ("Bybit spot trades", ("spot pairs", "direction", "filled quantity")),
         ("OKX trading history", ("trade type", "symbol", "action", "trading unit")),
         ("HTX trades", ("pair", "side", "price", "amount", "total", "fee")),
+        ("HTX trades (Chinese interface)", ("交易对", "方向", "价格", "数量", "成交额", "手续费")),
     )
 )
 LAYOUT_DEFAULT_CURRENCY = {"Electrum": "BTC", "Etherscan transactions": "ETH",
@@ -112,16 +122,23 @@ LAYOUT_DIRECTION: dict[str, bool | None] = {
     "Binance withdrawal history": True,
     "Binance deposit/withdrawal history": None,
 }
+# what a layout's rows do not say but its source does, told in a notice
+LAYOUT_NOTICES = {
+    "HTX trades (Chinese interface)": "HTX's Chinese interface writes times without a zone; "
+    "importers of this file (deb-sig/double-entry-generator) read them as UTC+8 (Beijing "
+    "time): kept as written",
+}
 # layouts whose "Symbol" column is the coin of the amount, not a market pair
 SYMBOL_IS_CURRENCY = frozenset({"OKX funding history"})
 # ledgers that write every movement out as a negative amount: a positive one is money in
 SIGNED_LAYOUTS = frozenset({"Binance", "Kraken", "Coinbase Pro", "Electrum"})
 
 _OUT_STEMS = ("sell", "sold", "send", "sent", "withdraw", "payment", "spend", "debit", "out",
-              "расход", "списан", "исход", "вывод", "плат", "отправ", "покупка")  # fmt: skip
+              "расход", "списан", "исход", "вывод", "плат", "отправ", "покупка",
+              "卖出")  # fmt: skip
 _IN_STEMS = ("buy", "bought", "receiv", "deposit", "credit", "reward", "income", "interest",
              "earn", "staking", "приход", "зачисл", "пополн", "поступ", "входящ",
-             "получ", "возврат")  # fmt: skip
+             "получ", "возврат", "买入")  # fmt: skip
 _FAILED_STEMS = ("fail", "cancel", "reject", "error", "declin", "expired", "refused", "ошибк",
                  "отмен", "отклон", "не выполн", "неуспеш", "не проведен")  # fmt: skip
 _WORD_RE = re.compile(r"[^\W\d_]+")

@@ -23,6 +23,7 @@ from evidence.profiles.readlog import ReadLog
 from evidence.profiles.statement_columns import (
     LAYOUT_DEFAULT_CURRENCY,
     LAYOUT_DIRECTION,
+    LAYOUT_NOTICES,
     SIGNED_LAYOUTS,
     SYMBOL_IS_CURRENCY,
     WEBMONEY_CURRENCY,
@@ -36,6 +37,7 @@ from evidence.profiles.statement_columns import (
     says_outgoing,
     unit_in_amount,
 )
+from evidence.profiles.statement_fees import FeeTotals, header_unit
 from evidence.profiles.statement_headerless import HEADERLESS_LAYOUT, headerless_header
 from evidence.profiles.statement_sides import Sides
 from evidence.profiles.statement_totals import StatementTotals
@@ -106,6 +108,7 @@ class _Sheet:
     fixed: bool | None = None  # every row goes this way (a deposits-only file...)
     sides: Sides | None = None  # From/To columns: direction relative to the own address
     networks: dict[str, int] = field(default_factory=dict)
+    fees: FeeTotals | None = None  # a fee column: its sums per currency and payer
 
     def cell(self, cells: list[str], role: str) -> str:
         """The cell of a role in this row ("" when the column or cell is missing)."""
@@ -199,8 +202,12 @@ def profile_csv(
     skip |= {i for i, h in enumerate(header) if _ID_HEADER_RE.search(h) and i not in tx_columns}
     if statement:
         _one_way(sheet, original_name, log)
+        if sheet.layout in LAYOUT_NOTICES:
+            log.notice(LAYOUT_NOTICES[sheet.layout])
         if "from" in roles and "to" in roles:
             sheet.sides = Sides(limits.max_list * 10)
+        if "fee" in roles:
+            sheet.fees = FeeTotals(limits.max_list * 10, header_unit(header[roles["fee"]]))
     rows = blank = 0
     number = table.header_row
     try:
@@ -279,10 +286,16 @@ def profile_csv(
         out["own_address"] = own.to_json()
         if unknown:
             log.notice(f"{unknown} transfer(s) left direction_unknown: {own.reason}")
+        if sheet.fees is not None:
+            sheet.fees.resolve(own.address)
     if statement:
         out.update(totals.to_json())
         if "network" in roles:
             out["networks"] = [{"network": k, "rows": v} for k, v in sorted(sheet.networks.items())]
+        if sheet.fees is not None:
+            out["fees_by_currency"] = sheet.fees.to_json()
+            if sheet.fees.unread_count:
+                log.notice(sheet.fees.unread_notice(header[roles["fee"]]))
         out["rows_unparsed"] = log.missed.total
         out["rows_failed"] = sheet.failed_count
         out["failed_rows"] = sheet.failed
@@ -369,6 +382,7 @@ def _statement_row(
     if _SHORT_YEAR_RE.match(written) and (sheet.layout or "").startswith("Binance"):
         written = "20" + written  # Binance writes the year's last two digits first
     date = parse_time(written)
+    row_currency: str | None = None
     for text, currency_cell, outgoing in _legs(cells, sheet):
         amount = parse_amount(text, comma_decimal=sheet.comma_decimal)
         if amount is None:
@@ -398,6 +412,7 @@ def _statement_row(
             or LAYOUT_DEFAULT_CURRENCY.get(sheet.layout or "")
             or "unknown"
         )
+        row_currency = row_currency or currency
         if failed:
             # listed so the investigator sees the attempt, never added to what moved
             sheet.failed_count += 1
@@ -424,6 +439,17 @@ def _statement_row(
         totals.add(party, currency, amount, outgoing)
     if parsed:
         times.add(date)
+        if sheet.fees is not None:
+            trade = "pair" in sheet.roles and sheet.layout not in SYMBOL_IS_CURRENCY
+            sheet.fees.row(
+                number,
+                sheet.cell(cells, "fee"),
+                normalise_currency(sheet.cell(cells, "fee_currency")),
+                "unknown" if trade else row_currency or "unknown",
+                failed=failed,
+                comma_decimal=sheet.comma_decimal,
+                sender=sheet.cell(cells, "from") if sheet.sides is not None else None,
+            )
         if sheet.sides is not None:
             sheet.sides.see(sheet.cell(cells, "from"), sheet.cell(cells, "to"))
         network = " ".join(sheet.cell(cells, "network").split())[:40]

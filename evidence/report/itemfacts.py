@@ -66,5 +66,9 @@ def content_read(item: Item, loc: Locale) -> str | None:
     read, missed = counts
     if read == 0 and missed == 0:
         return loc.t("not read: the file could not be parsed (see its profile)")
-    return loc.t("partially: {missed} of {total} record(s) not read (see its profile)",
-                 missed=missed, total=read + missed)  # fmt: skip
+    return loc.n(
+        "partially: {missed} of {n} record not read (see its profile)",
+        "partially: {missed} of {n} records not read (see its profile)",
+        read + missed,
+        missed=missed,
+    )

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import UsageError
-from ..messages import LANGUAGES, translations
+from ..messages import LANGUAGES, Words
 
 ROLES = frozenset(
     {"investigator", "expert", "custodian", "prosecutor", "authority", "analyst", "officer"}
@@ -22,21 +22,10 @@ ROLES = frozenset(
 
 
 @dataclass(frozen=True)
-class Locale:
-    """A report's language and time zone."""
+class Locale(Words):
+    """A report's language (its words: t, n) and time zone."""
 
-    lang: str = "en"
     zone: tzinfo = field(default=UTC)
-
-    def t(self, text: str, **values: object) -> str:
-        """The label in this language (from the message catalogue), {placeholders} filled."""
-        text = translations(self.lang).gettext(text)
-        return text.format(**values) if values else text
-
-    def n(self, singular: str, plural: str, count: int, **values: object) -> str:
-        """A phrase about count things, in the language's plural form; {n} is count."""
-        text = translations(self.lang).ngettext(singular, plural, count)
-        return text.format(n=count, **values)
 
     def role(self, role: str) -> str:
         """A key holder's role: one of the roles `key new --role` offers, from the catalogue;

@@ -1,5 +1,6 @@
 """VERIFY.txt keeps its bytes: regenerated from the inputs of a bundle built at dde65e8, it is
-the text that bundle signed, in every variant (tests/data/verify_txt/SOURCES.md)."""
+the text of every variant as last changed on purpose (tests/data/verify_txt/SOURCES.md says
+when and why; the bundle as built then signed the text of that day)."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from evidence.events import item_events
 from evidence.excerpt.disclose import open_excerpt, parse_ranges, record_excerpt
 from evidence.excerpt.proof import verify_excerpt
 from evidence.excerpt.salts import secret_path
+from evidence.excerpt.split import RULE_VERSION
 from tests.excerpt.excerpt_support import cli_args, edit_proof, ingest_chat, recorded
 from tests.helpers import PASSPHRASE, World
 
@@ -200,11 +201,11 @@ def test_item_show_shows_the_commitment(world: World, tmp_path: Path) -> None:
     runner = CliRunner()
     short = runner.invoke(cli, show)
     assert short.exit_code == 0, short.output
-    line = f"40 records (whatsapp, rule v2), root {root[:12]}…"
+    line = f"40 records (whatsapp, rule v{RULE_VERSION}), root {root[:12]}…"
     assert any(row.split(None, 1)[-1] == line for row in short.stdout.splitlines()), short.stdout
     assert root not in short.stdout
     wide = runner.invoke(cli, [*show, "--wide"])
-    assert f"40 records (whatsapp, rule v2), root {root}" in wide.stdout
+    assert f"40 records (whatsapp, rule v{RULE_VERSION}), root {root}" in wide.stdout
     data = json.loads(runner.invoke(cli, [*show, "--json"]).stdout)
     assert data["analysis"]["records"]["root"] == root
     assert data["analysis"]["records"]["count"] == 40

@@ -1,5 +1,6 @@
 """Commitments of HTML chats (one message a record, rule version 2), of zipped chat exports (the
-records of the chat text inside) and of version 1 commitments made before either."""
+records of the chat text inside), of Viber histories (one message a record, rule version 3) and
+of version 1 and 2 commitments made before them."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from evidence.excerpt import Commitment, commit_bytes, ensure_secret, layout_of,
 from evidence.excerpt.disclose import open_excerpt
 from evidence.excerpt.proof import verify_excerpt
 from evidence.excerpt.source import name_sha256
-from evidence.excerpt.split import HTML_MESSAGES, LINE, WHATSAPP
+from evidence.excerpt.split import HTML_MESSAGES, LINE, RULE_VERSION, VIBER, WHATSAPP
 from evidence.items import list_items
 from tests.bundle.bundle_support import REQUEST
 from tests.excerpt.excerpt_support import chat_text, recorded
@@ -72,7 +73,7 @@ def test_html_chats_commit_one_record_per_message(world: World, tmp_path: Path) 
     for name, messages in (("messages.html", 7), ("messages0.html", 4)):
         item_id = _item(world, name)
         made = _commitment(world, item_id)
-        assert (made.rule, made.rule_version) == (HTML_MESSAGES, 2)
+        assert (made.rule, made.rule_version) == (HTML_MESSAGES, RULE_VERSION)
         chosen = open_excerpt(world.ws, item_id, match='<div class="message')
         assert len(chosen.numbers) == messages
         verdict = _check(world, item_id, chosen.ranges, tmp_path / name)
@@ -110,7 +111,7 @@ def test_version_1_commitments_still_audit_and_excerpt(
     assert status == {page: "changed", chat: "unchanged"}
     new = _commitment(world, page)
     by_message = len(records((TELEGRAM / "messages.html").read_bytes(), HTML_MESSAGES))
-    assert (new.rule, new.rule_version, new.count) == (HTML_MESSAGES, 2, by_message)
+    assert (new.rule, new.rule_version, new.count) == (HTML_MESSAGES, RULE_VERSION, by_message)
     assert by_message < old.count
     assert _commitment(world, chat).rule_version == 1
     # the excerpt proved against the version 1 root still verifies, and audit accepts both
@@ -132,13 +133,59 @@ def test_version_1_commitments_still_audit_and_excerpt(
     assert _commitment(world, chat) == kept and kept.rule_version == 1
 
 
+VIBER_TAB = DATA / "profiles" / "independent" / "viber" / "Viber Andrei Obmen.csv"
+
+
+def _commit_v2(vault_root: Path, path: Path, name: str, media: str, sha: str) -> Any:
+    # what custody wrote before rule version 3: a Viber history by line
+    made = commit_bytes(
+        path.read_bytes(), layout_of(path, name, media), ensure_secret(vault_root), sha, 2
+    )
+    return None if made is None else made.to_json()
+
+
+def test_version_2_viber_commitments_still_audit_and_excerpt(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patch:
+        patch.setattr(evidence.ingest, "commit_vault_file", _commit_v2)
+        world.ingest(_seize(tmp_path, VIBER_TAB, SAMPLE_CHAT))
+    viber, chat = _item(world, VIBER_TAB.name), _item(world, "_chat.txt")
+    old = _commitment(world, viber)
+    data = VIBER_TAB.read_bytes()
+    assert (old.layout, old.rule, old.rule_version) == ("viber-csv", LINE, 2)
+    assert old.count == len(records(data, LINE)) == 6
+    # record 5 under version 2 is the second line of a message: half of it
+    sent = recorded(world, viber, "5", tmp_path / "v2")
+    assert b"--- record 5 (72 bytes) ---\ntxid 1ca42913" in sent[0].read_bytes()
+    assert audit(world.ws, fixity=True).ok
+    # `custody profile` re-commits the Viber history under version 3, one message a record;
+    # the WhatsApp text's rule did not change, so its older commitment stands
+    report = reprofile(world.ws, world.expert, CASE)
+    assert {o.item_id: o.status for o in report.outcomes} == {viber: "changed", chat: "unchanged"}
+    new = _commitment(world, viber)
+    assert (new.rule, new.rule_version, new.count) == (VIBER, RULE_VERSION, 5) and RULE_VERSION >= 3
+    assert _commitment(world, chat).rule_version < 3
+    # the version 2 excerpt still verifies against its own root; audit accepts both versions
+    verdict = verify_excerpt(sent[0].read_bytes(), sent[1].read_bytes(), "x")
+    assert (verdict.count, verdict.ranges) == (6, "5")
+    assert audit(world.ws, fixity=True).ok
+    # under version 3 the same message is disclosed whole: both its lines, byte for byte
+    chosen = open_excerpt(world.ws, viber, match="txid 1ca42913")
+    assert chosen.ranges == "4"
+    whole = _check(world, viber, "4", tmp_path / "v3")
+    assert (whole.count, whole.disclosed) == (5, 1)
+    text = (tmp_path / "v3" / f"{viber}.records.txt").read_bytes()
+    assert records(data, VIBER)[3] in text and b'"Done, ""hash"" below:\ntxid' in text
+
+
 def test_whatsapp_zip_commits_to_its_chat_text(world: World, tmp_path: Path) -> None:
     world.ingest(_seize(tmp_path, WHATSAPP_ZIP))
     item_id = _item(world, WHATSAPP_ZIP.name)
     made = _commitment(world, item_id)
     with zipfile.ZipFile(WHATSAPP_ZIP) as z:
         chat = z.read("_chat.txt")
-    assert (made.layout, made.rule, made.rule_version) == ("whatsapp-zip", WHATSAPP, 2)
+    assert (made.layout, made.rule, made.rule_version) == ("whatsapp-zip", WHATSAPP, RULE_VERSION)
     assert made.count == len(records(chat, WHATSAPP))
     assert made.to_json()["members"] == [
         {

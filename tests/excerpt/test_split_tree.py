@@ -23,7 +23,7 @@ from evidence.excerpt import (
     rule_for,
     salted_leaf,
 )
-from evidence.excerpt.split import CSV_ROWS, HTML_MESSAGES, JSON_ARRAYS, LINE, WHATSAPP
+from evidence.excerpt.split import CSV_ROWS, HTML_MESSAGES, JSON_ARRAYS, LINE, VIBER, WHATSAPP
 from evidence.merkle import leaf_hash, tree_head
 from tests.helpers import DATA
 
@@ -38,7 +38,7 @@ TEXT_FILES = sorted(
 
 def test_there_are_files_of_every_rule() -> None:
     rules = {rule_for(layout_of(p, p.name, "")) for p in TEXT_FILES}
-    assert {WHATSAPP, JSON_ARRAYS, CSV_ROWS, LINE, HTML_MESSAGES} <= rules
+    assert {WHATSAPP, JSON_ARRAYS, CSV_ROWS, LINE, HTML_MESSAGES, VIBER} <= rules
 
 
 def test_rule_versions_keep_what_old_commitments_meant() -> None:
@@ -48,9 +48,14 @@ def test_rule_versions_keep_what_old_commitments_meant() -> None:
     assert rule_for("whatsapp-zip", 1) is None and rule_for("telegram-html-zip", 1) is None
     assert rule_for("telegram-html") == rule_for("vk-html") == HTML_MESSAGES
     assert rule_for("telegram-html-zip") == HTML_MESSAGES and rule_for("whatsapp-zip") == WHATSAPP
-    assert rule_for("zip") is None and rule_for("image") is None and rule_for("text", 3) is None
+    assert rule_for("zip") is None and rule_for("image") is None and rule_for("text", 4) is None
     for layout in ("whatsapp-text", "telegram-json", "statement-csv", "text", "signal-jsonl"):
-        assert rule_for(layout, 1) == rule_for(layout, 2)
+        assert rule_for(layout, 1) == rule_for(layout, 2) == rule_for(layout, 3)
+    # version 3 changed only Viber histories: by line before, one message a record now
+    assert rule_for("viber-csv", 1) == rule_for("viber-csv", 2) == LINE
+    assert rule_for("viber-csv") == VIBER
+    for layout in ("telegram-html", "whatsapp-zip", "telegram-html-zip", "empty"):
+        assert rule_for(layout, 2) == rule_for(layout, 3)
 
 
 @pytest.mark.parametrize("path", TEXT_FILES, ids=lambda p: p.name)
@@ -153,6 +158,48 @@ def test_html_split_of_hostile_markup_stays_linear() -> None:
         assert time.process_time() - start < 10
 
 
+VIBER_FILES = DATA / "profiles" / "independent" / "viber"
+
+
+def test_viber_one_record_per_message_in_both_layouts() -> None:
+    tab = (VIBER_FILES / "Viber Andrei Obmen.csv").read_bytes()
+    parts = records(tab, VIBER)
+    assert len(parts) == 5 < len(records(tab, LINE))  # one message holds a line break
+    assert all(p.startswith(b'="') for p in parts)
+    (multi,) = [p for p in parts if p.count(b"\n") == 2]
+    assert multi.startswith(b'="06/11/2026"\t09:20:31') and b"\ntxid 1ca42913e574" in multi
+    comma = "\n".join(
+        [
+            "Viber",  # a line before the first row stands alone
+            "13/11/26,18:02:11,Marina,+79161234567,Привет",
+            "вторая строка, с запятой",
+            "",
+            "13/11/26,18:05:47,Ivan,+79031112233,Ок",
+        ]
+    ).encode("cp1251")
+    assert records(comma, VIBER) == [
+        b"Viber\n",
+        "13/11/26,18:02:11,Marina,+79161234567,Привет\nвторая строка, с запятой\n\n".encode(
+            "cp1251"
+        ),
+        "13/11/26,18:05:47,Ivan,+79031112233,Ок".encode("cp1251"),
+    ]
+
+
+def test_viber_split_follows_the_layout_most_rows_have() -> None:
+    # a comma-layout message whose continuation line looks like a tab-layout row stays whole
+    data = (
+        "\ufeff13/11/26,18:02:11,Marina,+79161234567,смотри\r\n"
+        '="06/11/2026"\t09:14:05\t="Me"\t="+375291234567"\t"quoted"\r\n'
+        "13/11/26,18:05:47,Ivan,+79031112233,ок\r\n"
+    ).encode()
+    parts = records(data, VIBER)
+    assert len(parts) == 2 and parts[0].count(b"\r\n") == 2
+    # no row at all (a UTF-16 file, a text that is not Viber's): one line a record
+    utf16 = "13/11/26,18:02:11,Marina,+79161234567,a\r\nb\r\n".encode("utf-16")
+    assert records(utf16, VIBER) == records(utf16, LINE)
+
+
 def test_csv_row_with_quoted_line_break_is_one_record() -> None:
     data = b'date;amount;note\n2026-11-02;100;"two\nlines"\n2026-11-03;5;""""\n'
     assert records(data, CSV_ROWS) == [
@@ -163,7 +210,7 @@ def test_csv_row_with_quoted_line_break_is_one_record() -> None:
 
 
 def test_empty_file_has_no_records() -> None:
-    for rule in (WHATSAPP, JSON_ARRAYS, CSV_ROWS, LINE, HTML_MESSAGES):
+    for rule in (WHATSAPP, JSON_ARRAYS, CSV_ROWS, LINE, HTML_MESSAGES, VIBER):
         assert records(b"", rule) == []
         assert boundaries(b"", rule) == [0]
 
@@ -181,14 +228,28 @@ HTML_PIECES = [
     "<div",
     ">",
 ]
+VIBER_PIECES = [
+    "13/11/26,18:02:11,Marina,+79161234567,",
+    '="06/11/2026"\t09:14:05\t="Me"\t="+375291234567"\t"',
+    "\n",
+    "\r\n",
+    "\ufeff",
+    "Привет, ",
+    '"',
+    "\t",
+    "\xff",
+]
 
 
 @settings(max_examples=300, deadline=None)
 @given(
     st.binary(max_size=400)
     | st.text(alphabet='[]{}",:\\\n 0123456789./-aм\r', max_size=300).map(str.encode)
-    | st.lists(st.sampled_from(HTML_PIECES), max_size=40).map(lambda p: "".join(p).encode()),
-    st.sampled_from([WHATSAPP, JSON_ARRAYS, CSV_ROWS, LINE, HTML_MESSAGES]),
+    | st.lists(st.sampled_from(HTML_PIECES), max_size=40).map(lambda p: "".join(p).encode())
+    | st.lists(st.sampled_from(VIBER_PIECES), max_size=40).map(
+        lambda p: "".join(p).encode("utf-8", "surrogatepass")
+    ),
+    st.sampled_from([WHATSAPP, JSON_ARRAYS, CSV_ROWS, LINE, HTML_MESSAGES, VIBER]),
 )
 def test_any_bytes_reassemble(data: bytes, rule: str) -> None:
     cuts = boundaries(data, rule)

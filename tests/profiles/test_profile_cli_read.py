@@ -36,7 +36,7 @@ def test_item_show_and_json_say_what_was_not_read(sh: Shell, tmp_path: Path) -> 
 def test_custody_report_names_the_partial_read_in_both_languages(sh: Shell, tmp_path: Path) -> None:
     _ingest(sh, _statement(tmp_path))
     for lang, line in (
-        ("en", "partially: 1 of 2 record(s) not read"),
+        ("en", "partially: 1 of 2 records not read"),
         ("ru", "частично: не прочитано записей — 1 из 2"),
     ):
         out = tmp_path / f"report-{lang}.pdf"

@@ -1,6 +1,7 @@
-"""Re-profiling brings today's parsers (versions 3 and 4) to evidence already held, as signed
+"""Re-profiling brings today's parsers (versions 3 to 5) to evidence already held, as signed
 `profiled` events: a Telegram Desktop HTML page an older parser left empty gets its messages
-and identifiers, a Viber history its chat profile, an ERC-20 export its own address."""
+and identifiers, a Viber history its chat profile, an ERC-20 export its own address, an
+Etherscan export its fees."""
 
 from __future__ import annotations
 
@@ -79,7 +80,7 @@ def test_reprofile_brings_version_4_layouts_to_items_held(
     report = reprofile(world.ws, world.expert, CASE)
     assert report.count("changed") == 2
     viber = get_item(world.ws.ledger, before["Marina-all.csv"].item_id)
-    assert viber.profile is not None and viber.profile["profile_version"] == PROFILE_VERSION == 4
+    assert viber.profile is not None and viber.profile["profile_version"] == PROFILE_VERSION >= 4
     assert (viber.evidence_type, viber.profile["kind"]) == ("chat-export", "viber-chat")
     tokens = get_item(world.ws.ledger, before[erc20].item_id)
     assert tokens.profile is not None
@@ -93,3 +94,38 @@ def test_reprofile_brings_version_4_layouts_to_items_held(
         "profiled",
         "profiled",
     ]
+
+
+def test_reprofile_brings_fee_totals_to_items_held_under_version_4(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = evidence.ingest.build_profile
+
+    def version_4(path: Path, evidence_type: str, **kwargs: Any) -> dict[str, Any]:
+        # what parser version 4 said: the same profile without fees
+        profile = real(path, evidence_type, **kwargs)
+        profile.pop("fees_by_currency", None)
+        return profile | {"profile_version": 4}
+
+    seized = tmp_path / "seized"
+    seized.mkdir()
+    name = "export-0x4a006be1d90224207e56720befe445e52291c32c.csv"
+    shutil.copy(DATA / "independent" / "etherscan" / name, seized / name)
+    shutil.copy(DATA / "independent" / "viber" / "Marina-all.csv", seized / "Marina-all.csv")
+    with monkeypatch.context() as patch:
+        patch.setattr(evidence.ingest, "build_profile", version_4)
+        world.ingest(seized)
+    before = {i.original_name: i for i in list_items(world.ws.ledger, CASE)}
+    assert "fees_by_currency" not in (before[name].profile or {})
+
+    report = reprofile(world.ws, world.expert, CASE)
+    # only the export with a fee column says something new; the chat is re-signed as nothing
+    assert (report.count("changed"), report.count("unchanged")) == (1, 1)
+    now = get_item(world.ws.ledger, before[name].item_id)
+    assert now.profile is not None and now.profile["profile_version"] == PROFILE_VERSION == 5
+    paid = {(f["currency"], f["paid_by"]): f["total"] for f in now.profile["fees_by_currency"]}
+    assert paid == {("ETH", "other side"): "0.000378", ("ETH", "own address"): "0.001513"}
+    # the version 4 event stays in the chain as it was signed, and audit accepts both
+    actions = [e.body["action"] for e in item_events(world.ws.ledger, now.item_id)]
+    assert actions == ["ingested", "profiled", "profiled"]
+    assert audit(world.ws).ok

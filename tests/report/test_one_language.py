@@ -144,35 +144,54 @@ def test_english_cover_is_english() -> None:
     assert "mutual legal assistance request" in text and "запрос" not in text
 
 
-# VERIFY.txt's Russian half may name programs and the English half's sections: a command
-# (unzip, the PowerShell cmdlet Get-FileHash), the C2SP formats of the log/ files, and the
-# letters B and C of the English sections whose commands it points to, and the title of the
-# documentation's section on excerpts (docs/bundle.md, "Excerpts").
-VERIFY_TXT_NAMES = {"unzip", "Get-FileHash", "tlog-checkpoint", "tlog-proof", "B", "C", "Excerpts"}
-# What openssl and sha256sum print, quoted as the recipient will see it.
-PROGRAM_OUTPUT = ("CMS Verification successful", "one signer", "sha256 Fingerprint", "OK")
+# VERIFY.txt's Russian half may name programs: commands (unzip, bash, the PowerShell cmdlet
+# Get-FileHash, Windows' certutil), the C2SP formats of the log/ files, Python, and the title of
+# the documentation's section on excerpts (docs/bundle.md, "Excerpts").
+VERIFY_TXT_NAMES = {
+    "unzip",
+    "bash",
+    "Get-FileHash",
+    "certutil",
+    "tlog-checkpoint",
+    "tlog-proof",
+    "Python",
+    "Excerpts",
+    "ECDSA",
+}
+# What openssl, sha256sum and certutil print, quoted as the recipient will see it.
+PROGRAM_OUTPUT = (
+    "CMS Verification successful",
+    "one signer",
+    "sha256 Fingerprint",
+    "OK",
+    "Cert Hash(sha256)",
+    "Verification: OK",
+    "Time stamp",
+)
+# The fields of manifest.json VERIFY.txt names, quoted: identifiers, as printed in the file.
+MANIFEST_FIELDS = ("custody", "hash", "event", "signature", "certificates", "signer", "prev")
+# The commands of VERIFY.txt: one line each, pasted as printed.
+COMMAND_LINES = ("$ ", "PS> ", "custody verify ", "tail -c ", "openssl ts ", "python3 ")
 
 
 def _russian_words(text: str) -> str:
     """text with its commands, options and quoted program output marked as latin_words skips."""
-    lines = [
-        line
-        for line in text.splitlines()
-        if not line.lstrip().startswith("custody verify ")  # a command, pasted as printed
-    ]
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith(COMMAND_LINES)]
     text = "\n".join(lines).replace("custody verify", "custody")
     # The title's pointer is for the English reader, in English by design: where their half is.
     text = text.replace('(English text: section "HOW TO VERIFY")', "")
     text = re.sub(r"(?<!\S)--?[A-Za-z][\w-]*", " ", text)  # options: -CAfile, --anchor
-    for output in ("all files OK", *PROGRAM_OUTPUT):
+    text = re.sub(r"\b[0-9a-f]{64}\b", " ", text)  # SHA-256 values (made-up ones: no digit)
+    for output in ("all files OK", *PROGRAM_OUTPUT, *MANIFEST_FIELDS):
         text = text.replace(f'"{output}"', f"«{output}»")
     return text
 
 
 @pytest.mark.parametrize("self_signed", [True, False])
 def test_verify_txt_russian_half_is_russian(self_signed: bool, missing: _Missing) -> None:
-    """The Russian half of VERIFY.txt (and of its log/ and excerpt sections): every sentence
-    from ru.po, no Latin word but commands, file names, hashes, fingerprints and names."""
+    """The Russian half of VERIFY.txt (and of its log/, time-stamp and excerpt sections):
+    every sentence from ru.po, no Latin word but commands, file names, hashes, fingerprints
+    and names."""
     golden = ROOT / "tests" / "data" / "verify_txt"
     manifest = json.loads((golden / "manifest.json").read_bytes())
     inputs = json.loads((golden / "inputs.json").read_text())
