@@ -128,14 +128,17 @@ class RuledTable(Flowable):  # type: ignore[misc]
         """Each body row's height: its tallest cell's lines x leading, plus padding."""
         pad = self.look.padding.top + self.look.padding.bottom
         skip = len(self.heading)
-        plain = self.look.font.leading
-        varied = bool(self.look.fonts)
+        if not self.look.fonts:  # one leading: the row with the most lines decides
+            leading = self.look.font.leading
+            return [
+                leading * (max(text.count("\n") for text in row) + 1) + pad if row else pad
+                for row in self.rows
+            ]
         out = []
         for r, row in enumerate(self.rows, start=skip):
             tallest = 0.0
             for c, text in enumerate(row):
-                leading = self._font(c, r).leading if varied else plain
-                tallest = max(tallest, leading * (text.count("\n") + 1))
+                tallest = max(tallest, self._font(c, r).leading * (text.count("\n") + 1))
             out.append(tallest + pad)
         return out
 
