@@ -83,7 +83,7 @@ class Look:
     rules: Rules
     fonts: tuple[tuple[Region, Font], ...] = ()  # later regions win, as later commands do
     colours: tuple[tuple[Region, Color], ...] = ()
-    fills: tuple[tuple[Region, Color], ...] = ()  # drawn in this order
+    fills: tuple[tuple[Region, Color], ...] = ()  # heading rows only (same rows in every part)
     span_first: bool = False  # the first heading row is one cell across the table
     heading_font: Font | None = None  # of heading strings (else as body cells)
 
