@@ -16,10 +16,10 @@ from cryptography import x509
 from ..canonical import is_canonical
 from ..checkpoint import (
     Checkpoint,
+    HeadIndex,
     file_name,
     from_row,
     heads_problems,
-    ledger_index,
     load_file,
     merkle_root,
     token_policy,
@@ -52,7 +52,7 @@ class _Ledgerview:
 
     def __init__(self, ws: Workspace, signer_problem: SignerProblem) -> None:
         self.ledger = ws.ledger
-        self.events, self.items = ledger_index(ws.ledger)
+        self.heads = HeadIndex(ws.ledger)
         self.certs: dict[str, x509.Certificate] = load_certificates(
             ws.ledger.rows(CERTIFICATES_SQL)
         )[0]
@@ -103,7 +103,7 @@ def check_signed(
 
 
 def _heads(view: _Ledgerview, cp: Checkpoint, only: set[str] | None, add: Add) -> None:
-    for f in heads_problems(cp, view.events, view.items, only):
+    for f in heads_problems(cp, view.heads.of(cp.heads), view.heads.items, only):
         add(f.check, f.subject, f.message)
 
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 import os
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..cases import list_cases
 from ..errors import Check, CheckStatus, Finding
@@ -39,6 +38,9 @@ from .records import check_commitments, check_excerpt_events
 from .rows import check_anchor_row, check_key_rows
 from .times import TimeStream
 from .trust import SignerCheck, audit_trust, signer_problem
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 TIME_DETAIL = (
     "every event dated after the event before it and after each checkpoint not covering it"
@@ -156,6 +158,10 @@ def _event_stream(
                 reporter.advance(len(got))
                 yield found, got
             return
+        # Imported here: multiprocessing costs an audit of a few new events (one slice, checked
+        # in this process) a thirtieth of a second to import.
+        from concurrent.futures import ProcessPoolExecutor
+
         with ProcessPoolExecutor(max_workers=workers) as pool:
             todo = iter(slices)
             running: deque[Future[tuple[list[Finding], list[EventFacts]]]] = deque()

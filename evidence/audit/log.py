@@ -434,6 +434,8 @@ def audit_log(
 
 def fetch_witnesses(ledger: Ledger, anchor: str | None, urls: Sequence[str]) -> list[WitnessView]:
     """What each witness last cosigned of this ledger's log (network; exit 3 if unreachable)."""
+    if not urls:
+        return []  # and no HTTP client to import
     from ..trust.store import has_trust_tables
     from ..witness.client import latest
 

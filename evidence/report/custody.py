@@ -41,6 +41,7 @@ from .layout import (
 )
 from .locale import Locale
 from .model import CheckLine, CustodyReportData, Verdict
+from .purposes import tool_purpose
 from .signblock import signature_block
 
 KIND = "Chain of custody report"
@@ -297,7 +298,7 @@ def _event_rows(
         why = "\n".join(
             wrap_plain(part, _inner(w[6]))
             for part in (
-                e.purpose,
+                tool_purpose(loc, e.purpose),
                 loc.t(
                     "changed: {change}",
                     change=localise_times(e.change, lambda at: loc.when(at, " ")),
@@ -425,13 +426,23 @@ def _excerpts(data: CustodyReportData) -> list[Flowable]:
     if not data.excerpts:
         return []
     loc = data.locale
+    w = EXCERPT_COLS
+    # Plain cells are drawn as given: each is wrapped to its column, or it runs off the page.
     rows = [
         (
             x.item_id,
-            loc.t("{records} ({n} of {count})", records=x.records, n=x.disclosed, count=x.count),
+            wrap_plain(
+                loc.t(
+                    "{records} ({n} of {count})", records=x.records, n=x.disclosed, count=x.count
+                ),
+                _inner(w[1]),
+            ),
             loc.when(x.sent_at),
-            f"{x.request_ref}, {x.to}".strip(", ") + f"\n{x.bundle}.zip, {x.sent_by}",
-            f"{x.reason} ({x.chosen_by})",
+            "\n".join(
+                wrap_plain(part, _inner(w[3]))
+                for part in (f"{x.request_ref}, {x.to}".strip(", "), f"{x.bundle}.zip, {x.sent_by}")
+            ),
+            wrap_plain(f"{x.reason} ({x.chosen_by})", _inner(w[4])),
         )
         for x in data.excerpts
     ]

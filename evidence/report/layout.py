@@ -168,8 +168,10 @@ def wrap_plain(value: object, width: float, font: str = SANS, size: float = CELL
 def _wrapped(text: str, width: float, font: str, size: float) -> str:
     lines: list[str] = []
     for line in simpleSplit(safe_text(text, font), font, size, width):
+        name = False
         while len(line) > 1 and stringWidth(line, font, size) > width:
-            head, line = break_word(line, width, font, size)
+            head, line = break_word(line, width, font, size, name=name)
+            name = head.endswith(CONTINUED)
             lines.append(head)
         lines.append(line)
     return "\n".join(lines)
@@ -195,27 +197,36 @@ def syllables(word: str) -> list[tuple[str, str]]:
     return list(_hyphenator(lang).iterate(word))
 
 
-def break_word(word: str, width: float, font: str, size: float) -> tuple[str, str]:
+# Printed at the end of a line where a file name, digest or identifier too wide for its cell
+# goes on: a hyphen would read as part of the name, and nothing at all would let a reader take
+# the two pieces for two values. No name or digest holds it; readers join at it.
+CONTINUED = "↵"
+
+
+def break_word(
+    word: str, width: float, font: str, size: float, *, name: bool = False
+) -> tuple[str, str]:
     """The longest head of a word too wide for width that fits, and the rest.
 
     In this order: after a hyphen the word has (nothing added); at a syllable boundary of the
-    Russian or English hyphenation dictionary, with a hyphen; after a dot, underscore or slash
-    (file names, identifiers: no hyphen, which would read as part of the name); only then at
-    the last character that fits. A word is never cut between two letters without a hyphen
-    where the dictionary knows the word.
+    Russian or English hyphenation dictionary, with a hyphen; then, for what no dictionary
+    knows (file names, digests, identifiers), after a dot, underscore or slash, else at the
+    last character that fits, with CONTINUED after the head. A word is never cut without a
+    hyphen or that mark. name: word is the rest of a name already cut (no dictionary for it).
     """
     cut = _fit(word, width, font, size)
     dash = word.rfind("-", 0, cut)
     if dash > 0:
         return word[: dash + 1], word[dash + 1 :]
-    for head, tail in syllables(word):  # words of a language, not a file name or an id
+    for head, tail in [] if name else syllables(word):  # a language's words, not names
         shown = head if head.endswith("-") else head + "-"
         if stringWidth(shown, font, size) <= width:
             return shown, tail
-    for i in range(cut, 0, -1):
+    room = _fit(word, width - stringWidth(CONTINUED, font, size), font, size)
+    for i in range(room, 0, -1):
         if word[i - 1] in "._/\\":
-            return word[:i], word[i:]
-    return word[:cut], word[cut:]
+            return word[:i] + CONTINUED, word[i:]
+    return word[:room] + CONTINUED, word[room:]
 
 
 def printable(value: object, font: str = SANS) -> str:
@@ -228,6 +239,14 @@ def para(value: object, style: ParagraphStyle | None = None, *, bold: bool = Fal
     st = style or styles().cell
     text = printable(value)
     return Paragraph(f"<b>{text}</b>" if bold else text, st)
+
+
+def name_para(value: object, width: float, style: ParagraphStyle | None = None) -> Paragraph:
+    """A file name or identifier in a cell of that inner width, broken as wrap_plain breaks it
+    (at spaces, else with CONTINUED), never cut by reportlab at the cell edge without a mark."""
+    st = style or styles().cell
+    lines = wrap_plain(value, width, st.fontName, st.fontSize).split("\n")
+    return Paragraph("<br/>".join(escape(line) for line in lines), st)
 
 
 def markup(text: str, style: ParagraphStyle | None = None) -> Paragraph:

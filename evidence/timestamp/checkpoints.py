@@ -21,9 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
-
-from asn1crypto import x509 as asn1_x509
+from typing import TYPE_CHECKING, Any
 
 from ..checkpoint import (
     Checkpoint,
@@ -43,8 +41,14 @@ from ..privacy import write_private
 from ..timefmt import parse_rfc3339, utc_now
 from ..tlog.note import Note
 from ..tlog.tree import Tree
-from .client import Token, request_token
-from .verify import TokenCheck, verify_token
+
+if TYPE_CHECKING:
+    # Imported where a token is requested or checked: the audit reads this module on every
+    # run, mostly over checkpoints without tokens (see the package's face).
+    from asn1crypto import x509 as asn1_x509
+
+    from .client import Token
+    from .verify import TokenCheck
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,8 @@ def create_stamped(
             ),
             None,
         )
+    from .client import request_token
+
     got: list[Token] = []
 
     def stamp(checkpoint: Checkpoint) -> None:
@@ -216,6 +222,8 @@ def complete_pending(ledger: Ledger, directory: Path, url: str) -> list[Stamped]
         if entry.token is not None or entry.policy == "none":
             continue
         checkpoint = entry.checkpoint
+        from .client import request_token
+
         token = request_token(url, signature_bytes(checkpoint))
         with ledger.atomic():
             if checkpoint.seq in stored(ledger):  # another process stamped it meanwhile
@@ -228,6 +236,8 @@ def complete_pending(ledger: Ledger, directory: Path, url: str) -> list[Stamped]
 
 
 def _row_token(row: dict[str, Any]) -> Token:
+    from .client import Token
+
     try:
         der = base64.b64decode(str(row["token"]), validate=True)
     except (binascii.Error, ValueError):
@@ -329,6 +339,8 @@ def check_tokens(
             claimed = parse_rfc3339(str(checkpoint.body.get("created_at")), "created_at")
         except EvidenceError:
             claimed = None  # the checkpoint audit judges the body; here only the token
+        from .verify import verify_token
+
         check = verify_token(der, signature_bytes(checkpoint), trust, subject, claimed)
         if check.gen_time is not None and check.gen_time != row["gen_time"]:
             check.findings.append(_finding(subject, "ledger row's gen_time differs from the token"))
@@ -358,6 +370,8 @@ def _file_entry(directory: Path, seq: int) -> Any:
 
 
 def _failed(subject: str, message: str) -> TokenCheck:
+    from .verify import TokenCheck
+
     return TokenCheck(subject, findings=[_finding(subject, message)])
 
 
