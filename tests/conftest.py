@@ -38,11 +38,16 @@ def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture(autouse=True)
-def _fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(autouse=True, scope="session")
+def _fast_kdf() -> Iterator[None]:
     # Hundreds of keys are made in tests: 600,000 PBKDF2 rounds each would cost minutes. The
-    # real count is tested in test_keyfile.py, and used by every CLI run in a subprocess.
-    monkeypatch.setattr(keyfile, "KDF_ITERATIONS", 2048)
+    # real count is tested in test_keyfile.py and tests/trust/test_privacy.py, and used by
+    # every CLI run in a subprocess; a key file records its own count, so a key made here
+    # opens anywhere. Session-wide, so that module and session fixtures' keys (set up before
+    # any function-scoped fixture) are made the same way.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keyfile, "KDF_ITERATIONS", 2048)
+        yield
 
 
 @pytest.fixture(scope="session")
