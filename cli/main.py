@@ -16,6 +16,8 @@ from evidence import __version__
 from evidence.display import printable
 from evidence.errors import EvidenceError
 
+from .launch import EXIT_INTERRUPTED, INTERRUPTED, interruptible
+
 # Commands are imported when used: importing them all (reportlab, exiftool, the parsers, the
 # ledger) would cost every call half a second, so `custody --version`, `--help` and a mistyped
 # command start as fast as click itself. Listed in the order `custody --help` shows them.
@@ -75,7 +77,6 @@ SUMMARIES = {
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_OPERATIONAL = 0, 1, 2, 3
-EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT): 128 + 2, as shells report it
 
 
 class CustodyGroup(click.Group):
@@ -111,6 +112,7 @@ class CustodyGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         """Run the command; map library errors to one stderr line and the documented code."""
+        interruptible()  # the command may clean up on Ctrl-C (launch.py ended it at once so far)
         try:
             return super().invoke(ctx)
         except EvidenceError as exc:
@@ -123,7 +125,7 @@ class CustodyGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except KeyboardInterrupt:
-            click.echo("custody: interrupted; nothing half-written is kept", err=True)
+            click.echo(INTERRUPTED, err=True)
             ctx.exit(EXIT_INTERRUPTED)
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""

@@ -16,8 +16,9 @@ from .common import json_option, read_passphrase
 from .output import emit_json, note, table
 
 if TYPE_CHECKING:
-    # The witness package (urllib, http.server, ssl) is imported by the witness commands
-    # only: `event`, `checkpoint` and `verify` import this module for their options.
+    # Imported where used: `custody audit`, `checkpoint`, `event` and `verify` take this
+    # module's options, and the witness's HTTP client and server (urllib, http.server, ssl)
+    # cost them a tenth of a second.
     from evidence.witness import WitnessStore
 
 WITNESS_URL_ENV = "CUSTODY_WITNESS_URL"
@@ -146,11 +147,11 @@ def witness_serve(root: Path, listen: str, passphrase_env: str) -> None:
     answered with the C2SP status code (404 unknown ledger, 403 bad signature, 409 stale old
     size with the size held, 422 a proof that does not verify: a fork or rollback).
     """
+    from evidence.witness import Witness, WitnessServer
+
     host, sep, port = listen.rpartition(":")
     if not sep or not port.isdigit() or not host:
         raise UsageError(f"--listen {listen!r} is not HOST:PORT")
-    from evidence.witness import Witness, WitnessServer
-
     store = _open(root, passphrase_env)
     try:
         server = WitnessServer(Witness.of(store), host, int(port))

@@ -152,7 +152,7 @@ sed -n '/<!-- check_excerpt.py: begin -->/,/<!-- check_excerpt.py: end -->/p' "$
   rm -rf "$T"
   cp ../../tsa-ca.pem .
   echo "trusted time of the signature, VERIFY.txt's openssl ts steps:"
-  sed -n '/TRUSTED TIME OF THE SIGNATURE/,$p' VERIFY.txt | grep '^    ' | bash
+  sed -n '/TRUSTED TIME OF THE SIGNATURE/,/ДОВЕРЕННОЕ ВРЕМЯ ПОДПИСИ/p' VERIFY.txt | grep '^    ' | bash
   cd ../..
   step "8d. The excerpt: only the disclosed messages travelled; each is byte-exact and in place"
   run custody verify request-0043.zip --fingerprint "$FPR" --anchor "$ANCHOR"
@@ -173,6 +173,21 @@ run pdfsig "$out/custody-report-ru.pdf"
 step "10. The case as CASE/UCO JSON-LD for forensic tools abroad, checked by the CASE validator"
 run custody export-case "$CASE" -o "$out/$CASE.case.jsonld"
 run case_validate "$out/$CASE.case.jsonld"
+
+step "11. Every page of the six documents read back as a reader would (pdftotext): the same check as the tests"
+# Names, places, purposes and notes are printed as recorded, so the recorded data's words may be
+# Latin in a Russian document: the manifest, every custody event and the key holders are given.
+unzip -p "$out/request-0042.zip" request-0042/manifest.json > "$out/manifest.json"
+custody log --case "$CASE" --json > "$out/events.json"
+custody key list --json > "$out/keys.json"
+data=(--data "$out/manifest.json" --data "$out/events.json" --data "$out/keys.json")
+(
+  cd "$here/.."
+  run python3 -m tests.report.readback --lang en "${data[@]}" \
+      "$out/cover.pdf" "$out/foreign/verification-report.pdf" "$out/custody-report.pdf"
+  run python3 -m tests.report.readback --lang ru "${data[@]}" \
+      "$out/cover-ru.pdf" "$out/foreign/verification-report-ru.pdf" "$out/custody-report-ru.pdf"
+)
 
 step "Done"
 cat <<DONE

@@ -6,6 +6,7 @@ nothing half-written: the audit passes."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from evidence.cli.launch import INTERRUPTED
 
 from tests.helpers import DATA
 
@@ -69,10 +71,109 @@ def test_ctrl_c_during_ingest_ends_cleanly(tmp_path: Path) -> None:
     if process.returncode == 0:
         pytest.skip(f"the ingest finished before Ctrl-C at {after} s (machine fast)")
     assert process.returncode == 130, (process.returncode, err)
-    assert err.strip().splitlines()[-1] == "custody: interrupted; nothing half-written is kept"
+    assert err.strip().splitlines()[-1] == INTERRUPTED
     assert took < 10, took
     time.sleep(0.5)
     with pytest.raises(ProcessLookupError):  # no exiftool (or other child) left behind
         os.killpg(process.pid, 0)
     audit = _run(["audit"], env)
     assert audit.returncode == 0, audit.stdout + audit.stderr
+
+
+# Ctrl-C while the command line itself loads (click, the command's module): a real SIGINT at
+# an exact moment, sent by the process to itself when a given module starts to import.
+AT_IMPORT = """
+import builtins, os, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as Python starts a process
+target, entry, sys.argv = sys.argv[1], sys.argv[2], ["custody", *sys.argv[3:]]
+real_import = builtins.__import__
+def hooked(name, *args, **kwargs):
+    if name.split(".")[0] == target and target not in sys.modules:
+        os.kill(os.getpid(), signal.SIGINT)
+    return real_import(name, *args, **kwargs)
+builtins.__import__ = hooked
+if entry == "launch":
+    from evidence.cli.launch import main
+else:
+    from evidence.cli.main import main
+main()
+"""
+
+
+def _interrupt_at_import(target: str, entry: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", AT_IMPORT, target, entry, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("target", "args"),
+    [
+        ("click", ["--version"]),  # while the command line loads: ended at once
+        ("cryptography", ["verify", "missing.zip"]),  # while a command loads its library
+    ],
+)
+def test_ctrl_c_while_the_command_line_loads(target: str, args: list[str]) -> None:
+    done = _interrupt_at_import(target, "launch", *args)
+    assert (done.returncode, done.stderr) == (130, INTERRUPTED + "\n"), done.stderr
+    assert done.stdout == ""
+
+
+def test_without_the_launcher_it_was_a_traceback() -> None:
+    """The moment above is the one that printed a traceback before the launcher."""
+    done = _interrupt_at_import("click", "main", "--version")
+    assert "Traceback" in done.stderr and "KeyboardInterrupt" in done.stderr
+
+
+# What a SIGINT may give before the launcher's first line runs: Python's own start has not yet
+# installed its handler (the default action ends the process, silently); or Python is importing
+# its `site` module (it reports a failed start, with a traceback of site's imports); or the
+# console script is importing the launcher (evidence/__init__.py, cli/__init__.py, launch.py's
+# own `import signal`). No entry point can run code earlier; the test counts these apart.
+PYTHON_START = "Fatal Python error: init_import_site"
+BEFORE_LAUNCHER = re.compile(r"/(evidence/__init__|cli/__init__|cli/launch)\.py$")
+
+
+def _before_the_launcher(err: str) -> bool:
+    """err is a KeyboardInterrupt raised before launch.main() installed its handler."""
+    frames = re.findall(r'File "([^"]+)"', err)
+    ours = [f for f in frames if re.search(r"/(evidence|cli|click)/", f)]
+    return (
+        err.rstrip().endswith("KeyboardInterrupt")
+        and all(BEFORE_LAUNCHER.search(f) for f in ours)
+        and "from .main import" not in err
+    )
+
+
+def test_ctrl_c_right_after_start_never_gives_our_traceback(tmp_path: Path) -> None:
+    """A real Ctrl-C to the real `custody` at 40 moments in its first 0.6 s: from the
+    launcher's first line on, always one line and exit 130, never a traceback."""
+    outcomes: dict[str, int] = {}
+    for n in range(40):
+        process = subprocess.Popen(
+            [str(CUSTODY), "verify", str(tmp_path / "missing.zip")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        time.sleep(n * 0.015)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+        assert out == ""
+        if process.returncode == -signal.SIGINT and err == "":
+            outcome = "before Python's handler"
+        elif err.startswith(PYTHON_START) or _before_the_launcher(err):
+            outcome = "before the launcher"
+        elif process.returncode == 3:
+            assert err.startswith("custody: error: ") and len(err.splitlines()) == 1, err
+            outcome = "finished first"
+        else:
+            assert (process.returncode, err) == (130, INTERRUPTED + "\n"), err
+            outcome = "ours"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    assert outcomes.get("ours", 0) >= 5, outcomes

@@ -35,12 +35,14 @@ from ..bundle.verifytext import colon_fingerprint, file_count, plain_steps, shel
 from .fonts import MONO, SANS
 from .layout import (
     GRID,
+    PAD,
     WIDTH,
     Furniture,
     build_pdf,
     field_table,
     grid_table,
     hex_para,
+    name_para,
     para,
     safe_text,
     styles,
@@ -303,16 +305,17 @@ def render_cover(
     ]
     if items:
         story += [CondPageBreak(30 * mm), para(loc.t("Items"), st.h1)]
+        widths = (250, 126, 134)
         rows = [
             (
-                para(i.get("path") or i.get("original_name")),
+                name_para(i.get("path") or i.get("original_name"), widths[0] - 2 * PAD),
                 safe_text(loc.size(_item_size(i))),
                 hex_para(_get(i, "digests", "sha256")),
             )
             for i in items[:LISTED_ITEMS]
         ]
         headers = [loc.t("File in the bundle"), loc.t("Size"), "SHA-256"]
-        story.append(grid_table(headers, rows, (250, 126, 134)))
+        story.append(grid_table(headers, rows, widths))
         if len(items) > LISTED_ITEMS:
             more = len(items) - LISTED_ITEMS
             story.append(

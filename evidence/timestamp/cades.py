@@ -16,6 +16,8 @@ from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 
 from ..errors import Finding, InputRejected
+from ..message import Message
+from ..messages import Words
 from .client import Token, request_token
 from .verify import TokenCheck, verify_token
 
@@ -71,16 +73,20 @@ def check_signature_timestamp(
     try:
         der, value = signature_token(p7s, source)
     except InputRejected as exc:
-        return TokenCheck(source, findings=[Finding("timestamp", source, exc.message)])
+        return TokenCheck(
+            source, findings=[Finding("timestamp", source, Message.verbatim(exc.message))]
+        )
     if der is None:
         return TokenCheck(
-            source, findings=[Finding("timestamp", source, "signature carries no timestamp")]
+            source,
+            findings=[Finding("timestamp", source, Message("signature carries no timestamp"))],
         )
     return verify_token(der, value, trust, source, claimed, MAX_GAP)
 
 
 def verify_steps(p7s: bytes) -> str:
-    """The VERIFY.txt section that checks the signature's token with openssl alone.
+    """The VERIFY.txt section that checks the signature's token with openssl alone, in English
+    then in Russian (the message catalogue), with the same commands.
 
     The token and the signature value sit at fixed offsets of manifest.json.p7s, known when
     the bundle is made; `tail -c` and `head -c` cut them out exactly, so the recipient needs
@@ -91,25 +97,39 @@ def verify_steps(p7s: bytes) -> str:
         return ""
     # Each element's bytes occur once: both are DER with their own random content.
     t_at, v_at = p7s.find(token), p7s.find(value)
-    return _STEPS.format(t_at=t_at + 1, t_len=len(token), v_at=v_at + 1, v_len=len(value))
+    commands = "".join(
+        f"    {command}\n"
+        for command in (
+            f"tail -c +{v_at + 1} manifest.json.p7s | head -c {len(value)} > signature.bin",
+            f"tail -c +{t_at + 1} manifest.json.p7s | head -c {len(token)} > token.tst",
+            "openssl ts -verify -token_in -in token.tst -data signature.bin -CAfile tsa-ca.pem",
+            'openssl ts -reply -token_in -in token.tst -token_out -text | grep "Time stamp"',
+        )
+    )
+    return "".join("\n" + _steps(Words(lang), commands) for lang in ("en", "ru"))
 
 
-_STEPS = """
-TRUSTED TIME OF THE SIGNATURE (RFC 3161)
-========================================
-
-manifest.json.p7s carries a time-stamp token over its signature (CAdES-T). With the
-certificate of the time-stamping authority's CA (tsa-ca.pem, obtained out of band), check it:
-
-    tail -c +{v_at} manifest.json.p7s | head -c {v_len} > signature.bin
-    tail -c +{t_at} manifest.json.p7s | head -c {t_len} > token.tst
-    openssl ts -verify -token_in -in token.tst -data signature.bin -CAfile tsa-ca.pem
-    openssl ts -reply -token_in -in token.tst -token_out -text | grep "Time stamp"
-
-"Verification: OK" proves the signature existed at the printed time ("Time stamp"), by the
-clock of that authority, whatever the signer's own clock said. `custody verify --tsa-trust
-tsa-ca.pem` makes the same check and compares that time with the manifest's created_at.
-"""
+def _steps(words: Words, commands: str) -> str:
+    title = words.t("TRUSTED TIME OF THE SIGNATURE (RFC 3161)")
+    return "".join(
+        (
+            f"{title}\n{'=' * len(title)}\n\n",
+            words.t(
+                "manifest.json.p7s carries a time-stamp token over its signature (CAdES-T). With"
+                " the\ncertificate of the time-stamping authority's CA (tsa-ca.pem, obtained out"
+                " of band), check it:\n"
+            ),
+            "\n",
+            commands,
+            "\n",
+            words.t(
+                '"Verification: OK" proves the signature existed at the printed time ("Time'
+                " stamp\"), by the\nclock of that authority, whatever the signer's own clock"
+                " said. `custody verify --tsa-trust\ntsa-ca.pem` makes the same check and"
+                " compares that time with the manifest's created_at.\n"
+            ),
+        )
+    )
 
 
 __all__ = [

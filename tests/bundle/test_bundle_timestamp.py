@@ -57,8 +57,12 @@ def test_verify_txt_openssl_steps_work_as_written(
     shutil.copy(local_tsa.ca, bag / "tsa-ca.pem")
     text = (bag / "VERIFY.txt").read_text()
     section = text.split("TRUSTED TIME OF THE SIGNATURE (RFC 3161)")[1]
-    commands = [line.strip() for line in section.splitlines() if line.startswith("    ")]
+    english, russian = section.split("ДОВЕРЕННОЕ ВРЕМЯ ПОДПИСИ (RFC 3161)")
+    commands = [line.strip() for line in english.splitlines() if line.startswith("    ")]
     assert len(commands) == 4
+    # The Russian half gives the same commands (a translation, through the catalogue).
+    assert [line.strip() for line in russian.splitlines() if line.startswith("    ")] == commands
+    assert "«Verification: OK» доказывает" in russian
     done = subprocess.run(
         " && ".join(commands), shell=True, cwd=bag, capture_output=True, text=True, check=False
     )

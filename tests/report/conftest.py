@@ -21,6 +21,10 @@ from evidence.items import Item, list_items
 from evidence.keys import Signer
 from evidence.workspace import AuthoritySetup, Workspace
 
+# The tests import these from here; one copy, in the checker make demo runs too.
+from .readback import page_count as page_count
+from .readback import pdftotext as pdftotext
+
 PASSPHRASE = "correct horse battery"
 CASE = "BY-2026-0042"
 INVESTIGATOR = "А. Иванов"
@@ -106,24 +110,6 @@ def misspell_last_location(world: CaseWorld) -> None:
     )
     conn.commit()
     conn.close()
-
-
-def pdftotext(pdf: Path | bytes, *args: str) -> str:
-    """Text of a PDF as poppler reads it (any page range via -f/-l in args)."""
-    data = pdf.read_bytes() if isinstance(pdf, Path) else pdf
-    done = subprocess.run(
-        ["pdftotext", *args, "-", "-"], input=data, capture_output=True, check=True
-    )
-    return done.stdout.decode("utf-8")
-
-
-def page_count(pdf: bytes) -> int:
-    """Number of pages, from pdfinfo."""
-    done = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True)
-    for line in done.stdout.decode().splitlines():
-        if line.startswith("Pages:"):
-            return int(line.split()[1])
-    raise AssertionError("pdfinfo printed no page count")
 
 
 def pdffonts(path: Path) -> list[list[str]]:

@@ -13,7 +13,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
 from evidence.report.fonts import SANS
-from evidence.report.layout import CELL_SIZE, styles, wrap_plain
+from evidence.report.layout import CELL_SIZE, CONTINUED, styles, wrap_plain
 
 from .conftest import pdftotext
 
@@ -36,12 +36,27 @@ def test_words_break_with_a_hyphen_at_a_syllable(word: str) -> None:
     assert joined.replace("-", "") == word.replace("-", "")
 
 
-def test_file_names_break_at_punctuation_not_with_a_hyphen() -> None:
+def test_file_names_break_at_punctuation_with_a_continuation_mark() -> None:
     styles()
     name = "Screenshot_20261102_VK.png"
     lines = wrap_plain(name, 60.0).split("\n")
-    assert "".join(lines) == name
-    assert all(line[-1] in "._" for line in lines[:-1]), lines
+    assert len(lines) > 1 and "".join(lines).replace(CONTINUED, "") == name
+    assert all(line.endswith(("." + CONTINUED, "_" + CONTINUED)) for line in lines[:-1]), lines
+    assert all(stringWidth(line, SANS, CELL_SIZE) <= 60.0 for line in lines)
+
+
+@pytest.mark.parametrize("width", [25.0, 40.0, 90.0])
+def test_digests_and_names_without_punctuation_break_with_the_mark(width: float) -> None:
+    """What no dictionary knows and has no punctuation (a digest, a name like
+    IMG20261102WA0001) breaks at the cell edge with the mark: whole when joined at it."""
+    styles()
+    for value in ("3f2a9c81d0e4b7a6" * 4, "IMG20261102WA0001Kovaleva"):
+        lines = wrap_plain(value, width).split("\n")
+        assert len(lines) > 1
+        assert all(line.endswith(CONTINUED) for line in lines[:-1]), lines
+        assert CONTINUED not in lines[-1]
+        assert "".join(line.removesuffix(CONTINUED) for line in lines) == value
+        assert all(stringWidth(line, SANS, CELL_SIZE) <= width for line in lines)
 
 
 TEXT = (

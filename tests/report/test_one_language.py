@@ -19,12 +19,13 @@ from evidence.bundle.checklist import ORDER
 from evidence.bundle.excerpts import excerpt_steps
 from evidence.bundle.verify import verify_bundle
 from evidence.bundle.verifytext import log_steps, verify_text
-from evidence.messages import message_ids, translations
+from evidence.messages import Words, message_ids, translations
 from evidence.report.cover import render_cover
 from evidence.report.custody import render_custody_report
 from evidence.report.locale import Locale
 from evidence.report.produce import available_cover, custody_report
 from evidence.report.verification import render_verification_report
+from evidence.timestamp.cades import _steps as cades_steps
 
 from .conftest import CASE, CaseWorld, page_count, pdftotext
 from .language_support import data_words, latin_words
@@ -157,6 +158,7 @@ VERIFY_TXT_NAMES = {
     "Python",
     "Excerpts",
     "ECDSA",
+    "CAdES-T",
 }
 # What openssl, sha256sum and certutil print, quoted as the recipient will see it.
 PROGRAM_OUTPUT = (
@@ -208,10 +210,13 @@ def test_verify_txt_russian_half_is_russian(self_signed: bool, missing: _Missing
     log = log_steps(5).split("ЖУРНАЛ:")[1]
     excerpts = json.loads((golden / "excerpts-manifest.json").read_text())
     excerpt = excerpt_steps(excerpts).split("PROOF-FILE\n")[1]
+    # The time-stamp section's words (its commands are tested with a real token in
+    # tests/bundle/test_bundle_timestamp.py).
+    stamp = cades_steps(Words("ru"), "    openssl ts -verify -token_in -in token.tst\n")
     assert russian.startswith("КАК ПРОВЕРИТЬ")
     assert ("partial_chain" in russian) is not self_signed
     allowed = _allowed(manifest) | VERIFY_TXT_NAMES
-    for part in (russian, log, excerpt):
+    for part in (russian, log, excerpt, stamp):
         assert latin_words(_russian_words(part), allowed) == []
     assert missing.seen == set()
 
