@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 
 import click
@@ -202,4 +203,10 @@ def _quiet_pyhanko() -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    cli(prog_name="custody")
+    try:
+        cli(prog_name="custody")
+    finally:
+        # The command has finished and said so (its output, its exit code): a Ctrl-C while the
+        # interpreter then shuts down, which restores the default action first, would kill the
+        # process and lose that exit code. Nothing is left to interrupt: ignore it.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
