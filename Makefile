@@ -38,10 +38,12 @@ lint: $(STAMP)
 
 # The suite runs on every core (pytest-xdist: one process per core, each with its own
 # PostgreSQL cluster and TSA); pytest's own exit status is kept, so "no tests ran" (5) fails.
+# worksteal: a worker that runs out of tests takes some of another's queue, so a few long
+# tests at the end of one queue do not leave the other core idle.
 TEST_WORKERS ?= auto
 
 test: system-deps $(STAMP) lint
-	$(BIN)/pytest -q -n $(TEST_WORKERS)
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 demo: system-deps $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" bash demo/demo.sh

@@ -228,6 +228,25 @@ def viber_csv(folder: Path) -> Path:
     return path
 
 
+def htx_trades_zh(folder: Path) -> Path:
+    """HTX's Chinese-interface trade history: quoted header, unquoted rows ending in a comma,
+    买入/卖出, the fee's unit glued to it (parser version 5: fees totalled)."""
+    path, rng = folder / "huobi-records.csv", random.Random(11)
+    pairs = ["BTC/USDT", "ETH/USDT", "TRX/USDT", "DOGE/USDT"]
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write('"时间","交易类型","交易对","方向","价格","数量","成交额","手续费"\n')
+        for i in range(RECORDS):
+            pair = rng.choice(pairs)
+            side = "买入" if i % 2 else "卖出"
+            fee_unit = pair.split("/")[0] if side == "买入" else "USDT"
+            out.write(
+                f"2026-11-{1 + i % 28:02d} 10:{i % 60:02d}:{i % 60:02d},币币交易,{pair},{side},"
+                f"{rng.randint(1, 70000)}.25,0.{rng.randint(1000, 9999)},"
+                f"{rng.randint(1, 9000)}.50000000,0.{rng.randint(100, 999)}{fee_unit},\n"
+            )
+    return path
+
+
 def binance_deposits(folder: Path) -> Path:
     """Binance's 2023 deposit history: Date(UTC+0) written "26-11-03 10:15:22"."""
     return _csv(
@@ -306,6 +325,7 @@ FORMATS: dict[str, Callable[[Path], Path]] = {
     "russian-statement-cp1251": russian_statement,
     "viber-csv": viber_csv,
     "binance-deposits-csv": binance_deposits,
+    "htx-trades-zh-csv": htx_trades_zh,
     "erc20-csv": erc20_csv,
     "telegram-json-50mb": telegram_json_50mb,
 }

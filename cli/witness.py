@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from evidence.errors import InputRejected, UsageError
 from evidence.tlog.cosignature import CosignatureVerifier
 from evidence.tlog.signedhead import SignedHead
-from evidence.witness import Witness, WitnessServer, WitnessStore
-from evidence.witness.store import folder_key_encrypted
 
 from .common import json_option, read_passphrase
 from .output import emit_json, note, table
+
+if TYPE_CHECKING:
+    # Imported where used: `custody audit` and `checkpoint` take this module's options, and
+    # the witness's HTTP client and server (urllib, http.server) cost them a tenth of a second.
+    from evidence.witness import WitnessStore
 
 WITNESS_URL_ENV = "CUSTODY_WITNESS_URL"
 
@@ -46,6 +50,9 @@ passphrase_env_option = click.option(
 def _open(root: Path, passphrase_env: str) -> WitnessStore:
     """Open the folder, asking for the key's passphrase only when it is encrypted; an old
     unencrypted key is read with a warning."""
+    from evidence.witness import WitnessStore
+    from evidence.witness.store import folder_key_encrypted
+
     passphrase = None
     if folder_key_encrypted(root):
         passphrase = read_passphrase("Witness key passphrase", env_name=passphrase_env)
@@ -102,6 +109,8 @@ def witness_init(name: str, root: Path, logs: tuple[str, ...], passphrase_env: s
     PBKDF2 as the custody keys) with a passphrase read from the variable --passphrase-env
     names, else asked for; `serve` asks for it once when it starts.
     """
+    from evidence.witness import WitnessStore
+
     passphrase = read_passphrase(
         "New witness key passphrase", confirm=True, env_name=passphrase_env
     )
@@ -137,6 +146,8 @@ def witness_serve(root: Path, listen: str, passphrase_env: str) -> None:
     answered with the C2SP status code (404 unknown ledger, 403 bad signature, 409 stale old
     size with the size held, 422 a proof that does not verify: a fork or rollback).
     """
+    from evidence.witness import Witness, WitnessServer
+
     host, sep, port = listen.rpartition(":")
     if not sep or not port.isdigit() or not host:
         raise UsageError(f"--listen {listen!r} is not HOST:PORT")

@@ -83,13 +83,22 @@ def _number(text: str) -> int | float:
     return value if abs(value) <= SAFE_INT else float(value)
 
 
+_DECODER = json.JSONDecoder(parse_int=_number)
+
+
 def parse_json(data: bytes | str) -> Any:
     """JSON as RFC 8785 reads it: every number is a double, so integers beyond 2**53 are floats.
 
     Needed for round trips: the float 1e20 is canonicalised as `100000000000000000000`, which
     a plain json.loads returns as an int that rfc8785 then refuses to serialise.
     """
-    return json.loads(data, parse_int=_number)
+    # json.loads(data, parse_int=_number), without building a decoder on every call: the
+    # custody report parses every event of a case through here.
+    if isinstance(data, bytes | bytearray):
+        data = data.decode(json.detect_encoding(data), "surrogatepass")
+    elif data.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", data, 0)
+    return _DECODER.decode(data)
 
 
 def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

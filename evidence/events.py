@@ -7,7 +7,7 @@ SHA-256), so the events of one item form a hash chain; each is signed by its act
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, Protocol, TypedDict, cast
 
@@ -15,6 +15,7 @@ from .canonical import canonical_bytes
 from .errors import LedgerDamaged, UsageError
 from .keys import Signer
 from .ledger import Ledger, marks, select_all, type_problems
+from .message import Message
 from .signed import Kind, Signed, digest, parse_body
 from .timefmt import utc_now
 from .tlog.ledgerlog import LeafKind, append_leaves
@@ -126,13 +127,13 @@ class SignedEvent(Signed[EventBody]):
         what = f"event #{row.get('seq')} of item {row.get('item_id')}"
         wrong = type_problems("events", row)
         if wrong:
-            raise LedgerDamaged(what, "; ".join(wrong))
+            raise LedgerDamaged(what, Message.joined("; ", wrong))
         data = str(row["body"]).encode()
         body = parse_body(data)
         if body is None:
-            raise LedgerDamaged(what, "body is not JSON")
+            raise LedgerDamaged(what, Message("body is not JSON"))
         if not isinstance(body.get("actor"), dict):
-            raise LedgerDamaged(what, "body is not a custody event")
+            raise LedgerDamaged(what, Message("body is not a custody event"))
         return cls(cast(EventBody, body), row["hash"], row["signature"], data)
 
 
@@ -286,17 +287,30 @@ def bodies_with_actions(
 def events_by_item(ledger: Ledger, item_ids: Iterable[str]) -> dict[str, list[SignedEvent]]:
     """Every event of these items in chain order, by item: one query per 500 items instead of
     one per item (timelines of a whole case, the custody report)."""
-    ids = sorted(set(item_ids))
-    out: dict[str, list[SignedEvent]] = {item_id: [] for item_id in ids}
-    for start in range(0, len(ids), _PER_QUERY):
-        chunk = tuple(ids[start : start + _PER_QUERY])
+    out: dict[str, list[SignedEvent]] = {}
+    for chunk in events_in_chunks(ledger, sorted(set(item_ids))):
+        out.update(chunk)
+    return out
+
+
+def events_in_chunks(
+    ledger: Ledger, item_ids: Iterable[str], size: int = _PER_QUERY
+) -> Iterator[dict[str, list[SignedEvent]]]:
+    """The same, size items at a time in the order given (each chunk's dict in that order),
+    so that a whole case is read in one pass with only one chunk's events in memory (when the
+    caller lets go of each chunk before asking for the next)."""
+    ids = list(dict.fromkeys(item_ids))
+    for start in range(0, len(ids), size):
+        chunk = tuple(ids[start : start + size])
+        out: dict[str, list[SignedEvent]] = {item_id: [] for item_id in chunk}
         rows = ledger.rows(
             select_all("events") + f" WHERE item_id IN ({marks(len(chunk))}) ORDER BY item_id, seq",
             chunk,
         )
         for row in rows:
             out[row["item_id"]].append(SignedEvent.from_row(row))
-    return out
+        del rows
+        yield out
 
 
 def item_events(ledger: Ledger, item_id: str) -> list[SignedEvent]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,18 +52,21 @@ def timelines(
     ws: Workspace,
     items: Sequence[Item],
     unverified: Collection[tuple[str, int]] | None = None,
+    chains: Mapping[str, Sequence[SignedEvent]] | None = None,
 ) -> list[ItemTimeline]:
     """Timelines of items; a signature that does not verify is shown, never hidden.
 
     unverified: (item_id, seq) of events an audit just found badly signed; given it, the
-    signatures are not verified a second time.
+    signatures are not verified a second time. chains: the items' events by item, when the
+    caller has read them already (else they are read here).
     """
     certs = ws.keys.certificates()
     who = identities(ws.ledger)
     view = workspace_view(ws.ledger, certs)  # once: per event a lookup and a time compare
     rules = workspace_rules(ws.ledger, view, load_state(ws.ledger).records)
     out = []
-    chains = events_by_item(ws.ledger, [item.item_id for item in items])
+    if chains is None:
+        chains = events_by_item(ws.ledger, [item.item_id for item in items])
     for item in items:
         events = chains[item.item_id]
 

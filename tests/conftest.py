@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from evidence import keyfile
 from evidence.cases import create_case
@@ -22,6 +23,12 @@ from tests.helpers import AUTHORITY, CASE, DATA, PASSPHRASE, World
 # tables to $COLUMNS when set, so tests would see wrapped tables only when run in parallel. A
 # test that wants a width sets it for its own command.
 os.environ.pop("COLUMNS", None)
+
+# Property tests judge what the code does, never how fast this machine is: a loaded CI runner
+# (or two xdist workers beside a benchmark) must not turn hypothesis's timing checks into
+# failures. Each test's own settings still decide how many examples it draws.
+settings.register_profile("custody", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("custody")
 
 
 @pytest.fixture(autouse=True)
@@ -38,11 +45,16 @@ def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture(autouse=True)
-def _fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(autouse=True, scope="session")
+def _fast_kdf() -> Iterator[None]:
     # Hundreds of keys are made in tests: 600,000 PBKDF2 rounds each would cost minutes. The
-    # real count is tested in test_keyfile.py, and used by every CLI run in a subprocess.
-    monkeypatch.setattr(keyfile, "KDF_ITERATIONS", 2048)
+    # real count is tested in test_keyfile.py and tests/trust/test_privacy.py, and used by
+    # every CLI run in a subprocess; a key file records its own count, so a key made here
+    # opens anywhere. Session-wide, so that module and session fixtures' keys (set up before
+    # any function-scoped fixture) are made the same way.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keyfile, "KDF_ITERATIONS", 2048)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -6,12 +6,11 @@ and the `excerpted` event it carries (`details.excerpt_event`), whose purpose is
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..events import item_events
-from ..ledger import Ledger
+from ..events import SignedEvent
 
 
 @dataclass(frozen=True)
@@ -35,33 +34,31 @@ class ExcerptSent:
         return dict(self.__dict__)
 
 
-def excerpts_sent(ledger: Ledger, item_ids: Iterable[str]) -> list[ExcerptSent]:
-    """Every excerpt sent of these items, in chain order."""
+def excerpts_of(item_id: str, events: Sequence[SignedEvent]) -> list[ExcerptSent]:
+    """Every excerpt sent of one item, from its events in chain order."""
     out = []
-    for item_id in item_ids:
-        events = item_events(ledger, item_id)
-        chosen = {e.hash: e for e in events if e.body["action"] == "excerpted"}
-        for e in events:
-            details = e.body.get("details") or {}
-            if e.body["action"] != "exported" or "excerpt" not in details:
-                continue
-            source = chosen.get(str(details.get("excerpt_event")))
-            facts = source.body["details"] if source is not None else {}
-            out.append(
-                ExcerptSent(
-                    item_id,
-                    str(details["excerpt"]),
-                    facts.get("disclosed"),
-                    facts.get("count"),
-                    str(e.body["at"]),
-                    str(e.body["actor"]["name"]),
-                    str(details.get("request_ref", "")),
-                    str(details.get("bundle", "")),
-                    " — ".join(
-                        str(details[k]) for k in ("requested_state", "addressee") if details.get(k)
-                    ),
-                    str(source.body.get("purpose", "")) if source is not None else "",
-                    str(source.body["actor"]["name"]) if source is not None else "",
-                )
+    chosen = {e.hash: e for e in events if e.body["action"] == "excerpted"}
+    for e in events:
+        details = e.body.get("details") or {}
+        if e.body["action"] != "exported" or "excerpt" not in details:
+            continue
+        source = chosen.get(str(details.get("excerpt_event")))
+        facts = source.body["details"] if source is not None else {}
+        out.append(
+            ExcerptSent(
+                item_id,
+                str(details["excerpt"]),
+                facts.get("disclosed"),
+                facts.get("count"),
+                str(e.body["at"]),
+                str(e.body["actor"]["name"]),
+                str(details.get("request_ref", "")),
+                str(details.get("bundle", "")),
+                " — ".join(
+                    str(details[k]) for k in ("requested_state", "addressee") if details.get(k)
+                ),
+                str(source.body.get("purpose", "")) if source is not None else "",
+                str(source.body["actor"]["name"]) if source is not None else "",
             )
+        )
     return out

@@ -38,9 +38,9 @@ with the commitment, so a later, better choice never changes what an old commitm
   viber-csv       one message (viber-rows): a line that begins like a Viber history row
                   (date, time, sender, phone: either public layout, evidence.profiles.viber)
                   with the lines after it that do not, which continue its text; lines before
-                  the first row are one record each. The row grammar is ASCII, so this holds
-                  for UTF-8 and single-byte code pages; a file in UTF-16 has no such line and is
-                  split by line, as under versions 1 and 2
+                  the first row are one record each. Lines are read as UTF-16 after a UTF-16
+                  byte order mark, else byte-transparently (UTF-8, cp1251, KOI8-R: the row
+                  grammar is ASCII); the BOM belongs to the first record
 
 A line ends after "\\n"; a last line without one is a record too. An empty file has no records.
 Other zips, images and documents are not split: their bytes are not text records.
@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ..profiles.viber import LAYOUTS as VIBER_ROWS
 from ..profiles.whatsapp_lines import ANDROID_HEADER, IOS_HEADER, parse_header
@@ -183,21 +183,46 @@ def _whatsapp(data: bytes) -> list[int]:
 def _viber(data: bytes) -> list[int]:
     """Starts of each Viber message (a row line with its continuation lines) and of each line
     before the first one."""
-    lines = list(_line_starts(data))
-    ends = [*lines[1:], len(data)]
-    # each line as text without its line break (and the file's BOM): bytes that are not UTF-8
-    # become lone surrogates, which the row grammar's free fields accept like any character
-    texts = [
-        data[a:b].decode("utf-8", "surrogateescape").rstrip("\r\n").lstrip("\ufeff")
-        for a, b in zip(lines, ends, strict=True)
-    ]
-    # the layout most lines follow, as the profile reads the file by one layout
-    heads = max(
-        ([i for i, t in enumerate(texts) if pattern.match(t)] for pattern in VIBER_ROWS.values()),
-        key=len,
-    )
+    codec, skip, errors = "utf-8", 0, "surrogateescape"
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        codec = "utf-16-le" if data[:2] == b"\xff\xfe" else "utf-16-be"
+        skip, errors = 2, "surrogatepass"
+    # bytes that are not text in the codec become lone surrogates, which encode back to
+    # themselves, so character offsets map to byte offsets exactly; an odd last byte of a
+    # UTF-16 file stays with the last record
+    text = data[skip : len(data) - (len(data) - skip) % 2 if skip else None].decode(codec, errors)
+    starts = [0, *(m.end() for m in _NEWLINE.finditer(text) if m.end() < len(text))]
+    lines = [text[a:b] for a, b in itertools.pairwise([*starts, len(text)])]
+    if lines:
+        lines[0] = lines[0].lstrip("\ufeff")
+    # the layout the first lines follow, as the profile chooses it; else the one most lines do
+    match = _viber_layout(lines)
+    heads = [i for i, line in enumerate(lines) if match(line)]
     first = heads[0] if heads else len(lines)
-    return [*lines[:first], *(lines[i] for i in heads)]
+    chosen = [*range(first), *heads]
+    if skip == 0:
+        # "\n" is one byte that is part of no other character in UTF-8 or a single-byte code
+        # page: the text's lines are the bytes' lines
+        byte_starts = list(_line_starts(data))
+        return [byte_starts[i] for i in chosen]
+    offsets = []
+    at_char, at_byte = 0, skip
+    for index in chosen:
+        at_byte += len(text[at_char : starts[index]].encode(codec, errors))
+        at_char = starts[index]
+        offsets.append(at_byte if index else 0)
+    return offsets
+
+
+def _viber_layout(lines: list[str]) -> Callable[[str], object]:
+    head = [line for line in lines[:21] if line.strip()][:20]
+    head = head[:-1] if len(head) > 1 else head
+    for pattern in VIBER_ROWS.values():
+        hits = sum(1 for line in head if pattern.match(line))
+        if hits and hits * 2 >= len(head):
+            return pattern.match
+    counts = {p: sum(1 for line in lines if p.match(line)) for p in VIBER_ROWS.values()}
+    return max(counts, key=lambda p: counts[p]).match
 
 
 def _csv_rows(data: bytes) -> list[int]:

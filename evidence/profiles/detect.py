@@ -155,7 +155,8 @@ def detect_format(
     if (
         ext in (".csv", ".tsv")
         or media in ("text/csv", "text/tab-separated-values")
-        or ";" in (text.splitlines()[0] if text else "")
+        # ";" (Russian Excel) or a tab (Excel's "Unicode text", UTF-16 with a .txt name)
+        or any(mark in (text.splitlines()[0] if text else "") for mark in ";\t")
     ):
         _, delimiter = sniff_csv(head)
         for number, line in enumerate(text.splitlines()[:12], start=1):

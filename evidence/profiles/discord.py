@@ -189,7 +189,10 @@ def profile_discord_csv(path: pathlib.Path, limits: Limits, deadline: Deadline) 
             _content(scanner, content)
             for url in (cells[4] if len(cells) > 4 else "").split(","):
                 if url.strip():
-                    chat.attachments.add(Attachment(url.strip().rsplit("/", 1)[-1][:255]))
+                    # the file's name, without the signature Discord's CDN adds since 2023
+                    # ("receipt.jpg?ex=...&is=...&hm=...")
+                    name = url.strip().split("?", 1)[0].rsplit("/", 1)[-1]
+                    chat.attachments.add(Attachment(name[:255]))
     except csv.Error as exc:
         chat.log.stop(f"malformed CSV: {exc}; the rest of the file not read")
     finally:

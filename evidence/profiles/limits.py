@@ -24,7 +24,10 @@ T = TypeVar("T")
 # importers, public Viber exports): Viber, exchange deposit/withdrawal histories, the own
 # address of an explorer export (ERC-20 directions), Discord system entries in CSV.
 # 5: fees totalled per currency and payer (`fees_by_currency`) where a layout has a fee column;
-# HTX's Chinese-interface trade history.
+# HTX's Chinese-interface trade history; from fresh samples in other encodings and locales: a
+# ";" file's commas are decimal marks, tab-separated UTF-16 text statements typed by their
+# header, card numbers inside counterparty cells masked, one-cell total lines not transactions,
+# Discord attachment names without the CDN's signature.
 PROFILE_VERSION = 5
 MiB = 1024 * 1024
 

@@ -15,10 +15,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from evidence.identifiers import Identifier, normalise_phone
 from evidence.profiles.chat import TimeRange
 from evidence.profiles.csv_rows import HEADER_SEARCH_ROWS, open_csv
-from evidence.profiles.limits import PROFILE_VERSION, Deadline, Limits, ProfileFailure
+from evidence.profiles.limits import PROFILE_VERSION, Capped, Deadline, Limits, ProfileFailure
 from evidence.profiles.readlog import ReadLog
 from evidence.profiles.statement_columns import (
     LAYOUT_DEFAULT_CURRENCY,
@@ -39,19 +38,17 @@ from evidence.profiles.statement_columns import (
 )
 from evidence.profiles.statement_fees import FeeTotals, header_unit
 from evidence.profiles.statement_headerless import HEADERLESS_LAYOUT, headerless_header
+from evidence.profiles.statement_parties import WEBMONEY_RE, counterparty_key
 from evidence.profiles.statement_sides import Sides
 from evidence.profiles.statement_totals import StatementTotals
 from evidence.profiles.textscan import (
-    WEBMONEY_PURSES,
     IdentifierScanner,
     check_address,
-    looks_like_card,
 )
 from evidence.profiles.values import currency_hint, parse_amount, parse_time
 
 __all__ = ["column_roles", "is_statement", "profile_csv", "wallet_findings"]
 
-_WEBMONEY_RE = re.compile(r"^([ZREUBKXGCDHP])(\d{12})$")
 _CYRILLIC_RE = re.compile(r"[а-яё]")
 _NON_DIGIT_RE = re.compile(r"[^0-9]")
 _DIGIT_RE = re.compile(r"[0-9]")
@@ -64,30 +61,6 @@ _ID_HEADER_RE = re.compile(
 _SHORT_NUMBER_RE = re.compile(r"^[\s$€₽+\-]{0,3}[\d.,\s]{0,10}$")
 _HEX64_CELL_RE = re.compile(r"^(?:0x)?[0-9a-fA-F]{64}$")
 _SHORT_YEAR_RE = re.compile(r"^\d{2}-\d{2}-\d{2}\s")  # Binance "26-11-03 10:15:22"
-
-
-def counterparty_key(raw: str, scanner: IdentifierScanner) -> str:
-    """Normalised counterparty; records phones and purses as identifiers, masks card numbers."""
-    text = " ".join(raw.split())[:200]
-    digits = _NON_DIGIT_RE.sub("", text)
-    if looks_like_card(digits) and len(digits) == len(text.replace(" ", "").replace("-", "")):
-        return f"card {digits[:6]}{'*' * (len(digits) - 10)}{digits[-4:]}"
-    purse = _WEBMONEY_RE.match(text.upper())
-    if purse:
-        value = purse.group(1) + purse.group(2)
-        detail = f"WebMoney {WEBMONEY_PURSES[purse.group(1)]} purse"
-        scanner.add(Identifier("e-wallet", value, None, detail))
-        return value
-    if text[:1] in "+78" and 10 <= len(digits) <= 15:
-        phone = normalise_phone(text)
-        if phone is not None:
-            scanner.add(Identifier("phone", phone.value, phone.valid, "e-wallet counterparty"))
-            return phone.value
-    if text.isdigit() and 6 <= len(text) <= 20:
-        scanner.add(Identifier("e-wallet", text, None, "account number (system unknown)"))
-    else:
-        scanner.scan(text)
-    return text
 
 
 @dataclass
@@ -128,13 +101,15 @@ def _plain_header(row: list[str]) -> bool:
     )
 
 
-def _sheet(header: list[str]) -> _Sheet:
+def _sheet(header: list[str], delimiter: str) -> _Sheet:
     roles = column_roles(header)
     sheet = _Sheet(
         roles,
         direction_columns(header),
         layout_name(header),
-        bool(_CYRILLIC_RE.search(" ".join(header).lower())),
+        # Russian headers, or ";" between cells (what a Russian-locale Excel writes, where "," is
+        # the decimal mark: an Etherscan export saved again there reads "0,750" as 0.75)
+        bool(_CYRILLIC_RE.search(" ".join(header).lower())) or delimiter == ";",
         layout_name(header) in SIGNED_LAYOUTS,
         "income" in roles or "expense" in roles,
         "own" in roles,
@@ -190,7 +165,7 @@ def profile_csv(
     header = table.header
     named = headerless_header(table.first_rows()) if not header else None
     header = named or header
-    sheet = _sheet(header)
+    sheet = _sheet(header, table.delimiter)
     if named:
         sheet.layout = HEADERLESS_LAYOUT
     roles = sheet.roles
@@ -209,6 +184,7 @@ def profile_csv(
         if "fee" in roles:
             sheet.fees = FeeTotals(limits.max_list * 10, header_unit(header[roles["fee"]]))
     rows = blank = 0
+    text_rows: Capped[int] = Capped(20)
     number = table.header_row
     try:
         for number, cells in table.title_rows:
@@ -249,6 +225,12 @@ def profile_csv(
                         times.add(parse_time(cell))
                 log.ok()
                 continue
+            if _text_row(cells):
+                # a title, section or total line inside the table ("Итого пополнений: 2")
+                _generic_row(cells, number, set(), scanner)
+                text_rows.add(number)
+                log.ok()
+                continue
             read = _statement_row(cells, number, sheet, scanner, times, totals, limits)
             if read:
                 log.ok()
@@ -265,6 +247,13 @@ def profile_csv(
         log.stop(f"malformed CSV at row {number + 1}: {exc}; the rest of the file not read")
     finally:
         table.close()
+    if text_rows.total:
+        more = " ..." if text_rows.truncated else ""
+        log.notice(
+            f"{text_rows.total} row(s) hold one cell of text and no amount (rows "
+            f"{', '.join(map(str, text_rows))}{more}): titles, sections or totals inside the "
+            "table, scanned for identifiers, not transactions"
+        )
     out: dict[str, Any] = {
         # a ledger with transaction hashes is a crypto wallet's history, not an e-wallet's
         "kind": "e-wallet-statement" if statement and "txid" not in roles else "wallet-record",
@@ -303,6 +292,15 @@ def profile_csv(
     out.update(log.to_json())
     out["truncated"] = totals.overflow or scanner.found.truncated or log.stopped is not None
     return out
+
+
+def _text_row(cells: list[str]) -> bool:
+    """One non-empty cell, the first, of words and no date: a line of text across the table."""
+    filled = [i for i, cell in enumerate(cells) if cell.strip()]
+    if filled != [0]:
+        return False
+    text = cells[0].strip()
+    return _LETTER_RE.search(text) is not None and parse_time(text) is None
 
 
 def _party_key(raw: str, limits: Limits) -> str:
@@ -377,7 +375,7 @@ def _statement_row(
 ) -> bool:
     parsed = False
     failed = "status" in sheet.roles and is_failed(sheet.cell(cells, "status"))
-    own = _WEBMONEY_RE.match(sheet.cell(cells, "own").strip().upper()) if sheet.own else None
+    own = WEBMONEY_RE.match(sheet.cell(cells, "own").strip().upper()) if sheet.own else None
     written = sheet.cell(cells, "date")
     if _SHORT_YEAR_RE.match(written) and (sheet.layout or "").startswith("Binance"):
         written = "20" + written  # Binance writes the year's last two digits first
@@ -396,7 +394,7 @@ def _statement_row(
             outgoing = False  # a ledger that writes outgoing amounts negative: positive is in
         raw_party = _counterparty(cells, sheet, bool(outgoing))
         party = counterparty_key(raw_party, scanner) or "(none)"
-        purse = _WEBMONEY_RE.match(party)
+        purse = WEBMONEY_RE.match(party)
         currency = (
             normalise_currency(currency_cell)
             or unit_in_amount(text)

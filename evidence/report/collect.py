@@ -10,7 +10,8 @@ from cryptography.x509.oid import NameOID
 from .. import __version__
 from ..audit import AuditResult
 from ..cases import get_case
-from ..excerpt.sent import excerpts_sent
+from ..events import events_in_chunks
+from ..excerpt.sent import ExcerptSent, excerpts_of
 from ..items import select
 from ..keys import subject_attribute
 from ..timefmt import format_utc, utc_now
@@ -71,9 +72,17 @@ def collect_custody_report(
     # evidence.timeline decides signature and custodian status, so paper and
     # `custody log` can never disagree about an event.
     unverified = audit.unverified if audit is not None else None
-    for t in timelines(ws, items, unverified):
-        signed.update(line.actor_fingerprint for line in t.events)
-        out.append(t)
+    excerpts: list[ExcerptSent] = []
+    by_id = {item.item_id: item for item in items}
+    # One pass over the case's events, 100 items at a time: only one chunk's signed events
+    # are held (about 4 KB an event), and each item's events serve its timeline and its
+    # excerpts alike.
+    for chains in events_in_chunks(ws.ledger, by_id, size=100):
+        for t in timelines(ws, [by_id[i] for i in chains], unverified, chains):
+            signed.update(line.actor_fingerprint for line in t.events)
+            out.append(t)
+            excerpts += excerpts_of(t.item.item_id, chains[t.item.item_id])
+        del chains  # before the next chunk is read
     signers = tuple(signer_info(fp, certs.get(fp), n) for fp, n in sorted(signed.items()))
     verdict = verdict_from_audit(audit) if audit is not None else not_audited()
     return CustodyReportData(
@@ -89,7 +98,7 @@ def collect_custody_report(
         locale=loc,
         preparer=preparer,
         signed=pdf_signed,
-        excerpts=tuple(excerpts_sent(ws.ledger, [t.item.item_id for t in out])),
+        excerpts=tuple(excerpts),
     )
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -38,6 +38,7 @@ from reportlab.platypus import (
 
 from .fonts import MONO, SANS, SANS_BOLD, register_fonts
 from .locale import Locale
+from .ruled import Font, Look, Padding, Region, RuledTable, Rules
 
 PAGE = A4
 MARGIN = 15 * mm
@@ -157,10 +158,16 @@ def wrap_plain(value: object, width: float, font: str = SANS, size: float = CELL
 
     Breaks at spaces where it can and inside a word only when the word alone is too wide
     (file names without spaces). Much cheaper than a Paragraph, which matters in a
-    10,000-row timeline; the result keeps every character.
+    10,000-row timeline; the result keeps every character. Kept per text and width: the
+    same names, places and purposes recur on thousands of rows.
     """
+    return _wrapped("" if value is None else str(value), width, font, size)
+
+
+@lru_cache(maxsize=8192)
+def _wrapped(text: str, width: float, font: str, size: float) -> str:
     lines: list[str] = []
-    for line in simpleSplit(safe_text(value, font), font, size, width):
+    for line in simpleSplit(safe_text(text, font), font, size, width):
         name = False
         while len(line) > 1 and stringWidth(line, font, size) > width:
             head, line = break_word(line, width, font, size, name=name)
@@ -274,23 +281,45 @@ def grid_table(
     *,
     extra: Sequence[tuple[Any, ...]] = (),
     caption: str | None = None,
-) -> LongTable:
+) -> Flowable:
     """A ruled table whose header row repeats on every page it spans.
 
     Cells are Paragraphs (anything that may need wrapping) or short plain strings, which
     reportlab draws without parsing: a 10,000-row timeline has many such cells and
     Paragraphs cost most of the layout time. Plain strings must come through safe_text.
-    LongTable lays rows out in one pass, which keeps a long table linear in time.
+    A table of plain strings only (extra: FONT and TEXTCOLOR commands) is a RuledTable,
+    which lays out and draws what LongTable would, at a fraction of the cost; any other
+    is a LongTable, which lays rows out in one pass.
     """
+    body = [tuple(row) for row in rows]
+    head = 1 if caption is None else 2
+    look = _ruled_look(extra, caption is not None, head, len(widths), head + len(body))
+    if look is not None and all(type(cell) is str for row in body for cell in row):
+        heading: list[Sequence[Any]] = [_heading_row(tuple(headers), tuple(widths))]
+        if caption is not None:
+            heading.insert(0, [_heading_cell(caption, sum(widths))] + [""] * (len(headers) - 1))
+        return RuledTable(widths, heading, body, look)
+    return long_grid_table(headers, body, widths, extra=extra, caption=caption)
+
+
+def long_grid_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    widths: Sequence[float],
+    *,
+    extra: Sequence[tuple[Any, ...]] = (),
+    caption: str | None = None,
+) -> LongTable:
+    """grid_table as a reportlab LongTable, whatever its cells (and what a RuledTable must
+    look like: the tests compare the two)."""
     st = styles()
+    head = 1 if caption is None else 2
     data: list[list[Any]] = [[para(h, st.cell_bold) for h in headers]]
-    head = 1
     spans: list[tuple[Any, ...]] = []
     if caption is not None:
         # A caption row repeats with the headings, so a page that continues a table
         # still says whose rows these are.
         data.insert(0, [para(caption, st.cell_bold)] + [""] * (len(headers) - 1))
-        head = 2
         spans = [("SPAN", (0, 0), (-1, 0)), ("BACKGROUND", (0, 0), (-1, 0), CAPTION_FILL)]
     data.extend(list(row) for row in rows)
     table = LongTable(data, colWidths=list(widths), repeatRows=head, splitByRow=1)
@@ -311,6 +340,57 @@ def grid_table(
         )
     )
     return table
+
+
+@lru_cache(maxsize=64)
+def _heading_row(headers: tuple[str, ...], widths: tuple[float, ...]) -> list[Paragraph | str]:
+    """A grid table's column headings, made once: a 1,000-item report repeats the same
+    timeline headings 1,000 times."""
+    return [_heading_cell(h, w) for h, w in zip(headers, widths, strict=True)]
+
+
+def _heading_cell(text: str, width: float) -> Paragraph | str:
+    """A bold heading cell: the plain string when the Paragraph would set it as that one
+    line (single spaces, narrower than the cell), else the Paragraph (wrapped, hyphenated)."""
+    plain = safe_text(text)
+    fits = stringWidth(plain, SANS_BOLD, CELL_SIZE) <= width - 2 * PAD - 0.01
+    if plain and plain == " ".join(plain.split()) and fits:
+        return plain
+    return para(text, styles().cell_bold)
+
+
+def _ruled_look(
+    extra: Sequence[tuple[Any, ...]], caption: bool, head: int, ncols: int, nrows: int
+) -> Look | None:
+    """grid_table's style as a RuledTable's Look; None when extra asks for more than fonts
+    and text colours (the table is then a LongTable)."""
+
+    def region(start: tuple[int, int], end: tuple[int, int]) -> Region:
+        (c0, r0), (c1, r1) = start, end
+        return Region(c0 % ncols, r0 % nrows, c1 % ncols, r1 % nrows)
+
+    fonts: list[tuple[Region, Font]] = []
+    colours: list[tuple[Region, Any]] = []
+    for command in extra:
+        if command[0] == "FONT" and len(command) == 6:
+            fonts.append((region(command[1], command[2]), Font(*command[3:])))
+        elif command[0] == "TEXTCOLOR" and len(command) == 4:
+            colours.append((region(command[1], command[2]), colors.toColor(command[3])))
+        else:
+            return None
+    fills = [(Region(0, 0, ncols - 1, head - 1), HEAD_FILL)]
+    if caption:
+        fills.append((Region(0, 0, ncols - 1, 0), CAPTION_FILL))
+    return Look(
+        font=Font(SANS, CELL_SIZE, CELL_LEADING),
+        padding=Padding(PAD, PAD, 1.5, 2),
+        rules=Rules("grid", 0.4, GRID),
+        fonts=tuple(fonts),
+        colours=tuple(colours),
+        fills=tuple(fills),
+        span_first=caption,
+        heading_font=Font(SANS_BOLD, CELL_SIZE, CELL_LEADING),  # as styles().cell_bold
+    )
 
 
 def field_table(pairs: Sequence[tuple[str, Any]], label_width: float = 40 * mm) -> Table:

@@ -12,7 +12,13 @@ from evidence.custody import append_events, receive, transfer
 from evidence.items import list_items
 from evidence.keys import Signer
 from tests.bundle.bundle_support import REQUEST, Built, unzip
-from tests.bundle.fuzz_support import Original, build_original, example_folders
+from tests.bundle.fuzz_support import (
+    Original,
+    OriginalBundle,
+    build_original,
+    example_folders,
+    make_original_bundle,
+)
 from tests.helpers import CASE, PASSPHRASE, World
 
 
@@ -57,10 +63,18 @@ def bag(built: Built, tmp_path: Path) -> Path:
     return unzip(built.zip_path, tmp_path / "unzipped")
 
 
+@pytest.fixture(scope="session")
+def original_bundle(tmp_path_factory: pytest.TempPathFactory) -> OriginalBundle:
+    """The fuzz tests' bundle, built once per test process (only read: bytes and keys)."""
+    return make_original_bundle(tmp_path_factory)
+
+
 @pytest.fixture(scope="module")
-def original(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Original]:
-    """For the verify fuzz tests: one real bundle per module (see fuzz_support)."""
-    yield from build_original(tmp_path_factory)
+def original(
+    tmp_path_factory: pytest.TempPathFactory, original_bundle: OriginalBundle
+) -> Iterator[Original]:
+    """For the verify fuzz tests: the bundle and a module's own folders (see fuzz_support)."""
+    yield from build_original(tmp_path_factory, original_bundle)
 
 
 @pytest.fixture

@@ -67,9 +67,20 @@ def _unlocked(ws: Workspace, name: str, role: str) -> Signer:
     return ws.keys.unlock(record, PASSPHRASE)
 
 
-def build_original(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Original]:
+@dataclass(frozen=True, repr=False)
+class OriginalBundle:
+    """The bundle itself and the keys around it: made once per test process."""
+
+    zip_bytes: bytes
+    top: str
+    files: dict[str, bytes]
+    prosecutor: Signer
+    intruder: Signer
+
+
+def make_original_bundle(tmp_path_factory: pytest.TempPathFactory) -> OriginalBundle:
     """One bundle with a real custody history (ingest, transfer, receive, analyse, export)."""
-    root = tmp_path_factory.mktemp("fuzz-verify")
+    root = tmp_path_factory.mktemp("fuzz-bundle")
     ws = Workspace.init(root / "ws", AUTHORITY)
     world = World(
         ws,
@@ -107,6 +118,15 @@ def build_original(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Origina
     with zipfile.ZipFile(out) as zf:
         top = zf.namelist()[0].split("/")[0]
         files = {n[len(top) + 1 :]: zf.read(n) for n in zf.namelist() if not n.endswith("/")}
+    return OriginalBundle(out.read_bytes(), top, files, prosecutor, intruder)
+
+
+def build_original(
+    tmp_path_factory: pytest.TempPathFactory, made: OriginalBundle
+) -> Iterator[Original]:
+    """The bundle and folders of one module: examples write under work, verify's temporary
+    folder is sandbox (watched empty), the working folder an empty one."""
+    root = tmp_path_factory.mktemp("fuzz-verify")
     sandbox = root / "sandbox"
     sandbox.mkdir()
     work = root / "work"
@@ -118,7 +138,10 @@ def build_original(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Origina
         # working folder is an empty one of ours (the repository's may change under us).
         mp.setattr(tempfile, "tempdir", str(sandbox))
         mp.chdir(cwd)
-        yield Original(out.read_bytes(), top, files, prosecutor, intruder, work, sandbox)
+        files = dict(made.files)  # a module's own copy of the name -> bytes map
+        yield Original(
+            made.zip_bytes, made.top, files, made.prosecutor, made.intruder, work, sandbox
+        )
 
 
 def example_folders(original: Original) -> Iterator[Callable[[], Path]]:

@@ -41,14 +41,25 @@ main()
 """
 
 
-@pytest.fixture
-def big(world: World, prosecutor: Signer, tmp_path: Path) -> World:
-    """A case holding one 48 MiB file, so that writing the zip takes a moment."""
+def _one_file(world: World, tmp_path: Path, size: int) -> World:
     folder = tmp_path / "seized"
     folder.mkdir()
-    (folder / "disk.img").write_bytes(os.urandom(48 << 20))
+    (folder / "disk.img").write_bytes(os.urandom(size))
     world.ingest(folder)
     return world
+
+
+@pytest.fixture
+def big(world: World, prosecutor: Signer, tmp_path: Path) -> World:
+    """A case holding one 48 MiB file, so that writing the zip takes a moment (for the kills
+    timed from outside)."""
+    return _one_file(world, tmp_path, 48 << 20)
+
+
+@pytest.fixture
+def small(world: World, prosecutor: Signer, tmp_path: Path) -> World:
+    """The same with a 64 KiB file, for the kills at a chosen step (nothing timed)."""
+    return _one_file(world, tmp_path, 64 << 10)
 
 
 def _env(world: World) -> dict[str, str]:
@@ -121,31 +132,31 @@ PLACED = ["place"]
 
 
 @pytest.mark.parametrize("step", NOTHING + NOTED + PLACED)
-def test_kill_at_each_step(step: str, big: World, tmp_path: Path) -> None:
+def test_kill_at_each_step(step: str, small: World, tmp_path: Path) -> None:
     out = tmp_path / "request-0042.zip"
     child = subprocess.run(
         [sys.executable, "-c", CHILD, step, *_args(out)],
-        env={**os.environ, **_env(big)},
+        env={**os.environ, **_env(small)},
         capture_output=True,
         timeout=300,
     )
     assert child.returncode == -signal.SIGKILL, child.stderr
-    said = _after_next_command(big, out)
+    said = _after_next_command(small, out)
     if step in PLACED:
         # The zip was complete: the next command finished the export.
-        assert out.exists() and _exports(big) == 1
+        assert out.exists() and _exports(small) == 1
         result = verify_bundle(out)
         assert result.status == "signer-unverified", [
             c for c in result.checks if c.status == "failed"
         ]
     elif step in NOTED:
-        assert not out.exists() and _exports(big) == 1
+        assert not out.exists() and _exports(small) == 1
         assert "a signed note saying so now follows each of them" in said
-        _noted_unproduced(big)
+        _noted_unproduced(small)
     else:
         # Killed inside the transaction (or before it): nothing was recorded.
-        assert not out.exists() and _exports(big) == 0
-        assert list(big.ws.ledger.rows("SELECT seq FROM checkpoints")) == []
+        assert not out.exists() and _exports(small) == 0
+        assert list(small.ws.ledger.rows("SELECT seq FROM checkpoints")) == []
 
 
 def test_bundle_is_private_whatever_the_umask(

@@ -8,6 +8,7 @@ import hashlib
 import json
 import shutil
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -81,19 +82,23 @@ def test_html_chats_commit_one_record_per_message(world: World, tmp_path: Path) 
     assert audit(world.ws, fixity=True).ok
 
 
-def _commit_v1(vault_root: Path, path: Path, name: str, media: str, sha: str) -> Any:
-    # what custody wrote before rule version 2: HTML by line, zips and empty files uncommitted
-    made = commit_bytes(
-        path.read_bytes(), layout_of(path, name, media), ensure_secret(vault_root), sha, 1
-    )
-    return None if made is None else made.to_json()
+def _commit_under(version: int) -> Callable[[Path, Path, str, str, str], Any]:
+    """What custody wrote under an older rule version (1: HTML by line, zips and empty files
+    uncommitted; 2: a Viber history by line)."""
+
+    def commit(vault_root: Path, path: Path, name: str, media: str, sha: str) -> Any:
+        layout = layout_of(path, name, media)
+        made = commit_bytes(path.read_bytes(), layout, ensure_secret(vault_root), sha, version)
+        return None if made is None else made.to_json()
+
+    return commit
 
 
 def test_version_1_commitments_still_audit_and_excerpt(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as patch:
-        patch.setattr(evidence.ingest, "commit_vault_file", _commit_v1)
+        patch.setattr(evidence.ingest, "commit_vault_file", _commit_under(1))
         world.ingest(_seize(tmp_path, TELEGRAM / "messages.html", SAMPLE_CHAT))
     page, chat = _item(world, "messages.html"), _item(world, "_chat.txt")
     old = _commitment(world, page)
@@ -136,19 +141,11 @@ def test_version_1_commitments_still_audit_and_excerpt(
 VIBER_TAB = DATA / "profiles" / "independent" / "viber" / "Viber Andrei Obmen.csv"
 
 
-def _commit_v2(vault_root: Path, path: Path, name: str, media: str, sha: str) -> Any:
-    # what custody wrote before rule version 3: a Viber history by line
-    made = commit_bytes(
-        path.read_bytes(), layout_of(path, name, media), ensure_secret(vault_root), sha, 2
-    )
-    return None if made is None else made.to_json()
-
-
 def test_version_2_viber_commitments_still_audit_and_excerpt(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as patch:
-        patch.setattr(evidence.ingest, "commit_vault_file", _commit_v2)
+        patch.setattr(evidence.ingest, "commit_vault_file", _commit_under(2))
         world.ingest(_seize(tmp_path, VIBER_TAB, SAMPLE_CHAT))
     viber, chat = _item(world, VIBER_TAB.name), _item(world, "_chat.txt")
     old = _commitment(world, viber)

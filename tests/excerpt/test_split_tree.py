@@ -26,6 +26,7 @@ from evidence.excerpt import (
 from evidence.excerpt.split import CSV_ROWS, HTML_MESSAGES, JSON_ARRAYS, LINE, VIBER, WHATSAPP
 from evidence.merkle import leaf_hash, tree_head
 from tests.helpers import DATA
+from tests.profiles.profile_support import profile_of
 
 ROOT = Path(__file__).parents[2]
 TEXT_FILES = sorted(
@@ -186,18 +187,37 @@ def test_viber_one_record_per_message_in_both_layouts() -> None:
     ]
 
 
-def test_viber_split_follows_the_layout_most_rows_have() -> None:
-    # a comma-layout message whose continuation line looks like a tab-layout row stays whole
+def test_viber_split_follows_the_layout_the_profile_reads(tmp_path: Path) -> None:
+    # a comma-layout message whose continuation line looks like a tab-layout row stays whole,
+    # as the profile, which reads the file by the layout of its first rows, counts it
     data = (
         "\ufeff13/11/26,18:02:11,Marina,+79161234567,смотри\r\n"
+        "13/11/26,18:03:00,Marina,+79161234567,вот так:\r\n"
         '="06/11/2026"\t09:14:05\t="Me"\t="+375291234567"\t"quoted"\r\n'
         "13/11/26,18:05:47,Ivan,+79031112233,ок\r\n"
     ).encode()
     parts = records(data, VIBER)
-    assert len(parts) == 2 and parts[0].count(b"\r\n") == 2
-    # no row at all (a UTF-16 file, a text that is not Viber's): one line a record
-    utf16 = "13/11/26,18:02:11,Marina,+79161234567,a\r\nb\r\n".encode("utf-16")
-    assert records(utf16, VIBER) == records(utf16, LINE)
+    assert len(parts) == 3 and parts[1].count(b"\r\n") == 2
+    path = tmp_path / "Marina.csv"
+    path.write_bytes(data)
+    assert profile_of(path)["message_count"] == 3
+    # no row at all (a text that is not Viber's): one line a record
+    other = "заметки\nTNcARP1mhSQpKLEnL9KkejSDbVJ4ZZoddb\n".encode("koi8-r")
+    assert records(other, VIBER) == records(other, LINE)
+
+
+def test_viber_split_reads_utf16_after_its_byte_order_mark() -> None:
+    rows = "13/11/26,18:02:11,Марина,+79161234567,a\r\nb 😀\r\n13/11/26,18:03:00,Me,+7916,c\r\n"
+    for codec, bom in (("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")):
+        data = bom + rows.encode(codec)
+        parts = records(data, VIBER)
+        assert [p.decode(codec) for p in [parts[0][2:], *parts[1:]]] == [
+            "13/11/26,18:02:11,Марина,+79161234567,a\r\nb 😀\r\n",
+            "13/11/26,18:03:00,Me,+7916,c\r\n",
+        ]
+        # an odd last byte, a lone surrogate: still every byte, in order
+        for broken in (data + b"\x00", data[:8] + b"\x00\xd8" + data[8:]):
+            assert b"".join(records(broken, VIBER)) == broken
 
 
 def test_csv_row_with_quoted_line_break_is_one_record() -> None:
@@ -248,7 +268,13 @@ VIBER_PIECES = [
     | st.lists(st.sampled_from(HTML_PIECES), max_size=40).map(lambda p: "".join(p).encode())
     | st.lists(st.sampled_from(VIBER_PIECES), max_size=40).map(
         lambda p: "".join(p).encode("utf-8", "surrogatepass")
-    ),
+    )
+    | st.tuples(
+        st.sampled_from([b"\xff\xfe", b"\xfe\xff"]),
+        st.lists(st.sampled_from(VIBER_PIECES), max_size=30),
+        st.sampled_from(["utf-16-le", "utf-16-be"]),
+        st.binary(max_size=3),
+    ).map(lambda t: t[0] + "".join(t[1]).encode(t[2], "surrogatepass") + t[3]),
     st.sampled_from([WHATSAPP, JSON_ARRAYS, CSV_ROWS, LINE, HTML_MESSAGES, VIBER]),
 )
 def test_any_bytes_reassemble(data: bytes, rule: str) -> None:

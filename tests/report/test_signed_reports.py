@@ -205,7 +205,7 @@ def test_item_fact_labels_fit_their_column(case_ws: CaseWorld, lang: str) -> Non
     from evidence.report.layout import CELL_SIZE, PAD
 
     table = item_facts(case_ws.items[0], make_locale(lang, "UTC"))
-    labels = [row[0] for row in table._cellvalues]
+    labels = [row[0] for row in table.rows]
     assert len(labels) == 4
     for label in labels:
         for line in str(label).split("\n"):
