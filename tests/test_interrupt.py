@@ -150,18 +150,23 @@ def _before_the_launcher(err: str) -> bool:
 
 
 def test_ctrl_c_right_after_start_never_gives_our_traceback(tmp_path: Path) -> None:
-    """A real Ctrl-C to the real `custody` at 40 moments in its first 0.6 s: from the
-    launcher's first line on, always one line and exit 130, never a traceback."""
+    """A real Ctrl-C to the real `custody` at 24 moments spread over its whole run (however
+    loaded the machine): from the launcher's first line on, always one line and exit 130,
+    never a traceback."""
+    command = [str(CUSTODY), "verify", str(tmp_path / "missing.zip")]
+    started = time.monotonic()
+    assert _run(command[1:], dict(os.environ)).returncode == 3
+    lifetime = time.monotonic() - started
     outcomes: dict[str, int] = {}
-    for n in range(40):
+    for n in range(24):
         process = subprocess.Popen(
-            [str(CUSTODY), "verify", str(tmp_path / "missing.zip")],
+            command,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
-        time.sleep(n * 0.015)
+        time.sleep(lifetime * n / 24)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
         assert out == ""
@@ -169,11 +174,12 @@ def test_ctrl_c_right_after_start_never_gives_our_traceback(tmp_path: Path) -> N
             outcome = "before Python's handler"
         elif err.startswith(PYTHON_START) or _before_the_launcher(err):
             outcome = "before the launcher"
-        elif process.returncode == 3:
-            assert err.startswith("custody: error: ") and len(err.splitlines()) == 1, err
+        elif err.startswith("custody: error: "):
+            # The command ran to its end (its one line), the signal came while it exited.
+            assert process.returncode in (3, -signal.SIGINT) and len(err.splitlines()) == 1, err
             outcome = "finished first"
         else:
             assert (process.returncode, err) == (130, INTERRUPTED + "\n"), err
             outcome = "ours"
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    assert outcomes.get("ours", 0) >= 5, outcomes
+    assert outcomes.get("ours", 0) >= 3, outcomes
