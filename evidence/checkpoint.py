@@ -21,6 +21,7 @@ from .errors import Finding, InputRejected, OperationalError, VerificationError
 from .keys import Signer
 from .ledger import Ledger, marks, select_all
 from .merkle import tree_head
+from .message import Message
 from .privacy import write_private
 from .signed import Flaw, Kind, Signed, digest
 from .timefmt import utc_now
@@ -266,13 +267,21 @@ def heads_problems(
     for head in checkpoint.heads:
         if only is not None and head.item_id not in only and head.item_id in items:
             continue
-        subject = f"item {head.item_id}"
+        subject = Message("item {item_id}", item_id=head.item_id)
         if head.item_id not in items:
-            message = f"item deleted since checkpoint #{checkpoint.seq}"
+            message = Message("item deleted since checkpoint #{seq}", seq=checkpoint.seq)
         elif (found := events.get((head.item_id, head.seq))) is None:
-            message = f"event #{head.seq} (head at checkpoint #{checkpoint.seq}) is gone"
+            message = Message(
+                "event #{seq} (head at checkpoint #{checkpoint}) is gone",
+                seq=head.seq,
+                checkpoint=checkpoint.seq,
+            )
         elif found != head.hash:
-            message = f"event #{head.seq} differs from checkpoint #{checkpoint.seq}"
+            message = Message(
+                "event #{seq} differs from checkpoint #{checkpoint}",
+                seq=head.seq,
+                checkpoint=checkpoint.seq,
+            )
         else:
             continue
         out.append(Finding("checkpoint", subject, message))
@@ -295,16 +304,26 @@ def _log_lost(previous: Checkpoint, tree: Tree) -> list[Finding]:
     log = previous.log
     if log is None:
         return []
-    subject = f"checkpoint #{previous.seq}"
+    subject = Message("checkpoint #{seq}", seq=previous.seq)
     if log.size > tree.size:
-        message = f"the log holds {tree.size} records, fewer than the {log.size} it signed"
+        message = Message(
+            "the log holds {size} records, fewer than the {signed} it signed",
+            size=tree.size,
+            signed=log.size,
+        )
         return [Finding("log", subject, message)]
     try:
         proof = tree.consistency_proof(log.size) if log.size else []
         if log.size:
             verify_consistency(log.size, tree.size, proof, log.root, tree.root())
     except ProofError as exc:
-        return [Finding("log", subject, f"the log does not extend it: {exc.message}")]
+        return [
+            Finding(
+                "log",
+                subject,
+                Message("the log does not extend it: {message}", message=exc.wording),
+            )
+        ]
     return []
 
 

@@ -23,6 +23,7 @@ from .hashing import Hasher, hash_file
 from .items import Item
 from .keys import Signer
 from .ledger import Ledger, marks, select_all
+from .message import Message
 from .timefmt import format_utc, parse_rfc3339
 
 # The facts an investigator states at ingest and may later correct (ingest-details names).
@@ -75,7 +76,7 @@ class Replayed:
 
     values: dict[str, Any]
     history: tuple[Correction, ...]
-    problems: tuple[tuple[int, str], ...]  # (event seq, what is wrong)
+    problems: tuple[tuple[int, Message], ...]  # (event seq, what is wrong)
 
 
 def offset_of(given: str) -> str | None:
@@ -96,14 +97,16 @@ def replay(first: Mapping[str, Any], events: Iterable[Mapping[str, Any]]) -> Rep
     values["acquired_offset"] = first.get("acquired_offset")
     values["digests"] = dict(digests) if isinstance(digests, Mapping) else {}
     history: list[Correction] = []
-    problems: list[tuple[int, str]] = []
+    problems: list[tuple[int, Message]] = []
     for body in events:
         action, seq = body.get("action"), body.get("seq")
         details = body.get("details")
         if action not in ("amended", "digests-added") or not isinstance(seq, int):
             continue
         if not isinstance(details, Mapping):
-            problems.append((seq, f"{action} event without details"))
+            problems.append(
+                (seq, Message("{action} event without details", action=Message.word(str(action))))
+            )
             continue
         actor = body.get("actor")
         if not isinstance(actor, Mapping):
@@ -122,25 +125,39 @@ def _amend(
     stamp: tuple[int, str, str, str],
     reason: str,
     history: list[Correction],
-    problems: list[tuple[int, str]],
+    problems: list[tuple[int, Message]],
 ) -> None:
     seq = stamp[0]
     changes = details.get("changes")
     if not isinstance(changes, Mapping) or not changes:
-        problems.append((seq, "amended event names no changed fact"))
+        problems.append((seq, Message("amended event names no changed fact")))
         return
     for name, change in changes.items():
         if name not in AMENDABLE or not isinstance(change, Mapping):
-            problems.append((seq, f"amended event changes {name!r}, which cannot be amended"))
+            problems.append(
+                (seq, Message("amended event changes {name!r}, which cannot be amended", name=name))
+            )
             continue
         old, new = change.get("from"), change.get("to")
         if old != values[name]:
-            problems.append((seq, f"{name} amended from {old!r}, but it was {values[name]!r}"))
+            problems.append(
+                (
+                    seq,
+                    Message(
+                        "{name} amended from {old!r}, but it was {was!r}",
+                        name=name,
+                        old=old,
+                        was=values[name],
+                    ),
+                )
+            )
         if new is not None and not isinstance(new, str):
-            problems.append((seq, f"{name} amended to a non-text value"))
+            problems.append((seq, Message("{name} amended to a non-text value", name=name)))
             continue
         if name == "acquired_at" and new is not None and not _is_utc(new):
-            problems.append((seq, f"acquired_at amended to {new!r}, not an RFC 3339 UTC time"))
+            problems.append(
+                (seq, Message("acquired_at amended to {new!r}, not an RFC 3339 UTC time", new=new))
+            )
         values[name] = new
         if name == "acquired_at":
             offset = change.get("offset")
@@ -154,19 +171,21 @@ def _add_digests(
     seq: int,
     history: list[Correction],
     stamp: tuple[int, str, str, str],
-    problems: list[tuple[int, str]],
+    problems: list[tuple[int, Message]],
 ) -> None:
     added = details.get("digests")
     if not isinstance(added, Mapping) or not added:
-        problems.append((seq, "digests-added event adds no digest"))
+        problems.append((seq, Message("digests-added event adds no digest")))
         return
     for name, value in added.items():
         pattern = _HEX.get(name)
         if pattern is None or not isinstance(value, str) or not pattern.fullmatch(value):
-            problems.append((seq, f"digests-added: {name!r} is not an MD5 or SHA-1 digest"))
+            problems.append(
+                (seq, Message("digests-added: {name!r} is not an MD5 or SHA-1 digest", name=name))
+            )
             continue
         if name in values["digests"]:
-            problems.append((seq, f"digests-added: the item already has {name}"))
+            problems.append((seq, Message("digests-added: the item already has {name}", name=name)))
             continue
         values["digests"][name] = value
         history.append(Correction(*stamp[:4], name, None, value, "legacy digest added"))

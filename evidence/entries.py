@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .custody import custody_states
 from .errors import Finding
+from .message import Message
 from .seals import OPENING_ACTIONS, seal_number, seal_problems, seal_states
 from .timerules import Timed, TimeRules
 
@@ -185,7 +186,9 @@ class Irregularity:
     def finding(self) -> Finding:
         """As a finding line (check custody.<kind>), for verify and audit-shaped output."""
         return Finding(
-            f"custody.{self.kind}", f"item {self.item_id} event #{self.seq}", self.message
+            f"custody.{self.kind}",
+            Message("item {item_id} event #{seq}", item_id=self.item_id, seq=self.seq),
+            Message(self.text, **dict(self.values)),
         )
 
     def to_json(self) -> dict[str, Any]:

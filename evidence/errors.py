@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .message import Message
+
+NO_MESSAGE = Message("")  # a check line with no detail
+
 
 class EvidenceError(Exception):
     """Root of every error the library raises on purpose."""
@@ -90,7 +94,9 @@ class Check:
     name: str
     status: CheckStatus
     subject: str = ""
-    message: str = ""
+    # English, with its template and values kept (evidence.message): documents in another
+    # language print it from the catalogue.
+    message: Message = NO_MESSAGE
 
     @property
     def ok(self) -> bool:
@@ -114,7 +120,7 @@ class Finding:
 
     check: str
     subject: str
-    message: str
+    message: Message  # English, template and values kept (evidence.message)
 
     def to_json(self) -> dict[str, str | None]:
         """A failed check in the one JSON shape of a check (see check_json)."""
@@ -142,7 +148,7 @@ class VerificationError(EvidenceError):
 class LedgerDamaged(VerificationError):
     """A ledger row cannot even be read (edited outside the tool): exit 1, run an audit."""
 
-    def __init__(self, what: str, problem: str) -> None:
+    def __init__(self, what: str, problem: Message) -> None:
         super().__init__(
             f"ledger: {what} is damaged ({problem}); run `custody audit` for every problem",
             [Finding("ledger", what, problem)],

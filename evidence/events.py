@@ -15,6 +15,7 @@ from .canonical import canonical_bytes
 from .errors import LedgerDamaged, UsageError
 from .keys import Signer
 from .ledger import Ledger, marks, select_all, type_problems
+from .message import Message
 from .signed import Kind, Signed, digest, parse_body
 from .timefmt import utc_now
 from .tlog.ledgerlog import LeafKind, append_leaves
@@ -126,13 +127,13 @@ class SignedEvent(Signed[EventBody]):
         what = f"event #{row.get('seq')} of item {row.get('item_id')}"
         wrong = type_problems("events", row)
         if wrong:
-            raise LedgerDamaged(what, "; ".join(wrong))
+            raise LedgerDamaged(what, Message.joined("; ", wrong))
         data = str(row["body"]).encode()
         body = parse_body(data)
         if body is None:
-            raise LedgerDamaged(what, "body is not JSON")
+            raise LedgerDamaged(what, Message("body is not JSON"))
         if not isinstance(body.get("actor"), dict):
-            raise LedgerDamaged(what, "body is not a custody event")
+            raise LedgerDamaged(what, Message("body is not a custody event"))
         return cls(cast(EventBody, body), row["hash"], row["signature"], data)
 
 

@@ -21,6 +21,7 @@ from .cases import Case, get_case
 from .errors import EvidenceError, LedgerDamaged, NotFoundError, UsageError
 from .hashing import Digests
 from .ledger import Ledger, marks, select_all, type_problems
+from .message import Message
 
 
 def item_id_for(case_number: str, sha256: str) -> str:
@@ -93,12 +94,14 @@ class Item:
         """Inverse of to_row; a damaged row says so instead of failing later."""
         wrong = type_problems("items", row)
         if wrong:
-            raise LedgerDamaged(f"item {row.get('item_id')}", "; ".join(wrong))
+            raise LedgerDamaged(f"item {row.get('item_id')}", Message.joined("; ", wrong))
         try:
             metadata = json.loads(row["metadata"])
             profile = None if row["profile"] is None else json.loads(row["profile"])
         except ValueError:
-            raise LedgerDamaged(f"item {row['item_id']}", "metadata or profile not JSON") from None
+            raise LedgerDamaged(
+                f"item {row['item_id']}", Message("metadata or profile not JSON")
+            ) from None
         return cls(
             item_id=row["item_id"],
             case_number=row["case_number"],

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from .message import Message
+
 # Actions that need the item out of its seal: recorded while sealed, they are marked.
 OPENING_ACTIONS = ("accessed", "analysed", "copied")
 
@@ -34,9 +36,9 @@ def seal_states(bodies: Iterable[Mapping[str, Any]]) -> Iterator[str | None]:
             current = None
 
 
-def seal_problems(bodies: Iterable[Mapping[str, Any]]) -> list[tuple[int, str]]:
+def seal_problems(bodies: Iterable[Mapping[str, Any]]) -> list[tuple[int, Message]]:
     """(seq, problem) for every step of the seal history that does not follow from the last."""
-    problems: list[tuple[int, str]] = []
+    problems: list[tuple[int, Message]] = []
     listed = list(bodies)
     for body, before in zip(listed, seal_states(listed), strict=True):
         action, seq = body.get("action"), body.get("seq")
@@ -44,13 +46,35 @@ def seal_problems(bodies: Iterable[Mapping[str, Any]]) -> list[tuple[int, str]]:
             continue
         number = seal_number(body)
         if number is None:
-            problems.append((seq, f"{action} without a seal number"))
+            problems.append(
+                (seq, Message("{action} without a seal number", action=Message.word(str(action))))
+            )
         if action == "sealed" and before is not None:
-            problems.append((seq, f"sealed again ({number}) while under seal {before}"))
+            problems.append(
+                (
+                    seq,
+                    Message(
+                        "sealed again ({number}) while under seal {before}",
+                        number=number,
+                        before=before,
+                    ),
+                )
+            )
         elif action == "unsealed" and before is None:
-            problems.append((seq, f"unsealed ({number}) without having been sealed"))
+            problems.append(
+                (seq, Message("unsealed ({number}) without having been sealed", number=number))
+            )
         elif action == "unsealed" and number is not None and before not in (number, "?"):
-            problems.append((seq, f"unsealed seal {number}, but the item was under seal {before}"))
+            problems.append(
+                (
+                    seq,
+                    Message(
+                        "unsealed seal {number}, but the item was under seal {before}",
+                        number=number,
+                        before=before,
+                    ),
+                )
+            )
     return problems
 
 

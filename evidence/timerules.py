@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from .errors import EvidenceError
+from .message import Message
 from .timefmt import parse_rfc3339
 
 
@@ -70,11 +71,16 @@ class CheckpointTime:
         times = [t for t in (instant(self.created_at), instant(self.gen_time)) if t is not None]
         return max(times) if times else None
 
-    def label(self) -> str:
+    def label(self) -> Message:
         """How findings name it: number and the time(s) that bind."""
         if self.gen_time is not None:
-            return f"checkpoint #{self.seq} ({self.created_at}, RFC 3161 time {self.gen_time})"
-        return f"checkpoint #{self.seq} ({self.created_at})"
+            return Message(
+                "checkpoint #{seq} ({at}, RFC 3161 time {gen_time})",
+                seq=self.seq,
+                at=self.created_at,
+                gen_time=self.gen_time,
+            )
+        return Message("checkpoint #{seq} ({at})", seq=self.seq, at=self.created_at)
 
     def covers(self, item_id: str, seq: int) -> bool:
         """Whether the checkpoint's chain heads include this event."""
@@ -91,16 +97,18 @@ class Revocation:
     at: str
 
 
-def chain_problem(previous: Timed | None, event: Timed) -> str | None:
+def chain_problem(previous: Timed | None, event: Timed) -> Message | None:
     """Rule 1: why event may not follow previous in its chain, or None."""
     if previous is None:
         return None
     before, now = instant(previous.at), instant(event.at)
     if before is None or now is None or now >= before:
         return None
-    return (
-        f"dated {event.at}, before event #{previous.seq} that precedes it in its chain "
-        f"({previous.at}): backdated"
+    return Message(
+        "dated {at}, before event #{seq} that precedes it in its chain ({before}): backdated",
+        at=event.at,
+        seq=previous.seq,
+        before=previous.at,
     )
 
 
@@ -157,7 +165,7 @@ class TimeRules:
             candidates.append(self._latest[item_id][n - 1])
         return _latest_of(c for c in candidates if c is not None)
 
-    def checkpoint_problem(self, event: Timed) -> str | None:
+    def checkpoint_problem(self, event: Timed) -> Message | None:
         """Rule 2: why the event's date is earlier than a checkpoint that does not cover it."""
         cp = self.floor(event.item_id, event.seq)
         at = instant(event.at)
@@ -166,12 +174,14 @@ class TimeRules:
         moment = cp.moment
         if moment is None or at >= moment:
             return None
-        return (
-            f"dated {event.at}, before {cp.label()}, which does not cover it: "
-            "recorded after that checkpoint, so backdated"
+        return Message(
+            "dated {at}, before {checkpoint}, which does not cover it: "
+            "recorded after that checkpoint, so backdated",
+            at=event.at,
+            checkpoint=cp.label(),
         )
 
-    def revocation_problem(self, event: Timed) -> str | None:
+    def revocation_problem(self, event: Timed) -> Message | None:
         """Rule 3: the event's signer was revoked by a record a checkpoint covers, and that
         checkpoint does not cover the event."""
         if event.signer is None or event.signer not in self.revoked_in:
@@ -179,18 +189,22 @@ class TimeRules:
         rv, cp = self.revoked_in[event.signer]
         if cp.covers(event.item_id, event.seq):
             return None
-        return (
-            f"signed by a key revoked in trust record #{rv.record_seq} ({rv.at}), which "
-            f"checkpoint #{cp.seq} covers; the event is not in that checkpoint, so it was "
-            f"recorded after the revocation, whatever date it claims ({event.at})"
+        return Message(
+            "signed by a key revoked in trust record #{record} ({revoked_at}), which "
+            "checkpoint #{checkpoint} covers; the event is not in that checkpoint, so it was "
+            "recorded after the revocation, whatever date it claims ({at})",
+            record=rv.record_seq,
+            revoked_at=rv.at,
+            checkpoint=cp.seq,
+            at=event.at,
         )
 
     def problems(
         self, chain: Sequence[Timed], previous: Timed | None = None
-    ) -> list[tuple[Timed, str]]:
+    ) -> list[tuple[Timed, Message]]:
         """Every time rule broken by one item's events (in chain order); `previous` is the
         event before the first of them, when the chain is given from the middle."""
-        out: list[tuple[Timed, str]] = []
+        out: list[tuple[Timed, Message]] = []
         before = previous
         for event in chain:
             for problem in (
@@ -224,14 +238,18 @@ def _latest_of(cps: Iterable[CheckpointTime]) -> CheckpointTime | None:
     return best
 
 
-def checkpoint_order_problem(previous: CheckpointTime | None, cp: CheckpointTime) -> str | None:
+def checkpoint_order_problem(previous: CheckpointTime | None, cp: CheckpointTime) -> Message | None:
     """A checkpoint may not be dated before the checkpoint it follows (clock set back)."""
     if previous is None:
         return None
     before, now = previous.moment, instant(cp.created_at)
     if before is None or now is None or now >= before:
         return None
-    return f"dated {cp.created_at}, before {previous.label()} that precedes it: backdated"
+    return Message(
+        "dated {at}, before {checkpoint} that precedes it: backdated",
+        at=cp.created_at,
+        checkpoint=previous.label(),
+    )
 
 
 def clock_problem(

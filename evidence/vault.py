@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 from .errors import Finding, InputRejected, OperationalError, VerificationError
 from .hashing import Digests, Hasher, Progress
+from .message import Message
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class Vault:
                 if final.stat().st_size != size:
                     raise VerificationError(
                         f"{final}: vault copy of {name} is damaged (size differs)",
-                        [Finding("fixity", str(final), "size differs from the content's")],
+                        [Finding("fixity", str(final), Message("size differs from the content's"))],
                     )
                 return Stored(digests, size, final, new=False)
             if not final.parent.is_dir():

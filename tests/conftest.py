@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from evidence import keyfile
 from evidence.cases import create_case
@@ -22,6 +23,12 @@ from tests.helpers import AUTHORITY, CASE, DATA, PASSPHRASE, World
 # tables to $COLUMNS when set, so tests would see wrapped tables only when run in parallel. A
 # test that wants a width sets it for its own command.
 os.environ.pop("COLUMNS", None)
+
+# Property tests judge what the code does, never how fast this machine is: a loaded CI runner
+# (or two xdist workers beside a benchmark) must not turn hypothesis's timing checks into
+# failures. Each test's own settings still decide how many examples it draws.
+settings.register_profile("custody", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("custody")
 
 
 @pytest.fixture(autouse=True)

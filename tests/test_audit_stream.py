@@ -3,6 +3,8 @@ when a ledger lists an item's events out of order (rows deleted and inserted aga
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import evidence.audit.full as audit_package
 from evidence.audit import audit
 from evidence.audit.chains import check_chains
 from evidence.audit.events import verify_items
+from evidence.canonical import canonical_bytes
 from evidence.cases import list_cases
 from evidence.custody import append_events
 from evidence.errors import Finding
@@ -85,3 +88,75 @@ def test_many_slices_over_two_workers_give_the_same_result(
     one = audit(world.ws, workers=1).to_json()
     two = audit(world.ws, workers=2).to_json()
     assert one == two and not one["ok"] and one["events_checked"] == 20
+
+
+def test_the_short_path_gives_the_general_paths_facts_and_leaves_it_every_fault(
+    world: World, evidence_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker checks a well-formed row on a short path (events._good) and any other on the
+    general one (chain.check_event): both give the same facts for good rows, and the short
+    path takes no row with anything wrong in it."""
+    import evidence.audit.events as events
+
+    _busy(world, evidence_dir)
+    source = world.ws.ledger.source()
+    last = world.ws.ledger.rows("SELECT MAX(rowid) AS n FROM events")[0]["n"]
+    taken = []
+    real = events._good
+
+    def counted(*args: object) -> object:
+        got = real(*args)  # type: ignore[arg-type]
+        taken.append(got is not None)
+        return got
+
+    monkeypatch.setattr(events, "_good", counted)
+    short = events.verify_slice(source, 1, last, None)
+    assert short[0] == [] and any(taken)  # most rows took the short path
+    monkeypatch.setattr(events, "_good", lambda *args: None)
+    assert events.verify_slice(source, 1, last, None) == short
+
+    # Every fault the general path names, one row each: the short path declines them all.
+    conn = sqlite3.connect(world.ws.ledger.path)
+    rows = conn.execute(
+        "SELECT event_id, item_id, seq, hash, body, signature, signer FROM events "
+        "WHERE body LIKE '%round 2%' ORDER BY rowid"
+    ).fetchall()
+    keys, names = _keys_and_names(world)
+    assert all(real(r, keys, names) is not None for r in rows)
+    good = rows[0]
+    body = good[4]
+    broken = [
+        (good[0] + "x", *good[1:]),  # the row's event id
+        (good[0], good[1], good[2] + 1, *good[3:]),  # the row's sequence
+        (*good[:3], "0" * 64, *good[4:]),  # the stored hash
+        (*good[:4], body.replace("round 2", "round 3"), *good[5:]),  # the signed bytes
+        (*good[:4], body.replace(":", ": ", 1), *good[5:]),  # not canonical
+        (*good[:4], body.replace('"note":', '"note":"x","note":', 1), *good[5:]),  # a key twice
+        (*good[:5], good[5][:-4] + "AAA=", good[6]),  # the signature
+        (*good[:6], "f" * 64),  # the signer column
+        (*good[:4], body.encode(), *good[5:]),  # a column of another type
+    ]
+    for row in broken:
+        assert real(row, keys, names) is None, row
+    # A key holder's own faults, hash and signature made over the faulty bytes: not canonical,
+    # a key twice, not of the schema.
+    signer = next(s for s in (world.investigator, world.custodian, world.expert)
+                  if s.record.fingerprint == good[6])  # fmt: skip
+    for text in (
+        body.replace(":", ": ", 1),
+        body.replace('"note":', '"note":"x","note":', 1),
+        canonical_bytes({**json.loads(body), "location": 7}).decode(),
+    ):
+        data = text.encode()
+        resigned = (*good[:3], hashlib.sha256(data).hexdigest(), text, signer.sign(data), good[6])
+        assert real(resigned, keys, names) is None, text
+    assert real(good, keys, {**names, good[6]: "Someone Else"}) is None  # the actor's name
+
+
+def _keys_and_names(world: World) -> tuple[dict[str, object], dict[str, str | None]]:
+    from evidence.audit.events import CERTIFICATES_SQL, load_certificates
+    from evidence.keys import common_name
+
+    certs = load_certificates(world.ws.ledger.rows(CERTIFICATES_SQL))[0]
+    keys: dict[str, object] = {fp: cert.public_key() for fp, cert in certs.items()}
+    return keys, {fp: common_name(cert) for fp, cert in certs.items()}

@@ -15,9 +15,10 @@ from collections.abc import Callable
 
 from ..canonical import canonical_sha256
 from ..items import ANALYSIS_ACTIONS, Item
+from ..message import Message
 from .events import EventFacts
 
-Add = Callable[[str, str, str], None]
+Add = Callable[[str, str, Message], None]
 CHECK = "profiles"
 
 
@@ -31,18 +32,18 @@ def _profile_sha256(profile: object) -> str | None:
 def _check_event(ev: EventFacts, where: str, add: Add, types: tuple[str, ...]) -> None:
     details = ev.details
     if details is None:
-        add(CHECK, where, f"`{ev.action}` event carries no analysis details")
+        add(CHECK, where, Message("`{action}` event carries no analysis details", action=ev.action))
         return
     kind, profile = details.get("evidence_type"), details.get("profile")
     if kind not in types:
-        add(CHECK, where, f"names no known evidence type ({str(kind)[:40]!r})")
+        add(CHECK, where, Message("names no known evidence type ({kind!r})", kind=str(kind)[:40]))
     if not isinstance(profile, dict):
-        add(CHECK, where, "holds no profile object")
+        add(CHECK, where, Message("holds no profile object"))
         return
     if _profile_sha256(profile) != details.get("profile_sha256"):
-        add(CHECK, where, "profile does not hash to the profile_sha256 its event signs")
+        add(CHECK, where, Message("profile does not hash to the profile_sha256 its event signs"))
     if details.get("parser_version") != profile.get("profile_version"):
-        add(CHECK, where, "parser version differs from the version the profile names")
+        add(CHECK, where, Message("parser version differs from the version the profile names"))
 
 
 def check_analyses(items: list[Item], facts: list[EventFacts], add: Add) -> None:
@@ -59,18 +60,29 @@ def check_analyses(items: list[Item], facts: list[EventFacts], add: Add) -> None
         elif f.seq == 1:
             ingests[f.item_id] = f
     for item in items:
-        subject = f"item {item.item_id}"
+        subject = Message("item {item_id}", item_id=item.item_id)
         chain = sorted(analyses.get(item.item_id, []), key=lambda f: f.seq)
         for ev in chain:
-            _check_event(ev, f"{subject} event #{ev.seq}", add, EVIDENCE_TYPES)
+            where = Message("{subject} event #{seq}", subject=subject, seq=ev.seq)
+            _check_event(ev, where, add, EVIDENCE_TYPES)
         ingest = ingests.get(item.item_id)
         if ingest is None or ingest.details is None or "evidence_type" in ingest.details:
             continue  # no readable ingest (the chain audit says so), or an older ledger's item
         first = next((ev for ev in chain if ev.seq == 2 and ev.action == "profiled"), None)
         if first is None or first.details is None:
-            add(CHECK, subject, "ingest is not followed by its signed `profiled` event (#2)")
+            add(
+                CHECK,
+                subject,
+                Message("ingest is not followed by its signed `profiled` event (#2)"),
+            )
             continue
         if item.evidence_type != first.details.get("evidence_type"):
-            add(CHECK, subject, "item row's evidence type differs from its signed profiled event")
+            add(
+                CHECK,
+                subject,
+                Message("item row's evidence type differs from its signed profiled event"),
+            )
         if _profile_sha256(item.profile) != first.details.get("profile_sha256"):
-            add(CHECK, subject, "item row's profile differs from its signed profiled event")
+            add(
+                CHECK, subject, Message("item row's profile differs from its signed profiled event")
+            )

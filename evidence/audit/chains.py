@@ -16,10 +16,11 @@ from ..chain import Break, Fault, check_links, link_faults
 from ..errors import EvidenceError, LedgerDamaged
 from ..items import Item, ingest_facts, item_id_for
 from ..ledger import Ledger, select_all
+from ..message import Message
 from ..timefmt import parse_rfc3339
 from .events import EventFacts
 
-Add = Callable[[str, str, str], None]
+Add = Callable[[str, str, Message], None]
 
 
 def load_items(ledger: Ledger, case: str | None, add: Add) -> list[Item]:
@@ -30,14 +31,18 @@ def load_items(ledger: Ledger, case: str | None, add: Add) -> list[Item]:
         for column in ("metadata", "profile"):
             problem = strict_json_problem(row.get(column))
             if problem is not None:
-                add("chains", f"item {row.get('item_id')}", f"{column} column {problem}")
+                add(
+                    "chains",
+                    Message("item {item_id}", item_id=row.get("item_id")),
+                    Message("{column} column {problem}", column=column, problem=problem),
+                )
         try:
             items.append(Item.from_row(row))
         except LedgerDamaged as exc:
             add(
                 "chains",
-                f"item {row.get('item_id')}",
-                f"item row unreadable ({exc.findings[0].message})",
+                Message("item {item_id}", item_id=row.get("item_id")),
+                Message("item row unreadable ({message})", message=exc.findings[0].message),
             )
     return items
 
@@ -75,45 +80,62 @@ def _same_ingest_time(row_at: str, event_at: str | None) -> bool:
 
 
 def _check_item_row(item: Item, case: Case | None, first: EventFacts, add: Add) -> None:
-    subject = f"item {item.item_id}"
+    subject = Message("item {item_id}", item_id=item.item_id)
     if item.item_id != item_id_for(item.case_number, item.sha256):
-        add("chains", subject, "item id does not derive from its case and SHA-256")
+        add("chains", subject, Message("item id does not derive from its case and SHA-256"))
     if first.actor != item.ingested_by:
-        add("chains", subject, "ingested_by differs from the actor who signed the ingest")
+        add("chains", subject, Message("ingested_by differs from the actor who signed the ingest"))
     if not _same_ingest_time(item.ingested_at, first.at):
-        add("chains", subject, "ingested_at differs from the time of the signed ingest event")
+        add(
+            "chains",
+            subject,
+            Message("ingested_at differs from the time of the signed ingest event"),
+        )
     details = first.details or {}
     if case is None:
-        add("chains", subject, f"case {item.case_number!r} is not in the ledger")
+        add(
+            "chains",
+            subject,
+            Message("case {case_number!r} is not in the ledger", case_number=item.case_number),
+        )
         return
     try:
         # older ingest events also state the type and profile (profiles were not yet analyses)
         expected = ingest_facts(item, case, with_analysis="evidence_type" in details)
     except Exception as exc:  # metadata a canonicaliser refuses is itself a finding
-        add("chains", subject, f"item row metadata or profile unreadable ({exc})")
+        add("chains", subject, Message("item row metadata or profile unreadable ({exc})", exc=exc))
         return
     changed = sorted(k for k, v in expected.items() if details.get(k) != v)
     if changed:
         add(
             "chains",
             subject,
-            f"item row differs from its signed ingest event: {', '.join(changed)}",
+            Message(
+                "item row differs from its signed ingest event: {changed}",
+                changed=", ".join(changed),
+            ),
         )
 
 
 _ORDER = [Fault.SEQ, Fault.PREV, Fault.ITEM_SHA256, Fault.CASE]
 
 
-def _message(broken: Break, ev: EventFacts, item: Item) -> str:
+def _message(broken: Break, ev: EventFacts, item: Item) -> Message:
     pos = broken.position
     if broken.fault is Fault.SEQ:
-        return f"sequence broken: expected #{pos} (events missing?)"
+        return Message("sequence broken: expected #{seq} (events missing?)", seq=pos)
     if broken.fault is Fault.PREV:
-        what = "the item's SHA-256" if pos == 1 else f"hash of event #{pos - 1}"
-        return f"prev link broken: does not match {what}"
+        what = (
+            Message("the item's SHA-256")
+            if pos == 1
+            else Message("hash of event #{seq}", seq=pos - 1)
+        )
+        return Message("prev link broken: does not match {what}", what=what)
     if broken.fault is Fault.ITEM_SHA256:
-        return "item_sha256 differs from the item's recorded SHA-256"
-    return f"case {ev.case!r} differs from item's {item.case_number!r}"
+        return Message("item_sha256 differs from the item's recorded SHA-256")
+    return Message(
+        "case {case!r} differs from item's {recorded!r}", case=ev.case, recorded=item.case_number
+    )
 
 
 def check_chains(
@@ -130,7 +152,11 @@ def check_chains(
     known = {i.item_id for i in items}
     if all_items:
         for item_id in sorted(set(by_item) - known):
-            add("chains", f"item {item_id}", "events exist for an item the ledger does not list")
+            add(
+                "chains",
+                Message("item {item_id}", item_id=item_id),
+                Message("events exist for an item the ledger does not list"),
+            )
     for item in items:
         _check_held_chain(item, cases, by_item.get(item.item_id, []), add)
 
@@ -140,7 +166,11 @@ def _check_held_chain(
 ) -> None:
     chain = sorted(events, key=lambda f: f.seq)
     if not chain:
-        add("chains", f"item {item.item_id}", "no custody events at all (chain deleted?)")
+        add(
+            "chains",
+            Message("item {item_id}", item_id=item.item_id),
+            Message("no custody events at all (chain deleted?)"),
+        )
         return
     breaks = check_links(chain, None, item.case_number, item.sha256)
     _report(item, cases, [(b, chain[b.position - 1]) for b in breaks], chain[0], add)
@@ -153,11 +183,21 @@ def _report(
     first: EventFacts,
     add: Add,
 ) -> None:
-    subject = f"item {item.item_id}"
+    subject = Message("item {item_id}", item_id=item.item_id)
     for broken, ev in sorted(breaks, key=lambda b: (b[0].position, _ORDER.index(b[0].fault))):
-        add("chains", f"{subject} event #{ev.seq}", _message(broken, ev, item))
+        add(
+            "chains",
+            Message("{subject} event #{seq}", subject=subject, seq=ev.seq),
+            _message(broken, ev, item),
+        )
     if first.seq != 1 or first.action not in ("ingested", "acquired"):
-        add("chains", subject, f"first event is {first.action!r}, not the ingest")
+        add(
+            "chains",
+            subject,
+            Message(
+                "first event is {action!r}, not the ingest", action=Message.word(str(first.action))
+            ),
+        )
     else:
         _check_item_row(item, cases.get(item.case_number), first, add)
 
@@ -214,7 +254,9 @@ class ChainStream:
         if self.all_items:
             for item_id in sorted(self.unlisted):
                 add(
-                    "chains", f"item {item_id}", "events exist for an item the ledger does not list"
+                    "chains",
+                    Message("item {item_id}", item_id=item_id),
+                    Message("events exist for an item the ledger does not list"),
                 )
         again: dict[str, list[EventFacts]] = defaultdict(list)
         for f in reread:
@@ -225,6 +267,10 @@ class ChainStream:
                 continue
             head = self.heads.get(item.item_id)
             if head is None or head.first is None:
-                add("chains", f"item {item.item_id}", "no custody events at all (chain deleted?)")
+                add(
+                    "chains",
+                    Message("item {item_id}", item_id=item.item_id),
+                    Message("no custody events at all (chain deleted?)"),
+                )
                 continue
             _report(item, cases, head.breaks, head.first, add)

@@ -29,20 +29,21 @@ from ..checkpoint import rows as checkpoint_rows
 from ..errors import EvidenceError
 from ..keys import verify_signature
 from ..ledger import Ledger, type_problems
+from ..message import Message
 from ..timestamp.checkpoints import check_tokens
 from ..workspace import Workspace
 from .events import CERTIFICATES_SQL, load_certificates
 from .trust import check_commitment
 
-Add = Callable[[str, str, str], None]
-SignerProblem = Callable[[str, Any], str | None]
+Add = Callable[[str, str, Message], None]
+SignerProblem = Callable[[str, Any], Message | None]
 
 
 @dataclass(frozen=True)
 class CheckpointVerdict:
     """Summary for the verdict line."""
 
-    detail: str
+    detail: Message
     seq: int | None
     root: str | None
 
@@ -85,20 +86,20 @@ def check_signed(
     # Over the stored bytes, which must be canonical: parsed-and-reserialised bytes could hide
     # a duplicate key that another reader (sqlite's json_extract) would see differently.
     if not is_canonical(cp.data):
-        add("checkpoint", subject, "stored body is not canonical JSON (RFC 8785)")
+        add("checkpoint", subject, Message("stored body is not canonical JSON (RFC 8785)"))
     if hashlib.sha256(cp.data).hexdigest() != cp.hash:
-        add("checkpoint", subject, "hash does not match its content (edited?)")
+        add("checkpoint", subject, Message("hash does not match its content (edited?)"))
     cert = certs.get(cp.body["actor"]["fingerprint"])
     if cert is None:
-        add("checkpoint", subject, "signed by a key that is not in this workspace")
+        add("checkpoint", subject, Message("signed by a key that is not in this workspace"))
     elif not verify_signature(cert, cp.data, cp.signature):
-        add("checkpoint", subject, "signature is not valid")
+        add("checkpoint", subject, Message("signature is not valid"))
     else:
         problem = trust.signer_problem(cp.body["actor"]["fingerprint"], cp.body.get("created_at"))
         if problem is not None:
             add("trust", subject, problem)
     if merkle_root(cp.heads) != cp.root:
-        add("checkpoint", subject, "Merkle root does not match its chain heads")
+        add("checkpoint", subject, Message("Merkle root does not match its chain heads"))
     check_commitment(trust.ledger, cp.body, subject, add, trust.committed)
 
 
@@ -109,18 +110,26 @@ def _heads(view: _Ledgerview, cp: Checkpoint, only: set[str] | None, add: Add) -
 
 def parse_row(row: dict[str, Any], add: Add) -> Checkpoint | None:
     """A checkpoint from its ledger row, or None (and a finding) if the row cannot be one."""
-    subject = f"checkpoint #{row['seq']}"
+    subject = Message("checkpoint #{seq}", seq=row["seq"])
     wrong = type_problems("checkpoints", row)
     if wrong:
-        add("checkpoint", subject, f"ledger row damaged: {'; '.join(wrong)}")
+        add(
+            "checkpoint",
+            subject,
+            Message("ledger row damaged: {wrong}", wrong=Message.joined("; ", wrong)),
+        )
         return None
     try:
         cp = from_row(row)
     except EvidenceError as exc:
-        add("checkpoint", subject, exc.message)
+        add("checkpoint", subject, Message.verbatim(exc.message))
         return None
     if cp.seq != row["seq"] or cp.body["actor"]["fingerprint"] != row["signer"]:
-        add("checkpoint", subject, "ledger row's number or signer differ from the signed body")
+        add(
+            "checkpoint",
+            subject,
+            Message("ledger row's number or signer differ from the signed body"),
+        )
     return cp
 
 
@@ -130,13 +139,13 @@ def _ledger_checkpoints(
     good: list[Checkpoint] = []
     previous_hash: str | None = None
     for row in checkpoint_rows(ws.ledger):
-        subject = f"checkpoint #{row['seq']}"
+        subject = Message("checkpoint #{seq}", seq=row["seq"])
         cp = parse_row(row, add)
         if cp is None:
             continue
         check_signed(view.certs, cp, subject, add, view.trust)
         if cp.body.get("prev") != previous_hash:
-            add("checkpoint", subject, "does not link to the previous checkpoint")
+            add("checkpoint", subject, Message("does not link to the previous checkpoint"))
         _heads(view, cp, only, add)
         compare_file(ws, cp, subject, add)
         previous_hash = cp.hash
@@ -148,15 +157,19 @@ def compare_file(ws: Workspace, cp: Checkpoint, subject: str, add: Add) -> None:
     """The checkpoint's file beside the vault must exist and hold the same checkpoint."""
     path = ws.checkpoint_dir / file_name(cp.seq)
     if not path.is_file():
-        add("checkpoint", subject, f"file {path.name} is missing")
+        add("checkpoint", subject, Message("file {name} is missing", name=path.name))
         return
     try:
         on_disk = load_file(path)
     except EvidenceError as exc:
-        add("checkpoint", subject, exc.message)
+        add("checkpoint", subject, Message.verbatim(exc.message))
         return
     if on_disk.to_json() != cp.to_json():
-        add("checkpoint", subject, f"file {path.name} differs from the ledger (edited?)")
+        add(
+            "checkpoint",
+            subject,
+            Message("file {name} differs from the ledger (edited?)", name=path.name),
+        )
 
 
 def _foreign(
@@ -166,7 +179,7 @@ def _foreign(
     try:
         cp = load_file(path)
     except EvidenceError as exc:
-        add("checkpoint", str(path), exc.message)
+        add("checkpoint", str(path), Message.verbatim(exc.message))
         return None
     check_signed(view.certs, cp, str(path), add, view.trust)
     _heads(view, cp, only, add)
@@ -192,7 +205,11 @@ def check_checkpoints(
     if ws.checkpoint_dir.is_dir():
         for path in sorted(ws.checkpoint_dir.glob("checkpoint-*.json")):
             if path.name not in known:
-                add("checkpoint", path.name, "file has no checkpoint in the ledger (deleted?)")
+                add(
+                    "checkpoint",
+                    path.name,
+                    Message("file has no checkpoint in the ledger (deleted?)"),
+                )
                 _foreign(ws, view, path, item_ids, add)
     if external is not None:
         outside = _foreign(ws, view, external, item_ids, add)
@@ -202,25 +219,32 @@ def check_checkpoints(
                 add(
                     "checkpoint",
                     str(external),
-                    f"checkpoint #{outside.seq} is missing from the ledger",
+                    Message("checkpoint #{seq} is missing from the ledger", seq=outside.seq),
                 )
             elif theirs != outside.hash:
                 add(
                     "checkpoint",
                     str(external),
-                    f"differs from checkpoint #{outside.seq} in the ledger",
+                    Message("differs from checkpoint #{seq} in the ledger", seq=outside.seq),
                 )
     if not checkpoints:
         return CheckpointVerdict(
-            "no checkpoint yet: removal of whole items cannot be detected", None, None
+            Message("no checkpoint yet: removal of whole items cannot be detected"), None, None
         )
     last = checkpoints[-1]
     gen_time = stamped.get(f"checkpoint #{last.seq} token")
-    trusted = f", RFC 3161 time {gen_time}" if gen_time else ""
+    trusted = Message("")
     if gen_time and token_policy(last.body) == "deferred":
-        trusted += ", added later (deferred)"
+        trusted = Message(", RFC 3161 time {time}, added later (deferred)", time=gen_time)
+    elif gen_time:
+        trusted = Message(", RFC 3161 time {time}", time=gen_time)
     return CheckpointVerdict(
-        f"checkpoint #{last.seq} ({last.body.get('created_at')}{trusted}) matches the ledger",
+        Message(
+            "checkpoint #{seq} ({at}{trusted}) matches the ledger",
+            seq=last.seq,
+            at=last.body.get("created_at"),
+            trusted=trusted,
+        ),
         last.seq,
         last.root,
     )

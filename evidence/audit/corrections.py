@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterable
 
 from ..corrections import replay
 from ..errors import Finding
+from ..message import Message
 from ..seals import seal_problems
 from .events import DETAILED, EventFacts
 
-Add = Callable[[str, str, str], None]
+Add = Callable[[str, str, Message], None]
 
 
 def _by_item(facts: Iterable[EventFacts]) -> dict[str, list[EventFacts]]:
@@ -42,13 +43,17 @@ def check_corrections(facts: Iterable[EventFacts], add: Add) -> None:
         if chain[0].seq != 1 or chain[0].details is None:
             continue  # the chain check reports a missing ingest
         for seq, problem in replay(chain[0].details, _bodies(chain)).problems:
-            add("corrections", f"item {item_id} event #{seq}", problem)
+            add(
+                "corrections",
+                Message("item {item_id} event #{seq}", item_id=item_id, seq=seq),
+                problem,
+            )
 
 
 def seal_notices(facts: Iterable[EventFacts]) -> list[Finding]:
     """Items whose seal history is inconsistent, one notice per step that does not follow."""
     return [
-        Finding("seals", f"item {item_id} event #{seq}", problem)
+        Finding("seals", Message("item {item_id} event #{seq}", item_id=item_id, seq=seq), problem)
         for item_id, chain in _by_item(facts).items()
         for seq, problem in seal_problems(_bodies(chain))
     ]

@@ -19,6 +19,7 @@ from ..errors import Finding
 from ..items import ANALYSIS_ACTIONS
 from ..keys import common_name, verify_b64
 from ..ledger import LedgerSource, marks, open_source, type_problems
+from ..message import Message
 from ..signed import digest
 from ..validation import event_v2_shape
 
@@ -50,26 +51,39 @@ CERTIFICATES_SQL = "SELECT fingerprint, pem FROM certificates"
 
 def load_certificates(
     rows: Iterable[Mapping[str, Any]],
-) -> tuple[dict[str, x509.Certificate], list[str]]:
+) -> tuple[dict[str, x509.Certificate], list[Message]]:
     """The certificates of `CERTIFICATES_SQL` rows by fingerprint, and what is wrong with any."""
-    problems: list[str] = []
+    problems: list[Message] = []
     pems: list[tuple[str, str]] = []
     for row in rows:
         fp, pem = row["fingerprint"], row["pem"]
         wrong = type_problems("certificates", {"fingerprint": fp, "pem": pem})
         if wrong:
-            problems.append(f"certificate row {str(fp)[:16]!r}: {'; '.join(wrong)}")
+            problems.append(
+                Message(
+                    "certificate row {fingerprint!r}: {wrong}",
+                    fingerprint=str(fp)[:16],
+                    wrong=Message.joined("; ", wrong),
+                )
+            )
         else:
             pems.append((fp, pem))
     certs, faults = chain.load_certificates(pems)
-    problems += [f"certificate {fp[:16]} in the ledger {_CERTIFICATE[f]}" for fp, f, _ in faults]
+    problems += [
+        Message(
+            "certificate {fingerprint} in the ledger {fault}",
+            fingerprint=fp[:16],
+            fault=_CERTIFICATE[f],
+        )
+        for fp, f, _ in faults
+    ]
     return certs, problems
 
 
 _CERTIFICATE = {
-    CertificateFault.NOT_PEM: "is not a valid certificate",
-    CertificateFault.FINGERPRINT: "does not match its fingerprint",
-    CertificateFault.KEY: "has a key that cannot be used",
+    CertificateFault.NOT_PEM: Message("is not a valid certificate"),
+    CertificateFault.FINGERPRINT: Message("does not match its fingerprint"),
+    CertificateFault.KEY: Message("has a key that cannot be used"),
 }
 
 
@@ -176,17 +190,23 @@ def _verify(
         if good is not None:
             facts.append(good)
             continue
-        subject = f"item {item_id} event #{seq}"
+        subject = Message("item {item_id} event #{seq}", item_id=item_id, seq=seq)
         row = {"event_id": event_id, "item_id": item_id, "seq": seq, "hash": row_hash}
         wrong = type_problems(
             "events", {**row, "body": text, "signature": signature, "signer": signer}
         )
         if wrong:
             # Not even the row's shape holds: report it; the chain check notes the gap it leaves.
-            findings.append(Finding("chains", subject, f"ledger row damaged: {'; '.join(wrong)}"))
+            findings.append(
+                Finding(
+                    "chains",
+                    subject,
+                    Message("ledger row damaged: {wrong}", wrong=Message.joined("; ", wrong)),
+                )
+            )
             continue
 
-        def add(check: str, message: str, subject: str = subject) -> None:
+        def add(check: str, message: Message, subject: str = subject) -> None:
             findings.append(Finding(check, subject, message))
 
         checked = check_event(text.encode(), row_hash, signature, signer, keys)
@@ -196,37 +216,56 @@ def _verify(
                 not_json = detail.startswith("is not JSON")
                 add(
                     "schema",
-                    "event body is not JSON" if not_json else "event body is not a JSON object",
+                    Message("event body is not JSON")
+                    if not_json
+                    else Message("event body is not a JSON object"),
                 )
             elif fault is Fault.SCHEMA:
-                add("schema", f"not valid against its schema: {detail}")
+                add("schema", Message("not valid against its schema: {detail}", detail=detail))
             elif fault is Fault.NOT_CANONICAL:
-                add("hashes", "event body is not canonical JSON (RFC 8785)")
+                add("hashes", Message("event body is not canonical JSON (RFC 8785)"))
             elif fault is Fault.HASH:
-                add("hashes", "stored hash does not match the event's bytes (event edited?)")
+                add(
+                    "hashes",
+                    Message("stored hash does not match the event's bytes (event edited?)"),
+                )
         if body is None:
             facts.append(EventFacts(item_id, seq, row_hash, None, None, None, None))
             continue
         if body.get("item_id") != item_id or body.get("seq") != seq:
-            add("chains", "ledger row's item/sequence differ from the signed event (moved?)")
+            add(
+                "chains",
+                Message("ledger row's item/sequence differ from the signed event (moved?)"),
+            )
         if body.get("event_id") != event_id:
-            add("chains", "ledger row's event id differs from the signed event")
+            add("chains", Message("ledger row's event id differs from the signed event"))
         actor: dict[str, Any] = body.get("actor") if isinstance(body.get("actor"), dict) else {}
         actor_fp = actor.get("fingerprint")
         if not isinstance(actor_fp, str):
             actor_fp = ""
         if checked.has(Fault.SIGNER):
-            add("signatures", "ledger row's signer differs from the event's actor")
+            add("signatures", Message("ledger row's signer differs from the event's actor"))
         if checked.has(Fault.UNKNOWN_SIGNER):
-            add("certificates", f"signer {actor_fp[:16]!r} is not a key of this workspace")
+            add(
+                "certificates",
+                Message("signer {signer!r} is not a key of this workspace", signer=actor_fp[:16]),
+            )
         elif actor.get("name") != names[actor_fp]:
             add(
                 "certificates",
-                f"actor name {actor.get('name')!r} is not the signer certificate's "
-                f"{names[actor_fp]!r}",
+                Message(
+                    "actor name {name!r} is not the signer certificate's {signer!r}",
+                    name=actor.get("name"),
+                    signer=names[actor_fp],
+                ),
             )
         if checked.has(Fault.SIGNATURE):
-            add("signatures", f"signature by {actor.get('name')!r} is not valid for this event")
+            add(
+                "signatures",
+                Message(
+                    "signature by {name!r} is not valid for this event", name=actor.get("name")
+                ),
+            )
         actual_hash, signature_ok = checked.hash, checked.signature_ok
         details = body.get("details")
         facts.append(

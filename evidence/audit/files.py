@@ -15,18 +15,31 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..errors import Finding
+from ..message import Message
 
-Add = Callable[[str, str, str], None]
+Add = Callable[[str, str, Message], None]
 
 
-def _mode_problems(path: Path, st: os.stat_result) -> list[str]:
-    out = []
+def _mode_problems(path: Path, st: os.stat_result) -> list[Message]:
+    out: list[Message] = []
     if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        out.append(f"{path} is writable by group or others (mode {stat.S_IMODE(st.st_mode):04o})")
+        out.append(
+            Message(
+                "{path} is writable by group or others (mode {st_mode:04o})",
+                path=path,
+                st_mode=stat.S_IMODE(st.st_mode),
+            )
+        )
     elif st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         # Workspaces made before custody kept them private (umask 022) land here: say the fix.
         mode = stat.S_IMODE(st.st_mode)
-        out.append(f"{path} is open to group or others (mode {mode:04o}; chmod go-rwx)")
+        out.append(
+            Message(
+                "{path} is open to group or others (mode {mode:04o}; chmod go-rwx)",
+                path=path,
+                mode=mode,
+            )
+        )
     return out
 
 
@@ -36,7 +49,7 @@ def _folder(path: Path, add: Add) -> bool:
     except FileNotFoundError:
         return False
     if not stat.S_ISDIR(st.st_mode):
-        add("files", str(path), "is not a real folder (a symlink or a file)")
+        add("files", str(path), Message("is not a real folder (a symlink or a file)"))
         return False
     for problem in _mode_problems(path, st):
         add("files", str(path), problem)
@@ -55,14 +68,14 @@ def check_workspace(root: Path, add: Add) -> None:
         except FileNotFoundError:
             continue
         if not stat.S_ISREG(st.st_mode):
-            add("files", str(path), "is not a regular file")
+            add("files", str(path), Message("is not a regular file"))
         for problem in _mode_problems(path, st):
             add("files", str(path), problem)
     for folder in ("keys", "checkpoints"):
         for path in sorted((root / folder).glob("*")) if (root / folder).is_dir() else []:
             st = path.lstat()
             if not stat.S_ISREG(st.st_mode):
-                add("files", str(path), "is not a regular file (symlink?)")
+                add("files", str(path), Message("is not a regular file (symlink?)"))
             for problem in _mode_problems(path, st):
                 add("files", str(path), problem)
 
@@ -79,20 +92,34 @@ def check_vault_entries(entries: Iterable[tuple[str, Path]], add: Add) -> None:
         try:
             st = path.lstat()
         except FileNotFoundError:
-            add("fixity", subject, f"vault file missing: {path}")
+            add("fixity", subject, Message("vault file missing: {path}", path=path))
             continue
         if stat.S_ISLNK(st.st_mode):
-            add("fixity", subject, f"vault entry is a symlink, not the vault's own copy: {path}")
+            add(
+                "fixity",
+                subject,
+                Message("vault entry is a symlink, not the vault's own copy: {path}", path=path),
+            )
             continue
         if not stat.S_ISREG(st.st_mode):
-            add("fixity", subject, f"vault entry is not a regular file: {path}")
+            add("fixity", subject, Message("vault entry is not a regular file: {path}", path=path))
             continue
         if st.st_nlink != 1:
-            add("fixity", subject, f"vault file has {st.st_nlink} links (hard-linked elsewhere?)")
+            add(
+                "fixity",
+                subject,
+                Message(
+                    "vault file has {st_nlink} links (hard-linked elsewhere?)", st_nlink=st.st_nlink
+                ),
+            )
         if st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-            add("fixity", subject, f"vault file is writable: {path}")
+            add("fixity", subject, Message("vault file is writable: {path}", path=path))
         if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            add("files", subject, f"vault file is readable by others (chmod go-rwx): {path}")
+            add(
+                "files",
+                subject,
+                Message("vault file is readable by others (chmod go-rwx): {path}", path=path),
+            )
 
 
 def orphan_notices(vault_root: Path, named: Iterable[Path]) -> list[Finding]:
@@ -102,9 +129,9 @@ def orphan_notices(vault_root: Path, named: Iterable[Path]) -> list[Finding]:
     if not content.is_dir():
         return []
     known = set(named)
-    out = []
+    out: list[Finding] = []
     for folder in sorted(p for p in content.iterdir() if p.is_dir() and not p.is_symlink()):
         for path in sorted(folder.iterdir()):
             if path not in known:
-                out.append(Finding("vault", str(path), "vault file that no item names"))
+                out.append(Finding("vault", str(path), Message("vault file that no item names")))
     return out

@@ -23,6 +23,7 @@ from ..cases import list_cases
 from ..errors import Check, CheckStatus, Finding
 from ..hashing import hash_file
 from ..items import ANALYSIS_ACTIONS, Item
+from ..message import Message
 from ..progress import Reporter, Silent
 from ..timeorder import workspace_rules
 from ..tlog.cosignature import CosignatureVerifier
@@ -42,7 +43,7 @@ from .trust import SignerCheck, audit_trust, signer_problem
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-TIME_DETAIL = (
+TIME_DETAIL = Message(
     "every event dated after the event before it and after each checkpoint not covering it"
 )
 SLICE = 1000  # small enough that two workers finish together
@@ -95,7 +96,7 @@ class Collector:
 
     findings: dict[str, list[Finding]] = field(default_factory=lambda: defaultdict(list))
 
-    def add(self, check: str, subject: str, message: str) -> None:
+    def add(self, check: str, subject: str, message: Message) -> None:
         """Record one finding."""
         self.findings[check].append(Finding(check, subject, message))
 
@@ -104,19 +105,21 @@ class Collector:
         for f in found:
             self.findings[f.check].append(f)
 
-    def check(self, name: str, passed_detail: str) -> Check:
+    def check(self, name: str, passed_detail: Message) -> Check:
         """The verdict line of one check: failed with a count, or passed with the detail."""
         found = self.findings.get(name, [])
         if found:
-            return Check(name, CheckStatus.FAILED, "", f"{len(found)} problem(s)")
+            return Check(name, CheckStatus.FAILED, "", Message("{n} problem(s)", n=len(found)))
         return Check(name, CheckStatus.OK, "", passed_detail)
 
-    def verdict(self, lines: Iterable[tuple[str, str]], witnessed: bool) -> list[Check]:
+    def verdict(self, lines: Iterable[tuple[str, Message]], witnessed: bool) -> list[Check]:
         """A verdict line per (check, detail if it passed), in order; then the witness line
         when witnesses were asked (`witnessed`) or one was found at fault."""
         checks = [self.check(name, detail) for name, detail in lines]
         if witnessed or self.findings.get("witness"):
-            checks.append(self.check("witness", "the ledger extends what every witness cosigned"))
+            checks.append(
+                self.check("witness", Message("the ledger extends what every witness cosigned"))
+            )
         return checks
 
     def findings_of(self, checks: Iterable[Check]) -> list[Finding]:
@@ -233,29 +236,59 @@ def _stream_events(
     return streamed
 
 
+def fixity_detail(files: int, commitments: int, new_events: bool = False) -> Message:
+    """The fixity line of a verdict: vault files re-hashed, record commitments recomputed."""
+    also = (
+        Message(", {n} record commitment(s) recomputed", n=commitments)
+        if commitments
+        else Message("")
+    )
+    if new_events:
+        return Message(
+            "{n} vault files of items with new events match their digests{also}",
+            n=files,
+            also=also,
+        )
+    return Message("{n} vault files match their digests{also}", n=files, also=also)
+
+
 def check_fixity(ws: Workspace, items: list[Item], reporter: Reporter, out: Collector) -> None:
     """Re-hash the items' vault files (SHA-256 and SHA-512) against their recorded digests."""
     reporter.start(sum(i.size for i in items), "re-hashing vault")
     try:
         for item in items:
             path = ws.vault.path_for(item.sha256)
-            subject = f"item {item.item_id} ({item.original_name})"
+            subject = Message(
+                "item {item_id} ({original_name})",
+                item_id=item.item_id,
+                original_name=item.original_name,
+            )
             if path.is_symlink() or not path.is_file():
                 continue  # reported by the vault entry check, never followed
             try:
                 digests = hash_file(path, hasher=ws.vault.hasher)
             except OSError as exc:
-                out.add("fixity", subject, f"vault file unreadable: {exc.strerror}")
+                out.add(
+                    "fixity",
+                    subject,
+                    Message("vault file unreadable: {strerror}", strerror=exc.strerror),
+                )
                 continue
             reporter.advance(item.size)
             if digests.sha256 != item.sha256:
                 out.add(
                     "fixity",
                     subject,
-                    f"vault file SHA-256 is {digests.sha256}, expected {item.sha256}",
+                    Message(
+                        "vault file SHA-256 is {sha256}, expected {expected}",
+                        sha256=digests.sha256,
+                        expected=item.sha256,
+                    ),
                 )
             elif digests.sha512 != item.digests.sha512:
-                out.add("fixity", subject, "vault file SHA-512 differs from the recorded one")
+                out.add(
+                    "fixity", subject, Message("vault file SHA-512 differs from the recorded one")
+                )
     finally:
         reporter.finish()
 
@@ -315,7 +348,17 @@ def audit(
         )
     check_workspace(ws.root.resolve(), out.add)  # a workspace reached through a link is fine
     check_vault_entries(
-        [(f"item {i.item_id} ({i.original_name})", ws.vault.path_for(i.sha256)) for i in items],
+        [
+            (
+                Message(
+                    "item {item_id} ({original_name})",
+                    item_id=i.item_id,
+                    original_name=i.original_name,
+                ),
+                ws.vault.path_for(i.sha256),
+            )
+            for i in items
+        ],
         out.add,
     )
     orphans: tuple[Finding, ...] = ()
@@ -323,28 +366,27 @@ def audit(
         named = (ws.vault.path_for(i.sha256) for i in items)
         orphans = tuple(orphan_notices(ws.vault.root, named))
     lines = [
-        ("trust", f"every signer established: {root_detail}"),
-        ("ledger", "append-only triggers in place"),
-        ("schema", "every event valid against its custody-event schema"),
-        ("hashes", "every event hash matches its canonical bytes"),
-        ("certificates", "every certificate and key row matches what was signed"),
-        ("signatures", f"{streamed.count} signatures valid"),
-        ("chains", f"{len(items)} chains unbroken"),
-        ("profiles", "every profile matches the event that signs it"),
-        ("corrections", "every correction applies to the facts it corrects"),
+        ("trust", Message("every signer established: {root}", root=root_detail)),
+        ("ledger", Message("append-only triggers in place")),
+        ("schema", Message("every event valid against its custody-event schema")),
+        ("hashes", Message("every event hash matches its canonical bytes")),
+        ("certificates", Message("every certificate and key row matches what was signed")),
+        ("signatures", Message("{n} signatures valid", n=streamed.count)),
+        ("chains", Message("{n} chains unbroken", n=len(items))),
+        ("profiles", Message("every profile matches the event that signs it")),
+        ("corrections", Message("every correction applies to the facts it corrects")),
         ("checkpoint", checkpoint.detail),
         ("time", TIME_DETAIL),
         ("log", log_detail),
-        ("files", "workspace private to its owner; vault folders closed"),
+        ("files", Message("workspace private to its owner; vault folders closed")),
     ]
     checks = out.verdict(lines, bool(witnesses))
     if fixity:
         check_fixity(ws, items, reporter, out)
         commitments = check_commitments(ws.vault, items, facts, out.add)
-        also = f", {commitments} record commitment(s) recomputed" if commitments else ""
-        checks.append(out.check("fixity", f"{len(items)} vault files match their digests{also}"))
+        checks.append(out.check("fixity", fixity_detail(len(items), commitments)))
     elif out.findings.get("fixity"):
-        checks.append(out.check("fixity", ""))
+        checks.append(out.check("fixity", Message("")))
     return AuditResult(
         checks,
         out.findings_of(checks),

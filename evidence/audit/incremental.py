@@ -35,6 +35,7 @@ from ..checkpoint import Checkpoint, load_file
 from ..errors import EvidenceError, UsageError
 from ..items import Item
 from ..ledger import marks, select_all
+from ..message import Message
 from ..progress import Reporter, Silent
 from ..timeorder import workspace_rules
 from ..timerules import Timed
@@ -44,7 +45,14 @@ from ..workspace import Workspace
 from .chains import Add, check_chains
 from .checkpoints import TrustContext, check_signed, compare_file, parse_row
 from .events import EventFacts, verify_items
-from .full import TIME_DETAIL, AuditResult, Collector, check_fixity, verify_events
+from .full import (
+    TIME_DETAIL,
+    AuditResult,
+    Collector,
+    check_fixity,
+    fixity_detail,
+    verify_events,
+)
 from .log import WitnessView, audit_log_since
 from .records import check_commitments, check_excerpt_events
 from .times import check_times
@@ -73,13 +81,21 @@ def _checkpoints(ws: Workspace, since: int | None, add: Add) -> list[Checkpoint]
         before = ws.ledger.rows("SELECT hash FROM checkpoints WHERE seq = $1", (since - 1,))
         previous = before[0]["hash"] if before else None
         if previous is None:
-            add("checkpoint", f"checkpoint #{since - 1}", "missing from the ledger")
+            add(
+                "checkpoint",
+                Message("checkpoint #{seq}", seq=since - 1),
+                Message("missing from the ledger"),
+            )
     for row in rows:
         cp = parse_row(row, add)
         if cp is None:
             continue
         if (cp.seq > 1 or previous is not None) and cp.body.get("prev") != previous:
-            add("checkpoint", f"checkpoint #{cp.seq}", "does not link to the previous checkpoint")
+            add(
+                "checkpoint",
+                Message("checkpoint #{seq}", seq=cp.seq),
+                Message("does not link to the previous checkpoint"),
+            )
         previous = cp.hash
         out.append(cp)
     return out
@@ -103,12 +119,24 @@ def _locate_heads(ws: Workspace, anchor: Checkpoint, add: Add) -> int | None:
         present.update(r["item_id"] for r in ws.ledger.rows(query, tuple(chunk)))
     last: int | None = None
     for digest, head in heads.items():
-        subject = f"item {head.item_id}"
+        subject = Message("item {item_id}", item_id=head.item_id)
         match = found.get(digest)
         if head.item_id not in present:
-            add("checkpoint", subject, f"item deleted since checkpoint #{anchor.seq}")
+            add(
+                "checkpoint",
+                subject,
+                Message("item deleted since checkpoint #{seq}", seq=anchor.seq),
+            )
         elif match is None or (match["item_id"], match["seq"]) != (head.item_id, head.seq):
-            add("checkpoint", subject, f"event #{head.seq} (head at #{anchor.seq}) is gone")
+            add(
+                "checkpoint",
+                subject,
+                Message(
+                    "event #{seq} (head at #{checkpoint}) is gone",
+                    seq=head.seq,
+                    checkpoint=anchor.seq,
+                ),
+            )
         if match is not None and isinstance(match["r"], int):
             last = match["r"] if last is None else max(last, match["r"])
     return last
@@ -127,9 +155,9 @@ def _continue_chains(
         chain.sort(key=lambda f: f.seq)
         head = heads.get(item_id)
         item = items.get(item_id)
-        subject = f"item {item_id}"
+        subject = Message("item {item_id}", item_id=item_id)
         if item is None:
-            add("chains", subject, "events exist for an item the ledger does not list")
+            add("chains", subject, Message("events exist for an item the ledger does not list"))
             continue
         if head is None:
             continue  # a new item: check_chains checks its whole chain
@@ -137,13 +165,30 @@ def _continue_chains(
         for ev in chain:
             where = f"{subject} event #{ev.seq}"
             if ev.seq != expected_seq:
-                add("chains", where, f"sequence broken: expected #{expected_seq} (events missing?)")
+                add(
+                    "chains",
+                    where,
+                    Message(
+                        "sequence broken: expected #{expected_seq} (events missing?)",
+                        expected_seq=expected_seq,
+                    ),
+                )
             if ev.prev != expected_prev:
-                add("chains", where, "prev link broken: does not match the previous event")
+                add("chains", where, Message("prev link broken: does not match the previous event"))
             if ev.item_sha256 != item.sha256:
-                add("chains", where, "item_sha256 differs from the item's recorded SHA-256")
+                add(
+                    "chains", where, Message("item_sha256 differs from the item's recorded SHA-256")
+                )
             if ev.case != item.case_number:
-                add("chains", where, f"case {ev.case!r} differs from item's {item.case_number!r}")
+                add(
+                    "chains",
+                    where,
+                    Message(
+                        "case {case!r} differs from item's {case_number!r}",
+                        case=ev.case,
+                        case_number=item.case_number,
+                    ),
+                )
             new[(item_id, ev.seq)] = ev.hash
             expected_seq, expected_prev = ev.seq + 1, ev.hash
     return new
@@ -154,12 +199,18 @@ def _consistent(
 ) -> None:
     """Every later checkpoint's heads are N's or verified new events; no item is lost."""
     for cp in later:
-        subject = f"checkpoint #{cp.seq}"
+        subject = Message("checkpoint #{seq}", seq=cp.seq)
         recorded = {h.item_id: h for h in cp.heads}
         for old in anchor.heads:
             mine = recorded.get(old.item_id)
             if mine is None or mine.seq < old.seq:
-                add("checkpoint", subject, f"item {old.item_id} lost since #{anchor.seq}")
+                add(
+                    "checkpoint",
+                    subject,
+                    Message(
+                        "item {item_id} lost since #{seq}", item_id=old.item_id, seq=anchor.seq
+                    ),
+                )
         known = {(h.item_id, h.seq): h.hash for h in anchor.heads}
         for head in cp.heads:
             expected = new.get((head.item_id, head.seq), known.get((head.item_id, head.seq)))
@@ -167,7 +218,11 @@ def _consistent(
                 add(
                     "checkpoint",
                     subject,
-                    f"head of item {head.item_id} (#{head.seq}) is not a verified event",
+                    Message(
+                        "head of item {item_id} (#{seq}) is not a verified event",
+                        item_id=head.item_id,
+                        seq=head.seq,
+                    ),
                 )
 
 
@@ -179,7 +234,11 @@ def _items(ws: Workspace, ids: list[str], add: Add) -> dict[str, Item]:
             try:
                 out[row["item_id"]] = Item.from_row(row)
             except EvidenceError as exc:
-                add("chains", f"item {row.get('item_id')}", f"item row unreadable ({exc.message})")
+                add(
+                    "chains",
+                    Message("item {item_id}", item_id=row.get("item_id")),
+                    Message("item row unreadable ({message})", message=exc.message),
+                )
     return out
 
 
@@ -214,10 +273,14 @@ def _anchor_file(ws: Workspace, path: Path, anchor: Checkpoint, add: Add) -> Non
     try:
         theirs = load_file(path)
     except EvidenceError as exc:
-        add("checkpoint", str(path), exc.message)
+        add("checkpoint", str(path), Message.verbatim(exc.message))
         return
     if theirs.seq != anchor.seq or theirs.hash != anchor.hash:
-        add("checkpoint", str(path), f"differs from checkpoint #{anchor.seq} in the ledger")
+        add(
+            "checkpoint",
+            str(path),
+            Message("differs from checkpoint #{seq} in the ledger", seq=anchor.seq),
+        )
 
 
 def audit_since(
@@ -260,8 +323,8 @@ def audit_since(
         )
         trust = TrustContext.read(ws.ledger, signer_problem(view))
         for cp in checkpoints:
-            check_signed(certs, cp, f"checkpoint #{cp.seq}", out.add, trust)
-            compare_file(ws, cp, f"checkpoint #{cp.seq}", out.add)
+            check_signed(certs, cp, Message("checkpoint #{seq}", seq=cp.seq), out.add, trust)
+            compare_file(ws, cp, Message("checkpoint #{seq}", seq=cp.seq), out.add)
         for f in policy_findings(checkpoints, stored(ws.ledger)):
             out.add("checkpoint", f.subject, f.message)
         if checkpoint_file is not None:
@@ -272,9 +335,13 @@ def audit_since(
         if before != start.body.get("events"):
             out.add(
                 "checkpoint",
-                f"checkpoint #{start.seq}",
-                f"{before} events up to its last head, it signed "
-                f"{start.body.get('events')} (history changed: run a full audit)",
+                Message("checkpoint #{seq}", seq=start.seq),
+                Message(
+                    "{n} events up to its last head, it signed {signed} (history changed: run a "
+                    "full audit)",
+                    n=before,
+                    signed=start.body.get("events"),
+                ),
             )
         last = ws.ledger.rows("SELECT MAX(rowid) AS hi FROM events")[0]["hi"]
         facts = verify_events(ws, None, last, workers, reporter, out, after=end)
@@ -311,35 +378,51 @@ def audit_since(
             out.add(
                 "chains",
                 "ledger",
-                f"{total} items, but checkpoint #{start.seq} and the new events account for "
-                f"{len(anchored) + len(fresh)} (an item without custody events?)",
+                Message(
+                    "{total} items, but checkpoint #{seq} and the new events account for "
+                    "{counted} (an item without custody events?)",
+                    total=total,
+                    seq=start.seq,
+                    counted=len(anchored) + len(fresh),
+                ),
             )
     final = checkpoints[-1]
-    detail = (
-        f"checkpoints #{start.seq}..#{final.seq} consistent; events before #{start.seq} not re-read"
+    detail = Message(
+        "checkpoints #{first}..#{last} consistent; events before #{first} not re-read",
+        first=start.seq,
+        last=final.seq,
     )
     lines = [
-        ("trust", f"every new signer established: {root_detail}"),
-        ("ledger", "append-only triggers in place"),
-        ("schema", "every new event valid against its custody-event schema"),
-        ("hashes", "every new event hash matches its canonical bytes"),
-        ("certificates", "every new signer's certificate is in the workspace"),
-        ("signatures", f"{len(facts)} new signatures valid"),
-        ("chains", f"{len(touched)} chains continue checkpoint #{start.seq}"),
+        (
+            "trust",
+            Message("every new signer established: {root}", root=root_detail),
+        ),
+        ("ledger", Message("append-only triggers in place")),
+        ("schema", Message("every new event valid against its custody-event schema")),
+        ("hashes", Message("every new event hash matches its canonical bytes")),
+        ("certificates", Message("every new signer's certificate is in the workspace")),
+        ("signatures", Message("{n} new signatures valid", n=len(facts))),
+        (
+            "chains",
+            Message("{n} chains continue checkpoint #{seq}", n=len(touched), seq=start.seq),
+        ),
         ("checkpoint", detail),
         ("time", TIME_DETAIL),
         ("log", log_detail),
     ]
     if excerpts or out.findings.get("profiles"):
-        lines.append(("profiles", f"{excerpts} new excerpt(s) restate their item's commitment"))
+        lines.append(
+            (
+                "profiles",
+                Message("{n} new excerpt(s) restate their item's commitment", n=excerpts),
+            )
+        )
     checks = out.verdict(lines, bool(witnesses))
     if fixity:
         held = [items[i] for i in touched if i in items]
         check_fixity(ws, held, reporter, out)
         commitments = check_commitments(ws.vault, held, chains, out.add)
-        also = f", {commitments} record commitment(s) recomputed" if commitments else ""
-        checks.append(out.check("fixity", f"{len(held)} vault files of items with new events "
-                                f"match their digests{also}"))  # fmt: skip
+        checks.append(out.check("fixity", fixity_detail(len(held), commitments, True)))
     unverified = frozenset((f.item_id, f.seq) for f in facts if not f.signature_ok)
     return AuditResult(
         checks,

@@ -23,6 +23,7 @@ from ..checkpoint import Checkpoint, from_row
 from ..checkpoint import rows as checkpoint_rows
 from ..errors import EvidenceError
 from ..ledger import SCHEMA_VERSION, Ledger, marks
+from ..message import Message
 from ..timerules import instant
 from ..timestamp.checkpoints import REQUIRED_WITHIN
 from ..tlog import Frontier, ProofError, Tree, verify_consistency
@@ -39,7 +40,7 @@ from ..tlog.ledgerlog import (
 from ..tlog.note import Note, NoteSignature, ecdsa_verify
 from ..tlog.signedhead import SignedHead
 
-Add = Callable[[str, str, str], None]
+Add = Callable[[str, str, Message], None]
 
 # leaf kind: (table, reference column)
 _RECORDS = {
@@ -119,16 +120,20 @@ def rebuild(ledger: Ledger, add: Add) -> Tree:
             if idx != n:
                 add(
                     "log",
-                    f"log leaf #{n}",
-                    f"missing: the next leaf is #{idx} (deleted or renumbered?)",
+                    Message("log leaf #{n}", n=n),
+                    Message("missing: the next leaf is #{idx} (deleted or renumbered?)", idx=idx),
                 )
             known = records.get(kind, {})
             digest = row["event_hash"] if kind == "event" else known.get(ref)
             if digest is None:
                 add(
                     "log",
-                    f"log leaf #{n}",
-                    f"names {kind} {ref}, which the ledger does not hold (deleted?)",
+                    Message("log leaf #{n}", n=n),
+                    Message(
+                        "names {kind} {ref}, which the ledger does not hold (deleted?)",
+                        kind=Message.word(kind),
+                        ref=ref,
+                    ),
                 )
                 # Keep the stored leaf in its place: the roots then show what else changed.
                 try:
@@ -140,7 +145,11 @@ def rebuild(ledger: Ledger, add: Add) -> Tree:
             key = (kind, ref)
             again = doubled.get(key, False)
             if again:
-                add("log", f"log leaf #{n}", f"{kind} {ref} is in the log twice")
+                add(
+                    "log",
+                    Message("log leaf #{n}", n=n),
+                    Message("{kind} {ref} is in the log twice", kind=Message.word(kind), ref=ref),
+                )
             elif key in doubled:
                 doubled[key] = True
             if kind == "event":
@@ -150,10 +159,22 @@ def rebuild(ledger: Ledger, add: Add) -> Tree:
             try:
                 leaf = hash_leaf(str(digest))
             except ValueError:
-                add("log", f"log leaf #{n}", f"{kind} {ref} has no valid hash")
+                add(
+                    "log",
+                    Message("log leaf #{n}", n=n),
+                    Message("{kind} {ref} has no valid hash", kind=Message.word(kind), ref=ref),
+                )
                 leaf = bytes(32)
             if row["leaf"] != leaf.hex():
-                add("log", f"log leaf #{n}", f"stored leaf differs from {kind} {ref} (edited?)")
+                add(
+                    "log",
+                    Message("log leaf #{n}", n=n),
+                    Message(
+                        "stored leaf differs from {kind} {ref} (edited?)",
+                        kind=Message.word(kind),
+                        ref=ref,
+                    ),
+                )
             tree.append(leaf)
     # Events without a leaf: every leaf counted above names a distinct event the ledger
     # holds, so equal counts say none is missing; otherwise the database lists them.
@@ -164,10 +185,18 @@ def rebuild(ledger: Ledger, add: Add) -> Tree:
             " (SELECT ref FROM log_leaves WHERE kind = 'event') ORDER BY event_id"
         )
         for row in missing:
-            add("log", f"event {row['event_id']}", "is not in the log (slipped in without a leaf?)")
+            add(
+                "log",
+                Message("event {event_id}", event_id=row["event_id"]),
+                Message("is not in the log (slipped in without a leaf?)"),
+            )
     for kind, refs in records.items():
         for ref in sorted(set(refs) - seen[kind]):
-            add("log", f"{kind} {ref}", "is not in the log (slipped in without a leaf?)")
+            add(
+                "log",
+                Message("{kind} {ref}", kind=Message.word(kind), ref=ref),
+                Message("is not in the log (slipped in without a leaf?)"),
+            )
     return tree
 
 
@@ -183,7 +212,11 @@ def _logged(ledger: Ledger, add: Add) -> list[tuple[Checkpoint, LogCommitment]]:
             out.append((cp, log))
         elif out:
             # Once a checkpoint signed the log, every later one must: none may step around it.
-            add("log", f"checkpoint #{cp.seq}", f"signs no log, though #{out[-1][0].seq} did")
+            add(
+                "log",
+                Message("checkpoint #{seq}", seq=cp.seq),
+                Message("signs no log, though #{seq} did", seq=out[-1][0].seq),
+            )
     return out
 
 
@@ -194,7 +227,7 @@ def _consistent(tree: Tree, a: LogCommitment, b: SignedHead, add: Add, subject: 
         proof = tree.consistency_proof(a.size, b.size)
         verify_consistency(a.size, b.size, proof, a.root, b.root)
     except ProofError as exc:
-        add("log", subject, exc.message)
+        add("log", subject, exc.wording)
 
 
 def check_checkpoint_logs(
@@ -211,30 +244,41 @@ def check_checkpoint_logs(
     logged = _logged(ledger, add)
     previous: LogCommitment | None = None
     for cp, log in logged:
-        subject = f"checkpoint #{cp.seq}"
+        subject = Message("checkpoint #{seq}", seq=cp.seq)
         if anchor is not None and log.origin != origin(anchor):
-            add("log", subject, f"origin {log.origin} is not this workspace's")
+            add(
+                "log",
+                subject,
+                Message("origin {origin} is not this workspace's", origin=log.origin),
+            )
         if log.size > tree.size:
             add(
                 "log",
                 subject,
-                f"signed a log of {log.size} records; the ledger holds {tree.size} "
-                "(records removed since)",
+                Message(
+                    "signed a log of {size} records; the ledger holds {held} (records removed "
+                    "since)",
+                    size=log.size,
+                    held=tree.size,
+                ),
             )
         elif tree.root(log.size) != log.root:
             add(
                 "log",
                 subject,
-                f"the log's first {log.size} records differ from what it signed "
-                "(removed, reordered or altered)",
+                Message(
+                    "the log's first {size} records differ from what it signed (removed, "
+                    "reordered or altered)",
+                    size=log.size,
+                ),
             )
         elif tree.frontier(log.size) != log.frontier:
-            add("log", subject, "frontier does not match its log")
+            add("log", subject, Message("frontier does not match its log"))
         if log.size < tree.size and not _own_leaf(ledger, cp.seq, log.size):
-            add("log", subject, f"its own leaf is not leaf #{log.size}")
+            add("log", subject, Message("its own leaf is not leaf #{size}", size=log.size))
         if previous is not None:
             if log.size <= previous.size:
-                add("log", subject, "its log is not larger than the previous checkpoint's")
+                add("log", subject, Message("its log is not larger than the previous checkpoint's"))
             _consistent(tree, previous, log.head, add, subject)
         previous = log
         _check_note(ledger, cp, log, certs, directory, add, cosigners)
@@ -257,11 +301,15 @@ def _check_note(
     add: Add,
     cosigners: Sequence[CosignatureVerifier],
 ) -> None:
-    subject = f"checkpoint #{cp.seq} note"
+    subject = Message("checkpoint #{seq} note", seq=cp.seq)
     try:
         note = stored_note(ledger, cp.seq, log)
     except EvidenceError as exc:
-        add("log", subject, f"stored signature line is malformed: {exc.message}")
+        add(
+            "log",
+            subject,
+            Message("stored signature line is malformed: {message}", message=exc.message),
+        )
         return
     rows = note_rows(ledger, cp.seq)
     cert = certs.get(cp.body["actor"]["fingerprint"])
@@ -269,16 +317,20 @@ def _check_note(
     key = key if isinstance(key, ec.EllipticCurvePublicKey) else None
     own = [r for r in rows if r["witness"] == "" and _is_own(r, log, key)]
     if not own:
-        add("log", subject, "no valid signature by the checkpoint's key")
+        add("log", subject, Message("no valid signature by the checkpoint's key"))
     for row in rows:
         for problem in note_row_problems(row, cp, log, key):
             add("log", subject, problem)
     path = note_file(directory, cp.seq)
     if note is not None:
         if not path.is_file():
-            add("log", subject, f"file {path.name} is missing")
+            add("log", subject, Message("file {name} is missing", name=path.name))
         elif path.read_bytes() != note.to_bytes():
-            add("log", subject, f"file {path.name} differs from the ledger (edited?)")
+            add(
+                "log",
+                subject,
+                Message("file {name} differs from the ledger (edited?)", name=path.name),
+            )
         for problem in cosigned_times(note, cosigners)[1]:
             add("witness", subject, problem)
 
@@ -304,27 +356,37 @@ def note_row_problems(
     cp: Checkpoint,
     log: LogCommitment,
     key: ec.EllipticCurvePublicKey | None,
-) -> list[str]:
+) -> list[Message]:
     """What binds a checkpoint_notes row's bookkeeping columns: `witness` is "" exactly for the
     log's own signature and otherwise a witness URL as the client stores it; `added_at` lies in
     the checkpoint's transaction (from its signed time to NOTE_WINDOW after)."""
-    out = []
+    out: list[Message] = []
     witness, added = row.get("witness"), row.get("added_at")
     own = _is_own(row, log, key)
     if witness == "" and not own:
-        out.append('a line stored as the log\'s own signature (witness "") is not one')
+        out.append(Message('a line stored as the log\'s own signature (witness "") is not one'))
     elif witness != "" and own:
-        out.append(f"the log's own signature is stored as witness {witness!r}'s (edited?)")
+        out.append(
+            Message(
+                "the log's own signature is stored as witness {witness!r}'s (edited?)",
+                witness=witness,
+            )
+        )
     elif witness != "" and not _is_witness_url(witness):
-        out.append(f"witness {witness!r} is not a witness URL (edited?)")
+        out.append(Message("witness {witness!r} is not a witness URL (edited?)", witness=witness))
     start, at = instant(cp.body.get("created_at")), instant(added)
     if at is None or not isinstance(added, str) or not added.endswith("Z"):
-        out.append(f"added_at {added!r} is not an RFC 3339 UTC time (edited?)")
+        out.append(Message("added_at {added!r} is not an RFC 3339 UTC time (edited?)", added=added))
     elif start is not None and not start <= at <= start + NOTE_WINDOW:
         out.append(
-            f"added_at {added} lies outside checkpoint #{cp.seq}'s transaction (its signed time "
-            f"{cp.body.get('created_at')} to {int(NOTE_WINDOW.total_seconds() // 60)} minutes "
-            "after): edited?"
+            Message(
+                "added_at {added} lies outside checkpoint #{seq}'s transaction (its signed time "
+                "{at} to {minutes} minutes after): edited?",
+                added=added,
+                seq=cp.seq,
+                at=cp.body.get("created_at"),
+                minutes=int(NOTE_WINDOW.total_seconds() // 60),
+            )
         )
     return out
 
@@ -357,52 +419,74 @@ def check_witness(
     anchor: str | None,
     cosigners: Sequence[CosignatureVerifier],
     add: Add,
-) -> str:
+) -> Message:
     """The ledger still extends what the witness cosigned: no rollback, no fork."""
-    subject = f"witness {view.url}"
+    subject = Message("witness {url}", url=view.url)
     if view.note is None:
-        add("witness", subject, "holds no checkpoint of this ledger (never cosigned one?)")
-        return "nothing cosigned"
+        add("witness", subject, Message("holds no checkpoint of this ledger (never cosigned one?)"))
+        return Message("nothing cosigned")
     note = view.note
     try:
         head = SignedHead.parse(note.text, subject)
     except EvidenceError as exc:
-        add("witness", subject, exc.message)
-        return "unreadable"
+        add("witness", subject, Message.verbatim(exc.message))
+        return Message("unreadable")
     if anchor is not None and head.origin != origin(anchor):
-        add("witness", subject, f"served a checkpoint of another log ({head.origin})")
-        return "another log"
+        add(
+            "witness",
+            subject,
+            Message("served a checkpoint of another log ({origin})", origin=head.origin),
+        )
+        return Message("another log")
     found, problems = cosigned_times(note, cosigners)
     for problem in problems:
         add("witness", subject, problem)
     if not any(found.values()):
-        add("witness", subject, "its checkpoint carries no valid cosignature by --witness-key")
-        return "not cosigned"
+        add(
+            "witness",
+            subject,
+            Message("its checkpoint carries no valid cosignature by --witness-key"),
+        )
+        return Message("not cosigned")
     if head.size > tree.size:
         add(
             "witness",
             subject,
-            f"rollback: it cosigned a log of {head.size} records; the ledger holds {tree.size} "
-            f"({head.size - tree.size} removed since)",
+            Message(
+                "rollback: it cosigned a log of {size} records; the ledger holds {held} "
+                "({removed} removed since)",
+                size=head.size,
+                held=tree.size,
+                removed=head.size - tree.size,
+            ),
         )
     elif (root := tree.root(head.size)) is None:
-        add("witness", subject, f"cosigned size {head.size} is no checkpoint's: run a full audit")
+        add(
+            "witness",
+            subject,
+            Message("cosigned size {size} is no checkpoint's: run a full audit", size=head.size),
+        )
     elif root != head.root:
         add(
             "witness",
             subject,
-            f"fork: the ledger's first {head.size} records differ from what it cosigned",
+            Message(
+                "fork: the ledger's first {size} records differ from what it cosigned",
+                size=head.size,
+            ),
         )
-    return f"{head.size} records cosigned"
+    return Message("{n} records cosigned", n=head.size)
 
 
-def version_note(ledger: Ledger) -> str | None:
+def version_note(ledger: Ledger) -> Message | None:
     """Why a ledger has no log to audit, or None if it has one."""
     if ledger.has_table("log_leaves"):
         return None
     if ledger.version >= SCHEMA_VERSION:
-        return "the log table is missing"
-    return f"ledger schema {ledger.version} predates the log (opened read-only?)"
+        return Message("the log table is missing")
+    return Message(
+        "ledger schema {version} predates the log (opened read-only?)", version=ledger.version
+    )
 
 
 def audit_log(
@@ -413,7 +497,7 @@ def audit_log(
     add: Add,
     witnesses: Sequence[WitnessView] = (),
     cosigners: Sequence[CosignatureVerifier] = (),
-) -> str:
+) -> Message:
     """The whole log check of a full audit; returns the verdict's detail."""
     missing = version_note(ledger)
     if missing is not None:
@@ -423,13 +507,22 @@ def audit_log(
     tree = rebuild(ledger, add)
     logged = check_checkpoint_logs(ledger, tree, anchor, certs, directory, add, cosigners)
     said = [check_witness(tree, view, anchor, cosigners, add) for view in witnesses]
-    detail = f"{tree.size} records in one tree"
+    detail = Message("{n} records in one tree", n=tree.size)
     if logged:
         cp, log = logged[-1]
-        detail += f"; checkpoint #{cp.seq} ({log.size}) consistent with it"
-    if said:
-        detail += "; witnesses: " + ", ".join(said)
-    return detail
+        detail = Message(
+            "{n} records in one tree; checkpoint #{seq} ({size}) consistent with it",
+            n=tree.size,
+            seq=cp.seq,
+            size=log.size,
+        )
+    return _with_witnesses(detail, said)
+
+
+def _with_witnesses(detail: Message, said: Sequence[Message]) -> Message:
+    if not said:
+        return detail
+    return Message("{detail}; witnesses: {said}", detail=detail, said=Message.joined(", ", said))
 
 
 def fetch_witnesses(ledger: Ledger, anchor: str | None, urls: Sequence[str]) -> list[WitnessView]:
@@ -476,7 +569,7 @@ def audit_log_since(
     add: Add,
     witnesses: Sequence[WitnessView] = (),
     cosigners: Sequence[CosignatureVerifier] = (),
-) -> str:
+) -> Message:
     """The log after checkpoint `start`, from its signed frontier: O(new leaves + log n).
 
     Each leaf after it is recomputed from its record; every later checkpoint's root must be
@@ -486,11 +579,11 @@ def audit_log_since(
     log = start.log
     if log is None:
         if ledger.has_table("log_leaves"):
-            return f"checkpoint #{start.seq} predates the log: run a full audit"
-        return "no log"
-    subject = f"checkpoint #{start.seq}"
+            return Message("checkpoint #{seq} predates the log: run a full audit", seq=start.seq)
+        return Message("no log")
+    subject = Message("checkpoint #{seq}", seq=start.seq)
     if log.frontier.root() != log.root:
-        add("log", subject, "its frontier does not hash to its log root")
+        add("log", subject, Message("its frontier does not hash to its log root"))
     rows = leaf_rows(ledger, log.size)
     hashes = _hashes_for(ledger, rows)
     at_size = {cp.log.size: (cp, cp.log) for cp in later if cp.log is not None}
@@ -500,18 +593,36 @@ def audit_log_since(
     for row in rows:
         idx, kind, ref = row["idx"], str(row["kind"]), str(row["ref"])
         if idx != frontier.size:
-            add("log", f"log leaf #{frontier.size}", f"missing: the next leaf is #{idx}")
+            add(
+                "log",
+                Message("log leaf #{size}", size=frontier.size),
+                Message("missing: the next leaf is #{idx}", idx=idx),
+            )
         if idx == log.size and (kind, ref) != ("checkpoint", str(start.seq)):
-            add("log", subject, f"its own leaf is not leaf #{log.size}")
+            add("log", subject, Message("its own leaf is not leaf #{size}", size=log.size))
         _frontier_matches(frontier, at_size, add)
         digest = hashes.get((kind, ref))
         if digest is None:
-            add("log", f"log leaf #{idx}", f"names {kind} {ref}, which the ledger does not hold")
+            add(
+                "log",
+                Message("log leaf #{idx}", idx=idx),
+                Message(
+                    "names {kind} {ref}, which the ledger does not hold",
+                    kind=Message.word(kind),
+                    ref=ref,
+                ),
+            )
             leaf = bytes.fromhex(str(row["leaf"])) if len(str(row["leaf"])) == 64 else bytes(32)
         else:
             leaf = hash_leaf(digest)
             if row["leaf"] != leaf.hex():
-                add("log", f"log leaf #{idx}", f"stored leaf differs from {kind} {ref}")
+                add(
+                    "log",
+                    Message("log leaf #{idx}", idx=idx),
+                    Message(
+                        "stored leaf differs from {kind} {ref}", kind=Message.word(kind), ref=ref
+                    ),
+                )
         logged.add((kind, ref))
         frontier = frontier.extend([leaf])
         roots[frontier.size] = frontier.root()
@@ -520,21 +631,31 @@ def audit_log_since(
         if size > frontier.size:
             add(
                 "log",
-                f"checkpoint #{cp.seq}",
-                f"signed {size} records; the log holds {frontier.size}",
+                Message("checkpoint #{seq}", seq=cp.seq),
+                Message(
+                    "signed {size} records; the log holds {held}", size=size, held=frontier.size
+                ),
             )
     logged_events = {hashes.get(k) for k in logged if k[0] == "event"}
     for item_id, seq, digest in new_events:
         if digest not in logged_events:
-            add("log", f"item {item_id} event #{seq}", "is not in the log (slipped in?)")
+            add(
+                "log",
+                Message("item {item_id} event #{seq}", item_id=item_id, seq=seq),
+                Message("is not in the log (slipped in?)"),
+            )
     for cp in later:
         if ("checkpoint", str(cp.seq)) not in logged:
-            add("log", f"checkpoint #{cp.seq}", "is not in the log")
+            add("log", Message("checkpoint #{seq}", seq=cp.seq), Message("is not in the log"))
     said = []
     for view in witnesses:
         said.append(_witness_since(roots, frontier.size, ledger, view, cosigners, add))
-    detail = f"{frontier.size - log.size} records since checkpoint #{start.seq}, consistent"
-    return detail + ("; witnesses: " + ", ".join(said) if said else "")
+    detail = Message(
+        "{n} records since checkpoint #{seq}, consistent",
+        n=frontier.size - log.size,
+        seq=start.seq,
+    )
+    return _with_witnesses(detail, said)
 
 
 def _frontier_matches(
@@ -547,8 +668,8 @@ def _frontier_matches(
     if frontier.root() != log.root or frontier != log.frontier:
         add(
             "log",
-            f"checkpoint #{cp.seq}",
-            f"the log's first {log.size} records differ from what it signed",
+            Message("checkpoint #{seq}", seq=cp.seq),
+            Message("the log's first {size} records differ from what it signed", size=log.size),
         )
 
 
@@ -559,7 +680,7 @@ def _witness_since(
     view: WitnessView,
     cosigners: Sequence[CosignatureVerifier],
     add: Add,
-) -> str:
+) -> Message:
     # Roots are known from the starting checkpoint on; below it, the checkpoints' signed roots.
     known = dict(roots)
     for _, log in _logged(ledger, add):

@@ -14,10 +14,11 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from ..items import ANALYSIS_ACTIONS, Item
+from ..message import Message
 from ..vault import Vault
 from .events import EventFacts
 
-Add = Callable[[str, str, str], None]
+Add = Callable[[str, str, Message], None]
 CHECK = "fixity"
 PROFILES = "profiles"
 
@@ -45,16 +46,27 @@ def check_excerpt_events(
         seq = named.get("seq")
         earlier = sorted((a for a in analyses[f.item_id] if a.seq < f.seq), key=lambda a: a.seq)
         source = next((a for a in earlier if a.seq == seq), None)
-        where = f"item {f.item_id} event #{f.seq}"
+        where = Message("item {item_id} event #{seq}", item_id=f.item_id, seq=f.seq)
         if source is None:
-            add(PROFILES, where, "excerpt names no earlier profiled event of its item")
+            add(PROFILES, where, Message("excerpt names no earlier profiled event of its item"))
         elif source is not earlier[-1]:
-            add(PROFILES, where, f"excerpt names event #{seq}, superseded by event "
-                f"#{earlier[-1].seq} before it")  # fmt: skip
+            add(
+                PROFILES,
+                where,
+                Message(
+                    "excerpt names event #{seq}, superseded by event #{earlier} before it",
+                    seq=seq,
+                    earlier=earlier[-1].seq,
+                ),
+            )
         elif source.hash != named.get("hash") or (source.details or {}).get(
             "records"
         ) != details.get("commitment"):
-            add(PROFILES, where, f"excerpt's commitment is not the one event #{seq} signs")
+            add(
+                PROFILES,
+                where,
+                Message("excerpt's commitment is not the one event #{seq} signs", seq=seq),
+            )
         else:
             _check_disclosed(details, where, add)
     return judged
@@ -68,12 +80,21 @@ def _check_disclosed(details: dict[str, Any], where: str, add: Add) -> None:
     commitment = Commitment.from_json(details.get("commitment"))
     span = range_span(details.get("records"))
     if commitment is None or span is None:
-        add(PROFILES, where, "excerpt's records or commitment are not readable")
+        add(PROFILES, where, Message("excerpt's records or commitment are not readable"))
     elif span[1] > commitment.count:
-        add(PROFILES, where, f"excerpt names records {details.get('records')}, beyond the "
-            f"{commitment.count} its commitment counts")  # fmt: skip
+        add(
+            PROFILES,
+            where,
+            Message(
+                "excerpt names records {records}, beyond the {count} its commitment counts",
+                records=details.get("records"),
+                count=commitment.count,
+            ),
+        )
     elif details.get("disclosed") != span[0] or details.get("count") != commitment.count:
-        add(PROFILES, where, "excerpt's disclosed or record count differs from its records")
+        add(
+            PROFILES, where, Message("excerpt's disclosed or record count differs from its records")
+        )
 
 
 def check_commitments(vault: Vault, items: list[Item], facts: list[EventFacts], add: Add) -> int:
@@ -101,26 +122,46 @@ def check_commitments(vault: Vault, items: list[Item], facts: list[EventFacts], 
 
     secret = read_secret(vault.root)
     if secret is None:
-        add(CHECK, str(secret_path(vault.root)), f"excerpt secret missing: {len(signed)} record "
-            "commitment(s) cannot be recomputed (restore it from the vault's backup, or run "
-            "`custody profile` to commit anew)")  # fmt: skip
+        add(
+            CHECK,
+            str(secret_path(vault.root)),
+            Message(
+                "excerpt secret missing: {n} record commitment(s) cannot be recomputed (restore "
+                "it from the vault's backup, or run `custody profile` to commit anew)",
+                n=len(signed),
+            ),
+        )
         return 0
     checked = 0
     for item, fact in signed:
         assert fact.details is not None
         made = Commitment.from_json(fact.details["records"])
-        where = f"item {item.item_id} event #{fact.seq}"
+        where = Message("item {item_id} event #{seq}", item_id=item.item_id, seq=fact.seq)
         if made is None:
-            add(CHECK, where, "record commitment is not readable")
+            add(CHECK, where, Message("record commitment is not readable"))
             continue
         if made.secret_id != secret_id(secret):
-            add(CHECK, where, f"record commitment was made under excerpt secret {made.secret_id},"
-                f" the vault holds {secret_id(secret)}: restore that secret, or run `custody "
-                "profile` to commit anew")  # fmt: skip
+            add(
+                CHECK,
+                where,
+                Message(
+                    "record commitment was made under excerpt secret {secret_id}, the vault holds "
+                    "{secret}: restore that secret, or run `custody profile` to commit anew",
+                    secret_id=made.secret_id,
+                    secret=secret_id(secret),
+                ),
+            )
             continue
         if rule_for(made.layout, made.rule_version) != made.rule:
-            add(CHECK, where, f"record rule {made.rule}/{made.rule_version} is not one this "
-                "version can recompute")  # fmt: skip
+            add(
+                CHECK,
+                where,
+                Message(
+                    "record rule {rule}/{rule_version} is not one this version can recompute",
+                    rule=made.rule,
+                    rule_version=made.rule_version,
+                ),
+            )
             continue
         try:
             again = recommit(vault.path_for(item.sha256), made, secret, item.sha256)
@@ -132,6 +173,14 @@ def check_commitments(vault: Vault, items: list[Item], facts: list[EventFacts], 
             why = ""
         checked += 1
         if again is None or again[0].to_json() != made.to_json():
-            add(CHECK, where, f"record commitment ({made.count} records) does not match the "
-                f"vault copy's records{why}")  # fmt: skip
+            add(
+                CHECK,
+                where,
+                Message(
+                    "record commitment ({count} records) does not match the vault copy's "
+                    "records{why}",
+                    count=made.count,
+                    why=why,
+                ),
+            )
     return checked

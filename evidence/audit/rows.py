@@ -17,10 +17,11 @@ from cryptography.x509.oid import NameOID
 
 from ..keys import fingerprint, subject_attribute
 from ..ledger import Ledger, select_all, type_problems
+from ..message import Message
 from ..timefmt import format_utc
 from ..trust.records import TrustRecord, certificate_key_id, certificate_pem
 
-Add = Callable[[str, str, str], None]
+Add = Callable[[str, str, Message], None]
 
 _SUBJECT = {
     "name": NameOID.COMMON_NAME,
@@ -34,7 +35,7 @@ def check_triggers(ledger: Ledger, add: Add) -> None:
     """Every append-only trigger is present as made, and no other trigger exists (each backend
     knows what its triggers look like)."""
     for problem in ledger.trigger_problems():
-        add("ledger", "triggers", problem)
+        add("ledger", Message("triggers"), problem)
 
 
 def _enrolments(records: list[TrustRecord]) -> dict[str, TrustRecord]:
@@ -55,7 +56,11 @@ def check_anchor_row(ledger: Ledger, records: list[TrustRecord], add: Add) -> No
             continue
         record = enrolled.get(str(row["fingerprint"]))
         if record is None or record.by != row["fingerprint"] or record.at != row["created_at"]:
-            add("trust", "trust root", "anchor row's created_at is not the one its record signed")
+            add(
+                "trust",
+                Message("trust root"),
+                Message("anchor row's created_at is not the one its record signed"),
+            )
 
 
 def check_key_rows(
@@ -69,7 +74,7 @@ def check_key_rows(
     by_key: dict[str, list[x509.Certificate]] = {}
     for row in ledger.rows(select_all("certificates") + " ORDER BY rowid"):
         fp = str(row.get("fingerprint"))
-        subject = f"certificate {str(fp)[:16]}"
+        subject = Message("certificate {fp}", fp=str(fp)[:16])
         if type_problems("certificates", row):
             continue  # already reported by the certificate loader
         cert = certs.get(fp)
@@ -83,22 +88,34 @@ def check_key_rows(
         }
         changed = sorted(k for k, v in derived.items() if row[k] != v)
         if changed:
-            add("certificates", subject, f"row differs from the certificate: {', '.join(changed)}")
+            add(
+                "certificates",
+                subject,
+                Message("row differs from the certificate: {changed}", changed=", ".join(changed)),
+            )
         by_key.setdefault(row["key_id"], []).append(cert)
         record = enrolled.get(fp)
         if record is not None and record.body.get("added_at") != row["added_at"]:
-            add("certificates", subject, "added_at differs from the signed enrolment record")
+            add(
+                "certificates",
+                subject,
+                Message("added_at differs from the signed enrolment record"),
+            )
         if record is not None and record.body.get("key_id") != row["key_id"]:
-            add("certificates", subject, "key_id differs from the signed enrolment record")
+            add("certificates", subject, Message("key_id differs from the signed enrolment record"))
     for row in ledger.rows(select_all("keys") + " ORDER BY rowid"):
-        subject = f"key {row.get('key_id')!s:.16}"
+        subject = Message("key {key}", key=str(row.get("key_id"))[:16])
         wrong = type_problems("keys", row)
         if wrong:
-            add("certificates", subject, f"keys row damaged: {'; '.join(wrong)}")
+            add(
+                "certificates",
+                subject,
+                Message("keys row damaged: {wrong}", wrong=Message.joined("; ", wrong)),
+            )
             continue
         filed = by_key.get(row["key_id"], [])
         if not filed:
-            add("certificates", subject, "key has no certificate")
+            add("certificates", subject, Message("key has no certificate"))
             continue
         for cert in filed:
             if certificate_key_id(cert) != row["key_id"]:
@@ -108,8 +125,16 @@ def check_key_rows(
             )
             if changed:
                 what = ", ".join(changed)
-                add("certificates", subject, f"row differs from its certificate: {what}")
+                add(
+                    "certificates",
+                    subject,
+                    Message("row differs from its certificate: {what}", what=what),
+                )
                 break
         signed = [enrolled[fingerprint(c)] for c in filed if fingerprint(c) in enrolled]
         if signed and all(r.body.get("key_created_at") != row["created_at"] for r in signed):
-            add("certificates", subject, "created_at differs from the signed enrolment record")
+            add(
+                "certificates",
+                subject,
+                Message("created_at differs from the signed enrolment record"),
+            )

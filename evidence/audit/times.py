@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
+from ..message import Message
 from ..timerules import CheckpointTime, Timed, TimeRules, checkpoint_order_problem
 from .events import EventFacts
 
-Add = Callable[[str, str, str], None]
+Add = Callable[[str, str, Message], None]
 CHECK = "time"
 
 
@@ -37,7 +38,11 @@ def check_times(
         chain = sorted(by_item[item_id], key=lambda t: t.seq)
         before = None if previous is None else previous.get(item_id)
         for event, problem in rules.problems(chain, before):
-            add(CHECK, f"item {item_id} event #{event.seq}", problem)
+            add(
+                CHECK,
+                Message("item {item_id} event #{seq}", item_id=item_id, seq=event.seq),
+                problem,
+            )
     check_checkpoint_order(rules, add)
 
 
@@ -47,7 +52,7 @@ def check_checkpoint_order(rules: TimeRules, add: Add) -> None:
     for cp in rules.checkpoints:
         backdated = checkpoint_order_problem(order, cp)
         if backdated is not None:
-            add(CHECK, f"checkpoint #{cp.seq}", backdated)
+            add(CHECK, Message("checkpoint #{seq}", seq=cp.seq), backdated)
         order = cp
 
 
@@ -63,7 +68,7 @@ class TimeStream:
         self.rules = rules
         self.set_aside = set_aside
         self.last: dict[str, Timed] = {}
-        self.found: list[tuple[str, int, str]] = []  # (item, seq, problem), as met
+        self.found: list[tuple[str, int, Message]] = []  # (item, seq, problem), as met
 
     def feed(self, f: EventFacts) -> None:
         """One event, in ledger order (after the chain stream has seen it)."""
@@ -76,7 +81,7 @@ class TimeStream:
 
     def finish(self, reread: Sequence[EventFacts], add: Add) -> None:
         """Add the findings: by item (sorted), each chain in order; then the checkpoints."""
-        by_item: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        by_item: dict[str, list[tuple[int, Message]]] = defaultdict(list)
         for item_id, seq, problem in self.found:
             if item_id not in self.set_aside:
                 by_item[item_id].append((seq, problem))
@@ -88,5 +93,7 @@ class TimeStream:
             by_item[item_id] = [(e.seq, p) for e, p in self.rules.problems(chain)]
         for item_id in sorted(by_item):
             for seq, problem in by_item[item_id]:
-                add(CHECK, f"item {item_id} event #{seq}", problem)
+                add(
+                    CHECK, Message("item {item_id} event #{seq}", item_id=item_id, seq=seq), problem
+                )
         check_checkpoint_order(self.rules, add)

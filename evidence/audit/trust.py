@@ -10,14 +10,15 @@ from typing import Any
 from cryptography import x509
 
 from ..ledger import Ledger
+from ..message import Message
 from ..trust.establish import TrustView, establish
 from ..trust.store import TrustState, load_state
 from .events import CERTIFICATES_SQL, EventFacts, load_certificates
 from .rows import check_triggers
 
-Add = Callable[[str, str, str], None]
+Add = Callable[[str, str, Message], None]
 
-NO_ROOT = (
+NO_ROOT = Message(
     "this workspace has no trust root (made before trust roots, or its root was removed): "
     "no signer can be established; adopt one with `custody init --authority NAME`"
 )
@@ -36,7 +37,7 @@ class TrustAudit:
     certs: dict[str, x509.Certificate]
     state: TrustState
     view: TrustView | None
-    detail: str
+    detail: Message
 
 
 def audit_trust(ledger: Ledger, pin: str | None, add: Add) -> TrustAudit:
@@ -44,7 +45,7 @@ def audit_trust(ledger: Ledger, pin: str | None, add: Add) -> TrustAudit:
     here, so that per event only a lookup and a time compare remain."""
     certs, problems = load_certificates(ledger.rows(CERTIFICATES_SQL))
     for problem in problems:
-        add("certificates", "ledger", problem)
+        add("certificates", Message("ledger"), problem)
     state = load_state(ledger)
     view = None if state.anchor is None else establish(state.anchor, state.records, certs)
     detail = check_root(state, view, pin, add)
@@ -52,23 +53,32 @@ def audit_trust(ledger: Ledger, pin: str | None, add: Add) -> TrustAudit:
     return TrustAudit(certs, state, view, detail)
 
 
-def check_root(state: TrustState, view: TrustView | None, pin: str | None, add: Add) -> str:
+def check_root(state: TrustState, view: TrustView | None, pin: str | None, add: Add) -> Message:
     """The anchor and records; returns the verdict line's detail."""
     for problem in [*state.problems, *([] if view is None else view.problems)]:
-        add("trust", "trust records", problem)
+        add("trust", Message("trust records"), problem)
     if state.anchor is None:
-        add("trust", "trust root", NO_ROOT)
-        return "no trust root"
+        add("trust", Message("trust root"), NO_ROOT)
+        return Message("no trust root")
     fp = state.anchor.fingerprint
     if pin is not None and normalise_fingerprint(pin) != fp:
         add(
             "trust",
-            "trust root",
-            f"the workspace's root {fp} is not the pinned {normalise_fingerprint(pin)} "
-            "(root replaced, or the wrong workspace)",
+            Message("trust root"),
+            Message(
+                "the workspace's root {fp} is not the pinned {pin} (root replaced, or the wrong "
+                "workspace)",
+                fp=fp,
+                pin=normalise_fingerprint(pin),
+            ),
         )
-    how = "pinned" if pin is not None else "not pinned: pass --anchor"
-    return f"root {state.anchor.kind} {fp[:16]} ({how})"
+    how = Message("pinned") if pin is not None else Message("not pinned: pass --anchor")
+    return Message(
+        "root {kind} {fingerprint} ({how})",
+        kind=Message.word(state.anchor.kind),
+        fingerprint=fp[:16],
+        how=how,
+    )
 
 
 def check_signers(view: TrustView | None, facts: list[EventFacts], add: Add) -> None:
@@ -95,13 +105,17 @@ class SignerCheck:
             verdict = self.cache[f.actor] = self.view.verdict(f.actor)
         problem = verdict.problem_at(f.at)
         if problem is not None:
-            self.add("trust", f"item {f.item_id} event #{f.seq}", problem)
+            self.add(
+                "trust",
+                Message("item {item_id} event #{seq}", item_id=f.item_id, seq=f.seq),
+                problem,
+            )
 
 
-def signer_problem(view: TrustView | None) -> Callable[[str, Any], str | None]:
+def signer_problem(view: TrustView | None) -> Callable[[str, Any], Message | None]:
     """For checkpoints: why fingerprint may not sign at a time, or None."""
 
-    def problem(fp: str, at: Any) -> str | None:
+    def problem(fp: str, at: Any) -> Message | None:
         return None if view is None else view.verdict(fp).problem_at(at)
 
     return problem
@@ -119,19 +133,30 @@ def check_commitment(
     if not isinstance(trust, dict):
         return  # version 1: no commitment
     if trust["anchor"] != committed["anchor"]:
-        add("checkpoint", subject, "the trust root differs from the one this checkpoint names")
+        add(
+            "checkpoint",
+            subject,
+            Message("the trust root differs from the one this checkpoint names"),
+        )
     now = set(committed["certificates"])
     listed = set(trust["certificates"])
     for fp in sorted(listed - now):
-        add("checkpoint", subject, f"certificate {fp[:16]} it lists is gone from the ledger")
+        add(
+            "checkpoint",
+            subject,
+            Message("certificate {fp} it lists is gone from the ledger", fp=fp[:16]),
+        )
     created = str(body.get("created_at", ""))
     for row in ledger.rows("SELECT fingerprint, added_at FROM certificates"):
         if row["fingerprint"] not in listed and str(row["added_at"]) <= created:
             add(
                 "checkpoint",
                 subject,
-                f"certificate {str(row['fingerprint'])[:16]} is dated before this checkpoint "
-                "but not in it (inserted later?)",
+                Message(
+                    "certificate {fingerprint} is dated before this checkpoint but not in it "
+                    "(inserted later?)",
+                    fingerprint=str(row["fingerprint"])[:16],
+                ),
             )
     head = trust["records"]
     if head is not None:
@@ -142,4 +167,8 @@ def check_commitment(
             else []
         )
         if not rows or rows[0]["hash"] != digest:
-            add("checkpoint", subject, f"trust record #{seq} it names is gone or changed")
+            add(
+                "checkpoint",
+                subject,
+                Message("trust record #{seq} it names is gone or changed", seq=seq),
+            )

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..errors import Finding
 from ..hashing import Digests, copy_and_hash
+from ..message import Message
 from ..progress import Reporter, Silent
 
 VERSION = "1.0"
@@ -185,9 +186,9 @@ class BagReport:
 
     findings: list[Finding] = field(default_factory=list)
     info: dict[str, list[str]] = field(default_factory=dict)
-    passed: list[tuple[str, str]] = field(default_factory=list)
+    passed: list[tuple[str, Message]] = field(default_factory=list)
 
-    def fail(self, check: str, subject: str, message: str) -> None:
+    def fail(self, check: str, subject: str, message: Message) -> None:
         """Record a failed check."""
         self.findings.append(Finding(check, subject, message))
 
@@ -202,10 +203,12 @@ def parse_tags(data: bytes, name: str, report: BagReport) -> dict[str, list[str]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        report.fail("bag.structure", name, "is not UTF-8 text")
+        report.fail("bag.structure", name, Message("is not UTF-8 text"))
         return tags
     if text.startswith("\ufeff"):
-        report.fail("bag.structure", name, "starts with a byte-order mark (RFC 8493 forbids it)")
+        report.fail(
+            "bag.structure", name, Message("starts with a byte-order mark (RFC 8493 forbids it)")
+        )
         text = text[1:]
     last: str | None = None
     for number, line in enumerate(text.splitlines(), 1):
@@ -216,7 +219,11 @@ def parse_tags(data: bytes, name: str, report: BagReport) -> dict[str, list[str]
             continue
         label, colon, value = line.partition(":")
         if not colon or not label.strip():
-            report.fail("bag.structure", f"{name} line {number}", "is not a `Label: value` line")
+            report.fail(
+                "bag.structure",
+                Message("{name} line {number}", name=name, number=number),
+                Message("is not a `Label: value` line"),
+            )
             continue
         last = label.strip()
         tags.setdefault(last, []).append(value.strip())
@@ -230,20 +237,26 @@ def parse_manifest(data: bytes, name: str, report: BagReport) -> dict[str, str]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        report.fail("bag.structure", name, "is not UTF-8 text")
+        report.fail("bag.structure", name, Message("is not UTF-8 text"))
         return entries
     for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         checksum, _, rest = line.partition(" ")
         path = decode_path(rest.lstrip(" \t").removeprefix("*"))
-        where = f"{name} line {number}"
+        where = Message("{name} line {number}", name=name, number=number)
         if not _HEX[algorithm].fullmatch(checksum.lower()):
-            report.fail("bag.structure", where, f"is not a {algorithm} checksum and a path")
+            report.fail(
+                "bag.structure",
+                where,
+                Message("is not a {algorithm} checksum and a path", algorithm=algorithm),
+            )
         elif not is_safe_path(path):
-            report.fail("bag.structure", where, f"path {path!r} would leave the bag")
+            report.fail(
+                "bag.structure", where, Message("path {path!r} would leave the bag", path=path)
+            )
         elif path in entries:
-            report.fail("bag.structure", where, f"lists {path!r} twice")
+            report.fail("bag.structure", where, Message("lists {path!r} twice", path=path))
         else:
             entries[path] = checksum.lower()
     return entries
@@ -259,24 +272,33 @@ def check_bag(files: Mapping[str, BagFile], tags: Mapping[str, bytes]) -> BagRep
     report = BagReport()
     # 1. bagit.txt is present and declares version 1.0 and UTF-8 (section 2.1.1).
     if "bagit.txt" not in tags:
-        report.fail("bag.structure", "bagit.txt", "missing: this is not a BagIt bag")
+        report.fail("bag.structure", "bagit.txt", Message("missing: this is not a BagIt bag"))
     else:
         declared = parse_tags(tags["bagit.txt"], "bagit.txt", report)
         if declared.get("BagIt-Version") != [VERSION]:
-            report.fail("bag.structure", "bagit.txt", f"BagIt-Version is not {VERSION}")
+            report.fail(
+                "bag.structure",
+                "bagit.txt",
+                Message("BagIt-Version is not {version}", version=VERSION),
+            )
         if declared.get("Tag-File-Character-Encoding") != ["UTF-8"]:
-            report.fail("bag.structure", "bagit.txt", "Tag-File-Character-Encoding is not UTF-8")
+            report.fail(
+                "bag.structure", "bagit.txt", Message("Tag-File-Character-Encoding is not UTF-8")
+            )
     # 2. A payload manifest exists for every algorithm we promise (section 2.1.3).
     payload_files = {p for p in files if p.startswith(PAYLOAD_DIR + "/")}
     manifests: dict[str, dict[str, str]] = {}
     for name in (*PAYLOAD_MANIFESTS, *TAG_MANIFESTS):
         if name not in tags:
-            report.fail("bag.structure", name, "missing")
+            report.fail("bag.structure", name, Message("missing"))
         else:
             manifests[name] = parse_manifest(tags[name], name, report)
     if not report.failed("bag.structure"):
         report.passed.append(
-            ("bag.structure", f"BagIt {VERSION}, UTF-8, manifests for sha256 and sha512")
+            (
+                "bag.structure",
+                Message("BagIt {version}, UTF-8, manifests for sha256 and sha512", version=VERSION),
+            )
         )
     # 3. Completeness (section 3): every payload file is in every payload manifest and every
     #    listed file exists; tag manifests cover every tag file but themselves.
@@ -287,21 +309,34 @@ def check_bag(files: Mapping[str, BagFile], tags: Mapping[str, bytes]) -> BagRep
     for name, entries in manifests.items():
         expected = tag_files_present if name in TAG_MANIFESTS else payload_files
         for path in sorted(set(entries) - set(files)):
-            report.fail("bag.complete", path, f"listed in {name} but missing from the bag")
+            report.fail(
+                "bag.complete",
+                path,
+                Message("listed in {name} but missing from the bag", name=name),
+            )
         for path in sorted(expected - set(entries)):
-            report.fail("bag.complete", path, f"not listed in {name} (extra file)")
+            report.fail(
+                "bag.complete", path, Message("not listed in {name} (extra file)", name=name)
+            )
         inside = [
             p for p in entries if p.startswith(PAYLOAD_DIR + "/") != (name in PAYLOAD_MANIFESTS)
         ]
         for path in sorted(inside):
-            where = "outside data/" if name in PAYLOAD_MANIFESTS else "a payload file"
-            report.fail("bag.complete", path, f"{name} lists {where}")
+            where = (
+                Message("outside data/") if name in PAYLOAD_MANIFESTS else Message("a payload file")
+            )
+            report.fail(
+                "bag.complete", path, Message("{name} lists {where}", name=name, where=where)
+            )
     if not report.failed("bag.complete"):
         report.passed.append(
             (
                 "bag.complete",
-                f"{len(payload_files)} payload and {len(tag_files_present)} tag files,"
-                " none missing or extra",
+                Message(
+                    "{payload} payload and {tags} tag files, none missing or extra",
+                    payload=len(payload_files),
+                    tags=len(tag_files_present),
+                ),
             )
         )
     # 4. Validity (section 3): every checksum in every manifest matches the file.
@@ -318,28 +353,40 @@ def check_bag(files: Mapping[str, BagFile], tags: Mapping[str, bytes]) -> BagRep
                 report.fail(
                     "bag.fixity",
                     path,
-                    f"{algorithm} is {actual[:16]}..., {name} says {expected_sum[:16]}...",
+                    Message(
+                        "{algorithm} is {actual}..., {name} says {expected_sum}...",
+                        algorithm=algorithm,
+                        actual=actual[:16],
+                        name=name,
+                        expected_sum=expected_sum[:16],
+                    ),
                 )
     if not report.failed("bag.fixity"):
-        report.passed.append(("bag.fixity", f"{checked} checksums match"))
+        report.passed.append(("bag.fixity", Message("{n} checksums match", n=checked)))
     # 5. bag-info.txt and its Payload-Oxum (section 2.2.2) agree with the payload found.
     if "bag-info.txt" not in tags:
-        report.fail("bag.info", "bag-info.txt", "missing")
+        report.fail("bag.info", "bag-info.txt", Message("missing"))
     else:
         report.info = parse_tags(tags["bag-info.txt"], "bag-info.txt", report)
         actual_oxum = payload_oxum(files[p].size for p in payload_files)
         oxum = report.info.get("Payload-Oxum")
         if not oxum:
-            report.fail("bag.info", "bag-info.txt", "has no Payload-Oxum")
+            report.fail("bag.info", "bag-info.txt", Message("has no Payload-Oxum"))
         elif oxum != [actual_oxum]:
             report.fail(
                 "bag.info",
-                "Payload-Oxum",
-                f"says {', '.join(oxum)}, payload is {actual_oxum} (octets.files)",
+                Message("Payload-Oxum"),
+                Message(
+                    "says {oxum}, payload is {actual_oxum} (octets.files)",
+                    oxum=", ".join(oxum),
+                    actual_oxum=actual_oxum,
+                ),
             )
         for label in ("External-Identifier", "Source-Organization", "Bagging-Date"):
             if label not in report.info:
-                report.fail("bag.info", "bag-info.txt", f"has no {label}")
+                report.fail("bag.info", "bag-info.txt", Message("has no {label}", label=label))
         if not report.failed("bag.info"):
-            report.passed.append(("bag.info", f"Payload-Oxum {actual_oxum} matches"))
+            report.passed.append(
+                ("bag.info", Message("Payload-Oxum {oxum} matches", oxum=actual_oxum))
+            )
     return report

@@ -35,6 +35,7 @@ from ..errors import Finding, OperationalError, UsageError, VerificationError
 from ..events import SignedEvent
 from ..items import Item, select
 from ..keys import Signer
+from ..message import Message
 from ..progress import Reporter, Silent
 from ..timeorder import require_prepared_after_checkpoints
 from ..timestamp.cades import add_signature_timestamp, verify_steps
@@ -213,7 +214,14 @@ def _check_vault(ws: Workspace, items: Sequence[Item], reporter: Reporter) -> No
             )
     results = hash_files(paths, reporter, "check vault")
     findings = [
-        Finding("vault", item.item_id, f"vault copy of {item.original_name!r} no longer matches")
+        Finding(
+            "vault",
+            item.item_id,
+            Message(
+                "vault copy of {original_name!r} no longer matches",
+                original_name=item.original_name,
+            ),
+        )
         for item, (digests, size) in zip(items, results, strict=True)
         if (digests.sha256, digests.sha512, size) != (item.sha256, item.digests.sha512, item.size)
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..errors import Check, CheckStatus, Finding
+from ..message import Message
 
 ORDER = (
     "zip",
@@ -44,7 +45,7 @@ class Checklist:
         self._failed: list[Check] = []
         self._notes: dict[str, Check] = {}
 
-    def fail(self, name: str, subject: str, message: str) -> None:
+    def fail(self, name: str, subject: str, message: Message) -> None:
         """Record a failed check."""
         self._failed.append(Check(name, CheckStatus.FAILED, subject, message))
 
@@ -53,15 +54,15 @@ class Checklist:
         for f in findings:
             self.fail(f.check, f.subject, f.message)
 
-    def ok(self, name: str, subject: str, message: str) -> None:
+    def ok(self, name: str, subject: str, message: Message) -> None:
         """Record that a check passed (shown only if it recorded no failure)."""
         self._notes.setdefault(name, Check(name, CheckStatus.OK, subject, message))
 
-    def warn(self, name: str, subject: str, message: str) -> None:
+    def warn(self, name: str, subject: str, message: Message) -> None:
         """Record a check that holds with a reservation the reader must act on."""
         self._notes[name] = Check(name, CheckStatus.WARNING, subject, message)
 
-    def skip(self, name: str, message: str) -> None:
+    def skip(self, name: str, message: Message) -> None:
         """Record a check that could not run because an earlier one failed."""
         self._notes.setdefault(name, Check(name, CheckStatus.SKIPPED, "-", message))
 

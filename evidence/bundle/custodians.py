@@ -17,6 +17,7 @@ from cryptography import x509
 
 from ..errors import EvidenceError
 from ..keys import fingerprint
+from ..message import Message
 from ..trust.establish import TrustView, establish_export, is_ca_certificate
 from ..trust.records import TrustRecord
 from .checklist import Checklist
@@ -40,12 +41,20 @@ def check_custodians(
     revocation fails whatever date it claims."""
     trust = manifest.get("trust")
     if trust is None:
-        message = "the manifest carries no trust evidence (made before trust roots)"
         if root_pinned(anchor, trusted):
-            message += f" ({manifest.get('schema')}): the pinned root establishes no custodian"
-            checks.fail(CHECK, "trust", message)
+            checks.fail(
+                CHECK,
+                "trust",
+                Message(
+                    "the manifest carries no trust evidence (made before trust roots) "
+                    "({schema}): the pinned root establishes no custodian",
+                    schema=manifest.get("schema"),
+                ),
+            )
         else:
-            checks.skip(CHECK, message)
+            checks.skip(
+                CHECK, Message("the manifest carries no trust evidence (made before trust roots)")
+            )
         return
     view = _view(trust, certificates, anchor, trusted, checks)
     if view is None:
@@ -60,7 +69,9 @@ def check_custodians(
             why = view.verdict(signer).problem_at(event.get("at"))
             if why is not None:
                 failed = True
-                checks.fail(CHECK, f"item {entry['item_id']} event #{n}", why)
+                checks.fail(
+                    CHECK, Message("item {item_id} event #{n}", item_id=entry["item_id"], n=n), why
+                )
     for subject, signer, at in extra:
         why = view.verdict(signer).problem_at(at)
         if why is not None:
@@ -71,12 +82,16 @@ def check_custodians(
         checks.fail(CHECK, subject, why)
     if not failed and not view.problems:
         root = view.anchor.fingerprint
-        checks.ok(CHECK, "custody", f"every custodian established by the root {root[:16]}")
+        checks.ok(
+            CHECK,
+            "custody",
+            Message("every custodian established by the root {root}", root=root[:16]),
+        )
 
 
 def _after_revocation(
     manifest: Mapping[str, Any], view: TrustView, order: LogOrder
-) -> list[tuple[str, str]]:
+) -> list[tuple[Message, Message]]:
     """Events the log holds after their signer's (accepted) revocation though dated before
     it: the order in the sender's log, proved in the bundle, decides, not the signer's clock."""
     revoked: dict[str, tuple[int, str]] = {}
@@ -102,11 +117,16 @@ def _after_revocation(
                 continue  # dated after the revocation: named above already
             out.append(
                 (
-                    f"item {entry['item_id']} event #{n}",
-                    f"appended to the sender's log after its signer's revocation (log leaf "
-                    f"#{leaf}, the revocation's #{revoked[signer][0]}), though dated "
-                    f"{event.get('at')}, before the revocation at {revoked[signer][1]}: "
-                    "backdated",
+                    Message("item {item_id} event #{n}", item_id=entry["item_id"], n=n),
+                    Message(
+                        "appended to the sender's log after its signer's revocation (log leaf "
+                        "#{leaf}, the revocation's #{revocation}), though dated {at}, before the "
+                        "revocation at {revoked_at}: backdated",
+                        leaf=leaf,
+                        revocation=revoked[signer][0],
+                        at=event.get("at"),
+                        revoked_at=revoked[signer][1],
+                    ),
                 )
             )
     return out
@@ -144,9 +164,13 @@ def _view(
         checks.warn(
             CHECK,
             "trust",
-            "custodians not established: pin the root with --anchor (the fingerprint in the "
-            "seizure protocol or the request letter)"
-            + ("" if carried_fp is None else f"; the bundle names root {carried_fp}"),
+            Message(
+                "custodians not established: pin the root with --anchor (the fingerprint in the "
+                "seizure protocol or the request letter){named}",
+                named=Message("")
+                if carried_fp is None
+                else Message("; the bundle names root {root}", root=carried_fp),
+            ),
         )
         return None
     try:
@@ -154,5 +178,5 @@ def _view(
             return establish_export(trust, certificates, anchor_fingerprint=anchor)
         return establish_export(trust, certificates, trusted_ca=ca)
     except EvidenceError as exc:
-        checks.fail(CHECK, "trust", exc.message)
+        checks.fail(CHECK, "trust", Message.verbatim(exc.message))
         return None

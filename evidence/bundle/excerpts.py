@@ -30,6 +30,7 @@ from ..excerpt.proof import ExcerptVerdict, verify_excerpt
 from ..hashing import Digests
 from ..items import Item, get_item
 from ..keys import Signer, fingerprint
+from ..message import Message
 from ..messages import Words
 from ..workspace import Workspace
 from .checklist import Checklist
@@ -208,20 +209,28 @@ def check_excerpts(
     signed `excerpted` event states, and that event's signer one of the manifest's."""
     verdicts = []
     for entry in manifest.get("excerpts", []):
-        subject = f"excerpt of item {entry['item_id']}"
+        subject = Message("excerpt of item {item_id}", item_id=entry["item_id"])
         records, proof = read(entry["records_path"]), read(entry["proof_path"])
         if records is None or proof is None:
-            checks.fail(CHECK, subject, "its records or proof file is missing from the bundle")
+            checks.fail(
+                CHECK, subject, Message("its records or proof file is missing from the bundle")
+            )
             continue
         if hashlib.sha256(records).hexdigest() != entry["records_sha256"] or (
             hashlib.sha256(proof).hexdigest() != entry["proof_sha256"]
         ):
-            checks.fail(CHECK, subject, "its records or proof file differs from the manifest")
+            checks.fail(
+                CHECK, subject, Message("its records or proof file differs from the manifest")
+            )
             continue
         try:
             verdict = verify_excerpt(records, proof, subject)
         except Exception as exc:  # VerificationError: one precise failure; anything else too
-            checks.fail(CHECK, subject, str(exc).split(": ", 1)[-1])
+            said = str(exc).split(": ", 1)[-1]
+            worded = [
+                f.message for f in getattr(exc, "findings", []) if f.message == said
+            ]  # the proof check's own Message, where it made one
+            checks.fail(CHECK, subject, worded[0] if worded else Message.verbatim(said))
             continue
         wrong = _against_manifest(entry, verdict, certs)
         if wrong:
@@ -229,13 +238,17 @@ def check_excerpts(
             continue
         verdicts.append(verdict)
     if verdicts:
-        checks.ok(CHECK, "excerpts", "; ".join(v.summary() for v in verdicts))
+        checks.ok(
+            CHECK,
+            "excerpts",
+            Message.joined("; ", (v.summary() for v in verdicts)),
+        )
     return tuple(verdicts)
 
 
 def _against_manifest(
     entry: Mapping[str, Any], verdict: ExcerptVerdict, certs: Mapping[str, x509.Certificate]
-) -> str | None:
+) -> Message | None:
     original = entry["original"]
     if (verdict.item_id, verdict.sha256, verdict.size, verdict.count) != (
         entry["item_id"],
@@ -243,11 +256,15 @@ def _against_manifest(
         original["size"],
         original["records"],
     ):
-        return "the proof is of another original than the manifest names"
+        return Message("the proof is of another original than the manifest names")
     if verdict.event_hash != entry["event_hash"]:
-        return "the proof's excerpted event is not the one the manifest names"
+        return Message("the proof's excerpted event is not the one the manifest names")
     if verdict.ranges != entry["records"] or verdict.disclosed != entry["disclosed"]:
-        return f"the proof discloses {verdict.ranges}, the manifest {entry['records']}"
+        return Message(
+            "the proof discloses {ranges}, the manifest {records}",
+            ranges=verdict.ranges,
+            records=entry["records"],
+        )
     if verdict.signer not in certs or fingerprint(certs[verdict.signer]) != verdict.signer:
-        return "the excerpted event's signer is not among the manifest's certificates"
+        return Message("the excerpted event's signer is not among the manifest's certificates")
     return None

@@ -19,6 +19,7 @@ from ..checkpoint import Checkpoint
 from ..errors import EvidenceError
 from ..events import SignedEvent
 from ..keys import verify_signature
+from ..message import Message
 from ..tlog import ProofError, verify_inclusion
 from ..tlog.cosignature import CosignatureVerifier, cosigned_times
 from ..tlog.ledgerlog import record_leaf
@@ -68,7 +69,15 @@ def _checkpoint(
 ) -> tuple[Checkpoint, Note, Any] | None:
     raw, note_raw = _read(root, files, CHECKPOINT_FILE), _read(root, files, NOTE_FILE)
     if raw is None or note_raw is None:
-        checks.fail(CHECK, LOG_DIR, f"{CHECKPOINT_FILE} or {NOTE_FILE} is missing or too large")
+        checks.fail(
+            CHECK,
+            LOG_DIR,
+            Message(
+                "{checkpoint_file} or {note_file} is missing or too large",
+                checkpoint_file=CHECKPOINT_FILE,
+                note_file=NOTE_FILE,
+            ),
+        )
         return None
     try:
         value = json.loads(raw)
@@ -76,26 +85,36 @@ def _checkpoint(
         log = cp.log
         note = Note.parse(note_raw, NOTE_FILE)
     except (EvidenceError, ValueError, RecursionError) as exc:
-        checks.fail(CHECK, LOG_DIR, getattr(exc, "message", f"{CHECKPOINT_FILE} is not JSON"))
+        checks.fail(
+            CHECK,
+            LOG_DIR,
+            Message.verbatim(exc.message)
+            if isinstance(exc, EvidenceError)
+            else Message("{name} is not JSON", name=CHECKPOINT_FILE),
+        )
         return None
     if log is None:
-        checks.fail(CHECK, CHECKPOINT_FILE, "is not a custody-checkpoint/3 (it signs no log)")
+        checks.fail(
+            CHECK, CHECKPOINT_FILE, Message("is not a custody-checkpoint/3 (it signs no log)")
+        )
         return None
     cert = certs.get(str(cp.body["actor"]["fingerprint"]))
     key = None if cert is None else cert.public_key()
     if cert is None or not isinstance(key, ec.EllipticCurvePublicKey):
-        checks.fail(CHECK, CHECKPOINT_FILE, "its signer's certificate is not in the manifest")
+        checks.fail(
+            CHECK, CHECKPOINT_FILE, Message("its signer's certificate is not in the manifest")
+        )
         return None
     if hashlib.sha256(cp.data).hexdigest() != cp.hash or not verify_signature(
         cert, cp.data, cp.signature
     ):
-        checks.fail(CHECK, CHECKPOINT_FILE, "checkpoint signature is not valid")
+        checks.fail(CHECK, CHECKPOINT_FILE, Message("checkpoint signature is not valid"))
         return None
     if note.text != log.head.text():
-        checks.fail(CHECK, NOTE_FILE, "the note's tree head differs from the checkpoint's")
+        checks.fail(CHECK, NOTE_FILE, Message("the note's tree head differs from the checkpoint's"))
         return None
     if not any(ecdsa_verify(log.origin, key, note.text, s) for s in note.signatures):
-        checks.fail(CHECK, NOTE_FILE, "carries no valid signature by the checkpoint's key")
+        checks.fail(CHECK, NOTE_FILE, Message("carries no valid signature by the checkpoint's key"))
         return None
     return cp, note, value.get("timestamp")
 
@@ -106,7 +125,7 @@ def _cosigned(note: Note, cosigners: Sequence[CosignatureVerifier], checks: Chec
         checks.fail(CHECK, NOTE_FILE, problem)
     for name, found in times.items():
         if not found:
-            checks.fail(CHECK, NOTE_FILE, f"not cosigned by witness {name}")
+            checks.fail(CHECK, NOTE_FILE, Message("not cosigned by witness {name}", name=name))
     said = [name for name, found in times.items() if found]
     return f"; cosigned by {', '.join(said)}" if said else ""
 
@@ -148,9 +167,13 @@ def _proved(
     assert log is not None
     proof = TlogProof.parse(raw, subject)
     if proof.checkpoint.text != note.text:
-        raise ProofError("its proof is for another tree than the bundle's checkpoint")
+        raise ProofError(Message("its proof is for another tree than the bundle's checkpoint"))
     if seen.get(proof.index, subject) != subject:
-        raise ProofError(f"claims leaf #{proof.index}, as {seen[proof.index]} does")
+        raise ProofError(
+            Message(
+                "claims leaf #{index}, as {seen} does", index=proof.index, seen=seen[proof.index]
+            )
+        )
     seen[proof.index] = subject
     verify_inclusion(proof.index, log.size, record_leaf(data), proof.proof, log.root)
     return proof.index
@@ -165,28 +188,29 @@ def _event_problem(
     note: Note,
     seen: dict[int, str],
     order: LogOrder,
-) -> tuple[str, str] | None:
+) -> tuple[str, Message] | None:
     """(subject, problem) for one event whose inclusion is not proved, else None."""
     seq = ev.body.get("seq")
-    subject = f"item {entry['item_id']} event #{seq}"
+    subject = Message("item {item_id} event #{seq}", item_id=entry["item_id"], seq=seq)
     if type(seq) is not int or not 0 < seq < 10**9:
-        return subject, "has no sequence number, so no proof can be found for it"
+        return subject, Message("has no sequence number, so no proof can be found for it")
     raw = _read(root, files, proof_name(str(entry["item_id"]), seq))
     if raw is None:
         if str(ev.body.get("at", "")) > str(cp.body.get("created_at", "")):
-            return subject, (
-                f"not covered: it is dated after checkpoint #{cp.seq} "
-                "(the bundle's checkpoint is older than its events)"
+            return subject, Message(
+                "not covered: it is dated after checkpoint #{seq} "
+                "(the bundle's checkpoint is older than its events)",
+                seq=cp.seq,
             )
-        return subject, "has no inclusion proof"
+        return subject, Message("has no inclusion proof")
     try:
         order.events[(str(entry["item_id"]), seq)] = _proved(
             raw, subject, ev.canonical, cp, note, seen
         )
     except EvidenceError as exc:
-        return subject, exc.message
+        return subject, Message.verbatim(exc.message)
     except ValueError:  # a hostile event that has no canonical form (item.chain says so too)
-        return subject, "the event has no canonical bytes to prove"
+        return subject, Message("the event has no canonical bytes to prove")
     return None
 
 
@@ -198,30 +222,30 @@ def _record_problems(
     note: Note,
     seen: dict[int, str],
     order: LogOrder,
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, Message]]:
     """(subject, problem) for each trust record the manifest carries whose inclusion is not
     proved (version 4 proves them; custody.trust reports a record that does not read)."""
     trust = manifest.get("trust")
     raw_records = trust.get("records") if isinstance(trust, dict) else None
-    out = []
+    out: list[tuple[str, Message]] = []
     for n, value in enumerate(raw_records if isinstance(raw_records, list) else []):
         try:
             record = TrustRecord.from_json(value, f"trust.records[{n}]")
         except EvidenceError:
             continue
         seq = record.body.get("seq")
-        subject = f"trust record #{seq}"
+        subject = Message("trust record #{seq}", seq=seq)
         if type(seq) is not int or not 0 < seq < 10**9:
-            out.append((f"trust.records[{n}]", "has no sequence number, so no proof"))
+            out.append((f"trust.records[{n}]", Message("has no sequence number, so no proof")))
             continue
         raw = _read(root, files, trust_proof_name(seq))
         if raw is None:
-            out.append((subject, "has no inclusion proof"))
+            out.append((subject, Message("has no inclusion proof")))
             continue
         try:
             order.records[record.hash] = _proved(raw, subject, record.data, cp, note, seen)
         except EvidenceError as exc:
-            out.append((subject, exc.message))
+            out.append((subject, Message.verbatim(exc.message)))
     return out
 
 
@@ -232,24 +256,35 @@ def _declared_problems(
     log = cp.log
     assert log is not None
     said = declared["checkpoint"]
-    found = []
+    found: list[tuple[str, Message]] = []
     if (said["seq"], said["hash"]) != (cp.seq, cp.hash):
         found.append(
             (
                 CHECKPOINT_FILE,
-                f"is checkpoint #{cp.seq} ({cp.hash[:16]}...), the signed manifest declares "
-                f"#{said['seq']} ({str(said['hash'])[:16]}...)",
+                Message(
+                    "is checkpoint #{seq} ({hash}...), the signed manifest declares "
+                    "#{declared} ({declared_hash}...)",
+                    seq=cp.seq,
+                    hash=cp.hash[:16],
+                    declared=said["seq"],
+                    declared_hash=str(said["hash"])[:16],
+                ),
             )
         )
     elif (declared["origin"], declared["size"]) != (log.origin, log.size):
-        found.append((CHECKPOINT_FILE, "its log is not the one the signed manifest declares"))
+        found.append(
+            (CHECKPOINT_FILE, Message("its log is not the one the signed manifest declares"))
+        )
     proofs = sum(1 for name in files if name.startswith(PROOF_DIR + "/"))
     if proofs != declared["proofs"]:
         found.append(
             (
                 PROOF_DIR,
-                f"holds {proofs} proofs, the signed manifest declares {declared['proofs']} "
-                "(removed or added?)",
+                Message(
+                    "holds {n} proofs, the signed manifest declares {declared} (removed or added?)",
+                    n=proofs,
+                    declared=declared["proofs"],
+                ),
             )
         )
     for subject, problem in found:
@@ -300,14 +335,20 @@ def check_inclusion(
             checks.fail(
                 CHECK,
                 LOG_DIR,
-                f"the signed manifest declares the log (checkpoint "
-                f"#{declared['checkpoint']['seq']}, {declared['proofs']} proofs) but the bundle "
-                f"carries no {LOG_DIR}/ (stripped?)",
+                Message(
+                    "the signed manifest declares the log (checkpoint #{seq}, {proofs} proofs) "
+                    "but the bundle carries no {log_dir}/ (stripped?)",
+                    seq=declared["checkpoint"]["seq"],
+                    proofs=declared["proofs"],
+                    log_dir=LOG_DIR,
+                ),
             )
         elif cosigners:
-            checks.fail(CHECK, LOG_DIR, "the bundle carries no log, so no witness cosigned it")
+            checks.fail(
+                CHECK, LOG_DIR, Message("the bundle carries no log, so no witness cosigned it")
+            )
         else:
-            checks.skip(CHECK, "the bundle carries no log proofs (made before the log)")
+            checks.skip(CHECK, Message("the bundle carries no log proofs (made before the log)"))
         return order
     if carried is None:
         return order
@@ -340,7 +381,15 @@ def check_inclusion(
         checks.ok(
             CHECK,
             "log",
-            f"{proved} events{records} proved in checkpoint #{cp.seq} (a log of {log.size} "
-            f"records, {log.origin[:20]}...){cosigned}",
+            Message(
+                "{proved} events{records} proved in checkpoint #{seq} (a log of {size} records, "
+                "{origin}...){cosigned}",
+                proved=proved,
+                records=records,
+                seq=cp.seq,
+                size=log.size,
+                origin=log.origin[:20],
+                cosigned=cosigned,
+            ),
         )
     return order

@@ -20,6 +20,7 @@ from asn1crypto import x509 as asn1_x509
 
 from ..checkpoint import Checkpoint, token_policy
 from ..errors import EvidenceError
+from ..message import Message
 from ..timefmt import parse_rfc3339
 from ..timestamp.checkpoints import REQUIRED_WITHIN, signature_bytes
 from ..timestamp.verify import verify_token
@@ -43,15 +44,25 @@ def check_checkpoint_token(
             checks.fail(
                 CHECK,
                 SUBJECT,
-                f"checkpoint #{cp.seq}'s signed body required an RFC 3161 token and the file "
-                "carries none (stripped?)",
+                Message(
+                    "checkpoint #{seq}'s signed body required an RFC 3161 token and the file "
+                    "carries none (stripped?)",
+                    seq=cp.seq,
+                ),
             )
         else:
-            checks.skip(CHECK, f"checkpoint #{cp.seq} carries no RFC 3161 token ({policy})")
+            checks.skip(
+                CHECK,
+                Message(
+                    "checkpoint #{seq} carries no RFC 3161 token ({policy})",
+                    seq=cp.seq,
+                    policy=policy,
+                ),
+            )
         return None
     der = _token_der(entry)
     if der is None:
-        checks.fail(CHECK, SUBJECT, "its `timestamp` entry holds no base64 token")
+        checks.fail(CHECK, SUBJECT, Message("its `timestamp` entry holds no base64 token"))
         return None
     try:
         claimed = parse_rfc3339(str(cp.body.get("created_at")), "created_at")
@@ -59,9 +70,13 @@ def check_checkpoint_token(
         claimed = None  # the schema check refuses such a body before this runs
     window = REQUIRED_WITHIN if policy == "required" else None
     result = verify_token(der, signature_bytes(cp), tsa_trust, SUBJECT, claimed, window)
-    problems = [f.message for f in result.findings]
+    problems: list[Message] = [f.message for f in result.findings]
     if result.gen_time is not None and entry.get("gen_time") != result.gen_time:
-        problems.append(f"its gen_time {entry.get('gen_time')!r} is not the token's genTime")
+        problems.append(
+            Message(
+                "its gen_time {value!r} is not the token's genTime", value=entry.get("gen_time")
+            )
+        )
     for problem in problems:
         checks.fail(CHECK, SUBJECT, problem)
     if problems:
@@ -70,8 +85,15 @@ def check_checkpoint_token(
     checks.ok(
         CHECK,
         SUBJECT,
-        f"RFC 3161 time {result.gen_time} by {result.tsa} over checkpoint #{cp.seq}'s "
-        f"signature; checkpoint's claimed time {cp.body.get('created_at')} ({path})",
+        Message(
+            "RFC 3161 time {gen_time} by {tsa} over checkpoint #{seq}'s signature; checkpoint's "
+            "claimed time {claimed} ({path})",
+            gen_time=result.gen_time,
+            tsa=result.tsa,
+            seq=cp.seq,
+            claimed=cp.body.get("created_at"),
+            path=path,
+        ),
     )
     return result.gen_time
 

@@ -32,6 +32,7 @@ from ..errors import EvidenceError, Finding, UsageError
 from ..events import EVENT, SignedEvent
 from ..items import Item
 from ..keys import Signer
+from ..message import Message
 from ..timefmt import utc_now
 from ..validation import MANIFEST_SCHEMA, schema_errors
 
@@ -194,13 +195,15 @@ def read_manifest(data: bytes) -> tuple[dict[str, Any] | None, list[Finding]]:
     """
     where = "manifest.json"
     if len(data) > MAX_MANIFEST:
-        return None, [Finding("manifest.json", where, f"{len(data)} bytes: too large")]
+        return None, [
+            Finding("manifest.json", where, Message("{size} bytes: too large", size=len(data)))
+        ]
     try:
         value = parse_json(data)
     except (ValueError, RecursionError) as exc:
-        return None, [Finding("manifest.json", where, f"not JSON ({exc})")]
+        return None, [Finding("manifest.json", where, Message("not JSON ({exc})", exc=exc))]
     if not isinstance(value, dict):
-        return None, [Finding("manifest.json", where, "not a JSON object")]
+        return None, [Finding("manifest.json", where, Message("not a JSON object"))]
     findings = []
     try:
         canonical = canonical_bytes(value) == data
@@ -208,7 +211,11 @@ def read_manifest(data: bytes) -> tuple[dict[str, Any] | None, list[Finding]]:
         canonical = False
     if not canonical:
         findings.append(
-            Finding("manifest.json", where, "not canonical JSON (RFC 8785): it was re-serialised")
+            Finding(
+                "manifest.json",
+                where,
+                Message("not canonical JSON (RFC 8785): it was re-serialised"),
+            )
         )
     version = value.get("schema")
     if not isinstance(version, str) or version not in SCHEMAS:  # a list is unhashable
@@ -216,12 +223,19 @@ def read_manifest(data: bytes) -> tuple[dict[str, Any] | None, list[Finding]]:
             Finding(
                 "manifest.schema",
                 where,
-                f"unknown schema version {version!r}; this tool reads {', '.join(SCHEMAS)}",
+                Message(
+                    "unknown schema version {version!r}; this tool reads {schemas}",
+                    version=version,
+                    schemas=", ".join(SCHEMAS),
+                ),
             )
         )
         return None, findings
     problems = schema_errors(SCHEMAS[str(version)], value)
-    findings += [Finding("manifest.schema", where, p) for p in problems[:MAX_FINDINGS_PER_ITEM]]
+    findings += [
+        Finding("manifest.schema", where, Message.verbatim(p))
+        for p in problems[:MAX_FINDINGS_PER_ITEM]
+    ]
     return (None if problems else value), findings
 
 
@@ -238,12 +252,14 @@ def load_certificates(
     """Parse the manifest's certificates; each must hash to the fingerprint it is filed under."""
     certs, faults = chain.load_certificates(manifest["certificates"].items())
     findings = [
-        Finding("manifest.certificates", fp[:16], _CERTIFICATE_MESSAGES[fault].format(detail=d))
+        Finding("manifest.certificates", fp[:16], Message(_CERTIFICATE_MESSAGES[fault], detail=d))
         for fp, fault, d in faults
     ]
     if manifest["issuer"]["fingerprint"] not in certs:
         findings.append(
-            Finding("manifest.certificates", "issuer", "issuer certificate is not included")
+            Finding(
+                "manifest.certificates", "issuer", Message("issuer certificate is not included")
+            )
         )
     return certs, findings
 
@@ -280,7 +296,7 @@ def check_chain(
 
     The chain rule is evidence.chain's, as the audit applies it; here only its wording and
     the bundle's own rule (the chain ends with the export for this request)."""
-    subject = f"item {entry['item_id']}"
+    subject = Message("item {item_id}", item_id=entry["item_id"])
     keys = {fp: cert.public_key() for fp, cert in certificates.items()}
     faults: list[list[tuple[Fault, str]]] = []
     links: list[Link | None] = []
@@ -301,10 +317,19 @@ def check_chain(
     findings: list[Finding] = []
     for position, (record, found) in enumerate(zip(entry["custody"], faults, strict=True), 1):
         for fault, detail in sorted(found, key=lambda f: _ORDER.index(f[0])):
-            message = _CHAIN_MESSAGES[fault].format(
-                detail=detail, seq=record["event"].get("seq"), position=position
+            message = Message(
+                _CHAIN_MESSAGES[fault],
+                detail=detail,
+                seq=record["event"].get("seq"),
+                position=position,
             )
-            findings.append(Finding("item.chain", f"{subject} event {position}", message))
+            findings.append(
+                Finding(
+                    "item.chain",
+                    Message("{subject} event {position}", subject=subject, position=position),
+                    message,
+                )
+            )
     if entry["custody"]:
         first = entry["custody"][0]["event"]
         last = entry["custody"][-1]["event"]
@@ -314,8 +339,8 @@ def check_chain(
             findings.append(
                 Finding(
                     "item.chain",
-                    f"{subject} last event",
-                    "is not the export for this request: the chain is incomplete",
+                    Message("{subject} last event", subject=subject),
+                    Message("is not the export for this request: the chain is incomplete"),
                 )
             )
     return findings[:MAX_FINDINGS_PER_ITEM]
@@ -351,9 +376,16 @@ def _check_first(entry: Mapping[str, Any], first: Mapping[str, Any], subject: st
             None if entry["profile"] is None else canonical_sha256(entry["profile"])
         )
     except (rfc8785.CanonicalizationError, ValueError):
-        return [Finding("item.facts", subject, "metadata or profile cannot be canonicalised")]
+        return [
+            Finding("item.facts", subject, Message("metadata or profile cannot be canonicalised"))
+        ]
     return [
-        Finding("item.facts", subject, f"{key} differs from what was signed at ingest")
+        Finding(
+            "item.facts", subject, Message("{key} differs from what was signed at ingest", key=key)
+        )
         for key, value in expected.items()
         if key in details and details[key] != value
-    ] + [Finding("item.facts", f"{subject} event {seq}", problem) for seq, problem in done.problems]
+    ] + [
+        Finding("item.facts", Message("{subject} event {seq}", subject=subject, seq=seq), problem)
+        for seq, problem in done.problems
+    ]

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+from ..message import Message
 from .bagit import PAYLOAD_DIR, PAYLOAD_MANIFESTS, TAG_MANIFESTS, TAG_SIGNATURE
 
 # The log's checkpoint, its note and one C2SP tlog-proof per event and trust record
@@ -49,31 +50,33 @@ def fold(path: str) -> str:
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", path).casefold())
 
 
-def component_problem(part: str) -> str | None:
+def component_problem(part: str) -> Message | None:
     """Why one path component is unsafe on some file system, or None."""
     if part != part.rstrip(". "):
-        return "ends in a dot or a space (Windows strips them)"
+        return Message("ends in a dot or a space (Windows strips them)")
     if _WINDOWS_RESERVED.fullmatch(part.strip()):
-        return "is a Windows device name"
+        return Message("is a Windows device name")
     return None
 
 
 def name_problems(
     paths: Iterable[str], aliases: Mapping[str, Iterable[str]] | None = None
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, Message]]:
     """(path, problem) for every path that is unsafe or collides with another.
 
     paths are '/'-separated, folders included or not; aliases maps a path to the other names
     some reader gives the same entry (see ziplayout), which must not be another entry's name.
     """
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, Message]] = []
     owners: dict[str, str] = {}
     listed = list(dict.fromkeys(p.rstrip("/") for p in paths))
     for path in listed:
         for part in path.split("/"):
             problem = component_problem(part)
             if problem:
-                problems.append((path, f"component {part!r} {problem}"))
+                problems.append(
+                    (path, Message("component {part!r} {problem}", part=part, problem=problem))
+                )
                 break
         for prefix in _prefixes(path):
             key = fold(prefix)
@@ -82,8 +85,12 @@ def name_problems(
                 problems.append(
                     (
                         path,
-                        f"{prefix!r} and {other!r} differ only in case or Unicode"
-                        " normalisation: one file on Windows and macOS",
+                        Message(
+                            "{prefix!r} and {other!r} differ only in case or Unicode"
+                            " normalisation: one file on Windows and macOS",
+                            prefix=prefix,
+                            other=other,
+                        ),
                     )
                 )
     for path, names in (aliases or {}).items():
@@ -91,7 +98,13 @@ def name_problems(
             owner = owners.get(fold(alias.rstrip("/")))
             if owner is not None and owner != path.rstrip("/"):
                 problems.append(
-                    (path, f"another zip reader names it {alias!r}, the name of another entry")
+                    (
+                        path,
+                        Message(
+                            "another zip reader names it {alias!r}, the name of another entry",
+                            alias=alias,
+                        ),
+                    )
                 )
     return list(dict.fromkeys(problems))
 
@@ -101,23 +114,38 @@ def _prefixes(path: str) -> list[str]:
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def layout_problems(files: Iterable[str]) -> list[tuple[str, str]]:
+def layout_problems(files: Iterable[str]) -> list[tuple[str, Message]]:
     """(path, problem) for bag files (relative to the bag root) outside the fixed layout."""
-    problems = []
+    problems: list[tuple[str, Message]] = []
     for path in files:
         top = path.split("/", 1)[0]
         if "/" not in path:
             if path == "fetch.txt":
-                problems.append((path, "fetch.txt (files to fetch from elsewhere) is refused"))
+                problems.append(
+                    (path, Message("fetch.txt (files to fetch from elsewhere) is refused"))
+                )
             elif path not in TAG_FILES:
-                problems.append((path, "is not one of the tag files a bundle holds"))
+                problems.append((path, Message("is not one of the tag files a bundle holds")))
         elif top == LOG_DIR:
             if not _LOG_FILE.fullmatch(path):
-                problems.append((path, "is not one of the log files a bundle holds"))
+                problems.append((path, Message("is not one of the log files a bundle holds")))
         elif top != PAYLOAD_DIR:
             problems.append(
-                (path, f"lies in folder {top!r}; only {PAYLOAD_DIR}/ and {LOG_DIR}/ hold files")
+                (
+                    path,
+                    Message(
+                        "lies in folder {folder!r}; only {data}/ and {log}/ hold files",
+                        folder=top,
+                        data=PAYLOAD_DIR,
+                        log=LOG_DIR,
+                    ),
+                )
             )
         elif path.count("/") != 2:
-            problems.append((path, f"payload files lie in {PAYLOAD_DIR}/<item id>/<file name>"))
+            problems.append(
+                (
+                    path,
+                    Message("payload files lie in {data}/<item id>/<file name>", data=PAYLOAD_DIR),
+                )
+            )
     return problems

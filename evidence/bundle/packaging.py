@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputRejected
+from ..message import Message
 from .bagit import PAYLOAD_DIR, PAYLOAD_MANIFESTS, BagReport, parse_manifest
 from .safezip import entries_of, read_entry
 from .ziplayout import READINGS, CharsetUndeclared, ZipEntry, read_layout
@@ -85,7 +86,9 @@ def bag_prefix(entries: list[ZipEntry]) -> str | None:
     return tops.pop() + "/"
 
 
-NO_BAG = "must hold exactly one top-level folder (the bag), or the bag's own files at its top"
+NO_BAG = Message(
+    "must hold exactly one top-level folder (the bag), or the bag's own files at its top"
+)
 
 
 def _listed(archive: Path, raw: list[ZipEntry]) -> set[str] | None:

@@ -21,6 +21,7 @@ from cryptography.x509.oid import NameOID
 
 from ..errors import UsageError, VerificationError
 from ..keys import fingerprint, name_text, subject_attribute
+from ..message import Message
 from .bagit import TAG_MANIFESTS, TAG_SIGNATURE
 from .checklist import Checklist
 from .cms import CmsSigner, verify_detached
@@ -82,38 +83,57 @@ def check_signer(
         checks.fail(
             "signer.validity",
             fp[:16],
-            f"signed {when:%Y-%m-%d}, outside {start:%Y-%m-%d} to {end:%Y-%m-%d}",
+            Message(
+                "signed {when:%Y-%m-%d}, outside {start:%Y-%m-%d} to {end:%Y-%m-%d}",
+                when=when,
+                start=start,
+                end=end,
+            ),
         )
     elif now > end:
-        checks.warn("signer.validity", fp[:16], f"valid when signed; expired {end:%Y-%m-%d}")
+        checks.warn(
+            "signer.validity",
+            fp[:16],
+            Message("valid when signed; expired {end:%Y-%m-%d}", end=end),
+        )
     else:
-        checks.ok("signer.validity", fp[:16], f"valid {start:%Y-%m-%d} to {end:%Y-%m-%d}")
-    basis = ""
+        checks.ok(
+            "signer.validity",
+            fp[:16],
+            Message("valid {start:%Y-%m-%d} to {end:%Y-%m-%d}", start=start, end=end),
+        )
+    basis = Message("")
     for anchor in trust:
         if fingerprint(anchor) == fp:
-            basis = f"trusted certificate {name_text(anchor.subject)}"
+            basis = Message("trusted certificate {name}", name=name_text(anchor.subject))
         elif _issued_by(cert, anchor):
-            basis = f"issued by trusted CA {name_text(anchor.subject)}"
+            basis = Message("issued by trusted CA {name}", name=name_text(anchor.subject))
     wanted = {parse_fingerprint(f) for f in fingerprints}
     if fp in wanted:
-        basis = basis or "fingerprint given out of band"
+        basis = basis or Message("fingerprint given out of band")
     subject = name_text(cert.subject)
     if basis:
-        checks.ok("signer.identity", fp[:16], f"{subject}: {basis}")
+        checks.ok(
+            "signer.identity", fp[:16], Message("{subject}: {basis}", subject=subject, basis=basis)
+        )
     elif trust or fingerprints:
         checks.fail(
             "signer.identity",
             fp[:16],
-            "matches none of the trusted certificates or fingerprints given",
+            Message("matches none of the trusted certificates or fingerprints given"),
         )
     else:
         checks.warn(
             "signer.identity",
             fp[:16],
-            "NOT ESTABLISHED: compare this fingerprint with the one the sender gives you by letter"
-            " or phone, then pass --fingerprint or --trust",
+            Message(
+                "NOT ESTABLISHED: compare this fingerprint with the one the sender gives you by "
+                "letter or phone, then pass --fingerprint or --trust"
+            ),
         )
-    return SignerVerdict(fp, subject, bool(basis), basis or "not established", readable_name(cert))
+    return SignerVerdict(
+        fp, subject, bool(basis), basis or Message("not established"), readable_name(cert)
+    )
 
 
 def readable_name(cert: x509.Certificate) -> str:
@@ -155,34 +175,46 @@ def check_material(
             checks.fail(
                 "signer.certificate",
                 "manifest.json.p7s",
-                f"the signature carries another certificate besides the signer's:"
-                f" {name_text(extra.subject)} ({fingerprint(extra)[:16]})",
+                Message(
+                    "the signature carries another certificate besides the signer's: {subject} "
+                    "({extra})",
+                    subject=name_text(extra.subject),
+                    extra=fingerprint(extra)[:16],
+                ),
             )
     if pem is None:
-        checks.fail("signer.certificate", "signer.pem", "missing")
+        checks.fail("signer.certificate", "signer.pem", Message("missing"))
         return
     blocks = _PEM_BLOCK.findall(pem)
     if _PEM_BLOCK.sub(b"", pem).strip() or not blocks:
-        checks.fail("signer.certificate", "signer.pem", "holds something else than certificates")
+        checks.fail(
+            "signer.certificate", "signer.pem", Message("holds something else than certificates")
+        )
         return
     try:
         certs = [x509.load_pem_x509_certificate(b) for b in blocks]
     except ValueError:
-        checks.fail("signer.certificate", "signer.pem", "holds a damaged certificate")
+        checks.fail("signer.certificate", "signer.pem", Message("holds a damaged certificate"))
         return
     if fingerprint(certs[0]) != signer.fingerprint:
         checks.fail(
-            "signer.certificate", "signer.pem", "is not the certificate that signed manifest.json"
+            "signer.certificate",
+            "signer.pem",
+            Message("is not the certificate that signed manifest.json"),
         )
     for extra in certs[1:]:
         if fingerprint(extra) not in chain:
             checks.fail(
                 "signer.certificate",
                 "signer.pem",
-                f"holds {len(certs)} certificates; exactly one (the signer's) is expected",
+                Message(
+                    "holds {n} certificates; exactly one (the signer's) is expected", n=len(certs)
+                ),
             )
             break
-    checks.ok("signer.certificate", "signer.pem", "is the certificate in the signature, alone")
+    checks.ok(
+        "signer.certificate", "signer.pem", Message("is the certificate in the signature, alone")
+    )
 
 
 def _issued_by(cert: x509.Certificate, anchor: x509.Certificate) -> bool:
@@ -206,14 +238,18 @@ def check_signature(
     """RFC 5652 verification of manifest.json.p7s, and signer.pem against the CMS certificate."""
     p7s = tags.get("manifest.json.p7s")
     if p7s is None or data is None:
-        checks.fail("cms.signature", "manifest.json.p7s", "signature or manifest.json missing")
+        checks.fail(
+            "cms.signature", "manifest.json.p7s", Message("signature or manifest.json missing")
+        )
         return None
     try:
         signer = verify_detached(p7s, data)
     except VerificationError as exc:
         checks.extend(exc.findings)
         return None
-    checks.ok("cms.signature", "manifest.json", "valid CMS signature (RFC 5652), SHA-256, ECDSA")
+    checks.ok(
+        "cms.signature", "manifest.json", Message("valid CMS signature (RFC 5652), SHA-256, ECDSA")
+    )
     check_material(tags.get("signer.pem"), signer, trust, checks)
     return signer
 
@@ -228,25 +264,41 @@ def check_tag_signature(
         checks.warn(
             "cms.tags",
             TAG_SIGNATURE,
-            "evidence-manifest/1 bundle: cover.pdf, VERIFY.txt and bag-info.txt are not signed",
+            Message(
+                "evidence-manifest/1 bundle: cover.pdf, VERIFY.txt and bag-info.txt are not signed"
+            ),
         )
         return
     if p7s is None or listing is None:
-        checks.fail("cms.tags", TAG_SIGNATURE, f"missing: {version} signs {TAG_MANIFESTS[0]}")
+        checks.fail(
+            "cms.tags",
+            TAG_SIGNATURE,
+            Message(
+                "missing: {version} signs {tag_manifests}",
+                version=version,
+                tag_manifests=TAG_MANIFESTS[0],
+            ),
+        )
         return
     try:
         tag_signer = verify_detached(p7s, listing)
     except VerificationError as exc:
         for f in exc.findings:
-            message = f.message.replace("manifest.json", TAG_MANIFESTS[0])
-            checks.fail("cms.tags", TAG_SIGNATURE, message)
+            # The same checks as manifest.json's signature, over the tag manifest.
+            checks.fail("cms.tags", TAG_SIGNATURE, f.message.with_values(content=TAG_MANIFESTS[0]))
         return
     if signer is None or tag_signer.fingerprint != signer.fingerprint or tag_signer.others:
         checks.fail(
-            "cms.tags", TAG_SIGNATURE, "is not signed by the certificate that signed manifest.json"
+            "cms.tags",
+            TAG_SIGNATURE,
+            Message("is not signed by the certificate that signed manifest.json"),
         )
         return
-    checks.ok("cms.tags", TAG_SIGNATURE, f"every tag file is signed ({TAG_MANIFESTS[0]})")
+    checks.ok(
+        "cms.tags",
+        TAG_SIGNATURE,
+        Message("every tag file is signed ({tag_manifests})", tag_manifests=TAG_MANIFESTS[0]),
+    )
 
 
 def check_issuer(
@@ -260,7 +312,9 @@ def check_issuer(
     issuer = manifest["issuer"]
     if signer is not None and issuer["fingerprint"] != signer.fingerprint:
         checks.fail(
-            "manifest.issuer", "issuer", "names another certificate than the one that signed"
+            "manifest.issuer",
+            "issuer",
+            Message("names another certificate than the one that signed"),
         )
     elif signer is not None:
         # The name, organisation and country the manifest claims must be the certificate's.
@@ -279,10 +333,17 @@ def check_issuer(
             checks.fail(
                 "manifest.issuer",
                 "issuer",
-                f"{', '.join(wrong)} differ from the signer certificate's subject",
+                Message(
+                    "{wrong} differ from the signer certificate's subject",
+                    wrong=Message.joined(", ", [Message.word(w) for w in wrong]),
+                ),
             )
         else:
-            checks.ok("manifest.issuer", "issuer", f"{issuer['name']} signed it")
+            checks.ok("manifest.issuer", "issuer", Message("{name} signed it", name=issuer["name"]))
     reference = manifest["request"]["reference"]
     if info and info.get("External-Identifier") != [reference]:
-        checks.fail("bag.info", "External-Identifier", f"differs from the request {reference!r}")
+        checks.fail(
+            "bag.info",
+            Message("External-Identifier"),
+            Message("differs from the request {reference!r}", reference=reference),
+        )

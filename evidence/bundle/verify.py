@@ -24,6 +24,7 @@ from ..entries import Irregularity, chain_entries, irregularities
 from ..errors import Check, Finding, InputRejected, NotFoundError
 from ..excerpt.proof import ExcerptVerdict
 from ..keys import key_id_of
+from ..message import Message
 from ..progress import Reporter, Silent
 from ..timefmt import format_local, format_utc
 from ..timerules import Timed, TimeRules, checkpoint_time
@@ -157,13 +158,15 @@ def _walk(root: Path, checks: Checklist) -> list[tuple[str, Path]]:
                 rel = prefix + _shown(entry.name)
                 mode = entry.stat(follow_symlinks=False).st_mode
                 if stat.S_ISLNK(mode):
-                    checks.fail("bag.structure", rel, "is a symbolic link; links are refused")
+                    checks.fail(
+                        "bag.structure", rel, Message("is a symbolic link; links are refused")
+                    )
                 elif stat.S_ISDIR(mode):
                     stack.append((Path(entry.path), rel + "/"))
                 elif stat.S_ISREG(mode):
                     found.append((rel, Path(entry.path)))
                 else:
-                    checks.fail("bag.structure", rel, "is not a regular file")
+                    checks.fail("bag.structure", rel, Message("is not a regular file"))
     return sorted(found)
 
 
@@ -217,13 +220,19 @@ def _from_zip(
             codepage=codepage,
         )
     except InputRejected as exc:
-        checks.fail("zip", archive.name, exc.message)
+        checks.fail("zip", archive.name, Message.verbatim(exc.message))
         return None
     if bag is None:  # after every entry is vetted: a hostile name is the first thing to say
         checks.fail("zip", archive.name, NO_BAG)
         return None
-    where = f"in {top}" if top else "at the top of the zip (no folder)"
-    checks.ok("zip", archive.name, f"{len(extracted)} files {where}, within every limit")
+    where = (
+        Message("in {folder}", folder=top) if top else Message("at the top of the zip (no folder)")
+    )
+    checks.ok(
+        "zip",
+        archive.name,
+        Message("{n} files {where}, within every limit", n=len(extracted), where=where),
+    )
     files = {
         e.name.removeprefix(top): BagFile(e.name.removeprefix(top), e.size, e.digests)
         for e in extracted
@@ -240,7 +249,9 @@ def _read_tags(root: Path, files: dict[str, BagFile], checks: Checklist) -> dict
         if name not in files:
             continue
         if files[name].size > MAX_TAG:
-            checks.fail("bag.structure", name, f"{files[name].size} bytes: too large")
+            checks.fail(
+                "bag.structure", name, Message("{size} bytes: too large", size=files[name].size)
+            )
             continue
         fd = os.open(root / name, os.O_RDONLY | os.O_NOFOLLOW)
         with os.fdopen(fd, "rb") as fh:
@@ -302,7 +313,11 @@ def _verify_bag(
 ) -> VerifyResult:
     for path, problem in layout_problems(files):
         checks.fail("bag.names", path, problem)
-    checks.ok("bag.names", "bag", "fixed tag files, log/ and data/<item>/<file>; no names collide")
+    checks.ok(
+        "bag.names",
+        "bag",
+        Message("fixed tag files, log/ and data/<item>/<file>; no names collide"),
+    )
     tags = _read_tags(root, files, checks)
     # RFC 8493: structure, completeness, fixity of every payload and tag file, Payload-Oxum.
     report = check_bag(files, tags)
@@ -315,16 +330,18 @@ def _verify_bag(
         _check_timestamp(tags["manifest.json.p7s"], signer, tsa_trust, checks)
     verdict = None if signer is None else check_signer(signer, trust, fingerprints, checks, now)
     if data is None:
-        checks.fail("manifest.json", "manifest.json", "missing")
+        checks.fail("manifest.json", "manifest.json", Message("missing"))
         return VerifyResult(source, checks.result(), (), verdict, None, None)
     manifest, findings = read_manifest(data)
     checks.extend(findings)
     digest = hashlib.sha256(data).hexdigest()
     if manifest is None:
-        checks.skip("item.files", "the manifest could not be read")
+        checks.skip("item.files", Message("the manifest could not be read"))
         return VerifyResult(source, checks.result(), (), verdict, digest, None)
-    checks.ok("manifest.json", "manifest.json", "canonical JSON (RFC 8785)")
-    checks.ok("manifest.schema", "manifest.json", f"valid {manifest['schema']}")
+    checks.ok("manifest.json", "manifest.json", Message("canonical JSON (RFC 8785)"))
+    checks.ok(
+        "manifest.schema", "manifest.json", Message("valid {schema}", schema=manifest["schema"])
+    )
     check_tag_signature(tags, signer, manifest["schema"], checks)
     check_issuer(manifest, signer, report.info, checks)
     certs = load_certificates(manifest)[0]
@@ -340,17 +357,19 @@ def _verify_bag(
         checks.warn(
             "custody.irregular",
             "chains",
-            f"{len(irregular)} irregular custody event(s): listed under the items",
+            Message("{n} irregular custody event(s): listed under the items", n=len(irregular)),
         )
     else:
-        checks.ok("custody.irregular", "chains", "no irregular custody event")
+        checks.ok("custody.irregular", "chains", Message("no irregular custody event"))
     excerpts: tuple[ExcerptVerdict, ...] = ()
     # A pinned root (--anchor, or a CA among --trust) checks custodians whatever version the
     # manifest claims: the sender chooses the label, so a v1 label must not switch this off.
     order = check_inclusion(root, files, manifest, carried, cosigners, checks)
     if manifest["schema"] != "evidence-manifest/1" or root_pinned(anchor, trust):
         excerpts = check_excerpts(manifest, _payload_reader(root, files), certs, checks)
-        signed = [(f"excerpt of item {v.item_id}", v.signer, v.at) for v in excerpts]
+        signed = [
+            (Message("excerpt of item {item}", item=v.item_id), v.signer, v.at) for v in excerpts
+        ]
         check_custodians(manifest, certs, anchor, trust, checks, signed, order)
     return VerifyResult(
         source,
@@ -386,15 +405,19 @@ def _check_timestamp(
         return
     # Both to the second, in UTC: what people compare (the token keeps its own precision).
     claimed = (
-        "none"
+        Message("none")
         if signer.signing_time is None
         else format_local(format_utc(signer.signing_time), None)
     )
     checks.ok(
         "cms.timestamp",
         "manifest.json.p7s",
-        f"RFC 3161 time {format_local(result.gen_time, None)} by {result.tsa}; signer's claimed"
-        f" time {claimed}",
+        Message(
+            "RFC 3161 time {time} by {tsa}; signer's claimed time {claimed}",
+            time=format_local(result.gen_time, None),
+            tsa=result.tsa,
+            claimed=claimed,
+        ),
     )
 
 
@@ -408,7 +431,11 @@ def _time_findings(entry: dict[str, Any], rules: TimeRules) -> list[Finding]:
         if isinstance(record.get("event"), dict)
     ]
     return [
-        Finding("item.chain", f"item {entry['item_id']} event {event.seq}", problem)
+        Finding(
+            "item.chain",
+            Message("item {item} event {seq}", item=entry["item_id"], seq=event.seq),
+            problem,
+        )
         for event, problem in rules.problems(chain)
     ]
 
@@ -421,7 +448,9 @@ def _check_items(
     identity = {fp: key_id_of(cert.public_key()) for fp, cert in certs.items()}
     checks.extend(findings)
     checks.ok(
-        "manifest.certificates", "certificates", f"{len(certs)} certificates, fingerprints match"
+        "manifest.certificates",
+        "certificates",
+        Message("{n} certificates, fingerprints match", n=len(certs)),
     )
     case_number = manifest["case"]["number"]
     reference = manifest["request"]["reference"]
@@ -429,20 +458,27 @@ def _check_items(
     irregular: list[Irregularity] = []
     described: set[str] = set()
     for entry in manifest["items"]:
-        subject = f"item {entry['item_id']}"
+        subject = Message("item {item}", item=entry["item_id"])
         path = entry["path"]
         if path in described:
-            checks.fail("item.files", subject, f"{path} is described twice")
+            checks.fail("item.files", subject, Message("{path} is described twice", path=path))
         described.add(path)
         found = files.get(path)
         digests_ok = False
         if found is None:
-            checks.fail("item.files", subject, f"{path} is missing from the bundle")
+            checks.fail(
+                "item.files", subject, Message("{path} is missing from the bundle", path=path)
+            )
         elif found.size != entry["size"]:
             checks.fail(
                 "item.files",
                 subject,
-                f"{path} holds {found.size} bytes, manifest says {entry['size']}",
+                Message(
+                    "{path} holds {size} bytes, manifest says {signed}",
+                    path=path,
+                    size=found.size,
+                    signed=entry["size"],
+                ),
             )
         else:
             digests_ok = True
@@ -451,7 +487,11 @@ def _check_items(
                     checks.fail(
                         "item.files",
                         subject,
-                        f"{path}: {algorithm} differs from the signed manifest",
+                        Message(
+                            "{path}: {algorithm} differs from the signed manifest",
+                            path=path,
+                            algorithm=algorithm,
+                        ),
                     )
                     digests_ok = False
         chain_findings = check_chain(entry, case_number, reference, certs)
@@ -478,7 +518,7 @@ def _check_items(
             )
         )
     n = len(verdicts)
-    checks.ok("item.files", "items", f"{n} files match the signed SHA-256 and SHA-512")
+    checks.ok("item.files", "items", Message("{n} files match the signed SHA-256 and SHA-512", n=n))
     # an excerpt's records and proof files (evidence-manifest/3) are described there too
     described.update(
         path
@@ -486,9 +526,19 @@ def _check_items(
         for path in (entry["records_path"], entry["proof_path"])
     )
     for path in sorted(p for p in files if p.startswith(PAYLOAD_DIR + "/") and p not in described):
-        checks.fail("item.coverage", path, "payload file not described in the signed manifest")
-    checks.ok("item.coverage", "data/", "every payload file is described in the signed manifest")
+        checks.fail(
+            "item.coverage", path, Message("payload file not described in the signed manifest")
+        )
+    checks.ok(
+        "item.coverage",
+        "data/",
+        Message("every payload file is described in the signed manifest"),
+    )
     events = sum(v.events for v in verdicts)
-    checks.ok("item.chain", "chains", f"{events} events: hashes, links, order and signatures hold")
-    checks.ok("item.facts", "items", "item facts match what was signed at ingest")
+    checks.ok(
+        "item.chain",
+        "chains",
+        Message("{n} events: hashes, links, order and signatures hold", n=events),
+    )
+    checks.ok("item.facts", "items", Message("item facts match what was signed at ingest"))
     return tuple(verdicts), tuple(irregular)

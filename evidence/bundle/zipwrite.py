@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import Finding, VerificationError
 from ..hashing import CHUNK, Digests
 from ..items import Item
+from ..message import Message
 from ..progress import Reporter
 
 PROBE = 1 << 20
@@ -70,7 +71,7 @@ def _copy_checked(source: Path, sink: Any, expected: Digests, reporter: Reporter
     if sha.hexdigest() != expected.sha256:
         raise VerificationError(
             "a vault copy changed while the bundle was written; no bundle was made",
-            [Finding("vault", str(source), "SHA-256 differs from the ledger")],
+            [Finding("vault", str(source), Message("SHA-256 differs from the ledger"))],
         )
 
 

@@ -20,6 +20,7 @@ from ..errors import Finding, UsageError, VerificationError
 from ..events import SignedEvent, item_events
 from ..items import ANALYSIS_ACTIONS, Item, get_item
 from ..keys import Signer
+from ..message import Message
 from ..workspace import Workspace
 from .commit import Commitment, Split, recommit
 from .proof import build_proof, format_ranges, leaves_sha256, records_file
@@ -156,7 +157,11 @@ def open_excerpt(
     if hashlib.sha256(data).hexdigest() != item.sha256 or again is None or again[0] != commitment:
         raise VerificationError(
             f"item {item.item_id}: the vault copy's records do not match the signed commitment",
-            [Finding("fixity", f"item {item.item_id}", why)],
+            [
+                Finding(
+                    "fixity", Message("item {item_id}", item_id=item.item_id), Message.verbatim(why)
+                )
+            ],
         )
     split = again[1]
     count = len(split.leaves)

@@ -29,6 +29,7 @@ from cryptography import x509
 from ..canonical import canonical_bytes, parse_json
 from ..errors import Finding, VerificationError
 from ..keys import fingerprint, verify_signature
+from ..message import Message
 from .commit import Commitment
 from .tree import ProofError, root_from_proof, salted_leaf
 
@@ -92,24 +93,35 @@ def read_records_file(data: bytes, what: str) -> list[tuple[int, bytes]]:
     """The (number, bytes) pairs of a records file; VerificationError naming where it breaks."""
     at = data.find(b"\n\n")
     if at == -1:
-        raise _failed(what, "is not a custody excerpt records file (no blank line after intro)")
+        raise _failed(
+            what, Message("is not a custody excerpt records file (no blank line after intro)")
+        )
     at += 2
     found: list[tuple[int, bytes]] = []
     while at < len(data):
         match = _HEADER.match(data, at)
         if match is None:
             where = f"record {found[-1][0]}" if found else "the first record"
-            raise _failed(what, f"no record header where one should follow {where}")
+            raise _failed(
+                what, Message("no record header where one should follow {where}", where=where)
+            )
         number, size = int(match.group(1)), int(match.group(2))
         start = match.end()
         if start + size + 1 > len(data) or data[start + size : start + size + 1] != b"\n":
-            raise _failed(what, f"record {number} is not {size} bytes followed by a line break")
+            raise _failed(
+                what,
+                Message(
+                    "record {number} is not {size} bytes followed by a line break",
+                    number=number,
+                    size=size,
+                ),
+            )
         found.append((number, data[start : start + size]))
         at = start + size + 1
     return found
 
 
-def _failed(subject: str, message: str) -> VerificationError:
+def _failed(subject: str, message: Message) -> VerificationError:
     return VerificationError(f"{subject}: {message}", [Finding(CHECK, subject, message)])
 
 
@@ -129,11 +141,16 @@ class ExcerptVerdict:
     event_hash: str
     at: str  # when the excerpted event was signed
 
-    def summary(self) -> str:
+    def summary(self) -> Message:
         """One line for people, e.g. "62 of 40,118 records of X (sha256 3f9a…)"."""
-        return (
-            f"excerpt: {self.disclosed:,} of {self.count:,} records ({self.ranges}) of item "
-            f"{self.item_id} (sha256 {self.sha256[:12]}…), each byte-exact and in place"
+        return Message(
+            "excerpt: {disclosed:,} of {count:,} records ({ranges}) of item {item_id} "
+            "(sha256 {sha256}…), each byte-exact and in place",
+            disclosed=self.disclosed,
+            count=self.count,
+            ranges=self.ranges,
+            item_id=self.item_id,
+            sha256=self.sha256[:12],
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -185,19 +202,23 @@ def _check_event(proof: Mapping[str, Any], subject: str) -> tuple[Mapping[str, A
     body = signed["event"]
     data = canonical_bytes(body)
     if hashlib.sha256(data).hexdigest() != signed["hash"]:
-        raise _failed(subject, "the excerpted event does not hash to the hash it carries")
+        raise _failed(subject, Message("the excerpted event does not hash to the hash it carries"))
     try:
         cert = x509.load_pem_x509_certificate(str(proof["certificate"]).encode())
     except ValueError:
-        raise _failed(subject, "the proof's certificate is not a PEM certificate") from None
+        raise _failed(
+            subject, Message("the proof's certificate is not a PEM certificate")
+        ) from None
     if fingerprint(cert) != body["actor"]["fingerprint"]:
-        raise _failed(subject, "the proof's certificate is not the excerpted event's signer's")
+        raise _failed(
+            subject, Message("the proof's certificate is not the excerpted event's signer's")
+        )
     if not verify_signature(cert, data, str(signed["signature"])):
-        raise _failed(subject, "the excerpted event's signature is not valid")
+        raise _failed(subject, Message("the excerpted event's signature is not valid"))
     if body["action"] != "excerpted" or body["item_id"] != proof["item_id"]:
-        raise _failed(subject, "the signed event is not the excerpt of this item")
+        raise _failed(subject, Message("the signed event is not the excerpt of this item"))
     if body["item_sha256"] != proof["original"]["sha256"]:
-        raise _failed(subject, "the signed event names another original (SHA-256 differs)")
+        raise _failed(subject, Message("the signed event names another original (SHA-256 differs)"))
     return body, fingerprint(cert)
 
 
@@ -219,31 +240,42 @@ def verify_excerpt(records_data: bytes, proof_data: bytes, subject: str) -> Exce
         multiproof = [_hex(h, 32, "multiproof hash") for h in proof["multiproof"]]
         body, signer = _check_event(proof, subject)
         if proof["original"]["records"] != commitment.count:
-            raise _failed(subject, "the proof's record count is not the commitment's")
+            raise _failed(subject, Message("the proof's record count is not the commitment's"))
         details = body["details"]
     except VerificationError:
         raise
     except (ValueError, KeyError, TypeError) as exc:
-        raise _failed(subject, f"proof file is not readable ({exc})") from None
+        raise _failed(subject, Message("proof file is not readable ({exc})", exc=exc)) from None
     numbers = [n for n, _, _ in disclosed]
     # 1. the signed event names these records, this commitment and these leaves
     if Commitment.from_json(details.get("commitment")) != commitment:
-        raise _failed(subject, "the proof's commitment is not the one the excerpted event signs")
+        raise _failed(
+            subject, Message("the proof's commitment is not the one the excerpted event signs")
+        )
     if details.get("records") != format_ranges(numbers) or numbers != sorted(set(numbers)):
         raise _failed(
             subject,
-            f"the proof discloses records {format_ranges(numbers)}, the signed event "
-            f"{details.get('records')}",
+            Message(
+                "the proof discloses records {numbers}, the signed event {signed}",
+                numbers=format_ranges(numbers),
+                signed=details.get("records"),
+            ),
         )
     if details.get("leaves_sha256") != leaves_sha256([leaf for _, _, leaf in disclosed]):
-        raise _failed(subject, "the proof's leaves are not those the excerpted event signs")
+        raise _failed(
+            subject, Message("the proof's leaves are not those the excerpted event signs")
+        )
     # 2. each record, with its salt, gives its leaf
     found = read_records_file(records_data, subject)
     if [n for n, _ in found] != numbers:
         raise _failed(
             subject,
-            f"the records file holds records {format_ranges([n for n, _ in found])} "
-            f"in that order, the proof discloses {format_ranges(numbers)}",
+            Message(
+                "the records file holds records {held} in that order, the proof discloses "
+                "{numbers}",
+                held=format_ranges([n for n, _ in found]),
+                numbers=format_ranges(numbers),
+            ),
         )
     bad = [
         n
@@ -253,8 +285,11 @@ def verify_excerpt(records_data: bytes, proof_data: bytes, subject: str) -> Exce
     if bad:
         raise _failed(
             subject,
-            f"record(s) {format_ranges(bad)}: bytes and salt do not give the committed leaf "
-            "(changed, or not the record at that place)",
+            Message(
+                "record(s) {bad}: bytes and salt do not give the committed leaf (changed, or not "
+                "the record at that place)",
+                bad=format_ranges(bad),
+            ),
         )
     # 3. the leaves, with the multiproof, rebuild the signed root
     try:
@@ -263,13 +298,20 @@ def verify_excerpt(records_data: bytes, proof_data: bytes, subject: str) -> Exce
         )
     except ProofError as exc:
         raise _failed(
-            subject, f"multiproof does not fit {commitment.count} records: {exc}"
+            subject,
+            Message(
+                "multiproof does not fit {count} records: {exc}",
+                count=commitment.count,
+                exc=exc.wording,
+            ),
         ) from None
     if rebuilt != root:
         raise _failed(
             subject,
-            "the disclosed records do not rebuild the signed root: a record or leaf is out of "
-            "place, from another item, or the multiproof is not this excerpt's",
+            Message(
+                "the disclosed records do not rebuild the signed root: a record or leaf is out of "
+                "place, from another item, or the multiproof is not this excerpt's"
+            ),
         )
     original = proof["original"]
     return ExcerptVerdict(

@@ -18,10 +18,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..merkle import EMPTY_ROOT, leaf_hash, node_hash, split_point
+from ..message import Message
 
 
 class ProofError(ValueError):
     """A multiproof that does not fit the tree it claims (too few or too many hashes)."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
+        self.wording = message  # the message, typed: its template and values for documents
 
 
 def salted_leaf(salt: bytes, record: bytes) -> bytes:
@@ -66,14 +71,16 @@ def root_from_proof(count: int, disclosed: dict[int, bytes], proof: Sequence[byt
     """The root that disclosed leaf hashes (index -> hash) and a multiproof give; ProofError
     when the proof has too few or too many hashes for a tree of count leaves."""
     if not disclosed or min(disclosed) < 0 or max(disclosed) >= count:
-        raise ProofError(f"disclosed record numbers lie outside a tree of {count} records")
+        raise ProofError(
+            Message("disclosed record numbers lie outside a tree of {count} records", count=count)
+        )
     hashes = iter(proof)
 
     def walk(lo: int, hi: int, chosen: list[int]) -> bytes:
         if not chosen:
             value = next(hashes, None)
             if value is None:
-                raise ProofError("the proof has too few hashes")
+                raise ProofError(Message("the proof has too few hashes"))
             return value
         if hi - lo == 1:
             return disclosed[lo]
@@ -83,5 +90,5 @@ def root_from_proof(count: int, disclosed: dict[int, bytes], proof: Sequence[byt
 
     root = walk(0, count, sorted(disclosed))
     if next(hashes, None) is not None:
-        raise ProofError("the proof has more hashes than the tree needs")
+        raise ProofError(Message("the proof has more hashes than the tree needs"))
     return root

@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from ..message import Message
 from .logorder import backfill
 from .schema import SCHEMA_VERSION, upgrade_tables
 
@@ -106,7 +107,7 @@ class Ledger(ABC):
         older ledger that could not be written)."""
 
     @abstractmethod
-    def trigger_problems(self) -> list[str]:
+    def trigger_problems(self) -> list[Message]:
         """What is wrong with the append-only triggers (missing, rewritten, disabled, extra)."""
 
     @abstractmethod
@@ -118,13 +119,16 @@ class Ledger(ABC):
         """Close the connection."""
 
 
-def trigger_differences(expected: dict[str, str], found: dict[str, str]) -> list[str]:
+def trigger_differences(expected: dict[str, str], found: dict[str, str]) -> list[Message]:
     """What differs between the triggers a ledger must have and those it has (by name)."""
-    out = []
+    out: list[Message] = []
     for name, definition in expected.items():
         if name not in found:
-            out.append(f"append-only trigger {name} is missing (dropped?)")
+            out.append(Message("append-only trigger {name} is missing (dropped?)", name=name))
         elif found[name] != definition:
-            out.append(f"trigger {name} is not the append-only one (rewritten?)")
-    out += [f"unknown trigger {name} in the ledger" for name in sorted(set(found) - set(expected))]
+            out.append(Message("trigger {name} is not the append-only one (rewritten?)", name=name))
+    out += [
+        Message("unknown trigger {name} in the ledger", name=name)
+        for name in sorted(set(found) - set(expected))
+    ]
     return out

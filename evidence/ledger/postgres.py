@@ -28,6 +28,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row, tuple_row
 
 from ..errors import OperationalError
+from ..message import Message
 from .base import Ledger, LedgerSource, trigger_differences
 from .schema import (
     APPEND_ONLY,
@@ -243,7 +244,7 @@ class PostgresLedger(Ledger):
             ).fetchone()
         return bool(row and row["present"])
 
-    def trigger_problems(self) -> list[str]:
+    def trigger_problems(self) -> list[Message]:
         """Every table's append-only triggers present, enabled and calling the refusing
         function, whose body still raises; no other trigger on the ledger tables."""
         version = self.version

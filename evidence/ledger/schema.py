@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import OperationalError
+from ..message import Message
 
 # Version 2 adds the trust root (trust_anchor) and the signed enrolment and revocation records
 # (trust_records). Version-1 ledgers still open; `custody init --authority` on one adopts a root.
@@ -217,13 +218,13 @@ def columns(table: str) -> list[str]:
     return list(TABLES[table][0])
 
 
-def type_problems(table: str, row: Mapping[str, Any]) -> list[str]:
+def type_problems(table: str, row: Mapping[str, Any]) -> list[Message]:
     """Columns of a row whose value has the wrong type (SQLite stores any type in any column).
 
     Audit asks this before trusting a row, so that an edited ledger yields findings, not crashes.
     """
     cols = TABLES[table][0]
-    out = []
+    out: list[Message] = []
     for name, kind in cols.items():
         if name not in row:
             continue
@@ -231,5 +232,12 @@ def type_problems(table: str, row: Mapping[str, Any]) -> list[str]:
         if value is None and name in NULLABLE:
             continue
         if type(value) is not kind:
-            out.append(f"{name} holds {type(value).__name__}, not {kind.__name__}")
+            out.append(
+                Message(
+                    "{name} holds {found}, not {kind}",
+                    name=name,
+                    found=type(value).__name__,
+                    kind=kind.__name__,
+                )
+            )
     return out

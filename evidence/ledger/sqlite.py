@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OperationalError
+from ..message import Message
 from .base import Ledger, LedgerSource, trigger_differences
 from .schema import (
     LATER_TABLES,
@@ -83,7 +84,7 @@ class SQLiteLedger(Ledger):
         ).fetchone()
         return row is not None
 
-    def trigger_problems(self) -> list[str]:
+    def trigger_problems(self) -> list[Message]:
         """Every append-only trigger present with exactly its SQL, and no other trigger."""
         present = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
         known = tables_of(self.version)

@@ -134,8 +134,14 @@ def irregularity_section(found: Sequence[Irregularity], loc: Locale) -> list[Flo
             para(i.item_id),
             str(i.seq),
             para(loc.t(IRREGULARITY_KINDS.get(i.kind, i.kind))),
-            # Actions are the catalogue's words; names and seal numbers print as recorded.
-            para(loc.t(i.text, **{k: loc.t(v) if k == "action" else v for k, v in i.values})),
+            # Actions are the catalogue's words, problems the program's messages (each from
+            # the catalogue); names and seal numbers print as recorded.
+            para(
+                loc.t(
+                    i.text,
+                    **{k: loc.t(v) if k == "action" else loc.say(v) for k, v in i.values},
+                )
+            ),
         )
         for i in found
     ]
@@ -154,11 +160,12 @@ IRREGULARITY_KINDS = {
 }
 
 
-# The audit's checks (evidence.audit), each as named on paper and what it establishes. English
-# keeps the audit's own detail line; another language says what the check establishes.
+# The audit's checks (evidence.audit), each as named on paper and what it establishes. Every
+# language prints the audit's own detail line, from the catalogue (Locale.say).
 AUDIT_CHECKS = {
     "trust": ("trust root", "every signer is established by the trust root"),
-    "ledger": ("ledger", "append-only triggers are in place"),
+    # "ledger triggers", not "ledger": another language must tell it from the log's check.
+    "ledger": ("ledger triggers", "append-only triggers are in place"),
     "schema": ("schema", "every event is valid against its published schema"),
     "hashes": ("hashes", "every event hash matches its canonical bytes"),
     "certificates": ("certificates", "every certificate matches what was signed"),
@@ -175,6 +182,10 @@ AUDIT_CHECKS = {
     "time": ("time order", "no event is dated before what the ledger shows came first"),
     "files": ("files", "the workspace is private to its owner; vault folders closed"),
     "fixity": ("fixity", "every vault file matches its digests"),
+    # Checks only findings and notices name (no verdict line of their own).
+    "seals": ("seals", "the seal history of every item is consistent"),
+    "vault": ("vault", "every vault file belongs to an item"),
+    "timestamp": ("time-stamp", "every trusted time-stamp is valid"),
 }
 
 
@@ -183,10 +194,7 @@ def _check_name(loc: Locale, name: str) -> str:
 
 
 def _check_detail(loc: Locale, c: CheckLine) -> str:
-    if loc.lang == "en" or c.name not in AUDIT_CHECKS:
-        return c.detail
-    text = loc.t(AUDIT_CHECKS[c.name][1])
-    return text if c.ok else loc.t("{check}: problems found, listed below", check=text)
+    return loc.say(c.detail)
 
 
 def verdict_section(
@@ -245,7 +253,14 @@ def verdict_section(
     if v.audited:
         out.append(para(loc.t("Findings ({n})", n=len(v.findings)), st.h2))
         if v.findings:
-            rows = [(para(f.check), para(f.subject), para(f.message)) for f in v.findings]
+            rows = [
+                (
+                    para(_check_name(loc, f.check)),
+                    para(loc.say(f.subject)),
+                    para(loc.say(f.message)),
+                )
+                for f in v.findings
+            ]
             headers = [loc.t("Check"), loc.t("Subject"), loc.t("Finding")]
             out.append(grid_table(headers, rows, (70, 130, WIDTH - 200)))
         else:

@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import UsageError
-from ..messages import LANGUAGES, Words
+from ..message import render
+from ..messages import LANGUAGES, Words, translations
 
 ROLES = frozenset(
     {"investigator", "expert", "custodian", "prosecutor", "authority", "analyst", "officer"}
@@ -26,6 +27,15 @@ class Locale(Words):
     """A report's language (its words: t, n) and time zone."""
 
     zone: tzinfo = field(default=UTC)
+
+    def say(self, text: str) -> str:
+        """A program message (a finding's or a check's detail, evidence.message.Message) in
+        this language: its template from the catalogue, its values put in; any other string
+        (a file name, an identifier) as it is. English prints the message as the program
+        wrote it."""
+        if self.lang == "en":
+            return text
+        return render(text, translations(self.lang).gettext)
 
     def role(self, role: str) -> str:
         """A key holder's role: one of the roles `key new --role` offers, from the catalogue;

@@ -181,10 +181,11 @@ STATUS_TEXT = {"ok": "PASSED", "failed": "FAILED", "warning": "WARNING", "skippe
 
 def _detail(loc: Locale, c: CheckRow) -> str:
     """What the check establishes, in the report's language; for a failure or a warning also
-    the program's detail (English is the program's own words, printed as recorded)."""
-    text = loc.t(CHECK_TEXT[c.name]) if c.name in CHECK_TEXT else c.message
-    if c.status in ("failed", "warning") and (loc.lang == "en" or c.name not in CHECK_TEXT):
-        return f"{text}: {c.message}" if text != c.message else text
+    the program's detail, from the catalogue (Locale.say)."""
+    message = loc.say(c.message)
+    text = loc.t(CHECK_TEXT[c.name]) if c.name in CHECK_TEXT else message
+    if c.status in ("failed", "warning"):
+        return f"{text}: {message}" if text != message else text
     return text
 
 
@@ -223,7 +224,7 @@ def _verdict(data: VerificationData, loc: Locale) -> list[Flowable]:
         (
             para(loc.t(STATUS_TEXT.get(c.status, c.status)), st.cell_bold),
             para(c.name),
-            para(loc.t(c.subject) if c.subject in SUBJECTS else c.subject),
+            para(loc.t(c.subject) if c.subject in SUBJECTS else loc.say(c.subject)),
             para(_detail(loc, c)),
         )
         for c in data.checks

@@ -16,6 +16,7 @@ from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 
 from ..errors import Finding, InputRejected
+from ..message import Message
 from ..messages import Words
 from .client import Token, request_token
 from .verify import TokenCheck, verify_token
@@ -72,10 +73,13 @@ def check_signature_timestamp(
     try:
         der, value = signature_token(p7s, source)
     except InputRejected as exc:
-        return TokenCheck(source, findings=[Finding("timestamp", source, exc.message)])
+        return TokenCheck(
+            source, findings=[Finding("timestamp", source, Message.verbatim(exc.message))]
+        )
     if der is None:
         return TokenCheck(
-            source, findings=[Finding("timestamp", source, "signature carries no timestamp")]
+            source,
+            findings=[Finding("timestamp", source, Message("signature carries no timestamp"))],
         )
     return verify_token(der, value, trust, source, claimed, MAX_GAP)
 

@@ -37,6 +37,7 @@ from ..checkpoint import rows as checkpoint_rows
 from ..errors import EvidenceError, Finding, OperationalError, VerificationError
 from ..keys import Signer
 from ..ledger import Ledger, select_all, type_problems
+from ..message import Message
 from ..privacy import write_private
 from ..timefmt import parse_rfc3339, utc_now
 from ..tlog.note import Note
@@ -209,7 +210,7 @@ def complete_pending(ledger: Ledger, directory: Path, url: str) -> list[Stamped]
     """
     entries = status(ledger)
     stripped = [
-        _finding(f"checkpoint #{e.checkpoint.seq} token", STRIPPED)
+        _finding(Message("checkpoint #{seq} token", seq=e.checkpoint.seq), STRIPPED)
         for e in entries
         if e.token is None and e.policy == "required"
     ]
@@ -247,7 +248,7 @@ def _row_token(row: dict[str, Any]) -> Token:
     return Token.parse(der, f"checkpoint #{row['checkpoint_seq']} token")
 
 
-STRIPPED = (
+STRIPPED = Message(
     "its signed body required an RFC 3161 token and none is stored (stripped?); "
     "a later token cannot replace it"
 )
@@ -263,7 +264,7 @@ def policy_findings(
     replaced. rows: every stored token row by checkpoint number."""
     out = []
     for cp in checkpoints:
-        subject = f"checkpoint #{cp.seq} token"
+        subject = Message("checkpoint #{seq} token", seq=cp.seq)
         policy = token_policy(cp.body)
         row = rows.get(cp.seq)
         if policy == "required" and row is None:
@@ -276,19 +277,29 @@ def policy_findings(
             continue
         committed = prev_token_digest(cp.body)
         before = rows.get(cp.seq - 1)
-        where = f"checkpoint #{cp.seq - 1} token"
+        where = Message("checkpoint #{seq} token", seq=cp.seq - 1)
         if committed is not None and before is None:
             out.append(
-                _finding(where, f"missing, though checkpoint #{cp.seq} commits to it (stripped?)")
+                _finding(
+                    where,
+                    Message(
+                        "missing, though checkpoint #{seq} commits to it (stripped?)", seq=cp.seq
+                    ),
+                )
             )
         elif committed is not None and before is not None and token_row_digest(before) != committed:
             out.append(
-                _finding(where, f"differs from the one checkpoint #{cp.seq} commits to (replaced?)")
+                _finding(
+                    where,
+                    Message(
+                        "differs from the one checkpoint #{seq} commits to (replaced?)", seq=cp.seq
+                    ),
+                )
             )
     return out
 
 
-def _late(created_at: Any, gen_time: Any) -> str | None:
+def _late(created_at: Any, gen_time: Any) -> Message | None:
     try:
         signed = parse_rfc3339(str(created_at))
         stamped = parse_rfc3339(str(gen_time))
@@ -296,9 +307,11 @@ def _late(created_at: Any, gen_time: Any) -> str | None:
         return None  # the checkpoint and token audits report unreadable times
     if stamped - signed <= REQUIRED_WITHIN:
         return None
-    return (
-        f"RFC 3161 time {gen_time} is long after the checkpoint ({created_at}), though its "
-        "signed body required the token when it was made (stripped and stamped again?)"
+    return Message(
+        "RFC 3161 time {gen_time} is long after the checkpoint ({at}), though its signed body "
+        "required the token when it was made (stripped and stamped again?)",
+        gen_time=gen_time,
+        at=created_at,
     )
 
 
@@ -320,20 +333,26 @@ def check_tokens(
     for seq in sorted(set(by_seq) - set(rows)):
         # A deleted row would make a stamped checkpoint look merely pending: the file tells.
         if isinstance(_file_entry(directory, seq), dict):
-            subject = f"checkpoint #{seq} token"
-            out.append(_failed(subject, "the file carries a token the ledger has not (deleted?)"))
+            subject = Message("checkpoint #{seq} token", seq=seq)
+            out.append(
+                _failed(subject, Message("the file carries a token the ledger has not (deleted?)"))
+            )
     for seq, row in rows.items():
-        subject = f"checkpoint #{seq} token"
+        subject = Message("checkpoint #{seq} token", seq=seq)
         wrong = type_problems("timestamps", row)
         checkpoint = by_seq.get(seq)
         if wrong or checkpoint is None:
-            problem = f"ledger row damaged: {'; '.join(wrong)}" if wrong else "has no checkpoint"
+            problem = (
+                Message("ledger row damaged: {wrong}", wrong=Message.joined("; ", wrong))
+                if wrong
+                else Message("has no checkpoint")
+            )
             out.append(_failed(subject, problem))
             continue
         try:
             der = base64.b64decode(row["token"], validate=True)
         except (binascii.Error, ValueError):
-            out.append(_failed(subject, "token is not base64"))
+            out.append(_failed(subject, Message("token is not base64")))
             continue
         try:
             claimed = parse_rfc3339(str(checkpoint.body.get("created_at")), "created_at")
@@ -343,7 +362,9 @@ def check_tokens(
 
         check = verify_token(der, signature_bytes(checkpoint), trust, subject, claimed)
         if check.gen_time is not None and check.gen_time != row["gen_time"]:
-            check.findings.append(_finding(subject, "ledger row's gen_time differs from the token"))
+            check.findings.append(
+                _finding(subject, Message("ledger row's gen_time differs from the token"))
+            )
         _compare_file(directory, seq, row, subject, check)
         out.append(check)
     return out
@@ -357,7 +378,9 @@ def _compare_file(
     if entry is None:
         return  # the checkpoint audit already reports a missing or unreadable file
     if not isinstance(entry, dict) or entry.get("token") != row["token"]:
-        check.findings.append(_finding(subject, f"file {path.name} does not carry the same token"))
+        check.findings.append(
+            _finding(subject, Message("file {name} does not carry the same token", name=path.name))
+        )
 
 
 def _file_entry(directory: Path, seq: int) -> Any:
@@ -369,11 +392,11 @@ def _file_entry(directory: Path, seq: int) -> Any:
     return data.get("timestamp", False) if isinstance(data, dict) else None
 
 
-def _failed(subject: str, message: str) -> TokenCheck:
+def _failed(subject: str, message: Message) -> TokenCheck:
     from .verify import TokenCheck
 
     return TokenCheck(subject, findings=[_finding(subject, message)])
 
 
-def _finding(subject: str, message: str) -> Finding:
+def _finding(subject: str, message: Message) -> Finding:
     return Finding("timestamp", subject, message)

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from asn1crypto import algos, cms, core, tsp
 
 from ..errors import Finding, InputRejected, OperationalError, UsageError, VerificationError
+from ..message import Message
 from ..timefmt import format_utc
 
 TIMEOUT_S = 15.0
@@ -128,9 +129,11 @@ def request_token(url: str, data: bytes, algorithm: str = "sha256") -> Token:
     token = granted_token(url, body)
     problems = []
     if token.algorithm != algorithm or token.imprint != digest:
-        problems.append(Finding("timestamp", url, "token's message imprint is not what we sent"))
+        problems.append(
+            Finding("timestamp", url, Message("token's message imprint is not what we sent"))
+        )
     if token.nonce != nonce:
-        problems.append(Finding("timestamp", url, "token's nonce is not the one we sent"))
+        problems.append(Finding("timestamp", url, Message("token's nonce is not the one we sent")))
     if problems:
         raise VerificationError(f"TSA {url} answered with a token for another request", problems)
     return token

@@ -11,6 +11,7 @@ checks are repeated here with `cryptography` so that each failure gets its own p
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from ..errors import Finding, InputRejected
+from ..message import Message
 from ..timefmt import format_utc
 from .client import Token
 
@@ -91,32 +93,44 @@ def verify_token(
     try:
         token = Token.parse(der, subject)
     except InputRejected as exc:
-        return TokenCheck(subject, findings=[Finding("timestamp", subject, exc.message)])
+        return TokenCheck(
+            subject, findings=[Finding("timestamp", subject, Message.verbatim(exc.message))]
+        )
     findings: list[Finding] = []
 
-    def add(message: str) -> None:
+    def add(message: Message) -> None:
         findings.append(Finding("timestamp", subject, message))
 
     if not token.covers(data):
-        add("token's message imprint is not the digest of what it should time-stamp")
+        add(Message("token's message imprint is not the digest of what it should time-stamp"))
     status, tsa_cert = _pyhanko_status(token, trust or [])
     if status is None:
-        add("token's signature cannot be checked (malformed SignedData)")
+        add(Message("token's signature cannot be checked (malformed SignedData)"))
     elif not (status.get("intact") and status.get("valid")):
-        add("TSA signature does not verify")
+        add(Message("TSA signature does not verify"))
     if tsa_cert is not None:
         before = len(findings)
         _check_tsa_certificate(tsa_cert, token.gen_time, trust, add)
         problem = None if status is None or trust is None else status.get("trust_problem_indic")
         if problem is not None and len(findings) == before:
-            add(f"TSA certificate not trusted ({_words(problem)})")
+            add(Message("TSA certificate not trusted ({reason})", reason=_words(problem)))
     if claimed is not None:
         if token.gen_time < claimed - CLOCK_SKEW:
-            add(f"genTime {token.gen_time_utc} is before the claimed time {format_utc(claimed)}")
+            add(
+                Message(
+                    "genTime {gen_time} is before the claimed time {claimed}",
+                    gen_time=token.gen_time_utc,
+                    claimed=format_utc(claimed),
+                )
+            )
         elif max_gap is not None and token.gen_time - claimed > max_gap:
             add(
-                f"genTime {token.gen_time_utc} is {token.gen_time - claimed} after the "
-                f"claimed time {format_utc(claimed)}"
+                Message(
+                    "genTime {gen_time} is {gap} after the claimed time {claimed}",
+                    gen_time=token.gen_time_utc,
+                    gap=token.gen_time - claimed,
+                    claimed=format_utc(claimed),
+                )
             )
     tsa = tsa_cert.subject.rfc4514_string() if tsa_cert is not None else None
     return TokenCheck(subject, token.gen_time_utc, tsa, findings)
@@ -158,7 +172,7 @@ def _check_tsa_certificate(
     cert: x509.Certificate,
     gen_time: datetime,
     trust: list[asn1_x509.Certificate] | None,
-    add: Any,
+    add: Callable[[Message], None],
 ) -> None:
     """The common reasons pyhanko rejects a path, each said plainly."""
     roots = {c.subject.dump() for c in trust or []}
@@ -167,20 +181,32 @@ def _check_tsa_certificate(
         and cert.issuer.public_bytes() not in roots
         and cert.subject.public_bytes() not in roots
     ):
-        add(f"TSA certificate ({cert.subject.rfc4514_string()}) is not issued by a trusted root")
+        add(
+            Message(
+                "TSA certificate ({subject}) is not issued by a trusted root",
+                subject=cert.subject.rfc4514_string(),
+            )
+        )
     if not cert.not_valid_before_utc <= gen_time <= cert.not_valid_after_utc:
         add(
-            f"TSA certificate was not valid at genTime {format_utc(gen_time)} "
-            f"(valid {format_utc(cert.not_valid_before_utc)} to "
-            f"{format_utc(cert.not_valid_after_utc)})"
+            Message(
+                "TSA certificate was not valid at genTime {gen_time} (valid {start} to {end})",
+                gen_time=format_utc(gen_time),
+                start=format_utc(cert.not_valid_before_utc),
+                end=format_utc(cert.not_valid_after_utc),
+            )
         )
     try:
         eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
     except x509.ExtensionNotFound:
-        add("TSA certificate has no extended key usage (timestamping is required)")
+        add(Message("TSA certificate has no extended key usage (timestamping is required)"))
         return
     if list(eku.value) != [ExtendedKeyUsageOID.TIME_STAMPING] or not eku.critical:
-        add("TSA certificate's extended key usage is not the critical timestamping EKU alone")
+        add(
+            Message(
+                "TSA certificate's extended key usage is not the critical timestamping EKU alone"
+            )
+        )
 
 
 def _words(indication: Any) -> str:

@@ -16,6 +16,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from ..message import Message
 from .note import (
     SIG_COSIGNATURE,
     Note,
@@ -86,28 +87,40 @@ class CosignatureVerifier:
     def verify(self, text: str, sig: NoteSignature) -> int:
         """The cosignature's timestamp if it verifies over `text`; ProofError otherwise."""
         if not self.matches(sig):
-            raise ProofError(f"cosignature is not by witness {self.name}", "cosignature")
+            raise ProofError(
+                Message("cosignature is not by witness {name}", name=self.name),
+                Message("cosignature"),
+            )
         if len(sig.signature) != 8 + 64:
-            raise ProofError(f"cosignature by {self.name} is not 72 bytes", "cosignature")
+            raise ProofError(
+                Message("cosignature by {name} is not 72 bytes", name=self.name),
+                Message("cosignature"),
+            )
         (timestamp,) = struct.unpack(">Q", sig.signature[:8])
         if timestamp >= 1 << 63:
-            raise ProofError(f"cosignature by {self.name} has an impossible time", "cosignature")
+            raise ProofError(
+                Message("cosignature by {name} has an impossible time", name=self.name),
+                Message("cosignature"),
+            )
         try:
             self.public_key.verify(sig.signature[8:], cosigned_message(text, timestamp))
         except InvalidSignature:
             raise ProofError(
-                f"cosignature by {self.name} does not verify over this checkpoint", "cosignature"
+                Message(
+                    "cosignature by {name} does not verify over this checkpoint", name=self.name
+                ),
+                Message("cosignature"),
             ) from None
         return int(timestamp)
 
 
 def cosigned_times(
     note: Note, verifiers: Sequence[CosignatureVerifier]
-) -> tuple[dict[str, list[int]], list[str]]:
+) -> tuple[dict[str, list[int]], list[Message]]:
     """Each verifier's valid cosignatures on a note (their times, by witness name), and what is
     wrong with the lines that name a verifier's key but do not verify."""
     times: dict[str, list[int]] = {}
-    problems: list[str] = []
+    problems: list[Message] = []
     for verifier in verifiers:
         found = times.setdefault(verifier.name, [])
         for sig in note.signatures:
@@ -115,5 +128,5 @@ def cosigned_times(
                 try:
                     found.append(verifier.verify(note.text, sig))
                 except ProofError as exc:
-                    problems.append(exc.message)
+                    problems.append(exc.wording)
     return times, problems

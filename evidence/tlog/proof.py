@@ -12,31 +12,35 @@ from collections.abc import Sequence
 
 from ..errors import Finding, VerificationError
 from ..merkle import node_hash
+from ..message import Message
 
 
 class ProofError(VerificationError):
     """A Merkle proof did not verify."""
 
-    def __init__(self, message: str, subject: str = "proof") -> None:
+    def __init__(self, message: Message, subject: str = "proof") -> None:
         super().__init__(message, [Finding("log", subject, message)])
+        self.wording = message  # the message, typed: its template and values for documents
 
 
 def _check_hashes(proof: Sequence[bytes]) -> None:
     if any(len(p) != 32 for p in proof):
-        raise ProofError("a hash in the proof, leaf or root is not 32 bytes")
+        raise ProofError(Message("a hash in the proof, leaf or root is not 32 bytes"))
 
 
 def root_from_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes:
     """The root an inclusion proof leads to from leaf hash `leaf` at `index` of a `size` tree."""
     # 1. The index must lie inside the tree.
     if index < 0 or index >= size:
-        raise ProofError(f"leaf index {index} is outside a tree of size {size}")
+        raise ProofError(
+            Message("leaf index {index} is outside a tree of size {size}", index=index, size=size)
+        )
     _check_hashes([leaf, *proof])
     # 2.-3. Walk from the leaf up, the proof giving each sibling (RFC 9162 2.1.3.2).
     fn, sn, r = index, size - 1, leaf
     for p in proof:
         if sn == 0:
-            raise ProofError("inclusion proof is longer than the tree is deep")
+            raise ProofError(Message("inclusion proof is longer than the tree is deep"))
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
             while not fn & 1 and fn != 0:
@@ -48,7 +52,7 @@ def root_from_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[byte
         sn >>= 1
     # 4. The whole path was walked.
     if sn != 0:
-        raise ProofError("inclusion proof is shorter than the tree is deep")
+        raise ProofError(Message("inclusion proof is shorter than the tree is deep"))
     return r
 
 
@@ -58,7 +62,13 @@ def verify_inclusion(
     """Raise ProofError unless `proof` proves leaf hash `leaf` at `index` in the tree `root`."""
     _check_hashes([root])
     if root_from_inclusion(index, size, leaf, proof) != root:
-        raise ProofError(f"inclusion proof of leaf {index} does not lead to the root of {size}")
+        raise ProofError(
+            Message(
+                "inclusion proof of leaf {index} does not lead to the root of {size}",
+                index=index,
+                size=size,
+            )
+        )
 
 
 def verify_consistency(
@@ -71,17 +81,23 @@ def verify_consistency(
     """
     _check_hashes(proof)
     if size1 < 0 or size2 < size1:
-        raise ProofError(f"tree size {size2} is smaller than {size1}: a rollback")
+        raise ProofError(
+            Message(
+                "tree size {size2} is smaller than {size1}: a rollback", size2=size2, size1=size1
+            )
+        )
     if size1 == 0:
-        raise ProofError("no consistency proof exists from an empty tree")
+        raise ProofError(Message("no consistency proof exists from an empty tree"))
     if size1 == size2:
         if proof:
-            raise ProofError("consistency proof between equal sizes must be empty")
+            raise ProofError(Message("consistency proof between equal sizes must be empty"))
         if root1 != root2:
-            raise ProofError(f"two different roots for tree size {size1}: a fork")
+            raise ProofError(
+                Message("two different roots for tree size {size1}: a fork", size1=size1)
+            )
         return
     if not proof:
-        raise ProofError("consistency proof is empty")
+        raise ProofError(Message("consistency proof is empty"))
     # 1. If size1 is a power of two, the old root is the proof's implicit first node.
     nodes = list(proof)
     if size1 & (size1 - 1) == 0:
@@ -95,7 +111,7 @@ def verify_consistency(
     fr = sr = nodes[0]
     for c in nodes[1:]:
         if sn == 0:
-            raise ProofError("consistency proof is longer than the trees are deep")
+            raise ProofError(Message("consistency proof is longer than the trees are deep"))
         if fn & 1 or fn == sn:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
@@ -108,8 +124,12 @@ def verify_consistency(
         sn >>= 1
     # 4. Both roots rebuilt and the whole path walked.
     if sn != 0:
-        raise ProofError("consistency proof is shorter than the trees are deep")
+        raise ProofError(Message("consistency proof is shorter than the trees are deep"))
     if fr != root1:
-        raise ProofError(f"consistency proof does not lead to the root of tree size {size1}")
+        raise ProofError(
+            Message("consistency proof does not lead to the root of tree size {size1}", size1=size1)
+        )
     if sr != root2:
-        raise ProofError(f"consistency proof does not lead to the root of tree size {size2}")
+        raise ProofError(
+            Message("consistency proof does not lead to the root of tree size {size2}", size2=size2)
+        )

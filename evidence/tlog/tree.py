@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..merkle import EMPTY_ROOT, node_hash, split_point
+from ..message import Message
 from .proof import ProofError
 
 
@@ -34,7 +35,11 @@ class Frontier:
     def of(cls, size: int, hashes: Sequence[bytes]) -> Frontier:
         """A frontier read from outside; ProofError if it cannot be one for that size."""
         if size < 0 or len(hashes) != bin(size).count("1") or any(len(h) != 32 for h in hashes):
-            raise ProofError(f"frontier of {len(hashes)} hashes cannot describe size {size}")
+            raise ProofError(
+                Message(
+                    "frontier of {n} hashes cannot describe size {size}", n=len(hashes), size=size
+                )
+            )
         return cls(size, tuple(hashes))
 
     def root(self) -> bytes:
@@ -140,7 +145,11 @@ class Tree:
 
     def _check_size(self, size: int) -> None:
         if size < 0 or size > self.size:
-            raise ProofError(f"tree size {size} is beyond the {self.size} leaves held")
+            raise ProofError(
+                Message(
+                    "tree size {size} is beyond the {held} leaves held", size=size, held=self.size
+                )
+            )
 
     def _hash(self, start: int, end: int) -> bytes:
         # MTH(D[start:end]) for a range of an RFC 9162 decomposition (start aligned to the
@@ -174,7 +183,11 @@ class Tree:
         size = self.size if size is None else size
         self._check_size(size)
         if not 0 <= index < size:
-            raise ProofError(f"leaf index {index} is outside a tree of size {size}")
+            raise ProofError(
+                Message(
+                    "leaf index {index} is outside a tree of size {size}", index=index, size=size
+                )
+            )
         out: list[bytes] = []
         start, end = 0, size
         # Descend towards the leaf; siblings are collected top-down, returned bottom-up.
@@ -193,7 +206,11 @@ class Tree:
         size2 = self.size if size2 is None else size2
         self._check_size(size2)
         if not 0 <= size1 <= size2:
-            raise ProofError(f"no consistency proof from size {size1} to {size2}")
+            raise ProofError(
+                Message(
+                    "no consistency proof from size {size1} to {size2}", size1=size1, size2=size2
+                )
+            )
         if size1 in (0, size2):
             return []
         out: list[bytes] = []

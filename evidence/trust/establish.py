@@ -28,6 +28,7 @@ from cryptography.x509.oid import NameOID
 
 from ..errors import EvidenceError
 from ..keys import fingerprint, subject_attribute, verify_der
+from ..message import Message
 from ..timefmt import format_utc
 from .records import TrustRecord, certificate_pem, signature_bytes
 
@@ -57,7 +58,7 @@ class CertificateVerdict:
 
     fingerprint: str
     established: bool
-    reasons: tuple[str, ...]
+    reasons: tuple[Message, ...]
     not_before: str | None = None
     not_after: str | None = None
     revoked_at: str | None = None
@@ -66,21 +67,46 @@ class CertificateVerdict:
     # (None: the anchor, a CA-issued certificate, or one adopted with a root it predates).
     enrolled_at: str | None = None
 
-    def problem_at(self, at: Any) -> str | None:
+    def problem_at(self, at: Any) -> Message | None:
         """Why this certificate may not sign something dated `at`, or None if it may."""
         if not self.established:
-            return "signer is not established by the trust root: " + "; ".join(self.reasons)
+            return Message(
+                "signer is not established by the trust root: {reasons}",
+                reasons=Message.joined("; ", self.reasons),
+            )
         if not isinstance(at, str):
-            return "event has no time to check the signer's validity against"
+            return Message("event has no time to check the signer's validity against")
         if self.revoked_at is not None and at >= self.revoked_at:
-            why = f" ({self.revocation_reason})" if self.revocation_reason else ""
-            return f"signed at {at}, after the signer's revocation at {self.revoked_at}{why}"
+            # The reason is the revoker's own words, printed as recorded.
+            why = (
+                Message(" ({reason})", reason=self.revocation_reason)
+                if self.revocation_reason
+                else Message("")
+            )
+            return Message(
+                "signed at {at}, after the signer's revocation at {revoked_at}{why}",
+                at=at,
+                revoked_at=self.revoked_at,
+                why=why,
+            )
         if self.enrolled_at is not None and at < self.enrolled_at:
-            return f"signed at {at}, before the signer's enrolment at {self.enrolled_at}"
+            return Message(
+                "signed at {at}, before the signer's enrolment at {enrolled_at}",
+                at=at,
+                enrolled_at=self.enrolled_at,
+            )
         if self.not_before is not None and at < self.not_before:
-            return f"signed at {at}, before the certificate is valid ({self.not_before})"
+            return Message(
+                "signed at {at}, before the certificate is valid ({not_before})",
+                at=at,
+                not_before=self.not_before,
+            )
         if self.not_after is not None and at > self.not_after:
-            return f"signed at {at}, after the certificate expired ({self.not_after})"
+            return Message(
+                "signed at {at}, after the certificate expired ({not_after})",
+                at=at,
+                not_after=self.not_after,
+            )
         return None
 
     def to_json(self) -> dict[str, Any]:
@@ -99,11 +125,13 @@ class TrustView:
 
     anchor: Anchor
     verdicts: dict[str, CertificateVerdict]
-    problems: list[str] = field(default_factory=list)
+    problems: list[Message] = field(default_factory=list)
 
     def verdict(self, fp: str) -> CertificateVerdict:
         """The verdict for a fingerprint (unknown ones are not established)."""
-        return self.verdicts.get(fp) or CertificateVerdict(fp, False, ("certificate is not known",))
+        return self.verdicts.get(fp) or CertificateVerdict(
+            fp, False, (Message("certificate is not known"),)
+        )
 
 
 def _is_ca(cert: x509.Certificate) -> bool:
@@ -119,33 +147,35 @@ def is_ca_certificate(cert: x509.Certificate) -> bool:
     return _is_ca(cert)
 
 
-def _issued_by(cert: x509.Certificate, ca: x509.Certificate) -> str | None:
+def _issued_by(cert: x509.Certificate, ca: x509.Certificate) -> Message | None:
     """None if ca directly issued cert (name chaining and signature), else why not."""
     if not _is_ca(ca):
-        return "the trusted CA certificate is not a CA (basicConstraints)"
+        return Message("the trusted CA certificate is not a CA (basicConstraints)")
     if _is_ca(cert):
-        return "certificate is a CA certificate, not an actor's"
+        return Message("certificate is a CA certificate, not an actor's")
     try:
         cert.verify_directly_issued_by(ca)
     except (ValueError, TypeError, InvalidSignature):
-        return "certificate is not issued by the trusted CA"
+        return Message("certificate is not issued by the trusted CA")
     return None
 
 
 def _record_problem(
     record: TrustRecord, anchor: Anchor, authorities: Mapping[str, x509.Certificate]
-) -> str | None:
+) -> Message | None:
     """Why a record cannot be trusted, or None (signature by an authority over its bytes)."""
     if record.certificate() is None:
-        return "its certificate does not parse or does not match its fingerprint"
+        return Message("its certificate does not parse or does not match its fingerprint")
     signer = authorities.get(record.by)
     if signer is None:
-        return f"signed by {record.by[:16]}, which is not an authority of this trust root"
+        return Message(
+            "signed by {by}, which is not an authority of this trust root", by=record.by[:16]
+        )
     if record.body["by"]["name"] != subject_attribute(signer, NameOID.COMMON_NAME):
-        return "its 'by' name is not the authority certificate's"
+        return Message("its 'by' name is not the authority certificate's")
     der = signature_bytes(record)
     if der is None or not verify_der(signer.public_key(), record.data, der):
-        return "its signature does not verify"
+        return Message("its signature does not verify")
     return None
 
 
@@ -172,15 +202,17 @@ def establish(
             # An enrolled certificate signs within its own validity (self-signed, 5 years).
             own = (format_utc(cert.not_valid_before_utc), format_utc(cert.not_valid_after_utc))
             if fp == anchor.fingerprint:
-                base[fp] = CertificateVerdict(fp, True, ("the trust anchor (authority)",), *own)
+                base[fp] = CertificateVerdict(
+                    fp, True, (Message("the trust anchor (authority)"),), *own
+                )
             else:
                 base[fp] = CertificateVerdict(
-                    fp, False, ("no valid enrolment by the authority",), *own
+                    fp, False, (Message("no valid enrolment by the authority"),), *own
                 )
         else:
             why = _issued_by(cert, anchor.certificate)
             base[fp] = (
-                CertificateVerdict(fp, True, ("issued by the trusted CA",), *window)
+                CertificateVerdict(fp, True, (Message("issued by the trusted CA"),), *window)
                 if why is None
                 else CertificateVerdict(fp, False, (why,))
             )
@@ -198,13 +230,28 @@ def establish(
     revoked: dict[str, TrustRecord] = {}
     for r in records:
         problem = _record_problem(r, anchor, authorities)
-        where = f"{r.kind} record" + (f" #{r.body['seq']}" if "seq" in r.body else "")
+        where = (
+            Message("{kind} record #{seq}", kind=Message.word(r.kind), seq=r.body["seq"])
+            if "seq" in r.body
+            else Message("{kind} record", kind=Message.word(r.kind))
+        )
         if problem is not None:
-            view.problems.append(f"{where} for {r.fingerprint[:16]}: {problem}")
+            view.problems.append(
+                Message(
+                    "{where} for {fingerprint}: {problem}",
+                    where=where,
+                    fingerprint=r.fingerprint[:16],
+                    problem=problem,
+                )
+            )
             continue
         if r.kind == "enrolment":
             if anchor.kind != "authority":
-                view.problems.append(f"{where}: enrolment records have no effect under a CA root")
+                view.problems.append(
+                    Message(
+                        "{where}: enrolment records have no effect under a CA root", where=where
+                    )
+                )
             else:
                 enrolled.setdefault(r.fingerprint, r)
         elif r.fingerprint not in revoked or r.at < revoked[r.fingerprint].at:
@@ -214,7 +261,7 @@ def establish(
             e = enrolled[fp]
             # Adoption vouches for keys that signed before the root existed: no start there.
             start = None if e.body["reason"] == "adopted" else e.at
-            reason = f"enrolled by {e.body['by']['name']} at {e.at}"
+            reason = Message("enrolled by {name} at {at}", name=e.body["by"]["name"], at=e.at)
             verdict = CertificateVerdict(fp, True, (reason,), enrolled_at=start)
         if fp in revoked:
             rv = revoked[fp]
@@ -284,13 +331,18 @@ def establish_export(
     if not isinstance(trust, dict) or not set(trust) <= {"anchor", "records"}:
         raise TrustEvidenceRejected("trust: not an {anchor, records} object")
     anchor = anchor_from_json(trust.get("anchor"))
-    problems: list[str] = []
+    problems: list[Message] = []
     if trusted_ca is not None:
         if anchor.kind != "ca" or fingerprint(anchor.certificate) != fingerprint(trusted_ca):
-            problems.append("the bundle's anchor is not the trusted CA; the trusted CA is used")
+            problems.append(
+                Message("the bundle's anchor is not the trusted CA; the trusted CA is used")
+            )
         anchor = Anchor("ca", trusted_ca)
     elif anchor.fingerprint != str(anchor_fingerprint).replace(":", "").lower():
-        why = f"the bundle's anchor {anchor.fingerprint[:16]} is not the pinned one"
+        why = Message(
+            "the bundle's anchor {fingerprint} is not the pinned one",
+            fingerprint=anchor.fingerprint[:16],
+        )
         verdicts = {fp: CertificateVerdict(fp, False, (why,)) for fp in certificates}
         return TrustView(anchor, verdicts, [why])
     raw = trust.get("records", [])
@@ -301,7 +353,7 @@ def establish_export(
         try:
             records.append(TrustRecord.from_json(value, f"trust.records[{n}]"))
         except EvidenceError as exc:
-            problems.append(exc.message)
+            problems.append(Message.verbatim(exc.message))
     view = establish(anchor, records, certificates)
     view.problems[:0] = problems
     return view

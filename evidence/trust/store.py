@@ -16,6 +16,7 @@ from cryptography import x509
 from ..errors import EvidenceError, UsageError
 from ..keys import KeyRecord, Signer, fingerprint
 from ..ledger import TRUST_VERSION, Ledger, select_all, type_problems
+from ..message import Message
 from ..timefmt import utc_now
 from ..tlog.ledgerlog import LeafKind, append_leaf
 from .establish import ANCHOR_KINDS, Anchor, TrustView, establish, export_trust
@@ -28,7 +29,7 @@ class TrustState:
 
     anchor: Anchor | None
     records: list[TrustRecord]
-    problems: list[str] = field(default_factory=list)
+    problems: list[Message] = field(default_factory=list)
 
     @property
     def head(self) -> tuple[int, str] | None:
@@ -44,36 +45,40 @@ def has_trust_tables(ledger: Ledger) -> bool:
     return ledger.version >= TRUST_VERSION
 
 
-def load_anchor(ledger: Ledger, problems: list[str]) -> Anchor | None:
+def load_anchor(ledger: Ledger, problems: list[Message]) -> Anchor | None:
     """The anchor row, checked: one row, a certificate matching its fingerprint, a known kind."""
     if not has_trust_tables(ledger):
         return None
     rows = ledger.rows(select_all("trust_anchor"))
     if len(rows) > 1:
-        problems.append(f"{len(rows)} trust anchors in the ledger (there is only ever one)")
+        problems.append(
+            Message("{n} trust anchors in the ledger (there is only ever one)", n=len(rows))
+        )
         return None
     if not rows:
         return None
     row = rows[0]
     wrong = type_problems("trust_anchor", row)
     if wrong:
-        problems.append(f"trust anchor row damaged: {'; '.join(wrong)}")
+        problems.append(
+            Message("trust anchor row damaged: {wrong}", wrong=Message.joined("; ", wrong))
+        )
         return None
     try:
         cert = x509.load_pem_x509_certificate(row["pem"].encode())
     except ValueError:
-        problems.append("trust anchor certificate does not parse")
+        problems.append(Message("trust anchor certificate does not parse"))
         return None
     if fingerprint(cert) != row["fingerprint"] or certificate_pem(cert) != row["pem"]:
-        problems.append("trust anchor row does not match its certificate")
+        problems.append(Message("trust anchor row does not match its certificate"))
         return None
     if row["kind"] not in ANCHOR_KINDS:
-        problems.append(f"trust anchor kind {row['kind']!r} is unknown")
+        problems.append(Message("trust anchor kind {kind!r} is unknown", kind=row["kind"]))
         return None
     return Anchor(row["kind"], cert)
 
 
-def load_records(ledger: Ledger, problems: list[str]) -> list[TrustRecord]:
+def load_records(ledger: Ledger, problems: list[Message]) -> list[TrustRecord]:
     """Every record row whose columns all derive from its signed body, in chain order.
 
     Signatures are checked later by `establish`, against the anchor.
@@ -84,18 +89,28 @@ def load_records(ledger: Ledger, problems: list[str]) -> list[TrustRecord]:
     prev: str | None = None
     expected = 1
     for row in ledger.rows(select_all("trust_records") + " ORDER BY seq"):
-        where = f"trust record #{row.get('seq')}"
+        where = Message("trust record #{seq}", seq=row.get("seq"))
         wrong = type_problems("trust_records", row)
         if wrong:
-            problems.append(f"{where}: row damaged: {'; '.join(wrong)}")
+            problems.append(
+                Message(
+                    "{where}: row damaged: {wrong}", where=where, wrong=Message.joined("; ", wrong)
+                )
+            )
             continue
         try:
             record = TrustRecord.parse(row["body"].encode(), row["signature"], where)
         except EvidenceError as exc:
-            problems.append(exc.message)
+            problems.append(Message.verbatim(exc.message))
             continue
         if row["seq"] != expected:
-            problems.append(f"{where}: sequence broken, expected #{expected} (records removed?)")
+            problems.append(
+                Message(
+                    "{where}: sequence broken, expected #{expected} (records removed?)",
+                    where=where,
+                    expected=expected,
+                )
+            )
         expected = row["seq"] + 1
         body = record.body
         derived = {
@@ -107,9 +122,15 @@ def load_records(ledger: Ledger, problems: list[str]) -> list[TrustRecord]:
         }
         changed = sorted(k for k, v in derived.items() if row[k] != v)
         if changed:
-            problems.append(f"{where}: row differs from its signed record: {', '.join(changed)}")
+            problems.append(
+                Message(
+                    "{where}: row differs from its signed record: {changed}",
+                    where=where,
+                    changed=", ".join(changed),
+                )
+            )
         if body.get("prev") != prev:
-            problems.append(f"{where}: does not link to the record before it")
+            problems.append(Message("{where}: does not link to the record before it", where=where))
         prev = record.hash
         out.append(record)
     return out
@@ -117,7 +138,7 @@ def load_records(ledger: Ledger, problems: list[str]) -> list[TrustRecord]:
 
 def load_state(ledger: Ledger) -> TrustState:
     """Anchor and records as stored, with every problem found reading them."""
-    problems: list[str] = []
+    problems: list[Message] = []
     anchor = load_anchor(ledger, problems)
     records = load_records(ledger, problems)
     return TrustState(anchor, records, problems)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ..errors import Finding, OperationalError, VerificationError
 from ..ledger import Ledger
+from ..message import Message
 from ..tlog.ledgerlog import store_signatures
 from ..tlog.note import Note, NoteSignature, b64, parse_signature_lines
 from ..tlog.tree import Tree
@@ -23,7 +24,8 @@ class WitnessRefused(VerificationError):
 
     def __init__(self, url: str, why: str) -> None:
         super().__init__(
-            f"witness {url} refused the checkpoint: {why}", [Finding("witness", url, why)]
+            f"witness {url} refused the checkpoint: {why}",
+            [Finding("witness", url, Message.verbatim(why))],
         )
 
 

@@ -27,6 +27,8 @@ STANDARD_NAMES = frozenset(
         "OpenSSL",
         "openssl",
         "ZIP",
+        "ECDSA",
+        "PEM",
     }
     | {"coreutils", "Linux", "macOS", "POSIX", "Windows", "PowerShell", "custody", "ISO"}
 )

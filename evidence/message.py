@@ -1,0 +1,93 @@
+"""A program message that can be printed in another language: an English template (the message
+catalogue's msgid, with named {placeholders}) and the values that fill it.
+
+A `Message` is the English text itself (a `str`), so the terminal, `--json` and the English
+documents print exactly what they always did; it also keeps its template and values, so a
+document in another language prints the catalogue's translation of the template with the values
+put in (`render`). Values that are identifiers, file names, hashes or names are plain strings or
+numbers and print as they are; values that are words (an action, a kind, a status) or whole
+phrases are Messages themselves and are translated in turn.
+
+Irregularities (evidence.entries.Irregularity) keep the same pair, template and values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+
+class Message(str):
+    """English text that remembers the template and values it was made from."""
+
+    template: str
+    values: Mapping[str, object]
+    parts: tuple[str, ...] | None  # a joined list (Message.joined): each part rendered in turn
+
+    def __new__(cls, template: str, /, **values: object) -> Message:
+        text = template.format(**values) if values else template
+        self = super().__new__(cls, text)
+        self.template = template
+        self.values = values
+        self.parts = None
+        return self
+
+    @classmethod
+    def joined(cls, separator: str, parts: Iterable[str]) -> Message:
+        """Parts joined by separator (each part rendered on its own in another language)."""
+        items = tuple(parts)
+        self = super().__new__(cls, separator.join(items))
+        self.template = separator
+        self.values = {}
+        self.parts = items
+        return self
+
+    @classmethod
+    def word(cls, word: str) -> Message:
+        """A word of the program's vocabulary (an action, a kind, a status), translated."""
+        return cls(word)
+
+    @classmethod
+    def verbatim(cls, text: str) -> Message:
+        """Text made elsewhere (another library's or an error's own wording), printed as it is
+        in every language: each use is listed in tests/test_messages.py until it is worded here.
+        Text that is a Message already (an error raised with one) keeps its wording."""
+        if isinstance(text, Message):
+            return text
+        self = cls(text)
+        self.parts = (text,)
+        self.template = ""
+        return self
+
+    def with_values(self, **values: object) -> Message:
+        """The same message with some values replaced (those it names; others ignored)."""
+        if self.parts is not None or not self.values:
+            return self
+        named = {k: v for k, v in values.items() if k in self.values}
+        return Message(self.template, **{**self.values, **named}) if named else self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Findings cross process boundaries (the audit's workers): keep template and values.
+        return (_rebuild, (self.template, dict(self.values), self.parts))
+
+
+def _rebuild(template: str, values: dict[str, object], parts: tuple[str, ...] | None) -> Message:
+    return Message.joined(template, parts) if parts is not None else Message(template, **values)
+
+
+def render(text: str, translate: Callable[[str], str]) -> str:
+    """text in another language: a Message's template through translate, its values put in
+    (Messages among them rendered the same way); any other string is printed as it is."""
+    if not isinstance(text, Message):
+        return text
+    if text.parts is not None:
+        return text.template.join(render(p, translate) for p in text.parts)
+    if not text.template:
+        return ""  # gettext's "" is the catalogue's header, not an empty message
+    wording = translate(text.template)
+    if not text.values:
+        return wording
+    values = {
+        k: render(v, translate) if isinstance(v, Message) else v for k, v in text.values.items()
+    }
+    return wording.format(**values)

@@ -1,0 +1,240 @@
+"""Findings' and checks' detail lines come from the message catalogue: every call that makes a
+finding or a check (`.fail(`, `.warn(`, `.ok(`, `.skip(`, `Finding(`, `Check(`, the audit's
+`add(`) is given a `Message` (evidence/message.py), never an f-string or a joined string, and
+every Message template in the library has its Russian in evidence/messages/ru.po.
+
+The English text of a Message is what the program always printed (terminal, --json, English
+documents); a Russian document prints the catalogue's wording with the values put in.
+"""
+
+from __future__ import annotations
+
+import ast
+import pickle
+from collections.abc import Iterator
+from pathlib import Path
+
+from evidence.message import Message, render
+from evidence.messages import message_ids, translations
+
+ROOT = Path(__file__).resolve().parents[1]
+LIBRARY = ROOT / "evidence"
+
+# Call name -> position of the message argument.
+MESSAGE_ARGUMENT = {"fail": 2, "warn": 2, "ok": 2, "skip": 1, "Finding": 2, "Check": 3, "add": 2}
+
+# `Message.verbatim(...)` prints text made elsewhere as it is, in every language: each place that
+# still does is listed here (file: how many), so the list can only shrink.
+VERBATIM: dict[str, int] = {
+    "evidence/audit/checkpoints.py": 3,
+    "evidence/audit/incremental.py": 1,
+    "evidence/audit/log.py": 1,
+    "evidence/bundle/custodians.py": 1,
+    "evidence/bundle/excerpts.py": 1,
+    "evidence/bundle/inclusion.py": 3,
+    "evidence/bundle/manifest.py": 1,
+    "evidence/bundle/verify.py": 1,
+    "evidence/excerpt/disclose.py": 1,
+    "evidence/timestamp/cades.py": 1,
+    "evidence/timestamp/verify.py": 1,
+    "evidence/trust/establish.py": 1,
+    "evidence/trust/store.py": 1,
+    "evidence/witness/client.py": 1,
+}
+# Message(...) with a template that is not a literal here, and why that is sound.
+NOT_LITERAL = {
+    "evidence/message.py",  # rebuilding a Message after pickling
+    "evidence/entries.py",  # Irregularity.text: its templates are literals in _marks (ru.po)
+}
+
+
+def _trees() -> Iterator[tuple[str, ast.Module]]:
+    for path in sorted(LIBRARY.rglob("*.py")):
+        yield str(path.relative_to(ROOT)), ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _is_message_call(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Message"
+    ) or (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "Message"
+    )
+
+
+def _tables(tree: ast.Module) -> dict[str, list[str]]:
+    """Module-level dicts whose values are all string literals (message tables)."""
+    found: dict[str, list[str]] = {}
+    for node in tree.body:
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign)
+            else []
+        )
+        if not isinstance(value, ast.Dict):
+            continue
+        texts = [v.value for v in value.values if isinstance(v, ast.Constant)]
+        if len(texts) == len(value.values) and all(isinstance(t, str) for t in texts):
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = [str(t) for t in texts]
+    return found
+
+
+def templates() -> dict[str, str]:
+    """Every message template the library makes (msgid -> the file it is in)."""
+    out: dict[str, str] = {}
+    for name, tree in _trees():
+        tables = _tables(tree)
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            if node.func.id != "Message" or not node.args:
+                continue
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                if first.value:
+                    out.setdefault(first.value, name)
+            elif (
+                isinstance(first, ast.Subscript)
+                and isinstance(first.value, ast.Name)
+                and first.value.id in tables
+            ):
+                for text in tables[first.value.id]:
+                    out.setdefault(text, name)
+    return out
+
+
+def test_every_message_is_a_literal_template() -> None:
+    """Message(...) takes a literal template (or a module table of literal templates): never
+    an f-string, a concatenation or a value made at run time."""
+    wrong = []
+    for name, tree in _trees():
+        tables = _tables(tree)
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            if node.func.id != "Message":
+                continue
+            first = node.args[0] if node.args else None
+            literal = isinstance(first, ast.Constant) and isinstance(first.value, str)
+            table = (
+                isinstance(first, ast.Subscript)
+                and isinstance(first.value, ast.Name)
+                and first.value.id in tables
+            )
+            if not (literal or table) and name not in NOT_LITERAL:
+                wrong.append(f"{name}:{node.lineno}")
+    assert wrong == []
+
+
+def test_finding_and_check_sites_take_a_message() -> None:
+    """At every call that makes a finding or a check, the message is a Message(...) or a name
+    bound to one (mypy --strict holds the type: Finding.message and Check.message are Message),
+    never an f-string, a string literal, a concatenation or str.format."""
+    wrong = []
+    for name, tree in _trees():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            called = (
+                func.attr
+                if isinstance(func, ast.Attribute)
+                else func.id
+                if isinstance(func, ast.Name)
+                else None
+            )
+            if called not in MESSAGE_ARGUMENT or len(node.args) <= MESSAGE_ARGUMENT[called]:
+                continue
+            arg = node.args[MESSAGE_ARGUMENT[called]]
+            options = [arg.body, arg.orelse] if isinstance(arg, ast.IfExp) else [arg]
+            for option in options:
+                made_here = isinstance(option, (ast.JoinedStr, ast.BinOp)) or (
+                    isinstance(option, ast.Constant) and isinstance(option.value, str)
+                )
+                formatted = (
+                    isinstance(option, ast.Call)
+                    and isinstance(option.func, ast.Attribute)
+                    and option.func.attr in ("format", "join", "replace")
+                    and not _is_message_call(option)
+                )
+                if made_here or formatted:
+                    wrong.append(f"{name}:{node.lineno}: {called}")
+    assert wrong == []
+
+
+def test_every_template_has_its_russian() -> None:
+    have = message_ids("ru")
+    missing = {text: name for text, name in templates().items() if text not in have}
+    assert not missing, missing
+
+
+def test_russian_templates_keep_their_placeholders() -> None:
+    """A translation may leave a value out (a command the Russian does not print), never
+    invent one: every placeholder of the Russian is one of the English template's."""
+    catalogue = translations("ru")
+    wrong = {}
+    for text in templates():
+        english = {f[1] for f in _fields(text)}
+        russian = {f[1] for f in _fields(catalogue.gettext(text))}
+        if not russian <= english:
+            wrong[text] = sorted(russian - english)
+    assert wrong == {}
+
+
+def _fields(text: str) -> list[tuple[str, str]]:
+    import string
+
+    return [(lit, name) for lit, name, _, _ in string.Formatter().parse(text) if name]
+
+
+def test_verbatim_sites_only_shrink() -> None:
+    """Text made elsewhere printed as it is in Russian documents: only where listed."""
+    found: dict[str, int] = {}
+    for name, tree in _trees():
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "Message"
+                and node.func.attr == "verbatim"
+            ):
+                found[name] = found.get(name, 0) + 1
+    found.pop("evidence/message.py", None)
+    assert found == VERBATIM
+
+
+def test_a_message_is_its_english_text() -> None:
+    """English is what the program printed before (terminal, --json, goldens): the template
+    filled with its values, conversions included; it survives a trip to a worker process."""
+    word = Message.word("sealed")
+    made = Message("{action} again ({n}) while under seal {seal!r}", action=word, n=2, seal="S-1")
+    assert made == "sealed again (2) while under seal 'S-1'"
+    back = pickle.loads(pickle.dumps(made))
+    assert back == made and back.template == made.template and back.values == made.values
+    joined = Message.joined("; ", [made, "as recorded"])
+    assert joined == "sealed again (2) while under seal 'S-1'; as recorded"
+    assert pickle.loads(pickle.dumps(joined)).parts == joined.parts
+
+
+def test_render_translates_template_and_word_values_only() -> None:
+    """Russian: the template and the words among the values from the catalogue; names,
+    identifiers and numbers as they are; an empty message stays empty."""
+    ru = translations("ru").gettext
+    made = Message(
+        "{action} without a seal number", action=Message.word("sealed")
+    )  # an action is a word: translated
+    text = render(made, ru)
+    assert "sealed" not in text and text == ru("{action} without a seal number").format(
+        action=ru("sealed")
+    )
+    assert render(Message("item {item} event {seq}", item="ITEM-7", seq=3), ru).count("ITEM-7")
+    assert render(Message(""), ru) == ""
+    assert render("plain/file.txt", ru) == "plain/file.txt"
