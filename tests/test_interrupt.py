@@ -183,3 +183,46 @@ def test_ctrl_c_right_after_start_never_gives_our_traceback(tmp_path: Path) -> N
             outcome = "ours"
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     assert outcomes.get("ours", 0) >= 3, outcomes
+
+
+IN_A_CALLBACK = """
+import signal, sys, weakref
+from evidence.cli import launch
+if sys.argv[1] == "launcher":
+    signal.signal(signal.SIGINT, launch._end_at_once)  # as launch.main() does
+    launch.interruptible()  # as a command begins
+class Thing: pass
+thing = Thing()
+def callback(ref):  # run by Python from C, as importlib's module-lock cleanup is
+    signal.raise_signal(signal.SIGINT)
+    sum(range(1000))  # the handler runs here, inside the callback
+ref = weakref.ref(thing, callback)
+try:
+    del thing
+    for _ in range(10**7):
+        pass
+except KeyboardInterrupt:
+    print("interrupted")
+else:
+    print("lost")
+"""
+
+
+@pytest.mark.parametrize(("mode", "printed"), [("launcher", "interrupted"), ("python", "lost")])
+def test_ctrl_c_inside_a_callback_still_interrupts_the_command(mode: str, printed: str) -> None:
+    """A Ctrl-C whose KeyboardInterrupt Python runs inside a callback it calls from C (as the
+    early Ctrl-C test once hit in importlib's module-lock cleanup) is raised again in the
+    command, silently; Python alone prints "Exception ignored" and carries on as if no key was
+    pressed (shown, so the test can fail)."""
+    done = subprocess.run(
+        [sys.executable, "-c", IN_A_CALLBACK, mode],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.stdout == printed + "\n"
+    if mode == "launcher":
+        assert done.stderr == ""
+    else:
+        assert "Exception ignored in" in done.stderr and "KeyboardInterrupt" in done.stderr
