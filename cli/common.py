@@ -288,8 +288,11 @@ def select_items(
     case: str | None,
     all_items: bool,
     problems: Problems | None = None,
+    *,
+    analyses: bool = True,
 ) -> list[Item]:
-    """The items a command line names: ids or unique prefixes, comma lists, or --case --all.
+    """The items a command line names: ids or unique prefixes, comma lists, or --case --all
+    (without analyses: as their rows hold them, items.select).
 
     Every unknown or ambiguous reference is collected in problems (raised here without one).
     """
@@ -298,7 +301,7 @@ def select_items(
     names = split_refs(refs)
     chosen: list[Item] = []
     if not all_items:
-        chosen = select(ws.ledger, case, names, errors=found.errors)
+        chosen = select(ws.ledger, case, names, errors=found.errors, analyses=analyses)
     elif case is None:
         found.add("--all needs --case CASE", "e.g. --case BY-2026-0042 --all")
     elif names:
@@ -306,7 +309,7 @@ def select_items(
             get_case(ws.ledger, case)
         found.add("give item ids or --all, not both")
     else:
-        chosen = select(ws.ledger, case, None, errors=found.errors)
+        chosen = select(ws.ledger, case, None, errors=found.errors, analyses=analyses)
     if own:
         found.raise_any()
     return chosen

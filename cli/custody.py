@@ -68,9 +68,11 @@ def _prepare(
     all_items: bool,
     as_key: str | None,
     problems: Problems,
+    *,
+    analyses: bool = True,
 ) -> tuple[list[Item], KeyRecord | None]:
     """Items and signing key of a command line, every problem collected before any prompt."""
-    targets = select_items(ws, refs, case, all_items, problems)
+    targets = select_items(ws, refs, case, all_items, problems, analyses=analyses)
     record: KeyRecord | None = None
     with problems.check():
         record = signer_key(ws, as_key)
@@ -151,7 +153,8 @@ def event_command(
             problems.add(f"--action {action} needs --seal NUMBER", "the number on the seal")
         elif action not in ("sealed", "unsealed") and seal is not None:
             problems.add("--seal goes only with --action sealed or unsealed")
-        targets, record = _prepare(ws, items, case, all_items, as_key, problems)
+        # An event names the item by id, case and digest only: no analysis is read for it.
+        targets, record = _prepare(ws, items, case, all_items, as_key, problems, analyses=False)
         problems.raise_any()
         assert action is not None
         details = {"seal": seal.strip()} if seal else None

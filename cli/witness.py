@@ -16,8 +16,9 @@ from .common import json_option, read_passphrase
 from .output import emit_json, note, table
 
 if TYPE_CHECKING:
-    # Imported where used: `custody audit` and `checkpoint` take this module's options, and
-    # the witness's HTTP client and server (urllib, http.server) cost them a tenth of a second.
+    # Imported where used: `custody audit`, `checkpoint`, `event` and `verify` take this
+    # module's options, and the witness's HTTP client and server (urllib, http.server, ssl)
+    # cost them a tenth of a second.
     from evidence.witness import WitnessStore
 
 WITNESS_URL_ENV = "CUSTODY_WITNESS_URL"

@@ -193,14 +193,23 @@ def analysis_details(
 def _with_chain(ledger: Ledger, items: list[Item]) -> list[Item]:
     # One query for every item: the ingest event (original times) and the analysis events.
     # In canonical JSON a quote inside a string is escaped, so '"action":"profiled"' can only
-    # be the event's own action. LIKE, not instr(): the same SQL on both ledger backends.
+    # be the event's own action. LIKE, not instr(): the same SQL on both ledger backends; and
+    # LIKE, not ledger.like: canonical JSON writes the key and action in lower case, and
+    # PostgreSQL's ILIKE reads every body twice as slowly (SQLite's LIKE ignores case anyway,
+    # and the action is checked again on the parsed body). Only the events of the items' case
+    # (of the item, for one) are read, not every event of the ledger.
     if not items:
         return items
-    where = "" if len(items) > 1 else " AND item_id = $1"
-    params: tuple[Any, ...] = () if len(items) > 1 else (items[0].item_id,)
+    cases = sorted({i.case_number for i in items})
+    params: tuple[Any, ...]
+    if len(items) == 1:
+        where, params = " AND item_id = $1", (items[0].item_id,)
+    else:
+        in_cases = f"SELECT item_id FROM items WHERE case_number IN ({marks(len(cases))})"
+        where, params = f" AND item_id IN ({in_cases})", tuple(cases)
     rows = ledger.rows(
-        f"SELECT item_id, seq, body FROM events WHERE (seq = 1 OR body {ledger.like} "
-        f'\'%"action":"profiled"%\' OR body {ledger.like} \'%"action":"retyped"%\')'
+        "SELECT item_id, seq, body FROM events WHERE (seq = 1 OR body LIKE "
+        '\'%"action":"profiled"%\' OR body LIKE \'%"action":"retyped"%\')'
         + where
         + " ORDER BY item_id, seq",
         params,
@@ -255,8 +264,9 @@ def _is_analysis(details: Mapping[str, Any]) -> bool:
     )
 
 
-def get_item(ledger: Ledger, ref: str) -> Item:
-    """An item by id or unique id prefix (4+ characters)."""
+def get_item(ledger: Ledger, ref: str, *, analyses: bool = True) -> Item:
+    """An item by id or unique id prefix (4+ characters); without analyses, as its row holds
+    it (the type given or detected at ingest, no latest analysis, no original times)."""
     ref = ref.strip().lower()
     if len(ref) < 4:
         raise UsageError(f"item id {ref!r} is too short", "give at least 4 characters")
@@ -265,7 +275,8 @@ def get_item(ledger: Ledger, ref: str) -> Item:
         raise NotFoundError(f"unknown item {ref!r}", "see `custody item list --case CASE`")
     if len(rows) > 1:
         raise UsageError(f"item id {ref!r} is ambiguous", "give more characters")
-    return _with_chain(ledger, [Item.from_row(rows[0])])[0]
+    item = Item.from_row(rows[0])
+    return _with_chain(ledger, [item])[0] if analyses else item
 
 
 def split_refs(values: Iterable[str]) -> list[str]:
@@ -280,6 +291,7 @@ def select(
     *,
     allow_empty: bool = False,
     errors: list[EvidenceError] | None = None,
+    analyses: bool = True,
 ) -> list[Item]:
     """The items every command that takes items works on, in the order named, each once.
 
@@ -287,7 +299,8 @@ def select(
     `case` when one is given; None for every item of `case` (which must hold some, unless
     `allow_empty`). Every unknown, ambiguous or foreign reference is reported, not only the
     first: appended to `errors` when given (the CLI reports them with the rest of its command
-    line), else raised together.
+    line), else raised together. Without analyses the items are as their rows hold them (see
+    get_item): for commands that only sign for them (`event`), which then read no event bodies.
     """
     found: list[EvidenceError] = [] if errors is None else errors
     chosen: dict[str, Item] = {}
@@ -298,7 +311,7 @@ def select(
         if names is None:
             if case is None:
                 raise UsageError("no items given", _NAME_ITEMS)
-            chosen = {i.item_id: i for i in list_items(ledger, case)}
+            chosen = {i.item_id: i for i in list_items(ledger, case, analyses=analyses)}
             if not chosen and not allow_empty:
                 raise UsageError(f"case {case} holds no items", "ingest evidence first")
         elif not names:
@@ -307,7 +320,7 @@ def select(
         found.append(exc)
     for ref in names or ():
         try:
-            item = get_item(ledger, ref)
+            item = get_item(ledger, ref, analyses=analyses)
         except (UsageError, NotFoundError) as exc:
             found.append(exc)
             continue
@@ -353,12 +366,16 @@ def held_digests(ledger: Ledger, case_number: str, sha256s: Iterable[str]) -> se
     return held
 
 
-def list_items(ledger: Ledger, case_number: str | None = None) -> list[Item]:
-    """Items of one case (or all), in ingest order, each with its latest analysis."""
+def list_items(
+    ledger: Ledger, case_number: str | None = None, *, analyses: bool = True
+) -> list[Item]:
+    """Items of one case (or all), in ingest order, each with its latest analysis (without
+    analyses: as their rows hold them, see get_item)."""
     if case_number is None:
         rows = ledger.rows(select_all("items") + " ORDER BY rowid")
     else:
         rows = ledger.rows(
             select_all("items") + " WHERE case_number = $1 ORDER BY rowid", (case_number,)
         )
-    return _with_chain(ledger, [Item.from_row(r) for r in rows])
+    items = [Item.from_row(r) for r in rows]
+    return _with_chain(ledger, items) if analyses else items

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from .errors import InputRejected, NotFoundError, OperationalError, PassphraseError, UsageError
-from .keyfile import encrypt_private_key
+from .keyfile import decrypt_private_key, encrypt_private_key
 from .keys import (
     CERT_YEARS,
     Identity,
@@ -226,7 +226,7 @@ class KeyStore:
                 f"{path}: private key of {record.name!r} unreadable ({exc.strerror})"
             ) from None
         try:
-            key = serialization.load_pem_private_key(pem, passphrase.encode())
+            key = decrypt_private_key(pem, passphrase.encode())
         except (ValueError, TypeError, UnicodeEncodeError):
             raise PassphraseError(
                 f"{path}: wrong passphrase for key {record.name!r}",

@@ -12,11 +12,17 @@ its /proc/PID/environ.
 
 from __future__ import annotations
 
+import json
 import os
-import queue
+import secrets
+import selectors
+import subprocess
+import threading
+from collections import deque
 from collections.abc import Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import Future
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +46,8 @@ _CHILD_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "PER
 _MAX_INT = 2**53 - 1
 _MAX_TEXT = 4096
 READ_BLOCK = 1 << 20
+IN_FLIGHT = 2  # commands written ahead to each exiftool process
+PIPE_BYTES = 1 << 20
 
 
 def _clean(value: Any) -> Any:
@@ -76,15 +84,20 @@ class MetadataReader:
                 return [{"error": f"exiftool: {exc}"}]
             # One bad file must not cost the others their metadata.
             return [self.read([p])[0] for p in paths]
-        by_source = {str(r.get("SourceFile")): r for r in results}
-        out = []
-        for p in paths:
-            raw = by_source.get(str(p))
-            if raw is None:
-                out.append({"error": "exiftool returned nothing for this file"})
-            else:
-                out.append({k: _clean(v) for k, v in raw.items() if k not in _VAULT_TAGS})
-        return out
+        return _per_path(paths, results)
+
+
+def _per_path(paths: list[Path], results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """exiftool's records in the order of paths, vault tags removed, values made canonical."""
+    by_source = {str(r.get("SourceFile")): r for r in results if isinstance(r, dict)}
+    out = []
+    for p in paths:
+        raw = by_source.get(str(p))
+        if raw is None:
+            out.append({"error": "exiftool returned nothing for this file"})
+        else:
+            out.append({k: _clean(v) for k, v in raw.items() if k not in _VAULT_TAGS})
+    return out
 
 
 def child_environment(environ: Mapping[str, str]) -> dict[str, str]:
@@ -133,48 +146,263 @@ def exiftool_session() -> Iterator[MetadataReader]:
         helper.terminate()
 
 
+class _Process:
+    """One exiftool -stay_open process driven by the pool's I/O thread: commands are written
+    ahead (up to IN_FLIGHT), so exiftool never waits for this process to read a reply."""
+
+    def __init__(self) -> None:
+        try:
+            self.proc = subprocess.Popen(
+                [
+                    *("exiftool", "-stay_open", "True", "-@", "-"),
+                    *("-common_args", "-G", "-n"),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=child_environment(os.environ),  # never a passphrase (see module docstring)
+            )
+        except OSError as exc:
+            raise OperationalError(
+                f"exiftool could not be started ({exc.strerror or exc})",
+                "install it: apt-get install -y libimage-exiftool-perl",
+            ) from None
+        assert self.proc.stdin and self.proc.stdout and self.proc.stderr
+        self.stdin = self.proc.stdin.fileno()
+        self.out = self.proc.stdout.fileno()
+        self.err = self.proc.stderr.fileno()
+        for fd in (self.out, self.err):
+            _widen(fd)
+            os.set_blocking(fd, False)
+        self.out_buf = bytearray()
+        self.err_buf = bytearray()
+        self.in_flight: deque[_Command] = deque()
+        self.alive = True
+
+    def send(self, command: _Command) -> None:
+        """Write a command (its file list; -execute with its number)."""
+        lines = [b"-j", *(os.fsencode(p) for p in command.paths)]
+        lines += [b"-echo4", f"=${{status}}=post{command.number}".encode()]
+        lines.append(f"-execute{command.number}\n".encode())
+        data = b"\n".join(lines)
+        while data:
+            data = data[os.write(self.stdin, data) :]
+        self.in_flight.append(command)
+
+    def finished(self) -> Iterator[tuple[_Command, bytes]]:
+        """Commands whose reply is complete (stdout up to {readyN}, stderr up to postN)."""
+        while self.in_flight:
+            command = self.in_flight[0]
+            # Each marker is a line of its own: a value inside the JSON (where exiftool writes
+            # a line break as \n) cannot end a reply early, and the numbers are random.
+            out_at = _line(self.out_buf, f"{{ready{command.number}}}".encode())
+            err_at = _line(self.err_buf, f"=post{command.number}".encode(), suffix=True)
+            if out_at is None or err_at is None:
+                return
+            reply = bytes(self.out_buf[: out_at[0]])
+            del self.out_buf[: out_at[1]]
+            del self.err_buf[: err_at[1]]
+            self.in_flight.popleft()
+            yield command, reply
+
+    def stop(self) -> None:
+        """Ask exiftool to exit; kill it if it does not within a few seconds."""
+        with suppress(OSError):
+            os.write(self.stdin, b"-stay_open\nFalse\n")
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            with suppress(OSError):
+                stream.close()  # type: ignore[union-attr]
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _line(buffer: bytearray, marker: bytes, *, suffix: bool = False) -> tuple[int, int] | None:
+    """(start, end) of the first whole line that is marker (or, with suffix, ends with it),
+    end past its line break; None while there is none yet."""
+    at = 0
+    while (nl := buffer.find(b"\n", at)) >= 0:
+        line = bytes(buffer[at:nl]).rstrip(b"\r")
+        if line == marker or (suffix and line.endswith(marker)):
+            return at, nl + 1
+        at = nl + 1
+    return None
+
+
+@dataclass
+class _Command:
+    number: int
+    paths: list[Path]
+    future: Future[list[dict[str, Any]]]
+
+
+def _widen(fd: int) -> None:
+    # A larger pipe (Linux F_SETPIPE_SZ): exiftool writes a whole reply without waiting for us.
+    with suppress(OSError, AttributeError):
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
+
+
 class MetadataPool:
     """Up to `size` exiftool processes reading chunks of files in the background.
 
-    `submit` is called from one thread (the ingest's): that is where processes are started, as
-    the environment is narrowed around each start. A process is added only when every running
-    one has a chunk waiting, so a run with few images starts one.
+    One I/O thread drives every process: it writes each process up to IN_FLIGHT commands ahead
+    and reads their replies as they come, so an exiftool process goes from one chunk to the
+    next without waiting for this process (whose threads share one interpreter lock with the
+    copying and signing) to read a reply or send the next chunk. A process is added, from the
+    submitting thread, only when every running one has a chunk waiting, so a run with few
+    images starts one. A chunk exiftool cannot answer as a whole (damaged output) is asked for
+    again file by file, so one bad file does not cost the others their metadata.
     """
 
     def __init__(self, size: int) -> None:
         self._size = max(1, size)
-        self._helpers: list[exiftool.ExifToolHelper] = []
-        self._idle: queue.SimpleQueue[MetadataReader] = queue.SimpleQueue()
-        self._executor = ThreadPoolExecutor(self._size, thread_name_prefix="exiftool")
-        self._submitted: list[Future[list[dict[str, Any]]]] = []
+        self._lock = threading.Lock()
+        self._processes: list[_Process] = []
+        self._waiting: deque[_Command] = deque()
+        self._closing = False
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        self._thread = threading.Thread(target=self._run, name="exiftool-io", daemon=True)
+        self._thread.start()
 
     def submit(self, paths: list[Path]) -> Future[list[dict[str, Any]]]:
         """Metadata of these files (as MetadataReader.read), read by the next free process."""
+        future: Future[list[dict[str, Any]]] = Future()
         if not paths:
-            done: Future[list[dict[str, Any]]] = Future()
-            done.set_result([])
-            return done
-        self._submitted = [f for f in self._submitted if not f.done()]
-        if len(self._helpers) < self._size and len(self._submitted) >= len(self._helpers):
-            helper = _start()
-            self._helpers.append(helper)
-            self._idle.put(MetadataReader(helper))
-        future = self._executor.submit(self._read, paths)
-        self._submitted.append(future)
+            future.set_result([])
+            return future
+        self._queue(_Command(secrets.randbits(62), list(paths), future), start=True)
         return future
 
-    def _read(self, paths: list[Path]) -> list[dict[str, Any]]:
-        reader = self._idle.get()
+    def _queue(self, command: _Command, *, start: bool = False) -> None:
+        with self._lock:
+            alive = [p for p in self._processes if p.alive]
+            outstanding = len(self._waiting) + sum(len(p.in_flight) for p in alive)
+            grow = start and len(alive) < self._size and outstanding >= len(alive)
+        # Started on the caller's thread, before the chunk is queued: a failure to start is
+        # raised to the caller and leaves nothing waiting.
+        process = _Process() if grow else None
+        with self._lock:
+            if process is not None:
+                self._processes.append(process)
+            self._waiting.append(command)
+        os.write(self._wake_w, b"x")
+
+    def _dispatch(self) -> None:
+        # Each live process gets commands until IN_FLIGHT are written ahead.
+        with self._lock:
+            for process in self._processes:
+                while process.alive and self._waiting and len(process.in_flight) < IN_FLIGHT:
+                    command = self._waiting.popleft()
+                    try:
+                        process.send(command)
+                    except OSError:
+                        self._waiting.appendleft(command)
+                        self._died(process)
+
+    def _died(self, process: _Process) -> None:
+        # exiftool exited: its unanswered chunks get an error per file (as a file it cannot
+        # read does); later chunks go to the others, or to a new process.
+        process.alive = False
+        failed = list(process.in_flight)
+        process.in_flight.clear()
+        if not any(p.alive for p in self._processes):
+            failed += self._waiting
+            self._waiting.clear()
+        for command in failed:
+            command.future.set_result([{"error": "exiftool stopped"} for _ in command.paths])
+
+    def _answer(self, command: _Command, reply: bytes) -> None:
         try:
-            return reader.read(paths)
-        finally:
-            self._idle.put(reader)
+            results = json.loads(reply) if reply.strip() else None
+            if not isinstance(results, list):
+                raise ValueError("exiftool returned no JSON list")
+        except ValueError as exc:
+            if len(command.paths) == 1:
+                command.future.set_result([{"error": f"exiftool: {exc}"}])
+                return
+            self._split(command)
+            return
+        command.future.set_result(_per_path(command.paths, results))
+
+    def _split(self, command: _Command) -> None:
+        # One command per file; the chunk's future gets their results in order.
+        singles = [_Command(secrets.randbits(62), [p], Future()) for p in command.paths]
+        left = [len(singles)]
+
+        def joined(_: Future[list[dict[str, Any]]]) -> None:
+            left[0] -= 1
+            if left[0] == 0:
+                if any(s.future.cancelled() for s in singles):
+                    command.future.cancel()  # the pool was closed meanwhile
+                else:
+                    command.future.set_result([s.future.result()[0] for s in singles])
+
+        for single in singles:
+            single.future.add_done_callback(joined)
+            with self._lock:
+                self._waiting.append(single)
+
+    def _run(self) -> None:
+        selector = selectors.DefaultSelector()
+        selector.register(self._wake_r, selectors.EVENT_READ, None)
+        watched: set[int] = set()
+        while True:
+            with self._lock:
+                processes = [p for p in self._processes if p.alive]
+                done = (
+                    self._closing and not self._waiting and not any(p.in_flight for p in processes)
+                )
+            if done:
+                break
+            for process in processes:
+                for fd in (process.out, process.err):
+                    if fd not in watched:
+                        selector.register(fd, selectors.EVENT_READ, process)
+                        watched.add(fd)
+            self._dispatch()
+            for key, _ in selector.select(timeout=1.0):
+                if key.data is None:
+                    with suppress(BlockingIOError):
+                        os.read(self._wake_r, 4096)
+                    continue
+                process = key.data
+                try:
+                    data = os.read(key.fd, READ_BLOCK)
+                except BlockingIOError:
+                    continue
+                if not data:  # exiftool exited
+                    for fd in (process.out, process.err):
+                        if fd in watched:
+                            selector.unregister(fd)
+                            watched.discard(fd)
+                    with self._lock:
+                        self._died(process)
+                    continue
+                (process.out_buf if key.fd == process.out else process.err_buf).extend(data)
+                for command, reply in list(process.finished()):
+                    self._answer(command, reply)
+        selector.close()
 
     def close(self) -> None:
-        """Wait for the chunks submitted, then stop every process."""
-        self._executor.shutdown(wait=True, cancel_futures=True)
-        for helper in self._helpers:
-            helper.terminate()
+        """Drop the chunks not yet sent, wait for those exiftool is reading, then stop every
+        process."""
+        with self._lock:
+            self._closing = True
+            dropped = list(self._waiting)
+            self._waiting.clear()
+        for command in dropped:
+            command.future.cancel()
+        os.write(self._wake_w, b"x")
+        self._thread.join()
+        for process in self._processes:
+            process.stop()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
 
 
 @contextmanager

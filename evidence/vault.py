@@ -38,6 +38,7 @@ class Vault:
         self.root = root
         self.tmp = root / "tmp"
         self.hasher = Hasher()
+        self._folders: set[Path] = set()  # sha256/ab folders known to exist (one mkdir each)
 
     def path_for(self, sha256: str) -> Path:
         """Where the content with this SHA-256 lives."""
@@ -64,9 +65,18 @@ class Vault:
         return removed
 
     def store(
-        self, source: BinaryIO, name: str, *, legacy: bool = False, progress: Progress | None = None
+        self,
+        source: BinaryIO,
+        name: str,
+        *,
+        legacy: bool = False,
+        progress: Progress | None = None,
+        hasher: Hasher | None = None,
     ) -> Stored:
         """Copy an open file into the vault while hashing it; refuse it if it changed meanwhile.
+
+        Safe to call from several threads at once when each passes its own hasher (the
+        vault's own one is for one thread at a time).
 
         Changed means any of size, mtime, ctime, inode or device differ before and after the
         read: a file rewritten with its size and mtime put back still has a new ctime (which
@@ -81,7 +91,7 @@ class Vault:
         try:
             try:
                 # One byte past the size seen at the start is enough to prove it grew.
-                digests, size = self.hasher.copy_and_hash(
+                digests, size = (hasher or self.hasher).copy_and_hash(
                     source, fd, legacy=legacy, progress=progress, limit=before.st_size + 1
                 )
             finally:
@@ -102,8 +112,9 @@ class Vault:
                         [Finding("fixity", str(final), Message("size differs from the content's"))],
                     )
                 return Stored(digests, size, final, new=False)
-            if not final.parent.is_dir():
+            if final.parent not in self._folders:
                 final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                self._folders.add(final.parent)
             os.chmod(tmp, 0o400)
             os.replace(tmp, final)
             return Stored(digests, size, final, new=True)

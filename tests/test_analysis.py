@@ -252,3 +252,35 @@ def test_missing_vault_file_is_reported_not_profiled(world: World, tmp_path: Pat
     report = reprofile(world.ws, world.expert, CASE)
     assert [o.status for o in report.outcomes] == ["missing"]
     assert len(item_events(world.ws.ledger, item.item_id)) == 2  # nothing signed
+
+
+def test_item_lists_read_the_analyses_of_their_own_case_only(world: World, tmp_path: Path) -> None:
+    # list_items reads the analysis events of the listed items' cases only (not every event of
+    # the ledger); the latest analysis of each item, retypes included, is still the one shown.
+    from evidence.cases import create_case
+
+    create_case(world.ws.ledger, "BY-2026-0043", "second case", "BY", "", "test")
+    seized = _seized(tmp_path)
+    opts = IngestOptions(case=CASE, source="Samsung A51", evidence_type="screenshot")
+    world.ingest(seized / "IMG_0002.jpg", options=opts)
+    other = IngestOptions(case="BY-2026-0043", source="Samsung A51", evidence_type="screenshot")
+    world.ingest(seized / "IMG_0002.jpg", seized / "_chat.txt", options=other)
+    first = list_items(world.ws.ledger, CASE)[0]
+    retype(world.ws, world.investigator, first.item_id, "photo", "camera original")
+    ours = list_items(world.ws.ledger, CASE)
+    theirs = list_items(world.ws.ledger, "BY-2026-0043")
+    assert [i.evidence_type for i in ours] == ["photo"]
+    assert [i.evidence_type for i in theirs] == ["screenshot", "screenshot"]
+    assert all(i.analysis is not None and i.original_times for i in ours + theirs)
+    every = list_items(world.ws.ledger)
+    assert sorted(i.evidence_type for i in every) == ["photo", "screenshot", "screenshot"]
+    # Without analyses (what `custody event` signs for): the items as their rows hold them.
+    from evidence.items import select
+
+    rows_only = select(world.ws.ledger, CASE, None, analyses=False)
+    assert [(i.item_id, i.evidence_type, i.analysis) for i in rows_only] == [
+        (first.item_id, "screenshot", None)
+    ]
+    by_ref = select(world.ws.ledger, None, [first.item_id[:6]], analyses=False)
+    assert [i.evidence_type for i in by_ref] == ["screenshot"]
+    assert [i.evidence_type for i in select(world.ws.ledger, None, [first.item_id])] == ["photo"]

@@ -97,3 +97,19 @@ def test_reused_hasher_around_the_small_read_boundary(size: int, limit: int | No
             assert n == len(expected)
             assert digests.sha256 == hashlib.sha256(expected).hexdigest()
             assert digests.sha512 == hashlib.sha512(expected).hexdigest()
+
+
+@pytest.mark.parametrize("chunk", [Hasher.SMALL + 1, 1 << 20, 3 << 20])
+def test_any_read_size_gives_the_same_digests_and_copy(tmp_path: Path, chunk: int) -> None:
+    # verify hashes a large zip entry in LARGE_CHUNK reads (safezip); the bytes and digests
+    # must not depend on the read size.
+    data = os.urandom(5 << 20) + b"tail"
+    sink = tmp_path / "copy"
+    fd = os.open(sink, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        digests, size = copy_and_hash(io.BytesIO(data), fd, chunk=chunk)
+    finally:
+        os.close(fd)
+    assert size == len(data) and sink.read_bytes() == data
+    assert digests.sha256 == hashlib.sha256(data).hexdigest()
+    assert digests.sha512 == hashlib.sha512(data).hexdigest()

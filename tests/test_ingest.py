@@ -11,7 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import exiftool
 import pytest
 
 from evidence.errors import InputRejected, NotFoundError, UsageError, VerificationError
@@ -173,16 +172,17 @@ def test_one_exiftool_process_for_the_whole_run(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import evidence.ingest as ingest_module
+    import evidence.metadata as metadata_module
 
     monkeypatch.setattr(ingest_module, "BATCH_FILES", 3)  # several batches
     starts: list[int] = []
-    real_run = exiftool.ExifToolHelper.run
+    real_start = metadata_module._Process.__init__
 
-    def counting_run(self: exiftool.ExifToolHelper) -> None:
+    def counting_start(self: metadata_module._Process) -> None:
         starts.append(1)
-        real_run(self)
+        real_start(self)
 
-    monkeypatch.setattr(exiftool.ExifToolHelper, "run", counting_run)
+    monkeypatch.setattr(metadata_module._Process, "__init__", counting_start)
     root = tmp_path / "many"
     root.mkdir()
     for n in range(10):

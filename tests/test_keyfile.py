@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 from pathlib import Path
 
+import pytest
 from asn1crypto import keys as asn1_keys
 from asn1crypto import pem as asn1_pem
 from cryptography.hazmat.primitives import serialization
@@ -50,3 +52,60 @@ def _written_with(rounds: int, key: ec.EllipticCurvePrivateKey, passphrase: str)
         return keyfile.encrypt_private_key(key, passphrase)
     finally:
         keyfile.KDF_ITERATIONS = saved
+
+
+def _cryptography_written(key: ec.EllipticCurvePrivateKey, fmt: str) -> bytes:
+    # What older versions of this tool (and other PKCS#8 writers) leave on disk.
+    form = {
+        "pkcs8": serialization.PrivateFormat.PKCS8,
+        "traditional": serialization.PrivateFormat.TraditionalOpenSSL,
+    }[fmt]
+    return key.private_bytes(
+        serialization.Encoding.PEM, form, serialization.BestAvailableEncryption(b"pw here")
+    )
+
+
+@pytest.mark.parametrize("written", ["ours-600000", "ours-2048", "pkcs8", "traditional"])
+def test_decrypt_opens_every_key_file_as_cryptography_does(written: str) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    if written.startswith("ours"):
+        pem = _written_with(int(written.split("-")[1]), key, "pw here")
+    else:
+        pem = _cryptography_written(key, written)
+    opened = keyfile.decrypt_private_key(pem, b"pw here")
+    reference = serialization.load_pem_private_key(pem, b"pw here")
+    assert isinstance(opened, ec.EllipticCurvePrivateKey)
+    assert isinstance(reference, ec.EllipticCurvePrivateKey)
+    assert opened.private_numbers() == reference.private_numbers() == key.private_numbers()
+    for wrong in (b"pw her", b"", b"pw here "):
+        with pytest.raises((ValueError, TypeError)):  # as cryptography's loader raises
+            keyfile.decrypt_private_key(pem, wrong)
+
+
+def test_decrypt_refuses_a_damaged_key_file() -> None:
+    pem = _written_with(2048, ec.generate_private_key(ec.SECP256R1()), "pw")
+    _, _, der = asn1_pem.unarmor(pem)
+    cut = asn1_pem.armor("ENCRYPTED PRIVATE KEY", der[:-16])  # last cipher block gone
+    with pytest.raises(ValueError):
+        keyfile.decrypt_private_key(cut, b"pw")
+    with pytest.raises(ValueError):
+        keyfile.decrypt_private_key(b"-----BEGIN NOTHING-----\n-----END NOTHING-----\n", b"pw")
+
+
+def test_the_kdf_leaves_other_threads_running() -> None:
+    # 600,000 rounds through cryptography's loader hold the interpreter lock for ~0.4 s (a loop
+    # in this thread then gets a few thousand turns); through hashlib it does not.
+    pem = _written_with(600_000, ec.generate_private_key(ec.SECP256R1()), "pw")
+    done = threading.Event()
+
+    def unlock() -> None:
+        keyfile.decrypt_private_key(pem, b"pw")
+        done.set()
+
+    worker = threading.Thread(target=unlock)
+    turns = 0
+    worker.start()
+    while not done.is_set():
+        turns += 1
+    worker.join()
+    assert turns > 200_000

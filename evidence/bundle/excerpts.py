@@ -13,7 +13,6 @@ custody event, is what states the commitment.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,6 +34,7 @@ from ..messages import Words
 from ..workspace import Workspace
 from .checklist import Checklist
 from .manifest import MlaRequest
+from .names import is_excerpt_file as is_excerpt_file  # its home is names.py (light to import)
 from .verifytext import EN, RU
 
 CHECK = "excerpt"
@@ -49,14 +49,6 @@ class BundleExcerpt:
     files: dict[str, bytes]  # bag path -> bytes
     entry: dict[str, Any]
     signer: str  # fingerprint of the excerpted event's signer
-
-
-_EXCERPT_FILE = re.compile(r"data/([0-9a-f]{12})/\1\.(?:records\.txt|proof\.json)")
-
-
-def is_excerpt_file(path: str) -> bool:
-    """Whether a bag path is where an excerpt's records or proof file lies."""
-    return _EXCERPT_FILE.fullmatch(path) is not None
 
 
 def parse_spec(spec: str) -> tuple[str, str]:

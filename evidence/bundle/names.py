@@ -25,6 +25,8 @@ _LOG_FILE = re.compile(
     r"log/checkpoint\.json|log/checkpoint\.note"
     r"|log/proofs/(?:[0-9a-f]{1,64}|trust)-[0-9]{6}\.tlog-proof"
 )
+# An excerpt's records and proof (bundle/excerpts.py), in the item's folder.
+_EXCERPT_FILE = re.compile(r"data/([0-9a-f]{12})/\1\.(?:records\.txt|proof\.json)")
 TAG_FILES = frozenset(
     {
         "bagit.txt",
@@ -149,3 +151,8 @@ def layout_problems(files: Iterable[str]) -> list[tuple[str, Message]]:
                 )
             )
     return problems
+
+
+def is_excerpt_file(path: str) -> bool:
+    """Whether a bag path is where an excerpt's records or proof file lies."""
+    return _EXCERPT_FILE.fullmatch(path) is not None

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputRejected, OperationalError
-from ..hashing import CHUNK, Digests, copy_and_hash
+from ..hashing import CHUNK, LARGE_CHUNK, Digests, copy_and_hash
 from ..progress import Reporter, Silent
 from .names import name_problems
 from .ziplayout import DEFLATED, STORED, ZipEntry, read_layout
@@ -359,7 +359,8 @@ def extract(
         stream = _EntryReader(archive, entry, check_crc=not checked(name))
         try:
             bounded = _Bounded(stream, entry, limits, budget)
-            digests, size = copy_and_hash(bounded, fd, progress=advance)  # type: ignore[arg-type]
+            chunk = LARGE_CHUNK if entry.size >= 8 * LARGE_CHUNK else CHUNK
+            digests, size = copy_and_hash(bounded, fd, progress=advance, chunk=chunk)  # type: ignore[arg-type]
         except zlib.error as exc:
             raise _reject(name, f"damaged ({exc})") from None
         finally:

@@ -79,3 +79,34 @@ def test_a_command_without_summary_is_still_listed(monkeypatch: pytest.MonkeyPat
     assert "verify       Verify a bundle (zip or unzipped folder); needs no workspace." in (
         formatter.getvalue()
     )
+
+
+LOADED = """
+import sys
+from evidence.cli.main import cli
+import click
+cli.get_command(click.Context(cli), sys.argv[1])
+print(sorted(name for name in sys.modules if name.startswith(tuple(sys.argv[2:]))))
+"""
+
+
+@pytest.mark.parametrize(
+    ("command", "not_loaded"),
+    [
+        # verify hashes first; the excerpt check (and the profile parsers its record split
+        # uses) is imported beside the hashing (bundle/verify.py, _prepare)
+        ("verify", ["evidence.profiles", "evidence.excerpt", "evidence.witness", "reportlab"]),
+        # a PostgreSQL writer: no witness client (urllib, ssl), no server (http.server)
+        ("event", ["evidence.profiles", "evidence.witness", "urllib.request", "http.server"]),
+    ],
+)
+def test_loading_a_command_leaves_out_what_its_work_does_not_need(
+    command: str, not_loaded: list[str]
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED, command, *not_loaded],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"

@@ -1,0 +1,100 @@
+"""The exiftool pool (evidence.metadata.MetadataPool): commands written ahead, replies read by
+one I/O thread, the same records as one exiftool session, nothing secret in its environment."""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+from evidence import metadata
+from evidence.errors import OperationalError
+from evidence.metadata import exiftool_pool, exiftool_session
+
+DATA = Path(__file__).parent / "data"
+
+
+def _png(text: bytes) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"tEXt", b"Comment\x00" + text)
+        + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_pool_gives_what_one_session_gives(tmp_path: Path) -> None:
+    files = sorted(p for p in (DATA / "images").rglob("*") if p.is_file())
+    files += [tmp_path / "empty.bin", tmp_path / "missing.png"]
+    files[-2].write_bytes(b"")
+    with exiftool_session() as reader:
+        expected = [
+            record for i in range(0, len(files), 3) for record in reader.read(files[i : i + 3])
+        ]
+    with exiftool_pool(2) as pool:
+        futures = [pool.submit(files[i : i + 3]) for i in range(0, len(files), 3)]
+        got = [record for future in futures for record in future.result()]
+    assert got == expected
+    assert got[-1] == {"error": "exiftool returned nothing for this file"}
+    assert any("ExifTool:Warning" in r for r in got)  # the damaged images
+
+
+def test_a_value_that_looks_like_the_end_of_a_reply_does_not_end_it(tmp_path: Path) -> None:
+    # Metadata is attacker-controlled: lines that look like exiftool's end markers stay values.
+    forged = tmp_path / "forged.png"
+    forged.write_bytes(_png(b"}]\n{ready1}\n=0=post1\n{ready}\n"))
+    plain = tmp_path / "plain.png"
+    plain.write_bytes(_png(b"nothing"))
+    with exiftool_pool(1) as pool:
+        first, second = pool.submit([forged, plain]).result()
+    assert first["PNG:Comment"] == "}]\n{ready1}\n=0=post1\n{ready}\n"
+    assert second["PNG:Comment"] == "nothing"
+
+
+def test_no_passphrase_reaches_the_pool_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CUSTODY_PASSPHRASE", "secret passphrase 123")
+    image = tmp_path / "a.png"
+    image.write_bytes(_png(b"x"))
+    with exiftool_pool(1) as pool:
+        pool.submit([image]).result()
+        (process,) = pool._processes
+        environ = Path(f"/proc/{process.proc.pid}/environ").read_bytes()
+    assert b"PATH=" in environ  # the control: we are reading the right process
+    assert b"secret passphrase" not in environ
+    assert b"CUSTODY_" not in environ
+    assert process.proc.returncode == 0  # stopped as asked, not killed
+
+
+def test_a_process_that_dies_fails_its_files_not_the_run(tmp_path: Path) -> None:
+    image = tmp_path / "a.png"
+    image.write_bytes(_png(b"x"))
+    with exiftool_pool(1) as pool:
+        real = pool.submit([image]).result()
+        (process,) = pool._processes
+        process.proc.kill()
+        process.proc.wait()
+        # Sent before the death was seen: an error per file; after: read by a new process.
+        after = pool.submit([image, image]).result(timeout=30)
+        assert after in ([{"error": "exiftool stopped"}] * 2, real * 2)
+        assert pool.submit([image]).result(timeout=30) == real
+        assert len(pool._processes) == 2 and not pool._processes[0].alive
+
+
+def test_exiftool_missing_is_one_operational_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(Path(os.devnull).parent / "no-such-folder"))
+    pool = metadata.MetadataPool(1)
+    with pytest.raises(OperationalError, match="exiftool could not be started"):
+        pool.submit([DATA / "images" / "PNG.png"])
+    pool.close()  # nothing was left waiting: it returns
