@@ -188,6 +188,9 @@ def test_ctrl_c_right_after_start_never_gives_our_traceback(tmp_path: Path) -> N
 IN_A_CALLBACK = """
 import signal, sys, weakref
 from evidence.cli import launch
+# Python's own handler, whatever this process inherited (a job started with SIGINT ignored,
+# as make or CI may start it, would otherwise lose the signal for another reason).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 if sys.argv[1] == "launcher":
     signal.signal(signal.SIGINT, launch._end_at_once)  # as launch.main() does
     launch.interruptible()  # as a command begins
