@@ -5,31 +5,22 @@ when and why; the bundle as built then signed the text of that day)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from evidence.bundle.excerpts import excerpt_steps
 from evidence.bundle.verifytext import log_steps, verify_text
 from evidence.timestamp.cades import verify_steps
-
-GOLDEN = Path(__file__).resolve().parents[1] / "data" / "verify_txt"
-INPUTS = json.loads((GOLDEN / "inputs.json").read_text())
-
-
-def _manifest(anchor: bool = True) -> dict[str, Any]:
-    manifest: dict[str, Any] = json.loads((GOLDEN / "manifest.json").read_bytes())
-    return manifest if anchor else {k: v for k, v in manifest.items() if k != "trust"}
+from tests.bundle.verify_txt_inputs import GOLDEN, INPUTS, manifest, variant_text
 
 
 def test_the_built_bundles_verify_txt_is_unchanged() -> None:
-    manifest = _manifest()
+    built = manifest()
     text = (
-        verify_text(INPUTS["name"], manifest, INPUTS["digest"], INPUTS["fingerprint"], cover=True)
+        verify_text(INPUTS["name"], built, INPUTS["digest"], INPUTS["fingerprint"], cover=True)
         + log_steps(INPUTS["log_files"])
         + verify_steps((GOLDEN / "manifest.json.p7s").read_bytes())
-        + excerpt_steps(manifest)
+        + excerpt_steps(built)
     )
     assert text.encode() == (GOLDEN / "VERIFY.txt").read_bytes()
 
@@ -41,15 +32,7 @@ def test_the_built_bundles_verify_txt_is_unchanged() -> None:
 def test_every_variant_is_unchanged(
     lang: str, cover: bool, self_signed: bool, anchor: bool
 ) -> None:
-    text = verify_text(
-        INPUTS["name"],
-        _manifest(anchor),
-        INPUTS["digest"],
-        INPUTS["fingerprint"],
-        cover=cover,
-        self_signed=self_signed,
-        lang=lang,
-    )
+    text = variant_text(lang, cover, self_signed, anchor)
     name = (
         f"{lang}-{'cover' if cover else 'nocover'}-{'self' if self_signed else 'ca'}"
         f"-{'anchor' if anchor else 'noanchor'}.txt"
@@ -63,7 +46,7 @@ def test_the_log_section_is_unchanged() -> None:
 
 
 def test_the_excerpt_section_is_unchanged() -> None:
-    manifest = json.loads((GOLDEN / "excerpts-manifest.json").read_text())
+    excerpts = json.loads((GOLDEN / "excerpts-manifest.json").read_text())
     expected = (GOLDEN / "excerpt-steps.txt").read_text(encoding="utf-8")
-    assert excerpt_steps(manifest) == expected
+    assert excerpt_steps(excerpts) == expected
     assert excerpt_steps({}) == ""

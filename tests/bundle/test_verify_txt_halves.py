@@ -6,15 +6,13 @@ from __future__ import annotations
 import json
 import re
 from itertools import pairwise, product
-from pathlib import Path
 
 import pytest
 
 from evidence.bundle.excerpts import excerpt_steps
 from evidence.bundle.verifytext import log_steps, verify_text
+from tests.bundle.verify_txt_inputs import GOLDEN, INPUTS, manifest, variant_text
 
-GOLDEN = Path(__file__).resolve().parents[1] / "data" / "verify_txt"
-INPUTS = json.loads((GOLDEN / "inputs.json").read_text())
 COMMAND = re.compile(r"^ {4,}(?:\$ |PS> |custody verify |python3 |tail -c |openssl )")
 STEP = re.compile(r"^(?:Step|Шаг) (\d)\.")
 
@@ -44,11 +42,6 @@ def halves(text: str, first: str, second: str) -> tuple[str, str]:
     return text[:at], text[at:]
 
 
-def _manifest(anchor: bool) -> dict[str, object]:
-    manifest: dict[str, object] = json.loads((GOLDEN / "manifest.json").read_bytes())
-    return manifest if anchor else {k: v for k, v in manifest.items() if k != "trust"}
-
-
 VARIANTS = list(product(["en", "ru"], [True, False], [True, False], [True, False]))
 
 
@@ -56,15 +49,7 @@ VARIANTS = list(product(["en", "ru"], [True, False], [True, False], [True, False
 def test_both_halves_give_the_same_steps(
     lang: str, cover: bool, self_signed: bool, anchor: bool
 ) -> None:
-    text = verify_text(
-        INPUTS["name"],
-        _manifest(anchor),
-        INPUTS["digest"],
-        INPUTS["fingerprint"],
-        cover=cover,
-        self_signed=self_signed,
-        lang=lang,
-    )
+    text = variant_text(lang, cover, self_signed, anchor)
     en_title, ru_title = "HOW TO VERIFY", "КАК ПРОВЕРИТЬ"
     if lang == "ru":
         russian, english = halves(text, ru_title, en_title)
@@ -94,7 +79,7 @@ def test_log_and_excerpt_sections_give_the_same_commands() -> None:
 def test_a_missing_or_moved_command_is_seen() -> None:
     """The comparison fails on a Russian half that drops or reorders a command."""
     text = verify_text(
-        INPUTS["name"], _manifest(True), INPUTS["digest"], INPUTS["fingerprint"], cover=True
+        INPUTS["name"], manifest(), INPUTS["digest"], INPUTS["fingerprint"], cover=True
     )
     english, russian = halves(text, "HOW TO VERIFY", "КАК ПРОВЕРИТЬ")
     lines = russian.splitlines()
