@@ -8,6 +8,9 @@ put in (`render`). Values that are identifiers, file names, hashes or names are 
 numbers and print as they are; values that are words (an action, a kind, a status) or whole
 phrases are Messages themselves and are translated in turn.
 
+Values that are recorded times are `Moment`s: the terminal and `--json` print them as recorded
+(RFC 3339, microseconds and all); a document prints them in its own clock, to the second.
+
 Irregularities (evidence.entries.Irregularity) keep the same pair, template and values.
 """
 
@@ -15,6 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+
+class Moment(str):
+    """A recorded RFC 3339 time among a message's values, printed as recorded except in a
+    document, which shows it in the reader's zone (render's `when`)."""
+
+    __slots__ = ()
 
 
 class Message(str):
@@ -47,6 +57,11 @@ class Message(str):
         """A word of the program's vocabulary (an action, a kind, a status), translated."""
         return cls(word)
 
+    @staticmethod
+    def moment(at: object) -> object:
+        """A recorded time as a value (None and other non-strings are left as they are)."""
+        return Moment(at) if isinstance(at, str) and not isinstance(at, Moment) else at
+
     @classmethod
     def verbatim(cls, text: str) -> Message:
         """Text made elsewhere (another library's or an error's own wording), printed as it is
@@ -75,19 +90,28 @@ def _rebuild(template: str, values: dict[str, object], parts: tuple[str, ...] | 
     return Message.joined(template, parts) if parts is not None else Message(template, **values)
 
 
-def render(text: str, translate: Callable[[str], str]) -> str:
+def render(
+    text: str, translate: Callable[[str], str], when: Callable[[str], str] | None = None
+) -> str:
     """text in another language: a Message's template through translate, its values put in
-    (Messages among them rendered the same way); any other string is printed as it is."""
+    (Messages among them rendered the same way, Moments through when if given); any other
+    string is printed as it is."""
     if not isinstance(text, Message):
         return text
     if text.parts is not None:
-        return text.template.join(render(p, translate) for p in text.parts)
+        return text.template.join(render(p, translate, when) for p in text.parts)
     if not text.template:
         return ""  # gettext's "" is the catalogue's header, not an empty message
     wording = translate(text.template)
     if not text.values:
         return wording
-    values = {
-        k: render(v, translate) if isinstance(v, Message) else v for k, v in text.values.items()
-    }
+    values = {k: _value(v, translate, when) for k, v in text.values.items()}
     return wording.format(**values)
+
+
+def _value(v: object, translate: Callable[[str], str], when: Callable[[str], str] | None) -> object:
+    if isinstance(v, Message):
+        return render(v, translate, when)
+    if when is not None and isinstance(v, Moment):
+        return when(v)
+    return v

@@ -77,10 +77,10 @@ class CheckpointTime:
             return Message(
                 "checkpoint #{seq} ({at}, RFC 3161 time {gen_time})",
                 seq=self.seq,
-                at=self.created_at,
-                gen_time=self.gen_time,
+                at=Message.moment(self.created_at),
+                gen_time=Message.moment(self.gen_time),
             )
-        return Message("checkpoint #{seq} ({at})", seq=self.seq, at=self.created_at)
+        return Message("checkpoint #{seq} ({at})", seq=self.seq, at=Message.moment(self.created_at))
 
     def covers(self, item_id: str, seq: int) -> bool:
         """Whether the checkpoint's chain heads include this event."""
@@ -106,7 +106,7 @@ def chain_problem(previous: Timed | None, event: Timed) -> Message | None:
         return None
     return Message(
         "dated {at}, before event #{seq} that precedes it in its chain ({before}): backdated",
-        at=event.at,
+        at=Message.moment(event.at),
         seq=previous.seq,
         before=previous.at,
     )
@@ -177,7 +177,7 @@ class TimeRules:
         return Message(
             "dated {at}, before {checkpoint}, which does not cover it: "
             "recorded after that checkpoint, so backdated",
-            at=event.at,
+            at=Message.moment(event.at),
             checkpoint=cp.label(),
         )
 
@@ -194,9 +194,9 @@ class TimeRules:
             "checkpoint #{checkpoint} covers; the event is not in that checkpoint, so it was "
             "recorded after the revocation, whatever date it claims ({at})",
             record=rv.record_seq,
-            revoked_at=rv.at,
+            revoked_at=Message.moment(rv.at),
             checkpoint=cp.seq,
-            at=event.at,
+            at=Message.moment(event.at),
         )
 
     def problems(
@@ -247,7 +247,7 @@ def checkpoint_order_problem(previous: CheckpointTime | None, cp: CheckpointTime
         return None
     return Message(
         "dated {at}, before {checkpoint} that precedes it: backdated",
-        at=cp.created_at,
+        at=Message.moment(cp.created_at),
         checkpoint=previous.label(),
     )
 

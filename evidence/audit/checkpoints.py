@@ -235,14 +235,16 @@ def check_checkpoints(
     gen_time = stamped.get(f"checkpoint #{last.seq} token")
     trusted = Message("")
     if gen_time and token_policy(last.body) == "deferred":
-        trusted = Message(", RFC 3161 time {time}, added later (deferred)", time=gen_time)
+        trusted = Message(
+            ", RFC 3161 time {time}, added later (deferred)", time=Message.moment(gen_time)
+        )
     elif gen_time:
-        trusted = Message(", RFC 3161 time {time}", time=gen_time)
+        trusted = Message(", RFC 3161 time {time}", time=Message.moment(gen_time))
     return CheckpointVerdict(
         Message(
             "checkpoint #{seq} ({at}{trusted}) matches the ledger",
             seq=last.seq,
-            at=last.body.get("created_at"),
+            at=Message.moment(last.body.get("created_at")),
             trusted=trusted,
         ),
         last.seq,

@@ -214,7 +214,9 @@ def _verify(p7s: bytes, content: bytes) -> CmsSigner:
     if when is not None and not isinstance(when, datetime):
         # asn1crypto gives year 0 as its own extended_datetime, which no comparison accepts.
         raise _invalid(
-            Message("signed signing-time attribute {when} is not a real date", when=when)
+            Message(
+                "signed signing-time attribute {when} is not a real date", when=Message.moment(when)
+            )
         )
     others = tuple(
         x509.load_der_x509_certificate(choice.chosen.dump())

@@ -85,7 +85,7 @@ def check_signer(
             fp[:16],
             Message(
                 "signed {when:%Y-%m-%d}, outside {start:%Y-%m-%d} to {end:%Y-%m-%d}",
-                when=when,
+                when=Message.moment(when),
                 start=start,
                 end=end,
             ),

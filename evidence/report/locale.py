@@ -32,10 +32,9 @@ class Locale(Words):
         """A program message (a finding's or a check's detail, evidence.message.Message) in
         this language: its template from the catalogue, its values put in; any other string
         (a file name, an identifier) as it is. English prints the message as the program
-        wrote it."""
-        if self.lang == "en":
-            return text
-        return render(text, translations(self.lang).gettext)
+        wrote it. Recorded times among its values (Moments) are shown in this clock."""
+        translate = _same if self.lang == "en" else translations(self.lang).gettext
+        return render(text, translate, lambda at: self.when(at, " "))
 
     def role(self, role: str) -> str:
         """A key holder's role: one of the roles `key new --role` offers, from the catalogue;
@@ -69,6 +68,10 @@ class Locale(Words):
             f"{local.strftime('%Y-%m-%d %H:%M:%S')} {offset[:3]}:{offset[3:]}"
             f"{sep}({utc.strftime('%H:%M:%S')} UTC)"
         )
+
+
+def _same(text: str) -> str:
+    return text
 
 
 def make_locale(lang: str | None, tz: str | None) -> Locale:

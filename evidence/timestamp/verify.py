@@ -120,7 +120,7 @@ def verify_token(
                 Message(
                     "genTime {gen_time} is before the claimed time {claimed}",
                     gen_time=token.gen_time_utc,
-                    claimed=format_utc(claimed),
+                    claimed=Message.moment(format_utc(claimed)),
                 )
             )
         elif max_gap is not None and token.gen_time - claimed > max_gap:
@@ -129,7 +129,7 @@ def verify_token(
                     "genTime {gen_time} is {gap} after the claimed time {claimed}",
                     gen_time=token.gen_time_utc,
                     gap=token.gen_time - claimed,
-                    claimed=format_utc(claimed),
+                    claimed=Message.moment(format_utc(claimed)),
                 )
             )
     tsa = tsa_cert.subject.rfc4514_string() if tsa_cert is not None else None
@@ -192,8 +192,8 @@ def _check_tsa_certificate(
             Message(
                 "TSA certificate was not valid at genTime {gen_time} (valid {start} to {end})",
                 gen_time=format_utc(gen_time),
-                start=format_utc(cert.not_valid_before_utc),
-                end=format_utc(cert.not_valid_after_utc),
+                start=Message.moment(format_utc(cert.not_valid_before_utc)),
+                end=Message.moment(format_utc(cert.not_valid_after_utc)),
             )
         )
     try:

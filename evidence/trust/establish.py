@@ -85,27 +85,27 @@ class CertificateVerdict:
             )
             return Message(
                 "signed at {at}, after the signer's revocation at {revoked_at}{why}",
-                at=at,
-                revoked_at=self.revoked_at,
+                at=Message.moment(at),
+                revoked_at=Message.moment(self.revoked_at),
                 why=why,
             )
         if self.enrolled_at is not None and at < self.enrolled_at:
             return Message(
                 "signed at {at}, before the signer's enrolment at {enrolled_at}",
-                at=at,
-                enrolled_at=self.enrolled_at,
+                at=Message.moment(at),
+                enrolled_at=Message.moment(self.enrolled_at),
             )
         if self.not_before is not None and at < self.not_before:
             return Message(
                 "signed at {at}, before the certificate is valid ({not_before})",
-                at=at,
-                not_before=self.not_before,
+                at=Message.moment(at),
+                not_before=Message.moment(self.not_before),
             )
         if self.not_after is not None and at > self.not_after:
             return Message(
                 "signed at {at}, after the certificate expired ({not_after})",
-                at=at,
-                not_after=self.not_after,
+                at=Message.moment(at),
+                not_after=Message.moment(self.not_after),
             )
         return None
 
@@ -261,7 +261,9 @@ def establish(
             e = enrolled[fp]
             # Adoption vouches for keys that signed before the root existed: no start there.
             start = None if e.body["reason"] == "adopted" else e.at
-            reason = Message("enrolled by {name} at {at}", name=e.body["by"]["name"], at=e.at)
+            reason = Message(
+                "enrolled by {name} at {at}", name=e.body["by"]["name"], at=Message.moment(e.at)
+            )
             verdict = CertificateVerdict(fp, True, (reason,), enrolled_at=start)
         if fp in revoked:
             rv = revoked[fp]

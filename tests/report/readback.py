@@ -84,6 +84,13 @@ def cut_fingerprints(text: str) -> list[str]:
     return re.findall(r"[0-9a-f]{8,}…|[0-9a-f]{16}\.\.\.", text)
 
 
+def stored_times(text: str) -> list[str]:
+    """Times printed as the ledger stores them ("2026-12-03T19:04:29.884313Z"): a document
+    shows every time in the reader's zone, to the second, with UTC beside. A time without a
+    zone is evidence content (a photo's EXIF date), printed as recorded."""
+    return re.findall(r"\d{4}-\d\d-\d\dT\d\d:\d\d[0-9:.]*(?:Z|[+-]\d\d:\d\d)", text)
+
+
 def problems(documents: Mapping[str, bytes], lang: str, allowed: set[str]) -> list[str]:
     """Every problem on every page of documents (name -> PDF bytes), one line each; allowed:
     the Latin words of the recorded data, which a Russian document prints as recorded."""
@@ -104,6 +111,10 @@ def problems(documents: Mapping[str, bytes], lang: str, allowed: set[str]) -> li
                 found.append(f"{where}: words cut without a hyphen: {' '.join(broken)}")
             if cut := cut_fingerprints(text):
                 found.append(f"{where}: fingerprints cut short: {' '.join(cut)}")
+            if raw := stored_times(text):
+                found.append(
+                    f"{where}: times as stored, not in the reader's clock: {' '.join(raw)}"
+                )
     return found
 
 

@@ -28,7 +28,7 @@ from evidence.report.verification import render_verification_report
 from evidence.workspace import AuthoritySetup, Workspace
 
 from .language_support import data_words
-from .readback import broken_words, cut_fingerprints, known_words, problems
+from .readback import broken_words, cut_fingerprints, known_words, problems, stored_times
 from .test_verification_report import REQUEST
 
 SAMPLES = Path(__file__).resolve().parents[2] / "demo" / "sample-evidence"
@@ -103,3 +103,11 @@ def test_the_cut_fingerprint_check_can_fail() -> None:
     assert cut_fingerprints("SHA-256 3f2a9c81d0e4b7a6… of") == ["3f2a9c81d0e4b7a6…"]
     assert cut_fingerprints("3f2a9c81d0e4b7a6...") == ["3f2a9c81d0e4b7a6..."]
     assert cut_fingerprints("3f2a9c81d0e4b7a6d0e4b7a63f2a9c81") == []
+
+
+def test_the_stored_time_check_can_fail() -> None:
+    line = "checkpoint #1 (2026-12-03T19:04:29.884313Z) matches the ledger"
+    assert stored_times(line) == ["2026-12-03T19:04:29.884313Z"]
+    assert stored_times("at 2026-12-03T04:05:06+03:00.") == ["2026-12-03T04:05:06+03:00"]
+    assert stored_times("2026-12-03 22:04:29 +03:00 (19:04:29 UTC)") == []
+    assert stored_times("EXIF 2002-07-19T13:28:10 as recorded") == []

@@ -3,6 +3,7 @@ block, per-item details, PAdES signatures read back by pyhanko and by poppler's 
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +28,8 @@ from .conftest import (
 )
 
 IMEI = "356938035643809"
+# A time as the ledger stores it (2026-12-03T19:04:29.884313Z), any hour of the day.
+STORED_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 
 
 def pdfsig(path: Path) -> str:
@@ -52,8 +55,20 @@ def test_russian_report_with_minsk_times_and_utc_beside(ru_pdf: Path, case_ws: C
     text = pdftotext(ru_pdf)
     assert "+03:00" in text and "UTC)" in text
     assert "передано" in text and "принято" in text  # actions in Russian
-    # To the second: no microseconds printed anywhere.
-    assert ".123456" not in text and "T19:" not in text
+    # To the second, in the reader's clock: no stored RFC 3339 time printed anywhere, not in a
+    # check's detail either ("checkpoint #1 (2026-…T19:04:29.884313Z) matches the ledger"
+    # reached the Russian report until check details carried their times as Moments).
+    assert not STORED_TIME.search(text), STORED_TIME.search(text)
+
+
+def test_english_report_prints_times_to_the_second_too(case_ws: CaseWorld, tmp_path: Path) -> None:
+    out = tmp_path / "report.pdf"
+    args = ["report", CASE, "-o", str(out), "--lang", "en", "--tz", "Europe/Minsk"]
+    res = run_cli(*args, "--as", EXPERT, workspace=case_ws.ws.root)
+    assert res.code == 0, res.stderr
+    text = pdftotext(out)
+    assert "matches the ledger" in text and "+03:00" in text
+    assert not STORED_TIME.search(text), STORED_TIME.search(text)
 
 
 def test_signature_and_stamp_block_on_the_last_page(ru_pdf: Path) -> None:
