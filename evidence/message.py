@@ -62,18 +62,6 @@ class Message(str):
         """A recorded time as a value (None and other non-strings are left as they are)."""
         return Moment(at) if isinstance(at, str) and not isinstance(at, Moment) else at
 
-    @classmethod
-    def verbatim(cls, text: str) -> Message:
-        """Text made elsewhere (another library's or an error's own wording), printed as it is
-        in every language: each use is listed in tests/test_messages.py until it is worded here.
-        Text that is a Message already (an error raised with one) keeps its wording."""
-        if isinstance(text, Message):
-            return text
-        self = cls(text)
-        self.parts = (text,)
-        self.template = ""
-        return self
-
     def with_values(self, **values: object) -> Message:
         """The same message with some values replaced (those it names; others ignored)."""
         if self.parts is not None or not self.values:

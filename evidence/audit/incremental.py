@@ -32,7 +32,7 @@ from typing import Any
 
 from ..cases import list_cases
 from ..checkpoint import Checkpoint, load_file
-from ..errors import EvidenceError, UsageError
+from ..errors import EvidenceError, Malformed, UsageError
 from ..items import Item
 from ..ledger import marks, select_all
 from ..message import Message
@@ -272,8 +272,8 @@ def _anchor_file(ws: Workspace, path: Path, anchor: Checkpoint, add: Add) -> Non
     # A copy kept off the machine pins N: the ledger's N must be that very checkpoint.
     try:
         theirs = load_file(path)
-    except EvidenceError as exc:
-        add("checkpoint", str(path), Message.verbatim(exc.message))
+    except Malformed as exc:
+        add("checkpoint", str(path), exc.message)
         return
     if theirs.seq != anchor.seq or theirs.hash != anchor.hash:
         add(

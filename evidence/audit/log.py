@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from ..checkpoint import Checkpoint, from_row
 from ..checkpoint import rows as checkpoint_rows
-from ..errors import EvidenceError
+from ..errors import EvidenceError, Malformed
 from ..ledger import SCHEMA_VERSION, Ledger, marks
 from ..message import Message
 from ..timerules import instant
@@ -304,7 +304,7 @@ def _check_note(
     subject = Message("checkpoint #{seq} note", seq=cp.seq)
     try:
         note = stored_note(ledger, cp.seq, log)
-    except EvidenceError as exc:
+    except Malformed as exc:
         add(
             "log",
             subject,
@@ -428,8 +428,8 @@ def check_witness(
     note = view.note
     try:
         head = SignedHead.parse(note.text, subject)
-    except EvidenceError as exc:
-        add("witness", subject, Message.verbatim(exc.message))
+    except Malformed as exc:
+        add("witness", subject, exc.message)
         return Message("unreadable")
     if anchor is not None and head.origin != origin(anchor):
         add(

@@ -168,9 +168,9 @@ def check_commitments(vault: Vault, items: list[Item], facts: list[EventFacts], 
         except OSError:
             continue  # the fixity and vault checks report an unreadable copy
         except SourceError as exc:
-            again, why = None, f": {exc}"
+            again, why = None, Message(": {reason}", reason=exc.message)
         else:
-            why = ""
+            why = Message("")
         checked += 1
         if again is None or again[0].to_json() != made.to_json():
             add(

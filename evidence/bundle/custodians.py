@@ -15,7 +15,7 @@ from typing import Any
 
 from cryptography import x509
 
-from ..errors import EvidenceError
+from ..errors import EvidenceError, Worded
 from ..keys import fingerprint
 from ..message import Message
 from ..trust.establish import TrustView, establish_export, is_ca_certificate
@@ -177,6 +177,6 @@ def _view(
         if anchor is not None:
             return establish_export(trust, certificates, anchor_fingerprint=anchor)
         return establish_export(trust, certificates, trusted_ca=ca)
-    except EvidenceError as exc:
-        checks.fail(CHECK, "trust", Message.verbatim(exc.message))
+    except Worded as exc:
+        checks.fail(CHECK, "trust", exc.message)
         return None

@@ -22,7 +22,7 @@ from cryptography import x509
 
 from ..custody import custody_state
 from ..entries import Irregularity, chain_entries, irregularities
-from ..errors import Check, Finding, InputRejected, NotFoundError
+from ..errors import Check, Finding, Malformed, NotFoundError
 from ..keys import key_id_of
 from ..message import Message
 from ..progress import Reporter, Silent
@@ -227,8 +227,8 @@ def _from_zip(
             digests_checked=lambda name: not _is_tag_file(name.removeprefix(top)),
             codepage=codepage,
         )
-    except InputRejected as exc:
-        checks.fail("zip", archive.name, Message.verbatim(exc.message))
+    except Malformed as exc:
+        checks.fail("zip", archive.name, exc.message)
         return None
     if bag is None:  # after every entry is vetted: a hostile name is the first thing to say
         checks.fail("zip", archive.name, NO_BAG)

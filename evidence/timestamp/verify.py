@@ -23,7 +23,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from ..errors import Finding, InputRejected
+from ..errors import Finding, InputRejected, Malformed
 from ..message import Message
 from ..timefmt import format_utc
 from .client import Token
@@ -92,10 +92,8 @@ def verify_token(
     """
     try:
         token = Token.parse(der, subject)
-    except InputRejected as exc:
-        return TokenCheck(
-            subject, findings=[Finding("timestamp", subject, Message.verbatim(exc.message))]
-        )
+    except Malformed as exc:
+        return TokenCheck(subject, findings=[Finding("timestamp", subject, exc.message)])
     findings: list[Finding] = []
 
     def add(message: Message) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from cryptography import x509
 
-from ..errors import EvidenceError, UsageError
+from ..errors import Malformed, UsageError
 from ..keys import KeyRecord, Signer, fingerprint
 from ..ledger import TRUST_VERSION, Ledger, select_all, type_problems
 from ..message import Message
@@ -100,8 +100,8 @@ def load_records(ledger: Ledger, problems: list[Message]) -> list[TrustRecord]:
             continue
         try:
             record = TrustRecord.parse(row["body"].encode(), row["signature"], where)
-        except EvidenceError as exc:
-            problems.append(Message.verbatim(exc.message))
+        except Malformed as exc:
+            problems.append(exc.message)
             continue
         if row["seq"] != expected:
             problems.append(
