@@ -11,6 +11,10 @@ phrases are Messages themselves and are translated in turn.
 Values that are recorded times are `Moment`s: the terminal and `--json` print them as recorded
 (RFC 3339, microseconds and all); a document prints them in its own clock, to the second.
 
+Values that are command lines (a hint such as `chmod go-rwx`) are `Command`s: the terminal
+prints them, a document leaves them out (no command line in a PDF; its template is worded so
+that the sentence reads whole without it).
+
 Irregularities (evidence.entries.Irregularity) keep the same pair, template and values.
 """
 
@@ -23,6 +27,13 @@ from typing import Any
 class Moment(str):
     """A recorded RFC 3339 time among a message's values, printed as recorded except in a
     document, which shows it in the reader's zone (render's `when`)."""
+
+    __slots__ = ()
+
+
+class Command(str):
+    """A command line among a message's values (with the words that lead into it), printed on
+    the terminal and left out of documents (render's `commands`)."""
 
     __slots__ = ()
 
@@ -79,27 +90,35 @@ def _rebuild(template: str, values: dict[str, object], parts: tuple[str, ...] | 
 
 
 def render(
-    text: str, translate: Callable[[str], str], when: Callable[[str], str] | None = None
+    text: str,
+    translate: Callable[[str], str],
+    when: Callable[[str], str] | None = None,
+    *,
+    commands: bool = True,
 ) -> str:
     """text in another language: a Message's template through translate, its values put in
-    (Messages among them rendered the same way, Moments through when if given); any other
-    string is printed as it is."""
+    (Messages among them rendered the same way, Moments through when if given, Commands left
+    out unless commands); any other string is printed as it is."""
     if not isinstance(text, Message):
         return text
     if text.parts is not None:
-        return text.template.join(render(p, translate, when) for p in text.parts)
+        return text.template.join(render(p, translate, when, commands=commands) for p in text.parts)
     if not text.template:
         return ""  # gettext's "" is the catalogue's header, not an empty message
     wording = translate(text.template)
     if not text.values:
         return wording
-    values = {k: _value(v, translate, when) for k, v in text.values.items()}
+    values = {k: _value(v, translate, when, commands) for k, v in text.values.items()}
     return wording.format(**values)
 
 
-def _value(v: object, translate: Callable[[str], str], when: Callable[[str], str] | None) -> object:
+def _value(
+    v: object, translate: Callable[[str], str], when: Callable[[str], str] | None, commands: bool
+) -> object:
     if isinstance(v, Message):
-        return render(v, translate, when)
+        return render(v, translate, when, commands=commands)
     if when is not None and isinstance(v, Moment):
         return when(v)
+    if not commands and isinstance(v, Command):
+        return ""
     return v

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import ast
 import pickle
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from evidence.message import Message, render
+from evidence.message import Command, Message, render
 from evidence.messages import message_ids, translations
+from evidence.report.locale import Locale
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "evidence"
@@ -249,12 +251,58 @@ def test_russian_keeps_every_value_the_english_prints() -> None:
     catalogue = translations("ru")
     wrong = {}
     for text in templates():
-        english = {f[1] for f in _fields(text)}
+        english = {f[1] for f in _fields(text)} - {"command"}  # see the test below
         russian = {f[1] for f in _fields(catalogue.gettext(text))}
         if not english <= russian and text not in DROPPED:
             wrong[text] = sorted(english - russian)
     assert wrong == {}
     assert set(DROPPED) <= set(templates())  # no stale entry
+
+
+def test_command_lines_stay_on_the_terminal() -> None:
+    """No template holds a command line (an option, `custody ...`, chmod): a hint that is a
+    command is a Command value named {command}, which the terminal prints and a document
+    leaves out, so no translation prints it either."""
+    catalogue = translations("ru")
+    cli = re.compile(r"(?<![\w-])--[a-z]|`custody |chmod ")
+    assert [t for t in templates() if cli.search(t)] == []
+    with_command = [t for t in templates() if "command" in {f[1] for f in _fields(t)}]
+    assert len(with_command) >= 9
+    for text in with_command:
+        assert "command" not in {f[1] for f in _fields(catalogue.gettext(text))}, text
+    wrong = []
+    for name, tree in _trees():
+        for node in ast.walk(tree):
+            if _is_message_call(node):
+                assert isinstance(node, ast.Call)
+                for kw in node.keywords:
+                    value = kw.value
+                    if kw.arg == "command" and not (
+                        isinstance(value, ast.Name)
+                        or (isinstance(value, ast.Call)
+                        and isinstance(value.func, ast.Name)
+                        and value.func.id == "Command")
+                    ):
+                        wrong.append(f"{name}:{node.lineno}")
+    assert wrong == []
+
+
+def test_a_document_leaves_the_command_out() -> None:
+    """The terminal (the Message itself) prints the hint; documents in either language do not."""
+    made = Message(
+        "{path} is open to group or others (mode {mode:04o}{command})",
+        path="ws/ledger.db",
+        mode=0o644,
+        command=Command("; chmod go-rwx"),
+    )
+    assert made == "ws/ledger.db is open to group or others (mode 0644; chmod go-rwx)"
+    assert Locale("en").say(made) == "ws/ledger.db is open to group or others (mode 0644)"
+    assert Locale("ru").say(made) == (
+        "ws/ledger.db: доступ открыт группе или посторонним пользователям (режим 0644)"
+    )
+    back = pickle.loads(pickle.dumps(made))
+    assert isinstance(back.values["command"], Command)
+    assert render(made, translations("ru").gettext) == render(back, translations("ru").gettext)
 
 
 def test_worded_errors_are_raised_with_a_message() -> None:

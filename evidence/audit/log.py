@@ -23,7 +23,7 @@ from ..checkpoint import Checkpoint, from_row
 from ..checkpoint import rows as checkpoint_rows
 from ..errors import EvidenceError, Malformed
 from ..ledger import SCHEMA_VERSION, Ledger, marks
-from ..message import Message
+from ..message import Command, Message
 from ..timerules import instant
 from ..timestamp.checkpoints import REQUIRED_WITHIN
 from ..tlog import Frontier, ProofError, Tree, verify_consistency
@@ -445,7 +445,10 @@ def check_witness(
         add(
             "witness",
             subject,
-            Message("its checkpoint carries no valid cosignature by --witness-key"),
+            Message(
+                "its checkpoint carries no valid cosignature{command}",
+                command=Command(" by --witness-key"),
+            ),
         )
         return Message("not cosigned")
     if head.size > tree.size:

@@ -17,7 +17,7 @@ from cryptography import x509
 
 from ..errors import EvidenceError, Worded
 from ..keys import fingerprint
-from ..message import Message
+from ..message import Command, Message
 from ..trust.establish import TrustView, establish_export, is_ca_certificate
 from ..trust.records import TrustRecord
 from .checklist import Checklist
@@ -165,8 +165,9 @@ def _view(
             CHECK,
             "trust",
             Message(
-                "custodians not established: pin the root with --anchor (the fingerprint in the "
+                "custodians not established: pin the root{command} (the fingerprint in the "
                 "seizure protocol or the request letter){named}",
+                command=Command(" with --anchor"),
                 named=Message("")
                 if carried_fp is None
                 else Message("; the bundle names root {root}", root=carried_fp),
