@@ -32,7 +32,7 @@ from typing import Any
 
 from ..cases import list_cases
 from ..checkpoint import Checkpoint, load_file
-from ..errors import EvidenceError, Malformed, UsageError
+from ..errors import EvidenceError, LedgerDamaged, Malformed, UsageError
 from ..items import Item
 from ..ledger import marks, select_all
 from ..message import Message
@@ -233,11 +233,11 @@ def _items(ws: Workspace, ids: list[str], add: Add) -> dict[str, Item]:
         for row in ws.ledger.rows(query, tuple(chunk)):
             try:
                 out[row["item_id"]] = Item.from_row(row)
-            except EvidenceError as exc:
+            except LedgerDamaged as exc:  # its finding's wording, not the terminal's headline
                 add(
                     "chains",
                     Message("item {item_id}", item_id=row.get("item_id")),
-                    Message("item row unreadable ({message})", message=exc.message),
+                    Message("item row unreadable ({message})", message=exc.findings[0].message),
                 )
     return out
 
