@@ -7,6 +7,7 @@ exactly what the terminal prints.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import sqlite3
@@ -27,7 +28,9 @@ from evidence.report.layout import CONTINUED
 from evidence.report.locale import Locale
 from evidence.report.tables import custody_report_json
 from evidence.report.verification import render_verification_report
+from evidence.timestamp.checkpoints import create_stamped
 from evidence.trust.establish import establish_export
+from tests.conftest import TsaFixture
 
 from .conftest import CASE, CaseWorld, pdftotext, unwrapped
 from .language_support import data_words, latin_words
@@ -206,4 +209,35 @@ def test_tampered_trust_record_in_russian(
         "trust.records[0]: запись не соответствует схеме custody-trust: kind: значение "
         "'promotion' не входит в число допустимых: ['enrolment', 'revocation']"
     )
+    assert missing.seen == set()
+
+
+def test_cut_timestamp_token_in_russian(
+    fresh_ws: CaseWorld,
+    local_tsa: TsaFixture,
+    missing: _Missing,  # noqa: F811
+) -> None:
+    """A checkpoint's RFC 3161 token cut short in the ledger: the token reader refuses it
+    (asn1crypto's own diagnostic stays on the terminal), worded in Russian."""
+    ws = fresh_ws.ws
+    create_stamped(ws.ledger, fresh_ws.investigator, ws.checkpoint_dir, local_tsa.url, False)
+    conn = sqlite3.connect(ws.ledger.path, isolation_level=None)
+    conn.execute("DROP TRIGGER timestamps_no_update")
+    (seq, token) = conn.execute("SELECT checkpoint_seq, token FROM timestamps").fetchone()
+    cut = base64.b64encode(base64.b64decode(token)[:-40]).decode()
+    conn.execute("UPDATE timestamps SET token = ? WHERE checkpoint_seq = ?", (cut, seq))
+    conn.close()
+    result = audit(ws, CASE, workers=1)
+    stamps = [f for f in result.findings if f.subject == f"checkpoint #{seq} token"]
+    prefix = f"checkpoint #{seq} token: not an RFC 3161 timestamp token ("
+    assert any(f.message.startswith(prefix) for f in stamps), stamps
+    english = collect_custody_report(ws, CASE, None, result)
+    russian = collect_custody_report(ws, CASE, None, result, locale=Locale("ru"))
+    text_ru = pdftotext(render_custody_report(russian))
+    allowed = data_words([_recorded(custody_report_json(english))])
+    left = [line for line in text_ru.splitlines() if latin_words(line, allowed)]
+    assert left == [], "\n".join(left)
+    flat = _one_line(text_ru)
+    assert f"штамп времени контрольной точки № {seq}: не является штампом времени RFC 3161" in flat
+    assert "not an RFC 3161" not in flat and "Insufficient data" not in flat
     assert missing.seen == set()
