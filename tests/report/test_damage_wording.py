@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import shutil
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -20,6 +22,7 @@ from cryptography import x509
 from evidence.audit import audit
 from evidence.bundle.build import build_bundle
 from evidence.bundle.verify import verify_bundle
+from evidence.items import list_items
 from evidence.keys import fingerprint
 from evidence.message import Message
 from evidence.report.collect import collect_custody_report
@@ -31,12 +34,15 @@ from evidence.report.verification import render_verification_report
 from evidence.timestamp.checkpoints import create_stamped
 from evidence.trust.establish import establish_export
 from tests.conftest import TsaFixture
+from tests.helpers import DATA, World
 
 from .conftest import CASE, CaseWorld, pdftotext, unwrapped
 from .language_support import data_words, latin_words
 from .test_finding_wording import _recorded, _wording
 from .test_one_language import _allowed, _Missing, missing  # noqa: F401 (a fixture)
 from .test_verification_report import REQUEST
+
+WHATSAPP_ZIP = DATA / "profiles" / "whatsapp" / "whatsapp_chat_ios.zip"
 
 
 def _one_line(text: str) -> str:
@@ -240,4 +246,44 @@ def test_cut_timestamp_token_in_russian(
     flat = _one_line(text_ru)
     assert f"штамп времени контрольной точки № {seq}: не является штампом времени RFC 3161" in flat
     assert "not an RFC 3161" not in flat and "Insufficient data" not in flat
+    assert missing.seen == set()
+
+
+def test_excerpt_source_changed_in_russian(
+    world: World,
+    tmp_path: Path,
+    missing: _Missing,  # noqa: F811
+) -> None:
+    """The vault copy of a zipped WhatsApp export replaced by a zip without its chat text: the
+    records its signed commitment covers cannot be read again, and the reason is worded."""
+    seized = tmp_path / "seized"
+    seized.mkdir()
+    shutil.copy(WHATSAPP_ZIP, seized / WHATSAPP_ZIP.name)
+    world.ingest(seized)
+    (item,) = list_items(world.ws.ledger, CASE)
+    vault = world.ws.vault.path_for(item.sha256)
+    os.chmod(vault, 0o600)
+    with zipfile.ZipFile(vault, "w") as zf:
+        zf.writestr("IMG-0001.jpg", b"\xff\xd8\xff not a chat")
+    os.chmod(vault, 0o400)
+    result = audit(world.ws, CASE, fixity=True, workers=1)
+    said = [f.message for f in result.findings if f.check == "fixity"]
+    assert any(
+        m.startswith("record commitment (")
+        and m.endswith(
+            "records: the chat text inside the zip cannot be read "
+            "(the zip holds no chat text member)"
+        )
+        for m in said
+    ), said
+    english = collect_custody_report(world.ws, CASE, None, result)
+    russian = collect_custody_report(world.ws, CASE, None, result, locale=Locale("ru"))
+    text_ru = pdftotext(render_custody_report(russian))
+    allowed = data_words([_recorded(custody_report_json(english))])
+    left = [line for line in text_ru.splitlines() if latin_words(line, allowed)]
+    assert left == [], "\n".join(left)
+    assert (
+        "не соответствует записям копии в хранилище: текст переписки в архиве не читается "
+        "(в архиве нет файла с текстом переписки)"
+    ) in _one_line(text_ru)
     assert missing.seen == set()
