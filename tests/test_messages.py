@@ -279,9 +279,11 @@ def test_command_lines_stay_on_the_terminal() -> None:
                     value = kw.value
                     if kw.arg == "command" and not (
                         isinstance(value, ast.Name)
-                        or (isinstance(value, ast.Call)
-                        and isinstance(value.func, ast.Name)
-                        and value.func.id == "Command")
+                        or (
+                            isinstance(value, ast.Call)
+                            and isinstance(value.func, ast.Name)
+                            and value.func.id == "Command"
+                        )
                     ):
                         wrong.append(f"{name}:{node.lineno}")
     assert wrong == []
@@ -309,25 +311,47 @@ def test_worded_errors_are_raised_with_a_message() -> None:
     """In the readers of hostile input, a worded error is raised with a Message made there
     from a literal template (or a name bound to one), never an f-string or a joined string;
     and none of them raises a plain InputRejected, whose text is not worded."""
-    wrong = []
-    for name, tree in _trees():
-        if name not in CONVERTED:
-            continue
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
-                continue
-            if node.func.id == "InputRejected":
-                wrong.append(f"{name}:{node.lineno}: InputRejected")
-                continue
-            if node.func.id not in WORDED_RAISES or not node.args:
-                continue
-            # The message: first for the error classes (a hint or subject may follow), last
-            # for the helpers that put a name before it.
-            first = node.func.id in ("ProofError", "Malformed", "CharsetUndeclared", "SourceError")
-            message = node.args[0] if first else node.args[-1]
-            if _made_from_strings(message):
-                wrong.append(f"{name}:{node.lineno}: {node.func.id}")
+    wrong = [w for name, tree in _trees() if name in CONVERTED for w in _unworded(name, tree)]
     assert wrong == []
+    assert {name for name, _ in _trees()} >= CONVERTED  # none renamed away
+
+
+def test_the_raise_rule_sees_text_made_here() -> None:
+    """The rule above refuses what it must (so it can fail)."""
+    bad = ast.parse(
+        "raise Malformed(f'{source}: not JSON')\n"
+        "raise _reject(name, 'absolute path')\n"
+        "raise InputRejected(Message('x'))\n"
+        "raise TrustEvidenceRejected('{s}: x'.format(s=s))\n"
+        "raise Malformed(Message('{source}: not JSON', source=s))\n"
+        "raise _reject(name, problem)\n"
+    )
+    assert [w.split(": ")[1] for w in _unworded("m.py", bad)] == [
+        "Malformed",
+        "_reject",
+        "InputRejected",
+        "TrustEvidenceRejected",
+    ]
+
+
+def _unworded(name: str, tree: ast.Module) -> list[str]:
+    wrong = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+            continue
+        if node.func.id == "InputRejected":
+            wrong.append(f"{name}:{node.lineno}: InputRejected")
+            continue
+        if node.func.id not in WORDED_RAISES or not node.args:
+            continue
+        # The message: first for the error classes (a hint or subject may follow), last for
+        # the helpers that put a name before it.
+        first = node.func.id in ("ProofError", "Malformed", "CharsetUndeclared", "SourceError")
+        first = first or node.func.id == "TrustEvidenceRejected"
+        message = node.args[0] if first else node.args[-1]
+        if _made_from_strings(message):
+            wrong.append(f"{name}:{node.lineno}: {node.func.id}")
+    return wrong
 
 
 def test_verbatim_sites_only_shrink() -> None:
