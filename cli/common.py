@@ -266,7 +266,8 @@ def tz_option(func: F) -> F:
         "tz",
         envvar=ENV_TZ,
         metavar="ZONE",
-        help="Show times in this zone: +03:00, Europe/Minsk, UTC (default: $CUSTODY_TZ).",
+        help="Show times in this zone, to the second: +03:00, Europe/Minsk, UTC (default: "
+        "$CUSTODY_TZ, else UTC; --json keeps times as recorded).",
     )(func)
 
 

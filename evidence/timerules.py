@@ -108,7 +108,7 @@ def chain_problem(previous: Timed | None, event: Timed) -> Message | None:
         "dated {at}, before event #{seq} that precedes it in its chain ({before}): backdated",
         at=Message.moment(event.at),
         seq=previous.seq,
-        before=previous.at,
+        before=Message.moment(previous.at),
     )
 
 
