@@ -30,10 +30,12 @@ from .common import (
     json_option,
     pass_app,
     quiet_option,
+    remember_zone,
+    tz_option,
     unlock,
     zone,
 )
-from .output import ProgressBar, emit_json, fields, local_findings, note, printable, table
+from .output import ProgressBar, emit_json, fields, note, printable, table
 from .timestamp import sign_as, tsa_option, tsa_trust_option, tsa_url
 from .view import table_width
 from .witness import witness_keys as parse_witness_keys
@@ -102,6 +104,7 @@ EXIT_SIGNER_UNVERIFIED = 4
     help="Witness that cosigns the checkpoint the bundle carries (repeatable; default "
     "$CUSTODY_WITNESS_URL).",
 )
+@tz_option
 @quiet_option
 @pass_app
 def bundle_command(
@@ -124,6 +127,7 @@ def bundle_command(
     witnesses: tuple[str, ...],
     quiet: bool,
     lang: str,
+    tz: str | None,  # for the findings of a failed audit (the error line; main.py)
 ) -> None:
     """Export a case's evidence as a signed bundle for a mutual legal assistance request.
 
@@ -437,6 +441,7 @@ def _packaging(result: VerifyResult) -> None:
 @click.option(
     "--tz",
     envvar=ENV_TZ,
+    callback=remember_zone,
     metavar="ZONE",
     help="Show times in this zone, to the second (Europe/Minsk, +03:00), here and in the "
     "--report PDF, with UTC beside there (default: $CUSTODY_TZ, else UTC; --json keeps "
@@ -566,9 +571,7 @@ def verify_command(
     status = result.status
     _packaging(result)
     if status == "failed":
-        raise VerificationError(
-            f"{bundle}: verification FAILED", local_findings(result.findings, display)
-        )
+        raise VerificationError(f"{bundle}: verification FAILED", result.findings)
     warned = [c for c in result.checks if c.status == "warning"]
     with_warnings = f" (warnings: {len(warned)})" if warned else ""
     repacked = f"; {INTACT}" if result.packaging.changed else ""

@@ -10,6 +10,7 @@ import importlib
 import os
 import signal
 import sys
+from datetime import tzinfo
 
 import click
 
@@ -117,7 +118,7 @@ class CustodyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except EvidenceError as exc:
-            lines = exc.diagnostics().splitlines() or [""]
+            lines = _in_zone(exc, ctx.meta.get("custody.zone")).diagnostics().splitlines() or [""]
             click.echo(
                 "\n".join(printable(line) for line in [f"custody: error: {lines[0]}", *lines[1:]]),
                 err=True,
@@ -148,6 +149,20 @@ class CustodyGroup(click.Group):
                 err=True,
             )
             ctx.exit(EXIT_OPERATIONAL)
+
+
+def _in_zone(exc: EvidenceError, zone: tzinfo | None) -> EvidenceError:
+    """exc with the recorded times (Moments) of its message and of the findings it lists in
+    the command's --tz zone (common.ZONE), as its tables show them; changed as it is printed."""
+    from evidence.timefmt import local_text  # the time functions only once an error is shown
+
+    from .output import local_findings
+
+    exc.message = local_text(exc.message, zone)
+    findings = getattr(exc, "findings", None)
+    if findings:
+        exc.findings = local_findings(findings, zone)  # type: ignore[attr-defined]
+    return exc
 
 
 @click.group(cls=CustodyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -541,22 +541,35 @@ def _draw_furniture(canv: Canvas, f: Furniture, number: int, total: int) -> None
     canv.setFillColor(colors.black)
     # Header: what the document is and which case, on every page, so a loose sheet is
     # still attributable.
-    canv.setFont(SANS_BOLD, 8.5)
     label = f.locale.t(f.label)
-    canv.drawString(MARGIN, height - 12 * mm, safe_text(f"{f.kind} — {label} {f.case_number}"))
-    canv.setFont(SANS, 8)
     page = f.locale.t("page {n} of {total}", n=number, total=total)
+    room = WIDTH - stringWidth(page, SANS, 8) - 4 * mm  # beside "page X of Y"
+    title = safe_text(f"{f.kind} — {label} {f.case_number}")
+    _fitted(canv, title, SANS_BOLD, 8.5, room)
+    canv.drawString(MARGIN, height - 12 * mm, title)
+    canv.setFont(SANS, 8)
     canv.drawRightString(width - MARGIN, height - 12 * mm, page)
     canv.line(MARGIN, height - 13.5 * mm, width - MARGIN, height - 13.5 * mm)
     canv.line(MARGIN, 14 * mm, width - MARGIN, 14 * mm)
-    canv.setFont(SANS, 7)
     generated = f.locale.t("generated {at}", at=f.locale.when(f.generated_at, " "))
     who = safe_text(f"{label.capitalize()} {f.case_number} · {generated}")
+    shrunk = _fitted(canv, who, SANS, 7, WIDTH - stringWidth(page, SANS, 7) - 4 * mm)
     canv.drawString(MARGIN, 10.5 * mm, who)
+    if shrunk:
+        canv.setFont(SANS, 7)
     canv.drawRightString(width - MARGIN, 10.5 * mm, page)
     canv.setFont(MONO, 6.3)
     canv.drawString(MARGIN, 7 * mm, safe_text(f.footer_note, MONO)[:130])
     canv.restoreState()
+
+
+def _fitted(canv: Canvas, text: str, font: str, size: float, room: float) -> bool:
+    """Set font at size, or smaller when text (a header naming a 64-letter case number)
+    would run past room: a header line is drawn whole, never cut at the page edge. Whether
+    it was made smaller."""
+    wide = float(stringWidth(text, font, size))
+    canv.setFont(font, size if wide <= room else size * room / wide)
+    return wide > room
 
 
 def build_pdf(story: list[Flowable], furniture: Furniture, *, title: str, author: str) -> bytes:

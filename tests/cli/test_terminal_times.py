@@ -29,6 +29,7 @@ STORED = re.compile(
     r"\d{4}-\d\d-\d\dT\d\d:\d\d|\d\d:\d\d:\d\d\.\d+|\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ"
 )
 PLUS3 = timedelta(hours=3)
+PROSECUTOR = ("--name", "Prosecutor", "--org", "PGO", "--country", "BY", "--role", "prosecutor")
 
 
 def local(at: str) -> str:
@@ -64,18 +65,7 @@ def scene(sh: Shell, photo: Path, local_tsa: TsaFixture, tmp_path: Path) -> Scen
     sh("key", "new", "--name", "Trainee", "--org", "IC", "--country", "BY", "--role", "expert")
     sh("key", "revoke", "Trainee", "--reason", "left the unit")
     sh("checkpoint", "--as", "Evidence Room", "--tsa", local_tsa.url)
-    sh(
-        "key",
-        "new",
-        "--name",
-        "Prosecutor",
-        "--org",
-        "PGO",
-        "--country",
-        "BY",
-        "--role",
-        "prosecutor",
-    )
+    sh("key", "new", *PROSECUTOR)
     out = tmp_path / "request.zip"
     sh("bundle", CASE, "--as", "Prosecutor", "-o", str(out), "--tsa", local_tsa.url, *REQUEST_ARGS)
     fp = str(json.loads(sh("key", "show", "Prosecutor", "--json").stdout)["fingerprint"])
@@ -164,6 +154,13 @@ def test_a_backdated_event_is_named_in_tz_by_audit_and_log(scene: Scene) -> None
     assert f"precedes it in its chain ({local(before)}): backdated" in text
     quiet = no_stored_time(scene.sh("log", scene.item, "-q", "--tz", "+03:00"))
     assert f"BACKDATED (dated {local(at)}" in quiet
+    # The error line of a command refused for it lists the findings in --tz too.
+    out = scene.bundle.with_name("refused.zip")
+    bundle = ["bundle", CASE, "--as", "Prosecutor", "-o", str(out), *REQUEST_ARGS]
+    refused = no_stored_time(scene.sh(*bundle, "--tz", "+03:00", code=1))
+    assert "fails its audit" in refused and f"dated {local(at)}, before event #" in refused
+    utc = datetime.fromisoformat(at.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M:%SZ")
+    assert f"dated {utc}, before" in scene.sh(*bundle, code=1).stderr  # no --tz: UTC
     # Recorded as they were in --json.
     finding = json.loads(scene.sh("audit", "--json", code=1).stdout)["findings"]
     assert any(at in (f["message"] or "") for f in finding)

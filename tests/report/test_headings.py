@@ -48,3 +48,7 @@ def test_a_word_wider_than_the_page_in_a_heading_breaks_with_a_mark(
     flat = " ".join(text.split())
     assert item_heading not in flat and case_heading not in flat
     assert all(line.endswith(CONTINUED) for line in text.splitlines() if CONTINUED in line)
+    # The page header and footer name the case on every page, drawn smaller but whole.
+    pages = text.count("\f")
+    assert whole.count(f"{locale.t('case')} {NUMBER}") >= pages, text
+    assert whole.count(f"{locale.t('Case')} {NUMBER} · ") == pages, text
