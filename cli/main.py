@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from datetime import tzinfo
+from typing import Any
 
 import click
 
@@ -118,7 +119,7 @@ class CustodyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except EvidenceError as exc:
-            lines = _in_zone(exc, ctx.meta.get("custody.zone")).diagnostics().splitlines() or [""]
+            lines = _in_zone(exc, ctx.meta).diagnostics().splitlines() or [""]
             click.echo(
                 "\n".join(printable(line) for line in [f"custody: error: {lines[0]}", *lines[1:]]),
                 err=True,
@@ -151,12 +152,21 @@ class CustodyGroup(click.Group):
             ctx.exit(EXIT_OPERATIONAL)
 
 
-def _in_zone(exc: EvidenceError, zone: tzinfo | None) -> EvidenceError:
+def _in_zone(exc: EvidenceError, meta: dict[str, Any]) -> EvidenceError:
     """exc with the recorded times (Moments) of its message and of the findings it lists in
-    the command's --tz zone (common.ZONE), as its tables show them; changed as it is printed."""
-    from evidence.timefmt import local_text  # the time functions only once an error is shown
+    the command's --tz zone (common.ZONE; a command without --tz: $CUSTODY_TZ), as its tables
+    show them; changed as it is printed."""
+    from evidence.timefmt import local_text, parse_zone  # only once an error is shown
 
+    from .common import ENV_TZ, ZONE
     from .output import local_findings
+
+    zone: tzinfo | None = meta.get(ZONE)
+    if ZONE not in meta and os.environ.get(ENV_TZ):
+        try:
+            zone = parse_zone(os.environ[ENV_TZ])
+        except EvidenceError:
+            zone = None  # the error being reported matters more than a mistyped zone
 
     exc.message = local_text(exc.message, zone)
     findings = getattr(exc, "findings", None)

@@ -6,6 +6,7 @@ workspace with a TSA-stamped checkpoint, a revoked key, a bundle and a backdated
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -164,3 +165,24 @@ def test_a_backdated_event_is_named_in_tz_by_audit_and_log(scene: Scene) -> None
     # Recorded as they were in --json.
     finding = json.loads(scene.sh("audit", "--json", code=1).stdout)["findings"]
     assert any(at in (f["message"] or "") for f in finding)
+
+
+def test_a_clock_refusal_names_its_times_in_custody_tz(scene: Scene) -> None:
+    """A command without --tz (event) refused because this computer's clock is behind the
+    latest checkpoint: its error line gives both times in $CUSTODY_TZ, to the second."""
+    custody = str(Path(sys.executable).with_name("custody"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTODY_")}
+    args = [custody, "--workspace", str(scene.sh.root), "event", scene.item]
+    args += ["--action", "accessed", "--as", "Evidence Room"]
+    run = subprocess.run(
+        ["faketime", "-f", "-1h", *args],
+        env={**env, "CUSTODY_TZ": "+03:00"},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert "refusing to sign: this computer's clock (" in run.stderr
+    assert not STORED.findall(run.stderr), run.stderr
+    assert len(re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+03:00", run.stderr)) == 3, run.stderr
