@@ -10,8 +10,7 @@ import importlib
 import os
 import signal
 import sys
-from datetime import tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +19,9 @@ from evidence.display import printable
 from evidence.errors import EvidenceError
 
 from .launch import EXIT_INTERRUPTED, INTERRUPTED, interruptible
+
+if TYPE_CHECKING:
+    from datetime import tzinfo
 
 # Commands are imported when used: importing them all (reportlab, exiftool, the parsers, the
 # ledger) would cost every call half a second, so `custody --version`, `--help` and a mistyped
