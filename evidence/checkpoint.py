@@ -363,7 +363,7 @@ def _require_clock(ledger: Ledger, previous: Checkpoint) -> None:
     problem = clock_problem(utc_now(), latest, {})
     if problem is not None:
         raise OperationalError(
-            f"refusing to sign: {problem}",
+            Message("refusing to sign: {problem}", problem=problem),
             "set this computer's clock right (UTC); a signature may not claim an earlier time",
         )
 

@@ -8,8 +8,9 @@ put in (`render`). Values that are identifiers, file names, hashes or names are 
 numbers and print as they are; values that are words (an action, a kind, a status) or whole
 phrases are Messages themselves and are translated in turn.
 
-Values that are recorded times are `Moment`s: the terminal and `--json` print them as recorded
-(RFC 3339, microseconds and all); a document prints them in its own clock, to the second.
+Values that are recorded times are `Moment`s: `--json` prints them as recorded (RFC 3339,
+microseconds and all); the terminal (evidence.timefmt.local_text) and a document show them in
+the reader's zone, to the second.
 
 Values that are command lines (a hint such as `chmod go-rwx`) are `Command`s: the terminal
 prints them, a document leaves them out (no command line in a PDF; its template is worded so
@@ -25,8 +26,8 @@ from typing import Any
 
 
 class Moment(str):
-    """A recorded RFC 3339 time among a message's values, printed as recorded except in a
-    document, which shows it in the reader's zone (render's `when`)."""
+    """A recorded RFC 3339 time among a message's values: the English text (and --json) holds
+    it as recorded; the terminal and documents show it in the reader's zone (render's `when`)."""
 
     __slots__ = ()
 

@@ -382,9 +382,9 @@ def note_row_problems(
             Message(
                 "added_at {added} lies outside checkpoint #{seq}'s transaction (its signed time "
                 "{at} to {minutes} minutes after): edited?",
-                added=added,
+                added=Message.moment(added),
                 seq=cp.seq,
-                at=cp.body.get("created_at"),
+                at=Message.moment(cp.body.get("created_at")),
                 minutes=int(NOTE_WINDOW.total_seconds() // 60),
             )
         )

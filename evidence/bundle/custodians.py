@@ -124,8 +124,8 @@ def _after_revocation(
                         "revocation at {revoked_at}: backdated",
                         leaf=leaf,
                         revocation=revoked[signer][0],
-                        at=event.get("at"),
-                        revoked_at=revoked[signer][1],
+                        at=Message.moment(event.get("at")),
+                        revoked_at=Message.moment(revoked[signer][1]),
                     ),
                 )
             )

@@ -117,7 +117,7 @@ def verify_token(
             add(
                 Message(
                     "genTime {gen_time} is before the claimed time {claimed}",
-                    gen_time=token.gen_time_utc,
+                    gen_time=Message.moment(token.gen_time_utc),
                     claimed=Message.moment(format_utc(claimed)),
                 )
             )
@@ -125,7 +125,7 @@ def verify_token(
             add(
                 Message(
                     "genTime {gen_time} is {gap} after the claimed time {claimed}",
-                    gen_time=token.gen_time_utc,
+                    gen_time=Message.moment(token.gen_time_utc),
                     gap=token.gen_time - claimed,
                     claimed=Message.moment(format_utc(claimed)),
                 )
@@ -189,7 +189,7 @@ def _check_tsa_certificate(
         add(
             Message(
                 "TSA certificate was not valid at genTime {gen_time} (valid {start} to {end})",
-                gen_time=format_utc(gen_time),
+                gen_time=Message.moment(format_utc(gen_time)),
                 start=Message.moment(format_utc(cert.not_valid_before_utc)),
                 end=Message.moment(format_utc(cert.not_valid_after_utc)),
             )
