@@ -14,8 +14,7 @@ import click
 from evidence.display import json_safe
 from evidence.display import printable as printable  # re-exported: one escaping for all commands
 from evidence.errors import Finding
-from evidence.message import Message
-from evidence.timefmt import local_text
+from evidence.timefmt import local_or_raw
 
 from .view import display_width, wrap_columns
 
@@ -79,7 +78,10 @@ def fields(pairs: Sequence[tuple[str, Any]], width: int | None = None) -> str:
 
 def local_findings(findings: Sequence[Finding], display: tzinfo | None) -> list[Finding]:
     """Findings as the error line lists them: their recorded times in the --tz zone."""
-    return [replace(f, message=Message.verbatim(local_text(f.message, display))) for f in findings]
+    return [
+        replace(f, message=f.message.with_moments(lambda at: local_or_raw(at, display)))
+        for f in findings
+    ]
 
 
 def note(message: str) -> None:

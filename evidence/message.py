@@ -81,9 +81,24 @@ class Message(str):
         named = {k: v for k, v in values.items() if k in self.values}
         return Message(self.template, **{**self.values, **named}) if named else self
 
+    def with_moments(self, when: Callable[[str], str]) -> Message:
+        """The same message with its recorded times (Moments, nested ones too) shown by when,
+        e.g. in a terminal's --tz; still a Message, translatable as before."""
+        if self.parts is not None:
+            return Message.joined(self.template, (_moments(p, when) for p in self.parts))
+        if not self.values:
+            return self
+        return Message(self.template, **{k: _moments(v, when) for k, v in self.values.items()})
+
     def __reduce__(self) -> tuple[Any, ...]:
         # Findings cross process boundaries (the audit's workers): keep template and values.
         return (_rebuild, (self.template, dict(self.values), self.parts))
+
+
+def _moments(v: Any, when: Callable[[str], str]) -> Any:
+    if isinstance(v, Message):
+        return v.with_moments(when)
+    return when(v) if isinstance(v, Moment) else v
 
 
 def _rebuild(template: str, values: dict[str, object], parts: tuple[str, ...] | None) -> Message:
