@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,7 +27,7 @@ from ..ledger import SCHEMA_VERSION, Ledger, marks
 from ..message import Command, Message
 from ..timerules import instant
 from ..timestamp.checkpoints import REQUIRED_WITHIN
-from ..tlog import Frontier, ProofError, Tree, verify_consistency
+from ..tlog import Frontier, ProofError, StreamedTree, verify_consistency
 from ..tlog.cosignature import CosignatureVerifier, cosigned_times
 from ..tlog.ledgerlog import (
     LogCommitment,
@@ -99,9 +100,10 @@ def _leaf_pages(ledger: Ledger) -> Iterator[list[dict[str, Any]]]:
         last = top
 
 
-def rebuild(ledger: Ledger, add: Add) -> Tree:
-    """The log's tree from the records in `log_leaves` order; every gap, stranger, duplicate,
-    altered leaf and record without a leaf is a finding."""
+def rebuild(ledger: Ledger, add: Add, tree: StreamedTree | None = None) -> StreamedTree:
+    """The log's tree from the records in `log_leaves` order (streamed into `tree`, which
+    keeps what the sizes it was told of need); every gap, stranger, duplicate, altered leaf
+    and record without a leaf is a finding."""
     records = _record_hashes(ledger, ("trust", "checkpoint"))
     # Only (kind, ref) pairs the log holds more than once need remembering while streaming.
     doubled = {
@@ -112,7 +114,7 @@ def rebuild(ledger: Ledger, add: Add) -> Tree:
     }
     seen = {kind: set[str]() for kind in records}  # the few trust and checkpoint leaves
     event_leaves = 0
-    tree = Tree()
+    tree = tree if tree is not None else StreamedTree()
     for page in _leaf_pages(ledger):
         for row in page:
             n = tree.size
@@ -220,7 +222,9 @@ def _logged(ledger: Ledger, add: Add) -> list[tuple[Checkpoint, LogCommitment]]:
     return out
 
 
-def _consistent(tree: Tree, a: LogCommitment, b: SignedHead, add: Add, subject: str) -> None:
+def _consistent(
+    tree: StreamedTree, a: LogCommitment, b: SignedHead, add: Add, subject: str
+) -> None:
     if a.size == 0 or b.size > tree.size or a.size > b.size:
         return
     try:
@@ -232,16 +236,16 @@ def _consistent(tree: Tree, a: LogCommitment, b: SignedHead, add: Add, subject: 
 
 def check_checkpoint_logs(
     ledger: Ledger,
-    tree: Tree,
+    tree: StreamedTree,
+    logged: list[tuple[Checkpoint, LogCommitment]],
     anchor: str | None,
     certs: Mapping[str, x509.Certificate],
     directory: Path,
     add: Add,
     cosigners: Sequence[CosignatureVerifier] = (),
-) -> list[tuple[Checkpoint, LogCommitment]]:
-    """Each version-3 checkpoint against the rebuilt tree, its successor and today's tree;
-    its C2SP note (log signature, note file, cosignatures by `cosigners`)."""
-    logged = _logged(ledger, add)
+) -> None:
+    """Each version-3 checkpoint (`logged`) against the rebuilt tree, its successor and
+    today's tree; its C2SP note (log signature, note file, cosignatures by `cosigners`)."""
     previous: LogCommitment | None = None
     for cp, log in logged:
         subject = Message("checkpoint #{seq}", seq=cp.seq)
@@ -284,7 +288,6 @@ def check_checkpoint_logs(
         _check_note(ledger, cp, log, certs, directory, add, cosigners)
     if previous is not None and previous.size <= tree.size:
         _consistent(tree, previous, SignedHead(previous.origin, tree.size, tree.root()), add, "log")
-    return logged
 
 
 def _own_leaf(ledger: Ledger, seq: int, idx: int) -> bool:
@@ -507,8 +510,20 @@ def audit_log(
         if ledger.version >= SCHEMA_VERSION:
             add("log", "log_leaves", missing)
         return missing
-    tree = rebuild(ledger, add)
-    logged = check_checkpoint_logs(ledger, tree, anchor, certs, directory, add, cosigners)
+    # The checkpoints first, so the tree knows which sizes to keep; what is wrong with them is
+    # added after the tree's own findings, as when they were read after it.
+    held: list[tuple[str, str, Message]] = []
+    logged = _logged(ledger, lambda *finding: held.append(finding))
+    sizes = [log.size for _, log in logged]
+    tree = StreamedTree(
+        sizes + _cosigned_sizes(witnesses),
+        list(pairwise(sizes)),
+        sizes[-1] if sizes else None,
+    )
+    rebuild(ledger, add, tree)
+    for finding in held:
+        add(*finding)
+    check_checkpoint_logs(ledger, tree, logged, anchor, certs, directory, add, cosigners)
     said = [check_witness(tree, view, anchor, cosigners, add) for view in witnesses]
     detail = Message("{n} records in one tree", n=tree.size)
     if logged:
@@ -520,6 +535,18 @@ def audit_log(
             size=log.size,
         )
     return _with_witnesses(detail, said)
+
+
+def _cosigned_sizes(witnesses: Sequence[WitnessView]) -> list[int]:
+    # The sizes check_witness will ask the tree for (what it cannot read it reports alone).
+    out = []
+    for view in witnesses:
+        if view.note is not None:
+            try:
+                out.append(SignedHead.parse(view.note.text, "").size)
+            except EvidenceError:
+                continue
+    return out
 
 
 def _with_witnesses(detail: Message, said: Sequence[Message]) -> Message:

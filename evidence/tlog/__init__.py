@@ -2,11 +2,12 @@
 (signed notes, tlog-checkpoint, tlog-cosignature, tlog-proof)."""
 
 from .proof import ProofError, root_from_inclusion, verify_consistency, verify_inclusion
-from .tree import Frontier, Tree
+from .tree import Frontier, StreamedTree, Tree
 
 __all__ = [
     "Frontier",
     "ProofError",
+    "StreamedTree",
     "Tree",
     "root_from_inclusion",
     "verify_consistency",

@@ -5,7 +5,9 @@ subtrees; about 2n hashes for n leaves), so an append costs O(1) hashes amortise
 or proof O(log^2 n) lookups, never a rebuild. `Frontier` is the compact form of a tree of one
 size: the roots of its perfect subtrees, at most log2(n) + 1 hashes. A checkpoint signs its
 frontier, so `audit --since-checkpoint` recomputes every later root from it and the new leaves
-alone: O(new leaves + log n).
+alone: O(new leaves + log n). `StreamedTree` is what the full audit reads the log into: told
+beforehand which sizes the checkpoints name, it keeps only the frontier and the hashes those
+sizes' roots, frontiers and consistency proofs need, O(log n) each, whatever the log's length.
 """
 
 from __future__ import annotations
@@ -104,7 +106,57 @@ class _Hashes:
         return _Hashes(bytes(out))
 
 
-class Tree:
+class _Proofs:
+    """RFC 9162 roots and proofs over `_hash(start, end)` = MTH(D[start:end]) of the ranges
+    an RFC 9162 decomposition names; subclasses say how they know those hashes."""
+
+    @property
+    def size(self) -> int:
+        """Number of leaves."""
+        raise NotImplementedError
+
+    def _hash(self, start: int, end: int) -> bytes:
+        raise NotImplementedError
+
+    def _check_size(self, size: int) -> None:
+        if size < 0 or size > self.size:
+            raise ProofError(
+                Message(
+                    "tree size {size} is beyond the {held} leaves held", size=size, held=self.size
+                )
+            )
+
+    def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
+        """RFC 9162 2.1.4.1 PROOF(size1, D[0:size2]); empty when size1 is 0 or equals size2."""
+        size2 = self.size if size2 is None else size2
+        self._check_size(size2)
+        if not 0 <= size1 <= size2:
+            raise ProofError(
+                Message(
+                    "no consistency proof from size {size1} to {size2}", size1=size1, size2=size2
+                )
+            )
+        if size1 in (0, size2):
+            return []
+        out: list[bytes] = []
+        start, end, m, whole = 0, size2, size1, True
+        # SUBPROOF(m, D[start:end], whole), iteratively; nodes collected top-down.
+        while m != end - start:
+            k = split_point(end - start)
+            if m <= k:
+                out.append(self._hash(start + k, end))
+                end = start + k
+            else:
+                out.append(self._hash(start, start + k))
+                start += k
+                m -= k
+                whole = False
+        if not whole:
+            out.append(self._hash(start, end))
+        return out[::-1]
+
+
+class Tree(_Proofs):
     """An in-memory append-only tree over leaf hashes (32 bytes each)."""
 
     def __init__(self, leaves: Iterable[bytes] = ()) -> None:
@@ -142,14 +194,6 @@ class Tree:
             level += 1
             n //= 2
         return index
-
-    def _check_size(self, size: int) -> None:
-        if size < 0 or size > self.size:
-            raise ProofError(
-                Message(
-                    "tree size {size} is beyond the {held} leaves held", size=size, held=self.size
-                )
-            )
 
     def _hash(self, start: int, end: int) -> bytes:
         # MTH(D[start:end]) for a range of an RFC 9162 decomposition (start aligned to the
@@ -201,31 +245,160 @@ class Tree:
                 start += k
         return out[::-1]
 
-    def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
-        """RFC 9162 2.1.4.1 PROOF(size1, D[0:size2]); empty when size1 is 0 or equals size2."""
-        size2 = self.size if size2 is None else size2
-        self._check_size(size2)
-        if not 0 <= size1 <= size2:
-            raise ProofError(
-                Message(
-                    "no consistency proof from size {size1} to {size2}", size1=size1, size2=size2
-                )
-            )
-        if size1 in (0, size2):
-            return []
-        out: list[bytes] = []
-        start, end, m, whole = 0, size2, size1, True
-        # SUBPROOF(m, D[start:end], whole), iteratively; nodes collected top-down.
-        while m != end - start:
-            k = split_point(end - start)
-            if m <= k:
-                out.append(self._hash(start + k, end))
-                end = start + k
-            else:
-                out.append(self._hash(start, start + k))
-                start += k
-                m -= k
-                whole = False
-        if not whole:
-            out.append(self._hash(start, end))
-        return out[::-1]
+
+class _Ranges(_Proofs):
+    """A tree of `size` leaves that knows no hash: it notes which ranges a proof asks for."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self.asked: set[tuple[int, int]] = set()
+
+    @property
+    def size(self) -> int:
+        """Number of leaves."""
+        return self._size
+
+    def _hash(self, start: int, end: int) -> bytes:
+        self.asked.add((start, end))
+        return b""
+
+
+class StreamedTree(_Proofs):
+    """A tree read once, leaf by leaf, that keeps only what was asked of it beforehand.
+
+    An audit knows before it reads the log which sizes its checkpoints (and witnesses) name,
+    and so which roots, frontiers and consistency proofs it will check. It keeps the frontier
+    of the leaves read so far (at most log2(n) + 1 hashes) and, as the leaves stream, the
+    frontier at each size named (`sizes`), the nodes each consistency proof between two
+    named sizes needs (`pairs`), and for the proof from the last named size `open_from` to
+    whatever size the log ends at, the nodes right of that size on its path: O(log n) hashes
+    for each size named, whatever the number of leaves. The answers equal `Tree`'s; asking
+    for anything else is a programming error (KeyError).
+    """
+
+    def __init__(
+        self,
+        sizes: Iterable[int] = (),
+        pairs: Iterable[tuple[int, int]] = (),
+        open_from: int | None = None,
+    ) -> None:
+        self._stack: list[bytes] = []  # the frontier's hashes, largest (leftmost) first
+        self._size = 0
+        self._sizes = set(sizes)
+        self._frontiers: dict[int, Frontier] = {0: Frontier.empty()}
+        self._wanted: dict[int, set[int]] = {}  # range end -> starts
+        for size1, size2 in pairs:
+            if 0 < size1 < size2:
+                ranges = _Ranges(size2)
+                ranges.consistency_proof(size1, size2)
+                for start, end in ranges.asked:
+                    self._wanted.setdefault(end, set()).add(start)
+        self._open = open_from if open_from and open_from > 0 else None
+        self._nodes: dict[tuple[int, int], bytes] = {}
+        # The sizes at which a leaf must do more than extend the frontier.
+        self._special = self._sizes | set(self._wanted)
+        if self._open is not None:
+            self._sizes.add(self._open)
+            self._special.add(self._open)
+            for level in range(64):
+                width = 1 << level
+                start = -(-self._open // width) * width  # the first multiple >= open
+                if start % (2 * width) == width:
+                    self._special.add(start + width)
+
+    @property
+    def size(self) -> int:
+        """Number of leaves read."""
+        return self._size
+
+    def held(self) -> int:
+        """How many hashes it holds: the frontier, the frontiers at the sizes named and the
+        proof nodes kept (what its memory grows with)."""
+        return (
+            len(self._stack)
+            + sum(len(f.hashes) for f in self._frontiers.values())
+            + len(self._nodes)
+        )
+
+    def append(self, leaf: bytes) -> int:
+        """Add the next leaf hash; returns its index."""
+        index = self._size
+        end = index + 1
+        if end not in self._special:
+            stack, h = self._stack, leaf
+            while index & 1:
+                h = node_hash(stack.pop(), h)
+                index >>= 1
+            stack.append(h)
+            self._size = end
+            return end - 1
+        starts = self._wanted.get(end, set())
+        h, width = leaf, 1
+        carry = index
+        while True:
+            # h is the perfect subtree [end - width, end), complete now.
+            start = end - width
+            if start in starts or self._on_open_path(start, width):
+                self._nodes[(start, end)] = h
+            if not carry & 1:
+                break
+            h = node_hash(self._stack.pop(), h)
+            width <<= 1
+            carry >>= 1
+        self._stack.append(h)
+        self._size = end
+        for start in starts:
+            if (start, end) not in self._nodes:
+                self._nodes[(start, end)] = self._tail(start)
+        self._wanted.pop(end, None)
+        if end in self._sizes:
+            self._frontiers[end] = Frontier(end, tuple(self._stack))
+            if end == self._open:
+                for i, node in enumerate(self._frontier_ranges(end)):
+                    self._nodes[node] = self._stack[i]
+        return index
+
+    def _on_open_path(self, start: int, width: int) -> bool:
+        # A right child whose left sibling holds the last leaf of the open size: a node of
+        # every consistency proof from that size to a later one.
+        m = self._open
+        return m is not None and start % (2 * width) == width and start - width < m <= start
+
+    @staticmethod
+    def _frontier_ranges(size: int) -> list[tuple[int, int]]:
+        out, start = [], 0
+        for bit in reversed(range(size.bit_length())):
+            if size & (1 << bit):
+                out.append((start, start + (1 << bit)))
+                start += 1 << bit
+        return out
+
+    def _tail(self, start: int) -> bytes:
+        # MTH(D[start:size]) from the frontier's last nodes, which must cover exactly it.
+        covered, i = 0, len(self._stack)
+        widths = [end - begin for begin, end in self._frontier_ranges(self._size)]
+        while covered < self._size - start:
+            i -= 1
+            covered += widths[i]
+        if covered != self._size - start:
+            raise KeyError((start, self._size))
+        return Frontier(covered, tuple(self._stack[i:])).root()
+
+    def _hash(self, start: int, end: int) -> bytes:
+        node = self._nodes.get((start, end))
+        if node is not None:
+            return node
+        if end == self._size:
+            return self._tail(start)
+        raise KeyError((start, end))
+
+    def root(self, size: int | None = None) -> bytes:
+        """The root at `size` leaves (default: all read): a size named beforehand."""
+        return self.frontier(size).root()
+
+    def frontier(self, size: int | None = None) -> Frontier:
+        """The frontier at `size` leaves (default: all read): a size named beforehand."""
+        if size is None or size == self._size:
+            return Frontier(self._size, tuple(self._stack))
+        self._check_size(size)
+        return self._frontiers[size]
