@@ -544,7 +544,7 @@ def _cosigned_sizes(witnesses: Sequence[WitnessView]) -> list[int]:
         if view.note is not None:
             try:
                 out.append(SignedHead.parse(view.note.text, "").size)
-            except EvidenceError:
+            except Malformed:
                 continue
     return out
 
