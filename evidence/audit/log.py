@@ -82,20 +82,21 @@ def _record_hashes(ledger: Ledger, kinds: Sequence[str]) -> dict[str, dict[str, 
     return out
 
 
-def _leaf_pages(ledger: Ledger) -> Iterator[list[dict[str, Any]]]:
-    """The log's rows in order, page by page, each event leaf with its event's hash (None
-    when no event has that id). Inside the audit's snapshot, so the pages see one state."""
+def _leaf_pages(ledger: Ledger) -> Iterator[list[tuple[Any, ...]]]:
+    """The log's rows in order, page by page, as (idx, kind, ref, leaf, event_hash) tuples
+    (no dict a row: a million of them), each event leaf with its event's hash (None when no
+    event has that id). Inside the audit's snapshot, so the pages see one state."""
     # Keyset pages (from the last index read on), not OFFSET, which would redo the join for
     # every row skipped. Rows sharing an index (a renumbered log) are each read once: those
     # already yielded at the boundary index are skipped.
     last, done = -(2**63), 0  # the smallest 64-bit integer: every index
     while True:
-        page = ledger.rows(_LEAVES, (last, PAGE + done))[done:]
+        page = ledger.tuples(_LEAVES, (last, PAGE + done))[done:]
         if not page:
             return
         yield page
-        top = page[-1]["idx"]
-        at_top = sum(1 for row in page if row["idx"] == top)
+        top = page[-1][0]
+        at_top = sum(1 for row in page if row[0] == top)
         done = at_top + (done if top == last else 0)
         last = top
 
@@ -116,9 +117,9 @@ def rebuild(ledger: Ledger, add: Add, tree: StreamedTree | None = None) -> Strea
     event_leaves = 0
     tree = tree if tree is not None else StreamedTree()
     for page in _leaf_pages(ledger):
-        for row in page:
+        for idx, raw_kind, raw_ref, stored_leaf, event_hash in page:
             n = tree.size
-            idx, kind, ref = row["idx"], str(row["kind"]), str(row["ref"])
+            kind, ref = str(raw_kind), str(raw_ref)
             if idx != n:
                 add(
                     "log",
@@ -126,7 +127,7 @@ def rebuild(ledger: Ledger, add: Add, tree: StreamedTree | None = None) -> Strea
                     Message("missing: the next leaf is #{idx} (deleted or renumbered?)", idx=idx),
                 )
             known = records.get(kind, {})
-            digest = row["event_hash"] if kind == "event" else known.get(ref)
+            digest = event_hash if kind == "event" else known.get(ref)
             if digest is None:
                 add(
                     "log",
@@ -139,7 +140,7 @@ def rebuild(ledger: Ledger, add: Add, tree: StreamedTree | None = None) -> Strea
                 )
                 # Keep the stored leaf in its place: the roots then show what else changed.
                 try:
-                    stored = bytes.fromhex(str(row["leaf"]))
+                    stored = bytes.fromhex(str(stored_leaf))
                 except ValueError:
                     stored = b""
                 tree.append(stored if len(stored) == 32 else bytes(32))
@@ -167,7 +168,7 @@ def rebuild(ledger: Ledger, add: Add, tree: StreamedTree | None = None) -> Strea
                     Message("{kind} {ref} has no valid hash", kind=Message.word(kind), ref=ref),
                 )
                 leaf = bytes(32)
-            if row["leaf"] != leaf.hex():
+            if stored_leaf != leaf.hex():
                 add(
                     "log",
                     Message("log leaf #{n}", n=n),
