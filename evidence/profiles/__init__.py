@@ -16,10 +16,12 @@ from __future__ import annotations
 from evidence.profiles.build import (
     EVIDENCE_TYPES,
     IMAGE_TYPES,
+    MEDIA_TYPE_FREE,
     build_profile,
     build_profile_with_limits,
     detect_evidence_type,
     needs_exiftool,
+    sniff,
 )
 from evidence.profiles.limits import DEFAULT_LIMITS, PROFILE_VERSION, Limits
 from evidence.profiles.readlog import read_counts, read_summary
@@ -28,6 +30,7 @@ __all__ = [
     "DEFAULT_LIMITS",
     "EVIDENCE_TYPES",
     "IMAGE_TYPES",
+    "MEDIA_TYPE_FREE",
     "PROFILE_VERSION",
     "Limits",
     "build_profile",
@@ -36,4 +39,5 @@ __all__ = [
     "needs_exiftool",
     "read_counts",
     "read_summary",
+    "sniff",
 ]
