@@ -48,7 +48,7 @@ from .hashing import Hasher, Progress
 from .items import Item, analysis_details, find_item, held_digests, ingest_facts, item_id_for
 from .keys import Signer
 from .ledger import Ledger
-from .metadata import MetadataPool, exiftool_pool
+from .metadata import ExiftoolProcess, MetadataPool, exiftool_pool
 from .profiles import (
     EVIDENCE_TYPES,
     MEDIA_TYPE_FREE,
@@ -562,20 +562,22 @@ def ingest(
     paths: list[Path],
     options: IngestOptions,
     reporter: Reporter | None = None,
+    exiftool: ExiftoolProcess | None = None,
 ) -> IngestReport:
     """Ingest files and folders into a case; see the module docstring for the guarantees.
 
     signer may be still being unlocked (unlocking.unlock_in_background): scanning, copying and
-    hashing start meanwhile, and nothing is signed before it is ready.
+    hashing start meanwhile, and nothing is signed before it is ready. exiftool: a process
+    the caller started early (metadata.start_early); this ingest uses it and stops it.
     """
-    candidates, report = begin(ws, paths, options)
-    ws.vault.create()
-    ws.vault.sweep()
-    reporter = reporter or Silent()
-    reporter.start(sum(c.size for c in candidates), "ingest")
-    try:
-        with exiftool_pool() as metadata:
+    with exiftool_pool(started=[exiftool]) as metadata:
+        candidates, report = begin(ws, paths, options)
+        ws.vault.create()
+        ws.vault.sweep()
+        reporter = reporter or Silent()
+        reporter.start(sum(c.size for c in candidates), "ingest")
+        try:
             Ingester(ws, signer, options, metadata, reporter.advance).run(candidates, report)
-    finally:
-        reporter.finish()
+        finally:
+            reporter.finish()
     return report
