@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from evidence.cases import get_case
 from evidence.errors import OperationalError
-from evidence.ingest import IngestOptions, IngestReport, ingest
-from evidence.keys import KeyRecord
-from evidence.metadata import ExiftoolProcess, start_early
-from evidence.preview import preview_ingest
+from evidence.metadata import start_early
 from evidence.profiles import EVIDENCE_TYPES
-from evidence.scan import check_named
 
 from .common import (
     AppContext,
@@ -28,6 +24,13 @@ from .common import (
 )
 from .output import ProgressBar, emit_json, note, printable, table
 from .view import human_size
+
+# The ingest itself (the parsers, the ledger, the keys) is imported once exiftool has been
+# started (ingest_command), so that exiftool loads meanwhile.
+if TYPE_CHECKING:
+    from evidence.ingest import IngestReport
+    from evidence.keys import KeyRecord
+    from evidence.metadata import ExiftoolProcess
 
 
 @click.command("ingest", cls=CheckedCommand)
@@ -86,8 +89,9 @@ def ingest_command(
           --acquired-at 2026-11-02T14:30:00+03:00 --method "UFED 7.6 logical"
       custody ingest phone-dump/ --case BY-2026-0042 --source "..." --dry-run
     """
-    # exiftool (Perl) loads while the workspace opens, the command line is checked and the
-    # files are scanned: the ingest uses this process for its first chunk, and stops it.
+    # exiftool (Perl) loads while the ingest's modules are imported, the workspace opens, the
+    # command line is checked and the files are scanned: the ingest uses this process for its
+    # first chunk, and stops it.
     early = None if dry_run else start_early()
     try:
         report = _run(app, paths, case, as_key, source, evidence_type, acquired_at, method,
@@ -114,6 +118,11 @@ def _run(
     silent: bool,
     early: ExiftoolProcess | None,
 ) -> IngestReport:
+    from evidence.cases import get_case
+    from evidence.ingest import IngestOptions, ingest
+    from evidence.preview import preview_ingest
+    from evidence.scan import check_named
+
     ws = app.open()
     options = IngestOptions(
         case=case,

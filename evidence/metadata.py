@@ -24,12 +24,12 @@ from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import exiftool
-from exiftool.exceptions import ExifToolException
+from typing import TYPE_CHECKING, Any
 
 from .errors import OperationalError
+
+if TYPE_CHECKING:  # pyexiftool only for MetadataReader (one process per call, no pool)
+    import exiftool
 
 # Tags that describe the vault copy, not the evidence: they would differ per workspace.
 _VAULT_TAGS = {
@@ -75,6 +75,8 @@ class MetadataReader:
 
     def read(self, paths: list[Path]) -> list[dict[str, Any]]:
         """Metadata per path, in order; a file exiftool cannot read gets {"error": ...}."""
+        from exiftool.exceptions import ExifToolException
+
         if not paths:
             return []
         try:
@@ -121,6 +123,9 @@ def _scrubbed_environment() -> Iterator[None]:
 
 def _start() -> exiftool.ExifToolHelper:
     """One exiftool process (-stay_open), started with a scrubbed environment."""
+    import exiftool
+    from exiftool.exceptions import ExifToolException
+
     try:
         helper = exiftool.ExifToolHelper(common_args=["-G", "-n"], check_execute=False)
         # A chunk's JSON in one or two reads, not one per 4 KB: each read needs the interpreter

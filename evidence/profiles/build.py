@@ -12,6 +12,7 @@ from typing import Any
 from evidence.profiles.archive import open_zip
 from evidence.profiles.detect import Detection, detect_format, evidence_type_of, sniff_format
 from evidence.profiles.image import image_profile, image_type
+from evidence.profiles.kinds import IMAGE_TYPES
 from evidence.profiles.limits import (
     DEFAULT_LIMITS,
     PROFILE_VERSION,
@@ -29,9 +30,6 @@ from evidence.profiles.telegram import is_telegram_export, profile_telegram
 from evidence.profiles.vk import profile_vk
 from evidence.profiles.wallet import generic_profile, profile_wallet_json, profile_wallet_text
 from evidence.profiles.whatsapp import profile_text, profile_zip
-
-EVIDENCE_TYPES = ("screenshot", "photo", "chat-export", "wallet-record", "document", "other")
-IMAGE_TYPES = ("screenshot", "photo")
 
 _CHAT_KINDS = {
     "whatsapp-text": "whatsapp-chat",

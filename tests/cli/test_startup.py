@@ -106,6 +106,11 @@ print(sorted(name for name in sys.modules if name.startswith(tuple(sys.argv[2:])
                 *("evidence.ledger", "evidence.keys", "evidence.trust", "evidence.tlog"),
             ],
         ),
+        # ingest starts exiftool first: the parsers, the ledger and the keys load meanwhile
+        (
+            "ingest",
+            ["evidence.profiles.build", "evidence.ingest", "evidence.workspace", "exiftool"],
+        ),
         # a PostgreSQL writer: no witness client (urllib, ssl), no server (http.server)
         ("event", ["evidence.profiles", "evidence.witness", "urllib.request", "http.server"]),
     ],
