@@ -262,7 +262,9 @@ def _dry_run(plan: BundlePlan, as_json: bool) -> None:
 
 
 def _load_trust(paths: tuple[Path, ...]) -> list[x509.Certificate]:
-    from cryptography import x509  # only with --trust
+    if not paths:
+        return []  # without loading x509 before the hashing starts
+    from cryptography import x509
 
     certs = []
     for path in paths:
