@@ -203,14 +203,14 @@ def _check_timestamp(
     claimed = (
         Message("none")
         if signer.signing_time is None
-        else format_local(format_utc(signer.signing_time), None)
+        else Message.moment(format_local(format_utc(signer.signing_time), None))
     )
     checks.ok(
         "cms.timestamp",
         "manifest.json.p7s",
         Message(
             "RFC 3161 time {time} by {tsa}; signer's claimed time {claimed}",
-            time=format_local(result.gen_time, None),
+            time=Message.moment(format_local(result.gen_time, None)),
             tsa=result.tsa,
             claimed=claimed,
         ),

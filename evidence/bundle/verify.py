@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InputRejected, NotFoundError
+from ..errors import Malformed, NotFoundError
 from ..message import Message
 from ..progress import Reporter, Silent
 from .bagit import PAYLOAD_DIR, BagFile, hash_files
@@ -116,8 +116,8 @@ def _from_zip(
             digests_checked=lambda name: not _is_tag_file(name.removeprefix(top)),
             codepage=codepage,
         )
-    except InputRejected as exc:
-        checks.fail("zip", archive.name, Message.verbatim(exc.message))
+    except Malformed as exc:
+        checks.fail("zip", archive.name, exc.message)
         return None
     if bag is None:  # after every entry is vetted: a hostile name is the first thing to say
         checks.fail("zip", archive.name, NO_BAG)
