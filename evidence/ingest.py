@@ -14,14 +14,12 @@ Order of work, so that a crash at any moment leaves nothing half-done:
    acquisition, the original file's modification and birth times) and its signed `profiled`
    event (the evidence type and profile, conclusions of this parser version, which later
    `profiled`/`retyped` events may supersede);
-4. per batch of up to 1,000 files (or fewer, at least EARLY_COMMIT, when the items signed so
-   far would otherwise wait for exiftool): one durability barrier for the batch's new vault
-   files, then one ledger transaction (one commit) with every item row and its two events.
-   Under its lock, the time rules are checked again as they stand now: if a checkpoint was
-   made after the batch's first event was dated (it does not cover these events, so none may
-   claim an earlier time), the batch's events are dated and signed again there, under the
-   lock, as they all were before events were signed ahead (rare: a checkpoint during an
-   ingest).
+4. per batch of up to 1,000 files: one durability barrier for the batch's new vault files, then
+   one ledger transaction (one commit) with every item row and its two events. Under its
+   lock, the time rules are checked again as they stand now: if a checkpoint was made after
+   the batch's first event was dated (it does not cover these events, so none may claim an
+   earlier time), the batch's events are dated and signed again there, under the lock, as
+   they all were before events were signed ahead (rare: a checkpoint during an ingest).
 A vault file without a row (crash between 2 and 3) is harmless: re-running finds the same
 digest, reuses the file and writes the rows.
 """
@@ -67,9 +65,6 @@ from .workspace import Workspace
 
 BATCH_FILES = 1000  # files per ledger transaction (one vault barrier, one commit)
 BATCH_BYTES = 1 << 30
-# Signed items committed early, while this thread would only wait for exiftool (same barrier and
-# transaction as a full batch, only smaller): at least this many, so commits stay few.
-EARLY_COMMIT = 128
 CHUNK_FILES = 32  # files per exiftool request: exiftool starts on the first chunk
 CHUNK_BYTES = 64 << 20
 # Chunks copied ahead of their metadata before the copying waits: enough that exiftool (up to
@@ -260,11 +255,6 @@ class Ingester:
         def settle(*, wait: bool) -> None:
             # In order: a chunk is profiled only after the chunks before it.
             while waiting and (wait or waiting[0][1].done() or len(waiting) > AHEAD):
-                if len(ready) >= EARLY_COMMIT and not waiting[0][1].done():
-                    # About to wait for exiftool: commit what is signed meanwhile, so that the
-                    # last commit, after exiftool's last reply, holds a few chunks, not a batch.
-                    self._commit(ready, report)
-                    ready.clear()
                 pending, metadata = waiting.popleft()
                 for p, md in zip(pending, metadata.result(), strict=True):
                     ready.append(self._signed(p, self._item(p, md)))

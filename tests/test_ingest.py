@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -195,53 +191,6 @@ def test_one_exiftool_process_for_the_whole_run(
     assert report.count("ingested") == 10
     assert len(starts) == 1
     assert all(i.metadata.get("File:FileType") == "PNG" for i in list_items(world.ws.ledger))
-
-
-def test_signed_items_are_committed_while_exiftool_reads_the_rest(
-    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Commits made while the ingest waits for exiftool are whole batches like the others: the
-    # vault barrier first, then one transaction; every item ends up recorded, and audit holds.
-    import evidence.ingest as ingest_module
-    from evidence.audit import audit
-
-    monkeypatch.setattr(ingest_module, "CHUNK_FILES", 2)
-    monkeypatch.setattr(ingest_module, "EARLY_COMMIT", 1)
-    order: list[str] = []
-    real_barrier, real_atomic = world.ws.vault.barrier, world.ws.ledger.atomic
-
-    def barrier(paths: list[Path]) -> str:
-        order.append(f"barrier {len(paths)}")
-        return real_barrier(paths)
-
-    def atomic(**kw: object) -> object:
-        order.append("transaction")
-        return real_atomic(**kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(world.ws.vault, "barrier", barrier)
-    monkeypatch.setattr(world.ws.ledger, "atomic", atomic)
-    real_metadata = ingest_module.Ingester._metadata
-
-    def slow_metadata(self: ingest_module.Ingester, pending: list[Any]) -> Future[Any]:
-        # exiftool's answer comes 50 ms late: the ingest is sure to wait for it
-        late: Future[Any] = Future()
-        found = real_metadata(self, pending)
-        threading.Timer(0.05, lambda: late.set_result(found.result())).start()
-        return late
-
-    monkeypatch.setattr(ingest_module.Ingester, "_metadata", slow_metadata)
-    root = tmp_path / "many"
-    root.mkdir()
-    for n in range(16):
-        (root / f"shot{n}.png").write_bytes((DATA / "images" / "PNG.png").read_bytes() + bytes([n]))
-    report = world.ingest(root)
-    assert report.count("ingested") == 16
-    commits = [(b, t) for b, t in itertools.pairwise(order) if t == "transaction"]
-    assert len(commits) > 1  # not one batch after exiftool's last reply
-    assert all(b.startswith("barrier ") for b, _ in commits)
-    assert sum(int(b.split()[1]) for b, _ in commits) == 16
-    assert len(list_items(world.ws.ledger)) == 16
-    assert audit(world.ws).findings == []
 
 
 def test_malformed_images_are_ingested_with_metadata_errors_recorded(
