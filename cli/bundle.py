@@ -7,21 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from cryptography import x509
 
-from evidence.bundle.manifest import MlaRequest
+from evidence.bundle.fingerprints import colon_fingerprint, parse_fingerprint
 from evidence.bundle.packaging import ALSO, INTACT
-from evidence.bundle.signer import parse_fingerprint
 from evidence.bundle.verify import VerifyResult, verify_bundle
-from evidence.bundle.verifytext import colon_fingerprint
 from evidence.errors import InputRejected, OperationalError, UsageError, VerificationError
 from evidence.hashing import hash_file
-from evidence.items import split_refs
-from evidence.keys import fingerprint
 from evidence.messages import LANGUAGES
 from evidence.timefmt import local_text
-from evidence.timestamp import load_trust
-from evidence.trust.store import load_state
 
 from .common import (
     ENV_TZ,
@@ -38,11 +31,14 @@ from .common import (
 from .output import ProgressBar, emit_json, fields, note, printable, table
 from .timestamp import sign_as, tsa_option, tsa_trust_option, tsa_url
 from .view import table_width
-from .witness import witness_keys as parse_witness_keys
-from .witness import witness_urls
 
+# Only what `custody verify` needs before it starts hashing is imported here (the checks after
+# the hashing are imported meanwhile, evidence.bundle.verify); the rest where it is used.
 if TYPE_CHECKING:
+    from cryptography import x509
+
     from evidence.bundle.build import BundlePlan
+    from evidence.tlog.cosignature import CosignatureVerifier
 
 EXIT_SIGNER_UNVERIFIED = 4
 
@@ -157,6 +153,11 @@ def bundle_command(
     # Imported here: `custody verify` shares this module and must start hashing without them.
     from evidence.bundle.build import build_bundle, output_problems, plan_bundle
     from evidence.bundle.excerpts import parse_spec
+    from evidence.bundle.manifest import MlaRequest
+    from evidence.items import split_refs
+    from evidence.trust.store import load_state
+
+    from .witness import witness_urls
 
     required = {
         "-o/--output": output,
@@ -275,6 +276,10 @@ def _dry_run(plan: BundlePlan, as_json: bool) -> None:
 
 
 def _load_trust(paths: tuple[Path, ...]) -> list[x509.Certificate]:
+    if not paths:
+        return []  # without loading x509 before the hashing starts
+    from cryptography import x509
+
     certs = []
     for path in paths:
         if path.name == "signer.pem" and (path.parent / "manifest.json.p7s").exists():
@@ -357,6 +362,8 @@ def _same_certificate(
     """Say plainly when --trust names the very certificate the bundle carries: a copy taken
     out of the bundle proves nothing (whoever could alter the bundle could replace it); only a
     certificate that came separately does, or the fingerprint compared with the letter."""
+    from evidence.keys import fingerprint
+
     signer = result.signer
     if signer is None:
         return
@@ -528,8 +535,16 @@ def verify_command(
     display = zone(tz)
     root = None if anchor is None else parse_fingerprint(anchor, "--anchor")
     trust = _load_trust(trust_paths)
-    tsa_roots = load_trust(tsa_trust) if tsa_trust is not None else None
-    cosigners = parse_witness_keys(witness_keys)
+    tsa_roots = None
+    if tsa_trust is not None:
+        from evidence.timestamp import load_trust
+
+        tsa_roots = load_trust(tsa_trust)
+    cosigners: list[CosignatureVerifier] = []
+    if witness_keys:
+        from .witness import witness_keys as parse_witness_keys
+
+        cosigners = parse_witness_keys(witness_keys)
     reporter = ProgressBar(enabled=not (quiet or as_json))
     result = verify_bundle(
         bundle,

@@ -9,23 +9,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from evidence.bundle.exports import recover_exports
-from evidence.cases import get_case
 from evidence.errors import EvidenceError, NotFoundError, PassphraseError, UsageError, UsageProblems
-from evidence.items import Item, select, split_refs
-from evidence.keys import KeyRecord, Signer
-from evidence.ledger import BUSY_TIMEOUT_MS
-from evidence.timefmt import parse_zone
-from evidence.timeorder import require_clock
-from evidence.trust.store import require_signing
-from evidence.unlocking import SignerSource, unlock_in_background
-from evidence.workspace import Workspace, locate
 
 from .output import printable
+
+# The library is imported where it is used, not here: every command module imports this one for
+# its options, and `custody verify` starts hashing before the ledger, keys and trust code load.
+if TYPE_CHECKING:
+    from evidence.items import Item
+    from evidence.keys import KeyRecord, Signer
+    from evidence.unlocking import SignerSource
+    from evidence.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,6 +36,8 @@ ENV_BUSY = "CUSTODY_BUSY_TIMEOUT_MS"
 
 def busy_timeout_ms() -> int:
     """How long a writer waits for another one: $CUSTODY_BUSY_TIMEOUT_MS, else the default."""
+    from evidence.ledger import BUSY_TIMEOUT_MS
+
     raw = os.environ.get(ENV_BUSY, "")
     if not raw:
         return BUSY_TIMEOUT_MS
@@ -61,6 +61,9 @@ class AppContext:
 
     def open(self) -> Workspace:
         """Open the workspace (closed by click when the command ends)."""
+        from evidence.bundle.exports import recover_exports
+        from evidence.workspace import Workspace, locate
+
         ws = Workspace.open(
             locate(self.workspace_arg),
             ledger=self.ledger_arg or None,
@@ -154,6 +157,8 @@ def unlock(
     first: not earlier than the latest checkpoint, nor than the last event of any of `items`
     (the ones to be signed for); a clock set back makes every time judgement after it wrong.
     """
+    from evidence.timeorder import require_clock
+
     record = record or signer_key(ws, as_key)
     if to_sign:
         require_clock(ws.ledger, [i.item_id for i in items])
@@ -170,6 +175,10 @@ def unlock_later(
     items: Sequence[Item] = (),
 ) -> SignerSource:
     """As unlock, but the key is decrypted in the background while the command starts work."""
+    from evidence.timeorder import require_clock
+    from evidence.trust.store import require_signing
+    from evidence.unlocking import unlock_in_background
+
     record = record or signer_key(ws, as_key)
     require_clock(ws.ledger, [i.item_id for i in items])
     require_signing(ws.ledger, record)
@@ -265,6 +274,8 @@ ZONE = "custody.zone"  # click's shared ctx.meta: the zone of the command's --tz
 def remember_zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """An option callback: keep the --tz zone (checked here: a usage error before any work)
     where the error line that lists findings (main.CustodyGroup.invoke) finds it."""
+    from evidence.timefmt import parse_zone
+
     ctx.meta[ZONE] = parse_zone(value) if value else None
     return value
 
@@ -284,6 +295,8 @@ def tz_option(func: F) -> F:
 
 def zone(tz: str | None) -> tzinfo | None:
     """The display zone --tz names (None: UTC)."""
+    from evidence.timefmt import parse_zone
+
     return parse_zone(tz) if tz else None
 
 
@@ -308,6 +321,9 @@ def select_items(
 
     Every unknown or ambiguous reference is collected in problems (raised here without one).
     """
+    from evidence.cases import get_case
+    from evidence.items import select, split_refs
+
     own = problems is None
     found = problems or Problems()
     names = split_refs(refs)

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from evidence.cases import get_case
 from evidence.errors import OperationalError
-from evidence.ingest import IngestOptions, IngestReport, ingest
-from evidence.keys import KeyRecord
-from evidence.preview import preview_ingest
+from evidence.metadata import start_early
 from evidence.profiles import EVIDENCE_TYPES
-from evidence.scan import check_named
 
 from .common import (
     AppContext,
@@ -27,6 +24,13 @@ from .common import (
 )
 from .output import ProgressBar, emit_json, note, printable, table
 from .view import human_size
+
+# The ingest itself (the parsers, the ledger, the keys) is imported once exiftool has been
+# started (ingest_command), so that exiftool loads meanwhile.
+if TYPE_CHECKING:
+    from evidence.ingest import IngestReport
+    from evidence.keys import KeyRecord
+    from evidence.metadata import ExiftoolProcess
 
 
 @click.command("ingest", cls=CheckedCommand)
@@ -85,6 +89,40 @@ def ingest_command(
           --acquired-at 2026-11-02T14:30:00+03:00 --method "UFED 7.6 logical"
       custody ingest phone-dump/ --case BY-2026-0042 --source "..." --dry-run
     """
+    # exiftool (Perl) loads while the ingest's modules are imported, the workspace opens, the
+    # command line is checked and the files are scanned: the ingest uses this process for its
+    # first chunk, and stops it.
+    early = None if dry_run else start_early()
+    try:
+        report = _run(app, paths, case, as_key, source, evidence_type, acquired_at, method,
+                      legacy_digests, strict, dry_run, quiet or as_json, early)  # fmt: skip
+    except BaseException:
+        if early is not None:
+            early.stop()  # if the ingest did not begin (it stops what it was given; once)
+        raise
+    _show(report, as_json=as_json, quiet=quiet, dry_run=dry_run)
+
+
+def _run(
+    app: AppContext,
+    paths: tuple[Path, ...],
+    case: str,
+    as_key: str | None,
+    source: str,
+    evidence_type: str,
+    acquired_at: str | None,
+    method: str | None,
+    legacy_digests: bool,
+    strict: bool,
+    dry_run: bool,
+    silent: bool,
+    early: ExiftoolProcess | None,
+) -> IngestReport:
+    from evidence.cases import get_case
+    from evidence.ingest import IngestOptions, ingest
+    from evidence.preview import preview_ingest
+    from evidence.scan import check_named
+
     ws = app.open()
     options = IngestOptions(
         case=case,
@@ -109,13 +147,11 @@ def ingest_command(
         with problems.check():
             record = signer_key(ws, as_key)
     problems.raise_any()
-    bar = ProgressBar(enabled=not (quiet or as_json))
+    bar = ProgressBar(enabled=not silent)
     if dry_run:
-        report = preview_ingest(ws, list(paths), options, bar)
-    else:
-        signer = unlock_later(ws, as_key, record)  # decrypted while the files are read
-        report = ingest(ws, signer, list(paths), options, bar)
-    _show(report, as_json=as_json, quiet=quiet, dry_run=dry_run)
+        return preview_ingest(ws, list(paths), options, bar)
+    signer = unlock_later(ws, as_key, record)  # decrypted while the files are read
+    return ingest(ws, signer, list(paths), options, bar, early)
 
 
 def _show(report: IngestReport, *, as_json: bool, quiet: bool, dry_run: bool) -> None:

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from evidence import __version__
-from evidence.display import printable
-from evidence.errors import EvidenceError
 
 from .launch import EXIT_INTERRUPTED, INTERRUPTED, interruptible
 
 if TYPE_CHECKING:
     from datetime import tzinfo
+
+    from evidence.errors import EvidenceError
 
 # Commands are imported when used: importing them all (reportlab, exiftool, the parsers, the
 # ledger) would cost every call half a second, so `custody --version`, `--help` and a mistyped
@@ -117,6 +117,12 @@ class CustodyGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         """Run the command; map library errors to one stderr line and the documented code."""
+        # Here, not at the top: `--version`, `--help` and argument errors end before invoke,
+        # and the error classes (dataclasses, enums) cost them a tenth of their start-up.
+        # Before interruptible(): a Ctrl-C meanwhile still ends the process at once.
+        from evidence.display import printable
+        from evidence.errors import EvidenceError
+
         interruptible()  # the command may clean up on Ctrl-C (launch.py ended it at once so far)
         try:
             return super().invoke(ctx)
@@ -158,6 +164,7 @@ def _in_zone(exc: EvidenceError, meta: dict[str, Any]) -> EvidenceError:
     """exc with the recorded times (Moments) of its message and of the findings it lists in
     the command's --tz zone (common.ZONE; a command without --tz: $CUSTODY_TZ), as its tables
     show them; changed as it is printed."""
+    from evidence.errors import EvidenceError
     from evidence.timefmt import local_text, parse_zone  # only once an error is shown
 
     from .common import ENV_TZ, ZONE

@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .canonical import canonical_sha256
 from .cases import get_case
 from .corrections import check_acquired_at, current_facts, offset_of
 from .errors import UsageError
@@ -45,8 +46,15 @@ from .hashing import Hasher, Progress
 from .items import Item, analysis_details, find_item, held_digests, ingest_facts, item_id_for
 from .keys import Signer
 from .ledger import Ledger
-from .metadata import MetadataPool, exiftool_pool
-from .profiles import EVIDENCE_TYPES, build_profile, detect_evidence_type, needs_exiftool
+from .metadata import ExiftoolProcess, MetadataPool, exiftool_pool
+from .profiles import (
+    EVIDENCE_TYPES,
+    MEDIA_TYPE_FREE,
+    build_profile,
+    detect_evidence_type,
+    needs_exiftool,
+    sniff,
+)
 from .progress import Reporter, Silent
 from .scan import Candidate, Outcome, display_name, read_scanned, scan
 from .timefmt import format_utc, parse_rfc3339, utc_now
@@ -174,6 +182,10 @@ class _Pending:
     stored: Stored
     item_id: str
     original_times: dict[str, str | None]
+    # The format tag sniffed before exiftool (no media type): reused when it cannot depend on
+    # one, so a file's head is read once, not three times (needs_exiftool, the evidence type,
+    # the excerpt layout).
+    sniffed: str | None = None
 
 
 # A file copied into the vault with the original's times, or why it was refused.
@@ -219,6 +231,7 @@ class Ingester:
         self.metadata = metadata
         self.progress = progress
         self.case = get_case(ws.ledger, options.case)
+        self.case_sha256 = canonical_sha256(self.case.to_json())  # stated by every item
         # record commitments of text items (evidence.excerpt), made beside their profiles
         self.commitments: dict[str, dict[str, Any] | None] = {}
         self.acquired_at = (
@@ -271,8 +284,12 @@ class Ingester:
 
     def _metadata(self, pending: list[_Pending]) -> Future[list[dict[str, Any]]]:
         # exiftool only where it adds something: text exports get {} (see needs_exiftool)
+        for p in pending:
+            p.sniffed = sniff(p.stored.path, display_name(p.candidate.path.name))
         wanted = [
-            p for p in pending if needs_exiftool(p.stored.path, display_name(p.candidate.path.name))
+            p
+            for p in pending
+            if needs_exiftool(p.stored.path, display_name(p.candidate.path.name), sniffed=p.sniffed)
         ]
         read = self.metadata.submit([p.stored.path for p in wanted])
         chosen = {id(p) for p in wanted}
@@ -407,9 +424,17 @@ class Ingester:
     def _item(self, p: _Pending, metadata: dict[str, Any]) -> Item:
         name = display_name(p.candidate.path.name)
         media_type = media_type_of(metadata, name)
+        # One sniff with the media type for both the evidence type and the excerpt layout (the
+        # same call each would make), or the one made before exiftool where that is the same.
+        # (None if it failed: each of them then sniffs, and copes, on its own, as before.)
+        sniffed = (
+            p.sniffed if p.sniffed in MEDIA_TYPE_FREE else sniff(p.stored.path, name, media_type)
+        )
         evidence_type = self.options.evidence_type
         if evidence_type == "auto":
-            evidence_type = detect_evidence_type(p.stored.path, name, media_type, metadata)
+            evidence_type = detect_evidence_type(
+                p.stored.path, name, media_type, metadata, sniffed=sniffed
+            )
         profile = build_profile(
             p.stored.path,
             evidence_type,
@@ -418,7 +443,12 @@ class Ingester:
             metadata=metadata,
         )
         self.commitments[p.item_id] = commit_vault_file(
-            self.ws.vault.root, p.stored.path, name, media_type, p.stored.digests.sha256
+            self.ws.vault.root,
+            p.stored.path,
+            name,
+            media_type,
+            p.stored.digests.sha256,
+            sniffed=sniffed,
         )
         return Item(
             item_id=p.item_id,
@@ -468,7 +498,8 @@ class Ingester:
         return first, sign_event(self.signer, body)
 
     def _first_event(self, item: Item, times: dict[str, str | None]) -> SignedEvent:
-        details = {**ingest_facts(item, self.case), "original_times": times}
+        facts = ingest_facts(item, self.case, case_sha256=self.case_sha256)
+        details = {**facts, "original_times": times}
         # Signed beside the UTC value (which the row holds) so people see the time as given.
         offset = offset_of(self.options.acquired_at or "")
         if offset:
@@ -521,20 +552,22 @@ def ingest(
     paths: list[Path],
     options: IngestOptions,
     reporter: Reporter | None = None,
+    exiftool: ExiftoolProcess | None = None,
 ) -> IngestReport:
     """Ingest files and folders into a case; see the module docstring for the guarantees.
 
     signer may be still being unlocked (unlocking.unlock_in_background): scanning, copying and
-    hashing start meanwhile, and nothing is signed before it is ready.
+    hashing start meanwhile, and nothing is signed before it is ready. exiftool: a process
+    the caller started early (metadata.start_early); this ingest uses it and stops it.
     """
-    candidates, report = begin(ws, paths, options)
-    ws.vault.create()
-    ws.vault.sweep()
-    reporter = reporter or Silent()
-    reporter.start(sum(c.size for c in candidates), "ingest")
-    try:
-        with exiftool_pool() as metadata:
+    with exiftool_pool(started=[exiftool]) as metadata:
+        candidates, report = begin(ws, paths, options)
+        ws.vault.create()
+        ws.vault.sweep()
+        reporter = reporter or Silent()
+        reporter.start(sum(c.size for c in candidates), "ingest")
+        try:
             Ingester(ws, signer, options, metadata, reporter.advance).run(candidates, report)
-    finally:
-        reporter.finish()
+        finally:
+            reporter.finish()
     return report

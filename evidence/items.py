@@ -137,13 +137,16 @@ class Item:
 ANALYSIS_ACTIONS = ("profiled", "retyped")
 
 
-def ingest_facts(item: Item, case: Case, *, with_analysis: bool = False) -> dict[str, Any]:
+def ingest_facts(
+    item: Item, case: Case, *, with_analysis: bool = False, case_sha256: str | None = None
+) -> dict[str, Any]:
     """What an item's signed ingest event states about it (its `details`).
 
     Written at ingest and recomputed by audit from the rows: any edited column, or an edited
     case record, then differs from what the actor signed. Since profiles became analyses the
     ingest event states the file only, and a `profiled` event the type and profile;
-    with_analysis gives the older facts that held them too (ledgers written before).
+    with_analysis gives the older facts that held them too (ledgers written before);
+    case_sha256, the case record's hash when the caller made it already (an ingest: once).
     """
     facts = {
         "original_name": item.original_name,
@@ -155,7 +158,7 @@ def ingest_facts(item: Item, case: Case, *, with_analysis: bool = False) -> dict
         "acquired_at": item.acquired_at,
         "acquisition_method": item.acquisition_method,
         "metadata_sha256": canonical_sha256(item.metadata),
-        "case_sha256": canonical_sha256(case.to_json()),
+        "case_sha256": case_sha256 or canonical_sha256(case.to_json()),
     }
     if with_analysis:
         facts["evidence_type"] = item.evidence_type

@@ -19,17 +19,17 @@ import selectors
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import exiftool
-from exiftool.exceptions import ExifToolException
+from typing import TYPE_CHECKING, Any
 
 from .errors import OperationalError
+
+if TYPE_CHECKING:  # pyexiftool only for MetadataReader (one process per call, no pool)
+    import exiftool
 
 # Tags that describe the vault copy, not the evidence: they would differ per workspace.
 _VAULT_TAGS = {
@@ -75,6 +75,8 @@ class MetadataReader:
 
     def read(self, paths: list[Path]) -> list[dict[str, Any]]:
         """Metadata per path, in order; a file exiftool cannot read gets {"error": ...}."""
+        from exiftool.exceptions import ExifToolException
+
         if not paths:
             return []
         try:
@@ -121,6 +123,9 @@ def _scrubbed_environment() -> Iterator[None]:
 
 def _start() -> exiftool.ExifToolHelper:
     """One exiftool process (-stay_open), started with a scrubbed environment."""
+    import exiftool
+    from exiftool.exceptions import ExifToolException
+
     try:
         helper = exiftool.ExifToolHelper(common_args=["-G", "-n"], check_execute=False)
         # A chunk's JSON in one or two reads, not one per 4 KB: each read needs the interpreter
@@ -178,6 +183,7 @@ class _Process:
         self.err_buf = bytearray()
         self.in_flight: deque[_Command] = deque()
         self.alive = True
+        self.stopped = False
 
     def send(self, command: _Command) -> None:
         """Write a command (its file list; -execute with its number)."""
@@ -206,7 +212,11 @@ class _Process:
             yield command, reply
 
     def stop(self) -> None:
-        """Ask exiftool to exit; kill it if it does not within a few seconds."""
+        """Ask exiftool to exit; kill it if it does not within a few seconds. Once only: after
+        the first, the descriptor numbers may already name other files."""
+        if self.stopped:
+            return
+        self.stopped = True
         with suppress(OSError):
             os.write(self.stdin, b"-stay_open\nFalse\n")
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
@@ -258,10 +268,10 @@ class MetadataPool:
     again file by file, so one bad file does not cost the others their metadata.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, started: Sequence[_Process] = ()) -> None:
         self._size = max(1, size)
         self._lock = threading.Lock()
-        self._processes: list[_Process] = []
+        self._processes: list[_Process] = list(started)  # the pool stops them
         self._waiting: deque[_Command] = deque()
         self._closing = False
         self._wake_r, self._wake_w = os.pipe()
@@ -405,10 +415,27 @@ class MetadataPool:
         os.close(self._wake_w)
 
 
+ExiftoolProcess = _Process  # what start_early gives, for callers' annotations
+
+
+def start_early() -> _Process | None:
+    """One exiftool process started now, for a pool made later (exiftool_pool's `started`):
+    Perl loads ExifTool while the caller gets ready. None where exiftool cannot start (the
+    pool then tries when a file needs it, and says why). Whoever gets a process and hands it
+    to no pool must stop() it."""
+    try:
+        return _Process()
+    except OperationalError:
+        return None
+
+
 @contextmanager
-def exiftool_pool(size: int | None = None) -> Iterator[MetadataPool]:
-    """A MetadataPool of up to `size` processes (default: one per core, at most 4)."""
-    pool = MetadataPool(size or min(os.cpu_count() or 1, 4))
+def exiftool_pool(
+    size: int | None = None, started: Sequence[_Process | None] = ()
+) -> Iterator[MetadataPool]:
+    """A MetadataPool of up to `size` processes (default: one per core, at most 4), beginning
+    with the ones `started` (start_early) and stopping them at the end."""
+    pool = MetadataPool(size or min(os.cpu_count() or 1, 4), [p for p in started if p])
     try:
         yield pool
     finally:

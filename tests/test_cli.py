@@ -435,3 +435,34 @@ def test_checkpoint_refuses_a_ledger_that_lost_items_exit_1(sh: Shell, photo: Pa
     conn.commit()
     result = sh("checkpoint", "--as", "Evidence Room", code=1)
     assert "refusing to checkpoint" in result.stderr and "item deleted" in result.stderr
+
+
+def test_ingest_starts_exiftool_early_and_always_stops_it(
+    sh: Shell, photo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The process started before the workspace opens is the one the ingest uses (no second
+    # start for one image), and it ends with the command, whether the ingest ran or a usage
+    # problem, a missing file or a wrong passphrase stopped it first.
+    import evidence.metadata as metadata_module
+
+    started: list[metadata_module.ExiftoolProcess] = []
+    real_init = metadata_module._Process.__init__
+
+    def recording(self: metadata_module.ExiftoolProcess) -> None:
+        real_init(self)
+        started.append(self)
+
+    monkeypatch.setattr(metadata_module._Process, "__init__", recording)
+    _ingest(sh, photo)
+    assert len(started) == 1
+    assert (
+        "File:FileType" in json.loads(sh("item", "show", _item_id(sh), "--json").stdout)["metadata"]
+    )
+    for failing in (
+        lambda: _ingest(sh, photo, options=("--acquired-at", "yesterday"), code=2),
+        lambda: _ingest(sh, tmp_path / "nope.jpg", code=3),
+        lambda: _ingest(sh, photo, code=3, env={"CUSTODY_PASSPHRASE": "wrong passphrase!"}),
+    ):
+        failing()
+    assert len(started) == 4
+    assert all(p.proc.poll() is not None for p in started)  # none left running

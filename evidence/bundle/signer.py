@@ -19,12 +19,13 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import NameOID
 
-from ..errors import UsageError, VerificationError
+from ..errors import VerificationError
 from ..keys import fingerprint, name_text, subject_attribute
 from ..message import Command, Message
 from .bagit import TAG_MANIFESTS, TAG_SIGNATURE
 from .checklist import Checklist
 from .cms import CmsSigner, verify_detached
+from .fingerprints import parse_fingerprint as parse_fingerprint  # its home; re-exported
 
 
 @dataclass(frozen=True)
@@ -40,31 +41,6 @@ class SignerVerdict:
     def to_json(self) -> dict[str, Any]:
         """Plain dict for --json output."""
         return dict(self.__dict__)
-
-
-_FINGERPRINT_PREFIX = re.compile(
-    r"^\s*(?:(?:sha-?256|sha2-256)\s*)?(?:fingerprint)?\s*[=:]?\s*", re.IGNORECASE
-)
-
-
-def parse_fingerprint(text: str, option: str = "--fingerprint") -> str:
-    """A SHA-256 fingerprint as a recipient may type or paste it, as 64 lowercase hex digits.
-
-    Accepted: hex with or without colons, spaces, dashes or line breaks (the two halves of the
-    cover sheet), and openssl's `sha256 Fingerprint=AB:CD:...`. Anything else is a UsageError
-    (a mistyped value is not a failed verification).
-    """
-    body = _FINGERPRINT_PREFIX.sub("", text, count=1)
-    digits = re.sub(r"[\s:\-]", "", body).lower()
-    if not re.fullmatch(r"[0-9a-f]{64}", digits):
-        shown = " ".join(text.split())[:100]
-        found = len(re.sub(r"[^0-9a-fA-F]", "", body))
-        raise UsageError(
-            f"{option} {shown!r} is not a SHA-256 fingerprint ({found} hex digits, 64 needed)",
-            "give all 64 hex digits (a short form such as the 16 of a key id is not enough),"
-            " e.g. 3f2a...c9 or 3F:2A:...:C9, as the letter, protocol or `custody init` give it",
-        )
-    return digits
 
 
 def check_signer(

@@ -19,11 +19,7 @@ from typing import Any
 from ..display import printable
 from ..messages import Words
 from .custodians import carried_anchor
-
-
-def colon_fingerprint(fingerprint: str) -> str:
-    """A hex fingerprint the way `openssl x509 -fingerprint` prints it: AB:CD:..."""
-    return ":".join(fingerprint[i : i + 2] for i in range(0, len(fingerprint), 2)).upper()
+from .fingerprints import colon_fingerprint as colon_fingerprint  # its home; re-exported
 
 
 def _line(value: Any) -> str:

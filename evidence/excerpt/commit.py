@@ -221,11 +221,23 @@ def commitment_of(
 
 
 def commit_vault_file(
-    vault_root: Path, path: Path, original_name: str, media_type: str, item_sha256: str
+    vault_root: Path,
+    path: Path,
+    original_name: str,
+    media_type: str,
+    item_sha256: str,
+    *,
+    sniffed: str | None = None,
 ) -> dict[str, Any] | None:
     """What a `profiled` event signs in details["records"] for a vault file (the vault's
-    excerpt secret made on first use); None for files that are not text records."""
-    layout = _layout(path, original_name, media_type)
+    excerpt secret made on first use); None for files that are not text records.
+
+    sniffed: the format tag sniff_format gave for these arguments, if the caller has it.
+    """
+    if sniffed is not None and path.stat().st_size != 0:
+        layout = sniffed
+    else:
+        layout = _layout(path, original_name, media_type)
     if rule_for(layout) is None:
         return None  # the secret is not even read: an ingest of images asked once per file
     made = _commit(path, layout, ensure_secret(vault_root), item_sha256)

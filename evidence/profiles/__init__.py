@@ -13,21 +13,46 @@ only str, int, bool, None, lists and dicts (no floats): they are hashed as RFC 8
 
 from __future__ import annotations
 
-from evidence.profiles.build import (
-    EVIDENCE_TYPES,
-    IMAGE_TYPES,
-    build_profile,
-    build_profile_with_limits,
-    detect_evidence_type,
-    needs_exiftool,
-)
-from evidence.profiles.limits import DEFAULT_LIMITS, PROFILE_VERSION, Limits
-from evidence.profiles.readlog import read_counts, read_summary
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evidence.profiles.build import (
+        MEDIA_TYPE_FREE,
+        build_profile,
+        build_profile_with_limits,
+        detect_evidence_type,
+        needs_exiftool,
+        sniff,
+    )
+    from evidence.profiles.kinds import EVIDENCE_TYPES, IMAGE_TYPES
+    from evidence.profiles.limits import DEFAULT_LIMITS, PROFILE_VERSION, Limits
+    from evidence.profiles.readlog import read_counts, read_summary
+
+# Names are handed on when first asked for (PEP 562): the parsers compile hundreds of patterns,
+# and `custody ingest` starts exiftool before it loads them (the evidence types it offers on
+# its command line come from kinds.py alone).
+_WHERE = {
+    "DEFAULT_LIMITS": "limits",
+    "EVIDENCE_TYPES": "kinds",
+    "IMAGE_TYPES": "kinds",
+    "Limits": "limits",
+    "MEDIA_TYPE_FREE": "build",
+    "PROFILE_VERSION": "limits",
+    "build_profile": "build",
+    "build_profile_with_limits": "build",
+    "detect_evidence_type": "build",
+    "needs_exiftool": "build",
+    "read_counts": "readlog",
+    "read_summary": "readlog",
+    "sniff": "build",
+}
 
 __all__ = [
     "DEFAULT_LIMITS",
     "EVIDENCE_TYPES",
     "IMAGE_TYPES",
+    "MEDIA_TYPE_FREE",
     "PROFILE_VERSION",
     "Limits",
     "build_profile",
@@ -36,4 +61,11 @@ __all__ = [
     "needs_exiftool",
     "read_counts",
     "read_summary",
+    "sniff",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)

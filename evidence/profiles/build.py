@@ -12,6 +12,7 @@ from typing import Any
 from evidence.profiles.archive import open_zip
 from evidence.profiles.detect import Detection, detect_format, evidence_type_of, sniff_format
 from evidence.profiles.image import image_profile, image_type
+from evidence.profiles.kinds import IMAGE_TYPES
 from evidence.profiles.limits import (
     DEFAULT_LIMITS,
     PROFILE_VERSION,
@@ -29,9 +30,6 @@ from evidence.profiles.telegram import is_telegram_export, profile_telegram
 from evidence.profiles.vk import profile_vk
 from evidence.profiles.wallet import generic_profile, profile_wallet_json, profile_wallet_text
 from evidence.profiles.whatsapp import profile_text, profile_zip
-
-EVIDENCE_TYPES = ("screenshot", "photo", "chat-export", "wallet-record", "document", "other")
-IMAGE_TYPES = ("screenshot", "photo")
 
 _CHAT_KINDS = {
     "whatsapp-text": "whatsapp-chat",
@@ -54,11 +52,18 @@ def detect_evidence_type(
     original_name: str,
     media_type: str,
     metadata: collections.abc.Mapping[str, Any] | None = None,
+    *,
+    sniffed: str | None = None,
 ) -> str:
     """The evidence type 'auto' stands for, judged from name, media type, a bounded head and,
-    for images, the metadata (a camera original is a `photo`, not a `screenshot`)."""
+    for images, the metadata (a camera original is a `photo`, not a `screenshot`).
+
+    sniffed: the format tag sniff_format gave for these very arguments, if the caller has it.
+    """
     try:
-        kind = evidence_type_of(sniff_format(path, original_name, media_type, DEFAULT_LIMITS))
+        if sniffed is None:
+            sniffed = sniff_format(path, original_name, media_type, DEFAULT_LIMITS)
+        kind = evidence_type_of(sniffed)
         if kind == "screenshot" and metadata is not None:
             return image_type(metadata, original_name)
         return kind
@@ -74,13 +79,27 @@ _TEXT_FORMATS = {"json", "wallet-json", "telegram-json", "skype-json", "text", "
                  "discord-csv", "jsonrpc-json", "trongrid-json", "viber-csv"}  # fmt: skip
 
 
-def needs_exiftool(path: pathlib.Path, original_name: str) -> bool:
-    """False for text exports (chats, JSON, CSV, HTML): exiftool adds nothing there, and its
-    JSON and HTML readers are unbounded in memory. Images, documents and binaries need it."""
+# Formats sniff_format gives from a file's bytes or name alone, whatever the media type: a
+# tag sniffed without one (as needs_exiftool does) holds for the media type exiftool finds too.
+MEDIA_TYPE_FREE = frozenset(("document", "image"))
+
+
+def sniff(path: pathlib.Path, original_name: str, media_type: str = "") -> str | None:
+    """sniff_format's tag under the default limits; None if sniffing failed."""
     try:
-        return sniff_format(path, original_name, "", DEFAULT_LIMITS) not in _TEXT_FORMATS
-    except Exception:  # unsure: ask exiftool, as before
-        return True
+        return sniff_format(path, original_name, media_type, DEFAULT_LIMITS)
+    except Exception:  # unsure: each use decides what that means
+        return None
+
+
+def needs_exiftool(path: pathlib.Path, original_name: str, *, sniffed: str | None = None) -> bool:
+    """False for text exports (chats, JSON, CSV, HTML): exiftool adds nothing there, and its
+    JSON and HTML readers are unbounded in memory. Images, documents and binaries need it.
+
+    sniffed: sniff(path, original_name) (no media type), if the caller has it.
+    """
+    fmt = sniffed if sniffed is not None else sniff(path, original_name)
+    return fmt is None or fmt not in _TEXT_FORMATS  # unsure: ask exiftool, as before
 
 
 def build_profile(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -93,9 +94,24 @@ print(sorted(name for name in sys.modules if name.startswith(tuple(sys.argv[2:])
 @pytest.mark.parametrize(
     ("command", "not_loaded"),
     [
-        # verify hashes first; the excerpt check (and the profile parsers its record split
-        # uses) is imported beside the hashing (bundle/verify.py, _prepare)
-        ("verify", ["evidence.profiles", "evidence.excerpt", "evidence.witness", "reportlab"]),
+        # verify hashes first: the checks after the hashing (x509, CMS, the manifest, log and
+        # trust readers: bundle/bagchecks.py) are imported beside it (bundle/verify.py,
+        # _prepare); the excerpt check (and the profile parsers its record split uses) only
+        # for a manifest that lists excerpts
+        (
+            "verify",
+            [
+                *("evidence.profiles", "evidence.excerpt", "evidence.witness", "reportlab"),
+                *("cryptography", "asn1crypto", "evidence.bundle.bagchecks"),
+                *("evidence.bundle.manifest", "evidence.bundle.signer", "evidence.workspace"),
+                *("evidence.ledger", "evidence.keys", "evidence.trust", "evidence.tlog"),
+            ],
+        ),
+        # ingest starts exiftool first: the parsers, the ledger and the keys load meanwhile
+        (
+            "ingest",
+            ["evidence.profiles.build", "evidence.ingest", "evidence.workspace", "exiftool"],
+        ),
         # a PostgreSQL writer: no witness client (urllib, ssl), no server (http.server)
         ("event", ["evidence.profiles", "evidence.witness", "urllib.request", "http.server"]),
     ],
@@ -105,6 +121,34 @@ def test_loading_a_command_leaves_out_what_its_work_does_not_need(
 ) -> None:
     done = subprocess.run(
         [sys.executable, "-c", LOADED, command, *not_loaded],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"
+
+
+BEFORE_HASHING = """
+import sys
+import evidence.bundle.verify as verify
+
+def extract(*args, **kwargs):
+    print(sorted(name for name in sys.modules if name.startswith(tuple(sys.argv[2:]))))
+    raise SystemExit(0)
+
+verify.extract = extract
+verify._prepare = lambda: None  # the thread that imports the later checks meanwhile
+from evidence.cli.main import cli
+cli(["verify", sys.argv[1], "--quiet"])
+"""
+
+
+def test_verify_starts_hashing_before_loading_the_checks_after_it() -> None:
+    # Run, not only loaded: what the command itself imports before the zip is read and hashed.
+    bundle = Path(__file__).parent.parent / "data" / "bundles" / "request-v1.zip"
+    heavy = ["cryptography", "asn1crypto", "evidence.bundle.bagchecks", "evidence.workspace"]
+    done = subprocess.run(
+        [sys.executable, "-c", BEFORE_HASHING, str(bundle), *heavy],
         capture_output=True,
         text=True,
         check=True,

@@ -96,7 +96,7 @@ def test_profile_adds_commitments_to_items_held(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as patch:  # as a version before commitments ingested it
-        patch.setattr(evidence.ingest, "commit_vault_file", lambda *a: None)
+        patch.setattr(evidence.ingest, "commit_vault_file", lambda *a, **kw: None)
         world.ingest(_seized(tmp_path))
     items = list_items(world.ws.ledger, CASE)
     assert all(_commitment(world, i.item_id) is None for i in items)

@@ -82,11 +82,11 @@ def test_html_chats_commit_one_record_per_message(world: World, tmp_path: Path) 
     assert audit(world.ws, fixity=True).ok
 
 
-def _commit_under(version: int) -> Callable[[Path, Path, str, str, str], Any]:
+def _commit_under(version: int) -> Callable[..., Any]:
     """What custody wrote under an older rule version (1: HTML by line, zips and empty files
     uncommitted; 2: a Viber history by line)."""
 
-    def commit(vault_root: Path, path: Path, name: str, media: str, sha: str) -> Any:
+    def commit(vault_root: Path, path: Path, name: str, media: str, sha: str, **_: object) -> Any:
         layout = layout_of(path, name, media)
         made = commit_bytes(path.read_bytes(), layout, ensure_secret(vault_root), sha, version)
         return None if made is None else made.to_json()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence.profiles import PROFILE_VERSION, detect_evidence_type
+from evidence.profiles import MEDIA_TYPE_FREE, PROFILE_VERSION, detect_evidence_type, sniff
 from tests.profiles.profile_support import DATA
 
 
@@ -83,3 +83,34 @@ def test_document_profile_from_metadata(tmp_path: Path) -> None:
     assert [i["value"] for i in p["identifiers"]] == ["+375291234567"]
     other = build_profile(note, "other", original_name="n.txt", media_type="", metadata={})
     assert other == {"kind": "none", "profile_version": PROFILE_VERSION}
+
+
+MEDIA_TYPES = ("", "image/png", "application/pdf", "application/zip", "text/csv", "text/plain")
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "images/Apple.jpg",
+        "images/broken.png",
+        "whatsapp/whatsapp_chat_ios.zip",
+        "wallet/electrum_history.csv",
+        "telegram/result_single_chat.json",
+        "vk/messages0.html",
+    ],
+)
+@pytest.mark.parametrize("name", ["as-is", "evidence.pdf", "evidence.png", "evidence.csv", "x"])
+def test_media_type_free_tags_hold_for_any_media_type(
+    relative: str, name: str, tmp_path: Path
+) -> None:
+    # An ingest reuses the tag sniffed before exiftool (no media type) when it is one of these,
+    # instead of sniffing again with the media type exiftool found: that must give the same tag.
+    path = tmp_path / ("cd" * 32)  # a vault copy: named by digest
+    path.write_bytes((DATA / relative).read_bytes())
+    original = Path(relative).name if name == "as-is" else name
+    before = sniff(path, original)
+    after = {media: sniff(path, original, media) for media in MEDIA_TYPES}
+    if before in MEDIA_TYPE_FREE:
+        assert set(after.values()) == {before}
+    else:  # the others may change with it (an image/ media type makes any file an image)
+        assert after["image/png"] == "image"
