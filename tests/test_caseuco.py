@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,13 @@ def case_validate(path: Path) -> Validated:
     import case_utils.case_validate as case_validate_cli  # pySHACL: only where it is used
 
     ontology, triples = _case_ontology()
-    with mock.patch.object(case_validate_cli, "get_ontology_graph", lambda *_: ontology):
+    with (
+        mock.patch.object(case_validate_cli, "get_ontology_graph", lambda *_: ontology),
+        warnings.catch_warnings(),
+    ):
+        # As the command shows them: Python hides libraries' DeprecationWarnings outside
+        # __main__ (case-utils and rdflib use deprecated importlib.resources and rdflib calls).
+        warnings.simplefilter("ignore", DeprecationWarning)
         result = case_validate_cli.validate(
             [str(path)],
             abort_on_first=False,
