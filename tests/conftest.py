@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,9 +85,16 @@ def _shared_exiftool(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
     if request.node.get_closest_marker("own_exiftool"):
         return
     pool: MetadataPool = request.getfixturevalue("_worker_exiftool")
+    own_pool = evidence.ingest.exiftool_pool
 
     @contextmanager
-    def shared(size: int | None = None) -> Iterator[MetadataPool]:
+    def shared(size: int | None = None, started: Sequence[object] = ()) -> Iterator[MetadataPool]:
+        if any(process is not None for process in started):
+            # A command started its own exiftool early for its ingest: that costs what it
+            # costs already, and the command's own pool uses it and stops it, as it must.
+            with own_pool(size, started=started) as own:
+                yield own
+            return
         yield pool
 
     monkeypatch.setattr(evidence.ingest, "exiftool_pool", shared)
