@@ -26,8 +26,6 @@ from evidence.items import list_items
 from tests.bundle.bundle_support import REQUEST
 from tests.helpers import CASE, PASSPHRASE, World
 
-CASE_VERSION = "case-1.5.0"  # case_validate's default: the newest CASE that case-utils bundles
-
 
 @dataclass(frozen=True)
 class Validated:
@@ -38,14 +36,17 @@ class Validated:
 
 
 @functools.cache
-def _case_ontology() -> tuple[Any, frozenset[Any]]:
-    # What case_validate loads on every run (the newest bundled CASE, its TBox shapes switched
-    # off), parsed once per test process; the triples are kept to show it is never changed.
+def _case_ontology() -> tuple[str, Any, frozenset[Any]]:
+    # What case_validate loads on every run (by default the newest CASE that case-utils
+    # bundles, its TBox shapes switched off), parsed once per test process; the triples are
+    # kept to show it is never changed.
     from case_utils.case_validate.validate_utils import disable_tbox_review, get_ontology_graph
+    from case_utils.ontology.version_info import CURRENT_CASE_VERSION
 
-    graph = get_ontology_graph(CASE_VERSION, None)
+    version = "case-" + CURRENT_CASE_VERSION  # the command's --built-version default
+    graph = get_ontology_graph(version, None)
     disable_tbox_review(graph)
-    return graph, frozenset(graph)
+    return version, graph, frozenset(graph)
 
 
 def case_validate(path: Path) -> Validated:
@@ -54,27 +55,25 @@ def case_validate(path: Path) -> Validated:
     process with the ontology parsed once."""
     import case_utils.case_validate as case_validate_cli  # pySHACL: only where it is used
 
-    ontology, triples = _case_ontology()
-    with (
-        mock.patch.object(case_validate_cli, "get_ontology_graph", lambda *_: ontology),
-        warnings.catch_warnings(),
-    ):
+    with warnings.catch_warnings():
         # As the command shows them: Python hides libraries' DeprecationWarnings outside
         # __main__ (case-utils and rdflib use deprecated importlib.resources and rdflib calls).
         warnings.simplefilter("ignore", DeprecationWarning)
-        result = case_validate_cli.validate(
-            [str(path)],
-            abort_on_first=False,
-            allow_infos=False,
-            allow_warnings=False,
-            case_version=CASE_VERSION,
-            debug=False,
-            do_owl_imports=False,
-            inference=None,
-            meta_shacl=False,
-            review_tbox=False,
-            supplemental_graphs=None,
-        )
+        version, ontology, triples = _case_ontology()
+        with mock.patch.object(case_validate_cli, "get_ontology_graph", lambda *_: ontology):
+            result = case_validate_cli.validate(
+                [str(path)],
+                abort_on_first=False,
+                allow_infos=False,
+                allow_warnings=False,
+                case_version=version,
+                debug=False,
+                do_owl_imports=False,
+                inference=None,
+                meta_shacl=False,
+                review_tbox=False,
+                supplemental_graphs=None,
+            )
     # pySHACL adds two RDFS axioms to the ontology it is given (owl:Class is an rdfs:Class...),
     # as in every run; take them out again so that each run starts from the graph as loaded.
     for added in set(ontology) - triples:
