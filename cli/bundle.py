@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,10 +19,22 @@ from evidence.hashing import hash_file
 from evidence.items import split_refs
 from evidence.keys import fingerprint
 from evidence.messages import LANGUAGES
+from evidence.timefmt import local_text
 from evidence.timestamp import load_trust
 from evidence.trust.store import load_state
 
-from .common import AppContext, as_option, json_option, pass_app, quiet_option, unlock
+from .common import (
+    ENV_TZ,
+    AppContext,
+    as_option,
+    json_option,
+    pass_app,
+    quiet_option,
+    remember_zone,
+    tz_option,
+    unlock,
+    zone,
+)
 from .output import ProgressBar, emit_json, fields, note, printable, table
 from .timestamp import sign_as, tsa_option, tsa_trust_option, tsa_url
 from .view import table_width
@@ -92,6 +104,7 @@ EXIT_SIGNER_UNVERIFIED = 4
     help="Witness that cosigns the checkpoint the bundle carries (repeatable; default "
     "$CUSTODY_WITNESS_URL).",
 )
+@tz_option
 @quiet_option
 @pass_app
 def bundle_command(
@@ -114,6 +127,7 @@ def bundle_command(
     witnesses: tuple[str, ...],
     quiet: bool,
     lang: str,
+    tz: str | None,  # for the findings of a failed audit (the error line; main.py)
 ) -> None:
     """Export a case's evidence as a signed bundle for a mutual legal assistance request.
 
@@ -284,9 +298,9 @@ def _load_trust(paths: tuple[Path, ...]) -> list[x509.Certificate]:
     return certs
 
 
-def _render(result: VerifyResult, width: int | None) -> None:
+def _render(result: VerifyResult, width: int | None, display: tzinfo | None) -> None:
     rows = [
-        (c.status.upper(), c.name, printable(c.subject), printable(c.message))
+        (c.status.upper(), c.name, printable(c.subject), printable(local_text(c.message, display)))
         for c in result.checks
     ]
     click.echo(table(["RESULT", "CHECK", "SUBJECT", "DETAIL"], rows, width))
@@ -315,7 +329,10 @@ def _render(result: VerifyResult, width: int | None) -> None:
         click.echo(
             table(
                 ["ITEM", "EVENT", "IRREGULAR CUSTODY EVENT"],
-                [(i.item_id, i.seq, printable(i.message)) for i in result.irregularities],
+                [
+                    (i.item_id, i.seq, printable(local_text(i.message, display)))
+                    for i in result.irregularities
+                ],
                 width,
             )
         )
@@ -361,13 +378,13 @@ def _key_name(as_key: str | None) -> str:
     return app.open().keys.resolve(as_key).name
 
 
-def _warnings(result: VerifyResult) -> None:
+def _warnings(result: VerifyResult, display: tzinfo | None) -> None:
     """What -q still prints: every warning and every irregular custody event, on stderr."""
     for c in result.checks:
         if c.status == "warning":
-            note(f"WARNING {c.name} {c.subject}: {c.message}")
+            note(f"WARNING {c.name} {c.subject}: {local_text(c.message, display)}")
     for i in result.irregularities:
-        note(f"IRREGULAR item {i.item_id} event #{i.seq}: {i.message}")
+        note(f"IRREGULAR item {i.item_id} event #{i.seq}: {local_text(i.message, display)}")
 
 
 def _packaging(result: VerifyResult) -> None:
@@ -423,9 +440,12 @@ def _packaging(result: VerifyResult) -> None:
 )
 @click.option(
     "--tz",
+    envvar=ENV_TZ,
+    callback=remember_zone,
     metavar="ZONE",
-    help="Times in the --report PDF in this zone (Europe/Minsk, +03:00) with UTC beside "
-    "(default: UTC).",
+    help="Show times in this zone, to the second (Europe/Minsk, +03:00), here and in the "
+    "--report PDF, with UTC beside there (default: $CUSTODY_TZ, else UTC; --json keeps "
+    "times as recorded).",
 )
 @click.option(
     "--as",
@@ -505,6 +525,7 @@ def verify_command(
     from evidence.report.locale import make_locale  # no reportlab: the zone and language only
 
     locale = make_locale(lang, tz or "UTC")
+    display = zone(tz)
     root = None if anchor is None else parse_fingerprint(anchor, "--anchor")
     trust = _load_trust(trust_paths)
     tsa_roots = load_trust(tsa_trust) if tsa_trust is not None else None
@@ -522,9 +543,9 @@ def verify_command(
     if as_json:
         emit_json(result.to_json())
     elif not quiet:
-        _render(result, table_width(wide))
+        _render(result, table_width(wide), display)
     else:  # -q: the problems only; failures are listed on stderr with the error below
-        _warnings(result)
+        _warnings(result, display)
     _same_certificate(trust, trust_paths, result)
     if report_path is not None:
         # Imported here: reportlab costs a verify without --report a third of a second.

@@ -8,7 +8,7 @@ from evidence.cases import create_case, get_case, list_cases
 from evidence.items import list_items
 from evidence.timefmt import format_local
 
-from .common import AppContext, CheckedGroup, json_option, pass_app, quiet_option
+from .common import AppContext, CheckedGroup, json_option, pass_app, quiet_option, tz_option, zone
 from .output import emit_json, fields, table
 
 
@@ -52,24 +52,30 @@ def case_new(
 
 
 @case_group.command("list")
+@tz_option
 @json_option
 @pass_app
-def case_list(app: AppContext, as_json: bool) -> None:
-    """List the cases in this workspace, oldest first."""
+def case_list(app: AppContext, as_json: bool, tz: str | None) -> None:
+    """List the cases in this workspace, oldest first (opened: the date in --tz)."""
+    display = zone(tz)
     cases = list_cases(app.open().ledger)
     if as_json:
         emit_json([c.to_json() for c in cases])
         return
-    rows = [(c.number, c.jurisdiction, c.created_at[:10], c.title) for c in cases]
+    rows = [
+        (c.number, c.jurisdiction, format_local(c.created_at, display)[:10], c.title) for c in cases
+    ]
     click.echo(table(["CASE", "JURISDICTION", "OPENED", "TITLE"], rows))
 
 
 @case_group.command("show")
 @click.argument("number")
+@tz_option
 @json_option
 @pass_app
-def case_show(app: AppContext, number: str, as_json: bool) -> None:
+def case_show(app: AppContext, number: str, as_json: bool, tz: str | None) -> None:
     """Show a case and how many items it holds."""
+    display = zone(tz)
     ledger = app.open().ledger
     case = get_case(ledger, number)
     items = list_items(ledger, number)
@@ -83,7 +89,7 @@ def case_show(app: AppContext, number: str, as_json: bool) -> None:
                 ("title", case.title),
                 ("jurisdiction", case.jurisdiction),
                 ("legal basis", case.legal_basis),
-                ("opened", format_local(case.created_at, None)),
+                ("opened", format_local(case.created_at, display)),
                 ("items", len(items)),
                 ("bytes", sum(i.size for i in items)),
             ]

@@ -259,14 +259,26 @@ def _all_problems(command: click.Command, ctx: click.Context, args: list[str]) -
     return problems
 
 
+ZONE = "custody.zone"  # click's shared ctx.meta: the zone of the command's --tz, for its errors
+
+
+def remember_zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An option callback: keep the --tz zone (checked here: a usage error before any work)
+    where the error line that lists findings (main.CustodyGroup.invoke) finds it."""
+    ctx.meta[ZONE] = parse_zone(value) if value else None
+    return value
+
+
 def tz_option(func: F) -> F:
     """--tz ZONE: show times in this offset or zone (default $CUSTODY_TZ, else UTC)."""
     return click.option(
         "--tz",
         "tz",
         envvar=ENV_TZ,
+        callback=remember_zone,
         metavar="ZONE",
-        help="Show times in this zone: +03:00, Europe/Minsk, UTC (default: $CUSTODY_TZ).",
+        help="Show times in this zone, to the second: +03:00, Europe/Minsk, UTC (default: "
+        "$CUSTODY_TZ, else UTC; --json keeps times as recorded).",
     )(func)
 
 

@@ -23,7 +23,7 @@ from evidence.events import MANUAL_ACTIONS, SignedEvent, bodies_with_actions
 from evidence.items import Item
 from evidence.keys import KeyRecord
 from evidence.seals import seal_warnings
-from evidence.timefmt import format_local
+from evidence.timefmt import format_local, local_text
 from evidence.workspace import Workspace
 
 from .common import (
@@ -37,7 +37,9 @@ from .common import (
     select_items,
     selection_options,
     signer_key,
+    tz_option,
     unlock,
+    zone,
 )
 from .output import ProgressBar, emit_json, note, table
 from .output import note as warn
@@ -310,6 +312,7 @@ def receive_command(
     help="A witness that must cosign the checkpoint (repeatable; default: "
     "$CUSTODY_WITNESS_URL, several separated by spaces).",
 )
+@tz_option
 @json_option
 @quiet_option
 @pass_app
@@ -321,6 +324,7 @@ def checkpoint_command(
     witnesses: tuple[str, ...],
     as_json: bool,
     quiet: bool,
+    tz: str | None,
 ) -> None:
     """Sign the log's tree head and every chain head; also written to checkpoints/.
 
@@ -342,6 +346,7 @@ def checkpoint_command(
     """
     url = tsa_url(tsa)
     urls = witness_urls(witnesses)
+    display = zone(tz)
     # Imported here, not at the top: the commands that append (event, transfer, receive) do
     # not pay for checkpoints, timestamps and witnesses at start-up.
     from evidence.checkpoint import file_name
@@ -375,7 +380,7 @@ def checkpoint_command(
     for witness_url in urls:
         click.echo(f"cosigned by witness {witness_url}")
     if stamped.token is not None:
-        click.echo(f"RFC 3161 time: {format_local(stamped.token.gen_time_utc, None)} ({url})")
+        click.echo(f"RFC 3161 time: {format_local(stamped.token.gen_time_utc, display)} ({url})")
     elif stamped.problem is not None:
         note(f"custody: timestamp pending ({stamped.problem}); run `custody timestamp --pending`")
 
@@ -420,6 +425,7 @@ def checkpoint_command(
     help="A witness's verifier key (`custody witness init` printed it); repeatable.",
 )
 @click.option("--wide", is_flag=True, help="Tables at full width, whatever the terminal.")
+@tz_option
 @json_option
 @quiet_option
 @pass_app
@@ -435,6 +441,7 @@ def audit_command(
     as_json: bool,
     quiet: bool,
     wide: bool,
+    tz: str | None,
 ) -> None:
     """Verify every signer's trust path, signature, chain link, row, checkpoint and file.
 
@@ -480,6 +487,7 @@ def audit_command(
     if witnesses and not witness_keys:
         raise UsageError("--witness needs --witness-key: a cosignature is checked by its key")
     cosigners = parse_witness_keys(witness_keys)
+    display = zone(tz)
     ws = app.open()
     if case is not None:
         get_case(ws.ledger, case)
@@ -513,7 +521,10 @@ def audit_command(
         emit_json(result.to_json())
     else:
         width = table_width(wide)
-        rows = [(c.name, "ok" if c.ok else "FAILED", c.detail) for c in result.checks]
+        rows = [
+            (c.name, "ok" if c.ok else "FAILED", local_text(c.detail, display))
+            for c in result.checks
+        ]
         if not quiet:
             click.echo(table(["CHECK", "RESULT", "DETAIL"], rows, width))
         seals = [n for n in result.notices if n.check == "seals"]
@@ -523,7 +534,7 @@ def audit_command(
             click.echo(
                 table(
                     ["ITEM / EVENT", "SEAL HISTORY"],
-                    [(n.subject, n.message) for n in seals],
+                    [(n.subject, local_text(n.message, display)) for n in seals],
                     width,
                 )
             )
@@ -531,13 +542,19 @@ def audit_command(
         if orphans:
             click.echo("")
             click.echo("Vault files no item names (an interrupted ingest leaves one; notice):")
-            click.echo(table(["FILE", "NOTICE"], [(n.subject, n.message) for n in orphans], width))
+            click.echo(
+                table(
+                    ["FILE", "NOTICE"],
+                    [(n.subject, local_text(n.message, display)) for n in orphans],
+                    width,
+                )
+            )
         if result.findings:
             click.echo("")
             click.echo(
                 table(
                     ["CHECK", "WHERE", "PROBLEM"],
-                    [(f.check, f.subject, f.message) for f in result.findings],
+                    [(f.check, f.subject, local_text(f.message, display)) for f in result.findings],
                     width,
                 )
             )

@@ -22,6 +22,7 @@ from evidence.keys import (
     name_text,
 )
 from evidence.keystore import KeyStore
+from evidence.timefmt import format_local, format_utc, local_or_raw
 from evidence.tlog.ledgerlog import workspace_vkey
 from evidence.trust.authority import enrol_key, local_authority, revoke_key
 from evidence.trust.store import load_state, trust_status, workspace_view
@@ -38,7 +39,9 @@ from .common import (
     pass_app,
     quiet_option,
     read_passphrase,
+    tz_option,
     unlock,
+    zone,
 )
 from .output import emit_json, fields, printable, table
 
@@ -258,38 +261,50 @@ def key_new(
 
 
 @key_group.command("list")
+@tz_option
 @json_option
 @pass_app
-def key_list(app: AppContext, as_json: bool) -> None:
+def key_list(app: AppContext, as_json: bool, tz: str | None) -> None:
     """List the workspace's signing keys: certificate fingerprints and standing with the root.
 
-    TRUST is root, enrolled (or CA-issued), revoked DATE, or not enrolled (it may sign nothing
-    audit accepts until `custody key enrol`).
+    TRUST is root, enrolled (or CA-issued), revoked TIME (in --tz; --json: its UTC date), or
+    not enrolled (it may sign nothing audit accepts until `custody key enrol`).
     """
+    display = zone(tz)
     ws = app.open()
     records = ws.keys.list()
     view = workspace_view(ws.ledger, ws.keys.certificates())
-    status = {r.key_id: trust_status(view, r.fingerprint) for r in records}
     if as_json:
+        status = {r.key_id: trust_status(view, r.fingerprint) for r in records}
         emit_json([{**r.to_json(), "trust": status[r.key_id]} for r in records])
         return
     rows = [
-        (r.key_id, r.name, r.role, r.country, r.fingerprint[:16], status[r.key_id]) for r in records
+        (
+            r.key_id,
+            r.name,
+            r.role,
+            r.country,
+            r.fingerprint[:16],
+            trust_status(view, r.fingerprint, lambda at: local_or_raw(at, display)),
+        )
+        for r in records
     ]
     click.echo(table(["KEY ID", "NAME", "ROLE", "COUNTRY", "FINGERPRINT", "TRUST"], rows))
 
 
 @key_group.command("show")
 @click.argument("key")
+@tz_option
 @json_option
 @pass_app
-def key_show(app: AppContext, key: str, as_json: bool) -> None:
+def key_show(app: AppContext, key: str, as_json: bool, tz: str | None) -> None:
     """Show one key: identity, certificate fingerprint, validity, and the C2SP verifier key of
     its checkpoints (give it to a witness: `custody witness add-log --dir D VKEY`).
 
     KEY is a name or the start of one (`Петрова` finds "Петрова Е."), a key id or a
     fingerprint prefix.
     """
+    display = zone(tz)
     ws = app.open()
     record = ws.keys.resolve(key)
     cert = record.certificate
@@ -314,7 +329,8 @@ def key_show(app: AppContext, key: str, as_json: bool) -> None:
                 ("issuer", name_text(cert.issuer)),
                 (
                     "valid",
-                    f"{cert.not_valid_before_utc:%Y-%m-%d} to {cert.not_valid_after_utc:%Y-%m-%d}",
+                    f"{format_local(format_utc(cert.not_valid_before_utc), display)} to "
+                    f"{format_local(format_utc(cert.not_valid_after_utc), display)}",
                 ),
                 *([("checkpoint note key", vkey)] if vkey else []),
             ]

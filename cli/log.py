@@ -6,7 +6,7 @@ from datetime import tzinfo
 
 import click
 
-from evidence.timefmt import format_local, localise_times
+from evidence.timefmt import format_local, local_text, localise_times
 from evidence.timeline import Entry, ItemTimeline, timelines
 
 from .common import (
@@ -77,7 +77,8 @@ def log_command(
                 if e.time_problem:
                     click.echo(
                         printable(
-                            f"item {t.item.item_id} event #{e.seq}: BACKDATED ({e.time_problem})"
+                            f"item {t.item.item_id} event #{e.seq}: BACKDATED "
+                            f"({local_text(e.time_problem, display)})"
                         )
                     )
         if t.pending_to:

@@ -10,6 +10,7 @@ import importlib
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,6 +19,9 @@ from evidence.display import printable
 from evidence.errors import EvidenceError
 
 from .launch import EXIT_INTERRUPTED, INTERRUPTED, interruptible
+
+if TYPE_CHECKING:
+    from datetime import tzinfo
 
 # Commands are imported when used: importing them all (reportlab, exiftool, the parsers, the
 # ledger) would cost every call half a second, so `custody --version`, `--help` and a mistyped
@@ -117,7 +121,7 @@ class CustodyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except EvidenceError as exc:
-            lines = exc.diagnostics().splitlines() or [""]
+            lines = _in_zone(exc, ctx.meta).diagnostics().splitlines() or [""]
             click.echo(
                 "\n".join(printable(line) for line in [f"custody: error: {lines[0]}", *lines[1:]]),
                 err=True,
@@ -148,6 +152,29 @@ class CustodyGroup(click.Group):
                 err=True,
             )
             ctx.exit(EXIT_OPERATIONAL)
+
+
+def _in_zone(exc: EvidenceError, meta: dict[str, Any]) -> EvidenceError:
+    """exc with the recorded times (Moments) of its message and of the findings it lists in
+    the command's --tz zone (common.ZONE; a command without --tz: $CUSTODY_TZ), as its tables
+    show them; changed as it is printed."""
+    from evidence.timefmt import local_text, parse_zone  # only once an error is shown
+
+    from .common import ENV_TZ, ZONE
+    from .output import local_findings
+
+    zone: tzinfo | None = meta.get(ZONE)
+    if ZONE not in meta and os.environ.get(ENV_TZ):
+        try:
+            zone = parse_zone(os.environ[ENV_TZ])
+        except EvidenceError:
+            zone = None  # the error being reported matters more than a mistyped zone
+
+    exc.message = local_text(exc.message, zone)
+    findings = getattr(exc, "findings", None)
+    if findings:
+        exc.findings = local_findings(findings, zone)  # type: ignore[attr-defined]
+    return exc
 
 
 @click.group(cls=CustodyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import tzinfo
 from typing import Any
 
 import click
 
 from evidence.display import json_safe
 from evidence.display import printable as printable  # re-exported: one escaping for all commands
+from evidence.errors import Finding
+from evidence.timefmt import local_or_raw
 
 from .view import display_width, wrap_columns
 
@@ -70,6 +74,14 @@ def fields(pairs: Sequence[tuple[str, Any]], width: int | None = None) -> str:
                 line, max(width, label + 2 + MIN_LAST_COLUMN), "", " " * (label + 2)
             )
     return "\n".join(lines)
+
+
+def local_findings(findings: Sequence[Finding], display: tzinfo | None) -> list[Finding]:
+    """Findings as the error line lists them: their recorded times in the --tz zone."""
+    return [
+        replace(f, message=f.message.with_moments(lambda at: local_or_raw(at, display)))
+        for f in findings
+    ]
 
 
 def note(message: str) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from evidence.errors import UsageError, VerificationError
-from evidence.timefmt import format_local
+from evidence.timefmt import local_or_raw, local_text
 
 from .common import AppContext, json_option, pass_app, tz_option, unlock, zone
 from .output import emit_json, note, table
@@ -145,8 +144,10 @@ def timestamp_command(
             rows.append(
                 (
                     f"#{e.checkpoint.seq}",
-                    _when(e.checkpoint.body.get("created_at"), display),
-                    "-" if e.token is None else _when(e.token.gen_time_utc, display),
+                    local_or_raw(e.checkpoint.body.get("created_at"), display, with_utc=True),
+                    "-"
+                    if e.token is None
+                    else local_or_raw(e.token.gen_time_utc, display, with_utc=True),
                     e.policy or "-",
                     result,
                     e.tsa_url or "-",
@@ -159,17 +160,9 @@ def timestamp_command(
             click.echo(
                 table(
                     ["CHECK", "WHERE", "PROBLEM"],
-                    [(f.check, f.subject, f.message) for f in findings],
+                    [(f.check, f.subject, local_text(f.message, display)) for f in findings],
                     width,
                 )
             )
     if findings:
         raise VerificationError(f"{len(findings)} timestamp problem(s)", [])
-
-
-def _when(at: object, display: tzinfo | None) -> str:
-    """A stored time to the second in the display zone; a value that is no time as it is."""
-    try:
-        return format_local(str(at), display, with_utc=True)
-    except UsageError:
-        return str(at)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, NotRequired, TypedDict, cast
 
 from .canonical import canonical_bytes
-from .errors import Finding, InputRejected, OperationalError, VerificationError
+from .errors import Finding, Malformed, OperationalError, VerificationError, os_reason
 from .keys import Signer
 from .ledger import Ledger, marks, select_all
 from .merkle import tree_head
@@ -89,7 +89,7 @@ class CheckpointBody(TypedDict):
 # of the ledger's append-only log (evidence/tlog/ledgerlog.py), absent only when the ledger has
 # no log (a schema-2 PostgreSQL ledger not yet upgraded by its administrator).
 # Version-1 and -2 checkpoints still verify. Versions: validation.SCHEMAS.
-CHECKPOINT = Kind[CheckpointBody]("custody-checkpoint", "checkpoint")
+CHECKPOINT = Kind[CheckpointBody]("custody-checkpoint", Message("checkpoint"))
 CHECKPOINT_SCHEMA = CHECKPOINT.current
 CHECKPOINT_SCHEMAS = tuple(CHECKPOINT.versions)
 # Whether a checkpoint's token was obtained before it was committed, left for later (the TSA
@@ -158,7 +158,7 @@ class Checkpoint(Signed[CheckpointBody]):
         ledger without the log)."""
         if self.body["schema"] != CHECKPOINT_SCHEMA or "log" not in self.body:
             return None
-        return LogCommitment.read(self.body["log"], f"checkpoint #{self.seq}")
+        return LogCommitment.read(self.body["log"], Message("checkpoint #{seq}", seq=self.seq))
 
     @property
     def heads(self) -> list[Head]:
@@ -178,14 +178,14 @@ class Checkpoint(Signed[CheckpointBody]):
         """
         body = CHECKPOINT.strict(data, source, allow={Flaw.CANONICAL})
         if not isinstance(hash_, str) or not isinstance(signature, str):
-            raise InputRejected(f"{source}: hash or signature missing")
+            raise Malformed(Message("{source}: hash or signature missing", source=source))
         return cls(body, hash_, signature, data)
 
     @classmethod
     def from_json(cls, data: Any, source: str) -> Checkpoint:
         """Parse the file form (the body is re-serialised canonically, as it was signed)."""
         if not isinstance(data, dict) or "checkpoint" not in data:
-            raise InputRejected(f"{source}: not a checkpoint file")
+            raise Malformed(Message("{source}: not a checkpoint file", source=source))
         _, raw = CHECKPOINT.body_of(data["checkpoint"], source)
         return cls.parse(raw, data.get("hash"), data.get("signature"), source)
 
@@ -213,7 +213,10 @@ def rows(ledger: Ledger) -> list[dict[str, Any]]:
 def from_row(row: dict[str, Any]) -> Checkpoint:
     """A checkpoint from its ledger row (the stored bytes are the signed bytes)."""
     return Checkpoint.parse(
-        str(row["body"]).encode(), row["hash"], row["signature"], f"checkpoint #{row['seq']}"
+        str(row["body"]).encode(),
+        row["hash"],
+        row["signature"],
+        Message("checkpoint #{seq}", seq=row["seq"]),
     )
 
 
@@ -360,7 +363,7 @@ def _require_clock(ledger: Ledger, previous: Checkpoint) -> None:
     problem = clock_problem(utc_now(), latest, {})
     if problem is not None:
         raise OperationalError(
-            f"refusing to sign: {problem}",
+            Message("refusing to sign: {problem}", problem=problem),
             "set this computer's clock right (UTC); a signature may not claim an earlier time",
         )
 
@@ -485,7 +488,9 @@ def load_file(path: Path) -> Checkpoint:
     try:
         data = json.loads(path.read_bytes())
     except OSError as exc:
-        raise InputRejected(f"{path}: cannot read ({exc.strerror})") from None
+        raise Malformed(
+            Message("{path}: cannot read ({why})", path=str(path), why=os_reason(exc))
+        ) from None
     except (ValueError, RecursionError):
-        raise InputRejected(f"{path}: not JSON") from None
+        raise Malformed(Message("{path}: not JSON", path=str(path))) from None
     return Checkpoint.from_json(data, str(path))

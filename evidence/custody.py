@@ -24,6 +24,7 @@ from .events import (
 from .items import Item
 from .keys import KeyRecord, Signer
 from .ledger import Ledger
+from .message import Message
 from .timerules import Timed, clock_problem
 
 
@@ -107,7 +108,9 @@ def require_in_order(
             str(now.at), None, {item_id: before[item_id]} if item_id in before else {}
         )
         if problem is not None:
-            raise OperationalError(f"refusing to sign: {problem}", CLOCK_HINT)
+            raise OperationalError(
+                Message("refusing to sign: {problem}", problem=problem), CLOCK_HINT
+            )
         before[item_id] = now
 
 

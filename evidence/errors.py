@@ -6,6 +6,7 @@ Exit codes are a contract (README.md, "Exit codes"): 0 ok, 1 verification or int
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -29,6 +30,15 @@ class EvidenceError(Exception):
         if self.hint:
             return f"{self.message}; {self.hint}"
         return self.message
+
+
+class Worded(EvidenceError):
+    """An error whose message is a Message (evidence.message): worded from the catalogue, so a
+    finding made from it prints in a document's own language. The errors raised while reading
+    hostile input that findings then report are of this kind: the raise sites are held to the
+    findings' rule (tests/test_messages.py)."""
+
+    message: Message
 
 
 class UsageError(EvidenceError):
@@ -65,6 +75,36 @@ class PassphraseError(OperationalError):
 
 class InputRejected(OperationalError):
     """Hostile or malformed input from outside (a file, zip, manifest) that we refuse to use."""
+
+
+class Malformed(Worded, InputRejected):
+    """Hostile or malformed input refused, worded from the catalogue: what the readers of
+    evidence (checkpoints, notes, proofs, tokens, trust records, zips) raise."""
+
+    def __init__(self, message: Message, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+
+
+# The system's reasons a file cannot be read, worded here as the C library words them (the
+# terminal prints what it always did; a document prints the catalogue's Russian).
+_OS_REASONS = {
+    errno.ENOENT: "No such file or directory",
+    errno.EACCES: "Permission denied",
+    errno.EPERM: "Operation not permitted",
+    errno.EISDIR: "Is a directory",
+    errno.ENOTDIR: "Not a directory",
+    errno.ELOOP: "Too many levels of symbolic links",
+    errno.EIO: "Input/output error",
+    errno.ENAMETOOLONG: "File name too long",
+}
+
+
+def os_reason(exc: OSError) -> Message:
+    """Why the system refused a file, as a Message (another reason by its errno name)."""
+    known = _OS_REASONS.get(exc.errno or 0)
+    if known is not None and known == exc.strerror:
+        return Message(_OS_REASONS[exc.errno or 0])
+    return Message("system error {code}", code=errno.errorcode.get(exc.errno or 0, exc.errno))
 
 
 class CheckStatus(StrEnum):

@@ -92,7 +92,7 @@ EventBody = TypedDict(
         "details": dict[str, Any],
     },
 )
-EVENT = Kind[EventBody]("custody-event", "event")
+EVENT = Kind[EventBody]("custody-event", Message("event"))
 # New events are written as version 2, except for actions version 2 cannot express: those are
 # written in the version that adds them (not EVENT.current), so a bundle without them still
 # verifies with tools that know only version 2.

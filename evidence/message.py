@@ -8,8 +8,13 @@ put in (`render`). Values that are identifiers, file names, hashes or names are 
 numbers and print as they are; values that are words (an action, a kind, a status) or whole
 phrases are Messages themselves and are translated in turn.
 
-Values that are recorded times are `Moment`s: the terminal and `--json` print them as recorded
-(RFC 3339, microseconds and all); a document prints them in its own clock, to the second.
+Values that are recorded times are `Moment`s: `--json` prints them as recorded (RFC 3339,
+microseconds and all); the terminal (evidence.timefmt.local_text) and a document show them in
+the reader's zone, to the second.
+
+Values that are command lines (a hint such as `chmod go-rwx`) are `Command`s: the terminal
+prints them, a document leaves them out (no command line in a PDF; its template is worded so
+that the sentence reads whole without it).
 
 Irregularities (evidence.entries.Irregularity) keep the same pair, template and values.
 """
@@ -21,8 +26,15 @@ from typing import Any
 
 
 class Moment(str):
-    """A recorded RFC 3339 time among a message's values, printed as recorded except in a
-    document, which shows it in the reader's zone (render's `when`)."""
+    """A recorded RFC 3339 time among a message's values: the English text (and --json) holds
+    it as recorded; the terminal and documents show it in the reader's zone (render's `when`)."""
+
+    __slots__ = ()
+
+
+class Command(str):
+    """A command line among a message's values (with the words that lead into it), printed on
+    the terminal and left out of documents (render's `commands`)."""
 
     __slots__ = ()
 
@@ -62,18 +74,6 @@ class Message(str):
         """A recorded time as a value (None and other non-strings are left as they are)."""
         return Moment(at) if isinstance(at, str) and not isinstance(at, Moment) else at
 
-    @classmethod
-    def verbatim(cls, text: str) -> Message:
-        """Text made elsewhere (another library's or an error's own wording), printed as it is
-        in every language: each use is listed in tests/test_messages.py until it is worded here.
-        Text that is a Message already (an error raised with one) keeps its wording."""
-        if isinstance(text, Message):
-            return text
-        self = cls(text)
-        self.parts = (text,)
-        self.template = ""
-        return self
-
     def with_values(self, **values: object) -> Message:
         """The same message with some values replaced (those it names; others ignored)."""
         if self.parts is not None or not self.values:
@@ -81,9 +81,24 @@ class Message(str):
         named = {k: v for k, v in values.items() if k in self.values}
         return Message(self.template, **{**self.values, **named}) if named else self
 
+    def with_moments(self, when: Callable[[str], str]) -> Message:
+        """The same message with its recorded times (Moments, nested ones too) shown by when,
+        e.g. in a terminal's --tz; still a Message, translatable as before."""
+        if self.parts is not None:
+            return Message.joined(self.template, (_moments(p, when) for p in self.parts))
+        if not self.values:
+            return self
+        return Message(self.template, **{k: _moments(v, when) for k, v in self.values.items()})
+
     def __reduce__(self) -> tuple[Any, ...]:
         # Findings cross process boundaries (the audit's workers): keep template and values.
         return (_rebuild, (self.template, dict(self.values), self.parts))
+
+
+def _moments(v: Any, when: Callable[[str], str]) -> Any:
+    if isinstance(v, Message):
+        return v.with_moments(when)
+    return when(v) if isinstance(v, Moment) else v
 
 
 def _rebuild(template: str, values: dict[str, object], parts: tuple[str, ...] | None) -> Message:
@@ -91,27 +106,35 @@ def _rebuild(template: str, values: dict[str, object], parts: tuple[str, ...] | 
 
 
 def render(
-    text: str, translate: Callable[[str], str], when: Callable[[str], str] | None = None
+    text: str,
+    translate: Callable[[str], str],
+    when: Callable[[str], str] | None = None,
+    *,
+    commands: bool = True,
 ) -> str:
     """text in another language: a Message's template through translate, its values put in
-    (Messages among them rendered the same way, Moments through when if given); any other
-    string is printed as it is."""
+    (Messages among them rendered the same way, Moments through when if given, Commands left
+    out unless commands); any other string is printed as it is."""
     if not isinstance(text, Message):
         return text
     if text.parts is not None:
-        return text.template.join(render(p, translate, when) for p in text.parts)
+        return text.template.join(render(p, translate, when, commands=commands) for p in text.parts)
     if not text.template:
         return ""  # gettext's "" is the catalogue's header, not an empty message
     wording = translate(text.template)
     if not text.values:
         return wording
-    values = {k: _value(v, translate, when) for k, v in text.values.items()}
+    values = {k: _value(v, translate, when, commands) for k, v in text.values.items()}
     return wording.format(**values)
 
 
-def _value(v: object, translate: Callable[[str], str], when: Callable[[str], str] | None) -> object:
+def _value(
+    v: object, translate: Callable[[str], str], when: Callable[[str], str] | None, commands: bool
+) -> object:
     if isinstance(v, Message):
-        return render(v, translate, when)
+        return render(v, translate, when, commands=commands)
     if when is not None and isinstance(v, Moment):
         return when(v)
+    if not commands and isinstance(v, Command):
+        return ""
     return v

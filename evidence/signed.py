@@ -25,11 +25,13 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar, cast
 
 from .canonical import canonical_bytes, duplicate_key, parse_canonical, parse_json
-from .errors import InputRejected
+from .errors import NO_MESSAGE, Malformed
 from .keys import verify_b64
+from .message import Message
 from .validation import body_errors, versions
 
 T = TypeVar("T", bound=Mapping[str, Any])
+NOT_OBJECT = Message("is not a JSON object")
 
 
 class Flaw(StrEnum):
@@ -45,9 +47,9 @@ class Problem:
     """One flaw of a record's bytes and what it is, worded to follow the record's noun."""
 
     flaw: Flaw
-    message: str
+    message: Message
     # For a schema flaw: the first violation alone ("path: message").
-    detail: str = ""
+    detail: Message = NO_MESSAGE
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class Kind(Generic[T]):
     """One kind of signed body: its schema family and the noun messages call it by."""
 
     family: str
-    noun: str
+    noun: Message
 
     @property
     def versions(self) -> dict[str, str]:
@@ -109,7 +111,7 @@ class Kind(Generic[T]):
         """The schema id new bodies are written with."""
         return list(self.versions)[-1]
 
-    def schema_problems(self, body: Any) -> list[str]:
+    def schema_problems(self, body: Any) -> list[Message]:
         """Every violation of the schema version the body claims (empty when valid)."""
         return body_errors(self.family, body)
 
@@ -118,32 +120,43 @@ class Kind(Generic[T]):
         try:
             value, canonical = parse_canonical(data)
         except (ValueError, RecursionError) as exc:
-            return Reading(None, (Problem(Flaw.JSON, f"is not JSON ({exc})"),))
+            # The parser's own diagnostic (a position, in English) is for the terminal.
+            return Reading(
+                None, (Problem(Flaw.JSON, Message("is not JSON ({why})", why=str(exc))),)
+            )
         if not isinstance(value, dict):
-            return Reading(None, (Problem(Flaw.JSON, "is not a JSON object"),))
+            return Reading(None, (Problem(Flaw.JSON, NOT_OBJECT),))
         problems = []
         if not canonical:
             key = duplicate_key(data)
             problems.append(
-                Problem(Flaw.CANONICAL, "is not canonical JSON (RFC 8785)")
+                Problem(Flaw.CANONICAL, Message("is not canonical JSON (RFC 8785)"))
                 if key is None
-                else Problem(Flaw.CANONICAL, f"holds duplicate key {key}")
+                else Problem(Flaw.CANONICAL, Message("holds duplicate key {key}", key=key))
             )
         errors = self.schema_problems(value)
         if errors:
             problems.append(
-                Problem(Flaw.SCHEMA, f"is not a valid {self.family}: {errors[0]}", errors[0])
+                Problem(
+                    Flaw.SCHEMA,
+                    Message(
+                        "is not a valid {family}: {detail}", family=self.family, detail=errors[0]
+                    ),
+                    errors[0],
+                )
             )
         return Reading(cast(T, value), tuple(problems))
 
     def strict(self, data: bytes, source: str, allow: Collection[Flaw] = ()) -> T:
-        """The body of signed bytes; InputRejected naming source for the first flaw not in
+        """The body of signed bytes; Malformed naming source for the first flaw not in
         `allow` (flaws a caller reports itself, as the audit does for a checkpoint's bytes)."""
         reading = self.read(data)
         problem = reading.first(allow)
         if problem is not None or reading.body is None:
-            message = problem.message if problem is not None else "is not a JSON object"
-            raise InputRejected(f"{source}: {self.noun} {message}")
+            said = problem.message if problem is not None else NOT_OBJECT
+            raise Malformed(
+                Message("{source}: {noun} {problem}", source=source, noun=self.noun, problem=said)
+            )
         return reading.body
 
     def body_of(self, value: Any, source: str) -> tuple[T, bytes]:
@@ -152,7 +165,9 @@ class Kind(Generic[T]):
         try:
             data = canonical_bytes(value)
         except Exception:
-            raise InputRejected(f"{source}: {self.noun} cannot be canonicalised") from None
+            raise Malformed(
+                Message("{source}: {noun} cannot be canonicalised", source=source, noun=self.noun)
+            ) from None
         return self.strict(data, source), data
 
 

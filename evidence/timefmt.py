@@ -7,7 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import UsageError
+from .errors import EvidenceError, UsageError
+from .message import render
 
 
 def utc_now() -> str:
@@ -92,3 +93,23 @@ def localise_times(text: str, render: Callable[[str], str]) -> str:
     """text with every RFC 3339 time in it (as a correction's from/to records one) shown by
     render, e.g. in the reader's zone to the second; the rest of text unchanged."""
     return _STORED_TIME.sub(lambda m: render(m.group(0)), text)
+
+
+def local_text(text: str, zone: tzinfo | None) -> str:
+    """A program message for people (a check's detail, a finding) with the recorded times among
+    its values (evidence.message.Moment) in zone, to the second; the rest as the program wrote
+    it. A recorded time that cannot be read is printed as recorded."""
+    return render(text, _same, lambda at: local_or_raw(at, zone))
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def local_or_raw(at: object, zone: tzinfo | None, *, with_utc: bool = False) -> str:
+    """A recorded time as format_local shows it; a value that is no time (a damaged row's)
+    printed as recorded: a reader is never shown less than what is there."""
+    try:
+        return format_local(str(at), zone, with_utc=with_utc)
+    except EvidenceError:
+        return str(at)

@@ -15,6 +15,7 @@ from .custody import CLOCK_HINT, last_events
 from .errors import EvidenceError, OperationalError
 from .events import SignedEvent
 from .ledger import Ledger, select_all
+from .message import Message
 from .timefmt import utc_now
 from .timerules import CheckpointTime, Revocation, TimeRules, checkpoint_time, clock_problem
 from .trust.establish import TrustView
@@ -80,7 +81,7 @@ def require_clock(ledger: Ledger, item_ids: Sequence[str] = (), now: str | None 
     """Raise (exit 3) when this computer's clock may not sign now (signing_clock_problem)."""
     problem = signing_clock_problem(ledger, item_ids, now)
     if problem is not None:
-        raise OperationalError(f"refusing to sign: {problem}", CLOCK_HINT)
+        raise OperationalError(Message("refusing to sign: {problem}", problem=problem), CLOCK_HINT)
 
 
 def require_prepared_after_checkpoints(ledger: Ledger, events: Sequence[SignedEvent]) -> None:
@@ -90,7 +91,10 @@ def require_prepared_after_checkpoints(ledger: Ledger, events: Sequence[SignedEv
     late = signing_clock_problem(ledger, (), earliest)
     if late is not None:
         raise OperationalError(
-            f"the events were signed before a checkpoint made meanwhile ({late}); "
-            "nothing was recorded",
+            Message(
+                "the events were signed before a checkpoint made meanwhile ({problem}); "
+                "nothing was recorded",
+                problem=late,
+            ),
             "run the command again",
         )

@@ -108,7 +108,7 @@ def chain_problem(previous: Timed | None, event: Timed) -> Message | None:
         "dated {at}, before event #{seq} that precedes it in its chain ({before}): backdated",
         at=Message.moment(event.at),
         seq=previous.seq,
-        before=previous.at,
+        before=Message.moment(previous.at),
     )
 
 
@@ -254,7 +254,7 @@ def checkpoint_order_problem(previous: CheckpointTime | None, cp: CheckpointTime
 
 def clock_problem(
     now: str, latest: CheckpointTime | None, last_events: Mapping[str, Timed]
-) -> str | None:
+) -> Message | None:
     """Rule 4: why a command may not sign at `now` (this machine's clock), or None.
 
     latest: the latest checkpoint; last_events: the last event of each item to be signed for.
@@ -263,13 +263,21 @@ def clock_problem(
     if moment is None:
         return None
     if latest is not None and latest.moment is not None and moment < latest.moment:
-        return f"this computer's clock ({now}) is earlier than the latest {latest.label()}"
+        return Message(
+            "this computer's clock ({now}) is earlier than the latest {checkpoint}",
+            now=Message.moment(now),
+            checkpoint=latest.label(),
+        )
     for item_id, event in sorted(last_events.items()):
         at = instant(event.at)
         if at is not None and moment < at:
-            return (
-                f"this computer's clock ({now}) is earlier than the last event of item "
-                f"{item_id} (#{event.seq}, {event.at})"
+            return Message(
+                "this computer's clock ({now}) is earlier than the last event of item "
+                "{item_id} (#{seq}, {at})",
+                now=Message.moment(now),
+                item_id=item_id,
+                seq=event.seq,
+                at=Message.moment(event.at),
             )
     return None
 

@@ -19,6 +19,8 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from .message import Message
+
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
@@ -303,24 +305,33 @@ def is_valid(name: str, instance: Any) -> bool:
     return bool(validator(name).is_valid(instance))
 
 
-def schema_errors(name: str, instance: Any) -> list[str]:
-    """Every schema violation of instance, as 'path: message' lines (empty when valid)."""
+def schema_errors(name: str, instance: Any) -> list[Message]:
+    """Every schema violation of instance, as 'path: message' lines worded from the catalogue
+    (evidence.violations; empty when valid)."""
     if is_valid(name, instance):
         return []
+    from .violations import worded
+
     errors = sorted(validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path))
-    return [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}" for e in errors]
+    return [worded(e) for e in errors]
 
 
-def body_errors(family: str, body: Any) -> list[str]:
+def body_errors(family: str, body: Any) -> list[Message]:
     """Every violation of a signed body against the version of `family` its `schema` id
     claims; an id this tool does not read is the one violation."""
     claimed = body.get("schema") if isinstance(body, dict) else None
     name = versions(family).get(claimed) if isinstance(claimed, str) else None
     if name is None:
-        return [f"schema: {claimed!r} is not one of {', '.join(versions(family))}"]
+        return [
+            Message(
+                "schema: {claimed!r} is not one of {versions}",
+                claimed=claimed,
+                versions=", ".join(versions(family)),
+            )
+        ]
     return schema_errors(name, body)
 
 
-def event_errors(body: Any) -> list[str]:
+def event_errors(body: Any) -> list[Message]:
     """Every schema violation of a custody event, against the version it claims."""
     return body_errors("custody-event", body)

@@ -44,6 +44,7 @@ def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "CUSTODY_DEBUG",
         "CUSTODY_LEDGER",
         "CUSTODY_VAULT",
+        "CUSTODY_TZ",
     ):
         monkeypatch.delenv(name, raising=False)
 

@@ -26,7 +26,7 @@ from ..checkpoint import (
     trust_commitment,
 )
 from ..checkpoint import rows as checkpoint_rows
-from ..errors import EvidenceError
+from ..errors import Malformed
 from ..keys import verify_signature
 from ..ledger import Ledger, type_problems
 from ..message import Message
@@ -121,8 +121,8 @@ def parse_row(row: dict[str, Any], add: Add) -> Checkpoint | None:
         return None
     try:
         cp = from_row(row)
-    except EvidenceError as exc:
-        add("checkpoint", subject, Message.verbatim(exc.message))
+    except Malformed as exc:
+        add("checkpoint", subject, exc.message)
         return None
     if cp.seq != row["seq"] or cp.body["actor"]["fingerprint"] != row["signer"]:
         add(
@@ -161,8 +161,8 @@ def compare_file(ws: Workspace, cp: Checkpoint, subject: str, add: Add) -> None:
         return
     try:
         on_disk = load_file(path)
-    except EvidenceError as exc:
-        add("checkpoint", subject, Message.verbatim(exc.message))
+    except Malformed as exc:
+        add("checkpoint", subject, exc.message)
         return
     if on_disk.to_json() != cp.to_json():
         add(
@@ -178,8 +178,8 @@ def _foreign(
     # A checkpoint from a file with no ledger row: an orphan here, or a copy kept elsewhere.
     try:
         cp = load_file(path)
-    except EvidenceError as exc:
-        add("checkpoint", str(path), Message.verbatim(exc.message))
+    except Malformed as exc:
+        add("checkpoint", str(path), exc.message)
         return None
     check_signed(view.certs, cp, str(path), add, view.trust)
     _heads(view, cp, only, add)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..errors import Finding
-from ..message import Message
+from ..message import Command, Message
 
 Add = Callable[[str, str, Message], None]
 
@@ -35,9 +35,10 @@ def _mode_problems(path: Path, st: os.stat_result) -> list[Message]:
         mode = stat.S_IMODE(st.st_mode)
         out.append(
             Message(
-                "{path} is open to group or others (mode {mode:04o}; chmod go-rwx)",
+                "{path} is open to group or others (mode {mode:04o}{command})",
                 path=path,
                 mode=mode,
+                command=Command("; chmod go-rwx"),
             )
         )
     return out
@@ -118,7 +119,11 @@ def check_vault_entries(entries: Iterable[tuple[str, Path]], add: Add) -> None:
             add(
                 "files",
                 subject,
-                Message("vault file is readable by others (chmod go-rwx): {path}", path=path),
+                Message(
+                    "vault file is readable by others{command}: {path}",
+                    command=Command(" (chmod go-rwx)"),
+                    path=path,
+                ),
             )
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..cases import list_cases
-from ..errors import Check, CheckStatus, Finding
+from ..errors import Check, CheckStatus, Finding, os_reason
 from ..hashing import hash_file
 from ..items import ANALYSIS_ACTIONS, Item
 from ..message import Message
@@ -271,7 +271,7 @@ def check_fixity(ws: Workspace, items: list[Item], reporter: Reporter, out: Coll
                 out.add(
                     "fixity",
                     subject,
-                    Message("vault file unreadable: {strerror}", strerror=exc.strerror),
+                    Message("vault file unreadable: {strerror}", strerror=os_reason(exc)),
                 )
                 continue
             reporter.advance(item.size)

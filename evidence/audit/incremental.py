@@ -32,7 +32,7 @@ from typing import Any
 
 from ..cases import list_cases
 from ..checkpoint import Checkpoint, load_file
-from ..errors import EvidenceError, UsageError
+from ..errors import EvidenceError, LedgerDamaged, Malformed, UsageError
 from ..items import Item
 from ..ledger import marks, select_all
 from ..message import Message
@@ -233,11 +233,11 @@ def _items(ws: Workspace, ids: list[str], add: Add) -> dict[str, Item]:
         for row in ws.ledger.rows(query, tuple(chunk)):
             try:
                 out[row["item_id"]] = Item.from_row(row)
-            except EvidenceError as exc:
+            except LedgerDamaged as exc:  # its finding's wording, not the terminal's headline
                 add(
                     "chains",
                     Message("item {item_id}", item_id=row.get("item_id")),
-                    Message("item row unreadable ({message})", message=exc.message),
+                    Message("item row unreadable ({message})", message=exc.findings[0].message),
                 )
     return out
 
@@ -272,8 +272,8 @@ def _anchor_file(ws: Workspace, path: Path, anchor: Checkpoint, add: Add) -> Non
     # A copy kept off the machine pins N: the ledger's N must be that very checkpoint.
     try:
         theirs = load_file(path)
-    except EvidenceError as exc:
-        add("checkpoint", str(path), Message.verbatim(exc.message))
+    except Malformed as exc:
+        add("checkpoint", str(path), exc.message)
         return
     if theirs.seq != anchor.seq or theirs.hash != anchor.hash:
         add(

@@ -21,9 +21,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from ..checkpoint import Checkpoint, from_row
 from ..checkpoint import rows as checkpoint_rows
-from ..errors import EvidenceError
+from ..errors import EvidenceError, Malformed
 from ..ledger import SCHEMA_VERSION, Ledger, marks
-from ..message import Message
+from ..message import Command, Message
 from ..timerules import instant
 from ..timestamp.checkpoints import REQUIRED_WITHIN
 from ..tlog import Frontier, ProofError, Tree, verify_consistency
@@ -304,7 +304,7 @@ def _check_note(
     subject = Message("checkpoint #{seq} note", seq=cp.seq)
     try:
         note = stored_note(ledger, cp.seq, log)
-    except EvidenceError as exc:
+    except Malformed as exc:
         add(
             "log",
             subject,
@@ -382,9 +382,9 @@ def note_row_problems(
             Message(
                 "added_at {added} lies outside checkpoint #{seq}'s transaction (its signed time "
                 "{at} to {minutes} minutes after): edited?",
-                added=added,
+                added=Message.moment(added),
                 seq=cp.seq,
-                at=cp.body.get("created_at"),
+                at=Message.moment(cp.body.get("created_at")),
                 minutes=int(NOTE_WINDOW.total_seconds() // 60),
             )
         )
@@ -428,8 +428,8 @@ def check_witness(
     note = view.note
     try:
         head = SignedHead.parse(note.text, subject)
-    except EvidenceError as exc:
-        add("witness", subject, Message.verbatim(exc.message))
+    except Malformed as exc:
+        add("witness", subject, exc.message)
         return Message("unreadable")
     if anchor is not None and head.origin != origin(anchor):
         add(
@@ -445,7 +445,10 @@ def check_witness(
         add(
             "witness",
             subject,
-            Message("its checkpoint carries no valid cosignature by --witness-key"),
+            Message(
+                "its checkpoint carries no valid cosignature{command}",
+                command=Command(" by --witness-key"),
+            ),
         )
         return Message("not cosigned")
     if head.size > tree.size:

@@ -14,13 +14,15 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from ..items import ANALYSIS_ACTIONS, Item
-from ..message import Message
+from ..message import Command, Message
 from ..vault import Vault
 from .events import EventFacts
 
 Add = Callable[[str, str, Message], None]
 CHECK = "fixity"
 PROFILES = "profiles"
+# The terminal's way out when a commitment cannot be recomputed (left out of documents).
+RECOMMIT = Command(", or run `custody profile` to commit anew")
 
 
 def check_excerpt_events(
@@ -127,8 +129,9 @@ def check_commitments(vault: Vault, items: list[Item], facts: list[EventFacts], 
             str(secret_path(vault.root)),
             Message(
                 "excerpt secret missing: {n} record commitment(s) cannot be recomputed (restore "
-                "it from the vault's backup, or run `custody profile` to commit anew)",
+                "it from the vault's backup{command})",
                 n=len(signed),
+                command=RECOMMIT,
             ),
         )
         return 0
@@ -146,9 +149,10 @@ def check_commitments(vault: Vault, items: list[Item], facts: list[EventFacts], 
                 where,
                 Message(
                     "record commitment was made under excerpt secret {secret_id}, the vault holds "
-                    "{secret}: restore that secret, or run `custody profile` to commit anew",
+                    "{secret}: restore that secret{command}",
                     secret_id=made.secret_id,
                     secret=secret_id(secret),
+                    command=RECOMMIT,
                 ),
             )
             continue
@@ -168,9 +172,9 @@ def check_commitments(vault: Vault, items: list[Item], facts: list[EventFacts], 
         except OSError:
             continue  # the fixity and vault checks report an unreadable copy
         except SourceError as exc:
-            again, why = None, f": {exc}"
+            again, why = None, Message(": {reason}", reason=exc.message)
         else:
-            why = ""
+            why = Message("")
         checked += 1
         if again is None or again[0].to_json() != made.to_json():
             add(

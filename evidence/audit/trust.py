@@ -10,7 +10,7 @@ from typing import Any
 from cryptography import x509
 
 from ..ledger import Ledger
-from ..message import Message
+from ..message import Command, Message
 from ..trust.establish import TrustView, establish
 from ..trust.store import TrustState, load_state
 from .events import CERTIFICATES_SQL, EventFacts, load_certificates
@@ -20,7 +20,8 @@ Add = Callable[[str, str, Message], None]
 
 NO_ROOT = Message(
     "this workspace has no trust root (made before trust roots, or its root was removed): "
-    "no signer can be established; adopt one with `custody init --authority NAME`"
+    "no signer can be established{command}",
+    command=Command("; adopt one with `custody init --authority NAME`"),
 )
 
 
@@ -72,7 +73,11 @@ def check_root(state: TrustState, view: TrustView | None, pin: str | None, add: 
                 pin=normalise_fingerprint(pin),
             ),
         )
-    how = Message("pinned") if pin is not None else Message("not pinned: pass --anchor")
+    how = (
+        Message("pinned")
+        if pin is not None
+        else Message("not pinned{command}", command=Command(": pass --anchor"))
+    )
     return Message(
         "root {kind} {fingerprint} ({how})",
         kind=Message.word(state.anchor.kind),

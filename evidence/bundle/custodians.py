@@ -15,9 +15,9 @@ from typing import Any
 
 from cryptography import x509
 
-from ..errors import EvidenceError
+from ..errors import EvidenceError, Worded
 from ..keys import fingerprint
-from ..message import Message
+from ..message import Command, Message
 from ..trust.establish import TrustView, establish_export, is_ca_certificate
 from ..trust.records import TrustRecord
 from .checklist import Checklist
@@ -124,8 +124,8 @@ def _after_revocation(
                         "revocation at {revoked_at}: backdated",
                         leaf=leaf,
                         revocation=revoked[signer][0],
-                        at=event.get("at"),
-                        revoked_at=revoked[signer][1],
+                        at=Message.moment(event.get("at")),
+                        revoked_at=Message.moment(revoked[signer][1]),
                     ),
                 )
             )
@@ -165,8 +165,9 @@ def _view(
             CHECK,
             "trust",
             Message(
-                "custodians not established: pin the root with --anchor (the fingerprint in the "
+                "custodians not established: pin the root{command} (the fingerprint in the "
                 "seizure protocol or the request letter){named}",
+                command=Command(" with --anchor"),
                 named=Message("")
                 if carried_fp is None
                 else Message("; the bundle names root {root}", root=carried_fp),
@@ -177,6 +178,6 @@ def _view(
         if anchor is not None:
             return establish_export(trust, certificates, anchor_fingerprint=anchor)
         return establish_export(trust, certificates, trusted_ca=ca)
-    except EvidenceError as exc:
-        checks.fail(CHECK, "trust", Message.verbatim(exc.message))
+    except Worded as exc:
+        checks.fail(CHECK, "trust", exc.message)
         return None

@@ -22,10 +22,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from ..custody import prepare_events
-from ..errors import UsageError
+from ..errors import UsageError, VerificationError
 from ..events import SignedEvent
 from ..excerpt.disclose import excerpt_files, excerpt_for_event, latest_excerpt
-from ..excerpt.proof import ExcerptVerdict, verify_excerpt
+from ..excerpt.proof import ExcerptVerdict, unreadable, verify_excerpt
 from ..hashing import Digests
 from ..items import Item, get_item
 from ..keys import Signer, fingerprint
@@ -217,12 +217,11 @@ def check_excerpts(
             continue
         try:
             verdict = verify_excerpt(records, proof, subject)
-        except Exception as exc:  # VerificationError: one precise failure; anything else too
-            said = str(exc).split(": ", 1)[-1]
-            worded = [
-                f.message for f in getattr(exc, "findings", []) if f.message == said
-            ]  # the proof check's own Message, where it made one
-            checks.fail(CHECK, subject, worded[0] if worded else Message.verbatim(said))
+        except VerificationError as exc:  # one precise failure, worded by the proof check
+            checks.fail(CHECK, subject, exc.findings[0].message)
+            continue
+        except Exception as exc:  # a proof shaped so that reading it fails some other way
+            checks.fail(CHECK, subject, unreadable(exc))
             continue
         wrong = _against_manifest(entry, verdict, certs)
         if wrong:

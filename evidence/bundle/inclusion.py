@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ..checkpoint import Checkpoint
-from ..errors import EvidenceError
+from ..errors import EvidenceError, Malformed, Worded
 from ..events import SignedEvent
 from ..keys import verify_signature
 from ..message import Message
@@ -84,14 +84,11 @@ def _checkpoint(
         cp = Checkpoint.from_json(value, CHECKPOINT_FILE)
         log = cp.log
         note = Note.parse(note_raw, NOTE_FILE)
-    except (EvidenceError, ValueError, RecursionError) as exc:
-        checks.fail(
-            CHECK,
-            LOG_DIR,
-            Message.verbatim(exc.message)
-            if isinstance(exc, EvidenceError)
-            else Message("{name} is not JSON", name=CHECKPOINT_FILE),
-        )
+    except Malformed as exc:
+        checks.fail(CHECK, LOG_DIR, exc.message)
+        return None
+    except (ValueError, RecursionError):
+        checks.fail(CHECK, LOG_DIR, Message("{name} is not JSON", name=CHECKPOINT_FILE))
         return None
     if log is None:
         checks.fail(
@@ -162,7 +159,7 @@ def _proved(
     note: Note,
     seen: dict[int, str],
 ) -> int:
-    """The leaf index of a record whose proof holds; raises EvidenceError naming why not."""
+    """The leaf index of a record whose proof holds; raises a Worded error naming why not."""
     log = cp.log
     assert log is not None
     proof = TlogProof.parse(raw, subject)
@@ -207,8 +204,8 @@ def _event_problem(
         order.events[(str(entry["item_id"]), seq)] = _proved(
             raw, subject, ev.canonical, cp, note, seen
         )
-    except EvidenceError as exc:
-        return subject, Message.verbatim(exc.message)
+    except Worded as exc:
+        return subject, exc.message
     except ValueError:  # a hostile event that has no canonical form (item.chain says so too)
         return subject, Message("the event has no canonical bytes to prove")
     return None
@@ -244,8 +241,8 @@ def _record_problems(
             continue
         try:
             order.records[record.hash] = _proved(raw, subject, record.data, cp, note, seen)
-        except EvidenceError as exc:
-            out.append((subject, Message.verbatim(exc.message)))
+        except Worded as exc:
+            out.append((subject, exc.message))
     return out
 
 

@@ -88,10 +88,10 @@ def check_checkpoint_token(
         Message(
             "RFC 3161 time {gen_time} by {tsa} over checkpoint #{seq}'s signature; checkpoint's "
             "claimed time {claimed} ({path})",
-            gen_time=result.gen_time,
+            gen_time=Message.moment(result.gen_time),
             tsa=result.tsa,
             seq=cp.seq,
-            claimed=cp.body.get("created_at"),
+            claimed=Message.moment(cp.body.get("created_at")),
             path=path,
         ),
     )

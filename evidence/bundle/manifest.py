@@ -232,10 +232,7 @@ def read_manifest(data: bytes) -> tuple[dict[str, Any] | None, list[Finding]]:
         )
         return None, findings
     problems = schema_errors(SCHEMAS[str(version)], value)
-    findings += [
-        Finding("manifest.schema", where, Message.verbatim(p))
-        for p in problems[:MAX_FINDINGS_PER_ITEM]
-    ]
+    findings += [Finding("manifest.schema", where, p) for p in problems[:MAX_FINDINGS_PER_ITEM]]
     return (None if problems else value), findings
 
 

@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputRejected
+from ..errors import Malformed
 from ..message import Message
 from .bagit import PAYLOAD_DIR, PAYLOAD_MANIFESTS, BagReport, parse_manifest
 from .safezip import entries_of, read_entry
@@ -109,7 +109,7 @@ def names_codepage(archive: Path) -> str | None:
     """The code page of names the zip leaves undeclared, or None when it declares them all.
 
     The reading (of READINGS; the first of equals) under which most such names under data/ are
-    paths the bag's manifest-sha256.txt lists; InputRejected naming the first such entry when
+    paths the bag's manifest-sha256.txt lists; Malformed naming the first such entry when
     under none is any.
     """
     try:
@@ -142,8 +142,12 @@ def names_codepage(archive: Path) -> str | None:
             best, score = codepage, found
     if best is not None:
         return best
-    raise InputRejected(
-        f"{problem.message}; read in no common code page ({', '.join(READINGS[1:])}) is it a"
-        " name that manifest-sha256.txt lists",
+    raise Malformed(
+        Message(
+            "{problem}; read in no common code page ({codepages}) is it a"
+            " name that manifest-sha256.txt lists",
+            problem=problem.message,
+            codepages=", ".join(READINGS[1:]),
+        ),
         problem.hint,
     )

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputRejected, OperationalError
+from ..errors import Malformed, OperationalError
 from ..hashing import CHUNK, LARGE_CHUNK, Digests, copy_and_hash
+from ..message import Message
 from ..progress import Reporter, Silent
 from .names import name_problems
 from .ziplayout import DEFLATED, STORED, ZipEntry, read_layout
@@ -60,41 +61,48 @@ class Extracted:
     digests: Digests
 
 
-def _reject(name: str, problem: str) -> InputRejected:
-    return InputRejected(f"zip entry {name!r}: {problem}", "the bundle is damaged or hostile")
+def _reject(name: str, problem: Message) -> Malformed:
+    return Malformed(
+        Message("zip entry {name!r}: {problem}", name=name, problem=problem),
+        "the bundle is damaged or hostile",
+    )
 
 
 def _check_name(entry: ZipEntry) -> str:
-    """The entry's path without a trailing '/', or InputRejected saying why it is unsafe."""
+    """The entry's path without a trailing '/', or Malformed saying why it is unsafe."""
     raw = entry.name
     if "\x00" in raw:
-        raise _reject(raw, "name contains a NUL byte")
+        raise _reject(raw, Message("name contains a NUL byte"))
     if "\\" in raw:
-        raise _reject(raw, "name contains a backslash (a Windows path separator)")
+        raise _reject(raw, Message("name contains a backslash (a Windows path separator)"))
     if raw.startswith("/"):
-        raise _reject(raw, "absolute path")
+        raise _reject(raw, Message("absolute path"))
     if len(raw) >= 2 and raw[1] == ":" and raw[0].isalpha():
-        raise _reject(raw, "name starts with a drive letter")
+        raise _reject(raw, Message("name starts with a drive letter"))
     if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in raw):
-        raise _reject(raw, "name contains a control character")
+        raise _reject(raw, Message("name contains a control character"))
     name = raw.removesuffix("/") if entry.is_dir else raw
     parts = name.split("/")
     if ".." in parts:
-        raise _reject(raw, "path contains '..'")
+        raise _reject(raw, Message("path contains '..'"))
     if any(part in ("", ".") for part in parts):
-        raise _reject(raw, "path has an empty or '.' component")
+        raise _reject(raw, Message("path has an empty or '.' component"))
     if any(len(part.encode("utf-8", "surrogateescape")) > 255 for part in parts):
-        raise _reject(raw, "a path component is longer than 255 bytes")
+        raise _reject(raw, Message("a path component is longer than 255 bytes"))
     if len(name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
-        raise _reject(raw, f"path is longer than {MAX_NAME_BYTES} bytes")
+        raise _reject(raw, Message("path is longer than {limit} bytes", limit=MAX_NAME_BYTES))
     return name
 
 
 def _vet(entries: list[ZipEntry], limits: ZipLimits) -> list[str]:
     """Check every central-directory entry before anything is written; returns the names."""
     if len(entries) > limits.max_entries:
-        raise InputRejected(
-            f"zip holds {len(entries)} entries; at most {limits.max_entries} accepted"
+        raise Malformed(
+            Message(
+                "zip holds {n} entries; at most {limit} accepted",
+                n=len(entries),
+                limit=limits.max_entries,
+            )
         )
     names: list[str] = []
     seen: set[str] = set()
@@ -104,24 +112,30 @@ def _vet(entries: list[ZipEntry], limits: ZipLimits) -> list[str]:
         name = _check_name(entry)
         mode = entry.mode
         if stat.S_ISLNK(mode):
-            raise _reject(name, "is a symbolic link")
+            raise _reject(name, Message("is a symbolic link"))
         if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
-            raise _reject(name, "is not a regular file or folder")
+            raise _reject(name, Message("is not a regular file or folder"))
         if entry.is_dir and stat.S_IFMT(mode) == stat.S_IFREG:
-            raise _reject(name, "is a folder entry with the mode of a file")
+            raise _reject(name, Message("is a folder entry with the mode of a file"))
         if entry.method not in _ALLOWED_METHODS:
-            raise _reject(name, f"compression method {entry.method} is not accepted")
+            raise _reject(
+                name,
+                Message("compression method {method} is not accepted", method=entry.method),
+            )
         if entry.method == STORED and entry.compressed_size != entry.size:
-            raise _reject(name, "stored, yet its two declared sizes differ")
+            raise _reject(name, Message("stored, yet its two declared sizes differ"))
         if entry.is_dir and entry.size:
-            raise _reject(name, "is a folder entry that holds data")
+            raise _reject(name, Message("is a folder entry that holds data"))
         if name in seen:
-            raise _reject(name, "appears twice in the archive")
+            raise _reject(name, Message("appears twice in the archive"))
         seen.add(name)
         if not entry.is_dir:
             files.add(name)
             if entry.size > limits.max_file_size:
-                raise _reject(name, f"declares {entry.size} bytes, over the per-file limit")
+                raise _reject(
+                    name,
+                    Message("declares {size} bytes, over the per-file limit", size=entry.size),
+                )
             declared += entry.size
         names.append(name)
     aliases = {name: entry.aliases for name, entry in zip(names, entries, strict=True)}
@@ -131,15 +145,19 @@ def _vet(entries: list[ZipEntry], limits: ZipLimits) -> list[str]:
         parents = name.split("/")[:-1]
         for depth in range(1, len(parents) + 1):
             if "/".join(parents[:depth]) in files:
-                raise _reject(name, "lies inside a path that is also a file")
+                raise _reject(name, Message("lies inside a path that is also a file"))
     if declared > limits.max_total_size:
-        raise InputRejected(
-            f"zip declares {declared} bytes in total; at most {limits.max_total_size} accepted"
+        raise Malformed(
+            Message(
+                "zip declares {n} bytes in total; at most {limit} accepted",
+                n=declared,
+                limit=limits.max_total_size,
+            )
         )
     return names
 
 
-class _Stopped(InputRejected):
+class _Stopped(Malformed):
     """Raised in the other workers once one entry has been refused."""
 
 
@@ -155,11 +173,14 @@ class _Budget:
     def take(self, n: int) -> None:
         with self.lock:
             if self.stopped:
-                raise _Stopped("extraction stopped: another entry was refused")
+                raise _Stopped(Message("extraction stopped: another entry was refused"))
             self.used += n
             if self.used > self.limit:
-                raise InputRejected(
-                    f"zip expands beyond {self.limit} bytes in total; refused as a zip bomb"
+                raise Malformed(
+                    Message(
+                        "zip expands beyond {limit} bytes in total; refused as a zip bomb",
+                        limit=self.limit,
+                    )
                 )
 
 
@@ -182,17 +203,22 @@ class _Bounded:
         return bytes(buffer[:n])
 
     def readinto(self, buffer: Any) -> int:
-        """Read like a file; raise InputRejected as soon as a limit is crossed."""
+        """Read like a file; raise Malformed as soon as a limit is crossed."""
         n = self.stream.readinto(buffer)
         self.produced += n
         name = self.entry.name
         if self.produced > self.entry.size:
-            raise _reject(name, "expands beyond the size its header declares")
+            raise _reject(name, Message("expands beyond the size its header declares"))
         if self.produced > self.limits.max_file_size:
-            raise _reject(name, "expands beyond the per-file limit")
+            raise _reject(name, Message("expands beyond the per-file limit"))
         ratio_cap = self.limits.max_ratio * max(self.entry.compressed_size, 1)
         if self.produced > self.limits.ratio_floor and self.produced > ratio_cap:
-            raise _reject(name, f"compression ratio exceeds {self.limits.max_ratio}:1 (zip bomb)")
+            raise _reject(
+                name,
+                Message(
+                    "compression ratio exceeds {ratio}:1 (zip bomb)", ratio=self.limits.max_ratio
+                ),
+            )
         self.budget.take(n)
         return n
 
@@ -224,7 +250,7 @@ class _EntryReader:
             return b""
         data = self.fh.read(want) or b""
         if not data:
-            raise _reject(self.entry.name, "damaged (archive ends inside it)")
+            raise _reject(self.entry.name, Message("damaged (archive ends inside it)"))
         self.left -= len(data)
         return data
 
@@ -233,11 +259,11 @@ class _EntryReader:
         while not self.pending and not self.inflater.eof:
             chunk = self._raw(CHUNK) if self.left else b""
             if not chunk and not self.inflater.unconsumed_tail:
-                raise _reject(self.entry.name, "damaged (deflate stream cut short)")
+                raise _reject(self.entry.name, Message("damaged (deflate stream cut short)"))
             source = self.inflater.unconsumed_tail + chunk
             self.pending = self.inflater.decompress(source, max(size, CHUNK))
         if self.inflater.eof and (self.left or self.inflater.unused_data):
-            raise _reject(self.entry.name, "deflate stream ends before its data does")
+            raise _reject(self.entry.name, Message("deflate stream ends before its data does"))
         return self.pending
 
     def _finished(self) -> bool:
@@ -254,7 +280,7 @@ class _EntryReader:
             if limit:
                 n = self.fh.readinto(view[:limit]) or 0
                 if n == 0:
-                    raise _reject(self.entry.name, "damaged (archive ends inside it)")
+                    raise _reject(self.entry.name, Message("damaged (archive ends inside it)"))
                 self.left -= n
         else:
             data = self._inflated(len(view))
@@ -266,7 +292,7 @@ class _EntryReader:
         if self._finished() and not self.checked:
             self.checked = True
             if self.check_crc and self.crc != self.entry.crc:
-                raise _reject(self.entry.name, "damaged (Bad CRC-32)")
+                raise _reject(self.entry.name, Message("damaged (Bad CRC-32)"))
         return n
 
     def close(self) -> None:
@@ -281,9 +307,12 @@ def entries_of(archive: Path, codepage: str | None = None) -> list[ZipEntry]:
 
 
 def read_entry(archive: Path, entry: ZipEntry, limit: int) -> bytes:
-    """The bytes of one (small) entry, CRC-32 checked; InputRejected beyond limit bytes."""
+    """The bytes of one (small) entry, CRC-32 checked; Malformed beyond limit bytes."""
     if entry.size > limit:
-        raise _reject(entry.name, f"declares {entry.size} bytes; at most {limit} read")
+        raise _reject(
+            entry.name,
+            Message("declares {size} bytes; at most {limit} read", size=entry.size, limit=limit),
+        )
     stream = _EntryReader(archive, entry)
     bounded = _Bounded(stream, entry, ZipLimits(max_file_size=limit), _Budget(limit))
     out = bytearray()
@@ -292,11 +321,14 @@ def read_entry(archive: Path, entry: ZipEntry, limit: int) -> bytes:
         while n := bounded.readinto(buffer):
             out += buffer[:n]
     except zlib.error as exc:
-        raise _reject(entry.name, f"damaged ({exc})") from None
+        raise _reject(entry.name, Message("damaged ({why})", why=str(exc))) from None
     finally:
         stream.close()
     if len(out) != entry.size:
-        raise _reject(entry.name, f"holds {len(out)} bytes, its header declares {entry.size}")
+        raise _reject(
+            entry.name,
+            Message("holds {n} bytes, its header declares {size}", n=len(out), size=entry.size),
+        )
     return bytes(out)
 
 
@@ -321,7 +353,7 @@ def extract(
     the SHA-512 returned with signed values and fail on any difference: their CRC-32, which
     only guards against accidents, is not computed (it cost a third of a 1 GiB verify).
     Names the zip does not declare a character set for are read in codepage (see ziplayout).
-    Raises InputRejected, naming the entry and the problem, for anything unsafe or damaged;
+    Raises Malformed, naming the entry and the problem, for anything unsafe or damaged;
     dest may then hold partial output, so it should be a temporary folder the caller removes.
     """
     keep = keep or (lambda name: True)
@@ -362,13 +394,16 @@ def extract(
             chunk = LARGE_CHUNK if entry.size >= 8 * LARGE_CHUNK else CHUNK
             digests, size = copy_and_hash(bounded, fd, progress=advance, chunk=chunk)  # type: ignore[arg-type]
         except zlib.error as exc:
-            raise _reject(name, f"damaged ({exc})") from None
+            raise _reject(name, Message("damaged ({why})", why=str(exc))) from None
         finally:
             stream.close()
             if fd is not None:
                 os.close(fd)
         if size != entry.size:
-            raise _reject(name, f"holds {size} bytes, its header declares {entry.size}")
+            raise _reject(
+                name,
+                Message("holds {n} bytes, its header declares {size}", n=size, size=entry.size),
+            )
         return Extracted(name, target, size, digests)
 
     files = [(e, n) for e, n in entries if not e.is_dir]

@@ -21,7 +21,7 @@ from cryptography.x509.oid import NameOID
 
 from ..errors import UsageError, VerificationError
 from ..keys import fingerprint, name_text, subject_attribute
-from ..message import Message
+from ..message import Command, Message
 from .bagit import TAG_MANIFESTS, TAG_SIGNATURE
 from .checklist import Checklist
 from .cms import CmsSigner, verify_detached
@@ -128,7 +128,8 @@ def check_signer(
             fp[:16],
             Message(
                 "NOT ESTABLISHED: compare this fingerprint with the one the sender gives you by "
-                "letter or phone, then pass --fingerprint or --trust"
+                "letter or phone{command}",
+                command=Command(", then pass --fingerprint or --trust"),
             ),
         )
     return SignerVerdict(

@@ -22,7 +22,7 @@ from cryptography import x509
 
 from ..custody import custody_state
 from ..entries import Irregularity, chain_entries, irregularities
-from ..errors import Check, Finding, InputRejected, NotFoundError
+from ..errors import Check, Finding, Malformed, NotFoundError
 from ..keys import key_id_of
 from ..message import Message
 from ..progress import Reporter, Silent
@@ -227,8 +227,8 @@ def _from_zip(
             digests_checked=lambda name: not _is_tag_file(name.removeprefix(top)),
             codepage=codepage,
         )
-    except InputRejected as exc:
-        checks.fail("zip", archive.name, Message.verbatim(exc.message))
+    except Malformed as exc:
+        checks.fail("zip", archive.name, exc.message)
         return None
     if bag is None:  # after every entry is vetted: a hostile name is the first thing to say
         checks.fail("zip", archive.name, NO_BAG)
@@ -456,14 +456,14 @@ def _check_timestamp(
     claimed = (
         Message("none")
         if signer.signing_time is None
-        else format_local(format_utc(signer.signing_time), None)
+        else Message.moment(format_local(format_utc(signer.signing_time), None))
     )
     checks.ok(
         "cms.timestamp",
         "manifest.json.p7s",
         Message(
             "RFC 3161 time {time} by {tsa}; signer's claimed time {claimed}",
-            time=format_local(result.gen_time, None),
+            time=Message.moment(format_local(result.gen_time, None)),
             tsa=result.tsa,
             claimed=claimed,
         ),

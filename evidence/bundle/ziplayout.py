@@ -39,7 +39,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import InputRejected
+from ..errors import Malformed
+from ..message import Message
 
 _EOCD = b"PK\x05\x06"
 _ZIP64_EOCD = b"PK\x06\x06"
@@ -99,12 +100,18 @@ class ZipEntry:
         return self.name.endswith("/")
 
 
-def _bad(archive: Path, problem: str) -> InputRejected:
-    return InputRejected(f"{archive.name}: {problem}", "the bundle is damaged or hostile")
+def _bad(archive: Path, problem: Message) -> Malformed:
+    return Malformed(
+        Message("{archive}: {problem}", archive=archive.name, problem=problem),
+        "the bundle is damaged or hostile",
+    )
 
 
-def _entry_bad(name: str, problem: str) -> InputRejected:
-    return InputRejected(f"zip entry {name!r}: {problem}", "the bundle is damaged or hostile")
+def _entry_bad(name: str, problem: Message) -> Malformed:
+    return Malformed(
+        Message("zip entry {name!r}: {problem}", name=name, problem=problem),
+        "the bundle is damaged or hostile",
+    )
 
 
 def _extras(data: bytes, where: str) -> dict[int, bytes]:
@@ -113,12 +120,14 @@ def _extras(data: bytes, where: str) -> dict[int, bytes]:
     pos = 0
     while pos < len(data):
         if pos + 4 > len(data):
-            raise _entry_bad(where, "damaged extra field (a block header is cut short)")
+            raise _entry_bad(where, Message("damaged extra field (a block header is cut short)"))
         tag, size = struct.unpack_from("<HH", data, pos)
         if pos + 4 + size > len(data):
-            raise _entry_bad(where, f"damaged extra field (block 0x{tag:04x} overruns it)")
+            raise _entry_bad(
+                where, Message("damaged extra field (block 0x{tag:04x} overruns it)", tag=tag)
+            )
         if tag in blocks:
-            raise _entry_bad(where, f"extra field block 0x{tag:04x} appears twice")
+            raise _entry_bad(where, Message("extra field block 0x{tag:04x} appears twice", tag=tag))
         blocks[tag] = data[pos + 4 : pos + 4 + size]
         pos += 4 + size
     return blocks
@@ -134,12 +143,12 @@ def _zip64_values(
         return out
     block = blocks.get(_ZIP64_FIELD)
     if block is None:
-        raise _entry_bad(where, "a size or offset says ZIP64, but there is no ZIP64 field")
+        raise _entry_bad(where, Message("a size or offset says ZIP64, but there is no ZIP64 field"))
     pos = 0
     for name, width in needed:
         size = 4 if width == 2 else 8  # disk number: 4 bytes; sizes and offset: 8
         if pos + size > len(block):
-            raise _entry_bad(where, "ZIP64 field is too short for the values it must hold")
+            raise _entry_bad(where, Message("ZIP64 field is too short for the values it must hold"))
         out[name] = int.from_bytes(block[pos : pos + size], "little")
         pos += size
     return out
@@ -151,18 +160,18 @@ def _unicode_path(blocks: dict[int, bytes], raw: bytes, where: str) -> str | Non
     if block is None:
         return None
     if len(block) < 5 or block[0] != 1:
-        raise _entry_bad(where, "Unicode Path field of an unknown version or cut short")
+        raise _entry_bad(where, Message("Unicode Path field of an unknown version or cut short"))
     (crc,) = struct.unpack_from("<I", block, 1)
     if crc != zlib.crc32(raw):
         # Info-ZIP then ignores it, other readers may not: refuse rather than guess.
-        raise _entry_bad(where, "Unicode Path field was made for another name (stale)")
+        raise _entry_bad(where, Message("Unicode Path field was made for another name (stale)"))
     try:
         return block[5:].decode("utf-8")
     except UnicodeDecodeError:
-        raise _entry_bad(where, "Unicode Path field is not UTF-8") from None
+        raise _entry_bad(where, Message("Unicode Path field is not UTF-8")) from None
 
 
-class CharsetUndeclared(InputRejected):
+class CharsetUndeclared(Malformed):
     """A name that is not ASCII, in a character set the zip does not declare."""
 
 
@@ -186,9 +195,9 @@ def _names(
         as_utf8 = None
     if flags & 0x800:
         if as_utf8 is None:
-            raise _entry_bad(where, "flagged UTF-8, but its name is not UTF-8")
+            raise _entry_bad(where, Message("flagged UTF-8, but its name is not UTF-8"))
         if upath is not None and upath != as_utf8:
-            raise _entry_bad(where, "its UTF-8 name and its Unicode Path field differ")
+            raise _entry_bad(where, Message("its UTF-8 name and its Unicode Path field differ"))
         return as_utf8, frozenset()
     # zipfile reads an unflagged name as cp437 and a reader that ignores the Unicode Path
     # field reads the header bytes in its locale's code page: every such reading is an alias.
@@ -204,11 +213,16 @@ def _names(
             name = raw.decode(codepage)
         except UnicodeDecodeError:
             raise _entry_bad(
-                where, f"name is not {codepage}, the code page of the others"
+                where,
+                Message("name is not {codepage}, the code page of the others", codepage=codepage),
             ) from None
     else:
         raise CharsetUndeclared(
-            f"zip entry {where!r}: name is not ASCII and its character set is not declared",
+            Message(
+                "zip entry {name!r}: {problem}",
+                name=where,
+                problem=Message("name is not ASCII and its character set is not declared"),
+            ),
             "the bundle is damaged or hostile",
         )
     return name, frozenset(aliases - {name})
@@ -223,7 +237,7 @@ def _end_record(archive: Path, fh: BinaryIO, size: int) -> tuple[int, int, int]:
     """(entry count, central directory offset, where the central directory must end)."""
     read, seek = fh.read, fh.seek
     if size < 22:
-        raise _bad(archive, "not a zip file (too short for an end record)")
+        raise _bad(archive, Message("not a zip file (too short for an end record)"))
     seek(size - 22)
     eocd = read(22)
     sig, disk, cd_disk, on_disk, total, cd_size, cd_offset, comment = struct.unpack(
@@ -232,11 +246,13 @@ def _end_record(archive: Path, fh: BinaryIO, size: int) -> tuple[int, int, int]:
     if sig != _EOCD:
         raise _bad(
             archive,
-            "the zip end record is not the last 22 bytes (an archive comment or"
-            " trailing bytes): refused, since readers would disagree on where the zip ends",
+            Message(
+                "the zip end record is not the last 22 bytes (an archive comment or"
+                " trailing bytes): refused, since readers would disagree on where the zip ends"
+            ),
         )
     if comment:
-        raise _bad(archive, "end record declares a comment that is not there")
+        raise _bad(archive, Message("end record declares a comment that is not there"))
     end = size - 22
     if size >= 42:
         seek(size - 42)
@@ -246,34 +262,35 @@ def _end_record(archive: Path, fh: BinaryIO, size: int) -> tuple[int, int, int]:
     if locator[:4] == _ZIP64_LOCATOR:
         loc_disk, record_at, disks = struct.unpack_from("<IQI", locator, 4)
         if loc_disk != 0 or disks != 1:
-            raise _bad(archive, "spans several disks")
+            raise _bad(archive, Message("spans several disks"))
         seek(record_at)
         record = read(56)
         if len(record) < 56 or record[:4] != _ZIP64_EOCD:
-            raise _bad(archive, "ZIP64 end record is not where its locator says")
+            raise _bad(archive, Message("ZIP64 end record is not where its locator says"))
         (rsize,) = struct.unpack_from("<Q", record, 4)
         if record_at + 12 + rsize != size - 42:
-            raise _bad(archive, "ZIP64 end record does not end where its locator begins")
+            raise _bad(archive, Message("ZIP64 end record does not end where its locator begins"))
         d64, cd_d64, on64, total64, cd_size64, cd_offset64 = struct.unpack_from(
             "<IIQQQQ", record, 16
         )
         for small, big in ((disk, d64), (cd_disk, cd_d64), (on_disk, on64), (total, total64)):
             if small not in (big, 0xFFFF):
-                raise _bad(archive, "end record and ZIP64 end record disagree")
+                raise _bad(archive, Message("end record and ZIP64 end record disagree"))
         for small, big in ((cd_size, cd_size64), (cd_offset, cd_offset64)):
             if small not in (big, 0xFFFFFFFF):
-                raise _bad(archive, "end record and ZIP64 end record disagree")
+                raise _bad(archive, Message("end record and ZIP64 end record disagree"))
         disk, cd_disk, on_disk, total = d64, cd_d64, on64, total64
         cd_size, cd_offset = cd_size64, cd_offset64
         end = record_at
     if disk != 0 or cd_disk != 0 or on_disk != total:
-        raise _bad(archive, "spans several disks")
+        raise _bad(archive, Message("spans several disks"))
     if cd_offset + cd_size != end:
         raise _bad(
-            archive, "central directory does not end where the end record begins (hidden bytes)"
+            archive,
+            Message("central directory does not end where the end record begins (hidden bytes)"),
         )
     if cd_size > _MAX_CENTRAL:
-        raise _bad(archive, "central directory is too large")
+        raise _bad(archive, Message("central directory is too large"))
     return total, cd_offset, end
 
 
@@ -284,7 +301,7 @@ def _central(
     pos = 0
     while pos < len(data):
         if pos + 46 > len(data) or data[pos : pos + 4] != _CENTRAL:
-            raise _bad(archive, "damaged central directory")
+            raise _bad(archive, Message("damaged central directory"))
         (
             _,
             _version,
@@ -309,7 +326,7 @@ def _central(
         extra = data[pos + 46 + nlen : pos + 46 + nlen + xlen]
         pos += 46 + nlen + xlen + clen
         if pos > len(data):
-            raise _bad(archive, "damaged central directory (an entry overruns it)")
+            raise _bad(archive, Message("damaged central directory (an entry overruns it)"))
         where = raw.decode("utf-8", "backslashreplace")
         blocks = _extras(extra, where)
         values = _zip64_values(
@@ -318,9 +335,13 @@ def _central(
             where,
         )
         if values["disk"] != 0:
-            raise _entry_bad(where, "lies on another disk")
+            raise _entry_bad(where, Message("lies on another disk"))
         if flags & ~_FLAGS_ACCEPTED:
-            problem = "is encrypted" if flags & 0x41 else f"uses zip flags 0x{flags:04x}"
+            problem = (
+                Message("is encrypted")
+                if flags & 0x41
+                else Message("uses zip flags 0x{flags:04x}", flags=flags)
+            )
             raise _entry_bad(where, problem)
         name, aliases = _names(raw, flags, _unicode_path(blocks, raw, where), system, codepage)
         entry = ZipEntry(
@@ -341,7 +362,11 @@ def _central(
     if len(entries) != total:
         raise _bad(
             archive,
-            f"end record counts {total} entries, the central directory holds {len(entries)}",
+            Message(
+                "end record counts {total} entries, the central directory holds {n}",
+                total=total,
+                n=len(entries),
+            ),
         )
     return entries
 
@@ -353,32 +378,44 @@ def _local(fh: BinaryIO, entry: ZipEntry, central_blocks: dict[int, bytes]) -> t
     where = entry.name
     fixed = read(30)
     if len(fixed) < 30 or fixed[:4] != _LOCAL:
-        raise _entry_bad(where, "damaged (no local header where the central directory says)")
+        raise _entry_bad(
+            where, Message("damaged (no local header where the central directory says)")
+        )
     _, _needed, flags, method, _time, _date, crc, csize, usize, nlen, xlen = _LOCAL_FIXED.unpack(
         fixed
     )
     raw = read(nlen)
     blocks = _extras(read(xlen), where)
     if raw != entry.raw_name:
-        raise _entry_bad(where, "local header names another file than the central directory")
+        raise _entry_bad(
+            where, Message("local header names another file than the central directory")
+        )
     if flags != entry.flags:
-        raise _entry_bad(where, "local header flags differ from the central directory's")
+        raise _entry_bad(where, Message("local header flags differ from the central directory's"))
     if method != entry.method:
-        raise _entry_bad(where, "local header compression method differs from the central one")
+        raise _entry_bad(
+            where, Message("local header compression method differs from the central one")
+        )
     local_upath = _unicode_path(blocks, raw, where) if _UNICODE_PATH in blocks else None
     central_upath = _unicode_path(central_blocks, raw, where)
     if local_upath is not None and local_upath != central_upath:
-        raise _entry_bad(where, "local and central Unicode Path fields differ")
+        raise _entry_bad(where, Message("local and central Unicode Path fields differ"))
     zip64 = _ZIP64_FIELD in blocks
     sizes = _zip64_values(blocks, [("usize", usize, 4), ("csize", csize, 4)], where)
     declared = (crc, sizes["csize"], sizes["usize"])
     expected = (entry.crc, entry.compressed_size, entry.size)
     if flags & 0x8:
         if any(d not in (0, e) for d, e in zip(declared, expected, strict=True)):
-            raise _entry_bad(where, "local header CRC-32 or sizes differ from the central ones")
+            raise _entry_bad(
+                where, Message("local header CRC-32 or sizes differ from the central ones")
+            )
     elif declared != expected:
-        what = "CRC-32" if declared[0] != expected[0] else "sizes"
-        raise _entry_bad(where, f"local header {what} differ from the central directory's")
+        raise _entry_bad(
+            where,
+            Message("local header CRC-32 differ from the central directory's")
+            if declared[0] != expected[0]
+            else Message("local header sizes differ from the central directory's"),
+        )
     data_at = entry.header_offset + 30 + nlen + xlen
     end = data_at + entry.compressed_size
     if flags & 0x8:
@@ -394,19 +431,19 @@ def _descriptor(fh: BinaryIO, at: int, entry: ZipEntry, zip64: bool) -> int:
     signed = head[:4] == _DESCRIPTOR
     body = head[4:] if signed else head[: 4 + 2 * width]
     if len(body) < 4 + 2 * width:
-        raise _entry_bad(entry.name, "data descriptor cut short")
+        raise _entry_bad(entry.name, Message("data descriptor cut short"))
     crc = int.from_bytes(body[:4], "little")
     csize = int.from_bytes(body[4 : 4 + width], "little")
     usize = int.from_bytes(body[4 + width : 4 + 2 * width], "little")
     if (crc, csize, usize) != (entry.crc, entry.compressed_size, entry.size):
-        raise _entry_bad(entry.name, "data descriptor differs from the central directory")
+        raise _entry_bad(entry.name, Message("data descriptor differs from the central directory"))
     return (4 if signed else 0) + 4 + 2 * width
 
 
 def read_layout(archive: Path, codepage: str | None = None) -> list[ZipEntry]:
     """Every entry of archive, in central-directory order, once the whole layout is checked.
 
-    Raises InputRejected naming the archive or entry for anything two readers could read
+    Raises Malformed naming the archive or entry for anything two readers could read
     differently: see the module docstring; CharsetUndeclared for a name that only a code page
     reads, unless codepage names it.
     """
@@ -421,13 +458,15 @@ def read_layout(archive: Path, codepage: str | None = None) -> list[ZipEntry]:
         for entry, blocks in ordered:
             if entry.header_offset != expected_at:
                 problem = (
-                    "overlaps the entry before it"
+                    Message("overlaps the entry before it")
                     if entry.header_offset < expected_at
-                    else "is preceded by bytes that belong to no entry"
+                    else Message("is preceded by bytes that belong to no entry")
                 )
                 raise _entry_bad(entry.name, problem)
             data_at, expected_at = _local(fh, entry, blocks)
             placed[entry.header_offset] = replace(entry, data_offset=data_at)
         if expected_at != cd_offset:
-            raise _bad(archive, "bytes that belong to no entry lie before the central directory")
+            raise _bad(
+                archive, Message("bytes that belong to no entry lie before the central directory")
+            )
     return [placed[entry.header_offset] for entry, _ in central]

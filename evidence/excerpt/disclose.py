@@ -151,17 +151,13 @@ def open_excerpt(
         again = recommit(path, commitment, secret, item.sha256, data)
     except SourceError as exc:
         again = None
-        why = str(exc)
+        why = exc.message
     else:
-        why = "records differ from the commitment"
+        why = Message("records differ from the commitment")
     if hashlib.sha256(data).hexdigest() != item.sha256 or again is None or again[0] != commitment:
         raise VerificationError(
             f"item {item.item_id}: the vault copy's records do not match the signed commitment",
-            [
-                Finding(
-                    "fixity", Message("item {item_id}", item_id=item.item_id), Message.verbatim(why)
-                )
-            ],
+            [Finding("fixity", Message("item {item_id}", item_id=item.item_id), why)],
         )
     split = again[1]
     count = len(split.leaves)

@@ -121,6 +121,15 @@ def read_records_file(data: bytes, what: str) -> list[tuple[int, bytes]]:
     return found
 
 
+def unreadable(exc: Exception) -> Message:
+    """Why a proof file cannot be read: our own reason, worded, or a reader's diagnostic (a
+    missing key, a wrong type: Python's English) printed for the terminal."""
+    said = exc.args[0] if len(exc.args) == 1 else None
+    if isinstance(said, Message):
+        return Message("proof file is not readable ({why})", why=said)
+    return Message("proof file is not readable ({exc})", exc=str(exc))
+
+
 def _failed(subject: str, message: Message) -> VerificationError:
     return VerificationError(f"{subject}: {message}", [Finding(CHECK, subject, message)])
 
@@ -190,9 +199,11 @@ def build_proof(
     )
 
 
-def _hex(value: object, size: int, what: str) -> bytes:
+def _hex(value: object, size: int, what: Message) -> bytes:
     if not isinstance(value, str) or not re.fullmatch(f"[0-9a-f]{{{size * 2}}}", value):
-        raise ValueError(f"{what} is not {size} bytes of lower-case hex")
+        raise ValueError(
+            Message("{what} is not {size} bytes of lower-case hex", what=what, size=size)
+        )
     return bytes.fromhex(value)
 
 
@@ -228,16 +239,17 @@ def verify_excerpt(records_data: bytes, proof_data: bytes, subject: str) -> Exce
     try:
         proof = parse_json(proof_data)
         if not isinstance(proof, dict) or proof.get("schema") != PROOF_SCHEMA:
-            raise ValueError(f"not a {PROOF_SCHEMA} proof")
+            raise ValueError(Message("not a {schema} proof", schema=PROOF_SCHEMA))
         commitment = Commitment.from_json(proof["commitment"])
         if commitment is None:
-            raise ValueError("commitment is not readable")
-        root = _hex(commitment.root, 32, "commitment root")
+            raise ValueError(Message("commitment is not readable"))
+        root = _hex(commitment.root, 32, Message("commitment root"))
+        salt, leaf = Message("salt"), Message("leaf")
         disclosed = [
-            (int(d["number"]), _hex(d["salt"], 32, "salt"), _hex(d["leaf"], 32, "leaf"))
+            (int(d["number"]), _hex(d["salt"], 32, salt), _hex(d["leaf"], 32, leaf))
             for d in proof["disclosed"]
         ]
-        multiproof = [_hex(h, 32, "multiproof hash") for h in proof["multiproof"]]
+        multiproof = [_hex(h, 32, Message("multiproof hash")) for h in proof["multiproof"]]
         body, signer = _check_event(proof, subject)
         if proof["original"]["records"] != commitment.count:
             raise _failed(subject, Message("the proof's record count is not the commitment's"))
@@ -245,7 +257,7 @@ def verify_excerpt(records_data: bytes, proof_data: bytes, subject: str) -> Exce
     except VerificationError:
         raise
     except (ValueError, KeyError, TypeError) as exc:
-        raise _failed(subject, Message("proof file is not readable ({exc})", exc=exc)) from None
+        raise _failed(subject, unreadable(exc)) from None
     numbers = [n for n, _, _ in disclosed]
     # 1. the signed event names these records, this commitment and these leaves
     if Commitment.from_json(details.get("commitment")) != commitment:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..message import Message
 from ..profiles import DEFAULT_LIMITS
 from ..profiles.archive import iter_member_bytes, member_refusal, open_zip, unsafe_name
 from ..profiles.limits import ProfileFailure
@@ -38,6 +39,10 @@ MAX_COMMIT_BYTES = 512 * 1024 * 1024
 
 class SourceError(ValueError):
     """The chat text inside a zip cannot be read (the message says which member and why)."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,12 @@ def read_source(path: Path, layout: str) -> Source | None:
             return _members(archive, _chosen(infos, layout))
     except (ProfileFailure, zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError,
             ValueError, NotImplementedError) as exc:  # fmt: skip
-        raise SourceError(f"the chat text inside the zip cannot be read ({exc})") from None
+        raise SourceError(
+            Message("the chat text inside the zip cannot be read ({why})", why=exc.message)
+            if isinstance(exc, SourceError)
+            # The zip reader's own diagnostic (zipfile, zlib, the profile's limits), in English.
+            else Message("the chat text inside the zip cannot be read ({reason})", reason=str(exc))
+        ) from None
 
 
 def _chosen(infos: list[zipfile.ZipInfo], layout: str) -> list[zipfile.ZipInfo]:
@@ -108,14 +118,16 @@ def _chosen(infos: list[zipfile.ZipInfo], layout: str) -> list[zipfile.ZipInfo]:
 
 def _members(archive: zipfile.ZipFile, chosen: list[zipfile.ZipInfo]) -> Source | None:
     if not chosen:
-        raise SourceError("the zip holds no chat text member")
+        raise SourceError(Message("the zip holds no chat text member"))
     if sum(i.file_size for i in chosen) > MAX_COMMIT_BYTES:
         return None
     parts, members = [], []
     for info in chosen:
         refusal = unsafe_name(info.filename) or member_refusal(info, DEFAULT_LIMITS)
         if refusal is not None:
-            raise SourceError(f"member {info.filename!r}: {refusal}")
+            raise SourceError(
+                Message("member {name!r}: {refusal}", name=info.filename, refusal=refusal)
+            )
         data = b"".join(iter_member_bytes(archive, info))
         parts.append(data)
         members.append(Member(info.filename, hashlib.sha256(data).hexdigest(), len(data)))

@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from evidence.message import Message
 from evidence.profiles.limits import Deadline, Limits, MiB, ProfileFailure
 
 _CHUNK = 1 * MiB
@@ -39,14 +40,14 @@ class MemberReport:
         }
 
 
-def unsafe_name(name: str) -> str | None:
+def unsafe_name(name: str) -> Message | None:
     """Why a member name could escape an extraction root, or None if it could not."""
     if "\x00" in name:
-        return "NUL in member name"
+        return Message("NUL in member name")
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        return "absolute member path"
+        return Message("absolute member path")
     if ".." in name.replace("\\", "/").split("/"):
-        return "'..' in member path"
+        return Message("'..' in member path")
     return None
 
 
@@ -71,18 +72,22 @@ def open_zip(path: pathlib.Path, limits: Limits) -> zipfile.ZipFile:
     return archive
 
 
-def member_refusal(info: zipfile.ZipInfo, limits: Limits) -> str | None:
+def member_refusal(info: zipfile.ZipInfo, limits: Limits) -> Message | None:
     """Why a member must not be inflated (encrypted, link, bomb-like ratio), or None."""
     if info.flag_bits & 0x1:
-        return "encrypted member, not read"
+        return Message("encrypted member, not read")
     if stat.S_ISLNK(info.external_attr >> 16):
-        return "symbolic link member, not followed"
+        return Message("symbolic link member, not followed")
     if info.file_size > MiB:
         if info.compress_size <= 0:
-            return "declared size without compressed data"
+            return Message("declared size without compressed data")
         ratio = info.file_size // info.compress_size
         if ratio > limits.max_zip_ratio:
-            return f"compression ratio {ratio}:1 over the limit {limits.max_zip_ratio}:1"
+            return Message(
+                "compression ratio {ratio}:1 over the limit {limit}:1",
+                ratio=ratio,
+                limit=limits.max_zip_ratio,
+            )
     return None
 
 

@@ -41,6 +41,7 @@ from .layout import (
     build_pdf,
     field_table,
     grid_table,
+    heading,
     hex_para,
     name_para,
     para,
@@ -264,7 +265,7 @@ def render_cover(
     anchor = carried_anchor(manifest.get("trust"))
     story: list[Flowable] = [
         Paragraph(loc.t("EVIDENCE BUNDLE — COVER SHEET"), st.title),
-        para(loc.t("Request {reference}", reference=reference), st.h1),
+        heading(loc.t("Request {reference}", reference=reference), st.h1),
         field_table(
             [
                 (

@@ -26,8 +26,10 @@ from .layout import (
     WIDTH,
     Furniture,
     build_pdf,
+    check_para,
     field_table,
     grid_table,
+    heading,
     hex_lines,
     hex_para,
     markup,
@@ -88,7 +90,7 @@ def _title_block(data: CustodyReportData) -> list[Flowable]:
         checkpoint = markup(f"{printable(root)} {hex_lines(data.checkpoint_root)}", st.mono)
     return [
         Paragraph(loc.t("CHAIN OF CUSTODY REPORT"), st.title),
-        para(loc.t("Case {number} — {title}", number=case.number, title=case.title), st.h1),
+        heading(loc.t("Case {number} — {title}", number=case.number, title=case.title), st.h1),
         field_table(
             [
                 (loc.t("Case number"), case.number),
@@ -189,8 +191,7 @@ AUDIT_CHECKS = {
 }
 
 
-def _check_name(loc: Locale, name: str) -> str:
-    return loc.t(AUDIT_CHECKS[name][0]) if loc.lang != "en" and name in AUDIT_CHECKS else name
+AUDIT_CHECK_NAMES = {name: worded for name, (worded, _) in AUDIT_CHECKS.items()}
 
 
 def _check_detail(loc: Locale, c: CheckLine) -> str:
@@ -230,7 +231,7 @@ def verdict_section(
     if v.checks:
         rows = [
             (
-                para(_check_name(loc, c.name)),
+                check_para(loc, c.name, AUDIT_CHECK_NAMES),
                 para(loc.t("PASSED" if c.ok else "FAILED"), st.cell_bold),
                 para(_check_detail(loc, c)),
             )
@@ -255,7 +256,7 @@ def verdict_section(
         if v.findings:
             rows = [
                 (
-                    para(_check_name(loc, f.check)),
+                    check_para(loc, f.check, AUDIT_CHECK_NAMES),
                     para(loc.say(f.subject)),
                     para(loc.say(f.message)),
                 )
@@ -356,7 +357,7 @@ def _timeline(t: ItemTimeline, loc: Locale, numbers: dict[str, int]) -> list[Flo
             "{holder}; transfer to {to} not yet received", holder=holder, to=t.pending_to
         )
     head = [
-        para(loc.t("Item {id} — {name}", id=it.item_id, name=it.original_name), st.h2),
+        heading(loc.t("Item {id} — {name}", id=it.item_id, name=it.original_name), st.h2),
         markup(
             f"{loc.t('events: {n}', n=len(t.events))} · "
             f"{printable(loc.t('held by {who}', who=holder))}",
@@ -511,7 +512,7 @@ def render_custody_report(data: CustodyReportData) -> bytes:
             [
                 *_signers(data),
                 Spacer(1, 6 * mm),
-                para(
+                heading(
                     loc.t(
                         "End of report: case {case}; items: {items}; events: {events}; "
                         "verdict: {verdict}.",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, lru_cache
@@ -45,6 +45,8 @@ MARGIN = 15 * mm
 TOP = 20 * mm
 BOTTOM = 20 * mm
 WIDTH = PAGE[0] - 2 * MARGIN  # usable width, 510 pt on A4
+FRAME_PAD = 6  # reportlab's Frame pads its content by 6 pt each side
+LINE = WIDTH - 2 * FRAME_PAD  # a paragraph's line in the body frame
 HEX_PER_LINE = 32  # a SHA-256 prints as two lines of 32, the same split everywhere
 CELL_SIZE, CELL_LEADING = 7.0, 8.6  # table text
 MONO_SIZE = 6.5  # 32 hex digits in 125 pt
@@ -241,6 +243,41 @@ def para(value: object, style: ParagraphStyle | None = None, *, bold: bool = Fal
     return Paragraph(f"<b>{text}</b>" if bold else text, st)
 
 
+IDENTIFIER_SIZE = 5.5  # a check's identifier, small beside its worded name
+IDENTIFIER_COLOUR = "#616161"
+
+
+def check_para(loc: Locale, name: str, worded: Mapping[str, str]) -> Paragraph:
+    """A check as a document names it: its worded name from the catalogue (worded maps each
+    identifier to its English name); in English with the identifier the terminal and --json
+    print small beside it, to look a line up by. A check with no worded name: the identifier."""
+    st = styles().cell
+    if name not in worded:
+        return para(name, st)
+    text = printable(loc.t(worded[name]))
+    if loc.lang == "en":
+        small = f'size="{IDENTIFIER_SIZE}" color="{IDENTIFIER_COLOUR}"'
+        text += f" <font {small}>{printable(name)}</font>"
+    return Paragraph(text, st)
+
+
+def heading(value: object, style: ParagraphStyle, width: float = LINE) -> Paragraph:
+    """A heading (or a caption) that may hold a recorded value (a case number, a file name):
+    a word wider than the whole line (width) is such a value, no word of a language, and is
+    broken as a name in a cell is (break_word: after . _ / else at the edge, CONTINUED at
+    the line end), where reportlab would cut it at the edge with no mark. The pieces end in
+    the mark, so reportlab's dictionary hyphenation leaves them alone."""
+    font, size = style.fontName, style.fontSize
+    words = []
+    for word in safe_text(value, font).split(" "):
+        pieces = []
+        while len(word) > 1 and stringWidth(word, font, size) > width:
+            head, word = break_word(word, width, font, size, name=True)
+            pieces.append(head)
+        words.append("<br/>".join(escape(piece) for piece in [*pieces, word]))
+    return Paragraph(" ".join(words), style)
+
+
 def name_para(value: object, width: float, style: ParagraphStyle | None = None) -> Paragraph:
     """A file name or identifier in a cell of that inner width, broken as wrap_plain breaks it
     (at spaces, else with CONTINUED), never cut by reportlab at the cell edge without a mark."""
@@ -297,7 +334,8 @@ def grid_table(
     if look is not None and all(type(cell) is str for row in body for cell in row):
         heading: list[Sequence[Any]] = [_heading_row(tuple(headers), tuple(widths))]
         if caption is not None:
-            heading.insert(0, [_heading_cell(caption, sum(widths))] + [""] * (len(headers) - 1))
+            cell = _heading_cell(caption, sum(widths), caption=True)
+            heading.insert(0, [cell] + [""] * (len(headers) - 1))
         return RuledTable(widths, heading, body, look)
     return long_grid_table(headers, body, widths, extra=extra, caption=caption)
 
@@ -319,7 +357,8 @@ def long_grid_table(
     if caption is not None:
         # A caption row repeats with the headings, so a page that continues a table
         # still says whose rows these are.
-        data.insert(0, [para(caption, st.cell_bold)] + [""] * (len(headers) - 1))
+        cell = heading(caption, st.cell_bold, sum(widths) - 2 * PAD)
+        data.insert(0, [cell] + [""] * (len(headers) - 1))
         spans = [("SPAN", (0, 0), (-1, 0)), ("BACKGROUND", (0, 0), (-1, 0), CAPTION_FILL)]
     data.extend(list(row) for row in rows)
     table = LongTable(data, colWidths=list(widths), repeatRows=head, splitByRow=1)
@@ -349,13 +388,16 @@ def _heading_row(headers: tuple[str, ...], widths: tuple[float, ...]) -> list[Pa
     return [_heading_cell(h, w) for h, w in zip(headers, widths, strict=True)]
 
 
-def _heading_cell(text: str, width: float) -> Paragraph | str:
+def _heading_cell(text: str, width: float, *, caption: bool = False) -> Paragraph | str:
     """A bold heading cell: the plain string when the Paragraph would set it as that one
-    line (single spaces, narrower than the cell), else the Paragraph (wrapped, hyphenated)."""
+    line (single spaces, narrower than the cell), else the Paragraph (wrapped, hyphenated;
+    a caption, which may name a file, as a heading: a name wider than the cell marked)."""
     plain = safe_text(text)
     fits = stringWidth(plain, SANS_BOLD, CELL_SIZE) <= width - 2 * PAD - 0.01
     if plain and plain == " ".join(plain.split()) and fits:
         return plain
+    if caption:
+        return heading(text, styles().cell_bold, width - 2 * PAD)
     return para(text, styles().cell_bold)
 
 
@@ -499,22 +541,35 @@ def _draw_furniture(canv: Canvas, f: Furniture, number: int, total: int) -> None
     canv.setFillColor(colors.black)
     # Header: what the document is and which case, on every page, so a loose sheet is
     # still attributable.
-    canv.setFont(SANS_BOLD, 8.5)
     label = f.locale.t(f.label)
-    canv.drawString(MARGIN, height - 12 * mm, safe_text(f"{f.kind} — {label} {f.case_number}"))
-    canv.setFont(SANS, 8)
     page = f.locale.t("page {n} of {total}", n=number, total=total)
+    room = WIDTH - stringWidth(page, SANS, 8) - 4 * mm  # beside "page X of Y"
+    title = safe_text(f"{f.kind} — {label} {f.case_number}")
+    _fitted(canv, title, SANS_BOLD, 8.5, room)
+    canv.drawString(MARGIN, height - 12 * mm, title)
+    canv.setFont(SANS, 8)
     canv.drawRightString(width - MARGIN, height - 12 * mm, page)
     canv.line(MARGIN, height - 13.5 * mm, width - MARGIN, height - 13.5 * mm)
     canv.line(MARGIN, 14 * mm, width - MARGIN, 14 * mm)
-    canv.setFont(SANS, 7)
     generated = f.locale.t("generated {at}", at=f.locale.when(f.generated_at, " "))
     who = safe_text(f"{label.capitalize()} {f.case_number} · {generated}")
+    shrunk = _fitted(canv, who, SANS, 7, WIDTH - stringWidth(page, SANS, 7) - 4 * mm)
     canv.drawString(MARGIN, 10.5 * mm, who)
+    if shrunk:
+        canv.setFont(SANS, 7)
     canv.drawRightString(width - MARGIN, 10.5 * mm, page)
     canv.setFont(MONO, 6.3)
     canv.drawString(MARGIN, 7 * mm, safe_text(f.footer_note, MONO)[:130])
     canv.restoreState()
+
+
+def _fitted(canv: Canvas, text: str, font: str, size: float, room: float) -> bool:
+    """Set font at size, or smaller when text (a header naming a 64-letter case number)
+    would run past room: a header line is drawn whole, never cut at the page edge. Whether
+    it was made smaller."""
+    wide = float(stringWidth(text, font, size))
+    canv.setFont(font, size if wide <= room else size * room / wide)
+    return wide > room
 
 
 def build_pdf(story: list[Flowable], furniture: Furniture, *, title: str, author: str) -> bytes:

@@ -32,9 +32,10 @@ class Locale(Words):
         """A program message (a finding's or a check's detail, evidence.message.Message) in
         this language: its template from the catalogue, its values put in; any other string
         (a file name, an identifier) as it is. English prints the message as the program
-        wrote it. Recorded times among its values (Moments) are shown in this clock."""
+        wrote it. Recorded times among its values (Moments) are shown in this clock; command
+        lines among them (Commands) are left out: a document holds no command line."""
         translate = _same if self.lang == "en" else translations(self.lang).gettext
-        return render(text, translate, lambda at: self.when(at, " "))
+        return render(text, translate, lambda at: self.when(at, " "), commands=False)
 
     def role(self, role: str) -> str:
         """A key holder's role: one of the roles `key new --role` offers, from the catalogue;

@@ -29,8 +29,10 @@ from .layout import (
     WIDTH,
     Furniture,
     build_pdf,
+    check_para,
     field_table,
     grid_table,
+    heading,
     hex_lines,
     hex_para,
     markup,
@@ -174,8 +176,38 @@ CHECK_TEXT = {
     "log.inclusion": "every custody event is proved in the sender's append-only log",
     "log.timestamp": "the trusted time-stamp of the sender's checkpoint is valid",
 }
+# Each check of custody verify by a name a court reads (the identifier the terminal and --json
+# print is set small beside it in English).
+CHECK_NAMES = {
+    "zip": "zip file",
+    "bag.structure": "bag structure",
+    "bag.names": "file names",
+    "bag.complete": "completeness",
+    "bag.fixity": "file digests",
+    "bag.info": "bag description",
+    "cms.signature": "manifest signature",
+    "cms.tags": "tag manifest signature",
+    "cms.timestamp": "signature time-stamp",
+    "signer.certificate": "signer's certificate",
+    "signer.validity": "certificate validity",
+    "signer.identity": "signer's identity",
+    "manifest.json": "manifest form",
+    "manifest.schema": "manifest schema",
+    "manifest.issuer": "manifest issuer",
+    "manifest.certificates": "manifest certificates",
+    "item.files": "evidence files",
+    "item.coverage": "manifest coverage",
+    "item.chain": "custody chains",
+    "item.facts": "item facts",
+    "custody.trust": "custodians' standing",
+    "custody.irregular": "irregular events",
+    "log.inclusion": "log inclusion",
+    "log.timestamp": "checkpoint time-stamp",
+}
 # Subjects of checks that are words, not file names or identifiers: translated.
-SUBJECTS = frozenset({"bag", "items", "chains", "issuer", "trust", "custody", "certificates"})
+SUBJECTS = frozenset(
+    {"bag", "items", "chains", "issuer", "trust", "custody", "certificates", "log"}
+)
 STATUS_TEXT = {"ok": "PASSED", "failed": "FAILED", "warning": "WARNING", "skipped": "SKIPPED"}
 
 
@@ -223,7 +255,7 @@ def _verdict(data: VerificationData, loc: Locale) -> list[Flowable]:
     rows = [
         (
             para(loc.t(STATUS_TEXT.get(c.status, c.status)), st.cell_bold),
-            para(c.name),
+            check_para(loc, c.name, CHECK_NAMES),
             para(loc.t(c.subject) if c.subject in SUBJECTS else loc.say(c.subject)),
             para(_detail(loc, c)),
         )
@@ -382,7 +414,7 @@ def render_verification_report(
     ]
     story: list[Flowable] = [
         Paragraph(loc.t("BUNDLE VERIFICATION REPORT"), st.title),
-        para(loc.t("Request {reference}", reference=reference), st.h1),
+        heading(loc.t("Request {reference}", reference=reference), st.h1),
         field_table(pairs),
         Spacer(1, 4 * mm),
         *_verdict(data, loc),

@@ -15,7 +15,7 @@ from typing import Any
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 
-from ..errors import Finding, InputRejected
+from ..errors import Finding, Malformed
 from ..message import Message
 from ..messages import Words
 from .client import Token, request_token
@@ -34,7 +34,9 @@ def _signer_info(p7s: bytes, source: str) -> tuple[cms.ContentInfo, Any]:
             raise ValueError("not SignedData with one signer")
         return info, signers[0]
     except (ValueError, TypeError, KeyError) as exc:
-        raise InputRejected(f"{source}: not a CMS signature ({exc})") from None
+        raise Malformed(
+            Message("{source}: not a CMS signature ({why})", source=source, why=str(exc))
+        ) from None
 
 
 def add_signature_timestamp(p7s: bytes, url: str, source: str = "signature") -> bytes:
@@ -58,7 +60,13 @@ def signature_token(p7s: bytes, source: str = "signature") -> tuple[bytes | None
         if attr["type"].native == ATTRIBUTE:
             values = attr["values"]
             if len(values) != 1:
-                raise InputRejected(f"{source}: signatureTimeStampToken has {len(values)} values")
+                raise Malformed(
+                    Message(
+                        "{source}: signatureTimeStampToken has {n} values",
+                        source=source,
+                        n=len(values),
+                    )
+                )
             return values[0].dump(), value
     return None, value
 
@@ -72,10 +80,8 @@ def check_signature_timestamp(
     """Verify the signature's token (a missing token is a finding when trust is asked for)."""
     try:
         der, value = signature_token(p7s, source)
-    except InputRejected as exc:
-        return TokenCheck(
-            source, findings=[Finding("timestamp", source, Message.verbatim(exc.message))]
-        )
+    except Malformed as exc:
+        return TokenCheck(source, findings=[Finding("timestamp", source, exc.message)])
     if der is None:
         return TokenCheck(
             source,

@@ -310,8 +310,8 @@ def _late(created_at: Any, gen_time: Any) -> Message | None:
     return Message(
         "RFC 3161 time {gen_time} is long after the checkpoint ({at}), though its signed body "
         "required the token when it was made (stripped and stamped again?)",
-        gen_time=gen_time,
-        at=created_at,
+        gen_time=Message.moment(gen_time),
+        at=Message.moment(created_at),
     )
 
 

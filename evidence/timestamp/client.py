@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from asn1crypto import algos, cms, core, tsp
 
-from ..errors import Finding, InputRejected, OperationalError, UsageError, VerificationError
+from ..errors import Finding, Malformed, OperationalError, UsageError, VerificationError
 from ..message import Message
 from ..timefmt import format_utc
 
@@ -84,7 +84,11 @@ class Token:
                 policy=str(tst["policy"].dotted),
             )
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
-            raise InputRejected(f"{source}: not an RFC 3161 timestamp token ({exc})") from None
+            raise Malformed(
+                Message(
+                    "{source}: not an RFC 3161 timestamp token ({why})", source=source, why=str(exc)
+                )
+            ) from None
 
     @property
     def gen_time_utc(self) -> str:

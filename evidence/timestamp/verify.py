@@ -23,7 +23,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from ..errors import Finding, InputRejected
+from ..errors import Finding, InputRejected, Malformed
 from ..message import Message
 from ..timefmt import format_utc
 from .client import Token
@@ -92,10 +92,8 @@ def verify_token(
     """
     try:
         token = Token.parse(der, subject)
-    except InputRejected as exc:
-        return TokenCheck(
-            subject, findings=[Finding("timestamp", subject, Message.verbatim(exc.message))]
-        )
+    except Malformed as exc:
+        return TokenCheck(subject, findings=[Finding("timestamp", subject, exc.message)])
     findings: list[Finding] = []
 
     def add(message: Message) -> None:
@@ -119,7 +117,7 @@ def verify_token(
             add(
                 Message(
                     "genTime {gen_time} is before the claimed time {claimed}",
-                    gen_time=token.gen_time_utc,
+                    gen_time=Message.moment(token.gen_time_utc),
                     claimed=Message.moment(format_utc(claimed)),
                 )
             )
@@ -127,7 +125,7 @@ def verify_token(
             add(
                 Message(
                     "genTime {gen_time} is {gap} after the claimed time {claimed}",
-                    gen_time=token.gen_time_utc,
+                    gen_time=Message.moment(token.gen_time_utc),
                     gap=token.gen_time - claimed,
                     claimed=Message.moment(format_utc(claimed)),
                 )
@@ -191,7 +189,7 @@ def _check_tsa_certificate(
         add(
             Message(
                 "TSA certificate was not valid at genTime {gen_time} (valid {start} to {end})",
-                gen_time=format_utc(gen_time),
+                gen_time=Message.moment(format_utc(gen_time)),
                 start=Message.moment(format_utc(cert.not_valid_before_utc)),
                 end=Message.moment(format_utc(cert.not_valid_after_utc)),
             )

@@ -25,9 +25,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from ..errors import InputRejected
+from ..errors import Malformed
 from ..ledger import SCHEMA_VERSION, Ledger, select_all
 from ..merkle import leaf_hash
+from ..message import Message
 from ..privacy import write_private
 from ..timefmt import utc_now
 from .note import Note, NoteSignature, ecdsa_sign, ecdsa_vkey
@@ -103,14 +104,14 @@ def leaf_rows(ledger: Ledger, start: int = 0) -> list[dict[str, Any]]:
 
 
 def leaf_bytes(row: dict[str, Any]) -> bytes:
-    """A row's leaf hash as bytes; InputRejected for a damaged row."""
+    """A row's leaf hash as bytes; Malformed for a damaged row."""
     value = row.get("leaf")
     if not isinstance(value, str) or len(value) != 64:
-        raise InputRejected(f"log leaf #{row.get('idx')} is not a SHA-256")
+        raise Malformed(Message("log leaf #{idx} is not a SHA-256", idx=row.get("idx")))
     try:
         return bytes.fromhex(value)
     except ValueError:
-        raise InputRejected(f"log leaf #{row.get('idx')} is not a SHA-256") from None
+        raise Malformed(Message("log leaf #{idx} is not a SHA-256", idx=row.get("idx"))) from None
 
 
 def ledger_tree(ledger: Ledger) -> Tree:
@@ -144,9 +145,9 @@ class LogCommitment:
 
     @classmethod
     def read(cls, value: Any, source: str) -> LogCommitment:
-        """From a checkpoint body's `log`; InputRejected naming the source when malformed."""
+        """From a checkpoint body's `log`; Malformed naming the source when malformed."""
         if not isinstance(value, dict) or set(value) != {"origin", "size", "root", "frontier"}:
-            raise InputRejected(f"{source}: log commitment is malformed")
+            raise Malformed(Message("{source}: log commitment is malformed", source=source))
         size, root, frontier = value["size"], value["root"], value["frontier"]
         if (
             not isinstance(value["origin"], str)
@@ -158,7 +159,7 @@ class LogCommitment:
             or not all(_is_hex32(h) for h in frontier)
             or len(frontier) != bin(size).count("1")
         ):
-            raise InputRejected(f"{source}: log commitment is malformed")
+            raise Malformed(Message("{source}: log commitment is malformed", source=source))
         hashes = tuple(bytes.fromhex(h) for h in frontier)
         return cls(value["origin"], size, bytes.fromhex(root), Frontier(size, hashes))
 

@@ -19,7 +19,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from ..errors import InputRejected
+from ..errors import Malformed
+from ..message import Message
 
 SIG_ECDSA = 0x02
 SIG_COSIGNATURE = 0x04
@@ -31,13 +32,13 @@ _B64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
 
 def b64decode(text: str, what: str) -> bytes:
-    """Strict standard base64 (RFC 4648 section 4); InputRejected naming `what` otherwise."""
+    """Strict standard base64 (RFC 4648 section 4); Malformed naming `what` otherwise."""
     if not _B64.fullmatch(text):
-        raise InputRejected(f"{what}: not base64")
+        raise Malformed(Message("{what}: not base64", what=what))
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise InputRejected(f"{what}: not base64") from None
+        raise Malformed(Message("{what}: not base64", what=what)) from None
 
 
 def b64(data: bytes) -> str:
@@ -45,12 +46,12 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def key_name_problem(name: str) -> str | None:
+def key_name_problem(name: str) -> Message | None:
     """Why a key name is not allowed (empty, spaces, plus), or None."""
     if not name or "+" in name or any(c.isspace() for c in name):
-        return f"key name {name!r} is empty or holds a space or '+'"
+        return Message("key name {name!r} is empty or holds a space or '+'", name=name)
     if any(ord(c) < 0x20 for c in name):
-        return f"key name {name!r} holds a control character"
+        return Message("key name {name!r} holds a control character", name=name)
     return None
 
 
@@ -71,13 +72,13 @@ class NoteSignature:
         """A signature line without its newline."""
         parts = line.split(" ")
         if len(parts) != 3 or parts[0] != DASH:
-            raise InputRejected(f"note signature line is malformed: {line[:80]!r}")
+            raise Malformed(Message("note signature line is malformed: {line!r}", line=line[:80]))
         problem = key_name_problem(parts[1])
         if problem is not None:
-            raise InputRejected(f"note signature line: {problem}")
-        raw = b64decode(parts[2], f"signature of {parts[1]}")
+            raise Malformed(Message("note signature line: {problem}", problem=problem))
+        raw = b64decode(parts[2], Message("signature of {name}", name=parts[1]))
         if len(raw) < 5:
-            raise InputRejected(f"signature of {parts[1]} is too short")
+            raise Malformed(Message("signature of {name} is too short", name=parts[1]))
         return cls(parts[1], raw[:4], raw[4:])
 
 
@@ -101,23 +102,39 @@ class Note:
     def parse(cls, data: bytes, source: str = "note") -> Note:
         """Read a note strictly: UTF-8, no control characters but newline, a final newline."""
         if len(data) > MAX_NOTE_BYTES:
-            raise InputRejected(f"{source}: note is larger than {MAX_NOTE_BYTES} bytes")
+            raise Malformed(
+                Message(
+                    "{source}: note is larger than {limit} bytes",
+                    source=source,
+                    limit=MAX_NOTE_BYTES,
+                )
+            )
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise InputRejected(f"{source}: note is not UTF-8") from None
+            raise Malformed(Message("{source}: note is not UTF-8", source=source)) from None
         if any(ord(c) < 0x20 and c != "\n" for c in text):
-            raise InputRejected(f"{source}: note holds a control character")
+            raise Malformed(Message("{source}: note holds a control character", source=source))
         # The text ends at the last blank line; signatures follow, one per line.
         split = text.rfind("\n\n")
         if split < 0 or not text.endswith("\n"):
-            raise InputRejected(f"{source}: not a signed note (no blank line before signatures)")
+            raise Malformed(
+                Message(
+                    "{source}: not a signed note (no blank line before signatures)", source=source
+                )
+            )
         body, sig_text = text[: split + 1], text[split + 2 :]
         lines = sig_text[:-1].split("\n") if sig_text else []
         if not lines:
-            raise InputRejected(f"{source}: note has no signature")
+            raise Malformed(Message("{source}: note has no signature", source=source))
         if len(lines) > MAX_SIGNATURES:
-            raise InputRejected(f"{source}: note has more than {MAX_SIGNATURES} signatures")
+            raise Malformed(
+                Message(
+                    "{source}: note has more than {limit} signatures",
+                    source=source,
+                    limit=MAX_SIGNATURES,
+                )
+            )
         return cls(body, tuple(NoteSignature.parse_line(line) for line in lines))
 
 
@@ -126,12 +143,16 @@ def parse_signature_lines(data: bytes, source: str) -> list[NoteSignature]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise InputRejected(f"{source}: not UTF-8") from None
+        raise Malformed(Message("{source}: not UTF-8", source=source)) from None
     if not text.endswith("\n") or len(data) > MAX_NOTE_BYTES:
-        raise InputRejected(f"{source}: not a list of note signature lines")
+        raise Malformed(Message("{source}: not a list of note signature lines", source=source))
     lines = text[:-1].split("\n")
     if len(lines) > MAX_SIGNATURES:
-        raise InputRejected(f"{source}: more than {MAX_SIGNATURES} signature lines")
+        raise Malformed(
+            Message(
+                "{source}: more than {limit} signature lines", source=source, limit=MAX_SIGNATURES
+            )
+        )
     return [NoteSignature.parse_line(line) for line in lines]
 
 
@@ -156,16 +177,18 @@ class VerifierKey:
 
     @classmethod
     def parse(cls, text: str) -> VerifierKey:
-        """name+hex8+base64(type || key); InputRejected naming what is wrong."""
+        """name+hex8+base64(type || key); Malformed naming what is wrong."""
         parts = text.strip().split("+", 2)
         if len(parts) != 3 or not re.fullmatch(r"[0-9a-f]{8}", parts[1]):
-            raise InputRejected(f"verifier key {text[:60]!r} is not name+keyid+base64")
+            raise Malformed(
+                Message("verifier key {text!r} is not name+keyid+base64", text=text[:60])
+            )
         problem = key_name_problem(parts[0])
         if problem is not None:
-            raise InputRejected(f"verifier key: {problem}")
-        raw = b64decode(parts[2], f"verifier key {parts[0]}")
+            raise Malformed(Message("verifier key: {problem}", problem=problem))
+        raw = b64decode(parts[2], Message("verifier key {name}", name=parts[0]))
         if len(raw) < 2:
-            raise InputRejected(f"verifier key {parts[0]} holds no key")
+            raise Malformed(Message("verifier key {name} holds no key", name=parts[0]))
         return cls(parts[0], bytes.fromhex(parts[1]), raw[0], raw[1:])
 
     def text(self) -> str:
@@ -216,24 +239,36 @@ def ecdsa_verify(
 
 
 def ecdsa_public(vkey: VerifierKey) -> ec.EllipticCurvePublicKey:
-    """The P-256 key of a type-0x02 vkey; InputRejected if it is not one."""
+    """The P-256 key of a type-0x02 vkey; Malformed if it is not one."""
     if vkey.sig_type != SIG_ECDSA:
-        raise InputRejected(f"verifier key {vkey.name} is not an ECDSA (0x02) key")
+        raise Malformed(Message("verifier key {name} is not an ECDSA (0x02) key", name=vkey.name))
     try:
         key = serialization.load_der_public_key(vkey.public)
     except ValueError:
-        raise InputRejected(f"verifier key {vkey.name}: not a DER public key") from None
+        raise Malformed(
+            Message("verifier key {name}: not a DER public key", name=vkey.name)
+        ) from None
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
-        raise InputRejected(f"verifier key {vkey.name} is not a P-256 key")
+        raise Malformed(Message("verifier key {name} is not a P-256 key", name=vkey.name))
     if ecdsa_key_id(key) != vkey.key_id:
-        raise InputRejected(f"verifier key {vkey.name}: key ID does not match the key")
+        raise Malformed(
+            Message("verifier key {name}: key ID does not match the key", name=vkey.name)
+        )
     return key
 
 
 def ed25519_public(vkey: VerifierKey, sig_type: int) -> ed25519.Ed25519PublicKey:
-    """The Ed25519 key of a vkey of the given type; InputRejected if it is not one."""
+    """The Ed25519 key of a vkey of the given type; Malformed if it is not one."""
     if vkey.sig_type != sig_type or len(vkey.public) != 32:
-        raise InputRejected(f"verifier key {vkey.name} is not a type {sig_type:#04x} Ed25519 key")
+        raise Malformed(
+            Message(
+                "verifier key {name} is not a type {sig_type:#04x} Ed25519 key",
+                name=vkey.name,
+                sig_type=sig_type,
+            )
+        )
     if key_id(vkey.name, sig_type, vkey.public) != vkey.key_id:
-        raise InputRejected(f"verifier key {vkey.name}: key ID does not match the key")
+        raise Malformed(
+            Message("verifier key {name}: key ID does not match the key", name=vkey.name)
+        )
     return ed25519.Ed25519PublicKey.from_public_bytes(vkey.public)

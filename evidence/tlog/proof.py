@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import Finding, VerificationError
+from ..errors import Finding, VerificationError, Worded
 from ..merkle import node_hash
 from ..message import Message
 
 
-class ProofError(VerificationError):
+class ProofError(Worded, VerificationError):
     """A Merkle proof did not verify."""
 
     def __init__(self, message: Message, subject: str = "proof") -> None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import InputRejected
+from ..errors import Malformed
+from ..message import Message
 from .note import Note, b64, b64decode
 
 HEADER = "c2sp.org/tlog-proof@v1"
@@ -42,28 +43,35 @@ class TlogProof:
 
     @classmethod
     def parse(cls, data: bytes, source: str) -> TlogProof:
-        """Read a proof strictly; InputRejected naming the source otherwise."""
+        """Read a proof strictly; Malformed naming the source otherwise."""
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise InputRejected(f"{source}: not UTF-8") from None
+            raise Malformed(Message("{source}: not UTF-8", source=source)) from None
         head, sep, rest = text.partition("\n\n")
         if not sep:
-            raise InputRejected(f"{source}: no blank line before the checkpoint")
+            raise Malformed(Message("{source}: no blank line before the checkpoint", source=source))
         lines = head.split("\n")
         if lines[0] != HEADER:
-            raise InputRejected(f"{source}: first line is not {HEADER}")
+            raise Malformed(
+                Message("{source}: first line is not {header}", source=source, header=HEADER)
+            )
         extra = None
         at = 1
         if len(lines) > at and lines[at].startswith("extra "):
-            extra = b64decode(lines[at][6:], f"{source}: extra")
+            extra = b64decode(lines[at][6:], Message("{source}: extra", source=source))
             at += 1
         if len(lines) <= at or not (m := _INDEX.fullmatch(lines[at])):
-            raise InputRejected(f"{source}: no `index N` line")
+            raise Malformed(Message("{source}: no `index N` line", source=source))
         hashes = lines[at + 1 :]
         if len(hashes) > MAX_PROOF_LINES:
-            raise InputRejected(f"{source}: more than {MAX_PROOF_LINES} proof hashes")
-        proof = tuple(b64decode(h, f"{source}: proof hash") for h in hashes)
+            raise Malformed(
+                Message(
+                    "{source}: more than {limit} proof hashes", source=source, limit=MAX_PROOF_LINES
+                )
+            )
+        what = Message("{source}: proof hash", source=source)
+        proof = tuple(b64decode(h, what) for h in hashes)
         if any(len(p) != 32 for p in proof):
-            raise InputRejected(f"{source}: a proof hash is not 32 bytes")
+            raise Malformed(Message("{source}: a proof hash is not 32 bytes", source=source))
         return cls(int(m.group(1)), proof, Note.parse(rest.encode(), source), extra)

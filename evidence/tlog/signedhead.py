@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import InputRejected
+from ..errors import Malformed
 from ..merkle import EMPTY_ROOT
+from ..message import Message
 from .note import b64, b64decode
 
 _SIZE = re.compile(r"0|[1-9][0-9]{0,18}")
@@ -38,13 +39,23 @@ class SignedHead:
         """The first three lines of a checkpoint note text; extension lines are refused."""
         lines = text.split("\n")
         if len(lines) != 4 or lines[3] != "":
-            raise InputRejected(f"{source}: a checkpoint is three lines (origin, size, root)")
+            raise Malformed(
+                Message("{source}: a checkpoint is three lines (origin, size, root)", source=source)
+            )
         origin, size, root = lines[:3]
         if not origin or any(c.isspace() for c in origin):
-            raise InputRejected(f"{source}: origin line is empty or holds a space")
+            raise Malformed(
+                Message("{source}: origin line is empty or holds a space", source=source)
+            )
         if not _SIZE.fullmatch(size):
-            raise InputRejected(f"{source}: tree size {size[:30]!r} is not a decimal number")
-        raw = b64decode(root, f"{source}: root hash")
+            raise Malformed(
+                Message(
+                    "{source}: tree size {size!r} is not a decimal number",
+                    source=source,
+                    size=size[:30],
+                )
+            )
+        raw = b64decode(root, Message("{source}: root hash", source=source))
         if len(raw) != 32:
-            raise InputRejected(f"{source}: root hash is not 32 bytes")
+            raise Malformed(Message("{source}: root hash is not 32 bytes", source=source))
         return cls(origin, int(size), raw)

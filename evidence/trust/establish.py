@@ -26,7 +26,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import NameOID
 
-from ..errors import EvidenceError
+from ..errors import Malformed, Worded
 from ..keys import fingerprint, subject_attribute, verify_der
 from ..message import Message
 from ..timefmt import format_utc
@@ -281,22 +281,31 @@ def establish(
     return view
 
 
-class TrustEvidenceRejected(EvidenceError):
+class TrustEvidenceRejected(Worded):
     """A bundle's trust object cannot be read at all."""
 
     exit_code = 1
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
 
 
 def anchor_from_json(value: Any, source: str = "trust.anchor") -> Anchor:
     """The anchor of a trust object, read strictly."""
     if not isinstance(value, dict) or set(value) != {"kind", "certificate"}:
-        raise TrustEvidenceRejected(f"{source}: not a {{kind, certificate}} object")
+        raise TrustEvidenceRejected(
+            Message("{source}: not a {{kind, certificate}} object", source=source)
+        )
     if value["kind"] not in ANCHOR_KINDS or not isinstance(value["certificate"], str):
-        raise TrustEvidenceRejected(f"{source}: kind must be authority or ca, with a PEM")
+        raise TrustEvidenceRejected(
+            Message("{source}: kind must be authority or ca, with a PEM", source=source)
+        )
     try:
         cert = x509.load_pem_x509_certificate(value["certificate"].encode())
     except ValueError:
-        raise TrustEvidenceRejected(f"{source}: certificate is not a PEM certificate") from None
+        raise TrustEvidenceRejected(
+            Message("{source}: certificate is not a PEM certificate", source=source)
+        ) from None
     return Anchor(value["kind"], cert)
 
 
@@ -331,7 +340,9 @@ def establish_export(
     if (anchor_fingerprint is None) == (trusted_ca is None):
         raise ValueError("pin exactly one of anchor_fingerprint or trusted_ca")
     if not isinstance(trust, dict) or not set(trust) <= {"anchor", "records"}:
-        raise TrustEvidenceRejected("trust: not an {anchor, records} object")
+        raise TrustEvidenceRejected(
+            Message("{source}: not an {{anchor, records}} object", source="trust")
+        )
     anchor = anchor_from_json(trust.get("anchor"))
     problems: list[Message] = []
     if trusted_ca is not None:
@@ -349,13 +360,13 @@ def establish_export(
         return TrustView(anchor, verdicts, [why])
     raw = trust.get("records", [])
     if not isinstance(raw, list):
-        raise TrustEvidenceRejected("trust.records: not a list")
+        raise TrustEvidenceRejected(Message("trust.records: not a list"))
     records = []
     for n, value in enumerate(raw):
         try:
             records.append(TrustRecord.from_json(value, f"trust.records[{n}]"))
-        except EvidenceError as exc:
-            problems.append(Message.verbatim(exc.message))
+        except Malformed as exc:
+            problems.append(exc.message)
     view = establish(anchor, records, certificates)
     view.problems[:0] = problems
     return view

@@ -18,8 +18,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from ..canonical import canonical_bytes
-from ..errors import InputRejected
+from ..errors import Malformed
 from ..keys import Signer, fingerprint, key_id_of
+from ..message import Message
 from ..signed import Kind, Signed, digest
 from ..timefmt import utc_now
 
@@ -55,7 +56,7 @@ class TrustBody(TypedDict):
     added_at: NotRequired[str]
 
 
-TRUST = Kind[TrustBody]("custody-trust", "record")
+TRUST = Kind[TrustBody]("custody-trust", Message("record"))
 TRUST_SCHEMA = TRUST.current
 KINDS = tuple(TrustKind)
 
@@ -100,14 +101,14 @@ class TrustRecord(Signed[TrustBody]):
         """From stored bytes, read strictly: canonical JSON, no duplicate keys, known shape."""
         body = TRUST.strict(data, source)
         if not isinstance(signature, str):
-            raise InputRejected(f"{source}: record signature is not text")
+            raise Malformed(Message("{source}: record signature is not text", source=source))
         return cls(body, digest(data), signature, data)
 
     @classmethod
     def from_json(cls, value: Any, source: str) -> TrustRecord:
         """From the bundle form; the body is canonicalised as it was signed."""
         if not isinstance(value, dict) or set(value) != {"record", "signature"}:
-            raise InputRejected(f"{source}: not a {{record, signature}} object")
+            raise Malformed(Message("{source}: not a {{record, signature}} object", source=source))
         _, data = TRUST.body_of(value["record"], source)
         return cls.parse(data, value["signature"], source)
 

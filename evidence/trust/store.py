@@ -8,12 +8,13 @@ is strict: a row is used only when its columns are exactly what its signed body 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography import x509
 
-from ..errors import EvidenceError, UsageError
+from ..errors import Malformed, UsageError
 from ..keys import KeyRecord, Signer, fingerprint
 from ..ledger import TRUST_VERSION, Ledger, select_all, type_problems
 from ..message import Message
@@ -100,8 +101,8 @@ def load_records(ledger: Ledger, problems: list[Message]) -> list[TrustRecord]:
             continue
         try:
             record = TrustRecord.parse(row["body"].encode(), row["signature"], where)
-        except EvidenceError as exc:
-            problems.append(Message.verbatim(exc.message))
+        except Malformed as exc:
+            problems.append(exc.message)
             continue
         if row["seq"] != expected:
             problems.append(
@@ -186,8 +187,11 @@ def export_for(ledger: Ledger, fingerprints: list[str]) -> dict[str, Any] | None
     return export_trust(state.anchor, state.records, fingerprints)
 
 
-def trust_status(view: TrustView | None, fp: str) -> str:
-    """One word or two for listings: root, enrolled, CA-issued, revoked, not enrolled..."""
+def trust_status(
+    view: TrustView | None, fp: str, when: Callable[[str], str] = lambda at: at[:10]
+) -> str:
+    """One word or two for listings: root, enrolled, CA-issued, revoked DATE, not enrolled...
+    (the revocation's recorded time through when: its UTC date unless the caller says)."""
     if view is None:
         return "no root"
     if fp == view.anchor.fingerprint:
@@ -196,7 +200,7 @@ def trust_status(view: TrustView | None, fp: str) -> str:
     if not verdict.established:
         return "not enrolled" if view.anchor.kind == "authority" else "not CA-issued"
     if verdict.revoked_at is not None:
-        return f"revoked {verdict.revoked_at[:10]}"
+        return f"revoked {when(verdict.revoked_at)}"
     return "enrolled" if view.anchor.kind == "authority" else "CA-issued"
 
 

@@ -7,7 +7,8 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..errors import Finding, OperationalError, VerificationError
+from ..display import printable
+from ..errors import Finding, OperationalError, VerificationError, Worded
 from ..ledger import Ledger
 from ..message import Message
 from ..tlog.ledgerlog import store_signatures
@@ -19,13 +20,13 @@ TIMEOUT = 20
 MAX_ANSWER = 128 * 1024
 
 
-class WitnessRefused(VerificationError):
+class WitnessRefused(Worded, VerificationError):
     """The witness refused to cosign because the log does not extend what it saw (exit 1)."""
 
-    def __init__(self, url: str, why: str) -> None:
+    def __init__(self, url: str, why: Message) -> None:
         super().__init__(
-            f"witness {url} refused the checkpoint: {why}",
-            [Finding("witness", url, Message.verbatim(why))],
+            Message("witness {url} refused the checkpoint: {why}", url=url, why=why),
+            [Finding("witness", url, why)],
         )
 
 
@@ -61,6 +62,15 @@ def _why(answer: _Answer) -> str:
     return answer.body.decode("utf-8", "replace").strip()[:200] or f"HTTP {answer.status}"
 
 
+def _refusal(answer: _Answer) -> Message:
+    """The witness's own reason, a third party's words: quoted as said (controls and escape
+    sequences made visible) inside our own sentence."""
+    said = answer.body.decode("utf-8", "replace").strip()[:200]
+    if not said:
+        return Message("the witness refused (HTTP {status}) without a reason", status=answer.status)
+    return Message("the witness refused: «{reason}»", reason=printable(said))
+
+
 def add_checkpoint(
     url: str,
     note: Note,
@@ -80,8 +90,12 @@ def add_checkpoint(
         if old > size:
             raise WitnessRefused(
                 base,
-                f"it already cosigned tree size {old}, larger than this ledger's {size}: "
-                "the ledger was cut or rolled back since",
+                Message(
+                    "it already cosigned tree size {old}, larger than this ledger's {size}: "
+                    "the ledger was cut or rolled back since",
+                    old=old,
+                    size=size,
+                ),
             )
         proof = proof_from(old) if old else []
         body = f"old {old}\n" + "".join(f"{b64(p)}\n" for p in proof) + "\n"
@@ -95,7 +109,7 @@ def add_checkpoint(
             old = int(text)
             continue
         if answer.status == 422:
-            raise WitnessRefused(base, _why(answer))
+            raise WitnessRefused(base, _refusal(answer))
         raise OperationalError(
             f"witness {base} refused the checkpoint (HTTP {answer.status}: {_why(answer)})",
             "a witness must be given this ledger's checkpoint key first (`custody witness add-log`)"

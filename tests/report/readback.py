@@ -24,7 +24,6 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from evidence.bundle.checklist import ORDER
 from evidence.messages import message_ids
 from evidence.report.layout import CONTINUED
 
@@ -94,7 +93,6 @@ def stored_times(text: str) -> list[str]:
 def problems(documents: Mapping[str, bytes], lang: str, allowed: set[str]) -> list[str]:
     """Every problem on every page of documents (name -> PDF bytes), one line each; allowed:
     the Latin words of the recorded data, which a Russian document prints as recorded."""
-    allowed = allowed | {w for name in ORDER for w in name.split(".")}  # check names
     # A word is known if a document (or the catalogue) holds it whole somewhere.
     known = known_words(joined(pdftotext(pdf, "-raw")) for pdf in documents.values())
     found = []

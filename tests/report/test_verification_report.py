@@ -10,11 +10,18 @@ from pathlib import Path
 import pytest
 
 from evidence.bundle.build import build_bundle
+from evidence.bundle.checklist import ORDER
 from evidence.bundle.manifest import MlaRequest
 from evidence.bundle.verify import VerifyResult, verify_bundle
+from evidence.messages import translations
 from evidence.report.cover import render_cover
 from evidence.report.locale import Locale
-from evidence.report.verification import render_verification_report, verification_data
+from evidence.report.verification import (
+    CHECK_NAMES,
+    CHECK_TEXT,
+    render_verification_report,
+    verification_data,
+)
 
 from .conftest import CASE, CHAT_NAME, INVESTIGATOR, CaseWorld, pdftotext, unwrapped
 from .language_support import latin_words
@@ -135,3 +142,26 @@ def test_repacked_bundle_report_says_packaging_changed(
         said = text[text.index("Упаковка изменена") :].split(".")[0]
         assert said.startswith("Упаковка изменена, содержимое не изменено: файлы лежат в корне")
         assert latin_words(said, set()) == [], said
+
+
+def test_checks_are_named_in_words_in_each_language(bundle: Path) -> None:
+    """Each check by its worded name from the catalogue: English sets the identifier the
+    terminal and --json print small beside it; Russian prints no identifier, only Russian."""
+    assert set(ORDER) <= set(CHECK_NAMES) == set(CHECK_TEXT)
+    result = verify_bundle(bundle)
+    english = _flat(render_verification_report(result, _sha(bundle)))
+    russian = _flat(render_verification_report(result, _sha(bundle), locale=Locale("ru")))
+    catalogue = translations("ru")
+    words = russian.split()
+    squashed = _squashed(russian)  # a name wrapped in its narrow column, hyphenated or not
+    for check in result.checks:
+        worded = CHECK_NAMES[check.name]
+        assert _squashed(f"{worded} {check.name}") in _squashed(english), check.name
+        assert catalogue.gettext(worded) != worded, worded
+        assert _squashed(catalogue.gettext(worded)) in squashed, worded
+        if check.name != "manifest.json":  # also a file name, a subject printed as it is
+            assert check.name not in words, check.name
+
+
+def _squashed(text: str) -> str:
+    return "".join(c for c in text if not c.isspace() and c != "-")

@@ -171,3 +171,49 @@ def test_empty_tree_must_have_the_empty_root(local_witness: WitnessFixture, log:
     bad = log.note(0, hashlib.sha256(b"not empty").digest())
     assert _post(local_witness.url, b"old 0\n\n" + bad.to_bytes())[0] == 422
     assert _post(local_witness.url, b"old 0\n\n" + log.note(0).to_bytes())[0] == 200
+
+
+def test_a_witness_refusal_is_quoted_evidence(log: Log) -> None:
+    """A witness's reason is a third party's text: quoted inside our own sentence, its
+    control characters and escape sequences made visible, in Russian inside a Russian frame."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from evidence.message import render
+    from evidence.messages import translations
+
+    said = "fork\x1b[2J\x1b]0;owned\x07 \u202eseen"
+
+    class Hostile(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = said.encode()
+            self.send_response(422)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        log.grow(3)
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with pytest.raises(WitnessRefused) as caught:
+            log.submit(url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    (finding,) = caught.value.findings
+    visible = "fork\\x1b[2J\\x1b]0;owned\\x07 \\u202eseen"
+    assert finding.message == f"the witness refused: «{visible}»"
+    assert caught.value.message == (
+        f"witness {url} refused the checkpoint: the witness refused: «{visible}»"
+    )
+    assert "\x1b" not in caught.value.diagnostics()
+    ru = render(finding.message, translations("ru").gettext)
+    assert ru == f"сервер-свидетель отказал: «{visible}»"
