@@ -54,6 +54,10 @@ _UNIX = 3
 # Flag bits we accept: 1-2 deflate options, 3 data descriptor, 11 UTF-8 names. Everything else
 # (0 and 6 encryption, 5 patched data, 13 masked headers...) changes how bytes are read.
 _FLAGS_ACCEPTED = 0x2 | 0x4 | 0x8 | 0x800
+# The highest "version needed to extract" read here: 4.6, as Info-ZIP unzip 6.0 ("can do
+# v4.6"); Python's zipfile stops at 6.3, bsdtar reads anything. An entry that asks for more is
+# one a recipient's unzip skips, so it is refused rather than read by one program only.
+_MAX_NEEDED = 46
 STORED, DEFLATED = 0, 8
 _CENTRAL_FIXED = struct.Struct("<4sBBHHHHHIIIHHHHHII")
 _LOCAL_FIXED = struct.Struct("<4sHHHHHIIIHH")
@@ -306,7 +310,7 @@ def _central(
             _,
             _version,
             system,
-            _needed,
+            needed,
             flags,
             method,
             _time,
@@ -336,6 +340,14 @@ def _central(
         )
         if values["disk"] != 0:
             raise _entry_bad(where, Message("lies on another disk"))
+        if needed & 0xFF > _MAX_NEEDED:
+            raise _entry_bad(
+                where,
+                Message(
+                    "needs zip version {version} to extract (unzip reads up to 4.6)",
+                    version=f"{(needed & 0xFF) // 10}.{(needed & 0xFF) % 10}",
+                ),
+            )
         if flags & ~_FLAGS_ACCEPTED:
             problem = (
                 Message("is encrypted")
