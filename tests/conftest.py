@@ -5,15 +5,18 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
+import evidence.ingest
 from evidence import keyfile
 from evidence.cases import create_case
+from evidence.metadata import MetadataPool, exiftool_pool
 from evidence.timestamp.localtsa import LocalTsa, TsaIdentity
 from evidence.workspace import Workspace
 from tests import pgcluster
@@ -56,6 +59,46 @@ def _fast_kdf() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(keyfile, "KDF_ITERATIONS", 2048)
         yield
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "own_exiftool: the test's ingests start and stop their own exiftool processes "
+        "(tests of the process pool itself)",
+    )
+
+
+@pytest.fixture(scope="session")
+def _worker_exiftool() -> Iterator[MetadataPool]:
+    # One pool of real exiftool -stay_open processes per test process (xdist worker).
+    with exiftool_pool() as pool:
+        yield pool
+
+
+@pytest.fixture(autouse=True)
+def _shared_exiftool(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An in-process ingest reads metadata through the worker's exiftool processes instead of
+    # starting its own: starting exiftool and loading its modules costs ~0.2 CPU-s, paid by
+    # hundreds of tests (seized, busy...). The files, the commands and the replies are the same;
+    # a pool outlives a test's ingest only. Ingests of a CLI in a subprocess start their own,
+    # and so do the tests marked own_exiftool (they count or watch the processes).
+    if request.node.get_closest_marker("own_exiftool"):
+        return
+    pool: MetadataPool = request.getfixturevalue("_worker_exiftool")
+    own_pool = evidence.ingest.exiftool_pool
+
+    @contextmanager
+    def shared(size: int | None = None, started: Sequence[object] = ()) -> Iterator[MetadataPool]:
+        if any(process is not None for process in started):
+            # A command started its own exiftool early for its ingest: that costs what it
+            # costs already, and the command's own pool uses it and stops it, as it must.
+            with own_pool(size, started=started) as own:
+                yield own
+            return
+        yield pool
+
+    monkeypatch.setattr(evidence.ingest, "exiftool_pool", shared)
 
 
 @pytest.fixture(scope="session")

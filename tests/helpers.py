@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import subprocess
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -93,3 +96,17 @@ def openssl_ts_verify(
     command = ["openssl", "ts", "-verify", "-token_in", "-in", str(tmp / "token.tst")]
     command += ["-data", str(tmp / "data.bin"), "-CAfile", str(ca)]
     return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+def wait_until_ready(
+    ready: Sequence[Path], procs: Sequence[subprocess.Popen[Any]], timeout: float = 300
+) -> None:
+    """Wait until every child has written its ready file (it is set up and waits for the start
+    signal), so that the children can be started together without guessing how long their
+    start-up takes; a child that exits before that fails the test at once."""
+    until = time.monotonic() + timeout
+    while not all(path.exists() for path in ready):
+        died = [p.args for p in procs if p.poll() is not None]
+        assert not died, f"exited before it was ready: {died}"
+        assert time.monotonic() < until, "children not ready in time"
+        time.sleep(0.005)

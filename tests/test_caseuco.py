@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
-import subprocess
-import sys
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
 from click.testing import CliRunner
@@ -23,14 +26,60 @@ from evidence.items import list_items
 from tests.bundle.bundle_support import REQUEST
 from tests.helpers import CASE, PASSPHRASE, World
 
-CASE_VALIDATE = Path(sys.executable).parent / "case_validate"
+
+@dataclass(frozen=True)
+class Validated:
+    """What `case_validate FILE` gives: its exit status and its report."""
+
+    returncode: int
+    stdout: str
 
 
-def case_validate(path: Path) -> subprocess.CompletedProcess[str]:
-    """The CASE project's validator (pySHACL over the CASE 1.x shapes, offline)."""
-    return subprocess.run(
-        [str(CASE_VALIDATE), str(path)], capture_output=True, text=True, timeout=300
-    )
+@functools.cache
+def _case_ontology() -> tuple[str, Any, frozenset[Any]]:
+    # What case_validate loads on every run (by default the newest CASE that case-utils
+    # bundles, its TBox shapes switched off), parsed once per test process; the triples are
+    # kept to show it is never changed.
+    from case_utils.case_validate.validate_utils import disable_tbox_review, get_ontology_graph
+    from case_utils.ontology.version_info import CURRENT_CASE_VERSION
+
+    version = "case-" + CURRENT_CASE_VERSION  # the command's --built-version default
+    graph = get_ontology_graph(version, None)
+    disable_tbox_review(graph)
+    return version, graph, frozenset(graph)
+
+
+def case_validate(path: Path) -> Validated:
+    """The CASE project's validator (pySHACL over the CASE 1.x shapes, offline), run as its
+    command line `case_validate FILE` runs it (the same function and arguments), in this
+    process with the ontology parsed once."""
+    import case_utils.case_validate as case_validate_cli  # pySHACL: only where it is used
+
+    with warnings.catch_warnings():
+        # As the command shows them: Python hides libraries' DeprecationWarnings outside
+        # __main__ (case-utils and rdflib use deprecated importlib.resources and rdflib calls).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        version, ontology, triples = _case_ontology()
+        with mock.patch.object(case_validate_cli, "get_ontology_graph", lambda *_: ontology):
+            result = case_validate_cli.validate(
+                [str(path)],
+                abort_on_first=False,
+                allow_infos=False,
+                allow_warnings=False,
+                case_version=version,
+                debug=False,
+                do_owl_imports=False,
+                inference=None,
+                meta_shacl=False,
+                review_tbox=False,
+                supplemental_graphs=None,
+            )
+    # pySHACL adds two RDFS axioms to the ontology it is given (owl:Class is an rdfs:Class...),
+    # as in every run; take them out again so that each run starts from the graph as loaded.
+    for added in set(ontology) - triples:
+        ontology.remove(added)
+    assert frozenset(ontology) == triples  # nothing else was changed
+    return Validated(0 if result.conforms else 1, result.text)
 
 
 def every_kind(world: World, tmp_path: Path) -> None:

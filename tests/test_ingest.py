@@ -168,6 +168,7 @@ def test_file_changing_while_hashed_is_refused(tmp_path: Path) -> None:
     assert list(vault.tmp.iterdir()) == []
 
 
+@pytest.mark.own_exiftool
 def test_one_exiftool_process_for_the_whole_run(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,7 +8,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from evidence.events import item_events
 from evidence.items import list_items
 from evidence.ledger import SCHEMA_VERSION, SQLiteLedger
 from evidence.workspace import Workspace
-from tests.helpers import CASE, PASSPHRASE, World
+from tests.helpers import CASE, PASSPHRASE, World, wait_until_ready
 
 
 def test_append_only_triggers_refuse_update_and_delete(world: World, evidence_dir: Path) -> None:
@@ -108,8 +107,8 @@ from pathlib import Path
 from evidence.custody import append_events
 from evidence.items import get_item
 from evidence.workspace import Workspace
-root, ledger, vault, actor, passphrase, writer = sys.argv[1:7]
-items = sys.argv[7:]
+root, ledger, vault, actor, passphrase, writer, ready = sys.argv[1:8]
+items = sys.argv[8:]
 # The writer is the application here: it reads the environment and passes the timeout down.
 wait_ms = int(os.environ["CUSTODY_BUSY_TIMEOUT_MS"])
 ws = Workspace.open(
@@ -118,6 +117,7 @@ ws = Workspace.open(
 signer = ws.keys.unlock(ws.keys.resolve(actor), passphrase)
 chosen = [get_item(ws.ledger, i) for i in items]
 go = Path(root).parent / "go"
+Path(ready).touch()
 while not go.exists():  # all writers start together, so they really contend
     time.sleep(0.01)
 for n in range(500):
@@ -143,6 +143,7 @@ def test_eight_processes_append_500_times_each_to_overlapping_chains(
     ledger = getattr(world.ws.ledger, "conninfo", "")
     vault = str(world.ws.vault.root) if ledger else ""
     actors = ["А. Иванов", "Evidence Room", "P. Sidorov", "А. Иванов"] * 2
+    ready = [tmp_path / f"ready-{w}" for w in range(len(actors))]
     procs = [
         subprocess.Popen(
             [
@@ -154,13 +155,14 @@ def test_eight_processes_append_500_times_each_to_overlapping_chains(
                 actor,
                 PASSPHRASE,
                 str(w),
+                str(ready[w]),
                 *(i.item_id for i in items),
             ],
             env={**os.environ, "CUSTODY_BUSY_TIMEOUT_MS": "120000"},
         )
         for w, actor in enumerate(actors)
     ]
-    time.sleep(3)
+    wait_until_ready(ready, procs)
     (world.ws.root.parent / "go").touch()
     assert [p.wait(timeout=900) for p in procs] == [0] * 8
     per_call = [2 if n % 5 == 0 else 1 for n in range(500)]

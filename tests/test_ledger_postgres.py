@@ -25,7 +25,7 @@ from evidence.ledger import open_ledger
 from evidence.vault import Vault
 from evidence.workspace import Workspace
 from tests import pgcluster
-from tests.helpers import CASE, PASSPHRASE, World
+from tests.helpers import CASE, PASSPHRASE, World, wait_until_ready
 
 Urls = tuple[str, str]
 
@@ -241,12 +241,13 @@ import sys, time
 from pathlib import Path
 from evidence.ingest import IngestOptions, ingest
 from evidence.workspace import Workspace
-root, ledger, vault, actor, passphrase, path, go = sys.argv[1:8]
+root, ledger, vault, actor, passphrase, path, go, case, ready = sys.argv[1:10]
 ws = Workspace.open(Path(root), ledger=ledger or None, vault=Path(vault) if vault else None)
 signer = ws.keys.unlock(ws.keys.resolve(actor), passphrase)
+Path(ready).touch()
 while not Path(go).exists():
     time.sleep(0.005)
-report = ingest(ws, signer, [Path(path)], IngestOptions(case=sys.argv[8], source="race"))
+report = ingest(ws, signer, [Path(path)], IngestOptions(case=case, source="race"))
 print(report.outcomes[0].status)
 """
 
@@ -264,15 +265,16 @@ def _race(racers: list[tuple[Path, str, str, str]], tmp_path: Path) -> None:
         seized.write_bytes(seized.read_bytes() + bytes([attempt]))
         go.unlink(missing_ok=True)
         tail = [PASSPHRASE, str(seized), str(go), CASE]
+        ready = [tmp_path / f"ready-{attempt}-{n}" for n in range(len(racers))]
         procs = [
             subprocess.Popen(
-                [sys.executable, str(script), str(root), ledger, vault, actor, *tail],
+                [sys.executable, str(script), str(root), ledger, vault, actor, *tail, str(flag)],
                 stdout=subprocess.PIPE,
                 text=True,
             )
-            for root, ledger, vault, actor in racers
+            for (root, ledger, vault, actor), flag in zip(racers, ready, strict=True)
         ]
-        time.sleep(2.5)
+        wait_until_ready(ready, procs)
         go.touch()
         outs = [p.communicate(timeout=300)[0].strip() for p in procs]
         assert [p.returncode for p in procs] == [0, 0]
