@@ -16,7 +16,7 @@ import click
 
 from evidence import __version__
 
-from .launch import EXIT_INTERRUPTED, INTERRUPTED, interruptible
+from .interrupt import EXIT_INTERRUPTED, INTERRUPTED, interruptible
 
 if TYPE_CHECKING:
     from datetime import tzinfo

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from evidence.cli.launch import INTERRUPTED
+from evidence.cli.interrupt import INTERRUPTED
 
 from tests.helpers import DATA
 
@@ -134,10 +134,11 @@ def test_without_the_launcher_it_was_a_traceback() -> None:
 # What a SIGINT may give before the launcher's first line runs: Python's own start has not yet
 # installed its handler (the default action ends the process, silently); or Python is importing
 # its `site` module (it reports a failed start, with a traceback of site's imports); or the
-# console script is importing the launcher (evidence/__init__.py, cli/__init__.py, launch.py's
-# own `import signal`). No entry point can run code earlier; the test counts these apart.
+# console script is importing the launcher (evidence/__init__.py, cli/__init__.py, launch.py and
+# cli/interrupt.py, the handler it installs). No entry point can run code earlier; the test
+# counts these apart.
 PYTHON_START = "Fatal Python error: init_import_site"
-BEFORE_LAUNCHER = re.compile(r"/(evidence/__init__|cli/__init__|cli/launch)\.py$")
+BEFORE_LAUNCHER = re.compile(r"/(evidence/__init__|cli/__init__|cli/launch|cli/interrupt)\.py$")
 
 
 def _before_the_launcher(err: str) -> bool:
@@ -189,13 +190,13 @@ def test_ctrl_c_right_after_start_never_gives_our_traceback(tmp_path: Path) -> N
 
 IN_A_CALLBACK = """
 import signal, sys, weakref
-from evidence.cli import launch
+from evidence.cli import interrupt
 # Python's own handler, whatever this process inherited (a job started with SIGINT ignored,
 # as make or CI may start it, would otherwise lose the signal for another reason).
 signal.signal(signal.SIGINT, signal.default_int_handler)
 if sys.argv[1] == "launcher":
-    signal.signal(signal.SIGINT, launch._end_at_once)  # as launch.main() does
-    launch.interruptible()  # as a command begins
+    signal.signal(signal.SIGINT, interrupt.end_at_once)  # as launch.main() does
+    interrupt.interruptible()  # as a command begins
 class Thing: pass
 thing = Thing()
 def callback(ref):  # run by Python from C, as importlib's module-lock cleanup is
