@@ -14,10 +14,9 @@ from evidence.report.locale import make_locale
 from evidence.report.model import FAILED
 from evidence.report.produce import (
     FORMATS,
-    custody_report,
     format_for,
     preparer_of,
-    render,
+    produce_report,
     signed_pdf,
     write_file,
 )
@@ -112,9 +111,10 @@ def report_command(
             signer = unlock(ws, as_key)
             preparer = preparer_of(signer)
     chosen = split_refs(items)
-    data = custody_report(
+    data, content = produce_report(
         ws,
         case,
+        kind,
         item_ids=chosen or None,
         fixity=fixity,
         checkpoint_file=checkpoint_file,
@@ -124,7 +124,6 @@ def report_command(
         preparer=preparer,
         signed=signer is not None,
     )
-    content = render(data, kind)
     if kind == "pdf":
         content = signed_pdf(content, signer, url, f"Chain of custody report, case {case}")
     if output is not None and str(output) == "-":

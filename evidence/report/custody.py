@@ -42,7 +42,7 @@ from .layout import (
     wrap_plain,
 )
 from .locale import Locale
-from .model import CheckLine, CustodyReportData, Verdict
+from .model import CheckLine, CustodyReportData, SignerInfo, Verdict
 from .purposes import tool_purpose
 from .signblock import signature_block
 
@@ -474,8 +474,20 @@ def _excerpts(data: CustodyReportData) -> list[Flowable]:
     ]
 
 
-def render_custody_report(data: CustodyReportData) -> bytes:
-    """The custody report as PDF bytes."""
+def timeline_flowables(
+    items: Sequence[ItemTimeline], signers: Sequence[SignerInfo], loc: Locale
+) -> list[list[Flowable]]:
+    """Each item's heading, facts and custody timeline table, as the report prints them
+    (signers: the report's Signers table, which numbers them)."""
+    numbers = {s.fingerprint: n for n, s in enumerate(signers, start=1)}
+    return [_timeline(t, loc, numbers) for t in items]
+
+
+def render_custody_report(
+    data: CustodyReportData, timelines: Sequence[list[Flowable]] | None = None
+) -> bytes:
+    """The custody report as PDF bytes; timelines: timeline_flowables of data, when made
+    already (they are laid out once: a flowable is not reused)."""
     st = styles()
     loc = data.locale
     story: list[Flowable] = [
@@ -501,9 +513,10 @@ def render_custody_report(data: CustodyReportData) -> bytes:
         CondPageBreak(60 * mm),
         para(loc.t("Custody timelines"), st.h1),
     ]
-    numbers = {s.fingerprint: n for n, s in enumerate(data.signers, start=1)}
-    for t in data.items:
-        story += _timeline(t, loc, numbers)
+    if timelines is None:
+        timelines = timeline_flowables(data.items, data.signers, loc)
+    for piece in timelines:
+        story += piece
     story += _excerpts(data)
     # The last section, the end line and the signature block on one page: a block alone on
     # the last sheet signs nothing a reader can see.
