@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-
-from reportlab.platypus import Flowable
+from typing import TYPE_CHECKING
 
 from ..ledger.backends import open_source
 from ..progress import Reporter
 from ..trust.keys import TrustedKeyStore
 from ..workspace import Workspace
 from .collect import Contents, collect_contents
-from .custody import timeline_flowables
 from .locale import Locale
+
+if TYPE_CHECKING:
+    from reportlab.platypus import Flowable
 
 
 class Ahead:
@@ -55,6 +56,9 @@ class Ahead:
         # the audit holds the workspace's in a read snapshot meanwhile.
         ledger = open_source(ws.ledger.source())
         try:
+            # reportlab and its fonts load here too, not before the audit.
+            from .custody import timeline_flowables
+
             own = replace(ws, ledger=ledger, keys=TrustedKeyStore(ledger, ws.keys.directory))
             contents = collect_contents(own, case_number, item_ids, frozenset())
             self._pieces = timeline_flowables(contents.items, contents.signers, locale)

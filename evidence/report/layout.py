@@ -541,26 +541,34 @@ def _draw_furniture(canv: Canvas, f: Furniture, number: int, total: int) -> None
     canv.setFillColor(colors.black)
     # Header: what the document is and which case, on every page, so a loose sheet is
     # still attributable.
-    label = f.locale.t(f.label)
+    title, who, note = _furniture_text(f)
     page = f.locale.t("page {n} of {total}", n=number, total=total)
     room = WIDTH - stringWidth(page, SANS, 8) - 4 * mm  # beside "page X of Y"
-    title = safe_text(f"{f.kind} — {label} {f.case_number}")
     _fitted(canv, title, SANS_BOLD, 8.5, room)
     canv.drawString(MARGIN, height - 12 * mm, title)
     canv.setFont(SANS, 8)
     canv.drawRightString(width - MARGIN, height - 12 * mm, page)
     canv.line(MARGIN, height - 13.5 * mm, width - MARGIN, height - 13.5 * mm)
     canv.line(MARGIN, 14 * mm, width - MARGIN, 14 * mm)
-    generated = f.locale.t("generated {at}", at=f.locale.when(f.generated_at, " "))
-    who = safe_text(f"{label.capitalize()} {f.case_number} · {generated}")
     shrunk = _fitted(canv, who, SANS, 7, WIDTH - stringWidth(page, SANS, 7) - 4 * mm)
     canv.drawString(MARGIN, 10.5 * mm, who)
     if shrunk:
         canv.setFont(SANS, 7)
     canv.drawRightString(width - MARGIN, 10.5 * mm, page)
     canv.setFont(MONO, 6.3)
-    canv.drawString(MARGIN, 7 * mm, safe_text(f.footer_note, MONO)[:130])
+    canv.drawString(MARGIN, 7 * mm, note)
     canv.restoreState()
+
+
+@lru_cache(maxsize=8)
+def _furniture_text(f: Furniture) -> tuple[str, str, str]:
+    """The header title, the footer's case line and its note: the same on every page (a
+    report of 500 pages would otherwise word them 500 times)."""
+    label = f.locale.t(f.label)
+    title = safe_text(f"{f.kind} — {label} {f.case_number}")
+    generated = f.locale.t("generated {at}", at=f.locale.when(f.generated_at, " "))
+    who = safe_text(f"{label.capitalize()} {f.case_number} · {generated}")
+    return title, who, safe_text(f.footer_note, MONO)[:130]
 
 
 def _fitted(canv: Canvas, text: str, font: str, size: float, room: float) -> bool:

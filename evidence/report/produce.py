@@ -14,7 +14,6 @@ from ..keys import Signer
 from ..progress import Reporter, Silent
 from ..workspace import Workspace
 from .collect import collect_custody_report
-from .custody import render_custody_report, timeline_flowables
 from .locale import Locale
 from .model import CustodyReportData, Preparer
 from .tables import custody_report_csv, custody_report_json
@@ -107,6 +106,8 @@ def produce_report(
         reporter=StartOnProgress(reporter or Silent(), ahead),
     )
     contents, made = ahead.result()
+    from .custody import render_custody_report, timeline_flowables  # loaded by the thread
+
     data = collect_custody_report(
         ws,
         case_number,
@@ -144,6 +145,8 @@ def signed_pdf(pdf: bytes, signer: Signer | None, tsa: str | None, reason: str) 
 def render(data: CustodyReportData, fmt: str) -> bytes:
     """The report in one format, as bytes (JSON and CSV in UTF-8)."""
     if fmt == "pdf":
+        from .custody import render_custody_report  # reportlab: only for a PDF
+
         return render_custody_report(data)
     if fmt == "json":
         text = json.dumps(custody_report_json(data), ensure_ascii=False, indent=2)
