@@ -288,59 +288,84 @@ def _item_rows(data: CustodyReportData) -> Iterator[tuple[object, ...]]:
         )
 
 
-def _event_rows(
-    events: Sequence[Entry], loc: Locale, numbers: dict[str, int]
-) -> Iterator[tuple[object, ...]]:
-    # Plain strings, wrapped here, not Paragraphs: this table is where a big case has
-    # tens of thousands of cells, and a Paragraph costs several times more to lay out.
-    w = EVENT_COLS
-    for e in events:
-        status = loc.t("valid") if e.signature_ok else loc.t("INVALID")
-        if e.signer_problem is not None:
-            status += "\n" + loc.t("signer not established")
-        if e.time_problem is not None:
-            status += "\n" + loc.t("backdated")
-        if e.out_of_custody:
-            status += "\n" + loc.t("not holder")
-        # The signer's number in the Signers table, where its fingerprint is printed whole: a
-        # fingerprint cut to fit a column could be mistaken for a whole one.
-        number = numbers.get(e.actor_fingerprint)
-        actor = wrap_plain(e.actor, _inner(w[3]))
-        if number is not None:
-            actor += "\n" + loc.t("signer No. {n}", n=number)
-        moved = ""
-        if e.from_name or e.to_name:
-            moved = f"{e.from_name or '–'} → {e.to_name or '–'}"
-        why = "\n".join(
-            wrap_plain(part, _inner(w[6]))
-            for part in (
-                tool_purpose(loc, e.purpose),
-                loc.t(
-                    "changed: {change}",
-                    change=localise_times(e.change, lambda at: loc.when(at, " ")),
-                )
-                if e.change
-                else "",
-                loc.t("note: {note}", note=e.note) if e.note else "",
-            )
-            if part
+class _EventCells:
+    """The cells of timeline rows, each worded and wrapped once per report: actors, places,
+    purposes, actions and statuses recur on thousands of rows (only the time is each
+    event's own). Plain strings, wrapped here, not Paragraphs: this table is where a big case
+    has tens of thousands of cells, and a Paragraph costs several times more to lay out."""
+
+    def __init__(self, loc: Locale, numbers: dict[str, int]) -> None:
+        self.loc = loc
+        self.numbers = numbers
+        self.made: dict[tuple[object, ...], str] = {}
+
+    def row(self, e: Entry) -> tuple[str, ...]:
+        """One event's row."""
+        made = self.made
+        keys = (
+            ("status", e.signature_ok, e.signer_problem, e.time_problem, e.out_of_custody),
+            ("actor", e.actor, e.actor_fingerprint),
+            ("moved", e.from_name, e.to_name),
+            ("location", e.location),
+            ("why", e.purpose, e.change, e.note),
+            ("action", e.action, e.seal, e.while_sealed),
         )
+        cells = []
+        for key in keys:
+            cell = made.get(key)
+            if cell is None:
+                cell = made[key] = self._cell(e, str(key[0]))
+            cells.append(cell)
+        status, actor, moved, location, why, action = cells
+        return (str(e.seq), _time(self.loc, e.at), action, actor, moved, location, why, status)
+
+    def _cell(self, e: Entry, column: str) -> str:
+        loc, w = self.loc, EVENT_COLS
+        if column == "status":
+            status = loc.t("valid") if e.signature_ok else loc.t("INVALID")
+            if e.signer_problem is not None:
+                status += "\n" + loc.t("signer not established")
+            if e.time_problem is not None:
+                status += "\n" + loc.t("backdated")
+            if e.out_of_custody:
+                status += "\n" + loc.t("not holder")
+            return status
+        if column == "actor":
+            # The signer's number in the Signers table, where its fingerprint is printed
+            # whole: a fingerprint cut to fit a column could be mistaken for a whole one.
+            number = self.numbers.get(e.actor_fingerprint)
+            actor = wrap_plain(e.actor, _inner(w[3]))
+            if number is not None:
+                actor += "\n" + loc.t("signer No. {n}", n=number)
+            return actor
+        if column == "moved":
+            moved = ""
+            if e.from_name or e.to_name:
+                moved = f"{e.from_name or '–'} → {e.to_name or '–'}"
+            return wrap_plain(moved, _inner(w[4]))
+        if column == "location":
+            return wrap_plain(e.location, _inner(w[5]))
+        if column == "why":
+            return "\n".join(
+                wrap_plain(part, _inner(w[6]))
+                for part in (
+                    tool_purpose(loc, e.purpose),
+                    loc.t(
+                        "changed: {change}",
+                        change=localise_times(e.change, lambda at: loc.when(at, " ")),
+                    )
+                    if e.change
+                    else "",
+                    loc.t("note: {note}", note=e.note) if e.note else "",
+                )
+                if part
+            )
         marks = (
             loc.t(e.action),
             loc.t("seal {seal}", seal=e.seal) if e.seal else "",
             loc.t("UNDER SEAL {seal}", seal=e.while_sealed) if e.while_sealed else "",
         )
-        action = "\n".join(wrap_plain(part, _inner(w[2])) for part in marks if part)
-        yield (
-            str(e.seq),
-            _time(loc, e.at),
-            action,
-            actor,
-            wrap_plain(moved, _inner(w[4])),
-            wrap_plain(e.location, _inner(w[5])),
-            why,
-            status,
-        )
+        return "\n".join(wrap_plain(part, _inner(w[2])) for part in marks if part)
 
 
 def irregular(e: Entry) -> bool:
@@ -348,7 +373,7 @@ def irregular(e: Entry) -> bool:
     return e.irregular
 
 
-def _timeline(t: ItemTimeline, loc: Locale, numbers: dict[str, int]) -> list[Flowable]:
+def _timeline(t: ItemTimeline, loc: Locale, cells: _EventCells) -> list[Flowable]:
     st = styles()
     it = t.item
     holder = t.holder or loc.t("nobody")
@@ -384,7 +409,7 @@ def _timeline(t: ItemTimeline, loc: Locale, numbers: dict[str, int]) -> list[Flo
             loc.t("Purpose / note"),
             loc.t("Signature"),
         ],
-        _event_rows(t.events, loc, numbers),
+        [cells.row(e) for e in t.events],
         EVENT_COLS,
         extra=bad,
         caption=loc.t(
@@ -479,8 +504,8 @@ def timeline_flowables(
 ) -> list[list[Flowable]]:
     """Each item's heading, facts and custody timeline table, as the report prints them
     (signers: the report's Signers table, which numbers them)."""
-    numbers = {s.fingerprint: n for n, s in enumerate(signers, start=1)}
-    return [_timeline(t, loc, numbers) for t in items]
+    cells = _EventCells(loc, {s.fingerprint: n for n, s in enumerate(signers, start=1)})
+    return [_timeline(t, loc, cells) for t in items]
 
 
 def render_custody_report(
