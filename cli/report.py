@@ -14,9 +14,10 @@ from evidence.report.locale import make_locale
 from evidence.report.model import FAILED
 from evidence.report.produce import (
     FORMATS,
+    custody_report,
     format_for,
     preparer_of,
-    produce_report,
+    render,
     signed_pdf,
     write_file,
 )
@@ -111,10 +112,9 @@ def report_command(
             signer = unlock(ws, as_key)
             preparer = preparer_of(signer)
     chosen = split_refs(items)
-    data, content = produce_report(
+    data = custody_report(
         ws,
         case,
-        kind,
         item_ids=chosen or None,
         fixity=fixity,
         checkpoint_file=checkpoint_file,
@@ -124,6 +124,7 @@ def report_command(
         preparer=preparer,
         signed=signer is not None,
     )
+    content = render(data, kind)
     if kind == "pdf":
         content = signed_pdf(content, signer, url, f"Chain of custody report, case {case}")
     if output is not None and str(output) == "-":

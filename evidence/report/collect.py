@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
-from dataclasses import dataclass, replace
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from .. import __version__
 from ..audit import AuditResult
-from ..cases import Case, get_case
+from ..cases import get_case
 from ..events import events_in_chunks
 from ..excerpt.sent import ExcerptSent, excerpts_of
 from ..items import select
@@ -45,62 +43,6 @@ def signer_info(fingerprint: str, cert: x509.Certificate | None, count: int) -> 
     )
 
 
-@dataclass(frozen=True)
-class Contents:
-    """What a report reads from the ledger besides the audit: the case, its items' timelines,
-    who signed how many of their events, the excerpts sent."""
-
-    case: Case
-    items: tuple[ItemTimeline, ...]
-    signers: tuple[SignerInfo, ...]
-    excerpts: tuple[ExcerptSent, ...]
-
-
-def collect_contents(
-    ws: Workspace,
-    case_number: str,
-    item_ids: list[str] | None = None,
-    unverified: Collection[tuple[str, int]] | None = None,
-) -> Contents:
-    """Read a case's items and timelines (item_ids: some items, ids or unique prefixes).
-
-    unverified: (item_id, seq) of the events an audit found badly signed, so signatures are
-    not verified a second time (None: each is verified here).
-    """
-    case = get_case(ws.ledger, case_number)
-    items = select(ws.ledger, case_number, item_ids or None, allow_empty=True)
-    certs = ws.keys.certificates()
-    out: list[ItemTimeline] = []
-    signed: Counter[str] = Counter()
-    excerpts: list[ExcerptSent] = []
-    by_id = {item.item_id: item for item in items}
-    # One pass over the case's events, 100 items at a time: only one chunk's signed events
-    # are held (about 4 KB an event), and each item's events serve its timeline and its
-    # excerpts alike. evidence.timeline decides signature and custodian status, so paper
-    # and `custody log` can never disagree about an event.
-    for chains in events_in_chunks(ws.ledger, by_id, size=100):
-        for t in timelines(ws, [by_id[i] for i in chains], unverified, chains):
-            signed.update(line.actor_fingerprint for line in t.events)
-            out.append(t)
-            excerpts += excerpts_of(t.item.item_id, chains[t.item.item_id])
-        del chains  # before the next chunk is read
-    signers = tuple(signer_info(fp, certs.get(fp), n) for fp, n in sorted(signed.items()))
-    return Contents(case, tuple(out), signers, tuple(excerpts))
-
-
-def audited_timelines(
-    ws: Workspace, found: tuple[ItemTimeline, ...], unverified: Collection[tuple[str, int]]
-) -> tuple[ItemTimeline, ...]:
-    """Timelines made before the audit ended (every signature taken as valid), with those of
-    the items the audit found a badly signed event in made again, knowing which."""
-    bad = {item_id for item_id, _ in unverified}
-    if not bad.isdisjoint(t.item.item_id for t in found):
-        again = timelines(ws, [t.item for t in found if t.item.item_id in bad], unverified)
-        remade = {t.item.item_id: t for t in again}
-        found = tuple(remade.get(t.item.item_id, t) for t in found)
-    return found
-
-
 def collect_custody_report(
     ws: Workspace,
     case_number: str,
@@ -112,39 +54,51 @@ def collect_custody_report(
     locale: Locale | None = None,
     preparer: Preparer | None = None,
     pdf_signed: bool = False,
-    contents: Contents | None = None,
 ) -> CustodyReportData:
     """Read a case from the workspace into report data.
 
     audit is the case's AuditResult (or None: the report then says NOT AUDITED); its list of
     badly signed events spares verifying every signature a second time.
     item_ids narrows the report to some items (ids or unique prefixes of this case).
-    contents: what collect_contents read already (its timelines made before this audit
-    ended, with no event taken as badly signed).
     Who generated it is the --as actor, never the computer's login: an OS user name is not a
     person a court can summon.
     """
     loc = locale or Locale()
+    case = get_case(ws.ledger, case_number)
+    items = select(ws.ledger, case_number, item_ids or None, allow_empty=True)
+    certs = ws.keys.certificates()
+    out: list[ItemTimeline] = []
+    signed: Counter[str] = Counter()
+    # evidence.timeline decides signature and custodian status, so paper and
+    # `custody log` can never disagree about an event.
     unverified = audit.unverified if audit is not None else None
-    if contents is None:
-        contents = collect_contents(ws, case_number, item_ids, unverified)
-    elif unverified:
-        contents = replace(contents, items=audited_timelines(ws, contents.items, unverified))
+    excerpts: list[ExcerptSent] = []
+    by_id = {item.item_id: item for item in items}
+    # One pass over the case's events, 100 items at a time: only one chunk's signed events
+    # are held (about 4 KB an event), and each item's events serve its timeline and its
+    # excerpts alike.
+    for chains in events_in_chunks(ws.ledger, by_id, size=100):
+        for t in timelines(ws, [by_id[i] for i in chains], unverified, chains):
+            signed.update(line.actor_fingerprint for line in t.events)
+            out.append(t)
+            excerpts += excerpts_of(t.item.item_id, chains[t.item.item_id])
+        del chains  # before the next chunk is read
+    signers = tuple(signer_info(fp, certs.get(fp), n) for fp, n in sorted(signed.items()))
     verdict = verdict_from_audit(audit) if audit is not None else not_audited()
     return CustodyReportData(
-        case=contents.case,
+        case=case,
         generated_at=generated_at or utc_now(),
         generated_by=generated_by or loc.t("not stated"),
         tool_version=__version__,
         verdict=verdict,
-        items=contents.items,
-        signers=contents.signers,
+        items=tuple(out),
+        signers=signers,
         checkpoint_root=verdict.checkpoint_root,
         selected_items=bool(item_ids),
         locale=loc,
         preparer=preparer,
         signed=pdf_signed,
-        excerpts=contents.excerpts,
+        excerpts=tuple(excerpts),
     )
 
 

@@ -508,11 +508,8 @@ def timeline_flowables(
     return [_timeline(t, loc, cells) for t in items]
 
 
-def render_custody_report(
-    data: CustodyReportData, timelines: Sequence[list[Flowable]] | None = None
-) -> bytes:
-    """The custody report as PDF bytes; timelines: timeline_flowables of data, when made
-    already (they are laid out once: a flowable is not reused)."""
+def render_custody_report(data: CustodyReportData) -> bytes:
+    """The custody report as PDF bytes."""
     st = styles()
     loc = data.locale
     story: list[Flowable] = [
@@ -538,9 +535,7 @@ def render_custody_report(
         CondPageBreak(60 * mm),
         para(loc.t("Custody timelines"), st.h1),
     ]
-    if timelines is None:
-        timelines = timeline_flowables(data.items, data.signers, loc)
-    for piece in timelines:
+    for piece in timeline_flowables(data.items, data.signers, loc):
         story += piece
     story += _excerpts(data)
     # The last section, the end line and the signature block on one page: a block alone on

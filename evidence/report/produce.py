@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import OperationalError, UsageError
 from ..keys import Signer
-from ..progress import Reporter, Silent
+from ..progress import Reporter
 from ..workspace import Workspace
 from .collect import collect_custody_report
 from .locale import Locale
@@ -60,71 +60,6 @@ def custody_report(
         preparer=preparer,
         pdf_signed=signed,
     )
-
-
-def produce_report(
-    ws: Workspace,
-    case_number: str,
-    fmt: str,
-    *,
-    item_ids: list[str] | None = None,
-    fixity: bool = False,
-    checkpoint_file: Path | None = None,
-    generated_by: str | None = None,
-    reporter: Reporter | None = None,
-    locale: Locale | None = None,
-    preparer: Preparer | None = None,
-    signed: bool = False,
-) -> tuple[CustodyReportData, bytes]:
-    """custody_report, then render in fmt: the data and the file's bytes. For a PDF the
-    timelines are read and laid out while the audit runs (report.ahead), with the same
-    result."""
-    if fmt != "pdf":
-        data = custody_report(
-            ws,
-            case_number,
-            item_ids=item_ids,
-            fixity=fixity,
-            checkpoint_file=checkpoint_file,
-            generated_by=generated_by,
-            reporter=reporter,
-            locale=locale,
-            preparer=preparer,
-            signed=signed,
-        )
-        return data, render(data, fmt)
-    from ..audit import audit
-    from .ahead import Ahead, StartOnProgress
-
-    loc = locale or Locale()
-    ahead = Ahead(ws, case_number, item_ids, loc)
-    result = audit(
-        ws,
-        case_number,
-        fixity=fixity,
-        checkpoint_file=checkpoint_file,
-        reporter=StartOnProgress(reporter or Silent(), ahead),
-    )
-    contents, made = ahead.result()
-    from .custody import render_custody_report, timeline_flowables  # loaded by the thread
-
-    data = collect_custody_report(
-        ws,
-        case_number,
-        item_ids,
-        result,
-        generated_by=generated_by,
-        locale=loc,
-        preparer=preparer,
-        pdf_signed=signed,
-        contents=contents,
-    )
-    # A timeline the audit made again (a badly signed event in it) gets its table again.
-    pieces = [
-        piece if final is early else timeline_flowables([final], data.signers, loc)[0]
-        for final, early, piece in zip(data.items, contents.items, made, strict=True)
-    ]
-    return data, render_custody_report(data, pieces)
 
 
 def preparer_of(signer: Signer) -> Preparer:
