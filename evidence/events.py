@@ -170,13 +170,15 @@ def new_body(
     to_party: dict[str, str] | None = None,
     details: dict[str, Any] | None = None,
     at: str | None = None,
+    event_id: str | None = None,
 ) -> dict[str, Any]:
-    """An unsigned event body with every field the schema requires."""
+    """An unsigned event body with every field the schema requires (a new event id and the
+    time now unless given: a check of what a body will be passes stand-ins)."""
     if action not in ACTIONS:
         raise UsageError(f"action {action!r} is not one of {', '.join(ACTIONS)}")
     return {
         "schema": NEWER_ACTIONS.get(action, EVENT_SCHEMA_ID),
-        "event_id": uuid.uuid4().hex,
+        "event_id": event_id or uuid.uuid4().hex,
         "item_id": item_id,
         "case": case,
         "seq": seq,
