@@ -116,22 +116,24 @@ def rebuild(ledger: Ledger, add: Add, tree: StreamedTree | None = None) -> Strea
     seen = {kind: set[str]() for kind in records}  # the few trust and checkpoint leaves
     event_leaves = 0
     tree = tree if tree is not None else StreamedTree()
+
+    def flag(n: int, problem: Message) -> None:
+        add("log", Message("log leaf #{n}", n=n), problem)
+
     for page in _leaf_pages(ledger):
         for idx, raw_kind, raw_ref, stored_leaf, event_hash in page:
             n = tree.size
             kind, ref = str(raw_kind), str(raw_ref)
             if idx != n:
-                add(
-                    "log",
-                    Message("log leaf #{n}", n=n),
+                flag(
+                    n,
                     Message("missing: the next leaf is #{idx} (deleted or renumbered?)", idx=idx),
                 )
             known = records.get(kind, {})
             digest = event_hash if kind == "event" else known.get(ref)
             if digest is None:
-                add(
-                    "log",
-                    Message("log leaf #{n}", n=n),
+                flag(
+                    n,
                     Message(
                         "names {kind} {ref}, which the ledger does not hold (deleted?)",
                         kind=Message.word(kind),
@@ -148,9 +150,8 @@ def rebuild(ledger: Ledger, add: Add, tree: StreamedTree | None = None) -> Strea
             key = (kind, ref)
             again = doubled.get(key, False)
             if again:
-                add(
-                    "log",
-                    Message("log leaf #{n}", n=n),
+                flag(
+                    n,
                     Message("{kind} {ref} is in the log twice", kind=Message.word(kind), ref=ref),
                 )
             elif key in doubled:
@@ -162,16 +163,14 @@ def rebuild(ledger: Ledger, add: Add, tree: StreamedTree | None = None) -> Strea
             try:
                 leaf = hash_leaf(str(digest))
             except ValueError:
-                add(
-                    "log",
-                    Message("log leaf #{n}", n=n),
+                flag(
+                    n,
                     Message("{kind} {ref} has no valid hash", kind=Message.word(kind), ref=ref),
                 )
                 leaf = bytes(32)
             if stored_leaf != leaf.hex():
-                add(
-                    "log",
-                    Message("log leaf #{n}", n=n),
+                flag(
+                    n,
                     Message(
                         "stored leaf differs from {kind} {ref} (edited?)",
                         kind=Message.word(kind),
