@@ -9,9 +9,9 @@ name (leading '-', newline) can never be taken for an option. The child gets a s
 environment (`child_environment`): a passphrase in CUSTODY_PASSPHRASE must not be readable in
 its /proc/PID/environ.
 
-exiftool outlives nothing it serves: with -stay_open it treats the end of its argument stream
-as a file that may still grow and polls it for ever, so an ingest killed with kill -9 would
-leave it running. Each process therefore reads its arguments through a relay (`_RELAY`, `cat`
+exiftool must not outlive the process it serves: with -stay_open it treats the end of its
+argument stream as a file that may still grow and polls it for ever, so an ingest killed with
+kill -9 would leave it running. Each process therefore reads its arguments through a relay (`_RELAY`, `cat`
 in a shell of its own process group) that writes exiftool's stop command when the stream from
 this process ends, however this process ends. No preexec_fn: the pool starts processes while
 its own threads run.
@@ -56,8 +56,9 @@ READ_BLOCK = 1 << 20
 IN_FLIGHT = 2  # commands written ahead to each exiftool process
 PIPE_BYTES = 1 << 20
 # Copies this process's commands to exiftool and, when they end (this process closed the pipe
-# or died), asks exiftool to stop; the blank line ends a command cut short, which exiftool
-# then reads as an argument and drops with the rest at exit.
+# or died), asks exiftool to stop. The blank line ends a line cut short by a death mid-write
+# (exiftool skips blank lines), so the stop command is read as one; exiftool may still run the
+# unfinished read-only command before it exits, writing into a pipe nobody reads.
 _RELAY = 'cat; printf "\\n-stay_open\\nFalse\\n"'
 
 
