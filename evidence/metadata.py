@@ -11,10 +11,10 @@ its /proc/PID/environ.
 
 exiftool must not outlive the process it serves: with -stay_open it treats the end of its
 argument stream as a file that may still grow and polls it for ever, so an ingest killed with
-kill -9 would leave it running. Each process therefore reads its arguments through a relay (`_RELAY`, `cat`
-in a shell of its own process group) that writes exiftool's stop command when the stream from
-this process ends, however this process ends. No preexec_fn: the pool starts processes while
-its own threads run.
+kill -9 would leave it running. Each process therefore reads its arguments through a relay
+(`_RELAY`, `cat` in a shell of its own process group) that writes exiftool's stop command when
+the stream from this process ends, however this process ends. No preexec_fn: the pool starts
+processes while its own threads run.
 """
 
 from __future__ import annotations
