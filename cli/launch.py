@@ -15,6 +15,7 @@ no entry point can run code earlier.
 
 from __future__ import annotations
 
+import gc
 import signal
 
 from .interrupt import end_at_once
@@ -25,6 +26,10 @@ def main() -> None:
     # A SIGINT that the caller ignores (a background job, nohup) stays ignored.
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, end_at_once)
+    # No cyclic garbage collection while the command line and its command's modules load:
+    # they allocate what lives as long as the process, which the collector would otherwise
+    # walk again and again (main.CustodyGroup.get_command freezes it and turns it back on).
+    gc.disable()
     from .main import main as run
 
     run()

@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 verification or integrity failure, 2 usage error, 3 operatio
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import signal
@@ -98,6 +99,12 @@ class CustodyGroup(click.Group):
         module, attr = COMMANDS[cmd_name]
         command = getattr(importlib.import_module(f"{__package__}.{module}"), attr)
         assert isinstance(command, click.Command)
+        if not gc.isenabled():
+            # The launcher turned the collector off while the command line loaded: what is
+            # loaded now stays for the whole process, so the collector is set never to walk it
+            # again, and turned back on for what the command allocates.
+            gc.freeze()
+            gc.enable()
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

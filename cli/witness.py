@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import click
 
 from evidence.errors import InputRejected, UsageError
-from evidence.tlog.cosignature import CosignatureVerifier
 from evidence.tlog.signedhead import SignedHead
 
 from .common import json_option, read_passphrase
@@ -18,7 +17,8 @@ from .output import emit_json, note, table
 if TYPE_CHECKING:
     # Imported where used: `custody audit`, `checkpoint`, `event` and `verify` take this
     # module's options, and the witness's HTTP client and server (urllib, http.server, ssl)
-    # cost them a tenth of a second.
+    # cost them a tenth of a second. The cosignature check (Ed25519) too, for `event`.
+    from evidence.tlog.cosignature import CosignatureVerifier
     from evidence.witness import WitnessStore
 
 WITNESS_URL_ENV = "CUSTODY_WITNESS_URL"
@@ -31,6 +31,8 @@ def witness_urls(given: tuple[str, ...]) -> list[str]:
 
 def witness_keys(values: tuple[str, ...]) -> list[CosignatureVerifier]:
     """--witness-key values as verifiers; a malformed one is a usage error (exit 2)."""
+    from evidence.tlog.cosignature import CosignatureVerifier
+
     try:
         return [CosignatureVerifier.from_vkey(v) for v in values]
     except InputRejected as exc:

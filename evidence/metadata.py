@@ -8,6 +8,13 @@ Files are always handed to exiftool by their vault path (a hex digest), so a hos
 name (leading '-', newline) can never be taken for an option. The child gets a scrubbed
 environment (`child_environment`): a passphrase in CUSTODY_PASSPHRASE must not be readable in
 its /proc/PID/environ.
+
+exiftool must not outlive the process it serves: with -stay_open it treats the end of its
+argument stream as a file that may still grow and polls it for ever, so an ingest killed with
+kill -9 would leave it running. Each process therefore reads its arguments through a relay
+(`_RELAY`, `cat` in a shell of its own process group) that writes exiftool's stop command when
+the stream from this process ends, however this process ends. No preexec_fn: the pool starts
+processes while its own threads run.
 """
 
 from __future__ import annotations
@@ -48,6 +55,11 @@ _MAX_TEXT = 4096
 READ_BLOCK = 1 << 20
 IN_FLIGHT = 2  # commands written ahead to each exiftool process
 PIPE_BYTES = 1 << 20
+# Copies this process's commands to exiftool and, when they end (this process closed the pipe
+# or died), asks exiftool to stop. The blank line ends a line cut short by a death mid-write
+# (exiftool skips blank lines), so the stop command is read as one; exiftool may still run the
+# unfinished read-only command before it exits, writing into a pipe nobody reads.
+_RELAY = 'cat; printf "\\n-stay_open\\nFalse\\n"'
 
 
 def _clean(value: Any) -> Any:
@@ -156,24 +168,43 @@ class _Process:
     ahead (up to IN_FLIGHT), so exiftool never waits for this process to read a reply."""
 
     def __init__(self) -> None:
+        env = child_environment(os.environ)  # never a passphrase (see module docstring)
+        arguments, into_exiftool = os.pipe()
         try:
-            self.proc = subprocess.Popen(
-                [
-                    *("exiftool", "-stay_open", "True", "-@", "-"),
-                    *("-common_args", "-G", "-n"),
-                ],
+            # The relay first: exiftool never runs without someone to stop it. Its own process
+            # group, so a Ctrl-C meant for the ingest cannot end it before exiftool.
+            self.relay = subprocess.Popen(
+                ["/bin/sh", "-c", _RELAY],
                 stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=child_environment(os.environ),  # never a passphrase (see module docstring)
+                stdout=into_exiftool,
+                stderr=subprocess.DEVNULL,
+                env=env,
+                process_group=0,
             )
+            try:
+                self.proc = subprocess.Popen(
+                    [
+                        *("exiftool", "-stay_open", "True", "-@", "-"),
+                        *("-common_args", "-G", "-n"),
+                    ],
+                    stdin=arguments,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    env=env,
+                )
+            except OSError:
+                _end_relay(self.relay)
+                raise
         except OSError as exc:
             raise OperationalError(
                 f"exiftool could not be started ({exc.strerror or exc})",
                 "install it: apt-get install -y libimage-exiftool-perl",
             ) from None
-        assert self.proc.stdin and self.proc.stdout and self.proc.stderr
-        self.stdin = self.proc.stdin.fileno()
+        finally:
+            os.close(arguments)
+            os.close(into_exiftool)
+        assert self.relay.stdin and self.proc.stdout and self.proc.stderr
+        self.stdin = self.relay.stdin.fileno()
         self.out = self.proc.stdout.fileno()
         self.err = self.proc.stderr.fileno()
         for fd in (self.out, self.err):
@@ -219,7 +250,7 @@ class _Process:
         self.stopped = True
         with suppress(OSError):
             os.write(self.stdin, b"-stay_open\nFalse\n")
-        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+        for stream in (self.relay.stdin, self.proc.stdout, self.proc.stderr):
             with suppress(OSError):
                 stream.close()  # type: ignore[union-attr]
         try:
@@ -227,6 +258,19 @@ class _Process:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        _end_relay(self.relay)
+
+
+def _end_relay(relay: subprocess.Popen[bytes]) -> None:
+    # The relay ends once its input is closed (its last write may meet a stopped exiftool and
+    # end it by SIGPIPE); reaped here so that it leaves no zombie.
+    with suppress(OSError):
+        relay.stdin.close()  # type: ignore[union-attr]
+    try:
+        relay.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        relay.kill()
+        relay.wait()
 
 
 def _line(buffer: bytearray, marker: bytes, *, suffix: bool = False) -> tuple[int, int] | None:

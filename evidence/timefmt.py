@@ -13,7 +13,9 @@ from .message import render
 
 def utc_now() -> str:
     """Now as RFC 3339 UTC with microseconds, e.g. 2026-11-25T19:36:33.123456Z."""
-    return format_utc(datetime.now(UTC))
+    # format_utc's text, from isoformat (its "+00:00" made "Z"): a fifth of strftime's cost,
+    # and every event signed asks for it.
+    return datetime.now(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def format_utc(moment: datetime) -> str:

@@ -283,8 +283,46 @@ def checkpoint_v3_shape(body: Any) -> bool:
     )
 
 
+_TRUST_REQUIRED = frozenset(("schema", "kind", "certificate", "fingerprint", "at", "by", "reason"))
+_TRUST_KEYS_ALL = _TRUST_REQUIRED | {"seq", "prev", "key_id", "key_created_at", "added_at"}
+_TRUST_KINDS = frozenset(("enrolment", "revocation"))
+_BY_KEYS = frozenset(("name", "fingerprint"))
+
+
+def trust_shape(body: Any) -> bool:
+    """True only if body is a valid custody-trust/1 (schemas/custody-trust.schema.json),
+    checked by hand: every command that signs reads the workspace's trust records first, and
+    compiling the schema engine for them cost each such command more than the check itself.
+    Stricter than the schema only in taking integers as int (a whole-number float is an
+    integer to the schema); False sends the body to the schema engine, which decides and
+    explains (tests/test_validation.py checks True is never given to a body it refuses)."""
+    if type(body) is not dict or not _TRUST_REQUIRED <= body.keys() <= _TRUST_KEYS_ALL:
+        return False
+    by, get = body["by"], body.get
+    seq = get("seq", 1)
+    return (
+        body["schema"] == "custody-trust/1"
+        and type(body["kind"]) is str
+        and body["kind"] in _TRUST_KINDS
+        and type(body["certificate"]) is str
+        and _hex(body["fingerprint"], 64)
+        and _utc_micro(body["at"])
+        and type(by) is dict
+        and by.keys() == _BY_KEYS
+        and type(by["name"]) is str
+        and _hex(by["fingerprint"], 64)
+        and type(body["reason"]) is str
+        and type(seq) is int
+        and seq >= 1
+        and _hex_or_none(get("prev"))
+        and type(get("key_id", "")) is str
+        and ("key_created_at" not in body or _utc_micro(body["key_created_at"]))
+        and ("added_at" not in body or _utc_micro(body["added_at"]))
+    )
+
+
 # Bodies checked by hand first (True = valid; False = the schema engine decides).
-_SHAPES = {EVENT_V2: event_v2_shape, CHECKPOINT_V3: checkpoint_v3_shape}
+_SHAPES = {EVENT_V2: event_v2_shape, CHECKPOINT_V3: checkpoint_v3_shape, TRUST_SCHEMA: trust_shape}
 
 
 def is_valid(name: str, instance: Any) -> bool:

@@ -389,3 +389,29 @@ def test_writer_waits_at_most_the_busy_timeout(agency: tuple[Desk, Desk, Path]) 
     finally:
         blocker.close()
         impatient.close()
+
+
+def test_seal_events_are_found_alike_on_both_backends(any_world: World, evidence_dir: Path) -> None:
+    """The seal warnings' query finds an item's sealed and unsealed events by the start of
+    their canonical bodies, and nothing else: not another action, nor a note quoting one."""
+    from evidence.custody import append_events
+    from evidence.events import bodies_with_actions
+
+    world = any_world
+    world.ingest(evidence_dir / "empty.bin")
+    (item,) = list_items(world.ws.ledger, CASE)
+    ledger, signer = world.ws.ledger, world.custodian
+    append_events(ledger, signer, [item], "sealed", details={"seal": "7"})
+    quoted = '{"action":"sealed","details":{"seal":"8"}}'
+    append_events(ledger, signer, [item], "accessed", note=quoted, purpose='"action":"sealed"')
+    append_events(ledger, signer, [item], "unsealed", details={"seal": "7"})
+    append_events(ledger, signer, [item], "note", note="after")
+    chains = bodies_with_actions(ledger, [item.item_id], ("sealed", "unsealed"))
+    assert [(b["action"], b["details"]) for b in chains[item.item_id]] == [
+        ("sealed", {"seal": "7"}),
+        ("unsealed", {"seal": "7"}),
+    ]
+    assert (
+        bodies_with_actions(ledger, [item.item_id], ("accessed",))[item.item_id][0]["note"]
+        == quoted
+    )

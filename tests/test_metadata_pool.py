@@ -4,7 +4,11 @@ one I/O thread, the same records as one exiftool session, nothing secret in its 
 from __future__ import annotations
 
 import os
+import signal
 import struct
+import subprocess
+import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -13,8 +17,10 @@ import pytest
 from evidence import metadata
 from evidence.errors import OperationalError
 from evidence.metadata import exiftool_pool, exiftool_session
+from tests.helpers import CASE, PASSPHRASE, World
 
 DATA = Path(__file__).parent / "data"
+CUSTODY = Path(sys.executable).parent / "custody"
 
 
 def _png(text: bytes) -> bytes:
@@ -98,3 +104,69 @@ def test_exiftool_missing_is_one_operational_error(monkeypatch: pytest.MonkeyPat
     with pytest.raises(OperationalError, match="exiftool could not be started"):
         pool.submit([DATA / "images" / "PNG.png"])
     pool.close()  # nothing was left waiting: it returns
+
+
+def _processes() -> dict[int, tuple[int, str, str]]:
+    """Every process now: pid -> (parent pid, state, command line)."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # ended meanwhile
+        state, parent = stat[stat.rindex(")") + 2 :].split()[:2]
+        table[int(entry.name)] = (int(parent), state, command)
+    return table
+
+
+def _descendants(pid: int) -> dict[int, str]:
+    """Children, grandchildren... of pid that are alive: pid -> command line."""
+    table = _processes()
+    found: dict[int, str] = {}
+    parents = {pid}
+    while parents:
+        children = {p for p, (parent, state, _) in table.items() if parent in parents}
+        children = {p for p in children if table[p][1] != "Z" and p not in found}
+        found.update({p: table[p][2] for p in children})
+        parents = children
+    return found
+
+
+def _alive(pid: int, command: str) -> bool:
+    entry = _processes().get(pid)
+    return entry is not None and entry[1] != "Z" and entry[2] == command  # not a reused pid
+
+
+def test_an_ingest_killed_with_kill_9_leaves_no_exiftool_running(
+    world: World, tmp_path: Path
+) -> None:
+    # The adversary's view: the real command, busy with many files, killed without a chance to
+    # stop anything. exiftool -stay_open polls its ended argument stream for ever unless told.
+    seized = tmp_path / "seized"
+    seized.mkdir()
+    photo = (DATA / "images" / "GPS.jpg").read_bytes()
+    for n in range(400):
+        (seized / f"img{n:03d}.jpg").write_bytes(photo + n.to_bytes(2, "big"))
+    env = {**os.environ, "CUSTODY_HOME": str(world.ws.root), "CUSTODY_PASSPHRASE": PASSPHRASE}
+    command = [str(CUSTODY), "ingest", str(seized), "--case", CASE, "--as", "Evidence Room"]
+    ingest = subprocess.Popen([*command, "--source", "phone"], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # until exiftool runs and the ingest has copied files (it is busy)
+            assert ingest.poll() is None, "the ingest ended before it could be killed"
+            children = _descendants(ingest.pid)
+            copied = any((world.ws.root / "vault").rglob("*/*/*"))
+            if copied and any("exiftool" in c for c in children.values()):
+                break
+            assert time.monotonic() < deadline, "no exiftool and no copy within 60 s"
+            time.sleep(0.02)
+    finally:
+        ingest.send_signal(signal.SIGKILL)
+        ingest.wait()
+    deadline = time.monotonic() + 5
+    while left := {p: c for p, c in children.items() if _alive(p, c)}:
+        assert time.monotonic() < deadline, f"still running 5 s after kill -9: {left}"
+        time.sleep(0.05)

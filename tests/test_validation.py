@@ -177,6 +177,71 @@ def test_fast_and_reference_validators_agree_on_trust_records(
     assert is_valid(TRUST_SCHEMA, record) == _trust_reference(record), edits
 
 
+TRUST_EDITS = st.lists(
+    st.tuples(
+        st.sampled_from([*TRUST_GOOD, "admin"]),
+        st.one_of(
+            SHAPE_VALUES,
+            st.sampled_from(["revocation", "enrolment ", "custody-trust/2", 1.0, 2.5, True]),
+            st.just({"name": "x", "fingerprint": "b" * 64}),
+            st.just({"name": "", "fingerprint": "b" * 64}),
+            st.just({"name": 1, "fingerprint": "b" * 64}),
+            st.just({"name": "x", "fingerprint": "B" * 64}),
+            st.just({"name": "x"}),
+            st.just("2026-11-02T11:30:00.000000Z\n"),
+            st.just("2026-11-02 11:30:00.000000Z"),
+            st.just("٢٠٢٦-11-02T11:30:00.000000Z"),
+        ),
+    ),
+    max_size=3,
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(TRUST_EDITS, st.sets(st.sampled_from(sorted(TRUST_GOOD)), max_size=2))
+def test_hand_written_trust_check_never_accepts_what_the_schema_refuses(
+    edits: list[tuple[str, Any]], dropped: set[str]
+) -> None:
+    from evidence.validation import trust_shape
+
+    record = copy.deepcopy(TRUST_GOOD)
+    for field, value in edits:
+        record[field] = value
+    for field in dropped:
+        record.pop(field, None)
+    if trust_shape(record):
+        assert _trust_reference(record), (edits, dropped)
+
+
+def test_hand_written_trust_check_takes_real_records() -> None:
+    from evidence.validation import trust_shape
+
+    assert trust_shape(TRUST_GOOD)
+    assert trust_shape({**TRUST_GOOD, "prev": "c" * 64, "kind": "revocation"})
+    optional = ("seq", "prev", "key_id", "key_created_at", "added_at")
+    assert trust_shape({k: v for k, v in TRUST_GOOD.items() if k not in optional})
+    assert not trust_shape({k: v for k, v in TRUST_GOOD.items() if k != "reason"})
+    # Left to the engine, which accepts it: a whole-number float as the integer seq.
+    assert not trust_shape({**TRUST_GOOD, "seq": 1.0})
+    assert _trust_reference({**TRUST_GOOD, "seq": 1.0})
+
+
+def test_signing_reads_valid_trust_records_without_a_schema_engine() -> None:
+    """Every command that signs reads the trust records first: valid ones load neither
+    engine (each costs such a command a noticeable part of its start-up)."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys; from evidence.validation import TRUST_SCHEMA, is_valid; "
+        f"assert is_valid(TRUST_SCHEMA, json.loads({json.dumps(TRUST_GOOD)!r})); "
+        "print(sorted(m for m in ('fastjsonschema', 'jsonschema') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
 def test_every_shipped_schema_is_valid_against_its_metaschema() -> None:
     from jsonschema import Draft202012Validator
 

@@ -106,6 +106,10 @@ class PostgresLedger(Ledger):
         self.conn = conn
         self._snapshot: str | None = None
         self._in_tx = False
+        # The schema version once it is the newest this tool knows: versions only go up, and
+        # open() refuses a newer one, so it cannot change under us (an older one is read
+        # again each time: the administrator may upgrade it meanwhile).
+        self._current: int | None = None
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -175,6 +179,8 @@ class PostgresLedger(Ledger):
                     "run `custody init --ledger URL` as the administrator first",
                 )
             check_version(ledger.location, version)
+            if version == SCHEMA_VERSION:
+                ledger._current = version
             if version == TRUST_VERSION and snapshot is None and ledger._may_create():
                 with ledger.atomic(exclusive=True):
                     ledger.upgrade()  # 2 -> 3, by the administrator: the log
@@ -202,8 +208,16 @@ class PostgresLedger(Ledger):
 
     @property
     def version(self) -> int:
-        """The schema version recorded in custody_schema (1: made before trust roots)."""
-        return self._schema_version() or 0
+        """The schema version recorded in custody_schema (1: made before trust roots).
+
+        Asked before every log append and trust check: read from the server (two queries)
+        until it is the current version, which it then stays."""
+        if self._current is not None:
+            return self._current
+        version = self._schema_version() or 0
+        if version == SCHEMA_VERSION:
+            self._current = version
+        return version
 
     def _add_tables(self, names: tuple[str, ...]) -> None:
         """Create the tables (the connection must be the administrator's: the tool's role may

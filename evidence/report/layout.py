@@ -480,6 +480,13 @@ def field_table(pairs: Sequence[tuple[str, Any]], label_width: float = 40 * mm) 
     return table
 
 
+def field_name(value: object, label_width: float = 40 * mm) -> Paragraph:
+    """A file name or path as a field_table value: broken as name_para breaks it (the mark at
+    each cut), where the value column's paragraph would cut it at the edge with none."""
+    st = styles()
+    return name_para(value, WIDTH - label_width - 2 - 6, st.body)  # the cell's paddings
+
+
 def verdict_box(word: str, state: bool | None, lines: Sequence[str]) -> Table:
     """The final verdict in words, in a thick frame: state True ok, False failed, None neither.
 

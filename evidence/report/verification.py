@@ -30,6 +30,7 @@ from .layout import (
     Furniture,
     build_pdf,
     check_para,
+    field_name,
     field_table,
     grid_table,
     heading,
@@ -397,7 +398,7 @@ def render_verification_report(
     st = styles()
     reference = data.request_ref or "–"
     pairs: list[tuple[str, Any]] = [
-        (loc.t("Bundle"), data.source or "–"),
+        (loc.t("Bundle"), field_name(data.source) if data.source else "–"),
         (loc.t("Bundle SHA-256"), hex_para(data.bundle_sha256, style=st.digest)),
         (loc.t("Request reference"), reference),
         (loc.t("Manifest SHA-256"), hex_para(data.manifest_sha256, style=st.digest)),

@@ -81,14 +81,16 @@ def append_leaves(
     `atomic()`. Returns the first leaf's index (None if the ledger has no log or no records)."""
     if not records or not has_log(ledger):
         return None
+    # Hashed before the lock: every other writer's leaves wait for it until this one commits.
+    leaves = [(str(ref), record_leaf(data).hex()) for ref, data in records]
     ledger.lock_log()
     last = ledger.rows("SELECT MAX(idx) AS n FROM log_leaves")
     first = 0 if not last or last[0]["n"] is None else int(last[0]["n"]) + 1
     ledger.insert_many(
         "log_leaves",
         [
-            {"idx": first + i, "kind": str(kind), "ref": str(ref), "leaf": record_leaf(data).hex()}
-            for i, (ref, data) in enumerate(records)
+            {"idx": first + i, "kind": str(kind), "ref": ref, "leaf": leaf}
+            for i, (ref, leaf) in enumerate(leaves)
         ],
     )
     return first

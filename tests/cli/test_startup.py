@@ -112,8 +112,15 @@ print(sorted(name for name in sys.modules if name.startswith(tuple(sys.argv[2:])
             "ingest",
             ["evidence.profiles.build", "evidence.ingest", "evidence.workspace", "exiftool"],
         ),
-        # a PostgreSQL writer: no witness client (urllib, ssl), no server (http.server)
-        ("event", ["evidence.profiles", "evidence.witness", "urllib.request", "http.server"]),
+        # a PostgreSQL writer: no witness client (urllib, ssl), no server (http.server), no
+        # cosignature check (for `checkpoint --witness-key`)
+        (
+            "event",
+            [
+                *("evidence.profiles", "evidence.witness", "urllib.request", "http.server"),
+                "evidence.tlog.cosignature",
+            ],
+        ),
     ],
 )
 def test_loading_a_command_leaves_out_what_its_work_does_not_need(

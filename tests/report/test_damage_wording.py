@@ -131,7 +131,10 @@ def _russian_report(
             for words in _wording(c.message):
                 assert words in text_en, c.message
     text_ru = pdftotext(ru)
-    left = [line for line in text_ru.splitlines() if latin_words(line, allowed)]
+    # A name cut with the mark is read whole, as the mark tells a reader to (a cut without it
+    # leaves a piece on a line of its own, which is found).
+    joined = text_ru.replace(CONTINUED + "\n", "")
+    left = [line for line in joined.splitlines() if latin_words(line, allowed)]
     assert left == [], "\n".join(left)
     return _one_line(text_ru)
 
