@@ -137,7 +137,10 @@ def test_without_the_launcher_it_was_a_traceback() -> None:
 # console script is importing the launcher (evidence/__init__.py, cli/__init__.py, launch.py and
 # cli/interrupt.py, the handler it installs). No entry point can run code earlier; the test
 # counts these apart.
-PYTHON_START = "Fatal Python error: init_import_site"
+# What Python itself prints for a SIGINT while it starts, before any code of ours runs: during
+# its `site` import (fatal), or while it checks whether the script's path is a zip archive
+# (printed with a traceback, after which Python carries on and runs the command).
+PYTHON_START = ("Fatal Python error: init_import_site", "Failed checking if argv[0] is an import")
 BEFORE_LAUNCHER = re.compile(r"/(evidence/__init__|cli/__init__|cli/launch|cli/interrupt)\.py$")
 
 
