@@ -132,11 +132,11 @@ class CustodyGroup(click.Group):
 
         interruptible()  # the command may clean up on Ctrl-C (launch.py ended it at once so far)
         try:
-            result = super().invoke(ctx)
-            _finished()
-            return result
+            try:
+                return super().invoke(ctx)
+            finally:
+                _finished()
         except EvidenceError as exc:
-            _finished()
             lines = _in_zone(exc, ctx.meta).diagnostics().splitlines() or [""]
             click.echo(
                 "\n".join(printable(line) for line in [f"custody: error: {lines[0]}", *lines[1:]]),
@@ -144,19 +144,15 @@ class CustodyGroup(click.Group):
             )
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
-            _finished()
             raise
         except KeyboardInterrupt:
-            _finished()
             click.echo(INTERRUPTED, err=True)
             ctx.exit(EXIT_INTERRUPTED)
         except OSError as exc:
-            _finished()
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(printable(f"custody: error: {where}{exc.strerror or exc}"), err=True)
             ctx.exit(EXIT_OPERATIONAL)
         except Exception as exc:
-            _finished()
             # sqlite3 is loaded by whichever command opened a ledger; none did if it is absent.
             sqlite3 = sys.modules.get("sqlite3")
             if sqlite3 is not None and isinstance(exc, sqlite3.Error):

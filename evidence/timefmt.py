@@ -13,14 +13,14 @@ from .message import render
 
 def utc_now() -> str:
     """Now as RFC 3339 UTC with microseconds, e.g. 2026-11-25T19:36:33.123456Z."""
-    # format_utc's text, from isoformat (its "+00:00" made "Z"): a fifth of strftime's cost,
-    # and every event signed asks for it.
-    return datetime.now(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
+    return format_utc(datetime.now(UTC))
 
 
 def format_utc(moment: datetime) -> str:
     """An aware datetime as RFC 3339 UTC with microseconds and a Z suffix."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat (its "+00:00" made "Z"), not strftime: a fifth of the cost (every event signed
+    # asks for the time), and the year always in four digits, as RFC 3339 writes it.
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_rfc3339(text: str, what: str = "time") -> datetime:

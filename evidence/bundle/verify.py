@@ -185,10 +185,14 @@ def _verify_path(
     anchor: str | None,
     cosigners: Sequence[CosignatureVerifier],
 ) -> VerifyResult:
+    # The checks after the hashing are imported only once it is done (_prepare imports them
+    # meanwhile in a thread): imported here first, they would hold the hashing back.
     if path.is_dir():
         root = _bag_root(path)
         files = _from_folder(root, checks, reporter)
-        result = _checked(
+        from .bagchecks import verify_bag
+
+        result = verify_bag(
             str(path), root, files, checks, trust, fingerprints, now, tsa_trust, anchor, cosigners
         )
         return replace(result, packaging=Packaging((Change.FOLDER,)))
@@ -197,30 +201,12 @@ def _verify_path(
         if opened is None:
             return VerifyResult(str(path), checks.result(), (), None, None, None)
         root, files, packaging = opened
-        result = _checked(
+        from .bagchecks import verify_bag
+
+        result = verify_bag(
             str(path), root, files, checks, trust, fingerprints, now, tsa_trust, anchor, cosigners
         )
         return replace(result, packaging=packaging)
-
-
-def _checked(
-    source: str,
-    root: Path,
-    files: dict[str, BagFile],
-    checks: Checklist,
-    trust: Sequence[x509.Certificate],
-    fingerprints: Sequence[str],
-    now: datetime | None,
-    tsa_trust: list[Any] | None,
-    anchor: str | None,
-    cosigners: Sequence[CosignatureVerifier],
-) -> VerifyResult:
-    # The checks after the hashing; their module was imported meanwhile (_prepare).
-    from .bagchecks import verify_bag
-
-    return verify_bag(
-        source, root, files, checks, trust, fingerprints, now, tsa_trust, anchor, cosigners
-    )
 
 
 def _prepare() -> None:

@@ -179,8 +179,6 @@ class PostgresLedger(Ledger):
                     "run `custody init --ledger URL` as the administrator first",
                 )
             check_version(ledger.location, version)
-            if version == SCHEMA_VERSION:
-                ledger._current = version
             if version == TRUST_VERSION and snapshot is None and ledger._may_create():
                 with ledger.atomic(exclusive=True):
                     ledger.upgrade()  # 2 -> 3, by the administrator: the log
@@ -195,6 +193,8 @@ class PostgresLedger(Ledger):
         return ledger
 
     def _schema_version(self) -> int | None:
+        if self._current is not None:
+            return self._current
         with self._errors():
             exists = self.conn.execute(
                 "SELECT to_regclass('custody_schema') IS NOT NULL AS present"
@@ -202,7 +202,10 @@ class PostgresLedger(Ledger):
             if not exists or not exists["present"]:
                 return None
             row = self.conn.execute("SELECT max(version) AS v FROM custody_schema").fetchone()
-        return None if row is None or row["v"] is None else int(row["v"])
+        version = None if row is None or row["v"] is None else int(row["v"])
+        if version == SCHEMA_VERSION:
+            self._current = version
+        return version
 
     # -- the interface -----------------------------------------------------------------------
 
@@ -211,13 +214,8 @@ class PostgresLedger(Ledger):
         """The schema version recorded in custody_schema (1: made before trust roots).
 
         Asked before every log append and trust check: read from the server (two queries)
-        until it is the current version, which it then stays."""
-        if self._current is not None:
-            return self._current
-        version = self._schema_version() or 0
-        if version == SCHEMA_VERSION:
-            self._current = version
-        return version
+        until it is the current version, which it then stays (_schema_version)."""
+        return self._schema_version() or 0
 
     def _add_tables(self, names: tuple[str, ...]) -> None:
         """Create the tables (the connection must be the administrator's: the tool's role may

@@ -42,7 +42,7 @@ from .layout import (
     wrap_plain,
 )
 from .locale import Locale
-from .model import CheckLine, CustodyReportData, SignerInfo, Verdict
+from .model import CheckLine, CustodyReportData, Verdict
 from .purposes import tool_purpose
 from .signblock import signature_block
 
@@ -499,15 +499,6 @@ def _excerpts(data: CustodyReportData) -> list[Flowable]:
     ]
 
 
-def timeline_flowables(
-    items: Sequence[ItemTimeline], signers: Sequence[SignerInfo], loc: Locale
-) -> list[list[Flowable]]:
-    """Each item's heading, facts and custody timeline table, as the report prints them
-    (signers: the report's Signers table, which numbers them)."""
-    cells = _EventCells(loc, {s.fingerprint: n for n, s in enumerate(signers, start=1)})
-    return [_timeline(t, loc, cells) for t in items]
-
-
 def render_custody_report(data: CustodyReportData) -> bytes:
     """The custody report as PDF bytes."""
     st = styles()
@@ -535,8 +526,10 @@ def render_custody_report(data: CustodyReportData) -> bytes:
         CondPageBreak(60 * mm),
         para(loc.t("Custody timelines"), st.h1),
     ]
-    for piece in timeline_flowables(data.items, data.signers, loc):
-        story += piece
+    # Signers are numbered as the report's Signers table lists them.
+    cells = _EventCells(loc, {s.fingerprint: n for n, s in enumerate(data.signers, start=1)})
+    for t in data.items:
+        story += _timeline(t, loc, cells)
     story += _excerpts(data)
     # The last section, the end line and the signature block on one page: a block alone on
     # the last sheet signs nothing a reader can see.
